@@ -1,0 +1,78 @@
+// Builds every target of MCP Harness. `node esbuild.mjs [--watch] [--production]`.
+// Targets: the extension (cjs/node, vscode external), the CLI, the sandbox worker, the webview (browser),
+// and the compiled test suites that run inside the real VS Code extension host.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {import('esbuild').Plugin} */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of [...result.errors, ...result.warnings]) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  plugins: [problemMatcher],
+  // Everything is bundled (the VSIX ships no node_modules); only the editor API is external.
+  external: ['vscode'],
+};
+
+function listTests(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listTests(p));
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+const targets = [
+  { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+];
+if (existsSync('src/core/sandbox/worker.ts')) {
+  targets.push({ ...nodeCommon, entryPoints: { 'sandbox-worker': 'src/core/sandbox/worker.ts' }, outdir: 'dist' });
+}
+if (existsSync('webview/main.ts')) {
+  targets.push({
+    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: production,
+    sourcemap: production ? false : 'linked', logLevel: 'warning', plugins: [problemMatcher],
+    entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist',
+    loader: { '.css': 'text' },
+  });
+}
+const integrationTests = listTests('test/integration/suite');
+if (integrationTests.length && !production) {
+  targets.push({
+    ...nodeCommon, entryPoints: integrationTests, outdir: 'out/test/integration/suite', outbase: 'test/integration/suite',
+    bundle: true, external: [...nodeCommon.external, 'mocha'],
+  });
+}
+
+if (watch) {
+  const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}

@@ -1,0 +1,125 @@
+// Trace record types: the JSONL lines written under .mcp-harness/traces/, read by the CLI, the
+// Sessions tree, the trace panel and the report writers. Shared by core, extension and webview.
+
+export const DECISIONS = [
+  'ok',
+  'denied_schema',
+  'denied_policy',
+  'denied_guardrail',
+  'dry_run',
+  'error',
+  'timeout',
+  'cancelled',
+] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+export type Channel = 'user_to_llm' | 'llm_to_tool' | 'tool_to_llm';
+export type Role = 'user' | 'assistant' | 'tool' | 'code';
+
+export type Severity = 'info' | 'warning' | 'error' | 'critical';
+
+/** A guard stage's name, in pipeline order. */
+export type StageName = 'preflight' | 'schema' | 'policy' | 'execute' | 'guardrails' | 'record';
+
+/** Something a guard noticed. Never carries a raw secret or PII value: only its kind and where it was. */
+export interface Finding {
+  stage: StageName;
+  /** e.g. 'secret.aws_access_key', 'pii.email', 'injection', 'schema.output_mismatch', 'truncated'. */
+  kind: string;
+  severity: Severity;
+  message: string;
+  /** JSON path of the value the finding is about, e.g. '$.content[0].text'. */
+  path?: string;
+}
+
+export interface StageResult {
+  stage: StageName;
+  /** 'pass' when the stage let the call through; otherwise the decision it produced. */
+  decision: Decision | 'pass' | 'skipped';
+  reasons: string[];
+  /** For the policy stage: the rule that fired, e.g. 'deny: */delete*'. */
+  rule?: string;
+  /** For the schema stage: each error's JSON path and message. */
+  errors?: { path: string; message: string }[];
+  duration_ms?: number;
+}
+
+export type StepKind = 'tool' | 'code';
+
+export interface StepRecord {
+  type: 'step';
+  session_id: string;
+  step_id: string;
+  /** Set on tool calls made by sandboxed code: the id of the code step. */
+  parent_id?: string;
+  kind: StepKind;
+  role: Role;
+  channel: Channel;
+  server: string;
+  tool: string;
+  decision: Decision;
+  reasons: string[];
+  stages: StageResult[];
+  /** Redacted arguments (secrets/PII masked, tokenised PII kept as placeholders). */
+  args?: unknown;
+  /** Redacted, size-capped output (CallToolResult-like for tools, the returned value for code). */
+  output?: unknown;
+  is_error?: boolean;
+  error?: string;
+  started_at: string;
+  latency_ms: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_est: number;
+  findings: Finding[];
+  /** True when the result came from the session's de-duplication cache. */
+  reused?: boolean;
+  /** Code steps: tokens of every tool result that flowed into the sandbox. */
+  tokens_raw?: number;
+  /** Code steps: tokens of the returned result plus logs. */
+  tokens_returned?: number;
+  /** Code steps: console output captured from the guest (sanitised). */
+  logs?: { level: string; text: string }[];
+  /** Whether the step's `expect` block held (absent when the step had none and was judged by decision only). */
+  expectation?: { passed: boolean; failures: string[] };
+}
+
+export interface SessionHeader {
+  type: 'session';
+  session_id: string;
+  name: string;
+  started_at: string;
+  /** sha256 of canonical JSON of policy + guardrails + the tool definitions used. */
+  config_hash: string;
+  source_file?: string;
+  workspace?: string;
+  model?: string;
+  servers: string[];
+  harness_version: string;
+}
+
+export type SessionStatus = 'passed' | 'failed' | 'error' | 'cancelled';
+
+export interface SessionTotals {
+  steps: number;
+  latency_ms: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_est: number;
+  /** Tokens saved by code mode: sum over code steps of tokens_raw - tokens_returned. */
+  tokens_saved: number;
+}
+
+export interface SessionEnd {
+  type: 'end';
+  session_id: string;
+  status: SessionStatus;
+  ended_at: string;
+  duration_ms: number;
+  totals: SessionTotals;
+  decisions: Partial<Record<Decision, number>>;
+  tools_used: string[];
+  error?: string;
+}
+
+export type TraceLine = SessionHeader | StepRecord | SessionEnd;
