@@ -1,0 +1,55 @@
+// The contract of the one guard pipeline. Session steps, sandboxed code and (later) the gateway
+// all call tools through a ToolGateway; there is no second path to a tool.
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { StepRecord } from '../../protocol/trace';
+
+export interface PolicyConfig {
+  allow: string[];
+  deny: string[];
+  noNetwork: boolean;
+  dryRun: boolean;
+  maxSteps: number;
+  readOnly: boolean;
+  confirmDestructive: boolean;
+  timeoutMs: number;
+}
+
+export type GuardrailMode = 'hard_gate' | 'mixed' | 'advisory';
+
+export interface GuardrailsConfig {
+  mode: GuardrailMode;
+  redact: ('secrets' | 'pii')[];
+  tokenizePii: boolean;
+  maxOutputTokens: number;
+}
+
+export interface ToolCallRequest {
+  /** Server id as discovered (see ServerDefinition.id). */
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  stepId: string;
+  /** The code step that made this call, for calls from the sandbox. */
+  parentId?: string;
+  /** Per-step overrides of the session's policy / guardrails. */
+  policy?: Partial<PolicyConfig>;
+  guardrails?: Partial<GuardrailsConfig>;
+  signal?: AbortSignal;
+}
+
+export interface ToolCallOutcome {
+  record: StepRecord;
+  /** The redacted result the caller may use (absent when the call was denied or failed). */
+  result?: CallToolResult;
+}
+
+export interface ToolCatalogEntry {
+  server: string;
+  tool: Tool;
+}
+
+/** What the sandbox and session runner see: guarded calls and the tools they may call. */
+export interface ToolGateway {
+  callTool(request: ToolCallRequest): Promise<ToolCallOutcome>;
+  listTools(): Promise<ToolCatalogEntry[]>;
+}

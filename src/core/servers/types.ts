@@ -1,0 +1,40 @@
+// The contract between the connection layer (src/core/servers) and its users (guards, sandbox,
+// lint, the extension's Servers view, the CLI).
+import type { CallToolResult, Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerDefinition } from '../config/types';
+
+export type ServerStatus = 'stopped' | 'starting' | 'running' | 'error';
+
+export interface ServerState {
+  id: string;
+  status: ServerStatus;
+  /** A sentence for the user when status is 'error' (what went wrong and what to do). */
+  error?: string;
+  /** True when the circuit breaker has stopped retrying this server. */
+  circuitOpen?: boolean;
+  pid?: number;
+  tools?: Tool[];
+  resources?: Resource[];
+  prompts?: Prompt[];
+  serverInfo?: { name: string; version: string };
+  instructions?: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Per-request timeout; reset by progress notifications. */
+  timeoutMs?: number;
+  /** Hard cap on the total time even while progress keeps arriving. */
+  maxTotalTimeoutMs?: number;
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+}
+
+export interface ServerConnection {
+  readonly id: string;
+  readonly definition: ServerDefinition;
+  listTools(): Promise<Tool[]>;
+  callTool(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
+}
+
+/** Asked before a stdio server is spawned; the extension shows a modal, the CLI answers yes. */
+export type SpawnConsent = (definition: ServerDefinition) => Promise<boolean>;
