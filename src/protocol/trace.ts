@@ -37,7 +37,7 @@ export interface StageResult {
   /** 'pass' when the stage let the call through; otherwise the decision it produced. */
   decision: Decision | 'pass' | 'skipped';
   reasons: string[];
-  /** For the policy stage: the rule that fired, e.g. 'deny: */delete*'. */
+  /** For the policy stage: the rule that fired, e.g. the deny glob that matched. */
   rule?: string;
   /** For the schema stage: each error's JSON path and message. */
   errors?: { path: string; message: string }[];
