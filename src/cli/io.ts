@@ -1,0 +1,52 @@
+// What a CLI command gets: its parsed arguments and the streams; and the errors it may throw.
+// Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached.
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_UNREACHABLE = 3;
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Reads all of standard input (for `exec -`). */
+  readStdin: () => Promise<string>;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** An error meant for the user: a sentence saying what is wrong and what to do. No stack is printed. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+    readonly code: string = 'failure',
+  ) {
+    super(message);
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE, 'usage');
+  }
+}
+
+export class UnreachableError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_UNREACHABLE, 'unreachable');
+  }
+}
+
+export interface CliCommand {
+  name: string;
+  /** One line for `mcp-harness --help`. */
+  summary: string;
+  /** Usage block for `mcp-harness NAME --help`. */
+  usage: string;
+  /** Options in node:util parseArgs form. */
+  options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  /** How many positionals are allowed. */
+  positionals?: { min: number; max: number };
+  run(args: { values: Record<string, unknown>; positionals: string[]; json: boolean }, io: CliIO): Promise<number>;
+}

@@ -1,0 +1,94 @@
+// mcp-harness: the headless CLI over src/core.
+import { parseArgs } from 'node:util';
+import { commands } from './commands/index';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliIO, UsageError } from './io';
+
+const VERSION = '0.1.0';
+
+function globalHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  return [
+    `mcp-harness ${VERSION} — find, run and guard MCP servers`,
+    '',
+    'Usage: mcp-harness <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `mcp-harness <command> --help` for a command\'s options.',
+    'Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = rest.includes('--json');
+  const fail = (err: CliError): number => {
+    if (wantsJson) io.stderr(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+    else io.stderr(`mcp-harness: ${err.message}\n`);
+    return err.exitCode;
+  };
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(globalHelp() + '\n');
+    return name ? 0 : EXIT_USAGE;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(VERSION + '\n');
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) return fail(new UsageError(`unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}.`));
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.usage + '\n');
+    return 0;
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }) as { values: Record<string, unknown>; positionals: string[] };
+  } catch (err) {
+    return fail(new UsageError(`${(err as Error).message}\n${command.usage}`));
+  }
+  const { min, max } = command.positionals ?? { min: 0, max: 0 };
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    return fail(new UsageError(`wrong number of arguments.\n${command.usage}`));
+  }
+  try {
+    return await command.run({ ...parsed, json: parsed.values.json === true }, io);
+  } catch (err) {
+    if (err instanceof CliError) return fail(err);
+    // A bug, not a user error: keep the stack, but on stderr only.
+    const e = err as Error;
+    io.stderr(`mcp-harness: internal error: ${e?.stack ?? String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIO = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+      // Servers and timers must not keep a finished command alive.
+      setTimeout(() => process.exit(code), 50).unref();
+    },
+    (err) => {
+      process.stderr.write(`mcp-harness: internal error: ${String(err)}\n`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}
