@@ -31,7 +31,7 @@ const nodeCommon = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  plugins: [problemMatcher],
+  plugins: watch ? [problemMatcher] : [],
   // Everything is bundled (the VSIX ships no node_modules); only the editor API is external.
   external: ['vscode'],
 };
@@ -57,7 +57,7 @@ if (existsSync('src/core/sandbox/worker.ts')) {
 if (existsSync('webview/main.ts')) {
   targets.push({
     bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: production,
-    sourcemap: production ? false : 'linked', logLevel: 'warning', plugins: [problemMatcher],
+    sourcemap: production ? false : 'linked', logLevel: 'warning', plugins: watch ? [problemMatcher] : [],
     entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist',
     loader: { '.css': 'text' },
   });
