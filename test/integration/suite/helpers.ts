@@ -1,0 +1,111 @@
+// Helpers for tests running inside the real extension host. Import with `from './helpers'`.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'mcp-harness.mcp-harness';
+
+export function harnessExtension(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `Extension ${EXTENSION_ID} is not loaded in this extension host.`);
+  return ext;
+}
+
+/** Activates the extension under test (a no-op if an activation event already did) and returns its API. */
+export async function activateHarness<T = unknown>(): Promise<T> {
+  const ext = harnessExtension();
+  const api = (await ext.activate()) as T;
+  assert.equal(ext.isActive, true, 'The extension did not become active.');
+  return api;
+}
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+}
+
+function readProc(pid: number): ProcInfo | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return { pid, ppid, cmdline };
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
+/**
+ * Processes started by VS Code's own built-in extensions (e.g. the JSON language server, which starts
+ * when the workbench opens any JSON model); they are not the extension under test's doing.
+ */
+export function isBuiltinExtensionProcess(p: ProcInfo): boolean {
+  return p.cmdline.includes(`${vscode.env.appRoot}/extensions/`);
+}
+
+/** Live descendants of this extension host that the extension under test may have started. */
+export function harnessChildProcesses(): ProcInfo[] {
+  return descendantProcesses().filter((p) => !isBuiltinExtensionProcess(p));
+}
+
+/** Every live descendant of `rootPid` (default: this extension host), read from /proc. */
+export function descendantProcesses(rootPid: number = process.pid): ProcInfo[] {
+  const all = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map((e) => readProc(Number(e)))
+    .filter((p): p is ProcInfo => p !== undefined);
+  const byParent = new Map<number, ProcInfo[]>();
+  for (const p of all) byParent.set(p.ppid, [...(byParent.get(p.ppid) ?? []), p]);
+  const out: ProcInfo[] = [];
+  const walk = (pid: number) => {
+    for (const c of byParent.get(pid) ?? []) {
+      out.push(c);
+      walk(c.pid);
+    }
+  };
+  walk(rootPid);
+  return out;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes; the error names `what`. */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}.`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+interface ContributedCommand {
+  command: string;
+  title: string;
+}
+
+export function contributedCommands(): ContributedCommand[] {
+  return (harnessExtension().packageJSON?.contributes?.commands ?? []) as ContributedCommand[];
+}
+
+/** View and view-container ids the extension contributes (VS Code registers `<viewId>.focus` etc. for them). */
+export function contributedViewIds(): string[] {
+  const contributes = harnessExtension().packageJSON?.contributes ?? {};
+  const views = Object.values((contributes.views ?? {}) as Record<string, { id: string }[]>).flat().map((v) => v.id);
+  const containers = Object.values((contributes.viewsContainers ?? {}) as Record<string, { id: string }[]>).flat().map((c) => c.id);
+  return [...views, ...containers];
+}
