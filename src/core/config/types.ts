@@ -47,6 +47,17 @@ export interface ServerDefinition {
   hash: string;
   /** Notes shown to the user, e.g. "also defined in .cursor/mcp.json with different args". */
   notes: string[];
+  /**
+   * Set when the definition cannot be started (a missing command, an unresolved variable, a bad
+   * envFile...): a sentence saying what is wrong and what to do. The exact ranges are in the problems.
+   */
+  error?: string;
+  /** Input ids (`${input:id}`) not asked yet because discovery deferred them; their text is still in place. */
+  pendingInputs?: string[];
+  /** Absolute path of the envFile whose variables were merged into `env` (so it can be watched). */
+  envFile?: string;
+  /** Windsurf's `disabled: true`: shown, never started unless the user starts it. */
+  disabled?: boolean;
 }
 
 /** A problem in a config file, at an exact range; becomes a Problems-panel diagnostic and an error node. */
