@@ -12,6 +12,12 @@ export interface PolicyConfig {
   readOnly: boolean;
   confirmDestructive: boolean;
   timeoutMs: number;
+  /** Hard cap on a call's total time while progress notifications keep extending timeoutMs. */
+  maxTotalTimeoutMs?: number;
+  /** Extra attempts after a failed call; only read-only or idempotent tools are retried. */
+  retries?: number;
+  /** Servers whose tool annotations (readOnlyHint, destructiveHint, openWorldHint, idempotentHint) are believed. */
+  trustedServers?: string[];
 }
 
 export type GuardrailMode = 'hard_gate' | 'mixed' | 'advisory';
@@ -21,6 +27,8 @@ export interface GuardrailsConfig {
   redact: ('secrets' | 'pii')[];
   tokenizePii: boolean;
   maxOutputTokens: number;
+  /** Flag text in tool output that looks like instructions aimed at the model (default true). */
+  detectInjection?: boolean;
 }
 
 export interface ToolCallRequest {

@@ -1,0 +1,132 @@
+// Token counting with a real tokenizer that ships its ranks offline (gpt-tokenizer), and cost estimates
+// from a dated price table. Counting costs ~10 µs for a small call, so the guard pipeline never counts on
+// the hot path: it queues the texts and the counts are filled in by `MetricsQueue.settle()`.
+import { countTokens as countO200k, encode as encodeO200k, decode as decodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens as countCl100k, encode as encodeCl100k, decode as decodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+export interface ModelPrice {
+  /** US dollars per million input tokens (what the model reads: tool results). */
+  inputPerMTok: number;
+  /** US dollars per million output tokens (what the model writes: tool arguments). */
+  outputPerMTok: number;
+}
+
+export type PriceTable = Record<string, ModelPrice>;
+
+/** The date the default prices were copied from the providers' public price pages. */
+export const DEFAULT_PRICES_DATE = '2025-08-01';
+
+/** List prices per million tokens as of DEFAULT_PRICES_DATE. Override with the `mcpHarness.prices` setting. */
+export const DEFAULT_PRICES: PriceTable = {
+  'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10 },
+  'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+  'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8 },
+  'gpt-4.1-mini': { inputPerMTok: 0.4, outputPerMTok: 1.6 },
+  'gpt-4.1-nano': { inputPerMTok: 0.1, outputPerMTok: 0.4 },
+  'gpt-5': { inputPerMTok: 1.25, outputPerMTok: 10 },
+  'gpt-5-mini': { inputPerMTok: 0.25, outputPerMTok: 2 },
+  o1: { inputPerMTok: 15, outputPerMTok: 60 },
+  o3: { inputPerMTok: 2, outputPerMTok: 8 },
+  'o3-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4 },
+  'o4-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4 },
+  'gpt-4-turbo': { inputPerMTok: 10, outputPerMTok: 30 },
+  'gpt-4': { inputPerMTok: 30, outputPerMTok: 60 },
+  'gpt-3.5-turbo': { inputPerMTok: 0.5, outputPerMTok: 1.5 },
+  'claude-opus-4': { inputPerMTok: 15, outputPerMTok: 75 },
+  'claude-sonnet-4': { inputPerMTok: 3, outputPerMTok: 15 },
+  'claude-3-5-haiku': { inputPerMTok: 0.8, outputPerMTok: 4 },
+  'gemini-2.5-pro': { inputPerMTok: 1.25, outputPerMTok: 10 },
+  'gemini-2.5-flash': { inputPerMTok: 0.3, outputPerMTok: 2.5 },
+};
+
+export const DEFAULT_MODEL = 'gpt-4o';
+
+/**
+ * The model's encoding. gpt-4 / gpt-3.5 use cl100k; gpt-4o, 4.1, 5 and the o-series use o200k. Other vendors'
+ * tokenizers are not published offline, so their counts are o200k estimates.
+ */
+export function encodingForModel(model: string | undefined): EncodingName {
+  const m = (model ?? DEFAULT_MODEL).toLowerCase();
+  if (/^gpt-4o|^gpt-4\.1|^gpt-5|^o\d/.test(m)) return 'o200k_base';
+  if (/^gpt-4|^gpt-3\.5|^text-embedding/.test(m)) return 'cl100k_base';
+  return 'o200k_base';
+}
+
+export function countTokens(text: string, encoding: EncodingName = 'o200k_base'): number {
+  if (!text) return 0;
+  return encoding === 'cl100k_base' ? countCl100k(text) : countO200k(text);
+}
+
+/** Cuts text to at most maxTokens tokens; returns the kept text and how many tokens there were. */
+export function truncateToTokens(text: string, maxTokens: number, encoding: EncodingName = 'o200k_base'): { text: string; tokens: number; cut: boolean } {
+  // A token is at least one UTF-16 unit and rarely more than a few dozen, so tokenising a bounded prefix
+  // keeps a 1 MB output cheap to cut.
+  const window = text.length > maxTokens * 32 ? text.slice(0, maxTokens * 32) : text;
+  const tokens = encoding === 'cl100k_base' ? encodeCl100k(window) : encodeO200k(window);
+  if (tokens.length <= maxTokens && window.length === text.length) return { text, tokens: tokens.length, cut: false };
+  if (tokens.length <= maxTokens) return { text: window, tokens: tokens.length, cut: true };
+  const kept = tokens.slice(0, maxTokens);
+  return { text: encoding === 'cl100k_base' ? decodeCl100k(kept) : decodeO200k(kept), tokens: tokens.length, cut: true };
+}
+
+/** Finds the price for a model: exact name, else the longest table key the model name starts with. */
+export function priceFor(model: string | undefined, table: PriceTable = DEFAULT_PRICES): ModelPrice | undefined {
+  const m = (model ?? DEFAULT_MODEL).toLowerCase();
+  if (table[m]) return table[m];
+  let best: string | undefined;
+  for (const key of Object.keys(table)) if (m.startsWith(key.toLowerCase()) && (!best || key.length > best.length)) best = key;
+  return best ? table[best] : undefined;
+}
+
+/**
+ * Cost of one tool call as seen from the model: the arguments are tokens the model wrote (output price),
+ * the result is tokens it will read (input price).
+ */
+export function estimateCost(tokensIn: number, tokensOut: number, price: ModelPrice | undefined): number {
+  if (!price) return 0;
+  const usd = (tokensIn * price.outputPerMTok + tokensOut * price.inputPerMTok) / 1_000_000;
+  return Math.round(usd * 1e9) / 1e9;
+}
+
+export interface MetricsTarget {
+  tokens_in: number;
+  tokens_out: number;
+  cost_est: number;
+  reused?: boolean;
+}
+
+/**
+ * Token counts that are filled in later, off the hot path. `enqueue` keeps only references; `settle`
+ * serialises and counts everything queued. The trace writer settles before it writes a line.
+ */
+export class MetricsQueue {
+  private pending: { target: MetricsTarget; input: () => string; output: () => string }[] = [];
+  readonly encoding: EncodingName;
+  private readonly price: ModelPrice | undefined;
+
+  constructor(model?: string, prices: PriceTable = DEFAULT_PRICES) {
+    this.encoding = encodingForModel(model);
+    this.price = priceFor(model, prices);
+  }
+
+  enqueue(target: MetricsTarget, input: () => string, output: () => string): void {
+    this.pending.push({ target, input, output });
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  settle(): void {
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    for (const { target, input, output } of batch) {
+      target.tokens_in = countTokens(input(), this.encoding);
+      target.tokens_out = countTokens(output(), this.encoding);
+      target.cost_est = target.reused ? 0 : estimateCost(target.tokens_in, target.tokens_out, this.price);
+    }
+  }
+}
