@@ -1,8 +1,11 @@
 // Thin helpers over jsonc-parser that keep exact source offsets for diagnostics.
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+// The ESM build, because esbuild bundles the UMD build's dynamic requires ('./impl/format') into a
+// bundle that fails at load time.
+import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import type { SourceRange } from './types';
 
 export type { Node };
+export { getNodeValue };
 
 export interface ParsedDocument {
   root: Node | undefined;

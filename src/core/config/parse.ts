@@ -1,11 +1,11 @@
 // Parsing a config file into servers and inputs, with a problem at the exact range of every mistake.
 // This stage reads no files and asks nothing: it only looks at the text.
-import { getNodeValue } from 'jsonc-parser';
 import { FORMATS, type FormatSpec } from './formats';
 import type { InputDefinition } from './inputs';
 import {
   describeNodeType,
   describeParseError,
+  getNodeValue,
   keyOf,
   type Node,
   parseDocument,
