@@ -1,0 +1,4 @@
+export * from './parse';
+export * from './refs';
+export * from './runner';
+export * from './report';
