@@ -18,6 +18,10 @@ export interface ServerState {
   prompts?: Prompt[];
   serverInfo?: { name: string; version: string };
   instructions?: string;
+  /** True while `tools` comes from the cache of an unchanged definition and a fresh list is being fetched. */
+  toolsFromCache?: boolean;
+  /** The transport actually in use (an `http` server may have fallen back to SSE). */
+  transportUsed?: 'stdio' | 'streamable-http' | 'sse';
 }
 
 export interface CallOptions {

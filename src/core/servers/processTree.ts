@@ -1,0 +1,107 @@
+// Finding and ending a server's whole process tree. The SDK's stdio transport spawns the server
+// without a process group, so wrappers like `npx` or `sh -c` would leave their children running
+// when only the direct child is killed; we walk the tree by parent pid instead.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Parent pid of every process, from /proc on Linux and `ps` elsewhere. */
+function parentMap(): Map<number, number> {
+  const parents = new Map<number, number>();
+  if (process.platform === 'linux') {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // The command name (field 2) may contain spaces and parentheses; fields after the last ')' are fixed.
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        parents.set(Number(entry), Number(rest[1]));
+      } catch {
+        // The process ended while we were reading.
+      }
+    }
+    return parents;
+  }
+  if (process.platform === 'win32') return parents;
+  try {
+    const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+    for (const line of out.split('\n')) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+      if (pid && !Number.isNaN(ppid)) parents.set(pid, ppid);
+    }
+  } catch {
+    // Without ps we can still end the direct child.
+  }
+  return parents;
+}
+
+/** All descendants of `pid` (children, grandchildren, ...), deepest last. */
+export function descendants(pid: number): number[] {
+  const parents = parentMap();
+  const children = new Map<number, number[]>();
+  for (const [child, parent] of parents) {
+    const list = children.get(parent) ?? [];
+    list.push(child);
+    children.set(parent, list);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      if (out.includes(child)) continue;
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** True while the process runs. A zombie counts as ended: it has exited, and some containers' init never reaps it. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Sends `signal` to each pid that is still alive; returns the pids that were signalled. */
+export function signalAll(pids: number[], signal: NodeJS.Signals): number[] {
+  const signalled: number[] = [];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      signalled.push(pid);
+    } catch {
+      // Already gone.
+    }
+  }
+  return signalled;
+}
+
+/** Ends a process tree on Windows, where signals do not reach grandchildren. */
+export function killTreeWindows(pid: number): void {
+  try {
+    execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore' });
+  } catch {
+    // Already gone.
+  }
+}
+
+export async function waitForExit(pids: number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
