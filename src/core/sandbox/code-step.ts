@@ -1,0 +1,89 @@
+// A session's `code` / `codeFile` step: runs the code in the sandbox and turns the run into the code
+// step's StepRecord (kind 'code'), with its tool calls as child steps (parent_id = this step's id).
+import type { Decision, Finding, StepRecord } from '../../protocol/trace';
+import type { ToolGateway } from '../guards/types';
+import { tokensOf } from './optimizer';
+import type { ExecResult, SandboxLimits, SkillSource, WorkspaceStore } from './types';
+
+export interface CodeStepInput {
+  /** A Sandbox or SandboxPool. */
+  sandbox: { execute: (options: import('./types').ExecuteOptions) => Promise<ExecResult> };
+  gateway: ToolGateway;
+  sessionId: string;
+  stepId: string;
+  code: string;
+  /** The codeFile the code came from (recorded as the step's tool name), if any. */
+  codeFile?: string;
+  limits?: Partial<SandboxLimits>;
+  skills?: SkillSource[];
+  workspace?: WorkspaceStore;
+  servers?: string[];
+  signal?: AbortSignal;
+}
+
+export interface CodeStepOutcome {
+  record: StepRecord;
+  /** The tool calls the code made, in order, each with parent_id = record.step_id. */
+  children: StepRecord[];
+  result: ExecResult;
+}
+
+const CODE_ARG_CHARS = 4000;
+
+function decisionOf(result: ExecResult): Decision {
+  if (result.ok) return 'ok';
+  if (result.error?.kind === 'timeout') return 'timeout';
+  if (result.error?.kind === 'denied') {
+    const d = result.error.decision;
+    return d === 'denied_schema' || d === 'denied_guardrail' ? d : 'denied_policy';
+  }
+  if (result.error?.message === 'The run was cancelled.') return 'cancelled';
+  return 'error';
+}
+
+export async function runCodeStep(input: CodeStepInput): Promise<CodeStepOutcome> {
+  const startedAt = new Date().toISOString();
+  const result = await input.sandbox.execute({
+    code: input.code,
+    gateway: input.gateway,
+    parentStepId: input.stepId,
+    limits: input.limits,
+    skills: input.skills,
+    workspace: input.workspace,
+    servers: input.servers,
+    signal: input.signal,
+  });
+  const decision = decisionOf(result);
+  const findings: Finding[] = [];
+  if (result.optimized) {
+    findings.push({ stage: 'guardrails', kind: 'truncated', severity: 'info', message: 'The returned value was summarised by the context optimizer.' });
+  }
+  const record: StepRecord = {
+    type: 'step',
+    session_id: input.sessionId,
+    step_id: input.stepId,
+    kind: 'code',
+    role: 'code',
+    channel: 'llm_to_tool',
+    server: 'sandbox',
+    tool: input.codeFile ?? 'code',
+    decision,
+    reasons: result.error ? [`${result.error.kind}: ${result.error.message}`, ...(result.error.reasons ?? [])] : [],
+    stages: [{ stage: 'execute', decision: result.ok ? 'pass' : decision, reasons: result.error ? [result.error.message] : [], duration_ms: result.metrics.duration_ms }],
+    args: { code: input.code.length > CODE_ARG_CHARS ? `${input.code.slice(0, CODE_ARG_CHARS)}… [cut]` : input.code },
+    output: result.value,
+    is_error: !result.ok,
+    started_at: startedAt,
+    latency_ms: result.metrics.duration_ms,
+    tokens_in: tokensOf(input.code),
+    tokens_out: result.metrics.tokens_returned,
+    cost_est: result.childSteps.reduce((n, s) => n + (s.cost_est || 0), 0),
+    findings,
+    tokens_raw: result.metrics.tokens_raw,
+    tokens_returned: result.metrics.tokens_returned,
+    logs: result.logs,
+  };
+  if (result.error) record.error = result.error.message;
+  const children = result.childSteps.map((s) => ({ ...s, session_id: s.session_id || input.sessionId, parent_id: input.stepId }));
+  return { record, children, result };
+}

@@ -1,0 +1,199 @@
+// The main-thread side of the guest API: answers mcp.servers/search/describe/call for one execution.
+// Tool calls go ONLY through the ToolGateway (the guard pipeline) and become child steps of the code step.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { StepRecord } from '../../protocol/trace';
+import type { ToolCatalogEntry, ToolGateway } from '../guards/types';
+import { sanitizeIdentifier, toolStub } from '../typings/generate';
+import type { HostOp, HostReplyMessage, SandboxLimits } from './types';
+
+export type HostReply = Pick<HostReplyMessage, 'json' | 'error' | 'fatal'>;
+
+const DENIALS = new Set(['denied_schema', 'denied_policy', 'denied_guardrail']);
+
+export interface GuestToolResult {
+  text: string;
+  structured: unknown;
+  isError: boolean;
+  content: unknown[];
+  dryRun?: boolean;
+}
+
+/** The MCP result as it crosses into the sandbox (the prelude derives `text` from `content`). */
+export function toWireResult(result: CallToolResult): { content: unknown[]; structuredContent?: unknown; isError: boolean } {
+  const wire: { content: unknown[]; structuredContent?: unknown; isError: boolean } = {
+    content: Array.isArray(result.content) ? result.content : [],
+    isError: result.isError === true,
+  };
+  if (result.structuredContent !== undefined) wire.structuredContent = result.structuredContent;
+  return wire;
+}
+
+function firstLine(text: string | undefined, max = 200): string {
+  const line = (text ?? '').trim().split(/\r?\n/)[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export class HostBridge {
+  toolCalls = 0;
+  readonly childSteps: StepRecord[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly gateway: ToolGateway,
+    private readonly catalog: ToolCatalogEntry[],
+    private readonly parentStepId: string,
+    private readonly limits: SandboxLimits,
+    signal?: AbortSignal,
+  ) {
+    signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+  }
+
+  /** Cancels tool calls still in flight (the run has ended). */
+  close(): void {
+    this.abort.abort(new Error('the sandbox run ended'));
+  }
+
+  async handle(op: HostOp, args: unknown[]): Promise<HostReply> {
+    try {
+      switch (op) {
+        case 'servers':
+          return ok(this.servers());
+        case 'search':
+          return ok(this.search(String(args[0] ?? '')));
+        case 'describe':
+          return this.describe(String(args[0] ?? ''));
+        case 'call':
+          return await this.call(String(args[0] ?? ''), args[1]);
+        default:
+          return fail('TypeError', `Unknown sandbox operation '${String(op)}'.`);
+      }
+    } catch (err) {
+      // A host failure becomes a guest error: the guest's await always settles.
+      return fail('ToolCallError', (err as Error)?.message ?? String(err));
+    }
+  }
+
+  private servers(): { name: string; description: string; tools: number }[] {
+    const byServer = new Map<string, string[]>();
+    for (const e of this.catalog) byServer.set(e.server, [...(byServer.get(e.server) ?? []), e.tool.name]);
+    return [...byServer].map(([name, tools]) => ({
+      name,
+      description: `${tools.length} tool${tools.length === 1 ? '' : 's'}: ${tools.slice(0, 8).join(', ')}${tools.length > 8 ? ', …' : ''}`,
+      tools: tools.length,
+    }));
+  }
+
+  private search(query: string): { name: string; description: string }[] {
+    const terms = query.toLowerCase().split(/[^a-z0-9_]+/).filter(Boolean);
+    const scored = this.catalog.map((e) => {
+      const name = `${e.server}/${e.tool.name}`.toLowerCase();
+      const desc = (e.tool.description ?? '').toLowerCase();
+      let score = 0;
+      for (const t of terms) {
+        if (name.includes(t)) score += 3;
+        if (desc.includes(t)) score += 1;
+      }
+      if (!terms.length) score = 1;
+      return { e, score };
+    });
+    return scored
+      .filter((s) => s.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 20)
+      .map(({ e }) => ({ name: `${e.server}/${e.tool.name}`, description: firstLine(e.tool.description) }));
+  }
+
+  /** Finds "server/tool"; also accepts the sanitised names used by `tools.<server>.<tool>`. */
+  resolve(name: string): ToolCatalogEntry | undefined {
+    const slash = name.indexOf('/');
+    if (slash <= 0) return undefined;
+    const server = name.slice(0, slash);
+    const tool = name.slice(slash + 1);
+    return (
+      this.catalog.find((e) => e.server === server && e.tool.name === tool) ??
+      this.catalog.find((e) => sanitizeIdentifier(e.server) === server && (e.tool.name === tool || sanitizeIdentifier(e.tool.name) === tool))
+    );
+  }
+
+  private notFound(name: string): HostReply {
+    const hint = name.includes('/') ? 'Use mcp.search("...") or mcp.servers() to find the right name.' : 'Names have the form "server/tool".';
+    return fail('ToolNotFoundError', `There is no tool '${name.slice(0, 200)}' in this sandbox. ${hint}`);
+  }
+
+  private describe(name: string): HostReply {
+    const entry = this.resolve(name);
+    if (!entry) return this.notFound(name);
+    return ok({
+      name: `${entry.server}/${entry.tool.name}`,
+      server: entry.server,
+      tool: entry.tool.name,
+      description: entry.tool.description ?? '',
+      inputSchema: entry.tool.inputSchema,
+      outputSchema: entry.tool.outputSchema,
+      stub: toolStub(entry),
+    });
+  }
+
+  private async call(name: string, rawArgs: unknown): Promise<HostReply> {
+    const entry = this.resolve(name);
+    if (!entry) return this.notFound(name);
+    if (this.toolCalls >= this.limits.maxToolCalls) {
+      return {
+        fatal: {
+          kind: 'denied',
+          message: `The code tried to make more than ${this.limits.maxToolCalls} tool calls in one run and was stopped (limit mcpHarness.sandbox.maxToolCalls).`,
+          decision: 'denied_policy',
+          reasons: [`more than ${this.limits.maxToolCalls} tool calls`],
+        },
+      };
+    }
+    this.toolCalls++;
+    const args = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? (rawArgs as Record<string, unknown>) : {};
+    const stepId = `${this.parentStepId}.${this.toolCalls}`;
+    const outcome = await this.gateway.callTool({
+      server: entry.server,
+      tool: entry.tool.name,
+      args,
+      stepId,
+      parentId: this.parentStepId,
+      signal: this.abort.signal,
+    });
+    const record: StepRecord = { ...outcome.record, parent_id: this.parentStepId };
+    this.childSteps.push(record);
+    const fullName = `${entry.server}/${entry.tool.name}`;
+    if (DENIALS.has(record.decision)) {
+      return {
+        error: {
+          name: 'ToolDeniedError',
+          message: `${fullName} was denied (${record.decision}): ${record.reasons.join('; ') || 'no reason given'}`,
+          decision: record.decision,
+          reasons: record.reasons,
+          step_id: record.step_id,
+        },
+      };
+    }
+    if (outcome.result) {
+      return { json: JSON.stringify(toWireResult(outcome.result)) };
+    }
+    if (record.decision === 'dry_run') {
+      return ok({ content: [], isError: false, dryRun: true });
+    }
+    return {
+      error: {
+        name: 'ToolCallError',
+        message: `${fullName} failed (${record.decision}): ${record.error ?? record.reasons.join('; ') ?? 'no detail'}`,
+        decision: record.decision,
+        reasons: record.reasons,
+        step_id: record.step_id,
+      },
+    };
+  }
+}
+
+function ok(value: unknown): HostReply {
+  return { json: JSON.stringify(value ?? null) };
+}
+
+function fail(name: string, message: string): HostReply {
+  return { error: { name, message } };
+}

@@ -1,0 +1,165 @@
+// The guest-side API, evaluated in every fresh QuickJS context before the user's code. It is plain
+// JavaScript run INSIDE the sandbox: it builds `mcp`, `tools`, `console`, `skills` and `workspace` on
+// top of a few host functions, then hides those functions. Everything it needs from the global scope
+// is captured first, so user code that overwrites JSON or Error cannot change how results cross.
+
+/**
+ * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, skills })`.
+ * host: { call(op, argsJson) -> Promise<string>, log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
+ */
+export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
+  'use strict';
+  const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
+  const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, isArray = Array.isArray;
+  const NumberIsFinite = Number.isFinite, StringOf = String;
+  const g = globalThis;
+
+  class ToolError extends Error {
+    constructor(info) {
+      super(StringOf(info && info.message));
+      this.name = (info && info.name) || 'ToolError';
+      if (info && info.decision) this.decision = info.decision;
+      if (info && info.reasons) this.reasons = info.reasons;
+      if (info && info.step_id) this.step_id = info.step_id;
+    }
+  }
+
+  async function request(op, args) {
+    const text = await host.call(op, jsonStringify(args));
+    const envelope = jsonParse(text);
+    if (envelope.ok) return envelope.value;
+    throw new ToolError(envelope.error);
+  }
+
+  // The MCP result → { text, structured, isError, content }.
+  function toResult(wire) {
+    const content = isArray(wire.content) ? wire.content : [];
+    const text = content.filter((c) => c && c.type === 'text' && typeof c.text === 'string').map((c) => c.text).join('\n');
+    const result = { text, structured: wire.structuredContent, isError: wire.isError === true, content };
+    if (wire.dryRun) result.dryRun = true;
+    return result;
+  }
+
+  const mcp = ObjectFreeze({
+    servers: () => request('servers', []),
+    search: (query) => request('search', [StringOf(query)]),
+    describe: (name) => request('describe', [StringOf(name)]),
+    call: (name, args) => {
+      if (args !== undefined && (args === null || typeof args !== 'object' || isArray(args))) {
+        return Promise.reject(new TypeError('mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).'));
+      }
+      return request('call', [StringOf(name), args === undefined ? {} : args]).then(toResult);
+    },
+  });
+
+  const toolIndex = jsonParse(toolIndexJson);
+  const tools = {};
+  for (const server of ObjectKeys(toolIndex)) {
+    const entries = {};
+    for (const tool of ObjectKeys(toolIndex[server])) {
+      const full = toolIndex[server][tool];
+      entries[tool] = (args) => mcp.call(full, args);
+    }
+    tools[server] = ObjectFreeze(entries);
+  }
+
+  function formatValue(v) {
+    try {
+      if (typeof v === 'string') return v;
+      if (v instanceof Error) {
+        const stack = v.stack;
+        return StringOf(v.name) + ': ' + StringOf(v.message) + (typeof stack === 'string' && stack ? '\n' + stack : '');
+      }
+      const s = jsonStringify(v);
+      return s === undefined ? StringOf(v) : s;
+    } catch (e) {
+      try { return StringOf(v); } catch (e2) { return '[unprintable value]'; }
+    }
+  }
+  function logger(level) {
+    return (...args) => { host.log(level, args.map(formatValue).join(' ')); };
+  }
+  const console = ObjectFreeze({ log: logger('log'), info: logger('info'), warn: logger('warn'), error: logger('error'), debug: logger('log') });
+
+  const workspace = ObjectFreeze({
+    get(key) {
+      const text = host.wsGet(StringOf(key));
+      return text === undefined ? undefined : jsonParse(text);
+    },
+    set(key, value) {
+      const text = jsonStringify(value);
+      if (text === undefined) throw new TypeError('workspace.set(key, value): value must be JSON (object, array, string, number, boolean or null).');
+      const problem = host.wsSet(StringOf(key), text);
+      if (problem) throw new RangeError(problem);
+    },
+    delete(key) { return host.wsDelete(StringOf(key)); },
+    keys() { return jsonParse(host.wsKeys()); },
+  });
+
+  const skills = {};
+
+  for (const [name, value] of [['mcp', mcp], ['tools', ObjectFreeze(tools)], ['console', console], ['workspace', workspace], ['skills', skills]]) {
+    Object.defineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
+  }
+
+  class DepthError extends Error {}
+
+  // Copies the result into plain JSON data (JSON.stringify semantics, toJSON honoured), bounding depth.
+  // Runs inside the guest so a looping getter or toJSON is stopped by the deadline like any guest code.
+  function serialize(value, maxDepth) {
+    const seen = new Set();
+    function plain(v, depth) {
+      if (v === null) return null;
+      const t = typeof v;
+      if (t === 'string' || t === 'boolean') return v;
+      if (t === 'number') return NumberIsFinite(v) ? v : null;
+      if (t === 'bigint') return StringOf(v);
+      if (t !== 'object') return undefined;
+      if (depth > maxDepth) throw new DepthError('The result is nested more than ' + maxDepth + ' levels deep; return a flatter value.');
+      if (typeof v.toJSON === 'function') return plain(v.toJSON(), depth + 1);
+      if (seen.has(v)) return '[Circular]';
+      seen.add(v);
+      let out;
+      if (isArray(v)) {
+        out = [];
+        const n = v.length;
+        for (let i = 0; i < n; i++) { const x = plain(v[i], depth + 1); out.push(x === undefined ? null : x); }
+      } else {
+        out = {};
+        for (const k of ObjectKeys(v)) { const x = plain(v[k], depth + 1); if (x !== undefined) out[k] = x; }
+      }
+      seen.delete(v);
+      return out;
+    }
+    try {
+      const p = plain(value, 0);
+      return p === undefined ? '' : jsonStringify(p);
+    } catch (e) {
+      if (e instanceof DepthError) return '\u0000depth:' + e.message;
+      throw e;
+    }
+  }
+
+  // Reads an error's name/message/decision without trusting it: any getter may throw or loop.
+  function describeError(e) {
+    const pick = (f) => { try { const v = f(); return typeof v === 'string' ? v : (v === undefined ? undefined : formatValue(v)); } catch (x) { return undefined; } };
+    if (e === null || (typeof e !== 'object' && typeof e !== 'function')) {
+      return jsonStringify({ name: 'Error', message: 'Uncaught ' + formatValue(e) });
+    }
+    const info = {
+      name: pick(() => e.name) || 'Error',
+      message: pick(() => e.message) || '',
+      stack: pick(() => e.stack),
+      decision: pick(() => e.decision),
+    };
+    try { const r = e.reasons; if (isArray(r)) info.reasons = r.slice(0, 20).map((x) => StringOf(x)); } catch (x) { /* hostile */ }
+    return jsonStringify(info);
+  }
+
+  return { serialize, describeError, skills };
+})`;
+
+/** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */
+export function wrapUserCode(code: string): string {
+  return `(async () => {${code}\n})()`;
+}

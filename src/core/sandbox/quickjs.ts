@@ -1,0 +1,39 @@
+// Makes fresh QuickJS modules: the WASM code is compiled once, and every execution instantiates it
+// with its own linear memory whose `maximum` is the memory cap. A grown memory is never reused, and an
+// allocation past the cap fails inside WASM (QuickJS throws "out of memory") instead of growing.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+
+const PAGE = 65536;
+/** QuickJS's emscripten build starts with 16 MB of linear memory. */
+export const INITIAL_MEMORY_BYTES = 16 * 1024 * 1024;
+/** Name of the release-sync .wasm copied next to the bundles by esbuild.mjs. */
+export const BUNDLED_WASM_NAME = 'quickjs-release-sync.wasm';
+
+/** Where the release-sync .wasm is: next to the bundle when bundled, else in node_modules. */
+export function releaseWasmPath(): string {
+  const bundled = join(__dirname, BUNDLED_WASM_NAME);
+  if (existsSync(bundled)) return bundled;
+  return require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
+}
+
+export class ModuleFactory {
+  private constructor(
+    private readonly variant: QuickJSSyncVariant,
+    private readonly compiled: WebAssembly.Module,
+  ) {}
+
+  static async create(variant: QuickJSSyncVariant, wasmPath: string): Promise<ModuleFactory> {
+    const compiled = await WebAssembly.compile(readFileSync(wasmPath));
+    return new ModuleFactory(variant, compiled);
+  }
+
+  /** A new module whose linear memory can never grow past `memoryMb`. */
+  async newModule(memoryMb: number): Promise<QuickJSWASMModule> {
+    const maximum = Math.max(INITIAL_MEMORY_BYTES, memoryMb * 1024 * 1024) / PAGE;
+    const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY_BYTES / PAGE, maximum });
+    const variant = newVariant(this.variant, { wasmModule: this.compiled, wasmMemory });
+    return newQuickJSWASMModuleFromVariant(variant);
+  }
+}

@@ -1,0 +1,278 @@
+// Main-thread API of the code sandbox: `Sandbox` owns one worker thread running QuickJS; `SandboxPool`
+// spreads executions over a few. A worker that overruns its deadline (a single uninterruptible
+// operation inside WASM) or crashes is terminated and replaced; the caller gets an ExecResult, never a hang.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { nullLogger, type Logger } from '../types';
+import { HostBridge } from './host';
+import { buildToolIndex } from '../typings/generate';
+import {
+  DEFAULT_LIMITS,
+  LIMIT_BOUNDS,
+  type ExecResult,
+  type ExecuteOptions,
+  type SandboxError,
+  type SandboxLimits,
+  type WorkerDone,
+  type WorkerToMain,
+} from './types';
+
+/** How long after the deadline the host stops waiting for the worker and terminates it. */
+export const TERMINATE_GRACE_MS = 250;
+
+/** Merges limits over the defaults; throws a RangeError naming the limit when one is out of range. */
+export function resolveLimits(partial: Partial<SandboxLimits> = {}): SandboxLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(partial) as [keyof SandboxLimits, number | undefined][]) {
+    if (value === undefined) continue;
+    if (!(key in LIMIT_BOUNDS)) throw new RangeError(`Unknown sandbox limit '${key}'.`);
+    const [min, max] = LIMIT_BOUNDS[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      throw new RangeError(`Sandbox limit ${key} must be a number from ${min} to ${max} (got ${String(value)}).`);
+    }
+    limits[key] = Math.floor(value);
+  }
+  return limits;
+}
+
+interface WorkerSource {
+  file: string;
+  eval: boolean;
+}
+
+function workerSource(explicit?: string): WorkerSource {
+  if (explicit) return { file: explicit, eval: false };
+  const bundled = join(__dirname, 'sandbox-worker.js');
+  if (existsSync(bundled)) return { file: bundled, eval: false };
+  // Running from the TypeScript sources (unit tests): load the worker through tsx.
+  const source = join(__dirname, 'worker.ts');
+  const tsx = require.resolve('tsx/cjs');
+  return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
+}
+
+export interface SandboxOptions {
+  /** Path of the built worker (dist/sandbox-worker.js); found next to the bundle by default. */
+  workerPath?: string;
+  logger?: Logger;
+}
+
+interface LiveWorker {
+  worker: Worker;
+  shared: Int32Array;
+  ready: Promise<void>;
+}
+
+export class Sandbox {
+  private live: LiveWorker | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private nextExecId = 1;
+  private disposed = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: SandboxOptions = {}) {
+    this.logger = options.logger ?? nullLogger;
+  }
+
+  /** Executions waiting or running on this sandbox. */
+  get load(): number {
+    return this.queued;
+  }
+
+  /** The worker's thread id (for tests and diagnostics); undefined before start. */
+  get threadId(): number | undefined {
+    return this.live?.worker.threadId;
+  }
+
+  /** Starts the worker and waits until a fresh QuickJS module is ready in it. */
+  async start(): Promise<void> {
+    await this.spawn().ready;
+  }
+
+  private spawn(): LiveWorker {
+    if (this.disposed) throw new Error('This sandbox has been disposed; create a new one.');
+    if (this.live) return this.live;
+    const source = workerSource(this.options.workerPath);
+    const sharedBuffer = new SharedArrayBuffer(8);
+    const worker = new Worker(source.file, {
+      eval: source.eval,
+      workerData: { shared: sharedBuffer },
+      // The guest's memory is capped inside WASM; this bounds the worker's own JS heap as a backstop.
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
+    worker.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: WorkerToMain): void => {
+        if (msg.type === 'ready') {
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the sandbox worker exited during start (code ${code})`)));
+    });
+    ready.catch(() => undefined);
+    const live: LiveWorker = { worker, shared: new Int32Array(sharedBuffer), ready };
+    worker.on('exit', () => {
+      if (this.live === live) this.live = undefined;
+    });
+    worker.on('error', (err) => this.logger.error(`sandbox worker failed: ${err.message}`));
+    this.live = live;
+    return live;
+  }
+
+  private replaceWorker(live: LiveWorker): void {
+    if (this.live === live) this.live = undefined;
+    void live.worker.terminate();
+    // Keep a fresh worker warming up for the next execution.
+    if (!this.disposed) this.spawn().ready.catch((err) => this.logger.warn(`sandbox worker restart failed: ${err.message}`));
+  }
+
+  /** Runs code; executions on one sandbox run one at a time. Never rejects for guest behaviour. */
+  execute(options: ExecuteOptions): Promise<ExecResult> {
+    const limits = resolveLimits(options.limits);
+    this.queued++;
+    const run = this.queue.then(() => this.run(options, limits));
+    this.queue = run.catch(() => undefined);
+    return run.finally(() => this.queued--);
+  }
+
+  private async run(options: ExecuteOptions, limits: SandboxLimits): Promise<ExecResult> {
+    const started = performance.now();
+    const empty = (error: SandboxError): ExecResult => ({
+      ok: false,
+      logs: [],
+      error,
+      metrics: { duration_ms: Math.round(performance.now() - started), tool_calls: 0, tokens_raw: 0, tokens_returned: 0, heap_bytes_peak: 0 },
+      childSteps: [],
+    });
+    if (options.signal?.aborted) return empty({ kind: 'runtime', message: 'The run was cancelled before it started.' });
+
+    let catalog = await options.gateway.listTools();
+    if (options.servers) {
+      const wanted = new Set(options.servers);
+      catalog = catalog.filter((e) => wanted.has(e.server));
+    }
+    const live = this.spawn();
+    try {
+      await live.ready;
+    } catch (err) {
+      this.replaceWorker(live);
+      return empty({ kind: 'runtime', message: `The sandbox could not start: ${(err as Error).message}. Check that dist/sandbox-worker.js and its .wasm file exist.` });
+    }
+
+    const bridge = new HostBridge(options.gateway, catalog, options.parentStepId, limits, options.signal);
+    const execId = this.nextExecId++;
+    const deadline = Date.now() + limits.timeoutMs;
+
+    const done = await new Promise<WorkerDone | SandboxError>((resolve) => {
+      const { worker } = live;
+      let settled = false;
+      const finish = (value: WorkerDone | SandboxError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const onMessage = (msg: WorkerToMain): void => {
+        if (msg.type === 'call' && msg.execId === execId) {
+          void bridge.handle(msg.op, msg.args).then((reply) => {
+            if (!settled) worker.postMessage({ type: 'reply', execId, callId: msg.callId, ...reply });
+          });
+        } else if (msg.type === 'done' && msg.execId === execId) finish(msg);
+      };
+      const onExit = (code: number): void => {
+        finish({ kind: 'runtime', message: `The sandbox worker stopped unexpectedly (exit code ${code}); the next run gets a new one.` });
+      };
+      const terminate = (error: SandboxError): void => {
+        if (settled) return;
+        finish(error);
+        this.replaceWorker(live);
+      };
+      const onAbort = (): void => terminate({ kind: 'runtime', message: 'The run was cancelled.' });
+      // The host timer: stops a worker stuck in one uninterruptible operation, or whose deadline passed.
+      const timer = setTimeout(() => {
+        const bytes = Atomics.load(live.shared, 0) * 65536;
+        terminate(
+          bytes >= limits.memoryMb * 1024 * 1024
+            ? { kind: 'memory', message: `The code used more than ${limits.memoryMb} MB of memory and was stopped (limit mcpHarness.sandbox.memoryMb).` }
+            : { kind: 'timeout', message: `The code ran longer than ${limits.timeoutMs} ms and was stopped (limit mcpHarness.sandbox.timeoutMs).` },
+        );
+      }, deadline - Date.now() + TERMINATE_GRACE_MS);
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({
+        type: 'exec',
+        id: execId,
+        code: options.code,
+        limits,
+        skills: options.skills ?? [],
+        workspace: options.workspace?.snapshot() ?? {},
+        toolIndex: buildToolIndex(catalog),
+        deadline,
+      });
+    });
+    bridge.close();
+
+    const metricsBase = {
+      duration_ms: Math.round(performance.now() - started),
+      tool_calls: bridge.toolCalls,
+    };
+    if (!('type' in done)) {
+      return { ok: false, logs: [], error: done, metrics: { ...metricsBase, tokens_raw: 0, tokens_returned: 0, heap_bytes_peak: Atomics.load(live.shared, 0) * 65536 }, childSteps: bridge.childSteps };
+    }
+    options.workspace?.replace(done.workspace);
+    const result: ExecResult = {
+      ok: done.ok,
+      logs: done.logs,
+      metrics: { ...metricsBase, tokens_raw: done.tokensRaw, tokens_returned: done.tokensReturned, heap_bytes_peak: done.heapBytes },
+      childSteps: bridge.childSteps,
+    };
+    if (done.json !== undefined) result.value = JSON.parse(done.json);
+    if (done.error) result.error = done.error;
+    if (done.optimized) result.optimized = true;
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const live = this.live;
+    this.live = undefined;
+    if (live) await live.worker.terminate();
+  }
+}
+
+export interface SandboxPoolOptions extends SandboxOptions {
+  /** Worker threads (default 2, at most the number of executions that run at once). */
+  size?: number;
+}
+
+/** A few sandboxes; each execution goes to the least loaded one. */
+export class SandboxPool {
+  private readonly sandboxes: Sandbox[];
+
+  constructor(options: SandboxPoolOptions = {}) {
+    const size = Math.max(1, Math.min(8, options.size ?? 2));
+    this.sandboxes = Array.from({ length: size }, () => new Sandbox(options));
+  }
+
+  /** Warms every worker up (optional: execute starts them on demand). */
+  async start(): Promise<void> {
+    await Promise.all(this.sandboxes.map((s) => s.start()));
+  }
+
+  execute(options: ExecuteOptions): Promise<ExecResult> {
+    const target = this.sandboxes.reduce((best, s) => (s.load < best.load ? s : best));
+    return target.execute(options);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.sandboxes.map((s) => s.dispose()));
+  }
+}

@@ -1,0 +1,181 @@
+// Types of the code sandbox: what callers pass to `Sandbox.execute` and get back, and the messages
+// exchanged with the worker thread that hosts QuickJS.
+import type { ToolGateway } from '../guards/types';
+import type { StepRecord } from '../../protocol/trace';
+
+export type SandboxErrorKind = 'timeout' | 'memory' | 'stack' | 'runtime' | 'denied' | 'output_too_large';
+
+export interface SandboxLimits {
+  /** Wall-clock deadline of one execution (setting mcpHarness.sandbox.timeoutMs). */
+  timeoutMs: number;
+  /** Cap of the WASM linear memory of one execution (setting mcpHarness.sandbox.memoryMb). */
+  memoryMb: number;
+  /** QuickJS stack size (setting mcpHarness.sandbox.stackKb). */
+  stackKb: number;
+  /** Tool calls per execution (setting mcpHarness.sandbox.maxToolCalls). */
+  maxToolCalls: number;
+  /** Bytes of the returned value after the context optimizer (setting mcpHarness.sandbox.maxOutputBytes). */
+  maxOutputBytes: number;
+  /** Pending-job (microtask) runs per execution: bounds promise floods that never yield to a tool. */
+  maxPendingJobs: number;
+  /** Nesting depth of the returned value. */
+  maxResultDepth: number;
+  /** Tokens the context optimizer aims for when it summarises the returned value. */
+  resultTokenBudget: number;
+  /** Captured console output, bytes in total. */
+  maxLogBytes: number;
+  /** Bytes of JSON the per-session workspace may hold. */
+  maxWorkspaceBytes: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  timeoutMs: 5000,
+  memoryMb: 64,
+  stackKb: 256,
+  maxToolCalls: 100,
+  maxOutputBytes: 64 * 1024,
+  maxPendingJobs: 1_000_000,
+  maxResultDepth: 64,
+  resultTokenBudget: 4000,
+  maxLogBytes: 64 * 1024,
+  maxWorkspaceBytes: 1024 * 1024,
+};
+
+/** Bounds of each limit, so a setting or CLI flag out of range gets a clear message instead of a broken sandbox. */
+export const LIMIT_BOUNDS: Record<keyof SandboxLimits, [number, number]> = {
+  timeoutMs: [50, 10 * 60_000],
+  // QuickJS needs 16 MB of linear memory to start.
+  memoryMb: [24, 2048],
+  stackKb: [64, 4096],
+  maxToolCalls: [0, 100_000],
+  maxOutputBytes: [256, 64 * 1024 * 1024],
+  maxPendingJobs: [1000, 1_000_000_000],
+  maxResultDepth: [1, 1000],
+  resultTokenBudget: [50, 1_000_000],
+  maxLogBytes: [0, 64 * 1024 * 1024],
+  maxWorkspaceBytes: [0, 256 * 1024 * 1024],
+};
+
+export interface LogEntry {
+  level: 'log' | 'info' | 'warn' | 'error';
+  text: string;
+}
+
+export interface SandboxError {
+  kind: SandboxErrorKind;
+  message: string;
+  /** For `denied`: the guard decision and its reasons. */
+  decision?: string;
+  reasons?: string[];
+}
+
+export interface ExecMetrics {
+  duration_ms: number;
+  tool_calls: number;
+  /** Tokens of every tool result that flowed into the sandbox. */
+  tokens_raw: number;
+  /** Tokens of the returned (optimized) value plus the logs. */
+  tokens_returned: number;
+  /** Size of the WASM linear memory at its largest during the run. */
+  heap_bytes_peak: number;
+}
+
+export interface ExecResult {
+  ok: boolean;
+  value?: unknown;
+  logs: LogEntry[];
+  error?: SandboxError;
+  metrics: ExecMetrics;
+  /** The guarded tool calls the code made, each with parent_id = the code step's id. */
+  childSteps: StepRecord[];
+  /** True when the context optimizer summarised or cut the returned value. */
+  optimized?: boolean;
+}
+
+export interface SkillSource {
+  /** Name as used in `skills.<name>` (already a valid identifier). */
+  name: string;
+  source: string;
+  /** Where it came from, for error messages. */
+  file?: string;
+}
+
+/** Per-session state the code steps of one session share; see SessionWorkspace. */
+export interface WorkspaceStore {
+  snapshot(): Record<string, string>;
+  replace(entries: Record<string, string>): void;
+}
+
+export interface ExecuteOptions {
+  /** An async function body; its return value is the result. */
+  code: string;
+  gateway: ToolGateway;
+  /** The code step's id: every tool call becomes a child step with this parent_id. */
+  parentStepId: string;
+  limits?: Partial<SandboxLimits>;
+  skills?: SkillSource[];
+  workspace?: WorkspaceStore;
+  signal?: AbortSignal;
+  /** Only these servers are visible to the code (all when absent). */
+  servers?: string[];
+}
+
+// ---- main ⇄ worker messages ----
+
+export interface ToolIndex {
+  /** sanitised server name → sanitised tool name → "server/tool" */
+  [server: string]: Record<string, string>;
+}
+
+export interface ExecMessage {
+  type: 'exec';
+  id: number;
+  code: string;
+  limits: SandboxLimits;
+  skills: SkillSource[];
+  workspace: Record<string, string>;
+  toolIndex: ToolIndex;
+  deadline: number;
+}
+
+export type HostOp = 'servers' | 'search' | 'describe' | 'call';
+
+export interface HostCallMessage {
+  type: 'call';
+  execId: number;
+  callId: number;
+  op: HostOp;
+  args: unknown[];
+}
+
+export interface HostReplyMessage {
+  type: 'reply';
+  execId: number;
+  callId: number;
+  /** JSON text of the value handed to the guest. */
+  json?: string;
+  error?: { name: string; message: string; decision?: string; reasons?: string[]; step_id?: string };
+  /** Ends the run: the guest cannot catch it (e.g. the tool-call limit). */
+  fatal?: SandboxError;
+}
+
+export interface WorkerDone {
+  type: 'done';
+  execId: number;
+  ok: boolean;
+  /** JSON text of the returned value (undefined becomes absent). */
+  json?: string;
+  error?: SandboxError;
+  logs: LogEntry[];
+  heapBytes: number;
+  workspace: Record<string, string>;
+  /** Tokens of every tool result that flowed in, counted in the worker. */
+  tokensRaw: number;
+  /** Tokens of the returned (optimized) JSON plus the logs, counted in the worker. */
+  tokensReturned: number;
+  /** The context optimizer summarised or cut the value. */
+  optimized: boolean;
+}
+
+export type MainToWorker = ExecMessage | HostReplyMessage;
+export type WorkerToMain = { type: 'ready' } | HostCallMessage | WorkerDone;

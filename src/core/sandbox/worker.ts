@@ -1,0 +1,85 @@
+// The sandbox worker thread: hosts QuickJS off the main thread so a busy guest never blocks the
+// extension host or the CLI. One execution at a time; tool calls go to the main thread by message.
+import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { runExecution } from './engine';
+import { ModuleFactory, releaseWasmPath } from './quickjs';
+import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
+
+interface WorkerInit {
+  /** [0] = current WASM memory pages, read by the main thread when it has to terminate this worker. */
+  shared: SharedArrayBuffer;
+  /** Memory cap the spare module is prepared for. */
+  memoryMb?: number;
+}
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const shared = new Int32Array(init.shared);
+const replies = new Map<number, (reply: HostReplyMessage) => void>();
+const post = (msg: WorkerToMain): void => port.postMessage(msg);
+
+let factory: ModuleFactory | undefined;
+// A module instantiated ahead of time, so an execution does not wait for WASM instantiation.
+let spare: { memoryMb: number; module: Promise<QuickJSWASMModule> } | undefined;
+
+function prepareSpare(memoryMb: number): void {
+  spare = { memoryMb, module: factory!.newModule(memoryMb) };
+}
+
+async function takeModule(memoryMb: number): Promise<QuickJSWASMModule> {
+  const ready = spare;
+  spare = undefined;
+  if (ready && ready.memoryMb === memoryMb) return ready.module;
+  return factory!.newModule(memoryMb);
+}
+
+async function execute(exec: ExecMessage): Promise<void> {
+  const module = await takeModule(exec.limits.memoryMb);
+  const result = await runExecution({
+    exec,
+    module,
+    shared,
+    hostCall: (callId, op, args) =>
+      new Promise<HostReplyMessage>((resolve) => {
+        replies.set(callId, resolve);
+        post({ type: 'call', execId: exec.id, callId, op, args });
+      }),
+  });
+  replies.clear();
+  post(result);
+  prepareSpare(exec.limits.memoryMb);
+}
+
+port.on('message', (msg: MainToWorker) => {
+  if (msg.type === 'reply') {
+    const resolve = replies.get(msg.callId);
+    replies.delete(msg.callId);
+    resolve?.(msg);
+  } else if (msg.type === 'exec') {
+    execute(msg).catch((err: Error) => {
+      // A bug in the engine, not in the guest: report it as a runtime error and keep the worker usable.
+      post({
+        type: 'done',
+        execId: msg.id,
+        ok: false,
+        error: { kind: 'runtime', message: `The sandbox failed internally: ${err?.message ?? String(err)}` },
+        logs: [],
+        heapBytes: 0,
+        workspace: msg.workspace,
+        tokensReturned: 0,
+        tokensRaw: 0,
+        optimized: false,
+      });
+      prepareSpare(msg.limits.memoryMb);
+    });
+  }
+});
+
+void (async () => {
+  factory = await ModuleFactory.create(releaseSync, releaseWasmPath());
+  prepareSpare(init.memoryMb ?? DEFAULT_LIMITS.memoryMb);
+  await spare!.module;
+  post({ type: 'ready' });
+})();
