@@ -184,6 +184,7 @@ export async function startCodeServer({
   userDataDir,
   extensionsDir,
   settings = {},
+  keepUserSettings = false,
   env = {},
   smokeTestDriver = true,
   extraArgs = [],
@@ -199,7 +200,9 @@ export async function startCodeServer({
     ? {}
     : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
       'security.workspace.trust.emptyWindow': false };
-  writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...trustSettings, ...settings });
+  if (!keepUserSettings || !existsSync(join(userDataDir, 'User', 'settings.json'))) {
+    writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...trustSettings, ...settings });
+  }
 
   const args = [
     paths.codeServer,
