@@ -350,7 +350,7 @@ function scanIbans(text: string, out: ScanMatch[]): void {
     }
     if (isAlnumAt(text, j) && compact.length < 34) continue;
     ends.push({ len: compact.length, end: j });
-    for (let k = ends.length - 1; k >= 0; k--) {
+    for (let k = ends.length - 1; k >= 0 && ends[k].len >= 15; k--) {
       if (ibanValid(compact.slice(0, ends[k].len))) {
         out.push({ start: i, end: ends[k].end, category: 'pii', type: 'iban', severity: 'warning' });
         i = ends[k].end - 1;
@@ -361,21 +361,26 @@ function scanIbans(text: string, out: ScanMatch[]): void {
 }
 
 function scanIpv6(text: string, out: ScanMatch[]): void {
-  let from = 0;
-  for (;;) {
-    const at = text.indexOf(':', from);
-    if (at < 0) return;
-    let s = at;
-    while (s > 0 && at - s < 45 && (cls(text, s - 1) & C.HEX || text[s - 1] === ':')) s--;
-    let e = at;
-    while (e < text.length && e - s < 45 && (cls(text, e) & C.HEX || text[e] === ':' || text[e] === '.')) e++;
-    from = Math.max(at + 1, e);
-    while (e > s && text[e - 1] === '.') e--;
-    if (isAlnumAt(text, s - 1) || isAlnumAt(text, e)) continue;
-    const token = text.slice(s, e);
-    if (token.length >= 3 && (token.match(/:/g)?.length ?? 0) >= 2 && token !== '::' && isIPv6(token)) {
-      out.push({ start: s, end: e, category: 'pii', type: 'ip', severity: 'warning' });
+  // One pass over maximal runs of hex digits, ':' and '.'; only short runs with two or more colons are checked.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text[i];
+    if (!(cls(text, i) & C.HEX) && c !== ':') {
+      i++;
+      continue;
     }
+    const s = i;
+    let colons = 0;
+    while (i < n && (cls(text, i) & C.HEX || text[i] === ':' || text[i] === '.')) {
+      if (text[i] === ':') colons++;
+      i++;
+    }
+    let e = i;
+    while (e > s && text[e - 1] === '.') e--;
+    if (colons < 2 || e - s > 45 || e - s < 3 || isAlnumAt(text, s - 1) || isAlnumAt(text, i)) continue;
+    const token = text.slice(s, e);
+    if (token !== '::' && isIPv6(token)) out.push({ start: s, end: e, category: 'pii', type: 'ip', severity: 'warning' });
   }
 }
 
