@@ -22,7 +22,9 @@ function globalHelp(): string {
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
-  const wantsJson = rest.includes('--json');
+  // A command may declare its own string `--json FILE` (report); then --json is not the output mode.
+  const ownsJson = commands.find((c) => c.name === name)?.options.json?.type === 'string';
+  const wantsJson = rest.includes('--json') && !ownsJson;
   const fail = (err: CliError): number => {
     if (wantsJson) io.stderr(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
     else io.stderr(`mcp-harness: ${err.message}\n`);
@@ -46,7 +48,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     parsed = parseArgs({
       args: rest,
-      options: { ...command.options, json: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, ...command.options },
       allowPositionals: true,
       strict: true,
     }) as { values: Record<string, unknown>; positionals: string[] };

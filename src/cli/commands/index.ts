@@ -1,4 +1,7 @@
 // The CLI's command table. Each command lives in its own file and is listed here once.
 import type { CliCommand } from '../io';
+import { serversCommand } from './servers';
+import { toolsCommand } from './tools';
+import { reportCommand } from './report';
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand];

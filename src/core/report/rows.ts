@@ -1,0 +1,84 @@
+// One flat row per step: the shape of the CSV file and of the XLSX MCP_Details sheet.
+import type { StepRecord } from '../../protocol/trace';
+import { maskString } from './mask';
+import { runName, orderedSteps, type TraceRun } from './model';
+
+export interface DetailRow {
+  session_id: string;
+  session_name: string;
+  step_id: string;
+  parent_id: string;
+  started_at: string;
+  kind: string;
+  role: string;
+  channel: string;
+  server: string;
+  tool: string;
+  decision: string;
+  latency_ms: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_est: number;
+  /** `kind@path` of each finding, `; `-separated; never the value. */
+  findings: string;
+  reused: boolean;
+  reasons: string;
+  error: string;
+}
+
+export const DETAIL_COLUMNS: { key: keyof DetailRow; header: string; width: number }[] = [
+  { key: 'session_id', header: 'Session ID', width: 24 },
+  { key: 'session_name', header: 'Session', width: 22 },
+  { key: 'step_id', header: 'Step ID', width: 16 },
+  { key: 'parent_id', header: 'Parent step', width: 14 },
+  { key: 'started_at', header: 'Started', width: 24 },
+  { key: 'kind', header: 'Kind', width: 7 },
+  { key: 'role', header: 'Role', width: 10 },
+  { key: 'channel', header: 'Channel', width: 13 },
+  { key: 'server', header: 'Server', width: 14 },
+  { key: 'tool', header: 'Tool', width: 20 },
+  { key: 'decision', header: 'Decision', width: 17 },
+  { key: 'latency_ms', header: 'Latency (ms)', width: 12 },
+  { key: 'tokens_in', header: 'Tokens in', width: 10 },
+  { key: 'tokens_out', header: 'Tokens out', width: 11 },
+  { key: 'cost_est', header: 'Cost (USD)', width: 11 },
+  { key: 'findings', header: 'Findings', width: 30 },
+  { key: 'reused', header: 'Reused', width: 8 },
+  { key: 'reasons', header: 'Reasons', width: 40 },
+  { key: 'error', header: 'Error', width: 30 },
+];
+
+export function findingsText(step: StepRecord): string {
+  return step.findings.map((f) => (f.path ? `${f.kind}@${f.path}` : f.kind)).join('; ');
+}
+
+export function detailRows(runs: readonly TraceRun[]): DetailRow[] {
+  const rows: DetailRow[] = [];
+  for (const run of runs) {
+    const name = runName(run);
+    for (const { step } of orderedSteps(run.steps)) {
+      rows.push({
+        session_id: run.id,
+        session_name: name,
+        step_id: step.step_id,
+        parent_id: step.parent_id ?? '',
+        started_at: step.started_at,
+        kind: step.kind,
+        role: step.role,
+        channel: step.channel,
+        server: step.server,
+        tool: step.tool,
+        decision: step.decision,
+        latency_ms: step.latency_ms,
+        tokens_in: step.tokens_in,
+        tokens_out: step.tokens_out,
+        cost_est: step.cost_est,
+        findings: findingsText(step),
+        reused: step.reused === true,
+        reasons: maskString(step.reasons.join('; ')),
+        error: maskString(step.error ?? ''),
+      });
+    }
+  }
+  return rows;
+}

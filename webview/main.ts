@@ -1,0 +1,108 @@
+// Entry of the trace explorer bundle (dist/webview.js). Runs in a VS Code webview (talks to the
+// host through acquireVsCodeApi) or in a self-contained HTML report (reads the embedded runs).
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { createWebviewChannel, PROTOCOL_VERSION, WEBVIEW_DATA_ID, WEBVIEW_ROOT_ID, type VsCodeApiLike, type WebviewPersistedState } from '../src/protocol/messages';
+import { App } from './app';
+import styles from './styles.css';
+import themes from './themes.css';
+
+declare function acquireVsCodeApi(): VsCodeApiLike;
+
+interface EmbeddedReport {
+  kind: 'mcp-harness-report';
+  title: string;
+  runs: import('../src/protocol/messages').RunSnapshot[];
+  badLines: import('../src/protocol/messages').BadLine[];
+}
+
+function adopt(cssText: string): void {
+  // Constructed sheets need no 'unsafe-inline' and no nonce, so the host's CSP can stay strict.
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(cssText);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
+
+function start(): void {
+  const inVsCode = typeof acquireVsCodeApi === 'function';
+  const api: VsCodeApiLike = inVsCode
+    ? acquireVsCodeApi()
+    : (() => {
+        let state: unknown;
+        return { postMessage: () => undefined, getState: () => state, setState: (s: unknown) => void (state = s) };
+      })();
+  let root = document.getElementById(WEBVIEW_ROOT_ID);
+  if (!root) {
+    root = document.createElement('div');
+    root.id = WEBVIEW_ROOT_ID;
+    document.body.appendChild(root);
+  }
+  adopt(styles);
+  const dataEl = document.getElementById(WEBVIEW_DATA_ID);
+  let embedded: EmbeddedReport | undefined;
+  let dataError: string | undefined;
+  if (dataEl) {
+    try {
+      const parsed = JSON.parse(dataEl.textContent ?? '') as EmbeddedReport;
+      if (parsed && parsed.kind === 'mcp-harness-report' && Array.isArray(parsed.runs)) embedded = parsed;
+      else dataError = 'The embedded trace data is not an MCP Harness report.';
+    } catch (err) {
+      dataError = `The embedded trace data could not be read (${(err as Error).message}). Export the report again.`;
+    }
+  }
+  const standalone = !inVsCode;
+  let theme: 'light' | 'dark' = 'light';
+  const setTheme = (t: 'light' | 'dark'): void => {
+    theme = t;
+    document.body.dataset.mhTheme = t;
+  };
+  if (standalone) {
+    adopt(themes);
+    const saved = (api.getState() as WebviewPersistedState | undefined)?.theme;
+    setTheme(saved ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  }
+  const channel = inVsCode ? createWebviewChannel(api) : undefined;
+  const app = new App(root, {
+    channel,
+    standalone,
+    title: embedded?.title,
+    state: { get: () => api.getState() as WebviewPersistedState | undefined, set: (s) => api.setState(s) },
+    ...(standalone ? { setTheme, currentTheme: () => theme } : {}),
+  });
+  (window as unknown as { __mcpHarness: App }).__mcpHarness = app;
+  if (embedded) {
+    if (embedded.title) document.title = embedded.title;
+    app.markInitialised();
+    app.handle({ type: 'init', runs: embedded.runs, badLines: embedded.badLines });
+  } else if (dataError) {
+    app.markInitialised();
+    app.handle({ type: 'init', runs: [], badLines: [{ line: 0, message: dataError }] });
+  }
+  if (channel) {
+    channel.onMessage((m) => {
+      if (m.type === 'init') app.markInitialised();
+      app.handle(m);
+    });
+    window.addEventListener('message', (e: MessageEvent) => channel.receive(e.data));
+    channel.post({ type: 'ready', protocol: PROTOCOL_VERSION });
+  } else if (!embedded && !dataError) {
+    // Opened without a host and without data (a test page): accept host messages posted to the window.
+    window.addEventListener('message', (e: MessageEvent) => {
+      const m = e.data as { type?: string };
+      if (m && typeof m.type === 'string' && m.type !== 'reply') {
+        if (m.type === 'init') app.markInitialised();
+        app.handle(m as never);
+      }
+    });
+  }
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
