@@ -268,7 +268,7 @@ export class SessionRunner {
       if (!r.reused) totals.cost_est += r.cost_est;
       if (r.kind === 'code' && r.tokens_raw !== undefined && r.tokens_returned !== undefined) totals.tokens_saved += r.tokens_raw - r.tokens_returned;
       decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
-      if (r.kind === 'tool' && r.server) used.add(`${r.server}/${r.tool}`);
+      if (r.kind === 'tool' && r.server && r.stages.some((st) => st.stage === 'schema')) used.add(`${r.server}/${r.tool}`);
     }
     totals.latency_ms = Math.round(totals.latency_ms * 1000) / 1000;
     totals.cost_est = Math.round(totals.cost_est * 1e9) / 1e9;
