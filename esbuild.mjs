@@ -2,7 +2,7 @@
 // Targets: the extension (cjs/node, vscode external), the CLI, the sandbox worker, the webview (browser),
 // and the compiled test suites that run inside the real VS Code extension host.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -34,6 +34,8 @@ const nodeCommon = {
   plugins: watch ? [problemMatcher] : [],
   // Everything is bundled (the VSIX ships no node_modules); only the editor API is external.
   external: ['vscode'],
+  // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow; its ESM build bundles.
+  mainFields: ['module', 'main'],
 };
 
 function listTests(dir) {
@@ -53,6 +55,9 @@ const targets = [
 ];
 if (existsSync('src/core/sandbox/worker.ts')) {
   targets.push({ ...nodeCommon, entryPoints: { 'sandbox-worker': 'src/core/sandbox/worker.ts' }, outdir: 'dist' });
+  // The worker loads QuickJS's .wasm from next to itself (src/core/sandbox/quickjs.ts, BUNDLED_WASM_NAME).
+  mkdirSync('dist', { recursive: true });
+  copyFileSync('node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm', 'dist/quickjs-release-sync.wasm');
 }
 if (existsSync('webview/main.ts')) {
   targets.push({

@@ -1,6 +1,8 @@
 // The context optimizer: what code returns goes to a model or a person, so a large value is summarised
 // (counts, first/last items, keys) or cut with a marker until it fits a token budget.
-import { countTokens } from '../tokens/index';
+// The same o200k encoding src/core/tokens counts with by default; imported alone because the tokens
+// module loads a second encoding too, which would double the worker's start-up time.
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
 interface Level {
   items: number;
@@ -22,6 +24,11 @@ export interface OptimizedValue {
   json: string;
   tokens: number;
   optimized: boolean;
+}
+
+/** Builds the tokenizer's tables now, so the first execution does not pay for it. */
+export function warmUpTokenizer(): void {
+  countTokens('{"warm":"up"}');
 }
 
 /** Tokens of a text, skipping the exact count when the text is plainly over `ceiling` (counting is linear but not free). */

@@ -2,8 +2,13 @@
 // with its own linear memory whose `maximum` is the memory cap. A grown memory is never reused, and an
 // allocation past the cap fails inside WASM (QuickJS throws "out of memory") instead of growing.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { QuickJSFFI } from '@jitl/quickjs-wasmfile-release-sync/ffi';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+// require(), not import(): the bundler must pick the CommonJS build (the ESM one reads import.meta.url,
+// which does not exist in the bundled worker).
+import emscriptenModuleLoader = require('@jitl/quickjs-wasmfile-release-sync/emscripten-module');
 
 const PAGE = 65536;
 /** QuickJS's emscripten build starts with 16 MB of linear memory. */
@@ -11,11 +16,19 @@ export const INITIAL_MEMORY_BYTES = 16 * 1024 * 1024;
 /** Name of the release-sync .wasm copied next to the bundles by esbuild.mjs. */
 export const BUNDLED_WASM_NAME = 'quickjs-release-sync.wasm';
 
+/** The release sync variant, loaded statically so everything is bundled into the worker. */
+export const RELEASE_SYNC: QuickJSSyncVariant = {
+  type: 'sync',
+  importFFI: async () => QuickJSFFI,
+  importModuleLoader: async () => (emscriptenModuleLoader as unknown as { default: QuickJSSyncVariant extends { importModuleLoader: () => Promise<infer L> } ? L : never }).default,
+};
+
 /** Where the release-sync .wasm is: next to the bundle when bundled, else in node_modules. */
 export function releaseWasmPath(): string {
   const bundled = join(__dirname, BUNDLED_WASM_NAME);
   if (existsSync(bundled)) return bundled;
-  return require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
+  // Running from the TypeScript sources: the package's own copy (createRequire keeps bundlers from rewriting it).
+  return createRequire(__filename).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
 }
 
 export class ModuleFactory {

@@ -2,6 +2,7 @@
 // spreads executions over a few. A worker that overruns its deadline (a single uninterruptible
 // operation inside WASM) or crashes is terminated and replaced; the caller gets an ExecResult, never a hang.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../types';
@@ -47,7 +48,7 @@ function workerSource(explicit?: string): WorkerSource {
   if (existsSync(bundled)) return { file: bundled, eval: false };
   // Running from the TypeScript sources (unit tests): load the worker through tsx.
   const source = join(__dirname, 'worker.ts');
-  const tsx = require.resolve('tsx/cjs');
+  const tsx = createRequire(source).resolve('tsx/cjs');
   return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, eval: true };
 }
 

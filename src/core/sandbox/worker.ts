@@ -1,10 +1,10 @@
 // The sandbox worker thread: hosts QuickJS off the main thread so a busy guest never blocks the
 // extension host or the CLI. One execution at a time; tool calls go to the main thread by message.
-import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { runExecution } from './engine';
-import { ModuleFactory, releaseWasmPath } from './quickjs';
+import { warmUpTokenizer } from './optimizer';
+import { ModuleFactory, RELEASE_SYNC, releaseWasmPath } from './quickjs';
 import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
 
 interface WorkerInit {
@@ -78,8 +78,9 @@ port.on('message', (msg: MainToWorker) => {
 });
 
 void (async () => {
-  factory = await ModuleFactory.create(releaseSync, releaseWasmPath());
+  factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath());
   prepareSpare(init.memoryMb ?? DEFAULT_LIMITS.memoryMb);
+  warmUpTokenizer();
   await spare!.module;
   post({ type: 'ready' });
 })();
