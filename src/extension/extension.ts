@@ -1,17 +1,23 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { createApi, type HarnessApi } from './api';
 import { registerCommands } from './commands';
-import type { HarnessContext } from './context';
-import { createLogger } from './logger';
+import { registerFeatures } from './features';
+import { createHarness, type Harness } from './harness';
 
-export interface HarnessApi {
-  readonly context: HarnessContext;
-}
+export type { HarnessApi } from './api';
+
+let harness: Harness | undefined;
 
 export function activate(extension: vscode.ExtensionContext): HarnessApi {
-  const { logger, channel } = createLogger();
-  const ctx: HarnessContext = { extension, log: logger, logChannel: channel };
-  extension.subscriptions.push(channel, ...registerCommands(ctx));
-  return { context: ctx };
+  harness = createHarness(extension);
+  const { ctx } = harness;
+  const { serversTree, disposables } = registerFeatures(ctx);
+  extension.subscriptions.push(...disposables, ...registerCommands(ctx));
+  return createApi(ctx, serversTree, deactivate);
 }
 
-export function deactivate(): void {}
+/** Awaited by VS Code: every server process is gone before the extension host exits. */
+export async function deactivate(): Promise<void> {
+  await harness?.dispose();
+  harness = undefined;
+}

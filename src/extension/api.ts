@@ -1,0 +1,45 @@
+// The typed API returned from activate(). Integration tests use it to read the views' data and to
+// replace the consent modal (which cannot be clicked in a test); the test hooks refuse to work
+// outside the test runner, so another extension cannot use them to skip the user's consent.
+import * as vscode from 'vscode';
+import type { ServerManager } from '../core/servers';
+import type { ConsentPrompt, ConsentService } from './consent';
+import type { HarnessContext } from './context';
+import type { DiscoveryService } from './discovery';
+import type { ServersTreeProvider } from './serversView';
+
+export interface HarnessTestHooks {
+  /** Replaces the consent modal; undefined restores it. */
+  setConsentPrompt(prompt: ConsentPrompt | undefined): void;
+  /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
+  deactivate(): Promise<void>;
+}
+
+export interface HarnessApi {
+  readonly context: HarnessContext;
+  readonly discovery: DiscoveryService;
+  readonly servers: ServerManager;
+  readonly consent: ConsentService;
+  /** The Servers view's data provider (getChildren/getTreeItem). */
+  readonly serversTree: ServersTreeProvider;
+  /** Only available when the extension runs under the test runner (ExtensionMode.Test). */
+  readonly testing: HarnessTestHooks;
+}
+
+export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider, deactivate: () => Promise<void>): HarnessApi {
+  const inTests = ctx.extension.extensionMode === vscode.ExtensionMode.Test;
+  const refuse = (): never => {
+    throw new Error('MCP Harness test hooks are only available when the extension runs under the test runner.');
+  };
+  return {
+    context: ctx,
+    discovery: ctx.discovery,
+    servers: ctx.servers,
+    consent: ctx.consent,
+    serversTree,
+    testing: {
+      setConsentPrompt: (prompt) => (inTests ? ctx.consent.setPrompt(prompt) : refuse()),
+      deactivate: () => (inTests ? deactivate() : Promise.reject(new Error('deactivate() is only available under the test runner.'))),
+    },
+  };
+}

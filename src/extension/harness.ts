@@ -1,0 +1,117 @@
+// Builds the one HarnessContext. Cheap by design: nothing here spawns a process or connects anywhere;
+// discovery only reads config files, servers start when first needed.
+import * as vscode from 'vscode';
+import { discover } from '../core/config/discover';
+import { ServerManager } from '../core/servers';
+import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
+import { ConsentService } from './consent';
+import type { HarnessContext } from './context';
+import { DiscoveryService } from './discovery';
+import { InputStore } from './inputs';
+import { createLogger } from './logger';
+import { ServerOutputChannels } from './serverOutput';
+
+export interface Harness {
+  ctx: HarnessContext;
+  /** Stops every server and releases everything; awaited by deactivate(). */
+  dispose(): Promise<void>;
+}
+
+export function createHarness(extension: vscode.ExtensionContext): Harness {
+  const { logger, channel } = createLogger();
+  const config = new Config();
+  const disposables: vscode.Disposable[] = [channel];
+  const serverOutput = new ServerOutputChannels();
+  disposables.push(serverOutput);
+  const consent = new ConsentService(extension.workspaceState, logger);
+  const inputs = new InputStore(extension.secrets, extension.workspaceState);
+  const serversChanged = new vscode.EventEmitter<void>();
+  disposables.push(serversChanged);
+
+  const servers = new ServerManager({
+    definitions: [],
+    logger,
+    clientInfo: { name: 'mcp-harness', version: String(extension.extension.packageJSON?.version ?? '0.0.0') },
+    consent: consent.consent,
+    isTrusted: () => vscode.workspace.isTrusted,
+    requestTimeoutMs: config.requestTimeoutMs,
+    onStderr: (id, chunk) => serverOutput.appendStderr(id, chunk),
+  });
+  const unsubscribe = servers.onDidChange(() => serversChanged.fire());
+
+  const discovery = new DiscoveryService(
+    {
+      discover: async (folders, askInputs) => {
+        const result = await discover({
+          folders,
+          includeUserConfigs: config.includeUserConfigs,
+          resolveInput: inputs.resolve,
+          deferInputs: (server) => !askInputs(server.id),
+        });
+        const envFiles = result.definitions.map((d) => d.envFile).filter((f): f is string => !!f);
+        return {
+          definitions: result.definitions,
+          problems: result.problems,
+          files: result.files.filter((f) => f.exists).map((f) => f.path),
+          watch: [...result.files.map((f) => f.path), ...envFiles],
+        };
+      },
+      inputsStored: (file, ids) => inputs.allStored(file, ids),
+      apply: (out) => servers.setDefinitions(out.definitions),
+      debounceMs: DEFAULTS.discoveryDebounceMs,
+    },
+    logger,
+  );
+  disposables.push(discovery);
+
+  disposables.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      logger.info('The workspace is now trusted: its servers can be started.');
+      serversChanged.fire();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (Config.affects(e, REDISCOVER_SETTINGS)) discovery.schedule('discovery settings changed');
+      if (Config.affects(e, RELOAD_REQUIRED_SETTINGS)) {
+        void vscode.window
+          .showInformationMessage('MCP Harness: reload the window for the new request timeout to apply.', 'Reload Window')
+          .then((b) => b === 'Reload Window' && vscode.commands.executeCommand('workbench.action.reloadWindow'));
+      }
+    }),
+  );
+
+  const ctx: HarnessContext = {
+    extension,
+    log: logger,
+    logChannel: channel,
+    config,
+    discovery,
+    servers,
+    consent,
+    inputs,
+    serverOutput,
+    onDidChangeServers: serversChanged.event,
+  };
+
+  let disposed: Promise<void> | undefined;
+  return {
+    ctx,
+    dispose: () => {
+      disposed ??= (async () => {
+        unsubscribe();
+        try {
+          await servers.dispose();
+        } catch (err) {
+          logger.error(err as Error);
+        }
+        for (const d of disposables.reverse()) {
+          try {
+            d.dispose();
+          } catch {
+            // keep releasing the rest
+          }
+        }
+      })();
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// "MCP: Call Tool…": pick a server, pick a tool, edit JSON args pre-filled from the schema, and run the
+// call through the same guard pipeline a session step uses; the step record is shown.
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import * as vscode from 'vscode';
+import type { ToolCallRequest } from '../../core/guards/types';
+import { GuardPipeline } from '../../core/guards/pipeline';
+import { sampleFromSchema } from '../../core/guards/schema';
+import type { StepRecord } from '../../protocol/trace';
+import { addCommands } from '../commands';
+import type { HarnessContext } from '../context';
+import { prepareToStart } from '../serverCommands';
+import type { ServersNode } from '../serversView';
+import { toolBadges } from '../serversView';
+import { sessionsChannel } from './output';
+
+/** Modal confirmation for destructive tools, shared by Call Tool and Run Session. */
+export async function confirmDestructive(request: ToolCallRequest, tool: Tool): Promise<boolean> {
+  const args = JSON.stringify(request.args, null, 2);
+  const picked = await vscode.window.showWarningMessage(
+    `"${request.server}/${tool.name}" may change or delete data. Call it?`,
+    {
+      modal: true,
+      detail:
+        `Step: ${request.stepId}\n` +
+        (tool.description ? `\n${tool.description}\n` : '') +
+        `\nArguments:\n${args.length > 4000 ? `${args.slice(0, 4000)}\n… (${args.length} characters)` : args}`,
+    },
+    'Call Tool',
+  );
+  return picked === 'Call Tool';
+}
+
+/** Arguments to start editing from: every property, its default or a value of the right type. */
+export function argsTemplate(tool: Tool): Record<string, unknown> {
+  const schema = tool.inputSchema as { properties?: Record<string, Record<string, unknown>> };
+  const out: Record<string, unknown> = {};
+  const required = sampleFromSchema(tool.inputSchema);
+  for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+    if (prop && 'default' in prop) out[key] = prop.default;
+    else if (required && typeof required === 'object' && key in (required as object)) out[key] = (required as Record<string, unknown>)[key];
+    else out[key] = sampleFromSchema(prop);
+  }
+  return out;
+}
+
+export function describeRecord(record: StepRecord): string {
+  const parts = [`${record.server}/${record.tool}: ${record.decision}`, `${Math.round(record.latency_ms)} ms`];
+  if (record.reasons.length) parts.push(record.reasons.join(' '));
+  if (record.error) parts.push(record.error);
+  return parts.join(' — ');
+}
+
+async function pickToolArgs(ctx: HarnessContext, arg: unknown): Promise<{ server: string; tool: Tool } | undefined> {
+  await ctx.discovery.ready();
+  if (arg && typeof arg === 'object' && (arg as ServersNode).kind === 'tool') {
+    const node = arg as Extract<ServersNode, { kind: 'tool' }>;
+    return { server: node.serverId, tool: node.tool };
+  }
+  const defs = ctx.discovery.definitions;
+  if (!defs.length) {
+    void vscode.window.showInformationMessage('No MCP servers are configured in this workspace. Use "MCP Harness: Add Server…" to add one.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    defs.map((def) => ({
+      label: def.id,
+      description: `${ctx.servers.state(def.id)?.status ?? 'stopped'} · ${def.transport}`,
+      detail: def.error,
+      def,
+    })),
+    { title: 'Call Tool (1/3)', placeHolder: 'Which server?' },
+  );
+  if (!pick) return undefined;
+  const def = await prepareToStart(ctx, pick.def);
+  if (!def) return undefined;
+  const conn = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Starting ${def.id}…` },
+    () => ctx.servers.ensureStarted(def.id),
+  );
+  const tools = await conn.listTools();
+  if (!tools.length) {
+    void vscode.window.showInformationMessage(`${def.id} offers no tools.`);
+    return undefined;
+  }
+  const toolPick = await vscode.window.showQuickPick(
+    tools.map((tool) => ({ label: tool.name, description: toolBadges(tool).join(' · '), detail: tool.description, tool })),
+    { title: 'Call Tool (2/3)', placeHolder: `Which tool of ${def.id}?`, matchOnDetail: true },
+  );
+  return toolPick && { server: def.id, tool: toolPick.tool };
+}
+
+async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord | undefined> {
+  const picked = await pickToolArgs(ctx, arg);
+  if (!picked) return undefined;
+  const { server, tool } = picked;
+  const text = await vscode.window.showInputBox({
+    title: `Call Tool (3/3): arguments for ${server}/${tool.name}`,
+    prompt: 'JSON object of arguments, checked against the tool\'s input schema before the call.',
+    value: JSON.stringify(argsTemplate(tool)),
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        const parsed = JSON.parse(v);
+        return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? undefined : 'Arguments must be a JSON object, e.g. {"message": "hi"}.';
+      } catch (err) {
+        return `Not valid JSON: ${(err as Error).message}`;
+      }
+    },
+  });
+  if (text === undefined) return undefined;
+  const args = JSON.parse(text) as Record<string, unknown>;
+  const out = sessionsChannel();
+  const pipeline = new GuardPipeline({
+    sessionId: `call-${Date.now().toString(36)}`,
+    connections: ctx.servers,
+    servers: [server],
+    policy: ctx.config.policy,
+    guardrails: ctx.config.guardrails,
+    prices: ctx.config.prices,
+    confirm: confirmDestructive,
+    logger: ctx.log,
+  });
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Calling ${server}/${tool.name}…`, cancellable: true },
+    (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return pipeline.callTool({ server, tool: tool.name, args, stepId: 'call', signal: abort.signal });
+    },
+  );
+  pipeline.settle();
+  const record = outcome.record;
+  out.appendLine(`── Call Tool ${server}/${tool.name} ──`);
+  out.appendLine(JSON.stringify(record, null, 2));
+  out.show(true);
+  const msg = describeRecord(record);
+  if (record.decision === 'ok') void vscode.window.showInformationMessage(msg);
+  else void vscode.window.showWarningMessage(msg);
+  return record;
+}
+
+addCommands([{ id: 'mcpHarness.callTool', run: (ctx, arg) => callTool(ctx, arg) }]);

@@ -1,0 +1,242 @@
+// Runs on a copy of test/fixtures/workspaces/harness (the `workspace:harness` run): discovery, the Servers
+// tree, config diagnostics, file watching, consent, start/stop of real servers, crash mid-call.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { HarnessApi } from '../../../../../src/extension/api';
+import { consentDetail } from '../../../../../src/extension/consent';
+import type { ServersNode } from '../../../../../src/extension/serversView';
+import { activateHarness, isAlive, waitFor } from '../../helpers';
+import { serverProcesses } from './processes';
+
+
+
+const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const vscodeMcp = () => path.join(folder(), '.vscode', 'mcp.json');
+const cursorMcp = () => path.join(folder(), '.cursor', 'mcp.json');
+
+async function roots(api: HarnessApi): Promise<ServersNode[]> {
+  return api.serversTree.getChildren();
+}
+
+async function serverNode(api: HarnessApi, id: string): Promise<Extract<ServersNode, { kind: 'server' }>> {
+  const node = (await roots(api)).find((n) => n.kind === 'server' && n.definition.id === id);
+  assert.ok(node, `The Servers tree has no node for "${id}".`);
+  return node as Extract<ServersNode, { kind: 'server' }>;
+}
+
+function description(api: HarnessApi, node: ServersNode): string {
+  return String(api.serversTree.getTreeItem(node).description ?? '');
+}
+
+describe('harness workspace: discovery and the Servers view', function () {
+  let api: HarnessApi;
+  let answer: 'allow' | 'deny' | undefined = 'allow';
+  const originalConfig = fs.readFileSync(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'mcp.json'), 'utf8');
+
+  before(async () => {
+    api = await activateHarness<HarnessApi>();
+    api.testing.setConsentPrompt(async (def) => {
+      void def;
+      return answer;
+    });
+    await api.discovery.ready();
+  });
+
+  afterEach(async () => {
+    await api.servers.stopAll();
+  });
+
+  after(async () => {
+    fs.writeFileSync(vscodeMcp(), originalConfig);
+    api.testing.setConsentPrompt(undefined);
+    await api.servers.stopAll();
+  });
+
+  it('spawns nothing at activation', async () => {
+    assert.deepEqual(await serverProcesses(), []);
+  });
+
+  it('shows every discovered server with its status, transport and source file', async () => {
+    const ids = (await roots(api)).filter((n) => n.kind === 'server').map((n) => (n as { definition: { id: string } }).definition.id);
+    assert.deepEqual(ids.sort(), ['crashy', 'everything', 'half', 'nocommand']);
+    assert.equal(description(api, await serverNode(api, 'everything')), 'stopped · stdio · .vscode/mcp.json');
+    assert.equal(description(api, await serverNode(api, 'half')), 'stopped · stdio · .cursor/mcp.json');
+    // No command: an error before anything is tried, with the problem as a child node.
+    const broken = await serverNode(api, 'nocommand');
+    assert.match(description(api, broken), /^error · stdio/);
+    assert.equal(api.serversTree.getTreeItem(broken).contextValue, 'server.error');
+    const children = await api.serversTree.getChildren(broken);
+    const problem = children.find((c) => c.kind === 'problem');
+    assert.ok(problem && problem.kind === 'problem');
+    assert.match(problem.problem.message, /no "command"/);
+  });
+
+  it('shows malformed config files as error nodes at the top level', async () => {
+    const problems = (await roots(api)).filter((n) => n.kind === 'problem') as Extract<ServersNode, { kind: 'problem' }>[];
+    assert.ok(problems.length >= 1, 'No error node for the malformed .cursor/mcp.json.');
+    assert.ok(problems.every((p) => p.problem.file === cursorMcp()));
+    const item = api.serversTree.getTreeItem(problems[0]);
+    assert.equal(item.description, 'mcp.json');
+    assert.equal(item.command?.command, 'mcpHarness.openServerDefinition');
+  });
+
+  it('puts config problems in the Problems panel at their exact ranges', async () => {
+    const text = fs.readFileSync(cursorMcp(), 'utf8');
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(vscode.Uri.file(cursorMcp()));
+      return d.length ? d : undefined;
+    }, 'diagnostics for .cursor/mcp.json');
+    const first = diags[0];
+    const line = text.split('\n')[2];
+    // `"args": [ }` — a value was expected where the brace is.
+    assert.equal(first.range.start.line, 2);
+    assert.equal(first.range.start.character, line.indexOf('[ }') + 2);
+    assert.equal(first.range.end.character, line.indexOf('[ }') + 3);
+    assert.equal(first.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(first.source, 'MCP Harness');
+    assert.match(first.message, /value was expected/);
+
+    const own = vscode.languages.getDiagnostics(vscode.Uri.file(vscodeMcp()));
+    const missing = own.find((d) => d.code === 'missing-command');
+    assert.ok(missing, 'No diagnostic for the server without a command.');
+    const ownText = fs.readFileSync(vscodeMcp(), 'utf8').split('\n');
+    // At the `"type": "stdio"` that asks for a command.
+    const typeLine = ownText.findIndex((l) => l.includes('"nocommand"')) + 1;
+    assert.equal(missing.range.start.line, typeLine);
+    assert.equal(missing.range.start.character, ownText[typeLine].indexOf('"stdio"'));
+    assert.equal(missing.range.end.character, ownText[typeLine].indexOf('"stdio"') + '"stdio"'.length);
+  });
+
+  it('refreshes the tree within a second when a config file changes on disk', async () => {
+    const runs = api.discovery.runs;
+    const edited = originalConfig.replace('"servers": {', '"servers": {\n    "added": { "type": "http", "url": "http://127.0.0.1:9/mcp" },');
+    const t0 = Date.now();
+    fs.writeFileSync(vscodeMcp(), edited);
+    await waitFor(() => api.discovery.definition('added'), 'the added server to be discovered', 5000);
+    const elapsed = Date.now() - t0;
+    assert.ok(api.discovery.runs > runs);
+    assert.ok(elapsed < 1000, `The refresh took ${elapsed} ms; edits must show within a second.`);
+    assert.ok((await roots(api)).some((n) => n.kind === 'server' && n.definition.id === 'added'));
+    fs.writeFileSync(vscodeMcp(), originalConfig);
+    await waitFor(() => !api.discovery.definition('added'), 'the removed server to disappear', 5000);
+  });
+
+  it('starts a real server on Start, lists its tools, and leaves no process after Stop', async () => {
+    answer = 'allow';
+    const started = await vscode.commands.executeCommand<boolean>('mcpHarness.startServer', 'everything');
+    assert.equal(started, true);
+    const state = api.servers.state('everything');
+    assert.equal(state?.status, 'running');
+    const pid = state?.pid;
+    assert.ok(pid && isAlive(pid), 'No live process for the started server.');
+    const node = await serverNode(api, 'everything');
+    assert.match(description(api, node), /^running · stdio/);
+    const cats = await api.serversTree.getChildren(node);
+    const tools = cats.find((c) => c.kind === 'category' && c.category === 'tools');
+    assert.ok(tools);
+    const toolNodes = await api.serversTree.getChildren(tools);
+    const echo = toolNodes.find((t) => t.kind === 'tool' && t.tool.name === 'echo');
+    assert.ok(echo, 'echo is not among the tools shown.');
+    const tooltip = api.serversTree.getTreeItem(echo).tooltip as vscode.MarkdownString;
+    assert.match(tooltip.value, /Input schema/);
+    assert.match(tooltip.value, /"message"/);
+
+    await vscode.commands.executeCommand('mcpHarness.stopServer', 'everything');
+    assert.equal(api.servers.state('everything')?.status, 'stopped');
+    await waitFor(() => !isAlive(pid), `pid ${pid} to exit after Stop`);
+    assert.deepEqual(await serverProcesses(), []);
+  });
+
+  it('leaves no process behind when a server dies in the middle of a call', async () => {
+    answer = 'allow';
+    await vscode.commands.executeCommand('mcpHarness.startServer', 'crashy');
+    const pid = api.servers.state('crashy')?.pid;
+    assert.ok(pid && isAlive(pid));
+    await assert.rejects(api.servers.connection('crashy').callTool('crash', { code: 9 }));
+    await waitFor(() => !isAlive(pid), `pid ${pid} to be gone after the crash`);
+    assert.deepEqual(await serverProcesses(), []);
+  });
+});
+
+describe('harness workspace: consent', function () {
+  let api: HarnessApi;
+  const asked: { id: string; hash: string }[] = [];
+  let answer: 'allow' | 'deny' | undefined;
+
+  before(async () => {
+    api = await activateHarness<HarnessApi>();
+    await api.discovery.ready();
+    await api.consent.forget();
+    api.testing.setConsentPrompt(async (def) => {
+      asked.push({ id: def.id, hash: def.hash });
+      return answer;
+    });
+  });
+
+  after(async () => {
+    api.testing.setConsentPrompt(undefined);
+    await api.servers.stopAll();
+  });
+
+  it('does not spawn and does not remember anything when the prompt is dismissed', async () => {
+    answer = undefined;
+    await assert.rejects(api.servers.ensureStarted('everything'));
+    assert.equal(asked.length, 1);
+    assert.equal(api.consent.decisionFor(api.discovery.definition('everything')!), undefined);
+    assert.deepEqual(await serverProcesses(), []);
+  });
+
+  it('remembers Deny per definition: no spawn, and no second prompt for automatic starts', async () => {
+    answer = 'deny';
+    await assert.rejects(api.servers.ensureStarted('everything'));
+    await assert.rejects(api.servers.ensureStarted('everything'));
+    assert.equal(asked.length, 2, 'A remembered Deny must not prompt again.');
+    assert.equal(api.consent.decisionFor(api.discovery.definition('everything')!), 'deny');
+    assert.deepEqual(await serverProcesses(), []);
+  });
+
+  it('asks again when the user starts a denied server by hand, and remembers Allow', async () => {
+    answer = 'allow';
+    assert.equal(await vscode.commands.executeCommand('mcpHarness.startServer', 'everything'), true);
+    assert.equal(asked.length, 3);
+    await api.servers.stop('everything');
+    await api.servers.ensureStarted('everything');
+    assert.equal(asked.length, 3, 'A remembered Allow must not prompt again.');
+    await api.servers.stop('everything');
+  });
+
+  it('asks again after the command line changes', async () => {
+    const config = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'mcp.json');
+    const original = fs.readFileSync(config, 'utf8');
+    const before = api.discovery.definition('everything')!.hash;
+    try {
+      fs.writeFileSync(config, original.replace('"stdio"]', '"stdio", "--extra"]'));
+      await waitFor(() => api.discovery.definition('everything')?.hash !== before, 'the changed definition', 5000);
+      answer = 'deny';
+      await assert.rejects(api.servers.ensureStarted('everything'));
+      assert.equal(asked.length, 4);
+      assert.notEqual(asked[3].hash, before);
+    } finally {
+      fs.writeFileSync(config, original);
+      await waitFor(() => api.discovery.definition('everything')?.hash === before, 'the original definition', 5000);
+    }
+    // The original definition's Allow is still remembered.
+    assert.equal(api.consent.decisionFor(api.discovery.definition('everything')!), 'allow');
+  });
+
+  it('forgets every decision on "MCP: Reset Server Consent"', async () => {
+    const n = await vscode.commands.executeCommand<number>('mcpHarness.resetConsent');
+    assert.ok(n >= 2);
+    assert.equal(api.consent.decisionFor(api.discovery.definition('everything')!), undefined);
+  });
+
+  it('shows the exact command line and env names, never env values', async () => {
+    const def = api.discovery.definition('crashy')!;
+    const detail = consentDetail(def);
+    assert.ok(detail.includes(`node ${def.args![0]}`), detail);
+    assert.match(detail, /CRASHY_TOKEN/);
+    assert.doesNotMatch(detail, /not-a-real-secret/);
+  });
+});
