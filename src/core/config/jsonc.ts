@@ -1,7 +1,5 @@
 // Thin helpers over jsonc-parser that keep exact source offsets for diagnostics.
-// The ESM build, because esbuild bundles the UMD build's dynamic requires ('./impl/format') into a
-// bundle that fails at load time.
-import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
+import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { SourceRange } from './types';
 
 export type { Node };
@@ -128,11 +126,8 @@ export function offsetToPosition(text: string, offset: number): { line: number; 
       line++;
       lineStart = i + 1;
     } else if (ch === 13 /* \r */) {
-      if (text.charCodeAt(i + 1) === 10 && i + 1 < target) continue; // \r\n: count at the \n
-      if (text.charCodeAt(i + 1) === 10) {
-        // the offset points at the \n of a \r\n pair: still on this line
-        continue;
-      }
+      // In a \r\n pair the line ends at the \n (an offset pointing at that \n is still on this line).
+      if (text.charCodeAt(i + 1) === 10) continue;
       line++;
       lineStart = i + 1;
     }
