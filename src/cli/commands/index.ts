@@ -3,5 +3,7 @@ import type { CliCommand } from '../io';
 import { serversCommand } from './servers';
 import { toolsCommand } from './tools';
 import { reportCommand } from './report';
+import { callCommand } from './call';
+import { runCommand } from './run';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand];
