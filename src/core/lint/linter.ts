@@ -86,13 +86,19 @@ const HIDDEN_LABEL: Record<HiddenKind, string> = {
   control: 'control characters',
 };
 
+let shared: SchemaCompiler | undefined;
+export function sharedCompiler(): SchemaCompiler {
+  return (shared ??= new SchemaCompiler());
+}
+
 export class ToolLinter {
   readonly compiler: SchemaCompiler;
   private readonly toolCache = new Map<string, RawFinding[]>();
   cacheHits = 0;
   cacheMisses = 0;
 
-  constructor(compiler = new SchemaCompiler(), private readonly maxCacheEntries = 5000) {
+  /** Linters share one compiler by default: ajv instances are costly to create and compiled results are pure. */
+  constructor(compiler = sharedCompiler(), private readonly maxCacheEntries = 5000) {
     this.compiler = compiler;
   }
 
