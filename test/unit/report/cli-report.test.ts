@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/io';
+import { FIXTURES } from './helpers';
+
+function io(cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIO = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), readStdin: async () => '', cwd, env: {} };
+  return { io: value, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('mcp-harness report', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'mh-report-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes JSON, CSV and XLSX of several traces', async () => {
+    const c = io(dir);
+    const code = await main(['report', join(FIXTURES, 'two-runs.jsonl'), join(FIXTURES, 'every-decision.jsonl'), '--json', 'out/r.json', '--csv', 'out/r.csv', '--xlsx', 'out/r.xlsx'], c.io);
+    assert.equal(code, 0, c.err());
+    const json = JSON.parse(readFileSync(join(dir, 'out/r.json'), 'utf8'));
+    assert.equal(json.mcp_details.summary.total_sessions, 2);
+    assert.equal(readFileSync(join(dir, 'out/r.csv'), 'utf8').trim().split('\r\n').length, 18);
+    assert.ok(existsSync(join(dir, 'out/r.xlsx')));
+    assert.match(c.err(), /Wrote a report of 2 session runs \(17 steps\)/);
+  });
+
+  it('writes JSON to stdout with "-"', async () => {
+    const c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--json', '-'], c.io), 0);
+    assert.equal(JSON.parse(c.out()).mcp_details.sessions[0].session_id, 'sess-every-decision');
+  });
+
+  it('reports the good runs of a malformed trace and warns about the bad lines', async () => {
+    const c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'malformed.jsonl'), '--csv', 'm.csv'], c.io), 0);
+    assert.match(c.err(), /warning: .*malformed\.jsonl:3: not valid JSON/);
+    assert.match(c.err(), /malformed\.jsonl:8: step 'zz' has an unknown decision/);
+    assert.equal(readFileSync(join(dir, 'm.csv'), 'utf8').trim().split('\r\n').length, 4);
+  });
+
+  it('exits 2 for a missing file, no output option, or a file without runs', async () => {
+    let c = io(dir);
+    assert.equal(await main(['report', 'nope.jsonl', '--json', 'x.json'], c.io), 2);
+    assert.match(c.err(), /does not exist\. Check the path/);
+    c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl')], c.io), 2);
+    assert.match(c.err(), /add --json FILE, --html FILE, --csv FILE or --xlsx FILE/);
+    c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'generate.mjs'), '--json', 'x.json'], c.io), 2);
+    assert.match(c.err(), /no session run could be read/);
+    c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--xlsx', '-'], c.io), 2);
+    assert.match(c.err(), /cannot be written to stdout/);
+    c = io(dir);
+    assert.equal(await main(['report'], c.io), 2);
+    assert.ok(!existsSync(join(dir, 'x.json')));
+  });
+
+  it('exits 1 with a sentence when the report cannot be written', async () => {
+    const c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--json', join(FIXTURES, 'every-decision.jsonl', 'x.json')], c.io), 1);
+    assert.match(c.err(), /could not write the JSON report .*Check the path/);
+  });
+});
