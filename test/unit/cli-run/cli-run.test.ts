@@ -1,0 +1,134 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTrace } from '../../../src/core/trace/reader';
+import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
+
+const CLI = join(ROOT, 'dist/cli.js');
+const SESSIONS = join(ROOT, 'test/fixtures/sessions/ws');
+
+function cli(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('mcp-harness run / call (built CLI)', function () {
+  this.timeout(120_000);
+  let ws: string;
+
+  before(() => {
+    const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+    // A workspace with absolute server paths, so it can live in a temp folder.
+    ws = mkdtempSync(join(tmpdir(), 'mcp-harness-cli-'));
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({
+      servers: {
+        everything: { command: process.execPath, args: [EVERYTHING] },
+        dead: { command: process.execPath, args: [join(FIXTURES, 'crash.mjs'), '--at-startup'] },
+      },
+    }));
+    for (const f of readdirSync(SESSIONS).filter((x) => x.endsWith('.mcp-session.json'))) writeFileSync(join(ws, f), readFileSync(join(SESSIONS, f)));
+  });
+  after(() => rmSync(ws, { recursive: true, force: true }));
+
+  it('run: exits 0 when every expectation holds, prints the summary JSON and writes trace + report', () => {
+    const r = cli(['run', 'smoke.mcp-session.json', '--json', '--report', 'report.json'], ws);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'passed');
+    assert.deepEqual(out.steps.map((s: { step_id: string }) => s.step_id), ['greet', 'sum', 'reuse', 'guarded']);
+    for (const s of out.steps) for (const k of ['step_id', 'tool', 'decision', 'latency_ms', 'tokens_in', 'tokens_out', 'cost_est']) assert.ok(k in s, k);
+    assert.equal(out.steps[3].decision, 'denied_schema');
+    assert.ok(out.steps[3].error);
+    assert.deepEqual(out.decisions, { ok: 3, denied_schema: 1 });
+    assert.ok(out.totals.tokens_in > 0 && out.totals.cost_est > 0);
+    // Default trace location, kept out of git.
+    assert.equal(readFileSync(join(ws, '.mcp-harness/.gitignore'), 'utf8').includes('traces/'), true);
+    const trace = readTrace(out.trace_file);
+    assert.ok(out.trace_file.startsWith(join(ws, '.mcp-harness/traces')));
+    assert.equal(trace.steps.length, 4);
+    assert.equal(trace.end!.status, 'passed');
+    const report = JSON.parse(readFileSync(join(ws, 'report.json'), 'utf8'));
+    assert.equal(report.mcp_details.summary.total_sessions, 1);
+    assert.equal(report.mcp_details.summary.total_steps, 4);
+    assert.deepEqual(report.mcp_details.summary.tools_used, ['everything/echo', 'everything/get-sum']);
+  });
+
+  it('run: exits 1 when an expectation fails, naming it', () => {
+    const r = cli(['run', 'failing.mcp-session.json', '--trace-dir', join(ws, 't')], ws);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /expected the output to contain "bye"/);
+    assert.match(r.stdout, /FAILED/);
+  });
+
+  it('run: exits 2 on a malformed session file with file:line:col problems', () => {
+    const r = cli(['run', 'broken.mcp-session.json'], ws);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /broken\.mcp-session\.json:1:\d+: Step "a": "args" must be an object/);
+    assert.match(r.stderr, /ids must be unique/);
+    assert.match(r.stderr, /unknown kind "llm"/);
+    const missing = cli(['run', 'nope.mcp-session.json'], ws);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /does not exist/);
+  });
+
+  it('run: exits 3 when a server cannot be started, and the step says why', () => {
+    const r = cli(['run', 'unreachable.mcp-session.json', '--json', '--trace-dir', join(ws, 't')], ws);
+    assert.equal(r.code, 3, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'error');
+    assert.match(out.steps[0].error, /could not be started/);
+    assert.equal(readTrace(out.trace_file).end!.status, 'error');
+  });
+
+  it('run: exits 2 for a server that is not configured', () => {
+    writeFileSync(join(ws, 'ghost.mcp-session.json'), '{"name":"g","steps":[{"id":"a","tool":"ghost/echo"}]}');
+    const r = cli(['run', 'ghost.mcp-session.json'], ws);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no MCP server named 'ghost'/);
+  });
+
+  it('call: denies a destructive (untrusted) tool without --yes and calls it with --yes', () => {
+    const denied = cli(['call', 'everything/echo', '--args', '{"message":"hi"}', '--json'], ws);
+    assert.equal(denied.code, 1);
+    const d = JSON.parse(denied.stdout);
+    assert.equal(d.type, 'step');
+    assert.equal(d.decision, 'denied_policy');
+    assert.match(d.reasons[0], /--yes/);
+    const ok = cli(['call', 'everything/echo', '--args', '{"message":"hi"}', '--yes', '--json'], ws);
+    assert.equal(ok.code, 0, ok.stderr);
+    const rec = JSON.parse(ok.stdout);
+    assert.equal(rec.decision, 'ok');
+    assert.equal(rec.output.content[0].text, 'Echo: hi');
+    assert.ok(rec.tokens_in > 0);
+  });
+
+  it('call: applies a policy file and masks secrets in the printed record', () => {
+    writeFileSync(join(ws, 'policy.json'), JSON.stringify({ policy: { trustedServers: ['everything'] }, guardrails: { mode: 'mixed' } }));
+    const secret = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+    const r = cli(['call', 'everything/echo', '--args', JSON.stringify({ message: `key ${secret}` }), '--policy', 'policy.json', '--json'], ws);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(secret));
+    assert.match(r.stdout, /\[REDACTED:github_token\]/);
+  });
+
+  it('call: exits 2 for bad --args, an unknown server or tool', () => {
+    assert.equal(cli(['call', 'everything/echo', '--args', '{nope'], ws).code, 2);
+    assert.equal(cli(['call', 'everything/echo', '--args', '[1]'], ws).code, 2);
+    assert.equal(cli(['call', 'echo'], ws).code, 2);
+    const ghost = cli(['call', 'ghost/echo'], ws);
+    assert.equal(ghost.code, 2);
+    const noTool = cli(['call', 'everything/nope', '--yes'], ws);
+    assert.equal(noTool.code, 2);
+    assert.match(noTool.stderr, /no tool named 'nope'/);
+  });
+
+  it('call: exits 3 when the server cannot be started', () => {
+    const r = cli(['call', 'dead/echo', '--args', '{"text":"x"}', '--yes', '--json'], ws);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.ok(existsSync(ws));
+  });
+});
