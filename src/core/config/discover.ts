@@ -84,7 +84,8 @@ function stringFieldsOf(server: ParsedServer): StringField[] {
 function inputIdsOf(server: ParsedServer): string[] {
   const ids: string[] = [];
   for (const field of stringFieldsOf(server)) {
-    for (const ref of findVariables(field.value)) {
+    for (const ref of findVariables(field.value, FORMATS[server.kind].dollarEnvVariables)) {
+      if (ref.unbraced) continue;
       const id = inputIdOf(ref.expression);
       if (id !== undefined && !ids.includes(id)) ids.push(id);
     }

@@ -19,6 +19,8 @@ export interface FormatSpec {
   hasInputs: boolean;
   /** Claude-style `${VAR}` / `${VAR:-default}` environment references. */
   bareEnvVariables: boolean;
+  /** Gemini CLI's unbraced `$VAR` environment references. */
+  dollarEnvVariables: boolean;
   /** Top-level keys that are fine; undefined means the file holds other settings too (no warnings). */
   knownTopLevelKeys?: readonly string[];
   /** Server-level keys the format knows. */
@@ -37,6 +39,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     serversKey: 'servers',
     hasInputs: true,
     bareEnvVariables: false,
+    dollarEnvVariables: false,
     knownTopLevelKeys: ['servers', 'inputs', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'envFile', 'cwd', 'url', 'headers', 'dev', 'gallery', 'version'],
     urlKeys: { url: 'http' },
@@ -49,6 +52,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     serversKey: 'mcpServers',
     hasInputs: false,
     bareEnvVariables: true,
+    dollarEnvVariables: false,
     knownTopLevelKeys: ['mcpServers', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers'],
     urlKeys: { url: 'http' },
@@ -61,6 +65,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     serversKey: 'mcpServers',
     hasInputs: false,
     bareEnvVariables: true,
+    dollarEnvVariables: false,
     knownTopLevelKeys: ['mcpServers', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'envFile', 'cwd', 'url', 'headers', 'auth'],
     urlKeys: { url: 'http' },
@@ -73,6 +78,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     serversKey: 'mcpServers',
     hasInputs: false,
     bareEnvVariables: true,
+    dollarEnvVariables: true,
     knownTopLevelKeys: undefined,
     knownServerKeys: [
       'type', 'command', 'args', 'env', 'cwd', 'url', 'httpUrl', 'headers', 'timeout', 'trust', 'description',
@@ -88,6 +94,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     serversKey: 'mcpServers',
     hasInputs: false,
     bareEnvVariables: true,
+    dollarEnvVariables: false,
     knownTopLevelKeys: ['mcpServers', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'cwd', 'serverUrl', 'url', 'headers', 'disabled', 'disabledTools'],
     urlKeys: { serverUrl: 'http', url: 'http' },
@@ -99,6 +106,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     serversKey: 'mcpServers',
     hasInputs: false,
     bareEnvVariables: true,
+    dollarEnvVariables: false,
     knownTopLevelKeys: undefined,
     knownServerKeys: ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers'],
     urlKeys: { url: 'http' },

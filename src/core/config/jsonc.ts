@@ -55,6 +55,12 @@ export function describeParseError(error: ParseError): string {
   return PARSE_ERROR_ADVICE[name] ?? `Invalid JSON (${name}): fix the syntax at this position.`;
 }
 
+/** jsonc-parser can report ranges running past the end of broken text (an unclosed comment): keep them inside. */
+export function clampRange(text: string, range: SourceRange): SourceRange {
+  const offset = Math.min(Math.max(0, range.offset), text.length);
+  return { offset, length: Math.max(0, Math.min(range.length, text.length - offset)) };
+}
+
 export function rangeOf(node: Node): SourceRange {
   return { offset: node.offset, length: node.length };
 }

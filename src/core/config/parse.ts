@@ -3,6 +3,7 @@
 import { FORMATS, type FormatSpec } from './formats';
 import type { InputDefinition } from './inputs';
 import {
+  clampRange,
   describeNodeType,
   describeParseError,
   getNodeValue,
@@ -458,6 +459,17 @@ function parseInputs(node: Node, config: ParsedConfig, sink: ProblemSink): void 
  * resolved later (resolve.ts); this stage reports syntax and shape problems.
  */
 export function parseConfigDocument(text: string, file: string, kind: ConfigKind, workspaceFolder?: string): ParsedConfig {
+  const config = parseUnclamped(text, file, kind, workspaceFolder);
+  for (const problem of config.problems) problem.range = clampRange(text, problem.range);
+  for (const server of config.servers) {
+    server.nameRange = clampRange(text, server.nameRange);
+    server.range = clampRange(text, server.range);
+  }
+  for (const input of config.inputs) input.range = clampRange(text, input.range);
+  return config;
+}
+
+function parseUnclamped(text: string, file: string, kind: ConfigKind, workspaceFolder?: string): ParsedConfig {
   const format = FORMATS[kind];
   const sink = new ProblemSink(file);
   const config: ParsedConfig = {
@@ -474,12 +486,13 @@ export function parseConfigDocument(text: string, file: string, kind: ConfigKind
     sink.add({ offset: 0, length: 0 }, 'warning', 'empty-file', `This file is empty, so it defines no servers: write ${sample} and add servers to it, or delete the file.`);
     return config;
   }
+  const clamp = (offset: number, length: number): SourceRange => clampRange(text, { offset, length });
   const { root, errors } = parseDocument(text);
-  for (const error of errors) sink.add({ offset: error.offset, length: error.length }, 'error', 'invalid-json', describeParseError(error));
+  for (const error of errors) sink.add(clamp(error.offset, error.length), 'error', 'invalid-json', describeParseError(error));
   if (format.strictJson && errors.length === 0) {
     for (const error of strictOnlyErrors(text)) {
       sink.add(
-        { offset: error.offset, length: error.length },
+        clamp(error.offset, error.length),
         'warning',
         'strict-json',
         `${format.client} reads this file as strict JSON, which allows no comments or trailing commas: remove this one, or ${format.client} will fail to load the file.`,

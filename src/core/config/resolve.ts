@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { hashCanonical } from '../util/canonical';
 import { FORMATS } from './formats';
-import { stringValueOffsets } from './jsonc';
+import { clampRange, stringValueOffsets } from './jsonc';
 import type { ParsedServer, StringField } from './parse';
 import type { ConfigProblem, ServerDefinition } from './types';
 import { type InputLookup, resolveTemplate, type VariableContext } from './variables';
@@ -72,7 +72,7 @@ export class ServerResolver {
       const end = offsets[failure.ref.end] ?? field.node.offset + field.node.length;
       this.problems.push({
         file: this.server.file,
-        range: { offset: start, length: end - start },
+        range: clampRange(this.text, { offset: start, length: end - start }),
         severity: 'error',
         code: failure.code,
         message: failure.message,
@@ -99,7 +99,7 @@ export class ServerResolver {
   }
 
   addError(range: ConfigProblem['range'], code: string, message: string): void {
-    this.problems.push({ file: this.server.file, range, severity: 'error', code, message, server: this.server.name });
+    this.problems.push({ file: this.server.file, range: clampRange(this.text, range), severity: 'error', code, message, server: this.server.name });
     this.errors.push(message);
   }
 

@@ -8,15 +8,18 @@ export interface VariableRef {
   expression: string;
   /** Index of `$` in the string value. */
   start: number;
-  /** Index just after `}`. */
+  /** Index just after `}` (or the name, for `$NAME`). */
   end: number;
+  /** Written as `$NAME` (Gemini CLI), which can only name an environment variable. */
+  unbraced?: boolean;
 }
 
-export function findVariables(value: string): VariableRef[] {
+/** `${...}` everywhere; with `dollarNames` also Gemini CLI's unbraced `$NAME`. */
+export function findVariables(value: string, dollarNames = false): VariableRef[] {
   const refs: VariableRef[] = [];
-  const pattern = /\$\{([^{}]*)\}/g;
+  const pattern = dollarNames ? /\$\{([^{}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g : /\$\{([^{}]*)\}/g;
   for (let m = pattern.exec(value); m; m = pattern.exec(value)) {
-    refs.push({ expression: m[1]!, start: m.index, end: m.index + m[0].length });
+    refs.push({ expression: m[1] ?? m[2]!, start: m.index, end: m.index + m[0].length, ...(m[2] !== undefined ? { unbraced: true } : {}) });
   }
   return refs;
 }
@@ -168,16 +171,25 @@ function resolveExpression(expr: string, ctx: VariableContext): Resolved {
   };
 }
 
+function resolveUnbraced(name: string, ctx: VariableContext): Resolved {
+  const value = lookupEnv(ctx.env, name, ctx.platform);
+  if (value !== undefined) return { value };
+  return {
+    code: 'unresolved-variable',
+    message: `The environment variable ${name} (used as $${name}) is not set: set it, or write the value directly.`,
+  };
+}
+
 /** Substitutes every variable in `value`; failures keep the variable's text in place. */
 export function resolveTemplate(value: string, ctx: VariableContext): TemplateResult {
   const failures: VariableFailure[] = [];
   const deferredInputs: string[] = [];
   let out = '';
   let last = 0;
-  for (const ref of findVariables(value)) {
+  for (const ref of findVariables(value, ctx.format.dollarEnvVariables)) {
     out += value.slice(last, ref.start);
     last = ref.end;
-    const resolved = resolveExpression(ref.expression, ctx);
+    const resolved = ref.unbraced ? resolveUnbraced(ref.expression, ctx) : resolveExpression(ref.expression, ctx);
     if ('value' in resolved) out += resolved.value;
     else {
       out += value.slice(ref.start, ref.end);

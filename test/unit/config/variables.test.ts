@@ -109,6 +109,16 @@ describe('variables', () => {
     assert.deepEqual(definitions[0]!.args, ['$HOME', '${', '{x}', '$$']);
   });
 
+  it('resolves Gemini CLI\'s unbraced $VAR (only in .gemini/settings.json)', () => {
+    const text = '{"mcpServers": {"s": {"command": "x", "args": ["$HOME/a", "${HOME}", "$1", "$$", "x$NOPE_VAR"]}}}';
+    const { definitions, problems } = parse(text, 'gemini', { HOME: '/h' });
+    assert.deepEqual(definitions[0]!.args, ['/h/a', '/h', '$1', '$$', 'x$NOPE_VAR']);
+    const p = only(problems, 'unresolved-variable');
+    assert.equal(textAt(text, p), '$NOPE_VAR');
+    assert.match(p.message, /NOPE_VAR \(used as \$NOPE_VAR\) is not set/);
+    assert.deepEqual(args(text.replace('x$NOPE_VAR', 'y'), 'cursor', { HOME: '/h' }), ['$HOME/a', '/h', '$1', '$$', 'y']);
+  });
+
   it('resolves variables in command, cwd, url and headers', () => {
     const text = '{"servers": {"s": {"command": "${workspaceFolder}/bin/srv", "cwd": "${userHome}/w"}, "h": {"type": "http", "url": "https://${env:HOST}/mcp", "headers": {"Authorization": "Bearer ${env:TOK}"}}}}';
     const { definitions, problems } = parse(text, 'vscode', { HOST: 'h.example', TOK: 'abc' });
