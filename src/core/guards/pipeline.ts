@@ -321,7 +321,7 @@ export class GuardPipeline implements ToolGateway {
     const cut = truncateResult(passed, guardrails.maxOutputTokens, this.metrics.encoding);
     if (cut) {
       passed = cut.result;
-      findings.push({ stage: 'guardrails', kind: 'truncated', severity: 'info', message: `The output had ${cut.tokens} tokens and was cut to guardrails.maxOutputTokens (${guardrails.maxOutputTokens}).` });
+      findings.push({ stage: 'guardrails', kind: 'truncated', severity: 'info', message: `The output was longer than guardrails.maxOutputTokens (${guardrails.maxOutputTokens} tokens; at least ${cut.tokens} counted) and was cut with a marker.` });
     }
     const stored = capForTrace(guardrails.redact.length ? passed : cut ? cut.result : raw);
     record.output = stored;
@@ -420,6 +420,14 @@ function marker(maxTokens: number): string {
 
 /** Stored copies of huge strings are capped so a trace stays readable; the caller's result is not affected. */
 function capForTrace(value: unknown): unknown {
+  const r = value as CallToolResult;
+  if (r && Array.isArray(r.content) && r.content.some((c) => (c.type === 'image' || c.type === 'audio') && c.data.length > 1024)) {
+    // Base64 media is kept out of traces: its size and type are what a reader needs.
+    value = {
+      ...r,
+      content: r.content.map((c) => ((c.type === 'image' || c.type === 'audio') && c.data.length > 1024 ? { ...c, data: `[${Math.floor((c.data.length * 3) / 4)} bytes of ${c.mimeType} not stored in the trace]` } : c)),
+    };
+  }
   return mapStrings(value, (s) => (s.length > MAX_TRACE_STRING_CHARS ? `${s.slice(0, MAX_TRACE_STRING_CHARS)}[… ${s.length - MAX_TRACE_STRING_CHARS} more characters not stored in the trace …]` : s));
 }
 

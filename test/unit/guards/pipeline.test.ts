@@ -107,6 +107,17 @@ describe('GuardPipeline', function () {
     });
   });
 
+  it('keeps base64 media out of the trace copy but gives it to the caller', async () => {
+    await withEverything(async (p) => {
+      const o = await p.callTool({ server: 'everything', tool: 'get-tiny-image', args: {}, stepId: 'img' });
+      assert.equal(o.record.decision, 'ok', o.record.error);
+      const image = o.result!.content.find((c) => c.type === 'image') as { data: string };
+      assert.ok(image.data.length > 1024);
+      const stored = (o.record.output as { content: { type: string; data?: string }[] }).content.find((c) => c.type === 'image')!;
+      assert.match(stored.data!, /bytes of image\/png not stored in the trace/);
+    });
+  });
+
   it('applies allow/deny globs, readOnly, noNetwork, maxSteps and per-request overrides, naming the rule', async () => {
     await withEverything(async (p) => {
       const call = (tool: string, args: Record<string, unknown>, policy?: Partial<PolicyConfig>) => p.callTool({ server: 'everything', tool, args, stepId: tool, policy });
