@@ -293,7 +293,7 @@ export class ServerManager {
   private async startManaged(m: Managed, mode: 'auto' | 'manual', generation: number): Promise<Live> {
     const def = m.definition;
     if (this.disposed) throw new ServerError(`${def.name} cannot start: MCP Harness is shutting down.`, 'not_allowed', def.id);
-    this.checkAllowed(m);
+    this.checkAllowed(m, mode);
     if (m.breaker.isOpen) {
       const message = m.breaker.describeOpen(def.name) + (m.lastFailure ? ` Last error: ${m.lastFailure}` : '');
       this.setState(m, { status: 'error', error: message });
@@ -368,8 +368,20 @@ export class ServerManager {
     return live;
   }
 
-  private checkAllowed(m: Managed): void {
+  private checkAllowed(m: Managed, mode: 'auto' | 'manual'): void {
     const def = m.definition;
+    const refuse = (message: string, code: 'start_failed' | 'not_allowed'): never => {
+      this.setState(m, { status: 'error', error: message });
+      throw new ServerError(message, code, def.id);
+    };
+    // Discovery already explained what is wrong with the definition; starting it would only fail less clearly.
+    if (def.error) refuse(def.error, 'start_failed');
+    if (def.pendingInputs?.length) {
+      refuse(`${def.name} needs a value for ${def.pendingInputs.map((i) => `\${input:${i}}`).join(', ')} before it can start. Start it to be asked.`, 'not_allowed');
+    }
+    if (def.disabled && mode === 'auto') {
+      refuse(`${def.name} is disabled ('disabled': true in ${def.source.file}). Start it explicitly, or remove 'disabled'.`, 'not_allowed');
+    }
     const workspaceDefined = def.source.workspaceFolder !== undefined;
     if (workspaceDefined && this.options.isTrusted && !this.options.isTrusted()) {
       const message = `${def.name} was not started because the workspace is not trusted (Restricted Mode). Trust the workspace to start servers it defines.`;

@@ -1,0 +1,112 @@
+// Opens a workspace folder for a CLI command: discovers its servers and builds a ServerManager.
+// Running the CLI is the user's consent to start the servers it names, and the folder is trusted.
+import { readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition } from '../core/config';
+import { ServerManager } from '../core/servers/manager';
+import type { Logger } from '../core/types';
+import { UsageError, type CliIO } from './io';
+
+const VERSION = '0.1.0';
+
+export interface OpenWorkspaceOptions {
+  /** Also read Claude Desktop's user config. */
+  includeUserConfigs?: boolean;
+  /** Per-request timeout; defaults to MCP_HARNESS_REQUEST_TIMEOUT_MS or 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export interface OpenedWorkspace {
+  folder: string;
+  definitions: ServerDefinition[];
+  problems: ConfigProblem[];
+  manager: ServerManager;
+  /** Each problem as `file:line:col: severity: message`, the file relative to the current directory. */
+  problemLines(): string[];
+  /**
+   * Prints the config problems on stderr: text lines, or with --json one
+   * `{"warning":{file,line,column,severity,message,code,server?}}` object per line.
+   */
+  reportProblems(json: boolean): void;
+  /** Stops every server that was started. */
+  close(): Promise<void>;
+}
+
+export async function openWorkspace(dir: string | undefined, io: CliIO, options: OpenWorkspaceOptions = {}): Promise<OpenedWorkspace> {
+  const folder = resolve(io.cwd, dir ?? '.');
+  let isDir = false;
+  try {
+    isDir = statSync(folder).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDir) {
+    throw new UsageError(`the workspace folder '${dir ?? folder}' does not exist or is not a folder. Pass an existing folder with --workspace.`);
+  }
+  const { definitions, problems } = await discover({ folders: [folder], includeUserConfigs: options.includeUserConfigs, env: io.env });
+  const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
+  const logger: Logger = verbose
+    ? {
+        trace: () => {},
+        debug: (m) => io.stderr(`[debug] ${m}\n`),
+        info: (m) => io.stderr(`[info] ${m}\n`),
+        warn: (m) => io.stderr(`[warn] ${m}\n`),
+        error: (m) => io.stderr(`[error] ${m instanceof Error ? m.message : m}\n`),
+      }
+    : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const envTimeout = Number(io.env.MCP_HARNESS_REQUEST_TIMEOUT_MS);
+  const manager = new ServerManager({
+    definitions,
+    logger,
+    clientInfo: { name: 'mcp-harness-cli', version: VERSION },
+    consent: async () => true,
+    isTrusted: () => true,
+    requestTimeoutMs: options.requestTimeoutMs ?? (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : undefined),
+    onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
+  });
+  return {
+    folder,
+    definitions,
+    problems,
+    manager,
+    problemLines: () => formatProblems(problems, io.cwd),
+    reportProblems: (json) => {
+      if (!json) {
+        for (const line of formatProblems(problems, io.cwd)) io.stderr(`${line}\n`);
+        return;
+      }
+      for (const p of problems) {
+        const { line, column } = positionOf(p);
+        const warning = { file: p.file, line, column, severity: p.severity, message: p.message, code: p.code, ...(p.server ? { server: p.server } : {}) };
+        io.stderr(JSON.stringify({ warning }) + '\n');
+      }
+    },
+    close: () => manager.dispose(),
+  };
+}
+
+/** 1-based line and column of a problem, read from its file. */
+export function positionOf(p: ConfigProblem): { line: number; column: number } {
+  let text: string | undefined;
+  try {
+    text = readFileSync(p.file, 'utf8');
+  } catch {
+    return { line: 1, column: 1 };
+  }
+  const pos = offsetToPosition(text, p.range.offset);
+  return { line: pos.line + 1, column: pos.character + 1 };
+}
+
+export function formatProblems(problems: ConfigProblem[], cwd: string): string[] {
+  return problems.map((p) => {
+    const { line, column } = positionOf(p);
+    const shown = relative(cwd, p.file) || p.file;
+    return `${shown.startsWith('..') ? p.file : shown}:${line}:${column}: ${p.severity}: ${p.message}`;
+  });
+}
+
+/** Where a definition comes from, as a path relative to the workspace folder when inside it. */
+export function sourceLabel(def: ServerDefinition, folder: string): string {
+  const rel = relative(folder, def.source.file);
+  return rel && !rel.startsWith('..') ? rel.split('\\').join('/') : def.source.file;
+}
