@@ -2,15 +2,19 @@
 // replace the consent modal (which cannot be clicked in a test); the test hooks refuse to work
 // outside the test runner, so another extension cannot use them to skip the user's consent.
 import * as vscode from 'vscode';
+import type { ConfirmHook } from '../core/guards/pipeline';
 import type { ServerManager } from '../core/servers';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
 import type { DiscoveryService } from './discovery';
 import type { ServersTreeProvider } from './serversView';
+import { setConfirmOverride } from './sessions/confirm';
 
 export interface HarnessTestHooks {
   /** Replaces the consent modal; undefined restores it. */
   setConsentPrompt(prompt: ConsentPrompt | undefined): void;
+  /** Replaces the destructive-tool confirmation modal; undefined restores it. */
+  setConfirmPrompt(prompt: ConfirmHook | undefined): void;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider,
     serversTree,
     testing: {
       setConsentPrompt: (prompt) => (inTests ? ctx.consent.setPrompt(prompt) : refuse()),
+      setConfirmPrompt: (prompt) => (inTests ? setConfirmOverride(prompt) : refuse()),
       deactivate: () => (inTests ? deactivate() : Promise.reject(new Error('deactivate() is only available under the test runner.'))),
     },
   };

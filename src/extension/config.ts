@@ -20,7 +20,7 @@ export const REDISCOVER_SETTINGS: readonly string[] = [`${SECTION}.discovery.inc
 export const DEFAULTS = {
   requestTimeoutMs: 30_000,
   includeUserConfigs: false,
-  discoveryDebounceMs: 300,
+  discoveryDebounceMs: 200,
 };
 
 export class Config {

@@ -179,15 +179,16 @@ export class DiscoveryService extends Disposable {
       }
     }
     if (more) out = await this.discoverOnce(folders);
-    this.result = out;
+    // The connection layer gets the definitions first, so nobody can start a server it does not know yet.
     try {
       await this.ports.apply(out);
     } catch (err) {
       this.log.error(err instanceof Error ? err : String(err));
     }
+    this.result = out;
+    this.generation++;
     this.updateWatchers(out.watch);
     await this.publishDiagnostics(out.problems);
-    this.generation++;
     this.log.info(
       `Discovered ${out.definitions.length} server(s) in ${out.files.length} config file(s)` +
         (out.problems.length ? `, ${out.problems.length} problem(s).` : '.'),

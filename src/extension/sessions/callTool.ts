@@ -2,7 +2,6 @@
 // call through the same guard pipeline a session step uses; the step record is shown.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
-import type { ToolCallRequest } from '../../core/guards/types';
 import { GuardPipeline } from '../../core/guards/pipeline';
 import { sampleFromSchema } from '../../core/guards/schema';
 import type { StepRecord } from '../../protocol/trace';
@@ -11,24 +10,8 @@ import type { HarnessContext } from '../context';
 import { prepareToStart } from '../serverCommands';
 import type { ServersNode } from '../serversView';
 import { toolBadges } from '../serversView';
+import { confirmTool } from './confirm';
 import { sessionsChannel } from './output';
-
-/** Modal confirmation for destructive tools, shared by Call Tool and Run Session. */
-export async function confirmDestructive(request: ToolCallRequest, tool: Tool): Promise<boolean> {
-  const args = JSON.stringify(request.args, null, 2);
-  const picked = await vscode.window.showWarningMessage(
-    `"${request.server}/${tool.name}" may change or delete data. Call it?`,
-    {
-      modal: true,
-      detail:
-        `Step: ${request.stepId}\n` +
-        (tool.description ? `\n${tool.description}\n` : '') +
-        `\nArguments:\n${args.length > 4000 ? `${args.slice(0, 4000)}\n… (${args.length} characters)` : args}`,
-    },
-    'Call Tool',
-  );
-  return picked === 'Call Tool';
-}
 
 /** Arguments to start editing from: every property, its default or a value of the right type. */
 export function argsTemplate(tool: Tool): Record<string, unknown> {
@@ -117,7 +100,7 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
     policy: ctx.config.policy,
     guardrails: ctx.config.guardrails,
     prices: ctx.config.prices,
-    confirm: confirmDestructive,
+    confirm: confirmTool,
     logger: ctx.log,
   });
   const outcome = await vscode.window.withProgress(

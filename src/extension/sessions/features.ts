@@ -6,7 +6,7 @@ import { SchemaValidatorCache } from '../../core/guards/schema';
 import type { PolicyConfig } from '../../core/guards/types';
 import type { HarnessContext } from '../context';
 import './callTool';
-// runSession: wired when the session runner lands
+import './runSession';
 import { SessionLanguageFeatures } from './language';
 import { disposeSessionsChannel } from './output';
 

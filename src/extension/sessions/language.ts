@@ -4,6 +4,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Node } from 'jsonc-parser';
 import * as vscode from 'vscode';
+import { parseSession } from '../../core/session/parse';
 import type { HarnessContext } from '../context';
 import { Disposable } from '../disposable';
 import { toolBadges } from '../serversView';
@@ -108,6 +109,13 @@ export class SessionLanguageFeatures extends Disposable
       if (code) d.code = code;
       out.push(d);
     };
+    // The run-time parser's own problems (duplicate ids, unknown step kinds, bad references...) at its ranges.
+    // Syntax errors are left to the JSON language service, which already shows them.
+    for (const p of parseSession(text).problems) {
+      if (p.code === 'syntax') continue;
+      const range = new vscode.Range(doc.positionAt(p.range.offset), doc.positionAt(p.range.offset + p.range.length));
+      add(range, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning, p.code);
+    }
     for (const step of layout.steps) {
       if (!step.tool || !step.toolNode) continue;
       const ref = splitToolRef(step.tool);

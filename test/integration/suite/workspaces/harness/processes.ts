@@ -1,16 +1,29 @@
-import { descendantProcesses, waitFor } from '../../helpers';
+import { descendantProcesses, isBuiltinExtensionProcess, type ProcInfo, waitFor } from '../../helpers';
+
+/**
+ * VS Code's remote extension host scans for listening ports with shell pipelines
+ * (`ps -F -A -l | grep root`, `ls -l /proc/[0-9]*\/fd/[0-9]* | grep socket:`); they and their children
+ * come and go on their own and are not the extension's doing.
+ */
+function isPortScan(p: ProcInfo, all: ProcInfo[]): boolean {
+  const scan = (q: ProcInfo | undefined) => !!q && /^\/bin\/sh -c (ps -F -A -l|ls -l \/proc\/)/.test(q.cmdline);
+  return scan(p) || scan(all.find((q) => q.pid === p.ppid));
+}
 
 /**
  * Processes this extension started: descendants of the extension host minus VS Code's own (the JSON
- * language server of the built-in extension runs there too). A just-exited child may show for a moment
- * with an empty command line until it is reaped, so the check waits that out.
+ * language server of a built-in extension, port scans). A just-exited child may show for a moment with
+ * an empty command line until it is reaped, so the check waits that out.
  */
 export async function serverProcesses(): Promise<string[]> {
-  const own = () => descendantProcesses().filter((p) => !p.cmdline.includes('/lib/vscode/extensions/'));
+  const own = () => {
+    const all = descendantProcesses();
+    return all.filter((p) => !isBuiltinExtensionProcess(p) && !isPortScan(p, all));
+  };
   try {
     await waitFor(() => own().every((p) => p.cmdline !== ''), 'exited children to be reaped', 2000);
   } catch {
-    // reported by the assertion below with whatever is left
+    // reported by the caller's assertion with whatever is left
   }
   return own().map((p) => `${p.pid}: ${p.cmdline}`);
 }

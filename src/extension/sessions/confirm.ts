@@ -1,0 +1,32 @@
+// Confirmation before a destructive tool runs (policy.confirmDestructive): a modal in VS Code.
+// Tests replace the modal through the API's test hooks (it cannot be clicked there).
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import * as vscode from 'vscode';
+import type { ConfirmHook } from '../../core/guards/pipeline';
+import type { ToolCallRequest } from '../../core/guards/types';
+
+export async function confirmDestructiveModal(request: ToolCallRequest, tool: Tool): Promise<boolean> {
+  const args = JSON.stringify(request.args, null, 2);
+  const picked = await vscode.window.showWarningMessage(
+    `"${request.server}/${tool.name}" may change or delete data. Call it?`,
+    {
+      modal: true,
+      detail:
+        `Step: ${request.stepId}\n` +
+        (tool.description ? `\n${tool.description}\n` : '') +
+        `\nArguments:\n${args.length > 4000 ? `${args.slice(0, 4000)}\n… (${args.length} characters in all)` : args}` +
+        '\n\nThe server does not mark this tool read-only (or is not in mcpHarness.trustedServers), so the policy asks first.',
+    },
+    'Call Tool',
+  );
+  return picked === 'Call Tool';
+}
+
+let override: ConfirmHook | undefined;
+
+export function setConfirmOverride(hook: ConfirmHook | undefined): void {
+  override = hook;
+}
+
+/** The ConfirmHook handed to the guard pipeline. */
+export const confirmTool: ConfirmHook = (request, tool) => (override ?? confirmDestructiveModal)(request, tool);
