@@ -27,8 +27,12 @@ export interface FormatSpec {
   knownServerKeys: readonly string[];
   /** The keys that give a remote server's address, and the transport each implies when `type` is absent. */
   urlKeys: Readonly<Record<string, 'http' | 'sse'>>;
-  /** Whether the client reads the file with JSON.parse (comments and trailing commas break it). */
-  strictJson: boolean;
+  /**
+   * How strictly the client itself reads the file: 'jsonc' accepts comments and trailing commas,
+   * 'json-with-comments' strips comments then uses JSON.parse (Gemini CLI), 'json' is JSON.parse.
+   * MCP Harness reads all of them leniently but warns where the client would fail.
+   */
+  dialect: 'jsonc' | 'json-with-comments' | 'json';
 }
 
 export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
@@ -43,7 +47,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     knownTopLevelKeys: ['servers', 'inputs', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'envFile', 'cwd', 'url', 'headers', 'dev', 'gallery', 'version'],
     urlKeys: { url: 'http' },
-    strictJson: false,
+    dialect: 'jsonc',
   },
   'mcp-json': {
     kind: 'mcp-json',
@@ -56,7 +60,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     knownTopLevelKeys: ['mcpServers', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers'],
     urlKeys: { url: 'http' },
-    strictJson: true,
+    dialect: 'json',
   },
   cursor: {
     kind: 'cursor',
@@ -69,7 +73,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     knownTopLevelKeys: ['mcpServers', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'envFile', 'cwd', 'url', 'headers', 'auth'],
     urlKeys: { url: 'http' },
-    strictJson: false,
+    dialect: 'jsonc',
   },
   gemini: {
     kind: 'gemini',
@@ -85,7 +89,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
       'includeTools', 'excludeTools', 'oauth', 'authProviderType', 'targetAudience', 'targetServiceAccount',
     ],
     urlKeys: { url: 'sse', httpUrl: 'http' },
-    strictJson: false,
+    dialect: 'json-with-comments',
   },
   windsurf: {
     kind: 'windsurf',
@@ -98,7 +102,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     knownTopLevelKeys: ['mcpServers', '$schema'],
     knownServerKeys: ['type', 'command', 'args', 'env', 'cwd', 'serverUrl', 'url', 'headers', 'disabled', 'disabledTools'],
     urlKeys: { serverUrl: 'http', url: 'http' },
-    strictJson: false,
+    dialect: 'jsonc',
   },
   'claude-desktop': {
     kind: 'claude-desktop',
@@ -110,7 +114,7 @@ export const FORMATS: Readonly<Record<ConfigKind, FormatSpec>> = {
     knownTopLevelKeys: undefined,
     knownServerKeys: ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers'],
     urlKeys: { url: 'http' },
-    strictJson: true,
+    dialect: 'json',
   },
 };
 

@@ -19,15 +19,27 @@ export function parseDocument(text: string): ParsedDocument {
   return { root, errors };
 }
 
-/** Parse errors a strict JSON reader (JSON.parse) would add: comments and trailing commas. */
-export function strictOnlyErrors(text: string): ParseError[] {
+/** Parse errors a stricter reader would add: comments (unless allowed) and trailing commas. */
+export function strictOnlyErrors(text: string, allowComments = false): ParseError[] {
   const source = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
   const lenient: ParseError[] = [];
   const strict: ParseError[] = [];
   parseTree(source, lenient, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
-  parseTree(source, strict, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: true });
+  parseTree(source, strict, { allowTrailingComma: false, disallowComments: !allowComments, allowEmptyContent: true });
   const seen = new Set(lenient.map((e) => `${e.offset}:${e.error}`));
-  return strict.filter((e) => !seen.has(`${e.offset}:${e.error}`));
+  const byOffset = new Map<number, ParseError>();
+  for (const error of strict) {
+    if (seen.has(`${error.offset}:${error.error}`)) continue;
+    // A trailing comma is reported (twice) at the closing bracket after it: point at the comma instead.
+    let offset = error.offset;
+    if (source[offset] === '}' || source[offset] === ']') {
+      let i = offset - 1;
+      while (i >= 0 && /\s/.test(source[i]!)) i--;
+      if (source[i] === ',') offset = i;
+    }
+    if (!byOffset.has(offset)) byOffset.set(offset, { ...error, offset, length: offset === error.offset ? error.length : 1 });
+  }
+  return [...byOffset.values()];
 }
 
 const PARSE_ERROR_ADVICE: Record<string, string> = {

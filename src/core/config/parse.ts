@@ -489,13 +489,16 @@ function parseUnclamped(text: string, file: string, kind: ConfigKind, workspaceF
   const clamp = (offset: number, length: number): SourceRange => clampRange(text, { offset, length });
   const { root, errors } = parseDocument(text);
   for (const error of errors) sink.add(clamp(error.offset, error.length), 'error', 'invalid-json', describeParseError(error));
-  if (format.strictJson && errors.length === 0) {
-    for (const error of strictOnlyErrors(text)) {
+  if (format.dialect !== 'jsonc' && errors.length === 0) {
+    const commentsAllowed = format.dialect === 'json-with-comments';
+    for (const error of strictOnlyErrors(text, commentsAllowed)) {
       sink.add(
         clamp(error.offset, error.length),
         'warning',
         'strict-json',
-        `${format.client} reads this file as strict JSON, which allows no comments or trailing commas: remove this one, or ${format.client} will fail to load the file.`,
+        commentsAllowed
+          ? `${format.client} reads this file as JSON with comments, which allows no trailing commas: remove this comma, or ${format.client} will fail to load the file.`
+          : `${format.client} reads this file as strict JSON, which allows no comments or trailing commas: remove this one, or ${format.client} will fail to load the file.`,
       );
     }
   }

@@ -252,10 +252,20 @@ describe('parseConfigFile: bad input lands at the exact range', () => {
   it('warns about comments in files read as strict JSON (Claude Code)', () => {
     const text = '{\n  // note\n  "mcpServers": { "s": { "command": "x" }, }\n}';
     const strict = parse(text, 'mcp-json').problems.filter((p) => p.code === 'strict-json');
-    assert.ok(strict.length >= 1);
+    assert.deepEqual(strict.map((p) => textAt(text, p)), ['// note', ',']);
     assert.ok(strict.every((p) => p.severity === 'warning'));
-    assert.equal(textAt(text, strict[0]!), '// note');
+    assert.match(strict[0]!.message, /Claude Code reads this file as strict JSON/);
     assert.deepEqual(parse(text.replace('mcpServers', 'servers'), 'vscode').problems, [], 'VS Code accepts JSONC');
+    assert.deepEqual(parse(text, 'cursor').problems, []);
+  });
+
+  it('warns about trailing commas, not comments, in Gemini\'s settings', () => {
+    const text = '{\n  // Gemini strips comments\n  "mcpServers": { "s": { "command": "x", }, }\n}';
+    const strict = parse(text, 'gemini').problems;
+    assert.equal(strict.length, 2);
+    assert.ok(strict.every((p) => p.code === 'strict-json' && /no trailing commas/.test(p.message)));
+    assert.deepEqual(strict.map((p) => textAt(text, p)), [',', ','], 'at each trailing comma');
+    assert.deepEqual(strict.map((p) => p.range.offset), [text.indexOf(', }'), text.lastIndexOf(', }')]);
   });
 
   it('warns about headers on a stdio server', () => {
