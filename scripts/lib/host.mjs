@@ -33,6 +33,7 @@ export const QUIET_SETTINGS = {
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
   'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 const cleanups = [];

@@ -9,15 +9,22 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 export default [
   {
     name: 'palette runs a command and the running-extensions editor lists MCP Harness as activated',
-    async run(wb) {
+    async run(wb, t) {
       // Activation is by workspaceContains:.vscode/mcp.json, so the demo workspace alone activates it.
       await wb.runCommand('Developer: Show Running Extensions');
       // A development extension without a localized name is listed by its id.
       const label = new RegExp(`${pkg.displayName}|${pkg.publisher}\\.${pkg.name}`);
       const row = wb.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: label }).first();
       await row.waitFor({ state: 'visible', timeout: 60_000 });
-      const text = await row.innerText();
-      assert.match(text, /Activation: \d+ms/i, `The MCP Harness row does not show an activation time: ${text}`);
+      // The row says "Activating..." until activate() has returned, then "Activation: N ms".
+      const activated = wb.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: label })
+        .filter({ hasText: /Activation: \d+ms/ }).first();
+      try {
+        await activated.waitFor({ state: 'visible', timeout: 60_000 });
+      } catch {
+        assert.fail(`The MCP Harness row never showed an activation time: ${await row.innerText()}`);
+      }
+      t.log(`running extensions: ${(await activated.innerText()).replace(/\s+/g, ' ')}`);
       await wb.screenshot('running-extensions');
     },
   },
@@ -35,10 +42,48 @@ export default [
       await pane.waitFor({ state: 'visible', timeout: 30_000 });
       // The demo's .vscode/mcp.json defines these three servers; none is started by opening the view.
       for (const name of ['everything', 'filesystem', 'memory']) {
-        await pane.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 30_000 });
+        const row = pane.locator('.monaco-list-row', { hasText: name }).first();
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = await row.innerText();
+        assert.match(text, /stopped/, `Server "${name}" should be listed as stopped (nothing starts by itself): ${text}`);
+        assert.match(text, /stdio/, `Server "${name}" should show its transport: ${text}`);
       }
       t.log(`view "${servers.name}" lists everything, filesystem, memory`);
       await wb.screenshot('servers-view');
+    },
+  },
+  {
+    name: 'starting a server asks for consent with the exact command line, then it runs and stops',
+    async run(wb, t) {
+      await wb.openViewContainer('MCP Harness');
+      const pane = wb.viewPane('Servers');
+      const row = pane.locator('.monaco-list-row', { hasText: 'memory' }).first();
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Start Server"]').first().click();
+
+      const dialog = wb.page.locator('.monaco-dialog-box').first();
+      await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+      const text = await dialog.innerText();
+      // The exact, untruncated command line and the env variable names (never their values).
+      assert.match(text, /node_modules\/@modelcontextprotocol\/server-memory\/dist\/index\.js/, text);
+      assert.match(text, /MEMORY_FILE_PATH/, text);
+      assert.doesNotMatch(text, /\.memory\.jsonl/, 'The consent modal must not show environment variable values.');
+      await wb.screenshot('consent-modal');
+      await dialog.locator('.monaco-button', { hasText: /^Allow$/ }).first().click();
+
+      await pane.locator('.monaco-list-row', { hasText: 'memory' }).filter({ hasText: /running/ }).first()
+        .waitFor({ state: 'visible', timeout: 60_000 });
+      await row.click();
+      await wb.page.keyboard.press('ArrowRight');
+      await pane.locator('.monaco-list-row', { hasText: /Tools/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      t.log(`tree: ${(await pane.locator('.monaco-list-row').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ')).join(' | ')}`);
+      await wb.screenshot('server-running');
+
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Stop Server"]').first().click();
+      await pane.locator('.monaco-list-row', { hasText: 'memory' }).filter({ hasText: /stopped/ }).first()
+        .waitFor({ state: 'visible', timeout: 30_000 });
     },
   },
 ];
