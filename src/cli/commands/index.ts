@@ -5,5 +5,7 @@ import { toolsCommand } from './tools';
 import { reportCommand } from './report';
 import { callCommand } from './call';
 import { runCommand } from './run';
+import { lintCommand } from './lint';
+import { pinCommand } from './pin';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand];

@@ -78,12 +78,12 @@ function showHidden(s: string): string {
   return JSON.stringify(shown);
 }
 
-const HIDDEN_LABEL: Record<HiddenKind, string> = {
-  tag: 'Unicode Tag characters (invisible, readable by models)',
-  'zero-width': 'zero-width characters',
-  bidi: 'bidirectional override characters',
-  ansi: 'ANSI terminal escape sequences',
-  control: 'control characters',
+const HIDDEN_LABEL: Record<HiddenKind, [string, string]> = {
+  tag: ['Unicode Tag character (invisible, readable by models)', 'Unicode Tag characters (invisible, readable by models)'],
+  'zero-width': ['zero-width character', 'zero-width characters'],
+  bidi: ['bidirectional override character', 'bidirectional override characters'],
+  ansi: ['ANSI terminal escape sequence', 'ANSI terminal escape sequences'],
+  control: ['control character', 'control characters'],
 };
 
 let shared: SchemaCompiler | undefined;
@@ -231,14 +231,14 @@ export class ToolLinter {
       if (scan.runs.length) {
         const runs = scan.runs.slice(0, MAX_HIDDEN_RUNS_PER_STRING);
         for (const run of runs) {
-          const count = run.kind === 'tag' ? `${run.length / 2}` : `${run.count}`;
+          const count = run.kind === 'tag' ? run.length / 2 : run.count;
           const decoded = run.kind === 'tag' ? `hidden text ${showHidden(run.decoded)}` : run.kind === 'ansi' ? `escapes ${run.decoded}` : run.decoded;
           add({
             rule: 'hidden-unicode',
             path: s.pointer,
             range: { offset: run.offset, length: run.length },
             hidden: { kind: run.kind, decoded: run.decoded },
-            message: `${where} contains ${count} ${HIDDEN_LABEL[run.kind]}: ${decoded}`,
+            message: `${where} contains ${count} ${HIDDEN_LABEL[run.kind][count === 1 ? 0 : 1]}: ${decoded}`,
             fix: { kind: 'replace-string', title: 'Remove hidden characters', path: s.pointer, value: scan.cleaned },
           });
         }

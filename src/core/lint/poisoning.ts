@@ -153,11 +153,11 @@ export function crossToolInstruction(text: string, ctx: PoisoningContext): TextM
 // ---------------------------------------------------------------- sensitive-path
 
 const SENSITIVE: { re: RegExp; what: string }[] = [
-  { re: /~?\/?\.ssh\b(?:\/[\w.-]+)?/i, what: 'the SSH directory (private keys)' },
+  { re: /~?\/?\.ssh\b(?:\/[\w.-]*\w)?/i, what: 'the SSH directory (private keys)' },
   { re: /\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b/i, what: 'an SSH private key' },
   { re: /\bauthorized_keys\b/i, what: 'SSH authorized keys' },
   { re: /(?<![\w.$])\.env(?:\.[a-z]+)?\b(?![-(])/i, what: 'an environment file (secrets)' },
-  { re: /~?\/?\.aws(?:\/[\w.-]+)?\b|\baws_(?:secret_access_key|access_key_id|session_token)\b/i, what: 'AWS credentials' },
+  { re: /~?\/?\.aws(?:\/[\w.-]*\w)?\b|\baws_(?:secret_access_key|access_key_id|session_token)\b/i, what: 'AWS credentials' },
   { re: /(?:[\/.~]|\b)credentials(?:\.json|\.txt|\.ya?ml|\.csv)\b|\/\.?credentials\b|\.git-credentials\b|\b(?:read|send|pass|include|extract|collect|copy|steal|upload|forward)\s+(?:the\s+|all\s+|any\s+|your\s+|their\s+)?(?:user'?s?\s+)?(?:stored\s+|saved\s+)?credentials\b/i, what: 'a credentials file' },
   { re: /(?:~?\/?\.cursor\/|~?\/?\.vscode\/)?\bmcp\.json\b|\bclaude_desktop_config\.json\b|\bmcp_config\.json\b/i, what: 'an MCP client config (holds other servers\' tokens)' },
   { re: /~?\/?\.(?:npmrc|netrc|pgpass|pypirc)\b/i, what: 'a token file' },
