@@ -5,12 +5,13 @@ import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRunt
 import { optimizeValue, tokensOf } from './optimizer';
 import { GUEST_PRELUDE, wrapUserCode } from './prelude';
 import { sanitizeText } from './sanitize';
-import type { ExecMessage, HostOp, HostReplyMessage, LogEntry, SandboxError, WorkerDone } from './types';
+import { MEMORY_FULL, type ExecMessage, type HostOp, type HostReplyMessage, type LogEntry, type SandboxError, type WorkerDone } from './types';
 
 const MB = 1024 * 1024;
 const LOG_ENTRY_CHARS = 4000;
 const ERROR_MESSAGE_CHARS = 2000;
 const JOB_BATCH = 512;
+
 
 export interface EngineOptions {
   exec: ExecMessage;
@@ -20,6 +21,10 @@ export interface EngineOptions {
   hostCall(callId: number, op: HostOp, args: unknown[]): Promise<HostReplyMessage>;
   /** Shared with the main thread: [0] = WASM memory pages, so a terminated worker's cause can be told. */
   shared?: Int32Array;
+  /** True once the linear memory refused to grow (see ModuleFactory.newModule). */
+  memoryExhausted?: () => boolean;
+  /** Called once the guest is done and only host-side work (optimizer, token counts) remains. */
+  onGuestDone?: () => void;
 }
 
 export type EngineResult = WorkerDone;
@@ -90,7 +95,7 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
     rt.setMaxStackSize(limits.stackKb * 1024);
     rt.setInterruptHandler(() => {
       if (stop) return true;
-      if (memoryBytes() >= capBytes) {
+      if (memoryBytes() >= capBytes * MEMORY_FULL || options.memoryExhausted?.()) {
         interruptedBy ??= 'memory';
         return true;
       }
@@ -121,7 +126,7 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
     defineHostFn('log', (levelH, textH) => {
       const level = vm.getString(levelH) as LogLevel;
       addLog(['log', 'info', 'warn', 'error'].includes(level) ? level : 'log', vm.getString(textH));
-      return undefined;
+      return logsDropped ? vm.true : undefined;
     });
     defineHostFn('wsGet', (keyH) => {
       const text = workspace.get(vm.getString(keyH));
@@ -201,7 +206,13 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
 
     const classify = (info: { name: string; message: string; stack?: string; decision?: string; reasons?: string[] }, where = ''): SandboxError => {
       if (stop) return stop;
-      if (interruptedBy === 'memory' || (/out of memory/i.test(info.message) && info.name === 'InternalError')) {
+      // Out of memory, QuickJS may be unable to build an error object and throws null instead.
+      const unreadable = info.message === 'Uncaught null' || info.message === 'the code threw a value that could not be read';
+      if (
+        interruptedBy === 'memory' ||
+        (/out of memory|string too long/i.test(info.message) && info.name === 'InternalError') ||
+        (unreadable && (options.memoryExhausted?.() || memoryBytes() >= capBytes * 0.9))
+      ) {
         return { kind: 'memory', message: `The code used more than ${limits.memoryMb} MB of memory and was stopped (limit mcpHarness.sandbox.memoryMb); process data in smaller pieces.` };
       }
       if (interruptedBy === 'timeout') {
@@ -293,13 +304,14 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
         }
         const text = vm.getString(r.value);
         r.value.dispose();
-        if (text.startsWith('\u0000depth:')) {
+        if (text.startsWith('!depth:')) {
           return failure({ kind: 'output_too_large', message: `${text.slice(7)} (limit: ${limits.maxResultDepth} levels)` });
         }
         if (text === '') {
           const tokensReturned = logs.reduce((n, l) => n + tokensOf(l.text), 0);
           return finish({ ok: true, tokensReturned, optimized: false });
         }
+        options.onGuestDone?.();
         const optimized = optimizeValue(JSON.parse(text), limits.resultTokenBudget);
         const bytes = Buffer.byteLength(optimized.json);
         if (bytes > limits.maxOutputBytes) {

@@ -76,8 +76,9 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
       try { return StringOf(v); } catch (e2) { return '[unprintable value]'; }
     }
   }
+  let logsFull = false;
   function logger(level) {
-    return (...args) => { host.log(level, args.map(formatValue).join(' ')); };
+    return (...args) => { if (!logsFull) logsFull = host.log(level, args.map(formatValue).join(' ')) === true; };
   }
   const console = ObjectFreeze({ log: logger('log'), info: logger('info'), warn: logger('warn'), error: logger('error'), debug: logger('log') });
 
@@ -135,7 +136,8 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
       const p = plain(value, 0);
       return p === undefined ? '' : jsonStringify(p);
     } catch (e) {
-      if (e instanceof DepthError) return '\u0000depth:' + e.message;
+      // JSON never starts with '!', and the text must not contain NUL (it crosses as a C string).
+      if (e instanceof DepthError) return '!depth:' + e.message;
       throw e;
     }
   }

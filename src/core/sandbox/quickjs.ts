@@ -31,6 +31,12 @@ export function releaseWasmPath(): string {
   return createRequire(__filename).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
 }
 
+export type CappedModule = QuickJSWASMModule & {
+  memoryMb: number;
+  /** True when the last attempt to grow the linear memory was refused (the cap is reached). */
+  memoryExhausted(): boolean;
+};
+
 export class ModuleFactory {
   private constructor(
     private readonly variant: QuickJSSyncVariant,
@@ -43,10 +49,27 @@ export class ModuleFactory {
   }
 
   /** A new module whose linear memory can never grow past `memoryMb`. */
-  async newModule(memoryMb: number): Promise<QuickJSWASMModule> {
+  async newModule(memoryMb: number): Promise<CappedModule> {
     const maximum = Math.max(INITIAL_MEMORY_BYTES, memoryMb * 1024 * 1024) / PAGE;
     const wasmMemory = new WebAssembly.Memory({ initial: INITIAL_MEMORY_BYTES / PAGE, maximum });
+    // Emscripten's heap resize calls memory.grow; a refused grow means an allocation failed for lack of
+    // memory. Recorded so a guest that catches every "out of memory" error is still stopped.
+    let exhausted = false;
+    const grow = wasmMemory.grow.bind(wasmMemory);
+    Object.defineProperty(wasmMemory, 'grow', {
+      value: (delta: number): number => {
+        try {
+          const previous = grow(delta);
+          exhausted = false;
+          return previous;
+        } catch (err) {
+          exhausted = true;
+          throw err;
+        }
+      },
+    });
     const variant = newVariant(this.variant, { wasmModule: this.compiled, wasmMemory });
-    return newQuickJSWASMModuleFromVariant(variant);
+    const module = await newQuickJSWASMModuleFromVariant(variant);
+    return Object.assign(module, { memoryMb, memoryExhausted: () => exhausted });
   }
 }

@@ -11,6 +11,7 @@ import { buildToolIndex } from '../typings/generate';
 import {
   DEFAULT_LIMITS,
   LIMIT_BOUNDS,
+  MEMORY_FULL,
   type ExecResult,
   type ExecuteOptions,
   type SandboxError,
@@ -21,6 +22,8 @@ import {
 
 /** How long after the deadline the host stops waiting for the worker and terminates it. */
 export const TERMINATE_GRACE_MS = 250;
+/** Time the worker gets, once the guest is done, to summarise and count the result. */
+export const POSTPROCESS_MS = 10_000;
 
 /** Merges limits over the defaults; throws a RangeError naming the limit when one is out of range. */
 export function resolveLimits(partial: Partial<SandboxLimits> = {}): SandboxLimits {
@@ -185,6 +188,10 @@ export class Sandbox {
           void bridge.handle(msg.op, msg.args).then((reply) => {
             if (!settled) worker.postMessage({ type: 'reply', execId, callId: msg.callId, ...reply });
           });
+        } else if (msg.type === 'guest-done' && msg.execId === execId) {
+          // The deadline no longer applies: the guest is finished, the worker is only summarising its result.
+          clearTimeout(timer);
+          timer = setTimeout(() => terminate({ kind: 'runtime', message: 'The sandbox took too long to summarise the result; return a smaller value.' }), POSTPROCESS_MS);
         } else if (msg.type === 'done' && msg.execId === execId) finish(msg);
       };
       const onExit = (code: number): void => {
@@ -197,10 +204,10 @@ export class Sandbox {
       };
       const onAbort = (): void => terminate({ kind: 'runtime', message: 'The run was cancelled.' });
       // The host timer: stops a worker stuck in one uninterruptible operation, or whose deadline passed.
-      const timer = setTimeout(() => {
+      let timer = setTimeout(() => {
         const bytes = Atomics.load(live.shared, 0) * 65536;
         terminate(
-          bytes >= limits.memoryMb * 1024 * 1024
+          bytes >= limits.memoryMb * 1024 * 1024 * MEMORY_FULL
             ? { kind: 'memory', message: `The code used more than ${limits.memoryMb} MB of memory and was stopped (limit mcpHarness.sandbox.memoryMb).` }
             : { kind: 'timeout', message: `The code ran longer than ${limits.timeoutMs} ms and was stopped (limit mcpHarness.sandbox.timeoutMs).` },
         );

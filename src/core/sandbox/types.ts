@@ -56,6 +56,12 @@ export const LIMIT_BOUNDS: Record<keyof SandboxLimits, [number, number]> = {
   maxWorkspaceBytes: [0, 256 * 1024 * 1024],
 };
 
+/**
+ * Emscripten grows memory by at least 2.5 % at a time, so a heap above 97 % of the cap can no longer grow:
+ * it is full, even when the guest keeps catching the "out of memory" errors.
+ */
+export const MEMORY_FULL = 0.97;
+
 export interface LogEntry {
   level: 'log' | 'info' | 'warn' | 'error';
   text: string;
@@ -178,4 +184,4 @@ export interface WorkerDone {
 }
 
 export type MainToWorker = ExecMessage | HostReplyMessage;
-export type WorkerToMain = { type: 'ready' } | HostCallMessage | WorkerDone;
+export type WorkerToMain = { type: 'ready' } | { type: 'guest-done'; execId: number } | HostCallMessage | WorkerDone;

@@ -1,10 +1,9 @@
 // The sandbox worker thread: hosts QuickJS off the main thread so a busy guest never blocks the
 // extension host or the CLI. One execution at a time; tool calls go to the main thread by message.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { runExecution } from './engine';
 import { warmUpTokenizer } from './optimizer';
-import { ModuleFactory, RELEASE_SYNC, releaseWasmPath } from './quickjs';
+import { ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
 import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
 
 interface WorkerInit {
@@ -22,13 +21,13 @@ const post = (msg: WorkerToMain): void => port.postMessage(msg);
 
 let factory: ModuleFactory | undefined;
 // A module instantiated ahead of time, so an execution does not wait for WASM instantiation.
-let spare: { memoryMb: number; module: Promise<QuickJSWASMModule> } | undefined;
+let spare: { memoryMb: number; module: Promise<CappedModule> } | undefined;
 
 function prepareSpare(memoryMb: number): void {
   spare = { memoryMb, module: factory!.newModule(memoryMb) };
 }
 
-async function takeModule(memoryMb: number): Promise<QuickJSWASMModule> {
+async function takeModule(memoryMb: number): Promise<CappedModule> {
   const ready = spare;
   spare = undefined;
   if (ready && ready.memoryMb === memoryMb) return ready.module;
@@ -40,7 +39,9 @@ async function execute(exec: ExecMessage): Promise<void> {
   const result = await runExecution({
     exec,
     module,
+    memoryExhausted: module.memoryExhausted,
     shared,
+    onGuestDone: () => post({ type: 'guest-done', execId: exec.id }),
     hostCall: (callId, op, args) =>
       new Promise<HostReplyMessage>((resolve) => {
         replies.set(callId, resolve);
