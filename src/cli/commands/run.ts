@@ -1,20 +1,33 @@
 // `mcp-harness run SESSION_FILE`: runs a session file through the guard pipeline; also the helpers `call` shares.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { StepRecord } from '../../protocol/trace';
 import { parseSession, type SessionFile } from '../../core/session/parse';
 import { SessionRunner, type SessionResult } from '../../core/session/runner';
 import { buildReport } from '../../core/session/report';
 import { defaultTraceDir } from '../../core/trace/writer';
 import { openWorkspace } from '../workspace';
-import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from '../../core/guards/defaults';
+import { mergeGuardrails, mergePolicy } from '../../core/guards/defaults';
+import { settingsJsonReader, settingsToConfig, type HarnessSettings } from '../../core/guards/settings';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import type { GuardrailsConfig, PolicyConfig } from '../../core/guards/types';
 import type { ParsedSession } from '../../core/session/parse';
 import { offsetToPosition } from '../../core/config';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
 
-export function loadPolicyFile(file: string | undefined, cwd: string): { policy: PolicyConfig; guardrails: GuardrailsConfig } {
-  if (!file) return { policy: DEFAULT_POLICY, guardrails: DEFAULT_GUARDRAILS };
+/**
+ * Defaults for a CLI run: the workspace's .vscode/settings.json (`mcpHarness.*`, as in VS Code), then
+ * the --policy file on top.
+ */
+export function loadSettings(workspace: string, file: string | undefined, cwd: string): HarnessSettings {
+  let base = settingsToConfig(() => undefined);
+  const settingsFile = join(workspace, '.vscode', 'settings.json');
+  if (existsSync(settingsFile)) {
+    const errors: ParseError[] = [];
+    const value = parseJsonc(readFileSync(settingsFile, 'utf8'), errors, { allowTrailingComma: true });
+    if (value && typeof value === 'object' && !Array.isArray(value)) base = settingsToConfig(settingsJsonReader(value as Record<string, unknown>));
+  }
+  if (!file) return base;
   const path = resolve(cwd, file);
   let value: unknown;
   try {
@@ -26,7 +39,7 @@ export function loadPolicyFile(file: string | undefined, cwd: string): { policy:
   const v = value as Record<string, unknown>;
   const policyPart = ('policy' in v || 'guardrails' in v ? v.policy : v) as Partial<PolicyConfig> | undefined;
   const guardrailsPart = v.guardrails as Partial<GuardrailsConfig> | undefined;
-  return { policy: mergePolicy(DEFAULT_POLICY, policyPart), guardrails: mergeGuardrails(DEFAULT_GUARDRAILS, guardrailsPart) };
+  return { ...base, policy: mergePolicy(base.policy, policyPart), guardrails: mergeGuardrails(base.guardrails, guardrailsPart) };
 }
 
 export function sessionProblemLines(parsed: ParsedSession, text: string, file: string): string[] {
@@ -60,8 +73,14 @@ export async function runInWorkspace(
   io: CliIO,
   onStep?: (r: StepRecord) => void,
 ): Promise<{ result: SessionResult; workspace: string }> {
-  const settings = loadPolicyFile(values.policy as string | undefined, io.cwd);
   const ws = await openWorkspace(values.workspace as string | undefined, io);
+  let settings: HarnessSettings;
+  try {
+    settings = loadSettings(ws.folder, values.policy as string | undefined, io.cwd);
+  } catch (err) {
+    await ws.close();
+    throw err;
+  }
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
@@ -78,6 +97,7 @@ export async function runInWorkspace(
       manager: ws.manager,
       policy: settings.policy,
       guardrails: settings.guardrails,
+      prices: settings.prices,
       traceDir,
       workspace: ws.folder,
       knownServers: known,
@@ -109,7 +129,8 @@ export const runCommand: CliCommand = {
     '  --workspace DIR   the workspace whose MCP servers the session uses (default: the current folder)',
     '  --trace-dir DIR   write the trace there instead',
     '  --report FILE     also write {mcp_details: {sessions, summary}} as JSON',
-    '  --policy FILE     default policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}',
+    '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}; applied over the',
+    '                    workspace\'s .vscode/settings.json (mcpHarness.policy.*, mcpHarness.guardrails.*)',
     '  --yes             confirm destructive tool calls (without it they are denied)',
     '  --json            print {session_id, status, steps, totals, decisions}',
     '',

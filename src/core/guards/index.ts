@@ -5,3 +5,4 @@ export * from './policy';
 export * from './schema';
 export * from './scanners';
 export * from './redact';
+export * from './settings';

@@ -126,6 +126,21 @@ describe('mcp-harness run / call (built CLI)', function () {
     assert.match(noTool.stderr, /no tool named 'nope'/);
   });
 
+  it('call/run: honour the workspace\'s .vscode/settings.json mcpHarness.* settings', () => {
+    writeFileSync(join(ws, '.vscode/settings.json'), '{\n // JSONC like VS Code\n "mcpHarness.trustedServers": ["everything"],\n "mcpHarness.guardrails.mode": "hard_gate",\n}');
+    try {
+      const ok = cli(['call', 'everything/echo', '--args', '{"message":"hi"}', '--json'], ws);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      const secret = 'xoxb-' + '123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
+      const gated = cli(['call', 'everything/echo', '--args', JSON.stringify({ message: secret }), '--json'], ws);
+      assert.equal(gated.code, 1);
+      assert.equal(JSON.parse(gated.stdout).decision, 'denied_guardrail');
+      assert.ok(!gated.stdout.includes(secret));
+    } finally {
+      rmSync(join(ws, '.vscode/settings.json'));
+    }
+  });
+
   it('call: exits 3 when the server cannot be started', () => {
     const r = cli(['call', 'dead/echo', '--args', '{"text":"x"}', '--yes', '--json'], ws);
     assert.equal(r.code, 3, r.stdout + r.stderr);
