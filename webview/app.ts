@@ -85,10 +85,11 @@ export class App {
     this.tabs = h(
       'vscode-tabs',
       { class: 'mh-tabs', 'selected-index': 0 },
-      h('vscode-tab-header', { slot: 'header', id: 'mh-tab-explorer' }, 'Steps & timeline'),
-      h('vscode-tab-panel', { 'aria-labelledby': 'mh-tab-explorer' }, explorer),
-      h('vscode-tab-header', { slot: 'header', id: 'mh-tab-metrics' }, 'Metrics'),
-      h('vscode-tab-panel', { 'aria-labelledby': 'mh-tab-metrics' }, this.metrics.el),
+      // vscode-tabs gives headers and panels their ids and aria links itself.
+      h('vscode-tab-header', { slot: 'header', class: 'mh-tab-explorer' }, 'Steps & timeline'),
+      h('vscode-tab-panel', null, explorer),
+      h('vscode-tab-header', { slot: 'header', class: 'mh-tab-metrics' }, 'Metrics'),
+      h('vscode-tab-panel', null, this.metrics.el),
     );
     this.tabs.addEventListener('vsc-tabs-select', (e) => {
       this.tab = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'metrics' : 'explorer';

@@ -1,0 +1,269 @@
+// Browser tests of the trace explorer bundle in headless chromium, standalone (no VS Code):
+// the self-contained HTML report of fixture traces, a 10 000-step trace, and a page that plays the
+// extension host (ready → init → live steps, requests/replies, state across a reload).
+// Run: node test/e2e/webview/run.mjs [--no-build] [--grep TEXT]. Screenshots: test/e2e/screenshots/.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { launch } from './browser.mjs';
+import { generateBigTrace } from '../../fixtures/traces/generate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..', '..');
+const fixtures = join(repo, 'test', 'fixtures', 'traces');
+const shots = join(repo, 'test', 'e2e', 'screenshots');
+const args = process.argv.slice(2);
+const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : undefined;
+
+if (!args.includes('--no-build')) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'mh-webview-e2e-'));
+
+function report(inputs, out) {
+  execFileSync(process.execPath, [join(repo, 'dist', 'cli.js'), 'report', ...inputs, '--html', out], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+  return pathToFileURL(out).href;
+}
+
+/** Opens a page, collecting console errors and CSP violations (both fail the test). */
+async function open(browser, url, { colorScheme = 'light', init } = {}) {
+  const page = await browser.context.newPage();
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.emulateMedia({ colorScheme });
+  if (init) await page.addInitScript(init);
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
+  await page.goto(url);
+  return { page, problems };
+}
+
+// :visible, not :not([hidden]) — a pooled row hidden by attribute but shown by CSS must fail the test.
+const rowsIn = (page) => page.locator('.mh-grid-body .mh-grid-row:visible');
+const selectValue = (page, selector, value) =>
+  page.evaluate(([sel, v]) => {
+    const el = document.querySelector(sel);
+    el.value = v;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, [selector, value]);
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('report of every decision: header, rows, labels, detail, filters, keyboard, screenshots', async (browser) => {
+  const url = report([join(fixtures, 'two-runs.jsonl')], join(work, 'every.html'));
+  for (const scheme of ['light', 'dark']) {
+    const { page, problems } = await open(browser, url, { colorScheme: scheme });
+    await page.waitForSelector('.mh-grid-body .mh-grid-row');
+    assert.equal(await page.locator('.mh-title').textContent(), 'every decision');
+    assert.equal(await page.getAttribute('body', 'data-mh-theme'), scheme);
+    assert.match(await page.locator('.mh-header').textContent(), /failed/i);
+    assert.match(await page.locator('.mh-stats').textContent(), /1,494\s*Saved by code mode/);
+    assert.equal(await rowsIn(page).count(), 13);
+    const labels = await page.locator('.mh-grid-body .mh-dec').allTextContents();
+    for (const l of ['OK', 'Denied · schema', 'Denied · policy', 'Denied · guardrail', 'Dry run', 'Error', 'Timeout', 'Cancelled']) assert.ok(labels.includes(l), `table shows ${l}`);
+    assert.equal(await page.locator('.mh-legend li').count(), 8);
+    assert.ok((await page.locator('.mh-lane:not([hidden])').count()) >= 9, 'timeline lanes');
+    // Detail of the guardrail denial: guard chain and findings by kind and place, never values.
+    await page.click('.mh-grid-body .mh-grid-row[data-step-id="s4"]');
+    const detail = page.locator('.mh-detail');
+    assert.equal(await page.locator('.mh-detail-title').textContent(), 'filesystem/read_file');
+    assert.equal(await detail.locator('.mh-stage').count(), 6);
+    assert.equal(await detail.locator('.mh-stage[data-stage="guardrails"] .mh-dec').textContent(), 'Denied · guardrail');
+    assert.deepEqual(await detail.locator('.mh-findings tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.kind)), ['secret.aws_access_key', 'pii.email']);
+    assert.match(await detail.locator('.mh-findings').textContent(), /\$\.content\[0\]\.text/);
+    assert.equal(await page.locator('.mh-lane.mh-selected').getAttribute('data-step-id'), 's4', 'timeline follows the selection');
+    if (scheme === 'light') {
+      // Schema errors with JSON paths, the policy rule, a code step's children.
+      await page.click('.mh-grid-body .mh-grid-row[data-step-id="s2"]');
+      assert.deepEqual(await detail.locator('.mh-schema-errors code').allTextContents(), ['$.a', '$.c']);
+      await page.click('.mh-grid-body .mh-grid-row[data-step-id="s3"]');
+      assert.match(await detail.locator('.mh-stage-rule').textContent(), /deny: filesystem\/write_\*/);
+      await page.click('.mh-grid-body .mh-grid-row[data-step-id="c1"]');
+      assert.equal(await detail.locator('.mh-children li').count(), 3);
+      assert.match(await detail.textContent(), /1,500 → 6 \(saved 1,494\)/);
+      await detail.locator('.mh-children .mh-link').nth(1).click();
+      assert.equal(await page.locator('.mh-grid-row.mh-selected').getAttribute('data-step-id'), 'c1.2');
+      // Keyboard: Home, arrows, Enter opens the detail.
+      await page.focus('.mh-grid-body');
+      await page.keyboard.press('Home');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await page.locator('.mh-grid-row[aria-selected="true"]').getAttribute('data-step-id'), 's3');
+      assert.equal(await page.getAttribute('.mh-grid-body', 'aria-activedescendant'), await page.locator('.mh-grid-row[aria-selected="true"]').getAttribute('id'));
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'mh-detail-title');
+      assert.equal(await page.locator('.mh-detail-title').textContent(), 'filesystem/write_file');
+      // Sorting by latency, descending: the timeout first.
+      await page.click('[aria-colindex="7"] .mh-sort');
+      await page.click('[aria-colindex="7"] .mh-sort');
+      assert.equal(await page.getAttribute('[role="columnheader"][aria-colindex="7"]', 'aria-sort'), 'descending');
+      assert.equal(await rowsIn(page).first().getAttribute('data-decision'), 'timeout');
+      await page.click('[aria-colindex="1"] .mh-sort');
+      // Filters: decision (children keep their code step), text, clear.
+      await selectValue(page, '.mh-filter-decision', 'denied_policy');
+      await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 3);
+      assert.deepEqual(await rowsIn(page).evaluateAll((r) => r.map((x) => x.dataset.stepId).sort()), ['c1', 'c1.2', 's3']);
+      assert.match(await page.locator('.mh-count').textContent(), /3 of 13 steps/);
+      await page.click('.mh-clear-filters');
+      await page.locator('.mh-filter-text').click();
+      await page.keyboard.type('read_file');
+      await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 1);
+      await page.click('.mh-clear-filters');
+      await selectValue(page, '.mh-filter-server', 'filesystem');
+      await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 5);
+      assert.deepEqual(await rowsIn(page).evaluateAll((r) => r.map((x) => x.dataset.stepId).sort()), ['c1', 'c1.2', 's3', 's4', 's5']);
+      await page.click('.mh-clear-filters');
+      // Timeline: zoom in changes the window; keyboard on lanes selects.
+      const before = await page.locator('.mh-tl-zoom').textContent();
+      await page.click('.mh-tl-btn[title^="Zoom in"]');
+      await page.waitForFunction((b) => document.querySelector('.mh-tl-zoom').textContent !== b, before);
+      await page.focus('.mh-tl-viewport');
+      await page.keyboard.press('0');
+      await page.keyboard.press('ArrowDown');
+      assert.ok(await page.locator('.mh-lane.mh-selected').count());
+      await page.click('.mh-grid-body .mh-grid-row[data-step-id="s4"]');
+    }
+    await page.screenshot({ path: join(shots, `trace-panel-${scheme}.png`) });
+    // Metrics tab.
+    await page.click('.mh-tab-metrics');
+    await page.waitForSelector('.mh-tool-metrics tbody tr');
+    assert.equal(await page.locator('.mh-tool-metrics tbody tr').count(), 9);
+    assert.equal(await page.locator('.mh-session-metrics tbody tr').count(), 2);
+    assert.ok(await page.locator('.mh-tool-metrics svg.mh-spark').count());
+    await page.screenshot({ path: join(shots, `trace-metrics-${scheme}.png`) });
+    // The run picker switches runs.
+    await page.click('.mh-tab-explorer');
+    await selectValue(page, '.mh-run-picker', 'sess-small');
+    await page.waitForFunction(() => document.querySelector('.mh-title')?.textContent === 'small passing run');
+    assert.equal(await rowsIn(page).count(), 4);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+});
+
+test('malformed and truncated traces: the good runs plus a clear message about the bad lines', async (browser) => {
+  const url = report([join(fixtures, 'truncated.jsonl'), join(fixtures, 'malformed.jsonl')], join(work, 'bad.html'));
+  const { page, problems } = await open(browser, url);
+  await page.waitForSelector('.mh-banner:not([hidden])');
+  const banner = await page.locator('.mh-banner').textContent();
+  assert.match(banner, /6 lines of the trace could not be read; the rest is shown/);
+  assert.match(banner, /truncated\.jsonl:7: the last line is cut off/);
+  assert.match(banner, /malformed\.jsonl:3: not valid JSON/);
+  assert.equal(await rowsIn(page).count(), 5);
+  await page.screenshot({ path: join(shots, 'trace-bad-lines-light.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('10 000 steps: the table and the timeline render only what is in view', async (browser) => {
+  const trace = join(work, 'big.jsonl');
+  writeFileSync(trace, generateBigTrace(10_000));
+  const url = report([trace], join(work, 'big.html'));
+  const { page, problems } = await open(browser, url);
+  await page.waitForSelector('.mh-grid-body .mh-grid-row');
+  assert.match(await page.locator('.mh-count').textContent(), /^10,000 steps$/);
+  const domRows = await page.locator('.mh-grid-body .mh-grid-row').count();
+  const lanes = await page.locator('.mh-lane').count();
+  assert.ok(domRows < 100, `table keeps ${domRows} rows in the DOM`);
+  assert.ok(lanes < 100, `timeline keeps ${lanes} lanes in the DOM`);
+  assert.equal(await page.getAttribute('.mh-grid', 'aria-rowcount'), '10001');
+  await page.focus('.mh-grid-body');
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => document.querySelector('.mh-grid-row[aria-selected="true"]')?.getAttribute('aria-rowindex') === '10001');
+  assert.ok((await page.locator('.mh-grid-body .mh-grid-row').count()) < 100);
+  await selectValue(page, '.mh-filter-decision', 'timeout');
+  await page.waitForFunction(() => /of 10,000 steps/.test(document.querySelector('.mh-count').textContent));
+  await page.screenshot({ path: join(shots, 'trace-10k-light.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('as a VS Code webview: ready → init, live steps keep selection and scroll, requests, state across reload', async (browser) => {
+  const page_ = join(work, 'host.html');
+  writeFileSync(page_, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src file:; style-src 'nonce-abc'; img-src data:"><style nonce="abc">html,body{margin:0;height:100%}</style></head><body class="vscode-dark" data-mh-theme="dark"><div id="mcp-harness-root"></div><script src="${pathToFileURL(join(repo, 'dist', 'webview.js')).href}"></script></body></html>`);
+  // Plays acquireVsCodeApi: records posted messages, keeps setState in sessionStorage (as VS Code keeps it across hide/show).
+  const init = () => {
+    window.__posted = [];
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(m),
+      getState: () => JSON.parse(sessionStorage.getItem('state') || 'null') ?? undefined,
+      setState: (s) => sessionStorage.setItem('state', JSON.stringify(s)),
+    });
+  };
+  const every = readFileSync(join(fixtures, 'every-decision.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const header = every[0];
+  const steps = every.filter((l) => l.type === 'step');
+  const end = every[every.length - 1];
+  const post = (page, m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+  const themeVars = readFileSync(join(repo, 'webview', 'themes.css'), 'utf8');
+  const { page, problems } = await open(browser, pathToFileURL(page_).href, { init });
+  // The host page has no theme variables of its own here; give it VS Code's dark ones.
+  await page.evaluate((css) => { const s = new CSSStyleSheet(); s.replaceSync(css); document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }, themeVars);
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  assert.match(await page.locator('.mh-header').textContent(), /Waiting for the trace/);
+  await post(page, { type: 'init', runs: [], capabilities: { exportReport: true, rerun: true, revealTraceFile: true } });
+  await post(page, { type: 'runStarted', run: { id: header.session_id, header, steps: steps.slice(0, 5) } });
+  await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 5);
+  assert.match(await page.locator('.mh-status').textContent(), /running/);
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="s2"]');
+  assert.deepEqual((await page.evaluate(() => window.__posted)).filter((m) => m.type === 'selectStep').pop(), { type: 'selectStep', sessionId: header.session_id, stepId: 's2' });
+  // Live: more steps (one repeated) stream in; the selection stays.
+  await post(page, { type: 'appendSteps', sessionId: header.session_id, steps: steps.slice(4, 9) });
+  await post(page, { type: 'appendSteps', sessionId: header.session_id, steps: steps.slice(9) });
+  await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 13);
+  assert.equal(await page.locator('.mh-grid-row.mh-selected').getAttribute('data-step-id'), 's2');
+  assert.equal(await page.locator('.mh-detail-title').textContent(), 'everything/add');
+  await post(page, { type: 'runEnded', end });
+  await page.waitForFunction(() => /failed/i.test(document.querySelector('.mh-status').textContent));
+  // Requests: export → reply; rerun → error reply shown as a notice.
+  await page.click('.mh-export');
+  const req = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'request' && m.method === 'exportReport')).then((h) => h.jsonValue());
+  assert.deepEqual(req.params, { format: 'html', sessionIds: [header.session_id] });
+  await post(page, { type: 'reply', id: req.id, ok: true, result: { path: '/tmp/report.html' } });
+  await page.waitForFunction(() => /Report written to \/tmp\/report\.html/.test(document.querySelector('.mh-notice').textContent));
+  await page.click('.mh-rerun');
+  const rr = await page.waitForFunction(() => window.__posted.find((m) => m.type === 'request' && m.method === 'rerun')).then((h) => h.jsonValue());
+  await post(page, { type: 'reply', id: rr.id, ok: false, error: 'The session file was deleted.' });
+  await page.waitForFunction(() => /The session file was deleted/.test(document.querySelector('.mh-notice').textContent));
+  await selectValue(page, '.mh-filter-server', 'everything');
+  await page.waitForTimeout(300); // setState is debounced
+  await page.screenshot({ path: join(shots, 'trace-panel-live-dark.png') });
+  // Hide/show = the page is rebuilt; the state comes back, the host sends init again after ready.
+  await page.reload();
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  const state = await page.evaluate(() => JSON.parse(sessionStorage.getItem('state')));
+  assert.equal(state.selectedRunId, header.session_id);
+  assert.equal(state.selectedStepId, 's2');
+  assert.equal(state.filters.server, 'everything');
+  await post(page, { type: 'init', runs: [{ id: header.session_id, header, steps, end }], selectedRunId: state.selectedRunId });
+  await page.waitForSelector('.mh-grid-row.mh-selected');
+  assert.equal(await page.locator('.mh-grid-row.mh-selected').getAttribute('data-step-id'), 's2');
+  assert.match(await page.locator('.mh-count').textContent(), /9 of 13 steps/);
+  assert.equal(await rowsIn(page).count(), 9, 'the restored server filter applies');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+let failed = 0;
+const browser = await launch();
+try {
+  for (const t of tests) {
+    if (grep && !t.name.includes(grep)) continue;
+    const started = Date.now();
+    try {
+      await t.fn(browser);
+      console.log(`  ✔ ${t.name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      failed++;
+      console.log(`  ✘ ${t.name}\n${String(err?.stack ?? err).replace(/^/gm, '      ')}`);
+    }
+  }
+} finally {
+  await browser.close();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(failed ? `${failed} failing` : 'all webview browser tests passed');
+process.exitCode = failed ? 1 : 0;
