@@ -115,6 +115,22 @@ describe('ServerManager lifecycle', () => {
     assert.ok(isAlive(pids.keep));
   });
 
+  it('refuses definitions discovery marked as broken, unresolved or disabled, without spawning', async () => {
+    const { manager, logger } = newManager([
+      fixtureDefinition('broken', 'crash.mjs', [], { error: "broken uses ${env:NOPE}, which is not set. Set it or edit .vscode/mcp.json." }),
+      fixtureDefinition('asks', 'crash.mjs', [], { pendingInputs: ['token'] }),
+      fixtureDefinition('off', 'crash.mjs', [], { disabled: true }),
+    ]);
+    await rejectsWith(manager.ensureStarted('broken'), 'start_failed', /^broken uses \$\{env:NOPE\}, which is not set/);
+    await rejectsWith(manager.ensureStarted('asks'), 'not_allowed', /asks needs a value for \$\{input:token\} before it can start/);
+    await rejectsWith(manager.connection('off').callTool('echo', { text: 'x' }), 'not_allowed', /off is disabled \('disabled': true in .*\)\. Start it explicitly/);
+    assert.equal(logger.count(/Starting/), 0);
+    assert.equal(manager.state('broken')!.circuitOpen, undefined);
+    // Starting a disabled server explicitly is the user's choice.
+    await manager.start('off');
+    assert.equal(manager.state('off')!.status, 'running');
+  });
+
   it('names the known servers when asked for an unknown one', () => {
     const { manager } = newManager([fixtureDefinition('a', 'crash.mjs'), fixtureDefinition('b', 'crash.mjs')]);
     assert.throws(() => manager.connection('nope'), /There is no server named 'nope'\. Known servers: a, b\./);

@@ -1,0 +1,88 @@
+// Starting the three demo servers (server-everything, -filesystem, -memory) through the ServerManager:
+// all in parallel vs one after another, rounds interleaved so machine noise hits both sides alike.
+// The issue's target: parallel / sequential <= 0.5 (parallel costs about the slowest start, not the sum).
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 5);
+const TARGET_RATIO = 0.5;
+const serverPath = (pkg) => join(ROOT, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
+
+async function loadManager(dir) {
+  const outfile = join(dir, 'servers.mjs');
+  await build({
+    stdin: { contents: "export { ServerManager } from './src/core/servers/manager';", resolveDir: ROOT, loader: 'ts' },
+    bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  return (await import(pathToFileURL(outfile).href)).ServerManager;
+}
+
+function definitions(dir) {
+  const def = (id, args, env) => ({
+    id, name: id, transport: 'stdio', command: process.execPath, args, env, hash: id, notes: [],
+    source: { file: join(ROOT, 'examples/demo/.vscode/mcp.json'), kind: 'vscode', workspaceFolder: dir, nameRange: { offset: 0, length: 0 }, range: { offset: 0, length: 0 } },
+  });
+  return [
+    def('everything', [serverPath('server-everything')]),
+    def('filesystem', [serverPath('server-filesystem'), dir]),
+    def('memory', [serverPath('server-memory')], { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }),
+  ];
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-bench-conn-'));
+  try {
+    const ServerManager = await loadManager(dir);
+    const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+    const once = async (parallel) => {
+      const manager = new ServerManager({ definitions: definitions(dir), logger: quiet, clientInfo: { name: 'bench', version: '0' } });
+      const ids = ['everything', 'filesystem', 'memory'];
+      const t0 = performance.now();
+      if (parallel) {
+        const results = await manager.startAll(ids);
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      } else {
+        for (const id of ids) await manager.start(id);
+      }
+      const ms = performance.now() - t0;
+      await manager.dispose();
+      return ms;
+    };
+    // Warm the file system cache so the first measured round is not penalised.
+    await once(true);
+    const sequential = [];
+    const parallel = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      if (i % 2 === 0) {
+        sequential.push(await once(false));
+        parallel.push(await once(true));
+      } else {
+        parallel.push(await once(true));
+        sequential.push(await once(false));
+      }
+    }
+    const seq = median(sequential);
+    const par = median(parallel);
+    const ratio = par / seq;
+    return {
+      name: 'connections',
+      metrics: [
+        { name: 'start 3 demo servers one after another (median)', value: seq, unit: 'ms' },
+        { name: 'start 3 demo servers in parallel (median)', value: par, unit: 'ms' },
+        { name: 'parallel / sequential', value: ratio, unit: 'ratio', target: `<= ${TARGET_RATIO}`, pass: ratio <= TARGET_RATIO },
+      ],
+      notes: `${ROUNDS} interleaved rounds each, after one warm-up; start = spawn + MCP handshake + all pages of tools/resources/prompts. On a machine with fewer cores than servers the ratio rises toward 1.`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
