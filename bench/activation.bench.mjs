@@ -2,12 +2,21 @@
 // (code-server): the in-host part is test/integration/suite/bench/activation.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../scripts/lib/host.mjs';
+import { cleanupAll, makeTempDir } from '../scripts/lib/host.mjs';
 import { runSuite } from '../scripts/run-integration.mjs';
 
 const TARGET_MS = 50;
 
 export async function run() {
+  try {
+    return await measure();
+  } finally {
+    // Stops anything the run left behind (e.g. after a timeout) and removes its temp dirs.
+    await cleanupAll();
+  }
+}
+
+async function measure() {
   const out = join(makeTempDir('bench'), 'activation.json');
   const res = await runSuite(
     { name: 'bench-activation', workspace: 'examples/demo', files: 'bench/activation.test.js', trust: 'trusted' },

@@ -96,54 +96,56 @@ export async function runSuite(run, { grep, verbose = false, onMocha = () => {},
   let server;
   let browser;
   try {
-    server = await startCodeServer({
-      workspace,
-      trusted: run.trust !== 'restricted',
-      settings: run.settings ?? {},
-      env: {
-        MCP_HARNESS_TEST_FILES: run.files,
-        MCP_HARNESS_TEST_RESULTS: resultsFile,
-        MCP_HARNESS_TEST_GREP: grep ?? '',
-        MCP_HARNESS_REPO: repoRoot,
-        ...(run.env ?? {}),
-        ...extraEnv,
-      },
-      log: (l) => record(`[server] ${l}`),
-    });
-    const authority = await readRemoteAuthority(server.url);
-    const payload = [
-      ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
-      ['extensionTestsPath', `vscode-remote://${authority}${join(suiteDir, 'index')}`],
-      ['skipWelcome', 'true'],
-    ];
-    browser = await launchBrowser();
-    const { page } = browser;
-    let settle;
-    const exited = new Promise((resolve) => {
-      settle = resolve;
-    });
-    await page.exposeFunction('codeAutomationExit', (code) => settle(Number(code)));
-    await page.exposeFunction('codeAutomationLog', (type, message) => {
-      for (const line of logMessageText(message).split('\n')) {
-        const i = line.indexOf('[mocha] ');
-        if (i >= 0) {
-          const l = line.slice(i + 8);
-          mochaLines.push(l);
-          onMocha(l);
-        } else {
-          record(`[host:${type}] ${line}`);
+    return await withTimeout((async () => {
+      server = await startCodeServer({
+        workspace,
+        trusted: run.trust !== 'restricted',
+        settings: run.settings ?? {},
+        env: {
+          MCP_HARNESS_TEST_FILES: run.files,
+          MCP_HARNESS_TEST_RESULTS: resultsFile,
+          MCP_HARNESS_TEST_GREP: grep ?? '',
+          MCP_HARNESS_REPO: repoRoot,
+          ...(run.env ?? {}),
+          ...extraEnv,
+        },
+        log: (l) => record(`[server] ${l}`),
+      });
+      const authority = await readRemoteAuthority(server.url);
+      const payload = [
+        ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
+        ['extensionTestsPath', `vscode-remote://${authority}${join(suiteDir, 'index')}`],
+        ['skipWelcome', 'true'],
+      ];
+      browser = await launchBrowser();
+      const { page } = browser;
+      let settle;
+      const exited = new Promise((resolve) => {
+        settle = resolve;
+      });
+      await page.exposeFunction('codeAutomationExit', (code) => settle(Number(code)));
+      await page.exposeFunction('codeAutomationLog', (type, message) => {
+        for (const line of logMessageText(message).split('\n')) {
+          const i = line.indexOf('[mocha] ');
+          if (i >= 0) {
+            const l = line.slice(i + 8);
+            mochaLines.push(l);
+            onMocha(l);
+          } else {
+            record(`[host:${type}] ${line}`);
+          }
         }
-      }
-    });
-    page.on('pageerror', (err) => record(`[page error] ${err.message}`));
-    page.on('console', (msg) => record(`[page:${msg.type()}] ${msg.text()}`));
-    await page.goto(workbenchUrl(server.url, workspace, payload));
-    const code = await withTimeout(exited, timeoutMs, `Integration run "${run.name}"`);
-    let results;
-    if (existsSync(resultsFile)) results = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    // A suite that crashed before mocha reported anything must not count as a pass.
-    const finalCode = code === 0 && (!results || results.failed > 0) ? 1 : code;
-    return { code: finalCode, mocha: mochaLines, results, ms: Date.now() - started, logFile };
+      });
+      page.on('pageerror', (err) => record(`[page error] ${err.message}`));
+      page.on('console', (msg) => record(`[page:${msg.type()}] ${msg.text()}`));
+      await page.goto(workbenchUrl(server.url, workspace, payload));
+      const code = await exited;
+      let results;
+      if (existsSync(resultsFile)) results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+      // A suite that crashed before mocha reported anything must not count as a pass.
+      const finalCode = code === 0 && (!results || results.failed > 0) ? 1 : code;
+      return { code: finalCode, mocha: mochaLines, results, ms: Date.now() - started, logFile };
+    })(), timeoutMs, `Integration run "${run.name}"`);
   } catch (err) {
     return { code: 1, mocha: mochaLines, error: err, ms: Date.now() - started, logFile };
   } finally {
