@@ -282,6 +282,7 @@ export class GuardPipeline implements ToolGateway {
             signal,
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
+            ...(request.onProgress ? { onProgress: request.onProgress } : {}),
           });
           failure = undefined;
           break;

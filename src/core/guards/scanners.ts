@@ -109,6 +109,8 @@ function mixedClasses(s: string): number {
   return ((f & C.UPPER) ? 1 : 0) + ((f & C.LOWER) ? 1 : 0) + ((f & C.DIGIT) ? 1 : 0);
 }
 
+const MAX_TOKEN_CHARS = 16_384;
+
 function scanPrefixRules(text: string, out: ScanMatch[]): void {
   for (const rule of PREFIX_RULES) {
     for (const prefix of rule.prefixes) {
@@ -126,6 +128,8 @@ function scanPrefixRules(text: string, out: ScanMatch[]): void {
         let tokenEnd = end;
         if (rule.type === 'jwt') while (tokenEnd > at && text[tokenEnd - 1] === '.') tokenEnd--;
         if (tokenEnd - at - prefix.length < rule.min) continue;
+        // Real keys and tokens are short; a megabyte-long run is data, not a credential.
+        if (tokenEnd - at > MAX_TOKEN_CHARS) continue;
         const token = text.slice(at, tokenEnd);
         if (rule.validate && !rule.validate(token)) continue;
         out.push({ start: at, end: tokenEnd, category: 'secret', type: rule.type, severity: rule.severity });
@@ -328,34 +332,35 @@ export function ibanValid(iban: string): boolean {
   return rem === 1;
 }
 
+// IBAN lengths per country (SWIFT IBAN registry): a candidate is checked at its country's length only.
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24,
+  DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28,
+  HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20,
+  LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29,
+  RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22,
+  VG: 24, XK: 20,
+};
+
 function scanIbans(text: string, out: ScanMatch[]): void {
   const n = text.length;
   for (let i = 0; i + 4 <= n; i++) {
-    const f0 = cls(text, i);
-    if (!(f0 & C.UPPER) || !(cls(text, i + 1) & C.UPPER) || !(cls(text, i + 2) & C.DIGIT) || !(cls(text, i + 3) & C.DIGIT)) continue;
+    if (!(cls(text, i) & C.UPPER) || !(cls(text, i + 1) & C.UPPER) || !(cls(text, i + 2) & C.DIGIT) || !(cls(text, i + 3) & C.DIGIT)) continue;
     if (isAlnumAt(text, i - 1)) continue;
-    // Collect up to 34 upper-case alphanumerics, allowing single spaces between groups.
+    const length = IBAN_LENGTHS[text.slice(i, i + 2)];
+    if (!length) continue;
+    // Collect exactly the country's length of upper-case alphanumerics, allowing single spaces between groups.
     let j = i;
     let compact = '';
-    const ends: { len: number; end: number }[] = [];
-    while (j < n && compact.length < 34) {
-      const f = cls(text, j);
-      if (f & (C.UPPER | C.DIGIT)) {
-        compact += text[j];
-        j++;
-      } else if (text[j] === ' ' && j + 1 < n && cls(text, j + 1) & (C.UPPER | C.DIGIT)) {
-        ends.push({ len: compact.length, end: j });
-        j++;
-      } else break;
+    while (j < n && compact.length < length) {
+      if (cls(text, j) & (C.UPPER | C.DIGIT)) compact += text[j++];
+      else if (text[j] === ' ' && j + 1 < n && cls(text, j + 1) & (C.UPPER | C.DIGIT) && compact.length > 0) j++;
+      else break;
     }
-    if (isAlnumAt(text, j) && compact.length < 34) continue;
-    ends.push({ len: compact.length, end: j });
-    for (let k = ends.length - 1; k >= 0 && ends[k].len >= 15; k--) {
-      if (ibanValid(compact.slice(0, ends[k].len))) {
-        out.push({ start: i, end: ends[k].end, category: 'pii', type: 'iban', severity: 'warning' });
-        i = ends[k].end - 1;
-        break;
-      }
+    if (compact.length !== length || isAlnumAt(text, j)) continue;
+    if (ibanValid(compact)) {
+      out.push({ start: i, end: j, category: 'pii', type: 'iban', severity: 'warning' });
+      i = j - 1;
     }
   }
 }

@@ -43,6 +43,8 @@ export interface ToolCallRequest {
   policy?: Partial<PolicyConfig>;
   guardrails?: Partial<GuardrailsConfig>;
   signal?: AbortSignal;
+  /** Progress notifications of the running call (each one also extends the call's timeout). */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
 export interface ToolCallOutcome {

@@ -74,6 +74,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;
+  /** Progress notifications from the tool a step is calling. */
+  onToolProgress?: (stepIndex: number, stepId: string, progress: { progress: number; total?: number; message?: string }) => void;
   logger?: Logger;
   /** Ids of the servers known in the workspace (to say "unknown server" before trying to start it). */
   knownServers?: string[];
@@ -122,25 +124,26 @@ export class SessionRunner {
     const servers = session.servers ? [...new Set([...session.servers])] : referenced;
     const tools = new Map<string, Map<string, Tool>>();
     const broken = new Map<string, string>();
+    const toStart: string[] = [];
     for (const server of new Set([...servers, ...referenced])) {
       if (session.servers && !session.servers.includes(server)) {
         broken.set(server, `The server '${server}' is not in the session's "servers" list (${session.servers.join(', ')}); add it there or remove the step.`);
         preflight.push({ server, message: broken.get(server)!, code: 'not_in_servers' });
-        continue;
-      }
-      if (options.knownServers && !options.knownServers.includes(server)) {
+      } else if (options.knownServers && !options.knownServers.includes(server)) {
         broken.set(server, `No MCP server named '${server}' is configured in this workspace (known: ${options.knownServers.join(', ') || 'none'}). Check the name or add it to .vscode/mcp.json.`);
         preflight.push({ server, message: broken.get(server)!, code: 'unknown_server' });
-        continue;
-      }
-      try {
-        const connection = await options.manager.ensureStarted(server);
-        tools.set(server, new Map((await connection.listTools()).map((t) => [t.name, t])));
-      } catch (err) {
-        broken.set(server, `The server '${server}' could not be started or reached: ${(err as Error).message}`);
+      } else toStart.push(server);
+    }
+    // Servers start in parallel: a session over several slow starters waits for the slowest only.
+    const started = await Promise.allSettled(toStart.map(async (server) => (await options.manager.ensureStarted(server)).listTools()));
+    started.forEach((outcome, i) => {
+      const server = toStart[i];
+      if (outcome.status === 'fulfilled') tools.set(server, new Map(outcome.value.map((t) => [t.name, t])));
+      else {
+        broken.set(server, `The server '${server}' could not be started or reached: ${(outcome.reason as Error)?.message ?? String(outcome.reason)}`);
         preflight.push({ server, message: broken.get(server)!, code: 'unreachable' });
       }
-    }
+    });
     const pipelineForChecks = new GuardPipeline({ sessionId, connections: options.manager, servers: [] });
     for (const step of session.steps) {
       if (!step.server || broken.has(step.server)) continue;
@@ -220,7 +223,17 @@ export class SessionRunner {
               this.finishStep(step, execution, results, pipeline, emit);
               continue;
             }
-            const outcome = await pipeline.callTool({ server: step.server!, tool: step.toolName!, args, stepId: step.id, policy: step.policy, guardrails: step.guardrails, signal: controller.signal });
+            const onToolProgress = options.onToolProgress;
+            const outcome = await pipeline.callTool({
+              server: step.server!,
+              tool: step.toolName!,
+              args,
+              stepId: step.id,
+              policy: step.policy,
+              guardrails: step.guardrails,
+              signal: controller.signal,
+              ...(onToolProgress ? { onProgress: (p: { progress: number; total?: number; message?: string }) => onToolProgress(index, step.id, p) } : {}),
+            });
             execution = { record: outcome.record, result: outcome.result };
           }
         } else {

@@ -219,6 +219,27 @@ describe('SessionRunner on real servers', function () {
     }
   });
 
+  it('passes tool progress to onToolProgress and starts servers in parallel', async () => {
+    const manager = makeManager([stdioDefinition('slow', join(FIXTURES, 'slow.mjs'), ['--start-delay', '600']), stdioDefinition('slow2', join(FIXTURES, 'slow.mjs'), ['--start-delay', '600'])]);
+    try {
+      const s = session('{"name":"p","steps":[{"id":"a","tool":"slow/slow","args":{"ms":400,"steps":4}},{"id":"b","tool":"slow2/slow","args":{"ms":0}}]}');
+      const progress: string[] = [];
+      const result = await new SessionRunner().run(s, {
+        manager,
+        policy: { ...trusted, trustedServers: [] },
+        confirm: async () => true,
+        onToolProgress: (i, id, p) => progress.push(`${i}:${id}:${p.progress}/${p.total}`),
+      });
+      assert.equal(result.status, 'passed', JSON.stringify(result.steps.map((r) => r.reasons)));
+      // The last notification may race the response; the ones before it must arrive, in order, for step a.
+      const forA = progress.filter((p) => p.startsWith('0:a:'));
+      assert.deepEqual(forA.slice(0, 3), ['0:a:1/4', '0:a:2/4', '0:a:3/4']);
+      assert.ok(progress.every((p) => p.startsWith('0:a:') || p.startsWith('1:b:')));
+    } finally {
+      await manager.dispose();
+    }
+  });
+
   it('stops on cancellation and records the session as cancelled', async () => {
     const manager = makeManager([stdioDefinition('hang', join(FIXTURES, 'hang.mjs'))]);
     try {
