@@ -1,7 +1,6 @@
 // The tool linter: runs every rule over the tools of one or more servers and returns findings with
 // JSON pointers (and substring ranges) into each tool's definition. Per-tool results are cached by the
 // tool's content hash, so re-linting an unchanged tool list costs hashing only.
-import { countTokens } from 'gpt-tokenizer';
 import { canonicalJson, sha256Hex } from '../util/canonical';
 import { ruleInfo, type RuleId, type RuleSetting, type Severity } from './rules';
 import { SchemaCompiler, checkObjectSchema, checkSchemaStructure } from './schema';
@@ -85,6 +84,17 @@ const HIDDEN_LABEL: Record<HiddenKind, [string, string]> = {
   ansi: ['ANSI terminal escape sequence', 'ANSI terminal escape sequences'],
   control: ['control character', 'control characters'],
 };
+
+// The o200k tables take a noticeable time to load: only lint pays for them, not every CLI command.
+let tokenCounter: ((text: string) => number) | undefined;
+function countTokens(text: string): number {
+  if (!tokenCounter) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { countTokens: count } = require('gpt-tokenizer') as typeof import('gpt-tokenizer');
+    tokenCounter = (t) => count(t, { disallowedSpecial: new Set() });
+  }
+  return tokenCounter(text);
+}
 
 let shared: SchemaCompiler | undefined;
 export function sharedCompiler(): SchemaCompiler {
@@ -220,7 +230,7 @@ export class ToolLinter {
     }
     // description-cost
     const sent = { name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema };
-    const tokens = countTokens(JSON.stringify(sent), { disallowedSpecial: new Set() });
+    const tokens = countTokens(JSON.stringify(sent));
     if (tokens >= threshold) {
       add({ rule: 'description-cost', path: typeof tool.description === 'string' ? '/description' : '', tokens, message: `the tool definition costs ${tokens} tokens (o200k) on every request, at or above the threshold of ${threshold}; shorten the description or schema` });
     }
