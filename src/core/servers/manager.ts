@@ -77,6 +77,8 @@ interface Live {
   /** The process tree as last seen, so children can be ended even after the parent died. */
   tree: number[];
   exit?: ExitInfo;
+  /** Resolves once Node has reaped the direct child (its 'exit' event). */
+  exited?: Promise<void>;
   stderrTail: string;
   transportError?: Error;
   stopping: boolean;
@@ -246,8 +248,13 @@ export class ServerManager {
     return managed.handle;
   }
 
-  /** Starts several servers in parallel; resolves when all have settled (failures are in their state). */
-  async startAll(ids: string[] = [...this.servers.keys()]): Promise<PromiseSettledResult<ManagedConnection>[]> {
+  /**
+   * Starts several servers in parallel (default: every server not marked disabled); resolves when all
+   * have settled, failures being in their state.
+   */
+  async startAll(
+    ids: string[] = [...this.servers.values()].filter((m) => !m.definition.disabled).map((m) => m.definition.id),
+  ): Promise<PromiseSettledResult<ManagedConnection>[]> {
     return Promise.allSettled(ids.map((id) => this.start(id)));
   }
 
@@ -516,8 +523,11 @@ export class ServerManager {
       if (child) {
         live.pid = child.pid;
         if (child.pid) live.tree = [child.pid];
-        child.once('exit', (code, signal) => {
-          live.exit = { code, signal };
+        live.exited = new Promise((resolveExit) => {
+          child.once('exit', (code, signal) => {
+            live.exit = { code, signal };
+            resolveExit();
+          });
         });
       }
     };
@@ -761,6 +771,8 @@ export class ServerManager {
       }
     }
     await closing;
+    // Until Node reaps the child, its pid still answers signal 0; callers expect it gone once stop resolves.
+    if (live.exited && !live.exit) await Promise.race([live.exited, new Promise((r) => setTimeout(r, 2000).unref())]);
     // Children that did not exit with their parent.
     const left = tree.filter(isAlive);
     if (left.length) {
