@@ -1,9 +1,9 @@
 // The one typed settings layer. Every `mcpHarness.*` setting is read through a getter here, so a
 // renamed key or a changed default is a one-line change and the rest of the extension never sees strings.
 import * as vscode from 'vscode';
-import { DEFAULT_GUARDRAILS, DEFAULT_POLICY } from '../core/guards/defaults';
+import { type HarnessSettings, settingsToConfig } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
-import { DEFAULT_PRICES, type PriceTable } from '../core/tokens/index';
+import type { PriceTable } from '../core/tokens/index';
 
 export const SECTION = 'mcpHarness';
 
@@ -16,7 +16,7 @@ export const RELOAD_REQUIRED_SETTINGS: readonly string[] = [`${SECTION}.requestT
 /** Settings that change which servers exist: a change re-runs discovery. */
 export const REDISCOVER_SETTINGS: readonly string[] = [`${SECTION}.discovery.includeUserConfigs`];
 
-/** Defaults not owned by the core. Policy/guardrails defaults come from the core (package.json mirrors them; a test compares). */
+/** Defaults not owned by the core. Policy/guardrails defaults come from the core; package.json mirrors them and a test compares. */
 export const DEFAULTS = {
   requestTimeoutMs: 30_000,
   includeUserConfigs: false,
@@ -56,53 +56,23 @@ export class Config {
     return this.strings('trustedServers', []);
   }
 
+  /** Policy, guardrails and prices as the core maps them (the CLI reads .vscode/settings.json the same way). */
+  private get harness(): HarnessSettings {
+    const section = this.section;
+    return settingsToConfig((key) => section.get<unknown>(key));
+  }
+
   get policy(): PolicyConfig {
-    const d = DEFAULT_POLICY;
-    return {
-      ...d,
-      allow: this.strings('policy.allow', d.allow),
-      deny: this.strings('policy.deny', d.deny),
-      noNetwork: this.bool('policy.noNetwork', d.noNetwork),
-      dryRun: this.bool('policy.dryRun', d.dryRun),
-      maxSteps: this.num('policy.maxSteps', d.maxSteps, 1),
-      readOnly: this.bool('policy.readOnly', d.readOnly),
-      confirmDestructive: this.bool('policy.confirmDestructive', d.confirmDestructive),
-      timeoutMs: this.num('policy.timeoutMs', d.timeoutMs, 1),
-      maxTotalTimeoutMs: this.num('policy.maxTotalTimeoutMs', d.maxTotalTimeoutMs ?? 300_000, 1),
-      retries: this.num('policy.retries', d.retries ?? 1, 0),
-      trustedServers: this.trustedServers,
-    };
+    return this.harness.policy;
   }
 
   get guardrails(): GuardrailsConfig {
-    const d = DEFAULT_GUARDRAILS;
-    const mode = this.section.get<unknown>('guardrails.mode');
-    const redact = this.strings('guardrails.redact', d.redact).filter(
-      (r): r is 'secrets' | 'pii' => r === 'secrets' || r === 'pii',
-    );
-    return {
-      ...d,
-      mode: mode === 'hard_gate' || mode === 'mixed' || mode === 'advisory' ? mode : d.mode,
-      redact,
-      tokenizePii: this.bool('guardrails.tokenizePii', d.tokenizePii),
-      maxOutputTokens: this.num('guardrails.maxOutputTokens', d.maxOutputTokens, 1),
-      detectInjection: this.bool('guardrails.detectInjection', d.detectInjection ?? true),
-    };
+    return this.harness.guardrails;
   }
 
   /** The built-in dated price table with the user's `mcpHarness.prices` entries over it. */
   get prices(): PriceTable {
-    const v = this.section.get<unknown>('prices');
-    const out: PriceTable = { ...DEFAULT_PRICES };
-    if (v && typeof v === 'object') {
-      for (const [model, p] of Object.entries(v as Record<string, unknown>)) {
-        const price = p as { inputPerMTok?: unknown; outputPerMTok?: unknown } | null;
-        if (price && typeof price.inputPerMTok === 'number' && typeof price.outputPerMTok === 'number') {
-          out[model] = { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok };
-        }
-      }
-    }
-    return out;
+    return this.harness.prices;
   }
 
   /** Where session traces go, relative to the session's workspace folder unless absolute. */
