@@ -177,8 +177,10 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
     // ---- the guest API ----
     const preludeResult = vm.evalCode(GUEST_PRELUDE, 'mcp-harness-prelude.js');
     if (preludeResult.error) {
+      const detail = vm.dump(preludeResult.error);
       preludeResult.error.dispose();
-      throw new Error('the sandbox prelude failed to evaluate');
+      if (interruptedBy) return failure({ kind: interruptedBy, message: `The sandbox could not start within its ${interruptedBy === 'memory' ? `${limits.memoryMb} MB of memory` : `${limits.timeoutMs} ms deadline`}.` });
+      throw new Error(`the sandbox prelude failed to evaluate: ${JSON.stringify(detail)}`);
     }
     const preludeFn = own(preludeResult.value);
     const toolIndexH = own(vm.newString(JSON.stringify(exec.toolIndex)));
