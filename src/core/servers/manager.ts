@@ -679,6 +679,31 @@ export class ServerManager {
     }
   }
 
+  /**
+   * An HTTP server that went away shows up as a failed fetch, not as a closed connection: drop the
+   * connection so the next use reconnects, and count it like a crash.
+   */
+  private lostHttpServer(m: Managed, live: Live, what: string, err: unknown): ServerError | undefined {
+    if (live.kind === 'stdio' || live.stopping) return undefined;
+    const code = (err as { cause?: { code?: string } })?.cause?.code;
+    const network = code !== undefined ? ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET'].includes(code) : /fetch failed/i.test(messageOf(err));
+    if (!network) return undefined;
+    const def = m.definition;
+    const reason = code === 'ECONNREFUSED' ? 'the connection was refused' : code ? `the connection failed (${code})` : 'the connection failed';
+    if (m.live === live) {
+      m.live = undefined;
+      live.stopping = true;
+      void live.client.close().catch(() => {});
+      this.fail(m, `${def.name} could not be reached at ${def.url}: ${reason}. It will be reconnected when next needed.`);
+    }
+    return new ServerError(
+      `${def.name} could not be reached at ${def.url} while running ${what}: ${reason}. It will be reconnected when next needed.`,
+      'connection_closed',
+      def.id,
+      err,
+    );
+  }
+
   /** @internal */
   async request<T>(id: string, what: string, run: (client: Client, timeout: number) => Promise<T>): Promise<T> {
     const m = this.get(id);
@@ -693,6 +718,8 @@ export class ServerManager {
   private translateCallError(m: Managed, live: Live, what: string, err: unknown, timeout: number, options: CallOptions): Error {
     const def = m.definition;
     if (err instanceof ServerError) return err;
+    const lost = this.lostHttpServer(m, live, what, err);
+    if (lost) return lost;
     if (options.signal?.aborted) {
       return new ServerError(`The call to ${what} on ${def.name} was cancelled; the server was told to stop it.`, 'cancelled', def.id, err);
     }

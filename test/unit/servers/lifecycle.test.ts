@@ -321,6 +321,20 @@ describe('ServerManager over HTTP', () => {
     assert.equal(textOf(await manager.connection('sse').callTool('echo', { text: 'keyed' })), 'keyed');
   });
 
+  it('notices an HTTP server that went away, and reconnects when it is back', async () => {
+    const first = await startHttpFixture(['--mode', 'streamable']);
+    const { manager } = newManager([makeDefinition({ id: 'web', transport: 'http', url: `http://127.0.0.1:${first.port}/mcp` })]);
+    const conn = manager.connection('web');
+    assert.equal(textOf(await conn.callTool('echo', { text: 'one' })), 'one');
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    await rejectsWith(conn.callTool('echo', { text: 'two' }), 'connection_closed', /web could not be reached at http:\/\/127\.0\.0\.1:\d+\/mcp while running the tool 'echo': the connection was refused/);
+    assert.equal(manager.state('web')!.status, 'error');
+    await startHttpFixture(['--mode', 'streamable', '--port', String(first.port)]);
+    assert.equal(textOf(await conn.callTool('echo', { text: 'three' })), 'three');
+    assert.equal(manager.state('web')!.status, 'running');
+  });
+
   it('explains a refused connection and a bad URL', async () => {
     const { port, child } = await startHttpFixture([]);
     child.kill('SIGKILL');
