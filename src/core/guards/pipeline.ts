@@ -8,7 +8,7 @@ import type { Decision, Finding, StageResult, StepRecord } from '../../protocol/
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { ServerConnection } from '../servers/types';
-import { canonicalJson, sha256Hex } from '../util/canonical';
+import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, truncateToTokens, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, MAX_TRACE_STRING_CHARS, mergeGuardrails, mergePolicy } from './defaults';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
@@ -252,7 +252,8 @@ export class GuardPipeline implements ToolGateway {
     // ---- de-duplication of identical read-only calls -----------------------------------------------
     let fingerprint: string | undefined;
     if (traits.readOnly) {
-      fingerprint = sha256Hex(canonicalJson([request.server, request.tool, execArgs, this.options.configHash ?? '']));
+      // sha256 of the canonical call is the fingerprint; in memory the canonical text itself is the key (same identity, no hashing cost).
+      fingerprint = canonicalJson([request.server, request.tool, execArgs, this.options.configHash ?? '']);
       const hit = this.dedup.get(fingerprint);
       if (hit) {
         record.reused = true;
@@ -429,7 +430,7 @@ function capForTrace(value: unknown): unknown {
       content: r.content.map((c) => ((c.type === 'image' || c.type === 'audio') && c.data.length > 1024 ? { ...c, data: `[${Math.floor((c.data.length * 3) / 4)} bytes of ${c.mimeType} not stored in the trace]` } : c)),
     };
   }
-  return mapStrings(value, (s) => (s.length > MAX_TRACE_STRING_CHARS ? `${s.slice(0, MAX_TRACE_STRING_CHARS)}[… ${s.length - MAX_TRACE_STRING_CHARS} more characters not stored in the trace …]` : s));
+  return mapStrings(value, (s: string) => (s.length > MAX_TRACE_STRING_CHARS ? `${s.slice(0, MAX_TRACE_STRING_CHARS)}[… ${s.length - MAX_TRACE_STRING_CHARS} more characters not stored in the trace …]` : s));
 }
 
 export type { ToolTraits };

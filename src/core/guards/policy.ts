@@ -18,7 +18,18 @@ const MUTATING_NAME = /(^|[^a-z])(delete|remove|rm|drop|destroy|erase|purge|trun
 const NETWORK_NAME = /(^|[^a-z])(fetch|http|https|url|web|browse|browser|download|upload|request|curl|wget|search_web|web_search|scrape|crawl|webhook|email|mail|slack|post)(?![a-z])/i;
 const URL_VALUE = /^(https?|wss?|ftp):\/\//i;
 
+const traitCache = new WeakMap<Tool, { server: string; trustedServers: string[] | undefined; traits: ToolTraits }>();
+
 export function toolTraits(server: string, tool: Tool | undefined, policy: PolicyConfig): ToolTraits {
+  if (!tool) return computeTraits(server, tool, policy);
+  const hit = traitCache.get(tool);
+  if (hit && hit.server === server && hit.trustedServers === policy.trustedServers) return hit.traits;
+  const traits = computeTraits(server, tool, policy);
+  traitCache.set(tool, { server, trustedServers: policy.trustedServers, traits });
+  return traits;
+}
+
+function computeTraits(server: string, tool: Tool | undefined, policy: PolicyConfig): ToolTraits {
   const trusted = (policy.trustedServers ?? []).includes(server);
   const a = tool?.annotations ?? {};
   const name = tool?.name ?? '';

@@ -39,28 +39,40 @@ export class PiiVault {
   }
 }
 
-/** Applies fn to every string in a JSON-like value; returns the same object when nothing changed. */
-export function mapStrings(value: unknown, fn: (s: string, path: string) => string, path = '$', depth = 0): unknown {
-  if (typeof value === 'string') return fn(value, path);
-  if (depth > 64 || !value || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const v = mapStrings(value[i], fn, `${path}[${i}]`, depth + 1);
-      if (v !== value[i]) (out ??= value.slice())[i] = v;
+/**
+ * Applies fn to every string in a JSON-like value; returns the same object when nothing changed.
+ * The JSON path is built only when fn asks for it (path()), which keeps the common no-finding case cheap.
+ */
+export function mapStrings(value: unknown, fn: (s: string, path: () => string) => string, root = '$'): unknown {
+  const stack: (string | number)[] = [];
+  const path = () => root + stack.map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('');
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return fn(v, path);
+    if (depth > 64 || !v || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        stack.push(i);
+        const x = walk(v[i], depth + 1);
+        stack.pop();
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ?? v;
     }
-    return out ?? value;
-  }
-  let out: Record<string, unknown> | undefined;
-  const obj = value as Record<string, unknown>;
-  // Binary payloads (image/audio data, resource blobs) are base64, not text for a model to read.
-  const binary = (obj.type === 'image' || obj.type === 'audio') && typeof obj.data === 'string';
-  for (const key in obj) {
-    if ((binary && key === 'data') || key === 'blob' || key === 'mimeType') continue;
-    const v = mapStrings(obj[key], fn, path + (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`), depth + 1);
-    if (v !== obj[key]) (out ??= { ...obj })[key] = v;
-  }
-  return out ?? value;
+    let out: Record<string, unknown> | undefined;
+    const obj = v as Record<string, unknown>;
+    // Binary payloads (image/audio data, resource blobs) are base64, not text for a model to read.
+    const binary = (obj.type === 'image' || obj.type === 'audio') && typeof obj.data === 'string';
+    for (const key in obj) {
+      if ((binary && key === 'data') || key === 'blob' || key === 'mimeType') continue;
+      stack.push(key);
+      const x = walk(obj[key], depth + 1);
+      stack.pop();
+      if (x !== obj[key]) (out ??= { ...obj })[key] = x;
+    }
+    return out ?? v;
+  };
+  return walk(value, 0);
 }
 
 export interface GuardrailScan {
@@ -88,7 +100,7 @@ export function scanValue(value: unknown, config: GuardrailsConfig, vault: PiiVa
         const hit = findInjection(text);
         if (hit) {
           injection = true;
-          findings.push({ stage, kind: 'injection', severity: 'error', path, message: `Text that addresses the model rather than the user ("${hit.phrase}") was found in the tool output.` });
+          findings.push({ stage, kind: 'injection', severity: 'error', path: path(), message: `Text that addresses the model rather than the user ("${hit.phrase}") was found in the tool output.` });
         }
       }
       if (text.length < 6) return text;
@@ -103,7 +115,7 @@ export function scanValue(value: unknown, config: GuardrailsConfig, vault: PiiVa
         if (m.category === 'secret' && (!worstSecret || RANK[m.severity] > RANK[worstSecret])) worstSecret = m.severity;
       }
       for (const [kind, { n, severity }] of counts) {
-        findings.push({ stage, kind, severity, path, message: `${n === 1 ? 'A' : n} ${describeKind(kind)}${n === 1 ? ' was' : ' were'} found${maskedNote(kind, redactSecrets, redactPii, config.tokenizePii)}.` });
+        findings.push({ stage, kind, severity, path: path(), message: `${n === 1 ? 'A' : n} ${describeKind(kind)}${n === 1 ? ' was' : ' were'} found${maskedNote(kind, redactSecrets, redactPii, config.tokenizePii)}.` });
       }
       return maskText(text, matches, redactSecrets, redactPii, config.tokenizePii ? vault : undefined);
     },

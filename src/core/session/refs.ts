@@ -2,7 +2,7 @@
 // A string that is exactly one reference becomes the referenced value (numbers and objects keep their
 // type); a reference inside a longer string is interpolated (objects as JSON).
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { mapStrings } from '../guards/redact';
+
 import { textForTokens } from '../guards/pipeline';
 
 export interface StepResultView {
@@ -75,4 +75,4 @@ function parsePath(path: string, ref: string): (string | number)[] {
   return out;
 }
 
-export { mapStrings };
+
