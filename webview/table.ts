@@ -2,7 +2,7 @@
 // steps cost the same DOM as 30. Rows are pooled and repositioned; keyboard selection follows
 // the WAI-ARIA grid pattern with aria-activedescendant on the scrolling body.
 import type { StepRecord } from '../src/protocol/trace';
-import { DECISION_LABELS, clear, fmtCost, fmtInt, fmtMs, h } from './dom';
+import { DECISION_LABELS, clear, fmtCost, fmtInt, fmtMs, fmtOffset, h } from './dom';
 
 export interface Row {
   step: StepRecord;
@@ -38,7 +38,7 @@ function flags(s: StepRecord): string {
 
 export const COLUMNS: Column[] = [
   { key: 'seq', label: '#', title: 'Order in the trace', numeric: true, text: (r) => String(r.seq) },
-  { key: 'offset', label: 'Start', title: 'Start, from the beginning of the run', numeric: true, text: (r) => `+${fmtMs(r.offsetMs)}` },
+  { key: 'offset', label: 'Start', title: 'Start, from the beginning of the run', numeric: true, text: (r) => `+${fmtOffset(r.offsetMs)}` },
   { key: 'server', label: 'Server', title: 'Server', text: (r) => r.step.server || '—' },
   { key: 'tool', label: 'Tool', title: 'Tool (child steps of code steps are indented)', text: (r) => (r.depth ? '↳ ' : '') + r.step.tool },
   { key: 'role', label: 'Role', title: 'Role and kind', text: (r) => (r.step.kind === 'code' ? 'code' : r.step.role) },
