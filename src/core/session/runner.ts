@@ -181,7 +181,9 @@ export class SessionRunner {
     const pipeline = new GuardPipeline({
       sessionId,
       connections: options.manager,
-      servers: [...tools.keys()],
+      // Tool steps' servers were started in preflight; code steps may also reach the session's other
+      // servers (all configured ones when the session does not restrict them), started on first use.
+      servers: [...new Set([...tools.keys(), ...(session.servers ?? options.knownServers ?? []).filter((id) => !broken.has(id))])],
       policy: basePolicy,
       guardrails: baseGuardrails,
       model: session.model,
