@@ -347,11 +347,9 @@ export class ServerManager {
       await this.closeLive(live);
       throw this.stoppedDuringStart(m);
     }
-    m.live = live;
     try {
       await this.refreshLists(m, live);
     } catch (err) {
-      m.live = undefined;
       live.stopping = true;
       await this.closeLive(live);
       if (m.generation !== generation) throw this.stoppedDuringStart(m);
@@ -359,6 +357,19 @@ export class ServerManager {
       this.fail(m, message);
       throw new ServerError(m.state.error ?? message, 'start_failed', def.id, err);
     }
+    if (m.generation !== generation) {
+      live.stopping = true;
+      await this.closeLive(live);
+      throw this.stoppedDuringStart(m);
+    }
+    if (live.closed) {
+      // It exited right after listing; the close handler ignored it because it was not yet the live connection.
+      const message = `${def.name} stopped right after starting: ${describeExit(live.exit)}. Check the server's output.`;
+      this.fail(m, message);
+      throw new ServerError(m.state.error ?? message, 'start_failed', def.id);
+    }
+    // Only now does the close handler treat an exit as a crash of the running server.
+    m.live = live;
     if (live.pid) live.tree = [live.pid, ...descendants(live.pid)];
     m.breaker.recordSuccess();
     m.lastFailure = undefined;
