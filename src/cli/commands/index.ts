@@ -7,5 +7,6 @@ import { callCommand } from './call';
 import { runCommand } from './run';
 import { lintCommand } from './lint';
 import { pinCommand } from './pin';
+import { execCommand } from './exec';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand];

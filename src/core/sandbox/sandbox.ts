@@ -169,6 +169,8 @@ export class Sandbox {
 
     const bridge = new HostBridge(options.gateway, catalog, options.parentStepId, limits, options.signal);
     const execId = this.nextExecId++;
+    // duration_ms is the run itself, not starting servers or the worker.
+    const runStarted = performance.now();
     const deadline = Date.now() + limits.timeoutMs;
 
     const done = await new Promise<WorkerDone | SandboxError>((resolve) => {
@@ -229,7 +231,7 @@ export class Sandbox {
     bridge.close();
 
     const metricsBase = {
-      duration_ms: Math.round(performance.now() - started),
+      duration_ms: Math.round(performance.now() - runStarted),
       tool_calls: bridge.toolCalls,
     };
     if (!('type' in done)) {
