@@ -96,6 +96,26 @@ function countTokens(text: string): number {
   return tokenCounter(text);
 }
 
+/** A read-only view of a name set minus one name (copying the set per tool made linting quadratic). */
+function withoutName(names: ReadonlySet<string>, self: string): ReadonlySet<string> {
+  return {
+    has: (n: string) => n !== self && names.has(n),
+    get size() {
+      return names.has(self) ? names.size - 1 : names.size;
+    },
+  } as ReadonlySet<string>;
+}
+
+/** What a client sends the model for a tool: its name, title, description and input schema. */
+function sentDefinitionText(tool: Record<string, unknown>): string {
+  return JSON.stringify({ name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema });
+}
+
+/** The o200k token count of what a client sends the model for this tool (for hovers and the Servers view). */
+export function toolTokenCount(tool: unknown): number {
+  return tool && typeof tool === 'object' && !Array.isArray(tool) ? countTokens(sentDefinitionText(tool as Record<string, unknown>)) : 0;
+}
+
 let shared: SchemaCompiler | undefined;
 export function sharedCompiler(): SchemaCompiler {
   return (shared ??= new SchemaCompiler());
@@ -122,8 +142,7 @@ export class ToolLinter {
     for (const { server, tools } of servers) {
       tools.forEach((tool, index) => {
         const name = toolName(tool, index);
-        const others = new Set(allNames);
-        others.delete(name.toLowerCase());
+        const others = withoutName(allNames, name.toLowerCase());
         const key = sha256Hex(`${threshold}\n${namesKey}\n${canonicalJson(tool)}`);
         let raw = this.toolCache.get(key);
         if (raw) this.cacheHits++;
@@ -229,8 +248,9 @@ export class ToolLinter {
       }
     }
     // description-cost
-    const sent = { name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema };
-    const tokens = countTokens(JSON.stringify(sent));
+    // Every token is at least one UTF-8 byte, so a definition shorter than the threshold in bytes cannot reach it.
+    const sentText = sentDefinitionText(tool);
+    const tokens = Buffer.byteLength(sentText, 'utf8') < threshold ? 0 : countTokens(sentText);
     if (tokens >= threshold) {
       add({ rule: 'description-cost', path: typeof tool.description === 'string' ? '/description' : '', tokens, message: `the tool definition costs ${tokens} tokens (o200k) on every request, at or above the threshold of ${threshold}; shorten the description or schema` });
     }

@@ -26,8 +26,18 @@ export interface Sentence {
   text: string;
 }
 
-/** Splits at sentence ends and line breaks; keeps offsets. */
+let lastText: string | undefined;
+let lastSentences: Sentence[] = [];
+
+/** Splits at sentence ends and blank lines; keeps offsets. The last result is memoised (every detector asks for the same text). */
 export function sentences(text: string): Sentence[] {
+  if (text === lastText) return lastSentences;
+  lastSentences = splitSentences(text);
+  lastText = text;
+  return lastSentences;
+}
+
+function splitSentences(text: string): Sentence[] {
   const out: Sentence[] = [];
   // A period inside a path, URL, address or number (".ssh", "x.com", "1.5") does not end a sentence.
   // Single line breaks are wrapping inside a paragraph; blank lines and list items end a sentence.
@@ -42,8 +52,16 @@ export function sentences(text: string): Sentence[] {
   return out;
 }
 
+// Global twins of the (non-global) pattern constants, made once: building a RegExp per call dominated lint time.
+const globalTwins = new WeakMap<RegExp, RegExp>();
+
 function* matchAll(re: RegExp, text: string, base = 0): Generator<{ start: number; end: number; text: string; groups: RegExpMatchArray }> {
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+  let g = globalTwins.get(re);
+  if (!g) {
+    g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+    globalTwins.set(re, g);
+  }
+  g.lastIndex = 0;
   for (const m of text.matchAll(g)) {
     if (m[0].length === 0) continue;
     yield { start: base + m.index!, end: base + m.index! + m[0].length, text: m[0], groups: m };
@@ -75,8 +93,12 @@ const OVERRIDE = [
 const BEFORE_USING = /\b(?:before|prior\s+to)\s+(?:using|calling|invoking|running|executing)\s+(?:this|the|any)\s+tool\b/i;
 const DATA_ACTION = /\b(?:read|reads|reading|cat|open|load|fetch|access|pass|include|send|upload|provide|copy|paste|extract|collect|attach|append|list|retrieve|get)\b/i;
 
+// Cheap tests that rule a string out before the detailed patterns run (most strings are innocent).
+const MAYBE_HIDDEN = /[<\[]|\buser|\bthem\b|\b(?:ignore|disregard|forget|override|instructions?|you\s+are\s+now|before|prior)\b/i;
+
 export function hiddenInstructions(text: string, ctx: PoisoningContext): TextMatch[] {
   const out: TextMatch[] = [];
+  if (!MAYBE_HIDDEN.test(text)) return out;
   for (const m of matchAll(PSEUDO_TAG, text)) {
     out.push({ rule: 'hidden-instructions', start: m.start, end: m.end, message: `the ${m.text.trim()} tag marks text addressed to the model, not the user` });
   }
@@ -168,8 +190,11 @@ const SENSITIVE: { re: RegExp; what: string }[] = [
   { re: /\.(?:bash|zsh)_history\b/i, what: 'the shell history' },
 ];
 
+const SENSITIVE_ANY = new RegExp(SENSITIVE.map((x) => `(?:${x.re.source})`).join('|'), 'i');
+
 export function sensitivePath(text: string): TextMatch[] {
   const out: TextMatch[] = [];
+  if (!SENSITIVE_ANY.test(text)) return out;
   for (const { re, what } of SENSITIVE) {
     for (const m of matchAll(re, text)) {
       if (out.some((o) => m.start < o.end && m.end > o.start)) continue;
@@ -227,8 +252,10 @@ const THREATS = [
 ];
 const CAPS_DIRECTIVE = new Set(['MUST', 'ALWAYS', 'NEVER', 'IMPORTANT', 'CRITICAL', 'REQUIRED', 'MANDATORY', 'URGENT', 'IMMEDIATELY', 'WARNING', 'NOT', 'DO', "DON'T", 'ONLY', 'OBEY', 'COMPLY', 'CRASH', 'FAIL', 'NOW', 'ATTENTION']);
 
+const MAYBE_URGENT = /[A-Z]{2}|\b(?:will|would|going|otherwise|avoid|very|under|failure|penalized|punished|matter|or\s+else|if\s+you)\b/i;
+
 export function urgencyPressure(text: string, ctx: PoisoningContext): TextMatch[] {
-  if (!ctx.prose) return [];
+  if (!ctx.prose || !MAYBE_URGENT.test(text)) return [];
   const out: TextMatch[] = [];
   for (const re of THREATS) {
     for (const m of matchAll(re, text)) out.push({ rule: 'urgency-pressure', start: m.start, end: m.end, message: `${quote(m.text)} pressures the model with a threat` });

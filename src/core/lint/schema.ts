@@ -21,7 +21,11 @@ export interface CompiledSchema {
 type AnyAjv = InstanceType<typeof Ajv>;
 
 function makeAjv(dialect: Dialect): AnyAjv {
-  const options = { strict: false, allErrors: true, logger: false as const, validateFormats: true };
+  // validateSchema: false because compile() below is always preceded by an explicit validateSchema()
+  // (which reports where the schema is wrong); letting ajv validate again inside compile doubled the cost.
+  // code.optimize: false skips ajv's second code-generation pass: compiling is ~30% cheaper and the
+  // validators are only slightly slower, which suits tool lists that change more often than they validate.
+  const options = { strict: false, allErrors: true, logger: false as const, validateFormats: true, validateSchema: false, code: { optimize: false } };
   const ajv: AnyAjv = dialect === '2020-12' ? new Ajv2020(options) : dialect === '2019-09' ? new Ajv2019(options) : new Ajv(options);
   addFormats(ajv as never);
   return ajv;

@@ -1,1 +1,2 @@
 export * from './store';
+export { pinFindings } from './findings';

@@ -114,3 +114,25 @@ describe('PinStore', () => {
     assert.equal(fired, 1);
   });
 });
+
+describe('pinFindings', () => {
+  it('turns pending changes into pin-changed findings, honouring rule settings', async () => {
+    const { pinFindings } = await import('../../../src/core/pin/findings');
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-pin-f-'));
+    try {
+      const store = await PinStore.open(dir);
+      await store.observe('s', [tool('Hi.')]);
+      assert.deepEqual(pinFindings(store), []);
+      await store.observe('s', [tool('Hello.')]);
+      const [f] = pinFindings(store);
+      assert.deepEqual({ server: f.server, tool: f.tool, rule: f.rule, severity: f.severity, path: f.path }, { server: 's', tool: 'greet', rule: 'pin-changed', severity: 'warning', path: '' });
+      assert.match(f.message, /changed since it was pinned/);
+      store.reject('s', 'greet');
+      assert.match(pinFindings(store)[0].message, /you rejected this change, so the tool stays denied/);
+      assert.equal(pinFindings(store, 's', { rules: { 'pin-changed': 'error' } })[0].severity, 'error');
+      assert.deepEqual(pinFindings(store, 's', { rules: { 'pin-changed': 'off' } }), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
