@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pinFindings } from '../../../src/core/pin/findings';
 import { PinStore, PinFileError, definitionHash, describeChange, LOCKFILE_RELATIVE_PATH } from '../../../src/core/pin/store';
 
 const tool = (description: string, extra: Record<string, unknown> = {}) => ({ name: 'greet', description, inputSchema: { type: 'object', properties: {} }, ...extra });
@@ -117,7 +118,6 @@ describe('PinStore', () => {
 
 describe('pinFindings', () => {
   it('turns pending changes into pin-changed findings, honouring rule settings', async () => {
-    const { pinFindings } = await import('../../../src/core/pin/findings');
     const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-pin-f-'));
     try {
       const store = await PinStore.open(dir);
