@@ -9,6 +9,7 @@ import type { HarnessContext } from './context';
 import type { DiscoveryService } from './discovery';
 import type { ServersTreeProvider } from './serversView';
 import { setConfirmOverride } from './sessions/confirm';
+import { type TraceApi, traceApi } from './traces/features';
 
 export interface HarnessTestHooks {
   /** Replaces the consent modal; undefined restores it. */
@@ -19,7 +20,7 @@ export interface HarnessTestHooks {
   deactivate(): Promise<void>;
 }
 
-export interface HarnessApi {
+export interface HarnessApi extends TraceApi {
   readonly context: HarnessContext;
   readonly discovery: DiscoveryService;
   readonly servers: ServerManager;
@@ -41,6 +42,7 @@ export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider,
     servers: ctx.servers,
     consent: ctx.consent,
     serversTree,
+    ...traceApi(inTests),
     testing: {
       setConsentPrompt: (prompt) => (inTests ? ctx.consent.setPrompt(prompt) : refuse()),
       setConfirmPrompt: (prompt) => (inTests ? setConfirmOverride(prompt) : refuse()),

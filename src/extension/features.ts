@@ -4,6 +4,7 @@ import './serverCommands';
 import type { HarnessContext } from './context';
 import { ServersTreeProvider } from './serversView';
 import { registerSessionFeatures } from './sessions/features';
+import { registerTraceFeatures } from './traces/features';
 
 export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTreeProvider; disposables: vscode.Disposable[] } {
   const serversTree = new ServersTreeProvider(
@@ -28,6 +29,7 @@ export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTre
     vscode.workspace.onDidGrantWorkspaceTrust(updateMessage),
     ctx.discovery.onDidChange(updateMessage),
     ...registerSessionFeatures(ctx),
+    ...registerTraceFeatures(ctx),
   ];
   // Reading config files is cheap and gives the Problems panel its diagnostics; it never starts a server.
   setTimeout(() => void ctx.discovery.ready(), 0);

@@ -11,6 +11,7 @@ import { addCommands } from '../commands';
 import type { HarnessContext } from '../context';
 import { offsetRangeToRange } from '../discovery';
 import { checkTrusted } from '../serverCommands';
+import { publishStep } from '../traces/features';
 import { confirmTool } from './confirm';
 import { sessionsChannel } from './output';
 
@@ -178,6 +179,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
         knownServers: ctx.discovery.definitions.map((d) => d.id),
         onProgress: (index, stepId) => progress.report({ message: `step ${index + 1}/${total}: ${stepId}` }),
         onStep: (record) => {
+          publishStep(record);
           if (record.parent_id) return; // calls made by a code step are shown with it
           done++;
           progress.report({ increment: 100 / Math.max(1, total) });

@@ -1,0 +1,187 @@
+// The "Sessions" view: runs newest first → steps → the tool calls a code step made (parent_id).
+import * as vscode from 'vscode';
+import { orderedSteps, runDurationMs, runName, runStartMs, runStatus, type RunStatus, type TraceRun } from '../../core/report/model';
+import type { Decision, StepRecord } from '../../protocol/trace';
+import type { TraceStore } from './store';
+
+export interface SessionsFilter {
+  decisions?: Decision[];
+  server?: string;
+  tool?: string;
+}
+
+export type SessionsNode =
+  | { kind: 'run'; run: TraceRun }
+  | { kind: 'step'; run: TraceRun; step: StepRecord; children: StepRecord[] };
+
+const STATUS_ICON: Record<RunStatus, [string, string?]> = {
+  passed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  error: ['error', 'problemsErrorIcon.foreground'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+  running: ['loading~spin'],
+  incomplete: ['warning', 'problemsWarningIcon.foreground'],
+};
+
+const DECISION_ICON: Record<Decision, [string, string?]> = {
+  ok: ['pass', 'testing.iconPassed'],
+  denied_schema: ['symbol-structure', 'problemsWarningIcon.foreground'],
+  denied_policy: ['shield', 'problemsWarningIcon.foreground'],
+  denied_guardrail: ['eye-closed', 'problemsWarningIcon.foreground'],
+  dry_run: ['debug-step-over', 'charts.blue'],
+  error: ['error', 'testing.iconFailed'],
+  timeout: ['watch', 'testing.iconFailed'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+};
+
+function icon([id, color]: [string, string?]): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function formatTime(ms: number): string {
+  if (!ms) return '';
+  const d = new Date(ms);
+  const sameDay = new Date().toDateString() === d.toDateString();
+  return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
+function stepMatches(step: StepRecord, f: SessionsFilter): boolean {
+  if (f.decisions?.length && !f.decisions.includes(step.decision)) return false;
+  if (f.server && step.server !== f.server) return false;
+  if (f.tool && step.tool !== f.tool) return false;
+  return true;
+}
+
+export function describeFilter(f: SessionsFilter): string | undefined {
+  const parts: string[] = [];
+  if (f.decisions?.length) parts.push(`decision: ${f.decisions.join(', ')}`);
+  if (f.server) parts.push(`server: ${f.server}`);
+  if (f.tool) parts.push(`tool: ${f.tool}`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<SessionsNode | undefined | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private filterValue: SessionsFilter = {};
+  private readonly sub: vscode.Disposable;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: TraceStore) {
+    // Live steps arrive one by one; redraw at most every 100 ms.
+    this.sub = store.onDidChange(() => {
+      if (this.refreshTimer) return;
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = undefined;
+        this.emitter.fire();
+      }, 100);
+    });
+  }
+
+  get filter(): SessionsFilter {
+    return this.filterValue;
+  }
+
+  setFilter(filter: SessionsFilter): void {
+    this.filterValue = filter;
+    this.emitter.fire();
+  }
+
+  refresh(): void {
+    this.emitter.fire();
+  }
+
+  async getChildren(node?: SessionsNode): Promise<SessionsNode[]> {
+    if (!node) {
+      await this.store.ready();
+      return this.store
+        .runs()
+        .filter((run) => !describeFilter(this.filterValue) || run.steps.some((s) => stepMatches(s, this.filterValue)))
+        .map((run) => ({ kind: 'run', run }));
+    }
+    const steps = node.run.steps;
+    const children = new Map<string, StepRecord[]>();
+    const ids = new Set(steps.map((s) => s.step_id));
+    for (const s of steps) {
+      if (s.parent_id && ids.has(s.parent_id) && s.parent_id !== s.step_id) {
+        children.set(s.parent_id, [...(children.get(s.parent_id) ?? []), s]);
+      }
+    }
+    let level: StepRecord[];
+    if (node.kind === 'run') {
+      level = orderedSteps(steps).filter((e) => e.depth === 0).map((e) => e.step);
+    } else {
+      level = node.children;
+    }
+    const filtered = describeFilter(this.filterValue)
+      ? level.filter((s) => stepMatches(s, this.filterValue) || (children.get(s.step_id) ?? []).some((c) => stepMatches(c, this.filterValue)))
+      : level;
+    return filtered.map((step) => ({ kind: 'step', run: node.run, step, children: children.get(step.step_id) ?? [] }));
+  }
+
+  getTreeItem(node: SessionsNode): vscode.TreeItem {
+    if (node.kind === 'run') {
+      const { run } = node;
+      const status = runStatus(run);
+      const top = run.steps.filter((s) => !s.parent_id).length;
+      const latency = run.steps.filter((s) => !s.parent_id).reduce((sum, s) => sum + s.latency_ms, 0);
+      const item = new vscode.TreeItem(runName(run), run.steps.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      item.id = `run:${run.id}`;
+      item.iconPath = icon(STATUS_ICON[status]);
+      item.description = `${formatTime(runStartMs(run))} · ${top} step${top === 1 ? '' : 's'} · ${formatMs(latency)}`;
+      const tip = new vscode.MarkdownString(undefined, true);
+      tip.appendMarkdown(`**${runName(run)}** — ${status}\n\n`);
+      tip.appendMarkdown(`Started ${new Date(runStartMs(run)).toLocaleString()}, duration ${formatMs(runDurationMs(run))}\n\n`);
+      const decisions = run.end?.decisions ?? countDecisions(run.steps);
+      tip.appendMarkdown(`Decisions: ${Object.entries(decisions).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}\n\n`);
+      if (run.header?.source_file) tip.appendMarkdown(`Session file: \`${run.header.source_file}\`\n\n`);
+      if (run.source) tip.appendMarkdown(`Trace: \`${run.source}\``);
+      if (run.end?.error) tip.appendMarkdown(`\n\nError: ${run.end.error}`);
+      item.tooltip = tip;
+      item.contextValue = run.header?.source_file ? 'run.rerunnable' : 'run';
+      item.command = { command: 'mcpHarness.openTracePanel', title: 'Open in Trace Panel', arguments: [node] };
+      return item;
+    }
+    const { step } = node;
+    const item = new vscode.TreeItem(step.step_id, node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `step:${node.run.id}:${step.step_id}`;
+    item.iconPath = icon(DECISION_ICON[step.decision] ?? ['circle-outline']);
+    const target = step.kind === 'code' ? 'code' : `${step.server}/${step.tool}`;
+    item.description = `${target} · ${formatMs(step.latency_ms)}${step.decision === 'ok' ? '' : ` · ${step.decision}`}${step.reused ? ' · reused' : ''}`;
+    const tip = new vscode.MarkdownString();
+    tip.appendText(`${step.step_id}: ${target} — ${step.decision}\n`);
+    for (const r of step.reasons.slice(0, 5)) tip.appendText(`• ${r}\n`);
+    if (step.error && !step.reasons.includes(step.error)) tip.appendText(`error: ${step.error}\n`);
+    tip.appendText(`${formatMs(step.latency_ms)}, tokens ${step.tokens_in}/${step.tokens_out}`);
+    item.tooltip = tip;
+    item.contextValue = `step.${step.decision}`;
+    item.command = { command: 'mcpHarness.openTracePanel', title: 'Open in Trace Panel', arguments: [node] };
+    return item;
+  }
+
+  getParent(node: SessionsNode): SessionsNode | undefined {
+    if (node.kind === 'run') return undefined;
+    if (!node.step.parent_id) return { kind: 'run', run: node.run };
+    const parent = node.run.steps.find((s) => s.step_id === node.step.parent_id);
+    if (!parent) return { kind: 'run', run: node.run };
+    return { kind: 'step', run: node.run, step: parent, children: node.run.steps.filter((s) => s.parent_id === parent.step_id) };
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}
+
+export function countDecisions(steps: StepRecord[]): Partial<Record<Decision, number>> {
+  const out: Partial<Record<Decision, number>> = {};
+  for (const s of steps) out[s.decision] = (out[s.decision] ?? 0) + 1;
+  return out;
+}
