@@ -1,0 +1,80 @@
+// `mcp-harness exec` on the built CLI (node dist/cli.js; build with `node esbuild.mjs`), against a
+// workspace whose server is the real server-everything.
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../..');
+const CLI = join(ROOT, 'dist/cli.js');
+const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+
+function runCli(args: string[], cwd: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+describe('mcp-harness exec', function () {
+  this.timeout(60000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mcp-harness-exec-'));
+    mkdirSync(join(dir, '.vscode'));
+    mkdirSync(join(dir, '.mcp-harness', 'skills'), { recursive: true });
+    writeFileSync(join(dir, '.vscode', 'mcp.json'), JSON.stringify({ servers: { everything: { type: 'stdio', command: process.execPath, args: [EVERYTHING] } } }));
+    writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'mcpHarness.policy.trustedServers': ['everything'], 'mcpHarness.sandbox.maxToolCalls': 3 }));
+    writeFileSync(join(dir, '.mcp-harness', 'skills', 'util.js'), 'export function double(x) { return x * 2; }');
+    writeFileSync(join(dir, 'sum.mcp.js'), 'const r = await tools.everything.get_sum({ a: 1, b: skills.util.double(2) });\nconsole.info(r.text);\nreturn r.text;\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs a file and prints {ok, value, logs, metrics} as JSON', async () => {
+    const r = await runCli(['exec', 'sum.mcp.js', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true);
+    assert.equal(out.value, 'The sum of 1 and 4 is 5.');
+    assert.deepEqual(out.logs, [{ level: 'info', text: 'The sum of 1 and 4 is 5.' }]);
+    assert.deepEqual(Object.keys(out.metrics).sort(), ['duration_ms', 'heap_bytes_peak', 'tokens_raw', 'tokens_returned', 'tool_calls']);
+    assert.equal(out.metrics.tool_calls, 1);
+  });
+
+  it('reads code from stdin, exits 1 with the error kind, and applies --timeout-ms', async () => {
+    const r = await runCli(['exec', '-', '--timeout-ms', '300', '--json'], dir, 'while (true) {}');
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, false);
+    assert.equal(out.error.kind, 'timeout');
+    assert.match(out.error.message, /300 ms/);
+  });
+
+  it('applies mcpHarness.sandbox.* from .vscode/settings.json', async () => {
+    const r = await runCli(['exec', '-', '--json'], dir, 'for (let i = 0; i < 10; i++) await tools.everything.echo({ message: "x" });');
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).error.kind, 'denied');
+    assert.match(JSON.parse(r.stdout).error.message, /more than 3 tool calls/);
+  });
+
+  it('exits 2 for a missing file, bad numbers and unknown servers', async () => {
+    const missing = await runCli(['exec', 'nope.mcp.js'], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /could not read 'nope\.mcp\.js'/);
+    const bad = await runCli(['exec', '-', '--memory-mb', 'lots'], dir, 'return 1');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--memory-mb must be a whole number/);
+    const range = await runCli(['exec', '-', '--memory-mb', '4'], dir, 'return 1');
+    assert.equal(range.code, 2);
+    assert.match(range.stderr, /--memory-mb must be a number from 24 to 2048/);
+    const server = await runCli(['exec', '-', '--servers', 'ghost'], dir, 'return 1');
+    assert.equal(server.code, 2);
+    assert.match(server.stderr, /no MCP server named 'ghost'/);
+  });
+});
