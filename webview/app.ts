@@ -42,6 +42,8 @@ export class App {
   private rows: Row[] = [];
   private treeRows: Row[] = [];
   private searchText = new WeakMap<StepRecord, string>();
+  /** Date.parse of each step's start, once: live appends recompute the rows on every batch. */
+  private startedMs = new WeakMap<StepRecord, number>();
   private pendingRender = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private restoredScroll: { table?: number; timeline?: number; view?: { start: number; end: number } } | undefined;
@@ -295,7 +297,11 @@ export class App {
       this.treeRows = [];
       for (const { step, depth } of ordered) {
         if (!keep.has(step.step_id)) continue;
-        const t = Date.parse(step.started_at);
+        let t = this.startedMs.get(step);
+        if (t === undefined) {
+          t = Date.parse(step.started_at);
+          this.startedMs.set(step, t);
+        }
         this.treeRows.push({ step, depth, seq: seqOf.get(step.step_id) ?? 0, offsetMs: Number.isFinite(t) ? Math.max(0, t - start) : 0 });
       }
       this.rows = sortRows(this.treeRows, this.sort);
@@ -383,6 +389,7 @@ export class App {
       m.configHash ? meta2('Config', h('code', { title: m.configHash }, m.configHash.replace(/^sha256:/, '').slice(0, 12))) : null,
       run.header?.model ? meta2('Model', run.header.model) : null,
       run.source ? meta2('Trace', h('code', { title: run.source }, run.source.split(/[\\/]/).pop() ?? run.source)) : null,
+      run.header?.source_file ? meta2('Session', this.fileLink(run.header.source_file)) : null,
     );
     const stats = h(
       'div',
@@ -404,6 +411,15 @@ export class App {
 
   markInitialised(): void {
     this.initialised = true;
+  }
+
+  /** The session file: a link that opens it in the editor when the host can, plain text otherwise. */
+  private fileLink(path: string): HTMLElement {
+    const channel = this.opts.channel;
+    if (!channel || !this.capabilities.openFile) return h('code', { title: path }, path);
+    const b = h('button', { type: 'button', class: 'mh-link', title: `Open ${path}` }, path);
+    b.addEventListener('click', () => channel.post({ type: 'openFile', path }));
+    return b;
   }
 
   private appendActions(top: HTMLElement, run: TraceRun | undefined): void {

@@ -7,13 +7,20 @@ import { isFailure, runDurationMs, runName, runStatus, type RunStatus, type Trac
  * and Excel's PERCENTILE.INC): rank = p/100 · (n−1). Returns NaN for no values.
  */
 export function percentile(values: readonly number[], p: number): number {
-  if (!values.length) return NaN;
-  if (p < 0 || p > 100 || !Number.isFinite(p)) throw new RangeError(`percentile must be between 0 and 100, got ${p}.`);
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  return percentiles(values, [p])[0];
+}
+
+/** Several percentiles with one sort (a typed-array sort: numeric, no comparator calls). */
+export function percentiles(values: readonly number[], ps: readonly number[]): number[] {
+  for (const p of ps) if (p < 0 || p > 100 || !Number.isFinite(p)) throw new RangeError(`percentile must be between 0 and 100, got ${p}.`);
+  if (!values.length) return ps.map(() => NaN);
+  const sorted = Float64Array.from(values).sort();
+  return ps.map((p) => {
+    const rank = (p / 100) * (sorted.length - 1);
+    const lo = Math.floor(rank);
+    const hi = Math.ceil(rank);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  });
 }
 
 export type DecisionCounts = Record<Decision, number>;
@@ -86,8 +93,7 @@ export function toolMetrics(steps: readonly StepRecord[]): ToolMetrics[] {
       errors,
       errorRate: errors / group.length,
       denied,
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
+      ...(([p50, p95]) => ({ p50, p95 }))(percentiles(latencies, [50, 95])),
       meanLatency: sum / group.length,
       maxLatency: max,
       tokensIn,
@@ -159,7 +165,7 @@ export function sessionMetrics(run: TraceRun): SessionMetrics {
       saved += Math.max(0, s.tokens_raw - s.tokens_returned);
     }
   }
-  const latencies = run.steps.map((s) => s.latency_ms);
+  const [p50, p95] = percentiles(run.steps.map((s) => s.latency_ms), [50, 95]);
   return {
     id: run.id,
     name: runName(run),
@@ -172,8 +178,8 @@ export function sessionMetrics(run: TraceRun): SessionMetrics {
     childSteps: run.steps.length - top,
     errors,
     errorRate: run.steps.length ? errors / run.steps.length : 0,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
+    p50,
+    p95,
     latencyMs,
     tokensIn,
     tokensOut,

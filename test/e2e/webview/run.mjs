@@ -204,7 +204,7 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
   await page.evaluate((css) => { const s = new CSSStyleSheet(); s.replaceSync(css); document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }, themeVars);
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
   assert.match(await page.locator('.mh-header').textContent(), /Waiting for the trace/);
-  await post(page, { type: 'init', runs: [], capabilities: { exportReport: true, rerun: true, revealTraceFile: true } });
+  await post(page, { type: 'init', runs: [], capabilities: { exportReport: true, rerun: true, revealTraceFile: true, openFile: true } });
   await post(page, { type: 'runStarted', run: { id: header.session_id, header, steps: steps.slice(0, 5) } });
   await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 5);
   assert.match(await page.locator('.mh-status').textContent(), /running/);
@@ -216,6 +216,8 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
   await page.waitForFunction(() => document.querySelectorAll('.mh-grid-body .mh-grid-row:not([hidden])').length === 13);
   assert.equal(await page.locator('.mh-grid-row.mh-selected').getAttribute('data-step-id'), 's2');
   assert.equal(await page.locator('.mh-detail-title').textContent(), 'everything/add');
+  await page.click('.mh-meta .mh-link');
+  assert.deepEqual((await page.evaluate(() => window.__posted)).filter((m) => m.type === 'openFile').pop(), { type: 'openFile', path: 'sessions/every.mcp-session.json' });
   await post(page, { type: 'runEnded', end });
   await page.waitForFunction(() => /failed/i.test(document.querySelector('.mh-status').textContent));
   // Requests: export → reply; rerun → error reply shown as a notice.
