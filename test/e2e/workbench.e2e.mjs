@@ -34,6 +34,10 @@ export default [
       const containers = pkg.contributes?.viewsContainers?.activitybar ?? [];
       const container = containers.find((c) => /MCP Harness/i.test(c.title));
       assert.ok(container, 'package.json contributes no "MCP Harness" activity-bar container.');
+      // Through the palette first: the command is listed only once the extension has registered it.
+      const refresh = pkg.contributes.commands.find((c) => c.command === 'mcpHarness.refreshServers');
+      assert.ok(refresh, 'mcpHarness.refreshServers is not contributed.');
+      await wb.runCommand(`${refresh.category}: ${refresh.title}`);
       await wb.openViewContainer(container.title);
       const views = pkg.contributes?.views?.[container.id] ?? [];
       assert.ok(views.length > 0, `The ${container.title} container has no views.`);
