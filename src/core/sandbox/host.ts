@@ -1,5 +1,6 @@
 // The main-thread side of the guest API: answers mcp.servers/search/describe/call for one execution.
 // Tool calls go ONLY through the ToolGateway (the guard pipeline) and become child steps of the code step.
+import { setMaxListeners } from 'node:events';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { StepRecord } from '../../protocol/trace';
 import type { ToolCatalogEntry, ToolGateway } from '../guards/types';
@@ -46,6 +47,8 @@ export class HostBridge {
     signal?: AbortSignal,
   ) {
     signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+    // Every call in flight listens on this signal (up to maxToolCalls at once with Promise.all).
+    setMaxListeners(limits.maxToolCalls + 10, this.abort.signal);
   }
 
   /** Cancels tool calls still in flight (the run has ended). */

@@ -80,8 +80,15 @@ port.on('message', (msg: MainToWorker) => {
 
 void (async () => {
   factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath());
-  prepareSpare(init.memoryMb ?? DEFAULT_LIMITS.memoryMb);
   warmUpTokenizer();
+  // V8 compiles WASM functions lazily: one throwaway run compiles the hot paths (kept in the shared
+  // compiled module), so the first real execution is as fast as the others.
+  await runExecution({
+    exec: { type: 'exec', id: 0, code: 'console.log(1); return [await Promise.resolve(1)];', limits: DEFAULT_LIMITS, skills: [], workspace: {}, toolIndex: {}, deadline: Date.now() + 60_000 },
+    module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+    hostCall: () => new Promise<never>(() => undefined),
+  });
+  prepareSpare(init.memoryMb ?? DEFAULT_LIMITS.memoryMb);
   await spare!.module;
   post({ type: 'ready' });
 })();

@@ -1,0 +1,192 @@
+// The code sandbox, measured side by side in one run (needs `node esbuild.mjs`: uses dist/sandbox-worker.js).
+//
+// 1. fresh sandbox ready: one execution of `return 1` on a warm worker — a new QuickJS runtime and
+//    context with the caps armed and the guest API injected, run, disposed. p50, target <= 10 ms.
+// 2. echo through the guard pipeline: the guest calling server-everything `echo` vs the host calling it
+//    through the same GuardPipeline, rounds interleaved; per-call p50 ratio guest/host, target <= 1.10.
+// 3. token cut on the reference task "the 5 largest files under a 2 000-file tree, with sizes" over
+//    server-filesystem (40 folders x 50 files, created fresh in a temp folder):
+//      direct    = the definitions of every filesystem tool + every list_directory_with_sizes result a
+//                  model calling the tools itself must read (the root and each of the 40 folders);
+//      code mode = the stub it reads (mcp.describe of list_directory_with_sizes) + the code it writes +
+//                  the value the code returns.
+//    Tokens counted with gpt-tokenizer (o200k). Target: code mode >= 97 % fewer tokens.
+// 4. a CPU-bound guest for 2 s: the worst main-thread event-loop delay meanwhile
+//    (perf_hooks.monitorEventLoopDelay, 10 ms resolution), target <= 50 ms.
+import { build } from 'esbuild';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 7);
+const server = (pkg) => join(ROOT, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
+
+async function load(dir) {
+  const outfile = join(dir, 'sandbox-bench.cjs');
+  await build({
+    stdin: {
+      contents: `
+        export { Sandbox } from './src/core/sandbox/sandbox';
+        export { GuardPipeline } from './src/core/guards/pipeline';
+        export { DEFAULT_POLICY } from './src/core/guards/defaults';
+        export { countTokens } from './src/core/tokens/index';
+        export { Client } from '@modelcontextprotocol/sdk/client/index.js';
+        export { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';`,
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
+    bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error',
+  });
+  return createRequire(import.meta.url)(outfile);
+}
+
+const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function connect(m, id, script, args = []) {
+  const transport = new m.StdioClientTransport({ command: process.execPath, args: [script, ...args], stderr: 'ignore' });
+  const client = new m.Client({ name: 'sandbox-bench', version: '0' });
+  await client.connect(transport);
+  return {
+    client,
+    connection: {
+      id,
+      definition: { id, name: id },
+      listTools: async () => (await client.listTools()).tools,
+      callTool: async (name, args, opts) => client.callTool({ name, arguments: args }, undefined, { signal: opts?.signal }),
+    },
+  };
+}
+
+function pipeline(m, conns) {
+  const byId = new Map(conns.map((c) => [c.connection.id, c.connection]));
+  return new m.GuardPipeline({
+    sessionId: 'bench',
+    servers: [...byId.keys()],
+    connections: { ensureStarted: async (id) => byId.get(id) },
+    policy: { ...m.DEFAULT_POLICY, maxSteps: 1_000_000, trustedServers: [...byId.keys()] },
+  });
+}
+
+function makeTree(dir) {
+  // 40 folders x 50 files; sizes under 1 KB except five larger ones, so the answer is unambiguous.
+  let n = 0;
+  const big = new Map([[137, 91_000], [802, 77_000], [1333, 64_000], [1750, 52_000], [1999, 40_000]]);
+  for (let d = 0; d < 40; d++) {
+    const folder = join(dir, `folder-${String(d).padStart(2, '0')}`);
+    mkdirSync(folder);
+    for (let f = 0; f < 50; f++, n++) writeFileSync(join(folder, `file-${String(f).padStart(2, '0')}.txt`), 'x'.repeat(big.get(n) ?? (n * 37) % 1000));
+  }
+}
+
+const TASK_CODE = `// The 5 largest files under the tree, with sizes.
+const root = ROOT;
+const units = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+const parse = (text, dir) => text.split('\\n').map((line) => line.match(/^\\[(FILE|DIR)\\]\\s+(\\S+)\\s*(?:([\\d.]+) (B|KB|MB|GB))?/)).filter(Boolean)
+  .map(([, kind, name, n, u]) => ({ kind, path: dir + '/' + name, size: n ? Math.round(Number(n) * units[u]) : 0 }));
+const top = parse((await tools.filesystem.list_directory_with_sizes({ path: root })).text, root);
+const listings = await Promise.all(top.filter((e) => e.kind === 'DIR').map((d) => tools.filesystem.list_directory_with_sizes({ path: d.path })));
+const files = listings.flatMap((l, i) => parse(l.text, top.filter((e) => e.kind === 'DIR')[i].path)).filter((e) => e.kind === 'FILE');
+return files.sort((a, b) => b.size - a.size).slice(0, 5).map((f) => ({ path: f.path.slice(root.length + 1), size: f.size }));`;
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-sandbox-bench-'));
+  const m = await load(dir);
+  const treeDir = join(dir, 'tree');
+  mkdirSync(treeDir);
+  makeTree(treeDir);
+  const everything = await connect(m, 'everything', server('server-everything'));
+  const filesystem = await connect(m, 'filesystem', server('server-filesystem'), [treeDir]);
+  const gateway = pipeline(m, [everything, filesystem]);
+  const sandbox = new m.Sandbox({ workerPath: join(ROOT, 'dist/sandbox-worker.js') });
+  const notes = [];
+  try {
+    await sandbox.start();
+    await gateway.listTools();
+
+    // 1. fresh sandbox ready
+    const ready = [];
+    for (let i = 0; i < 5; i++) await sandbox.execute({ code: 'return 1', gateway, parentStepId: 'warm' });
+    for (let i = 0; i < 40; i++) {
+      const t = performance.now();
+      const r = await sandbox.execute({ code: 'return 1', gateway, parentStepId: 'ready' });
+      ready.push(performance.now() - t);
+      if (r.value !== 1) throw new Error(`fresh sandbox run failed: ${JSON.stringify(r.error)}`);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    const readyP50 = p50(ready);
+
+    // 2. echo: guest vs host, per call, rounds interleaved
+    const CALLS = 40;
+    const empty = [];
+    const guest = [];
+    const host = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let t = performance.now();
+      await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) {} return 1;`, gateway, parentStepId: 'base' });
+      empty.push(performance.now() - t);
+      t = performance.now();
+      const r = await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) await tools.everything.echo({ message: 'g${round}-' + i }); return 1;`, gateway, parentStepId: 'guest', limits: { timeoutMs: 30000 } });
+      if (!r.ok) throw new Error(`guest echo failed: ${JSON.stringify(r.error)}`);
+      guest.push((performance.now() - t - empty[empty.length - 1]) / CALLS);
+      t = performance.now();
+      for (let i = 0; i < CALLS; i++) await gateway.callTool({ server: 'everything', tool: 'echo', args: { message: `h${round}-${i}` }, stepId: `h${i}` });
+      host.push((performance.now() - t) / CALLS);
+    }
+    const echoRatio = p50(guest) / p50(host);
+
+    // 3. token cut on the reference task
+    const code = TASK_CODE.replace('ROOT', JSON.stringify(treeDir));
+    const task = await sandbox.execute({ code, gateway, parentStepId: 'task', servers: ['filesystem'], limits: { timeoutMs: 30000 } });
+    if (!task.ok) throw new Error(`reference task failed: ${JSON.stringify(task.error)}`);
+    const answer = task.value;
+    if (answer[0]?.path !== 'folder-02/file-37.txt' || answer[0]?.size < 80_000) throw new Error(`reference task gave a wrong answer: ${JSON.stringify(answer)}`);
+    const describe = await sandbox.execute({ code: 'return (await mcp.describe("filesystem/list_directory_with_sizes")).stub;', gateway, parentStepId: 'd', servers: ['filesystem'] });
+    const fsTools = (await gateway.listTools()).filter((e) => e.server === 'filesystem').map((e) => e.tool);
+    let direct = m.countTokens(JSON.stringify(fsTools));
+    const rootListing = await filesystem.client.callTool({ name: 'list_directory_with_sizes', arguments: { path: treeDir } });
+    direct += m.countTokens(rootListing.content[0].text);
+    for (let d = 0; d < 40; d++) {
+      const listing = await filesystem.client.callTool({ name: 'list_directory_with_sizes', arguments: { path: join(treeDir, `folder-${String(d).padStart(2, '0')}`) } });
+      direct += m.countTokens(listing.content[0].text);
+    }
+    const codeMode = m.countTokens(describe.value) + m.countTokens(code) + m.countTokens(JSON.stringify(answer));
+    const cut = 1 - codeMode / direct;
+    notes.push(`reference task: direct ${direct} tokens, code mode ${codeMode} (stub + code + result); the sandbox saw tokens_raw ${task.metrics.tokens_raw} and returned ${task.metrics.tokens_returned}`);
+
+    // 4. CPU-bound guest vs the main thread's event loop
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    const busy = await sandbox.execute({ code: 'const end = Date.now() + 2000; let x = 0; while (Date.now() < end) x++; return x > 0;', gateway, parentStepId: 'cpu', limits: { timeoutMs: 10000 } });
+    histogram.disable();
+    if (busy.value !== true) throw new Error(`CPU-bound guest failed: ${JSON.stringify(busy.error)}`);
+    const worstDelay = histogram.max / 1e6;
+
+    return {
+      name: 'sandbox',
+      metrics: [
+        { name: 'fresh sandbox ready p50', value: readyP50, unit: 'ms', target: '<= 10', pass: readyP50 <= 10 },
+        { name: 'echo per call: guest p50', value: p50(guest), unit: 'ms' },
+        { name: 'echo per call: host p50', value: p50(host), unit: 'ms' },
+        { name: 'echo guest/host p50 ratio', value: echoRatio, unit: 'x', target: '<= 1.10', pass: echoRatio <= 1.1 },
+        { name: 'reference task tokens: direct', value: direct, unit: 'tokens' },
+        { name: 'reference task tokens: code mode', value: codeMode, unit: 'tokens' },
+        { name: 'reference task token cut', value: Math.round(cut * 1000) / 10, unit: '%', target: '>= 97', pass: cut >= 0.97 },
+        { name: 'CPU-bound guest 2 s: worst main-thread delay', value: worstDelay, unit: 'ms', target: '<= 50', pass: worstDelay <= 50 },
+      ],
+      notes,
+    };
+  } finally {
+    await sandbox.dispose();
+    await everything.client.close();
+    await filesystem.client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  run().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
+}
