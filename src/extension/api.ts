@@ -9,6 +9,8 @@ import type { HarnessContext } from './context';
 import type { DiscoveryService } from './discovery';
 import type { ServersTreeProvider } from './serversView';
 import { setConfirmOverride } from './sessions/confirm';
+import { lintService } from './lint/features';
+import type { LintService } from './lint/service';
 import { type TraceApi, traceApi } from './traces/features';
 
 export interface HarnessTestHooks {
@@ -27,6 +29,8 @@ export interface HarnessApi extends TraceApi {
   readonly consent: ConsentService;
   /** The Servers view's data provider (getChildren/getTreeItem). */
   readonly serversTree: ServersTreeProvider;
+  /** Tool lint and pinning (diagnostics, lockfile, pending changes). */
+  readonly lint: LintService | undefined;
   /** Only available when the extension runs under the test runner (ExtensionMode.Test). */
   readonly testing: HarnessTestHooks;
 }
@@ -42,6 +46,7 @@ export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider,
     servers: ctx.servers,
     consent: ctx.consent,
     serversTree,
+    lint: lintService(),
     ...traceApi(inTests),
     testing: {
       setConsentPrompt: (prompt) => (inTests ? ctx.consent.setPrompt(prompt) : refuse()),

@@ -24,4 +24,6 @@ export interface HarnessContext {
   readonly serverOutput: ServerOutputChannels;
   /** Fires whenever any server's state changes (status, tools, ...). */
   readonly onDidChangeServers: vscode.Event<void>;
+  /** Tool pinning for the guard pipeline (set by the lint feature; every GuardPipeline passes it as pinCheck). */
+  pinCheck?: (server: string, tool: { name: string }) => 'ok' | 'changed' | 'unpinned';
 }

@@ -4,6 +4,8 @@ import './serverCommands';
 import type { HarnessContext } from './context';
 import { ServersTreeProvider } from './serversView';
 import { registerSessionFeatures } from './sessions/features';
+import { registerLintFeatures } from './lint/features';
+import { registerSandboxFeatures } from './sandbox/features';
 import { registerTraceFeatures } from './traces/features';
 
 export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTreeProvider; disposables: vscode.Disposable[] } {
@@ -29,6 +31,8 @@ export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTre
     vscode.workspace.onDidGrantWorkspaceTrust(updateMessage),
     ctx.discovery.onDidChange(updateMessage),
     ...registerSessionFeatures(ctx),
+    ...registerLintFeatures(ctx),
+    ...registerSandboxFeatures(ctx),
     ...registerTraceFeatures(ctx),
   ];
   // Reading config files is cheap and gives the Problems panel its diagnostics; it never starts a server.

@@ -174,6 +174,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
         traceDir,
         workspace: folder,
         confirm: confirmTool,
+        pinCheck: ctx.pinCheck,
         signal: abort.signal,
         logger: ctx.log,
         knownServers: ctx.discovery.definitions.map((d) => d.id),
