@@ -206,6 +206,21 @@ describe('GuardPipeline', function () {
     assert.equal(gated.result, undefined);
   });
 
+  it('advisory mode passes the output on as it came but still masks the stored copy', async () => {
+    const key = 'AKIA' + 'IOSFODNN7EXAMPLE';
+    const mem = memoryServer([readOnlyTool('leak')], async () => ({ content: [{ type: 'text', text: `key=${key}` }] }));
+    const p = new GuardPipeline({ sessionId: 's', connections: { ensureStarted: async () => mem.connection }, servers: ['mem'], policy: trustedPolicy() });
+    const advisory = await p.callTool({ server: 'mem', tool: 'leak', args: { n: 1 }, stepId: 'a', guardrails: { mode: 'advisory' } });
+    assert.equal(advisory.record.decision, 'ok');
+    assert.equal((advisory.result!.content[0] as { text: string }).text, `key=${key}`);
+    assert.ok(!JSON.stringify(advisory.record).includes(key));
+    assert.ok(advisory.record.findings.some((f) => f.kind === 'secret.aws_access_key' && f.path === '$.content[0].text'));
+    const mixed = await p.callTool({ server: 'mem', tool: 'leak', args: { n: 2 }, stepId: 'b' });
+    assert.equal(mixed.record.decision, 'denied_guardrail'); // an AWS key is critical
+    const off = await p.callTool({ server: 'mem', tool: 'leak', args: { n: 3 }, stepId: 'c', guardrails: { mode: 'advisory', redact: [] } });
+    assert.ok(JSON.stringify(off.record.output).includes(key), 'redaction turned off by the user keeps the value');
+  });
+
   it('denies a tool whose pinned definition changed in hard_gate, warns otherwise', async () => {
     const mem = memoryServer([readOnlyTool('t')], async () => ({ content: [{ type: 'text', text: 'ok' }] }));
     const p = new GuardPipeline({ sessionId: 's', connections: { ensureStarted: async () => mem.connection }, servers: ['mem'], policy: trustedPolicy(), pinCheck: () => 'changed' });
