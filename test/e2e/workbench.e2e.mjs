@@ -67,7 +67,14 @@ export default [
       await row.locator('.action-label[aria-label^="Start Server"]').first().click();
 
       const dialog = wb.page.locator('.monaco-dialog-box').first();
-      await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+      // When the tree re-renders under the pointer the action runs without its item and asks which server.
+      const picker = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: /^memory/ }).first();
+      await dialog.or(picker).first().waitFor({ state: 'visible', timeout: 30_000 });
+      if (await picker.isVisible()) {
+        t.log('Start Server asked which server; picked memory');
+        await picker.click();
+        await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+      }
       const text = await dialog.innerText();
       // The exact, untruncated command line and the env variable names (never their values).
       assert.match(text, /node_modules\/@modelcontextprotocol\/server-memory\/dist\/index\.js/, text);
