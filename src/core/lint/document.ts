@@ -27,6 +27,8 @@ export interface ToolDocument {
   rangeOf(pointer: string, options?: RangeOptions): TextRange;
   /** Whether the pointer exists in the document. */
   has(pointer: string): boolean;
+  /** The range of a lint finding: its substring when it has one, else its node (see rangeOf). */
+  rangeOfFinding(finding: { path: string; range?: TextRange }): TextRange;
 }
 
 /** The length JSON.stringify gives one UTF-16 code unit inside a string literal. */
@@ -109,13 +111,15 @@ export function toolDocument(tool: unknown): ToolDocument {
     }
     return { offset: node.offset, length: node.length };
   };
+  const rangeOf = (pointer: string, options?: RangeOptions): TextRange => {
+    const found = resolve(pointer);
+    if (!found) return { offset: 0, length: 0 };
+    return rangeOfNode(found.node, found.exact ? options : {});
+  };
   return {
     text,
     has: (pointer) => resolve(pointer)?.exact === true,
-    rangeOf(pointer, options) {
-      const found = resolve(pointer);
-      if (!found) return { offset: 0, length: 0 };
-      return rangeOfNode(found.node, found.exact ? options : {});
-    },
+    rangeOf,
+    rangeOfFinding: (finding) => rangeOf(finding.path, finding.range ? { substring: finding.range } : undefined),
   };
 }

@@ -1,29 +1,27 @@
 // `mcp-harness lint` as a user runs it: the built CLI (node dist/cli.js) against the fixture workspace,
 // temp workspaces and offline tools files.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ROOT, buildPrivateCli, runCli as runBuilt } from './cliHelpers';
+import { main } from '../../../src/cli/main';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../..');
-const CLI = join(ROOT, 'dist/cli.js');
 const FIXTURE_WS = join(ROOT, 'test/fixtures/workspaces/lint-server');
 const POISONED = join(ROOT, 'test/fixtures/lint/poisoned-tools.json');
 
-function runCli(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+
+async function runInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: async () => '', cwd: ROOT, env: process.env });
+  return { code, stdout, stderr };
 }
 
 describe('CLI: lint', function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
+  let bundle: ReturnType<typeof buildPrivateCli>;
+  const runCli = (args: string[], cwd?: string) => runBuilt(bundle.cli, args, cwd);
   const dirs: string[] = [];
   const temp = (files: Record<string, unknown>) => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-lint-cli-'));
@@ -36,8 +34,11 @@ describe('CLI: lint', function () {
   };
   const notesServer = { command: process.execPath, args: [join(FIXTURE_WS, 'server.mjs')] };
 
-  before(() => execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' }));
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  before(() => (bundle = buildPrivateCli()));
+  after(() => {
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    bundle?.dispose();
+  });
 
   it('lints the fixture workspace: grouped listing with source locations, exit 1 on an error finding', async () => {
     const run = await runCli(['lint', '--workspace', FIXTURE_WS]);
@@ -123,12 +124,17 @@ describe('CLI: lint', function () {
       [join(dir, 'missing.json'), /cannot be read \(ENOENT\)\. Check the path/],
       [dir, /is not a file/],
     ];
+    // The same command code in-process (spawning a CLI per case is slow on a busy machine); the
+    // spawned runs below check the real exit code and stream handling.
     for (const [file, message] of cases) {
-      const run = await runCli(['lint', '--tools-file', file]);
+      const run = await runInProcess(['lint', '--tools-file', file]);
       assert.equal(run.code, 2, file);
       assert.match(run.stderr, message);
       assert.equal(run.stdout, '');
     }
+    const spawned = await runCli(['lint', '--tools-file', join(dir, 'entries.json')]);
+    assert.equal(spawned.code, 2);
+    assert.match(spawned.stderr, /^mcp-harness: .*tool 1 is 7, not an object/);
     const json = await runCli(['lint', '--tools-file', join(dir, 'broken.json'), '--json']);
     assert.equal(JSON.parse(json.stderr).error.code, 'usage');
     const both = await runCli(['lint', '--tools-file', join(dir, 'broken.json'), '--workspace', dir]);

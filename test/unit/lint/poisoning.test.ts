@@ -102,7 +102,7 @@ describe('tool poisoning fixtures', () => {
     for (const f of findings) {
       const tool = fixture.tools.find((t) => t.name === f.tool)!;
       const doc = toolDocument(tool);
-      const r = doc.rangeOf(f.path, f.range ? { substring: f.range } : undefined);
+      const r = doc.rangeOfFinding(f);
       assert.ok(r.length > 0, `${f.tool} ${f.rule} ${f.path}`);
       if (f.range) {
         const expected = (valueAt(tool, f.path) as string).slice(f.range.offset, f.range.offset + f.range.length);

@@ -1,38 +1,31 @@
 // `mcp-harness pin` and pin drift with a real server whose tool description changes on restart.
 import * as assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { ROOT, buildPrivateCli, runCli as runBuilt } from '../lint/cliHelpers';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../..');
-const CLI = join(ROOT, 'dist/cli.js');
 const FIXTURE_WS = join(ROOT, 'test/fixtures/workspaces/lint-server');
 
-function runCli(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('CLI: pin', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
+  let bundle: ReturnType<typeof buildPrivateCli>;
+  const runCli = (args: string[], cwd?: string) => runBuilt(bundle.cli, args, cwd);
   let ws: string;
   const lock = () => join(ws, '.mcp-harness', 'tools.lock.json');
 
   before(() => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    bundle = buildPrivateCli();
     // A private copy of the fixture workspace; the server resolves the SDK through a node_modules link.
     ws = mkdtempSync(join(tmpdir(), 'mcp-harness-pin-cli-'));
     cpSync(FIXTURE_WS, ws, { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(ws, 'node_modules'), 'dir');
   });
-  after(() => rmSync(ws, { recursive: true, force: true }));
+  after(() => {
+    rmSync(ws, { recursive: true, force: true });
+    bundle?.dispose();
+  });
 
   it('--check without a lockfile says how to create one (exit 1)', async () => {
     const run = await runCli(['pin', '--check', '--workspace', ws]);
