@@ -5,7 +5,6 @@
 // Decisions live in workspaceState, not globalState: a relative command such as `node server.js`
 // hashes the same in every workspace but runs a different file in each, so a decision made for one
 // repository must not silently apply to another one cloned later.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerDefinition } from '../core/config/types';
 import type { Logger } from '../core/types';
@@ -52,7 +51,7 @@ export async function showConsentModal(def: ServerDefinition): Promise<ConsentDe
   const allow = 'Allow';
   const deny = 'Deny';
   const picked = await vscode.window.showWarningMessage(
-    `Allow MCP Harness to start the MCP server "${def.name}" from ${path.basename(def.source.file)}? ` +
+    `Allow MCP Harness to start the MCP server "${def.name}" from ${vscode.workspace.asRelativePath(def.source.file)}? ` +
       'It runs the command below with your permissions.',
     { modal: true, detail: consentDetail(def) },
     allow,

@@ -14,6 +14,8 @@ export interface DiscoveryOutput {
   files: string[];
   /** Every file whose creation, change or deletion changes the result (candidates and envFiles). */
   watch: string[];
+  /** The `inputs` declared by the config files (file and id of each). */
+  inputs: { file: string; id: string }[];
 }
 
 export interface DiscoveryPorts {
@@ -59,7 +61,7 @@ const SEVERITY: Record<ConfigProblem['severity'], vscode.DiagnosticSeverity> = {
 };
 
 export class DiscoveryService extends Disposable {
-  private result: DiscoveryOutput = { definitions: [], problems: [], files: [], watch: [] };
+  private result: DiscoveryOutput = { definitions: [], problems: [], files: [], watch: [], inputs: [] };
   /** Servers whose inputs may be asked: the user started them (or their values are stored). */
   private readonly inputsAllowed = new Set<string>();
   private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('mcp-harness-config'));
@@ -89,6 +91,10 @@ export class DiscoveryService extends Disposable {
 
   get problems(): readonly ConfigProblem[] {
     return this.result.problems;
+  }
+
+  get inputs(): readonly { file: string; id: string }[] {
+    return this.result.inputs;
   }
 
   get files(): readonly string[] {
@@ -157,13 +163,18 @@ export class DiscoveryService extends Disposable {
     return this.definition(id);
   }
 
+  /** After saved inputs are forgotten: servers go back to pending until they are started again. */
+  forgetInputPermissions(): void {
+    this.inputsAllowed.clear();
+  }
+
   private async discoverOnce(folders: string[]): Promise<DiscoveryOutput> {
     try {
       return await this.ports.discover(folders, (id) => this.inputsAllowed.has(id));
     } catch (err) {
       // discover() reports bad input as problems; reaching here is a bug, which must not kill the view.
       this.log.error(err instanceof Error ? err : String(err));
-      return { definitions: [], problems: [], files: [], watch: [] };
+      return { definitions: [], problems: [], files: [], watch: [], inputs: [] };
     }
   }
 

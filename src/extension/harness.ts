@@ -54,6 +54,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
           problems: result.problems,
           files: result.files.filter((f) => f.exists).map((f) => f.path),
           watch: [...result.files.map((f) => f.path), ...envFiles],
+          inputs: result.inputs.map((i) => ({ file: i.file, id: i.id })),
         };
       },
       inputsStored: (file, ids) => inputs.allStored(file, ids),

@@ -48,12 +48,21 @@ export class InputStore {
     this.cancelled.clear();
   }
 
-  async forgetAll(): Promise<number> {
-    const keys = this.index.get<string[]>(INDEX_KEY) ?? [];
-    for (const k of keys) await this.secrets.delete(k);
+  /**
+   * Deletes every saved value: those this workspace recorded, and those of the inputs the config files
+   * declare now (a value may outlive the workspace's own record of it). Returns how many existed.
+   */
+  async forgetAll(declared: readonly { file: string; id: string }[] = []): Promise<number> {
+    const keys = new Set(this.index.get<string[]>(INDEX_KEY) ?? []);
+    for (const d of declared) keys.add(secretKey(d));
+    let n = 0;
+    for (const k of keys) {
+      if ((await this.secrets.get(k)) !== undefined) n++;
+      await this.secrets.delete(k);
+    }
     await this.index.update(INDEX_KEY, []);
     this.cancelled.clear();
-    return keys.length;
+    return n;
   }
 
   private async ask(input: InputDefinition, request: InputRequest): Promise<string | undefined> {

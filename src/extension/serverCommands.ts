@@ -254,7 +254,8 @@ addCommands([
   {
     id: 'mcpHarness.forgetInputs',
     run: async (ctx) => {
-      const n = await ctx.inputs.forgetAll();
+      const n = await ctx.inputs.forgetAll(ctx.discovery.inputs);
+      ctx.discovery.forgetInputPermissions();
       void vscode.window.showInformationMessage(
         n ? `Forgot ${n} saved input value(s). You will be asked again when a server needs them.` : 'No input values were saved.',
       );

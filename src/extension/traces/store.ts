@@ -133,6 +133,7 @@ export class TraceStore implements vscode.Disposable {
     for (const run of entry.runs) {
       const early = this.pending.get(run.id);
       if (early) appendSteps(run, early);
+      if (run.end) this.pending.delete(run.id);
     }
     this.files.set(file, entry);
     this.changeEmitter.fire(diffRuns(old?.runs ?? [], entry.runs));

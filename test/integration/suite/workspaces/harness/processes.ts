@@ -1,3 +1,4 @@
+import * as vscode from 'vscode';
 import { descendantProcesses, isBuiltinExtensionProcess, type ProcInfo, waitFor } from '../../helpers';
 
 /**
@@ -26,4 +27,21 @@ export async function serverProcesses(): Promise<string[]> {
     // reported by the caller's assertion with whatever is left
   }
   return own().map((p) => `${p.pid}: ${p.cmdline}`);
+}
+
+/**
+ * Presses Enter in whatever input box is open, repeatedly, until `pending` settles: the box opens after
+ * some asynchronous work, and accepting when none is open does nothing.
+ */
+export async function acceptInputUntil<T>(pending: Thenable<T>, timeoutMs = 15_000): Promise<T> {
+  let settled = false;
+  const result = Promise.resolve(pending).finally(() => {
+    settled = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!settled && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  }
+  return result;
 }

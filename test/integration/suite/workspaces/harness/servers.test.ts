@@ -8,7 +8,7 @@ import type { HarnessApi } from '../../../../../src/extension/api';
 import { consentDetail } from '../../../../../src/extension/consent';
 import type { ServersNode } from '../../../../../src/extension/serversView';
 import { activateHarness, isAlive, waitFor } from '../../helpers';
-import { serverProcesses } from './processes';
+import { acceptInputUntil, serverProcesses } from './processes';
 
 
 
@@ -60,7 +60,7 @@ describe('harness workspace: discovery and the Servers view', function () {
 
   it('shows every discovered server with its status, transport and source file', async () => {
     const ids = (await roots(api)).filter((n) => n.kind === 'server').map((n) => (n as { definition: { id: string } }).definition.id);
-    assert.deepEqual(ids.sort(), ['crashy', 'everything', 'half', 'nocommand']);
+    assert.deepEqual(ids.sort(), ['crashy', 'everything', 'half', 'nocommand', 'withinput']);
     assert.equal(description(api, await serverNode(api, 'everything')), 'stopped · stdio · .vscode/mcp.json');
     assert.equal(description(api, await serverNode(api, 'half')), 'stopped · stdio · .cursor/mcp.json');
     // No command: an error before anything is tried, with the problem as a child node.
@@ -147,6 +147,28 @@ describe('harness workspace: discovery and the Servers view', function () {
     assert.equal(api.servers.state('everything')?.status, 'stopped');
     await waitFor(() => !isAlive(pid), `pid ${pid} to exit after Stop`);
     assert.deepEqual(await serverProcesses(), []);
+  });
+
+  it('asks for an ${input:…} value once when the server starts, and keeps it in SecretStorage', async () => {
+    answer = 'allow';
+    // Secret storage can outlive the workspace (it belongs to the user): start from nothing saved.
+    await vscode.commands.executeCommand('mcpHarness.forgetInputs');
+    assert.deepEqual(api.discovery.definition('withinput')?.pendingInputs, ['greeting']);
+    assert.equal(description(api, await serverNode(api, 'withinput')), 'stopped, needs input · stdio · .vscode/mcp.json');
+    const starting = vscode.commands.executeCommand<boolean>('mcpHarness.startServer', 'withinput');
+    // The input box is pre-filled with the input's default; accept it as a user pressing Enter would.
+    assert.equal(await acceptInputUntil(starting), true);
+    const def = api.discovery.definition('withinput')!;
+    assert.equal(def.pendingInputs, undefined);
+    assert.equal(def.env?.GREETING, 'hello');
+    assert.equal(api.servers.state('withinput')?.status, 'running');
+    await api.servers.stop('withinput');
+    // A refresh resolves it from SecretStorage without asking again (nothing to accept this time).
+    await api.discovery.refresh();
+    assert.equal(api.discovery.definition('withinput')?.env?.GREETING, 'hello');
+    assert.equal(api.discovery.definition('withinput')?.pendingInputs, undefined);
+    assert.equal(await vscode.commands.executeCommand<number>('mcpHarness.forgetInputs'), 1);
+    assert.deepEqual(api.discovery.definition('withinput')?.pendingInputs, ['greeting']);
   });
 
   it('leaves no process behind when a server dies in the middle of a call', async () => {

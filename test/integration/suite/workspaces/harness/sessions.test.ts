@@ -8,7 +8,7 @@ import type { SessionResult } from '../../../../../src/core/session/runner';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { SessionHeader, StepRecord, TraceLine } from '../../../../../src/protocol/trace';
 import { activateHarness, waitFor } from '../../helpers';
-import { serverProcesses } from './processes';
+import { acceptInputUntil, serverProcesses } from './processes';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -72,6 +72,20 @@ describe('harness workspace: sessions', function () {
     assert.equal(result.steps[0].decision, 'denied_policy');
     assert.deepEqual(confirmed, ['everything/echo']);
     confirmAnswer = true;
+  });
+
+  it('calls one tool with "MCP: Call Tool…" and arguments pre-filled from its schema', async () => {
+    confirmAnswer = true;
+    await api.servers.start('everything');
+    const echo = api.servers.state('everything')!.tools!.find((t) => t.name === 'echo')!;
+    const calling = vscode.commands.executeCommand<StepRecord>('mcpHarness.callTool', { kind: 'tool', serverId: 'everything', tool: echo });
+    // Accept the pre-filled arguments ({"message": ""}) as they are.
+    const record = await acceptInputUntil(calling);
+    assert.ok(record, 'Call Tool returned no step record.');
+    assert.equal(record.server, 'everything');
+    assert.equal(record.tool, 'echo');
+    assert.equal(record.decision, 'ok');
+    assert.deepEqual(record.args, { message: '' });
   });
 
   it('offers Run Session and Run Step CodeLenses', async () => {
