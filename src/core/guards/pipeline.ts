@@ -13,7 +13,7 @@ import { DEFAULT_PRICES, MetricsQueue, truncateToTokens, type PriceTable } from 
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, MAX_TRACE_STRING_CHARS, mergeGuardrails, mergePolicy } from './defaults';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { mapStrings, PiiVault, scanValue } from './redact';
-import { sampleFromSchema, SchemaValidatorCache } from './schema';
+import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
 export interface ConnectionProvider {
@@ -64,7 +64,7 @@ const RETRY_DELAY_MS = 100;
 
 export class GuardPipeline implements ToolGateway {
   readonly sessionId: string;
-  readonly schemas = new SchemaValidatorCache();
+  readonly schemas: SchemaValidatorCache = sharedSchemaCache;
   readonly metrics: MetricsQueue;
   readonly vault = new PiiVault();
   private policy: PolicyConfig;

@@ -154,3 +154,6 @@ export function sampleFromSchema(schema: unknown, depth = 0): unknown {
     }
   }
 }
+
+/** One cache for the whole process: validators depend only on schema content, so sessions share them. */
+export const sharedSchemaCache = new SchemaValidatorCache();
