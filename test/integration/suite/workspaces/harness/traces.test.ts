@@ -142,6 +142,16 @@ describe('harness workspace: trace explorer', function () {
     }
   });
 
+  it('Re-run Session runs the session file named in the trace header again', async () => {
+    const node = (await runNode(result.session_id))!;
+    const newId = await vscode.commands.executeCommand<string>('mcpHarness.rerunSession', node);
+    assert.ok(newId && newId !== result.session_id, `a new run id, got ${newId}`);
+    const again = await waitFor(() => runNode(newId), 'the re-run in the Sessions view', 10_000);
+    assert.equal(again.run.header?.name, 'smoke');
+    assert.equal(again.run.header?.source_file, node.run.header?.source_file);
+    assert.equal((await api.sessionsTree.getChildren())[0].run.id, newId, 'the re-run is listed first');
+  });
+
   it('Delete Run removes the trace file and the run', async () => {
     const file = path.join(tracesDir(), 'cli-every-decision.jsonl');
     const node = (await runNode('sess-every-decision'))!;
