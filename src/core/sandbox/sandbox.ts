@@ -154,7 +154,12 @@ export class Sandbox {
     });
     if (options.signal?.aborted) return empty({ kind: 'runtime', message: 'The run was cancelled before it started.' });
 
-    let catalog = await options.gateway.listTools();
+    let catalog;
+    try {
+      catalog = await options.gateway.listTools();
+    } catch (err) {
+      return empty({ kind: 'runtime', message: `The tools could not be listed: ${(err as Error).message}. Check that the servers start (MCP: Show Servers / mcp-harness servers).` });
+    }
     if (options.servers) {
       const wanted = new Set(options.servers);
       catalog = catalog.filter((e) => wanted.has(e.server));
