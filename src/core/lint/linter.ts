@@ -262,7 +262,7 @@ export class ToolLinter {
         const runs = scan.runs.slice(0, MAX_HIDDEN_RUNS_PER_STRING);
         for (const run of runs) {
           const count = run.kind === 'tag' ? run.length / 2 : run.count;
-          const decoded = run.kind === 'tag' ? `hidden text ${showHidden(run.decoded)}` : run.kind === 'ansi' ? `escapes ${run.decoded}` : run.decoded;
+          const decoded = run.kind === 'tag' ? `hidden text ${showHidden(run.decoded)}` : run.kind === 'ansi' ? `escapes ${run.decoded.trim()}` : run.decoded;
           add({
             rule: 'hidden-unicode',
             path: s.pointer,
