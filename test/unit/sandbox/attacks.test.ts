@@ -154,6 +154,14 @@ describe('sandbox: attack suite', function () {
   it('parallel tool calls over the limit are stopped too', () =>
     expectKind('await Promise.all(Array.from({ length: 50 }, () => tools.everything.echo({ message: "x" })));', 'denied', { maxToolCalls: 10, timeoutMs: 10000 }));
 
+  it('a single uninterruptible operation: the host terminates the worker at the deadline and replaces it', async () => {
+    const before = sandbox.threadId;
+    // QuickJS's JSON parser never calls the interrupt handler: only terminating the worker stops it.
+    const r = await expectKind('const s = "[" + "1,".repeat(2e7) + "1]"; return JSON.parse(s).length;', 'timeout', { timeoutMs: 300, memoryMb: 512 });
+    assert.ok(r.metrics.duration_ms >= 300);
+    assert.notEqual(sandbox.threadId, before, 'the worker was replaced');
+  });
+
   it('a cancelled run ends at once and the sandbox recovers', async () => {
     const controller = new AbortController();
     const started = Date.now();
