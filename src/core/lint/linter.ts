@@ -89,7 +89,6 @@ const HIDDEN_LABEL: Record<HiddenKind, [string, string]> = {
 let tokenCounter: ((text: string) => number) | undefined;
 function countTokens(text: string): number {
   if (!tokenCounter) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { countTokens: count } = require('gpt-tokenizer') as typeof import('gpt-tokenizer');
     tokenCounter = (t) => count(t, { disallowedSpecial: new Set() });
   }
