@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { loadTraceFile } from '../../core/report/load';
 import { appendSteps, runStartMs, type TraceRun } from '../../core/report/model';
 import type { BadLine } from '../../protocol/messages';
-import type { SessionEnd, StepRecord } from '../../protocol/trace';
+import type { StepRecord } from '../../protocol/trace';
+import { diffRuns, type TraceStoreChange } from './panelDiff';
 
 /** Only the newest trace files are read; older ones stay on disk (open them with "Open Trace File…"). */
 export const MAX_TRACE_FILES = 500;
@@ -25,11 +26,7 @@ interface FileEntry {
   error?: string;
 }
 
-export type TraceStoreChange =
-  | { kind: 'runStarted'; run: TraceRun }
-  | { kind: 'appendSteps'; sessionId: string; steps: StepRecord[] }
-  | { kind: 'runEnded'; end: SessionEnd }
-  | { kind: 'removeRun'; sessionId: string };
+export type { TraceStoreChange } from './panelDiff';
 
 export class TraceStore implements vscode.Disposable {
   private readonly files = new Map<string, FileEntry>();
@@ -219,25 +216,4 @@ export class TraceStore implements vscode.Disposable {
     for (const w of this.watchers) w.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** What changed between two reads of the same file. */
-export function diffRuns(before: TraceRun[], after: TraceRun[]): TraceStoreChange[] {
-  const changes: TraceStoreChange[] = [];
-  const old = new Map(before.map((r) => [r.id, r]));
-  for (const run of after) {
-    const prev = old.get(run.id);
-    old.delete(run.id);
-    if (!prev) {
-      changes.push({ kind: 'runStarted', run });
-      if (run.end) changes.push({ kind: 'runEnded', end: run.end });
-      continue;
-    }
-    const seen = new Set(prev.steps.map((s) => s.step_id));
-    const added = run.steps.filter((s) => !seen.has(s.step_id));
-    if (added.length) changes.push({ kind: 'appendSteps', sessionId: run.id, steps: added });
-    if (run.end && !prev.end) changes.push({ kind: 'runEnded', end: run.end });
-  }
-  for (const id of old.keys()) changes.push({ kind: 'removeRun', sessionId: id });
-  return changes;
 }
