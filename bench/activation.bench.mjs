@@ -34,6 +34,6 @@ async function measure() {
       { name: 'load + activate (median)', value: r.totalMs, unit: 'ms', target: `<= ${TARGET_MS}`, pass: r.totalMs <= TARGET_MS },
       { name: 'processes spawned by activation', value: r.spawned, unit: 'count', target: '0', pass: r.spawned === 0 },
     ],
-    notes: `${r.rounds} re-activations from a fresh bundle with the real ExtensionContext in VS Code ${r.vscodeVersion} (code-server), demo workspace.`,
+    notes: `${r.spawnedCommands?.length ? `spawned: ${r.spawnedCommands.join(' | ')}. ` : ''}${r.rounds} re-activations from a fresh bundle with the real ExtensionContext in VS Code ${r.vscodeVersion} (code-server), demo workspace.`,
   };
 }

@@ -34,6 +34,8 @@ export const QUIET_SETTINGS = {
   'workbench.enableExperiments': false,
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // The extension host otherwise polls /proc through `sh -c ls -l /proc/[0-9]*/fd/...` to find ports.
+  'remote.autoForwardPorts': false,
 };
 
 const cleanups = [];

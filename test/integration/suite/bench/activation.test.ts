@@ -35,6 +35,7 @@ describe('bench: activation', () => {
     const loadMs: number[] = [];
     const activateMs: number[] = [];
     let spawned = 0;
+    const spawnedCommands = new Set<string>();
     for (let i = 0; i < ROUNDS; i++) {
       delete require.cache[main];
       const subscriptions: { dispose(): unknown }[] = [];
@@ -48,7 +49,9 @@ describe('bench: activation', () => {
       loadMs.push(t1 - t0);
       activateMs.push(t2 - t1);
       await new Promise((r) => setTimeout(r, 200));
-      spawned = Math.max(spawned, harnessChildProcesses().length);
+      const children = harnessChildProcesses();
+      spawned = Math.max(spawned, children.length);
+      for (const c of children) spawnedCommands.add(c.cmdline.slice(0, 300));
       await mod.deactivate?.();
       await disposeAll(subscriptions);
     }
@@ -60,6 +63,7 @@ describe('bench: activation', () => {
       activateMs: median(activateMs),
       totalMs: median(total),
       spawned,
+      spawnedCommands: [...spawnedCommands],
       vscodeVersion: vscode.version,
     };
     if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2));
