@@ -139,10 +139,11 @@ export async function runCode(ctx: HarnessContext, code: string, file: vscode.Ur
     metrics: exec?.metrics ?? { duration_ms: record.latency_ms, tool_calls: children.length, tokens_raw: record.tokens_raw ?? 0, tokens_returned: record.tokens_returned ?? 0, heap_bytes_peak: 0 },
     ...(session.trace_file ? { traceFile: session.trace_file } : {}),
     record,
-    children,
+    // The code step's tool calls as the sandbox reported them (the runner traces them; onStep may not see them).
+    children: exec?.childSteps.length ? exec.childSteps.map((c) => ({ ...c, parent_id: c.parent_id ?? record!.step_id })) : children,
   };
   for (const log of result.logs) out.appendLine(`  [${log.level}] ${log.text}`);
-  for (const c of children) out.appendLine(`  ↳ ${c.server}/${c.tool}  ${c.decision}  ${Math.round(c.latency_ms)} ms${c.reasons.length ? `  (${c.reasons.join('; ')})` : ''}`);
+  for (const c of result.children) out.appendLine(`  ↳ ${c.server}/${c.tool}  ${c.decision}  ${Math.round(c.latency_ms)} ms${c.reasons.length ? `  (${c.reasons.join('; ')})` : ''}`);
   if (result.ok) {
     out.appendLine(`✓ value:`);
     out.appendLine(preview(result.value));

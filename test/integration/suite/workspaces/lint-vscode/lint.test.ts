@@ -97,17 +97,7 @@ describe('lint-vscode workspace: tool lint diagnostics and pinning', function ()
       return d.some((x) => ruleOf(x) === 'hidden-unicode') && d.some((x) => ruleOf(x) === 'description-missing') ? d : undefined;
     }, 'lint diagnostics in server/server.mjs', 10_000);
     const doc = await vscode.workspace.openTextDocument(serverFile());
-    const original = fs.readFileSync(serverFile().fsPath, 'utf8');
-    try {
-      await sourceActions(doc, diags);
-    } finally {
-      // Put the server back as it was (auto-save may have written the edits), so later restarts list the same tools.
-      await vscode.window.showTextDocument(doc);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      fs.writeFileSync(serverFile().fsPath, original);
-      await waitFor(() => doc.getText() === original, 'server.mjs to be restored', 10_000);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    }
+    await sourceActions(doc, diags);
   });
 
   async function sourceActions(doc: vscode.TextDocument, diags: vscode.Diagnostic[]): Promise<void> {
@@ -124,17 +114,20 @@ describe('lint-vscode workspace: tool lint diagnostics and pinning', function ()
     assert.ok(remove?.edit, `expected "Remove hidden characters", got ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(actions.some((a) => a.title === 'Disable rule hidden-unicode'));
     assert.ok(actions.some((a) => a.title.startsWith('Open Tool Schema')));
-    assert.ok(await vscode.workspace.applyEdit(remove.edit));
-    assert.ok(!doc.getText().includes('phrase.\\u200b'), 'the zero-width escape is gone');
-    assert.ok(doc.getText().includes("'Searches notes for a phrase. Returns matching ids.'"));
+    // The edits are checked, not applied: the server must keep its tools for the pinning test below.
+    const [[removeUri, [removeEdit]]] = remove.edit.entries();
+    assert.equal(removeUri.toString(), serverFile().toString());
+    assert.ok(doc.getText(removeEdit.range).includes('phrase.\\u200b'), 'the edit replaces the literal with the escape');
+    assert.equal(removeEdit.newText, "'Searches notes for a phrase. Returns matching ids.'");
 
     const addActions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', serverFile(), missing.range)) ?? [];
     const add = addActions.find((a) => a.title === 'Add description');
     assert.ok(add?.edit, `expected "Add description", got ${addActions.map((a) => a.title).join(', ')}`);
-    const before = doc.getText();
-    assert.ok(await vscode.workspace.applyEdit(add.edit));
-    const inserted = doc.getText().length - before.length;
-    assert.ok(inserted > 0 && /description:/.test(doc.getText().slice(doc.getText().indexOf("'store_note'"), doc.getText().indexOf("'store_note'") + 200)), 'a description property was inserted into store_note');
+    const [[, [addEdit]]] = add.edit.entries();
+    assert.match(addEdit.newText, /description: '/);
+    const at = doc.offsetAt(addEdit.range.start);
+    const registration = doc.getText().indexOf("'store_note'");
+    assert.ok(at > registration && at < registration + 60, 'the description goes into store_note\'s options object');
   }
 
   it('re-grades and disables rules from mcpHarness.lint.rules', async () => {
