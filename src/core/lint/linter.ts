@@ -6,6 +6,7 @@ import { ruleInfo, type RuleId, type RuleSetting, type Severity } from './rules'
 import { SchemaCompiler, checkObjectSchema, checkSchemaStructure } from './schema';
 import { modelStrings } from './strings';
 import { scanHidden, mapRange, type HiddenKind } from './unicode';
+import { countTokens } from '../tokens';
 import { crossToolInstruction, exfiltrationTargets, hiddenInstructions, sensitivePath, urgencyPressure, type PoisoningContext } from './poisoning';
 
 /** A mechanical fix the extension can offer as a code action. */
@@ -84,16 +85,6 @@ const HIDDEN_LABEL: Record<HiddenKind, [string, string]> = {
   ansi: ['ANSI terminal escape sequence', 'ANSI terminal escape sequences'],
   control: ['control character', 'control characters'],
 };
-
-// The o200k tables take a noticeable time to load: only lint pays for them, not every CLI command.
-let tokenCounter: ((text: string) => number) | undefined;
-function countTokens(text: string): number {
-  if (!tokenCounter) {
-    const { countTokens: count } = require('gpt-tokenizer') as typeof import('gpt-tokenizer');
-    tokenCounter = (t) => count(t, { disallowedSpecial: new Set() });
-  }
-  return tokenCounter(text);
-}
 
 /** A read-only view of a name set minus one name (copying the set per tool made linting quadratic). */
 function withoutName(names: ReadonlySet<string>, self: string): ReadonlySet<string> {

@@ -2,7 +2,7 @@
 // (counts, first/last items, keys) or cut with a marker until it fits a token budget.
 // The same o200k encoding src/core/tokens counts with by default; imported alone because the tokens
 // module loads a second encoding too, which would double the worker's start-up time.
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens } from '../tokens';
 
 interface Level {
   items: number;

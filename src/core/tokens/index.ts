@@ -6,6 +6,10 @@ import { countTokens as countCl100k, encode as encodeCl100k, decode as decodeCl1
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
+// Tool output is untrusted text: a special token such as <|endoftext|> in it is counted as plain text,
+// never a reason to throw (gpt-tokenizer disallows special tokens by default).
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
 export interface ModelPrice {
   /** US dollars per million input tokens (what the model reads: tool results). */
   inputPerMTok: number;
@@ -56,7 +60,7 @@ export function encodingForModel(model: string | undefined): EncodingName {
 
 export function countTokens(text: string, encoding: EncodingName = 'o200k_base'): number {
   if (!text) return 0;
-  return encoding === 'cl100k_base' ? countCl100k(text) : countO200k(text);
+  return encoding === 'cl100k_base' ? countCl100k(text, PLAIN_TEXT) : countO200k(text, PLAIN_TEXT);
 }
 
 /** Cuts text to at most maxTokens tokens; returns the kept text and how many tokens there were. */
@@ -64,7 +68,7 @@ export function truncateToTokens(text: string, maxTokens: number, encoding: Enco
   // A token is at least one UTF-16 unit and rarely more than a few dozen, so tokenising a bounded prefix
   // keeps a 1 MB output cheap to cut.
   const window = text.length > maxTokens * 32 ? text.slice(0, maxTokens * 32) : text;
-  const tokens = encoding === 'cl100k_base' ? encodeCl100k(window) : encodeO200k(window);
+  const tokens = encoding === 'cl100k_base' ? encodeCl100k(window, PLAIN_TEXT) : encodeO200k(window, PLAIN_TEXT);
   if (tokens.length <= maxTokens && window.length === text.length) return { text, tokens: tokens.length, cut: false };
   if (tokens.length <= maxTokens) return { text: window, tokens: tokens.length, cut: true };
   const kept = tokens.slice(0, maxTokens);
