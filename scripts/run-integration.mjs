@@ -130,6 +130,7 @@ export async function runSuite(run, { grep, verbose = false, onMocha = () => {},
           if (i >= 0) {
             const l = line.slice(i + 8);
             mochaLines.push(l);
+            hostLog.push(`[mocha] ${l}`);
             onMocha(l);
           } else {
             record(`[host:${type}] ${line}`);
