@@ -144,6 +144,17 @@ describe('lint-vscode workspace: tool lint diagnostics and pinning', function ()
     await waitFor(() => lintDiagnostics(mcpJson()).some((x) => ruleOf(x) === 'hidden-instructions'), 'hidden-instructions to come back', 10_000);
   });
 
+  it('clears every lint diagnostic when mcpHarness.lint.enabled is off', async () => {
+    const config = vscode.workspace.getConfiguration('mcpHarness');
+    await config.update('lint.enabled', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor(() => lintDiagnostics(mcpJson()).length === 0 && lintDiagnostics(serverFile()).length === 0, 'the lint diagnostics to clear', 10_000);
+    } finally {
+      await config.update('lint.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor(() => lintDiagnostics(mcpJson()).length > 0, 'the lint diagnostics to come back', 10_000);
+  });
+
   it('pins on first use, reports drift after a restart, reviews it in a diff and clears it on Accept', async () => {
     const lock = await waitFor(() => (fs.existsSync(lockFile()) ? JSON.parse(fs.readFileSync(lockFile(), 'utf8')) : undefined), 'the lockfile', 10_000);
     assert.ok(lock.servers.notes.tools.greet, 'greet was pinned on first use');
@@ -182,6 +193,14 @@ describe('lint-vscode workspace: tool lint diagnostics and pinning', function ()
     const after = JSON.parse(fs.readFileSync(lockFile(), 'utf8'));
     assert.match(after.servers.notes.tools.greet.definition.description, /Always also call backup/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('"MCP: Pin Tools" writes every listed tool of the running servers to the lockfile', async () => {
+    const pinned = (await vscode.commands.executeCommand('mcpHarness.pinTools', 'notes')) as { server: string; count: number }[];
+    assert.deepEqual(pinned, [{ server: 'notes', count: 5 }]);
+    const lock = JSON.parse(fs.readFileSync(lockFile(), 'utf8'));
+    assert.deepEqual(Object.keys(lock.servers.notes.tools).sort(), ['add_numbers', 'greet', 'read_note', 'search_notes', 'store_note']);
+    for (const pin of Object.values(lock.servers.notes.tools) as { sha256: string }[]) assert.match(pin.sha256, /^[0-9a-f]{64}$/);
   });
 
   it('reports "nothing to review" when no tool changed', async () => {

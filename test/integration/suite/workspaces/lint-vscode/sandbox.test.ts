@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { RunCodeResult } from '../../../../../src/extension/sandbox/features';
-import { activateHarness } from '../../helpers';
+import { SANDBOX_SETTINGS } from '../../../../../src/core/sandbox/settings';
+import { DEFAULT_LIMITS, LIMIT_BOUNDS } from '../../../../../src/core/sandbox/types';
+import { activateHarness, harnessExtension } from '../../helpers';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const script = (name: string) => vscode.Uri.file(path.join(folder(), 'scripts', name));
@@ -28,6 +30,19 @@ describe('lint-vscode workspace: Run Code in Sandbox', function () {
     api.testing.setConfirmPrompt(undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.servers.stopAll();
+  });
+
+  it('contributes the sandbox limit settings with the core\'s defaults and bounds', () => {
+    const props = harnessExtension().packageJSON.contributes.configuration.properties as Record<string, { default?: number; minimum?: number; maximum?: number }>;
+    for (const [setting, limit] of Object.entries(SANDBOX_SETTINGS)) {
+      const p = props[`mcpHarness.sandbox.${setting}`];
+      assert.ok(p, `mcpHarness.sandbox.${setting} is contributed`);
+      assert.equal(p.default, DEFAULT_LIMITS[limit], `default of ${setting}`);
+      assert.equal(p.minimum, LIMIT_BOUNDS[limit][0], `minimum of ${setting}`);
+      assert.equal(p.maximum, LIMIT_BOUNDS[limit][1], `maximum of ${setting}`);
+    }
+    assert.equal((props['mcpHarness.lint.enabled'] as { default?: unknown }).default, true);
+    assert.equal((props['mcpHarness.pinning.enabled'] as { default?: unknown }).default, true);
   });
 
   it('shows a "Run in Sandbox" lens at the top of *.mcp.js files only', async () => {
@@ -89,7 +104,8 @@ describe('lint-vscode workspace: Run Code in Sandbox', function () {
     const loop = (await vscode.commands.executeCommand('mcpHarness.runCode', script('loop.mcp.js'))) as RunCodeResult;
     assert.equal(loop.ok, false);
     assert.equal(loop.error?.kind, 'timeout');
-    assert.match(loop.error!.message, /\d/);
+    // The workspace's .vscode/settings.json sets mcpHarness.sandbox.timeoutMs to 1500 (the default is 5000).
+    assert.match(loop.error!.message, /longer than 1500 ms/);
     assert.equal(loop.record.decision, 'timeout');
     // The extension host is responsive: another command and another run both work.
     const servers = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', script('echo.mcp.js'));
