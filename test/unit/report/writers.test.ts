@@ -26,7 +26,7 @@ describe('report/json', () => {
   it('has mcp_details.sessions and summary, with masked args and outputs', () => {
     const rs = runs();
     const target = rs.find((r) => r.id === 'sess-every-decision')!;
-    target.steps.push(mkStep({ step_id: 'leak', session_id: target.id, args: { secret: 'xyz', q: 'sk-ant-' + 'b'.repeat(30) }, output: { content: [{ type: 'text', text: 'AKIAABCDEFGHIJKLMNOP' }] } }));
+    target.steps.push(mkStep({ step_id: 'leak', session_id: target.id, args: { secret: 'xyz', q: 'sk-ant-api03-' + 'bQ3x'.repeat(12) }, output: { content: [{ type: 'text', text: 'AKIAABCDEFGHIJKLMNOP' }] } }));
     const report = buildJsonReport(rs, { now: new Date('2026-11-21T00:00:00Z') });
     const d = report.mcp_details;
     assert.equal(d.generated_at, '2026-11-21T00:00:00.000Z');
@@ -39,7 +39,7 @@ describe('report/json', () => {
     assert.equal(every.metrics.tokensSaved, 1494);
     assert.ok(every.tools.some((t) => t.key === 'filesystem/read_file'));
     const leak = every.steps.find((s) => s.step_id === 'leak')!;
-    assert.deepEqual(leak.args, { secret: '[MASKED]', q: '[REDACTED:api_key]' });
+    assert.deepEqual(leak.args, { secret: '[MASKED]', q: '[REDACTED:anthropic_key]' });
     assert.deepEqual(leak.output, { content: [{ type: 'text', text: '[REDACTED:aws_access_key]' }] });
     const text = writeJsonReport(rs);
     assert.ok(!text.includes('AKIAABCDEFGHIJKLMNOP') && !text.includes('xyz"'));
