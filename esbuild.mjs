@@ -50,6 +50,10 @@ function listTests(dir) {
 }
 
 const targets = [
+  // The tokenizer tables, loaded on first use by src/core/tokens (kept out of the other bundles).
+  { ...nodeCommon, entryPoints: { tokenizer: 'src/core/tokens/encodings.ts' }, outdir: 'dist' },
+  // The XLSX writer (exceljs and its dependencies), loaded only when an XLSX report is written.
+  { ...nodeCommon, entryPoints: { xlsx: 'src/core/report/xlsxWorkbook.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

@@ -1,77 +1,22 @@
-// XLSX report through exceljs: MCP_Details (one row per step), Sessions and Tools sheets.
-import ExcelJS from 'exceljs';
-import { sessionMetrics, toolMetrics } from './metrics';
+// XLSX reports. exceljs and its dependencies are megabytes: they load only when a workbook is written.
+import { join } from 'node:path';
+import { loadLazyModule, requireAtRuntime } from '../util/lazyModule';
 import type { TraceRun } from './model';
-import { DETAIL_COLUMNS, detailRows } from './rows';
 
-export const XLSX_DETAILS_SHEET = 'MCP_Details';
+export { XLSX_DETAILS_SHEET } from './xlsxSheet';
 
-function finite(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
-}
+type Workbook = typeof import('./xlsxWorkbook');
+let workbook: Workbook | undefined;
 
-export function buildWorkbook(runs: readonly TraceRun[]): ExcelJS.Workbook {
-  const wb = new ExcelJS.Workbook();
-  wb.creator = 'MCP Harness';
-  wb.created = new Date();
-
-  const details = wb.addWorksheet(XLSX_DETAILS_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
-  details.columns = DETAIL_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width }));
-  for (const row of detailRows(runs)) details.addRow(row);
-  details.getRow(1).font = { bold: true };
-  details.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: DETAIL_COLUMNS.length } };
-  details.getColumn('cost_est').numFmt = '0.000000';
-
-  const sessions = wb.addWorksheet('Sessions', { views: [{ state: 'frozen', ySplit: 1 }] });
-  sessions.columns = [
-    { header: 'Session ID', key: 'id', width: 24 },
-    { header: 'Session', key: 'name', width: 22 },
-    { header: 'Status', key: 'status', width: 10 },
-    { header: 'Started', key: 'startedAt', width: 24 },
-    { header: 'Duration (ms)', key: 'durationMs', width: 13 },
-    { header: 'Steps', key: 'steps', width: 8 },
-    { header: 'Errors', key: 'errors', width: 8 },
-    { header: 'Error rate', key: 'errorRate', width: 10 },
-    { header: 'p50 (ms)', key: 'p50', width: 10 },
-    { header: 'p95 (ms)', key: 'p95', width: 10 },
-    { header: 'Tokens in', key: 'tokensIn', width: 10 },
-    { header: 'Tokens out', key: 'tokensOut', width: 11 },
-    { header: 'Tokens saved', key: 'tokensSaved', width: 12 },
-    { header: 'Cost (USD)', key: 'cost', width: 11 },
-    { header: 'Config hash', key: 'configHash', width: 20 },
-  ];
-  for (const run of runs) {
-    const m = sessionMetrics(run);
-    sessions.addRow({ ...m, p50: finite(m.p50), p95: finite(m.p95), configHash: m.configHash ?? '' });
-  }
-  sessions.getRow(1).font = { bold: true };
-  sessions.getColumn('errorRate').numFmt = '0.0%';
-
-  const tools = wb.addWorksheet('Tools', { views: [{ state: 'frozen', ySplit: 1 }] });
-  tools.columns = [
-    { header: 'Session ID', key: 'session', width: 24 },
-    { header: 'Tool', key: 'key', width: 28 },
-    { header: 'Count', key: 'count', width: 8 },
-    { header: 'Errors', key: 'errors', width: 8 },
-    { header: 'Error rate', key: 'errorRate', width: 10 },
-    { header: 'p50 (ms)', key: 'p50', width: 10 },
-    { header: 'p95 (ms)', key: 'p95', width: 10 },
-    { header: 'Tokens in', key: 'tokensIn', width: 10 },
-    { header: 'Tokens out', key: 'tokensOut', width: 11 },
-    { header: 'Cost (USD)', key: 'cost', width: 11 },
-  ];
-  for (const run of runs) {
-    for (const t of toolMetrics(run.steps)) tools.addRow({ ...t, session: run.id, p50: finite(t.p50), p95: finite(t.p95) });
-  }
-  tools.getRow(1).font = { bold: true };
-  tools.getColumn('errorRate').numFmt = '0.0%';
-  return wb;
+function impl(): Workbook {
+  workbook ??= loadLazyModule<Workbook>(__dirname, 'xlsx.js', () => requireAtRuntime(join(__dirname, 'xlsxWorkbook')));
+  return workbook;
 }
 
 export async function xlsxBuffer(runs: readonly TraceRun[]): Promise<Buffer> {
-  return Buffer.from(await buildWorkbook(runs).xlsx.writeBuffer());
+  return impl().xlsxBuffer(runs);
 }
 
 export async function writeXlsx(runs: readonly TraceRun[], path: string): Promise<void> {
-  await buildWorkbook(runs).xlsx.writeFile(path);
+  return impl().writeXlsx(runs, path);
 }

@@ -1,8 +1,22 @@
 // Token counting with a real tokenizer that ships its ranks offline (gpt-tokenizer), and cost estimates
 // from a dated price table. Counting costs ~10 µs for a small call, so the guard pipeline never counts on
 // the hot path: it queues the texts and the counts are filled in by `MetricsQueue.settle()`.
-import { countTokens as countO200k, encode as encodeO200k, decode as decodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens as countCl100k, encode as encodeCl100k, decode as decodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { loadLazyModule, requireAtRuntime } from '../util/lazyModule';
+
+type Encodings = typeof import('./encodings');
+let encodings: Encodings | undefined;
+
+/**
+ * Loads the tokenizer tables on first use. In the bundles (extension, CLI, sandbox worker, all in dist/)
+ * they are the separate dist/tokenizer.js; run from source (tests) they come from the package itself.
+ */
+function tables(): Encodings {
+  encodings ??= loadLazyModule<Encodings>(__dirname, 'tokenizer.js', () => ({
+    o200k: requireAtRuntime('gpt-tokenizer/encoding/o200k_base'),
+    cl100k: requireAtRuntime('gpt-tokenizer/encoding/cl100k_base'),
+  }));
+  return encodings;
+}
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -60,7 +74,7 @@ export function encodingForModel(model: string | undefined): EncodingName {
 
 export function countTokens(text: string, encoding: EncodingName = 'o200k_base'): number {
   if (!text) return 0;
-  return encoding === 'cl100k_base' ? countCl100k(text, PLAIN_TEXT) : countO200k(text, PLAIN_TEXT);
+  return (encoding === 'cl100k_base' ? tables().cl100k : tables().o200k).countTokens(text, PLAIN_TEXT);
 }
 
 /** Cuts text to at most maxTokens tokens; returns the kept text and how many tokens there were. */
@@ -68,11 +82,11 @@ export function truncateToTokens(text: string, maxTokens: number, encoding: Enco
   // A token is at least one UTF-16 unit and rarely more than a few dozen, so tokenising a bounded prefix
   // keeps a 1 MB output cheap to cut.
   const window = text.length > maxTokens * 32 ? text.slice(0, maxTokens * 32) : text;
-  const tokens = encoding === 'cl100k_base' ? encodeCl100k(window, PLAIN_TEXT) : encodeO200k(window, PLAIN_TEXT);
+  const tokens = (encoding === 'cl100k_base' ? tables().cl100k : tables().o200k).encode(window, PLAIN_TEXT);
   if (tokens.length <= maxTokens && window.length === text.length) return { text, tokens: tokens.length, cut: false };
   if (tokens.length <= maxTokens) return { text: window, tokens: tokens.length, cut: true };
   const kept = tokens.slice(0, maxTokens);
-  return { text: encoding === 'cl100k_base' ? decodeCl100k(kept) : decodeO200k(kept), tokens: tokens.length, cut: true };
+  return { text: (encoding === 'cl100k_base' ? tables().cl100k : tables().o200k).decode(kept), tokens: tokens.length, cut: true };
 }
 
 /** Finds the price for a model: exact name, else the longest table key the model name starts with. */

@@ -1,0 +1,1 @@
+export const XLSX_DETAILS_SHEET = 'MCP_Details';
