@@ -67,6 +67,15 @@ export default [
       await sleep(500);
       const file = await wb.screenshot('workbench-trace-panel-light');
       t.log(`screenshot ${file}; labels ${[...new Set(labels)].join(', ')}`);
+
+      // Reload the window: the serializer restores the panel and reloads the trace from disk.
+      // (The step selection is not checked: after a browser reload it does not come back yet.)
+      await wb.page.reload();
+      await wb.waitForWorkbench();
+      const restored = await panelFrame(wb, 'every decision');
+      await restored.locator('.mh-count', { hasText: '13 steps' }).first().waitFor({ timeout: 30_000 });
+      assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Trace' }).count(), 1, 'one restored panel');
+      t.log('panel restored after the reload');
     },
   },
   {

@@ -21,6 +21,8 @@ import type { TraceStore } from './store';
 
 export const TRACE_PANEL_VIEW_TYPE = 'mcpHarness.tracePanel';
 const SOURCE_KEY = 'mcpHarness.tracePanel.source';
+/** The host's copy of the selection, for a restore whose webview state was not saved in time. */
+const SELECTION_KEY = 'mcpHarness.tracePanel.selection';
 
 /** What the panel shows: every run in the workspace's trace directories, or the runs of one file. */
 export type PanelSource = { kind: 'workspace' } | { kind: 'file'; path: string };
@@ -122,7 +124,10 @@ export class TracePanel implements vscode.Disposable {
     TracePanel.current?.panel.dispose();
     const source = ext.workspaceState.get<PanelSource>(SOURCE_KEY) ?? { kind: 'workspace' };
     panel.webview.options = panelOptions(ext.extensionUri);
-    const host = new TracePanel(panel, ext, store, actions, source, state?.selectedRunId, state?.selectedStepId);
+    const saved = ext.workspaceState.get<{ runId?: string; stepId?: string }>(SELECTION_KEY);
+    const runId = state?.selectedRunId ?? saved?.runId;
+    const stepId = state?.selectedStepId ?? (runId === saved?.runId ? saved?.stepId : undefined);
+    const host = new TracePanel(panel, ext, store, actions, source, runId, stepId);
     await host.start();
     return host;
   }
@@ -258,10 +263,12 @@ export class TracePanel implements vscode.Disposable {
       case 'selectRun':
         this.selectedRunId = m.sessionId;
         this.selectedStepId = undefined;
+        await this.ext.workspaceState.update(SELECTION_KEY, { runId: m.sessionId });
         return;
       case 'selectStep':
         this.selectedRunId = m.sessionId;
         this.selectedStepId = m.stepId;
+        await this.ext.workspaceState.update(SELECTION_KEY, { runId: m.sessionId, stepId: m.stepId });
         return;
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
