@@ -68,14 +68,19 @@ export default [
       const file = await wb.screenshot('workbench-trace-panel-light');
       t.log(`screenshot ${file}; labels ${[...new Set(labels)].join(', ')}`);
 
-      // Reload the window: the serializer restores the panel and reloads the trace from disk.
-      // (The step selection is not checked: after a browser reload it does not come back yet.)
+      // Select a step, then reload the window: the serializer restores the panel from disk and the
+      // webview gets its selection back.
+      await frame.locator('.mh-grid-body .mh-grid-row[data-step-id="s3"]').first().click();
+      await frame.locator('.mh-detail-title', { hasText: 'filesystem/write_file' }).first().waitFor({ timeout: 10_000 });
+      await sleep(1000); // the webview saves its state debounced
       await wb.page.reload();
       await wb.waitForWorkbench();
       const restored = await panelFrame(wb, 'every decision');
       await restored.locator('.mh-count', { hasText: '13 steps' }).first().waitFor({ timeout: 30_000 });
       assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Trace' }).count(), 1, 'one restored panel');
-      t.log('panel restored after the reload');
+      await restored.locator('.mh-grid-row[aria-selected="true"][data-step-id="s3"]').first().waitFor({ timeout: 30_000 });
+      await restored.locator('.mh-detail-title', { hasText: 'filesystem/write_file' }).first().waitFor({ timeout: 10_000 });
+      t.log('panel restored after the reload with step s3 selected');
     },
   },
   {

@@ -165,9 +165,17 @@ export class TracePanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       vscode.window.onDidChangeActiveColorTheme((t) => this.channel.post({ type: 'theme', theme: themeKind(t.kind) })),
     );
-    if (source.kind === 'workspace') {
+    panel.title = source.kind === 'file' ? `MCP Trace: ${path.basename(source.path)}` : 'MCP Trace';
+  }
+
+  private async start(): Promise<void> {
+    await this.ext.workspaceState.update(SOURCE_KEY, this.source);
+    if (this.source.kind === 'workspace') {
+      // Subscribed only after the first read: the runs it finds are in the init, and a `runStarted`
+      // for a run the webview already has would make it jump to that run and drop the selection.
+      await this.store.ready();
       this.disposables.push(
-        store.onDidChange((changes) => {
+        this.store.onDidChange((changes) => {
           for (const c of changes) {
             if (c.kind === 'runStarted') this.channel.post({ type: 'runStarted', run: c.run });
             else if (c.kind === 'appendSteps') this.channel.post({ type: 'appendSteps', sessionId: c.sessionId, steps: c.steps });
@@ -176,14 +184,7 @@ export class TracePanel implements vscode.Disposable {
           }
         }),
       );
-    }
-    panel.title = source.kind === 'file' ? `MCP Trace: ${path.basename(source.path)}` : 'MCP Trace';
-  }
-
-  private async start(): Promise<void> {
-    await this.ext.workspaceState.update(SOURCE_KEY, this.source);
-    if (this.source.kind === 'workspace') await this.store.ready();
-    else {
+    } else {
       await this.loadFile();
       this.watchFile();
     }
