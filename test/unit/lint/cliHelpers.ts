@@ -1,7 +1,7 @@
 // Runs the built CLI for the lint and pin tests. The bundle is built with esbuild.mjs and copied to a
 // private temp dir, so another suite rebuilding dist/ in parallel cannot swap it mid-test.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,7 +18,8 @@ export function buildPrivateCli(): { cli: string; dispose(): void } {
   const cli = join(dir, 'cli.js');
   for (let attempt = 0; ; attempt++) {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    copyFileSync(join(ROOT, 'dist', 'cli.js'), cli);
+    // The whole bundle set: the CLI loads the tokenizer and XLSX bundles beside it on first use.
+    for (const f of readdirSync(join(ROOT, 'dist'))) if (/\.(js|wasm)$/.test(f)) copyFileSync(join(ROOT, 'dist', f), join(dir, f));
     const check = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
     if (check.status === 0) break;
     if (attempt >= 2) throw new Error(`the CLI bundle does not run: ${check.stderr}`);

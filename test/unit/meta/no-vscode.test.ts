@@ -33,7 +33,10 @@ describe('no vscode in core and CLI', function () {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
     bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-harness-cli-'));
     cliBundle = path.join(bundleDir, 'cli.js');
-    fs.copyFileSync(path.join(repo, 'dist', 'cli.js'), cliBundle);
+    // The whole bundle set: the CLI loads the tokenizer and XLSX bundles beside it on first use.
+    for (const f of fs.readdirSync(path.join(repo, 'dist'))) {
+      if (/\.(js|wasm)$/.test(f)) fs.copyFileSync(path.join(repo, 'dist', f), path.join(bundleDir, f));
+    }
   });
 
   after(() => {
@@ -68,5 +71,24 @@ describe('no vscode in core and CLI', function () {
     assert.equal(res.status, 0, `cli --help failed: ${res.stderr}`);
     assert.match(res.stdout + res.stderr, /mcp-harness/);
     assert.doesNotMatch(res.stderr, /Cannot find module 'vscode'/);
+  });
+
+  it('every bundle but the extension is vscode-free (tokenizer, XLSX writer, sandbox worker)', () => {
+    const bundles = fs.readdirSync(bundleDir).filter((f) => f.endsWith('.js') && f !== 'extension.js');
+    assert.ok(bundles.includes('tokenizer.js') && bundles.includes('xlsx.js'), bundles.join(', '));
+    for (const f of bundles) assert.doesNotMatch(fs.readFileSync(path.join(bundleDir, f), 'utf8'), VSCODE_IMPORT, f);
+  });
+
+  it('the lazily loaded bundles resolve beside the CLI, with no node_modules around', () => {
+    // lint counts tokens (tokenizer.js); report --xlsx writes a workbook (xlsx.js).
+    const lint = spawnSync(process.execPath, [cliBundle, 'lint', '--tools-file', path.join(repo, 'test/fixtures/lint/poisoned-tools.json'), '--json'],
+      { cwd: bundleDir, encoding: 'utf8', timeout: 60_000 });
+    assert.ok(lint.status === 0 || lint.status === 1, `lint failed: ${lint.stderr}`);
+    assert.ok(Array.isArray(JSON.parse(lint.stdout)));
+    const xlsx = path.join(bundleDir, 'report.xlsx');
+    const report = spawnSync(process.execPath, [cliBundle, 'report', path.join(repo, 'test/fixtures/traces/every-decision.jsonl'), '--xlsx', xlsx],
+      { cwd: bundleDir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(report.status, 0, `report failed: ${report.stderr}`);
+    assert.equal(fs.readFileSync(xlsx).subarray(0, 2).toString('latin1'), 'PK');
   });
 });
