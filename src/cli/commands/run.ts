@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { StepRecord } from '../../protocol/trace';
 import { parseSession, type SessionFile } from '../../core/session/parse';
 import { SessionRunner, type SessionResult } from '../../core/session/runner';
-import { buildReport } from '../../core/session/report';
+import { buildReport, stepSummary } from '../../core/session/report';
 import { defaultTraceDir } from '../../core/trace/writer';
 import { openWorkspace } from '../workspace';
 import { mergeGuardrails, mergePolicy } from '../../core/guards/defaults';
@@ -51,20 +51,6 @@ export function sessionProblemLines(parsed: ParsedSession, text: string, file: s
     });
 }
 
-export function stepSummary(r: StepRecord): Record<string, unknown> {
-  return {
-    step_id: r.step_id,
-    tool: r.server ? `${r.server}/${r.tool}` : r.tool || r.kind,
-    decision: r.decision,
-    latency_ms: r.latency_ms,
-    tokens_in: r.tokens_in,
-    tokens_out: r.tokens_out,
-    cost_est: r.cost_est,
-    ...(r.reused ? { reused: true } : {}),
-    ...(r.error ? { error: r.error } : r.decision !== 'ok' && r.reasons[0] ? { error: r.reasons[0] } : {}),
-    ...(r.expectation && !r.expectation.passed ? { expectation_failures: r.expectation.failures } : {}),
-  };
-}
 
 /** Runs a parsed session in an opened workspace; shared by `run` and `call`. */
 export async function runInWorkspace(

@@ -1,5 +1,5 @@
 // The JSON report of one or more session runs: {mcp_details: {sessions, summary}}.
-import type { Decision } from '../../protocol/trace';
+import type { Decision, StepRecord } from '../../protocol/trace';
 import type { SessionResult } from './runner';
 
 export interface StepSummary {
@@ -29,6 +29,22 @@ export interface SessionSummary {
   error?: string;
 }
 
+/** One step as the CLI and reports list it. */
+export function stepSummary(r: StepRecord): StepSummary {
+  return {
+    step_id: r.step_id,
+    tool: r.server ? `${r.server}/${r.tool}` : r.tool || r.kind,
+    decision: r.decision,
+    latency_ms: r.latency_ms,
+    tokens_in: r.tokens_in,
+    tokens_out: r.tokens_out,
+    cost_est: r.cost_est,
+    ...(r.reused ? { reused: true } : {}),
+    ...(r.error ? { error: r.error } : r.decision !== 'ok' && r.reasons[0] ? { error: r.reasons[0] } : {}),
+    ...(r.expectation && !r.expectation.passed ? { expectation_failures: r.expectation.failures } : {}),
+  };
+}
+
 export function summarizeSession(result: SessionResult): SessionSummary {
   return {
     session_id: result.session_id,
@@ -36,18 +52,7 @@ export function summarizeSession(result: SessionResult): SessionSummary {
     status: result.status,
     config_hash: result.config_hash,
     ...(result.trace_file ? { trace_file: result.trace_file } : {}),
-    steps: result.steps.map((r) => ({
-      step_id: r.step_id,
-      tool: r.server ? `${r.server}/${r.tool}` : r.tool || r.kind,
-      decision: r.decision,
-      latency_ms: r.latency_ms,
-      tokens_in: r.tokens_in,
-      tokens_out: r.tokens_out,
-      cost_est: r.cost_est,
-      ...(r.reused ? { reused: true } : {}),
-      ...(r.error ? { error: r.error } : r.decision !== 'ok' && r.reasons[0] ? { error: r.reasons[0] } : {}),
-      ...(r.expectation && !r.expectation.passed ? { expectation_failures: r.expectation.failures } : {}),
-    })),
+    steps: result.steps.map(stepSummary),
     totals: result.totals,
     decisions: result.decisions,
     tools_used: result.tools_used,
