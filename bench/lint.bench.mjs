@@ -20,7 +20,8 @@ async function loadCore(dir) {
     export { SchemaCompiler } from './src/core/lint/schema';
   `;
   const outfile = join(dir, 'lint.mjs');
-  await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+  // __dirname = dist/: the core loads its tokenizer tables from dist/tokenizer.js, as the shipped bundles do.
+  await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', banner: { js: `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const __dirname = ${JSON.stringify(join(ROOT, 'dist'))};` } });
   return import(pathToFileURL(outfile).href);
 }
 

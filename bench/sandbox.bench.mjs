@@ -40,6 +40,8 @@ async function load(dir) {
       loader: 'ts',
     },
     bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error',
+    // The core loads its tokenizer tables from dist/tokenizer.js beside it, as the shipped bundles do.
+    define: { __dirname: JSON.stringify(join(ROOT, 'dist')) },
   });
   return createRequire(import.meta.url)(outfile);
 }
