@@ -1,7 +1,7 @@
 // Errors the connection layer hands to its users, as sentences that say what to do next.
 // `code` lets callers (guards, sessions, the CLI) tell a timeout from a crash without parsing text.
 import { basename } from 'node:path';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { isMcpError } from './sdk';
 import type { ServerDefinition } from '../config/types';
 
 export type ServerErrorCode =
@@ -85,11 +85,11 @@ export function describeStartError(
       return `Could not start ${name}: command '${def.command}' is not executable. Check 'command' in ${file} or the file's permissions.`;
     }
   }
-  if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+  if (isMcpError(err, 'RequestTimeout')) {
     const what = def.transport === 'stdio' ? 'Check that the command starts an MCP server that speaks over stdin/stdout.' : `Check that ${def.url} is an MCP endpoint.`;
     return `Could not start ${name}: it did not complete the MCP handshake within ${formatMs(context.startTimeoutMs)}. ${what}`;
   }
-  if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed) {
+  if (isMcpError(err, 'ConnectionClosed')) {
     if (def.transport === 'stdio') {
       const tail = context.stderrTail ? lastLine(context.stderrTail) : undefined;
       const transportProblem = context.transportError ? ` (${context.transportError.message})` : '';

@@ -3,24 +3,17 @@
 // breaker, paged lists, list_changed refreshes, a tool cache by definition hash, and stopping
 // whole process trees. Nothing here starts in the constructor.
 import { existsSync, statSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  ErrorCode,
-  McpError,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type GetPromptResult,
-  type Prompt,
-  type ReadResourceResult,
-  type Resource,
-  type Tool,
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isMcpError, mcpSdk } from './sdk';
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
 import { CircuitBreaker, DEFAULT_RETRY_POLICY, type RetryPolicy } from './breaker';
@@ -433,7 +426,7 @@ export class ServerManager {
   // ---- connecting ------------------------------------------------------------------------
 
   private newClient(): Client {
-    return new Client(this.options.clientInfo, { capabilities: {} });
+    return new (mcpSdk().Client)(this.options.clientInfo, { capabilities: {} });
   }
 
   private async connect(m: Managed): Promise<Live> {
@@ -442,17 +435,17 @@ export class ServerManager {
     const url = parseUrl(def);
     const requestInit: RequestInit | undefined = def.headers ? { headers: def.headers } : undefined;
     if (def.transport === 'sse') {
-      return this.connectHttp(m, new SSEClientTransport(url, { requestInit, eventSourceInit: sseInit(def.headers) }), 'sse');
+      return this.connectHttp(m, new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers) }), 'sse');
     }
     try {
-      return await this.connectHttp(m, new StreamableHTTPClientTransport(url, { requestInit }), 'streamable-http');
+      return await this.connectHttp(m, new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), 'streamable-http');
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
       const cause = err instanceof FailedStart ? err.cause : err;
-      const status = cause instanceof StreamableHTTPError ? cause.code : undefined;
+      const status = cause instanceof mcpSdk().StreamableHTTPError ? cause.code : undefined;
       if (status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw err;
       this.logger.info(`${def.name}: Streamable HTTP answered ${status}; trying the older HTTP+SSE transport.`);
-      return this.connectHttp(m, new SSEClientTransport(url, { requestInit, eventSourceInit: sseInit(def.headers) }), 'sse');
+      return this.connectHttp(m, new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers) }), 'sse');
     }
   }
 
@@ -481,7 +474,7 @@ export class ServerManager {
         def.id,
       );
     }
-    const transport = new StdioClientTransport({
+    const transport = new (mcpSdk().StdioClientTransport)({
       command: def.command!,
       args: def.args ?? [],
       env: def.env,
@@ -568,7 +561,7 @@ export class ServerManager {
       m.live = undefined;
       this.onUnexpectedClose(m, live);
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    client.setNotificationHandler(mcpSdk().ToolListChangedNotificationSchema, async () => {
       if (m.live !== live) return;
       this.logger.info(`${def.name} announced that its tools changed; refreshing.`);
       try {
@@ -577,12 +570,12 @@ export class ServerManager {
         this.logger.warn(`${def.name}: refreshing tools failed: ${messageOf(err)}`);
       }
     });
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => {
+    client.setNotificationHandler(mcpSdk().ResourceListChangedNotificationSchema, async () => {
       if (m.live !== live) return;
       const resources = await this.allPages(live, 'resources').catch(() => undefined);
       if (resources) this.setState(m, { resources: resources as Resource[] });
     });
-    client.setNotificationHandler(PromptListChangedNotificationSchema, async () => {
+    client.setNotificationHandler(mcpSdk().PromptListChangedNotificationSchema, async () => {
       if (m.live !== live) return;
       const prompts = await this.allPages(live, 'prompts').catch(() => undefined);
       if (prompts) this.setState(m, { prompts: prompts as Prompt[] });
@@ -737,7 +730,7 @@ export class ServerManager {
     if (live.stopping) {
       return new ServerError(`${def.name} was stopped while ${what} was running.`, 'stopped', def.id, err);
     }
-    if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed) {
+    if (isMcpError(err, 'ConnectionClosed')) {
       const reason = live.transportError ? live.transportError.message : describeExit(live.exit);
       return new ServerError(
         `${def.name} stopped while running ${what}: ${reason}. It will be restarted when next needed.`,
@@ -746,7 +739,7 @@ export class ServerManager {
         err,
       );
     }
-    if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+    if (isMcpError(err, 'RequestTimeout')) {
       const data = err.data as { maxTotalTimeout?: number } | undefined;
       if (data?.maxTotalTimeout) {
         return new ServerError(
@@ -764,7 +757,7 @@ export class ServerManager {
         err,
       );
     }
-    if (err instanceof McpError) {
+    if (isMcpError(err)) {
       return new ServerError(`${def.name} answered ${what} with an error: ${messageOf(err).replace(/^MCP error -?\d+: /, '')}.`, 'server_error', def.id, err);
     }
     return new ServerError(`${def.name} failed on ${what}: ${messageOf(err)}.`, 'server_error', def.id, err);

@@ -1,0 +1,52 @@
+// The MCP SDK builds hundreds of zod schemas when it loads (~100 ms of CPU). It is loaded when the first
+// server starts, not when the extension activates or the CLI parses its arguments: the `require` calls
+// below are evaluated on first use (esbuild keeps required CommonJS modules lazy).
+import type * as ClientModule from '@modelcontextprotocol/sdk/client/index.js';
+import type * as SseModule from '@modelcontextprotocol/sdk/client/sse.js';
+import type * as StdioModule from '@modelcontextprotocol/sdk/client/stdio.js';
+import type * as StreamableHttpModule from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type * as TypesModule from '@modelcontextprotocol/sdk/types.js';
+
+export interface McpSdk {
+  Client: typeof ClientModule.Client;
+  SSEClientTransport: typeof SseModule.SSEClientTransport;
+  StdioClientTransport: typeof StdioModule.StdioClientTransport;
+  StreamableHTTPClientTransport: typeof StreamableHttpModule.StreamableHTTPClientTransport;
+  StreamableHTTPError: typeof StreamableHttpModule.StreamableHTTPError;
+  ErrorCode: typeof TypesModule.ErrorCode;
+  McpError: typeof TypesModule.McpError;
+  ToolListChangedNotificationSchema: typeof TypesModule.ToolListChangedNotificationSchema;
+  ResourceListChangedNotificationSchema: typeof TypesModule.ResourceListChangedNotificationSchema;
+  PromptListChangedNotificationSchema: typeof TypesModule.PromptListChangedNotificationSchema;
+}
+
+let sdk: McpSdk | undefined;
+
+export function mcpSdk(): McpSdk {
+  if (!sdk) {
+    const client = require('@modelcontextprotocol/sdk/client/index.js') as typeof ClientModule;
+    const sse = require('@modelcontextprotocol/sdk/client/sse.js') as typeof SseModule;
+    const stdio = require('@modelcontextprotocol/sdk/client/stdio.js') as typeof StdioModule;
+    const http = require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof StreamableHttpModule;
+    const types = require('@modelcontextprotocol/sdk/types.js') as typeof TypesModule;
+    sdk = {
+      Client: client.Client,
+      SSEClientTransport: sse.SSEClientTransport,
+      StdioClientTransport: stdio.StdioClientTransport,
+      StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
+      StreamableHTTPError: http.StreamableHTTPError,
+      ErrorCode: types.ErrorCode,
+      McpError: types.McpError,
+      ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
+      ResourceListChangedNotificationSchema: types.ResourceListChangedNotificationSchema,
+      PromptListChangedNotificationSchema: types.PromptListChangedNotificationSchema,
+    };
+  }
+  return sdk;
+}
+
+/** True for an McpError (with that code, when given), without loading the SDK when nothing could have thrown one. */
+export function isMcpError(err: unknown, code?: keyof typeof TypesModule.ErrorCode): err is TypesModule.McpError {
+  if (!sdk) return false;
+  return err instanceof sdk.McpError && (code === undefined || err.code === sdk.ErrorCode[code]);
+}
