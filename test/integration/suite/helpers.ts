@@ -23,14 +23,16 @@ export interface ProcInfo {
   pid: number;
   ppid: number;
   cmdline: string;
+  /** The state letter from /proc/PID/stat: R, S, D, Z (zombie), … */
+  state: string;
 }
 
 function readProc(pid: number): ProcInfo | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const [state, ppidText] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return { pid, ppid, cmdline };
+    return { pid, ppid: Number(ppidText), cmdline, state };
   } catch {
     return undefined; // exited meanwhile
   }
@@ -51,7 +53,9 @@ function isPortScan(p: ProcInfo): boolean {
 
 /** Live descendants of this extension host that the extension under test may have started. */
 export function harnessChildProcesses(): ProcInfo[] {
-  return descendantProcesses().filter((p) => !isBuiltinExtensionProcess(p));
+  // A zombie, or a process with no command line (exiting, or forked and not yet exec'd: seen on CI for the
+  // extension host's own short-lived helpers), runs nothing; every server we spawn has a command line.
+  return descendantProcesses().filter((p) => !isBuiltinExtensionProcess(p) && p.state !== 'Z' && p.cmdline !== '');
 }
 
 /** Every live descendant of `rootPid` (default: this extension host), read from /proc. */
