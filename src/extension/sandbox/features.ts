@@ -13,13 +13,12 @@ import { registerCodeStepKind } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import type { ExecResult, ExecuteOptions } from '../../core/sandbox/types';
 import { writeTypings } from '../../core/typings/generate';
-import { defaultTraceDir } from '../../core/trace/writer';
 import type { ToolCatalogEntry } from '../../core/guards/types';
 import type { StepRecord } from '../../protocol/trace';
 import { addCommands } from '../commands';
 import type { HarnessContext } from '../context';
 import { checkTrusted } from '../serverCommands';
-import { confirmTool } from '../sessions/confirm';
+import { sharedRunOptions } from '../sessions/runOptions';
 
 export const CODE_FILE_SUFFIX = '.mcp.js';
 /** Code above this size is refused (the same cap as a session's codeFile). */
@@ -82,8 +81,6 @@ export async function runCode(ctx: HarnessContext, code: string, file: vscode.Ur
   const name = file ? path.basename(file.fsPath) : 'sandbox code';
   const parsed = parseSession(JSON.stringify({ name, steps: [{ id: stepId, code }] }), file?.scheme === 'file' ? file.fsPath : undefined);
   if (!parsed.session) throw new Error(`The code could not be prepared for the sandbox: ${parsed.problems.map((p) => p.message).join(' ')}`);
-  const configured = ctx.config.traceDir;
-  const traceDir = folder ? (configured === '.mcp-harness/traces' ? defaultTraceDir(folder) : path.resolve(folder, configured)) : undefined;
 
   const out = output();
   out.appendLine('');
@@ -105,15 +102,8 @@ export async function runCode(ctx: HarnessContext, code: string, file: vscode.Ur
             return ctx.servers.ensureStarted(id);
           },
         },
-        policy: ctx.config.policy,
-        guardrails: ctx.config.guardrails,
-        prices: ctx.config.prices,
-        traceDir,
-        workspace: folder,
-        confirm: confirmTool,
-        pinCheck: ctx.pinCheck,
+        ...sharedRunOptions(ctx, folder),
         signal: abort.signal,
-        logger: ctx.log,
         knownServers: known,
         onStep: (r) => {
           if (r.parent_id) {

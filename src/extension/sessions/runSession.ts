@@ -5,14 +5,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseSession, REFERENCE, type SessionFile, type SessionStep } from '../../core/session/parse';
 import { type SessionResult, SessionRunner } from '../../core/session/runner';
-import { defaultTraceDir } from '../../core/trace/writer';
 import type { StepRecord } from '../../protocol/trace';
 import { addCommands } from '../commands';
 import type { HarnessContext } from '../context';
 import { offsetRangeToRange } from '../discovery';
 import { checkTrusted } from '../serverCommands';
 import { publishStep } from '../traces/features';
-import { confirmTool } from './confirm';
+import { sharedRunOptions } from './runOptions';
 import { sessionsChannel } from './output';
 
 export const SESSION_GLOB = '**/*.mcp-session.json';
@@ -149,9 +148,6 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
   }
 
   const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-  const configured = ctx.config.traceDir;
-  const traceDir =
-    configured === '.mcp-harness/traces' ? defaultTraceDir(folder) : path.resolve(folder, configured);
 
   const out = sessionsChannel();
   out.show(true);
@@ -168,15 +164,8 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
       token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
       return new SessionRunner().run(session, {
         manager: ctx.servers,
-        policy: ctx.config.policy,
-        guardrails: ctx.config.guardrails,
-        prices: ctx.config.prices,
-        traceDir,
-        workspace: folder,
-        confirm: confirmTool,
-        pinCheck: ctx.pinCheck,
+        ...sharedRunOptions(ctx, folder),
         signal: abort.signal,
-        logger: ctx.log,
         knownServers: ctx.discovery.definitions.map((d) => d.id),
         onProgress: (index, stepId) => progress.report({ message: `step ${index + 1}/${total}: ${stepId}` }),
         onStep: (record) => {
