@@ -1,18 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ServerError } from '../../../src/core/servers/errors';
-import { cleanup, fixtureDefinition, isAlive, makeDefinition, newManager, ROOT, textOf, waitUntil } from './helpers';
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<ServerError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ServerError, `expected a ServerError, got ${(err as Error)?.stack}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
+import { cleanup, fixtureDefinition, rejectsWith, isAlive, makeDefinition, newManager, ROOT, textOf, waitUntil } from './helpers';
 
 describe('ServerManager with faulty fixture servers', () => {
   afterEach(cleanup);

@@ -1,8 +1,10 @@
 // Shared by the connection tests: definitions built directly (no discovery), fixture paths, a recording logger.
+import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { ServerDefinition } from '../../../src/core/config/types';
+import { ServerError } from '../../../src/core/servers/errors';
 import { isAlive } from '../../../src/core/servers/processTree';
 import { ServerManager, type ServerManagerOptions } from '../../../src/core/servers/manager';
 import type { Logger } from '../../../src/core/types';
@@ -107,3 +109,16 @@ export function textOf(result: { content?: unknown }): string {
 }
 
 export { isAlive };
+
+/** Awaits a promise that must reject with a ServerError of that code (and message, when given). */
+export async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<ServerError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ServerError, `expected a ServerError, got ${(err as Error)?.stack}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return err;
+  }
+  assert.fail('expected a rejection');
+}

@@ -1,20 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { CircuitBreaker, DEFAULT_RETRY_POLICY } from '../../../src/core/servers/breaker';
-import { ServerError } from '../../../src/core/servers/errors';
 import type { ServerState } from '../../../src/core/servers/types';
-import { cleanup, fixtureDefinition, isAlive, makeDefinition, newManager, startHttpFixture, textOf, waitUntil } from './helpers';
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<ServerError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ServerError, `expected a ServerError, got ${(err as Error)?.stack}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
+import { cleanup, fixtureDefinition, rejectsWith, isAlive, makeDefinition, newManager, startHttpFixture, textOf, waitUntil } from './helpers';
 
 describe('ServerManager lifecycle', () => {
   afterEach(cleanup);
