@@ -4,6 +4,7 @@
 //    context with the caps armed and the guest API injected, run, disposed. p50, target <= 10 ms.
 // 2. echo through the guard pipeline: the guest calling server-everything `echo` vs the host calling it
 //    through the same GuardPipeline, rounds interleaved; per-call p50 ratio guest/host, target <= 1.10.
+//    Per call = the interval between consecutive calls entering the pipeline (see below).
 // 3. token cut on the reference task "the 5 largest files under a 2 000-file tree, with sizes" over
 //    server-filesystem (40 folders x 50 files, created fresh in a temp folder):
 //      direct    = the definitions of every filesystem tool + every list_directory_with_sizes result a
@@ -22,7 +23,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 15);
 const server = (pkg) => join(ROOT, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
 
 async function load(dir) {
@@ -121,22 +122,33 @@ export async function run() {
     }
     const readyP50 = p50(ready);
 
-    // 2. echo: guest vs host, per call, rounds interleaved
+    // 2. echo: guest vs host, per call, rounds interleaved. A call's time is the interval between
+    //    consecutive entries into the pipeline: for the guest one whole cycle (its code, the hop to the
+    //    main thread, the guarded call, the reply back into the sandbox), for the host one awaited call
+    //    and its loop. Both sides pass the same pipeline; p50 over every call of every round.
     const CALLS = 40;
-    const empty = [];
     const guest = [];
     const host = [];
+    let marks = [];
+    const timed = {
+      listTools: () => gateway.listTools(),
+      callTool: (request) => {
+        marks.push(performance.now());
+        return gateway.callTool(request);
+      },
+    };
+    const intervals = (into) => {
+      for (let i = 1; i < marks.length; i++) into.push(marks[i] - marks[i - 1]);
+      marks = [];
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      let t = performance.now();
-      await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) {} return 1;`, gateway, parentStepId: 'base' });
-      empty.push(performance.now() - t);
-      t = performance.now();
-      const r = await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) await tools.everything.echo({ message: 'g${round}-' + i }); return 1;`, gateway, parentStepId: 'guest', limits: { timeoutMs: 30000 } });
+      const r = await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) await tools.everything.echo({ message: 'g${round}-' + i }); return 1;`, gateway: timed, parentStepId: 'guest', limits: { timeoutMs: 30000 } });
       if (!r.ok) throw new Error(`guest echo failed: ${JSON.stringify(r.error)}`);
-      guest.push((performance.now() - t - empty[empty.length - 1]) / CALLS);
-      t = performance.now();
-      for (let i = 0; i < CALLS; i++) await gateway.callTool({ server: 'everything', tool: 'echo', args: { message: `h${round}-${i}` }, stepId: `h${i}` });
-      host.push((performance.now() - t) / CALLS);
+      intervals(guest);
+      // Like a session step, and like the guest's calls, the host's calls carry a cancellation signal.
+      const session = new AbortController();
+      for (let i = 0; i < CALLS; i++) await timed.callTool({ server: 'everything', tool: 'echo', args: { message: `h${round}-${i}` }, stepId: `h${i}`, signal: session.signal });
+      intervals(host);
     }
     const echoRatio = p50(guest) / p50(host);
 

@@ -17,8 +17,17 @@ export interface EngineOptions {
   exec: ExecMessage;
   /** A module used for this execution only: its linear memory is what the memory cap measures. */
   module: Pick<QuickJSWASMModule, 'newRuntime' | 'getWasmMemory'>;
-  /** Sends a host call to the main thread; resolves with its reply. Must never reject. */
-  hostCall(callId: number, op: HostOp, args: unknown[]): Promise<HostReplyMessage>;
+  /**
+   * Sends a host call to the main thread. Its reply comes back through `waitForReplies` when that is
+   * given, else through the returned promise, which must never reject.
+   */
+  hostCall(callId: number, op: HostOp, args: unknown[]): Promise<HostReplyMessage> | void;
+  /**
+   * Blocks until at least one reply has arrived or `timeoutMs` has passed, and returns the replies that
+   * arrived (possibly none). The worker waits this way, synchronously: a reply wakes it directly instead
+   * of going through its event loop, which takes a tenth of a millisecond off every tool call.
+   */
+  waitForReplies?(timeoutMs: number): HostReplyMessage[];
   /** Shared with the main thread: [0] = WASM memory pages, so a terminated worker's cause can be told. */
   shared?: Int32Array;
   /** True once the linear memory refused to grow (see ModuleFactory.newModule). */
@@ -43,6 +52,12 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
   let workspaceBytes = [...workspace].reduce((n, [k, v]) => n + k.length + v.length, 0);
   const pending = new Map<number, { deferred: QuickJSDeferredPromise; op: HostOp }>();
   let tokensRaw = 0;
+  // Tool results not yet counted: counted while the guest waits for its next reply, or at the end,
+  // so counting never delays the guest's next step.
+  const uncounted: string[] = [];
+  const countPending = (): void => {
+    for (let text = uncounted.pop(); text !== undefined; text = uncounted.pop()) tokensRaw += tokensOf(text);
+  };
   let callSeq = 0;
   let stop: SandboxError | undefined;
   let interruptedBy: 'timeout' | 'memory' | undefined;
@@ -75,15 +90,18 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
     return h;
   };
 
-  const finish = (result: Omit<EngineResult, 'type' | 'execId' | 'logs' | 'heapBytes' | 'workspace' | 'tokensRaw'>): EngineResult => ({
-    type: 'done',
-    execId: exec.id,
-    logs,
-    heapBytes: memoryBytes(),
-    workspace: Object.fromEntries(workspace),
-    tokensRaw,
-    ...result,
-  });
+  const finish = (result: Omit<EngineResult, 'type' | 'execId' | 'logs' | 'heapBytes' | 'workspace' | 'tokensRaw'>): EngineResult => {
+    countPending();
+    return {
+      type: 'done',
+      execId: exec.id,
+      logs,
+      heapBytes: memoryBytes(),
+      workspace: Object.fromEntries(workspace),
+      tokensRaw,
+      ...result,
+    };
+  };
 
   const failure = (error: SandboxError): EngineResult => {
     const logTokens = logs.reduce((n, l) => n + tokensOf(l.text), 0);
@@ -120,7 +138,8 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
       const deferred = vm.newPromise();
       const callId = ++callSeq;
       pending.set(callId, { deferred, op });
-      void options.hostCall(callId, op, args).then((reply) => deliver(callId, reply));
+      const reply = options.hostCall(callId, op, args);
+      if (reply) void reply.then((r) => deliver(callId, r));
       return deferred.handle;
     });
     defineHostFn('log', (levelH, textH) => {
@@ -161,8 +180,8 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
       pending.delete(callId);
       if (finished || !entry) return;
       const { deferred } = entry;
-      // Counted here, off the main thread: the tool result exactly as it flowed into the sandbox.
-      if (entry.op === 'call' && reply.json) tokensRaw += tokensOf(reply.json);
+      // Counted off the main thread: the tool result exactly as it flowed into the sandbox.
+      if (entry.op === 'call' && reply.json) uncounted.push(reply.json);
       if (reply.fatal) stop ??= reply.fatal;
       else {
         const envelope = reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`;
@@ -339,6 +358,11 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
         continue;
       }
       if (pending.size > 0) {
+        countPending();
+        if (options.waitForReplies) {
+          for (const reply of options.waitForReplies(Math.max(0, exec.deadline - Date.now()))) deliver(reply.callId, reply);
+          continue;
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, exec.deadline - Date.now()));
           wake = () => {

@@ -24,11 +24,25 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     }
   }
 
-  async function request(op, args) {
-    const text = await host.call(op, jsonStringify(args));
+  // One reaction per host call (no async function, no second then): every promise job costs time
+  // between a tool's reply and the guest's next step. Promise.prototype.then is captured so code that
+  // replaces it cannot see or change results on their way in.
+  const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
+  function send(op, args, onReply) {
+    // Arguments that cannot be serialised (a BigInt, a cycle) reject the call, as an async function would.
+    try {
+      return promiseThen.call(host.call(op, jsonStringify(args)), onReply);
+    } catch (e) {
+      return promiseReject.call(PromiseCtor, e);
+    }
+  }
+  function unwrap(text) {
     const envelope = jsonParse(text);
     if (envelope.ok) return envelope.value;
     throw new ToolError(envelope.error);
+  }
+  function request(op, args) {
+    return send(op, args, unwrap);
   }
 
   // The MCP result → { text, structured, isError, content }.
@@ -40,6 +54,10 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return result;
   }
 
+  function callResult(text) {
+    return toResult(unwrap(text));
+  }
+
   const mcp = ObjectFreeze({
     servers: () => request('servers', []),
     search: (query) => request('search', [StringOf(query)]),
@@ -48,7 +66,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
       if (args !== undefined && (args === null || typeof args !== 'object' || isArray(args))) {
         return Promise.reject(new TypeError('mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).'));
       }
-      return request('call', [StringOf(name), args === undefined ? {} : args]).then(toResult);
+      return send('call', [StringOf(name), args === undefined ? {} : args], callResult);
     },
   });
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../types';
 import { HostBridge } from './host';
 import { buildToolIndex } from '../typings/generate';
@@ -63,7 +63,10 @@ export interface SandboxOptions {
 
 interface LiveWorker {
   worker: Worker;
+  /** [0] = the worker's WASM memory pages; [1] = replies posted, the counter the worker waits on. */
   shared: Int32Array;
+  /** Replies to the guest's host calls: the worker reads them synchronously while it waits. */
+  replies: MessagePort;
   ready: Promise<void>;
 }
 
@@ -99,9 +102,11 @@ export class Sandbox {
     if (this.live) return this.live;
     const source = workerSource(this.options.workerPath);
     const sharedBuffer = new SharedArrayBuffer(8);
+    const channel = new MessageChannel();
     const worker = new Worker(source.file, {
       eval: source.eval,
-      workerData: { shared: sharedBuffer },
+      workerData: { shared: sharedBuffer, replies: channel.port2 },
+      transferList: [channel.port2],
       // The guest's memory is capped inside WASM; this bounds the worker's own JS heap as a backstop.
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
@@ -118,9 +123,10 @@ export class Sandbox {
       worker.once('exit', (code) => reject(new Error(`the sandbox worker exited during start (code ${code})`)));
     });
     ready.catch(() => undefined);
-    const live: LiveWorker = { worker, shared: new Int32Array(sharedBuffer), ready };
+    const live: LiveWorker = { worker, shared: new Int32Array(sharedBuffer), replies: channel.port1, ready };
     worker.on('exit', () => {
       if (this.live === live) this.live = undefined;
+      channel.port1.close();
     });
     worker.on('error', (err) => this.logger.error(`sandbox worker failed: ${err.message}`));
     this.live = live;
@@ -193,7 +199,10 @@ export class Sandbox {
       const onMessage = (msg: WorkerToMain): void => {
         if (msg.type === 'call' && msg.execId === execId) {
           void bridge.handle(msg.op, msg.args).then((reply) => {
-            if (!settled) worker.postMessage({ type: 'reply', execId, callId: msg.callId, ...reply });
+            if (settled) return;
+            live.replies.postMessage({ type: 'reply', execId, callId: msg.callId, ...reply });
+            Atomics.add(live.shared, 1, 1);
+            Atomics.notify(live.shared, 1);
           });
         } else if (msg.type === 'guest-done' && msg.execId === execId) {
           // The deadline no longer applies: the guest is finished, the worker is only summarising its result.

@@ -183,5 +183,6 @@ export interface WorkerDone {
   optimized: boolean;
 }
 
-export type MainToWorker = ExecMessage | HostReplyMessage;
+/** On the worker's port; replies to host calls go over their own channel (see worker.ts). */
+export type MainToWorker = ExecMessage;
 export type WorkerToMain = { type: 'ready' } | { type: 'guest-done'; execId: number } | HostCallMessage | WorkerDone;

@@ -1,14 +1,20 @@
 // The sandbox worker thread: hosts QuickJS off the main thread so a busy guest never blocks the
-// extension host or the CLI. One execution at a time; tool calls go to the main thread by message.
-import { parentPort, workerData } from 'node:worker_threads';
+// extension host or the CLI. One execution at a time; tool calls go to the main thread by message, and
+// their replies come back on a channel of their own that the worker reads synchronously while it waits.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { runExecution } from './engine';
 import { warmUpTokenizer } from './optimizer';
-import { ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
+import { INITIAL_MEMORY_BYTES, ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
 import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
 
 interface WorkerInit {
-  /** [0] = current WASM memory pages, read by the main thread when it has to terminate this worker. */
+  /**
+   * [0] = current WASM memory pages, read by the main thread when it has to terminate this worker;
+   * [1] = count of replies posted on `replies`, which the worker waits on with Atomics.wait.
+   */
   shared: SharedArrayBuffer;
+  /** Replies to host calls arrive here, read synchronously while an execution waits for them. */
+  replies: MessagePort;
   /** Memory cap the spare module is prepared for. */
   memoryMb?: number;
 }
@@ -16,49 +22,82 @@ interface WorkerInit {
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const shared = new Int32Array(init.shared);
-const replies = new Map<number, (reply: HostReplyMessage) => void>();
 const post = (msg: WorkerToMain): void => port.postMessage(msg);
 
 let factory: ModuleFactory | undefined;
-// A module instantiated ahead of time, so an execution does not wait for WASM instantiation.
-let spare: { memoryMb: number; module: Promise<CappedModule> } | undefined;
+// The module the next execution runs in: either one instantiated ahead of time, so an execution does
+// not wait for WASM instantiation, or the previous execution's module when it may be reused.
+let spare: { memoryMb: number; module: Promise<CappedModule>; uses: number } | undefined;
+
+/**
+ * A module is reused for at most this many executions. Each run gets a new QuickJS runtime and context
+ * (nothing a guest defines survives it); reusing the WASM instance spares a 16 MB linear memory per run,
+ * whose allocation would otherwise trigger a full V8 garbage collection during the following run.
+ */
+const MODULE_REUSE_LIMIT = 64;
 
 function prepareSpare(memoryMb: number): void {
-  spare = { memoryMb, module: factory!.newModule(memoryMb) };
+  spare = { memoryMb, module: factory!.newModule(memoryMb), uses: 0 };
 }
 
-async function takeModule(memoryMb: number): Promise<CappedModule> {
+/**
+ * Keeps the module for the next run only if the run left it as it found it: its linear memory never grew
+ * (a grown memory is never reused, so the memory cap always measures one run) and was never refused.
+ */
+function recycle(module: CappedModule, uses: number, memoryMb: number): void {
+  const pristine = module.getWasmMemory().buffer.byteLength === INITIAL_MEMORY_BYTES && !module.memoryExhausted();
+  if (pristine && uses < MODULE_REUSE_LIMIT) spare = { memoryMb, module: Promise.resolve(module), uses };
+  else prepareSpare(memoryMb);
+}
+
+async function takeModule(memoryMb: number): Promise<{ module: CappedModule; uses: number }> {
   const ready = spare;
   spare = undefined;
-  if (ready && ready.memoryMb === memoryMb) return ready.module;
-  return factory!.newModule(memoryMb);
+  if (ready && ready.memoryMb === memoryMb) return { module: await ready.module, uses: ready.uses + 1 };
+  return { module: await factory!.newModule(memoryMb), uses: 1 };
+}
+
+/** Longest single wait, so a worker blocked on a reply still checks its deadline and can be terminated. */
+const WAIT_SLICE_MS = 50;
+
+/** Replies that have arrived for this execution; a late reply to an execution that has ended is dropped. */
+function drainReplies(execId: number): HostReplyMessage[] {
+  const out: HostReplyMessage[] = [];
+  for (let m = receiveMessageOnPort(init.replies); m; m = receiveMessageOnPort(init.replies)) {
+    const reply = m.message as HostReplyMessage;
+    if (reply.execId === execId) out.push(reply);
+  }
+  return out;
+}
+
+function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
+  // Read the counter before draining: a reply posted after the drain changes it, so the wait returns at once.
+  const seen = Atomics.load(shared, 1);
+  const ready = drainReplies(execId);
+  if (ready.length) return ready;
+  Atomics.wait(shared, 1, seen, Math.min(timeoutMs, WAIT_SLICE_MS));
+  return drainReplies(execId);
 }
 
 async function execute(exec: ExecMessage): Promise<void> {
-  const module = await takeModule(exec.limits.memoryMb);
+  const { module, uses } = await takeModule(exec.limits.memoryMb);
   const result = await runExecution({
     exec,
     module,
     memoryExhausted: module.memoryExhausted,
     shared,
     onGuestDone: () => post({ type: 'guest-done', execId: exec.id }),
-    hostCall: (callId, op, args) =>
-      new Promise<HostReplyMessage>((resolve) => {
-        replies.set(callId, resolve);
-        post({ type: 'call', execId: exec.id, callId, op, args });
-      }),
+    hostCall: (callId, op, args) => {
+      post({ type: 'call', execId: exec.id, callId, op, args });
+    },
+    waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });
-  replies.clear();
   post(result);
-  prepareSpare(exec.limits.memoryMb);
+  recycle(module, uses, exec.limits.memoryMb);
 }
 
 port.on('message', (msg: MainToWorker) => {
-  if (msg.type === 'reply') {
-    const resolve = replies.get(msg.callId);
-    replies.delete(msg.callId);
-    resolve?.(msg);
-  } else if (msg.type === 'exec') {
+  if (msg.type === 'exec') {
     execute(msg).catch((err: Error) => {
       // A bug in the engine, not in the guest: report it as a runtime error and keep the worker usable.
       post({

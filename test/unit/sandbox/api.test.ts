@@ -152,6 +152,31 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
     assert.deepEqual(r.value, ['undefined', true, 'function']);
   });
 
+  it('starts a run after one whose memory grew in a fresh module, and keeps small runs small', async () => {
+    const small = await run('return 1;');
+    assert.equal(small.metrics.heap_bytes_peak, 16 * 1024 * 1024);
+    const big = await run('const a = []; for (let i = 0; i < 40; i++) a.push(new Uint8Array(1 << 20)); return a.length;', { limits: { timeoutMs: 5000, memoryMb: 128 } });
+    assert.equal(big.value, 40, JSON.stringify(big.error));
+    assert.ok(big.metrics.heap_bytes_peak > 40 * 1024 * 1024, `peak ${big.metrics.heap_bytes_peak}`);
+    // The grown module is discarded: the next run measures its own memory from the initial 16 MB.
+    const next = await run('return 2;', { limits: { timeoutMs: 5000, memoryMb: 128 } });
+    assert.equal(next.value, 2);
+    assert.equal(next.metrics.heap_bytes_peak, 16 * 1024 * 1024);
+  });
+
+  it('rejects a call whose arguments cannot be serialised, as a promise the code can catch', async () => {
+    const r = await run('const p = tools.everything.echo({ message: 10n }); try { await p; return "no error"; } catch (e) { return [e instanceof TypeError, p instanceof Promise]; }');
+    assert.deepEqual(r.value, [true, true], JSON.stringify(r.error));
+  });
+
+  it('never hands a reply meant for an ended run to the next run', async () => {
+    // The first run leaves calls in flight; their replies must not answer the second run's calls.
+    const first = await run('for (let i = 0; i < 5; i++) tools.everything.echo({ message: "stale-" + i }); return 1;');
+    assert.equal(first.value, 1);
+    const second = await run('const out = []; for (let i = 0; i < 5; i++) out.push((await tools.everything.echo({ message: "fresh-" + i })).text); return out;');
+    assert.deepEqual(second.value, [0, 1, 2, 3, 4].map((i) => `Echo: fresh-${i}`));
+  });
+
   it('keeps workspace values between the code steps of one session, size-capped', async () => {
     const workspace = new SessionWorkspace();
     const first = await run('workspace.set("count", 1); workspace.set("list", [1,2]); return workspace.keys();', { workspace });
