@@ -18,6 +18,8 @@ import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, 
 
 export interface ConnectionProvider {
   ensureStarted(id: string): Promise<ServerConnection>;
+  /** The connection when the server is already running, without waiting (a guarded call's fast path). */
+  connectionIfStarted?(id: string): ServerConnection | undefined;
 }
 
 /** Asked before a destructive tool runs; the extension shows a modal, the CLI answers from --yes. */
@@ -71,6 +73,8 @@ export class GuardPipeline implements ToolGateway {
   private guardrails: GuardrailsConfig;
   private calls = 0;
   private readonly tools = new Map<string, Promise<Map<string, Tool>>>();
+  /** The settled entries of `tools`, read without an await on the hot path. */
+  private readonly listed = new Map<string, Map<string, Tool>>();
   private readonly dedup = new Map<string, CachedCall>();
   private readonly logger: Logger;
 
@@ -109,19 +113,27 @@ export class GuardPipeline implements ToolGateway {
   async toolsOf(server: string, refresh = false): Promise<Map<string, Tool>> {
     let p = refresh ? undefined : this.tools.get(server);
     if (!p) {
-      p = this.options.connections
+      const listing = this.options.connections
         .ensureStarted(server)
         .then((c) => c.listTools())
         .then((list) => new Map(list.map((t) => [t.name, t])));
-      this.tools.set(server, p);
-      p.catch(() => this.tools.delete(server));
+      p = listing;
+      this.tools.set(server, listing);
+      listing.then(
+        (tools) => {
+          if (this.tools.get(server) === listing) this.listed.set(server, tools);
+        },
+        () => {
+          if (this.tools.get(server) === listing) this.tools.delete(server);
+        },
+      );
     }
     return p;
   }
 
   async callTool(request: ToolCallRequest): Promise<ToolCallOutcome> {
     const t0 = performance.now();
-    const startedAt = new Date().toISOString();
+    const startedMs = Date.now();
     const stepNumber = ++this.calls;
     const policy = request.policy ? mergePolicy(this.policy, request.policy) : this.policy;
     const guardrails = request.guardrails ? mergeGuardrails(this.guardrails, request.guardrails) : this.guardrails;
@@ -141,7 +153,7 @@ export class GuardPipeline implements ToolGateway {
       reasons: [],
       stages,
       args: undefined,
-      started_at: startedAt,
+      started_at: '',
       latency_ms: 0,
       tokens_in: 0,
       tokens_out: 0,
@@ -149,10 +161,18 @@ export class GuardPipeline implements ToolGateway {
       findings,
     };
     const argsIn = request.args;
-    // What is stored: the caller's args (placeholders kept) with secrets / PII masked.
-    const storedArgs = scanValue(argsIn, guardrails, undefined, 'record', '$.args');
-    record.args = storedArgs.redacted;
+    // Bookkeeping the checks do not need: done while the call is in flight (or at the end, for a call
+    // that never goes out), so it adds nothing to the call's latency.
+    let recorded = false;
+    const fillRecord = (): void => {
+      if (recorded) return;
+      recorded = true;
+      record.started_at = new Date(startedMs).toISOString();
+      // What is stored: the caller's args (placeholders kept) with secrets / PII masked.
+      record.args = scanValue(argsIn, guardrails, undefined, 'record', '$.args').redacted;
+    };
     const finish = (decision: Decision, reason: string | undefined, result?: CallToolResult): ToolCallOutcome => {
+      fillRecord();
       record.decision = decision;
       if (reason) record.reasons.push(reason);
       record.latency_ms = round(performance.now() - t0);
@@ -171,9 +191,9 @@ export class GuardPipeline implements ToolGateway {
       record.error = reason;
       return finish('error', reason);
     }
-    let tool: Tool | undefined;
+    let tool: Tool | undefined = this.listed.get(request.server)?.get(request.tool);
     try {
-      tool = (await this.toolsOf(request.server)).get(request.tool) ?? (await this.toolsOf(request.server, true)).get(request.tool);
+      tool ??= (await this.toolsOf(request.server)).get(request.tool) ?? (await this.toolsOf(request.server, true)).get(request.tool);
     } catch (err) {
       const reason = `The server '${request.server}' could not be started or listed: ${(err as Error).message}`;
       stages.push({ stage: 'preflight', decision: 'error', reasons: [reason] });
@@ -272,19 +292,21 @@ export class GuardPipeline implements ToolGateway {
     let raw: CallToolResult | undefined;
     let failure: { decision: Decision; message: string } | undefined;
     const executeReasons: string[] = [];
-    const connection = await this.options.connections.ensureStarted(request.server).catch((err: Error) => err);
+    const connection = this.options.connections.connectionIfStarted?.(request.server) ?? (await this.options.connections.ensureStarted(request.server).catch((err: Error) => err));
     if (connection instanceof Error) {
       failure = { decision: 'error', message: `The server '${request.server}' could not be started: ${connection.message}` };
     } else {
       const signal = combineSignals(request.signal, this.options.signal);
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          raw = await connection.callTool(request.tool, execArgs, {
+          const inFlight = connection.callTool(request.tool, execArgs, {
             signal,
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
             ...(request.onProgress ? { onProgress: request.onProgress } : {}),
           });
+          fillRecord();
+          raw = await inFlight;
           failure = undefined;
           break;
         } catch (err) {

@@ -227,6 +227,12 @@ export class ServerManager {
 
   // ---- lifecycle -----------------------------------------------------------------------
 
+  /** The server's handle when it is running now, without starting it or waiting; undefined otherwise. */
+  connectionIfStarted(id: string): ManagedConnection | undefined {
+    const managed = this.servers.get(id);
+    return managed?.live && !managed.live.closed ? managed.handle : undefined;
+  }
+
   /** Starts the server if it is not running (waiting out the reconnect backoff) and returns its handle. */
   async ensureStarted(id: string): Promise<ManagedConnection> {
     const managed = this.get(id);
@@ -667,7 +673,8 @@ export class ServerManager {
     if (options.signal?.aborted) {
       throw new ServerError(`The call to the tool '${name}' on ${def.name} was cancelled before it started.`, 'cancelled', def.id);
     }
-    const live = await this.live(m, 'auto');
+    // A running server gets the request at once, without an await in between.
+    const live = m.live && !m.live.closed ? m.live : await this.live(m, 'auto');
     const timeout = options.timeoutMs ?? def.timeoutMs ?? this.requestTimeoutMs;
     try {
       return (await live.client.callTool({ name, arguments: args }, undefined, {

@@ -9,11 +9,14 @@ import { createHash } from 'node:crypto';
  * Throws TypeError on cycles and BigInt, which have no JSON form.
  */
 export function canonicalJson(value: unknown): string {
-  const out = serialise(value, new Set());
+  const out = serialise(value, []);
   return out === undefined ? 'null' : out;
 }
 
-function serialise(value: unknown, stack: Set<object>): string | undefined {
+// One pass that appends to a string (no per-level arrays, maps or joins): it builds the de-duplication
+// key of every read-only guarded call, so it sits on the hot path. `stack` holds the objects being
+// serialised, for cycle detection (its depth is the nesting depth, so the linear search stays short).
+function serialise(value: unknown, stack: object[]): string | undefined {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON(): unknown }).toJSON();
   }
@@ -21,7 +24,7 @@ function serialise(value: unknown, stack: Set<object>): string | undefined {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
@@ -33,21 +36,34 @@ function serialise(value: unknown, stack: Set<object>): string | undefined {
   }
   if (value === null) return 'null';
   const obj = value as object;
-  if (stack.has(obj)) throw new TypeError('canonicalJson cannot serialise a value that contains itself (a cycle).');
-  stack.add(obj);
-  try {
-    if (Array.isArray(obj)) {
-      return '[' + obj.map((item) => serialise(item, stack) ?? 'null').join(',') + ']';
+  if (stack.includes(obj)) throw new TypeError('canonicalJson cannot serialise a value that contains itself (a cycle).');
+  stack.push(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = '[';
+    for (let i = 0; i < obj.length; i++) out += (i ? ',' : '') + (serialise(obj[i], stack) ?? 'null');
+    out += ']';
+  } else {
+    const keys = Object.keys(obj);
+    // Small objects usually arrive with their keys in order already: sort only when they are not.
+    for (let i = 1; i < keys.length; i++) {
+      if (keys[i - 1] > keys[i]) {
+        keys.sort();
+        break;
+      }
     }
-    const parts: string[] = [];
-    for (const key of Object.keys(obj).sort()) {
+    out = '{';
+    let first = true;
+    for (const key of keys) {
       const item = serialise((obj as Record<string, unknown>)[key], stack);
-      if (item !== undefined) parts.push(JSON.stringify(key) + ':' + item);
+      if (item === undefined) continue;
+      out += (first ? '' : ',') + JSON.stringify(key) + ':' + item;
+      first = false;
     }
-    return '{' + parts.join(',') + '}';
-  } finally {
-    stack.delete(obj);
+    out += '}';
   }
+  stack.pop();
+  return out;
 }
 
 /** Lower-case hex sha256 of a string (hashed as UTF-8) or bytes. */

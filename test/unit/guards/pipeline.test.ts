@@ -107,6 +107,24 @@ describe('GuardPipeline', function () {
     });
   });
 
+  it('fills started_at and the masked args for calls that ran and for calls that never went out', async () => {
+    await withEverything(async (p) => {
+      const secret = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+      const before = Date.now();
+      const ran = await p.callTool({ server: 'everything', tool: 'echo', args: { message: `token ${secret}` }, stepId: 'ran' });
+      const denied = await p.callTool({ server: 'everything', tool: 'echo', args: { message: secret }, stepId: 'denied', policy: { deny: ['everything/*'] } });
+      const unknown = await p.callTool({ server: 'everything', tool: 'no-such-tool', args: { message: secret }, stepId: 'unknown' });
+      assert.deepEqual([ran, denied, unknown].map((o) => o.record.decision), ['ok', 'denied_policy', 'error']);
+      for (const { record } of [ran, denied, unknown]) {
+        const started = Date.parse(record.started_at);
+        assert.ok(started >= before - 1000 && started <= Date.now(), `${record.step_id}: started_at ${record.started_at}`);
+        const stored = JSON.stringify(record.args);
+        assert.ok(!stored.includes(secret), `${record.step_id}: the secret reached the record: ${stored}`);
+        assert.match(stored, /REDACTED:github_token/);
+      }
+    });
+  });
+
   it('keeps base64 media out of the trace copy but gives it to the caller', async () => {
     await withEverything(async (p) => {
       const o = await p.callTool({ server: 'everything', tool: 'get-tiny-image', args: {}, stepId: 'img' });

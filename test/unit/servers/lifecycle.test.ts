@@ -14,6 +14,16 @@ describe('ServerManager lifecycle', () => {
     assert.equal(logger.count(/Starting slow/), 1);
   });
 
+  it('hands out a running server\'s connection without waiting, and nothing for one that is not running', async () => {
+    const { manager } = newManager([fixtureDefinition('slow', 'slow.mjs')]);
+    assert.equal(manager.connectionIfStarted('slow'), undefined);
+    assert.equal(manager.connectionIfStarted('nope'), undefined);
+    const handle = await manager.ensureStarted('slow');
+    assert.equal(manager.connectionIfStarted('slow'), handle);
+    await manager.stop('slow');
+    assert.equal(manager.connectionIfStarted('slow'), undefined);
+  });
+
   it('starts servers in parallel', async () => {
     const defs = ['a', 'b', 'c'].map((id) => fixtureDefinition(id, 'slow.mjs', ['--start-delay', '600']));
     const { manager } = newManager(defs);
