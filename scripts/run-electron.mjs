@@ -46,7 +46,9 @@ async function main() {
     const tmp = mkdtempSync(join(tmpdir(), 'mcp-harness-electron-'));
     try {
       // The copy keeps its relative paths to the repo (see mirrorWorkspace), so tests never dirty the repo.
-      const workspace = mirrorWorkspace(run.workspace, tmp);
+      const copy = mirrorWorkspace(run.workspace, tmp);
+      // A run with `workspaceFile` opens that .code-workspace file (a multi-root window), as in run-integration.
+      const workspace = run.workspaceFile ? join(copy, run.workspaceFile) : copy;
       const userDataDir = join(tmp, 'user-data');
       const restricted = run.trust === 'restricted';
       writeUserSettings(userDataDir, {

@@ -83,7 +83,9 @@ export function build() {
 export async function runSuite(run, { grep, verbose = false, onMocha = () => {}, timeoutMs = RUN_TIMEOUT_MS, extraEnv = {} } = {}) {
   const started = Date.now();
   const tmp = makeTempDir(`it-${run.name.replace(/[^a-z0-9]+/gi, '-')}`);
-  const workspace = mirrorWorkspace(run.workspace, tmp);
+  const copy = mirrorWorkspace(run.workspace, tmp);
+  // `workspaceFile` (relative to the workspace folder) opens that .code-workspace file: a multi-root window.
+  const workspace = run.workspaceFile ? join(copy, run.workspaceFile) : copy;
   const resultsFile = join(tmp, 'results.json');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${run.name.replace(/[^a-z0-9]+/gi, '-')}.log`);

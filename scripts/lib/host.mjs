@@ -280,10 +280,13 @@ export async function readRemoteAuthority(url) {
   return cfg.remoteAuthority;
 }
 
-/** URL of the workbench on `folder`, optionally with a smoke-test payload (extension tests). */
+/**
+ * URL of the workbench on `folder` (or on a multi-root workspace when it is a `.code-workspace` file),
+ * optionally with a smoke-test payload (extension tests).
+ */
 export function workbenchUrl(url, folder, payload) {
   const params = new URLSearchParams();
-  if (folder) params.set('folder', folder);
+  if (folder) params.set(folder.endsWith('.code-workspace') ? 'workspace' : 'folder', folder);
   if (payload) params.set('payload', JSON.stringify(payload));
   return `${url}/?${params.toString()}`;
 }
