@@ -139,6 +139,21 @@ export class ServerManager {
   /** Replaces the definitions; servers whose definition was removed or changed are stopped. */
   async setDefinitions(definitions: ServerDefinition[]): Promise<void> {
     const next = new Map(definitions.map((d) => [d.id, d]));
+    // Ids carry their folder only while a name is defined in several folders (`shared@vscode:beta`), so
+    // adding or removing a folder can change the id of a definition that did not change. Such a server
+    // keeps its process and state under its new id instead of being stopped and started again.
+    const unclaimed = definitions.filter((d) => !this.servers.has(d.id));
+    for (const [id, managed] of [...this.servers]) {
+      if (next.has(id)) continue;
+      const at = unclaimed.findIndex((d) => d.hash === managed.definition.hash && d.name === managed.definition.name);
+      if (at < 0) continue;
+      const [def] = unclaimed.splice(at, 1);
+      this.servers.delete(id);
+      managed.definition = def;
+      managed.handle = new ManagedConnection(this, def.id);
+      this.servers.set(def.id, managed);
+      this.logger.info(`${def.name}: now known as '${def.id}' (was '${id}'); its connection is kept.`);
+    }
     const stops: Promise<void>[] = [];
     for (const [id, managed] of this.servers) {
       const def = next.get(id);
@@ -156,6 +171,7 @@ export class ServerManager {
       } else {
         // Same launch definition: keep the connection, but the filters or source range may have changed.
         managed.definition = def;
+        managed.state = { ...managed.state, id: def.id };
         if (managed.rawTools) managed.state.tools = filterTools(managed.rawTools, def);
         this.emit(managed);
       }

@@ -19,9 +19,9 @@ export function registerSessionFeatures(ctx: HarnessContext): vscode.Disposable[
   const language = new SessionLanguageFeatures(ctx, {
     validateArgs: (schema, args) =>
       schema && typeof schema === 'object' ? schemas.check(schema, args).errors : [],
-    policyConflict: (server, tool, sessionPolicy, stepPolicy) => {
+    policyConflict: (server, tool, sessionPolicy, stepPolicy, args) => {
       const policy = mergePolicy(ctx.config.policy, policyPart(sessionPolicy), policyPart(stepPolicy));
-      const verdict = evaluateStaticPolicy(server, tool.name, toolTraits(server, tool, policy), {}, policy, 1);
+      const verdict = evaluateStaticPolicy(server, tool.name, toolTraits(server, tool, policy), args, policy, 1);
       return verdict.allowed ? undefined : `The policy will deny this step: ${verdict.reason ?? verdict.rule}`;
     },
   });

@@ -35,8 +35,11 @@ export interface SchemaError {
 export interface LanguagePorts {
   /** Validates literal args against a tool's inputSchema. */
   validateArgs(schema: unknown, args: unknown): SchemaError[];
-  /** Why the policy would deny this call before it runs (undefined when it would not). */
-  policyConflict(server: string, tool: Tool, sessionPolicy: unknown, stepPolicy: unknown): string | undefined;
+  /**
+   * Why the policy would deny this call before it runs (undefined when it would not). `args` are the
+   * step's literal arguments (references left as written), for the argument rules such as noNetwork.
+   */
+  policyConflict(server: string, tool: Tool, sessionPolicy: unknown, stepPolicy: unknown, args: Record<string, unknown>): string | undefined;
 }
 
 function rangeOf(doc: vscode.TextDocument, node: Node): vscode.Range {
@@ -154,9 +157,10 @@ export class SessionLanguageFeatures extends Disposable
         );
         continue;
       }
-      const conflict = this.ports.policyConflict(ref.server, tool, layout.policy, step.policy);
-      if (conflict) add(toolRange, conflict, vscode.DiagnosticSeverity.Warning, 'policy-conflict');
       const args = step.argsNode ? nodeValue(step.argsNode) : {};
+      const literalArgs = args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {};
+      const conflict = this.ports.policyConflict(ref.server, tool, layout.policy, step.policy, literalArgs);
+      if (conflict) add(toolRange, conflict, vscode.DiagnosticSeverity.Warning, 'policy-conflict');
       if (step.argsNode && step.argsNode.type !== 'object') {
         add(rangeOf(doc, step.argsNode), '"args" must be an object of the tool\'s arguments.', undefined, 'args-type');
         continue;

@@ -112,6 +112,30 @@ describe('ServerManager lifecycle', () => {
     assert.ok(isAlive(pids.keep));
   });
 
+  it('keeps a running server whose id changed but whose launch definition did not', async () => {
+    // A name defined in two folders gets folder-qualified ids; when one folder goes, the other's id drops the suffix.
+    const a = fixtureDefinition('shared@vscode:a', 'crash.mjs', [], { name: 'shared' });
+    const b = fixtureDefinition('shared@vscode:b', 'crash.mjs', ['--marker', 'b'], { name: 'shared' });
+    const { manager } = newManager([a, b]);
+    await manager.startAll();
+    const pidA = manager.state(a.id)!.pid!;
+    const pidB = manager.state(b.id)!.pid!;
+    const seen: string[] = [];
+    manager.onDidChange((st) => seen.push(`${st.id}:${st.status}`));
+    await manager.setDefinitions([{ ...b, id: 'shared' }]);
+    assert.equal(manager.state(b.id), undefined);
+    assert.equal(manager.state(a.id), undefined);
+    assert.equal(manager.state('shared')!.status, 'running');
+    assert.equal(manager.state('shared')!.pid, pidB);
+    assert.equal(manager.state('shared')!.id, 'shared');
+    assert.ok(seen.includes('shared:running'), seen.join(', '));
+    assert.ok(isAlive(pidB), 'the renamed server was restarted');
+    assert.ok(!isAlive(pidA), 'the removed server was not stopped');
+    // The handle under the new id reaches the same process.
+    assert.equal((await manager.connection('shared').listTools()).length > 0, true);
+    assert.equal(manager.state('shared')!.pid, pidB);
+  });
+
   it('refuses definitions discovery marked as broken, unresolved or disabled, without spawning', async () => {
     const { manager, logger } = newManager([
       fixtureDefinition('broken', 'crash.mjs', [], { error: "broken uses ${env:NOPE}, which is not set. Set it or edit .vscode/mcp.json." }),
@@ -190,9 +214,11 @@ describe('ServerManager: stopping leaves no processes', () => {
     const conn = manager.connection('hang');
     const { pid, childPid } = JSON.parse(textOf(await conn.callTool('pids', {})));
     const call = conn.callTool('hang', {}, { timeoutMs: 60_000 });
+    // Checked from the start, so the rejection during stop() is handled as it happens.
+    const rejected = rejectsWith(call, 'stopped', /hang was stopped while the tool 'hang' was running/);
     await new Promise((r) => setTimeout(r, 100));
     await manager.stop('hang');
-    await rejectsWith(call, 'stopped', /hang was stopped while the tool 'hang' was running/);
+    await rejected;
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
     assert.ok(!isAlive(childPid));
   });

@@ -114,7 +114,8 @@ describe('harness workspace: sessions', function () {
         '    { "id": "b", "tool": "everything/nosuch", "args": {} },',
         '    { "id": "c", "tool": "everything/echo", "args": { "message": 42 } },',
         '    { "id": "d", "tool": "everything/get-env", "args": {} },',
-        '    { "id": "e", "tool": "everything/echo", "args": { "" } }',
+        '    { "id": "e", "tool": "everything/echo", "args": { "" } },',
+        '    { "id": "f", "tool": "everything/echo", "args": { "message": "https://example.com/f" }, "policy": { "noNetwork": true } }',
         '  ]',
         '}',
         '',
@@ -147,6 +148,10 @@ describe('harness workspace: sessions', function () {
       assert.match(schema.message, /message/);
       assert.equal(byCode('policy-conflict').range.start.line, lineOf('everything/get-env'));
       assert.match(byCode('policy-conflict').message, /deny/);
+      // Argument rules apply to the literal args: a URL under the step's noNetwork is flagged on its step.
+      const network = diags.find((d) => d.code === 'policy-conflict' && d.range.start.line === lineOf('https://example.com/f'));
+      assert.ok(network, `no policy conflict on the noNetwork step: ${diags.map((d) => `${d.range.start.line}: ${d.message}`).join(' | ')}`);
+      assert.match(network.message, /noNetwork.*\$\.message.*network address/);
     });
 
     it('completes tool names and argument keys from the live tool list', async () => {
