@@ -201,6 +201,10 @@ export default [
       const output = wb.page.locator('.part.panel .view-lines').first();
       await output.waitFor({ state: 'visible', timeout: 30_000 });
       await wb.page.locator('.part.panel .view-lines', { hasText: 'Session "slow" cancelled' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      // The cancelled step is reported as cancelled, not also as a failed expectation.
+      const outputText = await wb.page.locator('.part.panel .view-lines').first().innerText();
+      assert.match(outputText, /\[1\/2\]\s+wait/);
+      assert.doesNotMatch(outputText, /expectation failed/);
     },
   },
 ];

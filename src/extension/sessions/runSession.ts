@@ -94,7 +94,8 @@ function formatRecord(r: StepRecord, index: number, total: number): string {
   for (const reason of r.reasons) lines.push(`    ${reason}`);
   if (r.error && !r.reasons.includes(r.error)) lines.push(`    error: ${r.error}`);
   for (const f of r.findings) lines.push(`    finding [${f.severity}] ${f.kind}: ${f.message}`);
-  if (r.expectation && !r.expectation.passed) for (const f of r.expectation.failures) lines.push(`    expectation failed: ${f}`);
+  // A step the user cancelled did not fail its expectations; saying so would only repeat the cancellation.
+  if (r.decision !== 'cancelled' && r.expectation && !r.expectation.passed) for (const f of r.expectation.failures) lines.push(`    expectation failed: ${f}`);
   return lines.join('\n');
 }
 
