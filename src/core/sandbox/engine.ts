@@ -25,7 +25,7 @@ export interface EngineOptions {
   /**
    * Blocks until at least one reply has arrived or `timeoutMs` has passed, and returns the replies that
    * arrived (possibly none). The worker waits this way, synchronously: a reply wakes it directly instead
-   * of going through its event loop, which takes a tenth of a millisecond off every tool call.
+   * of going through its event loop.
    */
   waitForReplies?(timeoutMs: number): HostReplyMessage[];
   /** Shared with the main thread: [0] = WASM memory pages, so a terminated worker's cause can be told. */
