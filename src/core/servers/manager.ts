@@ -692,17 +692,20 @@ export class ServerManager {
     // A running server gets the request at once, without an await in between.
     const live = m.live && !m.live.closed ? m.live : await this.live(m, 'auto');
     const timeout = options.timeoutMs ?? def.timeoutMs ?? this.requestTimeoutMs;
+    const call = callSignal(options.signal);
     try {
       return (await live.client.callTool({ name, arguments: args }, undefined, {
         timeout,
         maxTotalTimeout: options.maxTotalTimeoutMs,
-        signal: options.signal,
+        signal: call.signal,
         resetTimeoutOnProgress: true,
         // A progress callback is what makes the SDK send a progressToken, which lets progress reset the timeout.
         onprogress: (p) => options.onProgress?.(p),
       })) as CallToolResult;
     } catch (err) {
       throw this.translateCallError(m, live, `the tool '${name}'`, err, timeout, options);
+    } finally {
+      call.release();
     }
   }
 
@@ -885,6 +888,25 @@ export class ManagedConnection implements ServerConnection {
       await client.ping({ timeout });
     });
   }
+}
+
+/**
+ * A signal for one request that follows the caller's. The SDK adds an abort listener to the signal of
+ * every request and never removes it, so a session's signal shared by all its calls would collect one
+ * listener (and the closure over its request) per call; the SDK gets this short-lived signal instead,
+ * and only a listener we remove when the call settles ever sits on the caller's.
+ */
+function callSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; release(): void } {
+  if (!outer) return { signal: undefined, release: () => undefined };
+  const inner = new AbortController();
+  // The caller may have cancelled while the server was starting: the request must not go out then.
+  if (outer.aborted) {
+    inner.abort(outer.reason);
+    return { signal: inner.signal, release: () => undefined };
+  }
+  const forward = (): void => inner.abort(outer.reason);
+  outer.addEventListener('abort', forward, { once: true });
+  return { signal: inner.signal, release: () => outer.removeEventListener('abort', forward) };
 }
 
 /** Carries what was known about the process when a start failed, for the message. */

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { CircuitBreaker, DEFAULT_RETRY_POLICY } from '../../../src/core/servers/breaker';
 import type { ServerState } from '../../../src/core/servers/types';
 import { cleanup, fixtureDefinition, rejectsWith, isAlive, makeDefinition, newManager, startHttpFixture, textOf, waitUntil } from './helpers';
@@ -22,6 +23,34 @@ describe('ServerManager lifecycle', () => {
     assert.equal(manager.connectionIfStarted('slow'), handle);
     await manager.stop('slow');
     assert.equal(manager.connectionIfStarted('slow'), undefined);
+  });
+
+  it('leaves no listener on a signal shared by many calls, and that signal still cancels', async () => {
+    const { manager } = newManager([fixtureDefinition('echo', 'crash.mjs')]);
+    const session = new AbortController();
+    const conn = manager.connection('echo');
+    for (let i = 0; i < 30; i++) {
+      assert.equal(textOf(await conn.callTool('echo', { text: `call ${i}` }, { signal: session.signal })), `call ${i}`);
+    }
+    // The SDK never removes the abort listener it adds per request: it must not be on the session's signal.
+    assert.equal(getEventListeners(session.signal, 'abort').length, 0);
+    // Cancelled while the server is still starting: the request never goes out.
+    const early = new AbortController();
+    const starting = manager.connection('echo');
+    await manager.stop('echo');
+    const first = starting.callTool('echo', { text: 'never' }, { signal: early.signal, timeoutMs: 60_000 });
+    const firstRejected = rejectsWith(first, 'cancelled');
+    early.abort();
+    await firstRejected;
+    // Cancelled while the call runs.
+    const hang = newManager([fixtureDefinition('hang', 'hang.mjs')]).manager.connection('hang');
+    await hang.listTools();
+    const pending = hang.callTool('hang', {}, { signal: session.signal, timeoutMs: 60_000 });
+    const rejected = rejectsWith(pending, 'cancelled');
+    await new Promise((r) => setTimeout(r, 200));
+    session.abort();
+    await rejected;
+    assert.equal(getEventListeners(session.signal, 'abort').length, 0);
   });
 
   it('starts servers in parallel', async () => {
