@@ -5,6 +5,8 @@
 // 2. echo through the guard pipeline: the guest calling server-everything `echo` vs the host calling it
 //    through the same GuardPipeline, rounds interleaved; per-call p50 ratio guest/host, target <= 1.10.
 //    Per call = the interval between consecutive calls entering the pipeline (see below).
+// 2b. the floor any worker-thread sandbox has on this machine: a bare worker (no QuickJS) asking the main
+//    thread for the same guarded echo over the same channel; its ratio to the host bounds 2 from below.
 // 3. token cut on the reference task "the 5 largest files under a 2 000-file tree, with sizes" over
 //    server-filesystem (40 folders x 50 files, created fresh in a temp folder):
 //      direct    = the definitions of every filesystem tool + every list_directory_with_sizes result a
@@ -21,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 15);
@@ -95,6 +98,60 @@ const listings = await Promise.all(top.filter((e) => e.kind === 'DIR').map((d) =
 const files = listings.flatMap((l, i) => parse(l.text, top.filter((e) => e.kind === 'DIR')[i].path)).filter((e) => e.kind === 'FILE');
 return files.sort((a, b) => b.size - a.size).slice(0, 5).map((f) => ({ path: f.path.slice(root.length + 1), size: f.size }));`;
 
+// The bare worker of 2b: for each call it posts a request and blocks until the reply's counter moves.
+const BARE_WORKER = `
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { replies, shared } = workerData;
+const counter = new Int32Array(shared);
+parentPort.on('message', ({ calls, round }) => {
+  for (let i = 0; i < calls; i++) {
+    parentPort.postMessage({ type: 'call', message: 'w' + round + '-' + i });
+    for (;;) {
+      const seen = Atomics.load(counter, 0);
+      if (receiveMessageOnPort(replies)) break;
+      Atomics.wait(counter, 0, seen, 50);
+    }
+  }
+  parentPort.postMessage({ type: 'done' });
+});`;
+
+async function bareWorkerFloor(timed, intervals, rounds, calls) {
+  const shared = new SharedArrayBuffer(4);
+  const counter = new Int32Array(shared);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(BARE_WORKER, { eval: true, workerData: { replies: port2, shared }, transferList: [port2] });
+  const session = new AbortController();
+  worker.on('message', async (msg) => {
+    if (msg.type !== 'call') return;
+    await timed.callTool({ server: 'everything', tool: 'echo', args: { message: msg.message }, stepId: 'w', signal: session.signal });
+    port1.postMessage({ ok: true });
+    Atomics.add(counter, 0, 1);
+    Atomics.notify(counter, 0);
+  });
+  const fromWorker = [];
+  const fromHost = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      await new Promise((resolve) => {
+        const onDone = (m) => {
+          if (m.type !== 'done') return;
+          worker.off('message', onDone);
+          resolve();
+        };
+        worker.on('message', onDone);
+        worker.postMessage({ calls, round });
+      });
+      intervals(fromWorker);
+      for (let i = 0; i < calls; i++) await timed.callTool({ server: 'everything', tool: 'echo', args: { message: `f${round}-${i}` }, stepId: 'f', signal: session.signal });
+      intervals(fromHost);
+    }
+  } finally {
+    await worker.terminate();
+    port1.close();
+  }
+  return { ratio: p50(fromWorker) / p50(fromHost) };
+}
+
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-sandbox-bench-'));
   const m = await load(dir);
@@ -152,6 +209,11 @@ export async function run() {
     }
     const echoRatio = p50(guest) / p50(host);
 
+    // 2b. the floor of any worker-thread sandbox on this machine: a bare worker (no QuickJS, no work of its
+    //     own) asking the main thread for the same guarded echo over the same mechanism the sandbox uses
+    //     (postMessage up; a MessagePort read with receiveMessageOnPort after Atomics.wait down), vs the host.
+    const floor = await bareWorkerFloor(timed, intervals, ROUNDS, CALLS);
+
     // 3. token cut on the reference task
     const code = TASK_CODE.replace('ROOT', JSON.stringify(treeDir));
     const task = await sandbox.execute({ code, gateway, parentStepId: 'task', servers: ['filesystem'], limits: { timeoutMs: 30000 } });
@@ -186,6 +248,7 @@ export async function run() {
         { name: 'echo per call: guest p50', value: p50(guest), unit: 'ms' },
         { name: 'echo per call: host p50', value: p50(host), unit: 'ms' },
         { name: 'echo guest/host p50 ratio', value: echoRatio, unit: 'x', target: '<= 1.10', pass: echoRatio <= 1.1 },
+        { name: 'floor: bare worker (no QuickJS) / host p50 ratio', value: floor.ratio, unit: 'x' },
         { name: 'reference task tokens: direct', value: direct, unit: 'tokens' },
         { name: 'reference task tokens: code mode', value: codeMode, unit: 'tokens' },
         { name: 'reference task token cut', value: Math.round(cut * 1000) / 10, unit: '%', target: '>= 97', pass: cut >= 0.97 },
