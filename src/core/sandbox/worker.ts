@@ -27,34 +27,30 @@ const post = (msg: WorkerToMain): void => port.postMessage(msg);
 let factory: ModuleFactory | undefined;
 // The module the next execution runs in: either one instantiated ahead of time, so an execution does
 // not wait for WASM instantiation, or the previous execution's module when it may be reused.
-let spare: { memoryMb: number; module: Promise<CappedModule>; uses: number } | undefined;
-
-/**
- * A module is reused for at most this many executions. Each run gets a new QuickJS runtime and context
- * (nothing a guest defines survives it); reusing the WASM instance spares a 16 MB linear memory per run,
- * whose allocation would otherwise trigger a full V8 garbage collection during the following run.
- */
-const MODULE_REUSE_LIMIT = 64;
+let spare: { memoryMb: number; module: Promise<CappedModule> } | undefined;
 
 function prepareSpare(memoryMb: number): void {
-  spare = { memoryMb, module: factory!.newModule(memoryMb), uses: 0 };
+  spare = { memoryMb, module: factory!.newModule(memoryMb) };
 }
 
 /**
- * Keeps the module for the next run only if the run left it as it found it: its linear memory never grew
- * (a grown memory is never reused, so the memory cap always measures one run) and was never refused.
+ * Keeps the module for the next run only if the run left its linear memory as it found it: never grown
+ * (so the memory cap always measures one run, and whatever a run leaves in the heap stays bounded by the
+ * initial size) and never refused. Each run gets a new QuickJS runtime and context, so nothing a guest
+ * defines survives it; reusing the WASM instance spares a 16 MB linear memory per run, whose allocation
+ * would otherwise trigger a full V8 garbage collection during the following run.
  */
-function recycle(module: CappedModule, uses: number, memoryMb: number): void {
+function recycle(module: CappedModule, memoryMb: number): void {
   const pristine = module.getWasmMemory().buffer.byteLength === INITIAL_MEMORY_BYTES && !module.memoryExhausted();
-  if (pristine && uses < MODULE_REUSE_LIMIT) spare = { memoryMb, module: Promise.resolve(module), uses };
+  if (pristine) spare = { memoryMb, module: Promise.resolve(module) };
   else prepareSpare(memoryMb);
 }
 
-async function takeModule(memoryMb: number): Promise<{ module: CappedModule; uses: number }> {
+async function takeModule(memoryMb: number): Promise<CappedModule> {
   const ready = spare;
   spare = undefined;
-  if (ready && ready.memoryMb === memoryMb) return { module: await ready.module, uses: ready.uses + 1 };
-  return { module: await factory!.newModule(memoryMb), uses: 1 };
+  if (ready && ready.memoryMb === memoryMb) return ready.module;
+  return factory!.newModule(memoryMb);
 }
 
 /** Longest single wait, so a worker blocked on a reply still checks its deadline and can be terminated. */
@@ -80,7 +76,7 @@ function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
 }
 
 async function execute(exec: ExecMessage): Promise<void> {
-  const { module, uses } = await takeModule(exec.limits.memoryMb);
+  const module = await takeModule(exec.limits.memoryMb);
   const result = await runExecution({
     exec,
     module,
@@ -93,7 +89,7 @@ async function execute(exec: ExecMessage): Promise<void> {
     waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });
   post(result);
-  recycle(module, uses, exec.limits.memoryMb);
+  recycle(module, exec.limits.memoryMb);
 }
 
 port.on('message', (msg: MainToWorker) => {

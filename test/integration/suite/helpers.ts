@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { isAlive } from '../../../src/core/servers/processTree';
 
 export const EXTENSION_ID = 'mcp-harness.mcp-harness';
 
@@ -75,14 +76,8 @@ export function descendantProcesses(rootPid: number = process.pid): ProcInfo[] {
   return out;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// The product's own check, which also counts a zombie (exited, not yet reaped) as ended.
+export { isAlive };
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes; the error names `what`. */
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {

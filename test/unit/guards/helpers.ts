@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { ServerDefinition } from '../../../src/core/config/types';
 import { ServerManager } from '../../../src/core/servers/manager';
+import { isAlive } from '../../../src/core/servers/processTree';
 import { nullLogger } from '../../../src/core/types';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -25,11 +26,5 @@ export function makeManager(defs: ServerDefinition[], requestTimeoutMs = 30_000)
   return new ServerManager({ definitions: defs, logger: nullLogger, clientInfo: { name: 'mcp-harness-test', version: '0' }, requestTimeoutMs, stopGraceMs: 500 });
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// The product's own check, which also counts a zombie (exited, not yet reaped) as ended.
+export { isAlive };

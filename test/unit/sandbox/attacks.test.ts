@@ -174,4 +174,18 @@ describe('sandbox: attack suite', function () {
     const next = await sandbox.execute({ code: 'return "alive"', gateway, parentStepId: 'n' });
     assert.equal(next.value, 'alive');
   });
+
+  it('a run cancelled while the guest waits for a slow tool ends at once and the sandbox recovers', async () => {
+    // The worker is blocked waiting for the tool's reply (Atomics.wait), not running guest code.
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = sandbox.execute({ code: 'await tools.everything.trigger_long_running_operation({ duration: 10, steps: 2 }); return 1;', gateway, parentStepId: 'w', signal: controller.signal, limits: { timeoutMs: 20000 } });
+    setTimeout(() => controller.abort(), 300);
+    const r = await pending;
+    assert.equal(r.error?.kind, 'runtime');
+    assert.match(r.error!.message, /cancelled/);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    const next = await sandbox.execute({ code: 'return (await tools.everything.echo({ message: "after" })).text', gateway, parentStepId: 'n' });
+    assert.equal(next.value, 'Echo: after', JSON.stringify(next.error));
+  });
 });
