@@ -130,8 +130,20 @@ export class Workbench {
     return file;
   }
 
-  /** Text of all notification toasts currently shown. */
+  /**
+   * The notification center, opened. The e2e workbench runs with the smoke-test driver, under which VS Code
+   * never shows toasts: every notification, progress ones with their Cancel button included, is in the center
+   * (which closes by itself whenever it empties).
+   */
+  async notificationCenter() {
+    const center = this.page.locator('.notifications-center');
+    if (!(await center.isVisible())) await this.runCommand('Notifications: Show Notifications');
+    await center.waitFor({ state: 'visible', timeout: 30_000 });
+    return center;
+  }
+
+  /** Texts of the notifications in the notification center (opened to read them). */
   async notifications() {
-    return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+    return (await this.notificationCenter()).locator('.notification-list-item').allInnerTexts();
   }
 }

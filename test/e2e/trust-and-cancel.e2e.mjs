@@ -21,24 +21,13 @@ async function serversPane(wb) {
 // The demo's server names are not substrings of each other or of their rows' child labels.
 const serverRow = (pane, name) => pane.locator('.monaco-list-row', { hasText: name }).first();
 
-/**
- * The notification center, opened. The e2e workbench runs with the smoke-test driver, under which VS Code
- * never shows toasts: every notification, progress ones with their Cancel button included, is in the center.
- */
-async function notificationCenter(wb) {
-  const center = wb.page.locator('.notifications-center');
-  if (!(await center.isVisible())) await wb.runCommand('Notifications: Show Notifications');
-  await center.waitFor({ state: 'visible', timeout: 30_000 });
-  return center;
-}
-
 const notification = (center, text) => center.locator('.notification-list-item', { hasText: text }).first();
 
 /** Waits for a notification with `text`; the center closes by itself whenever it empties, so it is reopened. */
 async function waitForNotification(wb, text, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const item = notification(await notificationCenter(wb), text);
+    const item = notification(await wb.notificationCenter(), text);
     try {
       await item.waitFor({ state: 'visible', timeout: 3_000 });
       return item;
@@ -103,7 +92,7 @@ export default [
 
       // Start is refused with a warning that offers the trust editor; no consent modal, no process.
       await serverCommand(wb, 'Start Server', 'memory');
-      const center = await notificationCenter(wb);
+      const center = await wb.notificationCenter();
       const refusal = notification(center, 'this workspace is in Restricted Mode');
       await refusal.waitFor({ state: 'visible', timeout: 30_000 });
       assert.match(await refusal.innerText(), /"memory" was not started/);
@@ -165,7 +154,7 @@ export default [
       await dialog.locator('.monaco-button', { hasText: /^Allow$/ }).first().click();
 
       // The step is in flight once the progress notification names it.
-      const center = await notificationCenter(wb);
+      const center = await wb.notificationCenter();
       const progress = notification(center, 'MCP: running session "slow"');
       await progress.filter({ hasText: 'step 1/2: wait' }).waitFor({ state: 'visible', timeout: 60_000 });
       const inFlightAt = Date.now();
@@ -179,6 +168,10 @@ export default [
       const verdictText = (await verdict.innerText()).replace(/\s+/g, ' ');
       t.log(`notification: ${verdictText}`);
       assert.match(verdictText, /1 step\(s\) \(cancelled 1\)/);
+      // The workbench helper reads the same center; the progress notification is gone from it.
+      const texts = await wb.notifications();
+      assert.ok(texts.some((x) => x.includes('Session "slow" cancelled')), texts.join(' | '));
+      assert.ok(!texts.some((x) => /step 1\/2/.test(x)), texts.join(' | '));
       await wb.screenshot('cancel-run-cancelled');
 
       // The trace ends "cancelled", long before the tool would have returned.
