@@ -213,7 +213,7 @@ export class ToolLinter {
       if (verdict.error) {
         add({ rule: 'schema-invalid', path: `/${key}${verdict.error.pointer}`, message: `${key} does not compile as JSON Schema ${verdict.dialect}: ${verdict.error.message}` });
       }
-      for (const issue of checkSchemaStructure(schema, `/${key}`, { parameters: key === 'inputSchema' })) {
+      for (const issue of checkSchemaStructure(schema, `/${key}`, { parameters: key === 'inputSchema', toolDescription: typeof tool.description === 'string' ? tool.description : undefined })) {
         add({
           rule: issue.rule,
           path: issue.pointer,

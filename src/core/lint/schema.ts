@@ -8,6 +8,7 @@ import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { hashCanonical } from '../util/canonical';
 import { escapeSegment, pointerOf } from './pointer';
+import { parameterExplained } from './selfExplained';
 
 export type Dialect = '2020-12' | '2019-09' | 'draft-07';
 
@@ -210,7 +211,7 @@ export function checkObjectSchema(schema: unknown, base: string, label: string):
 }
 
 /** Walks an input or output schema for required-unknown, schema-unbounded and parameter description-missing. */
-export function checkSchemaStructure(schema: unknown, base: string, opts: { parameters: boolean }): SchemaIssue[] {
+export function checkSchemaStructure(schema: unknown, base: string, opts: { parameters: boolean; toolDescription?: string }): SchemaIssue[] {
   const out: SchemaIssue[] = [];
   const visit = (node: unknown, pointer: string, depth: number, paramName?: string): void => {
     if (depth > 32 || !isObject(node)) return;
@@ -242,7 +243,7 @@ export function checkSchemaStructure(schema: unknown, base: string, opts: { para
         const p = `${pointer}/properties/${escapeSegment(name)}`;
         if (opts.parameters && isObject(sub) && sub.$ref === undefined) {
           const described = typeof sub.description === 'string' && sub.description.trim() !== '';
-          if (!described) {
+          if (!described && !parameterExplained(name, sub, opts.toolDescription)) {
             out.push({ rule: 'description-missing', pointer: p, insertPointer: `${p}/description`, message: `parameter "${name}" has no description: the model has only its name to guess what to pass` });
           }
         }

@@ -171,6 +171,20 @@ describe('lint rules', () => {
       ]);
       assert.ok(lintOne(good({ description: '   ' })).some((x) => x.rule === 'description-missing' && x.path === '/description'));
     });
+    it('is quiet for parameters that name, schema or a described tool explain; flags the rest', () => {
+      const described = 'Move or rename a file. Fails when the destination exists.';
+      const params = {
+        path: { type: 'string' }, // self-explanatory name
+        destination: { type: 'string' }, // named in the tool description
+        mode: { type: 'string', enum: ['copy', 'move'] }, // the values say it
+        edits: { type: 'array', maxItems: 5, items: { type: 'object', properties: { from: { type: 'string', description: 'Old text.', maxLength: 9 } } } }, // fields described
+        excludePatterns: { type: 'array', maxItems: 5, items: { type: 'string', maxLength: 9 } }, // unexplained
+      };
+      const paths = (tool: unknown) => lintOne(tool).filter((x) => x.rule === 'description-missing').map((x) => x.path);
+      assert.deepEqual(paths(good({ description: described, inputSchema: obj(params) })), ['/inputSchema/properties/excludePatterns']);
+      // Without a real tool description only the schema can explain a parameter.
+      assert.deepEqual(paths(good({ description: 'Moves.', inputSchema: obj(params) })), ['/inputSchema/properties/path', '/inputSchema/properties/destination', '/inputSchema/properties/excludePatterns']);
+    });
   });
 
   describe('description-cost', () => {
