@@ -43,24 +43,27 @@ const SHORT_TEXT_CHARS = 4096;
 /** After this many short counts the process evidently counts a lot: the full tables pay off. */
 const SHORT_TEXT_COUNTS = 32;
 
-const rankTables = new Map<EncodingName, RankTable>();
+const rankTables = new Map<EncodingName, RankTable | undefined>();
 let shortCounts = 0;
 
-/** The compact rank table: dist/<encoding>.bpe beside the bundles (esbuild.mjs writes it), else built from the package. */
-export function rankTable(encoding: EncodingName): RankTable {
-  let table = rankTables.get(encoding);
-  if (!table) {
-    const bundled = join(__dirname, `${encoding}.bpe`);
-    table = existsSync(bundled) ? new RankTable(readFileSync(bundled)) : RankTable.fromRanks(requireAtRuntime<{ default: BpeRanks }>(`gpt-tokenizer/bpeRanks/${encoding}`).default);
-    rankTables.set(encoding, table);
-  }
+/**
+ * The compact rank table: dist/<encoding>.bpe beside the bundles (esbuild.mjs writes it), else, run from
+ * source, built from the package. A bundle set without it counts everything with the full tables.
+ */
+export function rankTable(encoding: EncodingName): RankTable | undefined {
+  if (rankTables.has(encoding)) return rankTables.get(encoding);
+  const bundled = join(__dirname, `${encoding}.bpe`);
+  let table: RankTable | undefined;
+  if (existsSync(bundled)) table = new RankTable(readFileSync(bundled));
+  else if (!existsSync(join(__dirname, 'tokenizer.js'))) table = RankTable.fromRanks(requireAtRuntime<{ default: BpeRanks }>(`gpt-tokenizer/bpeRanks/${encoding}`).default);
+  rankTables.set(encoding, table);
   return table;
 }
 
-/** Counts `text` with an encoder built on the entries of the rank table that occur in it. */
-export function countWithVocabulary(text: string, encoding: EncodingName): number {
-  const vocabulary = rankTable(encoding).vocabularyFor([text]);
-  return GptEncoding.getEncodingApi(encoding, () => vocabulary).countTokens(text, PLAIN_TEXT);
+/** Counts `text` with an encoder built on the entries of the rank table that occur in it (undefined without a rank table). */
+export function countWithVocabulary(text: string, encoding: EncodingName): number | undefined {
+  const vocabulary = rankTable(encoding)?.vocabularyFor([text]);
+  return vocabulary && GptEncoding.getEncodingApi(encoding, () => vocabulary).countTokens(text, PLAIN_TEXT);
 }
 
 export interface ModelPrice {
@@ -115,7 +118,8 @@ export function countTokens(text: string, encoding: EncodingName = 'o200k_base')
   if (!text) return 0;
   if (!encodings && text.length <= SHORT_TEXT_CHARS && shortCounts < SHORT_TEXT_COUNTS) {
     shortCounts++;
-    return countWithVocabulary(text, encoding);
+    const counted = countWithVocabulary(text, encoding);
+    if (counted !== undefined) return counted;
   }
   return fullEncoder(encoding).countTokens(text, PLAIN_TEXT);
 }
