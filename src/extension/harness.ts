@@ -5,11 +5,18 @@ import { discover } from '../core/config/discover';
 import { ServerManager } from '../core/servers';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
 import { ConsentService } from './consent';
-import type { HarnessContext } from './context';
+import type { HarnessContext, HarnessCore } from './context';
+import { Dialogs } from './dialogs';
 import { DiscoveryService } from './discovery';
 import { InputStore } from './inputs';
+import { LintService } from './lint/service';
 import { createLogger } from './logger';
+import { LazyOutputChannel } from './outputChannel';
+import { SandboxFeatures } from './sandbox/features';
 import { ServerOutputChannels } from './serverOutput';
+import { confirmDestructiveModal } from './sessions/confirm';
+import { saveReportDialog } from './traces/exportReport';
+import { confirmDeleteModal, TraceFeatures } from './traces/features';
 
 export interface Harness {
   ctx: HarnessContext;
@@ -80,7 +87,9 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     }),
   );
 
-  const ctx: HarnessContext = {
+  const sessionsOutput = new LazyOutputChannel('MCP Harness Sessions');
+  disposables.push(sessionsOutput);
+  const core: HarnessCore = {
     extension,
     log: logger,
     logChannel: channel,
@@ -91,7 +100,14 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     inputs,
     serverOutput,
     onDidChangeServers: serversChanged.event,
+    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
+    sessionsOutput,
   };
+  const lint = new LintService(core);
+  const traces = new TraceFeatures(core);
+  const sandbox = new SandboxFeatures(core);
+  disposables.push(lint, traces, sandbox);
+  const ctx: HarnessContext = { ...core, lint, traces, sandbox };
 
   let disposed: Promise<void> | undefined;
   return {

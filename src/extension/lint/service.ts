@@ -9,7 +9,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { applySeverities, checkRuleSettings, ruleInfo, RULE_IDS, scanToolSources, ToolLinter, type LintFinding, type RuleSetting, type ToolSourceLocation } from '../../core/lint';
 import { describeChange, PinStore, pinnableDefinition, PinFileError } from '../../core/pin/store';
 import type { ServerDefinition } from '../../core/config/types';
-import type { HarnessContext } from '../context';
+import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
 import { offsetRangeToRange, offsetToPosition } from '../discovery';
 import { ToolDocumentProvider, toolUri, type ToolVariant } from './toolDocuments';
@@ -108,7 +108,7 @@ export class LintService extends Disposable {
   /** Fires after diagnostics were published (tests wait for it). */
   readonly onDidUpdate = this.changed.event;
 
-  constructor(private readonly ctx: HarnessContext) {
+  constructor(private readonly ctx: HarnessCore) {
     super();
     this.docs = this._register(new ToolDocumentProvider({ definition: (s, t, v) => this.definition(s, t, v) }));
     this._register(this.configDiagnostics);
@@ -171,10 +171,22 @@ export class LintService extends Disposable {
     return p;
   }
 
-  /** For the guard pipeline: the pin status of a tool ('ok' when pinning is off or nothing is known). */
-  pinCheck(server: string, tool: { name: string }): 'ok' | 'changed' | 'unpinned' {
+  /**
+   * For the guard pipeline: whether `tool`, the definition about to be called, matches the workspace's
+   * lockfile ('ok' when pinning is off). It compares the definition itself rather than what the last
+   * lint pass saw, so a tool that changed a moment ago is caught before the lint catches up.
+   */
+  pinCheck(server: string, tool: Tool): 'ok' | 'changed' | 'unpinned' {
     if (!lintSettings().pinning) return 'ok';
-    return this.storeSync(server)?.pinCheck(server, tool.name) ?? 'unpinned';
+    const store = this.storeSync(server);
+    if (!store) return 'unpinned';
+    const compared = store.check(server, [tool]);
+    return compared.changed.length ? 'changed' : compared.added.length ? 'unpinned' : 'ok';
+  }
+
+  /** Opens the lockfile of the server's folder, so pinCheck answers from it (call before a run reaches the server). */
+  async preparePins(server: string): Promise<void> {
+    await this.store(server);
   }
 
   schedule(force = false): void {

@@ -5,13 +5,11 @@ import * as vscode from 'vscode';
 import { GuardPipeline } from '../../core/guards/pipeline';
 import { sampleFromSchema } from '../../core/guards/schema';
 import type { StepRecord } from '../../protocol/trace';
-import { addCommands } from '../commands';
+import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { prepareToStart } from '../serverCommands';
 import type { ServersNode } from '../serversView';
 import { toolBadges } from '../serversView';
-import { confirmTool } from './confirm';
-import { sessionsChannel } from './output';
 
 /** Arguments to start editing from: every property, its default or a value of the right type. */
 export function argsTemplate(tool: Tool): Record<string, unknown> {
@@ -92,7 +90,7 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
   });
   if (text === undefined) return undefined;
   const args = JSON.parse(text) as Record<string, unknown>;
-  const out = sessionsChannel();
+  const out = ctx.sessionsOutput.get();
   const pipeline = new GuardPipeline({
     sessionId: `call-${Date.now().toString(36)}`,
     connections: ctx.servers,
@@ -100,7 +98,7 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
     policy: ctx.config.policy,
     guardrails: ctx.config.guardrails,
     prices: ctx.config.prices,
-    confirm: confirmTool,
+    confirm: ctx.dialogs.confirmTool,
     logger: ctx.log,
   });
   const outcome = await vscode.window.withProgress(
@@ -122,4 +120,4 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
   return record;
 }
 
-addCommands([{ id: 'mcpHarness.callTool', run: (ctx, arg) => callTool(ctx, arg) }]);
+export const callToolCommands: CommandEntry[] = [{ id: 'mcpHarness.callTool', run: (ctx, arg) => callTool(ctx, arg) }];

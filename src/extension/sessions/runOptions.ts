@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import type { RunOptions } from '../../core/session/runner';
 import { defaultTraceDir } from '../../core/trace/writer';
 import type { HarnessContext } from '../context';
-import { confirmTool } from './confirm';
 
 /** Where traces of runs in `folder` go: `mcpHarness.traceDir`, relative to the folder. */
 export function traceDirFor(ctx: HarnessContext, folder: string): string {
@@ -22,8 +21,8 @@ export function sharedRunOptions(
     prices: ctx.config.prices,
     traceDir: folder ? traceDirFor(ctx, folder) : undefined,
     workspace: folder,
-    confirm: confirmTool,
-    pinCheck: ctx.pinCheck,
+    confirm: ctx.dialogs.confirmTool,
+    pinCheck: (server, tool) => ctx.lint.pinCheck(server, tool),
     logger: ctx.log,
   };
 }

@@ -6,13 +6,11 @@ import * as vscode from 'vscode';
 import { parseSession, REFERENCE, type SessionFile, type SessionStep } from '../../core/session/parse';
 import { type SessionResult, SessionRunner } from '../../core/session/runner';
 import type { StepRecord } from '../../protocol/trace';
-import { addCommands } from '../commands';
+import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { offsetRangeToRange } from '../discovery';
 import { checkTrusted } from '../serverCommands';
-import { publishStep } from '../traces/features';
 import { sharedRunOptions } from './runOptions';
-import { sessionsChannel } from './output';
 
 export const SESSION_GLOB = '**/*.mcp-session.json';
 
@@ -150,7 +148,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
 
   const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
 
-  const out = sessionsChannel();
+  const out = ctx.sessionsOutput.get();
   out.show(true);
   const title = request.stepId ? `step "${request.stepId}" of session "${session.name}"` : `session "${session.name}"`;
   out.appendLine('');
@@ -170,7 +168,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
         knownServers: ctx.discovery.definitions.map((d) => d.id),
         onProgress: (index, stepId) => progress.report({ message: `step ${index + 1}/${total}: ${stepId}` }),
         onStep: (record) => {
-          publishStep(record);
+          ctx.traces.store.publishStep(record);
           if (record.parent_id) return; // calls made by a code step are shown with it
           done++;
           progress.report({ increment: 100 / Math.max(1, total) });
@@ -195,7 +193,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
   return result;
 }
 
-addCommands([
+export const sessionCommands: CommandEntry[] = [
   {
     id: 'mcpHarness.runSession',
     run: async (ctx, arg) => {
@@ -212,4 +210,4 @@ addCommands([
       return runSessionFile(ctx, { uri, stepId });
     },
   },
-]);
+];
