@@ -7,8 +7,10 @@ import type { ConsentService } from './consent';
 import type { Dialogs } from './dialogs';
 import type { DiscoveryService } from './discovery';
 import type { InputStore } from './inputs';
+import type { WorkspacePins } from './lint/pins';
 import type { LintService } from './lint/service';
 import type { LazyOutputChannel } from './outputChannel';
+import type { RunServices } from './runs';
 import type { SandboxFeatures } from './sandbox/features';
 import type { ServerOutputChannels } from './serverOutput';
 import type { TraceFeatures } from './traces/features';
@@ -38,10 +40,14 @@ export interface HarnessCore {
 
 /** The core services plus the feature objects that own their state. */
 export interface HarnessContext extends HarnessCore {
-  /** Tool lint and pins: the run environment asks it whether a tool still matches its pin. */
+  /** The tool lockfiles: the run environment asks them whether a tool still matches its pin. */
+  readonly pins: WorkspacePins;
+  /** Tool lint and pin drift (diagnostics, review, accept/reject). */
   readonly lint: LintService;
   /** The trace store, the Sessions view and the trace panel. */
   readonly traces: TraceFeatures;
   /** The sandbox pool and its output channel. */
   readonly sandbox: SandboxFeatures;
+  /** The run services every entry point runs through (one per workspace folder). */
+  readonly runs: RunServices;
 }

@@ -1,13 +1,10 @@
 // "MCP: Run Code in Sandbox" on a *.mcp.js file or the selection, and "MCP: Generate Tool Typings".
-// A run is a one-step session run by the core's SessionRunner, so the code's tool calls go through the
-// same guard pipeline as session steps (settings-driven policy, guardrails, pins) and the trace (the
-// code step with its tool calls as child steps) lands in the trace directory where the Sessions view
-// finds it.
+// A run goes through the folder's run service (a one-step session), so the code's tool calls pass the
+// same guards as session steps (settings-driven policy, guardrails, pins) and the trace (the code step
+// with its tool calls as child steps) shows in the Sessions view as it runs.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseSession } from '../../core/session/parse';
-import { SessionRunner } from '../../core/session/runner';
 import type { ExecResult } from '../../core/sandbox/types';
 import { writeTypings } from '../../core/typings/generate';
 import type { ToolCatalogEntry } from '../../core/guards/types';
@@ -15,7 +12,6 @@ import type { StepRecord } from '../../protocol/trace';
 import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { checkTrusted } from '../serverCommands';
-import { sharedRunOptions } from '../sessions/runOptions';
 import { CODE_FILE_SUFFIX, isCodeFile } from './features';
 
 /** Code above this size is refused (the same cap as a session's codeFile). */
@@ -54,47 +50,38 @@ export async function runCode(ctx: HarnessContext, code: string, file: vscode.Ur
   }
   await ctx.discovery.ready();
   const folder = (file && vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath) ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const known = ctx.discovery.definitions.map((d) => d.id);
   const stepId = `code-${randomUUID().slice(0, 8)}`;
   const name = file ? path.basename(file.fsPath) : 'sandbox code';
-  const parsed = parseSession(JSON.stringify({ name, steps: [{ id: stepId, code }] }), file?.scheme === 'file' ? file.fsPath : undefined);
-  if (!parsed.session) throw new Error(`The code could not be prepared for the sandbox: ${parsed.problems.map((p) => p.message).join(' ')}`);
 
   const out = ctx.sandbox.output.get();
   out.appendLine('');
   out.appendLine(`▶ ${label} — ${new Date().toLocaleString()}`);
-  const children: StepRecord[] = [];
-  let record: StepRecord | undefined;
-  const session = await vscode.window.withProgress(
+  const service = ctx.runs.for(folder);
+  const run = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `MCP: running ${name} in the sandbox`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
-      return new SessionRunner().run(parsed.session!, {
-        manager: {
-          // Servers the code reaches are started on first use: workspace servers need trust first.
-          ensureStarted: async (id: string) => {
-            const def = ctx.discovery.definition(id);
-            if (def && !checkTrusted(def)) throw new Error(`The server '${id}' is defined by this workspace and the workspace is not trusted.`);
-            if (def?.pendingInputs?.length) await ctx.discovery.resolveInputsFor(id);
-            return ctx.servers.ensureStarted(id);
-          },
-        },
-        ...sharedRunOptions(ctx, folder),
-        signal: abort.signal,
-        knownServers: known,
-        onStep: (r) => {
-          if (r.parent_id) {
-            children.push(r);
-            progress.report({ message: `${children.length} tool call(s), last ${r.server}/${r.tool}` });
-          } else record = r;
-        },
+      let calls = 0;
+      // The code's tool calls are announced as run events (parent_id = this code step).
+      const listening = service.onStep((r) => {
+        if (r.parent_id === stepId) progress.report({ message: `${++calls} tool call(s), last ${r.server}/${r.tool}` });
       });
+      try {
+        return await service.runCode(code, {
+          signal: abort.signal,
+          name,
+          stepId,
+          ...(file?.scheme === 'file' ? { codeFile: vscode.workspace.asRelativePath(file, false) } : {}),
+        });
+      } finally {
+        listening.dispose();
+      }
     },
   );
-  const exec = ctx.sandbox.takeResult(stepId);
+  const { record, exec, session } = run;
   if (!record) {
-    out.appendLine(`✗ The code did not run: ${session.error ?? 'the session runner returned no step.'}`);
+    out.appendLine(`✗ The code did not run: ${session.error ?? 'the run service returned no step.'}`);
     out.show(true);
     return undefined;
   }
@@ -103,11 +90,10 @@ export async function runCode(ctx: HarnessContext, code: string, file: vscode.Ur
     ...(exec && 'value' in exec ? { value: exec.value } : record.output !== undefined ? { value: record.output } : {}),
     logs: exec?.logs ?? record.logs ?? [],
     ...(exec?.error ? { error: exec.error } : record.error ? { error: { kind: record.decision, message: record.error } } : {}),
-    metrics: exec?.metrics ?? { duration_ms: record.latency_ms, tool_calls: children.length, tokens_raw: record.tokens_raw ?? 0, tokens_returned: record.tokens_returned ?? 0, heap_bytes_peak: 0 },
+    metrics: exec?.metrics ?? { duration_ms: record.latency_ms, tool_calls: run.children.length, tokens_raw: record.tokens_raw ?? 0, tokens_returned: record.tokens_returned ?? 0, heap_bytes_peak: 0 },
     ...(session.trace_file ? { traceFile: session.trace_file } : {}),
     record,
-    // The code step's tool calls as the sandbox reported them (the runner traces them; onStep may not see them).
-    children: exec?.childSteps.length ? exec.childSteps.map((c) => ({ ...c, parent_id: c.parent_id ?? record!.step_id })) : children,
+    children: run.children.map((c) => ({ ...c, parent_id: c.parent_id ?? record.step_id })),
   };
   for (const log of result.logs) out.appendLine(`  [${log.level}] ${log.text}`);
   for (const c of result.children) out.appendLine(`  ↳ ${c.server}/${c.tool}  ${c.decision}  ${Math.round(c.latency_ms)} ms${c.reasons.length ? `  (${c.reasons.join('; ')})` : ''}`);

@@ -5,14 +5,11 @@ import * as vscode from 'vscode';
 import { SandboxPool } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
-import type { ExecResult, ExecuteOptions } from '../../core/sandbox/types';
 import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
 import { LazyOutputChannel } from '../outputChannel';
 
 export const CODE_FILE_SUFFIX = '.mcp.js';
-/** Results kept for "Run Code" to read back; session code steps are never read, so old ones are dropped. */
-const MAX_KEPT_RESULTS = 64;
 
 export function isCodeFile(uri: vscode.Uri | undefined): boolean {
   return !!uri && uri.path.endsWith(CODE_FILE_SUFFIX);
@@ -21,34 +18,16 @@ export function isCodeFile(uri: vscode.Uri | undefined): boolean {
 export class SandboxFeatures extends Disposable {
   /** The "MCP Harness Code" channel. */
   readonly output = this._register(new LazyOutputChannel('MCP Harness Code'));
-  private readonly pool: SandboxPool;
-  /** ExecResults of finished executions, by the code step id (the runner only hands back the StepRecord). */
-  private readonly results = new Map<string, ExecResult>();
 
   constructor(ctx: HarnessCore) {
     super();
-    this.pool = new SandboxPool({ size: 2, workerPath: path.join(ctx.extension.extensionPath, 'dist', 'sandbox-worker.js'), logger: ctx.log });
-    const pool = this.pool;
+    const pool = new SandboxPool({ size: 2, workerPath: path.join(ctx.extension.extensionPath, 'dist', 'sandbox-worker.js'), logger: ctx.log });
     this._register({ dispose: () => void pool.dispose() });
     const section = () => vscode.workspace.getConfiguration('mcpHarness');
     registerCodeStepKind({
-      sandbox: {
-        execute: async (options: ExecuteOptions) => {
-          const result = await pool.execute(options);
-          this.results.set(options.parentStepId, result);
-          if (this.results.size > MAX_KEPT_RESULTS) this.results.delete(this.results.keys().next().value!);
-          return result;
-        },
-      },
+      sandbox: pool,
       limits: () => sandboxLimitsFromSettings((key) => section().get<unknown>(key), (m) => ctx.log.warn(m)),
     });
-  }
-
-  /** The sandbox's own result of a code step that ran in this window (and forgets it). */
-  takeResult(stepId: string): ExecResult | undefined {
-    const result = this.results.get(stepId);
-    this.results.delete(stepId);
-    return result;
   }
 }
 

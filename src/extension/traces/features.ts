@@ -3,7 +3,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SessionResult } from '../../core/session/runner';
+import type { SessionResult } from '../../core/run/index';
 import { runName, type TraceRun } from '../../core/report/model';
 import type { StepRecord } from '../../protocol/trace';
 import type { ReportFormat, WebviewPersistedState } from '../../protocol/messages';
@@ -138,8 +138,8 @@ export class TraceFeatures extends Disposable {
     const file = sessionFileOf(run, store.fileOf(sessionId) ?? run.source);
     if (!file) throw new Error(`The trace of "${runName(run)}" does not name its session file, so it cannot be re-run. Open the session file and use "MCP: Run Session".`);
     if (!existsSync(file)) throw new Error(`The session file of "${runName(run)}" (${file}) no longer exists. Restore it or run another session with "MCP: Run Session".`);
+    // Run Session goes through the run service, whose events put the new run in the store.
     const result = await vscode.commands.executeCommand<SessionResult | undefined>('mcpHarness.runSession', vscode.Uri.file(file));
-    if (result?.session_id) await store.scanFiles();
     return result?.session_id;
   }
 
