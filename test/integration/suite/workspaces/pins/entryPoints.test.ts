@@ -156,4 +156,20 @@ describe('pins workspace: every entry point denies a changed pinned tool under h
     const result = await vscode.commands.executeCommand<SessionResult>('mcpHarness.runSession', sessionFile());
     assert.deepEqual(result.steps.map((s) => s.decision), ['ok', 'ok']);
   });
+
+  it('refuses to run, and runs nothing, while the lockfile cannot be read', async () => {
+    const good = fs.readFileSync(lockFile(), 'utf8');
+    const runsBefore = api.traceStore.runs().length;
+    fs.writeFileSync(lockFile(), '{ "version": 1, "servers": ');
+    try {
+      await assert.rejects(api.context.pins.refresh(), /tools\.lock\.json is not valid JSON .*Fix it, or delete it/);
+      const result = await vscode.commands.executeCommand<SessionResult | undefined>('mcpHarness.runSession', sessionFile());
+      assert.equal(result, undefined, 'Run Session ran with an unreadable lockfile');
+      assert.equal(api.traceStore.runs().length, runsBefore, 'a run was started with an unreadable lockfile');
+    } finally {
+      fs.writeFileSync(lockFile(), good);
+    }
+    const again = await vscode.commands.executeCommand<SessionResult>('mcpHarness.runSession', sessionFile());
+    assert.deepEqual(again.steps.map((s) => s.decision), ['ok', 'ok']);
+  });
 });
