@@ -49,7 +49,9 @@ export class TraceFeatures extends Disposable {
         },
       }),
     );
-    this._register({ dispose: () => this.current?.panel.dispose() });
+    // Only the host side is released: closing the webview here, while the window shuts down for a reload,
+    // would close its tab before the workbench saves it, and the serializer could not restore it.
+    this._register({ dispose: () => this.current?.dispose() });
     // The view's first getChildren reads the traces; keep the badge honest after that.
     this._register(this.store.onDidChange(() => this.updateViewMessage()));
   }
