@@ -51,6 +51,12 @@ export interface GuardPipelineOptions {
   logger?: Logger;
   /** A signal for the whole session: aborting it cancels every running call. */
   signal?: AbortSignal;
+  /**
+   * 'record' sends arguments that fail the inputSchema anyway, with the failure recorded in the schema
+   * stage and as a finding. Only the reliability lab's invalid-input probes use it (they exist to see how
+   * a server refuses bad input); everything else enforces.
+   */
+  schemaGuard?: 'enforce' | 'record';
 }
 
 interface CachedCall {
@@ -209,9 +215,19 @@ export class GuardPipeline implements ToolGateway {
       call.record.stages.push({ stage: 'schema', decision: 'pass', reasons: [], duration_ms: round(performance.now() - ts) });
       return undefined;
     }
+    if (this.options.schemaGuard === 'record') return this.sendInvalid(call, check.errors, ts);
     const reasons = check.errors.map((e) => `${e.path.replace(/^\$/, '$.args')} ${e.message}`);
     call.record.stages.push({ stage: 'schema', decision: 'denied_schema', reasons, errors: check.errors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message })), duration_ms: round(performance.now() - ts) });
     return this.finish(call, 'denied_schema', `The arguments do not match the tool's inputSchema: ${reasons.join('; ')}.`);
+  }
+
+  /** schemaGuard 'record': the invalid arguments go out on purpose, noted in the schema stage and as a finding. */
+  private sendInvalid(call: Call, schemaErrors: readonly { path: string; message: string }[], ts: number): undefined {
+    const errors = schemaErrors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message }));
+    const reason = 'schemaGuard is record (a reliability lab probe): the arguments break the inputSchema and are sent on purpose';
+    call.record.stages.push({ stage: 'schema', decision: 'pass', reasons: [reason, ...errors.map((e) => `${e.path} ${e.message}`)], errors, duration_ms: round(performance.now() - ts) });
+    call.record.findings.push({ stage: 'schema', kind: 'schema.input_sent_invalid', severity: 'info', message: `${reason}.` });
+    return undefined;
   }
 
   /** Static rules, pins and dry run; undefined lets the call through, NEEDS_CONFIRMATION asks the user first. */
