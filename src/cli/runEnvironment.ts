@@ -9,7 +9,7 @@ import { mergeGuardrails, mergePolicy } from '../core/guards/defaults';
 import { settingsJsonReader, settingsToConfig, type HarnessSettings, type SettingReader } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { PinFileError } from '../core/pin/store';
-import { RunService, buildRunEnvironment, traceDirFor } from '../core/run/index';
+import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
@@ -54,6 +54,16 @@ export function cliTraceDir(values: Record<string, unknown>, read: SettingReader
   if (typeof flag === 'string') return resolve(cwd, flag);
   const setting = read('traceDir');
   return traceDirFor(folder, typeof setting === 'string' ? setting : undefined);
+}
+
+/** A run's failure the user can fix becomes a usage error (exit 2) that says how. */
+export async function asCliRun<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof TraceDirError) throw new UsageError(`${err.message} Pass --trace-dir DIR, or set mcpHarness.traceDir in .vscode/settings.json.`);
+    throw err;
+  }
 }
 
 export interface CliRunContext {
