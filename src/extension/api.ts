@@ -29,6 +29,8 @@ export interface HarnessTestHooks {
   lastPanelInit(): unknown;
   /** Whether a trace panel is open. */
   panelOpen(): boolean;
+  /** How many trace files the Sessions store has read from disk since activation. */
+  traceFileReads(): number;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
 }
@@ -86,6 +88,7 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     panelMessages: () => [...posted],
     lastPanelInit: () => lastInit,
     panelOpen: () => !!ctx.traces.panel,
+    traceFileReads: () => ctx.traces.store.fileReads(),
     deactivate,
   };
 }
@@ -102,6 +105,7 @@ function refusingHooks(): HarnessTestHooks {
     panelMessages: refuse,
     lastPanelInit: refuse,
     panelOpen: refuse,
+    traceFileReads: refuse,
     deactivate: () => Promise.reject(new Error('deactivate() is only available under the test runner.')),
   };
 }

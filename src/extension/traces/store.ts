@@ -33,7 +33,7 @@ export type { TraceStoreChange } from './panelDiff';
 
 export class TraceStore implements vscode.Disposable {
   private readonly files = new Map<string, FileEntry>();
-  /** Files read from disk so far (own runs' files are not read); the tests compare it before and after. */
+  /** Files read from disk so far (own runs' files are not read). */
   private reads = 0;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];

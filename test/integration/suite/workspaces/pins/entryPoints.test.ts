@@ -83,7 +83,7 @@ describe('pins workspace: every entry point denies a changed pinned tool under h
   });
 
   it('calls the tool while it matches its pin, and shows the finished run at once without reading its trace', async () => {
-    const reads = api.traceStore.fileReads();
+    const reads = api.testing.traceFileReads();
     const result = await vscode.commands.executeCommand<SessionResult>('mcpHarness.runSession', sessionFile());
     // Right after the command resolves: the run is in the view, finished, with both steps.
     const run = api.traceStore.run(result.session_id);
@@ -98,7 +98,7 @@ describe('pins workspace: every entry point denies a changed pinned tool under h
     assert.equal(lock.servers.rugpull.tools.greet.definition.description, 'Greets a person by name.');
     // The run's own trace file counts as read: an explicit rescan reads nothing.
     await api.traceStore.scanFiles();
-    assert.equal(api.traceStore.fileReads(), reads, 'a trace file of this window was read back from disk');
+    assert.equal(api.testing.traceFileReads(), reads, 'a trace file of this window was read back from disk');
     assert.equal(tracedSteps(result.trace_file, result.session_id).length, 2);
     assert.deepEqual(serverCalls().map((c) => c.args.name), ['Ada', 'Grace'], 'the server recorded both calls');
   });
