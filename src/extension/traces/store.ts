@@ -1,16 +1,16 @@
 // The runs of every trace file under each workspace folder's trace directory (`mcpHarness.traceDir`,
-// `.mcp-harness/traces` by default). Traces written by the CLI show up through the file watcher. Runs of
-// this window come from the run service's events instead (runStarted / publishStep / runEnded): they are
-// shown as they happen and their files are never read back. Changes are reported as run-level events
-// (started, steps appended, ended, removed) so the tree and the panel can update without re-sending
-// everything.
+// `.mcp-harness/traces` by default). Traces written by the CLI show up through the file watcher (a growing
+// file is read from where the last read stopped). Runs of this window come from the run service's events
+// instead (runStarted / publishStep / runEnded): they are shown as they happen and their files are never
+// read back. Changes are reported as run-level events (started, steps appended, ended, removed) so the
+// tree and the panel can update without re-sending everything.
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadTraceFile } from '../../core/report/load';
 import { appendSteps, runStartMs, type TraceRun } from '../../core/report/model';
 import type { BadLine } from '../../protocol/messages';
 import type { SessionEnd, SessionHeader, StepRecord } from '../../protocol/trace';
+import { readTraceFile, type TraceFileRead } from './fileTail';
 import { diffRuns, type TraceStoreChange } from './panelDiff';
 
 /** Only the newest trace files are read; older ones stay on disk (open them with "Open Trace File…"). */
@@ -27,6 +27,8 @@ interface FileEntry {
   error?: string;
   /** Written by a run of this window: its runs are fed by the run events, not by reading the file. */
   own?: boolean;
+  /** What was read so far, so a growing file is read from where the last read stopped. */
+  read?: TraceFileRead;
 }
 
 export type { TraceStoreChange } from './panelDiff';
@@ -126,8 +128,8 @@ export class TraceStore implements vscode.Disposable {
     this.reads++;
     let entry: FileEntry;
     try {
-      const load = await loadTraceFile(file);
-      entry = { path: file, mtimeMs: st.mtimeMs, size: st.size, runs: load.runs, badLines: load.badLines };
+      const read = await readTraceFile(file, old?.read);
+      entry = { path: file, mtimeMs: st.mtimeMs, size: st.size, runs: read.runs, badLines: read.badLines, read };
     } catch (err) {
       entry = { path: file, mtimeMs: st.mtimeMs, size: st.size, runs: [], badLines: [], error: (err as Error).message };
     }
