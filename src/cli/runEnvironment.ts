@@ -101,6 +101,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
       folder: ws.folder,
       traceDir: cliTraceDir(values, read, ws.folder, io.cwd),
       confirm: async () => yes,
+      logger: ws.logger,
     }).catch((err: unknown) => {
       if (err instanceof PinFileError) throw new CliError(`the tool lockfile cannot be used, so pinned tools cannot be checked: ${err.message}`, EXIT_USAGE, 'usage');
       throw err;
