@@ -105,3 +105,35 @@ export async function waitForExit(pids: number[], timeoutMs: number): Promise<bo
   }
   return true;
 }
+
+export interface TreeToStop {
+  pid: number;
+  /** Pids seen in the tree earlier: children may have been re-parented since and be invisible to a walk. */
+  known: number[];
+  /** Time the process gets to exit on its own (its stdin was closed) before it is signalled. */
+  graceMs: number;
+  /** Resolves once Node has reaped the direct child; until then its pid still answers signal 0. */
+  reaped?: Promise<void>;
+}
+
+/** Waits out the grace period, then ends the process and every descendant, TERM before KILL. */
+export async function stopProcessTree({ pid, known, graceMs, reaped }: TreeToStop): Promise<void> {
+  const tree = [...new Set([...known, pid, ...descendants(pid)])];
+  if (!(await waitForExit([pid], graceMs))) {
+    if (process.platform === 'win32') killTreeWindows(pid);
+    else {
+      // Children started during the grace period count too.
+      for (const child of descendants(pid)) if (!tree.includes(child)) tree.push(child);
+      signalAll(tree.filter(isAlive), 'SIGTERM');
+      if (!(await waitForExit(tree, 1000))) signalAll(tree.filter(isAlive), 'SIGKILL');
+    }
+  }
+  if (reaped) await Promise.race([reaped, new Promise((r) => setTimeout(r, 2000).unref())]);
+  // Children that did not exit with their parent.
+  const left = tree.filter(isAlive);
+  if (left.length) {
+    signalAll(left, 'SIGTERM');
+    if (!(await waitForExit(left, 500))) signalAll(left.filter(isAlive), 'SIGKILL');
+    await waitForExit(left, 1000);
+  }
+}
