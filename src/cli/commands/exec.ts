@@ -16,6 +16,7 @@ import type { SandboxLimits } from '../../core/sandbox/types';
 import { SessionWorkspace } from '../../core/sandbox/workspace';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { openWorkspace } from '../workspace';
+import { envTimeout } from '../serverHints';
 import { loadSettings } from './run';
 
 // Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.
@@ -114,6 +115,8 @@ export const execCommand: CliCommand = {
         }
       }
       const settings = loadSettings(ws.folder, values.policy as string | undefined, io.cwd);
+      const requestTimeoutMs = envTimeout(io.env);
+      if (requestTimeoutMs !== undefined) settings.policy = { ...settings.policy, timeoutMs: requestTimeoutMs };
       const limits = { ...settingsLimits(ws.folder, io), ...flags };
       const gateway = new GuardPipeline({
         sessionId: `exec-${randomUUID()}`,

@@ -55,7 +55,13 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** True while the process runs. A zombie counts as ended: it has exited, and some containers' init never reaps it. */
+/**
+ * True while the process runs. A zombie counts as ended: it has exited, and some containers' init never
+ * reaps it. But a thread-group leader shows as a zombie as soon as its own thread has exited, while its
+ * other threads may still be running or finishing their exit (a thread blocked in disk I/O holds a
+ * killed process for seconds on a busy machine); it has an empty command line, still answers signals,
+ * and its parent cannot reap it yet. Such a process has not ended.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -64,9 +70,10 @@ export function isAlive(pid: number): boolean {
   }
   if (process.platform === 'linux') {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state !== 'Z' && state !== 'X';
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const state = /^State:\s*(\S)/m.exec(status)?.[1];
+      if (state !== 'Z' && state !== 'X') return true;
+      return Number(/^Threads:\s*(\d+)/m.exec(status)?.[1] ?? 1) > 1;
     } catch {
       return false;
     }
@@ -106,6 +113,8 @@ export async function waitForExit(pids: number[], timeoutMs: number): Promise<bo
   return true;
 }
 
+const REAP_BOUND_MS = 30_000;
+
 export interface TreeToStop {
   pid: number;
   /** Pids seen in the tree earlier: children may have been re-parented since and be invisible to a walk. */
@@ -128,7 +137,9 @@ export async function stopProcessTree({ pid, known, graceMs, reaped }: TreeToSto
       if (!(await waitForExit(tree, 1000))) signalAll(tree.filter(isAlive), 'SIGKILL');
     }
   }
-  if (reaped) await Promise.race([reaped, new Promise((r) => setTimeout(r, 2000).unref())]);
+  // Only the reap proves the process is gone; a killed process whose thread is stuck in disk I/O can
+  // take seconds on a loaded machine. The bound only keeps a process stuck for good from hanging a stop.
+  if (reaped) await Promise.race([reaped, new Promise((r) => setTimeout(r, REAP_BOUND_MS).unref())]);
   // Children that did not exit with their parent.
   const left = tree.filter(isAlive);
   if (left.length) {
