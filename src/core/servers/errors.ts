@@ -125,7 +125,8 @@ export function describeExit(exit: ExitInfo | undefined): string {
   return `the process exited with code ${exit.code}`;
 }
 
-function lastLine(stderrTail: string): string | undefined {
+/** The last non-empty line of a server's stderr, shortened to 300 characters. */
+export function lastLine(stderrTail: string): string | undefined {
   const lines = stderrTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const line = lines[lines.length - 1];
   if (!line) return undefined;

@@ -3,7 +3,7 @@
 // whole process tree; what a close means for the server's state is the lifecycle's business.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { describeExit, LimitError, type ExitInfo } from './errors';
+import { describeExit, lastLine, LimitError, type ExitInfo } from './errors';
 import { descendants, stopProcessTree } from './processTree';
 import type { StdioProcessTransport } from './stdioTransport';
 
@@ -48,9 +48,7 @@ export class LiveConnection {
   }
 
   lastStderrLine(): string | undefined {
-    const lines = this.stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    const line = lines[lines.length - 1];
-    return line && (line.length > 300 ? line.slice(0, 300) + '…' : line);
+    return lastLine(this.stderr);
   }
 
   /** Why the connection ended, as a clause: "the process exited with code 3". */
