@@ -1,6 +1,6 @@
-// Finding and ending a server's whole process tree. The SDK's stdio transport spawns the server
-// without a process group, so wrappers like `npx` or `sh -c` would leave their children running
-// when only the direct child is killed; we walk the tree by parent pid instead.
+// Finding and ending a server's whole process tree. A server shares our process group (a terminal's
+// Ctrl-C reaches it together with the CLI), so wrappers like `npx` or `sh -c` would leave their
+// children running when only the direct child is killed; we walk the tree by parent pid instead.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
