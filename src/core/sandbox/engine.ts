@@ -1,7 +1,9 @@
 // One execution inside one fresh QuickJS module. Runs in the sandbox worker thread (and, for the leak
 // tests, in-process under the DEBUG variant). The bridge is promise based: a host function returns a
 // QuickJS promise, the worker resolves it when the main thread replies, then runs the pending jobs.
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import type { CappedModule } from './quickjs';
+import { memoryError, timeoutError } from './limits';
 import { optimizeValue, tokensOf } from './optimizer';
 import { GUEST_PRELUDE, wrapUserCode } from './prelude';
 import { sanitizeText } from './sanitize';
@@ -16,7 +18,7 @@ const JOB_BATCH = 512;
 export interface EngineOptions {
   exec: ExecMessage;
   /** A module used for this execution only: its linear memory is what the memory cap measures. */
-  module: Pick<QuickJSWASMModule, 'newRuntime' | 'getWasmMemory'>;
+  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs'>;
   /**
    * Sends a host call to the main thread. Its reply comes back through `waitForReplies` when that is
    * given, else through the returned promise, which must never reject.
@@ -41,6 +43,20 @@ export type EngineResult = WorkerDone;
 type LogLevel = LogEntry['level'];
 
 export async function runExecution(options: EngineOptions): Promise<EngineResult> {
+  let releaseError: unknown;
+  const result = await execute(options, (free) => {
+    try {
+      free();
+    } catch (err) {
+      // A WASM abort while freeing (an assertion inside QuickJS): the module is dead from here on.
+      releaseError = err;
+    }
+  });
+  if (releaseError !== undefined) result.retire = `the QuickJS runtime could not be freed: ${(releaseError as Error)?.message ?? String(releaseError)}`;
+  return result;
+}
+
+async function execute(options: EngineOptions, release: (free: () => void) => void): Promise<EngineResult> {
   const { exec } = options;
   const limits = exec.limits;
   const capBytes = limits.memoryMb * MB;
@@ -234,13 +250,13 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
         (/out of memory|string too long/i.test(info.message) && info.name === 'InternalError') ||
         (unreadable && (options.memoryExhausted?.() || memoryBytes() >= capBytes * 0.9))
       ) {
-        return { kind: 'memory', message: `The code used more than ${limits.memoryMb} MB of memory and was stopped (limit mcpHarness.sandbox.memoryMb); process data in smaller pieces.` };
+        return memoryError(limits.memoryMb);
       }
       if (interruptedBy === 'timeout') {
-        return { kind: 'timeout', message: `The code ran longer than ${limits.timeoutMs} ms and was stopped (limit mcpHarness.sandbox.timeoutMs).` };
+        return timeoutError(limits.timeoutMs);
       }
       if (/stack overflow|call stack size exceeded/i.test(info.message)) {
-        return { kind: 'stack', message: `The code overflowed its ${limits.stackKb} KB stack (too deep recursion; limit mcpHarness.sandbox.stackKb).` };
+        return { kind: 'stack', message: `The code overflowed its ${limits.stackKb} KB stack (too deep recursion).`, limit: { name: 'stackKb', value: limits.stackKb } };
       }
       const message = sanitizeText(`${where}${info.name}: ${info.message}${firstFrame(info.stack)}`, ERROR_MESSAGE_CHARS);
       if (info.name === 'ToolDeniedError') {
@@ -253,9 +269,8 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
       // Runs queued jobs until none are left; bounded by the job limit and the deadline.
       let jobs = 0;
       while (rt.hasPendingJob() && !stop && !interruptedBy) {
-        const r = rt.executePendingJobs(JOB_BATCH);
-        if (r.error) r.error.dispose();
-        else jobs += r.value;
+        const r = options.module.runPendingJobs(rt, JOB_BATCH);
+        jobs += r.executed;
         if (jobs > limits.maxPendingJobs) stop = jobLimitError(limits.maxPendingJobs);
       }
     };
@@ -326,7 +341,7 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
         const text = vm.getString(r.value);
         r.value.dispose();
         if (text.startsWith('!depth:')) {
-          return failure({ kind: 'output_too_large', message: `${text.slice(7)} (limit: ${limits.maxResultDepth} levels)` });
+          return failure({ kind: 'output_too_large', message: text.slice(7), limit: { name: 'maxResultDepth', value: limits.maxResultDepth } });
         }
         if (text === '') {
           const tokensReturned = logs.reduce((n, l) => n + tokensOf(l.text), 0);
@@ -338,21 +353,21 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
         if (bytes > limits.maxOutputBytes) {
           return failure({
             kind: 'output_too_large',
-            message: `The returned value is ${bytes} bytes even after summarising, over the limit of ${limits.maxOutputBytes} (mcpHarness.sandbox.maxOutputBytes); return a smaller summary.`,
+            message: `The returned value is ${bytes} bytes even after summarising, over the limit of ${limits.maxOutputBytes}; return a smaller summary.`,
+            limit: { name: 'maxOutputBytes', value: limits.maxOutputBytes },
           });
         }
         const tokensReturned = optimized.tokens + logs.reduce((n, l) => n + tokensOf(l.text), 0);
         return finish({ ok: true, json: optimized.json, tokensReturned, optimized: optimized.optimized });
       }
       if (rt.hasPendingJob()) {
-        const r = rt.executePendingJobs(JOB_BATCH);
-        if (r.error) {
-          // An error escaping a job (not a rejection): only interrupts and fatal errors get here.
-          const info = interruptedBy ? { name: 'InternalError', message: 'interrupted' } : describe(r.error);
-          r.error.dispose();
-          if (!interruptedBy) return failure(classify(info));
+        const r = options.module.runPendingJobs(rt, JOB_BATCH);
+        if (r.error !== undefined) {
+          // An error escaping a job (not a rejection): only interrupts and fatal errors (out of memory,
+          // stack overflow) get here, and only as text.
+          if (!interruptedBy) return failure(classify(escapedError(r.error)));
         } else {
-          jobs += r.value;
+          jobs += r.executed;
           if (jobs > limits.maxPendingJobs) stop = jobLimitError(limits.maxPendingJobs);
         }
         continue;
@@ -380,16 +395,24 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
     }
   } finally {
     finished = true;
-    for (const { deferred } of pending.values()) if (deferred.alive) deferred.dispose();
-    pending.clear();
-    for (const h of owned.reverse()) if (h.alive) h.dispose();
-    ctx?.dispose();
-    rt.dispose();
+    release(() => {
+      for (const { deferred } of pending.values()) if (deferred.alive) deferred.dispose();
+      pending.clear();
+      for (const h of owned.reverse()) if (h.alive) h.dispose();
+      ctx?.dispose();
+      rt.dispose();
+    });
   }
 }
 
 function jobLimitError(max: number): SandboxError {
-  return { kind: 'timeout', message: `The code ran more than ${max} promise jobs without finishing and was stopped (a microtask flood).` };
+  return { kind: 'timeout', message: `The code ran more than ${max} promise jobs without finishing and was stopped (a microtask flood).`, limit: { name: 'maxPendingJobs', value: max } };
+}
+
+/** An exception that escaped a job, as QuickJS printed it ("InternalError: out of memory", "null"). */
+function escapedError(text: string): { name: string; message: string } {
+  const match = /^(\w*Error): (.*)$/s.exec(text);
+  return match ? { name: match[1], message: match[2] } : { name: 'Error', message: `Uncaught ${text}` };
 }
 
 function firstFrame(stack: string | undefined): string {

@@ -27,3 +27,9 @@ export function sandboxLimitsFromSettings(read: SettingReader, warn?: (message: 
   }
   return limits;
 }
+
+/** The setting that sets a limit ("mcpHarness.sandbox.timeoutMs"), if there is one. */
+export function settingForLimit(limit: keyof SandboxLimits): string | undefined {
+  const setting = Object.keys(SANDBOX_SETTINGS).find((name) => SANDBOX_SETTINGS[name] === limit);
+  return setting && `mcpHarness.sandbox.${setting}`;
+}
