@@ -4,15 +4,13 @@
 // itself — no QuickJS deferred promise, one crossing per batch of replies. Then the pending jobs run.
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { GuestConsole, GuestWorkspace } from './guest-state';
-import { memoryError, timeoutError } from './limits';
+import { classifyError, escapedError, INTERRUPTED, jobLimitError, type ErrorInfo } from './guest-errors';
 import { optimizeValue, tokensOf } from './optimizer';
 import { GUEST_PRELUDE, wrapUserCode } from './prelude';
 import type { CappedModule } from './quickjs';
-import { sanitizeText } from './sanitize';
 import { MEMORY_FULL, type ExecMessage, type HostOp, type HostReplyMessage, type SandboxError, type WorkerDone } from './types';
 
 const MB = 1024 * 1024;
-const ERROR_MESSAGE_CHARS = 2000;
 const JOB_BATCH = 512;
 
 export interface EngineOptions {
@@ -40,15 +38,6 @@ export interface EngineOptions {
 
 export type EngineResult = WorkerDone;
 
-interface ErrorInfo {
-  name: string;
-  message: string;
-  stack?: string;
-  decision?: string;
-  reasons?: string[];
-}
-
-const INTERRUPTED: ErrorInfo = { name: 'InternalError', message: 'interrupted' };
 
 export async function runExecution(options: EngineOptions): Promise<EngineResult> {
   const execution = new Execution(options);
@@ -378,25 +367,8 @@ class Execution {
 
   private classify(info: ErrorInfo, where = ''): SandboxError {
     if (this.stop) return this.stop;
-    const { limits } = this;
-    // Out of memory, QuickJS may be unable to build an error object and throws null instead.
-    const unreadable = info.message === 'Uncaught null' || info.message === 'the code threw a value that could not be read';
-    if (
-      this.interruptedBy === 'memory' ||
-      (/out of memory|string too long/i.test(info.message) && info.name === 'InternalError') ||
-      (unreadable && (this.options.memoryExhausted?.() || this.memoryBytes() >= this.capBytes * 0.9))
-    ) {
-      return memoryError(limits.memoryMb);
-    }
-    if (this.interruptedBy === 'timeout') return timeoutError(limits.timeoutMs);
-    if (/stack overflow|call stack size exceeded/i.test(info.message)) {
-      return { kind: 'stack', message: `The code overflowed its ${limits.stackKb} KB stack (too deep recursion).`, limit: { name: 'stackKb', value: limits.stackKb } };
-    }
-    const message = sanitizeText(`${where}${info.name}: ${info.message}${firstFrame(info.stack)}`, ERROR_MESSAGE_CHARS);
-    if (info.name === 'ToolDeniedError') {
-      return { kind: 'denied', message, decision: info.decision, reasons: (info.reasons ?? []).map((r) => sanitizeText(r, 500)) };
-    }
-    return { kind: 'runtime', message };
+    const memoryFull = (): boolean => Boolean(this.options.memoryExhausted?.()) || this.memoryBytes() >= this.capBytes * 0.9;
+    return classifyError(info, { limits: this.limits, interruptedBy: this.interruptedBy, memoryFull }, where);
   }
 
   private memoryBytes(): number {
@@ -432,20 +404,4 @@ class Execution {
     this.owned.push(h);
     return h;
   }
-}
-
-function jobLimitError(max: number): SandboxError {
-  return { kind: 'timeout', message: `The code ran more than ${max} promise jobs without finishing and was stopped (a microtask flood).`, limit: { name: 'maxPendingJobs', value: max } };
-}
-
-/** An exception that escaped a job, as QuickJS printed it ("InternalError: out of memory", "null"). */
-function escapedError(text: string): ErrorInfo {
-  const match = /^(\w*Error): (.*)$/s.exec(text);
-  return match ? { name: match[1], message: match[2] } : { name: 'Error', message: `Uncaught ${text}` };
-}
-
-function firstFrame(stack: string | undefined): string {
-  if (!stack) return '';
-  const frame = stack.split('\n').map((l) => l.trim()).find((l) => l.startsWith('at ') && l.includes('code.mcp.js'));
-  return frame ? ` (${frame.replace(/^at\s+/, 'at ')})` : '';
 }
