@@ -11,7 +11,7 @@ import { settingsJsonReader } from '../../core/guards/settings';
 import { adviseOnLimit, SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
 import { Sandbox, resolveLimits } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
-import { sandboxLimitsFromSettings, settingForLimit } from '../../core/sandbox/settings';
+import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import type { SandboxLimits } from '../../core/sandbox/types';
 import { SessionWorkspace } from '../../core/sandbox/workspace';
@@ -23,10 +23,7 @@ import { loadSettings } from './run';
 const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-ms', memoryMb: '--memory-mb', maxToolCalls: '--max-tool-calls' };
 
 /** How a CLI user raises a limit: a settings.json entry (read by exec and run alike), or exec's flag. */
-const settingsAdvice: LimitAdvice = (limit) => {
-  const setting = settingForLimit(limit);
-  return setting && `set ${setting} in .vscode/settings.json`;
-};
+const settingsAdvice: LimitAdvice = (limit) => settingAdvice(limit, ' in .vscode/settings.json');
 const execAdvice: LimitAdvice = (limit) => (LIMIT_FLAGS[limit] ? `pass ${LIMIT_FLAGS[limit]}` : settingsAdvice(limit));
 
 // Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.

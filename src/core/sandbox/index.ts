@@ -7,6 +7,6 @@ export { optimizeValue } from './optimizer';
 export { sanitizeText } from './sanitize';
 export { runCodeStep, type CodeStepInput, type CodeStepOutcome } from './code-step';
 export { registerCodeStepKind, defaultSandboxPool, type CodeStepOptions } from './session-step';
-export { sandboxLimitsFromSettings, settingForLimit, SANDBOX_SETTINGS } from './settings';
+export { sandboxLimitsFromSettings, settingAdvice, settingForLimit, SANDBOX_SETTINGS } from './settings';
 export { generateTypings, generateJsconfig, writeTypings, toolStub, type WrittenTypings } from '../typings/generate';
 export * from './types';

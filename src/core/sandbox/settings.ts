@@ -33,3 +33,9 @@ export function settingForLimit(limit: keyof SandboxLimits): string | undefined 
   const setting = Object.keys(SANDBOX_SETTINGS).find((name) => SANDBOX_SETTINGS[name] === limit);
   return setting && `mcpHarness.sandbox.${setting}`;
 }
+
+/** Advice naming the setting that raises a limit ("set mcpHarness.sandbox.timeoutMs" + where), if there is one. */
+export function settingAdvice(limit: keyof SandboxLimits, where = ''): string | undefined {
+  const setting = settingForLimit(limit);
+  return setting && `set ${setting}${where}`;
+}
