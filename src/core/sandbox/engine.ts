@@ -172,6 +172,7 @@ class Execution {
 
   /** Runs a batch of pending jobs: 'ran' when there were some, 'idle' when none, or why the run must end. */
   private runJobs(): 'ran' | 'idle' | SandboxError {
+    if (!this.rt.hasPendingJob()) return 'idle';
     const batch = this.options.module.runPendingJobs(this.rt, JOB_BATCH);
     if (batch.error !== undefined) {
       // An error escaping a job (not a rejection): only interrupts and fatal errors (out of memory,
