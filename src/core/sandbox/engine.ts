@@ -86,6 +86,7 @@ class Execution {
   private interruptedBy: 'timeout' | 'memory' | undefined;
   /** Set by the prelude once the user's code has settled. */
   private settled = false;
+  private guestDoneSent = false;
   private finished = false;
 
   constructor(private readonly options: EngineOptions) {
@@ -236,8 +237,8 @@ class Execution {
     if (text.startsWith('!depth:')) {
       return this.failure({ kind: 'output_too_large', message: text.slice(7), limit: { name: 'maxResultDepth', value: this.limits.maxResultDepth } });
     }
+    this.guestDone();
     if (text === '') return this.finish({ ok: true, tokensReturned: this.logTokens(), optimized: false });
-    this.options.onGuestDone?.();
     const optimized = optimizeValue(JSON.parse(text), this.limits.resultTokenBudget);
     const bytes = Buffer.byteLength(optimized.json);
     if (bytes > this.limits.maxOutputBytes) {
@@ -382,7 +383,15 @@ class Execution {
     return this.console.logs.reduce((n, l) => n + tokensOf(l.text), 0);
   }
 
+  /** Tells the host the guest is done: the deadline no longer applies to the summarising and counting left. */
+  private guestDone(): void {
+    if (this.guestDoneSent) return;
+    this.guestDoneSent = true;
+    this.options.onGuestDone?.();
+  }
+
   private finish(result: Pick<EngineResult, 'ok' | 'json' | 'error' | 'tokensReturned' | 'optimized'>): EngineResult {
+    this.guestDone();
     let tokensRaw = 0;
     for (const text of this.uncounted) tokensRaw += tokensOf(text);
     return {
@@ -397,6 +406,7 @@ class Execution {
   }
 
   private failure(error: SandboxError): EngineResult {
+    this.guestDone();
     return this.finish({ ok: false, error, tokensReturned: this.logTokens(), optimized: false });
   }
 
