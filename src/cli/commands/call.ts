@@ -1,5 +1,6 @@
 // `mcp-harness call SERVER/TOOL --args JSON`: one guarded tool call, printed as its step record.
 import type { SessionFile } from '../../core/session/parse';
+import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
 import { runInWorkspace } from './run';
 
@@ -7,13 +8,14 @@ export const callCommand: CliCommand = {
   name: 'call',
   summary: 'Call one tool through the guard pipeline and print its step record',
   usage: [
-    'Usage: mcp-harness call SERVER/TOOL [--args JSON] [--policy FILE] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
+    'Usage: mcp-harness call SERVER/TOOL [--args JSON] [--policy FILE] [--timeout-ms N] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
     '',
     'Validates the arguments against the tool\'s inputSchema, applies the policy, calls the tool, runs the',
     'output guardrails (secrets and PII are masked) and prints the step record.',
     '',
     '  --args JSON       the arguments as a JSON object (default: {})',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}',
+    TIMEOUT_USAGE,
     '  --yes             confirm the call if the tool is destructive (without it, it is denied)',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
     '  --trace-dir DIR   also write a one-step JSONL trace there',
@@ -25,6 +27,7 @@ export const callCommand: CliCommand = {
   options: {
     args: { type: 'string', short: 'a' },
     policy: { type: 'string' },
+    'timeout-ms': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },

@@ -17,6 +17,7 @@ import type { SandboxLimits } from '../../core/sandbox/types';
 import { SessionWorkspace } from '../../core/sandbox/workspace';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { openWorkspace } from '../workspace';
+import { envTimeout } from '../serverHints';
 import { loadSettings } from './run';
 
 /** The sandbox limits `exec` has flags for. */
@@ -123,6 +124,8 @@ export const execCommand: CliCommand = {
         }
       }
       const settings = loadSettings(ws.folder, values.policy as string | undefined, io.cwd);
+      const requestTimeoutMs = envTimeout(io.env);
+      if (requestTimeoutMs !== undefined) settings.policy = { ...settings.policy, timeoutMs: requestTimeoutMs };
       const limits = { ...settingsLimits(ws.folder, io), ...flags };
       const gateway = new GuardPipeline({
         sessionId: `exec-${randomUUID()}`,

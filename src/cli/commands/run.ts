@@ -13,6 +13,7 @@ import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import type { GuardrailsConfig, PolicyConfig } from '../../core/guards/types';
 import type { ParsedSession } from '../../core/session/parse';
 import { offsetToPosition } from '../../core/config';
+import { envTimeout, TIMEOUT_USAGE, timeoutOption } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
 
 /**
@@ -59,10 +60,12 @@ export async function runInWorkspace(
   io: CliIO,
   onStep?: (r: StepRecord) => void,
 ): Promise<{ result: SessionResult; workspace: string }> {
-  const ws = await openWorkspace(values.workspace as string | undefined, io);
+  const timeoutMs = timeoutOption(values) ?? envTimeout(io.env);
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag: true });
   let settings: HarnessSettings;
   try {
     settings = loadSettings(ws.folder, values.policy as string | undefined, io.cwd);
+    if (timeoutMs !== undefined) settings = { ...settings, policy: { ...settings.policy, timeoutMs } };
   } catch (err) {
     await ws.close();
     throw err;
@@ -107,7 +110,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run a session file (*.mcp-session.json) through the guard pipeline',
   usage: [
-    'Usage: mcp-harness run SESSION_FILE [--workspace DIR] [--trace-dir DIR] [--report FILE.json] [--policy FILE] [--yes] [--json]',
+    'Usage: mcp-harness run SESSION_FILE [--workspace DIR] [--trace-dir DIR] [--report FILE.json] [--policy FILE] [--timeout-ms N] [--yes] [--json]',
     '',
     'Runs every step of SESSION_FILE through the guards (schema, policy, output guardrails), checks each',
     'step\'s expectations and writes a JSONL trace to DIR/.mcp-harness/traces/ (or --trace-dir).',
@@ -117,6 +120,7 @@ export const runCommand: CliCommand = {
     '  --report FILE     also write {mcp_details: {sessions, summary}} as JSON',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}; applied over the',
     '                    workspace\'s .vscode/settings.json (mcpHarness.policy.*, mcpHarness.guardrails.*)',
+    TIMEOUT_USAGE,
     '  --yes             confirm destructive tool calls (without it they are denied)',
     '  --json            print {session_id, status, steps, totals, decisions}',
     '',
@@ -128,6 +132,7 @@ export const runCommand: CliCommand = {
     'trace-dir': { type: 'string' },
     report: { type: 'string' },
     policy: { type: 'string' },
+    'timeout-ms': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
   },
   positionals: { min: 1, max: 1 },
