@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SandboxPool } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
-import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
+import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
 import { LazyOutputChannel } from '../outputChannel';
@@ -27,6 +27,8 @@ export class SandboxFeatures extends Disposable {
     registerCodeStepKind({
       sandbox: pool,
       limits: () => sandboxLimitsFromSettings((key) => section().get<unknown>(key), (m) => ctx.log.warn(m)),
+      // A limit the code hit is reported with the setting that raises it.
+      limitAdvice: (limit) => settingAdvice(limit),
     });
   }
 }
