@@ -2,7 +2,6 @@
 // It is the default of ctx.dialogs.confirmTool (tests replace it through api.testing).
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
-import type { ConfirmHook } from '../../core/guards/pipeline';
 import type { ToolCallRequest } from '../../core/guards/types';
 
 export async function confirmDestructiveModal(request: ToolCallRequest, tool: Tool): Promise<boolean> {
