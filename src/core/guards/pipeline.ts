@@ -53,6 +53,12 @@ export interface GuardPipelineOptions {
   logger?: Logger;
   /** A signal for the whole session: aborting it cancels every running call. */
   signal?: AbortSignal;
+  /**
+   * 'record' sends arguments that fail the inputSchema anyway, with the failure recorded in the schema
+   * stage and as a finding. Only the reliability lab's invalid-input probes use it (they exist to see how
+   * a server refuses bad input); everything else enforces.
+   */
+  schemaGuard?: 'enforce' | 'record';
 }
 
 interface CachedCall {
@@ -212,7 +218,12 @@ export class GuardPipeline implements ToolGateway {
     const execArgs = this.vault.restore(argsIn);
     let ts = performance.now();
     const check = this.schemas.check(tool.inputSchema, execArgs);
-    if (!check.valid) {
+    if (!check.valid && this.options.schemaGuard === 'record') {
+      const errors = check.errors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message }));
+      const reason = 'schemaGuard is record (a reliability lab probe): the arguments break the inputSchema and are sent on purpose';
+      stages.push({ stage: 'schema', decision: 'pass', reasons: [reason, ...errors.map((e) => `${e.path} ${e.message}`)], errors, duration_ms: round(performance.now() - ts) });
+      findings.push({ stage: 'schema', kind: 'schema.input_sent_invalid', severity: 'info', message: `${reason}.` });
+    } else if (!check.valid) {
       const reasons = check.errors.map((e) => `${e.path.replace(/^\$/, '$.args').replace('$.args.', '$.args.')} ${e.message}`);
       stages.push({ stage: 'schema', decision: 'denied_schema', reasons, errors: check.errors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message })), duration_ms: round(performance.now() - ts) });
       return finish('denied_schema', `The arguments do not match the tool's inputSchema: ${reasons.join('; ')}.`);

@@ -38,6 +38,8 @@ export interface RunFrameOptions {
   events?: RunEvents;
   /** The run's own top-level step listener (RunOpts.onStep). */
   onStep?: (record: StepRecord) => void;
+  /** RunOpts.schemaGuard. */
+  schemaGuard?: 'enforce' | 'record';
 }
 
 export interface RunOutcome {
@@ -88,6 +90,7 @@ export class RunFrame {
       sink: this.trace,
       logger: this.logger,
       signal: options.signal,
+      ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
       // Top-level records are announced by record(), after their expectations are checked; the calls
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),

@@ -111,6 +111,7 @@ export class RunService {
       signal: controller.signal,
       events: this.events,
       onStep: opts.onStep,
+      ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
   }
