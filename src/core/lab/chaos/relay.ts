@@ -2,7 +2,9 @@
 // toxics had their say. Kept free of processes and sockets so it can be measured and tested alone.
 import { seededRandom, type Toxics } from './toxics';
 
-const HANDSHAKE = /"method"\s*:\s*"(?:initialize|notifications\/initialized)"|"protocolVersion"[^\n]*"serverInfo"|"serverInfo"[^\n]*"protocolVersion"/;
+// The start of a session: initialize, its answer, initialized, and the tool/resource/prompt listings the
+// client makes while starting (and again on list_changed).
+const HANDSHAKE = /"method"\s*:\s*"(?:initialize|notifications\/initialized|(?:tools|resources|prompts)\/list)"|"result"\s*:\s*\{\s*"(?:tools|resources|prompts)"\s*:|"protocolVersion"[^\n]*"serverInfo"|"serverInfo"[^\n]*"protocolVersion"/;
 
 export type Direction = 'to_server' | 'to_client';
 
@@ -19,8 +21,7 @@ export class LineRelay {
   readonly counters: RelayCounters = { messages: 0, dropped: 0, corrupted: 0, truncated: 0, duplicated: 0, delayed: 0 };
   private buffer = '';
   private readonly random: () => number;
-  /** When the previous delayed message goes out: later ones never overtake it. */
-  private lastDue = 0;
+  private readonly delayed: { due: number; payload: string }[] = [];
   private stopped = false;
   /** No toxic changes messages in this direction: pass them straight on. */
   private readonly inert: boolean;
@@ -51,6 +52,17 @@ export class LineRelay {
 
   stop(): void {
     this.stopped = true;
+    this.delayed.length = 0;
+  }
+
+  private drainLater(): void {
+    const head = this.delayed[0];
+    if (!head) return;
+    setTimeout(() => {
+      const now = Date.now();
+      while (this.delayed.length && this.delayed[0].due <= now) this.write(this.delayed.shift()!.payload);
+      this.drainLater();
+    }, Math.max(0, head.due - Date.now()));
   }
 
   private message(line: string): void {
@@ -66,27 +78,24 @@ export class LineRelay {
     }
     // Each toxic draws its number whether or not it is on, so adding one toxic does not shift the others' choices.
     const [rDrop, rCorrupt, rTruncate, rDuplicate, rJitter, rPos] = [this.random(), this.random(), this.random(), this.random(), this.random(), this.random()];
-    // The handshake is spared (latency aside): a server that never got its `initialize` says nothing about
-    // how it copes with faults later, only that it was never started.
-    if (HANDSHAKE.test(line)) {
-      this.write(`${line}\n`);
-      return;
-    }
-    if (rDrop < t.drop) {
+    // The handshake and listings are spared (latency aside): a server that never got its `initialize` says
+    // nothing about how it copes with faults later, only that it was never started.
+    const spared = HANDSHAKE.test(line);
+    if (!spared && rDrop < t.drop) {
       this.counters.dropped++;
       return;
     }
     let out = line;
-    if (rCorrupt < t.corrupt) {
+    if (!spared && rCorrupt < t.corrupt) {
       const at = Math.floor(rPos * out.length);
       out = `${out.slice(0, at)}${out[at] === '#' ? '@' : '#'}${out.slice(at + 1)}`;
       this.counters.corrupted++;
     }
-    if (rTruncate < t.truncate) {
+    if (!spared && rTruncate < t.truncate) {
       out = out.slice(0, Math.max(1, Math.floor(out.length / 2)));
       this.counters.truncated++;
     }
-    const copies = this.direction === 'to_server' && rDuplicate < t.duplicate && /"id"\s*:/.test(out) ? 2 : 1;
+    const copies = !spared && this.direction === 'to_server' && rDuplicate < t.duplicate && /"id"\s*:/.test(out) ? 2 : 1;
     if (copies === 2) this.counters.duplicated++;
     const payload = `${out}\n`.repeat(copies);
     if (!t.latencyMs) {
@@ -94,11 +103,9 @@ export class LineRelay {
       return;
     }
     const delay = t.latencyMs + (rJitter * 2 - 1) * t.jitterMs;
-    const due = Math.max(Date.now() + delay, this.lastDue);
-    this.lastDue = due;
     this.counters.delayed++;
-    setTimeout(() => {
-      if (!this.stopped) this.write(payload);
-    }, due - Date.now());
+    // One queue drained by one timer: messages leave in the order they came, whatever their jitter.
+    this.delayed.push({ due: Math.max(Date.now() + delay, this.delayed.at(-1)?.due ?? 0), payload });
+    if (this.delayed.length === 1) this.drainLater();
   }
 }
