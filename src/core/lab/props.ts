@@ -16,6 +16,8 @@ import type { LabFinding, LabRun, SuiteContext, SuiteResult } from './types';
 
 /** Runs per tool when the budget allows; fast-check's own default. */
 export const MAX_RUNS_PER_TOOL = 100;
+/** Extra time to finish shrinking a failure found just before the budget ran out. */
+export const SHRINK_ALLOWANCE_MS = 15_000;
 
 interface PropsStats {
   tools: number;
@@ -50,7 +52,8 @@ export async function runPropsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
         stats.unsupported_keywords[tool.name] = gen.unsupported;
         findings.push({ suite: 'props', kind: 'props.unsupported_keywords', severity: 'info', tool: tool.name, message: `Inputs for ${tool.name} ignore these schema keywords (the generator does not support them): ${gen.unsupported.join(', ')}.` });
       }
-      const timeLimit = Math.max(500, Math.min(validShare, deadline - Date.now()));
+      // At least two calls' worth of time per tool, so a tool that hangs is still seen to hang.
+      const timeLimit = Math.max(2 * ctx.callTimeoutMs + 500, Math.min(validShare, deadline - Date.now()));
       const outcome = await validInputs(ctx, run, prober, tool, gen.arbitrary, seed, timeLimit, findings);
       stats.generated_calls += outcome.calls;
       stats.runs_per_tool[tool.name] = outcome.runs;
@@ -88,7 +91,13 @@ async function validInputs(
     failures.set(canonicalJson(args), probe);
     return false;
   });
-  const details = await fc.check(property, { seed, numRuns: MAX_RUNS_PER_TOOL, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
+  let details = await fc.check(property, { seed, numRuns: MAX_RUNS_PER_TOOL, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
+  if (details.failed && details.interrupted && details.counterexamplePath) {
+    // The budget ran out while shrinking (each step may crash and restart the server): shrinking goes on
+    // from where it stopped, on its own allowance, so the saved input is the small one.
+    const resumed = await fc.check(property, { seed, path: details.counterexamplePath, interruptAfterTimeLimit: SHRINK_ALLOWANCE_MS, markInterruptAsFailure: false });
+    if (resumed.failed && resumed.counterexample) details = { ...resumed, numRuns: details.numRuns, numShrinks: details.numShrinks + resumed.numShrinks };
+  }
   if (outputProblems.size) {
     findings.push({ suite: 'props', kind: 'props.output_schema', severity: 'major', tool: tool.name, message: `${tool.name}'s structuredContent does not match its outputSchema: ${[...outputProblems].slice(0, 3).join(' ')}` });
   }
@@ -119,6 +128,8 @@ function describe(probe: Probe | undefined): { kind: string; severity: LabFindin
     case 'unreachable':
       return { kind: 'props.unreachable', severity: 'critical', problem: `left the server unreachable (${probe.detail})` };
     default:
+      // The SDK client checks structuredContent against outputSchema itself and turns a mismatch into an error.
+      if (/output schema/i.test(probe?.detail ?? '')) return { kind: 'props.output_schema', severity: 'major', problem: `returned structuredContent that does not match its outputSchema (${probe?.detail})` };
       return { kind: 'props.protocol_error', severity: 'major', problem: `got a protocol error instead of a result (${probe?.detail ?? 'no detail'})` };
   }
 }
