@@ -66,7 +66,8 @@ export async function runPropsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
   return { suite: 'props', ran: true, findings, stats: { ...stats } };
 }
 
-async function validInputs(
+/** The valid-input property for one tool (exported for the bench, which measures its cost per call). */
+export async function validInputs(
   ctx: SuiteContext,
   run: LabRun,
   prober: Prober,
