@@ -7,7 +7,7 @@ import { resolveLimits } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
-import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
+import type { ExecResult, SandboxError, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { openRunEnvironment } from '../runEnvironment';
@@ -18,6 +18,16 @@ const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-
 /** How a CLI user raises a limit: a settings.json entry (read by exec and run alike), or exec's flag. */
 const settingsAdvice: LimitAdvice = (limit) => settingAdvice(limit, ' in .vscode/settings.json');
 const execAdvice: LimitAdvice = (limit) => (LIMIT_FLAGS[limit] ? `pass ${LIMIT_FLAGS[limit]}` : settingsAdvice(limit));
+
+/**
+ * exec's code runs as a code step, which already says how to raise a limit in settings.json; exec has a
+ * flag for most limits, so its own advice replaces that sentence.
+ */
+function withoutAdvice(error: SandboxError, advice: LimitAdvice): SandboxError {
+  const how = error.limit && advice(error.limit.name);
+  const suffix = how ? ` To allow more, ${how}.` : undefined;
+  return suffix && error.message.endsWith(suffix) ? { ...error, message: error.message.slice(0, -suffix.length) } : error;
+}
 
 // Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.
 registerCodeStepKind({ limitAdvice: settingsAdvice });
@@ -140,7 +150,7 @@ export const execCommand: CliCommand = {
     const printed: Record<string, unknown> = { ok: result.ok };
     if ('value' in result) printed.value = result.value;
     printed.logs = result.logs;
-    if (result.error) printed.error = adviseOnLimit(result.error, execAdvice);
+    if (result.error) printed.error = adviseOnLimit(withoutAdvice(result.error, settingsAdvice), execAdvice);
     printed.metrics = result.metrics;
     if (outcome.session.trace_file) printed.trace_file = outcome.session.trace_file;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
