@@ -2,12 +2,9 @@
 // stdio carries concurrent requests by id), with latency percentiles from an HDR histogram, calls/s,
 // error rate, and the server's RSS/CPU from /proc. The machine's cores and load are stored with the
 // figures, and a run on a busy machine is flagged noisy rather than compared.
-import fc from 'fast-check';
 import * as hdr from 'hdr-histogram-js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { sharedSchemaCache } from '../guards/schema';
-import { arbitraryForTool } from './schemaArbitrary';
-import { isDestructive, labPolicy } from './selection';
+import { labPolicy, repeatableCall } from './selection';
 import { isNoisy, machineInfo, ProcessSampler, type ProcessUsage } from './procStats';
 import type { LabFinding, LabRun, SuiteContext, SuiteResult } from './types';
 
@@ -34,7 +31,7 @@ export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
   const run = await ctx.host.openRun({ name: `lab bench ${ctx.server}`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   try {
     const tools = (await run.listTools()).filter((t) => t.server === ctx.server).map((t) => t.tool);
-    const target = benchTarget(tools, ctx.seed);
+    const target = repeatableCall(tools, ctx.seed);
     if (!target) return { suite: 'bench', ran: false, skipped: 'the server has no read-only tool to call repeatedly', findings, stats: {} };
     let coldStart: number | undefined;
     if (ctx.host.coldStartMs) {
@@ -62,19 +59,6 @@ export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
   } finally {
     await run.end();
   }
-}
-
-function benchTarget(tools: Tool[], seed: number): { tool: Tool; args: Record<string, unknown> } | undefined {
-  for (const tool of tools.filter((t) => !isDestructive(t))) {
-    const arb = arbitraryForTool(tool.inputSchema, { maxLength: 8 }).arbitrary.filter((a) => sharedSchemaCache.check(tool.inputSchema, a).valid);
-    try {
-      const [args] = fc.sample(arb, { seed, numRuns: 1 });
-      if (args) return { tool, args };
-    } catch {
-      // Try the next tool.
-    }
-  }
-  return undefined;
 }
 
 async function level(ctx: SuiteContext, run: LabRun, target: { tool: Tool; args: Record<string, unknown> }, concurrency: number, budgetMs: number): Promise<LevelStats> {

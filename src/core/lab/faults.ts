@@ -2,11 +2,8 @@
 // of toxics at a time. The server must survive garbage, truncated and duplicated messages; the client
 // (this harness's connection layer) must end every call within its timeout and reconnect after a
 // disconnect. Each scenario gets its own proxied connection, seeded from --seed.
-import fc from 'fast-check';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { sharedSchemaCache } from '../guards/schema';
-import { arbitraryForTool } from './schemaArbitrary';
-import { labPolicy, isDestructive } from './selection';
+import { labPolicy, repeatableCall } from './selection';
 import type { LabFinding, LabRun, SuiteContext, SuiteResult } from './types';
 
 export interface FaultScenario {
@@ -46,7 +43,7 @@ export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResul
   if (!ctx.host.proxied) return { suite: 'faults', ran: false, skipped: 'this server cannot be run behind the fault-injection proxy (only stdio servers can)', findings: [], stats: {} };
   const probeRun = await ctx.host.openRun({ name: `lab faults ${ctx.server} (tool list)`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   const tools = (await probeRun.listTools().finally(() => probeRun.end())).filter((t) => t.server === ctx.server).map((t) => t.tool);
-  const target = pickTool(tools, ctx.seed);
+  const target = repeatableCall(tools, ctx.seed);
   if (!target) return { suite: 'faults', ran: false, skipped: 'the server has no read-only tool to call repeatedly', findings: [], stats: {} };
   const findings: LabFinding[] = [];
   const scenarios: ScenarioStats[] = [];
@@ -65,20 +62,6 @@ export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResul
     }
   }
   return { suite: 'faults', ran: true, findings, stats: { tool: target.tool.name, scenarios } };
-}
-
-function pickTool(tools: Tool[], seed: number): { tool: Tool; args: Record<string, unknown> } | undefined {
-  const candidates = tools.filter((t) => !isDestructive(t)).sort((a, b) => (a.inputSchema?.required?.length ?? 0) - (b.inputSchema?.required?.length ?? 0));
-  for (const tool of candidates) {
-    const arb = arbitraryForTool(tool.inputSchema, { maxLength: 8 }).arbitrary.filter((a) => sharedSchemaCache.check(tool.inputSchema, a).valid);
-    try {
-      const [args] = fc.sample(arb, { seed, numRuns: 1 });
-      if (args) return { tool, args };
-    } catch {
-      // No valid input could be generated for this one; try the next.
-    }
-  }
-  return undefined;
 }
 
 async function runScenario(ctx: SuiteContext, run: LabRun, id: string, scenario: FaultScenario, target: { tool: Tool; args: Record<string, unknown> }, timeoutMs: number): Promise<ScenarioStats> {

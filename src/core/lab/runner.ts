@@ -9,18 +9,11 @@ import type { LabFinding, LabHost, LabResult, LabRun, LabRunOptions, SuiteContex
 export const DEFAULT_BUDGET_MS = 60_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 
-export interface LabOptions {
-  server: string;
+/** A suite's context without the host and with the whole budget; plus which suites, and a progress callback. */
+export type LabOptions = Omit<SuiteContext, 'host' | 'progress'> & {
   suites: SuiteName[];
-  seed: number;
-  budgetMs: number;
-  allowDestructive: boolean;
-  callTimeoutMs: number;
-  /** Where counterexample session files are written. */
-  outDir: string;
-  signal?: AbortSignal;
   onProgress?: (message: string) => void;
-}
+};
 
 const SUITES: Record<SuiteName, (ctx: SuiteContext) => Promise<Omit<SuiteResult, 'score' | 'weight'>>> = {
   props: runPropsSuite,

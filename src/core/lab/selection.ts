@@ -1,8 +1,11 @@
 // Which tools the lab may call. Annotations are a server's own claims, so the lab reads them only to stay
 // careful: a tool that does not say it is read-only (or explicitly non-destructive) counts as destructive,
 // as the MCP spec's defaults say, and is called only with --allow-destructive.
+import fc from 'fast-check';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { sharedSchemaCache } from '../guards/schema';
 import type { PolicyConfig } from '../guards/types';
+import { arbitraryForTool } from './schemaArbitrary';
 
 export function isDestructive(tool: Tool): boolean {
   const a = tool.annotations ?? {};
@@ -44,4 +47,22 @@ export function labPolicy(callTimeoutMs: number): Partial<PolicyConfig> {
     retries: 0,
     trustedServers: [],
   };
+}
+
+/**
+ * A read-only tool and one valid input for it, to call over and over (faults, bench): the tool with the
+ * fewest required arguments whose schema yields a valid input under this seed.
+ */
+export function repeatableCall(tools: Tool[], seed: number): { tool: Tool; args: Record<string, unknown> } | undefined {
+  const candidates = tools.filter((t) => !isDestructive(t)).sort((a, b) => (a.inputSchema?.required?.length ?? 0) - (b.inputSchema?.required?.length ?? 0));
+  for (const tool of candidates) {
+    const arb = arbitraryForTool(tool.inputSchema, { maxLength: 8 }).arbitrary.filter((a) => sharedSchemaCache.check(tool.inputSchema, a).valid);
+    try {
+      const [args] = fc.sample(arb, { seed, numRuns: 1 });
+      if (args) return { tool, args };
+    } catch {
+      // No valid input could be generated for this one; try the next.
+    }
+  }
+  return undefined;
 }

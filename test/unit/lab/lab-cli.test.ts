@@ -1,26 +1,18 @@
 // The lab end to end with the built CLI and real server processes: fixture servers with known faults get
 // the findings that describe them, the reference servers get scored, a counterexample replays.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabResult } from '../../../src/core/lab/types';
 import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
+import { buildPrivateCli, runCli } from '../lint/cliHelpers';
 
-const CLI = join(ROOT, 'dist/cli.js');
 const NM = join(ROOT, 'node_modules/@modelcontextprotocol');
 
-function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// A private copy of the built CLI: another test rebuilding dist/ cannot pull it from under a running lab.
+let built: { cli: string; dispose(): void };
+const cli = (args: string[], cwd: string) => runCli(built.cli, args, cwd);
 
 async function lab(ws: string, server: string, ...flags: string[]): Promise<{ code: number | null; result: LabResult; stderr: string }> {
   const r = await cli(['lab', server, '--json', '--seed', '1', ...flags], ws);
@@ -41,8 +33,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
   let scratch: string;
 
   before(() => {
-    const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(b.status, 0, b.stderr);
+    built = buildPrivateCli();
     ws = mkdtempSync(join(tmpdir(), 'mcp-harness-lab-'));
     // Destructive tools only ever run on scratch data: a copied folder for filesystem, a fresh file for memory.
     scratch = join(ws, 'scratch');
@@ -66,7 +57,10 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
       },
     }));
   });
-  after(() => rmSync(ws, { recursive: true, force: true }));
+  after(() => {
+    rmSync(ws, { recursive: true, force: true });
+    built.dispose();
+  });
 
   it('finds the input that crashes a server, shrinks it, saves it, and `run` replays it; --min-score fails the run', async () => {
     const { code, result, stderr } = await lab(ws, 'crashy', '--suite', 'props', '--budget', '4s', '--min-score', '90', '--out', 'cex');
@@ -133,7 +127,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
   });
 
   it('scores the reference servers: everything, filesystem (scratch folder) and memory (scratch file)', async () => {
-    const flags = ['--suite', 'props,bench', '--budget', '5s', '--call-timeout', '2000', '--allow-destructive'];
+    const flags = ['--suite', 'props,bench', '--budget', '3s', '--call-timeout', '2000', '--allow-destructive'];
     const results = await Promise.all(['everything', 'filesystem', 'memory'].map((s) => lab(ws, s, ...flags)));
     for (const { result } of results) {
       assert.ok(result.score >= 0 && result.score <= 100);
