@@ -13,17 +13,19 @@ import type { LabFinding, LabRun, SuiteContext } from './types';
 
 export const MAX_OBSERVERS = 8;
 export const MAX_ANNOTATED_TOOLS = 12;
+/** An observer slower than this is left out (a long-running tool would make every observation slow). */
+export const OBSERVER_MAX_MS = 1000;
 
 type Observation = Map<string, string>;
 
 export async function checkAnnotations(ctx: SuiteContext, run: LabRun, prober: Prober, exercised: Tool[], all: Tool[], findings: LabFinding[]): Promise<number> {
-  const readTools = all.filter((t) => t.annotations?.readOnlyHint === true && !(t.inputSchema?.required?.length));
+  const readTools = await quickObservers(run, prober, all.filter((t) => t.annotations?.readOnlyHint === true && !(t.inputSchema?.required?.length)));
   const claimsReadOnly = exercised.filter((t) => t.annotations?.readOnlyHint === true).slice(0, MAX_ANNOTATED_TOOLS);
   const claimsIdempotent = exercised.filter((t) => t.annotations?.idempotentHint === true && t.annotations?.readOnlyHint !== true).slice(0, MAX_ANNOTATED_TOOLS);
   let checks = 0;
   const observe = async (except: string): Promise<Observation> => {
     const seen: Observation = new Map();
-    for (const t of readTools.filter((r) => r.name !== except).slice(0, MAX_OBSERVERS)) {
+    for (const t of readTools.filter((r) => r.name !== except)) {
       const probe = await prober.call(run, t.name, {}, `observe-${t.name}`);
       seen.set(`tool ${t.name}`, probe.outcome === 'result' ? textForTokens(probe.call.result) : `(${probe.outcome})`);
     }
@@ -58,6 +60,17 @@ export async function checkAnnotations(ctx: SuiteContext, run: LabRun, prober: P
     }
   }
   return checks;
+}
+
+/** Observers must answer, and quickly: each one is called six times per checked tool. */
+async function quickObservers(run: LabRun, prober: Prober, candidates: Tool[]): Promise<Tool[]> {
+  const quick: Tool[] = [];
+  for (const t of candidates.slice(0, MAX_OBSERVERS * 2)) {
+    if (quick.length >= MAX_OBSERVERS) break;
+    const probe = await prober.call(run, t.name, {}, `observer-${t.name}`);
+    if (probe.outcome === 'result' && probe.call.record.latency_ms <= OBSERVER_MAX_MS) quick.push(t);
+  }
+  return quick;
 }
 
 async function readResources(ctx: SuiteContext): Promise<[string, string][]> {

@@ -93,7 +93,9 @@ export async function validInputs(
     return false;
   });
   let details = await fc.check(property, { seed, numRuns: MAX_RUNS_PER_TOOL, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
-  if (details.failed && details.interrupted && details.counterexamplePath) {
+  const lastFailure = [...failures.values()].pop();
+  // Shrinking a hang costs a call timeout per step: it is only resumed for crashes and errors.
+  if (details.failed && details.interrupted && details.counterexamplePath && lastFailure?.outcome !== 'hang') {
     // The budget ran out while shrinking (each step may crash and restart the server): shrinking goes on
     // from where it stopped, on its own allowance, so the saved input is the small one.
     const resumed = await fc.check(property, { seed, path: details.counterexamplePath, interruptAfterTimeLimit: SHRINK_ALLOWANCE_MS, markInterruptAsFailure: false });
