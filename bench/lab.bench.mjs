@@ -34,7 +34,7 @@ async function loadCore(dir) {
     export { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
   `;
   const outfile = join(dir, 'lab-core.mjs');
-  await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', banner: { js: `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const __dirname = ${JSON.stringify(join(ROOT, 'dist'))};` } });
+  await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', mainFields: ['module', 'main'], banner: { js: `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const __dirname = ${JSON.stringify(join(ROOT, 'dist'))};` } });
   return import(pathToFileURL(outfile).href);
 }
 
