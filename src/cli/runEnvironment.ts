@@ -9,8 +9,9 @@ import { mergeGuardrails, mergePolicy } from '../core/guards/defaults';
 import { settingsJsonReader, settingsToConfig, type HarnessSettings, type SettingReader } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { PinFileError } from '../core/pin/store';
-import { RunService, buildRunEnvironment, traceDirFor } from '../core/run/index';
+import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
+import { envTimeout, timeoutOption } from './serverHints';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
 /** The workspace's `mcpHarness.*` settings from .vscode/settings.json (JSONC); none when it is absent. */
@@ -56,6 +57,16 @@ export function cliTraceDir(values: Record<string, unknown>, read: SettingReader
   return traceDirFor(folder, typeof setting === 'string' ? setting : undefined);
 }
 
+/** A run's failure the user can fix becomes a usage error (exit 2) that says how. */
+export async function asCliRun<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof TraceDirError) throw new UsageError(`${err.message} Pass --trace-dir DIR, or set mcpHarness.traceDir in .vscode/settings.json.`);
+    throw err;
+  }
+}
+
 export interface CliRunContext {
   ws: OpenedWorkspace;
   service: RunService;
@@ -68,12 +79,20 @@ export interface CliRunContext {
   close(): Promise<void>;
 }
 
+export interface RunEnvironmentOptions {
+  /** The command offers --timeout-ms for the per-request timeout (run, call; exec's is its sandbox deadline). */
+  timeoutFlag?: boolean;
+}
+
 /**
  * Opens the workspace (`--workspace`) and builds the run service for a command: settings, `--policy`,
- * the trace directory, `--yes`, and the workspace lockfile. Close it when the command is done.
+ * the request timeout (--timeout-ms, else MCP_HARNESS_REQUEST_TIMEOUT_MS), the trace directory, `--yes`,
+ * and the workspace lockfile. Close it when the command is done.
  */
-export async function openRunEnvironment(values: Record<string, unknown>, io: CliIO): Promise<CliRunContext> {
-  const ws = await openWorkspace(values.workspace as string | undefined, io);
+export async function openRunEnvironment(values: Record<string, unknown>, io: CliIO, options: RunEnvironmentOptions = {}): Promise<CliRunContext> {
+  const timeoutFlag = options.timeoutFlag === true;
+  const timeoutMs = (timeoutFlag ? timeoutOption(values) : undefined) ?? envTimeout(io.env);
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag });
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   const close = async () => {
@@ -82,7 +101,9 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
   };
   try {
     const read = workspaceSettings(ws.folder, (m) => io.stderr(`mcp-harness: ${m}\n`));
-    const settings = loadSettings(read, values.policy as string | undefined, io.cwd);
+    let settings = loadSettings(read, values.policy as string | undefined, io.cwd);
+    // The request timeout the user gave bounds each call too, not only the server's start and listings.
+    if (timeoutMs !== undefined) settings = { ...settings, policy: { ...settings.policy, timeoutMs } };
     const yes = values.yes === true;
     const env = await buildRunEnvironment({
       connections: ws.manager,
@@ -91,6 +112,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
       folder: ws.folder,
       traceDir: cliTraceDir(values, read, ws.folder, io.cwd),
       confirm: async () => yes,
+      logger: ws.logger,
     }).catch((err: unknown) => {
       if (err instanceof PinFileError) throw new CliError(`the tool lockfile cannot be used, so pinned tools cannot be checked: ${err.message}`, EXIT_USAGE, 'usage');
       throw err;

@@ -2,15 +2,15 @@
 // servers, every tool call through the guard pipeline, and prints {ok, value?, logs, error?, metrics}.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { adviseOnLimit, SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
+import { SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
 import { resolveLimits } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
-import type { ExecResult, SandboxError, SandboxLimits } from '../../core/sandbox/types';
+import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
-import { openRunEnvironment } from '../runEnvironment';
+import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 /** The sandbox limits `exec` has flags for. */
 const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-ms', memoryMb: '--memory-mb', maxToolCalls: '--max-tool-calls' };
@@ -18,16 +18,6 @@ const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-
 /** How a CLI user raises a limit: a settings.json entry (read by exec and run alike), or exec's flag. */
 const settingsAdvice: LimitAdvice = (limit) => settingAdvice(limit, ' in .vscode/settings.json');
 const execAdvice: LimitAdvice = (limit) => (LIMIT_FLAGS[limit] ? `pass ${LIMIT_FLAGS[limit]}` : settingsAdvice(limit));
-
-/**
- * exec's code runs as a code step, which already says how to raise a limit in settings.json; exec has a
- * flag for most limits, so its own advice replaces that sentence.
- */
-function withoutAdvice(error: SandboxError, advice: LimitAdvice): SandboxError {
-  const how = error.limit && advice(error.limit.name);
-  const suffix = how ? ` To allow more, ${how}.` : undefined;
-  return suffix && error.message.endsWith(suffix) ? { ...error, message: error.message.slice(0, -suffix.length) } : error;
-}
 
 // Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.
 registerCodeStepKind({ limitAdvice: settingsAdvice });
@@ -135,14 +125,15 @@ export const execCommand: CliCommand = {
         throw new UsageError((err as Error).message);
       }
       const limits = { ...sandboxLimitsFromSettings(run.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), ...flags };
-      outcome = await run.service.runCode(code, {
+      outcome = await asCliRun(run.service.runCode(code, {
         name: positionals[0] === '-' ? 'exec (stdin)' : `exec ${positionals[0]}`,
         stepId: 'exec',
         limits,
+        limitAdvice: execAdvice,
         signal: run.signal,
         ...(servers ? { servers } : {}),
         ...(positionals[0] !== '-' ? { codeFile: positionals[0] } : {}),
-      });
+      }));
     } finally {
       await run.close();
     }
@@ -150,7 +141,7 @@ export const execCommand: CliCommand = {
     const printed: Record<string, unknown> = { ok: result.ok };
     if ('value' in result) printed.value = result.value;
     printed.logs = result.logs;
-    if (result.error) printed.error = adviseOnLimit(withoutAdvice(result.error, settingsAdvice), execAdvice);
+    if (result.error) printed.error = result.error;
     printed.metrics = result.metrics;
     if (outcome.session.trace_file) printed.trace_file = outcome.session.trace_file;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');

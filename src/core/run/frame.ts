@@ -74,7 +74,7 @@ export class RunFrame {
       harness_version: options.harnessVersion ?? HARNESS_VERSION,
       ...(options.kind && options.kind !== 'session' ? { run_kind: options.kind } : {}),
     };
-    this.trace = options.traceDir ? TraceWriter.open(options.traceDir, this.header) : undefined;
+    this.trace = options.traceDir ? openTrace(options.traceDir, this.header) : undefined;
     const onStep = options.events?.onStep;
     this.pipeline = new GuardPipeline({
       sessionId: this.sessionId,
@@ -155,6 +155,24 @@ export class RunFrame {
     } catch (err) {
       this.logger.error(err as Error);
     }
+  }
+}
+
+/** The run could not start because its trace cannot be written; the host says how to pick another folder. */
+export class TraceDirError extends Error {
+  constructor(
+    message: string,
+    readonly dir: string,
+  ) {
+    super(message);
+  }
+}
+
+function openTrace(dir: string, header: SessionHeader): TraceWriter {
+  try {
+    return TraceWriter.open(dir, header);
+  } catch (err) {
+    throw new TraceDirError(`The trace could not be written in ${dir}: ${(err as Error).message}. Make the folder writable or choose another trace directory.`, dir);
   }
 }
 

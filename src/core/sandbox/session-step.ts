@@ -88,7 +88,7 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       skills: workspaceDir ? await loadSkills(workspaceDir) : [],
       workspace: workspaceFor(ctx.sessionId),
       signal: ctx.signal,
-      limitAdvice: options.limitAdvice,
+      limitAdvice: ctx.limitAdvice ?? options.limitAdvice,
     });
     return { record, value: result.value, exec: result };
   });
