@@ -104,4 +104,18 @@ describe('lab: chaos toxics', () => {
     assert.equal(end.reason, 'disconnect_toxic');
     assert.equal(lines.length, 2);
   });
+
+  it('when the client closes, what it sent still reaches the server and the answer still comes back', async function () {
+    this.timeout(20_000);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let out = '';
+    output.on('data', (c: Buffer) => (out += c.toString()));
+    const proxy = new ChaosProxy(parseToxics('latency=30ms'), 1, { input, output, stderr: new PassThrough() });
+    const ended = proxy.run({ command: process.execPath, args: [join(FIXTURES, 'crash.mjs')], env: process.env as Record<string, string> });
+    input.end('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n');
+    const end = await ended;
+    assert.equal(end.reason, 'client_closed');
+    assert.match(out, /"serverInfo":\{"name":"crash"/);
+  });
 });

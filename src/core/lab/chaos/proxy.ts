@@ -16,6 +16,8 @@ export interface ProxyTarget {
 /** How the server's output is read under slow-read: this many bytes, then a pause. */
 export const SLOW_READ_BYTES = 256;
 export const SLOW_READ_PAUSE_MS = 20;
+/** After the client closed: how long the server may take to exit on its own before it is stopped. */
+export const CLIENT_CLOSE_GRACE_MS = 2000;
 
 export interface ProxyEnd {
   reason: 'client_closed' | 'server_exited' | 'disconnect_toxic' | 'spawn_failed';
@@ -27,6 +29,7 @@ export interface ProxyEnd {
 export class ChaosProxy {
   private child?: ChildProcess;
   private seen = 0;
+  private clientClosed = false;
   private ended?: ProxyEnd;
   private readonly done: Promise<ProxyEnd>;
   private resolveDone!: (end: ProxyEnd) => void;
@@ -56,7 +59,8 @@ export class ChaosProxy {
       this.client.stderr.write(`mcp-harness chaos: could not start the target: ${err.message}\n`);
       this.finish('spawn_failed');
     });
-    child.on('exit', (code) => this.finish('server_exited', code));
+    // The server's last answers may still wait out their latency: they go out before the proxy ends.
+    child.on('exit', (code) => this.toClient.whenDrained(() => this.finish(this.clientClosed ? 'client_closed' : 'server_exited', code)));
     child.stdin!.on('error', () => {
       // The child went away mid-write; its exit event says why.
     });
@@ -64,7 +68,15 @@ export class ChaosProxy {
     if (this.toxics.slowRead) this.readSlowly(child.stdout!);
     else child.stdout!.on('data', (chunk: Buffer) => this.toClient.push(chunk.toString('utf8')));
     this.client.input.on('data', (chunk: Buffer) => this.toServer.push(chunk.toString('utf8')));
-    this.client.input.on('end', () => this.finish('client_closed'));
+    // The client is done: what it sent still goes out (after its latency), then the server's stdin closes
+    // and it gets a grace period to answer and exit on its own.
+    this.client.input.on('end', () => {
+      this.clientClosed = true;
+      this.toServer.whenDrained(() => {
+        child.stdin?.end();
+        setTimeout(() => this.finish('client_closed'), CLIENT_CLOSE_GRACE_MS).unref();
+      });
+    });
     return this.done;
   }
 

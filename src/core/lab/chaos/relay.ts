@@ -22,6 +22,7 @@ export class LineRelay {
   private buffer = '';
   private readonly random: () => number;
   private readonly delayed: { due: number; payload: string }[] = [];
+  private drained?: () => void;
   private stopped = false;
   /** No toxic changes messages in this direction: pass them straight on. */
   private readonly inert: boolean;
@@ -55,9 +56,20 @@ export class LineRelay {
     this.delayed.length = 0;
   }
 
+  /** Calls back once every delayed message has gone out (at once when none is waiting). */
+  whenDrained(callback: () => void): void {
+    if (!this.delayed.length) callback();
+    else this.drained = callback;
+  }
+
   private drainLater(): void {
     const head = this.delayed[0];
-    if (!head) return;
+    if (!head) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained?.();
+      return;
+    }
     setTimeout(() => {
       const now = Date.now();
       while (this.delayed.length && this.delayed[0].due <= now) this.write(this.delayed.shift()!.payload);
