@@ -6,8 +6,8 @@ import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition }
 import { ServerManager } from '../core/servers/manager';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
+import { HARNESS_VERSION as VERSION } from '../core/version';
 
-const VERSION = '0.1.0';
 
 export interface OpenWorkspaceOptions {
   /** Also read Claude Desktop's user config. */

@@ -7,6 +7,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, StageResult, StepRecord } from '../../protocol/trace';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
+import type { PinCheck } from '../pin/lockfileCheck';
 import type { ServerConnection } from '../servers/types';
 import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, truncateToTokens, type PriceTable } from '../tokens/index';
@@ -25,8 +26,7 @@ export interface ConnectionProvider {
 /** Asked before a destructive tool runs; the extension shows a modal, the CLI answers from --yes. */
 export type ConfirmHook = (request: ToolCallRequest, tool: Tool) => Promise<boolean>;
 
-/** From tool pinning: whether the tool's definition still matches the pinned one. */
-export type PinCheck = (server: string, tool: Tool) => 'ok' | 'changed' | 'unpinned';
+export type { PinCheck };
 
 /** Where finished step records go (the trace writer implements it). */
 export interface StepSink {

@@ -71,7 +71,7 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       code = await readFile(file, 'utf8');
     }
     if (code === undefined) throw new Error('it has neither "code" nor "codeFile".');
-    const workspaceDir = options.workspaceDir?.() ?? findWorkspace(base);
+    const workspaceDir = options.workspaceDir?.() ?? ctx.workspace ?? findWorkspace(base);
     const stepLimits = (step.raw.limits && typeof step.raw.limits === 'object' ? step.raw.limits : {}) as Partial<SandboxLimits>;
     const timeout = typeof step.raw.timeoutMs === 'number' ? { timeoutMs: step.raw.timeoutMs } : {};
     const { record, result } = await runCodeStep({
@@ -86,6 +86,6 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       workspace: workspaceFor(ctx.sessionId),
       signal: ctx.signal,
     });
-    return { record, value: result.value };
+    return { record, value: result.value, exec: result };
   });
 }
