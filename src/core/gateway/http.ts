@@ -50,7 +50,9 @@ export class HttpGateway {
   constructor(private readonly options: HttpGatewayOptions) {
     this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.logger = options.logger ?? nullLogger;
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.logger.error(err as Error));
+    });
     // Slow-loris bodies and idle sockets must not hold the gateway forever.
     this.server.requestTimeout = 120_000;
     this.server.headersTimeout = 30_000;
@@ -74,6 +76,8 @@ export class HttpGateway {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const origins = this.options.corsOrigins ?? [];
     const isPost = req.method === 'POST';
+    // Read now: the socket is gone from the request once the client hangs up.
+    const remote = req.socket?.remoteAddress;
     if (isPost) this.pending++;
     try {
       if (this.closing) throw new HttpRefusal(503, 'The gateway is shutting down.', { Connection: 'close', 'Retry-After': '5' });
@@ -85,7 +89,7 @@ export class HttpGateway {
         return;
       }
       if (!bearerMatches(req.headers.authorization, this.options.token)) throw unauthorized();
-      const client = sessionIdOf(req) ?? `addr:${req.socket.remoteAddress ?? '?'}`;
+      const client = sessionIdOf(req) ?? `addr:${remote ?? '?'}`;
       const allowed = this.limiter.take(client);
       if (!allowed.ok) {
         this.options.core.metrics.rateLimited.inc({ reason: 'client' });
@@ -93,17 +97,19 @@ export class HttpGateway {
       }
       await this.route(req, res);
     } catch (err) {
-      this.refuse(req, res, err);
+      this.refuse(req, res, err, remote);
     } finally {
       if (isPost && --this.pending === 0) for (const wake of this.idle.splice(0)) wake();
     }
   }
 
-  private refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  private refuse(req: IncomingMessage, res: ServerResponse, err: unknown, remote: string | undefined): void {
     if (err instanceof HttpRefusal) {
+      // An unread body is drained (not parsed) so the client gets the answer instead of a reset.
+      if (!req.readableEnded) req.resume();
       this.options.core.metrics.rejected.inc({ status: String(err.status) });
       if (err.status !== 429 && err.status !== 503) {
-        this.options.core.audit?.write({ kind: 'rejected', action: String(err.status), method: req.method, path: pathOf(req), remote: req.socket.remoteAddress, reason: err.message });
+        this.options.core.audit?.write({ kind: 'rejected', action: String(err.status), method: req.method, path: pathOf(req), remote, reason: err.message });
       }
       sendJson(res, err.status, { error: err.message }, err.status === 413 ? { ...err.headers, Connection: 'close' } : err.headers);
       return;
