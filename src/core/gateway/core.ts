@@ -22,6 +22,8 @@ export interface RunRequest {
   /** The session's name in the trace, e.g. `gateway claude-ai (stdio)`. */
   name: string;
   servers: string[];
+  /** Aborted when the gateway stops without waiting any longer: calls still running are cancelled. */
+  signal: AbortSignal;
 }
 
 export interface GatewayCoreOptions {
@@ -50,6 +52,7 @@ export class GatewayCore {
   readonly startedAt = Date.now();
   private readonly sessions = new Set<GatewaySession>();
   private readonly watcher: UpstreamWatcher;
+  private readonly stopping = new AbortController();
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -83,7 +86,7 @@ export class GatewayCore {
   }
 
   openRun(session: GatewaySession): Promise<GatewayRun> {
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers });
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: this.stopping.signal });
   }
 
   forget(session: GatewaySession): void {
@@ -113,8 +116,9 @@ export class GatewayCore {
     }
   }
 
-  /** Ends every session's run and stops watching upstreams. */
+  /** Cancels the calls still running, ends every session's run and stops watching upstreams. */
   async close(): Promise<void> {
+    this.stopping.abort(new Error('The gateway is shutting down.'));
     await Promise.all([...this.sessions].map((s) => s.close()));
     this.watcher.dispose();
   }

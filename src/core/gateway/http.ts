@@ -33,7 +33,6 @@ export interface HttpGatewayOptions {
 
 interface McpSession {
   transport: StreamableHTTPServerTransport;
-  close(): Promise<void>;
 }
 
 export class HttpGateway {
@@ -158,7 +157,7 @@ export class HttpGateway {
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, close: () => session.close() });
+        this.sessions.set(id, { transport });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
@@ -167,7 +166,7 @@ export class HttpGateway {
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    const session = await this.options.core.connect(transport, `${client} (http)`);
+    await this.options.core.connect(transport, `${client} (http)`);
     await transport.handleRequest(req, res, body);
   }
 
@@ -190,9 +189,9 @@ export class HttpGateway {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
     ]);
     clearTimeout(timer);
-    await Promise.all([...this.sessions.values()].map((s) => s.close().catch(() => undefined)));
-    this.sessions.clear();
+    // The core cancels what still runs before it ends the sessions' runs (which wait for their calls).
     await this.options.core.close();
+    this.sessions.clear();
     this.server.closeAllConnections();
     await closed;
     return drained;

@@ -1,0 +1,71 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCli, httpClient, jsonLines, makeWorkspace, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
+
+async function callsInFlight(gw: HttpGatewayProcess): Promise<number> {
+  const r = await fetch(`${gw.base}/health`, { headers: { Authorization: `Bearer ${gw.token}` } });
+  return (await r.json()).calls_in_flight;
+}
+
+async function waitForCallInFlight(gw: HttpGatewayProcess): Promise<void> {
+  for (let i = 0; i < 400 && (await callsInFlight(gw)) < 1; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(await callsInFlight(gw), 1, 'the slow call is running');
+}
+
+describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', function () {
+  this.timeout(120_000);
+  let ws: string;
+  before(() => {
+    buildCli();
+    ws = makeWorkspace();
+  });
+  after(() => rmSync(ws, { recursive: true, force: true }));
+
+  it('lets the call in flight finish, refuses new requests, ends the trace and exits 0', async () => {
+    const gw = await startHttpGateway(ws, ['--shutdown-ms', '20000']);
+    const client = await httpClient(gw);
+    const slow = client.callTool({ name: 'everything__trigger-long-running-operation', arguments: { duration: 2, steps: 2 } }, undefined, { timeout: 60_000 });
+    await waitForCallInFlight(gw);
+    gw.child.kill('SIGTERM');
+    let refused = false;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const r = await fetch(`${gw.base}/health`, { headers: { Authorization: `Bearer ${gw.token}` } }).catch(() => undefined);
+      refused = r === undefined || r.status === 503;
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(refused, 'a new request during the shutdown is refused');
+    const result = await slow;
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.match(textOf(result), /Long running operation completed/);
+    assert.equal(await gw.exited, 0, gw.stderr());
+    await assert.rejects(fetch(`${gw.base}/health`, { headers: { Authorization: `Bearer ${gw.token}` } }), 'nothing listens any more');
+    const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl'));
+    const shutdown = audit.find((a) => a.action === 'shutdown')!;
+    assert.deepEqual([shutdown.reason, shutdown.drained], ['SIGTERM', true]);
+    assert.equal(audit.at(-1)!.action, 'stop');
+    const trace = traceFiles(ws).map((f) => readFileSync(f, 'utf8')).find((t) => t.includes('trigger-long-running-operation'))!;
+    assert.match(trace, /"type":"end"/, 'the client\'s run was ended');
+  });
+
+  it('cuts off a call that outlives the deadline, says so, and the next start reuses the token without showing it', async () => {
+    const gw = await startHttpGateway(ws, ['--shutdown-ms', '300']);
+    assert.ok(!/created a bearer token/.test(gw.stderr()), 'the token is shown only when it is created');
+    assert.ok(!gw.stderr().includes(gw.token));
+    const client = await httpClient(gw);
+    const slow = client.callTool({ name: 'everything__trigger-long-running-operation', arguments: { duration: 30, steps: 30 } }, undefined, { timeout: 60_000 }).then(
+      (r) => ({ ok: true, r }),
+      (err: Error) => ({ ok: false, err }),
+    );
+    await waitForCallInFlight(gw);
+    gw.child.kill('SIGINT');
+    assert.equal(await gw.exited, 0, gw.stderr());
+    assert.match(gw.stderr(), /calls still running after 300 ms were cut off/);
+    const outcome = await slow;
+    assert.equal(outcome.ok && !(outcome as { r: { isError?: boolean } }).r.isError, false, 'the cut-off call did not succeed');
+    const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl'));
+    const shutdown = audit.filter((a) => a.action === 'shutdown').at(-1)!;
+    assert.deepEqual([shutdown.reason, shutdown.drained], ['SIGINT', false]);
+    await stop(gw);
+  });
+});
