@@ -53,8 +53,10 @@ function list(raw: unknown): string[] {
   return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
 }
 
-function chooseServers(ctx: CliRunContext, raw: unknown): string[] {
-  const known = ctx.ws.definitions.map((d) => d.id);
+function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io: CliIO): string[] {
+  const itself = ctx.ws.definitions.filter((d) => gw.launchesHarnessGateway(d));
+  for (const d of itself) io.stderr(`mcp-harness gateway: leaving out '${d.id}' (${d.source.file}): it starts an MCP Harness gateway, which would serve itself.\n`);
+  const known = ctx.ws.definitions.filter((d) => !itself.includes(d)).map((d) => d.id);
   if (typeof raw !== 'string') return known;
   const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = wanted.filter((s) => !known.includes(s));
@@ -124,7 +126,7 @@ export const gatewayCommand: CliCommand = {
     const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
     try {
-      const servers = chooseServers(ctx, values.servers);
+      const servers = chooseServers(gw, ctx, values.servers, io);
       ctx.ws.reportProblems(false);
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,

@@ -14,6 +14,8 @@ import { GatewaySession } from './session';
 import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
 
 export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
+/** How long a stopping gateway waits for cancelled calls to come back before closing sessions. */
+const CANCEL_GRACE_MS = 2000;
 
 /** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
 export type GatewayRun = ToolGateway & { end(): unknown };
@@ -119,6 +121,9 @@ export class GatewayCore {
   /** Cancels the calls still running, ends every session's run and stops watching upstreams. */
   async close(): Promise<void> {
     this.stopping.abort(new Error('The gateway is shutting down.'));
+    // Cancelled calls come back at once; their answers ("cancelled") reach the clients before the sessions close.
+    await this.drain(CANCEL_GRACE_MS);
+    await new Promise((resolve) => setImmediate(resolve));
     await Promise.all([...this.sessions].map((s) => s.close()));
     this.watcher.dispose();
   }

@@ -155,7 +155,8 @@ export class HttpGateway {
     const client = clientName(body.params.clientInfo?.name);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: true,
+      // Each answer is an SSE stream the transport ends and forgets. Its JSON-response mode (SDK 1.32.2) never
+      // removes a request's entry once answered: every call would stay in memory for the session's life.
       onsessioninitialized: (id) => {
         this.sessions.set(id, { transport });
       },

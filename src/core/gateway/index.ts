@@ -5,4 +5,4 @@ export { HttpGateway, DEFAULT_RATE_LIMIT, DEFAULT_SHUTDOWN_MS, type HttpGatewayO
 export { DEFAULT_MAX_BODY_BYTES } from './httpChecks';
 export { GatewayMetrics } from './metrics';
 export { defaultTokenFile, loadOrCreateToken, TokenFileError } from './token';
-export type { UpstreamServers } from './upstreams';
+export { launchesHarnessGateway, type UpstreamServers } from './upstreams';

@@ -142,3 +142,13 @@ export class UpstreamWatcher {
     this.unsubscribe();
   }
 }
+
+/**
+ * A workspace config that also lists this gateway (say `.mcp.json` for Claude Code, or `.cursor/mcp.json`)
+ * would make the gateway start itself as an upstream, again and again: such entries are left out.
+ */
+export function launchesHarnessGateway(definition: { transport: string; command?: string; args?: string[] }): boolean {
+  if (definition.transport !== 'stdio') return false;
+  const words = [definition.command ?? '', ...(definition.args ?? [])];
+  return words.includes('gateway') && words.some((w) => /mcp-harness|(^|[\\/])cli\.js$/.test(w));
+}

@@ -32,6 +32,12 @@ function send(gw: HttpGatewayProcess, options: { method?: string; path?: string;
   });
 }
 
+/** The JSON-RPC message of an answer, sent as JSON or as one SSE `data:` event. */
+function rpc(reply: Reply): { id: unknown; error?: { code: number }; result?: unknown } {
+  const data = /^data: (.*)$/m.exec(reply.body);
+  return JSON.parse(data ? data[1] : reply.body);
+}
+
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 
 /** Initializes a session by hand; returns its id. */
@@ -126,7 +132,7 @@ describe('gateway over Streamable HTTP', function () {
     const id = await rawSession(gw);
     const unknown = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/explode', params: {} }), headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' } });
     assert.equal(unknown.status, 200, unknown.body);
-    assert.deepEqual([JSON.parse(unknown.body).id, JSON.parse(unknown.body).error.code], [7, -32601]);
+    assert.deepEqual([rpc(unknown).id, rpc(unknown).error?.code], [7, -32601]);
     const noSession = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
     assert.equal(noSession.status, 400);
     const gone = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), headers: { 'Mcp-Session-Id': 'no-such-session' } });

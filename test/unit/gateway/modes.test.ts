@@ -89,4 +89,23 @@ describe('gateway modes', function () {
       assert.equal(textOf(await client.callTool({ name: 'changing__added_late', arguments: {} })), 'I am late');
     });
   });
+
+  describe('a workspace config that lists the gateway itself (.mcp.json for Claude Code)', () => {
+    let ws: string;
+    after(() => rmSync(ws, { recursive: true, force: true }));
+
+    it('leaves that entry out instead of starting itself again', async () => {
+      ws = makeWorkspace();
+      writeFileSync(join(ws, '.mcp.json'), JSON.stringify({ mcpServers: { harness: { command: 'node', args: [CLI, 'gateway', '--stdio', '--workspace', ws] } } }));
+      let stderr = '';
+      const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--workspace', ws], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
+      transport.stderr!.on('data', (d) => (stderr += d));
+      const client = new Client({ name: 'self-test', version: '1.0.0' });
+      await client.connect(transport);
+      const servers = new Set((await client.listTools()).tools.map((t) => t.name.split('__')[0]));
+      await client.close();
+      assert.deepEqual([...servers].sort(), ['everything', 'memory']);
+      assert.match(stderr, /leaving out 'harness' .*it starts an MCP Harness gateway, which would serve itself/);
+    });
+  });
 });

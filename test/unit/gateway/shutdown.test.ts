@@ -61,8 +61,10 @@ describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', funct
     gw.child.kill('SIGINT');
     assert.equal(await gw.exited, 0, gw.stderr());
     assert.match(gw.stderr(), /calls still running after 300 ms were cut off/);
-    const outcome = await slow;
-    assert.equal(outcome.ok && !(outcome as { r: { isError?: boolean } }).r.isError, false, 'the cut-off call did not succeed');
+    const outcome = (await slow) as { ok: boolean; r?: { isError?: boolean } };
+    assert.equal(outcome.ok, true, 'the cut-off call gets an answer rather than hanging');
+    assert.equal(outcome.r?.isError, true);
+    assert.match(textOf(outcome.r), /The call failed \(cancelled\)/);
     const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl'));
     const shutdown = audit.filter((a) => a.action === 'shutdown').at(-1)!;
     assert.deepEqual([shutdown.reason, shutdown.drained], ['SIGINT', false]);
