@@ -1,12 +1,13 @@
 // The gateway's audit log: one JSON line per call, denial and admin action (start, stop, token created),
 // append-only, secrets and PII masked, rotated by size (audit.jsonl → audit.jsonl.1 → … → .<keep>).
-// Like the trace writer, entries wait one event-loop turn and are then written with one synchronous append,
-// so a call never waits for the disk; redaction runs there too, off the call's path.
+// Entries wait one event-loop turn (NextTurnBatch) and are then appended synchronously, so a call never
+// waits for the disk; redaction runs there too, off the call's path.
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
 import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
+import { NextTurnBatch } from '../util/nextTurn';
 
 export const DEFAULT_AUDIT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_AUDIT_KEEP = 5;
@@ -33,13 +34,11 @@ export interface AuditOptions {
 export class AuditLog {
   private fd: number | undefined;
   private size = 0;
-  private buffer: AuditEntry[] = [];
-  private scheduled = false;
+  private readonly batch = new NextTurnBatch<AuditEntry>((entries) => this.append(entries));
   private readonly maxBytes: number;
   private readonly keep: number;
   private readonly redaction: GuardrailsConfig;
   private readonly now: () => Date;
-  private readonly exitHook = () => this.flush();
 
   constructor(private readonly options: AuditOptions) {
     this.maxBytes = options.maxBytes ?? DEFAULT_AUDIT_MAX_BYTES;
@@ -49,7 +48,6 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     mkdirSync(dirname(options.file), { recursive: true });
     this.open();
-    process.on('exit', this.exitHook);
   }
 
   get file(): string {
@@ -58,19 +56,16 @@ export class AuditLog {
 
   write(entry: AuditEntry): void {
     if (this.fd === undefined) return;
-    this.buffer.push({ ts: this.now().toISOString(), ...entry });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.batch.push({ ts: this.now().toISOString(), ...entry });
   }
 
   /** Writes every buffered entry now. */
   flush(): void {
-    this.scheduled = false;
-    if (this.fd === undefined || !this.buffer.length) return;
-    const entries = this.buffer;
-    this.buffer = [];
+    this.batch.drain();
+  }
+
+  private append(entries: AuditEntry[]): void {
+    if (this.fd === undefined) return;
     for (const entry of entries) {
       const line = JSON.stringify(scanValue(entry, this.redaction, undefined, 'record').redacted) + '\n';
       const bytes = Buffer.byteLength(line);
@@ -82,10 +77,9 @@ export class AuditLog {
 
   close(): void {
     if (this.fd === undefined) return;
-    this.flush();
+    this.batch.dispose();
     closeSync(this.fd);
     this.fd = undefined;
-    process.off('exit', this.exitHook);
   }
 
   private open(): void {
