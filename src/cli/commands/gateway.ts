@@ -38,6 +38,7 @@ const USAGE = [
   '  --rate-limit N       requests per second per client (default 50), --burst N at once (default 100)',
   '  --max-concurrent N   calls at once per upstream server (default 16; more wait their turn)',
   '  --shutdown-ms N      on SIGINT/SIGTERM, time calls in flight get to finish (default 10000)',
+  '  --session-idle-ms N  end a client session with no request and no open stream for this long (default 1800000)',
   '',
   'Endpoints: /mcp (MCP), /health (each upstream\'s state), /metrics (Prometheus). All need the token.',
 ].join('\n');
@@ -104,6 +105,7 @@ export const gatewayCommand: CliCommand = {
     burst: { type: 'string' },
     'max-concurrent': { type: 'string' },
     'shutdown-ms': { type: 'string' },
+    'session-idle-ms': { type: 'string' },
   },
   async run({ values }, io) {
     if (values.stdio && values.http !== undefined) throw new UsageError('give either --stdio or --http PORT, not both.');
@@ -119,6 +121,7 @@ export const gatewayCommand: CliCommand = {
       burst: count('burst', values.burst, 1),
       maxConcurrent: count('max-concurrent', values['max-concurrent'], 1),
       shutdownMs: count('shutdown-ms', values['shutdown-ms'], 0),
+      sessionIdleMs: count('session-idle-ms', values['session-idle-ms'], 100),
     };
     const gw = require('../../core/gateway/index') as typeof Gateway;
     const ctx = await openRunEnvironment(values, io);
@@ -190,7 +193,7 @@ async function serveHttp(
   core: Gateway.GatewayCore,
   audit: Gateway.AuditLog,
   started: Record<string, unknown>,
-  numbers: { port: number; maxBodyBytes?: number; rate?: number; burst?: number; shutdownMs?: number },
+  numbers: { port: number; maxBodyBytes?: number; rate?: number; burst?: number; shutdownMs?: number; sessionIdleMs?: number },
   values: Record<string, unknown>,
   io: CliIO,
 ): Promise<number> {
@@ -214,6 +217,7 @@ async function serveHttp(
     corsOrigins: list(values['cors-origin']),
     allowedHosts: list(values['allowed-host']),
     maxBodyBytes: numbers.maxBodyBytes,
+    sessionIdleMs: numbers.sessionIdleMs,
     rateLimit: { ratePerSecond: rate, burst: numbers.burst ?? Math.max(rate, gw.DEFAULT_RATE_LIMIT.burst) },
   });
   const stop = stopSignal();

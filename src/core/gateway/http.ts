@@ -15,6 +15,8 @@ import { bearerMatches } from './token';
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { ratePerSecond: 50, burst: 100 };
 export const DEFAULT_SHUTDOWN_MS = 10_000;
+/** A session without requests or an open stream for this long is ended (clients often vanish without DELETE). */
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 
 export interface HttpGatewayOptions {
   core: GatewayCore;
@@ -28,11 +30,15 @@ export interface HttpGatewayOptions {
   corsOrigins?: string[];
   maxBodyBytes?: number;
   rateLimit?: RateLimit;
+  sessionIdleMs?: number;
   logger?: Logger;
 }
 
 interface McpSession {
   transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+  /** Requests being answered and open GET streams: a session with a call running or a listener is not idle. */
+  open: number;
 }
 
 export class HttpGateway {
@@ -45,6 +51,7 @@ export class HttpGateway {
   /** POST requests being answered (a call in flight is one); GET streams are not counted. */
   private pending = 0;
   private idle: (() => void)[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HttpGatewayOptions) {
     this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
@@ -67,6 +74,9 @@ export class HttpGateway {
       });
     });
     const port = (this.server.address() as AddressInfo).port;
+    const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+    this.sweeper = setInterval(() => this.endIdleSessions(idleMs), Math.max(50, Math.min(60_000, idleMs / 2)));
+    this.sweeper.unref();
     this.hosts = allowedHosts(host, port, this.options.allowedHosts);
     const shown = host.includes(':') ? `[${host}]` : host;
     return { host, port, url: `http://${shown}:${port}/mcp` };
@@ -129,7 +139,7 @@ export class HttpGateway {
     if (path !== '/mcp') throw new HttpRefusal(404, `Nothing at ${path.slice(0, 100)}: MCP is served at /mcp, and there are /health and /metrics.`);
     if (req.method === 'POST') return this.post(req, res);
     if (req.method === 'GET' || req.method === 'DELETE') {
-      const session = this.sessionOf(req);
+      const session = this.sessionOf(req, res);
       if (!session) return sendJson(res, 400, jsonRpcError(-32000, 'Send the Mcp-Session-Id header of an initialized session.'));
       return session.transport.handleRequest(req, res);
     }
@@ -144,7 +154,7 @@ export class HttpGateway {
     } catch (err) {
       return sendJson(res, 400, jsonRpcError(-32700, `Parse error: the body is not JSON (${(err as Error).message}).`));
     }
-    const existing = this.sessionOf(req);
+    const existing = this.sessionOf(req, res);
     if (existing) return existing.transport.handleRequest(req, res, body);
     if (sessionIdOf(req)) return sendJson(res, 404, jsonRpcError(-32001, 'Session not found: it ended or the gateway restarted. Initialize a new session.'));
     if (!isInitializeRequest(body)) return sendJson(res, 400, jsonRpcError(-32600, 'Invalid request: start with an initialize request (no Mcp-Session-Id was sent).'));
@@ -158,7 +168,7 @@ export class HttpGateway {
       // Each answer is an SSE stream the transport ends and forgets. Its JSON-response mode (SDK 1.32.2) never
       // removes a request's entry once answered: every call would stay in memory for the session's life.
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport });
+        this.sessions.set(id, { transport, lastSeen: Date.now(), open: 0 });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
@@ -171,9 +181,29 @@ export class HttpGateway {
     await transport.handleRequest(req, res, body);
   }
 
-  private sessionOf(req: IncomingMessage): McpSession | undefined {
+  /** The request's session, which counts the request as open until its response closes. */
+  private sessionOf(req: IncomingMessage, res: ServerResponse): McpSession | undefined {
     const id = sessionIdOf(req);
-    return id ? this.sessions.get(id) : undefined;
+    const session = id ? this.sessions.get(id) : undefined;
+    if (session) {
+      session.open++;
+      res.once('close', () => {
+        session.open--;
+        session.lastSeen = Date.now();
+      });
+    }
+    return session;
+  }
+
+  private endIdleSessions(idleMs: number): void {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, session] of this.sessions) {
+      if (session.open > 0 || session.lastSeen > cutoff) continue;
+      this.sessions.delete(id);
+      this.logger.info(`Ending MCP session ${id}: no request for ${Math.round(idleMs / 1000)} s.`);
+      // Closing the transport ends the client's run (its trace gets its end line).
+      session.transport.close().catch(() => undefined);
+    }
   }
 
   /**
@@ -182,6 +212,7 @@ export class HttpGateway {
    */
   async shutdown(deadlineMs = DEFAULT_SHUTDOWN_MS): Promise<boolean> {
     this.closing = true;
+    clearInterval(this.sweeper);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;

@@ -71,3 +71,45 @@ describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', funct
     await stop(gw);
   });
 });
+
+describe('gateway idle sessions', function () {
+  this.timeout(60_000);
+  let ws: string;
+  let gw: HttpGatewayProcess;
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace();
+    gw = await startHttpGateway(ws, ['--session-idle-ms', '300']);
+  });
+  after(async () => {
+    if (gw) await stop(gw);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  const post = (body: unknown, session?: string) =>
+    fetch(gw.url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${gw.token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...(session ? { 'Mcp-Session-Id': session, 'Mcp-Protocol-Version': '2025-06-18' } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  it('ends a session that sent nothing for --session-idle-ms (a client that vanished without DELETE), ending its trace', async () => {
+    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'vanishing', version: '1' } } });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
+    const reply = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'everything__echo', arguments: { message: 'bye' } } }, session);
+    const call = await reply.text();
+    assert.equal(reply.status, 200);
+    assert.match(call, /Echo: bye/);
+    let gone = false;
+    for (let i = 0; i < 200 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      gone = (await (await fetch(`${gw.base}/health`, { headers: { Authorization: `Bearer ${gw.token}` } })).json()).sessions === 0;
+    }
+    assert.ok(gone, 'the idle session was ended');
+    assert.equal((await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, session)).status, 404);
+    const trace = traceFiles(ws).map((f) => readFileSync(f, 'utf8')).find((t) => t.includes('vanishing'))!;
+    assert.match(trace, /"type":"end"/);
+  });
+});
