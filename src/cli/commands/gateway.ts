@@ -228,6 +228,9 @@ async function serveHttp(
     throw new CliError(`could not listen on ${(values.host as string | undefined) ?? '127.0.0.1'}:${numbers.port}: ${(err as Error).message}. Choose another port with --http.`);
   }
   audit.write({ kind: 'admin', action: 'start', ...started, url: address.url });
+  if (!/^(127\.|::1$|localhost$)/.test(address.host)) {
+    io.stderr(`mcp-harness gateway: listening on ${address.host}, which other machines may reach; only the bearer token protects it. Add the name clients use with --allowed-host.\n`);
+  }
   io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} at ${address.url} (${started.mode} mode; token in ${tokenFile})\n`);
   const why = await stop;
   const shutdownMs = numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS;

@@ -177,8 +177,10 @@ export class HttpGateway {
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    await this.options.core.connect(transport, `${client} (http)`);
+    const session = await this.options.core.connect(transport, `${client} (http)`);
     await transport.handleRequest(req, res, body);
+    // An initialize the SDK refused (e.g. an unsupported protocol version) leaves no session to keep.
+    if (!transport.sessionId) await session.close();
   }
 
   /** The request's session, which counts the request as open until its response closes. */

@@ -137,6 +137,10 @@ describe('gateway over Streamable HTTP', function () {
     assert.equal(noSession.status, 400);
     const gone = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), headers: { 'Mcp-Session-Id': 'no-such-session' } });
     assert.equal(gone.status, 404);
+    const sessionsBefore = JSON.parse((await send(gw, { method: 'GET', path: '/health' })).body).sessions;
+    const badInit = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'initialize', params: {} }) });
+    assert.equal(badInit.status, 400);
+    assert.equal(JSON.parse((await send(gw, { method: 'GET', path: '/health' })).body).sessions, sessionsBefore, 'a refused initialize leaves no session');
     const elsewhere = await send(gw, { method: 'GET', path: '/admin' });
     assert.equal(elsewhere.status, 404);
   });
