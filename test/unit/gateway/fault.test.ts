@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { buildCli, httpClient, makeWorkspace, startHttpGateway, stop, textOf, type HttpGatewayProcess } from './helpers';
+import { httpClient, textOf, withHttpGateway, type HttpGatewayProcess } from './helpers';
 
 async function get(gw: HttpGatewayProcess, path: string): Promise<string> {
   return (await fetch(`${gw.base}${path}`, { headers: { Authorization: `Bearer ${gw.token}` } })).text();
@@ -8,20 +7,11 @@ async function get(gw: HttpGatewayProcess, path: string): Promise<string> {
 
 describe('gateway with an upstream server killed mid-call', function () {
   this.timeout(120_000);
-  let ws: string;
-  let gw: HttpGatewayProcess;
-  before(async () => {
-    buildCli();
-    // No retry: the policy would otherwise run the read-only call again on the restarted server.
-    ws = makeWorkspace({ 'mcpHarness.policy.retries': 0 });
-    gw = await startHttpGateway(ws);
-  });
-  after(async () => {
-    if (gw) await stop(gw);
-    rmSync(ws, { recursive: true, force: true });
-  });
+  // No retry: the policy would otherwise run the read-only call again on the restarted server.
+  const fixture = withHttpGateway([], { 'mcpHarness.policy.retries': 0 });
 
   it('fails the call in flight cleanly, restarts the server for the next call and counts the restart', async () => {
+    const gw = fixture.gw;
     const client = await httpClient(gw);
     assert.equal(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'before' } })), 'Echo: before');
     const before = JSON.parse(await get(gw, '/health')).upstreams.find((u: { id: string }) => u.id === 'everything');

@@ -1,7 +1,7 @@
 // Shared by the gateway tests: a temporary workspace over the real reference servers, the built CLI,
 // and an SDK client for the gateway over stdio or Streamable HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -97,4 +97,29 @@ export async function httpClient(gw: HttpGatewayProcess, name = 'test-client'): 
 export async function stop(gw: HttpGatewayProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (gw.child.exitCode === null) gw.child.kill(signal);
   return gw.exited;
+}
+
+/**
+ * Registers before/after hooks that run `mcp-harness gateway --http 0` (with `args`) on a fresh workspace for
+ * the enclosing suite, and stop it and remove the workspace afterwards.
+ */
+export function withHttpGateway(args: string[] = [], settings: Record<string, unknown> = {}): { readonly gw: HttpGatewayProcess; readonly ws: string } {
+  const state: { gw?: HttpGatewayProcess; ws?: string } = {};
+  before(async () => {
+    buildCli();
+    state.ws = makeWorkspace(settings);
+    state.gw = await startHttpGateway(state.ws, args);
+  });
+  after(async () => {
+    if (state.gw) await stop(state.gw);
+    if (state.ws) rmSync(state.ws, { recursive: true, force: true });
+  });
+  return {
+    get gw() {
+      return state.gw!;
+    },
+    get ws() {
+      return state.ws!;
+    },
+  };
 }

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { buildCli, httpClient, makeWorkspace, startHttpGateway, stop, textOf, type HttpGatewayProcess } from './helpers';
+import { httpClient, textOf, withHttpGateway, type HttpGatewayProcess } from './helpers';
 
 const CLIENTS = 16;
 const CALLS = 50;
@@ -14,19 +13,10 @@ async function metric(gw: HttpGatewayProcess, name: string): Promise<number> {
 // Bounded load on loopback: every client checks that each of its answers is the one it asked for.
 describe(`gateway under load (${CLIENTS} clients × ${CALLS} calls over HTTP)`, function () {
   this.timeout(180_000);
-  let ws: string;
-  let gw: HttpGatewayProcess;
-  before(async () => {
-    buildCli();
-    ws = makeWorkspace();
-    gw = await startHttpGateway(ws, ['--rate-limit', '100000', '--max-concurrent', '8']);
-  });
-  after(async () => {
-    if (gw) await stop(gw);
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const fixture = withHttpGateway(['--rate-limit', '100000', '--max-concurrent', '8']);
 
   it('answers every call once, to the client that made it, with its own payload', async () => {
+    const gw = fixture.gw;
     const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => httpClient(gw, `load-${c}`)));
     const results = await Promise.all(
       clients.map(async (client, c) => {

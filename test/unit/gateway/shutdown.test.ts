@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCli, httpClient, jsonLines, makeWorkspace, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
+import { buildCli, httpClient, jsonLines, makeWorkspace, startHttpGateway, stop, textOf, traceFiles, withHttpGateway, type HttpGatewayProcess } from './helpers';
 
 async function callsInFlight(gw: HttpGatewayProcess): Promise<number> {
   const r = await fetch(`${gw.base}/health`, { headers: { Authorization: `Bearer ${gw.token}` } });
@@ -74,26 +74,17 @@ describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', funct
 
 describe('gateway idle sessions', function () {
   this.timeout(60_000);
-  let ws: string;
-  let gw: HttpGatewayProcess;
-  before(async () => {
-    buildCli();
-    ws = makeWorkspace();
-    gw = await startHttpGateway(ws, ['--session-idle-ms', '300']);
-  });
-  after(async () => {
-    if (gw) await stop(gw);
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const fixture = withHttpGateway(['--session-idle-ms', '300']);
 
   const post = (body: unknown, session?: string) =>
-    fetch(gw.url, {
+    fetch(fixture.gw.url, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${gw.token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...(session ? { 'Mcp-Session-Id': session, 'Mcp-Protocol-Version': '2025-06-18' } : {}) },
+      headers: { Authorization: `Bearer ${fixture.gw.token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...(session ? { 'Mcp-Session-Id': session, 'Mcp-Protocol-Version': '2025-06-18' } : {}) },
       body: JSON.stringify(body),
     });
 
   it('ends a session that sent nothing for --session-idle-ms (a client that vanished without DELETE), ending its trace', async () => {
+    const { gw, ws } = fixture;
     const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'vanishing', version: '1' } } });
     const session = init.headers.get('mcp-session-id')!;
     await init.text();
