@@ -15,7 +15,7 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolGateway } from '../guards/types';
+import type { ToolCallRequest, ToolGateway } from '../guards/types';
 import { SessionWorkspace } from '../sandbox/workspace';
 import type { CallerInfo } from './calls';
 import { toMcpResult } from './calls';
@@ -47,7 +47,15 @@ export class GatewaySession {
       },
     );
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.listTools() }));
-    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.callTool(request.params.name, request.params.arguments ?? {}, extra.signal));
+    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      const token = request.params._meta?.progressToken;
+      // The upstream tool's progress reaches the client under the client's own token (and keeps its timeout alive).
+      const onProgress =
+        token === undefined
+          ? undefined
+          : (p: { progress: number; total?: number; message?: string }) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
+      return this.callTool(request.params.name, request.params.arguments ?? {}, extra.signal, onProgress);
+    });
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await this.listResources() }));
     this.server.setRequestHandler(ReadResourceRequestSchema, (request) => this.readResource(request.params.uri));
     this.server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await this.listPrompts() }));
@@ -92,7 +100,7 @@ export class GatewaySession {
     }));
   }
 
-  private async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
+  private async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
     const stepId = `call-${++this.calls}`;
     if (this.core.codeMode) {
       if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
@@ -106,7 +114,7 @@ export class GatewaySession {
       entry = (await catalog.toolTable()).resolve(name);
     }
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'. List the tools again: the gateway's tool names have the form server__tool.`);
-    return toMcpResult(await (this.guarded ?? (await this.gateway())).callTool({ server: entry.server, tool: entry.name, args, stepId, signal }));
+    return toMcpResult(await (this.guarded ?? (await this.gateway())).callTool({ server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) }));
   }
 
   private async listResources() {
