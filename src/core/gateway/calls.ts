@@ -1,6 +1,6 @@
-// A tool call arriving at the gateway: resolve the public name, wait for a slot on the upstream server,
-// go through the run (schema, policy, pins, guardrails, trace), then count it, audit it and answer in MCP
-// terms. A call the guards refuse is an MCP error result carrying the guard's reason, not a protocol error:
+// A tool call arriving at the gateway (directly or from run_code's sandbox): wait for a slot on the upstream
+// server, go through the run (schema, policy, pins, guardrails, trace), then count it, audit it and answer
+// in MCP terms. A call the guards refuse is an MCP error result carrying the guard's reason, not a protocol error:
 // the client's model reads why and can change course.
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

@@ -78,6 +78,9 @@ export class GatewaySession {
     if (this.guarded) return this.guarded;
     if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'This gateway session has ended.');
     if (!this.run) {
+      // Over stdio the client's name is known only after initialize; traces and the audit log use it.
+      const name = this.server.getClientVersion()?.name;
+      if (name && this.caller.client === 'stdio') this.caller.client = `${name.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)} (stdio)`;
       const opening = this.core.openRun(this);
       this.run = opening;
       // A run that failed to open is tried again on the next call.

@@ -90,7 +90,7 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     const header = lines[0];
     assert.equal(header.type, 'session');
     assert.equal(header.run_kind, 'gateway');
-    assert.match(String(header.name), /gateway/);
+    assert.equal(header.name, 'gateway claude-desktop-test (stdio) s1', 'the run is named after the client');
     const steps = lines.filter((l) => l.type === 'step');
     assert.deepEqual(
       steps.map((s) => `${s.server}/${s.tool} ${s.decision}`),
@@ -101,5 +101,6 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl'));
     assert.deepEqual(audit.map((a) => `${a.kind}:${a.action}`), ['admin:start', 'call:ok', 'denial:denied_policy', 'call:ok', 'denial:denied_schema', 'resource:read', 'prompt:get', 'admin:shutdown', 'admin:stop']);
     assert.ok(!JSON.stringify(audit).includes(FAKE_SECRET), 'no secret in the audit log');
+    assert.equal(audit[1].client, 'claude-desktop-test (stdio)');
   });
 });
