@@ -10,5 +10,6 @@ import { pinCommand } from './pin';
 import { execCommand } from './exec';
 import { labCommand } from './lab';
 import { chaosCommand } from './chaos';
+import { gatewayCommand } from './gateway';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand];
