@@ -2,6 +2,8 @@
 // service, so every call it makes passes the run's guards and every turn and call is a step of one trace.
 // It stops when the model answers (no more tool calls), on a limit (turns, tokens, cost, wall time), on
 // cancellation, or when the model fails, and always ends the run with the reason.
+import { DEFAULT_GUARDRAILS } from '../guards/defaults';
+import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 import type { OpenRun, RunOpts } from '../run/types';
 import type { SandboxLimits } from '../sandbox/types';
@@ -70,7 +72,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult & {
   input.signal?.addEventListener('abort', onCancel, { once: true });
   const wall = setTimeout(stopWith('wall_time'), input.limits.wallTimeMs);
   const run = await input.service.open({
-    name: input.name ?? `agent (${input.mode}): ${input.goal.slice(0, 60)}`,
+    name: input.name ?? runName(input.mode, input.goal),
     kind: 'agent',
     signal: controller.signal,
     ...(input.servers ? { servers: input.servers } : {}),
@@ -147,6 +149,12 @@ async function loop(input: AgentRunInput, run: OpenRun, surface: ToolSurface, ta
     }
     tally.overheadMs.push(performance.now() - turnStart - modelMs - toolMs);
   }
+}
+
+/** The run's name shows the goal's start, with every secret and PII value masked whatever the guardrails say. */
+function runName(mode: AgentMode, goal: string): string {
+  const masked = scanValue(goal.slice(0, 200), { ...DEFAULT_GUARDRAILS, redact: ['secrets', 'pii'], tokenizePii: false }, undefined, 'record').redacted as string;
+  return `agent (${mode}): ${masked.length > 60 ? `${masked.slice(0, 60)}…` : masked}`;
 }
 
 /** Throws Stop when the run must not go on: cancelled, out of wall time, or a budget spent. */
