@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AnthropicProvider, OpenAIProvider, resolveAgentLimits, runAgent, type AgentMode, type AgentRunInput, type ModelProvider } from '../../../src/core/agent/index';
+import { AnthropicProvider, type AgentLimits, OpenAIProvider, resolveAgentLimits, runAgent, type AgentMode, type AgentRunInput, type ModelProvider } from '../../../src/core/agent/index';
 import { SandboxPool } from '../../../src/core/sandbox/sandbox';
 import { agentWorkspace, startScriptedModel, toolMessages, type AgentWorkspace, type ScriptedModel } from './helpers';
 
@@ -30,7 +30,7 @@ describe('agent: model-driven runs through the run service', function () {
     return new OpenAIProvider({ baseURL: model.openaiURL, maxRetries: 0 });
   }
 
-  function run(provider: ModelProvider, goal: string, extra: Partial<AgentRunInput> = {}) {
+  function run(provider: ModelProvider, goal: string, extra: Partial<Omit<AgentRunInput, 'limits'>> & { limits?: Partial<AgentLimits> } = {}) {
     return runAgent({
       service: ws.service,
       provider,
