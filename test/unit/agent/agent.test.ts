@@ -37,7 +37,6 @@ describe('agent: model-driven runs through the run service', function () {
       goal,
       model: 'gpt-4o',
       mode: 'direct' as AgentMode,
-      limits: resolveAgentLimits(extra.limits),
       servers: ['everything', 'fs', 'rugpull'],
       sandbox: pool,
       ...extra,
