@@ -17,7 +17,7 @@ export interface Recording {
   mode: AgentMode;
   servers: string[];
   turns: (StepRecord & { model_turn: ModelTurnRecord })[];
-  /** The run's tool calls (top level), for comparing a replay with the original. */
+  /** The run's tool calls and code steps (with the calls code made), for comparing a replay with the original. */
   toolSteps: StepRecord[];
 }
 
@@ -42,7 +42,7 @@ export function loadRecording(file: string): Recording {
     mode: first.model_turn.mode,
     servers: trace.header?.servers ?? [],
     turns,
-    toolSteps: trace.steps.filter((s) => s.kind !== 'model' && s.parent_id === undefined),
+    toolSteps: trace.steps.filter((s) => s.kind !== 'model'),
   };
 }
 

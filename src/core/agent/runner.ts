@@ -83,7 +83,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult & {
   let answer: string | undefined;
   let failure: Stop | undefined;
   try {
-    const surface = await toolSurface(input.mode, run, { sandbox: input.sandbox, servers: input.servers ?? [], limits: input.sandboxLimits });
+    const surface = await toolSurface(input.mode, run, { sandbox: input.sandbox, servers: input.servers, limits: input.sandboxLimits });
     answer = await loop(input, run, surface, tally, controller.signal, () => stopReason);
   } catch (err) {
     failure = err instanceof Stop ? err : new Stop(stopReason ?? 'model_error', stopReason ? stopMessage(stopReason, input.limits, tally) : `The model failed: ${(err as Error).message}`);

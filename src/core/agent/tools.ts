@@ -39,7 +39,7 @@ export interface CodeSandbox {
 }
 
 /** Builds the tool surface of a mode over an open run's catalog. */
-export async function toolSurface(mode: AgentMode, run: OpenRun, options: { sandbox?: CodeSandbox; servers: string[]; limits?: Partial<SandboxLimits> }): Promise<ToolSurface> {
+export async function toolSurface(mode: AgentMode, run: OpenRun, options: { sandbox?: CodeSandbox; servers?: string[]; limits?: Partial<SandboxLimits> }): Promise<ToolSurface> {
   const catalog = await run.listTools();
   if (mode === 'direct') return new DirectTools(run, catalog);
   if (!options.sandbox) throw new Error('Code mode needs a sandbox to run the model\'s code in.');
@@ -83,7 +83,7 @@ class CodeTools implements ToolSurface {
     private readonly run: OpenRun,
     private readonly catalog: ToolCatalogEntry[],
     private readonly sandbox: CodeSandbox,
-    private readonly servers: string[],
+    private readonly servers: string[] | undefined,
     private readonly limits: SandboxLimits,
   ) {}
 
