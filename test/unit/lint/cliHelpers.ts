@@ -27,9 +27,9 @@ export function buildPrivateCli(): { cli: string; dispose(): void } {
   return { cli, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function runCli(cli: string, args: string[], cwd = ROOT): Promise<CliRun> {
+export function runCli(cli: string, args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
