@@ -139,17 +139,12 @@ class CodeTools implements ToolSurface {
 const CODE_MODE_SPECS: ModelToolSpec[] = [
   {
     name: SEARCH_TOOLS,
-    description: 'Find tools of the connected MCP servers by words. Returns names ("server/tool"), descriptions and TypeScript signatures.',
-    parameters: {
-      type: 'object',
-      properties: { query: { type: 'string', description: 'Words to look for; "" lists every tool.' }, limit: { type: 'integer', minimum: 1, maximum: 50 } },
-      required: ['query'],
-    },
+    description: 'Find tools by words ("" lists all): their "server/tool" names and TypeScript signatures.',
+    parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer' } }, required: ['query'] },
   },
   {
     name: RUN_CODE,
-    description:
-      'Run JavaScript (an async function body) in a sandbox. Call tools with `await tools.<server>.<tool>(args)`; every call is guarded. Return only what you need: the return value and console output are the result.',
+    description: 'Run an async JavaScript function body in a sandbox; call tools as `await tools.<server>.<tool>(args)`. Returns its return value and logs.',
     parameters: { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] },
   },
 ];
