@@ -19,7 +19,7 @@ import {
   type ModelProvider,
   type StopReason,
 } from '../../core/agent/index';
-import type { AgentComparison } from '../../core/agent/compare';
+import { figuresOf, type AgentComparison } from '../../core/agent/compare';
 import type { SessionFile } from '../../core/session/parse';
 import { defaultSandboxPool } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
@@ -200,21 +200,12 @@ function writeComparison(c: AgentComparison, values: Record<string, unknown>, ru
 
 function summary(r: AgentRunResult) {
   return {
-    mode: r.mode,
+    ...figuresOf(r),
     model: r.model,
     provider: r.provider,
-    outcome: r.outcome,
-    ...(r.stopReason ? { stop_reason: r.stopReason, message: hostMessage(r) } : {}),
+    ...(r.stopReason ? { message: hostMessage(r) } : {}),
     ...(r.answer !== undefined ? { answer: r.answer } : {}),
-    turns: r.turns,
-    tokens_in: r.tokensIn,
-    tokens_out: r.tokensOut,
-    cost_usd: r.costUsd,
-    wall_ms: r.wallMs,
-    tool_calls: r.toolCalls,
-    denied: r.denied,
     session_id: r.session.session_id,
-    ...(r.session.trace_file ? { trace_file: r.session.trace_file } : {}),
   };
 }
 

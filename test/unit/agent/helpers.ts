@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SandboxPool } from '../../../src/core/sandbox/sandbox';
 import { settingsJsonReader, settingsToConfig } from '../../../src/core/guards/settings';
 import { RunService, buildRunEnvironment, traceDirFor } from '../../../src/core/run/index';
 import type { ServerManager } from '../../../src/core/servers/manager';
@@ -77,4 +78,36 @@ export async function agentWorkspace(settings: Record<string, unknown> = {}): Pr
 /** The tool messages of an OpenAI request body, as (tool_call_id, content). */
 export function toolMessages(body: Record<string, unknown>): { tool_call_id: string; content: string }[] {
   return (body.messages as { role: string; tool_call_id: string; content: string }[]).filter((m) => m.role === 'tool');
+}
+
+export interface AgentSuite {
+  ws: AgentWorkspace;
+  pool: SandboxPool;
+  /** The scripted model of the current test (closed after each test). */
+  model?: ScriptedModel;
+  start(script: unknown[]): Promise<ScriptedModel>;
+}
+
+/** The workspace, sandbox pool and scripted model of a describe block, with the hooks that start and end them. */
+export function agentSuite(): AgentSuite {
+  const suite: AgentSuite = {
+    ws: undefined as unknown as AgentWorkspace,
+    pool: new SandboxPool({ size: 1 }),
+    async start(script) {
+      suite.model = await startScriptedModel(script);
+      return suite.model;
+    },
+  };
+  before(async () => {
+    suite.ws = await agentWorkspace();
+  });
+  after(async () => {
+    await suite.ws.dispose();
+    await suite.pool.dispose();
+  });
+  afterEach(async () => {
+    await suite.model?.close();
+    suite.model = undefined;
+  });
+  return suite;
 }

@@ -3,31 +3,19 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenAIProvider, checkAgentSpec, comparisonMarkdown, replayAgent, resolveAgentLimits, runAgentSpec, type AgentHost } from '../../../src/core/agent/index';
-import { SandboxPool } from '../../../src/core/sandbox/sandbox';
 import { parseSession } from '../../../src/core/session/parse';
-import { agentWorkspace, startScriptedModel, type AgentWorkspace, type ScriptedModel } from './helpers';
+import { agentSuite } from './helpers';
 
 describe('agent: record and replay, A/B, session files', function () {
   this.timeout(120_000);
-  let ws: AgentWorkspace;
-  let model: ScriptedModel | undefined;
-  const pool = new SandboxPool({ size: 1 });
+  const s = agentSuite();
   let host: AgentHost;
 
-  before(async () => {
-    ws = await agentWorkspace();
-    host = { service: ws.service, sandbox: pool, servers: ['everything', 'fs'] };
-  });
-  after(async () => {
-    await ws.dispose();
-    await pool.dispose();
-  });
-  afterEach(async () => {
-    await model?.close();
-    model = undefined;
+  before(() => {
+    host = { service: s.ws.service, sandbox: s.pool, servers: ['everything', 'fs'] };
   });
 
-  const note = () => join(ws.files, 'note.txt');
+  const note = () => join(s.ws.files, 'note.txt');
 
   async function recordRun(mode: 'direct' | 'code'): Promise<string> {
     writeFileSync(note(), 'The launch code word is heliotrope.');
@@ -42,12 +30,12 @@ describe('agent: record and replay, A/B, session files', function () {
             { toolCalls: [{ name: 'run_code', arguments: { code: `const r = await tools.fs.read_text_file({ path: ${JSON.stringify(note())} }); return r.text.split(' ').pop();` } }] },
             { text: 'The word is heliotrope.' },
           ];
-    model = await startScriptedModel(script);
-    const provider = new OpenAIProvider({ baseURL: model.openaiURL, maxRetries: 0 });
+    await s.start(script);
+    const provider = new OpenAIProvider({ baseURL: s.model!.openaiURL, maxRetries: 0 });
     const { runs } = await runAgentSpec(host, { goal: 'Find the code word in note.txt.', mode }, provider);
     assert.equal(runs[0].outcome, 'answered', runs[0].message);
-    await model.close();
-    model = undefined;
+    await s.model!.close();
+    s.model = undefined;
     return runs[0].session.trace_file!;
   }
 
@@ -78,21 +66,21 @@ describe('agent: record and replay, A/B, session files', function () {
   });
 
   it('says what is wrong with a trace that is not an agent run', async () => {
-    const file = join(ws.dir, 'plain.jsonl');
+    const file = join(s.ws.dir, 'plain.jsonl');
     writeFileSync(file, JSON.stringify({ type: 'session', session_id: 'x', name: 'n', started_at: '', config_hash: '', servers: [], harness_version: '0' }) + '\n');
     await assert.rejects(replayAgent(host, file), /records no model turns: replay needs the trace of an agent run/);
-    await assert.rejects(replayAgent(host, join(ws.dir, 'missing.jsonl')), /Could not read the trace/);
+    await assert.rejects(replayAgent(host, join(s.ws.dir, 'missing.jsonl')), /Could not read the trace/);
   });
 
   it('--mode both: the same goal in direct and code mode, compared (code mode reads fewer input tokens)', async () => {
-    model = await startScriptedModel([
+    await s.start([
       { toolCalls: [{ name: 'fs__read_text_file', arguments: { path: note() } }], usage: null },
       { text: 'heliotrope', usage: null },
       { toolCalls: [{ name: 'run_code', arguments: { code: `return (await tools.fs.read_text_file({ path: ${JSON.stringify(note())} })).text.length;` } }], usage: null },
       { text: 'heliotrope', usage: null },
     ]);
     writeFileSync(note(), 'The launch code word is heliotrope.');
-    const provider = new OpenAIProvider({ baseURL: model.openaiURL, maxRetries: 0 });
+    const provider = new OpenAIProvider({ baseURL: s.model!.openaiURL, maxRetries: 0 });
     const { runs, comparison } = await runAgentSpec(host, { goal: 'Find the code word.', mode: 'both' }, provider);
     assert.deepEqual(runs.map((r) => [r.mode, r.outcome, r.turns, r.toolCalls]), [['direct', 'answered', 2, 1], ['code', 'answered', 2, 1]]);
     assert.ok(comparison);
