@@ -92,6 +92,11 @@ describe('agent: record and replay, A/B, session files', function () {
     assert.match(md, /\| Outcome \| answered \| answered \|/);
   });
 
+  it('a scripted run of an agent-only session file is refused instead of passing with no steps', async () => {
+    const parsed = parseSession(JSON.stringify({ name: 'only agent', agent: { goal: 'Echo hi.' } }));
+    await assert.rejects(s.ws.service.runSession(parsed.session!), /has an "agent" block and no steps: it runs as an agent/);
+  });
+
   it('session files take an "agent" block; bad values are reported with what they must be', () => {
     const ok = parseSession(JSON.stringify({ name: 'a', servers: ['everything'], agent: { goal: 'Echo hi.', mode: 'both', model: 'gpt-4o', limits: { maxTurns: 5 }, system: 'Be brief.' } }));
     assert.deepEqual(ok.problems, []);
