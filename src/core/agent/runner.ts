@@ -71,6 +71,10 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult & {
   if (input.signal?.aborted) onCancel();
   input.signal?.addEventListener('abort', onCancel, { once: true });
   const wall = setTimeout(stopWith('wall_time'), input.limits.wallTimeMs);
+  const release = () => {
+    clearTimeout(wall);
+    input.signal?.removeEventListener('abort', onCancel);
+  };
   const run = await input.service.open({
     name: input.name ?? runName(input.mode, input.goal),
     kind: 'agent',
@@ -78,6 +82,9 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult & {
     ...(input.servers ? { servers: input.servers } : {}),
     ...(input.policy ? { policy: input.policy } : {}),
     ...(input.guardrails ? { guardrails: input.guardrails } : {}),
+  }).catch((err: unknown) => {
+    release();
+    throw err;
   });
   const tally: Tally = { turns: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, toolCalls: 0, denied: 0, overheadMs: [] };
   let answer: string | undefined;
@@ -86,18 +93,20 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult & {
     const surface = await toolSurface(input.mode, run, { sandbox: input.sandbox, servers: input.servers, limits: input.sandboxLimits });
     answer = await loop(input, run, surface, tally, controller.signal, () => stopReason);
   } catch (err) {
-    failure = err instanceof Stop ? err : new Stop(stopReason ?? 'model_error', stopReason ? stopMessage(stopReason, input.limits, tally) : `The model failed: ${(err as Error).message}`);
+    if (err instanceof Stop) failure = err;
+    else if (stopReason) failure = new Stop(stopReason, stopMessage(stopReason, input.limits, tally));
+    else failure = new Stop('internal_error', `The agent run failed: ${(err as Error).message}`);
   } finally {
-    clearTimeout(wall);
-    input.signal?.removeEventListener('abort', onCancel);
+    release();
   }
-  const status = !failure ? 'passed' : failure.reason === 'cancelled' ? 'cancelled' : failure.reason === 'model_error' ? 'error' : 'failed';
+  const isError = failure?.reason === 'model_error' || failure?.reason === 'internal_error';
+  const status = !failure ? 'passed' : failure.reason === 'cancelled' ? 'cancelled' : isError ? 'error' : 'failed';
   const session = await run.end(status, failure?.message);
   return {
     mode: input.mode,
     model: input.model,
     provider: input.provider.name,
-    outcome: !failure ? 'answered' : failure.reason === 'model_error' ? 'error' : 'stopped',
+    outcome: !failure ? 'answered' : isError ? 'error' : 'stopped',
     ...(failure ? { stopReason: failure.reason, message: failure.message } : {}),
     ...(answer !== undefined ? { answer } : {}),
     turns: tally.turns,
@@ -124,7 +133,10 @@ async function loop(input: AgentRunInput, run: OpenRun, surface: ToolSurface, ta
     const startedAt = new Date().toISOString();
     const request = { model: input.model, system, messages: [...messages], tools: surface.specs, maxOutputTokens: input.maxOutputTokens ?? DEFAULT_MAX_OUTPUT, signal };
     const modelStart = performance.now();
-    const response = await input.provider.complete(request);
+    const response = await input.provider.complete(request).catch((err: unknown) => {
+      if (err instanceof Stop || stopped()) throw err;
+      throw new Stop('model_error', `The model failed: ${(err as Error).message}`);
+    });
     const modelMs = performance.now() - modelStart;
     tally.turns++;
     const metrics = turnMetrics(request, response, input.prices);

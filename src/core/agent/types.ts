@@ -75,7 +75,7 @@ export interface ModelProvider {
 }
 
 /** Why a run stopped before the model gave its answer. */
-export type StopReason = 'max_turns' | 'max_tokens' | 'max_cost' | 'wall_time' | 'cancelled' | 'model_error' | 'replay_exhausted';
+export type StopReason = 'max_turns' | 'max_tokens' | 'max_cost' | 'wall_time' | 'cancelled' | 'model_error' | 'replay_exhausted' | 'internal_error';
 
 export type AgentOutcome = 'answered' | 'stopped' | 'error';
 

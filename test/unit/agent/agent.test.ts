@@ -140,6 +140,14 @@ describe('agent: model-driven runs through the run service', function () {
     assert.equal(s.ws.trace(result.session.session_id).end?.status, 'error');
   });
 
+  it('ends the run with an error, not a model failure, when the harness cannot set the run up', async () => {
+    const provider = await scripted([{ text: 'never asked' }]);
+    const result = await run(provider, 'Anything.', { mode: 'code', sandbox: undefined });
+    assert.deepEqual([result.outcome, result.stopReason, s.model!.served], ['error', 'internal_error', 0]);
+    assert.match(result.message!, /^The agent run failed: Code mode needs a sandbox/);
+    assert.equal(s.ws.trace(result.session.session_id).end?.status, 'error');
+  });
+
   it('redacts the goal before the model sees it; PII placeholders reach the tool restored, never the model', async () => {
     writeFileSync(s.ws.callsFile, '');
     const provider = await scripted([
