@@ -43,7 +43,8 @@ export function turnMetrics(request: ModelRequest, response: ModelResponse, pric
     tokensIn = countTokens(promptText(request), encoding);
     tokensOut = countTokens((response.text ?? '') + response.toolCalls.map((c) => c.name + c.arguments).join(''), encoding);
   }
-  return { tokensIn, tokensOut, costUsd: estimateCost(tokensIn, tokensOut, priceFor(request.model, prices)), usageSource };
+  // estimateCost takes a tool call's view (tokens the model wrote, then tokens it reads): a turn's output, then its input.
+  return { tokensIn, tokensOut, costUsd: estimateCost(tokensOut, tokensIn, priceFor(request.model, prices)), usageSource };
 }
 
 /** Everything a request puts before the model, as text: the system prompt, the tools' definitions, the messages. */

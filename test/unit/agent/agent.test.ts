@@ -115,6 +115,13 @@ describe('agent: model-driven runs through the run service', function () {
     assert.deepEqual([result.stopReason, result.turns, result.tokensIn + result.tokensOut], ['max_tokens', 2, 1020]);
     await s.model!.close();
 
+    provider = await scripted([loop, loop, loop]);
+    result = await run(provider, 'Loop.', { limits: { maxCostUsd: 0.001 } });
+    // gpt-4o at the default prices: 500 in + 10 out is $0.00135, over the cap after one turn.
+    assert.deepEqual([result.stopReason, result.turns, result.costUsd], ['max_cost', 1, 0.00135]);
+    assert.match(result.message!, /maxCostUsd = 0.001/);
+    await s.model!.close();
+
     provider = await scripted([{ ...loop(0, 0), delayMs: 5000 }]);
     result = await run(provider, 'Loop.', { limits: { wallTimeMs: 300 } });
     assert.deepEqual([result.outcome, result.stopReason, result.turns], ['stopped', 'wall_time', 0]);

@@ -65,6 +65,16 @@ describe('agent: record and replay, A/B, session files', function () {
     assert.deepEqual(replay.callMismatches, []);
   });
 
+  it('stops a replay that needs more model turns than were recorded', async () => {
+    await s.start([{ toolCalls: [{ name: 'everything__echo', arguments: { message: 'one' } }] }]);
+    const provider = new OpenAIProvider({ baseURL: s.model!.openaiURL, maxRetries: 0 });
+    const { runs } = await runAgentSpec(host, { goal: 'Echo.', limits: { maxTurns: 1 } }, provider);
+    assert.equal(runs[0].stopReason, 'max_turns');
+    const replay = await replayAgent(host, runs[0].session.trace_file!);
+    assert.deepEqual([replay.run.outcome, replay.run.stopReason, replay.run.turns], ['stopped', 'replay_exhausted', 1]);
+    assert.match(replay.run.message!, /The recording has 1 model turns and the replay needs another/);
+  });
+
   it('says what is wrong with a trace that is not an agent run', async () => {
     const file = join(s.ws.dir, 'plain.jsonl');
     writeFileSync(file, JSON.stringify({ type: 'session', session_id: 'x', name: 'n', started_at: '', config_hash: '', servers: [], harness_version: '0' }) + '\n');
