@@ -9,7 +9,7 @@ import { mergeGuardrails, mergePolicy } from '../core/guards/defaults';
 import { settingsJsonReader, settingsToConfig, type HarnessSettings, type SettingReader } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { PinFileError } from '../core/pin/store';
-import { RunService, buildRunEnvironment, traceDirFor } from '../core/run/index';
+import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
@@ -56,6 +56,16 @@ export function cliTraceDir(values: Record<string, unknown>, read: SettingReader
   return traceDirFor(folder, typeof setting === 'string' ? setting : undefined);
 }
 
+/** A run's failure the user can fix becomes a usage error (exit 2) that says how. */
+export async function asCliRun<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof TraceDirError) throw new UsageError(`${err.message} Pass --trace-dir DIR, or set mcpHarness.traceDir in .vscode/settings.json.`);
+    throw err;
+  }
+}
+
 export interface CliRunContext {
   ws: OpenedWorkspace;
   service: RunService;
@@ -91,6 +101,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
       folder: ws.folder,
       traceDir: cliTraceDir(values, read, ws.folder, io.cwd),
       confirm: async () => yes,
+      logger: ws.logger,
     }).catch((err: unknown) => {
       if (err instanceof PinFileError) throw new CliError(`the tool lockfile cannot be used, so pinned tools cannot be checked: ${err.message}`, EXIT_USAGE, 'usage');
       throw err;

@@ -21,6 +21,8 @@ export interface OpenedWorkspace {
   definitions: ServerDefinition[];
   problems: ConfigProblem[];
   manager: ServerManager;
+  /** Says nothing unless MCP_HARNESS_VERBOSE is set; then it writes to stderr. */
+  logger: Logger;
   /** Each problem as `file:line:col: severity: message`, the file relative to the current directory. */
   problemLines(): string[];
   /**
@@ -69,6 +71,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     definitions,
     problems,
     manager,
+    logger,
     problemLines: () => formatProblems(problems, io.cwd),
     reportProblems: (json) => {
       if (!json) {

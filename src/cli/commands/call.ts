@@ -1,7 +1,7 @@
 // `mcp-harness call SERVER/TOOL --args JSON`: one guarded tool call (a one-step session, traced like any
 // run), printed as its step record.
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
-import { openRunEnvironment } from '../runEnvironment';
+import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 export const callCommand: CliCommand = {
   name: 'call',
@@ -55,7 +55,7 @@ export const callCommand: CliCommand = {
       if (!known.includes(server)) {
         throw new UsageError(`no MCP server named '${server}' is configured in ${run.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
       }
-      call = await run.service.callTool(server, tool, args as Record<string, unknown>, { signal: run.signal });
+      call = await asCliRun(run.service.callTool(server, tool, args as Record<string, unknown>, { signal: run.signal }));
     } finally {
       await run.close();
     }

@@ -9,7 +9,7 @@ import { loadSkills } from '../../core/sandbox/skills';
 import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
-import { openRunEnvironment } from '../runEnvironment';
+import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 // Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.
 registerCodeStepKind();
@@ -116,14 +116,14 @@ export const execCommand: CliCommand = {
         throw new UsageError((err as Error).message);
       }
       const limits = { ...sandboxLimitsFromSettings(run.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), ...flags };
-      outcome = await run.service.runCode(code, {
+      outcome = await asCliRun(run.service.runCode(code, {
         name: positionals[0] === '-' ? 'exec (stdin)' : `exec ${positionals[0]}`,
         stepId: 'exec',
         limits,
         signal: run.signal,
         ...(servers ? { servers } : {}),
         ...(positionals[0] !== '-' ? { codeFile: positionals[0] } : {}),
-      });
+      }));
     } finally {
       await run.close();
     }

@@ -5,7 +5,7 @@ import type { StepRecord } from '../../protocol/trace';
 import { parseSession, type ParsedSession, type SessionFile } from '../../core/session/parse';
 import type { SessionResult } from '../../core/run/types';
 import { buildReport, stepSummary } from '../../core/session/report';
-import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
 import { offsetToPosition } from '../../core/config';
 import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
 import { createProvider, runSpec } from './agent';
@@ -96,12 +96,12 @@ export const runCommand: CliCommand = {
     try {
       run.ws.reportProblems(json);
       checkKnownServers(parsed.session, run);
-      result = await run.service.runSession(parsed.session, {
+      result = await asCliRun(run.service.runSession(parsed.session, {
         signal: run.signal,
         onStep: (r) => {
           if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
         },
-      });
+      }));
     } finally {
       await run.close();
     }

@@ -38,6 +38,8 @@ export interface RunFrameOptions {
   events?: RunEvents;
   /** The run's own top-level step listener (RunOpts.onStep). */
   onStep?: (record: StepRecord) => void;
+  /** RunOpts.schemaGuard. */
+  schemaGuard?: 'enforce' | 'record';
 }
 
 export interface RunOutcome {
@@ -72,7 +74,7 @@ export class RunFrame {
       harness_version: options.harnessVersion ?? HARNESS_VERSION,
       ...(options.kind && options.kind !== 'session' ? { run_kind: options.kind } : {}),
     };
-    this.trace = options.traceDir ? TraceWriter.open(options.traceDir, this.header) : undefined;
+    this.trace = options.traceDir ? openTrace(options.traceDir, this.header) : undefined;
     const onStep = options.events?.onStep;
     this.pipeline = new GuardPipeline({
       sessionId: this.sessionId,
@@ -88,6 +90,7 @@ export class RunFrame {
       sink: this.trace,
       logger: this.logger,
       signal: options.signal,
+      ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
       // Top-level records are announced by record(), after their expectations are checked; the calls
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),
@@ -152,6 +155,24 @@ export class RunFrame {
     } catch (err) {
       this.logger.error(err as Error);
     }
+  }
+}
+
+/** The run could not start because its trace cannot be written; the host says how to pick another folder. */
+export class TraceDirError extends Error {
+  constructor(
+    message: string,
+    readonly dir: string,
+  ) {
+    super(message);
+  }
+}
+
+function openTrace(dir: string, header: SessionHeader): TraceWriter {
+  try {
+    return TraceWriter.open(dir, header);
+  } catch (err) {
+    throw new TraceDirError(`The trace could not be written in ${dir}: ${(err as Error).message}. Make the folder writable or choose another trace directory.`, dir);
   }
 }
 

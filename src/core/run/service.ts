@@ -71,7 +71,13 @@ export class RunService {
     let exec: ExecResult | undefined;
     const children: StepRecord[] = [];
     const options = await this.runnerOptions({ ...opts, kind: opts.kind ?? 'code' });
-    const collect = { ...options.events, onStep: (r: StepRecord) => (r.parent_id === stepId && children.push(r), options.events?.onStep?.(r)) };
+    const collect: RunEvents = {
+      ...options.events,
+      onStep: (record) => {
+        if (record.parent_id === stepId) children.push(record);
+        options.events?.onStep?.(record);
+      },
+    };
     const session = await this.runner.run(this.shape({ name: opts.name ?? 'sandbox code', steps: [step] }, opts), {
       ...options,
       events: collect,
@@ -111,6 +117,7 @@ export class RunService {
       signal: controller.signal,
       events: this.events,
       onStep: opts.onStep,
+      ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
   }

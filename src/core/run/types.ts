@@ -56,6 +56,12 @@ export interface RunOpts {
   kind?: RunKind;
   /** Write no trace for this run even when the environment has a trace directory. */
   noTrace?: boolean;
+  /**
+   * 'record' lets arguments that fail the inputSchema reach the server, recorded in the step's schema stage
+   * and as a `schema.input_sent_invalid` finding instead of a denial. For the reliability lab's invalid-input
+   * probes only; honoured by open() runs.
+   */
+  schemaGuard?: 'enforce' | 'record';
   /** This run's top-level steps as they finish (after their expectations are checked). */
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;

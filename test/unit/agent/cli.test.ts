@@ -37,7 +37,7 @@ describe('agent: the CLI', function () {
   });
 
   const readNote = () => ({ toolCalls: [{ name: 'fs__read_text_file', arguments: { path: note } }] });
-  const agent = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(bundle.cli, ['agent', '--workspace', dir, ...args], dir, { OPENAI_API_KEY: KEY, ...env });
+  const agent = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(bundle.cli, ['agent', '--workspace', dir, ...args], dir, '', { OPENAI_API_KEY: KEY, ...env });
 
   it('keeps the model SDKs out of the CLI bundle (they load from their own files on first use)', () => {
     const cli = readFileSync(bundle.cli, 'utf8');
@@ -125,7 +125,7 @@ describe('agent: the CLI', function () {
     ]);
     const file = join(dir, 'agent.mcp-session.json');
     writeFileSync(file, JSON.stringify({ name: 'agent session', servers: ['everything'], policy: { deny: ['everything/get-sum'] }, agent: { goal: 'Add 1 and 2.', limits: { maxTurns: 4 } } }));
-    const r = await runCli(bundle.cli, ['run', file, '--workspace', dir, '--json'], dir, { OPENAI_API_KEY: '', OPENAI_BASE_URL: model.openaiURL });
+    const r = await runCli(bundle.cli, ['run', file, '--workspace', dir, '--json'], dir, '', { OPENAI_API_KEY: '', OPENAI_BASE_URL: model.openaiURL });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout) as { runs: { outcome: string; denied: number; answer: string }[] };
     assert.deepEqual([out.runs[0].outcome, out.runs[0].denied, out.runs[0].answer], ['answered', 1, 'Adding is not allowed here.']);

@@ -27,7 +27,11 @@ export function buildPrivateCli(): { cli: string; dispose(): void } {
   return { cli, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function runCli(cli: string, args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/**
+ * Runs the CLI; standard input gets `stdin` (empty by default) and is closed, so `exec -` never waits;
+ * `env` is laid over this process's environment.
+ */
+export function runCli(cli: string, args: string[], cwd = ROOT, stdin = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '', ...env } });
     let stdout = '';
@@ -35,5 +39,6 @@ export function runCli(cli: string, args: string[], cwd = ROOT, env: NodeJS.Proc
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(stdin);
   });
 }
