@@ -147,6 +147,15 @@ describe('agent: model-driven runs through the run service', function () {
     assert.equal(s.ws.trace(result.session.session_id).end?.status, 'error');
   });
 
+  it('never passes the API key on when the API quotes it in an error', async () => {
+    const key = 'sk-proj-quoted0123456789abcdef';
+    await s.start([{ status: 401, error: `Incorrect API key provided: ${key}.` }]);
+    const result = await run(new OpenAIProvider({ apiKey: key, baseURL: s.model!.openaiURL, maxRetries: 0 }), 'Anything.');
+    assert.equal(result.outcome, 'error');
+    assert.match(result.message!, /Incorrect API key provided: \[API key\]/);
+    assert.ok(!readFileSync(result.session.trace_file!, 'utf8').includes(key));
+  });
+
   it('ends the run with an error, not a model failure, when the harness cannot set the run up', async () => {
     const provider = await scripted([{ text: 'never asked' }]);
     const result = await run(provider, 'Anything.', { mode: 'code', sandbox: undefined });

@@ -26,15 +26,15 @@ export class OpenAIProvider implements ModelProvider {
   async complete(request: ModelRequest): Promise<ModelResponse> {
     // A local OpenAI-compatible server may take no key; the SDK insists on one, so it gets a placeholder.
     this.client ??= new (loadOpenAI().OpenAI)({ apiKey: this.options.apiKey || 'no-key', baseURL: this.options.baseURL, maxRetries: this.options.maxRetries ?? 1 });
-    const completion = await this.client.chat.completions.create(
-      {
-        model: request.model,
-        messages: [{ role: 'system', content: request.system }, ...request.messages.map(toOpenAI)],
-        ...(request.tools.length ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
-        max_completion_tokens: request.maxOutputTokens,
-      },
-      { signal: request.signal },
-    );
+    const params = {
+      model: request.model,
+      messages: [{ role: 'system' as const, content: request.system }, ...request.messages.map(toOpenAI)],
+      ...(request.tools.length ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
+      max_completion_tokens: request.maxOutputTokens,
+    };
+    const completion = await this.client.chat.completions.create(params, { signal: request.signal }).catch((err: unknown) => {
+      throw withoutKey(err, this.options.apiKey);
+    });
     const choice = completion.choices[0];
     if (!choice) throw new Error('The model returned no choice.');
     const toolCalls: ModelToolCall[] = [];
@@ -48,6 +48,14 @@ export class OpenAIProvider implements ModelProvider {
       ...(choice.finish_reason ? { stopReason: choice.finish_reason } : {}),
     };
   }
+}
+
+/** An API error says what went wrong; some servers quote the key they got, which must not reach a log or trace. */
+export function withoutKey(err: unknown, key: string | undefined): unknown {
+  if (!key || !(err instanceof Error) || !err.message.includes(key)) return err;
+  const clean = new Error(err.message.split(key).join('[API key]'));
+  clean.name = err.name;
+  return clean;
 }
 
 function toOpenAI(m: ChatMessage) {
