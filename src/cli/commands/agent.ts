@@ -9,6 +9,7 @@ import {
   DEFAULT_AGENT_MODEL,
   OpenAIProvider,
   comparisonMarkdown,
+  maskedGoal,
   replayAgent,
   resolveAgentLimits,
   runAgentSpec,
@@ -108,7 +109,7 @@ export async function runSpec(run: CliRunContext, spec: AgentSpec, provider: Mod
     ...(session?.policy ? { policy: session.policy } : {}),
     ...(session?.guardrails ? { guardrails: session.guardrails } : {}),
   };
-  if (!json) io.stdout(`Goal: ${spec.goal}\n`);
+  if (!json) io.stdout(`Goal: ${maskedGoal(spec.goal)}\n`);
   const result = await runAgentSpec(host, spec, provider, resolveLimits(spec.limits));
   if (result.comparison) {
     const files = writeComparison(result.comparison, values, run, io);

@@ -1,5 +1,6 @@
 // The A/B report: the same goal run in direct and in code mode, side by side — as JSON (a report section)
 // and as a Markdown table.
+import { maskedGoal } from './runner';
 import type { AgentRunResult } from './types';
 
 export interface ModeFigures {
@@ -41,10 +42,11 @@ export function figuresOf(r: AgentRunResult): ModeFigures {
   };
 }
 
+/** The goal is stored masked: the report is a file anyone may be sent. */
 export function compareRuns(goal: string, direct: AgentRunResult, code: AgentRunResult): AgentComparison {
   return {
     section: 'agent-comparison',
-    goal,
+    goal: maskedGoal(goal),
     model: direct.model,
     runs: [figuresOf(direct), figuresOf(code)],
     input_tokens_saved: direct.tokensIn > 0 ? Math.round((1 - code.tokensIn / direct.tokensIn) * 10000) / 10000 : 0,

@@ -1,6 +1,6 @@
 // Public surface of agent mode.
 export * from './types';
-export { runAgent, stopMessage, type AgentRunInput } from './runner';
+export { runAgent, stopMessage, maskedGoal, type AgentRunInput } from './runner';
 export { toolSurface, SEARCH_TOOLS, RUN_CODE, type ToolSurface, type CodeSandbox } from './tools';
 export { ModelToolNames, modelToolName } from './toolNames';
 export { loadRecording, ReplayProvider, type Recording } from './replay';

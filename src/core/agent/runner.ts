@@ -163,9 +163,13 @@ async function loop(input: AgentRunInput, run: OpenRun, surface: ToolSurface, ta
   }
 }
 
-/** The run's name shows the goal's start, with every secret and PII value masked whatever the guardrails say. */
+/** The goal for names and reports: every secret and PII value masked, whatever the run's guardrails say. */
+export function maskedGoal(goal: string): string {
+  return scanValue(goal, { ...DEFAULT_GUARDRAILS, redact: ['secrets', 'pii'], tokenizePii: false }, undefined, 'record').redacted as string;
+}
+
 function runName(mode: AgentMode, goal: string): string {
-  const masked = scanValue(goal.slice(0, 200), { ...DEFAULT_GUARDRAILS, redact: ['secrets', 'pii'], tokenizePii: false }, undefined, 'record').redacted as string;
+  const masked = maskedGoal(goal.slice(0, 200));
   return `agent (${mode}): ${masked.length > 60 ? `${masked.slice(0, 60)}…` : masked}`;
 }
 

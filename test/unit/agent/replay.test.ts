@@ -91,10 +91,11 @@ describe('agent: record and replay, A/B, session files', function () {
     ]);
     writeFileSync(note(), 'The launch code word is heliotrope.');
     const provider = new OpenAIProvider({ baseURL: s.model!.openaiURL, maxRetries: 0 });
-    const { runs, comparison } = await runAgentSpec(host, { goal: 'Find the code word.', mode: 'both' }, provider);
+    const { runs, comparison } = await runAgentSpec(host, { goal: 'Find the code word for ada@example.com.', mode: 'both' }, provider);
     assert.deepEqual(runs.map((r) => [r.mode, r.outcome, r.turns, r.toolCalls]), [['direct', 'answered', 2, 1], ['code', 'answered', 2, 1]]);
     assert.ok(comparison);
     assert.deepEqual(comparison.runs.map((r) => r.mode), ['direct', 'code']);
+    assert.ok(!JSON.stringify(comparison).includes('ada@example.com'), 'the report masks the goal');
     assert.ok(comparison.runs[1].tokens_in < comparison.runs[0].tokens_in, `code ${comparison.runs[1].tokens_in} < direct ${comparison.runs[0].tokens_in}`);
     assert.ok(comparison.input_tokens_saved > 0.5);
     const md = comparisonMarkdown(comparison);
