@@ -11,6 +11,7 @@ import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { PinFileError } from '../core/pin/store';
 import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
+import { envTimeout, timeoutOption } from './serverHints';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
 /** The workspace's `mcpHarness.*` settings from .vscode/settings.json (JSONC); none when it is absent. */
@@ -78,12 +79,20 @@ export interface CliRunContext {
   close(): Promise<void>;
 }
 
+export interface RunEnvironmentOptions {
+  /** The command offers --timeout-ms for the per-request timeout (run, call; exec's is its sandbox deadline). */
+  timeoutFlag?: boolean;
+}
+
 /**
  * Opens the workspace (`--workspace`) and builds the run service for a command: settings, `--policy`,
- * the trace directory, `--yes`, and the workspace lockfile. Close it when the command is done.
+ * the request timeout (--timeout-ms, else MCP_HARNESS_REQUEST_TIMEOUT_MS), the trace directory, `--yes`,
+ * and the workspace lockfile. Close it when the command is done.
  */
-export async function openRunEnvironment(values: Record<string, unknown>, io: CliIO): Promise<CliRunContext> {
-  const ws = await openWorkspace(values.workspace as string | undefined, io);
+export async function openRunEnvironment(values: Record<string, unknown>, io: CliIO, options: RunEnvironmentOptions = {}): Promise<CliRunContext> {
+  const timeoutFlag = options.timeoutFlag === true;
+  const timeoutMs = (timeoutFlag ? timeoutOption(values) : undefined) ?? envTimeout(io.env);
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag });
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   const close = async () => {
@@ -92,7 +101,9 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
   };
   try {
     const read = workspaceSettings(ws.folder, (m) => io.stderr(`mcp-harness: ${m}\n`));
-    const settings = loadSettings(read, values.policy as string | undefined, io.cwd);
+    let settings = loadSettings(read, values.policy as string | undefined, io.cwd);
+    // The request timeout the user gave bounds each call too, not only the server's start and listings.
+    if (timeoutMs !== undefined) settings = { ...settings, policy: { ...settings.policy, timeoutMs } };
     const yes = values.yes === true;
     const env = await buildRunEnvironment({
       connections: ws.manager,

@@ -7,6 +7,7 @@ import { ServerManager } from '../core/servers/manager';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
+import { cliServerHint, envTimeout } from './serverHints';
 
 
 export interface OpenWorkspaceOptions {
@@ -14,6 +15,8 @@ export interface OpenWorkspaceOptions {
   includeUserConfigs?: boolean;
   /** Per-request timeout; defaults to MCP_HARNESS_REQUEST_TIMEOUT_MS or 30 s. */
   requestTimeoutMs?: number;
+  /** The command offers --timeout-ms (the error hints then mention it). */
+  timeoutFlag?: boolean;
 }
 
 export interface OpenedWorkspace {
@@ -56,14 +59,14 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
         error: (m) => io.stderr(`[error] ${m instanceof Error ? m.message : m}\n`),
       }
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const envTimeout = Number(io.env.MCP_HARNESS_REQUEST_TIMEOUT_MS);
   const manager = new ServerManager({
     definitions,
     logger,
     clientInfo: { name: 'mcp-harness-cli', version: VERSION },
     consent: async () => true,
     isTrusted: () => true,
-    requestTimeoutMs: options.requestTimeoutMs ?? (Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : undefined),
+    requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
+    hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
   });
   return {

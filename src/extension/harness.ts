@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { discover } from '../core/config/discover';
 import { ServerManager } from '../core/servers';
+import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
 import { ConsentService } from './consent';
 import type { HarnessContext } from './context';
@@ -36,6 +37,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     isTrusted: () => vscode.workspace.isTrusted,
     requestTimeoutMs: config.requestTimeoutMs,
     onStderr: (id, chunk) => serverOutput.appendStderr(id, chunk),
+    hint: vscodeServerHint,
   });
   const unsubscribe = servers.onDidChange(() => serversChanged.fire());
 

@@ -25,7 +25,8 @@ import type { SessionFile } from '../../core/session/parse';
 import { defaultSandboxPool } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
-import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { TIMEOUT_USAGE } from '../serverHints';
 
 const LIMIT_FLAGS: Record<keyof AgentLimits, string> = { maxTurns: 'max-turns', maxTokens: 'max-tokens', maxCostUsd: 'max-cost', wallTimeMs: 'wall-time-ms' };
 const STOP_FLAGS: Partial<Record<StopReason, string>> = { max_turns: '--max-turns', max_tokens: '--max-tokens', max_cost: '--max-cost', wall_time: '--wall-time-ms' };
@@ -37,7 +38,7 @@ export const agentCommand: CliCommand = {
     'Usage: mcp-harness agent --goal "…" [--mode direct|code|both] [--model NAME] [--provider openai|anthropic]',
     '                         [--base-url URL] [--servers a,b] [--max-turns N] [--max-tokens N] [--max-cost USD]',
     '                         [--wall-time-ms N] [--system TEXT] [--report FILE.json] [--policy FILE] [--yes]',
-    '                         [--workspace DIR] [--trace-dir DIR] [--json]',
+    '                         [--timeout-ms N] [--workspace DIR] [--trace-dir DIR] [--json]',
     '       mcp-harness agent --replay TRACE [--workspace DIR] [--json]',
     '',
     'The model sees the tools of the servers (direct mode, named server__tool) or two tools, search_tools and',
@@ -58,6 +59,7 @@ export const agentCommand: CliCommand = {
     '  --max-cost USD    estimated model cost (default: no cap; prices from mcpHarness.prices)',
     '  --wall-time-ms N  wall time of the run (default 300000)',
     '  --system TEXT     instructions before the goal (a default per mode explains the tools)',
+    TIMEOUT_USAGE,
     '  --replay TRACE    re-run a recorded agent run without a model: the tools run live through the guards,',
     '                    the model\'s turns come from TRACE; a tool result that changed is reported as a divergence',
     '',
@@ -82,6 +84,7 @@ export const agentCommand: CliCommand = {
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    'timeout-ms': { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values, json }, io) {
@@ -92,7 +95,7 @@ export const agentCommand: CliCommand = {
     if (mode !== 'direct' && mode !== 'code' && mode !== 'both') throw new UsageError(`--mode must be direct, code or both (got '${String(mode)}').`);
     const spec: AgentSpec = { goal: values.goal, mode, ...(typeof values.model === 'string' ? { model: values.model } : {}), ...(typeof values.system === 'string' ? { system: values.system } : {}), limits };
     const provider = createProvider(values, io, spec.model ?? DEFAULT_AGENT_MODEL);
-    const run = await openRunEnvironment(values, io);
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
     try {
       return await runSpec(run, spec, provider, values, io, json);
     } finally {
@@ -110,7 +113,7 @@ export async function runSpec(run: CliRunContext, spec: AgentSpec, provider: Mod
     ...(session?.guardrails ? { guardrails: session.guardrails } : {}),
   };
   if (!json) io.stdout(`Goal: ${maskedGoal(spec.goal)}\n`);
-  const result = await runAgentSpec(host, spec, provider, resolveLimits(spec.limits));
+  const result = await asCliRun(runAgentSpec(host, spec, provider, resolveLimits(spec.limits)));
   if (result.comparison) {
     const files = writeComparison(result.comparison, values, run, io);
     if (!json) io.stdout(`\n${comparisonMarkdown(result.comparison)}\nreport: ${files.join(', ')}\n`);
@@ -121,11 +124,11 @@ export async function runSpec(run: CliRunContext, spec: AgentSpec, provider: Mod
 }
 
 async function replay(values: Record<string, unknown>, limits: Partial<AgentLimits>, io: CliIO, json: boolean): Promise<number> {
-  const run = await openRunEnvironment(values, io);
+  const run = await openRunEnvironment(values, io, { timeoutFlag: true });
   try {
     run.ws.reportProblems(json);
-    const out = await replayAgent(hostFor(run, values, io), resolve(io.cwd, values.replay as string), limits).catch((err: Error) => {
-      throw new UsageError(err.message);
+    const out = await asCliRun(replayAgent(hostFor(run, values, io), resolve(io.cwd, values.replay as string), limits)).catch((err: Error) => {
+      throw err instanceof UsageError ? err : new UsageError(err.message);
     });
     const diverged = out.run.divergences.length > 0 || out.callMismatches.length > 0;
     if (json) io.stdout(JSON.stringify({ ...summary(out.run), divergences: out.run.divergences, call_mismatches: out.callMismatches }) + '\n');

@@ -1,5 +1,6 @@
 // `mcp-harness call SERVER/TOOL --args JSON`: one guarded tool call (a one-step session, traced like any
 // run), printed as its step record.
+import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
 import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
@@ -7,7 +8,7 @@ export const callCommand: CliCommand = {
   name: 'call',
   summary: 'Call one tool through the guard pipeline and print its step record',
   usage: [
-    'Usage: mcp-harness call SERVER/TOOL [--args JSON] [--policy FILE] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
+    'Usage: mcp-harness call SERVER/TOOL [--args JSON] [--policy FILE] [--timeout-ms N] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
     '',
     'Validates the arguments against the tool\'s inputSchema, applies the policy and the tool pins',
     '(.mcp-harness/tools.lock.json), calls the tool, runs the output guardrails (secrets and PII are',
@@ -16,6 +17,7 @@ export const callCommand: CliCommand = {
     '',
     '  --args JSON       the arguments as a JSON object (default: {})',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}',
+    TIMEOUT_USAGE,
     '  --yes             confirm the call if the tool is destructive (without it, it is denied)',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
     '  --trace-dir DIR   write the trace there instead (relative to the current folder)',
@@ -27,6 +29,7 @@ export const callCommand: CliCommand = {
   options: {
     args: { type: 'string', short: 'a' },
     policy: { type: 'string' },
+    'timeout-ms': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
@@ -47,7 +50,7 @@ export const callCommand: CliCommand = {
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('--args must be a JSON object of argument names to values.');
     const server = target.slice(0, slash);
     const tool = target.slice(slash + 1);
-    const run = await openRunEnvironment(values, io);
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
     let call;
     try {
       run.ws.reportProblems(json);

@@ -2,17 +2,25 @@
 // servers, every tool call through the guard pipeline, and prints {ok, value?, logs, error?, metrics}.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
 import { resolveLimits } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
-import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
+import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
+/** The sandbox limits `exec` has flags for. */
+const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-ms', memoryMb: '--memory-mb', maxToolCalls: '--max-tool-calls' };
+
+/** How a CLI user raises a limit: a settings.json entry (read by exec and run alike), or exec's flag. */
+const settingsAdvice: LimitAdvice = (limit) => settingAdvice(limit, ' in .vscode/settings.json');
+const execAdvice: LimitAdvice = (limit) => (LIMIT_FLAGS[limit] ? `pass ${LIMIT_FLAGS[limit]}` : settingsAdvice(limit));
+
 // Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.
-registerCodeStepKind();
+registerCodeStepKind({ limitAdvice: settingsAdvice });
 
 const MAX_CODE_BYTES = 1024 * 1024;
 
@@ -92,7 +100,8 @@ export const execCommand: CliCommand = {
     try {
       resolveLimits(flags);
     } catch (err) {
-      throw new UsageError(`${(err as Error).message.replace(/^Sandbox limit (\w+)/, (_m, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)}`);
+      if (err instanceof SandboxLimitError) throw new UsageError(err.describeAs(LIMIT_FLAGS[err.limit as LimitName] ?? err.limit));
+      throw err;
     }
     const code = await readCode(positionals[0], io);
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
@@ -120,6 +129,7 @@ export const execCommand: CliCommand = {
         name: positionals[0] === '-' ? 'exec (stdin)' : `exec ${positionals[0]}`,
         stepId: 'exec',
         limits,
+        limitAdvice: execAdvice,
         signal: run.signal,
         ...(servers ? { servers } : {}),
         ...(positionals[0] !== '-' ? { codeFile: positionals[0] } : {}),

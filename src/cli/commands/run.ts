@@ -9,6 +9,7 @@ import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironm
 import { offsetToPosition } from '../../core/config';
 import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
 import { createProvider, runSpec } from './agent';
+import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
 
 export function sessionProblemLines(parsed: ParsedSession, text: string, file: string): string[] {
@@ -39,7 +40,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run a session file (*.mcp-session.json) through the guard pipeline',
   usage: [
-    'Usage: mcp-harness run SESSION_FILE [--workspace DIR] [--trace-dir DIR] [--report FILE.json] [--policy FILE] [--yes] [--json]',
+    'Usage: mcp-harness run SESSION_FILE [--workspace DIR] [--trace-dir DIR] [--report FILE.json] [--policy FILE] [--timeout-ms N] [--yes] [--json]',
     '',
     'Runs every step of SESSION_FILE through the guards (schema, policy and pins, output guardrails), checks',
     'each step\'s expectations and writes a JSONL trace to DIR/.mcp-harness/traces/ (the workspace setting',
@@ -51,6 +52,7 @@ export const runCommand: CliCommand = {
     '  --report FILE     also write {mcp_details: {sessions, summary}} as JSON',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}; applied over the',
     '                    workspace\'s .vscode/settings.json (mcpHarness.policy.*, mcpHarness.guardrails.*)',
+    TIMEOUT_USAGE,
     '  --yes             confirm destructive tool calls (without it they are denied)',
     '  --json            print {session_id, status, steps, totals, decisions}',
     '',
@@ -65,6 +67,7 @@ export const runCommand: CliCommand = {
     'trace-dir': { type: 'string' },
     report: { type: 'string' },
     policy: { type: 'string' },
+    'timeout-ms': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
   },
   positionals: { min: 1, max: 1 },
@@ -84,14 +87,14 @@ export const runCommand: CliCommand = {
     if (agent) {
       const spec = { ...agent, model: agent.model ?? parsed.session.model ?? DEFAULT_AGENT_MODEL };
       const provider = createProvider({}, io, spec.model);
-      const run = await openRunEnvironment(values, io);
+      const run = await openRunEnvironment(values, io, { timeoutFlag: true });
       try {
         return await runSpec(run, spec, provider, values, io, json, parsed.session);
       } finally {
         await run.close();
       }
     }
-    const run = await openRunEnvironment(values, io);
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);

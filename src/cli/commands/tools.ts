@@ -4,6 +4,7 @@ import type { ServerDefinition } from '../../core/config/types';
 import { ServerError } from '../../core/servers/errors';
 import { EXIT_OK, UnreachableError, UsageError, type CliCommand } from '../io';
 import { openWorkspace } from '../workspace';
+import { TIMEOUT_USAGE, timeoutOption } from '../serverHints';
 
 export interface ToolRow {
   name: string;
@@ -18,12 +19,13 @@ export const toolsCommand: CliCommand = {
   name: 'tools',
   summary: 'Start one server and list its tools with their annotations',
   usage: [
-    'Usage: mcp-harness tools SERVER [--workspace DIR] [--json] [--user-configs]',
+    'Usage: mcp-harness tools SERVER [--workspace DIR] [--timeout-ms N] [--json] [--user-configs]',
     '',
     'Starts SERVER (a name from `mcp-harness servers`) and lists its tools: name, the first line of',
     'the description, and the annotations (read-only, destructive, idempotent, open-world).',
     '',
     '  --workspace DIR   the workspace folder (default: the current folder)',
+    TIMEOUT_USAGE,
     '  --user-configs    also read Claude Desktop\'s user config',
     '  --json            print [{name, title?, description, annotations, inputSchema}]',
     '',
@@ -32,10 +34,15 @@ export const toolsCommand: CliCommand = {
   options: {
     workspace: { type: 'string', short: 'w' },
     'user-configs': { type: 'boolean' },
+    'timeout-ms': { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
-    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true });
+    const ws = await openWorkspace(values.workspace as string | undefined, io, {
+      includeUserConfigs: values['user-configs'] === true,
+      requestTimeoutMs: timeoutOption(values),
+      timeoutFlag: true,
+    });
     try {
       ws.reportProblems(json);
       const def = findServer(ws.definitions, positionals[0], ws.folder);

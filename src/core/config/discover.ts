@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { canonicalJson } from '../util/canonical';
 import { parseDotenv } from './dotenv';
 import { type ConfigFileCandidate, configFileCandidates, displayPath, FORMATS, userConfigCandidates } from './formats';
-import { envInputResolver, inputEnvName, type InputDefinition, type InputResolver } from './inputs';
+import { envInputResolver, type InputDefinition, type InputResolver } from './inputs';
 import { type ParsedConfig, type ParsedServer, parseConfigDocument, type StringField } from './parse';
 import { type EnvFileState, type ResolveEnvironment, ServerResolver } from './resolve';
 import type { ConfigKind, ConfigProblem, ServerDefinition } from './types';
@@ -212,7 +212,7 @@ export async function discover(options: DiscoverOptions): Promise<DiscoveryResul
         if (value === undefined) {
           return {
             kind: 'missing',
-            message: `No value was given for the input "${input.id}"${input.description ? ` (${input.description})` : ''}: enter it when the editor asks, or set the environment variable ${inputEnvName(input.id)} for the CLI.`,
+            message: `No value was given for the input "${input.id}"${input.description ? ` (${input.description})` : ''}.`,
           };
         }
         if (input.type === 'pickString' && input.options && !input.options.includes(value)) {

@@ -42,13 +42,14 @@ export function inputEnvName(id: string): string {
 
 /**
  * The CLI's resolver: MCP_HARNESS_INPUT_<ID> (see inputEnvName), falling back to the input's `default`.
- * An empty variable counts as a value (an intentionally empty string).
+ * An empty variable counts as a value (an intentionally empty string). Without either, the problem
+ * names the variable to set.
  */
 export function envInputResolver(env: NodeJS.ProcessEnv = process.env): InputResolver {
   return async (input) => {
     const name = inputEnvName(input.id);
-    const value = env[name];
+    const value = env[name] ?? input.default;
     if (value !== undefined) return value;
-    return input.default;
+    throw new Error(`No value was given for the input "${input.id}"${input.description ? ` (${input.description})` : ''}: set the environment variable ${name}.`);
   };
 }

@@ -5,7 +5,7 @@
 // are queued (MetricsQueue) and filled in before the trace writer writes the line.
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision, StepRecord } from '../../protocol/trace';
+import type { Decision, Finding, StepRecord } from '../../protocol/trace';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { PinCheck } from '../pin/lockfileCheck';
@@ -17,7 +17,6 @@ import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
-import type { Finding } from '../../protocol/trace';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
 export { textForTokens, truncateResult };
@@ -418,8 +417,9 @@ export class GuardPipeline implements ToolGateway {
   }
 }
 
+/** A stage's early answer (a denial, an error) rather than the value the next stage needs. */
 function isOutcome(value: object): value is ToolCallOutcome {
-  return (value as ToolCallOutcome).record !== undefined && (value as ToolCallOutcome).record.type === 'step';
+  return (value as Partial<ToolCallOutcome>).record?.type === 'step';
 }
 
 /** Why hard_gate or mixed mode withholds an output, or undefined when it passes. */
@@ -453,4 +453,3 @@ function classifyError(err: unknown, signal: AbortSignal | undefined): { decisio
   return { decision: 'error', message };
 }
 
-export type { ToolTraits };

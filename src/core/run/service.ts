@@ -81,6 +81,7 @@ export class RunService {
     const session = await this.runner.run(this.shape({ name: opts.name ?? 'sandbox code', steps: [step] }, opts), {
       ...options,
       events: collect,
+      ...(opts.limitAdvice ? { limitAdvice: opts.limitAdvice } : {}),
       onExecution: (_s, execution) => (exec = execution.exec),
     });
     const record = session.steps[0];

@@ -5,6 +5,7 @@ import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionT
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
+import type { LimitAdvice } from '../sandbox/limits';
 import type { ExecResult, SandboxLimits } from '../sandbox/types';
 import type { PriceTable } from '../tokens/index';
 import type { Logger } from '../types';
@@ -76,6 +77,8 @@ export interface RunCodeOpts extends RunOpts {
   codeFile?: string;
   /** The code step's id (default: code). */
   stepId?: string;
+  /** How this caller lets its user raise a limit the code hit (e.g. "pass --timeout-ms"); over the host's default. */
+  limitAdvice?: LimitAdvice;
 }
 
 export interface PreflightProblem {

@@ -2,6 +2,7 @@
 // step's StepRecord (kind 'code'), with its tool calls as child steps (parent_id = this step's id).
 import type { Decision, Finding, StepRecord } from '../../protocol/trace';
 import type { ToolGateway } from '../guards/types';
+import { adviseOnLimit, type LimitAdvice } from './limits';
 import { tokensOf } from './optimizer';
 import type { ExecResult, SandboxLimits, SkillSource, WorkspaceStore } from './types';
 
@@ -19,6 +20,8 @@ export interface CodeStepInput {
   workspace?: WorkspaceStore;
   servers?: string[];
   signal?: AbortSignal;
+  /** The host's way of raising a limit the code hit, added to the step's error. */
+  limitAdvice?: LimitAdvice;
 }
 
 export interface CodeStepOutcome {
@@ -53,6 +56,7 @@ export async function runCodeStep(input: CodeStepInput): Promise<CodeStepOutcome
     servers: input.servers,
     signal: input.signal,
   });
+  if (result.error && input.limitAdvice) result.error = adviseOnLimit(result.error, input.limitAdvice);
   const decision = decisionOf(result);
   const findings: Finding[] = [];
   if (result.optimized) {

@@ -1,22 +1,22 @@
-// One execution inside one fresh QuickJS module. Runs in the sandbox worker thread (and, for the leak
-// tests, in-process under the DEBUG variant). The bridge is promise based: a host function returns a
-// QuickJS promise, the worker resolves it when the main thread replies, then runs the pending jobs.
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+// One execution inside one QuickJS runtime. Runs in the sandbox worker thread (and, for the leak tests,
+// in-process under the DEBUG variant). A host call only sends; its reply, with any others that arrived
+// meanwhile, goes back in through one call of the prelude's deliver(), which settles the guest's promises
+// itself — no QuickJS deferred promise, one crossing per batch of replies. Then the pending jobs run.
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { GuestConsole, GuestWorkspace } from './guest-state';
+import { classifyError, escapedError, INTERRUPTED, jobLimitError, type ErrorInfo } from './guest-errors';
 import { optimizeValue, tokensOf } from './optimizer';
 import { GUEST_PRELUDE, wrapUserCode } from './prelude';
-import { sanitizeText } from './sanitize';
-import { MEMORY_FULL, type ExecMessage, type HostOp, type HostReplyMessage, type LogEntry, type SandboxError, type WorkerDone } from './types';
+import type { CappedModule } from './quickjs';
+import { MEMORY_FULL, type ExecMessage, type HostOp, type HostReplyMessage, type SandboxError, type WorkerDone } from './types';
 
 const MB = 1024 * 1024;
-const LOG_ENTRY_CHARS = 4000;
-const ERROR_MESSAGE_CHARS = 2000;
 const JOB_BATCH = 512;
-
 
 export interface EngineOptions {
   exec: ExecMessage;
-  /** A module used for this execution only: its linear memory is what the memory cap measures. */
-  module: Pick<QuickJSWASMModule, 'newRuntime' | 'getWasmMemory'>;
+  /** The module this execution runs in: its linear memory is what the memory cap measures. */
+  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs'>;
   /**
    * Sends a host call to the main thread. Its reply comes back through `waitForReplies` when that is
    * given, else through the returned promise, which must never reject.
@@ -38,362 +38,381 @@ export interface EngineOptions {
 
 export type EngineResult = WorkerDone;
 
-type LogLevel = LogEntry['level'];
 
 export async function runExecution(options: EngineOptions): Promise<EngineResult> {
-  const { exec } = options;
-  const limits = exec.limits;
-  const capBytes = limits.memoryMb * MB;
-  const memory = options.module.getWasmMemory();
-  const logs: LogEntry[] = [];
-  let logBytes = 0;
-  let logsDropped = false;
-  const workspace = new Map(Object.entries(exec.workspace));
-  let workspaceBytes = [...workspace].reduce((n, [k, v]) => n + k.length + v.length, 0);
-  const pending = new Map<number, { deferred: QuickJSDeferredPromise; op: HostOp }>();
-  let tokensRaw = 0;
-  // Tool results not yet counted: counted while the guest waits for its next reply, or at the end,
-  // so counting never delays the guest's next step.
-  const uncounted: string[] = [];
-  const countPending = (): void => {
-    for (let text = uncounted.pop(); text !== undefined; text = uncounted.pop()) tokensRaw += tokensOf(text);
-  };
-  let callSeq = 0;
-  let stop: SandboxError | undefined;
-  let interruptedBy: 'timeout' | 'memory' | undefined;
-  let finished = false;
-  let wake: (() => void) | undefined;
-
-  const memoryBytes = (): number => {
-    const bytes = memory.buffer.byteLength;
-    if (options.shared) Atomics.store(options.shared, 0, bytes / 65536);
-    return bytes;
-  };
-
-  const addLog = (level: LogLevel, text: string): void => {
-    if (logsDropped) return;
-    const clean = sanitizeText(text, LOG_ENTRY_CHARS);
-    if (logBytes + clean.length > limits.maxLogBytes) {
-      logsDropped = true;
-      logs.push({ level: 'warn', text: `[further console output dropped: more than ${limits.maxLogBytes} bytes (limit maxLogBytes)]` });
-      return;
-    }
-    logBytes += clean.length;
-    logs.push({ level, text: clean });
-  };
-
-  const rt: QuickJSRuntime = options.module.newRuntime();
-  let ctx: QuickJSContext | undefined;
-  const owned: QuickJSHandle[] = [];
-  const own = <T extends QuickJSHandle>(h: T): T => {
-    owned.push(h);
-    return h;
-  };
-
-  const finish = (result: Omit<EngineResult, 'type' | 'execId' | 'logs' | 'heapBytes' | 'workspace' | 'tokensRaw'>): EngineResult => {
-    countPending();
-    return {
-      type: 'done',
-      execId: exec.id,
-      logs,
-      heapBytes: memoryBytes(),
-      workspace: Object.fromEntries(workspace),
-      tokensRaw,
-      ...result,
-    };
-  };
-
-  const failure = (error: SandboxError): EngineResult => {
-    const logTokens = logs.reduce((n, l) => n + tokensOf(l.text), 0);
-    return finish({ ok: false, error, tokensReturned: logTokens, optimized: false });
-  };
-
+  const execution = new Execution(options);
+  let result: EngineResult;
   try {
-    rt.setMemoryLimit(capBytes);
-    rt.setMaxStackSize(limits.stackKb * 1024);
-    rt.setInterruptHandler(() => {
-      if (stop) return true;
-      if (memoryBytes() >= capBytes * MEMORY_FULL || options.memoryExhausted?.()) {
-        interruptedBy ??= 'memory';
+    result = await execution.run();
+  } catch (err) {
+    execution.release();
+    throw err;
+  }
+  const releaseError = execution.release();
+  if (releaseError) result.retire = `the QuickJS runtime could not be freed: ${releaseError}`;
+  return result;
+}
+
+/** The guest API functions the prelude returns. */
+interface GuestApi {
+  serialize: QuickJSHandle;
+  describeError: QuickJSHandle;
+  deliver: QuickJSHandle;
+  watch: QuickJSHandle;
+  skills: QuickJSHandle;
+}
+
+class Execution {
+  private readonly exec: ExecMessage;
+  private readonly limits: ExecMessage['limits'];
+  private readonly capBytes: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly console: GuestConsole;
+  private readonly workspace: GuestWorkspace;
+  private readonly rt: QuickJSRuntime;
+  private vm: QuickJSContext | undefined;
+  private api: GuestApi | undefined;
+  private readonly owned: QuickJSHandle[] = [];
+  /** Host calls sent and not yet answered: call id → operation. */
+  private readonly pending = new Map<number, HostOp>();
+  /** Replies that came back through hostCall's promise (the in-process path), not yet delivered. */
+  private readonly arrived: HostReplyMessage[] = [];
+  private wake: (() => void) | undefined;
+  private callSeq = 0;
+  private jobs = 0;
+  /** Tool results not yet counted: counted at the end, so counting never delays the guest's next step. */
+  private readonly uncounted: string[] = [];
+  private stop: SandboxError | undefined;
+  private interruptedBy: 'timeout' | 'memory' | undefined;
+  /** Set by the prelude once the user's code has settled. */
+  private settled = false;
+  private guestDoneSent = false;
+  private finished = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.exec = options.exec;
+    this.limits = options.exec.limits;
+    this.capBytes = this.limits.memoryMb * MB;
+    this.memory = options.module.getWasmMemory();
+    this.console = new GuestConsole(this.limits.maxLogBytes);
+    this.workspace = new GuestWorkspace(this.exec.workspace, this.limits);
+    this.rt = options.module.newRuntime();
+  }
+
+  async run(): Promise<EngineResult> {
+    this.armLimits();
+    const vm = (this.vm = this.rt.newContext());
+    const api = this.startGuestApi(vm);
+    if ('kind' in api) return this.failure(api);
+    this.api = api;
+    const skillError = this.loadSkills(vm, api);
+    if (skillError) return this.failure(skillError);
+    const started = vm.evalCode(wrapUserCode(this.exec.code), 'code.mcp.js');
+    if (started.error) return this.failure(this.classify(this.describe(started.error)));
+    const resultPromise = this.own(started.value);
+    this.callGuest(api.watch, resultPromise);
+    return this.loop(vm, resultPromise);
+  }
+
+  /** Frees every handle, the context and the runtime; returns what failed when QuickJS could not free them. */
+  release(): string | undefined {
+    this.finished = true;
+    try {
+      for (const h of this.owned.reverse()) if (h.alive) h.dispose();
+      this.vm?.dispose();
+      this.rt.dispose();
+      return undefined;
+    } catch (err) {
+      // A WASM abort while freeing (an assertion inside QuickJS): the module is dead from here on.
+      return (err as Error)?.message ?? String(err);
+    }
+  }
+
+  private armLimits(): void {
+    this.rt.setMemoryLimit(this.capBytes);
+    this.rt.setMaxStackSize(this.limits.stackKb * 1024);
+    this.rt.setInterruptHandler(() => {
+      if (this.stop) return true;
+      if (this.memoryBytes() >= this.capBytes * MEMORY_FULL || this.options.memoryExhausted?.()) {
+        this.interruptedBy ??= 'memory';
         return true;
       }
-      if (Date.now() >= exec.deadline) {
-        interruptedBy ??= 'timeout';
+      if (Date.now() >= this.exec.deadline) {
+        this.interruptedBy ??= 'timeout';
         return true;
       }
       return false;
     });
-    ctx = rt.newContext();
-    const vm = ctx;
+  }
 
-    const host = own(vm.newObject());
-    const defineHostFn = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
+  private async loop(vm: QuickJSContext, resultPromise: QuickJSHandle): Promise<EngineResult> {
+    for (;;) {
+      if (this.stop) return this.failure(this.stop);
+      if (this.interruptedBy) return this.failure(this.classify(INTERRUPTED));
+      if (Date.now() >= this.exec.deadline) {
+        this.interruptedBy = 'timeout';
+        continue;
+      }
+      if (this.settled) return this.result(vm, resultPromise);
+      const ran = this.runJobs();
+      if (ran === 'ran') continue;
+      if (ran !== 'idle') return this.failure(ran);
+      if (this.arrived.length) {
+        this.deliver(this.arrived.splice(0));
+        continue;
+      }
+      if (this.pending.size === 0) {
+        return this.failure({
+          kind: 'timeout',
+          message: 'The code awaits a promise that nothing can settle (no tool call or job is pending), so it was stopped; check for a missing resolve() or an un-awaited call.',
+        });
+      }
+      await this.waitForReplies();
+    }
+  }
+
+  /** Runs a batch of pending jobs: 'ran' when there were some, 'idle' when none, or why the run must end. */
+  private runJobs(): 'ran' | 'idle' | SandboxError {
+    if (!this.rt.hasPendingJob()) return 'idle';
+    const batch = this.options.module.runPendingJobs(this.rt, JOB_BATCH);
+    if (batch.error !== undefined) {
+      // An error escaping a job (not a rejection): only interrupts and fatal errors (out of memory,
+      // stack overflow) get here, and only as text.
+      return this.interruptedBy ? this.classify(INTERRUPTED) : this.classify(escapedError(batch.error));
+    }
+    if (batch.executed === 0) return 'idle';
+    this.jobs += batch.executed;
+    if (this.jobs > this.limits.maxPendingJobs) this.stop = jobLimitError(this.limits.maxPendingJobs);
+    return 'ran';
+  }
+
+  private async waitForReplies(): Promise<void> {
+    const remaining = Math.max(0, this.exec.deadline - Date.now());
+    if (this.options.waitForReplies) {
+      this.deliver(this.options.waitForReplies(remaining));
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, remaining);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  /** Hands replies to the guest in one call of the prelude's deliver(). */
+  private deliver(replies: HostReplyMessage[]): void {
+    const items: string[] = [];
+    for (const reply of replies) {
+      const op = this.pending.get(reply.callId);
+      if (op === undefined) continue;
+      this.pending.delete(reply.callId);
+      // Counted off the main thread: the tool result exactly as it flowed into the sandbox.
+      if (op === 'call' && reply.json) this.uncounted.push(reply.json);
+      if (reply.fatal) this.stop ??= reply.fatal;
+      else items.push(`[${reply.callId},${reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`}]`);
+    }
+    if (!items.length || this.stop || !this.vm || !this.api) return;
+    const text = this.vm.newString(`[${items.join(',')}]`);
+    const r = this.vm.callFunction(this.api.deliver, this.vm.undefined, text);
+    text.dispose();
+    // Reading the replies failed inside the guest (out of memory, the deadline): the run cannot go on.
+    if (r.error) this.stop ??= this.classify(this.describe(r.error));
+    else r.value.dispose();
+  }
+
+  private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {
+    const state = vm.getPromiseState(resultPromise);
+    if (state.type === 'rejected') return this.failure(this.classify(this.describe(state.error)));
+    if (state.type === 'pending') return this.failure(this.classify({ name: 'Error', message: 'the code never finished' }));
+    const maxDepth = vm.newNumber(this.limits.maxResultDepth);
+    const r = vm.callFunction(this.api!.serialize, vm.undefined, state.value, maxDepth);
+    maxDepth.dispose();
+    if (state.value !== resultPromise) state.value.dispose();
+    if (r.error) return this.failure(this.classify(this.describe(r.error), 'Reading the returned value failed: '));
+    const text = vm.getString(r.value);
+    r.value.dispose();
+    if (text.startsWith('!depth:')) {
+      return this.failure({ kind: 'output_too_large', message: text.slice(7), limit: { name: 'maxResultDepth', value: this.limits.maxResultDepth } });
+    }
+    this.guestDone();
+    if (text === '') return this.finish({ ok: true, tokensReturned: this.logTokens(), optimized: false });
+    const optimized = optimizeValue(JSON.parse(text), this.limits.resultTokenBudget);
+    const bytes = Buffer.byteLength(optimized.json);
+    if (bytes > this.limits.maxOutputBytes) {
+      return this.failure({
+        kind: 'output_too_large',
+        message: `The returned value is ${bytes} bytes even after summarising, over the limit of ${this.limits.maxOutputBytes}; return a smaller summary.`,
+        limit: { name: 'maxOutputBytes', value: this.limits.maxOutputBytes },
+      });
+    }
+    return this.finish({ ok: true, json: optimized.json, tokensReturned: optimized.tokens + this.logTokens(), optimized: optimized.optimized });
+  }
+
+  private startGuestApi(vm: QuickJSContext): GuestApi | SandboxError {
+    const host = this.own(vm.newObject());
+    this.defineHostFunctions(vm, host);
+    const prelude = vm.evalCode(GUEST_PRELUDE, 'mcp-harness-prelude.js');
+    if (prelude.error) {
+      const detail = vm.dump(prelude.error);
+      prelude.error.dispose();
+      if (this.interruptedBy === 'memory') return { kind: 'memory', message: `The sandbox could not start within its ${this.limits.memoryMb} MB of memory.`, limit: { name: 'memoryMb', value: this.limits.memoryMb } };
+      if (this.interruptedBy) return { kind: 'timeout', message: `The sandbox could not start within its ${this.limits.timeoutMs} ms deadline.`, limit: { name: 'timeoutMs', value: this.limits.timeoutMs } };
+      throw new Error(`the sandbox prelude failed to evaluate: ${JSON.stringify(detail)}`);
+    }
+    const preludeFn = this.own(prelude.value);
+    const toolIndex = this.own(vm.newString(JSON.stringify(this.exec.toolIndex)));
+    const r = vm.callFunction(preludeFn, vm.undefined, host, toolIndex);
+    if (r.error) {
+      r.error.dispose();
+      throw new Error('the sandbox prelude failed to start');
+    }
+    const api = this.own(r.value);
+    const get = (name: keyof GuestApi): QuickJSHandle => this.own(vm.getProp(api, name));
+    return { serialize: get('serialize'), describeError: get('describeError'), deliver: get('deliver'), watch: get('watch'), skills: get('skills') };
+  }
+
+  private defineHostFunctions(vm: QuickJSContext, host: QuickJSHandle): void {
+    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
       const h = vm.newFunction(name, fn);
       vm.setProp(host, name, h);
       h.dispose();
     };
-    defineHostFn('call', (opH, argsH) => {
-      const op = vm.getString(opH) as HostOp;
-      const args = JSON.parse(vm.getString(argsH)) as unknown[];
-      const deferred = vm.newPromise();
-      const callId = ++callSeq;
-      pending.set(callId, { deferred, op });
-      const reply = options.hostCall(callId, op, args);
-      if (reply) void reply.then((r) => deliver(callId, r));
-      return deferred.handle;
-    });
-    defineHostFn('log', (levelH, textH) => {
-      const level = vm.getString(levelH) as LogLevel;
-      addLog(['log', 'info', 'warn', 'error'].includes(level) ? level : 'log', vm.getString(textH));
-      return logsDropped ? vm.true : undefined;
-    });
-    defineHostFn('wsGet', (keyH) => {
-      const text = workspace.get(vm.getString(keyH));
-      return text === undefined ? undefined : vm.newString(text);
-    });
-    defineHostFn('wsSet', (keyH, textH) => {
-      const key = vm.getString(keyH);
-      const text = vm.getString(textH);
-      const before = workspace.has(key) ? key.length + workspace.get(key)!.length : 0;
-      const after = workspaceBytes - before + key.length + text.length;
-      if (after > limits.maxWorkspaceBytes) {
-        return vm.newString(
-          `workspace.set('${sanitizeText(key, 80)}') would make the session workspace ${after} bytes, over its limit of ${limits.maxWorkspaceBytes}; store less or delete keys with workspace.delete(key).`,
-        );
+    define('call', (requestH) => {
+      const request = vm.getString(requestH);
+      const space = request.indexOf(' ');
+      const op = request.slice(0, space) as HostOp;
+      const callId = ++this.callSeq;
+      this.pending.set(callId, op);
+      const reply = this.options.hostCall(callId, op, JSON.parse(request.slice(space + 1)) as unknown[]);
+      if (reply) {
+        void reply.then((r) => {
+          if (this.finished) return;
+          this.arrived.push(r);
+          this.wake?.();
+        });
       }
-      workspace.set(key, text);
-      workspaceBytes = after;
       return undefined;
     });
-    defineHostFn('wsDelete', (keyH) => {
-      const key = vm.getString(keyH);
-      const text = workspace.get(key);
-      if (text === undefined) return vm.false;
-      workspace.delete(key);
-      workspaceBytes -= key.length + text.length;
-      return vm.true;
+    define('settled', () => {
+      this.settled = true;
+      return undefined;
     });
-    defineHostFn('wsKeys', () => vm.newString(JSON.stringify([...workspace.keys()])));
+    define('log', (levelH, textH) => {
+      this.console.add(vm.getString(levelH), vm.getString(textH));
+      return this.console.dropped ? vm.true : undefined;
+    });
+    define('wsGet', (keyH) => {
+      const text = this.workspace.get(vm.getString(keyH));
+      return text === undefined ? undefined : vm.newString(text);
+    });
+    define('wsSet', (keyH, textH) => {
+      const problem = this.workspace.set(vm.getString(keyH), vm.getString(textH));
+      return problem === undefined ? undefined : vm.newString(problem);
+    });
+    define('wsDelete', (keyH) => (this.workspace.delete(vm.getString(keyH)) ? vm.true : vm.false));
+    define('wsKeys', () => vm.newString(JSON.stringify(this.workspace.keys())));
+  }
 
-    function deliver(callId: number, reply: HostReplyMessage): void {
-      const entry = pending.get(callId);
-      pending.delete(callId);
-      if (finished || !entry) return;
-      const { deferred } = entry;
-      // Counted off the main thread: the tool result exactly as it flowed into the sandbox.
-      if (entry.op === 'call' && reply.json) uncounted.push(reply.json);
-      if (reply.fatal) stop ??= reply.fatal;
-      else {
-        const envelope = reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`;
-        const text = vm.newString(envelope);
-        deferred.resolve(text);
-        text.dispose();
-      }
-      deferred.dispose();
-      wake?.();
-    }
-
-    // ---- the guest API ----
-    const preludeResult = vm.evalCode(GUEST_PRELUDE, 'mcp-harness-prelude.js');
-    if (preludeResult.error) {
-      const detail = vm.dump(preludeResult.error);
-      preludeResult.error.dispose();
-      if (interruptedBy) return failure({ kind: interruptedBy, message: `The sandbox could not start within its ${interruptedBy === 'memory' ? `${limits.memoryMb} MB of memory` : `${limits.timeoutMs} ms deadline`}.` });
-      throw new Error(`the sandbox prelude failed to evaluate: ${JSON.stringify(detail)}`);
-    }
-    const preludeFn = own(preludeResult.value);
-    const toolIndexH = own(vm.newString(JSON.stringify(exec.toolIndex)));
-    const apiResult = vm.callFunction(preludeFn, vm.undefined, host, toolIndexH);
-    if (apiResult.error) {
-      apiResult.error.dispose();
-      throw new Error('the sandbox prelude failed to start');
-    }
-    const api = own(apiResult.value);
-    const serializeFn = own(vm.getProp(api, 'serialize'));
-    const describeErrorFn = own(vm.getProp(api, 'describeError'));
-    const skillsObj = own(vm.getProp(api, 'skills'));
-
-    const describe = (errorH: QuickJSHandle): { name: string; message: string; stack?: string; decision?: string; reasons?: string[] } => {
-      if (interruptedBy || stop) return { name: 'InternalError', message: 'interrupted' };
-      const r = vm.callFunction(describeErrorFn, vm.undefined, errorH);
-      if (r.error) {
-        r.error.dispose();
-        return { name: 'Error', message: 'the code threw a value that could not be read' };
-      }
-      const text = vm.getString(r.value);
-      r.value.dispose();
-      return JSON.parse(text);
-    };
-
-    const classify = (info: { name: string; message: string; stack?: string; decision?: string; reasons?: string[] }, where = ''): SandboxError => {
-      if (stop) return stop;
-      // Out of memory, QuickJS may be unable to build an error object and throws null instead.
-      const unreadable = info.message === 'Uncaught null' || info.message === 'the code threw a value that could not be read';
-      if (
-        interruptedBy === 'memory' ||
-        (/out of memory|string too long/i.test(info.message) && info.name === 'InternalError') ||
-        (unreadable && (options.memoryExhausted?.() || memoryBytes() >= capBytes * 0.9))
-      ) {
-        return { kind: 'memory', message: `The code used more than ${limits.memoryMb} MB of memory and was stopped (limit mcpHarness.sandbox.memoryMb); process data in smaller pieces.` };
-      }
-      if (interruptedBy === 'timeout') {
-        return { kind: 'timeout', message: `The code ran longer than ${limits.timeoutMs} ms and was stopped (limit mcpHarness.sandbox.timeoutMs).` };
-      }
-      if (/stack overflow|call stack size exceeded/i.test(info.message)) {
-        return { kind: 'stack', message: `The code overflowed its ${limits.stackKb} KB stack (too deep recursion; limit mcpHarness.sandbox.stackKb).` };
-      }
-      const message = sanitizeText(`${where}${info.name}: ${info.message}${firstFrame(info.stack)}`, ERROR_MESSAGE_CHARS);
-      if (info.name === 'ToolDeniedError') {
-        return { kind: 'denied', message, decision: info.decision, reasons: (info.reasons ?? []).map((r) => sanitizeText(r, 500)) };
-      }
-      return { kind: 'runtime', message };
-    };
-
-    const drainJobs = (): void => {
-      // Runs queued jobs until none are left; bounded by the job limit and the deadline.
-      let jobs = 0;
-      while (rt.hasPendingJob() && !stop && !interruptedBy) {
-        const r = rt.executePendingJobs(JOB_BATCH);
-        if (r.error) r.error.dispose();
-        else jobs += r.value;
-        if (jobs > limits.maxPendingJobs) stop = jobLimitError(limits.maxPendingJobs);
-      }
-    };
-
-    // ---- skills ----
-    for (const skill of exec.skills) {
+  private loadSkills(vm: QuickJSContext, api: GuestApi): SandboxError | undefined {
+    for (const skill of this.exec.skills) {
       const r = vm.evalCode(skill.source, `skills/${skill.name}.js`, { type: 'module' });
-      if (r.error) {
-        const info = describe(r.error);
-        r.error.dispose();
-        return failure(classify(info, `Skill '${skill.name}' (${skill.file ?? skill.name + '.js'}) failed to load: `));
-      }
+      if (r.error) return this.classify(this.describe(r.error), `Skill '${skill.name}' (${skill.file ?? skill.name + '.js'}) failed to load: `);
       let ns = r.value;
       const state = vm.getPromiseState(ns);
       if (state.type !== 'fulfilled' || !state.notAPromise) {
-        drainJobs();
+        this.drainJobs();
         const settled = vm.getPromiseState(ns);
         ns.dispose();
-        if (settled.type === 'rejected') {
-          const info = describe(settled.error);
-          settled.error.dispose();
-          return failure(classify(info, `Skill '${skill.name}' failed to load: `));
-        }
-        if (settled.type === 'pending') return failure(stop ?? classify({ name: 'Error', message: 'module never finished evaluating' }, `Skill '${skill.name}' failed to load: `));
+        if (settled.type === 'rejected') return this.classify(this.describe(settled.error), `Skill '${skill.name}' failed to load: `);
+        if (settled.type === 'pending') return this.stop ?? this.classify({ name: 'Error', message: 'module never finished evaluating' }, `Skill '${skill.name}' failed to load: `);
         ns = settled.value;
       } else if (state.value !== ns) {
         state.value.dispose();
       }
-      vm.setProp(skillsObj, skill.name, ns);
+      vm.setProp(api.skills, skill.name, ns);
       ns.dispose();
     }
     vm.evalCode('Object.freeze(skills)').dispose();
-
-    // ---- the user's code ----
-    const started = vm.evalCode(wrapUserCode(exec.code), 'code.mcp.js');
-    if (started.error) {
-      const info = describe(started.error);
-      started.error.dispose();
-      return failure(classify(info));
-    }
-    const resultPromise = own(started.value);
-
-    let jobs = 0;
-    for (;;) {
-      if (stop) return failure(stop);
-      if (interruptedBy) return failure(classify({ name: 'InternalError', message: 'interrupted' }));
-      if (Date.now() >= exec.deadline) {
-        interruptedBy = 'timeout';
-        continue;
-      }
-      const state = vm.getPromiseState(resultPromise);
-      if (state.type === 'rejected') {
-        const info = describe(state.error);
-        state.error.dispose();
-        return failure(classify(info));
-      }
-      if (state.type === 'fulfilled') {
-        const valueH = state.value;
-        const maxDepthH = vm.newNumber(limits.maxResultDepth);
-        const r = vm.callFunction(serializeFn, vm.undefined, valueH, maxDepthH);
-        maxDepthH.dispose();
-        if (valueH !== resultPromise) valueH.dispose();
-        if (r.error) {
-          const info = describe(r.error);
-          r.error.dispose();
-          return failure(classify(info, 'Reading the returned value failed: '));
-        }
-        const text = vm.getString(r.value);
-        r.value.dispose();
-        if (text.startsWith('!depth:')) {
-          return failure({ kind: 'output_too_large', message: `${text.slice(7)} (limit: ${limits.maxResultDepth} levels)` });
-        }
-        if (text === '') {
-          const tokensReturned = logs.reduce((n, l) => n + tokensOf(l.text), 0);
-          return finish({ ok: true, tokensReturned, optimized: false });
-        }
-        options.onGuestDone?.();
-        const optimized = optimizeValue(JSON.parse(text), limits.resultTokenBudget);
-        const bytes = Buffer.byteLength(optimized.json);
-        if (bytes > limits.maxOutputBytes) {
-          return failure({
-            kind: 'output_too_large',
-            message: `The returned value is ${bytes} bytes even after summarising, over the limit of ${limits.maxOutputBytes} (mcpHarness.sandbox.maxOutputBytes); return a smaller summary.`,
-          });
-        }
-        const tokensReturned = optimized.tokens + logs.reduce((n, l) => n + tokensOf(l.text), 0);
-        return finish({ ok: true, json: optimized.json, tokensReturned, optimized: optimized.optimized });
-      }
-      if (rt.hasPendingJob()) {
-        const r = rt.executePendingJobs(JOB_BATCH);
-        if (r.error) {
-          // An error escaping a job (not a rejection): only interrupts and fatal errors get here.
-          const info = interruptedBy ? { name: 'InternalError', message: 'interrupted' } : describe(r.error);
-          r.error.dispose();
-          if (!interruptedBy) return failure(classify(info));
-        } else {
-          jobs += r.value;
-          if (jobs > limits.maxPendingJobs) stop = jobLimitError(limits.maxPendingJobs);
-        }
-        continue;
-      }
-      if (pending.size > 0) {
-        countPending();
-        if (options.waitForReplies) {
-          for (const reply of options.waitForReplies(Math.max(0, exec.deadline - Date.now()))) deliver(reply.callId, reply);
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, exec.deadline - Date.now()));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-        continue;
-      }
-      return failure({
-        kind: 'timeout',
-        message: 'The code awaits a promise that nothing can settle (no tool call or job is pending), so it was stopped; check for a missing resolve() or an un-awaited call.',
-      });
-    }
-  } finally {
-    finished = true;
-    for (const { deferred } of pending.values()) if (deferred.alive) deferred.dispose();
-    pending.clear();
-    for (const h of owned.reverse()) if (h.alive) h.dispose();
-    ctx?.dispose();
-    rt.dispose();
+    return undefined;
   }
-}
 
-function jobLimitError(max: number): SandboxError {
-  return { kind: 'timeout', message: `The code ran more than ${max} promise jobs without finishing and was stopped (a microtask flood).` };
-}
+  /** Runs queued jobs until none are left; bounded by the job limit and the deadline. */
+  private drainJobs(): void {
+    while (!this.stop && !this.interruptedBy && this.runJobs() === 'ran');
+  }
 
-function firstFrame(stack: string | undefined): string {
-  if (!stack) return '';
-  const frame = stack.split('\n').map((l) => l.trim()).find((l) => l.startsWith('at ') && l.includes('code.mcp.js'));
-  return frame ? ` (${frame.replace(/^at\s+/, 'at ')})` : '';
+  private callGuest(fn: QuickJSHandle, arg: QuickJSHandle): void {
+    const r = this.vm!.callFunction(fn, this.vm!.undefined, arg);
+    if (r.error) this.stop ??= this.classify(this.describe(r.error));
+    else r.value.dispose();
+  }
+
+  /** Reads an error's name/message/decision through the prelude's describeError, never trusting it; frees the handle. */
+  private describe(errorH: QuickJSHandle): ErrorInfo {
+    if (this.interruptedBy || this.stop || !this.api) {
+      errorH.dispose();
+      return INTERRUPTED;
+    }
+    const r = this.vm!.callFunction(this.api.describeError, this.vm!.undefined, errorH);
+    errorH.dispose();
+    if (r.error) {
+      r.error.dispose();
+      return { name: 'Error', message: 'the code threw a value that could not be read' };
+    }
+    const text = this.vm!.getString(r.value);
+    r.value.dispose();
+    return JSON.parse(text) as ErrorInfo;
+  }
+
+  private classify(info: ErrorInfo, where = ''): SandboxError {
+    if (this.stop) return this.stop;
+    const memoryFull = (): boolean => Boolean(this.options.memoryExhausted?.()) || this.memoryBytes() >= this.capBytes * 0.9;
+    return classifyError(info, { limits: this.limits, interruptedBy: this.interruptedBy, memoryFull }, where);
+  }
+
+  private memoryBytes(): number {
+    const bytes = this.memory.buffer.byteLength;
+    if (this.options.shared) Atomics.store(this.options.shared, 0, bytes / 65536);
+    return bytes;
+  }
+
+  private logTokens(): number {
+    return this.console.logs.reduce((n, l) => n + tokensOf(l.text), 0);
+  }
+
+  /** Tells the host the guest is done: the deadline no longer applies to the summarising and counting left. */
+  private guestDone(): void {
+    if (this.guestDoneSent) return;
+    this.guestDoneSent = true;
+    this.options.onGuestDone?.();
+  }
+
+  private finish(result: Pick<EngineResult, 'ok' | 'json' | 'error' | 'tokensReturned' | 'optimized'>): EngineResult {
+    this.guestDone();
+    let tokensRaw = 0;
+    for (const text of this.uncounted) tokensRaw += tokensOf(text);
+    return {
+      type: 'done',
+      execId: this.exec.id,
+      logs: this.console.logs,
+      heapBytes: this.memoryBytes(),
+      workspace: this.workspace.snapshot(),
+      tokensRaw,
+      ...result,
+    };
+  }
+
+  private failure(error: SandboxError): EngineResult {
+    this.guestDone();
+    return this.finish({ ok: false, error, tokensReturned: this.logTokens(), optimized: false });
+  }
+
+  /** A handle freed with the execution. */
+  private own<T extends QuickJSHandle>(h: T): T {
+    this.owned.push(h);
+    return h;
+  }
 }

@@ -144,7 +144,8 @@ export class HostBridge {
       return {
         fatal: {
           kind: 'denied',
-          message: `The code tried to make more than ${this.limits.maxToolCalls} tool calls in one run and was stopped (limit mcpHarness.sandbox.maxToolCalls).`,
+          message: `The code tried to make more than ${this.limits.maxToolCalls} tool calls in one run and was stopped.`,
+          limit: { name: 'maxToolCalls', value: this.limits.maxToolCalls },
           decision: 'denied_policy',
           reasons: [`more than ${this.limits.maxToolCalls} tool calls`],
         },

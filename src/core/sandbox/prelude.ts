@@ -4,13 +4,15 @@
 // is captured first, so user code that overwrites JSON or Error cannot change how results cross.
 
 /**
- * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, skills })`.
- * host: { call(op, argsJson) -> Promise<string>, log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
+ * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, watch, skills })`.
+ * host: { call(request), settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
+ * `host.call("op argsJson")` only sends; the replies come back, possibly several at once, through
+ * `deliver("[[callId, envelope], ...]")`. Call ids are counted on both sides in the same order.
  */
 export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   'use strict';
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
-  const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, isArray = Array.isArray;
+  const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, ObjectCreate = Object.create, isArray = Array.isArray;
   const NumberIsFinite = Number.isFinite, StringOf = String;
   const g = globalThis;
 
@@ -24,20 +26,35 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     }
   }
 
-  // One reaction per host call (no async function, no second then): every promise job costs time
-  // between a tool's reply and the guest's next step. Promise.prototype.then is captured so code that
-  // replaces it cannot see or change results on their way in.
+  // A host call's promise is made here and settled by deliver() with the final value, so the guest's
+  // await resumes after one promise job. The constructor and Promise.prototype.then are captured, and the
+  // waiting table has no prototype, so code that replaces globals cannot see or change results on their way in.
   const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
+  const waiting = ObjectCreate(null);
+  let lastCallId = 0;
   function send(op, args, onReply) {
+    let text;
     // Arguments that cannot be serialised (a BigInt, a cycle) reject the call, as an async function would.
-    try {
-      return promiseThen.call(host.call(op, jsonStringify(args)), onReply);
-    } catch (e) {
-      return promiseReject.call(PromiseCtor, e);
+    try { text = jsonStringify(args); } catch (e) { return promiseReject.call(PromiseCtor, e); }
+    host.call(op + ' ' + text);
+    const id = ++lastCallId;
+    return new PromiseCtor((resolve, reject) => { waiting[id] = { resolve, reject, onReply }; });
+  }
+  function deliver(text) {
+    const batch = jsonParse(text);
+    for (let i = 0; i < batch.length; i++) {
+      const id = batch[i][0];
+      const entry = waiting[id];
+      delete waiting[id];
+      try { entry.resolve(entry.onReply(batch[i][1])); } catch (e) { entry.reject(e); }
     }
   }
-  function unwrap(text) {
-    const envelope = jsonParse(text);
+  // Tells the host when the user's code has settled, so it need not ask after every step.
+  function watch(promise) {
+    const settled = () => { host.settled(); };
+    promiseThen.call(promise, settled, settled);
+  }
+  function unwrap(envelope) {
     if (envelope.ok) return envelope.value;
     throw new ToolError(envelope.error);
   }
@@ -54,8 +71,8 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return result;
   }
 
-  function callResult(text) {
-    return toResult(unwrap(text));
+  function callResult(envelope) {
+    return toResult(unwrap(envelope));
   }
 
   const mcp = ObjectFreeze({
@@ -176,7 +193,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return jsonStringify(info);
   }
 
-  return { serialize, describeError, skills };
+  return { serialize, describeError, deliver, watch, skills };
 })`;
 
 /** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */

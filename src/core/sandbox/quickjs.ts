@@ -5,7 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { QuickJSFFI } from '@jitl/quickjs-wasmfile-release-sync/ffi';
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type CustomizeVariantOptions,
+  type JSRuntimePointer,
+  type QuickJSRuntime,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
+import { withJobRunner, type FFIClass, type JobBatch, type JobRunnerFFI } from './jobs';
 // require(), not import(): the bundler must pick the CommonJS build (the ESM one reads import.meta.url,
 // which does not exist in the bundled worker).
 import emscriptenModuleLoader = require('@jitl/quickjs-wasmfile-release-sync/emscripten-module');
@@ -35,17 +44,29 @@ export type CappedModule = QuickJSWASMModule & {
   memoryMb: number;
   /** True when the last attempt to grow the linear memory was refused (the cap is reached). */
   memoryExhausted(): boolean;
+  /** Runs up to `maxJobs` pending jobs of a runtime this module created (see jobs.ts for why not the library's). */
+  runPendingJobs(runtime: QuickJSRuntime, maxJobs: number): JobBatch;
 };
+
+/**
+ * Where the Emscripten module's own output goes (its print/printErr hooks; e.g. the "Aborted(...)" line of
+ * a WASM abort). By default Emscripten writes it with console.log/console.error — into the stdout of the
+ * process, which for the CLI is reserved for its JSON result.
+ */
+export type ModuleOutput = (text: string) => void;
 
 export class ModuleFactory {
   private constructor(
     private readonly variant: QuickJSSyncVariant,
     private readonly compiled: WebAssembly.Module,
+    private readonly output: ModuleOutput,
   ) {}
 
-  static async create(variant: QuickJSSyncVariant, wasmPath: string): Promise<ModuleFactory> {
+  static async create(variant: QuickJSSyncVariant, wasmPath: string, output: ModuleOutput = () => undefined): Promise<ModuleFactory> {
     const compiled = await WebAssembly.compile(readFileSync(wasmPath));
-    return new ModuleFactory(variant, compiled);
+    const ffi = withJobRunner((await variant.importFFI()) as unknown as FFIClass);
+    const jobVariant: QuickJSSyncVariant = { ...variant, importFFI: async () => ffi as unknown as Awaited<ReturnType<QuickJSSyncVariant['importFFI']>> };
+    return new ModuleFactory(jobVariant, compiled, output);
   }
 
   /** A new module whose linear memory can never grow past `memoryMb`. */
@@ -68,8 +89,26 @@ export class ModuleFactory {
         }
       },
     });
-    const variant = newVariant(this.variant, { wasmModule: this.compiled, wasmMemory });
+    // print/printErr are Emscripten Module options the loader's typings do not list.
+    const emscriptenModule = { print: this.output, printErr: this.output } as CustomizeVariantOptions['emscriptenModule'];
+    const variant = newVariant(this.variant, { wasmModule: this.compiled, wasmMemory, emscriptenModule });
     const module = await newQuickJSWASMModuleFromVariant(variant);
-    return Object.assign(module, { memoryMb, memoryExhausted: () => exhausted });
+    const ffi = module.getFFI() as unknown as JobRunnerFFI;
+    const runtimes = new WeakMap<QuickJSRuntime, JSRuntimePointer>();
+    const newRuntime = module.newRuntime.bind(module);
+    return Object.assign(module, {
+      memoryMb,
+      memoryExhausted: () => exhausted,
+      newRuntime: (...args: Parameters<QuickJSWASMModule['newRuntime']>): QuickJSRuntime => {
+        const runtime = newRuntime(...args);
+        runtimes.set(runtime, ffi.lastRuntime!);
+        return runtime;
+      },
+      runPendingJobs: (runtime: QuickJSRuntime, maxJobs: number): JobBatch => {
+        const rt = runtimes.get(runtime);
+        if (rt === undefined || !runtime.alive) throw new Error('runPendingJobs: the runtime is not a live runtime of this module');
+        return ffi.runPendingJobs(rt, wasmMemory, maxJobs);
+      },
+    });
   }
 }

@@ -8,9 +8,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../types';
 import { HostBridge } from './host';
 import { buildToolIndex } from '../typings/generate';
+import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
-  DEFAULT_LIMITS,
-  LIMIT_BOUNDS,
   MEMORY_FULL,
   type ExecResult,
   type ExecuteOptions,
@@ -20,25 +19,12 @@ import {
   type WorkerToMain,
 } from './types';
 
+export { resolveLimits } from './limits';
+
 /** How long after the deadline the host stops waiting for the worker and terminates it. */
 export const TERMINATE_GRACE_MS = 250;
 /** Time the worker gets, once the guest is done, to summarise and count the result. */
 export const POSTPROCESS_MS = 10_000;
-
-/** Merges limits over the defaults; throws a RangeError naming the limit when one is out of range. */
-export function resolveLimits(partial: Partial<SandboxLimits> = {}): SandboxLimits {
-  const limits = { ...DEFAULT_LIMITS };
-  for (const [key, value] of Object.entries(partial) as [keyof SandboxLimits, number | undefined][]) {
-    if (value === undefined) continue;
-    if (!(key in LIMIT_BOUNDS)) throw new RangeError(`Unknown sandbox limit '${key}'.`);
-    const [min, max] = LIMIT_BOUNDS[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-      throw new RangeError(`Sandbox limit ${key} must be a number from ${min} to ${max} (got ${String(value)}).`);
-    }
-    limits[key] = Math.floor(value);
-  }
-  return limits;
-}
 
 interface WorkerSource {
   file: string;
@@ -129,6 +115,10 @@ export class Sandbox {
       channel.port1.close();
     });
     worker.on('error', (err) => this.logger.error(`sandbox worker failed: ${err.message}`));
+    // The worker's own output (never the guest's, which is in the result's logs): to the log, not stdout.
+    worker.on('message', (msg: WorkerToMain) => {
+      if (msg.type === 'log') this.logger.warn(`sandbox worker: ${msg.text}`);
+    });
     this.live = live;
     return live;
   }
@@ -208,7 +198,13 @@ export class Sandbox {
           // The deadline no longer applies: the guest is finished, the worker is only summarising its result.
           clearTimeout(timer);
           timer = setTimeout(() => terminate({ kind: 'runtime', message: 'The sandbox took too long to summarise the result; return a smaller value.' }), POSTPROCESS_MS);
-        } else if (msg.type === 'done' && msg.execId === execId) finish(msg);
+        } else if (msg.type === 'done' && msg.execId === execId) {
+          finish(msg);
+          if (msg.retire) {
+            this.logger.warn(`sandbox worker replaced: ${msg.retire}`);
+            this.replaceWorker(live);
+          }
+        }
       };
       const onExit = (code: number): void => {
         finish({ kind: 'runtime', message: `The sandbox worker stopped unexpectedly (exit code ${code}); the next run gets a new one.` });
@@ -223,9 +219,7 @@ export class Sandbox {
       let timer = setTimeout(() => {
         const bytes = Atomics.load(live.shared, 0) * 65536;
         terminate(
-          bytes >= limits.memoryMb * 1024 * 1024 * MEMORY_FULL
-            ? { kind: 'memory', message: `The code used more than ${limits.memoryMb} MB of memory and was stopped (limit mcpHarness.sandbox.memoryMb).` }
-            : { kind: 'timeout', message: `The code ran longer than ${limits.timeoutMs} ms and was stopped (limit mcpHarness.sandbox.timeoutMs).` },
+          bytes >= limits.memoryMb * 1024 * 1024 * MEMORY_FULL ? memoryError(limits.memoryMb) : timeoutError(limits.timeoutMs),
         );
       }, deadline - Date.now() + TERMINATE_GRACE_MS);
       worker.on('message', onMessage);

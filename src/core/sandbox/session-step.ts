@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { registerStepKind, type StepExecution, type StepExecutionContext } from '../session/runner';
 import { runCodeStep } from './code-step';
+import type { LimitAdvice } from './limits';
 import { SandboxPool } from './sandbox';
 import { loadSkills } from './skills';
 import type { ExecResult, ExecuteOptions, SandboxLimits } from './types';
@@ -18,6 +19,8 @@ export interface CodeStepOptions {
   limits?: () => Partial<SandboxLimits>;
   /** The workspace folder whose .mcp-harness/skills are loaded; found from the session file when absent. */
   workspaceDir?: () => string | undefined;
+  /** How the host lets users raise a limit a code step hit ("set mcpHarness.sandbox.timeoutMs"). */
+  limitAdvice?: LimitAdvice;
 }
 
 const MAX_SESSIONS_WITH_STATE = 32;
@@ -85,6 +88,7 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       skills: workspaceDir ? await loadSkills(workspaceDir) : [],
       workspace: workspaceFor(ctx.sessionId),
       signal: ctx.signal,
+      limitAdvice: ctx.limitAdvice ?? options.limitAdvice,
     });
     return { record, value: result.value, exec: result };
   });

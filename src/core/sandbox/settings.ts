@@ -27,3 +27,15 @@ export function sandboxLimitsFromSettings(read: SettingReader, warn?: (message: 
   }
   return limits;
 }
+
+/** The setting that sets a limit ("mcpHarness.sandbox.timeoutMs"), if there is one. */
+export function settingForLimit(limit: keyof SandboxLimits): string | undefined {
+  const setting = Object.keys(SANDBOX_SETTINGS).find((name) => SANDBOX_SETTINGS[name] === limit);
+  return setting && `mcpHarness.sandbox.${setting}`;
+}
+
+/** Advice naming the setting that raises a limit ("set mcpHarness.sandbox.timeoutMs" + where), if there is one. */
+export function settingAdvice(limit: keyof SandboxLimits, where = ''): string | undefined {
+  const setting = settingForLimit(limit);
+  return setting && `set ${setting}${where}`;
+}

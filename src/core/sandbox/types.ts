@@ -67,9 +67,16 @@ export interface LogEntry {
   text: string;
 }
 
+/** The limit a run hit, so the host can say how to raise it (the message itself is host-neutral). */
+export interface LimitHit {
+  name: keyof SandboxLimits;
+  value: number;
+}
+
 export interface SandboxError {
   kind: SandboxErrorKind;
   message: string;
+  limit?: LimitHit;
   /** For `denied`: the guard decision and its reasons. */
   decision?: string;
   reasons?: string[];
@@ -181,8 +188,19 @@ export interface WorkerDone {
   tokensReturned: number;
   /** The context optimizer summarised or cut the value. */
   optimized: boolean;
+  /**
+   * Set when the run's QuickJS runtime could not be freed (its WASM module aborted): the worker that ran
+   * it must not run anything else and is replaced. Says what failed, for the log.
+   */
+  retire?: string;
 }
 
 /** On the worker's port; replies to host calls go over their own channel (see worker.ts). */
 export type MainToWorker = ExecMessage;
-export type WorkerToMain = { type: 'ready' } | { type: 'guest-done'; execId: number } | HostCallMessage | WorkerDone;
+/** Output of the worker itself (not of the guest), e.g. the Emscripten module's; it goes to the host's log. */
+export interface WorkerLogMessage {
+  type: 'log';
+  text: string;
+}
+
+export type WorkerToMain = { type: 'ready' } | { type: 'guest-done'; execId: number } | HostCallMessage | WorkerDone | WorkerLogMessage;

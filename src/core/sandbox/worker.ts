@@ -1,6 +1,7 @@
 // The sandbox worker thread: hosts QuickJS off the main thread so a busy guest never blocks the
 // extension host or the CLI. One execution at a time; tool calls go to the main thread by message, and
 // their replies come back on a channel of their own that the worker reads synchronously while it waits.
+import { format } from 'node:util';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { runExecution } from './engine';
 import { warmUpTokenizer } from './optimizer';
@@ -23,6 +24,12 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const shared = new Int32Array(init.shared);
 const post = (msg: WorkerToMain): void => port.postMessage(msg);
+
+// A worker's console writes to the process's stdout and stderr, and the CLI's stdout holds only its JSON
+// result: whatever a library here prints goes to the host's log instead.
+for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  console[method] = (...args: unknown[]) => post({ type: 'log', text: format(...args) });
+}
 
 let factory: ModuleFactory | undefined;
 // The module the next execution runs in: either one instantiated ahead of time, so an execution does
@@ -89,13 +96,15 @@ async function execute(exec: ExecMessage): Promise<void> {
     waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });
   post(result);
-  recycle(module, exec.limits.memoryMb);
+  // A retiring worker runs nothing more: the main thread terminates it and starts a new one.
+  if (!result.retire) recycle(module, exec.limits.memoryMb);
 }
 
 port.on('message', (msg: MainToWorker) => {
   if (msg.type === 'exec') {
     execute(msg).catch((err: Error) => {
-      // A bug in the engine, not in the guest: report it as a runtime error and keep the worker usable.
+      // A bug in the engine, or a WASM abort, not the guest's doing: report it as a runtime error and
+      // retire this worker, whose state can no longer be trusted.
       post({
         type: 'done',
         execId: msg.id,
@@ -107,14 +116,14 @@ port.on('message', (msg: MainToWorker) => {
         tokensReturned: 0,
         tokensRaw: 0,
         optimized: false,
+        retire: err?.stack ?? String(err),
       });
-      prepareSpare(msg.limits.memoryMb);
     });
   }
 });
 
 void (async () => {
-  factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath());
+  factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath(), (text) => post({ type: 'log', text }));
   warmUpTokenizer();
   // V8 compiles WASM functions lazily: one throwaway run compiles the hot paths (kept in the shared
   // compiled module), so the first real execution is as fast as the others.

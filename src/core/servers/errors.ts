@@ -25,15 +25,79 @@ export type ServerErrorCode =
   | 'server_error'
   | 'unknown_server';
 
+/** A limit an error ran into, by the name the connection layer knows it under (hosts map it to a setting or flag). */
+export type ServerLimitName =
+  /** The manager's default per-request timeout (ServerManagerOptions.requestTimeoutMs). */
+  | 'requestTimeoutMs'
+  /** The timeout the caller gave this call (CallOptions.timeoutMs: a policy's or a step's timeoutMs). */
+  | 'callTimeoutMs'
+  /** The cap on a call's total time (CallOptions.maxTotalTimeoutMs). */
+  | 'maxTotalTimeoutMs'
+  /** The server definition's own `timeout`. */
+  | 'serverTimeoutMs'
+  /** Time allowed for spawn + MCP handshake. */
+  | 'startTimeoutMs'
+  /** Largest single message accepted from a stdio server. */
+  | 'maxMessageBytes'
+  /** Pages followed in one tools/resources/prompts list. */
+  | 'maxListPages';
+
+export interface ServerLimit {
+  name: ServerLimitName;
+  value: number;
+}
+
+/** Why a start was refused before anything was spawned, for the host to say how to allow it. */
+export type ServerRefusal = 'untrusted_workspace' | 'consent_denied' | 'inputs_needed';
+
+/** Structured facts behind a ServerError: what the host needs to add its own advice. */
+export interface ServerErrorFacts {
+  limit?: ServerLimit;
+  refusal?: ServerRefusal;
+  /** The `${input:…}` ids still without a value (refusal 'inputs_needed'). */
+  inputs?: string[];
+}
+
 export class ServerError extends Error {
+  /** The host's advice, already appended to the message (see ServerErrorHint). */
+  hint?: string;
+
   constructor(
     message: string,
     readonly code: ServerErrorCode,
     readonly serverId: string,
     override readonly cause?: unknown,
+    readonly facts: ServerErrorFacts = {},
   ) {
     super(message);
     this.name = 'ServerError';
+  }
+}
+
+/**
+ * A host's advice for an error: the setting or flag that changes the limit it ran into, or how to allow
+ * a refused start. The core's message says what is wrong and which limit; the host says how to change it.
+ */
+export type ServerErrorHint = (err: ServerError) => string | undefined;
+
+/** Appends the host's advice to the message once; returns the same error. */
+export function withHint(err: ServerError, hint: ServerErrorHint | undefined): ServerError {
+  const text = err.hint === undefined ? hint?.(err) : undefined;
+  if (text) {
+    err.hint = text;
+    err.message = `${err.message} ${text}`;
+  }
+  return err;
+}
+
+/** Thrown inside the connection layer when a limit is hit; becomes a ServerError carrying the limit. */
+export class LimitError extends Error {
+  constructor(
+    message: string,
+    readonly limit: ServerLimit,
+  ) {
+    super(message);
+    this.name = 'LimitError';
   }
 }
 
@@ -61,7 +125,8 @@ export function describeExit(exit: ExitInfo | undefined): string {
   return `the process exited with code ${exit.code}`;
 }
 
-function lastLine(stderrTail: string): string | undefined {
+/** The last non-empty line of a server's stderr, shortened to 300 characters. */
+export function lastLine(stderrTail: string): string | undefined {
   const lines = stderrTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const line = lines[lines.length - 1];
   if (!line) return undefined;

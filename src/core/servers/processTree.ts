@@ -1,6 +1,6 @@
-// Finding and ending a server's whole process tree. The SDK's stdio transport spawns the server
-// without a process group, so wrappers like `npx` or `sh -c` would leave their children running
-// when only the direct child is killed; we walk the tree by parent pid instead.
+// Finding and ending a server's whole process tree. A server shares our process group (a terminal's
+// Ctrl-C reaches it together with the CLI), so wrappers like `npx` or `sh -c` would leave their
+// children running when only the direct child is killed; we walk the tree by parent pid instead.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -55,7 +55,13 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** True while the process runs. A zombie counts as ended: it has exited, and some containers' init never reaps it. */
+/**
+ * True while the process runs. A zombie counts as ended: it has exited, and some containers' init never
+ * reaps it. But a thread-group leader shows as a zombie as soon as its own thread has exited, while its
+ * other threads may still be running or finishing their exit (a thread blocked in disk I/O holds a
+ * killed process for seconds on a busy machine); it has an empty command line, still answers signals,
+ * and its parent cannot reap it yet. Such a process has not ended.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -64,9 +70,10 @@ export function isAlive(pid: number): boolean {
   }
   if (process.platform === 'linux') {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state !== 'Z' && state !== 'X';
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const state = /^State:\s*(\S)/m.exec(status)?.[1];
+      if (state !== 'Z' && state !== 'X') return true;
+      return Number(/^Threads:\s*(\d+)/m.exec(status)?.[1] ?? 1) > 1;
     } catch {
       return false;
     }
@@ -104,4 +111,40 @@ export async function waitForExit(pids: number[], timeoutMs: number): Promise<bo
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
+}
+
+const REAP_BOUND_MS = 30_000;
+
+export interface TreeToStop {
+  pid: number;
+  /** Pids seen in the tree earlier: children may have been re-parented since and be invisible to a walk. */
+  known: number[];
+  /** Time the process gets to exit on its own (its stdin was closed) before it is signalled. */
+  graceMs: number;
+  /** Resolves once Node has reaped the direct child; until then its pid still answers signal 0. */
+  reaped?: Promise<void>;
+}
+
+/** Waits out the grace period, then ends the process and every descendant, TERM before KILL. */
+export async function stopProcessTree({ pid, known, graceMs, reaped }: TreeToStop): Promise<void> {
+  const tree = [...new Set([...known, pid, ...descendants(pid)])];
+  if (!(await waitForExit([pid], graceMs))) {
+    if (process.platform === 'win32') killTreeWindows(pid);
+    else {
+      // Children started during the grace period count too.
+      for (const child of descendants(pid)) if (!tree.includes(child)) tree.push(child);
+      signalAll(tree.filter(isAlive), 'SIGTERM');
+      if (!(await waitForExit(tree, 1000))) signalAll(tree.filter(isAlive), 'SIGKILL');
+    }
+  }
+  // Only the reap proves the process is gone; a killed process whose thread is stuck in disk I/O can
+  // take seconds on a loaded machine. The bound only keeps a process stuck for good from hanging a stop.
+  if (reaped) await Promise.race([reaped, new Promise((r) => setTimeout(r, REAP_BOUND_MS).unref())]);
+  // Children that did not exit with their parent.
+  const left = tree.filter(isAlive);
+  if (left.length) {
+    signalAll(left, 'SIGTERM');
+    if (!(await waitForExit(left, 500))) signalAll(left.filter(isAlive), 'SIGKILL');
+    await waitForExit(left, 1000);
+  }
 }

@@ -4,13 +4,18 @@
 import type * as ClientModule from '@modelcontextprotocol/sdk/client/index.js';
 import type * as SseModule from '@modelcontextprotocol/sdk/client/sse.js';
 import type * as StdioModule from '@modelcontextprotocol/sdk/client/stdio.js';
+import type * as SharedStdioModule from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type * as StreamableHttpModule from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type * as TypesModule from '@modelcontextprotocol/sdk/types.js';
 
 export interface McpSdk {
   Client: typeof ClientModule.Client;
   SSEClientTransport: typeof SseModule.SSEClientTransport;
-  StdioClientTransport: typeof StdioModule.StdioClientTransport;
+  /** The environment a stdio server inherits (PATH, HOME, ...), as the SDK's own stdio transport builds it. */
+  getDefaultEnvironment: typeof StdioModule.getDefaultEnvironment;
+  /** Splits a stdio stream into JSON-RPC messages, with a size cap. */
+  ReadBuffer: typeof SharedStdioModule.ReadBuffer;
+  serializeMessage: typeof SharedStdioModule.serializeMessage;
   StreamableHTTPClientTransport: typeof StreamableHttpModule.StreamableHTTPClientTransport;
   StreamableHTTPError: typeof StreamableHttpModule.StreamableHTTPError;
   ErrorCode: typeof TypesModule.ErrorCode;
@@ -27,12 +32,15 @@ export function mcpSdk(): McpSdk {
     const client = require('@modelcontextprotocol/sdk/client/index.js') as typeof ClientModule;
     const sse = require('@modelcontextprotocol/sdk/client/sse.js') as typeof SseModule;
     const stdio = require('@modelcontextprotocol/sdk/client/stdio.js') as typeof StdioModule;
+    const sharedStdio = require('@modelcontextprotocol/sdk/shared/stdio.js') as typeof SharedStdioModule;
     const http = require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof StreamableHttpModule;
     const types = require('@modelcontextprotocol/sdk/types.js') as typeof TypesModule;
     sdk = {
       Client: client.Client,
       SSEClientTransport: sse.SSEClientTransport,
-      StdioClientTransport: stdio.StdioClientTransport,
+      getDefaultEnvironment: stdio.getDefaultEnvironment,
+      ReadBuffer: sharedStdio.ReadBuffer,
+      serializeMessage: sharedStdio.serializeMessage,
       StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
       StreamableHTTPError: http.StreamableHTTPError,
       ErrorCode: types.ErrorCode,

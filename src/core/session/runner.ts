@@ -15,6 +15,7 @@ import { textForTokens, type ConfirmHook, type ConnectionProvider } from '../gua
 import { sharedSchemaCache } from '../guards/schema';
 import type { GuardrailsConfig, PolicyConfig, ToolGateway } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
+import type { LimitAdvice } from '../sandbox/limits';
 import type { ExecResult } from '../sandbox/types';
 import type { PriceTable } from '../tokens/index';
 import { RunFrame } from '../run/frame';
@@ -40,6 +41,8 @@ export interface StepExecutionContext {
   sessionFile?: string;
   /** The workspace folder of the run, when the host has one (code steps load its skills). */
   workspace?: string;
+  /** How the caller lets its user raise a sandbox limit, when it differs from the host's default. */
+  limitAdvice?: LimitAdvice;
   model?: string;
   signal: AbortSignal;
   logger: Logger;
@@ -88,6 +91,8 @@ export interface RunOptions {
   onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
   /** Every step's execution as it finishes (a code step's sandbox result is in `exec`). */
   onExecution?: (step: SessionStep, execution: StepExecution) => void;
+  /** For code steps: how the caller lets its user raise a sandbox limit. */
+  limitAdvice?: LimitAdvice;
   /** onStart / onStep (children included) / onEnd, as the run service announces them. */
   events?: RunEvents;
   kind?: RunKind;
@@ -267,6 +272,7 @@ export class SessionRunner {
         resolve: (v) => resolveReferences(v, ctx.results),
         sessionFile: ctx.session.file,
         ...(ctx.options.workspace ? { workspace: ctx.options.workspace } : {}),
+        ...(ctx.options.limitAdvice ? { limitAdvice: ctx.options.limitAdvice } : {}),
         model: ctx.session.model,
         signal: ctx.signal,
         logger: ctx.logger,

@@ -10,7 +10,7 @@ import { parseSession } from '../../core/session/parse';
 import { SessionRunner } from '../../core/session/runner';
 import { SandboxPool } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
-import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
+import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import type { ExecResult, ExecuteOptions } from '../../core/sandbox/types';
 import { writeTypings } from '../../core/typings/generate';
 import type { ToolCatalogEntry } from '../../core/guards/types';
@@ -265,6 +265,7 @@ export function registerSandboxFeatures(ctx: HarnessContext): vscode.Disposable[
       },
     },
     limits: () => limitsFromSettings(ctx),
+    limitAdvice: (limit) => settingAdvice(limit),
   });
   return [
     vscode.languages.registerCodeLensProvider({ pattern: `**/*${CODE_FILE_SUFFIX}` }, new RunCodeLens()),

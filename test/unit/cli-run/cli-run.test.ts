@@ -28,6 +28,7 @@ describe('mcp-harness run / call (built CLI)', function () {
       servers: {
         everything: { command: process.execPath, args: [EVERYTHING] },
         dead: { command: process.execPath, args: [join(FIXTURES, 'crash.mjs'), '--at-startup'] },
+        hang: { command: process.execPath, args: [join(FIXTURES, 'hang.mjs')] },
       },
     }));
     for (const f of readdirSync(SESSIONS).filter((x) => x.endsWith('.mcp-session.json'))) writeFileSync(join(ws, f), readFileSync(join(SESSIONS, f)));
@@ -138,6 +139,23 @@ describe('mcp-harness run / call (built CLI)', function () {
       assert.ok(!gated.stdout.includes(secret));
     } finally {
       rmSync(join(ws, '.vscode/settings.json'));
+    }
+  });
+
+  it('call: --timeout-ms limits each request, and the timeout says how to raise it with the CLI\'s own flag', () => {
+    const r = cli(['call', 'hang/hang', '--yes', '--timeout-ms', '300', '--json'], ws);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const rec = JSON.parse(r.stdout);
+    assert.equal(rec.decision, 'timeout');
+    assert.match(rec.error, /hang did not answer the tool 'hang' within 300 ms; the request was cancelled\. If it needs longer, pass --timeout-ms N or set MCP_HARNESS_REQUEST_TIMEOUT_MS/);
+    assert.doesNotMatch(rec.error, /mcpHarness\.|Restricted Mode/);
+  });
+
+  it('run/call/tools: exit 2 for a --timeout-ms that is not a whole number of milliseconds', () => {
+    for (const args of [['call', 'hang/hang', '--timeout-ms', 'soon'], ['run', 'smoke.mcp-session.json', '--timeout-ms', '0'], ['tools', 'hang', '--timeout-ms', '1.5']]) {
+      const r = cli(args, ws);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /--timeout-ms must be a whole number of milliseconds, at least 1/);
     }
   });
 

@@ -370,6 +370,6 @@ describe('candidates and the CLI input resolver', () => {
     assert.equal(await resolve({ ...base, id: 'api-key' }, request), 'v');
     assert.equal(await resolve({ ...base, id: 'empty' }, request), '');
     assert.equal(await resolve({ ...base, id: 'other', default: 'd' }, request), 'd');
-    assert.equal(await resolve({ ...base, id: 'other' }, request), undefined);
+    await assert.rejects(resolve({ ...base, id: 'other', description: 'the other one' }, request), /^Error: No value was given for the input "other" \(the other one\): set the environment variable MCP_HARNESS_INPUT_OTHER\.$/);
   });
 });

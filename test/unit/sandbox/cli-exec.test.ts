@@ -63,6 +63,31 @@ describe('mcp-harness exec', function () {
     assert.match(JSON.parse(r.stdout).error.message, /more than 3 tool calls/);
   });
 
+  // Each attack through the real CLI: whatever the code does, stdout is exactly the one JSON result
+  // (nothing from QuickJS, Emscripten or the worker), the error has a clean kind, and a limit's message
+  // says how to raise it in the CLI's terms.
+  const attacks: [string, string, string[], RegExp, RegExp?][] = [
+    ['a microtask flood (issue 10)', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', ['--timeout-ms', '2000', '--memory-mb', '64'], /^(memory|timeout)$/],
+    ['an infinite loop', 'for (;;) {}', ['--timeout-ms', '300'], /^timeout$/, /ran longer than 300 ms and was stopped\. To allow more, pass --timeout-ms\.$/],
+    ['an object memory bomb', 'const a = []; for (;;) a.push({ n: a.length, list: [1, 2, 3] });', ['--memory-mb', '24', '--timeout-ms', '10000'], /^memory$/, /more than 24 MB.*To allow more, pass --memory-mb\.$/],
+    ['deep recursion', 'function f(n) { return f(n + 1) + 1; } return f(0);', [], /^stack$/, /To allow more, set mcpHarness\.sandbox\.stackKb in \.vscode\/settings\.json\.$/],
+    ['a single uninterruptible operation', 'return JSON.parse("[" + "1,".repeat(2e7) + "1]").length;', ['--timeout-ms', '300', '--memory-mb', '512'], /^timeout$/],
+    ['tool calls over the limit', 'for (;;) { try { await tools.everything.echo({ message: "x" }); } catch (e) {} }', [], /^denied$/, /more than 3 tool calls.*To allow more, pass --max-tool-calls\.$/],
+    ['a hostile error object', 'throw new Proxy({}, { get() { throw 1; } });', [], /^runtime$/],
+  ];
+  for (const [name, code, args, kind, message] of attacks) {
+    it(`prints only the JSON result on stdout: ${name}`, async () => {
+      const r = await runCli(['exec', '-', ...args], dir, code);
+      assert.equal(r.code, 1, r.stderr);
+      const out = JSON.parse(r.stdout);
+      // Exactly one document, as the CLI prints it: nothing before or after it.
+      assert.equal(r.stdout, `${JSON.stringify(out, null, 2)}\n`);
+      assert.match(out.error.kind, kind, JSON.stringify(out.error));
+      if (message) assert.match(out.error.message, message);
+      assert.doesNotMatch(r.stdout + r.stderr, /Aborted|failed internally/);
+    });
+  }
+
   it('exits 2 for a missing file, bad numbers and unknown servers', async () => {
     const missing = await runCli(['exec', 'nope.mcp.js'], dir);
     assert.equal(missing.code, 2);
@@ -72,7 +97,7 @@ describe('mcp-harness exec', function () {
     assert.match(bad.stderr, /--memory-mb must be a whole number/);
     const range = await runCli(['exec', '-', '--memory-mb', '4'], dir, 'return 1');
     assert.equal(range.code, 2);
-    assert.match(range.stderr, /--memory-mb must be a number from 24 to 2048/);
+    assert.match(range.stderr, /--memory-mb must be a number from 24 to 2048 \(got 4\)/);
     const server = await runCli(['exec', '-', '--servers', 'ghost'], dir, 'return 1');
     assert.equal(server.code, 2);
     assert.match(server.stderr, /no MCP server named 'ghost'/);

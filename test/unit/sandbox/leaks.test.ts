@@ -40,7 +40,8 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
 
   async function runChecked(code: string, limits: Partial<SandboxLimits> = {}, reply: Replier = echo, skills: { name: string; source: string }[] = []) {
     // The DEBUG build runs under LeakSanitizer, which needs far more linear memory than the release build.
-    const module = new TestQuickJSWASMModule(await factory.newModule(1024));
+    const capped = await factory.newModule(1024);
+    const module = Object.assign(new TestQuickJSWASMModule(capped), { runPendingJobs: capped.runPendingJobs });
     const started = Date.now();
     const result = await runExecution({
       exec: {
@@ -85,6 +86,9 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
     ['deep recursion', 'const f = () => f() + 1; f();', {}, 'stack'],
     ['a hostile getter on the result', 'return { get x() { for (;;) {} } };', { timeoutMs: 2500 }, 'timeout'],
     ['a nested result', 'let o = {}; for (let i = 0; i < 100; i++) o = { o }; return o;', {}, 'output_too_large'],
+    // Jobs that grow the WASM memory: quickjs-emscripten's own executePendingJobs leaks a context then (see jobs.ts).
+    ['a job that grows the memory', 'await null; const b = new ArrayBuffer(32 << 20); return b.byteLength;', {}, undefined],
+    ['a microtask flood over the job limit', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {});', { maxPendingJobs: 20000 }, 'timeout'],
   ];
   for (const [name, code, limits, kind] of cases) {
     it(`disposes everything after ${name}`, async () => {

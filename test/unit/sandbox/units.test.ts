@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { optimizeValue } from '../../../src/core/sandbox/optimizer';
 import { sanitizeText } from '../../../src/core/sandbox/sanitize';
-import { sandboxLimitsFromSettings } from '../../../src/core/sandbox/settings';
+import { sandboxLimitsFromSettings, settingForLimit } from '../../../src/core/sandbox/settings';
+import { adviseOnLimit, memoryError, SandboxLimitError } from '../../../src/core/sandbox/limits';
 import { settingsJsonReader } from '../../../src/core/guards/settings';
 import { resolveLimits } from '../../../src/core/sandbox/sandbox';
 import { buildToolIndex, generateJsconfig, generateTypings, sanitizeIdentifier, schemaToType, toolStub, writeTypings } from '../../../src/core/typings/generate';
@@ -97,6 +98,29 @@ describe('sandbox: limits and settings', () => {
     assert.deepEqual(limits, { timeoutMs: 2000, stackKb: 512 });
     assert.equal(warnings.length, 2);
     assert.match(warnings[0], /mcpHarness\.sandbox\.memoryMb must be a number from 24 to 2048/);
+  });
+  it('rejects a limit out of range with which limit, the value and the range, for the host to name', () => {
+    assert.throws(
+      () => resolveLimits({ memoryMb: 4 }),
+      (err: unknown) => {
+        assert.ok(err instanceof SandboxLimitError);
+        assert.deepEqual([err.limit, err.value, err.min, err.max], ['memoryMb', 4, 24, 2048]);
+        assert.equal(err.describeAs('--memory-mb'), '--memory-mb must be a number from 24 to 2048 (got 4).');
+        return true;
+      },
+    );
+    assert.throws(() => resolveLimits({ bogus: 1 } as never), /Unknown sandbox limit 'bogus'/);
+  });
+  it('keeps limit messages host-neutral; a host adds how to raise the limit it hit', () => {
+    const error = memoryError(64);
+    assert.deepEqual(error.limit, { name: 'memoryMb', value: 64 });
+    assert.doesNotMatch(error.message, /mcpHarness|--/);
+    const vscode = adviseOnLimit(error, (l) => `set ${settingForLimit(l)}`);
+    assert.match(vscode.message, /stopped; process data in smaller pieces\. To allow more, set mcpHarness\.sandbox\.memoryMb\.$/);
+    // A limit the host has no way to change gets no advice.
+    const jobs = { kind: 'timeout' as const, message: 'flood', limit: { name: 'maxPendingJobs' as const, value: 5 } };
+    assert.equal(settingForLimit('maxPendingJobs'), undefined);
+    assert.equal(adviseOnLimit(jobs, (l) => settingForLimit(l) && `set ${settingForLimit(l)}`).message, 'flood');
   });
 });
 

@@ -193,7 +193,8 @@ describe('ServerManager: trust and consent', () => {
   it('never spawns a workspace server when the workspace is not trusted', async () => {
     let asked = 0;
     const { manager, logger } = newManager([fixtureDefinition('ws', 'crash.mjs')], { isTrusted: () => false, consent: async () => (asked++, true) });
-    await rejectsWith(manager.start('ws'), 'not_allowed', /ws was not started because the workspace is not trusted \(Restricted Mode\)\. Trust the workspace/);
+    const err = await rejectsWith(manager.start('ws'), 'not_allowed', /^ws was not started because the workspace is not trusted\.$/);
+    assert.deepEqual(err.facts, { refusal: 'untrusted_workspace' });
     await rejectsWith(manager.connection('ws').callTool('echo', { text: 'x' }), 'not_allowed');
     assert.equal(asked, 0);
     assert.equal(logger.count(/Starting/), 0);
@@ -216,7 +217,8 @@ describe('ServerManager: trust and consent', () => {
         return answer;
       },
     });
-    await rejectsWith(manager.start('ask'), 'not_allowed', /ask was not started because starting it was not allowed\. Start it again to be asked again\./);
+    const refused = await rejectsWith(manager.start('ask'), 'not_allowed', /^ask was not started because starting it was not allowed\.$/);
+    assert.deepEqual(refused.facts, { refusal: 'consent_denied' });
     assert.equal(logger.count(/Starting/), 0);
     assert.equal(asked.length, 1);
     assert.match(asked[0], /crash\.mjs$/);

@@ -39,7 +39,7 @@ describe('restricted mode: servers', () => {
   });
 
   it('refuses automatic starts (sessions, Call Tool) with a clear error and spawns nothing', async () => {
-    await assert.rejects(api.servers.ensureStarted('memory'), /not trusted \(Restricted Mode\)\. Trust the workspace/);
+    await assert.rejects(api.servers.ensureStarted('memory'), /not trusted\. Trust the workspace \(it is in Restricted Mode\) to start the servers it defines\./);
     assert.equal(api.servers.state('memory')?.status, 'error');
     assert.deepEqual(asked, []);
     assert.deepEqual(harnessChildProcesses().map((p) => p.cmdline), []);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { descendantProcesses, isBuiltinExtensionProcess, type ProcInfo, waitFor } from '../../helpers';
 
@@ -21,12 +22,48 @@ export async function serverProcesses(): Promise<string[]> {
     const all = descendantProcesses();
     return all.filter((p) => !isBuiltinExtensionProcess(p) && !isPortScan(p, all));
   };
+  // What a process without a command line was when first seen, so a failure says what it is.
+  const firstSeen = new Map<number, string>();
+  const note = (list: ProcInfo[]) => {
+    for (const p of list) if (p.cmdline === '' && !firstSeen.has(p.pid)) firstSeen.set(p.pid, describeProcess(p.pid));
+  };
   try {
-    await waitFor(() => own().every((p) => p.cmdline !== ''), 'exited children to be reaped', 2000);
+    await waitFor(() => {
+      const list = own();
+      note(list);
+      return list.every((p) => p.cmdline !== '');
+    }, 'exited children to be reaped', 2000);
   } catch {
     // reported by the caller's assertion with whatever is left
   }
-  return own().map((p) => `${p.pid}: ${p.cmdline}`);
+  return own().map((p) =>
+    p.cmdline === '' ? `${p.pid}: (no command line) first seen ${firstSeen.get(p.pid) ?? '?'}; now ${describeProcess(p.pid)}` : `${p.pid}: ${p.cmdline}`,
+  );
+}
+
+/**
+ * Name, State, PPid and Threads from /proc/PID/status, the parent's command line, and the age from
+ * the start time (stat field 22, in clock ticks since boot; 100 per second on Linux).
+ */
+export function describeProcess(pid: number): string {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '?';
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const ppid = Number(field('PPid'));
+    let parent = '?';
+    try {
+      parent = fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200);
+    } catch {
+      // parent gone
+    }
+    const ours = ppid === process.pid ? ' (the extension host)' : '';
+    return `{Name: ${field('Name')}, State: ${field('State')}, PPid: ${ppid}${ours}, parent: '${parent}', Threads: ${field('Threads')}, age: ${(uptime - startTicks / 100).toFixed(2)} s}`;
+  } catch {
+    return '{gone}';
+  }
 }
 
 /**

@@ -1,0 +1,40 @@
+// The CLI's advice on server errors: the core names the limit it hit, the CLI says which flag or
+// environment variable changes it. Also the --timeout-ms option that run, call and tools share.
+import { inputEnvName } from '../core/config/inputs';
+import type { ServerErrorHint } from '../core/servers/errors';
+import { UsageError } from './io';
+
+export const REQUEST_TIMEOUT_ENV = 'MCP_HARNESS_REQUEST_TIMEOUT_MS';
+
+/** `timeoutFlag`: the command offers --timeout-ms for the per-request timeout (exec's is its sandbox deadline). */
+export function cliServerHint(options: { timeoutFlag: boolean }): ServerErrorHint {
+  const raise = options.timeoutFlag ? `pass --timeout-ms N or set ${REQUEST_TIMEOUT_ENV}` : `set ${REQUEST_TIMEOUT_ENV}`;
+  return (err) => {
+    const { limit, refusal, inputs } = err.facts;
+    if (limit?.name === 'requestTimeoutMs') return `If it needs longer, ${raise}.`;
+    if (limit?.name === 'callTimeoutMs') return `If it needs longer, ${raise}, or raise timeoutMs in the session or --policy file.`;
+    if (limit?.name === 'maxTotalTimeoutMs') return 'If it needs longer, raise maxTotalTimeoutMs in the session or --policy file.';
+    if (refusal === 'inputs_needed' && inputs?.length) return `Set ${inputs.map(inputEnvName).join(', ')} to give the value.`;
+    return undefined;
+  };
+}
+
+/** The --timeout-ms value: a whole number of milliseconds, at least 1; undefined when not given. */
+export function timeoutOption(values: Record<string, unknown>): number | undefined {
+  const raw = values['timeout-ms'];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--timeout-ms must be a whole number of milliseconds, at least 1 (e.g. --timeout-ms 60000); got '${String(raw)}'.`);
+  }
+  return n;
+}
+
+/** MCP_HARNESS_REQUEST_TIMEOUT_MS when it holds a positive number. */
+export function envTimeout(env: NodeJS.ProcessEnv): number | undefined {
+  const n = Number(env[REQUEST_TIMEOUT_ENV]);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** The usage line of --timeout-ms, aligned with the other options of run, call and tools. */
+export const TIMEOUT_USAGE = `  --timeout-ms N    time one request to a server may take, in ms (default 30000, or ${REQUEST_TIMEOUT_ENV})`;

@@ -1,0 +1,140 @@
+// Requests over a running connection: tool calls with their timeout, cancellation and progress, other
+// requests with the default timeout, and the translation of every failure into a ServerError that
+// names the limit it hit. A call to a running server goes out without an await in between.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorHint, type ServerLimit } from './errors';
+import type { Lifecycle } from './lifecycle';
+import type { LiveConnection } from './live';
+import type { Managed, ServerRegistry } from './registry';
+import { isMcpError } from './sdk';
+import { isToolAllowed } from './toolFilter';
+import type { CallOptions } from './types';
+
+const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET'];
+
+export class ServerCalls<H> {
+  constructor(
+    private readonly registry: ServerRegistry<H>,
+    private readonly lifecycle: Lifecycle<H>,
+    private readonly requestTimeoutMs: number,
+    private readonly hint: ServerErrorHint | undefined,
+  ) {}
+
+  async callTool(id: string, name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
+    const m = this.registry.get(id);
+    const def = m.definition;
+    if (!isToolAllowed(name, def)) {
+      throw new ServerError(`The tool '${name}' of ${def.name} is hidden by 'includeTools'/'excludeTools' in ${def.source.file}.`, 'tool_filtered', def.id);
+    }
+    if (options.signal?.aborted) {
+      throw new ServerError(`The call to the tool '${name}' on ${def.name} was cancelled before it started.`, 'cancelled', def.id);
+    }
+    // A running server gets the request at once, without an await in between.
+    const live = m.live && !m.live.closed ? m.live : await this.lifecycle.live(m, 'auto');
+    const limit = this.timeoutLimit(m, options);
+    const call = callSignal(options.signal);
+    try {
+      return (await live.client.callTool({ name, arguments: args }, undefined, {
+        timeout: limit.value,
+        maxTotalTimeout: options.maxTotalTimeoutMs,
+        signal: call.signal,
+        resetTimeoutOnProgress: true,
+        // A progress callback is what makes the SDK send a progressToken, which lets progress reset the timeout.
+        onprogress: (p) => options.onProgress?.(p),
+      })) as CallToolResult;
+    } catch (err) {
+      throw this.translate(m, live, `the tool '${name}'`, err, limit, options);
+    } finally {
+      call.release();
+    }
+  }
+
+  async request<T>(id: string, what: string, run: (client: Client, timeout: number) => Promise<T>): Promise<T> {
+    const m = this.registry.get(id);
+    const live = await this.lifecycle.live(m, 'auto');
+    try {
+      return await run(live.client, this.requestTimeoutMs);
+    } catch (err) {
+      throw this.translate(m, live, what, err, { name: 'requestTimeoutMs', value: this.requestTimeoutMs }, {});
+    }
+  }
+
+  /** The timeout of one call and where it comes from: the caller's, the definition's, or the default. */
+  private timeoutLimit(m: Managed<H>, options: CallOptions): ServerLimit {
+    if (options.timeoutMs !== undefined) return { name: 'callTimeoutMs', value: options.timeoutMs };
+    if (m.definition.timeoutMs !== undefined) return { name: 'serverTimeoutMs', value: m.definition.timeoutMs };
+    return { name: 'requestTimeoutMs', value: this.requestTimeoutMs };
+  }
+
+  private translate(m: Managed<H>, live: LiveConnection, what: string, err: unknown, limit: ServerLimit, options: CallOptions): Error {
+    if (err instanceof ServerError) return err;
+    return withHint(this.describe(m, live, what, err, limit, options), this.hint);
+  }
+
+  private describe(m: Managed<H>, live: LiveConnection, what: string, err: unknown, limit: ServerLimit, options: CallOptions): ServerError {
+    const def = m.definition;
+    const lost = this.lostHttpServer(m, live, what, err);
+    if (lost) return lost;
+    if (options.signal?.aborted) {
+      return new ServerError(`The call to ${what} on ${def.name} was cancelled; the server was told to stop it.`, 'cancelled', def.id, err);
+    }
+    if (live.stopping) return new ServerError(`${def.name} was stopped while ${what} was running.`, 'stopped', def.id, err);
+    if (isMcpError(err, 'ConnectionClosed')) {
+      const facts = live.transportError instanceof LimitError ? { limit: live.transportError.limit } : {};
+      return new ServerError(`${def.name} stopped while running ${what}: ${live.describeEnd()}. It will be restarted when next needed.`, 'connection_closed', def.id, err, facts);
+    }
+    if (isMcpError(err, 'RequestTimeout')) {
+      const total = (err.data as { maxTotalTimeout?: number } | undefined)?.maxTotalTimeout;
+      if (total) {
+        return new ServerError(`${def.name} did not finish ${what} within ${formatMs(total)} in total (the maxTotalTimeoutMs limit); the request was cancelled.`, 'timeout', def.id, err, {
+          limit: { name: 'maxTotalTimeoutMs', value: total },
+        });
+      }
+      return new ServerError(`${def.name} did not answer ${what} within ${formatMs(limit.value)}; the request was cancelled.${limitSource(limit, def.source.file)}`, 'timeout', def.id, err, { limit });
+    }
+    if (isMcpError(err)) {
+      return new ServerError(`${def.name} answered ${what} with an error: ${messageOf(err).replace(/^MCP error -?\d+: /, '')}.`, 'server_error', def.id, err);
+    }
+    return new ServerError(`${def.name} failed on ${what}: ${messageOf(err)}.`, 'server_error', def.id, err);
+  }
+
+  /**
+   * An HTTP server that went away shows up as a failed fetch, not as a closed connection: drop the
+   * connection so the next use reconnects, and count it like a crash.
+   */
+  private lostHttpServer(m: Managed<H>, live: LiveConnection, what: string, err: unknown): ServerError | undefined {
+    if (live.kind === 'stdio' || live.stopping) return undefined;
+    const code = (err as { cause?: { code?: string } })?.cause?.code;
+    const network = code !== undefined ? NETWORK_CODES.includes(code) : /fetch failed/i.test(messageOf(err));
+    if (!network) return undefined;
+    const def = m.definition;
+    const reason = code === 'ECONNREFUSED' ? 'the connection was refused' : code ? `the connection failed (${code})` : 'the connection failed';
+    this.lifecycle.drop(m, live, `${def.name} could not be reached at ${def.url}: ${reason}. It will be reconnected when next needed.`);
+    return new ServerError(`${def.name} could not be reached at ${def.url} while running ${what}: ${reason}. It will be reconnected when next needed.`, 'connection_closed', def.id, err);
+  }
+}
+
+/** The limit named in a timeout message: the host's hint says how to change the default or the caller's. */
+function limitSource(limit: ServerLimit, file: string): string {
+  return limit.name === 'serverTimeoutMs' ? ` The limit is the server's 'timeout' in ${file}.` : '';
+}
+
+/**
+ * A signal for one request that follows the caller's. The SDK adds an abort listener to the signal of
+ * every request and never removes it, so a session's signal shared by all its calls would collect one
+ * listener (and the closure over its request) per call; the SDK gets this short-lived signal instead,
+ * and only a listener we remove when the call settles ever sits on the caller's.
+ */
+export function callSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; release(): void } {
+  if (!outer) return { signal: undefined, release: () => undefined };
+  const inner = new AbortController();
+  // The caller may have cancelled while the server was starting: the request must not go out then.
+  if (outer.aborted) {
+    inner.abort(outer.reason);
+    return { signal: inner.signal, release: () => undefined };
+  }
+  const forward = (): void => inner.abort(outer.reason);
+  outer.addEventListener('abort', forward, { once: true });
+  return { signal: inner.signal, release: () => outer.removeEventListener('abort', forward) };
+}

@@ -1,0 +1,163 @@
+// Opens a connection for a definition: spawns a stdio server, or connects over Streamable HTTP with the
+// MCP spec's fallback to the older HTTP+SSE transport, and completes the MCP handshake. What happens
+// to a connection later (crash, list changes) is reported through ConnectionEvents.
+import { existsSync, statSync } from 'node:fs';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ServerDefinition } from '../config/types';
+import type { Logger } from '../types';
+import { messageOf, ServerError, type ExitInfo } from './errors';
+import { LiveConnection, type ListKind, type LiveKind } from './live';
+import { mcpSdk } from './sdk';
+import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
+
+export interface LauncherOptions {
+  clientInfo: { name: string; version: string };
+  logger: Logger;
+  /** Time allowed for the process to start and finish the MCP handshake. */
+  startTimeoutMs: number;
+  maxMessageBytes: number;
+  /** Grace given to a server that failed its start before it is killed. */
+  stopGraceMs: number;
+  onStderr?: (serverId: string, chunk: string) => void;
+}
+
+/** What the owner of a connection hears about it after it was opened. */
+export interface ConnectionEvents {
+  /** The connection closed (on purpose or not: check `live.stopping`). */
+  closed(live: LiveConnection): void;
+  /** The server announced that one of its lists changed. */
+  listChanged(live: LiveConnection, kind: ListKind): void;
+}
+
+/** Carries what was known about the process when a start failed, for the message. */
+export class FailedStart extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly context: { exit?: ExitInfo; stderrTail: string; transportError?: Error },
+  ) {
+    super(messageOf(cause));
+  }
+}
+
+export class Launcher {
+  constructor(private readonly options: LauncherOptions) {}
+
+  /** Connects and completes the handshake; a failure is a FailedStart (or a ServerError for a bad definition). */
+  async connect(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+    if (def.transport === 'stdio') return this.connectStdio(def, events);
+    const url = parseUrl(def);
+    const requestInit: RequestInit | undefined = def.headers ? { headers: def.headers } : undefined;
+    const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers) });
+    if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
+    try {
+      return await this.connectHttp(def, new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), 'streamable-http', events);
+    } catch (err) {
+      // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
+      const cause = err instanceof FailedStart ? err.cause : err;
+      const status = cause instanceof mcpSdk().StreamableHTTPError ? cause.code : undefined;
+      if (status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw err;
+      this.options.logger.info(`${def.name}: Streamable HTTP answered ${status}; trying the older HTTP+SSE transport.`);
+      return this.connectHttp(def, sse(), 'sse', events);
+    }
+  }
+
+  private newClient(): Client {
+    return new (mcpSdk().Client)(this.options.clientInfo, { capabilities: {} });
+  }
+
+  private async connectHttp(def: ServerDefinition, transport: Transport, kind: LiveKind, events: ConnectionEvents): Promise<LiveConnection> {
+    const live = new LiveConnection(this.newClient(), transport, kind);
+    this.wire(def, live, events);
+    try {
+      await live.client.connect(transport, { timeout: this.options.startTimeoutMs });
+    } catch (err) {
+      live.stopping = true;
+      await live.client.close().catch(() => {});
+      throw new FailedStart(err, { stderrTail: '' });
+    }
+    return live;
+  }
+
+  private async connectStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+    const cwd = def.cwd ?? def.source.workspaceFolder;
+    if (cwd && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
+      // spawn() reports a missing cwd as ENOENT, which would read like a missing command.
+      throw new ServerError(
+        `Could not start ${def.name}: the working directory '${cwd}' does not exist. Check 'cwd' in ${def.source.file}.`,
+        'start_failed',
+        def.id,
+      );
+    }
+    let live: LiveConnection | undefined;
+    const transport = new StdioProcessTransport({
+      command: def.command!,
+      args: def.args ?? [],
+      env: def.env,
+      cwd,
+      maxMessageBytes: this.options.maxMessageBytes,
+      onStderr: (text) => {
+        live?.addStderr(text);
+        this.options.onStderr?.(def.id, text);
+      },
+    });
+    live = new LiveConnection(this.newClient(), transport, 'stdio', transport);
+    this.wire(def, live, events);
+    this.options.logger.info(
+      `Starting ${def.name}: ${def.command} with ${def.args?.length ?? 0} argument(s)` +
+        (def.env && Object.keys(def.env).length ? `, env ${Object.keys(def.env).join(', ')}` : '') +
+        (cwd ? `, in ${cwd}` : ''),
+    );
+    try {
+      await live.client.connect(transport, { timeout: this.options.startTimeoutMs });
+    } catch (err) {
+      live.stopping = true;
+      await live.close(this.options.stopGraceMs);
+      throw new FailedStart(err, { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError });
+    }
+    return live;
+  }
+
+  /** Hooks a new connection's events: faults of the stream, the close, list changes. */
+  private wire(def: ServerDefinition, live: LiveConnection, events: ConnectionEvents): void {
+    const { client } = live;
+    const logger = this.options.logger;
+    client.onerror = (err: Error) => {
+      if (live.stopping) return;
+      if (err instanceof MessageTooLargeError) {
+        live.transportError = err;
+        logger.warn(`${def.name} ${err.message}; closing the connection.`);
+        return;
+      }
+      if (err instanceof SyntaxError || err.name === 'ZodError' || /JSON/.test(err.message)) {
+        logger.warn(`${def.name} wrote a line to stdout that is not JSON-RPC (ignored): ${messageOf(err).slice(0, 300)}. Servers must log to stderr.`);
+        return;
+      }
+      logger.warn(`${def.name}: ${messageOf(err)}`);
+    };
+    client.onclose = () => {
+      live.closed = true;
+      events.closed(live);
+    };
+    const sdk = mcpSdk();
+    client.setNotificationHandler(sdk.ToolListChangedNotificationSchema, async () => events.listChanged(live, 'tools'));
+    client.setNotificationHandler(sdk.ResourceListChangedNotificationSchema, async () => events.listChanged(live, 'resources'));
+    client.setNotificationHandler(sdk.PromptListChangedNotificationSchema, async () => events.listChanged(live, 'prompts'));
+  }
+}
+
+function parseUrl(def: ServerDefinition): URL {
+  try {
+    return new URL(def.url!);
+  } catch {
+    throw new ServerError(`Could not connect to ${def.name}: '${def.url}' is not a valid URL. Check 'url' in ${def.source.file}.`, 'start_failed', def.id);
+  }
+}
+
+/** The SSE stream's GET must carry the configured headers too (EventSource has no headers option). */
+function sseInit(headers: Record<string, string> | undefined): { fetch: typeof fetch } | undefined {
+  if (!headers) return undefined;
+  return {
+    fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+  };
+}

@@ -1,0 +1,97 @@
+// One open connection to a server: the SDK client over its transport, and for a stdio server the
+// process behind it. It knows how to list everything page by page and how to close itself, ending the
+// whole process tree; what a close means for the server's state is the lifecycle's business.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { describeExit, lastLine, LimitError, type ExitInfo } from './errors';
+import { descendants, stopProcessTree } from './processTree';
+import type { StdioProcessTransport } from './stdioTransport';
+
+export type LiveKind = 'stdio' | 'streamable-http' | 'sse';
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+const STDERR_TAIL_CHARS = 4096;
+
+export class LiveConnection {
+  /** Set when we close it on purpose: the close that follows is not a crash. */
+  stopping = false;
+  /** Set once the SDK reported the connection closed. */
+  closed = false;
+  /** The process tree as last seen, so children can be ended even after the parent died. */
+  tree: number[] = [];
+  /** A fault of the transport itself (a message over the size cap) that explains the close. */
+  transportError?: Error;
+  private stderr = '';
+
+  constructor(
+    readonly client: Client,
+    readonly transport: Transport,
+    readonly kind: LiveKind,
+    private readonly stdio?: StdioProcessTransport,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.stdio?.pid;
+  }
+
+  get exit(): ExitInfo | undefined {
+    return this.stdio?.exit;
+  }
+
+  /** Keeps the last few KB of the server's stderr, for messages about its end. */
+  addStderr(text: string): void {
+    this.stderr = (this.stderr + text).slice(-STDERR_TAIL_CHARS);
+  }
+
+  get stderrTail(): string {
+    return this.stderr;
+  }
+
+  lastStderrLine(): string | undefined {
+    return lastLine(this.stderr);
+  }
+
+  /** Why the connection ended, as a clause: "the process exited with code 3". */
+  describeEnd(): string {
+    return this.transportError ? this.transportError.message : describeExit(this.exit);
+  }
+
+  /** Remembers the current process tree (the server may start its children after the handshake). */
+  snapshotTree(): void {
+    if (this.pid) this.tree = [this.pid, ...descendants(this.pid)];
+  }
+
+  /** Closes the client; for a stdio server, ends the whole process tree if it does not exit on its own. */
+  async close(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const pid = this.pid;
+    // The tree is read before stdin is closed, while every child still has its parent.
+    const ending = pid ? stopProcessTree({ pid, known: this.tree, graceMs, reaped: this.stdio!.exited }) : undefined;
+    const closing = this.client.close().catch(() => {});
+    await ending;
+    await closing;
+  }
+
+  /** Follows nextCursor until the list ends; refuses cursors that repeat or never end. */
+  async allPages(kind: ListKind, timeoutMs: number, maxPages: number): Promise<unknown[]> {
+    const items: unknown[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    const options = { timeout: timeoutMs };
+    for (let page = 0; page < maxPages; page++) {
+      const params = cursor === undefined ? undefined : { cursor };
+      const result =
+        kind === 'tools'
+          ? await this.client.listTools(params, options)
+          : kind === 'resources'
+            ? await this.client.listResources(params, options)
+            : await this.client.listPrompts(params, options);
+      items.push(...((result as Record<string, unknown>)[kind] as unknown[]));
+      cursor = result.nextCursor;
+      if (cursor === undefined) return items;
+      if (seen.has(cursor)) throw new Error(`the server returned the same ${kind}/list cursor twice`);
+      seen.add(cursor);
+    }
+    throw new LimitError(`its ${kind}/list did not end after ${maxPages} pages (the maxListPages limit)`, { name: 'maxListPages', value: maxPages });
+  }
+}

@@ -1,0 +1,154 @@
+// A stdio Transport (the SDK's public Transport interface) over a child process we spawn ourselves, so
+// the connection layer owns the process: its pid, its exit code and signal, its stderr, and a size cap
+// after which nothing more from a corrupt stream is trusted. The SDK's StdioClientTransport keeps its
+// child private; reading that private field broke with every refactoring of the SDK.
+import type { ChildProcess, spawn as spawnType } from 'node:child_process';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { formatBytes, LimitError, type ExitInfo } from './errors';
+import { mcpSdk } from './sdk';
+
+export interface StdioLaunch {
+  command: string;
+  args: string[];
+  /** Added to the SDK's default inherited environment (PATH, HOME, ...). */
+  env?: Record<string, string>;
+  cwd?: string;
+  maxMessageBytes: number;
+  onStderr?: (text: string) => void;
+}
+
+/** A message larger than the maxMessageBytes limit: the stream cannot be resynchronised. */
+export class MessageTooLargeError extends LimitError {
+  constructor(maxMessageBytes: number) {
+    super(`it sent a message larger than ${formatBytes(maxMessageBytes)} (the maxMessageBytes limit)`, { name: 'maxMessageBytes', value: maxMessageBytes });
+  }
+}
+
+export class StdioProcessTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+
+  private child?: ChildProcess;
+  private readonly buffer;
+  private readonly exitedPromise: Promise<void>;
+  private resolveExited!: () => void;
+  private closedPromise?: Promise<void>;
+  private exitInfo?: ExitInfo;
+  /** Set once a message broke the size cap; from then on nothing is delivered. */
+  private corrupt?: MessageTooLargeError;
+
+  constructor(private readonly launch: StdioLaunch) {
+    this.buffer = new (mcpSdk().ReadBuffer)({ maxBufferSize: launch.maxMessageBytes });
+    this.exitedPromise = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The exit code and signal once the process has exited (Node has reaped it). */
+  get exit(): ExitInfo | undefined {
+    return this.exitInfo;
+  }
+
+  /** Resolves once the process has exited and been reaped (never, if it was never spawned). */
+  get exited(): Promise<void> {
+    return this.exitedPromise;
+  }
+
+  /** Why the stream was given up on, when it was (a message over the size cap). */
+  get failure(): MessageTooLargeError | undefined {
+    return this.corrupt;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) throw new Error('StdioProcessTransport already started.');
+    // cross-spawn resolves Windows .cmd shims (npx) the way the SDK's own transport does.
+    const spawn = require('cross-spawn') as typeof spawnType;
+    const child = spawn(this.launch.command, this.launch.args, {
+      env: { ...mcpSdk().getDefaultEnvironment(), ...this.launch.env },
+      cwd: this.launch.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      shell: false,
+      windowsHide: true,
+    });
+    this.child = child;
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    this.closedPromise = closed;
+    child.once('exit', (code, signal) => {
+      this.exitInfo = { code, signal };
+      this.resolveExited();
+    });
+    closed.then(() => this.onclose?.());
+    child.stdin?.on('error', (err) => this.onerror?.(err));
+    child.stdout?.on('error', (err) => this.onerror?.(err));
+    child.stdout?.on('data', (chunk: Buffer) => this.receive(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.launch.onStderr?.(chunk.toString('utf8')));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (err) => {
+        // A spawn that failed never exits; nothing is left to wait for.
+        if (child.pid === undefined) this.resolveExited();
+        reject(err);
+        this.onerror?.(err);
+      });
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.corrupt) return;
+    try {
+      this.buffer.append(chunk);
+    } catch {
+      this.corrupt = new MessageTooLargeError(this.launch.maxMessageBytes);
+      this.onerror?.(this.corrupt);
+      // Ending stdin alone is not enough for a busy server; the close that rejects pending calls comes with the exit.
+      this.child?.kill('SIGTERM');
+      return;
+    }
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.buffer.readMessage();
+      } catch (err) {
+        // One line that is not JSON-RPC: reported, skipped; the rest of the stream is still good.
+        this.onerror?.(err as Error);
+        continue;
+      }
+      if (message === null) return;
+      this.onmessage?.(message);
+    }
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) return Promise.reject(new Error('Not connected'));
+    return new Promise((resolve) => {
+      if (stdin.write(mcpSdk().serializeMessage(message))) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  /**
+   * Ends the server's stdin (a well-behaved server exits on that) and resolves once it has exited. Ending a server that ignores stdin is the owner's job (see stopProcessTree), since only
+   * the owner knows the grace period and the children.
+   */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.closedPromise) {
+      this.onclose?.();
+      return;
+    }
+    try {
+      child.stdin?.end();
+    } catch {
+      // Already closed.
+    }
+    // A grandchild holding the inherited stdout keeps the streams open after the server exited; the
+    // owner ends such leftovers after this resolves.
+    await Promise.race([this.closedPromise, this.exitedPromise]);
+    this.buffer.clear();
+  }
+}

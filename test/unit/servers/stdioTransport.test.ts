@@ -1,0 +1,97 @@
+// The stdio Transport the connection layer owns: spawn, exit facts, the message size cap, bad lines.
+import * as assert from 'node:assert/strict';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { MessageTooLargeError, StdioProcessTransport } from '../../../src/core/servers/stdioTransport';
+import { fixture, isAlive, NODE, waitUntil } from './helpers';
+
+const initialize: JSONRPCMessage = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } },
+};
+
+function open(file: string, args: string[] = [], maxMessageBytes = 1024 * 1024) {
+  const messages: JSONRPCMessage[] = [];
+  const errors: Error[] = [];
+  let stderr = '';
+  let closes = 0;
+  const transport = new StdioProcessTransport({ command: NODE, args: [fixture(file), ...args], maxMessageBytes, onStderr: (t) => (stderr += t) });
+  transport.onmessage = (m) => void messages.push(m);
+  transport.onerror = (e) => void errors.push(e);
+  transport.onclose = () => void closes++;
+  return { transport, messages, errors, stderr: () => stderr, closes: () => closes };
+}
+
+async function call(t: StdioProcessTransport, messages: JSONRPCMessage[], id: number, name: string, args: Record<string, unknown> = {}): Promise<void> {
+  await t.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+  await waitUntil(() => messages.some((m) => 'id' in m && m.id === id), 5000);
+}
+
+async function handshake(t: StdioProcessTransport, messages: JSONRPCMessage[]): Promise<void> {
+  await t.send(initialize);
+  await waitUntil(() => messages.some((m) => 'id' in m && m.id === 1), 5000);
+  await t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+}
+
+describe('StdioProcessTransport', () => {
+  it('exposes the pid, and the exit code once the server exits', async () => {
+    const s = open('crash.mjs');
+    await s.transport.start();
+    const pid = s.transport.pid!;
+    assert.ok(isAlive(pid));
+    await handshake(s.transport, s.messages);
+    await s.transport.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'crash', arguments: { code: 5 } } });
+    await s.transport.exited;
+    assert.deepEqual(s.transport.exit, { code: 5, signal: null });
+    await waitUntil(() => s.closes() === 1);
+    assert.match(s.stderr(), /exiting with code 5 mid-call/);
+  });
+
+  it('ends stdin on close and resolves once a well-behaved server has exited', async () => {
+    const s = open('crash.mjs');
+    await s.transport.start();
+    await handshake(s.transport, s.messages);
+    await s.transport.close();
+    assert.ok(s.transport.exit, 'the server has exited');
+    assert.equal(isAlive(s.transport.pid!), false);
+    await assert.rejects(s.transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' }), /Not connected/);
+  });
+
+  it('reports a line that is not JSON-RPC and keeps delivering the messages after it', async () => {
+    const s = open('garbage.mjs', ['--at-startup']);
+    await s.transport.start();
+    await handshake(s.transport, s.messages);
+    await call(s.transport, s.messages, 2, 'garbage');
+    assert.ok(s.errors.length >= 1, 'the bad line was reported');
+    assert.ok(!s.errors.some((e) => e instanceof MessageTooLargeError));
+    await call(s.transport, s.messages, 3, 'echo', { text: 'after' });
+    await s.transport.close();
+  });
+
+  it('stops delivering and ends the server when a message exceeds the cap', async () => {
+    const s = open('garbage.mjs', [], 64 * 1024);
+    await s.transport.start();
+    await handshake(s.transport, s.messages);
+    const before = s.messages.length;
+    await s.transport.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'unterminated', arguments: { bytes: 200 * 1024 } } });
+    await s.transport.exited;
+    const tooLarge = s.errors.find((e) => e instanceof MessageTooLargeError) as MessageTooLargeError | undefined;
+    assert.ok(tooLarge, 'a MessageTooLargeError was reported');
+    assert.deepEqual(tooLarge.limit, { name: 'maxMessageBytes', value: 64 * 1024 });
+    assert.equal(s.transport.failure, tooLarge);
+    assert.equal(s.transport.exit?.signal, 'SIGTERM');
+    assert.equal(s.messages.length, before, 'nothing after the oversized message was delivered');
+  });
+
+  it('rejects start for a missing command, and close does not wait for a process that never ran', async () => {
+    const t = new StdioProcessTransport({ command: 'mcp-harness-no-such-command', args: [], maxMessageBytes: 1024 });
+    const errors: Error[] = [];
+    t.onerror = (e) => void errors.push(e);
+    await assert.rejects(t.start(), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+    await t.exited;
+    await t.close();
+    assert.equal(t.pid, undefined);
+    assert.equal(errors.length, 1);
+  });
+});
