@@ -11,5 +11,6 @@ import { execCommand } from './exec';
 import { labCommand } from './lab';
 import { chaosCommand } from './chaos';
 import { gatewayCommand } from './gateway';
+import { agentCommand } from './agent';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand];
