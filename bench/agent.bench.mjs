@@ -16,9 +16,8 @@
 // 3. the agent loop's own time per turn (a turn's wall time less the model's and the tools'), with an
 //    in-process model answering at once over 200 turns of guarded echo calls: p50, target <= 2 ms; also as a
 //    ratio to the p50 of the guarded echo call itself, measured in the same run.
-import { build } from 'esbuild';
+import { bundleSources } from './bundle.mjs';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,27 +27,14 @@ const server = (pkg) => join(ROOT, 'node_modules/@modelcontextprotocol', pkg, 'd
 const TURNS = Number(process.env.MCP_HARNESS_BENCH_AGENT_TURNS ?? 200);
 
 async function load(dir) {
-  const outfile = join(dir, 'agent-bench.cjs');
-  await build({
-    stdin: {
-      contents: `
+  return bundleSources(join(dir, 'agent-bench.cjs'), `
         export { runAgent, OpenAIProvider, resolveAgentLimits, defaultSystemPrompt, toolSurface } from './src/core/agent/index';
         export { RunService, buildRunEnvironment } from './src/core/run/index';
         export { ServerManager } from './src/core/servers/manager';
         export { SandboxPool } from './src/core/sandbox/sandbox';
         export { settingsJsonReader, settingsToConfig } from './src/core/guards/settings';
         export { countTokens } from './src/core/tokens/index';
-        export { nullLogger } from './src/core/types';`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error',
-    // jsonc-parser's UMD main cannot be bundled; its ESM build can (as in esbuild.mjs).
-    mainFields: ['module', 'main'],
-    // Lazy parts (tokenizer, OpenAI SDK) load from dist/ beside the shipped bundles.
-    define: { __dirname: JSON.stringify(join(ROOT, 'dist')) },
-  });
-  return createRequire(import.meta.url)(outfile);
+        export { nullLogger } from './src/core/types';`);
 }
 
 function definition(id, script, args = [], env) {

@@ -8,6 +8,7 @@ import type { Decision, StepRecord } from '../../protocol/trace';
 import { textForTokens } from '../guards/pipeline';
 import type { ToolCatalogEntry } from '../guards/types';
 import type { OpenRun } from '../run/types';
+import { unexecutedStepRecord } from '../trace/records';
 import { runCodeStep } from '../sandbox/code-step';
 import { HostBridge } from '../sandbox/host';
 import { resolveLimits } from '../sandbox/sandbox';
@@ -180,8 +181,7 @@ function unrouted(run: OpenRun, stepId: string, name: string, argsText: string, 
 }
 
 function localStep(sessionId: string, stepId: string, tool: string, args: unknown, decision: Decision, reasons: string[], output?: unknown, server = 'agent'): StepRecord {
-  return {
-    type: 'step',
+  return unexecutedStepRecord({
     session_id: sessionId,
     step_id: stepId,
     kind: 'tool',
@@ -194,11 +194,5 @@ function localStep(sessionId: string, stepId: string, tool: string, args: unknow
     stages: [],
     args,
     ...(output ? { output } : {}),
-    started_at: new Date().toISOString(),
-    latency_ms: 0,
-    tokens_in: 0,
-    tokens_out: 0,
-    cost_est: 0,
-    findings: [],
-  };
+  });
 }

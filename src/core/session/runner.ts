@@ -23,6 +23,7 @@ import type { PreflightProblem, ProgressUpdate, RunEvents, SessionResult } from 
 import { HARNESS_VERSION } from '../version';
 import { declareStepKind, type SessionFile, type SessionStep } from './parse';
 import { ReferenceError, resolveReferences, hasReferences, type StepResultView } from './refs';
+import { unexecutedStepRecord } from '../trace/records';
 
 export { HARNESS_VERSION };
 export type { PreflightProblem, SessionResult };
@@ -299,8 +300,7 @@ export class SessionRunner {
   }
 
   private errorRecord(frame: RunFrame, step: SessionStep, message: string): StepRecord {
-    const record: StepRecord = {
-      type: 'step',
+    const record = unexecutedStepRecord({
       session_id: frame.sessionId,
       step_id: step.id,
       kind: step.kind === 'tool' ? 'tool' : 'code',
@@ -312,13 +312,7 @@ export class SessionRunner {
       reasons: [message],
       stages: [{ stage: 'preflight', decision: 'error', reasons: [message] }],
       error: message,
-      started_at: new Date().toISOString(),
-      latency_ms: 0,
-      tokens_in: 0,
-      tokens_out: 0,
-      cost_est: 0,
-      findings: [],
-    };
+    });
     frame.writeStep(record);
     return record;
   }
