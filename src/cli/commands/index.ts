@@ -8,5 +8,6 @@ import { runCommand } from './run';
 import { lintCommand } from './lint';
 import { pinCommand } from './pin';
 import { execCommand } from './exec';
+import { conformanceCommand } from './conformance';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, conformanceCommand];
