@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { compareWithBaseline, CONFORMANCE_PACKAGE, locateConformanceCli, renderResults, runConformance } from '../../src/core/conformance/suite';
 
 const ROOT = resolve(__dirname, '../..');
+/** Scenarios whose checks measure time (SSE reconnect delay); see below. */
+const TIMED_SCENARIOS = ['sse-retry'];
 
 async function main(): Promise<number> {
   const verbose = process.argv.includes('--verbose');
@@ -20,7 +22,17 @@ async function main(): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'mcp-harness-conformance-results-'));
   try {
     const client = `${JSON.stringify(process.execPath)} --import tsx scripts/conformance/client.ts`;
-    const run = await runConformance(cli, 'client', ['--command', client, '--suite', 'all'], out, (t) => verbose && process.stdout.write(t), ROOT);
+    const echo = (t: string) => verbose && process.stdout.write(t);
+    const run = await runConformance(cli, 'client', ['--command', client, '--suite', 'all'], out, echo, ROOT);
+    // The suite runs its scenarios in parallel: on 2 cores a reconnect-timing check then measures the other 25
+    // clients starting, not ours (1.08 s instead of 0.50 s; alone it is 0.50 s every time). Timed scenarios count
+    // from a run of their own.
+    for (const scenario of TIMED_SCENARIOS) {
+      const alone = await runConformance(cli, 'client', ['--command', client, '--scenario', scenario], join(out, 'alone'), echo, ROOT);
+      const result = alone.results.find((r) => r.scenario === scenario);
+      const at = run.results.findIndex((r) => r.scenario === scenario);
+      if (result && at >= 0) run.results[at] = result;
+    }
     if (run.results.length === 0) {
       process.stderr.write(`The conformance suite ran no scenario (exit ${run.exitCode}); run with --verbose to see its output.\n`);
       return 1;
