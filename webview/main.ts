@@ -76,7 +76,6 @@ function start(): void {
     state: { get: () => api.getState() as WebviewPersistedState | undefined, set: (s) => api.setState(s) },
     ...(standalone ? { setTheme, currentTheme: () => theme } : {}),
   });
-  (window as unknown as { __mcpHarness: App }).__mcpHarness = app;
   if (embedded) {
     if (embedded.title) document.title = embedded.title;
     app.markInitialised();

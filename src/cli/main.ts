@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { commands } from './commands/index';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliIO, UsageError } from './io';
+import { HARNESS_VERSION as VERSION } from '../core/version';
 
-const VERSION = '0.1.0';
 
 function globalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);

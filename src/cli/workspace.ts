@@ -6,9 +6,9 @@ import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition }
 import { ServerManager } from '../core/servers/manager';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
+import { HARNESS_VERSION as VERSION } from '../core/version';
 import { cliServerHint, envTimeout } from './serverHints';
 
-const VERSION = '0.1.0';
 
 export interface OpenWorkspaceOptions {
   /** Also read Claude Desktop's user config. */
@@ -24,6 +24,8 @@ export interface OpenedWorkspace {
   definitions: ServerDefinition[];
   problems: ConfigProblem[];
   manager: ServerManager;
+  /** Says nothing unless MCP_HARNESS_VERBOSE is set; then it writes to stderr. */
+  logger: Logger;
   /** Each problem as `file:line:col: severity: message`, the file relative to the current directory. */
   problemLines(): string[];
   /**
@@ -72,6 +74,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     definitions,
     problems,
     manager,
+    logger,
     problemLines: () => formatProblems(problems, io.cwd),
     reportProblems: (json) => {
       if (!json) {

@@ -1,28 +1,41 @@
 // The typed API returned from activate(). Integration tests use it to read the views' data and to
-// replace the consent modal (which cannot be clicked in a test); the test hooks refuse to work
-// outside the test runner, so another extension cannot use them to skip the user's consent.
+// replace the modals (which cannot be clicked in a test); the test hooks refuse to work outside the
+// test runner, so another extension cannot use them to skip the user's consent or confirmation.
 import * as vscode from 'vscode';
 import type { ConfirmHook } from '../core/guards/pipeline';
 import type { ServerManager } from '../core/servers';
+import type { HostToWebview } from '../protocol/messages';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
+import type { DeleteConfirm, SaveDialog } from './dialogs';
 import type { DiscoveryService } from './discovery';
-import type { ServersTreeProvider } from './serversView';
-import { setConfirmOverride } from './sessions/confirm';
-import { lintService } from './lint/features';
 import type { LintService } from './lint/service';
-import { type TraceApi, traceApi } from './traces/features';
+import type { ServersTreeProvider } from './serversView';
+import type { TraceStore } from './traces/store';
+import type { SessionsTreeProvider } from './traces/tree';
 
 export interface HarnessTestHooks {
   /** Replaces the consent modal; undefined restores it. */
   setConsentPrompt(prompt: ConsentPrompt | undefined): void;
   /** Replaces the destructive-tool confirmation modal; undefined restores it. */
   setConfirmPrompt(prompt: ConfirmHook | undefined): void;
+  /** Replaces the Delete Run confirmation modal; undefined restores it. */
+  setDeleteConfirm(confirm: DeleteConfirm | undefined): void;
+  /** Replaces the report save dialog; undefined restores it. */
+  setSaveDialog(dialog: SaveDialog | undefined): void;
+  /** Types of the messages the trace panel posted since it opened, oldest first. */
+  panelMessages(): string[];
+  /** The last `init` the panel posted (runs, badLines, selection). */
+  lastPanelInit(): unknown;
+  /** Whether a trace panel is open. */
+  panelOpen(): boolean;
+  /** How many trace files the Sessions store has read from disk since activation. */
+  traceFileReads(): number;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
 }
 
-export interface HarnessApi extends TraceApi {
+export interface HarnessApi {
   readonly context: HarnessContext;
   readonly discovery: DiscoveryService;
   readonly servers: ServerManager;
@@ -30,28 +43,69 @@ export interface HarnessApi extends TraceApi {
   /** The Servers view's data provider (getChildren/getTreeItem). */
   readonly serversTree: ServersTreeProvider;
   /** Tool lint and pinning (diagnostics, lockfile, pending changes). */
-  readonly lint: LintService | undefined;
+  readonly lint: LintService;
+  /** The Sessions view's data provider. */
+  readonly sessionsTree: SessionsTreeProvider;
+  /** Every run in the workspace's trace directories and the runs of this window. */
+  readonly traceStore: TraceStore;
   /** Only available when the extension runs under the test runner (ExtensionMode.Test). */
   readonly testing: HarnessTestHooks;
 }
 
 export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider, deactivate: () => Promise<void>): HarnessApi {
-  const inTests = ctx.extension.extensionMode === vscode.ExtensionMode.Test;
-  const refuse = (): never => {
-    throw new Error('MCP Harness test hooks are only available when the extension runs under the test runner.');
-  };
   return {
     context: ctx,
     discovery: ctx.discovery,
     servers: ctx.servers,
     consent: ctx.consent,
     serversTree,
-    lint: lintService(),
-    ...traceApi(inTests),
-    testing: {
-      setConsentPrompt: (prompt) => (inTests ? ctx.consent.setPrompt(prompt) : refuse()),
-      setConfirmPrompt: (prompt) => (inTests ? setConfirmOverride(prompt) : refuse()),
-      deactivate: () => (inTests ? deactivate() : Promise.reject(new Error('deactivate() is only available under the test runner.'))),
-    },
+    lint: ctx.lint,
+    sessionsTree: ctx.traces.tree,
+    traceStore: ctx.traces.store,
+    testing: ctx.extension.extensionMode === vscode.ExtensionMode.Test ? testHooks(ctx, deactivate) : refusingHooks(),
+  };
+}
+
+function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): HarnessTestHooks {
+  // What the open panel posted is recorded here, under the test runner only; the panel just emits it.
+  let posted: string[] = [];
+  let lastInit: HostToWebview | undefined;
+  ctx.extension.subscriptions.push(
+    ctx.traces.onDidOpenPanel((panel) => {
+      posted = [];
+      lastInit = undefined;
+      panel.onDidPost((m) => {
+        posted.push(m.type);
+        if (m.type === 'init') lastInit = m;
+      });
+    }),
+  );
+  return {
+    setConsentPrompt: (prompt) => ctx.consent.setPrompt(prompt),
+    setConfirmPrompt: (prompt) => ctx.dialogs.replace('confirmTool', prompt),
+    setDeleteConfirm: (confirm) => ctx.dialogs.replace('confirmDelete', confirm),
+    setSaveDialog: (dialog) => ctx.dialogs.replace('saveReport', dialog),
+    panelMessages: () => [...posted],
+    lastPanelInit: () => lastInit,
+    panelOpen: () => !!ctx.traces.panel,
+    traceFileReads: () => ctx.traces.store.fileReads(),
+    deactivate,
+  };
+}
+
+function refusingHooks(): HarnessTestHooks {
+  const refuse = (): never => {
+    throw new Error('MCP Harness test hooks are only available when the extension runs under the test runner.');
+  };
+  return {
+    setConsentPrompt: refuse,
+    setConfirmPrompt: refuse,
+    setDeleteConfirm: refuse,
+    setSaveDialog: refuse,
+    panelMessages: refuse,
+    lastPanelInit: refuse,
+    panelOpen: refuse,
+    traceFileReads: refuse,
+    deactivate: () => Promise.reject(new Error('deactivate() is only available under the test runner.')),
   };
 }

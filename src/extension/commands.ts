@@ -2,21 +2,20 @@
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
 import type { HarnessContext } from './context';
+import { lintCommands } from './lint/commands';
+import { sandboxCommands } from './sandbox/commands';
+import { serverCommands } from './serverCommands';
+import { callToolCommands } from './sessions/callTool';
+import { sessionCommands } from './sessions/runSession';
+import { traceCommands } from './traces/commands';
 
 export interface CommandEntry {
   id: string;
   run(ctx: HarnessContext, ...args: unknown[]): unknown;
 }
 
-const tables: CommandEntry[][] = [];
-
-/** Feature modules add their entries here (at import time). */
-export function addCommands(entries: CommandEntry[]): void {
-  tables.push(entries);
-}
-
 export function allCommands(): CommandEntry[] {
-  return tables.flat();
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

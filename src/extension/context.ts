@@ -1,14 +1,22 @@
-// The one context object built at activation and handed to every feature.
+// The one context object built at activation and handed to every feature and command.
 import type * as vscode from 'vscode';
 import type { ServerManager } from '../core/servers';
 import type { Logger } from '../core/types';
 import type { Config } from './config';
 import type { ConsentService } from './consent';
+import type { Dialogs } from './dialogs';
 import type { DiscoveryService } from './discovery';
 import type { InputStore } from './inputs';
+import type { WorkspacePins } from './lint/pins';
+import type { LintService } from './lint/service';
+import type { LazyOutputChannel } from './outputChannel';
+import type { RunServices } from './runs';
+import type { SandboxFeatures } from './sandbox/features';
 import type { ServerOutputChannels } from './serverOutput';
+import type { TraceFeatures } from './traces/features';
 
-export interface HarnessContext {
+/** The services every feature is built on. */
+export interface HarnessCore {
   readonly extension: vscode.ExtensionContext;
   readonly log: Logger;
   readonly logChannel: vscode.LogOutputChannel;
@@ -24,6 +32,22 @@ export interface HarnessContext {
   readonly serverOutput: ServerOutputChannels;
   /** Fires whenever any server's state changes (status, tools, ...). */
   readonly onDidChangeServers: vscode.Event<void>;
-  /** Tool pinning for the guard pipeline (set by the lint feature; every GuardPipeline passes it as pinCheck). */
-  pinCheck?: (server: string, tool: { name: string }) => 'ok' | 'changed' | 'unpinned';
+  /** The modal questions (destructive tool call, delete a run, where to save a report). */
+  readonly dialogs: Dialogs;
+  /** The "MCP Harness Sessions" channel that session runs and Call Tool write to. */
+  readonly sessionsOutput: LazyOutputChannel;
+}
+
+/** The core services plus the feature objects that own their state. */
+export interface HarnessContext extends HarnessCore {
+  /** The tool lockfiles: the run environment asks them whether a tool still matches its pin. */
+  readonly pins: WorkspacePins;
+  /** Tool lint and pin drift (diagnostics, review, accept/reject). */
+  readonly lint: LintService;
+  /** The trace store, the Sessions view and the trace panel. */
+  readonly traces: TraceFeatures;
+  /** The sandbox pool and its output channel. */
+  readonly sandbox: SandboxFeatures;
+  /** The run services every entry point runs through (one per workspace folder). */
+  readonly runs: RunServices;
 }

@@ -9,10 +9,13 @@ export type { HarnessApi } from './api';
 let harness: Harness | undefined;
 
 export function activate(extension: vscode.ExtensionContext): HarnessApi {
-  harness = createHarness(extension);
-  const { ctx } = harness;
+  const created = createHarness(extension);
+  harness = created;
+  const { ctx } = created;
   const { serversTree, disposables } = registerFeatures(ctx);
-  extension.subscriptions.push(...disposables, ...registerCommands(ctx));
+  // The harness is released with the extension's subscriptions too (dispose is idempotent), so whoever
+  // disposes them — VS Code, or a test re-activating the bundle — releases everything it registered.
+  extension.subscriptions.push(...disposables, ...registerCommands(ctx), { dispose: () => created.dispose() });
   return createApi(ctx, serversTree, deactivate);
 }
 

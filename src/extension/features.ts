@@ -1,12 +1,10 @@
-// Registers the views and providers. Importing a feature module adds its commands to the table.
+// Registers the views and providers over the context's services and feature objects.
 import * as vscode from 'vscode';
-import './serverCommands';
 import type { HarnessContext } from './context';
 import { ServersTreeProvider } from './serversView';
 import { registerSessionFeatures } from './sessions/features';
 import { registerLintFeatures } from './lint/features';
 import { registerSandboxFeatures } from './sandbox/features';
-import { registerTraceFeatures } from './traces/features';
 
 export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTreeProvider; disposables: vscode.Disposable[] } {
   const serversTree = new ServersTreeProvider(
@@ -32,8 +30,7 @@ export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTre
     ctx.discovery.onDidChange(updateMessage),
     ...registerSessionFeatures(ctx),
     ...registerLintFeatures(ctx),
-    ...registerSandboxFeatures(ctx),
-    ...registerTraceFeatures(ctx),
+    ...registerSandboxFeatures(),
   ];
   // Reading config files is cheap and gives the Problems panel its diagnostics; it never starts a server.
   setTimeout(() => void ctx.discovery.ready(), 0);

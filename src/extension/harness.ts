@@ -3,14 +3,24 @@
 import * as vscode from 'vscode';
 import { discover } from '../core/config/discover';
 import { ServerManager } from '../core/servers';
+import { HARNESS_VERSION } from '../core/version';
 import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
 import { ConsentService } from './consent';
-import type { HarnessContext } from './context';
+import type { HarnessContext, HarnessCore } from './context';
+import { Dialogs } from './dialogs';
 import { DiscoveryService } from './discovery';
 import { InputStore } from './inputs';
+import { WorkspacePins } from './lint/pins';
+import { LintService } from './lint/service';
 import { createLogger } from './logger';
+import { LazyOutputChannel } from './outputChannel';
+import { RunServices } from './runs';
+import { SandboxFeatures } from './sandbox/features';
 import { ServerOutputChannels } from './serverOutput';
+import { confirmDestructiveModal } from './sessions/confirm';
+import { saveReportDialog } from './traces/exportReport';
+import { confirmDeleteModal, TraceFeatures } from './traces/features';
 
 export interface Harness {
   ctx: HarnessContext;
@@ -32,7 +42,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const servers = new ServerManager({
     definitions: [],
     logger,
-    clientInfo: { name: 'mcp-harness', version: String(extension.extension.packageJSON?.version ?? '0.0.0') },
+    clientInfo: { name: 'mcp-harness', version: HARNESS_VERSION },
     consent: consent.consent,
     isTrusted: () => vscode.workspace.isTrusted,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -82,7 +92,9 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     }),
   );
 
-  const ctx: HarnessContext = {
+  const sessionsOutput = new LazyOutputChannel('MCP Harness Sessions');
+  disposables.push(sessionsOutput);
+  const core: HarnessCore = {
     extension,
     log: logger,
     logChannel: channel,
@@ -93,7 +105,16 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     inputs,
     serverOutput,
     onDidChangeServers: serversChanged.event,
+    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
+    sessionsOutput,
   };
+  const pins = new WorkspacePins(core);
+  const lint = new LintService(core, pins);
+  const traces = new TraceFeatures(core);
+  const sandbox = new SandboxFeatures(core);
+  const runs = new RunServices({ ...core, pins, traces });
+  disposables.push(lint, traces, sandbox, runs);
+  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs };
 
   let disposed: Promise<void> | undefined;
   return {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { applyEdits, modify, parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { ConfigProblem, ServerDefinition, SourceRange } from '../core/config/types';
-import { addCommands } from './commands';
+import type { CommandEntry } from './commands';
 import type { HarnessContext } from './context';
 import { offsetRangeToRange } from './discovery';
 import type { ServersNode } from './serversView';
@@ -179,7 +179,7 @@ async function addServer(ctx: HarnessContext): Promise<void> {
   );
 }
 
-addCommands([
+export const serverCommands: CommandEntry[] = [
   {
     id: 'mcpHarness.refreshServers',
     run: async (ctx) => {
@@ -264,4 +264,4 @@ addCommands([
     },
   },
   { id: 'mcpHarness.showLog', run: (ctx) => ctx.logChannel.show() },
-]);
+];

@@ -96,7 +96,12 @@ export interface SessionHeader {
   model?: string;
   servers: string[];
   harness_version: string;
+  /** Which entry point started the run (absent in traces written before run kinds existed: a session). */
+  run_kind?: RunKind;
 }
+
+/** The entry point a run came from: a session file, one tool call, sandboxed code, or a long-lived open run. */
+export type RunKind = 'session' | 'call' | 'code' | 'gateway' | 'agent' | 'lab';
 
 export type SessionStatus = 'passed' | 'failed' | 'error' | 'cancelled';
 

@@ -1,8 +1,8 @@
-// `mcp-harness call SERVER/TOOL --args JSON`: one guarded tool call, printed as its step record.
-import type { SessionFile } from '../../core/session/parse';
+// `mcp-harness call SERVER/TOOL --args JSON`: one guarded tool call (a one-step session, traced like any
+// run), printed as its step record.
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
-import { runInWorkspace } from './run';
+import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 export const callCommand: CliCommand = {
   name: 'call',
@@ -10,15 +10,17 @@ export const callCommand: CliCommand = {
   usage: [
     'Usage: mcp-harness call SERVER/TOOL [--args JSON] [--policy FILE] [--timeout-ms N] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
     '',
-    'Validates the arguments against the tool\'s inputSchema, applies the policy, calls the tool, runs the',
-    'output guardrails (secrets and PII are masked) and prints the step record.',
+    'Validates the arguments against the tool\'s inputSchema, applies the policy and the tool pins',
+    '(.mcp-harness/tools.lock.json), calls the tool, runs the output guardrails (secrets and PII are',
+    'masked), prints the step record and writes a one-step JSONL trace to DIR/.mcp-harness/traces/',
+    '(the workspace setting mcpHarness.traceDir, or --trace-dir).',
     '',
     '  --args JSON       the arguments as a JSON object (default: {})',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}',
     TIMEOUT_USAGE,
     '  --yes             confirm the call if the tool is destructive (without it, it is denied)',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
-    '  --trace-dir DIR   also write a one-step JSONL trace there',
+    '  --trace-dir DIR   write the trace there instead (relative to the current folder)',
     '  --json            print the record as one line of JSON',
     '',
     'Exit codes: 0 the call succeeded, 1 it was denied or failed, 2 bad arguments or unknown server/tool,',
@@ -46,19 +48,27 @@ export const callCommand: CliCommand = {
       }
     }
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('--args must be a JSON object of argument names to values.');
-    const session: SessionFile = {
-      name: `call ${target}`,
-      steps: [{ id: 'call', kind: 'tool', tool: target, server: target.slice(0, slash), toolName: target.slice(slash + 1), args: args as Record<string, unknown>, raw: {}, ranges: { step: { offset: 0, length: 0 } } }],
-    };
-    const { result } = await runInWorkspace(session, { ...values, json, 'no-trace': !values['trace-dir'] }, io);
-    const record = result.steps[0];
-    if (!record) throw new UsageError(result.error ?? 'the call did not run.');
-    if (result.preflight.some((p) => p.code === 'unknown_tool')) {
-      throw new UsageError(record.error ?? `the server has no tool named '${target.slice(slash + 1)}'.`);
+    const server = target.slice(0, slash);
+    const tool = target.slice(slash + 1);
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+    let call;
+    try {
+      run.ws.reportProblems(json);
+      const known = run.ws.definitions.map((d) => d.id);
+      if (!known.includes(server)) {
+        throw new UsageError(`no MCP server named '${server}' is configured in ${run.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
+      }
+      call = await asCliRun(run.service.callTool(server, tool, args as Record<string, unknown>, { signal: run.signal }));
+    } finally {
+      await run.close();
+    }
+    const { record, session } = call;
+    if (session.preflight.some((p) => p.code === 'unknown_tool')) {
+      throw new UsageError(record.error ?? `the server has no tool named '${tool}'.`);
     }
     const { expectation: _e, ...printed } = record;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
-    if (result.preflight.some((p) => p.code === 'unreachable')) return EXIT_UNREACHABLE;
+    if (session.preflight.some((p) => p.code === 'unreachable')) return EXIT_UNREACHABLE;
     return record.decision === 'ok' && !record.is_error ? EXIT_OK : EXIT_FAILURE;
   },
 };

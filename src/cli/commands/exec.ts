@@ -1,24 +1,16 @@
 // `mcp-harness exec FILE|-`: runs sandbox code (an async function body) against the workspace's MCP
 // servers, every tool call through the guard pipeline, and prints {ok, value?, logs, error?, metrics}.
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseJsonc } from 'jsonc-parser';
-import { GuardPipeline } from '../../core/guards/pipeline';
-import { settingsJsonReader } from '../../core/guards/settings';
-import { adviseOnLimit, SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
-import { Sandbox, resolveLimits } from '../../core/sandbox/sandbox';
+import { SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
+import { resolveLimits } from '../../core/sandbox/sandbox';
 import { registerCodeStepKind } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
-import type { SandboxLimits } from '../../core/sandbox/types';
-import { SessionWorkspace } from '../../core/sandbox/workspace';
+import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
+import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
-import { openWorkspace } from '../workspace';
-import { envTimeout } from '../serverHints';
-import { loadSettings } from './run';
+import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 /** The sandbox limits `exec` has flags for. */
 const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-ms', memoryMb: '--memory-mb', maxToolCalls: '--max-tool-calls' };
@@ -52,12 +44,11 @@ async function readCode(source: string, io: CliIO): Promise<string> {
   }
 }
 
-function settingsLimits(folder: string, io: CliIO): Partial<SandboxLimits> {
-  const file = join(folder, '.vscode', 'settings.json');
-  if (!existsSync(file)) return {};
-  const value = parseJsonc(readFileSync(file, 'utf8'), [], { allowTrailingComma: true });
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-  return sandboxLimitsFromSettings(settingsJsonReader(value as Record<string, unknown>), (m) => io.stderr(`mcp-harness: ${m}\n`));
+/** What exec prints: the sandbox's result, or, when the code never ran, why (as a runtime error). */
+function printable(run: CodeRunResult): Pick<ExecResult, 'ok' | 'logs' | 'error' | 'metrics'> & { value?: unknown } {
+  if (run.exec) return run.exec;
+  const message = run.record?.error ?? run.session.error ?? 'The code did not run.';
+  return { ok: false, logs: [], error: { kind: 'runtime', message }, metrics: { duration_ms: 0, tool_calls: 0, tokens_raw: 0, tokens_returned: 0, heap_bytes_peak: 0 } };
 }
 
 export const execCommand: CliCommand = {
@@ -65,12 +56,14 @@ export const execCommand: CliCommand = {
   summary: 'Run sandbox code (an async function body) that calls MCP tools through the guard pipeline',
   usage: [
     'Usage: mcp-harness exec FILE|- [--servers a,b] [--timeout-ms N] [--memory-mb N] [--max-tool-calls N]',
-    '                            [--policy FILE] [--yes] [--workspace DIR] [--json]',
+    '                            [--policy FILE] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
     '',
     'Runs the code in a QuickJS WebAssembly sandbox (no network, files or host objects). It can use',
     'mcp.servers(), mcp.search(q), mcp.describe("server/tool"), mcp.call("server/tool", args),',
     'tools.<server>.<tool>(args), skills.<name>.<fn>() from .mcp-harness/skills/*.js, workspace.get/set',
-    'and console.*; its return value is the result. Prints {ok, value?, logs, error?, metrics}.',
+    'and console.*; its return value is the result. Prints {ok, value?, logs, error?, metrics, trace_file}.',
+    'Every tool call goes through the guards (policy, pins, output guardrails); the run is traced like a',
+    'one-step session in DIR/.mcp-harness/traces/ (the workspace setting mcpHarness.traceDir, or --trace-dir).',
     '',
     '  --servers a,b       only these servers are visible to the code (default: every configured server)',
     '  --timeout-ms N      wall-clock deadline (default 5000, setting mcpHarness.sandbox.timeoutMs)',
@@ -79,6 +72,7 @@ export const execCommand: CliCommand = {
     '  --policy FILE       policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}',
     '  --yes               confirm destructive tool calls (without it they are denied)',
     '  --workspace DIR     the workspace whose MCP servers and skills to use (default: the current folder)',
+    '  --trace-dir DIR     write the trace there instead (relative to the current folder)',
     '  --json              print the result as one line of JSON',
     '',
     'Error kinds: timeout, memory, stack, runtime, denied, output_too_large.',
@@ -92,6 +86,7 @@ export const execCommand: CliCommand = {
     policy: { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
+    'trace-dir': { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
@@ -111,11 +106,11 @@ export const execCommand: CliCommand = {
     const code = await readCode(positionals[0], io);
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
 
-    const ws = await openWorkspace(values.workspace as string | undefined, io);
-    const sandbox = new Sandbox();
+    const run = await openRunEnvironment(values, io);
+    let outcome: CodeRunResult;
     try {
-      const known = ws.definitions.map((d) => d.id);
-      let servers = known;
+      const known = run.ws.definitions.map((d) => d.id);
+      let servers: string[] | undefined;
       if (typeof values.servers === 'string') {
         servers = values.servers.split(',').map((s) => s.trim()).filter(Boolean);
         const unknown = servers.filter((s) => !known.includes(s));
@@ -123,44 +118,33 @@ export const execCommand: CliCommand = {
           throw new UsageError(`no MCP server named ${unknown.map((s) => `'${s}'`).join(', ')} in this workspace (known: ${known.join(', ') || 'none'}).`);
         }
       }
-      const settings = loadSettings(ws.folder, values.policy as string | undefined, io.cwd);
-      const requestTimeoutMs = envTimeout(io.env);
-      if (requestTimeoutMs !== undefined) settings.policy = { ...settings.policy, timeoutMs: requestTimeoutMs };
-      const limits = { ...settingsLimits(ws.folder, io), ...flags };
-      const gateway = new GuardPipeline({
-        sessionId: `exec-${randomUUID()}`,
-        connections: ws.manager,
-        servers,
-        policy: settings.policy,
-        guardrails: settings.guardrails,
-        prices: settings.prices,
-        confirm: async () => values.yes === true,
-      });
-      let skills;
+      // Skills load again inside the code step; a broken skill is a usage error here, before anything runs.
       try {
-        skills = await loadSkills(ws.folder);
+        await loadSkills(run.ws.folder);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const result = await sandbox.execute({
-        code,
-        gateway,
-        parentStepId: 'exec',
+      const limits = { ...sandboxLimitsFromSettings(run.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), ...flags };
+      outcome = await asCliRun(run.service.runCode(code, {
+        name: positionals[0] === '-' ? 'exec (stdin)' : `exec ${positionals[0]}`,
+        stepId: 'exec',
         limits,
-        skills,
-        workspace: new SessionWorkspace(),
-        servers,
-      });
-      const printed: Record<string, unknown> = { ok: result.ok };
-      if ('value' in result) printed.value = result.value;
-      printed.logs = result.logs;
-      if (result.error) printed.error = adviseOnLimit(result.error, execAdvice);
-      printed.metrics = result.metrics;
-      io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
-      return result.ok ? EXIT_OK : EXIT_FAILURE;
+        limitAdvice: execAdvice,
+        signal: run.signal,
+        ...(servers ? { servers } : {}),
+        ...(positionals[0] !== '-' ? { codeFile: positionals[0] } : {}),
+      }));
     } finally {
-      await sandbox.dispose();
-      await ws.close();
+      await run.close();
     }
+    const result = printable(outcome);
+    const printed: Record<string, unknown> = { ok: result.ok };
+    if ('value' in result) printed.value = result.value;
+    printed.logs = result.logs;
+    if (result.error) printed.error = result.error;
+    printed.metrics = result.metrics;
+    if (outcome.session.trace_file) printed.trace_file = outcome.session.trace_file;
+    io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
+    return result.ok ? EXIT_OK : EXIT_FAILURE;
   },
 };

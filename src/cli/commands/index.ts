@@ -8,6 +8,9 @@ import { runCommand } from './run';
 import { lintCommand } from './lint';
 import { pinCommand } from './pin';
 import { execCommand } from './exec';
+import { labCommand } from './lab';
+import { chaosCommand } from './chaos';
+import { gatewayCommand } from './gateway';
 import { conformanceCommand } from './conformance';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, conformanceCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, conformanceCommand];

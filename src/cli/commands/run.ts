@@ -1,47 +1,14 @@
-// `mcp-harness run SESSION_FILE`: runs a session file through the guard pipeline; also the helpers `call` shares.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// `mcp-harness run SESSION_FILE`: runs a session file through the run service; also the helpers `call` shares.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { StepRecord } from '../../protocol/trace';
-import { parseSession, type SessionFile } from '../../core/session/parse';
-import { SessionRunner, type SessionResult } from '../../core/session/runner';
+import { parseSession, type ParsedSession, type SessionFile } from '../../core/session/parse';
+import type { SessionResult } from '../../core/run/types';
 import { buildReport, stepSummary } from '../../core/session/report';
-import { defaultTraceDir } from '../../core/trace/writer';
-import { openWorkspace } from '../workspace';
-import { mergeGuardrails, mergePolicy } from '../../core/guards/defaults';
-import { settingsJsonReader, settingsToConfig, type HarnessSettings } from '../../core/guards/settings';
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import type { GuardrailsConfig, PolicyConfig } from '../../core/guards/types';
-import type { ParsedSession } from '../../core/session/parse';
+import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
 import { offsetToPosition } from '../../core/config';
-import { envTimeout, TIMEOUT_USAGE, timeoutOption } from '../serverHints';
+import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
-
-/**
- * Defaults for a CLI run: the workspace's .vscode/settings.json (`mcpHarness.*`, as in VS Code), then
- * the --policy file on top.
- */
-export function loadSettings(workspace: string, file: string | undefined, cwd: string): HarnessSettings {
-  let base = settingsToConfig(() => undefined);
-  const settingsFile = join(workspace, '.vscode', 'settings.json');
-  if (existsSync(settingsFile)) {
-    const errors: ParseError[] = [];
-    const value = parseJsonc(readFileSync(settingsFile, 'utf8'), errors, { allowTrailingComma: true });
-    if (value && typeof value === 'object' && !Array.isArray(value)) base = settingsToConfig(settingsJsonReader(value as Record<string, unknown>));
-  }
-  if (!file) return base;
-  const path = resolve(cwd, file);
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`could not read the policy file '${file}': ${(err as Error).message}. Pass a JSON file such as {"policy": {"deny": ["*/delete*"]}, "guardrails": {"mode": "hard_gate"}}.`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`the policy file '${file}' must hold a JSON object.`);
-  const v = value as Record<string, unknown>;
-  const policyPart = ('policy' in v || 'guardrails' in v ? v.policy : v) as Partial<PolicyConfig> | undefined;
-  const guardrailsPart = v.guardrails as Partial<GuardrailsConfig> | undefined;
-  return { ...base, policy: mergePolicy(base.policy, policyPart), guardrails: mergeGuardrails(base.guardrails, guardrailsPart) };
-}
 
 export function sessionProblemLines(parsed: ParsedSession, text: string, file: string): string[] {
   return parsed.problems
@@ -53,51 +20,12 @@ export function sessionProblemLines(parsed: ParsedSession, text: string, file: s
 }
 
 
-/** Runs a parsed session in an opened workspace; shared by `run` and `call`. */
-export async function runInWorkspace(
-  session: SessionFile,
-  values: Record<string, unknown>,
-  io: CliIO,
-  onStep?: (r: StepRecord) => void,
-): Promise<{ result: SessionResult; workspace: string }> {
-  const timeoutMs = timeoutOption(values) ?? envTimeout(io.env);
-  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag: true });
-  let settings: HarnessSettings;
-  try {
-    settings = loadSettings(ws.folder, values.policy as string | undefined, io.cwd);
-    if (timeoutMs !== undefined) settings = { ...settings, policy: { ...settings.policy, timeoutMs } };
-  } catch (err) {
-    await ws.close();
-    throw err;
-  }
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSigint);
-  try {
-    ws.reportProblems(values.json === true);
-    const known = ws.definitions.map((d) => d.id);
-    const unknown = [...new Set(session.steps.filter((s) => s.server && !known.includes(s.server)).map((s) => s.server!))];
-    if (unknown.length) {
-      throw new UsageError(`no MCP server named ${unknown.map((u) => `'${u}'`).join(', ')} is configured in ${ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
-    }
-    const traceDir = values['trace-dir'] ? resolve(io.cwd, values['trace-dir'] as string) : values['no-trace'] ? undefined : defaultTraceDir(ws.folder);
-    const yes = values.yes === true;
-    const result = await new SessionRunner().run(session, {
-      manager: ws.manager,
-      policy: settings.policy,
-      guardrails: settings.guardrails,
-      prices: settings.prices,
-      traceDir,
-      workspace: ws.folder,
-      knownServers: known,
-      confirm: async () => yes,
-      signal: controller.signal,
-      onStep,
-    });
-    return { result, workspace: ws.folder };
-  } finally {
-    process.off('SIGINT', onSigint);
-    await ws.close();
+/** Fails with exit 2, before anything starts, when the session names servers the workspace does not configure. */
+export function checkKnownServers(session: SessionFile, run: CliRunContext): void {
+  const known = run.ws.definitions.map((d) => d.id);
+  const unknown = [...new Set(session.steps.filter((s) => s.server && !known.includes(s.server)).map((s) => s.server!))];
+  if (unknown.length) {
+    throw new UsageError(`no MCP server named ${unknown.map((u) => `'${u}'`).join(', ')} is configured in ${run.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
   }
 }
 
@@ -112,11 +40,13 @@ export const runCommand: CliCommand = {
   usage: [
     'Usage: mcp-harness run SESSION_FILE [--workspace DIR] [--trace-dir DIR] [--report FILE.json] [--policy FILE] [--timeout-ms N] [--yes] [--json]',
     '',
-    'Runs every step of SESSION_FILE through the guards (schema, policy, output guardrails), checks each',
-    'step\'s expectations and writes a JSONL trace to DIR/.mcp-harness/traces/ (or --trace-dir).',
+    'Runs every step of SESSION_FILE through the guards (schema, policy and pins, output guardrails), checks',
+    'each step\'s expectations and writes a JSONL trace to DIR/.mcp-harness/traces/ (the workspace setting',
+    'mcpHarness.traceDir, relative to DIR, or --trace-dir). Under "guardrails": {"mode": "hard_gate"} a tool',
+    'whose definition differs from .mcp-harness/tools.lock.json (see `mcp-harness pin`) is denied.',
     '',
     '  --workspace DIR   the workspace whose MCP servers the session uses (default: the current folder)',
-    '  --trace-dir DIR   write the trace there instead',
+    '  --trace-dir DIR   write the trace there instead (relative to the current folder)',
     '  --report FILE     also write {mcp_details: {sessions, summary}} as JSON',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}; applied over the',
     '                    workspace\'s .vscode/settings.json (mcpHarness.policy.*, mcpHarness.guardrails.*)',
@@ -148,9 +78,20 @@ export const runCommand: CliCommand = {
     if (!parsed.session) {
       throw new UsageError(`the session file is not valid; fix these problems:\n${sessionProblemLines(parsed, text, positionals[0]).join('\n')}`);
     }
-    const { result } = await runInWorkspace(parsed.session, { ...values, json }, io, (r) => {
-      if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
-    });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+    let result: SessionResult;
+    try {
+      run.ws.reportProblems(json);
+      checkKnownServers(parsed.session, run);
+      result = await asCliRun(run.service.runSession(parsed.session, {
+        signal: run.signal,
+        onStep: (r) => {
+          if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
+        },
+      }));
+    } finally {
+      await run.close();
+    }
     if (values.report) writeFileSync(resolve(io.cwd, values.report as string), JSON.stringify(buildReport([result]), null, 2) + '\n');
     const out = { session_id: result.session_id, status: result.status, steps: result.steps.map(stepSummary), totals: result.totals, decisions: result.decisions, ...(result.trace_file ? { trace_file: result.trace_file } : {}), ...(result.error ? { error: result.error } : {}) };
     if (json) io.stdout(JSON.stringify(out) + '\n');

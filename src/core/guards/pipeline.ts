@@ -1,32 +1,29 @@
-// The one guard pipeline: schema → policy → execute → output guardrails → record. Session steps, the
-// sandbox and the gateway all reach tools through GuardPipeline.callTool; there is no other path.
+// The one guard pipeline: schema → policy (pins included) → execute → output guardrails → record. Session
+// steps, the sandbox and open runs all reach tools through GuardPipeline.callTool, and the run service's
+// RunFrame is the only place that builds one.
 // The hot path stays in the ~10 µs budget by keeping tokenisation and disk writes out of it: token counts
 // are queued (MetricsQueue) and filled in before the trace writer writes the line.
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision, Finding, StageResult, StepRecord } from '../../protocol/trace';
+import type { Decision, Finding, StepRecord } from '../../protocol/trace';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
-import type { ServerConnection } from '../servers/types';
+import type { PinCheck } from '../pin/lockfileCheck';
 import { canonicalJson } from '../util/canonical';
-import { DEFAULT_PRICES, MetricsQueue, truncateToTokens, type PriceTable } from '../tokens/index';
-import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, MAX_TRACE_STRING_CHARS, mergeGuardrails, mergePolicy } from './defaults';
+import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
+import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
+import { ToolCatalog, type ConnectionProvider } from './catalog';
+import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
-import { mapStrings, PiiVault, scanValue } from './redact';
+import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
-export interface ConnectionProvider {
-  ensureStarted(id: string): Promise<ServerConnection>;
-  /** The connection when the server is already running, without waiting (a guarded call's fast path). */
-  connectionIfStarted?(id: string): ServerConnection | undefined;
-}
+export { textForTokens, truncateResult };
+export type { ConnectionProvider, PinCheck };
 
 /** Asked before a destructive tool runs; the extension shows a modal, the CLI answers from --yes. */
 export type ConfirmHook = (request: ToolCallRequest, tool: Tool) => Promise<boolean>;
-
-/** From tool pinning: whether the tool's definition still matches the pinned one. */
-export type PinCheck = (server: string, tool: Tool) => 'ok' | 'changed' | 'unpinned';
 
 /** Where finished step records go (the trace writer implements it). */
 export interface StepSink {
@@ -53,6 +50,12 @@ export interface GuardPipelineOptions {
   logger?: Logger;
   /** A signal for the whole session: aborting it cancels every running call. */
   signal?: AbortSignal;
+  /**
+   * 'record' sends arguments that fail the inputSchema anyway, with the failure recorded in the schema
+   * stage and as a finding. Only the reliability lab's invalid-input probes use it (they exist to see how
+   * a server refuses bad input); everything else enforces.
+   */
+  schemaGuard?: 'enforce' | 'record';
 }
 
 interface CachedCall {
@@ -61,6 +64,24 @@ interface CachedCall {
   findings: Finding[];
   isError: boolean;
 }
+
+/** One call on its way through the stages: its record, effective settings and clocks. */
+interface Call {
+  readonly request: ToolCallRequest;
+  readonly record: StepRecord;
+  readonly policy: PolicyConfig;
+  readonly guardrails: GuardrailsConfig;
+  readonly t0: number;
+  readonly startedMs: number;
+  readonly stepNumber: number;
+  /** When the current stage began (performance.now()). */
+  stageStart: number;
+  /** Whether the bookkeeping the checks do not need (start time, redacted args) is done. */
+  filled: boolean;
+}
+
+/** The policy stage's answer when the call may go ahead only once the user confirms it. */
+const NEEDS_CONFIRMATION = 'confirm';
 
 const RETRY_DELAY_MS = 100;
 
@@ -72,11 +93,9 @@ export class GuardPipeline implements ToolGateway {
   private policy: PolicyConfig;
   private guardrails: GuardrailsConfig;
   private calls = 0;
-  private readonly tools = new Map<string, Promise<Map<string, Tool>>>();
-  /** The settled entries of `tools`, read without an await on the hot path. */
-  private readonly listed = new Map<string, Map<string, Tool>>();
   private readonly dedup = new Map<string, CachedCall>();
   private readonly logger: Logger;
+  private readonly catalog: ToolCatalog;
 
   constructor(private readonly options: GuardPipelineOptions) {
     this.sessionId = options.sessionId;
@@ -84,6 +103,7 @@ export class GuardPipeline implements ToolGateway {
     this.guardrails = options.guardrails ?? DEFAULT_GUARDRAILS;
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
+    this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 
@@ -97,48 +117,41 @@ export class GuardPipeline implements ToolGateway {
     this.metrics.settle();
   }
 
-  async listTools(): Promise<ToolCatalogEntry[]> {
-    const out: ToolCatalogEntry[] = [];
-    for (const server of this.options.servers) {
-      try {
-        for (const tool of (await this.toolsOf(server)).values()) out.push({ server, tool });
-      } catch (err) {
-        this.logger.warn(`Could not list the tools of ${server}: ${(err as Error).message}`);
-      }
-    }
-    return out;
+  listTools(): Promise<ToolCatalogEntry[]> {
+    return this.catalog.list();
   }
 
   /** The server's tools by name; listed once per pipeline, listed again when a name is not found. */
-  async toolsOf(server: string, refresh = false): Promise<Map<string, Tool>> {
-    let p = refresh ? undefined : this.tools.get(server);
-    if (!p) {
-      const listing = this.options.connections
-        .ensureStarted(server)
-        .then((c) => c.listTools())
-        .then((list) => new Map(list.map((t) => [t.name, t])));
-      p = listing;
-      this.tools.set(server, listing);
-      listing.then(
-        (tools) => {
-          if (this.tools.get(server) === listing) this.listed.set(server, tools);
-        },
-        () => {
-          if (this.tools.get(server) === listing) this.tools.delete(server);
-        },
-      );
-    }
-    return p;
+  toolsOf(server: string, refresh = false): Promise<Map<string, Tool>> {
+    return this.catalog.toolsOf(server, refresh);
   }
 
   async callTool(request: ToolCallRequest): Promise<ToolCallOutcome> {
-    const t0 = performance.now();
-    const startedMs = Date.now();
-    const stepNumber = ++this.calls;
-    const policy = request.policy ? mergePolicy(this.policy, request.policy) : this.policy;
-    const guardrails = request.guardrails ? mergeGuardrails(this.guardrails, request.guardrails) : this.guardrails;
-    const stages: StageResult[] = [];
-    const findings: Finding[] = [];
+    const call = this.begin(request);
+    if (!this.options.servers.includes(request.server)) {
+      return this.preflightError(call, `The server '${request.server}' is not available to this session (available: ${this.options.servers.join(', ') || 'none'}).`);
+    }
+    const tool = this.catalog.known(request.server, request.tool) ?? (await this.lookUpTool(call));
+    if (isOutcome(tool)) return tool;
+    const execArgs = this.vault.restore(request.args);
+    const invalid = this.schemaStage(call, tool, execArgs);
+    if (invalid) return invalid;
+    const traits = toolTraits(request.server, tool, call.policy);
+    const verdict = this.policyStage(call, tool, traits, execArgs);
+    if (verdict === NEEDS_CONFIRMATION) {
+      const denied = await this.confirmStage(call, tool, traits);
+      if (denied) return denied;
+    } else if (verdict) return verdict;
+    // sha256 of the canonical call is the fingerprint; in memory the canonical text itself is the key (same identity, no hashing cost).
+    const fingerprint = traits.readOnly ? canonicalJson([request.server, request.tool, execArgs, this.options.configHash ?? '']) : undefined;
+    const reused = fingerprint === undefined ? undefined : this.reuseStage(call, fingerprint);
+    if (reused) return reused;
+    const raw = await this.executeStage(call, traits, execArgs);
+    if (isOutcome(raw)) return raw;
+    return this.guardrailsStage(call, tool, raw, fingerprint);
+  }
+
+  private begin(request: ToolCallRequest): Call {
     const record: StepRecord = {
       type: 'step',
       session_id: this.sessionId,
@@ -151,143 +164,152 @@ export class GuardPipeline implements ToolGateway {
       tool: request.tool,
       decision: 'ok',
       reasons: [],
-      stages,
+      stages: [],
       args: undefined,
       started_at: '',
       latency_ms: 0,
       tokens_in: 0,
       tokens_out: 0,
       cost_est: 0,
-      findings,
+      findings: [],
     };
-    const argsIn = request.args;
-    // Bookkeeping the checks do not need: done while the call is in flight (or at the end, for a call
-    // that never goes out), so it adds nothing to the call's latency.
-    let recorded = false;
-    const fillRecord = (): void => {
-      if (recorded) return;
-      recorded = true;
-      record.started_at = new Date(startedMs).toISOString();
-      // What is stored: the caller's args (placeholders kept) with secrets / PII masked.
-      record.args = scanValue(argsIn, guardrails, undefined, 'record', '$.args').redacted;
+    const t0 = performance.now();
+    return {
+      request,
+      record,
+      policy: request.policy ? mergePolicy(this.policy, request.policy) : this.policy,
+      guardrails: request.guardrails ? mergeGuardrails(this.guardrails, request.guardrails) : this.guardrails,
+      t0,
+      startedMs: Date.now(),
+      stepNumber: ++this.calls,
+      stageStart: t0,
+      filled: false,
     };
-    const finish = (decision: Decision, reason: string | undefined, result?: CallToolResult): ToolCallOutcome => {
-      fillRecord();
-      record.decision = decision;
-      if (reason) record.reasons.push(reason);
-      record.latency_ms = round(performance.now() - t0);
-      stages.push({ stage: 'record', decision: 'pass', reasons: [] });
-      const out = record.output;
-      this.metrics.enqueue(record, () => JSON.stringify(argsIn) ?? '', () => textForTokens(result ?? out));
-      this.options.onRecord?.(record);
-      this.options.sink?.writeStep(record);
-      return result ? { record, result } : { record };
-    };
+  }
 
-    // ---- resolve the tool --------------------------------------------------------------------
-    if (!this.options.servers.includes(request.server)) {
-      const reason = `The server '${request.server}' is not available to this session (available: ${this.options.servers.join(', ') || 'none'}).`;
-      stages.push({ stage: 'preflight', decision: 'error', reasons: [reason] });
-      record.error = reason;
-      return finish('error', reason);
-    }
-    let tool: Tool | undefined = this.listed.get(request.server)?.get(request.tool);
+  /** The tool when the server's list was not at hand yet: listed (again when the name is new), or why not. */
+  private async lookUpTool(call: Call): Promise<Tool | ToolCallOutcome> {
+    const { server, tool: name } = call.request;
+    let tool: Tool | undefined;
     try {
-      tool ??= (await this.toolsOf(request.server)).get(request.tool) ?? (await this.toolsOf(request.server, true)).get(request.tool);
+      tool = (await this.toolsOf(server)).get(name) ?? (await this.toolsOf(server, true)).get(name);
     } catch (err) {
-      const reason = `The server '${request.server}' could not be started or listed: ${(err as Error).message}`;
-      stages.push({ stage: 'preflight', decision: 'error', reasons: [reason] });
-      record.error = reason;
-      return finish('error', reason);
+      return this.preflightError(call, `The server '${server}' could not be started or listed: ${(err as Error).message}`);
     }
-    if (!tool) {
-      const names = [...(await this.toolsOf(request.server).catch(() => new Map<string, Tool>())).keys()];
-      const reason = `The server '${request.server}' has no tool named '${request.tool}'${names.length ? ` (it has: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})` : ''}.`;
-      stages.push({ stage: 'preflight', decision: 'error', reasons: [reason] });
-      record.error = reason;
-      return finish('error', reason);
-    }
+    if (tool) return tool;
+    const names = [...(await this.toolsOf(server).catch(() => new Map<string, Tool>())).keys()];
+    return this.preflightError(call, `The server '${server}' has no tool named '${name}'${names.length ? ` (it has: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})` : ''}.`);
+  }
 
-    // ---- schema --------------------------------------------------------------------------------
-    const execArgs = this.vault.restore(argsIn);
-    let ts = performance.now();
+  private preflightError(call: Call, reason: string): ToolCallOutcome {
+    call.record.stages.push({ stage: 'preflight', decision: 'error', reasons: [reason] });
+    call.record.error = reason;
+    return this.finish(call, 'error', reason);
+  }
+
+  private schemaStage(call: Call, tool: Tool, execArgs: Record<string, unknown>): ToolCallOutcome | undefined {
+    const ts = performance.now();
     const check = this.schemas.check(tool.inputSchema, execArgs);
-    if (!check.valid) {
-      const reasons = check.errors.map((e) => `${e.path.replace(/^\$/, '$.args').replace('$.args.', '$.args.')} ${e.message}`);
-      stages.push({ stage: 'schema', decision: 'denied_schema', reasons, errors: check.errors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message })), duration_ms: round(performance.now() - ts) });
-      return finish('denied_schema', `The arguments do not match the tool's inputSchema: ${reasons.join('; ')}.`);
+    if (check.valid) {
+      call.record.stages.push({ stage: 'schema', decision: 'pass', reasons: [], duration_ms: round(performance.now() - ts) });
+      return undefined;
     }
-    stages.push({ stage: 'schema', decision: 'pass', reasons: [], duration_ms: round(performance.now() - ts) });
+    if (this.options.schemaGuard === 'record') return this.sendInvalid(call, check.errors, ts);
+    const reasons = check.errors.map((e) => `${e.path.replace(/^\$/, '$.args')} ${e.message}`);
+    call.record.stages.push({ stage: 'schema', decision: 'denied_schema', reasons, errors: check.errors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message })), duration_ms: round(performance.now() - ts) });
+    return this.finish(call, 'denied_schema', `The arguments do not match the tool's inputSchema: ${reasons.join('; ')}.`);
+  }
 
-    // ---- policy --------------------------------------------------------------------------------
-    ts = performance.now();
-    const traits = toolTraits(request.server, tool, policy);
-    const verdict = evaluateStaticPolicy(request.server, request.tool, traits, execArgs, policy, stepNumber);
-    const denyPolicy = (rule: string, reason: string): ToolCallOutcome => {
-      stages.push({ stage: 'policy', decision: 'denied_policy', reasons: [reason], rule, duration_ms: round(performance.now() - ts) });
-      return finish('denied_policy', reason);
+  /** schemaGuard 'record': the invalid arguments go out on purpose, noted in the schema stage and as a finding. */
+  private sendInvalid(call: Call, schemaErrors: readonly { path: string; message: string }[], ts: number): undefined {
+    const errors = schemaErrors.map((e) => ({ path: e.path.replace(/^\$/, '$.args'), message: e.message }));
+    const reason = 'schemaGuard is record (a reliability lab probe): the arguments break the inputSchema and are sent on purpose';
+    call.record.stages.push({ stage: 'schema', decision: 'pass', reasons: [reason, ...errors.map((e) => `${e.path} ${e.message}`)], errors, duration_ms: round(performance.now() - ts) });
+    call.record.findings.push({ stage: 'schema', kind: 'schema.input_sent_invalid', severity: 'info', message: `${reason}.` });
+    return undefined;
+  }
+
+  /** Static rules, pins and dry run; undefined lets the call through, NEEDS_CONFIRMATION asks the user first. */
+  private policyStage(call: Call, tool: Tool, traits: ToolTraits, execArgs: Record<string, unknown>): ToolCallOutcome | typeof NEEDS_CONFIRMATION | undefined {
+    const { request, policy } = call;
+    call.stageStart = performance.now();
+    const verdict = evaluateStaticPolicy(request.server, request.tool, traits, execArgs, policy, call.stepNumber);
+    if (!verdict.allowed) return this.denyPolicy(call, verdict.rule!, verdict.reason!);
+    const pinned = this.pinStage(call, tool);
+    if (pinned) return pinned;
+    if (policy.dryRun) return this.dryRun(call, tool);
+    if (policy.confirmDestructive && traits.destructive) return NEEDS_CONFIRMATION;
+    call.record.stages.push({ stage: 'policy', decision: 'pass', reasons: [], duration_ms: round(performance.now() - call.stageStart) });
+    return undefined;
+  }
+
+  /** A tool whose definition changed since it was pinned: denied under hard_gate, a warning otherwise. */
+  private pinStage(call: Call, tool: Tool): ToolCallOutcome | undefined {
+    if (!this.options.pinCheck || this.options.pinCheck(call.request.server, tool) !== 'changed') return undefined;
+    const message = `The definition of '${call.request.server}/${call.request.tool}' changed since it was pinned.`;
+    if (call.guardrails.mode === 'hard_gate') return this.denyPolicy(call, 'pinned', `${message} Review the change and pin the tool again to call it.`);
+    call.record.findings.push({ stage: 'policy', kind: 'pin.changed', severity: 'warning', message: `${message} Review the change and pin it again.` });
+    return undefined;
+  }
+
+  private dryRun(call: Call, tool: Tool): ToolCallOutcome {
+    const { server, tool: name } = call.request;
+    const synthetic: CallToolResult = {
+      content: [{ type: 'text', text: `Dry run: '${server}/${name}' was validated but not executed (policy.dryRun).` }],
+      ...(tool.outputSchema ? { structuredContent: sampleFromSchema(tool.outputSchema) as Record<string, unknown> } : {}),
     };
-    if (!verdict.allowed) return denyPolicy(verdict.rule!, verdict.reason!);
-    if (this.options.pinCheck) {
-      const pin = this.options.pinCheck(request.server, tool);
-      if (pin === 'changed') {
-        const message = `The definition of '${request.server}/${request.tool}' changed since it was pinned.`;
-        if (guardrails.mode === 'hard_gate') return denyPolicy('pinned', `${message} Review the change and pin the tool again to call it.`);
-        findings.push({ stage: 'policy', kind: 'pin.changed', severity: 'warning', message: `${message} Review the change and pin it again.` });
-      }
-    }
-    if (policy.dryRun) {
-      const synthetic: CallToolResult = {
-        content: [{ type: 'text', text: `Dry run: '${request.server}/${request.tool}' was validated but not executed (policy.dryRun).` }],
-        ...(tool.outputSchema ? { structuredContent: sampleFromSchema(tool.outputSchema) as Record<string, unknown> } : {}),
-      };
-      stages.push({ stage: 'policy', decision: 'dry_run', reasons: ['policy.dryRun is on'], rule: 'dryRun', duration_ms: round(performance.now() - ts) });
-      stages.push({ stage: 'execute', decision: 'skipped', reasons: ['dry run'] });
-      record.output = synthetic;
-      return finish('dry_run', 'Validated but not executed: policy.dryRun is on.', synthetic);
-    }
-    if (policy.confirmDestructive && traits.destructive) {
-      const why = traits.trusted ? 'it may modify or delete data (destructiveHint)' : `'${request.server}' is not a trusted server, so its tools are treated as destructive`;
-      const confirm = this.options.confirm;
-      let confirmed = false;
-      if (confirm) {
-        try {
-          confirmed = await confirm(request, tool);
-        } catch (err) {
-          this.logger.warn(`Confirmation failed: ${(err as Error).message}`);
-        }
-      }
-      if (!confirmed) {
-        return denyPolicy(
-          'confirmDestructive',
-          `'${request.server}/${request.tool}' needs confirmation because ${why}, and it was not confirmed. ` +
-            `Confirm it (--yes in the CLI), add the server to policy.trustedServers, or turn off policy.confirmDestructive.`,
-        );
-      }
-      stages.push({ stage: 'policy', decision: 'pass', reasons: ['destructive call confirmed'], rule: 'confirmDestructive', duration_ms: round(performance.now() - ts) });
-    } else {
-      stages.push({ stage: 'policy', decision: 'pass', reasons: [], duration_ms: round(performance.now() - ts) });
-    }
+    call.record.stages.push({ stage: 'policy', decision: 'dry_run', reasons: ['policy.dryRun is on'], rule: 'dryRun', duration_ms: round(performance.now() - call.stageStart) });
+    call.record.stages.push({ stage: 'execute', decision: 'skipped', reasons: ['dry run'] });
+    call.record.output = synthetic;
+    return this.finish(call, 'dry_run', 'Validated but not executed: policy.dryRun is on.', synthetic);
+  }
 
-    // ---- de-duplication of identical read-only calls -----------------------------------------------
-    let fingerprint: string | undefined;
-    if (traits.readOnly) {
-      // sha256 of the canonical call is the fingerprint; in memory the canonical text itself is the key (same identity, no hashing cost).
-      fingerprint = canonicalJson([request.server, request.tool, execArgs, this.options.configHash ?? '']);
-      const hit = this.dedup.get(fingerprint);
-      if (hit) {
-        record.reused = true;
-        record.output = hit.output;
-        record.is_error = hit.isError;
-        for (const f of hit.findings) findings.push(f);
-        stages.push({ stage: 'execute', decision: 'skipped', reasons: ['identical read-only call earlier in this session: result reused'] });
-        stages.push({ stage: 'guardrails', decision: 'pass', reasons: ['reused'] });
-        return finish('ok', undefined, hit.result);
+  private async confirmStage(call: Call, tool: Tool, traits: ToolTraits): Promise<ToolCallOutcome | undefined> {
+    const { server, tool: name } = call.request;
+    let confirmed = false;
+    if (this.options.confirm) {
+      try {
+        confirmed = await this.options.confirm(call.request, tool);
+      } catch (err) {
+        this.logger.warn(`Confirmation failed: ${(err as Error).message}`);
       }
     }
+    if (!confirmed) {
+      const why = traits.trusted ? 'it may modify or delete data (destructiveHint)' : `'${server}' is not a trusted server, so its tools are treated as destructive`;
+      return this.denyPolicy(
+        call,
+        'confirmDestructive',
+        `'${server}/${name}' needs confirmation because ${why}, and it was not confirmed. ` +
+          `Confirm it (--yes in the CLI), add the server to policy.trustedServers, or turn off policy.confirmDestructive.`,
+      );
+    }
+    call.record.stages.push({ stage: 'policy', decision: 'pass', reasons: ['destructive call confirmed'], rule: 'confirmDestructive', duration_ms: round(performance.now() - call.stageStart) });
+    return undefined;
+  }
 
-    // ---- execute -------------------------------------------------------------------------------
-    ts = performance.now();
+  private denyPolicy(call: Call, rule: string, reason: string): ToolCallOutcome {
+    call.record.stages.push({ stage: 'policy', decision: 'denied_policy', reasons: [reason], rule, duration_ms: round(performance.now() - call.stageStart) });
+    return this.finish(call, 'denied_policy', reason);
+  }
+
+  /** An identical read-only call earlier in the session: its result again, without calling the tool. */
+  private reuseStage(call: Call, fingerprint: string): ToolCallOutcome | undefined {
+    const hit = this.dedup.get(fingerprint);
+    if (!hit) return undefined;
+    const { record } = call;
+    record.reused = true;
+    record.output = hit.output;
+    record.is_error = hit.isError;
+    for (const f of hit.findings) record.findings.push(f);
+    record.stages.push({ stage: 'execute', decision: 'skipped', reasons: ['identical read-only call earlier in this session: result reused'] });
+    record.stages.push({ stage: 'guardrails', decision: 'pass', reasons: ['reused'] });
+    return this.finish(call, 'ok', undefined, hit.result);
+  }
+
+  /** Calls the tool; read-only or idempotent tools are retried (policy.retries) after an error. */
+  private async executeStage(call: Call, traits: ToolTraits, execArgs: Record<string, unknown>): Promise<CallToolResult | ToolCallOutcome> {
+    const { request, policy } = call;
+    const ts = performance.now();
     const attempts = traits.idempotent ? 1 + Math.max(0, policy.retries ?? 0) : 1;
     let raw: CallToolResult | undefined;
     let failure: { decision: Decision; message: string } | undefined;
@@ -305,7 +327,8 @@ export class GuardPipeline implements ToolGateway {
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
             ...(request.onProgress ? { onProgress: request.onProgress } : {}),
           });
-          fillRecord();
+          // The bookkeeping the checks do not need is done while the call is in flight.
+          this.fillRecord(call);
           raw = await inFlight;
           failure = undefined;
           break;
@@ -319,53 +342,88 @@ export class GuardPipeline implements ToolGateway {
     }
     if (failure || !raw) {
       const f = failure ?? { decision: 'error' as Decision, message: 'The server returned no result.' };
-      stages.push({ stage: 'execute', decision: f.decision, reasons: [...executeReasons, f.message], duration_ms: round(performance.now() - ts) });
-      record.error = f.message;
-      return finish(f.decision, f.message);
+      call.record.stages.push({ stage: 'execute', decision: f.decision, reasons: [...executeReasons, f.message], duration_ms: round(performance.now() - ts) });
+      call.record.error = f.message;
+      return this.finish(call, f.decision, f.message);
     }
-    stages.push({ stage: 'execute', decision: 'pass', reasons: executeReasons, duration_ms: round(performance.now() - ts) });
+    call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: executeReasons, duration_ms: round(performance.now() - ts) });
+    return raw;
+  }
 
-    // ---- output guardrails -------------------------------------------------------------------------
-    ts = performance.now();
-    const guardReasons: string[] = [];
+  /** Output schema, secret / PII / injection scan, the size cut; what the caller gets and what is stored. */
+  private guardrailsStage(call: Call, tool: Tool, raw: CallToolResult, fingerprint: string | undefined): ToolCallOutcome {
+    const { record, guardrails } = call;
+    const ts = performance.now();
     if (raw.isError) record.is_error = true;
-    if (tool.outputSchema && !raw.isError) {
-      if (raw.structuredContent === undefined) {
-        findings.push({ stage: 'guardrails', kind: 'schema.output_missing', severity: 'warning', path: '$.structuredContent', message: 'The tool declares an outputSchema but returned no structuredContent.' });
-      } else {
-        const out = this.schemas.check(tool.outputSchema, raw.structuredContent);
-        for (const e of out.errors) {
-          findings.push({ stage: 'guardrails', kind: 'schema.output_mismatch', severity: 'warning', path: e.path.replace(/^\$/, '$.structuredContent'), message: `structuredContent does not match the outputSchema: ${e.message}.` });
-        }
-      }
-    }
+    if (tool.outputSchema && !raw.isError) this.checkOutputSchema(record.findings, tool.outputSchema, raw);
     const scan = scanValue(raw, guardrails, this.vault, 'guardrails');
-    for (const f of scan.findings) findings.push(f);
+    for (const f of scan.findings) record.findings.push(f);
     let passed = scan.redacted as CallToolResult;
     const cut = truncateResult(passed, guardrails.maxOutputTokens, this.metrics.encoding);
     if (cut) {
       passed = cut.result;
-      findings.push({ stage: 'guardrails', kind: 'truncated', severity: 'info', message: `The output was longer than guardrails.maxOutputTokens (${guardrails.maxOutputTokens} tokens; at least ${cut.tokens} counted) and was cut with a marker.` });
+      record.findings.push({ stage: 'guardrails', kind: 'truncated', severity: 'info', message: `The output was longer than guardrails.maxOutputTokens (${guardrails.maxOutputTokens} tokens; at least ${cut.tokens} counted) and was cut with a marker.` });
     }
     const stored = capForTrace(guardrails.redact.length ? passed : cut ? cut.result : raw);
     record.output = stored;
-    let decision: Decision = 'ok';
-    if (guardrails.mode === 'hard_gate' && (scan.injection || (scan.worstSecret && scan.worstSecret !== 'warning' && scan.worstSecret !== 'info'))) {
-      decision = 'denied_guardrail';
-      guardReasons.push(scan.injection ? 'guardrails.mode is hard_gate and the output looks like a prompt injection' : 'guardrails.mode is hard_gate and the output contains a secret');
-    } else if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') {
-      decision = 'denied_guardrail';
-      guardReasons.push('guardrails.mode is mixed and the output contains a critical secret (private key or cloud credential)');
-    } else if (scan.findings.length) {
-      guardReasons.push(`${scan.findings.length} finding(s) recorded (${guardrails.mode})`);
-    }
-    stages.push({ stage: 'guardrails', decision: decision === 'ok' ? 'pass' : decision, reasons: guardReasons, duration_ms: round(performance.now() - ts) });
-    if (decision !== 'ok') return finish(decision, `The output was withheld: ${guardReasons[0]}.`);
+    const withheld = withholdReason(guardrails, scan);
+    const reasons = withheld ? [withheld] : scan.findings.length ? [`${scan.findings.length} finding(s) recorded (${guardrails.mode})`] : [];
+    record.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons, duration_ms: round(performance.now() - ts) });
+    if (withheld) return this.finish(call, 'denied_guardrail', `The output was withheld: ${withheld}.`);
     // In advisory mode the caller gets the output as it came (only the size limit applies); the trace is still redacted.
     const forCaller = guardrails.mode === 'advisory' ? (cut ? (truncateResult(raw, guardrails.maxOutputTokens, this.metrics.encoding)?.result ?? raw) : raw) : passed;
-    if (fingerprint && !raw.isError) this.dedup.set(fingerprint, { result: forCaller, output: stored, findings: findings.slice(), isError: false });
-    return finish('ok', undefined, forCaller);
+    if (fingerprint && !raw.isError) this.dedup.set(fingerprint, { result: forCaller, output: stored, findings: record.findings.slice(), isError: false });
+    return this.finish(call, 'ok', undefined, forCaller);
   }
+
+  private checkOutputSchema(findings: Finding[], outputSchema: NonNullable<Tool['outputSchema']>, raw: CallToolResult): void {
+    if (raw.structuredContent === undefined) {
+      findings.push({ stage: 'guardrails', kind: 'schema.output_missing', severity: 'warning', path: '$.structuredContent', message: 'The tool declares an outputSchema but returned no structuredContent.' });
+      return;
+    }
+    for (const e of this.schemas.check(outputSchema, raw.structuredContent).errors) {
+      findings.push({ stage: 'guardrails', kind: 'schema.output_mismatch', severity: 'warning', path: e.path.replace(/^\$/, '$.structuredContent'), message: `structuredContent does not match the outputSchema: ${e.message}.` });
+    }
+  }
+
+  /** Start time and redacted args: done while the call is in flight, or at the end for a call that never went out. */
+  private fillRecord(call: Call): void {
+    if (call.filled) return;
+    call.filled = true;
+    call.record.started_at = new Date(call.startedMs).toISOString();
+    // What is stored: the caller's args (placeholders kept) with secrets / PII masked.
+    call.record.args = scanValue(call.request.args, call.guardrails, undefined, 'record', '$.args').redacted;
+  }
+
+  /** The record stage: decision, latency, queued token counts, then the sinks. */
+  private finish(call: Call, decision: Decision, reason: string | undefined, result?: CallToolResult): ToolCallOutcome {
+    const { record } = call;
+    this.fillRecord(call);
+    record.decision = decision;
+    if (reason) record.reasons.push(reason);
+    record.latency_ms = round(performance.now() - call.t0);
+    record.stages.push({ stage: 'record', decision: 'pass', reasons: [] });
+    const out = record.output;
+    const argsIn = call.request.args;
+    this.metrics.enqueue(record, () => JSON.stringify(argsIn) ?? '', () => textForTokens(result ?? out));
+    this.options.onRecord?.(record);
+    this.options.sink?.writeStep(record);
+    return result ? { record, result } : { record };
+  }
+}
+
+/** A stage's early answer (a denial, an error) rather than the value the next stage needs. */
+function isOutcome(value: object): value is ToolCallOutcome {
+  return (value as Partial<ToolCallOutcome>).record?.type === 'step';
+}
+
+/** Why hard_gate or mixed mode withholds an output, or undefined when it passes. */
+function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>): string | undefined {
+  if (guardrails.mode === 'hard_gate' && (scan.injection || (scan.worstSecret && scan.worstSecret !== 'warning' && scan.worstSecret !== 'info'))) {
+    return scan.injection ? 'guardrails.mode is hard_gate and the output looks like a prompt injection' : 'guardrails.mode is hard_gate and the output contains a secret';
+  }
+  if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') return 'guardrails.mode is mixed and the output contains a critical secret (private key or cloud credential)';
+  return undefined;
 }
 
 function round(ms: number): number {
@@ -390,69 +448,3 @@ function classifyError(err: unknown, signal: AbortSignal | undefined): { decisio
   return { decision: 'error', message };
 }
 
-/** What the model would read of a result: its text parts, or the structured content when there is no text. */
-export function textForTokens(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const r = value as CallToolResult;
-  if (Array.isArray(r.content)) {
-    let text = '';
-    for (const c of r.content) {
-      if (c.type === 'text') text += (text ? '\n' : '') + c.text;
-      else if (c.type === 'resource' && 'text' in c.resource) text += (text ? '\n' : '') + String(c.resource.text);
-    }
-    if (text) return text;
-    if (r.structuredContent !== undefined) return JSON.stringify(r.structuredContent);
-    return '';
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
-}
-
-/** Cuts the text parts of a result to maxTokens in total, with a marker; undefined when it fits. */
-export function truncateResult(result: CallToolResult, maxTokens: number, encoding: 'o200k_base' | 'cl100k_base'): { result: CallToolResult; tokens: number } | undefined {
-  if (!Array.isArray(result.content) || !(maxTokens > 0)) return undefined;
-  // Cheap bound first: a token is at least one UTF-16 unit, so text no longer than maxTokens always fits.
-  let chars = 0;
-  for (const c of result.content) if (c.type === 'text') chars += c.text.length;
-  if (chars <= maxTokens) return undefined;
-  let budget = maxTokens;
-  let total = 0;
-  let changed = false;
-  const content = result.content.map((c) => {
-    if (c.type !== 'text') return c;
-    if (budget <= 0) {
-      total += truncateToTokens(c.text, 1, encoding).tokens;
-      changed = true;
-      return { ...c, text: marker(maxTokens) };
-    }
-    const t = truncateToTokens(c.text, budget, encoding);
-    total += t.tokens;
-    if (!t.cut) {
-      budget -= t.tokens;
-      return c;
-    }
-    changed = true;
-    budget = 0;
-    return { ...c, text: t.text + '\n' + marker(maxTokens) };
-  });
-  if (!changed) return undefined;
-  return { result: { ...result, content }, tokens: total };
-}
-
-function marker(maxTokens: number): string {
-  return `[… output truncated by MCP Harness at ${maxTokens} tokens (guardrails.maxOutputTokens) …]`;
-}
-
-/** Stored copies of huge strings are capped so a trace stays readable; the caller's result is not affected. */
-function capForTrace(value: unknown): unknown {
-  const r = value as CallToolResult;
-  if (r && Array.isArray(r.content) && r.content.some((c) => (c.type === 'image' || c.type === 'audio') && c.data.length > 1024)) {
-    // Base64 media is kept out of traces: its size and type are what a reader needs.
-    value = {
-      ...r,
-      content: r.content.map((c) => ((c.type === 'image' || c.type === 'audio') && c.data.length > 1024 ? { ...c, data: `[${Math.floor((c.data.length * 3) / 4)} bytes of ${c.mimeType} not stored in the trace]` } : c)),
-    };
-  }
-  return mapStrings(value, (s: string) => (s.length > MAX_TRACE_STRING_CHARS ? `${s.slice(0, MAX_TRACE_STRING_CHARS)}[… ${s.length - MAX_TRACE_STRING_CHARS} more characters not stored in the trace …]` : s));
-}
-
-export type { ToolTraits };

@@ -1,2 +1,3 @@
 export * from './store';
 export { pinFindings } from './findings';
+export { LockfilePins, type PinCheck, type PinChecker } from './lockfileCheck';

@@ -74,7 +74,7 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       code = await readFile(file, 'utf8');
     }
     if (code === undefined) throw new Error('it has neither "code" nor "codeFile".');
-    const workspaceDir = options.workspaceDir?.() ?? findWorkspace(base);
+    const workspaceDir = options.workspaceDir?.() ?? ctx.workspace ?? findWorkspace(base);
     const stepLimits = (step.raw.limits && typeof step.raw.limits === 'object' ? step.raw.limits : {}) as Partial<SandboxLimits>;
     const timeout = typeof step.raw.timeoutMs === 'number' ? { timeoutMs: step.raw.timeoutMs } : {};
     const { record, result } = await runCodeStep({
@@ -88,8 +88,8 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       skills: workspaceDir ? await loadSkills(workspaceDir) : [],
       workspace: workspaceFor(ctx.sessionId),
       signal: ctx.signal,
-      limitAdvice: options.limitAdvice,
+      limitAdvice: ctx.limitAdvice ?? options.limitAdvice,
     });
-    return { record, value: result.value };
+    return { record, value: result.value, exec: result };
   });
 }

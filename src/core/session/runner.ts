@@ -1,25 +1,31 @@
-// Runs a session: preflight (servers start, tools exist, literal args valid, config hash), then each step
-// through the one GuardPipeline, expectations, totals, and the JSONL trace.
+// Runs a session in stages: preflight (servers start, tools exist, literal args valid, config hash), the
+// run frame (header, trace, the run's one GuardPipeline), each step, then the totals and the end line.
 //
 // Step kinds: 'tool' is built in. Other kinds plug in with registerStepKind(kind, executor); the sandbox
 // registers 'code' (steps with "code" or "codeFile"). An executor gets the step, the pipeline as a
 // ToolGateway (its tool calls are recorded with parent_id = the step's id) and helpers, and returns the
 // step's record plus an optional value that later steps can reference as ${steps.ID.structured…}.
-import { randomUUID } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import type { RunKind, SessionStatus, StepRecord } from '../../protocol/trace';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import { canonicalJson, sha256Hex } from '../util/canonical';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from '../guards/defaults';
-import { GuardPipeline, textForTokens, type ConfirmHook, type ConnectionProvider, type PinCheck } from '../guards/pipeline';
+import { textForTokens, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
+import { sharedSchemaCache } from '../guards/schema';
 import type { GuardrailsConfig, PolicyConfig, ToolGateway } from '../guards/types';
+import type { PinCheck } from '../pin/lockfileCheck';
+import type { LimitAdvice } from '../sandbox/limits';
+import type { ExecResult } from '../sandbox/types';
 import type { PriceTable } from '../tokens/index';
-import { TraceWriter } from '../trace/writer';
+import { RunFrame } from '../run/frame';
+import type { PreflightProblem, ProgressUpdate, RunEvents, SessionResult } from '../run/types';
+import { HARNESS_VERSION } from '../version';
 import { declareStepKind, type SessionFile, type SessionStep } from './parse';
 import { ReferenceError, resolveReferences, hasReferences, type StepResultView } from './refs';
 
-export const HARNESS_VERSION = '0.1.0';
+export { HARNESS_VERSION };
+export type { PreflightProblem, SessionResult };
 
 export interface StepExecutionContext {
   sessionId: string;
@@ -33,6 +39,10 @@ export interface StepExecutionContext {
   resolve(value: Record<string, unknown>): Record<string, unknown>;
   /** The session file's path, to resolve codeFile against. */
   sessionFile?: string;
+  /** The workspace folder of the run, when the host has one (code steps load its skills). */
+  workspace?: string;
+  /** How the caller lets its user raise a sandbox limit, when it differs from the host's default. */
+  limitAdvice?: LimitAdvice;
   model?: string;
   signal: AbortSignal;
   logger: Logger;
@@ -43,6 +53,8 @@ export interface StepExecution {
   /** What later steps see as ${steps.ID.text|structured|output}. */
   value?: unknown;
   result?: CallToolResult;
+  /** A code step's sandbox result (value, logs, error kind, metrics), for hosts that show it. */
+  exec?: ExecResult;
 }
 
 export type StepExecutor = (ctx: StepExecutionContext) => Promise<StepExecution>;
@@ -72,267 +84,220 @@ export interface RunOptions {
   confirm?: ConfirmHook;
   pinCheck?: PinCheck;
   signal?: AbortSignal;
+  /** The run's top-level steps, after their expectations are checked. */
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;
   /** Progress notifications from the tool a step is calling. */
-  onToolProgress?: (stepIndex: number, stepId: string, progress: { progress: number; total?: number; message?: string }) => void;
+  onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
+  /** Every step's execution as it finishes (a code step's sandbox result is in `exec`). */
+  onExecution?: (step: SessionStep, execution: StepExecution) => void;
+  /** For code steps: how the caller lets its user raise a sandbox limit. */
+  limitAdvice?: LimitAdvice;
+  /** onStart / onStep (children included) / onEnd, as the run service announces them. */
+  events?: RunEvents;
+  kind?: RunKind;
+  harnessVersion?: string;
   logger?: Logger;
   /** Ids of the servers known in the workspace (to say "unknown server" before trying to start it). */
-  knownServers?: string[];
+  knownServers?: readonly string[];
 }
 
-export interface PreflightProblem {
-  stepId?: string;
-  server?: string;
-  message: string;
-  /** 'unreachable' makes the CLI exit 3. */
-  code: 'unreachable' | 'unknown_server' | 'unknown_tool' | 'invalid_args' | 'not_in_servers';
+/** What preflight learned: each reachable server's tools, the servers that cannot be used and why. */
+interface Preflight {
+  tools: Map<string, Map<string, Tool>>;
+  broken: Map<string, string>;
+  problems: PreflightProblem[];
+  configHash: string;
 }
 
-export interface SessionResult {
-  session_id: string;
-  name: string;
-  status: SessionStatus;
-  started_at: string;
-  duration_ms: number;
-  config_hash: string;
-  trace_file?: string;
-  steps: StepRecord[];
-  totals: SessionTotals;
-  decisions: Partial<Record<Decision, number>>;
-  tools_used: string[];
-  preflight: PreflightProblem[];
-  error?: string;
+/** A step's run: the frame, the results later steps may reference, the run's signal. */
+interface StepsContext {
+  session: SessionFile;
+  options: RunOptions;
+  preflight: Preflight;
+  frame: RunFrame;
+  results: Map<string, StepResultView>;
+  signal: AbortSignal;
+  logger: Logger;
+  policy: PolicyConfig;
+  guardrails: GuardrailsConfig;
 }
 
 export class SessionRunner {
   async run(session: SessionFile, options: RunOptions): Promise<SessionResult> {
     const logger = options.logger ?? nullLogger;
-    const sessionId = randomUUID();
-    const startedAt = new Date().toISOString();
-    const t0 = Date.now();
-    const basePolicy = mergePolicy(options.policy ?? DEFAULT_POLICY, session.policy);
-    const baseGuardrails = mergeGuardrails(options.guardrails ?? DEFAULT_GUARDRAILS, session.guardrails);
+    const policy = mergePolicy(options.policy ?? DEFAULT_POLICY, session.policy);
+    const guardrails = mergeGuardrails(options.guardrails ?? DEFAULT_GUARDRAILS, session.guardrails);
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const preflight = await this.preflight(session, options, policy, guardrails);
+      const frame = this.openFrame(session, options, preflight, policy, guardrails, controller.signal);
+      const ctx: StepsContext = { session, options, preflight, frame, results: new Map(), signal: controller.signal, logger, policy, guardrails };
+      let harnessError: string | undefined;
+      try {
+        await this.runSteps(ctx);
+      } catch (err) {
+        harnessError = `The session stopped because of an internal error: ${(err as Error).message}`;
+        logger.error(err as Error);
+      }
+      frame.pipeline.settle();
+      frame.trace?.flush();
+      return frame.finish(this.outcome(session, frame, preflight.problems, controller.signal.aborted, harnessError));
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
 
-    // ---- preflight ----------------------------------------------------------------------------
-    const preflight: PreflightProblem[] = [];
-    const referenced = [...new Set(session.steps.filter((s) => s.server).map((s) => s.server!))];
-    const servers = session.servers ? [...new Set([...session.servers])] : referenced;
-    const tools = new Map<string, Map<string, Tool>>();
+  /** Starts the servers (in parallel: a session over several slow starters waits for the slowest only) and checks each tool step. */
+  private async preflight(session: SessionFile, options: RunOptions, policy: PolicyConfig, guardrails: GuardrailsConfig): Promise<Preflight> {
+    const problems: PreflightProblem[] = [];
     const broken = new Map<string, string>();
+    const refuse = (server: string, message: string, code: PreflightProblem['code']) => {
+      broken.set(server, message);
+      problems.push({ server, message, code });
+    };
+    const referenced = [...new Set(session.steps.filter((s) => s.server).map((s) => s.server!))];
     const toStart: string[] = [];
-    for (const server of new Set([...servers, ...referenced])) {
+    for (const server of new Set([...(session.servers ?? referenced), ...referenced])) {
       if (session.servers && !session.servers.includes(server)) {
-        broken.set(server, `The server '${server}' is not in the session's "servers" list (${session.servers.join(', ')}); add it there or remove the step.`);
-        preflight.push({ server, message: broken.get(server)!, code: 'not_in_servers' });
+        refuse(server, `The server '${server}' is not in the session's "servers" list (${session.servers.join(', ')}); add it there or remove the step.`, 'not_in_servers');
       } else if (options.knownServers && !options.knownServers.includes(server)) {
-        broken.set(server, `No MCP server named '${server}' is configured in this workspace (known: ${options.knownServers.join(', ') || 'none'}). Check the name or add it to .vscode/mcp.json.`);
-        preflight.push({ server, message: broken.get(server)!, code: 'unknown_server' });
+        refuse(server, `No MCP server named '${server}' is configured in this workspace (known: ${options.knownServers.join(', ') || 'none'}). Check the name or add it to the workspace's MCP configuration.`, 'unknown_server');
       } else toStart.push(server);
     }
-    // Servers start in parallel: a session over several slow starters waits for the slowest only.
+    const tools = new Map<string, Map<string, Tool>>();
     const started = await Promise.allSettled(toStart.map(async (server) => (await options.manager.ensureStarted(server)).listTools()));
     started.forEach((outcome, i) => {
       const server = toStart[i];
       if (outcome.status === 'fulfilled') tools.set(server, new Map(outcome.value.map((t) => [t.name, t])));
-      else {
-        broken.set(server, `The server '${server}' could not be started or reached: ${(outcome.reason as Error)?.message ?? String(outcome.reason)}`);
-        preflight.push({ server, message: broken.get(server)!, code: 'unreachable' });
-      }
+      else refuse(server, `The server '${server}' could not be started or reached: ${(outcome.reason as Error)?.message ?? String(outcome.reason)}`, 'unreachable');
     });
-    const pipelineForChecks = new GuardPipeline({ sessionId, connections: options.manager, servers: [] });
     for (const step of session.steps) {
       if (!step.server || broken.has(step.server)) continue;
-      const tool = tools.get(step.server)?.get(step.toolName!);
-      if (!tool) {
-        preflight.push({ stepId: step.id, server: step.server, message: `Step "${step.id}": the server '${step.server}' has no tool named '${step.toolName}'.`, code: 'unknown_tool' });
-        continue;
-      }
-      if (step.args && !hasReferences(step.args)) {
-        const check = pipelineForChecks.schemas.check(tool.inputSchema, step.args);
-        if (!check.valid) {
-          preflight.push({ stepId: step.id, server: step.server, message: `Step "${step.id}": ${check.errors.map((e) => `${e.path.replace(/^\$/, 'args')} ${e.message}`).join('; ')}.`, code: 'invalid_args' });
-        }
-      }
+      const problem = checkToolStep(step, tools.get(step.server)?.get(step.toolName!));
+      if (problem) problems.push(problem);
     }
-    const usedTools = [...tools.entries()].flatMap(([server, m]) =>
-      session.steps.filter((s) => s.server === server && m.has(s.toolName!)).map((s) => ({ server, tool: m.get(s.toolName!) })),
-    );
-    const configHash = sha256Hex(canonicalJson({ policy: basePolicy, guardrails: baseGuardrails, tools: usedTools.sort((a, b) => `${a.server}/${a.tool!.name}`.localeCompare(`${b.server}/${b.tool!.name}`)) }));
+    const usedTools = [...tools.entries()]
+      .flatMap(([server, m]) => session.steps.filter((s) => s.server === server && m.has(s.toolName!)).map((s) => ({ server, tool: m.get(s.toolName!)! })))
+      .sort((a, b) => `${a.server}/${a.tool.name}`.localeCompare(`${b.server}/${b.tool.name}`));
+    const configHash = sha256Hex(canonicalJson({ policy, guardrails, tools: usedTools }));
+    return { tools, broken, problems, configHash };
+  }
 
-    // ---- trace ----------------------------------------------------------------------------------
-    const header: SessionHeader = {
-      type: 'session',
-      session_id: sessionId,
+  private openFrame(session: SessionFile, options: RunOptions, preflight: Preflight, policy: PolicyConfig, guardrails: GuardrailsConfig, signal: AbortSignal): RunFrame {
+    const { tools, broken } = preflight;
+    return new RunFrame({
       name: session.name,
-      started_at: startedAt,
-      config_hash: configHash,
-      ...(session.file ? { source_file: session.file } : {}),
-      ...(options.workspace ? { workspace: options.workspace } : {}),
-      ...(session.model ? { model: session.model } : {}),
+      kind: options.kind,
+      configHash: preflight.configHash,
       servers: [...tools.keys()],
-      harness_version: HARNESS_VERSION,
-    };
-    const trace = options.traceDir ? TraceWriter.open(options.traceDir, header) : undefined;
-    const pipeline = new GuardPipeline({
-      sessionId,
-      connections: options.manager,
       // Tool steps' servers were started in preflight; code steps may also reach the session's other
       // servers (all configured ones when the session does not restrict them), started on first use.
-      servers: [...new Set([...tools.keys(), ...(session.servers ?? options.knownServers ?? []).filter((id) => !broken.has(id))])],
-      policy: basePolicy,
-      guardrails: baseGuardrails,
+      reachable: [...new Set([...tools.keys(), ...(session.servers ?? options.knownServers ?? []).filter((id) => !broken.has(id))])],
+      sourceFile: session.file,
+      workspace: options.workspace,
       model: session.model,
+      harnessVersion: options.harnessVersion,
+      connections: options.manager,
+      policy,
+      guardrails,
       prices: options.prices,
       confirm: options.confirm,
       pinCheck: options.pinCheck,
-      configHash,
-      sink: trace,
-      logger,
-      signal: controller.signal,
+      traceDir: options.traceDir,
+      logger: options.logger,
+      signal,
+      events: options.events,
+      onStep: options.onStep,
     });
+  }
 
-    // ---- steps ----------------------------------------------------------------------------------
-    const records: StepRecord[] = [];
-    const results = new Map<string, StepResultView>();
-    let harnessError: string | undefined;
-    const emit = (record: StepRecord) => {
-      records.push(record);
-      options.onStep?.(record);
-    };
+  private async runSteps(ctx: StepsContext): Promise<void> {
+    const { session, options, frame, signal } = ctx;
+    for (let index = 0; index < session.steps.length; index++) {
+      const step = session.steps[index];
+      if (signal.aborted) break;
+      options.onProgress?.(index, step.id);
+      const execution = step.kind === 'tool' ? await this.toolStep(ctx, step, index) : await this.customStep(ctx, step);
+      frame.pipeline.settle();
+      const record = execution.record;
+      record.expectation = checkExpectations(step, record, execution.result);
+      if (record.decision === 'ok' || record.decision === 'dry_run') ctx.results.set(step.id, { result: execution.result, value: execution.value });
+      options.onExecution?.(step, execution);
+      frame.record(record);
+    }
+  }
+
+  private async toolStep(ctx: StepsContext, step: SessionStep, index: number): Promise<StepExecution> {
+    const broken = ctx.preflight.broken.get(step.server!);
+    if (broken) return { record: this.errorRecord(ctx.frame, step, broken) };
+    let args: Record<string, unknown>;
     try {
-      for (let index = 0; index < session.steps.length; index++) {
-        const step = session.steps[index];
-        if (controller.signal.aborted) break;
-        options.onProgress?.(index, step.id);
-        const policy = mergePolicy(basePolicy, step.policy);
-        const guardrails = mergeGuardrails(baseGuardrails, step.guardrails);
-        let execution: StepExecution;
-        if (step.kind === 'tool') {
-          if (broken.has(step.server!)) {
-            execution = { record: this.errorRecord(sessionId, step, broken.get(step.server!)!, trace) };
-          } else {
-            let args: Record<string, unknown>;
-            try {
-              args = resolveReferences(step.args ?? {}, results);
-            } catch (err) {
-              if (!(err instanceof ReferenceError)) throw err;
-              execution = { record: this.errorRecord(sessionId, step, `Step "${step.id}": ${err.message}`, trace) };
-              this.finishStep(step, execution, results, pipeline, emit);
-              continue;
-            }
-            const onToolProgress = options.onToolProgress;
-            const outcome = await pipeline.callTool({
-              server: step.server!,
-              tool: step.toolName!,
-              args,
-              stepId: step.id,
-              policy: step.policy,
-              guardrails: step.guardrails,
-              signal: controller.signal,
-              ...(onToolProgress ? { onProgress: (p: { progress: number; total?: number; message?: string }) => onToolProgress(index, step.id, p) } : {}),
-            });
-            execution = { record: outcome.record, result: outcome.result };
-          }
-        } else {
-          const executor = executors.get(step.kind);
-          if (!executor) {
-            execution = { record: this.errorRecord(sessionId, step, `Step "${step.id}" is a ${step.kind} step, but no ${step.kind} step runner is available in this build.`, trace) };
-          } else {
-            try {
-              execution = await executor({
-                sessionId,
-                step,
-                gateway: pipeline,
-                policy,
-                guardrails,
-                resolve: (v) => resolveReferences(v, results),
-                sessionFile: session.file,
-                model: session.model,
-                signal: controller.signal,
-                logger,
-              });
-              trace?.writeStep(execution.record);
-            } catch (err) {
-              execution = { record: this.errorRecord(sessionId, step, `Step "${step.id}" failed: ${(err as Error).message}`, trace) };
-            }
-          }
-        }
-        this.finishStep(step, execution, results, pipeline, emit);
-      }
+      args = resolveReferences(step.args ?? {}, ctx.results);
     } catch (err) {
-      harnessError = `The session stopped because of an internal error: ${(err as Error).message}`;
-      logger.error(err as Error);
+      if (!(err instanceof ReferenceError)) throw err;
+      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) };
     }
-    pipeline.settle();
-    trace?.flush();
-
-    // ---- totals ---------------------------------------------------------------------------------
-    const top = records;
-    const totals: SessionTotals = { steps: top.length, latency_ms: 0, tokens_in: 0, tokens_out: 0, cost_est: 0, tokens_saved: 0 };
-    const decisions: Partial<Record<Decision, number>> = {};
-    const used = new Set<string>();
-    for (const r of top) {
-      totals.latency_ms += r.latency_ms;
-      totals.tokens_in += r.tokens_in;
-      totals.tokens_out += r.tokens_out;
-      if (!r.reused) totals.cost_est += r.cost_est;
-      if (r.kind === 'code' && r.tokens_raw !== undefined && r.tokens_returned !== undefined) totals.tokens_saved += r.tokens_raw - r.tokens_returned;
-      decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
-      if (r.kind === 'tool' && r.server && r.stages.some((st) => st.stage === 'schema')) used.add(`${r.server}/${r.tool}`);
-    }
-    totals.latency_ms = Math.round(totals.latency_ms * 1000) / 1000;
-    totals.cost_est = Math.round(totals.cost_est * 1e9) / 1e9;
-    const cancelled = controller.signal.aborted;
-    const unreachable = preflight.some((p) => p.code === 'unreachable');
-    const status: SessionStatus = cancelled ? 'cancelled' : harnessError || unreachable ? 'error' : records.every((r) => r.expectation?.passed !== false) && records.length === session.steps.length ? 'passed' : 'failed';
-    const durationMs = Date.now() - t0;
-    const end: SessionEnd = {
-      type: 'end',
-      session_id: sessionId,
-      status,
-      ended_at: new Date().toISOString(),
-      duration_ms: durationMs,
-      totals,
-      decisions,
-      tools_used: [...used].sort(),
-      ...(harnessError ? { error: harnessError } : unreachable ? { error: preflight.filter((p) => p.code === 'unreachable').map((p) => p.message).join(' ') } : {}),
-    };
-    trace?.close(end);
-    options.signal?.removeEventListener('abort', onAbort);
-    return {
-      session_id: sessionId,
-      name: session.name,
-      status,
-      started_at: startedAt,
-      duration_ms: durationMs,
-      config_hash: configHash,
-      ...(trace ? { trace_file: trace.file } : {}),
-      steps: records,
-      totals,
-      decisions,
-      tools_used: end.tools_used,
-      preflight,
-      ...(end.error ? { error: end.error } : {}),
-    };
+    const onToolProgress = ctx.options.onToolProgress;
+    const outcome = await ctx.frame.pipeline.callTool({
+      server: step.server!,
+      tool: step.toolName!,
+      args,
+      stepId: step.id,
+      policy: step.policy,
+      guardrails: step.guardrails,
+      signal: ctx.signal,
+      ...(onToolProgress ? { onProgress: (p: ProgressUpdate) => onToolProgress(index, step.id, p) } : {}),
+    });
+    return { record: outcome.record, result: outcome.result };
   }
 
-  private finishStep(step: SessionStep, execution: StepExecution, results: Map<string, StepResultView>, pipeline: GuardPipeline, emit: (r: StepRecord) => void): void {
-    pipeline.settle();
-    const record = execution.record;
-    record.expectation = checkExpectations(step, record, execution.result);
-    if (record.decision === 'ok' || record.decision === 'dry_run') results.set(step.id, { result: execution.result, value: execution.value });
-    emit(record);
+  private async customStep(ctx: StepsContext, step: SessionStep): Promise<StepExecution> {
+    const executor = executors.get(step.kind);
+    if (!executor) return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}" is a ${step.kind} step, but no ${step.kind} step runner is available in this build.`) };
+    try {
+      const execution = await executor({
+        sessionId: ctx.frame.sessionId,
+        step,
+        gateway: ctx.frame.pipeline,
+        policy: mergePolicy(ctx.policy, step.policy),
+        guardrails: mergeGuardrails(ctx.guardrails, step.guardrails),
+        resolve: (v) => resolveReferences(v, ctx.results),
+        sessionFile: ctx.session.file,
+        ...(ctx.options.workspace ? { workspace: ctx.options.workspace } : {}),
+        ...(ctx.options.limitAdvice ? { limitAdvice: ctx.options.limitAdvice } : {}),
+        model: ctx.session.model,
+        signal: ctx.signal,
+        logger: ctx.logger,
+      });
+      ctx.frame.writeStep(execution.record);
+      return execution;
+    } catch (err) {
+      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}" failed: ${(err as Error).message}`) };
+    }
   }
 
-  private errorRecord(sessionId: string, step: SessionStep, message: string, trace: TraceWriter | undefined): StepRecord {
+  private outcome(session: SessionFile, frame: RunFrame, preflight: PreflightProblem[], cancelled: boolean, harnessError: string | undefined) {
+    const unreachable = preflight.filter((p) => p.code === 'unreachable');
+    const records = frame.records;
+    const status: SessionStatus = cancelled
+      ? 'cancelled'
+      : harnessError || unreachable.length
+        ? 'error'
+        : records.every((r) => r.expectation?.passed !== false) && records.length === session.steps.length
+          ? 'passed'
+          : 'failed';
+    const error = harnessError ?? (unreachable.length ? unreachable.map((p) => p.message).join(' ') : undefined);
+    return { status, preflight, ...(error ? { error } : {}) };
+  }
+
+  private errorRecord(frame: RunFrame, step: SessionStep, message: string): StepRecord {
     const record: StepRecord = {
       type: 'step',
-      session_id: sessionId,
+      session_id: frame.sessionId,
       step_id: step.id,
       kind: step.kind === 'tool' ? 'tool' : 'code',
       role: step.kind === 'tool' ? 'tool' : 'code',
@@ -350,9 +315,18 @@ export class SessionRunner {
       cost_est: 0,
       findings: [],
     };
-    trace?.writeStep(record);
+    frame.writeStep(record);
     return record;
   }
+}
+
+/** A tool step's preflight: the tool exists and literal arguments (no ${steps…} references) match its inputSchema. */
+function checkToolStep(step: SessionStep, tool: Tool | undefined): PreflightProblem | undefined {
+  if (!tool) return { stepId: step.id, server: step.server, message: `Step "${step.id}": the server '${step.server}' has no tool named '${step.toolName}'.`, code: 'unknown_tool' };
+  if (!step.args || hasReferences(step.args)) return undefined;
+  const check = sharedSchemaCache.check(tool.inputSchema, step.args);
+  if (check.valid) return undefined;
+  return { stepId: step.id, server: step.server, message: `Step "${step.id}": ${check.errors.map((e) => `${e.path.replace(/^\$/, 'args')} ${e.message}`).join('; ')}.`, code: 'invalid_args' };
 }
 
 /** A step without `expect` passes when its decision is ok and the tool did not report an error. */

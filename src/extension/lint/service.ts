@@ -7,11 +7,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { applySeverities, checkRuleSettings, ruleInfo, RULE_IDS, scanToolSources, ToolLinter, type LintFinding, type RuleSetting, type ToolSourceLocation } from '../../core/lint';
-import { describeChange, PinStore, pinnableDefinition, PinFileError } from '../../core/pin/store';
+import { describeChange, type PinStore, pinnableDefinition } from '../../core/pin/store';
 import type { ServerDefinition } from '../../core/config/types';
-import type { HarnessContext } from '../context';
+import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
 import { offsetRangeToRange, offsetToPosition } from '../discovery';
+import type { WorkspacePins } from './pins';
 import { ToolDocumentProvider, toolUri, type ToolVariant } from './toolDocuments';
 
 export const SOURCE = 'MCP Harness lint';
@@ -98,7 +99,6 @@ export class LintService extends Disposable {
   /** Identity of the tool array last processed per server, to skip state events that did not change tools. */
   private readonly seen = new Map<string, Tool[] | undefined>();
   private readonly sources = new Map<string, Map<string, ToolSourceLocation[]>>();
-  private readonly pins = new Map<string, Promise<PinStore | undefined>>();
   private readonly meta = new Map<string, DiagnosticMeta>();
   private readonly notified = new Set<string>();
   private findings: LintFinding[] = [];
@@ -108,7 +108,11 @@ export class LintService extends Disposable {
   /** Fires after diagnostics were published (tests wait for it). */
   readonly onDidUpdate = this.changed.event;
 
-  constructor(private readonly ctx: HarnessContext) {
+  constructor(
+    private readonly ctx: HarnessCore,
+    /** The lockfiles: drift and pins are recorded in the stores the run environment checks against. */
+    readonly pins: WorkspacePins,
+  ) {
     super();
     this.docs = this._register(new ToolDocumentProvider({ definition: (s, t, v) => this.definition(s, t, v) }));
     this._register(this.configDiagnostics);
@@ -130,51 +134,10 @@ export class LintService extends Disposable {
 
   private definition(server: string, tool: string, variant: ToolVariant): unknown {
     if (variant === 'live') return this.tools.get(server)?.find((t) => t.name === tool);
-    const store = this.storeSync(server);
+    const store = this.pins.storeSync(server);
     if (!store) return undefined;
     if (variant === 'pinned') return store.pinned(server, tool)?.definition;
     return store.pendingChanges(server).find((c) => c.change.tool === tool)?.change.new.definition;
-  }
-
-  private readonly loadedStores = new Map<string, PinStore>();
-
-  private folderOf(server: string): string | undefined {
-    const def = this.ctx.servers.definition(server);
-    return def?.source.workspaceFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  }
-
-  private storeSync(server: string): PinStore | undefined {
-    const folder = this.folderOf(server);
-    return folder ? this.loadedStores.get(folder) : undefined;
-  }
-
-  /** The lockfile of the server's workspace folder (opened once). */
-  async store(server: string): Promise<PinStore | undefined> {
-    const folder = this.folderOf(server);
-    if (!folder) return undefined;
-    let p = this.pins.get(folder);
-    if (!p) {
-      p = PinStore.open(folder, { trustOnFirstUse: true }).then(
-        (store) => {
-          this.loadedStores.set(folder, store);
-          return store;
-        },
-        (err) => {
-          const message = err instanceof PinFileError ? err.message : `The tool lockfile could not be read: ${(err as Error).message}`;
-          void vscode.window.showErrorMessage(`MCP Harness: ${message}`);
-          this.pins.delete(folder);
-          return undefined;
-        },
-      );
-      this.pins.set(folder, p);
-    }
-    return p;
-  }
-
-  /** For the guard pipeline: the pin status of a tool ('ok' when pinning is off or nothing is known). */
-  pinCheck(server: string, tool: { name: string }): 'ok' | 'changed' | 'unpinned' {
-    if (!lintSettings().pinning) return 'ok';
-    return this.storeSync(server)?.pinCheck(server, tool.name) ?? 'unpinned';
   }
 
   schedule(force = false): void {
@@ -207,7 +170,7 @@ export class LintService extends Disposable {
 
     if (settings.pinning) {
       for (const server of changedServers) {
-        const store = await this.store(server);
+        const store = await this.pins.store(server);
         if (!store) continue;
         const result = await store.observe(server, this.tools.get(server) ?? []);
         const fresh = result.changed.filter((c) => !this.notified.has(`${server}\n${c.tool}\n${c.new.sha256}`));
@@ -223,7 +186,7 @@ export class LintService extends Disposable {
       ? this.linter.lint([...this.tools].map(([server, tools]) => ({ server, tools })), { rules: settings.rules, ...(settings.threshold ? { descriptionTokenThreshold: settings.threshold } : {}) })
       : [];
     if (settings.pinning) {
-      for (const store of new Set(this.loadedStores.values())) this.findings.push(...pinFindingsOf(store, settings.rules).filter((f) => this.tools.has(f.server)));
+      for (const store of this.pins.stores()) this.findings.push(...pinFindingsOf(store, settings.rules).filter((f) => this.tools.has(f.server)));
     }
     for (const server of changedServers) this.docs.refresh(server);
     this.publish();
@@ -356,7 +319,7 @@ export class LintService extends Disposable {
   async pinAll(servers = this.servers()): Promise<{ server: string; count: number }[]> {
     const out: { server: string; count: number }[] = [];
     for (const server of servers) {
-      const store = await this.store(server);
+      const store = await this.pins.store(server);
       const tools = this.tools.get(server);
       if (!store || !tools) continue;
       await store.pinAll(server, tools);
@@ -369,7 +332,7 @@ export class LintService extends Disposable {
   }
 
   async accept(server: string, tool?: string): Promise<string[]> {
-    const store = await this.store(server);
+    const store = await this.pins.store(server);
     const names = store ? await store.accept(server, tool) : [];
     this.docs.refresh(server);
     this.schedule(true);
@@ -378,7 +341,7 @@ export class LintService extends Disposable {
   }
 
   async reject(server: string, tool?: string): Promise<string[]> {
-    const store = await this.store(server);
+    const store = await this.pins.store(server);
     const names = store ? store.reject(server, tool) : [];
     this.schedule(true);
     await this.settled();
@@ -388,7 +351,7 @@ export class LintService extends Disposable {
   /** Every pending change across the workspace's lockfiles. */
   pending(server?: string): { server: string; tool: string; rejected: boolean }[] {
     const out: { server: string; tool: string; rejected: boolean }[] = [];
-    for (const store of new Set(this.loadedStores.values())) {
+    for (const store of this.pins.stores()) {
       for (const p of store.pendingChanges(server)) out.push({ server: p.server, tool: p.change.tool, rejected: p.rejected });
     }
     return out;

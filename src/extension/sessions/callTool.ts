@@ -1,17 +1,15 @@
 // "MCP: Call Tool…": pick a server, pick a tool, edit JSON args pre-filled from the schema, and run the
-// call through the same guard pipeline a session step uses; the step record is shown.
+// call through the run service as a one-step session: the same guards as a session step, a trace, and
+// a run in the Sessions view; the step record is shown.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
-import { GuardPipeline } from '../../core/guards/pipeline';
 import { sampleFromSchema } from '../../core/guards/schema';
 import type { StepRecord } from '../../protocol/trace';
-import { addCommands } from '../commands';
+import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { prepareToStart } from '../serverCommands';
 import type { ServersNode } from '../serversView';
 import { toolBadges } from '../serversView';
-import { confirmTool } from './confirm';
-import { sessionsChannel } from './output';
 
 /** Arguments to start editing from: every property, its default or a value of the right type. */
 export function argsTemplate(tool: Tool): Record<string, unknown> {
@@ -92,29 +90,20 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
   });
   if (text === undefined) return undefined;
   const args = JSON.parse(text) as Record<string, unknown>;
-  const out = sessionsChannel();
-  const pipeline = new GuardPipeline({
-    sessionId: `call-${Date.now().toString(36)}`,
-    connections: ctx.servers,
-    servers: [server],
-    policy: ctx.config.policy,
-    guardrails: ctx.config.guardrails,
-    prices: ctx.config.prices,
-    confirm: confirmTool,
-    logger: ctx.log,
-  });
+  const out = ctx.sessionsOutput.get();
+  const folder = ctx.discovery.definition(server)?.source.workspaceFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const outcome = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Calling ${server}/${tool.name}…`, cancellable: true },
     (_p, token) => {
       const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return pipeline.callTool({ server, tool: tool.name, args, stepId: 'call', signal: abort.signal });
+      token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
+      return ctx.runs.for(folder).callTool(server, tool.name, args, { signal: abort.signal });
     },
   );
-  pipeline.settle();
   const record = outcome.record;
   out.appendLine(`── Call Tool ${server}/${tool.name} ──`);
   out.appendLine(JSON.stringify(record, null, 2));
+  if (outcome.session.trace_file) out.appendLine(`  trace: ${outcome.session.trace_file}`);
   out.show(true);
   const msg = describeRecord(record);
   if (record.decision === 'ok') void vscode.window.showInformationMessage(msg);
@@ -122,4 +111,4 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
   return record;
 }
 
-addCommands([{ id: 'mcpHarness.callTool', run: (ctx, arg) => callTool(ctx, arg) }]);
+export const callToolCommands: CommandEntry[] = [{ id: 'mcpHarness.callTool', run: (ctx, arg) => callTool(ctx, arg) }];

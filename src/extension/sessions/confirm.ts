@@ -1,8 +1,7 @@
 // Confirmation before a destructive tool runs (policy.confirmDestructive): a modal in VS Code.
-// Tests replace the modal through the API's test hooks (it cannot be clicked there).
+// It is the default of ctx.dialogs.confirmTool (tests replace it through api.testing).
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
-import type { ConfirmHook } from '../../core/guards/pipeline';
 import type { ToolCallRequest } from '../../core/guards/types';
 
 export async function confirmDestructiveModal(request: ToolCallRequest, tool: Tool): Promise<boolean> {
@@ -21,12 +20,3 @@ export async function confirmDestructiveModal(request: ToolCallRequest, tool: To
   );
   return picked === 'Call Tool';
 }
-
-let override: ConfirmHook | undefined;
-
-export function setConfirmOverride(hook: ConfirmHook | undefined): void {
-  override = hook;
-}
-
-/** The ConfirmHook handed to the guard pipeline. */
-export const confirmTool: ConfirmHook = (request, tool) => (override ?? confirmDestructiveModal)(request, tool);

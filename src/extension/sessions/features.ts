@@ -5,10 +5,7 @@ import { evaluateStaticPolicy, toolTraits } from '../../core/guards/policy';
 import { SchemaValidatorCache } from '../../core/guards/schema';
 import type { PolicyConfig } from '../../core/guards/types';
 import type { HarnessContext } from '../context';
-import './callTool';
-import './runSession';
 import { SessionLanguageFeatures } from './language';
-import { disposeSessionsChannel } from './output';
 
 function policyPart(v: unknown): Partial<PolicyConfig> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Partial<PolicyConfig>) : undefined;
@@ -25,5 +22,5 @@ export function registerSessionFeatures(ctx: HarnessContext): vscode.Disposable[
       return verdict.allowed ? undefined : `The policy will deny this step: ${verdict.reason ?? verdict.rule}`;
     },
   });
-  return [language, { dispose: disposeSessionsChannel }];
+  return [language];
 }

@@ -1,18 +1,15 @@
 // "MCP: Run Session" and the "Run Step" CodeLens: parse the session file (unsaved edits included),
-// make sure its servers may start, run it through the core's SessionRunner with a cancellable
+// make sure its servers may start, run it through the folder's run service with a cancellable
 // progress notification, and stream each step to the "MCP Harness Sessions" channel as it finishes.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseSession, REFERENCE, type SessionFile, type SessionStep } from '../../core/session/parse';
-import { type SessionResult, SessionRunner } from '../../core/session/runner';
+import type { SessionResult } from '../../core/run/index';
 import type { StepRecord } from '../../protocol/trace';
-import { addCommands } from '../commands';
+import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { offsetRangeToRange } from '../discovery';
 import { checkTrusted } from '../serverCommands';
-import { publishStep } from '../traces/features';
-import { sharedRunOptions } from './runOptions';
-import { sessionsChannel } from './output';
 
 export const SESSION_GLOB = '**/*.mcp-session.json';
 
@@ -150,7 +147,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
 
   const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
 
-  const out = sessionsChannel();
+  const out = ctx.sessionsOutput.get();
   out.show(true);
   const title = request.stepId ? `step "${request.stepId}" of session "${session.name}"` : `session "${session.name}"`;
   out.appendLine('');
@@ -163,15 +160,10 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
-      return new SessionRunner().run(session, {
-        manager: ctx.servers,
-        ...sharedRunOptions(ctx, folder),
+      return ctx.runs.for(folder).runSession(session, {
         signal: abort.signal,
-        knownServers: ctx.discovery.definitions.map((d) => d.id),
         onProgress: (index, stepId) => progress.report({ message: `step ${index + 1}/${total}: ${stepId}` }),
         onStep: (record) => {
-          publishStep(record);
-          if (record.parent_id) return; // calls made by a code step are shown with it
           done++;
           progress.report({ increment: 100 / Math.max(1, total) });
           out.appendLine(formatRecord(record, done, total));
@@ -195,7 +187,7 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
   return result;
 }
 
-addCommands([
+export const sessionCommands: CommandEntry[] = [
   {
     id: 'mcpHarness.runSession',
     run: async (ctx, arg) => {
@@ -212,4 +204,4 @@ addCommands([
       return runSessionFile(ctx, { uri, stepId });
     },
   },
-]);
+];

@@ -8,6 +8,7 @@ import { writeJsonReport } from '../../core/report/json';
 import type { TraceRun } from '../../core/report/model';
 import { writeXlsx } from '../../core/report/xlsx';
 import { REPORT_FORMATS, type BadLine, type ReportFormat } from '../../protocol/messages';
+import type { SaveDialog } from '../dialogs';
 
 export const FORMAT_LABEL: Record<ReportFormat, string> = {
   json: 'JSON report',
@@ -16,9 +17,7 @@ export const FORMAT_LABEL: Record<ReportFormat, string> = {
   xlsx: 'Excel workbook (XLSX)',
 };
 
-export type SaveDialog = (format: ReportFormat, suggested: vscode.Uri) => Promise<vscode.Uri | undefined>;
-
-const defaultSaveDialog: SaveDialog = (format, suggested) =>
+export const saveReportDialog: SaveDialog = (format, suggested) =>
   Promise.resolve(
     vscode.window.showSaveDialog({
       title: 'Export MCP Harness Report',
@@ -27,11 +26,6 @@ const defaultSaveDialog: SaveDialog = (format, suggested) =>
       filters: { [FORMAT_LABEL[format].split(' (')[0]]: [format] },
     }),
   );
-
-let saveDialogOverride: SaveDialog | undefined;
-export function setSaveDialogOverride(dialog: SaveDialog | undefined): void {
-  saveDialogOverride = dialog;
-}
 
 export async function pickFormat(): Promise<ReportFormat | undefined> {
   const picked = await vscode.window.showQuickPick(
@@ -50,14 +44,14 @@ export async function exportReport(
   extensionUri: vscode.Uri,
   runs: TraceRun[],
   format: ReportFormat,
-  options: { target?: string; badLines?: BadLine[] } = {},
+  options: { target?: string; badLines?: BadLine[]; saveDialog: SaveDialog },
 ): Promise<{ path?: string; cancelled?: boolean }> {
   if (!runs.length) throw new Error('There is no session run to export; run a session first.');
   let target = options.target;
   if (!target) {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
     const name = runs.length === 1 ? slug(runs[0].header?.name ?? runs[0].id) : `mcp-harness-${runs.length}-sessions`;
-    const uri = await (saveDialogOverride ?? defaultSaveDialog)(format, vscode.Uri.joinPath(folder, `${name}.${format}`));
+    const uri = await options.saveDialog(format, vscode.Uri.joinPath(folder, `${name}.${format}`));
     if (!uri) return { cancelled: true };
     target = uri.fsPath;
   }

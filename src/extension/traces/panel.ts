@@ -72,14 +72,20 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 </html>`;
 }
 
-export class TracePanel implements vscode.Disposable {
-  private static current: TracePanel | undefined;
-  /** Types of the messages posted to the webview, newest last (read by the integration tests). */
-  static readonly posted: string[] = [];
-  static lastInit: Extract<HostToWebview, { type: 'init' }> | undefined;
+/** Where a panel reads and what it shows first. */
+export interface PanelSetup {
+  ext: vscode.ExtensionContext;
+  store: TraceStore;
+  actions: PanelActions;
+  source: PanelSource;
+  select?: { runId?: string; stepId?: string };
+}
 
+export class TracePanel implements vscode.Disposable {
   private readonly channel: HostChannel;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly postEmitter = new vscode.EventEmitter<HostToWebview>();
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private fileRuns: TraceRun[] = [];
   private fileBadLines: BadLine[] = [];
   private fileError: string | undefined;
@@ -87,49 +93,26 @@ export class TracePanel implements vscode.Disposable {
   private fileTimer: NodeJS.Timeout | undefined;
   private selectedRunId: string | undefined;
   private selectedStepId: string | undefined;
+  private disposed = false;
+  /** Every message posted to the webview, as it is posted. */
+  readonly onDidPost = this.postEmitter.event;
+  readonly onDidDispose = this.disposeEmitter.event;
 
-  static get active(): TracePanel | undefined {
-    return TracePanel.current;
+  /** A new panel on `setup.source`; call start() once its owner listens to it. */
+  static create(setup: PanelSetup): TracePanel {
+    const panel = vscode.window.createWebviewPanel(TRACE_PANEL_VIEW_TYPE, 'MCP Trace', vscode.ViewColumn.Active, panelOptions(setup.ext.extensionUri));
+    return new TracePanel(panel, setup.ext, setup.store, setup.actions, setup.source, setup.select?.runId, setup.select?.stepId);
   }
 
-  /** Opens the panel (or reuses the open one) on `source`, selecting a run and step. */
-  static async show(
-    ext: vscode.ExtensionContext,
-    store: TraceStore,
-    actions: PanelActions,
-    source: PanelSource,
-    select?: { runId?: string; stepId?: string },
-  ): Promise<TracePanel> {
-    const existing = TracePanel.current;
-    if (existing && sameSource(existing.source, source)) {
-      existing.panel.reveal(undefined, false);
-      if (select?.runId) existing.select(select.runId, select.stepId);
-      return existing;
-    }
-    existing?.panel.dispose();
-    const panel = vscode.window.createWebviewPanel(TRACE_PANEL_VIEW_TYPE, 'MCP Trace', vscode.ViewColumn.Active, panelOptions(ext.extensionUri));
-    const host = new TracePanel(panel, ext, store, actions, source, select?.runId, select?.stepId);
-    await host.start();
-    return host;
-  }
-
-  /** Called by the serializer after a window reload. */
-  static async restore(
-    panel: vscode.WebviewPanel,
-    ext: vscode.ExtensionContext,
-    store: TraceStore,
-    actions: PanelActions,
-    state: WebviewPersistedState | undefined,
-  ): Promise<TracePanel> {
-    TracePanel.current?.panel.dispose();
+  /** The panel the serializer hands back after a window reload, on the source and selection it had. */
+  static restored(panel: vscode.WebviewPanel, setup: Omit<PanelSetup, 'source' | 'select'>, state: WebviewPersistedState | undefined): TracePanel {
+    const { ext } = setup;
     const source = ext.workspaceState.get<PanelSource>(SOURCE_KEY) ?? { kind: 'workspace' };
     panel.webview.options = panelOptions(ext.extensionUri);
     const saved = ext.workspaceState.get<{ runId?: string; stepId?: string }>(SELECTION_KEY);
     const runId = state?.selectedRunId ?? saved?.runId;
     const stepId = state?.selectedStepId ?? (runId === saved?.runId ? saved?.stepId : undefined);
-    const host = new TracePanel(panel, ext, store, actions, source, runId, stepId);
-    await host.start();
-    return host;
+    return new TracePanel(panel, ext, setup.store, setup.actions, source, runId, stepId);
   }
 
   private constructor(
@@ -141,17 +124,13 @@ export class TracePanel implements vscode.Disposable {
     selectedRunId: string | undefined,
     selectedStepId: string | undefined,
   ) {
-    TracePanel.current = this;
-    TracePanel.posted.length = 0;
-    TracePanel.lastInit = undefined;
     this.selectedRunId = selectedRunId;
     this.selectedStepId = selectedStepId;
     panel.iconPath = vscode.Uri.joinPath(ext.extensionUri, 'media', 'mcp-harness.svg');
     const webview = panel.webview;
     this.channel = createHostChannel({
       postMessage: (m) => {
-        TracePanel.posted.push((m as HostToWebview).type);
-        if ((m as HostToWebview).type === 'init') TracePanel.lastInit = m as Extract<HostToWebview, { type: 'init' }>;
+        this.postEmitter.fire(m as HostToWebview);
         return webview.postMessage(m);
       },
       onDidReceiveMessage: (l) => webview.onDidReceiveMessage(l),
@@ -168,7 +147,7 @@ export class TracePanel implements vscode.Disposable {
     panel.title = source.kind === 'file' ? `MCP Trace: ${path.basename(source.path)}` : 'MCP Trace';
   }
 
-  private async start(): Promise<void> {
+  async start(): Promise<void> {
     await this.ext.workspaceState.update(SOURCE_KEY, this.source);
     if (this.source.kind === 'workspace') {
       // Subscribed only after the first read: the runs it finds are in the init, and a `runStarted`
@@ -297,10 +276,14 @@ export class TracePanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (TracePanel.current === this) TracePanel.current = undefined;
+    if (this.disposed) return;
+    this.disposed = true;
     clearTimeout(this.fileTimer);
     this.fileWatcher?.close();
     for (const d of this.disposables.splice(0)) d.dispose();
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
+    this.postEmitter.dispose();
   }
 }
 
@@ -314,6 +297,6 @@ function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vs
   };
 }
 
-function sameSource(a: PanelSource, b: PanelSource): boolean {
+export function sameSource(a: PanelSource, b: PanelSource): boolean {
   return a.kind === b.kind && (a.kind === 'workspace' || (b.kind === 'file' && path.resolve(a.path) === path.resolve(b.path)));
 }

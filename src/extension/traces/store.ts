@@ -1,15 +1,16 @@
 // The runs of every trace file under each workspace folder's trace directory (`mcpHarness.traceDir`,
-// `.mcp-harness/traces` by default). Traces written by the CLI show up through the file watcher; steps
-// of a session running in this window arrive sooner through `publishStep` (the runner's onStep).
-// Changes are reported as run-level events (started, steps appended, ended, removed) so the tree and
-// the panel can update without re-sending everything.
+// `.mcp-harness/traces` by default). Traces written by the CLI show up through the file watcher (a growing
+// file is read from where the last read stopped). Runs of this window come from the run service's events
+// instead (runStarted / publishStep / runEnded): they are shown as they happen and their files are never
+// read back. Changes are reported as run-level events (started, steps appended, ended, removed) so the
+// tree and the panel can update without re-sending everything.
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadTraceFile } from '../../core/report/load';
 import { appendSteps, runStartMs, type TraceRun } from '../../core/report/model';
 import type { BadLine } from '../../protocol/messages';
-import type { StepRecord } from '../../protocol/trace';
+import type { SessionEnd, SessionHeader, StepRecord } from '../../protocol/trace';
+import { readTraceFile, type TraceFileRead } from './fileTail';
 import { diffRuns, type TraceStoreChange } from './panelDiff';
 
 /** Only the newest trace files are read; older ones stay on disk (open them with "Open Trace File…"). */
@@ -24,21 +25,24 @@ interface FileEntry {
   runs: TraceRun[];
   badLines: BadLine[];
   error?: string;
+  /** Written by a run of this window: its runs are fed by the run events, not by reading the file. */
+  own?: boolean;
+  /** What was read so far, so a growing file is read from where the last read stopped. */
+  read?: TraceFileRead;
 }
 
 export type { TraceStoreChange } from './panelDiff';
 
 export class TraceStore implements vscode.Disposable {
   private readonly files = new Map<string, FileEntry>();
-  /** Steps published live before the file that holds them was read. */
-  private readonly pending = new Map<string, StepRecord[]>();
+  /** Files read from disk so far (own runs' files are not read). */
+  private reads = 0;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
   private watchers: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<TraceStoreChange[]>();
   private readonly stepEmitter = new vscode.EventEmitter<StepRecord>();
   private scanned: Promise<void> | undefined;
-  private scanTimer: NodeJS.Timeout | undefined;
 
   /** Fires with what changed, after the runs were updated. */
   readonly onDidChange = this.changeEmitter.event;
@@ -119,25 +123,22 @@ export class TraceStore implements vscode.Disposable {
     }
     const old = this.files.get(file);
     if (old && old.mtimeMs === st.mtimeMs && old.size === st.size) return;
+    // A run of this window still going: its events are ahead of the file.
+    if (old?.own && old.runs.some((r) => !r.end)) return;
+    this.reads++;
     let entry: FileEntry;
     try {
-      const load = await loadTraceFile(file);
-      entry = { path: file, mtimeMs: st.mtimeMs, size: st.size, runs: load.runs, badLines: load.badLines };
+      const read = await readTraceFile(file, old?.read);
+      entry = { path: file, mtimeMs: st.mtimeMs, size: st.size, runs: read.runs, badLines: read.badLines, read };
     } catch (err) {
       entry = { path: file, mtimeMs: st.mtimeMs, size: st.size, runs: [], badLines: [], error: (err as Error).message };
-    }
-    // Live steps published before this read keep their place; the file has them too once flushed.
-    for (const run of entry.runs) {
-      const early = this.pending.get(run.id);
-      if (early) appendSteps(run, early);
-      if (run.end) this.pending.delete(run.id);
     }
     this.files.set(file, entry);
     this.changeEmitter.fire(diffRuns(old?.runs ?? [], entry.runs));
   }
 
   private schedule(file: string): void {
-    if (!this.scanned) return;
+    if (!this.scanned || this.files.get(file)?.own) return;
     clearTimeout(this.timers.get(file));
     this.timers.set(
       file,
@@ -155,24 +156,49 @@ export class TraceStore implements vscode.Disposable {
     this.changeEmitter.fire(old.runs.map((r) => ({ kind: 'removeRun', sessionId: r.id })));
   }
 
-  /** Called by the session runner's onStep: shows the step before the trace writer flushes it. */
+  /**
+   * A run of this window began (the run service's onStart). It is shown at once when its trace goes to
+   * one of the trace directories; `file` is where the writer puts it.
+   */
+  runStarted(header: SessionHeader, file: string | undefined): void {
+    if (!file || !this.traceDirs().includes(path.dirname(file)) || this.run(header.session_id)) return;
+    const run: TraceRun = { id: header.session_id, header, steps: [], source: file };
+    const entry = this.files.get(file);
+    if (entry) entry.runs.push(run);
+    else this.files.set(file, { path: file, mtimeMs: 0, size: 0, runs: [run], badLines: [], own: true });
+    this.changeEmitter.fire([{ kind: 'runStarted', run }]);
+  }
+
+  /** A step of a run of this window finished (the run service's onStep; child steps too). */
   publishStep(record: StepRecord): void {
     this.stepEmitter.fire(record);
     const run = this.run(record.session_id);
-    if (run) {
-      if (appendSteps(run, [record])) this.changeEmitter.fire([{ kind: 'appendSteps', sessionId: run.id, steps: [record] }]);
-      return;
+    if (run && appendSteps(run, [record])) this.changeEmitter.fire([{ kind: 'appendSteps', sessionId: run.id, steps: [record] }]);
+  }
+
+  /** A run of this window ended (the run service's onEnd): shown as finished at once. */
+  runEnded(end: SessionEnd): void {
+    const run = this.run(end.session_id);
+    if (!run || run.end) return;
+    run.end = end;
+    const file = this.fileOf(run.id);
+    const entry = file ? this.files.get(file) : undefined;
+    if (entry?.own) {
+      // The writer wrote the end line before onEnd: remember the file as read, so its watcher event is a no-op.
+      try {
+        const st = statSync(entry.path);
+        entry.mtimeMs = st.mtimeMs;
+        entry.size = st.size;
+      } catch {
+        // deleted already; the watcher forgets it
+      }
     }
-    const list = this.pending.get(record.session_id) ?? [];
-    list.push(record);
-    this.pending.set(record.session_id, list);
-    // The header is already on disk (written when the run opened its trace): look for the new file.
-    if (!this.scanTimer) {
-      this.scanTimer = setTimeout(() => {
-        this.scanTimer = undefined;
-        void (this.scanned ? this.scanFiles() : this.ready());
-      }, 0);
-    }
+    this.changeEmitter.fire([{ kind: 'runEnded', end }]);
+  }
+
+  /** How many trace files were read from disk since activation. */
+  fileReads(): number {
+    return this.reads;
   }
 
   /** Every run, newest first. */
@@ -212,7 +238,6 @@ export class TraceStore implements vscode.Disposable {
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
-    clearTimeout(this.scanTimer);
     for (const w of this.watchers) w.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -74,8 +74,15 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: TraceStore) {
-    // Live steps arrive one by one; redraw at most every 100 ms.
-    this.sub = store.onDidChange(() => {
+    // Live steps arrive one by one: redraw at most every 100 ms. A run starting, ending or going away is
+    // drawn at once (a finished run must not keep its spinner).
+    this.sub = store.onDidChange((changes) => {
+      if (changes.some((c) => c.kind !== 'appendSteps')) {
+        clearTimeout(this.refreshTimer);
+        this.refreshTimer = undefined;
+        this.emitter.fire();
+        return;
+      }
       if (this.refreshTimer) return;
       this.refreshTimer = setTimeout(() => {
         this.refreshTimer = undefined;

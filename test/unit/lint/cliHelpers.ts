@@ -27,7 +27,8 @@ export function buildPrivateCli(): { cli: string; dispose(): void } {
   return { cli, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function runCli(cli: string, args: string[], cwd = ROOT): Promise<CliRun> {
+/** Runs the CLI; standard input gets `stdin` (empty by default) and is closed, so `exec -` never waits. */
+export function runCli(cli: string, args: string[], cwd = ROOT, stdin = ''): Promise<CliRun> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
     let stdout = '';
@@ -35,5 +36,6 @@ export function runCli(cli: string, args: string[], cwd = ROOT): Promise<CliRun>
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(stdin);
   });
 }

@@ -30,14 +30,14 @@ describe('harness workspace: trace explorer', function () {
     await api.discovery.ready();
     api.testing.setConsentPrompt(async () => 'allow');
     api.testing.setConfirmPrompt(async () => true);
-    api.traceTesting.setDeleteConfirm(async () => true);
+    api.testing.setDeleteConfirm(async () => true);
   });
 
   after(async () => {
     api.testing.setConsentPrompt(undefined);
     api.testing.setConfirmPrompt(undefined);
-    api.traceTesting.setDeleteConfirm(undefined);
-    api.traceTesting.setSaveDialog(undefined);
+    api.testing.setDeleteConfirm(undefined);
+    api.testing.setSaveDialog(undefined);
     await vscode.commands.executeCommand('mcpHarness.clearSessionsFilter');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await api.servers.stopAll();
@@ -86,9 +86,9 @@ describe('harness workspace: trace explorer', function () {
   it('opens the trace panel on the run; the webview says ready and gets init with the run selected', async () => {
     const node = (await runNode(result.session_id))!;
     await vscode.commands.executeCommand('mcpHarness.openTracePanel', node);
-    assert.equal(api.traceTesting.panelOpen(), true);
-    const init = await waitFor(() => api.traceTesting.lastPanelInit() as InitMessage | undefined, 'the init message after ready', 20_000);
-    assert.equal(api.traceTesting.panelMessages()[0], 'init');
+    assert.equal(api.testing.panelOpen(), true);
+    const init = await waitFor(() => api.testing.lastPanelInit() as InitMessage | undefined, 'the init message after ready', 20_000);
+    assert.equal(api.testing.panelMessages()[0], 'init');
     assert.equal(init.selectedRunId, result.session_id);
     const run = init.runs.find((r) => r.id === result.session_id);
     assert.ok(run, 'init must carry the run');
@@ -102,7 +102,7 @@ describe('harness workspace: trace explorer', function () {
     for (const d of ['ok', 'denied_schema', 'denied_policy', 'denied_guardrail', 'dry_run', 'error', 'timeout']) {
       assert.ok(decisions.includes(d as never), `decision ${d} missing from ${decisions.join(', ')}`);
     }
-    await waitFor(() => api.traceTesting.panelMessages().includes('runStarted'), 'runStarted posted to the open panel', 10_000);
+    await waitFor(() => api.testing.panelMessages().includes('runStarted'), 'runStarted posted to the open panel', 10_000);
   });
 
   it('exports a JSON and an XLSX report of a run without a dialog when given a target', async () => {
@@ -114,7 +114,7 @@ describe('harness workspace: trace explorer', function () {
       assert.equal(report.mcp_details.summary.total_sessions, 1);
       assert.equal(report.mcp_details.summary.total_steps, 3);
       // Through the save dialog hook, as from the context menu.
-      api.traceTesting.setSaveDialog(async (format) => vscode.Uri.file(path.join(out, `picked.${format}`)));
+      api.testing.setSaveDialog(async (format) => vscode.Uri.file(path.join(out, `picked.${format}`)));
       const xlsx = await vscode.commands.executeCommand<{ path: string }>('mcpHarness.exportReport', node, { format: 'xlsx' });
       assert.equal(xlsx.path, path.join(out, 'picked.xlsx'));
       assert.equal(fs.readFileSync(xlsx.path).subarray(0, 2).toString(), 'PK');
@@ -129,7 +129,7 @@ describe('harness workspace: trace explorer', function () {
     try {
       await vscode.commands.executeCommand('mcpHarness.openTraceFile', file);
       const init = await waitFor(() => {
-        const m = api.traceTesting.lastPanelInit() as InitMessage | undefined;
+        const m = api.testing.lastPanelInit() as InitMessage | undefined;
         return m?.badLines?.length ? m : undefined;
       }, 'an init with bad lines', 20_000);
       const lines = init.badLines!.map((b) => b.line);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
-import type { RunCodeResult } from '../../../../../src/extension/sandbox/features';
+import type { RunCodeResult } from '../../../../../src/extension/sandbox/commands';
 import { SANDBOX_SETTINGS } from '../../../../../src/core/sandbox/settings';
 import { DEFAULT_LIMITS, LIMIT_BOUNDS } from '../../../../../src/core/sandbox/types';
 import { activateHarness, harnessExtension } from '../../helpers';

@@ -1,0 +1,126 @@
+// The CLI's one place that builds the RunEnvironment `run`, `call` and `exec` run in: the workspace's
+// servers, its .vscode/settings.json (mcpHarness.*, as in VS Code) with --policy on top, the trace
+// directory (--trace-dir, else mcpHarness.traceDir, else .mcp-harness/traces), confirmation from --yes,
+// and always the workspace lockfile's pins.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import { mergeGuardrails, mergePolicy } from '../core/guards/defaults';
+import { settingsJsonReader, settingsToConfig, type HarnessSettings, type SettingReader } from '../core/guards/settings';
+import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
+import { PinFileError } from '../core/pin/store';
+import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
+import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
+import { envTimeout, timeoutOption } from './serverHints';
+import { openWorkspace, type OpenedWorkspace } from './workspace';
+
+/** The workspace's `mcpHarness.*` settings from .vscode/settings.json (JSONC); none when it is absent. */
+export function workspaceSettings(folder: string, warn: (message: string) => void): SettingReader {
+  const file = join(folder, '.vscode', 'settings.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return () => undefined;
+  }
+  const errors: ParseError[] = [];
+  const value = parseJsonc(text, errors, { allowTrailingComma: true });
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    warn(`${file} could not be read as JSON; its mcpHarness.* settings are ignored.`);
+    return () => undefined;
+  }
+  return settingsJsonReader(value as Record<string, unknown>);
+}
+
+/** Policy, guardrails and prices: the workspace settings, then the --policy file on top. */
+export function loadSettings(read: SettingReader, file: string | undefined, cwd: string): HarnessSettings {
+  const base = settingsToConfig(read);
+  if (!file) return base;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(resolve(cwd, file), 'utf8'));
+  } catch (err) {
+    throw new UsageError(`could not read the policy file '${file}': ${(err as Error).message}. Pass a JSON file such as {"policy": {"deny": ["*/delete*"]}, "guardrails": {"mode": "hard_gate"}}.`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`the policy file '${file}' must hold a JSON object.`);
+  const v = value as Record<string, unknown>;
+  const policyPart = ('policy' in v || 'guardrails' in v ? v.policy : v) as Partial<PolicyConfig> | undefined;
+  const guardrailsPart = v.guardrails as Partial<GuardrailsConfig> | undefined;
+  return { ...base, policy: mergePolicy(base.policy, policyPart), guardrails: mergeGuardrails(base.guardrails, guardrailsPart) };
+}
+
+/** Where this command's traces go: --trace-dir (relative to the current folder), else the workspace setting. */
+export function cliTraceDir(values: Record<string, unknown>, read: SettingReader, folder: string, cwd: string): string {
+  const flag = values['trace-dir'];
+  if (typeof flag === 'string') return resolve(cwd, flag);
+  const setting = read('traceDir');
+  return traceDirFor(folder, typeof setting === 'string' ? setting : undefined);
+}
+
+/** A run's failure the user can fix becomes a usage error (exit 2) that says how. */
+export async function asCliRun<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof TraceDirError) throw new UsageError(`${err.message} Pass --trace-dir DIR, or set mcpHarness.traceDir in .vscode/settings.json.`);
+    throw err;
+  }
+}
+
+export interface CliRunContext {
+  ws: OpenedWorkspace;
+  service: RunService;
+  settings: HarnessSettings;
+  /** The workspace's mcpHarness.* settings (exec reads mcpHarness.sandbox.* from it). */
+  read: SettingReader;
+  /** Aborted on Ctrl+C: pass it as the run's signal. */
+  signal: AbortSignal;
+  /** Stops every server that was started. */
+  close(): Promise<void>;
+}
+
+export interface RunEnvironmentOptions {
+  /** The command offers --timeout-ms for the per-request timeout (run, call; exec's is its sandbox deadline). */
+  timeoutFlag?: boolean;
+}
+
+/**
+ * Opens the workspace (`--workspace`) and builds the run service for a command: settings, `--policy`,
+ * the request timeout (--timeout-ms, else MCP_HARNESS_REQUEST_TIMEOUT_MS), the trace directory, `--yes`,
+ * and the workspace lockfile. Close it when the command is done.
+ */
+export async function openRunEnvironment(values: Record<string, unknown>, io: CliIO, options: RunEnvironmentOptions = {}): Promise<CliRunContext> {
+  const timeoutFlag = options.timeoutFlag === true;
+  const timeoutMs = (timeoutFlag ? timeoutOption(values) : undefined) ?? envTimeout(io.env);
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error('interrupted'));
+  const close = async () => {
+    process.off('SIGINT', onSigint);
+    await ws.close();
+  };
+  try {
+    const read = workspaceSettings(ws.folder, (m) => io.stderr(`mcp-harness: ${m}\n`));
+    let settings = loadSettings(read, values.policy as string | undefined, io.cwd);
+    // The request timeout the user gave bounds each call too, not only the server's start and listings.
+    if (timeoutMs !== undefined) settings = { ...settings, policy: { ...settings.policy, timeoutMs } };
+    const yes = values.yes === true;
+    const env = await buildRunEnvironment({
+      connections: ws.manager,
+      knownServers: ws.definitions.map((d) => d.id),
+      settings,
+      folder: ws.folder,
+      traceDir: cliTraceDir(values, read, ws.folder, io.cwd),
+      confirm: async () => yes,
+      logger: ws.logger,
+    }).catch((err: unknown) => {
+      if (err instanceof PinFileError) throw new CliError(`the tool lockfile cannot be used, so pinned tools cannot be checked: ${err.message}`, EXIT_USAGE, 'usage');
+      throw err;
+    });
+    process.once('SIGINT', onSigint);
+    return { ws, service: new RunService(env), settings, read, signal: controller.signal, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

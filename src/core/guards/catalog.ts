@@ -1,0 +1,61 @@
+// The tools a pipeline may call: each server's list, fetched once per pipeline (again when a name is not
+// found), and kept settled so a guarded call finds its tool without an await.
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerConnection } from '../servers/types';
+import type { Logger } from '../types';
+import type { ToolCatalogEntry } from './types';
+
+export interface ConnectionProvider {
+  ensureStarted(id: string): Promise<ServerConnection>;
+  /** The connection when the server is already running, without waiting (a guarded call's fast path). */
+  connectionIfStarted?(id: string): ServerConnection | undefined;
+}
+
+export class ToolCatalog {
+  private readonly tools = new Map<string, Promise<Map<string, Tool>>>();
+  /** The settled entries of `tools`. */
+  private readonly listed = new Map<string, Map<string, Tool>>();
+
+  constructor(
+    private readonly connections: ConnectionProvider,
+    readonly servers: readonly string[],
+    private readonly logger: Logger,
+  ) {}
+
+  /** The tool when its server's list has already arrived; undefined means "look it up". */
+  known(server: string, name: string): Tool | undefined {
+    return this.listed.get(server)?.get(name);
+  }
+
+  async list(): Promise<ToolCatalogEntry[]> {
+    const out: ToolCatalogEntry[] = [];
+    for (const server of this.servers) {
+      try {
+        for (const tool of (await this.toolsOf(server)).values()) out.push({ server, tool });
+      } catch (err) {
+        this.logger.warn(`Could not list the tools of ${server}: ${(err as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** The server's tools by name; listed once, listed again with refresh (a name was not found). */
+  toolsOf(server: string, refresh = false): Promise<Map<string, Tool>> {
+    const cached = refresh ? undefined : this.tools.get(server);
+    if (cached) return cached;
+    const listing = this.connections
+      .ensureStarted(server)
+      .then((c) => c.listTools())
+      .then((list) => new Map(list.map((t) => [t.name, t])));
+    this.tools.set(server, listing);
+    listing.then(
+      (tools) => {
+        if (this.tools.get(server) === listing) this.listed.set(server, tools);
+      },
+      () => {
+        if (this.tools.get(server) === listing) this.tools.delete(server);
+      },
+    );
+    return listing;
+  }
+}

@@ -1,0 +1,196 @@
+// One traced run: the header and trace file, the one GuardPipeline every call of the run goes through,
+// the records, the totals and the end line, with the run events around them. The session runner and
+// open runs (gateway, agent, lab) are both built on it, so there is one place that assembles a pipeline.
+import { randomUUID } from 'node:crypto';
+import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
+import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
+import type { PinCheck } from '../pin/lockfileCheck';
+import type { PriceTable } from '../tokens/index';
+import { TraceWriter } from '../trace/writer';
+import type { Logger } from '../types';
+import { nullLogger } from '../types';
+import { HARNESS_VERSION } from '../version';
+import type { PreflightProblem, RunEvents, SessionResult } from './types';
+
+export interface RunFrameOptions {
+  name: string;
+  kind?: RunKind;
+  configHash: string;
+  /** The servers named in the header (those a session's preflight reached). */
+  servers: string[];
+  /** The servers the run's calls may reach. */
+  reachable: string[];
+  sourceFile?: string;
+  workspace?: string;
+  model?: string;
+  harnessVersion?: string;
+  connections: ConnectionProvider;
+  policy: PolicyConfig;
+  guardrails: GuardrailsConfig;
+  prices?: PriceTable;
+  confirm?: ConfirmHook;
+  pinCheck?: PinCheck;
+  traceDir?: string;
+  logger?: Logger;
+  /** The run's signal: aborting it cancels every call in flight. */
+  signal: AbortSignal;
+  events?: RunEvents;
+  /** The run's own top-level step listener (RunOpts.onStep). */
+  onStep?: (record: StepRecord) => void;
+  /** RunOpts.schemaGuard. */
+  schemaGuard?: 'enforce' | 'record';
+}
+
+export interface RunOutcome {
+  status: SessionStatus;
+  preflight?: PreflightProblem[];
+  error?: string;
+}
+
+export class RunFrame {
+  readonly sessionId = randomUUID();
+  readonly header: SessionHeader;
+  readonly pipeline: GuardPipeline;
+  readonly records: StepRecord[] = [];
+  readonly trace: TraceWriter | undefined;
+  private readonly t0 = Date.now();
+  private readonly logger: Logger;
+  private ended: SessionResult | undefined;
+
+  /** Opens the trace (throws when it cannot be written) and announces the run with onStart. */
+  constructor(private readonly options: RunFrameOptions) {
+    this.logger = options.logger ?? nullLogger;
+    this.header = {
+      type: 'session',
+      session_id: this.sessionId,
+      name: options.name,
+      started_at: new Date(this.t0).toISOString(),
+      config_hash: options.configHash,
+      ...(options.sourceFile ? { source_file: options.sourceFile } : {}),
+      ...(options.workspace ? { workspace: options.workspace } : {}),
+      ...(options.model ? { model: options.model } : {}),
+      servers: options.servers,
+      harness_version: options.harnessVersion ?? HARNESS_VERSION,
+      ...(options.kind && options.kind !== 'session' ? { run_kind: options.kind } : {}),
+    };
+    this.trace = options.traceDir ? openTrace(options.traceDir, this.header) : undefined;
+    const onStep = options.events?.onStep;
+    this.pipeline = new GuardPipeline({
+      sessionId: this.sessionId,
+      connections: options.connections,
+      servers: options.reachable,
+      policy: options.policy,
+      guardrails: options.guardrails,
+      model: options.model,
+      prices: options.prices,
+      confirm: options.confirm,
+      pinCheck: options.pinCheck,
+      configHash: options.configHash,
+      sink: this.trace,
+      logger: this.logger,
+      signal: options.signal,
+      ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
+      // Top-level records are announced by record(), after their expectations are checked; the calls
+      // code makes are announced here as they finish (their token counts fill in when the run settles).
+      ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),
+    });
+    this.notify(() => options.events?.onStart?.(this.header));
+  }
+
+  /** A finished top-level step: kept for the totals and announced. */
+  record(record: StepRecord): void {
+    this.records.push(record);
+    this.notify(() => this.options.onStep?.(record));
+    this.notify(() => this.options.events?.onStep?.(record));
+  }
+
+  /** Records written by step executors (not by the pipeline) go to the trace through here. */
+  writeStep(record: StepRecord): void {
+    this.trace?.writeStep(record);
+  }
+
+  /** Totals, the end line and onEnd; once (a second call returns the first result). */
+  finish(outcome: RunOutcome): SessionResult {
+    if (this.ended) return this.ended;
+    this.pipeline.settle();
+    const { totals, decisions, toolsUsed } = summarize(this.records);
+    const durationMs = Date.now() - this.t0;
+    const end: SessionEnd = {
+      type: 'end',
+      session_id: this.sessionId,
+      status: outcome.status,
+      ended_at: new Date().toISOString(),
+      duration_ms: durationMs,
+      totals,
+      decisions,
+      tools_used: toolsUsed,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    this.trace?.close(end);
+    this.ended = {
+      session_id: this.sessionId,
+      name: this.header.name,
+      status: outcome.status,
+      started_at: this.header.started_at,
+      duration_ms: durationMs,
+      config_hash: this.header.config_hash,
+      ...(this.trace ? { trace_file: this.trace.file } : {}),
+      steps: this.records,
+      totals,
+      decisions,
+      tools_used: toolsUsed,
+      preflight: outcome.preflight ?? [],
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    const result = this.ended;
+    this.notify(() => this.options.events?.onEnd?.(result));
+    return result;
+  }
+
+  /** A listener that throws is logged; it never stops the run. */
+  private notify(fire: () => void): void {
+    try {
+      fire();
+    } catch (err) {
+      this.logger.error(err as Error);
+    }
+  }
+}
+
+/** The run could not start because its trace cannot be written; the host says how to pick another folder. */
+export class TraceDirError extends Error {
+  constructor(
+    message: string,
+    readonly dir: string,
+  ) {
+    super(message);
+  }
+}
+
+function openTrace(dir: string, header: SessionHeader): TraceWriter {
+  try {
+    return TraceWriter.open(dir, header);
+  } catch (err) {
+    throw new TraceDirError(`The trace could not be written in ${dir}: ${(err as Error).message}. Make the folder writable or choose another trace directory.`, dir);
+  }
+}
+
+/** The totals of a run's top-level records (code steps already carry their tool calls' costs). */
+export function summarize(records: readonly StepRecord[]): { totals: SessionTotals; decisions: Partial<Record<Decision, number>>; toolsUsed: string[] } {
+  const totals: SessionTotals = { steps: records.length, latency_ms: 0, tokens_in: 0, tokens_out: 0, cost_est: 0, tokens_saved: 0 };
+  const decisions: Partial<Record<Decision, number>> = {};
+  const used = new Set<string>();
+  for (const r of records) {
+    totals.latency_ms += r.latency_ms;
+    totals.tokens_in += r.tokens_in;
+    totals.tokens_out += r.tokens_out;
+    if (!r.reused) totals.cost_est += r.cost_est;
+    if (r.kind === 'code' && r.tokens_raw !== undefined && r.tokens_returned !== undefined) totals.tokens_saved += r.tokens_raw - r.tokens_returned;
+    decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
+    if (r.kind === 'tool' && r.server && r.stages.some((st) => st.stage === 'schema')) used.add(`${r.server}/${r.tool}`);
+  }
+  totals.latency_ms = Math.round(totals.latency_ms * 1000) / 1000;
+  totals.cost_est = Math.round(totals.cost_est * 1e9) / 1e9;
+  return { totals, decisions, toolsUsed: [...used].sort() };
+}

@@ -1,0 +1,57 @@
+// A long-lived run (gateway, agent, lab to come): every tool call is a guarded step of one traced
+// session, announced like any other run's steps; end() writes the totals and the end line.
+import type { SessionStatus } from '../../protocol/trace';
+import type { ToolCallOutcome, ToolCatalogEntry } from '../guards/types';
+import type { RunFrame } from './frame';
+import type { OpenCallRequest, OpenRun, SessionResult } from './types';
+
+/** Decisions that do not make an open run fail when it ends without an explicit status. */
+const PASSING = new Set(['ok', 'dry_run']);
+
+export class FrameOpenRun implements OpenRun {
+  private readonly inFlight = new Set<Promise<ToolCallOutcome>>();
+  private calls = 0;
+  private ending: Promise<SessionResult> | undefined;
+
+  constructor(
+    private readonly frame: RunFrame,
+    private readonly signal: AbortSignal,
+    private readonly release: () => void,
+  ) {}
+
+  get sessionId(): string {
+    return this.frame.sessionId;
+  }
+
+  get traceFile(): string | undefined {
+    return this.frame.trace?.file;
+  }
+
+  listTools(): Promise<ToolCatalogEntry[]> {
+    return this.frame.pipeline.listTools();
+  }
+
+  callTool(request: OpenCallRequest): Promise<ToolCallOutcome> {
+    if (this.ending) return Promise.reject(new Error(`The run '${this.frame.header.name}' has ended; open a new run to call tools.`));
+    const stepId = request.stepId ?? `call-${++this.calls}`;
+    const call = this.frame.pipeline.callTool({ ...request, stepId }).then((outcome) => {
+      this.frame.pipeline.settle();
+      this.frame.record(outcome.record);
+      return outcome;
+    });
+    this.inFlight.add(call);
+    const forget = () => this.inFlight.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+
+  end(status?: SessionStatus): Promise<SessionResult> {
+    this.ending ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      this.release();
+      const failed = this.frame.records.some((r) => !PASSING.has(r.decision) || r.is_error === true);
+      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : failed ? 'failed' : 'passed') });
+    })();
+    return this.ending;
+  }
+}

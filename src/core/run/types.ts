@@ -1,0 +1,144 @@
+// The contract of the one run service: what a host supplies once (RunEnvironment), what a caller may
+// change per run (RunOpts), the run events, and what runs return.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Decision, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
+import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
+import type { PinChecker } from '../pin/lockfileCheck';
+import type { LimitAdvice } from '../sandbox/limits';
+import type { ExecResult, SandboxLimits } from '../sandbox/types';
+import type { PriceTable } from '../tokens/index';
+import type { Logger } from '../types';
+
+export type { RunKind };
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/**
+ * Everything a host supplies once. Fields are read at the start of every run, so a host whose settings
+ * change (VS Code) may implement them as getters.
+ */
+export interface RunEnvironment {
+  /** The ServerManager (or anything that hands out connections). */
+  readonly connections: ConnectionProvider;
+  /** Ids of the configured servers: "unknown server" is said before trying to start one. */
+  readonly knownServers?: readonly string[];
+  /** Defaults; session files, steps and per-run options override them. */
+  readonly policy?: PolicyConfig;
+  readonly guardrails?: GuardrailsConfig;
+  readonly prices?: PriceTable;
+  /** Asked before a destructive tool runs. Without it such calls are denied. */
+  readonly confirm?: ConfirmHook;
+  /** Tool pinning: the workspace lockfile, refreshed at the start of every run. */
+  readonly pins?: PinChecker;
+  /** Where traces go; no trace is written when absent. */
+  readonly traceDir?: string;
+  /** The workspace folder (recorded in the trace header; code steps load its skills). */
+  readonly workspace?: string;
+  readonly logger?: Logger;
+  /** Recorded in every trace header; package.json's version by default. */
+  readonly harnessVersion?: string;
+}
+
+export type ProgressUpdate = { progress: number; total?: number; message?: string };
+
+/** What a caller may change for one run. */
+export interface RunOpts {
+  signal?: AbortSignal;
+  /** Per-run overrides on top of the environment's defaults. */
+  policy?: Partial<PolicyConfig>;
+  guardrails?: Partial<GuardrailsConfig>;
+  /** Only these servers are reachable in this run (default: the session's list or every known server). */
+  servers?: string[];
+  /** The run's name in the trace and the Sessions view. */
+  name?: string;
+  kind?: RunKind;
+  /** Write no trace for this run even when the environment has a trace directory. */
+  noTrace?: boolean;
+  /**
+   * 'record' lets arguments that fail the inputSchema reach the server, recorded in the step's schema stage
+   * and as a `schema.input_sent_invalid` finding instead of a denial. For the reliability lab's invalid-input
+   * probes only; honoured by open() runs.
+   */
+  schemaGuard?: 'enforce' | 'record';
+  /** This run's top-level steps as they finish (after their expectations are checked). */
+  onStep?: (record: StepRecord) => void;
+  onProgress?: (stepIndex: number, stepId: string) => void;
+  /** Progress notifications from the tool a step is calling. */
+  onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
+}
+
+export interface RunCodeOpts extends RunOpts {
+  /** Sandbox limits over the host's defaults (mcpHarness.sandbox.*). */
+  limits?: Partial<SandboxLimits>;
+  /** The file the code came from (e.g. a .mcp.js file): recorded as the code step's tool name. */
+  codeFile?: string;
+  /** The code step's id (default: code). */
+  stepId?: string;
+  /** How this caller lets its user raise a limit the code hit (e.g. "pass --timeout-ms"); over the host's default. */
+  limitAdvice?: LimitAdvice;
+}
+
+export interface PreflightProblem {
+  stepId?: string;
+  server?: string;
+  message: string;
+  /** 'unreachable' makes the CLI exit 3. */
+  code: 'unreachable' | 'unknown_server' | 'unknown_tool' | 'invalid_args' | 'not_in_servers';
+}
+
+export interface SessionResult {
+  session_id: string;
+  name: string;
+  status: SessionStatus;
+  started_at: string;
+  duration_ms: number;
+  config_hash: string;
+  trace_file?: string;
+  steps: StepRecord[];
+  totals: SessionTotals;
+  decisions: Partial<Record<Decision, number>>;
+  tools_used: string[];
+  preflight: PreflightProblem[];
+  error?: string;
+}
+
+/** The run events. onStart comes before any step; onEnd comes exactly once for every onStart. */
+export interface RunEvents {
+  onStart?(header: SessionHeader): void;
+  /** Every finished record: top-level steps and the tool calls of code steps (parent_id set). */
+  onStep?(record: StepRecord): void;
+  onEnd?(result: SessionResult): void;
+}
+
+export interface CallResult {
+  session: SessionResult;
+  /** The call's step record (a preflight error record when the tool could not be reached). */
+  record: StepRecord;
+  /** The guarded result, when the call went through. */
+  result?: CallToolResult;
+}
+
+export interface CodeRunResult {
+  session: SessionResult;
+  /** The code step's record (kind 'code'); undefined only when the run stopped before the step. */
+  record?: StepRecord;
+  /** What the sandbox returned (value, logs, error kind, metrics, child steps); absent when it never ran. */
+  exec?: ExecResult;
+  /** The code's tool calls, in order, each with parent_id = the code step's id. */
+  children: StepRecord[];
+}
+
+/** A tool call into an open run; the step id is generated when absent. */
+export type OpenCallRequest = Omit<ToolCallRequest, 'stepId'> & { stepId?: string };
+
+/** A long-lived run (gateway, agent, lab): every call is a guarded, traced step of one session. */
+export interface OpenRun extends ToolGateway {
+  readonly sessionId: string;
+  readonly traceFile?: string;
+  callTool(request: OpenCallRequest): Promise<ToolCallOutcome>;
+  /** Ends the run: waits for calls in flight, writes the end line, emits onEnd. Later calls are refused. */
+  end(status?: SessionStatus): Promise<SessionResult>;
+}
