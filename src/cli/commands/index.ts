@@ -11,6 +11,7 @@ import { execCommand } from './exec';
 import { labCommand } from './lab';
 import { chaosCommand } from './chaos';
 import { gatewayCommand } from './gateway';
+import { agentCommand } from './agent';
 import { conformanceCommand } from './conformance';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, conformanceCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand];

@@ -125,6 +125,10 @@ interface StepsContext {
 
 export class SessionRunner {
   async run(session: SessionFile, options: RunOptions): Promise<SessionResult> {
+    // Passing such a file as scripted steps would run nothing and report it passed.
+    if (session.agent && !session.steps.length) {
+      throw new Error(`The session '${session.name}' has an "agent" block and no steps: it runs as an agent (a model chooses the calls), not as scripted steps.`);
+    }
     const logger = options.logger ?? nullLogger;
     const policy = mergePolicy(options.policy ?? DEFAULT_POLICY, session.policy);
     const guardrails = mergeGuardrails(options.guardrails ?? DEFAULT_GUARDRAILS, session.guardrails);
