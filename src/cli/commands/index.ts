@@ -12,5 +12,6 @@ import { labCommand } from './lab';
 import { chaosCommand } from './chaos';
 import { gatewayCommand } from './gateway';
 import { agentCommand } from './agent';
+import { conformanceCommand } from './conformance';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand];
