@@ -55,6 +55,8 @@ const targets = [
   { ...nodeCommon, entryPoints: { tokenizer: 'src/core/tokens/encodings.ts' }, outdir: 'dist' },
   // The XLSX writer (exceljs and its dependencies), loaded only when an XLSX report is written.
   { ...nodeCommon, entryPoints: { xlsx: 'src/core/report/xlsxWorkbook.ts' }, outdir: 'dist' },
+  // The model SDKs of agent mode, each loaded only when a run talks to that API (src/core/agent/providers/load.ts).
+  { ...nodeCommon, entryPoints: { 'openai-sdk': 'src/core/agent/providers/openaiSdk.ts', 'anthropic-sdk': 'src/core/agent/providers/anthropicSdk.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

@@ -17,9 +17,8 @@
 //    Tokens counted with gpt-tokenizer (o200k). Target: code mode >= 97 % fewer tokens.
 // 4. a CPU-bound guest for 2 s: the worst main-thread event-loop delay meanwhile
 //    (perf_hooks.monitorEventLoopDelay, 10 ms resolution), target <= 50 ms.
-import { build } from 'esbuild';
+import { bundleSources } from './bundle.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -31,24 +30,13 @@ const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 15);
 const server = (pkg) => join(ROOT, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
 
 async function load(dir) {
-  const outfile = join(dir, 'sandbox-bench.cjs');
-  await build({
-    stdin: {
-      contents: `
+  return bundleSources(join(dir, 'sandbox-bench.cjs'), `
         export { Sandbox } from './src/core/sandbox/sandbox';
         export { GuardPipeline } from './src/core/guards/pipeline';
         export { DEFAULT_POLICY } from './src/core/guards/defaults';
         export { countTokens } from './src/core/tokens/index';
         export { Client } from '@modelcontextprotocol/sdk/client/index.js';
-        export { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error',
-    // The core loads its tokenizer tables from dist/tokenizer.js beside it, as the shipped bundles do.
-    define: { __dirname: JSON.stringify(join(ROOT, 'dist')) },
-  });
-  return createRequire(import.meta.url)(outfile);
+        export { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';`);
 }
 
 const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

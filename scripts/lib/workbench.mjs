@@ -148,49 +148,16 @@ export class Workbench {
   }
 
   /**
-   * Reloads the page the way a user's window reload keeps its editors: first makes the workbench save its state
-   * and waits until one value in its IndexedDB state holds every string of `needles` (e.g. a webview's viewType and
-   * a step id its state names — a value saved earlier without them does not count), then reloads.
-   * Why: the web workbench writes its state (open editors, webview state) to IndexedDB only when it flushes — when
-   * the window loses focus, or every 60 s. On a page reload it fires its shutdown events but cannot wait for the
-   * asynchronous IndexedDB write ("Long running operations during shutdown are unsupported in the web"), so a
-   * plain `page.reload()` sometimes came back without the panel (seen on a fresh CI run).
+   * Reloads the window as a user does ("Developer: Reload Window"), which keeps open editors and webview state.
+   * Why not `page.reload()`: the web workbench writes its state (open editors, webview state) to IndexedDB only when
+   * it flushes. A page reload fires its shutdown events but cannot wait for that asynchronous write ("Long running
+   * operations during shutdown are unsupported in the web"), so it sometimes came back without the trace panel
+   * (seen on a fresh CI run). The reload command awaits the storage flush before it reloads the page.
    */
-  async reloadKeepingState(needles, { timeoutMs = 15_000 } = {}) {
-    // Another tab in front takes the focus from the workbench, which makes it flush its storage.
-    const other = await this.page.context().newPage();
-    await other.bringToFront();
-    try {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await this.page.evaluate(storedStateIncludes, needles))) {
-        if (Date.now() > deadline) throw new Error(`The workbench did not save ${needles.map((n) => `"${n}"`).join(' and ')} to its IndexedDB state within ${timeoutMs / 1000} s.`);
-        await sleep(100);
-      }
-    } finally {
-      await other.close();
-      await this.page.bringToFront();
-    }
-    await this.page.reload();
-    await this.waitForWorkbench();
+  async reloadWindow({ timeoutMs = 60_000 } = {}) {
+    const loaded = this.page.waitForEvent('load', { timeout: timeoutMs });
+    await this.runCommand('Developer: Reload Window');
+    await loaded;
+    await this.waitForWorkbench(timeoutMs);
   }
-}
-
-/** In the page: whether a value in the workbench's state databases (IndexedDB `vscode-web-state-db-*`) holds every needle. */
-async function storedStateIncludes(needles) {
-  const names = (await indexedDB.databases()).map((d) => d.name).filter((n) => n && n.startsWith('vscode-web-state-db-'));
-  for (const name of names) {
-    const values = await new Promise((resolve) => {
-      const open = indexedDB.open(name);
-      open.onerror = () => resolve([]);
-      open.onsuccess = () => {
-        const db = open.result;
-        if (!db.objectStoreNames.contains('ItemTable')) return (db.close(), resolve([]));
-        const all = db.transaction('ItemTable', 'readonly').objectStore('ItemTable').getAll();
-        all.onsuccess = () => (db.close(), resolve(all.result));
-        all.onerror = () => (db.close(), resolve([]));
-      };
-    });
-    if (values.some((v) => typeof v === 'string' && needles.every((n) => v.includes(n)))) return true;
-  }
-  return false;
 }

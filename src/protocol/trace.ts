@@ -44,7 +44,33 @@ export interface StageResult {
   duration_ms?: number;
 }
 
-export type StepKind = 'tool' | 'code';
+/** 'model': one turn of an agent's model (what it was given, what it answered). */
+export type StepKind = 'tool' | 'code' | 'model';
+
+/** A tool call a model asked for, as recorded (arguments redacted like any step's). */
+export interface ModelToolCall {
+  id: string;
+  /** The name the model used (namespaced in direct mode, search_tools / run_code in code mode). */
+  name: string;
+  /** The arguments as the model sent them: a JSON text, redacted. */
+  arguments: string;
+}
+
+/** The record of one model turn (kind 'model'): enough to replay it without the model. */
+export interface ModelTurnRecord {
+  turn: number;
+  provider: string;
+  model: string;
+  mode: 'direct' | 'code';
+  /** The tool results the model was given this turn: call id, tool name and sha256 of the exact text. */
+  given: { id: string; name: string; sha256: string }[];
+  /** The model's text (redacted). */
+  text?: string;
+  tool_calls: ModelToolCall[];
+  stop_reason?: string;
+  /** Whether tokens_in / tokens_out came from the model's usage report or from the tokenizer. */
+  usage_source: 'model' | 'tokenizer';
+}
 
 export interface StepRecord {
   type: 'step';
@@ -80,6 +106,8 @@ export interface StepRecord {
   tokens_returned?: number;
   /** Code steps: console output captured from the guest (sanitised). */
   logs?: { level: string; text: string }[];
+  /** Model steps (kind 'model'): the turn, for replay and the timeline. */
+  model_turn?: ModelTurnRecord;
   /** Whether the step's `expect` block held (absent when the step had none and was judged by decision only). */
   expectation?: { passed: boolean; failures: string[] };
 }

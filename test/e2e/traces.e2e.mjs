@@ -73,7 +73,7 @@ export default [
       await frame.locator('.mh-grid-body .mh-grid-row[data-step-id="s3"]').first().click();
       await frame.locator('.mh-detail-title', { hasText: 'filesystem/write_file' }).first().waitFor({ timeout: 10_000 });
       await sleep(1000); // the webview saves its state debounced
-      await wb.reloadKeepingState(['mcpHarness.tracePanel', 'selectedStepId', 's3']);
+      await wb.reloadWindow();
       const restored = await panelFrame(wb, 'every decision');
       await restored.locator('.mh-count', { hasText: '13 steps' }).first().waitFor({ timeout: 30_000 });
       assert.equal(await wb.page.locator('.tab', { hasText: 'MCP Trace' }).count(), 1, 'one restored panel');

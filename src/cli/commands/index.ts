@@ -8,5 +8,10 @@ import { runCommand } from './run';
 import { lintCommand } from './lint';
 import { pinCommand } from './pin';
 import { execCommand } from './exec';
+import { labCommand } from './lab';
+import { chaosCommand } from './chaos';
+import { gatewayCommand } from './gateway';
+import { agentCommand } from './agent';
+import { conformanceCommand } from './conformance';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand];

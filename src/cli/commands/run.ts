@@ -7,6 +7,8 @@ import type { SessionResult } from '../../core/run/types';
 import { buildReport, stepSummary } from '../../core/session/report';
 import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
 import { offsetToPosition } from '../../core/config';
+import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
+import { createProvider, runSpec } from './agent';
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
 
@@ -54,6 +56,9 @@ export const runCommand: CliCommand = {
     '  --yes             confirm destructive tool calls (without it they are denied)',
     '  --json            print {session_id, status, steps, totals, decisions}',
     '',
+    'A session with an "agent" block ({"goal", "model", "mode", "limits", "system"}) runs as `mcp-harness agent`',
+    'does (see `mcp-harness agent --help`), with the session\'s servers, policy and guardrails.',
+    '',
     'Exit codes: 0 every expectation held, 1 one did not, 2 invalid session file or arguments,',
     '3 a server could not be started or reached.',
   ].join('\n'),
@@ -77,6 +82,17 @@ export const runCommand: CliCommand = {
     const parsed = parseSession(text, file);
     if (!parsed.session) {
       throw new UsageError(`the session file is not valid; fix these problems:\n${sessionProblemLines(parsed, text, positionals[0]).join('\n')}`);
+    }
+    const agent = parsed.session.agent;
+    if (agent) {
+      const spec = { ...agent, model: agent.model ?? parsed.session.model ?? DEFAULT_AGENT_MODEL };
+      const provider = createProvider({}, io, spec.model);
+      const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+      try {
+        return await runSpec(run, spec, provider, values, io, json, parsed.session);
+      } finally {
+        await run.close();
+      }
     }
     const run = await openRunEnvironment(values, io, { timeoutFlag: true });
     let result: SessionResult;

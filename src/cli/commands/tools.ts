@@ -70,7 +70,7 @@ export const toolsCommand: CliCommand = {
   },
 };
 
-function findServer(definitions: ServerDefinition[], wanted: string, folder: string): ServerDefinition {
+export function findServer(definitions: ServerDefinition[], wanted: string, folder: string): ServerDefinition {
   const exact = definitions.find((d) => d.id === wanted);
   if (exact) return exact;
   const byName = definitions.filter((d) => d.name === wanted);

@@ -107,6 +107,11 @@ export class GuardPipeline implements ToolGateway {
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 
+  /** The run's guardrails (what text headed for a model is scanned with). */
+  get guardrailsConfig(): GuardrailsConfig {
+    return this.guardrails;
+  }
+
   /** Number of calls made through this pipeline (what policy.maxSteps counts). */
   get callCount(): number {
     return this.calls;

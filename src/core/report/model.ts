@@ -43,7 +43,7 @@ function normaliseStep(o: Record<string, unknown>): StepRecord | string {
   if (!DECISION_SET.has(o.decision as string)) return `step '${String(o.step_id)}' has an unknown decision '${String(o.decision)}'`;
   return {
     ...(o as unknown as StepRecord),
-    kind: o.kind === 'code' ? 'code' : 'tool',
+    kind: o.kind === 'code' || o.kind === 'model' ? o.kind : 'tool',
     role: (typeof o.role === 'string' ? o.role : 'tool') as StepRecord['role'],
     channel: (typeof o.channel === 'string' ? o.channel : 'llm_to_tool') as StepRecord['channel'],
     server: typeof o.server === 'string' ? o.server : '',

@@ -1,6 +1,7 @@
 // A long-lived run (gateway, agent, lab to come): every tool call is a guarded step of one traced
 // session, announced like any other run's steps; end() writes the totals and the end line.
-import type { SessionStatus } from '../../protocol/trace';
+import type { Finding, SessionStatus, StepRecord } from '../../protocol/trace';
+import { scanValue } from '../guards/redact';
 import type { ToolCallOutcome, ToolCatalogEntry } from '../guards/types';
 import type { RunFrame } from './frame';
 import type { OpenCallRequest, OpenRun, SessionResult } from './types';
@@ -45,12 +46,24 @@ export class FrameOpenRun implements OpenRun {
     return call;
   }
 
-  end(status?: SessionStatus): Promise<SessionResult> {
+  recordStep(record: StepRecord): void {
+    if (this.ending) throw new Error(`The run '${this.frame.header.name}' has ended; open a new run to record steps.`);
+    this.frame.writeStep(record);
+    this.frame.record(record);
+  }
+
+  guardText<T>(value: T): { redacted: T; findings: Finding[] } {
+    const { pipeline } = this.frame;
+    const scan = scanValue(value, pipeline.guardrailsConfig, pipeline.vault, 'record');
+    return { redacted: scan.redacted as T, findings: scan.findings };
+  }
+
+  end(status?: SessionStatus, error?: string): Promise<SessionResult> {
     this.ending ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
       this.release();
       const failed = this.frame.records.some((r) => !PASSING.has(r.decision) || r.is_error === true);
-      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : failed ? 'failed' : 'passed') });
+      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : failed ? 'failed' : 'passed'), ...(error ? { error } : {}) });
     })();
     return this.ending;
   }

@@ -1,7 +1,7 @@
 // The contract of the one run service: what a host supplies once (RunEnvironment), what a caller may
 // change per run (RunOpts), the run events, and what runs return.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
@@ -139,6 +139,16 @@ export interface OpenRun extends ToolGateway {
   readonly sessionId: string;
   readonly traceFile?: string;
   callTool(request: OpenCallRequest): Promise<ToolCallOutcome>;
+  /**
+   * A step that is not a tool call (an agent's model turn, a code step it ran): written to the trace,
+   * counted in the totals and announced like the run's tool calls.
+   */
+  recordStep(record: StepRecord): void;
+  /**
+   * The run's guardrails over text headed for a model (an agent's goal): secrets masked, PII masked or
+   * replaced by the run's placeholders, which this run's tool calls restore in their arguments.
+   */
+  guardText<T>(value: T): { redacted: T; findings: Finding[] };
   /** Ends the run: waits for calls in flight, writes the end line, emits onEnd. Later calls are refused. */
-  end(status?: SessionStatus): Promise<SessionResult>;
+  end(status?: SessionStatus, error?: string): Promise<SessionResult>;
 }

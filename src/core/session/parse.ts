@@ -1,6 +1,8 @@
 // Session files (`*.mcp-session.json`, JSONC). Parsed with jsonc-parser so every problem and every step
 // keeps its exact range: the extension puts diagnostics on a step's args, the CLI prints line:column.
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { checkAgentSpec } from '../agent/spec';
+import type { AgentSpec } from '../agent/types';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 
 export interface Range {
@@ -46,6 +48,8 @@ export interface SessionFile {
   policy?: Partial<PolicyConfig>;
   guardrails?: Partial<GuardrailsConfig>;
   steps: SessionStep[];
+  /** An agent session: a model works toward this goal with the session's servers and guards. */
+  agent?: AgentSpec;
   /** Absolute path when read from disk. */
   file?: string;
 }
@@ -123,10 +127,20 @@ export function parseSession(text: string, file?: string): ParsedSession {
   const policy = checkBlock(prop(root, 'policy'), 'policy', POLICY_KEYS, err);
   const guardrails = checkBlock(prop(root, 'guardrails'), 'guardrails', GUARDRAIL_KEYS, err);
 
+  const agentNode = prop(root, 'agent');
+  let agent: AgentSpec | undefined;
+  if (agentNode) {
+    const checked = checkAgentSpec(getNodeValue(agentNode));
+    for (const message of checked.problems) err(message, agentNode, 'bad-agent');
+    agent = checked.spec;
+  }
+
   const stepsNode = prop(root, 'steps');
   const steps: SessionStep[] = [];
-  if (!stepsNode) err('The session has no "steps"; add "steps": [ … ].', root, 'missing-steps');
-  else if (stepsNode.type !== 'array') err('"steps" must be an array of steps.', stepsNode, 'bad-steps');
+  // An agent session needs no steps: the model chooses the calls.
+  if (!stepsNode) {
+    if (!agentNode) err('The session has no "steps"; add "steps": [ … ] (or an "agent" block with a "goal").', root, 'missing-steps');
+  } else if (stepsNode.type !== 'array') err('"steps" must be an array of steps.', stepsNode, 'bad-steps');
   else {
     const seen = new Map<string, number>();
     (stepsNode.children ?? []).forEach((node, index) => {
@@ -156,6 +170,7 @@ export function parseSession(text: string, file?: string): ParsedSession {
       ...(policy ? { policy } : {}),
       ...(guardrails ? { guardrails } : {}),
       steps,
+      ...(agent ? { agent } : {}),
       ...(file ? { file } : {}),
     },
     problems,

@@ -23,6 +23,7 @@ import type { PreflightProblem, ProgressUpdate, RunEvents, SessionResult } from 
 import { HARNESS_VERSION } from '../version';
 import { declareStepKind, type SessionFile, type SessionStep } from './parse';
 import { ReferenceError, resolveReferences, hasReferences, type StepResultView } from './refs';
+import { unexecutedStepRecord } from '../trace/records';
 
 export { HARNESS_VERSION };
 export type { PreflightProblem, SessionResult };
@@ -125,6 +126,10 @@ interface StepsContext {
 
 export class SessionRunner {
   async run(session: SessionFile, options: RunOptions): Promise<SessionResult> {
+    // Passing such a file as scripted steps would run nothing and report it passed.
+    if (session.agent && !session.steps.length) {
+      throw new Error(`The session '${session.name}' has an "agent" block and no steps: it runs as an agent (a model chooses the calls), not as scripted steps.`);
+    }
     const logger = options.logger ?? nullLogger;
     const policy = mergePolicy(options.policy ?? DEFAULT_POLICY, session.policy);
     const guardrails = mergeGuardrails(options.guardrails ?? DEFAULT_GUARDRAILS, session.guardrails);
@@ -295,8 +300,7 @@ export class SessionRunner {
   }
 
   private errorRecord(frame: RunFrame, step: SessionStep, message: string): StepRecord {
-    const record: StepRecord = {
-      type: 'step',
+    const record = unexecutedStepRecord({
       session_id: frame.sessionId,
       step_id: step.id,
       kind: step.kind === 'tool' ? 'tool' : 'code',
@@ -308,13 +312,7 @@ export class SessionRunner {
       reasons: [message],
       stages: [{ stage: 'preflight', decision: 'error', reasons: [message] }],
       error: message,
-      started_at: new Date().toISOString(),
-      latency_ms: 0,
-      tokens_in: 0,
-      tokens_out: 0,
-      cost_est: 0,
-      findings: [],
-    };
+    });
     frame.writeStep(record);
     return record;
   }

@@ -5,6 +5,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionEnd, SessionHeader, StepRecord } from '../../protocol/trace';
+import { NextTurnBatch } from '../util/nextTurn';
 
 export const HARNESS_DIR = '.mcp-harness';
 export const TRACES_SUBDIR = 'traces';
@@ -27,10 +28,9 @@ export function traceFileName(header: Pick<SessionHeader, 'name' | 'started_at' 
 
 export class TraceWriter {
   private fd: number | undefined;
-  private buffer: StepRecord[] = [];
-  private scheduled = false;
+  /** Steps of the current event-loop turn, written with one append at its end (and at process exit). */
+  private readonly batch = new NextTurnBatch<StepRecord>((records) => this.write(records));
   private readonly hooks: (() => void)[] = [];
-  private readonly exitHook = () => this.flush();
   readonly file: string;
 
   private constructor(file: string) {
@@ -43,7 +43,6 @@ export class TraceWriter {
     const writer = new TraceWriter(join(dir, traceFileName(header)));
     writer.fd = openSync(writer.file, 'a', 0o600);
     writeSync(writer.fd, JSON.stringify(header) + '\n');
-    process.on('exit', writer.exitHook);
     return writer;
   }
 
@@ -53,20 +52,17 @@ export class TraceWriter {
 
   writeStep(record: StepRecord): void {
     if (this.fd === undefined) return;
-    this.buffer.push(record);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.batch.push(record);
   }
 
   /** Writes every buffered step now. */
   flush(): void {
-    this.scheduled = false;
-    if (this.fd === undefined || !this.buffer.length) return;
+    this.batch.drain();
+  }
+
+  private write(records: StepRecord[]): void {
+    if (this.fd === undefined) return;
     for (const hook of this.hooks) hook();
-    const records = this.buffer;
-    this.buffer = [];
     let text = '';
     for (const r of records) text += JSON.stringify(r) + '\n';
     writeSync(this.fd, text);
@@ -75,19 +71,17 @@ export class TraceWriter {
   /** Writes the end line and closes the file. */
   close(end: SessionEnd): void {
     if (this.fd === undefined) return;
-    this.flush();
+    this.batch.dispose();
     writeSync(this.fd, JSON.stringify(end) + '\n');
     closeSync(this.fd);
     this.fd = undefined;
-    process.off('exit', this.exitHook);
   }
 
   /** Closes without an end line (the reader reports the run as unfinished). */
   abandon(): void {
     if (this.fd === undefined) return;
-    this.flush();
+    this.batch.dispose();
     closeSync(this.fd);
     this.fd = undefined;
-    process.off('exit', this.exitHook);
   }
 }

@@ -27,10 +27,13 @@ export function buildPrivateCli(): { cli: string; dispose(): void } {
   return { cli, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs the CLI; standard input gets `stdin` (empty by default) and is closed, so `exec -` never waits. */
-export function runCli(cli: string, args: string[], cwd = ROOT, stdin = ''): Promise<CliRun> {
+/**
+ * Runs the CLI; standard input gets `stdin` (empty by default) and is closed, so `exec -` never waits;
+ * `env` is laid over this process's environment.
+ */
+export function runCli(cli: string, args: string[], cwd = ROOT, stdin = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -1,0 +1,79 @@
+// `mcp-harness chaos`: the fault-injection proxy as a stdio MCP server of its own. It starts the target
+// (a server of the workspace, or the command after `--`) and relays its JSON-RPC messages through the
+// toxics; `--print-config` prints the mcp.json entry that runs it instead.
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ChaosProxy, type ProxyTarget } from '../../core/lab/chaos/proxy';
+import { describeToxics, parseToxics, ToxicsError, type Toxics } from '../../core/lab/chaos/toxics';
+import { EXIT_OK, UsageError, type CliCommand } from '../io';
+import { openWorkspace } from '../workspace';
+
+export const chaosCommand: CliCommand = {
+  name: 'chaos',
+  summary: 'Run a stdio server behind a fault-injection proxy (latency, drops, corruption, disconnects)',
+  usage: [
+    'Usage: mcp-harness chaos --toxics LIST (--target SERVER [--workspace DIR] | -- COMMAND [ARGS...]) [--seed N] [--print-config]',
+    '',
+    'Runs as a stdio MCP server: starts the target and relays every JSON-RPC message through the toxics.',
+    'The handshake (initialize) is never faulted, only delayed. Every random choice follows --seed.',
+    '',
+    '  --toxics LIST     comma-separated: latency=200ms±50, drop=0.05, corrupt=0.01, truncate[=P],',
+    '                    duplicate=P (requests delivered twice), disconnect-after=N (messages), slow-read',
+    '  --target SERVER   a stdio server configured in the workspace',
+    '  -- COMMAND ARGS   or the command line of any stdio server',
+    '  --seed N          seed of the fault choices (default: 1)',
+    '  --print-config    print the .vscode/mcp.json entry that runs this proxy, and exit',
+    '',
+    'Exit codes: 0 the session ended, 2 bad arguments or the target is not a stdio server.',
+  ].join('\n'),
+  options: {
+    toxics: { type: 'string' },
+    target: { type: 'string' },
+    workspace: { type: 'string', short: 'w' },
+    seed: { type: 'string' },
+    'print-config': { type: 'boolean' },
+  },
+  positionals: { min: 0, max: 1000 },
+  async run({ values, positionals }, io) {
+    if (typeof values.toxics !== 'string') throw new UsageError('--toxics is required, e.g. --toxics latency=200ms±50,drop=0.05.');
+    let toxics: Toxics;
+    try {
+      toxics = parseToxics(values.toxics);
+    } catch (err) {
+      if (err instanceof ToxicsError) throw new UsageError(`--toxics: ${err.message}`);
+      throw err;
+    }
+    const seed = values.seed === undefined ? 1 : Number(values.seed);
+    if (!Number.isInteger(seed)) throw new UsageError(`--seed takes a whole number, not '${String(values.seed)}'.`);
+    if (values.target !== undefined && positionals.length) throw new UsageError('give either --target SERVER or -- COMMAND, not both.');
+    if (values.target === undefined && !positionals.length) throw new UsageError('say what to proxy: --target SERVER (from the workspace) or -- COMMAND [ARGS...].');
+    const { target, label } = values.target !== undefined ? await workspaceTarget(values.target as string, values.workspace as string | undefined, io) : { target: commandTarget(positionals), label: positionals[0] };
+    if (values['print-config']) {
+      const args = [__filename, 'chaos', '--toxics', values.toxics, '--seed', String(seed), '--', target.command, ...target.args];
+      const entry = { type: 'stdio', command: process.execPath, args, ...(target.cwd ? { cwd: target.cwd } : {}) };
+      io.stdout(JSON.stringify({ servers: { [`${label}-chaos`]: entry } }, null, 2) + '\n');
+      return EXIT_OK;
+    }
+    io.stderr(`mcp-harness chaos: ${label} with ${describeToxics(toxics)}, seed ${seed}\n`);
+    const end = await new ChaosProxy(toxics, seed, { input: process.stdin, output: process.stdout, stderr: process.stderr }).run(target);
+    io.stderr(`mcp-harness chaos: ended (${end.reason}${end.exitCode !== undefined ? `, exit code ${end.exitCode}` : ''}); to server ${JSON.stringify(end.toServer)}, to client ${JSON.stringify(end.toClient)}\n`);
+    return EXIT_OK;
+  },
+};
+
+function commandTarget(positionals: string[]): ProxyTarget {
+  const [command, ...args] = positionals;
+  return { command, args, env: process.env as Record<string, string> };
+}
+
+async function workspaceTarget(id: string, dir: string | undefined, io: Parameters<CliCommand['run']>[1]): Promise<{ target: ProxyTarget; label: string }> {
+  const ws = await openWorkspace(dir, io);
+  try {
+    const def = ws.definitions.find((d) => d.id === id);
+    if (!def) throw new UsageError(`no MCP server named '${id}' is configured in ${ws.folder} (known: ${ws.definitions.map((d) => d.id).join(', ') || 'none'}).`);
+    if (def.transport !== 'stdio' || !def.command) throw new UsageError(`'${id}' is a ${def.transport} server; the chaos proxy runs stdio servers only.`);
+    if (def.error) throw new UsageError(`'${id}' cannot be started: ${def.error}`);
+    return { label: def.name, target: { command: def.command, args: def.args ?? [], env: { ...getDefaultEnvironment(), ...(def.env ?? {}) }, cwd: def.cwd ?? def.source.workspaceFolder } };
+  } finally {
+    await ws.close();
+  }
+}

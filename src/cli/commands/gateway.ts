@@ -1,0 +1,241 @@
+// `mcp-harness gateway`: MCP Harness as an MCP server (stdio or Streamable HTTP) in front of the
+// workspace's servers; every call goes through the run service's guards and lands in a trace.
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type * as Gateway from '../../core/gateway/index';
+import { Sandbox } from '../../core/sandbox/sandbox';
+import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
+import { loadSkills } from '../../core/sandbox/skills';
+import { HARNESS_VERSION } from '../../core/version';
+import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
+
+const USAGE = [
+  'Usage: mcp-harness gateway [--workspace DIR] [--stdio | --http PORT] [--mode direct|code] [--servers a,b]',
+  '                           [--policy FILE] [--yes] [--trace-dir DIR] [HTTP options]',
+  '',
+  'Serves the workspace\'s MCP servers as one MCP server. Tools are named server__tool; resources',
+  '(mcp-harness://server/uri) and prompts (server__prompt) are passed through. Every tool call goes',
+  'through the guards (schema, policy, pinned definitions, output guardrails) and is traced; a refused',
+  'call returns an error result saying why. Each client session is one traced run.',
+  '',
+  '  --stdio              speak MCP on stdin/stdout (the default; for Claude Desktop, Cursor, Claude Code)',
+  '  --http PORT          serve Streamable HTTP at http://127.0.0.1:PORT/mcp (0 picks a free port)',
+  '  --mode direct|code   direct: every upstream tool (default); code: search_tools and run_code (sandbox)',
+  '  --servers a,b        expose only these servers (default: every configured server)',
+  '  --policy FILE        policy/guardrails as JSON over .vscode/settings.json (mcpHarness.policy.*, …)',
+  '  --yes                confirm destructive tool calls (without it they are denied)',
+  '  --trace-dir DIR      where traces go (default: mcpHarness.traceDir, else .mcp-harness/traces)',
+  '  --max-calls N        tool calls per client session (default: no limit)',
+  '  --audit-file FILE    audit log (default .mcp-harness/audit/gateway.jsonl); --audit-max-bytes N rotates it',
+  '',
+  'HTTP options:',
+  '  --host ADDR          address to listen on (default 127.0.0.1; anything else is reachable by others)',
+  '  --token-file FILE    the bearer token (created with mode 0600 on first start; default in the user config dir)',
+  '  --cors-origin URL    allow browser pages from this origin (repeatable; none by default)',
+  '  --allowed-host NAME  also answer to this Host header name (repeatable; loopback names always)',
+  '  --max-body-bytes N   largest request body (default 4194304)',
+  '  --rate-limit N       requests per second per client (default 50), --burst N at once (default 100)',
+  '  --max-concurrent N   calls at once per upstream server (default 16; more wait their turn)',
+  '  --shutdown-ms N      on SIGINT/SIGTERM, time calls in flight get to finish (default 10000)',
+  '  --session-idle-ms N  end a client session with no request and no open stream for this long (default 1800000)',
+  '',
+  'Endpoints: /mcp (MCP), /health (each upstream\'s state), /metrics (Prometheus). All need the token.',
+].join('\n');
+
+function count(name: string, raw: unknown, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, e.g. --${name} ${Math.max(min, 100)}.`);
+  return n;
+}
+
+function list(raw: unknown): string[] {
+  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+}
+
+function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io: CliIO): string[] {
+  const itself = ctx.ws.definitions.filter((d) => gw.launchesHarnessGateway(d));
+  for (const d of itself) io.stderr(`mcp-harness gateway: leaving out '${d.id}' (${d.source.file}): it starts an MCP Harness gateway, which would serve itself.\n`);
+  const known = ctx.ws.definitions.filter((d) => !itself.includes(d)).map((d) => d.id);
+  if (typeof raw !== 'string') return known;
+  const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((s) => !known.includes(s));
+  if (unknown.length) throw new UsageError(`no MCP server named ${unknown.map((s) => `'${s}'`).join(', ')} in this workspace (known: ${known.join(', ') || 'none'}).`);
+  return wanted;
+}
+
+/** `.mcp-harness/audit/gateway.jsonl`, in a folder git ignores (the log names tools and arguments). */
+function defaultAuditFile(folder: string): string {
+  const dir = join(folder, '.mcp-harness', 'audit');
+  mkdirSync(dir, { recursive: true });
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '# MCP Harness: the gateway audit log; keep it out of git.\n*\n');
+  return join(dir, 'gateway.jsonl');
+}
+
+function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
+  const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
+  const line = (level: string) => (m: string | Error) => io.stderr(`[${level}] ${m instanceof Error ? m.message : m}\n`);
+  return { trace() {}, debug: verbose ? line('debug') : () => {}, info: verbose ? line('info') : () => {}, warn: line('warn'), error: line('error') };
+}
+
+export const gatewayCommand: CliCommand = {
+  name: 'gateway',
+  summary: 'Serve the workspace\'s MCP servers as one guarded MCP server (stdio or HTTP)',
+  usage: USAGE,
+  options: {
+    workspace: { type: 'string', short: 'w' },
+    stdio: { type: 'boolean' },
+    http: { type: 'string' },
+    mode: { type: 'string' },
+    servers: { type: 'string', short: 's' },
+    policy: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    'trace-dir': { type: 'string' },
+    'max-calls': { type: 'string' },
+    'audit-file': { type: 'string' },
+    'audit-max-bytes': { type: 'string' },
+    host: { type: 'string' },
+    'token-file': { type: 'string' },
+    'cors-origin': { type: 'string', multiple: true },
+    'allowed-host': { type: 'string', multiple: true },
+    'max-body-bytes': { type: 'string' },
+    'rate-limit': { type: 'string' },
+    burst: { type: 'string' },
+    'max-concurrent': { type: 'string' },
+    'shutdown-ms': { type: 'string' },
+    'session-idle-ms': { type: 'string' },
+  },
+  async run({ values }, io) {
+    if (values.stdio && values.http !== undefined) throw new UsageError('give either --stdio or --http PORT, not both.');
+    const mode = (values.mode as string | undefined) ?? 'direct';
+    if (mode !== 'direct' && mode !== 'code') throw new UsageError(`--mode must be direct or code (got '${mode}').`);
+    const port = count('http', values.http, 0);
+    if (port !== undefined && port > 65535) throw new UsageError('--http PORT must be from 0 to 65535.');
+    const maxCalls = count('max-calls', values['max-calls'], 1);
+    const numbers = {
+      auditMaxBytes: count('audit-max-bytes', values['audit-max-bytes'], 1024),
+      maxBodyBytes: count('max-body-bytes', values['max-body-bytes'], 1024),
+      rate: count('rate-limit', values['rate-limit'], 1),
+      burst: count('burst', values.burst, 1),
+      maxConcurrent: count('max-concurrent', values['max-concurrent'], 1),
+      shutdownMs: count('shutdown-ms', values['shutdown-ms'], 0),
+      sessionIdleMs: count('session-idle-ms', values['session-idle-ms'], 100),
+    };
+    const gw = require('../../core/gateway/index') as typeof Gateway;
+    const ctx = await openRunEnvironment(values, io);
+    const logger = stderrLogger(io);
+    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
+    const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
+    try {
+      const servers = chooseServers(gw, ctx, values.servers, io);
+      ctx.ws.reportProblems(false);
+      const core = new gw.GatewayCore({
+        upstreams: ctx.ws.manager,
+        servers,
+        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
+        code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
+        audit,
+        metrics: new gw.GatewayMetrics({ processMetrics: port !== undefined }),
+        maxConcurrentPerServer: numbers.maxConcurrent,
+        version: HARNESS_VERSION,
+        logger,
+      });
+      const started = { workspace: ctx.ws.folder, servers, mode, transport: port === undefined ? 'stdio' : 'http' };
+      if (port === undefined) return await serveStdio(core, audit, started, numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS, io);
+      return await serveHttp(gw, core, audit, started, { ...numbers, port }, values, io);
+    } finally {
+      audit.write({ kind: 'admin', action: 'stop' });
+      audit.close();
+      await sandbox?.dispose();
+      await ctx.close();
+    }
+  },
+};
+
+/** Resolves on the first SIGINT/SIGTERM (or `extra`), with its name. */
+function stopSignal(extra?: Promise<string>): Promise<string> {
+  return new Promise((resolveStop) => {
+    const on = (name: string) => () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolveStop(name);
+    };
+    const onInt = on('SIGINT');
+    const onTerm = on('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    extra?.then((why) => on(why)());
+  });
+}
+
+async function serveStdio(core: Gateway.GatewayCore, audit: Gateway.AuditLog, started: Record<string, unknown>, shutdownMs: number, io: CliIO): Promise<number> {
+  const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
+  const inputEnded = new Promise<string>((resolveEnd) => {
+    process.stdin.once('end', () => resolveEnd('stdin closed'));
+    process.stdin.once('close', () => resolveEnd('stdin closed'));
+  });
+  const stop = stopSignal(inputEnded);
+  await core.connect(new StdioServerTransport(), 'stdio');
+  audit.write({ kind: 'admin', action: 'start', ...started });
+  io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} on stdio (${started.mode} mode)\n`);
+  const why = await stop;
+  const drained = await core.drain(shutdownMs);
+  if (!drained) io.stderr(`mcp-harness gateway: calls still running after ${shutdownMs} ms were cut off\n`);
+  audit.write({ kind: 'admin', action: 'shutdown', reason: why, drained });
+  await core.close();
+  return EXIT_OK;
+}
+
+async function serveHttp(
+  gw: typeof Gateway,
+  core: Gateway.GatewayCore,
+  audit: Gateway.AuditLog,
+  started: Record<string, unknown>,
+  numbers: { port: number; maxBodyBytes?: number; rate?: number; burst?: number; shutdownMs?: number; sessionIdleMs?: number },
+  values: Record<string, unknown>,
+  io: CliIO,
+): Promise<number> {
+  const tokenFile = values['token-file'] ? resolve(io.cwd, values['token-file'] as string) : gw.defaultTokenFile(io.env);
+  let token: { token: string; created: boolean };
+  try {
+    token = gw.loadOrCreateToken(tokenFile);
+  } catch (err) {
+    throw new CliError(`${(err as Error).message} (or pass another file with --token-file).`);
+  }
+  if (token.created) {
+    audit.write({ kind: 'admin', action: 'token_created', file: tokenFile });
+    io.stderr(`mcp-harness gateway: created a bearer token (shown once; it stays in ${tokenFile}, mode 0600):\n  ${token.token}\n`);
+  }
+  const rate = numbers.rate ?? gw.DEFAULT_RATE_LIMIT.ratePerSecond;
+  const http = new gw.HttpGateway({
+    core,
+    token: token.token,
+    port: numbers.port,
+    host: values.host as string | undefined,
+    corsOrigins: list(values['cors-origin']),
+    allowedHosts: list(values['allowed-host']),
+    maxBodyBytes: numbers.maxBodyBytes,
+    sessionIdleMs: numbers.sessionIdleMs,
+    rateLimit: { ratePerSecond: rate, burst: numbers.burst ?? Math.max(rate, gw.DEFAULT_RATE_LIMIT.burst) },
+  });
+  const stop = stopSignal();
+  let address;
+  try {
+    address = await http.listen();
+  } catch (err) {
+    throw new CliError(`could not listen on ${(values.host as string | undefined) ?? '127.0.0.1'}:${numbers.port}: ${(err as Error).message}. Choose another port with --http.`);
+  }
+  audit.write({ kind: 'admin', action: 'start', ...started, url: address.url });
+  if (!/^(127\.|::1$|localhost$)/.test(address.host)) {
+    io.stderr(`mcp-harness gateway: listening on ${address.host}, which other machines may reach; only the bearer token protects it. Add the name clients use with --allowed-host.\n`);
+  }
+  io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} at ${address.url} (${started.mode} mode; token in ${tokenFile})\n`);
+  const why = await stop;
+  const shutdownMs = numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS;
+  const drained = await http.shutdown(shutdownMs);
+  if (!drained) io.stderr(`mcp-harness gateway: calls still running after ${shutdownMs} ms were cut off\n`);
+  audit.write({ kind: 'admin', action: 'shutdown', reason: why, drained });
+  return EXIT_OK;
+}

@@ -1,0 +1,122 @@
+// `mcp-harness lab SERVER`: the reliability lab — property tests from the tool schemas, fault injection
+// through the chaos proxy, a benchmark — with a 0–100 score, a JSON result, an HTML report card and a
+// Markdown summary. Every probe is a guarded, traced step of the one run service.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ALL_SUITES, type SuiteName } from '../../core/lab/types';
+import { DEFAULT_BUDGET_MS, DEFAULT_CALL_TIMEOUT_MS, runLab } from '../../core/lab/runner';
+import { ServiceLabHost, type ProxyLauncher } from '../../core/lab/serviceHost';
+import { htmlReport, markdownSummary } from '../../core/lab/report';
+import { HARNESS_DIR } from '../../core/trace/writer';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
+import { openRunEnvironment } from '../runEnvironment';
+
+export const labCommand: CliCommand = {
+  name: 'lab',
+  summary: 'Score a server\'s reliability: property tests, fault injection and a benchmark',
+  usage: [
+    'Usage: mcp-harness lab SERVER [--suite props,faults,bench] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
+    '                          [--markdown FILE.md] [--min-score N] [--allow-destructive] [--call-timeout MS]',
+    '                          [--out DIR] [--workspace DIR] [--trace-dir DIR] [--policy FILE]',
+    '',
+    'Generates inputs from each tool\'s inputSchema (valid ones must give a result; invalid ones must be',
+    'refused cleanly), checks outputSchema and the readOnly/idempotent annotations, runs the server behind',
+    'the fault-injection proxy, benchmarks one read-only tool, and scores it 0-100 (see README, Reliability lab).',
+    '',
+    '  --suite LIST          suites to run (default: props,faults,bench)',
+    '  --seed N              seed for inputs and toxics (default: random, printed); the same seed repeats a run',
+    '  --budget TIME         time for all suites, e.g. 60s, 2m, 500ms (default: 60s)',
+    '  --call-timeout MS     a call taking longer counts as a hang (default: 5000)',
+    '  --allow-destructive   also call tools not annotated read-only: run it on a scratch copy of the data',
+    '  --report FILE.html    write the HTML report card',
+    '  --markdown FILE.md    write the Markdown summary (for a pull-request comment)',
+    '  --min-score N         exit 1 when the score is below N (for CI)',
+    '  --out DIR             where counterexample session files go (default: .mcp-harness/lab)',
+    '  --json                print the JSON result (its shape is documented in the README)',
+    '',
+    'Exit codes: 0 done (and the score reached --min-score), 1 below --min-score, 2 bad arguments,',
+    '3 the server could not be started.',
+  ].join('\n'),
+  options: {
+    suite: { type: 'string' },
+    seed: { type: 'string' },
+    budget: { type: 'string' },
+    'call-timeout': { type: 'string' },
+    'allow-destructive': { type: 'boolean' },
+    report: { type: 'string' },
+    markdown: { type: 'string' },
+    'min-score': { type: 'string' },
+    out: { type: 'string' },
+    workspace: { type: 'string', short: 'w' },
+    'trace-dir': { type: 'string' },
+    policy: { type: 'string' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, json }, io) {
+    const server = positionals[0];
+    const suites = parseSuites(values.suite as string | undefined);
+    const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : wholeNumber('--seed', values.seed as string, -(2 ** 31), 2 ** 31 - 1);
+    const budgetMs = values.budget === undefined ? DEFAULT_BUDGET_MS : parseDuration(values.budget as string);
+    const callTimeoutMs = values['call-timeout'] === undefined ? DEFAULT_CALL_TIMEOUT_MS : wholeNumber('--call-timeout', values['call-timeout'] as string, 50, 600_000);
+    const minScore = values['min-score'] === undefined ? undefined : wholeNumber('--min-score', values['min-score'] as string, 0, 100);
+    const env = await openRunEnvironment({ ...values, yes: false }, io);
+    let result;
+    try {
+      env.ws.reportProblems(json);
+      const known = env.ws.definitions.map((d) => d.id);
+      if (!known.includes(server)) throw new UsageError(`no MCP server named '${server}' is configured in ${env.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
+      const host = new ServiceLabHost(env.service, env.ws.manager, proxyLauncher());
+      if (!json) io.stderr(`lab: ${server}, suites ${suites.join(',')}, seed ${seed}, budget ${budgetMs / 1000} s\n`);
+      result = await runLab(host, {
+        server,
+        suites,
+        seed,
+        budgetMs,
+        callTimeoutMs,
+        allowDestructive: values['allow-destructive'] === true,
+        outDir: values.out ? resolve(io.cwd, values.out as string) : join(env.ws.folder, HARNESS_DIR, 'lab'),
+        signal: env.signal,
+        onProgress: json ? undefined : (m) => io.stderr(`lab: ${m}\n`),
+      });
+    } finally {
+      await env.close();
+    }
+    if (values.report) writeFileSync(resolve(io.cwd, values.report as string), htmlReport(result));
+    if (values.markdown) writeFileSync(resolve(io.cwd, values.markdown as string), markdownSummary(result));
+    io.stdout(json ? JSON.stringify(result) + '\n' : markdownSummary(result));
+    if (result.findings.some((f) => f.kind === 'lab.unreachable')) return EXIT_UNREACHABLE;
+    if (minScore !== undefined && result.score < minScore) {
+      io.stderr(`mcp-harness: the score ${result.score} is below --min-score ${minScore}.\n`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_OK;
+  },
+};
+
+/** How the lab starts the chaos proxy: this CLI again, as built (dist/cli.js) or from source under tsx. */
+function proxyLauncher(): ProxyLauncher {
+  if (__filename.endsWith('.js')) return { command: process.execPath, args: [__filename] };
+  return { command: process.execPath, args: ['--import', 'tsx', resolve(__dirname, '..', 'main.ts')] };
+}
+
+export function parseSuites(list: string | undefined): SuiteName[] {
+  if (list === undefined) return [...ALL_SUITES];
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !ALL_SUITES.includes(n as SuiteName));
+  if (unknown.length || !names.length) throw new UsageError(`--suite takes a comma-separated list of ${ALL_SUITES.join(', ')}${unknown.length ? `; '${unknown.join("', '")}' is not one` : ''}.`);
+  return [...new Set(names)] as SuiteName[];
+}
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--budget takes a time such as 60s, 2m or 500ms, not '${text}'.`);
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (ms < 1000 || ms > 3_600_000) throw new UsageError(`--budget must be between 1s and 60m (got ${text}).`);
+  return ms;
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not '${text}'.`);
+  return n;
+}

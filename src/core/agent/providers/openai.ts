@@ -1,0 +1,69 @@
+// Any OpenAI-compatible Chat Completions endpoint (OpenAI, or a local server by base URL) through the
+// official SDK. The key comes from the caller (the CLI reads OPENAI_API_KEY) and is never logged.
+import type { ModelToolCall } from '../../../protocol/trace';
+import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse } from '../types';
+import { loadOpenAI } from './load';
+
+export interface ProviderOptions {
+  apiKey?: string;
+  baseURL?: string;
+  /** Retries of a failed request (the SDK's own backoff). */
+  maxRetries?: number;
+}
+
+type OpenAIClient = InstanceType<ReturnType<typeof loadOpenAI>['OpenAI']>;
+
+export class OpenAIProvider implements ModelProvider {
+  readonly name = 'openai';
+  private client: OpenAIClient | undefined;
+
+  constructor(private readonly options: ProviderOptions) {
+    if (!options.apiKey && !options.baseURL) {
+      throw new Error('The OpenAI provider needs an API key (environment variable OPENAI_API_KEY) or the base URL of an OpenAI-compatible server.');
+    }
+  }
+
+  async complete(request: ModelRequest): Promise<ModelResponse> {
+    // A local OpenAI-compatible server may take no key; the SDK insists on one, so it gets a placeholder.
+    this.client ??= new (loadOpenAI().OpenAI)({ apiKey: this.options.apiKey || 'no-key', baseURL: this.options.baseURL, maxRetries: this.options.maxRetries ?? 1 });
+    const params = {
+      model: request.model,
+      messages: [{ role: 'system' as const, content: request.system }, ...request.messages.map(toOpenAI)],
+      ...(request.tools.length ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
+      max_completion_tokens: request.maxOutputTokens,
+    };
+    const completion = await this.client.chat.completions.create(params, { signal: request.signal }).catch((err: unknown) => {
+      throw withoutKey(err, this.options.apiKey);
+    });
+    const choice = completion.choices[0];
+    if (!choice) throw new Error('The model returned no choice.');
+    const toolCalls: ModelToolCall[] = [];
+    for (const c of choice.message.tool_calls ?? []) {
+      if (c.type === 'function') toolCalls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' });
+    }
+    return {
+      ...(choice.message.content ? { text: choice.message.content } : {}),
+      toolCalls,
+      ...(completion.usage ? { usage: { input: completion.usage.prompt_tokens, output: completion.usage.completion_tokens } } : {}),
+      ...(choice.finish_reason ? { stopReason: choice.finish_reason } : {}),
+    };
+  }
+}
+
+/** An API error says what went wrong; some servers quote the key they got, which must not reach a log or trace. */
+export function withoutKey(err: unknown, key: string | undefined): unknown {
+  if (!key || !(err instanceof Error) || !err.message.includes(key)) return err;
+  const clean = new Error(err.message.split(key).join('[API key]'));
+  clean.name = err.name;
+  return clean;
+}
+
+function toOpenAI(m: ChatMessage) {
+  if (m.role === 'user') return { role: 'user' as const, content: m.text };
+  if (m.role === 'tool') return { role: 'tool' as const, tool_call_id: m.toolCallId, content: m.text };
+  return {
+    role: 'assistant' as const,
+    content: m.text ?? null,
+    ...(m.toolCalls.length ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) } : {}),
+  };
+}

@@ -1,0 +1,130 @@
+// What every client session of one gateway shares: the catalog of the exposed servers, the run opener,
+// the per-server concurrency limits, metrics and audit log, and the list of live sessions (so upstream
+// changes reach every client and shutdown can wait for calls in flight).
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ToolGateway } from '../guards/types';
+import type { Logger } from '../types';
+import { nullLogger } from '../types';
+import type { AuditLog } from './audit';
+import { CallRecorder } from './calls';
+import { CodeMode, type CodeModeOptions } from './codeMode';
+import { ConcurrencyLimits } from './limits';
+import { GatewayMetrics } from './metrics';
+import { GatewaySession } from './session';
+import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
+
+export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
+/** How long a stopping gateway waits for cancelled calls to come back before closing sessions. */
+const CANCEL_GRACE_MS = 2000;
+
+/** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
+export type GatewayRun = ToolGateway & { end(): unknown };
+
+export interface RunRequest {
+  /** The session's name in the trace, e.g. `gateway claude-ai (stdio)`. */
+  name: string;
+  servers: string[];
+  /** Aborted when the gateway stops without waiting any longer: calls still running are cancelled. */
+  signal: AbortSignal;
+}
+
+export interface GatewayCoreOptions {
+  upstreams: UpstreamServers;
+  /** The servers exposed to clients (ids as discovered). */
+  servers: string[];
+  /** Opens the run of one client session (the host's run service). */
+  openRun(request: RunRequest): Promise<GatewayRun>;
+  /** Code mode (search_tools + run_code) instead of the upstream tools. */
+  code?: Omit<CodeModeOptions, 'servers'>;
+  audit?: AuditLog;
+  metrics?: GatewayMetrics;
+  maxConcurrentPerServer?: number;
+  version: string;
+  logger?: Logger;
+}
+
+export class GatewayCore {
+  readonly catalog: Catalog;
+  readonly metrics: GatewayMetrics;
+  readonly recorder: CallRecorder;
+  readonly codeMode: CodeMode | undefined;
+  readonly audit: AuditLog | undefined;
+  readonly version: string;
+  readonly instructions: string;
+  readonly startedAt = Date.now();
+  private readonly sessions = new Set<GatewaySession>();
+  private readonly watcher: UpstreamWatcher;
+  private readonly stopping = new AbortController();
+  private nextSession = 1;
+
+  constructor(private readonly options: GatewayCoreOptions) {
+    const logger = options.logger ?? nullLogger;
+    this.version = options.version;
+    this.audit = options.audit;
+    this.metrics = options.metrics ?? new GatewayMetrics();
+    this.catalog = new Catalog(options.upstreams, options.servers, logger);
+    this.recorder = new CallRecorder(this.metrics, options.audit, new ConcurrencyLimits(options.maxConcurrentPerServer ?? DEFAULT_MAX_CONCURRENT_PER_SERVER));
+    this.codeMode = options.code ? new CodeMode({ ...options.code, servers: options.servers }) : undefined;
+    this.instructions =
+      `MCP Harness guards these servers: ${options.servers.join(', ') || 'none'}. Every call is checked (schema, policy, pinned definitions), ` +
+      'its output masked for secrets and PII, and traced. A refused call returns an error result that says why.';
+    this.watcher = new UpstreamWatcher(options.upstreams, options.servers, {
+      onListChanged: (kind, server) => this.listChanged(kind, server),
+      onRestart: (server) => this.metrics.upstreamRestarts.inc({ server }),
+    });
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Serves one client over `transport`; `client` names it in traces and the audit log. */
+  async connect(transport: Transport, client: string, id = `s${this.nextSession++}`): Promise<GatewaySession> {
+    const session = new GatewaySession(this, id, client);
+    this.sessions.add(session);
+    this.metrics.sessions.set(this.sessions.size);
+    await session.connect(transport);
+    return session;
+  }
+
+  openRun(session: GatewaySession): Promise<GatewayRun> {
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: this.stopping.signal });
+  }
+
+  forget(session: GatewaySession): void {
+    this.sessions.delete(session);
+    this.metrics.sessions.set(this.sessions.size);
+  }
+
+  private listChanged(kind: ListKind, server: string): void {
+    this.catalog.invalidate(kind);
+    if (this.codeMode && kind === 'tools') return;
+    this.options.logger?.info(`The ${kind} of '${server}' changed; telling ${this.sessions.size} client(s).`);
+    for (const s of this.sessions) s.notify(kind);
+  }
+
+  health(): { status: 'ok'; uptime_s: number; sessions: number; calls_in_flight: number; upstreams: ReturnType<UpstreamWatcher['states']> } {
+    return { status: 'ok', uptime_s: Math.round((Date.now() - this.startedAt) / 1000), sessions: this.sessions.size, calls_in_flight: this.recorder.running, upstreams: this.watcher.states() };
+  }
+
+  /** Waits for the calls in flight, at most `deadlineMs`; true when they all finished. */
+  async drain(deadlineMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+    try {
+      return await Promise.race([this.recorder.whenIdle().then(() => true), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Cancels the calls still running, ends every session's run and stops watching upstreams. */
+  async close(): Promise<void> {
+    this.stopping.abort(new Error('The gateway is shutting down.'));
+    // Cancelled calls come back at once; their answers ("cancelled") reach the clients before the sessions close.
+    await this.drain(CANCEL_GRACE_MS);
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...this.sessions].map((s) => s.close()));
+    this.watcher.dispose();
+  }
+}

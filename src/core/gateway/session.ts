@@ -1,0 +1,169 @@
+// One MCP client of the gateway: an SDK Server speaking to it over its transport, answering from the
+// shared catalog, and one traced run (opened at the first tool call, ended when the client goes) through
+// which every one of its calls passes.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ToolCallRequest, ToolGateway } from '../guards/types';
+import { SessionWorkspace } from '../sandbox/workspace';
+import type { CallerInfo } from './calls';
+import { toMcpResult } from './calls';
+import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
+import type { GatewayCore, GatewayRun } from './core';
+import { parseResourceUri, resourceUri } from './names';
+
+export class GatewaySession {
+  readonly server: Server;
+  private run: Promise<GatewayRun> | undefined;
+  /** The run as this client reaches it, once open (calls after the first skip an await). */
+  private guarded: ToolGateway | undefined;
+  private calls = 0;
+  private closed = false;
+  private readonly workspace = new SessionWorkspace();
+  readonly caller: CallerInfo;
+
+  constructor(
+    private readonly core: GatewayCore,
+    readonly id: string,
+    client: string,
+  ) {
+    this.caller = { session: id, client };
+    this.server = new Server(
+      { name: 'mcp-harness-gateway', title: 'MCP Harness (guarded)', version: core.version },
+      {
+        capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+        instructions: core.instructions,
+      },
+    );
+    this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.listTools() }));
+    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      const token = request.params._meta?.progressToken;
+      // The upstream tool's progress reaches the client under the client's own token (and keeps its timeout alive).
+      const onProgress =
+        token === undefined
+          ? undefined
+          : (p: { progress: number; total?: number; message?: string }) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
+      return this.callTool(request.params.name, request.params.arguments ?? {}, extra.signal, onProgress);
+    });
+    this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await this.listResources() }));
+    this.server.setRequestHandler(ReadResourceRequestSchema, (request) => this.readResource(request.params.uri));
+    this.server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await this.listPrompts() }));
+    this.server.setRequestHandler(GetPromptRequestSchema, (request) => this.getPrompt(request.params.name, request.params.arguments));
+    this.server.onclose = () => void this.close();
+  }
+
+  connect(transport: Transport): Promise<void> {
+    return this.server.connect(transport);
+  }
+
+  /** Tells the client a list changed (no-op once it has gone). */
+  notify(kind: 'tools' | 'resources' | 'prompts'): void {
+    if (this.closed) return;
+    const send = kind === 'tools' ? this.server.sendToolListChanged() : kind === 'resources' ? this.server.sendResourceListChanged() : this.server.sendPromptListChanged();
+    send.catch(() => undefined);
+  }
+
+  private async gateway(): Promise<ToolGateway> {
+    if (this.guarded) return this.guarded;
+    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'This gateway session has ended.');
+    if (!this.run) {
+      // Over stdio the client's name is known only after initialize; traces and the audit log use it.
+      const name = this.server.getClientVersion()?.name;
+      if (name && this.caller.client === 'stdio') this.caller.client = `${name.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)} (stdio)`;
+      const opening = this.core.openRun(this);
+      this.run = opening;
+      // A run that failed to open is tried again on the next call.
+      opening.catch(() => {
+        if (this.run === opening) this.run = undefined;
+      });
+    }
+    const run = await this.run;
+    this.guarded ??= this.core.recorder.guarded(run, this.caller);
+    return this.guarded;
+  }
+
+  private async listTools(): Promise<Tool[]> {
+    if (this.core.codeMode) return CODE_MODE_TOOLS;
+    const table = await this.core.catalog.toolTable();
+    return table.entries().map(([name, { server, tool }]) => ({
+      ...tool,
+      name,
+      title: tool.title ?? tool.annotations?.title ?? `${tool.name} (${server})`,
+    }));
+  }
+
+  private async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
+    const stepId = `call-${++this.calls}`;
+    if (this.core.codeMode) {
+      if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
+      if (name === RUN_CODE) return this.core.codeMode.run(await this.gateway(), args, stepId, this.workspace, signal);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}': in code mode the gateway has ${SEARCH_TOOLS} and ${RUN_CODE}.`);
+    }
+    const catalog = this.core.catalog;
+    let entry = (catalog.toolTableIfReady() ?? (await catalog.toolTable())).resolve(name);
+    if (!entry) {
+      catalog.invalidate('tools');
+      entry = (await catalog.toolTable()).resolve(name);
+    }
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'. List the tools again: the gateway's tool names have the form server__tool.`);
+    return toMcpResult(await (this.guarded ?? (await this.gateway())).callTool({ server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) }));
+  }
+
+  private async listResources() {
+    const lists = await this.core.catalog.resources();
+    return lists.flatMap(([server, resources]) => resources.map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })));
+  }
+
+  private async readResource(uri: string) {
+    const target = parseResourceUri(uri);
+    if (!target) throw new McpError(ErrorCode.InvalidParams, `'${uri}' is not a gateway resource URI (mcp-harness://<server>/<uri>); list the resources to get one.`);
+    const connection = await this.upstream(target.server);
+    const result = await connection.readResource(target.uri);
+    this.core.audit?.write({ kind: 'resource', action: 'read', ...this.caller, server: target.server, uri: target.uri });
+    return { ...result, contents: result.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
+  }
+
+  private async listPrompts() {
+    const table = await this.core.catalog.promptTable();
+    return table.entries().map(([name, { prompt }]) => ({ ...prompt, name }));
+  }
+
+  private async getPrompt(name: string, args: Record<string, string> | undefined) {
+    const entry = (await this.core.catalog.promptTable()).resolve(name);
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt '${name}'; list the prompts to get the gateway's names (server__prompt).`);
+    const result = await (await this.upstream(entry.server)).getPrompt(entry.name, args);
+    this.core.audit?.write({ kind: 'prompt', action: 'get', ...this.caller, server: entry.server, prompt: entry.name });
+    return result;
+  }
+
+  private async upstream(server: string) {
+    try {
+      return await this.core.catalog.connection(server);
+    } catch (err) {
+      throw new McpError(ErrorCode.InvalidParams, (err as Error).message);
+    }
+  }
+
+  /** Ends the client's run (writing the trace's end line) and forgets the client. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.core.forget(this);
+    try {
+      if (this.run) await (await this.run).end();
+    } finally {
+      await this.server.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// What the gateway needs from the workspace's servers (the ServerManager satisfies it), the namespaced
+// catalogs built from them, and the watcher that turns an upstream's changed lists into list_changed
+// notifications and counts restarts.
+import type { GetPromptResult, Prompt, ReadResourceResult, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../types';
+import type { ServerState } from '../servers/types';
+import { NameTable } from './names';
+
+export interface UpstreamConnection {
+  listTools(): Promise<Tool[]>;
+  listResources(): Promise<Resource[]>;
+  listPrompts(): Promise<Prompt[]>;
+  readResource(uri: string): Promise<ReadResourceResult>;
+  getPrompt(name: string, args?: Record<string, string>): Promise<GetPromptResult>;
+}
+
+export interface UpstreamServers {
+  list(): ServerState[];
+  onDidChange(listener: (state: ServerState) => void): () => void;
+  ensureStarted(id: string): Promise<UpstreamConnection>;
+}
+
+export interface ToolEntry {
+  server: string;
+  name: string;
+  tool: Tool;
+}
+
+export interface PromptEntry {
+  server: string;
+  name: string;
+  prompt: Prompt;
+}
+
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+/** The exposed servers' tools and prompts under their public names; rebuilt after an upstream change. */
+export class Catalog {
+  private tools: Promise<NameTable<ToolEntry>> | undefined;
+  private toolsNow: NameTable<ToolEntry> | undefined;
+  private prompts: Promise<NameTable<PromptEntry>> | undefined;
+
+  constructor(
+    private readonly upstreams: UpstreamServers,
+    readonly servers: readonly string[],
+    private readonly logger: Logger,
+  ) {}
+
+  invalidate(kind: ListKind): void {
+    if (kind === 'tools') this.tools = undefined;
+    if (kind === 'prompts') this.prompts = undefined;
+  }
+
+  /** The tool table when it is already built (a call's fast path), else undefined. */
+  toolTableIfReady(): NameTable<ToolEntry> | undefined {
+    return this.tools ? this.toolsNow : undefined;
+  }
+
+  toolTable(): Promise<NameTable<ToolEntry>> {
+    if (!this.tools) {
+      const building = this.collect((c) => c.listTools(), 'tools').then((lists) => new NameTable(lists.flatMap(([server, tools]) => tools.map((tool) => ({ server, name: tool.name, tool })))));
+      this.tools = building;
+      building.then((t) => {
+        if (this.tools === building) this.toolsNow = t;
+      }, () => undefined);
+    }
+    return this.tools;
+  }
+
+  promptTable(): Promise<NameTable<PromptEntry>> {
+    this.prompts ??= this.collect((c) => c.listPrompts(), 'prompts').then((lists) => new NameTable(lists.flatMap(([server, prompts]) => prompts.map((prompt) => ({ server, name: prompt.name, prompt })))));
+    return this.prompts;
+  }
+
+  async resources(): Promise<[string, Resource[]][]> {
+    return this.collect((c) => c.listResources(), 'resources');
+  }
+
+  async connection(server: string): Promise<UpstreamConnection> {
+    if (!this.servers.includes(server)) throw new Error(`The server '${server}' is not exposed by this gateway.`);
+    return this.upstreams.ensureStarted(server);
+  }
+
+  /** Lists of every exposed server; a server that cannot be started is left out (and logged), not fatal. */
+  private async collect<T>(list: (c: UpstreamConnection) => Promise<T[]>, what: string): Promise<[string, T[]][]> {
+    return Promise.all(
+      this.servers.map(async (server): Promise<[string, T[]]> => {
+        try {
+          return [server, await list(await this.upstreams.ensureStarted(server))];
+        } catch (err) {
+          this.logger.warn(`The gateway left out the ${what} of '${server}': ${(err as Error).message}`);
+          return [server, []];
+        }
+      }),
+    );
+  }
+}
+
+/**
+ * Watches upstream state: a list that changes after it was first known is announced (`onListChanged`),
+ * and a server that runs again after it had stopped is a restart (`onRestart`).
+ */
+export class UpstreamWatcher {
+  private readonly seen = new Map<string, { status: string; everRan: boolean; lists: Partial<Record<ListKind, unknown>> }>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly upstreams: UpstreamServers,
+    private readonly servers: readonly string[],
+    private readonly handlers: { onListChanged(kind: ListKind, server: string): void; onRestart(server: string): void },
+  ) {
+    for (const state of upstreams.list()) this.observe(state, false);
+    this.unsubscribe = upstreams.onDidChange((state) => this.observe(state, true));
+  }
+
+  private observe(state: ServerState, announce: boolean): void {
+    if (!this.servers.includes(state.id)) return;
+    const prev = this.seen.get(state.id) ?? { status: 'stopped', everRan: false, lists: {} };
+    const running = state.status === 'running';
+    if (announce && running && prev.status !== 'running' && prev.everRan) this.handlers.onRestart(state.id);
+    const lists: Partial<Record<ListKind, unknown>> = { ...prev.lists };
+    for (const kind of ['tools', 'resources', 'prompts'] as const) {
+      const value = state[kind];
+      if (value === undefined) continue;
+      if (announce && prev.lists[kind] !== undefined && prev.lists[kind] !== value) this.handlers.onListChanged(kind, state.id);
+      lists[kind] = value;
+    }
+    this.seen.set(state.id, { status: state.status, everRan: prev.everRan || running, lists });
+  }
+
+  /** Each exposed server's state, for /health. */
+  states(): { id: string; status: string; error?: string; pid?: number; circuitOpen?: boolean; tools?: number }[] {
+    const byId = new Map(this.upstreams.list().map((s) => [s.id, s]));
+    return this.servers.map((id) => {
+      const s = byId.get(id);
+      if (!s) return { id, status: 'unknown' };
+      return { id, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.pid ? { pid: s.pid } : {}), ...(s.circuitOpen ? { circuitOpen: true } : {}), ...(s.tools ? { tools: s.tools.length } : {}) };
+    });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+}
+
+/**
+ * A workspace config that also lists this gateway (say `.mcp.json` for Claude Code, or `.cursor/mcp.json`)
+ * would make the gateway start itself as an upstream, again and again: such entries are left out.
+ */
+export function launchesHarnessGateway(definition: { transport: string; command?: string; args?: string[] }): boolean {
+  if (definition.transport !== 'stdio') return false;
+  const words = [definition.command ?? '', ...(definition.args ?? [])];
+  return words.includes('gateway') && words.some((w) => /mcp-harness|(^|[\\/])cli\.js$/.test(w));
+}

@@ -1,0 +1,111 @@
+// Annotation truth. A tool that says readOnlyHint must not change what the server's other read tools and
+// resources report; a tool that says idempotentHint must leave the same observable state when called
+// twice with the same input. "Observable state" is what the observers return, minus any observer whose
+// answer already changes between two observations with nothing called in between (clocks, random data).
+import fc from 'fast-check';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { sharedSchemaCache } from '../guards/schema';
+import { canonicalJson } from '../util/canonical';
+import { textForTokens } from '../guards/pipeline';
+import { arbitraryForTool } from './schemaArbitrary';
+import type { Prober } from './probe';
+import type { LabFinding, LabRun, SuiteContext } from './types';
+
+export const MAX_OBSERVERS = 8;
+export const MAX_ANNOTATED_TOOLS = 12;
+/** An observer slower than this is left out (a long-running tool would make every observation slow). */
+export const OBSERVER_MAX_MS = 1000;
+
+type Observation = Map<string, string>;
+
+export async function checkAnnotations(ctx: SuiteContext, run: LabRun, prober: Prober, exercised: Tool[], all: Tool[], findings: LabFinding[]): Promise<number> {
+  const readTools = await quickObservers(run, prober, all.filter((t) => t.annotations?.readOnlyHint === true && !(t.inputSchema?.required?.length)));
+  const claimsReadOnly = exercised.filter((t) => t.annotations?.readOnlyHint === true).slice(0, MAX_ANNOTATED_TOOLS);
+  const claimsIdempotent = exercised.filter((t) => t.annotations?.idempotentHint === true && t.annotations?.readOnlyHint !== true).slice(0, MAX_ANNOTATED_TOOLS);
+  let checks = 0;
+  const observe = async (except: string): Promise<Observation> => {
+    const seen: Observation = new Map();
+    for (const t of readTools.filter((r) => r.name !== except)) {
+      const probe = await prober.call(run, t.name, {}, `observe-${t.name}`);
+      seen.set(`tool ${t.name}`, probe.outcome === 'result' ? textForTokens(probe.call.result) : `(${probe.outcome})`);
+    }
+    for (const [key, text] of await readResources(ctx)) seen.set(key, text);
+    return seen;
+  };
+  for (const tool of claimsReadOnly) {
+    if (ctx.signal?.aborted) break;
+    ctx.progress(`props: is ${tool.name} really read-only?`);
+    const stable = await stableObservation(observe, tool.name);
+    if (!stable.size) continue;
+    checks++;
+    for (const args of samples(tool, ctx.seed, 2)) await prober.call(run, tool.name, args, `readonly-${tool.name}`);
+    const changed = differences(stable, await observe(tool.name));
+    if (changed.length) {
+      findings.push({ suite: 'props', kind: 'props.annotation.read_only_writes', severity: 'major', tool: tool.name, message: `${tool.name} is annotated readOnlyHint, but calling it changed what ${changed.join(', ')} report${changed.length === 1 ? 's' : ''}.` });
+    }
+  }
+  for (const tool of claimsIdempotent) {
+    if (ctx.signal?.aborted) break;
+    ctx.progress(`props: is ${tool.name} really idempotent?`);
+    const [args] = samples(tool, ctx.seed, 1);
+    if (!args) continue;
+    await prober.call(run, tool.name, args, `idempotent-${tool.name}`);
+    const once = await stableObservation(observe, tool.name);
+    if (!once.size) continue;
+    checks++;
+    await prober.call(run, tool.name, args, `idempotent-${tool.name}`);
+    const changed = differences(once, await observe(tool.name));
+    if (changed.length) {
+      findings.push({ suite: 'props', kind: 'props.annotation.not_idempotent', severity: 'major', tool: tool.name, input: args, message: `${tool.name} is annotated idempotentHint, but a second identical call changed what ${changed.join(', ')} report${changed.length === 1 ? 's' : ''}.` });
+    }
+  }
+  return checks;
+}
+
+/** Observers must answer, and quickly: each one is called six times per checked tool. */
+async function quickObservers(run: LabRun, prober: Prober, candidates: Tool[]): Promise<Tool[]> {
+  const quick: Tool[] = [];
+  for (const t of candidates.slice(0, MAX_OBSERVERS * 2)) {
+    if (quick.length >= MAX_OBSERVERS) break;
+    const probe = await prober.call(run, t.name, {}, `observer-${t.name}`);
+    if (probe.outcome === 'result' && probe.call.record.latency_ms <= OBSERVER_MAX_MS) quick.push(t);
+  }
+  return quick;
+}
+
+async function readResources(ctx: SuiteContext): Promise<[string, string][]> {
+  const { listResources, readResource } = ctx.host;
+  if (!listResources || !readResource) return [];
+  const out: [string, string][] = [];
+  try {
+    for (const r of (await listResources.call(ctx.host, ctx.server)).slice(0, MAX_OBSERVERS)) {
+      const read = await readResource.call(ctx.host, ctx.server, r.uri).catch((err: Error) => ({ contents: [{ uri: r.uri, text: `(error: ${err.message})` }] }));
+      out.push([`resource ${r.uri}`, canonicalJson(read.contents)]);
+    }
+  } catch {
+    // A server without resources has nothing to observe there.
+  }
+  return out;
+}
+
+/** Two observations with nothing in between; only the observers that agreed are kept. */
+async function stableObservation(observe: (except: string) => Promise<Observation>, except: string): Promise<Observation> {
+  const first = await observe(except);
+  const second = await observe(except);
+  const stable: Observation = new Map();
+  for (const [k, v] of second) if (first.get(k) === v) stable.set(k, v);
+  return stable;
+}
+
+function differences(before: Observation, after: Observation): string[] {
+  return [...before.keys()].filter((k) => after.get(k) !== before.get(k));
+}
+
+function samples(tool: Tool, seed: number, n: number): Record<string, unknown>[] {
+  const arb = arbitraryForTool(tool.inputSchema).arbitrary.filter((a) => sharedSchemaCache.check(tool.inputSchema, a).valid);
+  try {
+    return fc.sample(arb, { seed, numRuns: n });
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,113 @@
+// The reliability lab's contract: what it needs from its host (a run to call tools through, the state of
+// a server, a proxied definition for fault injection) and the stable shape of its result (documented in
+// the README's "Reliability lab" section; `version` changes when a field changes meaning).
+import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, PolicyConfig } from '../guards/types';
+
+export type SuiteName = 'props' | 'faults' | 'bench';
+export const ALL_SUITES: SuiteName[] = ['props', 'faults', 'bench'];
+
+export type Severity = 'critical' | 'major' | 'minor' | 'info';
+
+export interface LabFinding {
+  suite: SuiteName;
+  /** A stable identifier of what was found, e.g. 'props.crash', 'faults.corrupt.server_died'. */
+  kind: string;
+  severity: Severity;
+  tool?: string;
+  message: string;
+  /** The smallest input that shows it (after shrinking), when the finding comes from an input. */
+  input?: unknown;
+  /** Where the replayable session file was written. */
+  replay?: string;
+}
+
+/**
+ * One traced session of guarded calls. The host opens it through its run service, so every probe is a
+ * step of one trace and passes the same guards as any other call.
+ */
+export interface LabRun {
+  callTool(request: ToolCallRequest): Promise<ToolCallOutcome>;
+  listTools(): Promise<ToolCatalogEntry[]>;
+  /** Ends the traced session; returns the trace file when one was written. */
+  end(): Promise<{ traceFile?: string }>;
+}
+
+export interface LabRunOptions {
+  /** The trace's session name. */
+  name: string;
+  servers: string[];
+  policy?: Partial<PolicyConfig>;
+  /**
+   * 'record' lets arguments that fail the inputSchema reach the server, with the schema failure recorded
+   * in the step instead of denying it: the invalid-input probes exist to see how the server refuses them.
+   */
+  schemaGuard?: 'enforce' | 'record';
+}
+
+export interface ServerProbeState {
+  status: 'stopped' | 'starting' | 'running' | 'error';
+  pid?: number;
+  error?: string;
+}
+
+/** What the lab needs from the host that started it. */
+export interface LabHost {
+  openRun(options: LabRunOptions): Promise<LabRun>;
+  /** The server's state without starting it. */
+  serverState(id: string): ServerProbeState | undefined;
+  /** Resources, for annotation truth (observe before/after). Absent when the host cannot read them. */
+  listResources?(id: string): Promise<Resource[]>;
+  readResource?(id: string, uri: string): Promise<ReadResourceResult>;
+  /** Restarts a server that a probe brought down, so the next probe starts clean. */
+  restart(id: string): Promise<void>;
+  /**
+   * Registers a definition that reaches `target` through the fault-injection proxy with these toxics;
+   * returns its server id. Absent when the target cannot be proxied (then the faults suite is skipped).
+   */
+  proxied?(target: string, toxics: string, seed: number): Promise<string>;
+  /** Stops the server, then times a fresh start until it answers; ms. Absent when the host cannot. */
+  coldStartMs?(id: string): Promise<number>;
+}
+
+export interface SuiteResult {
+  suite: SuiteName;
+  /** 0–100 for this suite. */
+  score: number;
+  weight: number;
+  ran: boolean;
+  /** Why it did not run. */
+  skipped?: string;
+  findings: LabFinding[];
+  /** Suite-specific figures (documented per suite in the README). */
+  stats: Record<string, unknown>;
+}
+
+export interface LabResult {
+  version: 1;
+  server: string;
+  seed: number;
+  started_at: string;
+  duration_ms: number;
+  score: number;
+  suites: SuiteResult[];
+  findings: LabFinding[];
+  machine: { cores: number; loadavg: number[]; node: string; platform: string };
+  trace_files: string[];
+}
+
+/** What every suite gets from the lab runner. */
+export interface SuiteContext {
+  host: LabHost;
+  server: string;
+  seed: number;
+  /** This suite's share of --budget, in ms. */
+  budgetMs: number;
+  allowDestructive: boolean;
+  /** A call that takes longer counts as a hang. */
+  callTimeoutMs: number;
+  /** Where counterexample session files are written. */
+  outDir: string;
+  signal?: AbortSignal;
+  progress(message: string): void;
+}

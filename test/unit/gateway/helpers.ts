@@ -1,0 +1,125 @@
+// Shared by the gateway tests: a temporary workspace over the real reference servers, the built CLI,
+// and an SDK client for the gateway over stdio or Streamable HTTP.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { EVERYTHING, ROOT } from '../guards/helpers';
+
+export { ROOT, EVERYTHING };
+export const CLI = join(ROOT, 'dist/cli.js');
+export const MEMORY = join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+/** A GitHub token shape the secret scanner knows; never a real one. */
+export const FAKE_SECRET = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
+
+export function buildCli(): void {
+  const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`esbuild failed: ${b.stderr}`);
+}
+
+/** A workspace with everything + memory; `everything/get-env` is denied, both servers' hints are trusted. */
+export function makeWorkspace(settings: Record<string, unknown> = {}): string {
+  const ws = mkdtempSync(join(tmpdir(), 'mcp-harness-gw-'));
+  mkdirSync(join(ws, '.vscode'));
+  writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({
+    servers: {
+      everything: { command: process.execPath, args: [EVERYTHING] },
+      memory: { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: join(ws, 'memory.jsonl') } },
+    },
+  }));
+  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({
+    'mcpHarness.policy.trustedServers': ['everything', 'memory'],
+    'mcpHarness.policy.deny': ['everything/get-env'],
+    ...settings,
+  }));
+  return ws;
+}
+
+export function traceFiles(ws: string): string[] {
+  const dir = join(ws, '.mcp-harness/traces');
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+export function jsonLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+export interface HttpGatewayProcess {
+  child: ChildProcess;
+  url: string;
+  base: string;
+  token: string;
+  stderr: () => string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `mcp-harness gateway --http 0` and waits for its address line. */
+export async function startHttpGateway(ws: string, extra: string[] = []): Promise<HttpGatewayProcess> {
+  const tokenFile = join(ws, 'token');
+  const child = spawn(process.execPath, [CLI, 'gateway', '--workspace', ws, '--http', '0', '--token-file', tokenFile, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the gateway did not start within 20 s:\n${err}`)), 20_000);
+    const check = () => {
+      const m = /at (http:\/\/\S+\/mcp)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        child.stderr!.off('data', check);
+        resolve(m[1]);
+      }
+    };
+    child.stderr!.on('data', check);
+    exited.then((code) => reject(new Error(`the gateway exited (${code}) before listening:\n${err}`)));
+  });
+  return { child, url, base: url.replace(/\/mcp$/, ''), token: readFileSync(tokenFile, 'utf8').trim(), stderr: () => err, exited };
+}
+
+export async function httpClient(gw: HttpGatewayProcess, name = 'test-client'): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
+  return client;
+}
+
+export async function stop(gw: HttpGatewayProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (gw.child.exitCode === null) gw.child.kill(signal);
+  return gw.exited;
+}
+
+/**
+ * Registers before/after hooks that run `mcp-harness gateway --http 0` (with `args`) on a fresh workspace for
+ * the enclosing suite, and stop it and remove the workspace afterwards.
+ */
+export function withHttpGateway(args: string[] = [], settings: Record<string, unknown> = {}): { readonly gw: HttpGatewayProcess; readonly ws: string } {
+  const state: { gw?: HttpGatewayProcess; ws?: string } = {};
+  before(async () => {
+    buildCli();
+    state.ws = makeWorkspace(settings);
+    state.gw = await startHttpGateway(state.ws, args);
+  });
+  after(async () => {
+    if (state.gw) await stop(state.gw);
+    if (state.ws) rmSync(state.ws, { recursive: true, force: true });
+  });
+  return {
+    get gw() {
+      return state.gw!;
+    },
+    get ws() {
+      return state.ws!;
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// The lab end to end with the built CLI and real server processes: fixture servers with known faults get
+// the findings that describe them, the reference servers get scored, a counterexample replays.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LabResult } from '../../../src/core/lab/types';
+import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
+import { buildPrivateCli, runCli } from '../lint/cliHelpers';
+
+const NM = join(ROOT, 'node_modules/@modelcontextprotocol');
+
+// A private copy of the built CLI: another test rebuilding dist/ cannot pull it from under a running lab.
+let built: { cli: string; dispose(): void };
+const cli = (args: string[], cwd: string) => runCli(built.cli, args, cwd);
+
+async function lab(ws: string, server: string, ...flags: string[]): Promise<{ code: number | null; result: LabResult; stderr: string }> {
+  const r = await cli(['lab', server, '--json', '--seed', '1', ...flags], ws);
+  let result: LabResult;
+  try {
+    result = JSON.parse(r.stdout) as LabResult;
+  } catch {
+    throw new Error(`lab ${server} printed no JSON (exit ${r.code}): ${r.stderr}`);
+  }
+  return { code: r.code, result, stderr: r.stderr };
+}
+
+const kinds = (r: LabResult, tool?: string) => r.findings.filter((f) => !tool || f.tool === tool).map((f) => f.kind);
+
+describe('mcp-harness lab (built CLI, real servers)', function () {
+  this.timeout(240_000);
+  let ws: string;
+  let scratch: string;
+
+  before(() => {
+    built = buildPrivateCli();
+    ws = mkdtempSync(join(tmpdir(), 'mcp-harness-lab-'));
+    // Destructive tools only ever run on scratch data: a copied folder for filesystem, a fresh file for memory.
+    scratch = join(ws, 'scratch');
+    mkdirSync(join(scratch, 'docs'), { recursive: true });
+    writeFileSync(join(scratch, 'docs', 'a.txt'), 'hello');
+    mkdirSync(join(ws, '.vscode'));
+    const node = (file: string, ...args: string[]) => ({ command: process.execPath, args: [file, ...args] });
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({
+      servers: {
+        crashy: node(join(FIXTURES, 'lab-crashy.mjs')),
+        liar: node(join(FIXTURES, 'lab-liar.mjs')),
+        bad: node(join(FIXTURES, 'lab-bad-schema.mjs')),
+        crash: node(join(FIXTURES, 'crash.mjs')),
+        hang: node(join(FIXTURES, 'hang.mjs')),
+        slow: node(join(FIXTURES, 'slow.mjs')),
+        garbage: node(join(FIXTURES, 'garbage.mjs')),
+        dead: node(join(FIXTURES, 'crash.mjs'), '--at-startup'),
+        everything: node(EVERYTHING),
+        filesystem: node(join(NM, 'server-filesystem/dist/index.js'), scratch),
+        memory: { ...node(join(NM, 'server-memory/dist/index.js')), env: { MEMORY_FILE_PATH: join(ws, 'memory.jsonl') } },
+      },
+    }));
+  });
+  after(() => {
+    rmSync(ws, { recursive: true, force: true });
+    built.dispose();
+  });
+
+  it('finds the input that crashes a server, shrinks it, saves it, and `run` replays it; --min-score fails the run', async () => {
+    const { code, result, stderr } = await lab(ws, 'crashy', '--suite', 'props', '--budget', '4s', '--min-score', '90', '--out', 'cex');
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /score \d+ is below --min-score 90/);
+    const crash = result.findings.find((f) => f.kind === 'props.crash');
+    assert.ok(crash, JSON.stringify(result.findings));
+    assert.equal(crash.tool, 'parse');
+    assert.deepEqual(crash.input, { text: '', count: 901 });
+    assert.equal(crash.severity, 'critical');
+    assert.ok(crash.replay && existsSync(crash.replay) && crash.replay.startsWith(join(ws, 'cex')));
+    assert.ok(result.score < 90);
+    assert.equal(result.suites[0].score, 60);
+    const replay = await cli(['run', crash.replay, '--json'], ws);
+    assert.equal(replay.code, 1, replay.stderr);
+    const out = JSON.parse(replay.stdout);
+    assert.equal(out.steps[0].decision, 'error');
+    assert.match(out.steps[0].error, /exited with code 3/);
+    assert.match(JSON.parse(readFileSync(crash.replay, 'utf8')).name, /seed \d+/);
+  });
+
+  it('annotation truth: a read-only tool that writes and an idempotent tool that is not both fail; bad schemas are found', async () => {
+    const [liar, bad] = await Promise.all([lab(ws, 'liar', '--suite', 'props', '--budget', '3s'), lab(ws, 'bad', '--suite', 'props', '--budget', '3s')]);
+    assert.ok(kinds(liar.result, 'peek').includes('props.annotation.read_only_writes'), JSON.stringify(liar.result.findings));
+    assert.ok(kinds(liar.result, 'touch').includes('props.annotation.not_idempotent'), JSON.stringify(liar.result.findings));
+    assert.ok(!kinds(liar.result, 'count').length, 'the honest tool has no finding');
+    assert.ok(kinds(bad.result, 'stats').includes('props.output_schema'), JSON.stringify(bad.result.findings));
+    assert.ok(kinds(bad.result, 'strict').includes('props.invalid.accepted'));
+    const stats = bad.result.suites[0].stats as { invalid_probes: number; invalid_probes_delivered: number };
+    assert.ok(stats.invalid_probes_delivered > 0 && stats.invalid_probes_delivered === stats.invalid_probes, JSON.stringify(stats));
+  });
+
+  it('the faulty fixtures each get the finding that describes them', async () => {
+    const flags = ['--suite', 'props', '--budget', '3s', '--call-timeout', '600', '--allow-destructive'];
+    const [crash, hang, slow, garbage, dead] = await Promise.all(['crash', 'hang', 'slow', 'garbage', 'dead'].map((s) => lab(ws, s, ...flags)));
+    assert.ok(kinds(crash.result, 'crash').includes('props.crash'), JSON.stringify(crash.result.findings));
+    assert.ok(kinds(hang.result, 'hang').includes('props.hang'), JSON.stringify(hang.result.findings));
+    assert.ok(kinds(slow.result, 'slow').includes('props.hang'), JSON.stringify(slow.result.findings));
+    assert.ok(kinds(garbage.result, 'unterminated').some((k) => k === 'props.hang' || k === 'props.protocol_error' || k === 'props.crash'), JSON.stringify(garbage.result.findings));
+    assert.equal(dead.code, 3);
+    assert.deepEqual(kinds(dead.result), ['lab.unreachable']);
+    assert.equal(dead.result.score, 0);
+  });
+
+  it('faults and bench: the proxy scenarios run, the client recovers from a disconnect, latency percentiles and machine figures are stored', async () => {
+    const { code, result } = await lab(ws, 'crashy', '--suite', 'faults,bench', '--budget', '6s', '--report', 'card.html', '--markdown', 'summary.md');
+    assert.equal(code, 0);
+    const faults = result.suites.find((s) => s.suite === 'faults')!;
+    assert.equal(faults.ran, true, faults.skipped);
+    const scenarios = faults.stats.scenarios as { scenario: string; calls: number; results: number; server_survived: boolean; recovered?: boolean }[];
+    assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'latency', 'drop', 'disconnect']);
+    assert.equal(scenarios.find((s) => s.scenario === 'disconnect')!.recovered, true);
+    assert.ok(scenarios.every((s) => s.server_survived));
+    const bench = result.suites.find((s) => s.suite === 'bench')!;
+    const levels = bench.stats.levels as { concurrency: number; calls: number; latency_ms: { p50: number; p99: number; max: number } }[];
+    assert.deepEqual(levels.map((l) => l.concurrency), [1, 4, 16]);
+    for (const l of levels) assert.ok(l.calls > 0 && l.latency_ms.p50 > 0 && l.latency_ms.p50 <= l.latency_ms.p99 && l.latency_ms.p99 <= l.latency_ms.max);
+    assert.equal(typeof bench.stats.noisy, 'boolean');
+    assert.ok((bench.stats.cold_start_ms as number) > 0);
+    assert.ok(result.machine.cores > 0 && result.machine.loadavg.length === 3);
+    assert.ok(result.trace_files.length >= 7);
+    assert.match(readFileSync(join(ws, 'card.html'), 'utf8'), /Reliability report/);
+    assert.match(readFileSync(join(ws, 'summary.md'), 'utf8'), /MCP reliability: `crashy`/);
+  });
+
+  it('scores the reference servers: everything, filesystem (scratch folder) and memory (scratch file)', async () => {
+    const flags = ['--suite', 'props,bench', '--budget', '3s', '--call-timeout', '2000', '--allow-destructive'];
+    const results = await Promise.all(['everything', 'filesystem', 'memory'].map((s) => lab(ws, s, ...flags)));
+    for (const { result } of results) {
+      assert.ok(result.score >= 0 && result.score <= 100);
+      assert.deepEqual(Object.keys(result).sort(), ['duration_ms', 'findings', 'machine', 'score', 'seed', 'server', 'started_at', 'suites', 'trace_files', 'version']);
+      const props = result.suites.find((s) => s.suite === 'props')!;
+      assert.equal(props.ran, true);
+      assert.ok((props.stats.generated_calls as number) > 0, result.server);
+    }
+    // Nothing outside the scratch folder was touched by filesystem's write tools.
+    assert.ok(existsSync(join(ws, '.vscode/mcp.json')));
+  });
+
+  it('chaos: bad toxics are refused; --print-config prints a runnable mcp.json entry', async () => {
+    const bad = await cli(['chaos', '--toxics', 'drop=7', '--', process.execPath, 'x.mjs'], ws);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /drop needs a probability between 0 and 1/);
+    const cfg = await cli(['chaos', '--toxics', 'latency=5ms', '--target', 'crashy', '--print-config'], ws);
+    assert.equal(cfg.code, 0, cfg.stderr);
+    const entry = JSON.parse(cfg.stdout).servers['crashy-chaos'];
+    assert.equal(entry.command, process.execPath);
+    assert.deepEqual(entry.args.slice(1, 7), ['chaos', '--toxics', 'latency=5ms', '--seed', '1', '--']);
+    assert.ok(entry.args.includes(join(FIXTURES, 'lab-crashy.mjs')));
+    const usage = await cli(['lab', 'crashy', '--suite', 'nope'], ws);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /'nope' is not one/);
+  });
+});
