@@ -2,7 +2,8 @@
 // Targets: the extension (cjs/node, vscode external), the CLI, the sandbox worker, the webview (browser),
 // and the compiled test suites that run inside the real VS Code extension host.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -80,6 +81,21 @@ if (integrationTests.length && !production) {
     bundle: true, external: [...nodeCommon.external, 'mocha'],
   });
 }
+
+// The compact BPE rank tables (src/core/tokens/rankTable.ts) the core counts a few short texts with,
+// written from gpt-tokenizer's own tables by the same code that reads them.
+async function writeRankTables() {
+  const built = await esbuild.build({ entryPoints: ['src/core/tokens/rankTable.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'warning' });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', built.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  const { RankTable } = mod.exports;
+  mkdirSync('dist', { recursive: true });
+  for (const encoding of ['o200k_base', 'cl100k_base']) {
+    const { default: ranks } = await import(`gpt-tokenizer/bpeRanks/${encoding}`);
+    writeFileSync(`dist/${encoding}.bpe`, RankTable.fromRanks(ranks).bytes);
+  }
+}
+await writeRankTables();
 
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));

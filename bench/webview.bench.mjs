@@ -46,11 +46,17 @@ export async function run() {
       pages[n] = pathToFileURL(html).href;
     }
     const times = { 100: [], 10000: [] };
+    const allLoaded = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of [100, 10_000]) {
         const page = await browser.context.newPage();
         await page.goto(pages[n]);
         times[n].push(await firstPaint(page));
+        if (n === 10_000) {
+          // The later blocks parsed and every step in the table (sortable and filterable).
+          await page.waitForFunction(() => document.querySelector('.mh-count')?.textContent === '10,000 steps', null, { timeout: 60_000 });
+          allLoaded.push(await page.evaluate(() => performance.now()));
+        }
         await page.close();
       }
     }
@@ -111,6 +117,7 @@ export async function run() {
       name: 'webview',
       metrics: [
         { name: 'report 10k steps: load → first paint (table + timeline)', value: big, unit: 'ms', target: `<= ${TARGET_MS}`, pass: big <= TARGET_MS },
+        { name: 'report 10k steps: load → every step in the table', value: median(allLoaded), unit: 'ms' },
         { name: 'report 100 steps: load → first paint', value: small, unit: 'ms' },
         { name: 'first paint ratio 10k / 100 steps', value: big / small, unit: 'x' },
         { name: 'panel 10k steps: init message → first paint', value: initMs, unit: 'ms', target: `<= ${TARGET_MS}`, pass: initMs <= TARGET_MS },
@@ -119,7 +126,7 @@ export async function run() {
         { name: 'JS heap of an empty explorer (after GC)', value: heapEmpty, unit: 'MB' },
         { name: 'machine load average (1 min) during the bench', value: loadavg()[0], unit: '' },
       ],
-      notes: `medians of ${ROUNDS} fresh pages (report) and 3 (panel); the 10k report HTML embeds the whole trace, so its load includes parsing ${(traces[10000].length / 1048576).toFixed(1)} MB of JSON.`,
+      notes: `medians of ${ROUNDS} fresh pages (report) and 3 (panel); the 10k report HTML embeds the whole trace (${(traces[10000].length / 1048576).toFixed(1)} MB of JSON) in blocks: the first paint needs only the first block (every run's header and first screen of steps), the rest is parsed after it.`,
     };
   } finally {
     await browser.close();

@@ -9,19 +9,13 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { createWebviewChannel, PROTOCOL_VERSION, WEBVIEW_DATA_ID, WEBVIEW_ROOT_ID, type VsCodeApiLike, type WebviewPersistedState } from '../src/protocol/messages';
+import { createWebviewChannel, PROTOCOL_VERSION, WEBVIEW_ROOT_ID, type VsCodeApiLike, type WebviewPersistedState } from '../src/protocol/messages';
 import { App } from './app';
+import { loadFurtherBlocks, readFirstBlock } from './embedded';
 import styles from './styles.css';
 import themes from './themes.css';
 
 declare function acquireVsCodeApi(): VsCodeApiLike;
-
-interface EmbeddedReport {
-  kind: 'mcp-harness-report';
-  title: string;
-  runs: import('../src/protocol/messages').RunSnapshot[];
-  badLines: import('../src/protocol/messages').BadLine[];
-}
 
 function adopt(cssText: string): void {
   // Constructed sheets need no 'unsafe-inline' and no nonce, so the host's CSP can stay strict.
@@ -45,18 +39,9 @@ function start(): void {
     document.body.appendChild(root);
   }
   adopt(styles);
-  const dataEl = document.getElementById(WEBVIEW_DATA_ID);
-  let embedded: EmbeddedReport | undefined;
-  let dataError: string | undefined;
-  if (dataEl) {
-    try {
-      const parsed = JSON.parse(dataEl.textContent ?? '') as EmbeddedReport;
-      if (parsed && parsed.kind === 'mcp-harness-report' && Array.isArray(parsed.runs)) embedded = parsed;
-      else dataError = 'The embedded trace data is not an MCP Harness report.';
-    } catch (err) {
-      dataError = `The embedded trace data could not be read (${(err as Error).message}). Export the report again.`;
-    }
-  }
+  const block = readFirstBlock();
+  const embedded = block && 'report' in block ? block.report : undefined;
+  const dataError = block && 'error' in block ? block.error : undefined;
   const standalone = !inVsCode;
   let theme: 'light' | 'dark' = 'light';
   const setTheme = (t: 'light' | 'dark'): void => {
@@ -80,6 +65,11 @@ function start(): void {
     if (embedded.title) document.title = embedded.title;
     app.markInitialised();
     app.handle({ type: 'init', runs: embedded.runs, badLines: embedded.badLines });
+    loadFurtherBlocks(
+      embedded.chunks ?? 0,
+      (sessionId, steps) => app.handle({ type: 'appendSteps', sessionId, steps }),
+      (message) => app.handle({ type: 'notice', level: 'error', message }),
+    );
   } else if (dataError) {
     app.markInitialised();
     app.handle({ type: 'init', runs: [], badLines: [{ line: 0, message: dataError }] });

@@ -22,7 +22,8 @@ export const lintCommand: CliCommand = {
     '',
     '  --workspace DIR        the workspace folder (default: the current folder); its',
     '                         .vscode/settings.json mcpHarness.lint.* settings apply',
-    '  --tools-file FILE      lint FILE instead of starting servers',
+    '  --tools-file FILE      lint FILE instead of starting servers (with --workspace, under',
+    '                         that workspace\'s lint settings)',
     '  --server NAME          the server name to report for a single-list FILE (default: the file name)',
     '  --rule ID=LEVEL        re-grade or disable a rule: off, info, warning, error (repeatable)',
     '  --token-threshold N    description-cost fires at N tokens (default 1000)',
@@ -44,8 +45,9 @@ export const lintCommand: CliCommand = {
     const toolsFile = values['tools-file'] as string | undefined;
     const warn = (m: string) => io.stderr(json ? JSON.stringify({ warning: { message: m } }) + '\n' : `mcp-harness: ${m}\n`);
     if (toolsFile !== undefined) {
-      if (values.workspace !== undefined) throw new UsageError('give either --tools-file or --workspace, not both.');
-      const options = lintOptionsFor(undefined, (values.rule as string[] | undefined) ?? [], values['token-threshold'] as string | undefined, warn);
+      // With --workspace, the offline file is linted under that workspace's lint settings (no server is started).
+      const folder = values.workspace === undefined ? undefined : await settingsFolder(resolve(io.cwd, values.workspace as string));
+      const options = lintOptionsFor(folder, (values.rule as string[] | undefined) ?? [], values['token-threshold'] as string | undefined, warn);
       const servers = await readToolsFile(resolve(io.cwd, toolsFile), (values.server as string | undefined) ?? basename(toolsFile, extname(toolsFile)));
       const findings = new ToolLinter().lint(servers, options);
       print(findings, servers, [], json, io, new Map());
@@ -73,6 +75,12 @@ export const lintCommand: CliCommand = {
     }
   },
 };
+
+async function settingsFolder(folder: string): Promise<string> {
+  const isDir = await stat(folder).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`the workspace folder ${folder} does not exist or is not a folder. Pass the folder whose .vscode/settings.json holds the lint settings.`);
+  return folder;
+}
 
 async function readToolsFile(file: string, serverName: string): Promise<ServerTools[]> {
   let size: number;

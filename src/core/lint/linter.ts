@@ -3,7 +3,7 @@
 // tool's content hash, so re-linting an unchanged tool list costs hashing only.
 import { canonicalJson, sha256Hex } from '../util/canonical';
 import { ruleInfo, type RuleId, type RuleSetting, type Severity } from './rules';
-import { SchemaCompiler, checkObjectSchema, checkSchemaStructure } from './schema';
+import { SchemaChecker, checkObjectSchema, checkSchemaStructure } from './schema';
 import { modelStrings } from './strings';
 import { scanHidden, mapRange, type HiddenKind } from './unicode';
 import { countTokens } from '../tokens';
@@ -106,20 +106,20 @@ export function toolTokenCount(tool: unknown): number {
   return tool && typeof tool === 'object' && !Array.isArray(tool) ? countTokens(sentDefinitionText(tool as Record<string, unknown>)) : 0;
 }
 
-let shared: SchemaCompiler | undefined;
-export function sharedCompiler(): SchemaCompiler {
-  return (shared ??= new SchemaCompiler());
+let shared: SchemaChecker | undefined;
+export function sharedSchemaChecker(): SchemaChecker {
+  return (shared ??= new SchemaChecker());
 }
 
 export class ToolLinter {
-  readonly compiler: SchemaCompiler;
+  readonly schemas: SchemaChecker;
   private readonly toolCache = new Map<string, RawFinding[]>();
   cacheHits = 0;
   cacheMisses = 0;
 
-  /** Linters share one compiler by default: ajv instances are costly to create and compiled results are pure. */
-  constructor(compiler = sharedCompiler(), private readonly maxCacheEntries = 5000) {
-    this.compiler = compiler;
+  /** Linters share one schema checker by default: ajv instances are costly to create and verdicts are pure. */
+  constructor(schemas = sharedSchemaChecker(), private readonly maxCacheEntries = 5000) {
+    this.schemas = schemas;
   }
 
   /** Lints the tools of every server together (name collisions and cross-tool references need them all). */
@@ -209,11 +209,11 @@ export class ToolLinter {
         if (output) add({ rule: output.rule, path: output.pointer, message: output.message });
       }
       if (!isObject(schema) && typeof schema !== 'boolean') continue;
-      const compiled = this.compiler.compile(schema);
-      if (compiled.error) {
-        add({ rule: 'schema-invalid', path: `/${key}${compiled.error.pointer}`, message: `${key} does not compile as JSON Schema ${compiled.dialect}: ${compiled.error.message}` });
+      const verdict = this.schemas.check(schema);
+      if (verdict.error) {
+        add({ rule: 'schema-invalid', path: `/${key}${verdict.error.pointer}`, message: `${key} does not compile as JSON Schema ${verdict.dialect}: ${verdict.error.message}` });
       }
-      for (const issue of checkSchemaStructure(schema, `/${key}`, { parameters: key === 'inputSchema' })) {
+      for (const issue of checkSchemaStructure(schema, `/${key}`, { parameters: key === 'inputSchema', toolDescription: typeof tool.description === 'string' ? tool.description : undefined })) {
         add({
           rule: issue.rule,
           path: issue.pointer,

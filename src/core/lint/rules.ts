@@ -97,7 +97,7 @@ export const RULES: readonly RuleInfo[] = [
     defaultSeverity: 'warning',
     summary: 'the tool or a parameter has no description',
     explanation:
-      'The model chooses tools and fills in arguments from their descriptions alone. A tool without a description, or a parameter without one (where the name does not say everything), leads to wrong tool choice and invented argument values. Add a short sentence saying what the tool does or what the parameter holds.',
+      'The model chooses tools and fills in arguments from their descriptions alone. A tool without a description, or a parameter without one, leads to wrong tool choice and invented argument values. A parameter is not reported when it is still clear: its schema lists its values (enum/const) or describes every field of its objects, or the tool has a description and the parameter\'s name is self-explanatory (path, source, destination, content, query…) or named in that description. Add a short sentence saying what the tool does or what the parameter holds.',
   },
   {
     id: 'description-cost',

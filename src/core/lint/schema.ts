@@ -1,20 +1,20 @@
-// Compiling tool schemas with ajv in their own dialect, cached by content hash, and the structural
-// schema rules (not-object, required-unknown, unbounded).
+// Checking tool schemas against their dialect's meta-schema with ajv, cached by content hash, and the
+// structural schema rules (not-object, required-unknown, unbounded). Lint never keeps a compiled
+// validator: the guard pipeline compiles its own when a call is made (src/core/guards/schema.ts).
 import Ajv from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { hashCanonical } from '../util/canonical';
 import { escapeSegment, pointerOf } from './pointer';
+import { parameterExplained } from './selfExplained';
 
 export type Dialect = '2020-12' | '2019-09' | 'draft-07';
 
-export interface CompiledSchema {
+export interface SchemaVerdict {
   dialect: Dialect;
-  /** Present when the schema compiled. */
-  validate?: ValidateFunction;
-  /** Present when it did not: a sentence, and a pointer into the schema where ajv located the problem. */
+  /** Present when the schema is not a valid schema of its dialect: a sentence, and a pointer into the schema where ajv located the problem. */
   error?: { message: string; pointer: string };
 }
 
@@ -23,8 +23,7 @@ type AnyAjv = InstanceType<typeof Ajv>;
 function makeAjv(dialect: Dialect): AnyAjv {
   // validateSchema: false because compile() below is always preceded by an explicit validateSchema()
   // (which reports where the schema is wrong); letting ajv validate again inside compile doubled the cost.
-  // code.optimize: false skips ajv's second code-generation pass: compiling is ~30% cheaper and the
-  // validators are only slightly slower, which suits tool lists that change more often than they validate.
+  // code.optimize: false skips ajv's second code-generation pass: these compiles only look for errors.
   const options = { strict: false, allErrors: true, logger: false as const, validateFormats: true, validateSchema: false, code: { optimize: false } };
   const ajv: AnyAjv = dialect === '2020-12' ? new Ajv2020(options) : dialect === '2019-09' ? new Ajv2019(options) : new Ajv(options);
   addFormats(ajv as never);
@@ -47,16 +46,54 @@ function describeAjvError(e: ErrorObject): string {
   return `${where}: ${e.message ?? e.keyword}${params}`;
 }
 
+// Keywords whose mistakes ajv finds only while compiling (references that do not resolve, duplicate
+// anchors or ids, the unsupported draft-04 "id", discriminator rules), not in the meta-schema check.
+const COMPILE_TIME_KEYWORDS = new Set(['$ref', '$dynamicRef', '$recursiveRef', '$anchor', '$dynamicAnchor', '$recursiveAnchor', 'discriminator', '$async']);
+
+function compilesAsUnicodeRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Compiles JSON Schemas for validation, caching by the sha256 of the schema's canonical JSON, so an
- * unchanged tool list never recompiles. One ajv instance per dialect; schemas with an `$id` are
- * removed after compiling so a changed schema with the same `$id` can be compiled again.
+ * Whether a schema that passed its meta-schema can still fail to compile. ajv's compile costs ~10 times
+ * its meta-schema check, so lint compiles only schemas with something only a compile can find wrong.
+ * Any node is visited (a "$ref" inside a default value is a harmless false positive: one extra compile).
  */
-export class SchemaCompiler {
+export function needsCompile(node: unknown, root = true, depth = 0): boolean {
+  if (depth > 64) return true;
+  if (Array.isArray(node)) return node.some((item) => needsCompile(item, false, depth + 1));
+  if (!node || typeof node !== 'object') return false;
+  for (const [key, value] of Object.entries(node)) {
+    if (COMPILE_TIME_KEYWORDS.has(key)) return true;
+    if (key === '$id' && !root) return true;
+    if (key === 'id' && typeof value === 'string') return true;
+    if (key === 'enum' && Array.isArray(value) && value.length === 0) return true;
+    // ajv builds every pattern as a Unicode RegExp, stricter than the meta-schema's "regex" format.
+    if (key === 'pattern' && typeof value === 'string' && !compilesAsUnicodeRegExp(value)) return true;
+    if (key === 'patternProperties' && value && typeof value === 'object' && Object.keys(value).some((p) => !compilesAsUnicodeRegExp(p))) return true;
+    if (value && typeof value === 'object' && needsCompile(value, false, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Checks JSON Schemas the way ajv would compile them, caching verdicts by the sha256 of the schema's
+ * canonical JSON, so an unchanged tool list is never checked again. One ajv instance per dialect;
+ * schemas that were compiled are removed from ajv afterwards, so ajv keeps no tool schema alive and a
+ * changed schema with the same `$id` can be compiled again.
+ */
+export class SchemaChecker {
   private readonly instances = new Map<Dialect, AnyAjv>();
-  private readonly cache = new Map<string, CompiledSchema>();
+  private readonly cache = new Map<string, SchemaVerdict>();
   hits = 0;
   misses = 0;
+  /** Schemas that needed a full ajv compile (the rest were settled by the meta-schema check alone). */
+  compiles = 0;
 
   constructor(private readonly maxEntries = 5000) {}
 
@@ -69,14 +106,14 @@ export class SchemaCompiler {
     return ajv;
   }
 
-  compile(schema: unknown, hash = hashCanonical(schema)): CompiledSchema {
+  check(schema: unknown, hash = hashCanonical(schema)): SchemaVerdict {
     const cached = this.cache.get(hash);
     if (cached) {
       this.hits++;
       return cached;
     }
     this.misses++;
-    const result = this.compileUncached(schema);
+    const result = this.checkUncached(schema);
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(hash, result);
     return result;
@@ -86,7 +123,7 @@ export class SchemaCompiler {
     return this.cache.size;
   }
 
-  private compileUncached(schema: unknown): CompiledSchema {
+  private checkUncached(schema: unknown): SchemaVerdict {
     const dialect = dialectOf(schema);
     if (dialect === 'unsupported' || dialect === undefined) {
       const declared = String((schema as Record<string, unknown>).$schema);
@@ -95,12 +132,11 @@ export class SchemaCompiler {
         error: { message: `it declares "$schema": "${declared}", a dialect ajv cannot compile; declare JSON Schema 2020-12 or draft-07`, pointer: '/$schema' },
       };
     }
-    if (typeof schema === 'boolean') return { dialect, validate: this.ajv(dialect).compile(schema) };
+    if (typeof schema === 'boolean') return { dialect };
     if (!schema || typeof schema !== 'object' || Array.isArray(schema)) {
       return { dialect, error: { message: 'a schema must be a JSON object (or true/false)', pointer: '' } };
     }
     const ajv = this.ajv(dialect);
-    const id = (schema as Record<string, unknown>).$id;
     if (!ajv.validateSchema(schema as object)) {
       const errors = ajv.errors ?? [];
       const first = errors[0];
@@ -112,8 +148,11 @@ export class SchemaCompiler {
         },
       };
     }
+    if (!needsCompile(schema)) return { dialect };
+    this.compiles++;
     try {
-      return { dialect, validate: ajv.compile(schema as object) };
+      ajv.compile(schema as object);
+      return { dialect };
     } catch (err) {
       const message = (err as Error).message;
       const ref = /can't resolve reference (\S+)/.exec(message)?.[1];
@@ -125,7 +164,7 @@ export class SchemaCompiler {
         },
       };
     } finally {
-      if (typeof id === 'string') ajv.removeSchema(id);
+      ajv.removeSchema(schema as object);
     }
   }
 }
@@ -172,7 +211,7 @@ export function checkObjectSchema(schema: unknown, base: string, label: string):
 }
 
 /** Walks an input or output schema for required-unknown, schema-unbounded and parameter description-missing. */
-export function checkSchemaStructure(schema: unknown, base: string, opts: { parameters: boolean }): SchemaIssue[] {
+export function checkSchemaStructure(schema: unknown, base: string, opts: { parameters: boolean; toolDescription?: string }): SchemaIssue[] {
   const out: SchemaIssue[] = [];
   const visit = (node: unknown, pointer: string, depth: number, paramName?: string): void => {
     if (depth > 32 || !isObject(node)) return;
@@ -204,7 +243,7 @@ export function checkSchemaStructure(schema: unknown, base: string, opts: { para
         const p = `${pointer}/properties/${escapeSegment(name)}`;
         if (opts.parameters && isObject(sub) && sub.$ref === undefined) {
           const described = typeof sub.description === 'string' && sub.description.trim() !== '';
-          if (!described) {
+          if (!described && !parameterExplained(name, sub, opts.toolDescription)) {
             out.push({ rule: 'description-missing', pointer: p, insertPointer: `${p}/description`, message: `parameter "${name}" has no description: the model has only its name to guess what to pass` });
           }
         }

@@ -1,20 +1,13 @@
 // The self-contained HTML report: the trace explorer bundle inlined, the runs embedded as JSON,
 // a CSP that allows exactly those inline blocks (by hash) and nothing remote. Opens offline.
+// The runs are embedded in chunks (embedded.ts) so the page paints from a small parse.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBVIEW_DATA_ID, WEBVIEW_ROOT_ID, type BadLine } from '../../protocol/messages';
+import { CHUNK_STEPS, FIRST_SCREEN_STEPS, chunkBlockId, type EmbeddedChunk, type EmbeddedReport } from './embedded';
 import { maskValue } from './mask';
 import type { TraceRun } from './model';
-
-/** What the report page embeds and the webview reads at start instead of waiting for a host. */
-export interface EmbeddedReport {
-  kind: 'mcp-harness-report';
-  title: string;
-  generatedAt: string;
-  runs: TraceRun[];
-  badLines: BadLine[];
-}
 
 export interface HtmlReportOptions {
   title?: string;
@@ -64,19 +57,25 @@ const BASE_STYLE = 'html,body{margin:0;padding:0;height:100%;}';
 export function writeHtmlReport(runs: readonly TraceRun[], options: HtmlReportOptions = {}): string {
   const script = scriptForInline(options.script ?? readFileSync(locateWebviewBundle(), 'utf8'));
   const title = options.title ?? (runs.length === 1 ? `MCP Harness trace — ${runs[0].header?.name ?? runs[0].id}` : `MCP Harness traces — ${runs.length} sessions`);
+  const masked = runs.map((r) => ({
+    ...r,
+    steps: r.steps.map((s) => ({
+      ...s,
+      ...(s.args !== undefined ? { args: maskValue(s.args) } : {}),
+      ...(s.output !== undefined ? { output: maskValue(s.output) } : {}),
+    })),
+  }));
+  const chunks: EmbeddedChunk[] = [];
+  for (const run of masked) {
+    for (let at = FIRST_SCREEN_STEPS; at < run.steps.length; at += CHUNK_STEPS) chunks.push({ sessionId: run.id, steps: run.steps.slice(at, at + CHUNK_STEPS) });
+  }
   const data: EmbeddedReport = {
     kind: 'mcp-harness-report',
     title,
     generatedAt: (options.now ?? new Date()).toISOString(),
-    runs: runs.map((r) => ({
-      ...r,
-      steps: r.steps.map((s) => ({
-        ...s,
-        ...(s.args !== undefined ? { args: maskValue(s.args) } : {}),
-        ...(s.output !== undefined ? { output: maskValue(s.output) } : {}),
-      })),
-    })),
+    runs: masked.map((r) => ({ ...r, steps: r.steps.slice(0, FIRST_SCREEN_STEPS) })),
     badLines: options.badLines ?? [],
+    chunks: chunks.length,
   };
   const csp = [
     "default-src 'none'",
@@ -100,6 +99,7 @@ export function writeHtmlReport(runs: readonly TraceRun[], options: HtmlReportOp
     '<body>',
     `<div id="${WEBVIEW_ROOT_ID}"></div>`,
     `<script type="application/json" id="${WEBVIEW_DATA_ID}">${jsonForScript(data)}</script>`,
+    ...chunks.map((chunk, i) => `<script type="application/json" id="${chunkBlockId(i + 1)}">${jsonForScript(chunk)}</script>`),
     `<script>${script}</script>`,
     '</body>',
     '</html>',

@@ -8,3 +8,4 @@ export * from './csv';
 export * from './rows';
 export * from './xlsx';
 export * from './html';
+export * from './embedded';

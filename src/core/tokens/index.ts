@@ -1,9 +1,19 @@
 // Token counting with a real tokenizer that ships its ranks offline (gpt-tokenizer), and cost estimates
 // from a dated price table. Counting costs ~10 µs for a small call, so the guard pipeline never counts on
 // the hot path: it queues the texts and the counts are filled in by `MetricsQueue.settle()`.
+//
+// The full tables cost ~60 MB of memory once built, more than the rest of a one-call CLI process. A
+// process that counts only a few short texts (`mcp-harness call`, a short session) counts them against
+// the vocabulary those texts contain, found in a compact rank table (rankTable.ts): same tokenizer, same
+// counts. After SHORT_TEXT_COUNTS such counts, or for any long text, the full tables are built once.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GptEncoding } from 'gpt-tokenizer/GptEncoding';
 import { loadLazyModule, requireAtRuntime } from '../util/lazyModule';
+import { RankTable, type BpeRanks } from './rankTable';
 
 type Encodings = typeof import('./encodings');
+type Encoder = Encodings['o200k'];
 let encodings: Encodings | undefined;
 
 /**
@@ -20,9 +30,41 @@ function tables(): Encodings {
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
+function fullEncoder(encoding: EncodingName): Encoder {
+  return encoding === 'cl100k_base' ? tables().cl100k : tables().o200k;
+}
+
 // Tool output is untrusted text: a special token such as <|endoftext|> in it is counted as plain text,
 // never a reason to throw (gpt-tokenizer disallows special tokens by default).
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Texts up to this many characters may be counted against their own vocabulary. */
+const SHORT_TEXT_CHARS = 4096;
+/** After this many short counts the process evidently counts a lot: the full tables pay off. */
+const SHORT_TEXT_COUNTS = 32;
+
+const rankTables = new Map<EncodingName, RankTable | undefined>();
+let shortCounts = 0;
+
+/**
+ * The compact rank table: dist/<encoding>.bpe beside the bundles (esbuild.mjs writes it), else, run from
+ * source, built from the package. A bundle set without it counts everything with the full tables.
+ */
+export function rankTable(encoding: EncodingName): RankTable | undefined {
+  if (rankTables.has(encoding)) return rankTables.get(encoding);
+  const bundled = join(__dirname, `${encoding}.bpe`);
+  let table: RankTable | undefined;
+  if (existsSync(bundled)) table = new RankTable(readFileSync(bundled));
+  else if (!existsSync(join(__dirname, 'tokenizer.js'))) table = RankTable.fromRanks(requireAtRuntime<{ default: BpeRanks }>(`gpt-tokenizer/bpeRanks/${encoding}`).default);
+  rankTables.set(encoding, table);
+  return table;
+}
+
+/** Counts `text` with an encoder built on the entries of the rank table that occur in it (undefined without a rank table). */
+export function countWithVocabulary(text: string, encoding: EncodingName): number | undefined {
+  const vocabulary = rankTable(encoding)?.vocabularyFor([text]);
+  return vocabulary && GptEncoding.getEncodingApi(encoding, () => vocabulary).countTokens(text, PLAIN_TEXT);
+}
 
 export interface ModelPrice {
   /** US dollars per million input tokens (what the model reads: tool results). */
@@ -74,7 +116,12 @@ export function encodingForModel(model: string | undefined): EncodingName {
 
 export function countTokens(text: string, encoding: EncodingName = 'o200k_base'): number {
   if (!text) return 0;
-  return (encoding === 'cl100k_base' ? tables().cl100k : tables().o200k).countTokens(text, PLAIN_TEXT);
+  if (!encodings && text.length <= SHORT_TEXT_CHARS && shortCounts < SHORT_TEXT_COUNTS) {
+    shortCounts++;
+    const counted = countWithVocabulary(text, encoding);
+    if (counted !== undefined) return counted;
+  }
+  return fullEncoder(encoding).countTokens(text, PLAIN_TEXT);
 }
 
 /** Cuts text to at most maxTokens tokens; returns the kept text and how many tokens there were. */
@@ -82,11 +129,11 @@ export function truncateToTokens(text: string, maxTokens: number, encoding: Enco
   // A token is at least one UTF-16 unit and rarely more than a few dozen, so tokenising a bounded prefix
   // keeps a 1 MB output cheap to cut.
   const window = text.length > maxTokens * 32 ? text.slice(0, maxTokens * 32) : text;
-  const tokens = (encoding === 'cl100k_base' ? tables().cl100k : tables().o200k).encode(window, PLAIN_TEXT);
+  const tokens = fullEncoder(encoding).encode(window, PLAIN_TEXT);
   if (tokens.length <= maxTokens && window.length === text.length) return { text, tokens: tokens.length, cut: false };
   if (tokens.length <= maxTokens) return { text: window, tokens: tokens.length, cut: true };
   const kept = tokens.slice(0, maxTokens);
-  return { text: (encoding === 'cl100k_base' ? tables().cl100k : tables().o200k).decode(kept), tokens: tokens.length, cut: true };
+  return { text: fullEncoder(encoding).decode(kept), tokens: tokens.length, cut: true };
 }
 
 /** Finds the price for a model: exact name, else the longest table key the model name starts with. */

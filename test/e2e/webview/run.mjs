@@ -164,7 +164,8 @@ test('10 000 steps: the table and the timeline render only what is in view', asy
   const url = report([trace], join(work, 'big.html'));
   const { page, problems } = await open(browser, url);
   await page.waitForSelector('.mh-grid-body .mh-grid-row');
-  assert.match(await page.locator('.mh-count').textContent(), /^10,000 steps$/);
+  // The first screen paints from the first block; the other 9 800 steps follow after the first frame.
+  await page.waitForFunction(() => document.querySelector('.mh-count')?.textContent === '10,000 steps');
   const domRows = await page.locator('.mh-grid-body .mh-grid-row').count();
   const lanes = await page.locator('.mh-lane').count();
   assert.ok(domRows < 100, `table keeps ${domRows} rows in the DOM`);
@@ -177,6 +178,30 @@ test('10 000 steps: the table and the timeline render only what is in view', asy
   await selectValue(page, '.mh-filter-decision', 'timeout');
   await page.waitForFunction(() => /of 10,000 steps/.test(document.querySelector('.mh-count').textContent));
   await page.screenshot({ path: join(shots, 'trace-10k-light.png') });
+  // Sorting covers every step, the last block's too: "#" descending starts with the trace's last step.
+  await selectValue(page, '.mh-filter-decision', '');
+  await page.waitForFunction(() => document.querySelector('.mh-count').textContent === '10,000 steps');
+  const lastStepId = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step').pop().step_id;
+  await page.click('.mh-grid-head [aria-colindex="1"] .mh-sort');
+  await page.evaluate(() => (document.querySelector('.mh-grid-body').scrollTop = 0));
+  await page.waitForFunction((id) => document.querySelector('.mh-grid-body .mh-grid-row[aria-rowindex="2"]')?.getAttribute('data-step-id') === id, lastStepId);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a report whose later block is damaged shows the steps read before it and says so', async (browser) => {
+  const trace = join(work, 'mid.jsonl');
+  writeFileSync(trace, generateBigTrace(3_000, 'sess-mid'));
+  const file = join(work, 'mid.html');
+  report([trace], file);
+  const html = readFileSync(file, 'utf8');
+  const damaged = html.replace(/(<script type="application\/json" id="mcp-harness-data-2">)[\s\S]*?(<\/script>)/, '$1{"sessionId": "sess-mid", "steps": [$2');
+  assert.notEqual(damaged, html, 'the report has a second further block');
+  writeFileSync(file, damaged);
+  const { page, problems } = await open(browser, pathToFileURL(file).href);
+  await page.waitForFunction(() => /could not be read/.test(document.querySelector('.mh-notice')?.textContent ?? ''));
+  assert.match(await page.locator('.mh-notice').textContent(), /Some steps of this report could not be read \(.*\); the table shows the steps read before it\. Export the report again\./);
+  await page.waitForFunction(() => document.querySelector('.mh-count')?.textContent === '2,200 steps');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -137,9 +137,26 @@ describe('CLI: lint', function () {
     assert.match(spawned.stderr, /^mcp-harness: .*tool 1 is 7, not an object/);
     const json = await runCli(['lint', '--tools-file', join(dir, 'broken.json'), '--json']);
     assert.equal(JSON.parse(json.stderr).error.code, 'usage');
-    const both = await runCli(['lint', '--tools-file', join(dir, 'broken.json'), '--workspace', dir]);
-    assert.equal(both.code, 2);
-    assert.match(both.stderr, /either --tools-file or --workspace/);
+  });
+
+  it('lints an offline tools file under the lint settings of --workspace (no server is started)', async () => {
+    const dir = temp({
+      // The workspace's servers must not be started for an offline lint: this one would fail with exit 3.
+      '.vscode/mcp.json': { servers: { broken: { command: join(tmpdir(), 'no-such-mcp-server-binary') } } },
+      '.vscode/settings.json': '{ "mcpHarness.lint.rules": { "hidden-unicode": "off", "description-missing": "off", "sensitive-path": "warning" }, "mcpHarness.lint.descriptionTokenThreshold": 50 }',
+    });
+    const plain = JSON.parse((await runCli(['lint', '--tools-file', POISONED, '--json'])).stdout) as { rule: string; severity: string }[];
+    assert.ok(plain.some((r) => r.rule === 'hidden-unicode') && plain.some((r) => r.rule === 'description-missing'));
+    const run = await runCli(['lint', '--tools-file', POISONED, '--workspace', dir, '--json', '--rule', 'description-missing=info']);
+    assert.equal(run.code, 1, run.stderr);
+    const rows = JSON.parse(run.stdout) as { rule: string; severity: string }[];
+    assert.ok(!rows.some((r) => r.rule === 'hidden-unicode'), 'the workspace turns hidden-unicode off');
+    assert.ok(rows.filter((r) => r.rule === 'sensitive-path').every((r) => r.severity === 'warning'), 'and re-grades sensitive-path');
+    assert.ok(rows.some((r) => r.rule === 'description-missing' && r.severity === 'info'), '--rule wins over the settings file');
+    assert.ok(rows.filter((r) => r.rule === 'description-cost').length > plain.filter((r) => r.rule === 'description-cost').length, 'the token threshold of 50 applies');
+    const missing = await runInProcess(['lint', '--tools-file', POISONED, '--workspace', join(dir, 'nope')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /the workspace folder .*nope does not exist or is not a folder/);
   });
 
   it('an empty workspace lints nothing (exit 0); a server that cannot start gives exit 3', async () => {

@@ -18,8 +18,8 @@ export function buildPrivateCli(): { cli: string; dispose(): void } {
   const cli = join(dir, 'cli.js');
   for (let attempt = 0; ; attempt++) {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    // The whole bundle set: the CLI loads the tokenizer and XLSX bundles beside it on first use.
-    for (const f of readdirSync(join(ROOT, 'dist'))) if (/\.(js|wasm)$/.test(f)) copyFileSync(join(ROOT, 'dist', f), join(dir, f));
+    // The whole bundle set: the CLI loads the tokenizer (rank tables, full tables) and XLSX bundles beside it on first use.
+    for (const f of readdirSync(join(ROOT, 'dist'))) if (/\.(js|wasm|bpe)$/.test(f)) copyFileSync(join(ROOT, 'dist', f), join(dir, f));
     const check = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
     if (check.status === 0) break;
     if (attempt >= 2) throw new Error(`the CLI bundle does not run: ${check.stderr}`);

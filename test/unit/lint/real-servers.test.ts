@@ -71,6 +71,24 @@ describe('lint on the real reference servers', function () {
     assert.ok(tools >= 30, `expected the full tool lists, got ${tools}`);
   });
 
+  it('gives the reference servers only findings their authors could act on (the demo workspace\'s Problems)', () => {
+    const reference = lists.filter((l) => !l.server.includes('fixture'));
+    const findings = lintTools(reference);
+    const bySeverity = (s: string) => findings.filter((f) => f.severity === s).map((f) => `${f.server}/${f.tool} ${f.rule} ${f.path}`).sort();
+    assert.deepEqual(bySeverity('error'), []);
+    // Undescribed parameters that name, schema and tool description all leave unexplained: neither tool
+    // says what its exclude patterns are matched against. `path`, `source`, `content`, enum-valued and
+    // object-valued parameters with described fields are not findings.
+    assert.deepEqual(bySeverity('warning'), [
+      'filesystem/directory_tree description-missing /inputSchema/properties/excludePatterns',
+      'filesystem/search_files description-missing /inputSchema/properties/excludePatterns',
+    ]);
+    // Hints only: free-text strings and arrays without a size bound.
+    const info = findings.filter((f) => f.severity === 'info');
+    assert.deepEqual([...new Set(info.map((f) => f.rule))], ['schema-unbounded']);
+    assert.equal(info.length, 23);
+  });
+
   it('finds the deliberate problems of the fixture server', () => {
     const fixture = lists.find((l) => l.server.includes('fixture'))!;
     const findings = lintTools([fixture]);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ToolLinter, lintTools, checkRuleSettings, type LintFinding } from '../../../src/core/lint/linter';
-import { SchemaCompiler } from '../../../src/core/lint/schema';
+import { SchemaChecker } from '../../../src/core/lint/schema';
 import { RULES, RULE_IDS, POISONING_RULES, rulesMarkdownTable, ruleInfo } from '../../../src/core/lint/rules';
 
 const obj = (properties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ type: 'object', properties, ...extra });
@@ -55,6 +55,26 @@ describe('lint rules', () => {
       const hit = f.find((x) => x.rule === 'schema-invalid');
       assert.equal(hit?.path, '/inputSchema/properties/p/$ref');
       assert.match(hit!.message, /self-contained/);
+    });
+    it('compiles only schemas that a compile can still find wrong, and finds what the compile finds', () => {
+      const checker = new SchemaChecker();
+      const linter = new ToolLinter(checker);
+      const plain = good({ inputSchema: obj({ n: { type: 'integer', description: 'n', minimum: 0 }, s: { type: 'string', description: 's', pattern: '^[a-z]+$', maxLength: 9 } }) });
+      assert.deepEqual(linter.lint([{ server: 's', tools: [plain] }]), []);
+      assert.equal(checker.compiles, 0, 'a schema without references or risky patterns needs only the meta-schema check');
+      // Mistakes that pass the meta-schema and only ajv's compile reports, each at its own keyword.
+      const compileOnly: [string, Record<string, unknown>, RegExp][] = [
+        ['empty enum', { e: { enum: [], description: 'e' } }, /enum must have non-empty array/],
+        ['pattern invalid as a Unicode RegExp', { p: { type: 'string', description: 'p', maxLength: 5, pattern: '\\-[\\w-]' } }, /Invalid regular expression/],
+        ['draft-04 "id" keyword', { i: { id: 'x', type: 'string', description: 'i', maxLength: 5 } }, /NOT SUPPORTED/],
+        ['unresolvable local $ref', { r: { $ref: '#/$defs/missing', description: 'r' } }, /cannot be resolved/],
+      ];
+      for (const [what, properties, message] of compileOnly) {
+        const hit = linter.lint([{ server: 's', tools: [good({ name: `t${what.length}`, inputSchema: obj(properties) })] }]).find((x) => x.rule === 'schema-invalid');
+        assert.ok(hit, `${what} is reported`);
+        assert.match(hit.message, message, what);
+      }
+      assert.equal(checker.compiles, compileOnly.length);
     });
     it('reports a dialect ajv cannot compile', () => {
       const f = lintOne(good({ inputSchema: obj({}, { $schema: 'http://json-schema.org/draft-04/schema#' }) }));
@@ -151,6 +171,20 @@ describe('lint rules', () => {
       ]);
       assert.ok(lintOne(good({ description: '   ' })).some((x) => x.rule === 'description-missing' && x.path === '/description'));
     });
+    it('is quiet for parameters that name, schema or a described tool explain; flags the rest', () => {
+      const described = 'Move or rename a file. Fails when the destination exists.';
+      const params = {
+        path: { type: 'string' }, // self-explanatory name
+        destination: { type: 'string' }, // named in the tool description
+        mode: { type: 'string', enum: ['copy', 'move'] }, // the values say it
+        edits: { type: 'array', maxItems: 5, items: { type: 'object', properties: { from: { type: 'string', description: 'Old text.', maxLength: 9 } } } }, // fields described
+        excludePatterns: { type: 'array', maxItems: 5, items: { type: 'string', maxLength: 9 } }, // unexplained
+      };
+      const paths = (tool: unknown) => lintOne(tool).filter((x) => x.rule === 'description-missing').map((x) => x.path);
+      assert.deepEqual(paths(good({ description: described, inputSchema: obj(params) })), ['/inputSchema/properties/excludePatterns']);
+      // Without a real tool description only the schema can explain a parameter.
+      assert.deepEqual(paths(good({ description: 'Moves.', inputSchema: obj(params) })), ['/inputSchema/properties/path', '/inputSchema/properties/destination', '/inputSchema/properties/excludePatterns']);
+    });
   });
 
   describe('description-cost', () => {
@@ -198,17 +232,17 @@ describe('lint rules', () => {
 
   describe('cache', () => {
     it('a re-lint of unchanged tools hits the content-hash cache and gives equal findings', () => {
-      const linter = new ToolLinter(new SchemaCompiler());
+      const linter = new ToolLinter(new SchemaChecker());
       const tools = [good(), { name: 'x', inputSchema: obj() }];
       const first = linter.lint([{ server: 's', tools }]);
       assert.equal(linter.cacheMisses, 2);
       const again = linter.lint([{ server: 's', tools: structuredClone(tools) }]);
       assert.equal(linter.cacheHits, 2);
       assert.deepEqual(again, first);
-      const compiles = linter.compiler.misses;
+      const compiles = linter.schemas.misses;
       linter.lint([{ server: 's', tools: [good({ description: 'Changed.' })] }]);
       assert.equal(linter.cacheMisses, 3);
-      assert.equal(linter.compiler.misses, compiles, 'same schema content is not recompiled');
+      assert.equal(linter.schemas.misses, compiles, 'same schema content is not recompiled');
     });
   });
 });

@@ -33,9 +33,9 @@ describe('no vscode in core and CLI', function () {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
     bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-harness-cli-'));
     cliBundle = path.join(bundleDir, 'cli.js');
-    // The whole bundle set: the CLI loads the tokenizer and XLSX bundles beside it on first use.
+    // The whole bundle set: the CLI loads the tokenizer (rank tables, full tables) and XLSX bundles beside it on first use.
     for (const f of fs.readdirSync(path.join(repo, 'dist'))) {
-      if (/\.(js|wasm)$/.test(f)) fs.copyFileSync(path.join(repo, 'dist', f), path.join(bundleDir, f));
+      if (/\.(js|wasm|bpe)$/.test(f)) fs.copyFileSync(path.join(repo, 'dist', f), path.join(bundleDir, f));
     }
   });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { writeCsv } from '../../../src/core/report/csv';
+import { CHUNK_STEPS, FIRST_SCREEN_STEPS, chunkBlockId } from '../../../src/core/report/embedded';
 import { jsonForScript, scriptForInline, writeHtmlReport } from '../../../src/core/report/html';
 import { buildJsonReport, writeJsonReport } from '../../../src/core/report/json';
 import { maskValue } from '../../../src/core/report/mask';
@@ -129,6 +130,24 @@ describe('report/html', () => {
     assert.ok(html.includes(`script-src ${hash}`));
     assert.ok(html.includes("default-src 'none'"));
     assert.ok(!/https?:\/\//.test(html.replace(/http:\/\/www\.w3\.org\/2000\/svg/g, '')), 'no remote resources');
+  });
+
+  it('embeds a long run in blocks: the first screen first, the rest in order, every step once, masked', () => {
+    const rs = runs();
+    const big = rs[0];
+    big.steps = Array.from({ length: FIRST_SCREEN_STEPS + 2 * CHUNK_STEPS + 7 }, (_, i) => mkStep({ step_id: `b${i}`, session_id: big.id, args: i === 4321 ? { key: 'AKIAABCDEFGHIJKLMNOP' } : { n: i } }));
+    const html = writeHtmlReport(rs, { script: 'void 0;' });
+    const block = (id: string) => JSON.parse(html.match(new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`))![1]);
+    const first = block(WEBVIEW_DATA_ID);
+    assert.equal(first.chunks, 3);
+    assert.equal(first.runs.find((r: TraceRun) => r.id === big.id).steps.length, FIRST_SCREEN_STEPS);
+    assert.equal(first.runs.find((r: TraceRun) => r.id === rs[1].id).steps.length, rs[1].steps.length, 'a short run fits in the first block');
+    const rest = [1, 2, 3].map((n) => block(chunkBlockId(n)));
+    assert.deepEqual(rest.map((c) => [c.sessionId, c.steps.length]), [[big.id, CHUNK_STEPS], [big.id, CHUNK_STEPS], [big.id, 7]]);
+    const ids = [...first.runs[0].steps, ...rest.flatMap((c) => c.steps)].map((s: { step_id: string }) => s.step_id);
+    assert.deepEqual(ids, big.steps.map((s) => s.step_id));
+    assert.ok(!html.includes('AKIAABCDEFGHIJKLMNOP'), 'steps in later blocks are masked too');
+    assert.ok(html.indexOf(`id="${chunkBlockId(3)}"`) < html.indexOf('<script>void 0;'), 'the blocks come before the bundle');
   });
 
   it('escapes what would end a script block', () => {
