@@ -1,7 +1,7 @@
 // `mcp-harness chaos`: the fault-injection proxy as a stdio MCP server of its own. It starts the target
 // (a server of the workspace, or the command after `--`) and relays its JSON-RPC messages through the
 // toxics; `--print-config` prints the mcp.json entry that runs it instead.
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type * as SdkStdio from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ChaosProxy, type ProxyTarget } from '../../core/lab/chaos/proxy';
 import { describeToxics, parseToxics, ToxicsError, type Toxics } from '../../core/lab/chaos/toxics';
 import { EXIT_OK, UsageError, type CliCommand } from '../io';
@@ -72,8 +72,14 @@ async function workspaceTarget(id: string, dir: string | undefined, io: Paramete
     if (!def) throw new UsageError(`no MCP server named '${id}' is configured in ${ws.folder} (known: ${ws.definitions.map((d) => d.id).join(', ') || 'none'}).`);
     if (def.transport !== 'stdio' || !def.command) throw new UsageError(`'${id}' is a ${def.transport} server; the chaos proxy runs stdio servers only.`);
     if (def.error) throw new UsageError(`'${id}' cannot be started: ${def.error}`);
-    return { label: def.name, target: { command: def.command, args: def.args ?? [], env: { ...getDefaultEnvironment(), ...(def.env ?? {}) }, cwd: def.cwd ?? def.source.workspaceFolder } };
+    return { label: def.name, target: { command: def.command, args: def.args ?? [], env: { ...defaultEnvironment(), ...(def.env ?? {}) }, cwd: def.cwd ?? def.source.workspaceFolder } };
   } finally {
     await ws.close();
   }
+}
+
+/** The SDK's safe default environment for a stdio server. Required here, not imported at the top: the SDK's stdio
+ * module loads its zod schemas, which every other command would then pay for at start-up (CLI memory). */
+function defaultEnvironment(): Record<string, string> {
+  return (require('@modelcontextprotocol/sdk/client/stdio.js') as typeof SdkStdio).getDefaultEnvironment();
 }

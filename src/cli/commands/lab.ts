@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ALL_SUITES, type SuiteName } from '../../core/lab/types';
-import { DEFAULT_BUDGET_MS, DEFAULT_CALL_TIMEOUT_MS, runLab } from '../../core/lab/runner';
+import type * as LabRunner from '../../core/lab/runner';
 import { ServiceLabHost, type ProxyLauncher } from '../../core/lab/serviceHost';
 import { htmlReport, markdownSummary } from '../../core/lab/report';
 import { HARNESS_DIR } from '../../core/trace/writer';
@@ -53,6 +53,8 @@ export const labCommand: CliCommand = {
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
+    // The suites (fast-check, the HDR histogram) load only when the lab runs: every other command starts lighter.
+    const { DEFAULT_BUDGET_MS, DEFAULT_CALL_TIMEOUT_MS, runLab } = require('../../core/lab/runner') as typeof LabRunner;
     const server = positionals[0];
     const suites = parseSuites(values.suite as string | undefined);
     const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : wholeNumber('--seed', values.seed as string, -(2 ** 31), 2 ** 31 - 1);
