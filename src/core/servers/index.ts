@@ -3,3 +3,4 @@ export { ServerManager, ManagedConnection, type ServerManagerOptions, DEFAULT_RE
 export { ServerError, withHint, type ServerErrorCode, type ServerErrorFacts, type ServerErrorHint, type ServerLimit, type ServerLimitName, type ServerRefusal } from './errors';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './breaker';
 export { isToolAllowed, filterTools } from './toolFilter';
+export * from './serverRequests';
