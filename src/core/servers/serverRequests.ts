@@ -62,10 +62,5 @@ export interface ServerNotificationHandlers {
   onResourceUpdated?(server: string, uri: string): void;
 }
 
-/** Per-call options the connection layer honours for every request it sends on the caller's behalf. */
-export interface CallOptions {
-  /** Handed back as `ServerRequestContext.origin` for server requests caused by this call. */
-  origin?: unknown;
-  /** Progress notifications for this call (a progress token is sent only when this is set). */
-  onProgress?(params: ProgressNotificationParams): void;
-}
+// Per-call options (signal, timeouts, progress) are `CallOptions` in ./types; it gains
+// `origin?: unknown`, handed back as `ServerRequestContext.origin` for server requests caused by that call.

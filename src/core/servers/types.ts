@@ -31,6 +31,8 @@ export interface CallOptions {
   /** Hard cap on the total time even while progress keeps arriving. */
   maxTotalTimeoutMs?: number;
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Handed back as `ServerRequestContext.origin` (./serverRequests) for server requests this call causes. */
+  origin?: unknown;
 }
 
 export interface ServerConnection {
