@@ -1,6 +1,5 @@
 // `mcp-harness gateway`: MCP Harness as an MCP server (stdio or Streamable HTTP) in front of the
 // workspace's servers; every call goes through the run service's guards and lands in a trace.
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as Gateway from '../../core/gateway/index';
 import { Sandbox } from '../../core/sandbox/sandbox';
@@ -65,15 +64,6 @@ function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io:
   return wanted;
 }
 
-/** `.mcp-harness/audit/gateway.jsonl`, in a folder git ignores (the log names tools and arguments). */
-function defaultAuditFile(folder: string): string {
-  const dir = join(folder, '.mcp-harness', 'audit');
-  mkdirSync(dir, { recursive: true });
-  const ignore = join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '# MCP Harness: the gateway audit log; keep it out of git.\n*\n');
-  return join(dir, 'gateway.jsonl');
-}
-
 function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
   const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
   const line = (level: string) => (m: string | Error) => io.stderr(`[${level}] ${m instanceof Error ? m.message : m}\n`);
@@ -126,7 +116,7 @@ export const gatewayCommand: CliCommand = {
     const gw = require('../../core/gateway/index') as typeof Gateway;
     const ctx = await openRunEnvironment(values, io);
     const logger = stderrLogger(io);
-    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
+    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
     try {
       const servers = chooseServers(gw, ctx, values.servers, io);
@@ -134,7 +124,7 @@ export const gatewayCommand: CliCommand = {
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,
         servers,
-        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
+        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false, policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
         code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
         audit,
         metrics: new gw.GatewayMetrics({ processMetrics: port !== undefined }),

@@ -54,7 +54,6 @@ export class GatewayCore {
   readonly startedAt = Date.now();
   private readonly sessions = new Set<GatewaySession>();
   private readonly watcher: UpstreamWatcher;
-  private readonly stopping = new AbortController();
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -88,7 +87,8 @@ export class GatewayCore {
   }
 
   openRun(session: GatewaySession): Promise<GatewayRun> {
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: this.stopping.signal });
+    // Each run follows its own session's signal: one shared signal would carry a listener per client.
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal });
   }
 
   forget(session: GatewaySession): void {
@@ -120,7 +120,8 @@ export class GatewayCore {
 
   /** Cancels the calls still running, ends every session's run and stops watching upstreams. */
   async close(): Promise<void> {
-    this.stopping.abort(new Error('The gateway is shutting down.'));
+    const reason = new Error('The gateway is shutting down.');
+    for (const s of this.sessions) s.stopping.abort(reason);
     // Cancelled calls come back at once; their answers ("cancelled") reach the clients before the sessions close.
     await this.drain(CANCEL_GRACE_MS);
     await new Promise((resolve) => setImmediate(resolve));

@@ -31,6 +31,8 @@ export class GatewaySession {
   private calls = 0;
   private closed = false;
   private readonly workspace = new SessionWorkspace();
+  /** Aborted when the gateway stops without waiting any longer: this client's calls still running are cancelled. */
+  readonly stopping = new AbortController();
   readonly caller: CallerInfo;
 
   constructor(

@@ -13,6 +13,7 @@ import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
+import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
@@ -56,13 +57,8 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
-}
-
-interface CachedCall {
-  result: CallToolResult;
-  output: unknown;
-  findings: Finding[];
-  isError: boolean;
+  /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
+  dedup?: DedupLimits;
 }
 
 /** One call on its way through the stages: its record, effective settings and clocks. */
@@ -93,7 +89,7 @@ export class GuardPipeline implements ToolGateway {
   private policy: PolicyConfig;
   private guardrails: GuardrailsConfig;
   private calls = 0;
-  private readonly dedup = new Map<string, CachedCall>();
+  private readonly dedup: DedupCache;
   private readonly logger: Logger;
   private readonly catalog: ToolCatalog;
 
@@ -104,6 +100,7 @@ export class GuardPipeline implements ToolGateway {
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
+    this.dedup = new DedupCache(options.dedup);
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 

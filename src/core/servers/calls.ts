@@ -120,11 +120,34 @@ function limitSource(limit: ServerLimit, file: string): string {
   return limit.name === 'serverTimeoutMs' ? ` The limit is the server's 'timeout' in ${file}.` : '';
 }
 
+/** The requests following each caller's signal: one abort listener per caller signal, however many calls share it. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function followersOf(outer: AbortSignal): Set<AbortController> {
+  let set = followers.get(outer);
+  if (!set) {
+    const created = new Set<AbortController>();
+    outer.addEventListener(
+      'abort',
+      () => {
+        for (const inner of created) inner.abort(outer.reason);
+        created.clear();
+      },
+      { once: true },
+    );
+    followers.set(outer, created);
+    set = created;
+  }
+  return set;
+}
+
 /**
  * A signal for one request that follows the caller's. The SDK adds an abort listener to the signal of
  * every request and never removes it, so a session's signal shared by all its calls would collect one
- * listener (and the closure over its request) per call; the SDK gets this short-lived signal instead,
- * and only a listener we remove when the call settles ever sits on the caller's.
+ * listener (and the closure over its request) per call; the SDK gets this short-lived signal instead.
+ * The caller's signal carries a single listener that aborts every request following it: a listener per
+ * call in flight would pass Node's limit of 10 (MaxListenersExceededWarning) as soon as a run has more
+ * calls in flight than that.
  */
 export function callSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; release(): void } {
   if (!outer) return { signal: undefined, release: () => undefined };
@@ -134,7 +157,7 @@ export function callSignal(outer: AbortSignal | undefined): { signal: AbortSigna
     inner.abort(outer.reason);
     return { signal: inner.signal, release: () => undefined };
   }
-  const forward = (): void => inner.abort(outer.reason);
-  outer.addEventListener('abort', forward, { once: true });
-  return { signal: inner.signal, release: () => outer.removeEventListener('abort', forward) };
+  const set = followersOf(outer);
+  set.add(inner);
+  return { signal: inner.signal, release: () => set.delete(inner) };
 }
