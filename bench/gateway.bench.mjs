@@ -131,7 +131,7 @@ async function startHttp(ws) {
 /** The gateway's V8 heap in use (its /metrics), to tell live objects from memory the process has not given back. */
 async function heapUsedMb(gw, headers) {
   const text = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'), { headers })).text();
-  const bytes = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
+  const bytes = Number(/^(?:mcp_gateway_)?nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
   return bytes / 1024 / 1024;
 }
 

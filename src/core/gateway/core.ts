@@ -5,6 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ToolGateway } from '../guards/types';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
+import type { GatewayGuards } from './access';
 import type { AuditLog } from './audit';
 import { CallRecorder } from './calls';
 import { CodeMode, type CodeModeOptions } from './codeMode';
@@ -36,6 +37,8 @@ export interface GatewayCoreOptions {
   openRun(request: RunRequest): Promise<GatewayRun>;
   /** Code mode (search_tools + run_code) instead of the upstream tools. */
   code?: Omit<CodeModeOptions, 'servers'>;
+  /** The policy and output guardrails for resources and prompts (tools get them from their run). */
+  guards?: () => GatewayGuards;
   audit?: AuditLog;
   metrics?: GatewayMetrics;
   maxConcurrentPerServer?: number;
@@ -71,6 +74,11 @@ export class GatewayCore {
       onListChanged: (kind, server) => this.listChanged(kind, server),
       onRestart: (server) => this.metrics.upstreamRestarts.inc({ server }),
     });
+  }
+
+  /** The host's current policy and guardrails, for what does not pass through a run (resources, prompts). */
+  guards(): GatewayGuards | undefined {
+    return this.options.guards?.();
   }
 
   get sessionCount(): number {

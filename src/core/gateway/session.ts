@@ -17,6 +17,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallRequest, ToolGateway } from '../guards/types';
 import { SessionWorkspace } from '../sandbox/workspace';
+import { AccessDenied, accessDenial, checkAccess, guardOutput, type AccessKind } from './access';
 import type { CallerInfo } from './calls';
 import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
@@ -124,29 +125,48 @@ export class GatewaySession {
 
   private async listResources() {
     const lists = await this.core.catalog.resources();
-    return lists.flatMap(([server, resources]) => resources.map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })));
+    const policy = this.core.guards()?.policy;
+    return lists.flatMap(([server, resources]) =>
+      resources
+        .filter((r) => !policy || !accessDenial('resource', server, r.uri, policy))
+        .map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })),
+    );
   }
 
   private async readResource(uri: string) {
     const target = parseResourceUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `'${uri}' is not a gateway resource URI (mcp-harness://<server>/<uri>); list the resources to get one.`);
-    const connection = await this.upstream(target.server);
-    const result = await connection.readResource(target.uri);
-    this.core.audit?.write({ kind: 'resource', action: 'read', ...this.caller, server: target.server, uri: target.uri });
-    return { ...result, contents: result.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
+    const audit = { kind: 'resource' as const, ...this.caller, server: target.server, uri: target.uri };
+    const guarded = await this.guardedAccess('resource', target.server, target.uri, audit, async () => (await this.upstream(target.server)).readResource(target.uri));
+    return { ...guarded, contents: guarded.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
   }
 
   private async listPrompts() {
     const table = await this.core.catalog.promptTable();
-    return table.entries().map(([name, { prompt }]) => ({ ...prompt, name }));
+    const policy = this.core.guards()?.policy;
+    return table.entries().filter(([, { server, name }]) => !policy || !accessDenial('prompt', server, name, policy)).map(([name, { prompt }]) => ({ ...prompt, name }));
   }
 
   private async getPrompt(name: string, args: Record<string, string> | undefined) {
     const entry = (await this.core.catalog.promptTable()).resolve(name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt '${name}'; list the prompts to get the gateway's names (server__prompt).`);
-    const result = await (await this.upstream(entry.server)).getPrompt(entry.name, args);
-    this.core.audit?.write({ kind: 'prompt', action: 'get', ...this.caller, server: entry.server, prompt: entry.name });
-    return result;
+    const audit = { kind: 'prompt' as const, ...this.caller, server: entry.server, prompt: entry.name };
+    return this.guardedAccess('prompt', entry.server, entry.name, audit, async () => (await this.upstream(entry.server)).getPrompt(entry.name, args));
+  }
+
+  /** Policy first, then the upstream, then the output guardrails; every outcome is audited. */
+  private async guardedAccess<T>(kind: AccessKind, server: string, name: string, audit: Record<string, unknown> & { kind: AccessKind }, fetch: () => Promise<T>): Promise<T> {
+    const guards = this.core.guards();
+    const action = kind === 'resource' ? 'read' : 'get';
+    try {
+      checkAccess(kind, server, name, guards);
+      const { value, findings } = guardOutput(kind, await fetch(), guards);
+      this.core.audit?.write({ ...audit, action, ...(findings.length ? { findings: findings.map((f) => f.kind) } : {}) });
+      return value;
+    } catch (err) {
+      if (err instanceof AccessDenied) this.core.audit?.write({ ...audit, kind: 'denial', action: err.decision, reasons: [err.message] });
+      throw err;
+    }
   }
 
   private async upstream(server: string) {

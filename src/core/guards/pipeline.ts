@@ -420,7 +420,7 @@ function isOutcome(value: object): value is ToolCallOutcome {
 }
 
 /** Why hard_gate or mixed mode withholds an output, or undefined when it passes. */
-function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>): string | undefined {
+export function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>): string | undefined {
   if (guardrails.mode === 'hard_gate' && (scan.injection || (scan.worstSecret && scan.worstSecret !== 'warning' && scan.worstSecret !== 'info'))) {
     return scan.injection ? 'guardrails.mode is hard_gate and the output looks like a prompt injection' : 'guardrails.mode is hard_gate and the output contains a secret';
   }
