@@ -2,6 +2,7 @@
 // the per-server concurrency limits, metrics and audit log, and the list of live sessions (so upstream
 // changes reach every client and shutdown can wait for calls in flight).
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { StepRecord } from '../../protocol/trace';
 import type { ToolGateway } from '../guards/types';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
@@ -19,7 +20,12 @@ export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
 const CANCEL_GRACE_MS = 2000;
 
 /** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
-export type GatewayRun = ToolGateway & { end(): unknown };
+export type GatewayRun = ToolGateway & {
+  readonly sessionId: string;
+  /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
+  recordStep(record: StepRecord): void;
+  end(): unknown;
+};
 
 export interface RunRequest {
   /** The session's name in the trace, e.g. `gateway claude-ai (stdio)`. */

@@ -29,6 +29,8 @@ export class GatewaySession {
   private run: Promise<GatewayRun> | undefined;
   /** The run as this client reaches it, once open (calls after the first skip an await). */
   private guarded: ToolGateway | undefined;
+  /** The run itself, once open (run_code records its own step in it). */
+  private opened: GatewayRun | undefined;
   private calls = 0;
   private closed = false;
   private readonly workspace = new SessionWorkspace();
@@ -92,6 +94,7 @@ export class GatewaySession {
       });
     }
     const run = await this.run;
+    this.opened = run;
     this.guarded ??= this.core.recorder.guarded(run, this.caller);
     return this.guarded;
   }
@@ -110,7 +113,10 @@ export class GatewaySession {
     const stepId = `call-${++this.calls}`;
     if (this.core.codeMode) {
       if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
-      if (name === RUN_CODE) return this.core.codeMode.run(await this.gateway(), args, stepId, this.workspace, signal);
+      if (name === RUN_CODE) {
+        const gateway = await this.gateway();
+        return this.core.codeMode.run(gateway, this.opened!, args, stepId, this.workspace, signal);
+      }
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}': in code mode the gateway has ${SEARCH_TOOLS} and ${RUN_CODE}.`);
     }
     const catalog = this.core.catalog;
