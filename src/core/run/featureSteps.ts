@@ -9,6 +9,7 @@ import { withholdReason, type ConnectionProvider } from '../guards/pipeline';
 import { capForTrace } from '../guards/output';
 import { PiiVault, scanValue } from '../guards/redact';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
+import type { CallOptions } from '../servers/types';
 import type { MetricsQueue } from '../tokens/index';
 
 export interface FeatureStepRequest {
@@ -19,6 +20,7 @@ export interface FeatureStepRequest {
   args?: Record<string, unknown>;
   policy: PolicyConfig;
   guardrails: GuardrailsConfig;
+  signal?: AbortSignal;
 }
 
 export interface FeatureStepOutcome {
@@ -31,8 +33,8 @@ export interface FeatureStepOutcome {
 
 /** What a connection offers beyond tools (the ServerManager's handles have both). */
 interface FeatureConnection {
-  readResource(uri: string): Promise<ReadResourceResult>;
-  getPrompt(name: string, args?: Record<string, string>): Promise<GetPromptResult>;
+  readResource(uri: string, options?: CallOptions): Promise<ReadResourceResult>;
+  getPrompt(name: string, args?: Record<string, string>, options?: CallOptions): Promise<GetPromptResult>;
 }
 
 export interface FeatureGateOptions {
@@ -51,13 +53,23 @@ export class FeatureGate {
   readResource(request: FeatureStepRequest): Promise<FeatureStepOutcome> {
     return this.run('resource', request, async (conn) => {
       const uri = fillTemplate(request.target, request.args ?? {});
-      return { uri, result: await conn.readResource(uri) };
+      return { uri, result: await conn.readResource(uri, this.callOptions(request)) };
     });
   }
 
   getPrompt(request: FeatureStepRequest): Promise<FeatureStepOutcome> {
     const args = Object.fromEntries(Object.entries(request.args ?? {}).map(([k, v]) => [k, String(v)]));
-    return this.run('prompt', request, async (conn) => ({ result: await conn.getPrompt(request.target, args) }));
+    return this.run('prompt', request, async (conn) => ({ result: await conn.getPrompt(request.target, args, this.callOptions(request)) }));
+  }
+
+  /** The run's signal and timeouts; the origin lets a server's requests during the read be recorded under the step. */
+  private callOptions(request: FeatureStepRequest): CallOptions {
+    return {
+      ...(request.signal ? { signal: request.signal } : {}),
+      timeoutMs: request.policy.timeoutMs,
+      ...(request.policy.maxTotalTimeoutMs ? { maxTotalTimeoutMs: request.policy.maxTotalTimeoutMs } : {}),
+      origin: { sessionId: this.options.sessionId, stepId: request.stepId },
+    };
   }
 
   private async run(

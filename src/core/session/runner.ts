@@ -286,6 +286,7 @@ export class SessionRunner {
       args,
       policy: mergePolicy(ctx.policy, step.policy),
       guardrails: mergeGuardrails(ctx.guardrails, step.guardrails),
+      signal: ctx.signal,
     };
     const outcome = step.kind === 'resource' ? await ctx.frame.features.readResource(request) : await ctx.frame.features.getPrompt(request);
     ctx.frame.writeStep(outcome.record);
