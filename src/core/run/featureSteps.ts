@@ -113,7 +113,8 @@ export class FeatureGate {
       record.stages.push({ stage: 'execute', decision, reasons: [message] });
       return { record: finish(decision, `${kind === 'resource' ? 'Reading' : 'Getting'} '${subject}' failed: ${message}`) };
     }
-    if (fetched.uri && fetched.uri !== request.target) record.tool = fetched.uri;
+    // The filled URI carries the step's arguments: masked like them.
+    if (fetched.uri && fetched.uri !== request.target) record.tool = scanValue(fetched.uri, request.guardrails, undefined, 'record').redacted as string;
     record.stages.push({ stage: 'execute', decision: 'pass', reasons: [], duration_ms: Math.round((performance.now() - ts) * 1000) / 1000 });
     return this.guard(record, request.guardrails, fetched.result, finish);
   }
