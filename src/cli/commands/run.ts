@@ -101,6 +101,10 @@ export const runCommand: CliCommand = {
       checkKnownServers(parsed.session, run);
       result = await asCliRun(run.service.runSession(parsed.session, {
         signal: run.signal,
+        // Task-based steps can run for a while: their status changes are shown as they happen.
+        onTaskStatus: (_i, stepId, u) => {
+          if (!json) io.stderr(`  ${stepId}: task ${u.taskId.slice(0, 12)} ${u.status}${u.message ? ` (${u.message})` : ''}\n`);
+        },
         onStep: (r) => {
           if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
         },

@@ -155,6 +155,7 @@ export class RunService {
       onStep: opts.onStep,
       onProgress: opts.onProgress,
       onToolProgress: opts.onToolProgress,
+      onTaskStatus: opts.onTaskStatus,
       events: this.events,
       kind: opts.kind ?? 'session',
       harnessVersion: env.harnessVersion,

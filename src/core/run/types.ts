@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
-import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
+import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
 import type { FeatureStepOutcome } from './featureSteps';
 import type { LimitAdvice } from '../sandbox/limits';
@@ -75,6 +75,8 @@ export interface RunOpts {
   onProgress?: (stepIndex: number, stepId: string) => void;
   /** Progress notifications from the tool a step is calling. */
   onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
+  /** Status changes of a step's task-based call (working → completed / failed / cancelled). */
+  onTaskStatus?: (stepIndex: number, stepId: string, update: TaskStatusUpdate) => void;
 }
 
 export interface RunCodeOpts extends RunOpts {

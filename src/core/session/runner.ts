@@ -14,7 +14,7 @@ import { canonicalJson, sha256Hex } from '../util/canonical';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from '../guards/defaults';
 import { textForTokens, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import { sharedSchemaCache } from '../guards/schema';
-import type { GuardrailsConfig, PolicyConfig, ToolGateway } from '../guards/types';
+import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolGateway } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import type { LimitAdvice } from '../sandbox/limits';
 import type { ExecResult } from '../sandbox/types';
@@ -91,6 +91,8 @@ export interface RunOptions {
   onProgress?: (stepIndex: number, stepId: string) => void;
   /** Progress notifications from the tool a step is calling. */
   onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
+  /** Status changes of a step's task-based call. */
+  onTaskStatus?: (stepIndex: number, stepId: string, update: TaskStatusUpdate) => void;
   /** Every step's execution as it finishes (a code step's sandbox result is in `exec`). */
   onExecution?: (step: SessionStep, execution: StepExecution) => void;
   /** For code steps: how the caller lets its user raise a sandbox limit. */
@@ -264,6 +266,7 @@ export class SessionRunner {
       guardrails: step.guardrails,
       signal: ctx.signal,
       ...(onToolProgress ? { onProgress: (p: ProgressUpdate) => onToolProgress(index, step.id, p) } : {}),
+      ...(ctx.options.onTaskStatus ? { onTaskStatus: (u: TaskStatusUpdate) => ctx.options.onTaskStatus!(index, step.id, u) } : {}),
     });
     return { record: outcome.record, result: outcome.result };
   }
