@@ -126,7 +126,7 @@ export const gatewayCommand: CliCommand = {
         servers,
         openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false, policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
         code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
-        guards: () => ctx.settings,
+        policy: () => ctx.settings.policy,
         audit,
         metrics: new gw.GatewayMetrics({ processMetrics: port !== undefined }),
         maxConcurrentPerServer: numbers.maxConcurrent,

@@ -3,10 +3,10 @@
 // changes reach every client and shutdown can wait for calls in flight).
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { StepRecord } from '../../protocol/trace';
-import type { ToolGateway } from '../guards/types';
+import type { PolicyConfig, ToolGateway } from '../guards/types';
+import type { OpenRun } from '../run/types';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
-import type { GatewayGuards } from './access';
 import type { AuditLog } from './audit';
 import { CallRecorder } from './calls';
 import { CodeMode, type CodeModeOptions } from './codeMode';
@@ -20,12 +20,12 @@ export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
 const CANCEL_GRACE_MS = 2000;
 
 /** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
-export type GatewayRun = ToolGateway & {
-  readonly sessionId: string;
-  /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
-  recordStep(record: StepRecord): void;
-  end(): unknown;
-};
+export type GatewayRun = ToolGateway &
+  Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt'> & {
+    /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
+    recordStep(record: StepRecord): void;
+    end(): unknown;
+  };
 
 export interface RunRequest {
   /** The session's name in the trace, e.g. `gateway claude-ai (stdio)`. */
@@ -43,8 +43,8 @@ export interface GatewayCoreOptions {
   openRun(request: RunRequest): Promise<GatewayRun>;
   /** Code mode (search_tools + run_code) instead of the upstream tools. */
   code?: Omit<CodeModeOptions, 'servers'>;
-  /** The policy and output guardrails for resources and prompts (tools get them from their run). */
-  guards?: () => GatewayGuards;
+  /** The host's current policy: resources and prompts it denies are left out of the lists. */
+  policy?: () => PolicyConfig;
   audit?: AuditLog;
   metrics?: GatewayMetrics;
   maxConcurrentPerServer?: number;
@@ -82,9 +82,9 @@ export class GatewayCore {
     });
   }
 
-  /** The host's current policy and guardrails, for what does not pass through a run (resources, prompts). */
-  guards(): GatewayGuards | undefined {
-    return this.options.guards?.();
+  /** The host's current policy (the runs apply it to every call; the lists only hide what it denies). */
+  policy(): PolicyConfig | undefined {
+    return this.options.policy?.();
   }
 
   get sessionCount(): number {

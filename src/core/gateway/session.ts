@@ -13,16 +13,20 @@ import {
   McpError,
   ReadResourceRequestSchema,
   type CallToolResult,
+  type GetPromptResult,
+  type ReadResourceResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallRequest, ToolGateway } from '../guards/types';
 import { SessionWorkspace } from '../sandbox/workspace';
-import { AccessDenied, accessDenial, checkAccess, guardOutput, type AccessKind } from './access';
+import { featurePolicy } from '../run/featureSteps';
 import type { CallerInfo } from './calls';
 import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
 import type { GatewayCore, GatewayRun } from './core';
 import { parseResourceUri, resourceUri } from './names';
+
+const DENIED = new Set(['denied_policy', 'denied_guardrail', 'denied_schema']);
 
 export class GatewaySession {
   readonly server: Server;
@@ -131,56 +135,57 @@ export class GatewaySession {
 
   private async listResources() {
     const lists = await this.core.catalog.resources();
-    const policy = this.core.guards()?.policy;
+    const policy = this.core.policy();
     return lists.flatMap(([server, resources]) =>
       resources
-        .filter((r) => !policy || !accessDenial('resource', server, r.uri, policy))
+        .filter((r) => !policy || !featurePolicy(`${server}/${r.uri}`, policy))
         .map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })),
     );
   }
 
-  private async readResource(uri: string) {
+  private async readResource(uri: string): Promise<ReadResourceResult> {
     const target = parseResourceUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `'${uri}' is not a gateway resource URI (mcp-harness://<server>/<uri>); list the resources to get one.`);
-    const audit = { kind: 'resource' as const, ...this.caller, server: target.server, uri: target.uri };
-    const guarded = await this.guardedAccess('resource', target.server, target.uri, audit, async () => (await this.upstream(target.server)).readResource(target.uri));
-    return { ...guarded, contents: guarded.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
+    const read = (await this.feature('resource', target.server, target.uri)) as ReadResourceResult;
+    return { ...read, contents: read.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
   }
 
   private async listPrompts() {
     const table = await this.core.catalog.promptTable();
-    const policy = this.core.guards()?.policy;
-    return table.entries().filter(([, { server, name }]) => !policy || !accessDenial('prompt', server, name, policy)).map(([name, { prompt }]) => ({ ...prompt, name }));
+    const policy = this.core.policy();
+    return table.entries().filter(([, { server, name }]) => !policy || !featurePolicy(`${server}/${name}`, policy)).map(([name, { prompt }]) => ({ ...prompt, name }));
   }
 
-  private async getPrompt(name: string, args: Record<string, string> | undefined) {
+  private async getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult> {
     const entry = (await this.core.catalog.promptTable()).resolve(name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt '${name}'; list the prompts to get the gateway's names (server__prompt).`);
-    const audit = { kind: 'prompt' as const, ...this.caller, server: entry.server, prompt: entry.name };
-    return this.guardedAccess('prompt', entry.server, entry.name, audit, async () => (await this.upstream(entry.server)).getPrompt(entry.name, args));
+    return (await this.feature('prompt', entry.server, entry.name, args)) as GetPromptResult;
   }
 
-  /** Policy first, then the upstream, then the output guardrails; every outcome is audited. */
-  private async guardedAccess<T>(kind: AccessKind, server: string, name: string, audit: Record<string, unknown> & { kind: AccessKind }, fetch: () => Promise<T>): Promise<T> {
-    const guards = this.core.guards();
-    const action = kind === 'resource' ? 'read' : 'get';
-    try {
-      checkAccess(kind, server, name, guards);
-      const { value, findings } = guardOutput(kind, await fetch(), guards);
-      this.core.audit?.write({ ...audit, action, ...(findings.length ? { findings: findings.map((f) => f.kind) } : {}) });
-      return value;
-    } catch (err) {
-      if (err instanceof AccessDenied) this.core.audit?.write({ ...audit, kind: 'denial', action: err.decision, reasons: [err.message] });
-      throw err;
-    }
-  }
-
-  private async upstream(server: string) {
-    try {
-      return await this.core.catalog.connection(server);
-    } catch (err) {
-      throw new McpError(ErrorCode.InvalidParams, (err as Error).message);
-    }
+  /**
+   * A resource read or prompt get as a step of the client's run: the run applies the policy (server/uri,
+   * server/prompt) and the output guardrails and traces it; a refusal is an MCP error carrying the reason.
+   */
+  private async feature(kind: 'resource' | 'prompt', server: string, target: string, args?: Record<string, string>) {
+    await this.gateway();
+    const run = this.opened!;
+    const { record, raw } = kind === 'resource' ? await run.readResource({ server, target }) : await run.getPrompt({ server, target, ...(args ? { args } : {}) });
+    const denied = DENIED.has(record.decision);
+    this.core.audit?.write({
+      kind: denied ? 'denial' : kind,
+      action: record.decision === 'ok' ? (kind === 'resource' ? 'read' : 'get') : record.decision,
+      ...this.caller,
+      trace_session: record.session_id,
+      step: record.step_id,
+      server,
+      [kind === 'resource' ? 'uri' : 'prompt']: record.tool,
+      ...(record.findings.length ? { findings: record.findings.map((f) => f.kind) } : {}),
+      ...(record.reasons.length && record.decision !== 'ok' ? { reasons: record.reasons } : {}),
+    });
+    if (raw && record.decision === 'ok') return raw;
+    const why = record.reasons.join(' ') || record.error || 'no reason was given';
+    if (denied) throw new McpError(ErrorCode.InvalidRequest, `MCP Harness denied this ${kind} (${record.decision}): ${why}`);
+    throw new McpError(ErrorCode.InternalError, `The ${kind} could not be ${kind === 'resource' ? 'read' : 'got'} (${record.decision}): ${why}`);
   }
 
   /** Ends the client's run (writing the trace's end line) and forgets the client. */

@@ -72,7 +72,7 @@ export class InHostGateway implements vscode.Disposable {
       upstreams: this.upstreams(),
       servers,
       openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false }),
-      guards: () => ({ policy: this.ctx.config.policy, guardrails: this.ctx.config.guardrails }),
+      policy: () => this.ctx.config.policy,
       audit,
       version: HARNESS_VERSION,
       logger: this.ctx.log,

@@ -1,37 +1,17 @@
 // Resources and prompts through the gateway get the policy (allow/deny on server/uri and server/prompt)
-// and the output guardrails (secrets masked in what a read or a prompt returns), and every outcome is audited.
+// and the output guardrails (secrets masked in what a read or a prompt returns) as steps of the client's run
+// (the run service's resource and prompt steps), and every outcome is audited.
 import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { accessDenial, guardOutput } from '../../../src/core/gateway/access';
-import { DEFAULT_GUARDRAILS, DEFAULT_POLICY } from '../../../src/core/guards/defaults';
-import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace } from './helpers';
+import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, traceFiles } from './helpers';
 
 const LEAKY = join(__dirname, 'fixtures', 'leaky.mjs');
 
 describe('gateway resource and prompt guards', function () {
   this.timeout(120_000);
-
-  it('applies allow and deny globs to server/uri and server/prompt', () => {
-    const policy = { ...DEFAULT_POLICY, deny: ['leaky/leaky://private/**', 'leaky/internal'] };
-    assert.match(accessDenial('resource', 'leaky', 'leaky://private/notes', policy)!, /matches the deny rule 'leaky\/leaky:\/\/private\/\*\*'/);
-    assert.equal(accessDenial('resource', 'leaky', 'leaky://config', policy), undefined);
-    assert.match(accessDenial('prompt', 'leaky', 'internal', policy)!, /deny rule/);
-    const allowOnly = { ...DEFAULT_POLICY, allow: ['leaky/setup'] };
-    assert.equal(accessDenial('prompt', 'leaky', 'setup', allowOnly), undefined);
-    assert.match(accessDenial('resource', 'leaky', 'leaky://config', allowOnly)!, /matches none of the allow rules \(leaky\/setup\)/);
-  });
-
-  it('masks secrets in what comes back, withholds it under hard_gate, and passes it as it came in advisory mode', () => {
-    const read = { contents: [{ uri: 'leaky://config', text: `token=${FAKE_SECRET}` }] };
-    const masked = guardOutput('resource', read, { policy: DEFAULT_POLICY, guardrails: DEFAULT_GUARDRAILS });
-    assert.ok(!JSON.stringify(masked.value).includes(FAKE_SECRET));
-    assert.ok(masked.findings.some((f) => f.kind.startsWith('secret.')));
-    assert.throws(() => guardOutput('resource', read, { policy: DEFAULT_POLICY, guardrails: { ...DEFAULT_GUARDRAILS, mode: 'hard_gate' } }), /withheld this resource \(denied_guardrail\): guardrails.mode is hard_gate/);
-    assert.equal(guardOutput('resource', read, { policy: DEFAULT_POLICY, guardrails: { ...DEFAULT_GUARDRAILS, mode: 'advisory' } }).value, read);
-  });
 
   describe('through a stdio gateway', () => {
     let ws: string;
@@ -64,7 +44,7 @@ describe('gateway resource and prompt guards', function () {
       await assert.rejects(client.getPrompt({ name: 'leaky__internal' }), /MCP Harness denied this prompt \(denied_policy\).*'leaky\/internal'/);
     });
 
-    it('audits reads, prompts and their denials without the secret', async () => {
+    it('traces reads, prompts and their denials as steps of the client\'s run, and audits them, without the secret', async () => {
       await client.close();
       const file = join(ws, '.mcp-harness/audit/gateway.jsonl');
       for (let i = 0; i < 200 && !readFileSync(file, 'utf8').includes('"action":"stop"'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -72,6 +52,10 @@ describe('gateway resource and prompt guards', function () {
       assert.deepEqual(audit.map((a) => `${a.kind}:${a.action}`), ['resource:read', 'prompt:get', 'denial:denied_policy', 'denial:denied_policy']);
       assert.ok(Array.isArray(audit[0].findings) && (audit[0].findings as string[]).some((k) => k.startsWith('secret.')));
       assert.ok(!readFileSync(file, 'utf8').includes(FAKE_SECRET));
+      const [trace] = traceFiles(ws);
+      const steps = jsonLines(trace).filter((l) => l.type === 'step');
+      assert.deepEqual(steps.map((s) => `${s.kind} ${s.server}/${s.tool} ${s.decision}`), ['resource leaky/leaky://config ok', 'prompt leaky/setup ok', 'resource leaky/leaky://private/notes denied_policy', 'prompt leaky/internal denied_policy']);
+      assert.ok(!readFileSync(trace, 'utf8').includes(FAKE_SECRET), 'no secret in the trace');
     });
   });
 });

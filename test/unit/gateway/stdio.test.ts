@@ -94,7 +94,14 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     const steps = lines.filter((l) => l.type === 'step');
     assert.deepEqual(
       steps.map((s) => `${s.server}/${s.tool} ${s.decision}`),
-      ['everything/echo ok', 'everything/get-env denied_policy', 'everything/echo ok', 'everything/echo denied_schema'],
+      [
+        'everything/echo ok',
+        'everything/get-env denied_policy',
+        'everything/echo ok',
+        'everything/echo denied_schema',
+        'everything/demo://resource/static/document/architecture.md ok',
+        'everything/simple-prompt ok',
+      ],
     );
     assert.ok(!readFileSync(files[0], 'utf8').includes(FAKE_SECRET), 'no secret in the trace');
     assert.equal(lines.at(-1)!.type, 'end');
