@@ -38,6 +38,8 @@ const USAGE = [
   '  --max-concurrent N   calls at once per upstream server (default 16; more wait their turn)',
   '  --shutdown-ms N      on SIGINT/SIGTERM, time calls in flight get to finish (default 10000)',
   '  --session-idle-ms N  end a client session with no request and no open stream for this long (default 1800000)',
+  '  --replica-id NAME    behind a load balancer: session ids start with NAME. so it can route each session',
+  '                       (its Mcp-Session-Id header) to this replica; give every replica the same --token-file',
   '',
   'Endpoints: /mcp (MCP), /health (each upstream\'s state), /metrics (Prometheus). All need the token.',
 ].join('\n');
@@ -96,6 +98,7 @@ export const gatewayCommand: CliCommand = {
     'max-concurrent': { type: 'string' },
     'shutdown-ms': { type: 'string' },
     'session-idle-ms': { type: 'string' },
+    'replica-id': { type: 'string' },
   },
   async run({ values }, io) {
     if (values.stdio && values.http !== undefined) throw new UsageError('give either --stdio or --http PORT, not both.');
@@ -114,6 +117,10 @@ export const gatewayCommand: CliCommand = {
       sessionIdleMs: count('session-idle-ms', values['session-idle-ms'], 100),
     };
     const gw = require('../../core/gateway/index') as typeof Gateway;
+    const replicaId = values['replica-id'] as string | undefined;
+    if (replicaId !== undefined && (port === undefined || !gw.REPLICA_ID.test(replicaId))) {
+      throw new UsageError(port === undefined ? '--replica-id is for --http (replicas behind a load balancer).' : '--replica-id must be 1 to 32 letters, digits, - or _, e.g. --replica-id a.');
+    }
     const ctx = await openRunEnvironment(values, io);
     const logger = stderrLogger(io);
     const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
@@ -209,6 +216,7 @@ async function serveHttp(
     allowedHosts: list(values['allowed-host']),
     maxBodyBytes: numbers.maxBodyBytes,
     sessionIdleMs: numbers.sessionIdleMs,
+    ...(values['replica-id'] ? { replicaId: values['replica-id'] as string } : {}),
     rateLimit: { ratePerSecond: rate, burst: numbers.burst ?? Math.max(rate, gw.DEFAULT_RATE_LIMIT.burst) },
   });
   const stop = stopSignal();

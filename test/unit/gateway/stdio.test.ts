@@ -91,7 +91,8 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     assert.equal(header.type, 'session');
     assert.equal(header.run_kind, 'gateway');
     assert.equal(header.name, 'gateway claude-desktop-test (stdio) s1', 'the run is named after the client');
-    const steps = lines.filter((l) => l.type === 'step');
+    // Tool calls, reads and prompts (server log messages are steps too since the client features landed).
+    const steps = lines.filter((l) => l.type === 'step' && ['tool', 'resource', 'prompt'].includes(String(l.kind)));
     assert.deepEqual(
       steps.map((s) => `${s.server}/${s.tool} ${s.decision}`),
       [
