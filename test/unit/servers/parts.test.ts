@@ -101,16 +101,19 @@ describe('stopProcessTree', () => {
 });
 
 describe('callSignal', () => {
-  it('puts one listener on the caller however many calls are in flight, aborts them all, and forgets released ones', async () => {
+  it('puts one listener on the caller however many calls are in flight, removes it with the last, aborts them all', async () => {
     const outer = new AbortController();
     let listeners = 0;
     const add = outer.signal.addEventListener.bind(outer.signal);
+    const remove = outer.signal.removeEventListener.bind(outer.signal);
     outer.signal.addEventListener = ((...a: Parameters<typeof add>) => (listeners++, add(...a))) as typeof add;
+    outer.signal.removeEventListener = ((...a: Parameters<typeof remove>) => (listeners--, remove(...a))) as typeof remove;
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on('warning', onWarning);
     try {
       for (let i = 0; i < 100; i++) callSignal(outer.signal).release();
+      assert.equal(listeners, 0, 'no listener stays behind once the calls are released');
       const inFlight = Array.from({ length: 64 }, () => callSignal(outer.signal));
       const released = inFlight.pop()!;
       released.release();
