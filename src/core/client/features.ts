@@ -9,6 +9,7 @@ import { RecordIds } from './records';
 import { RootsFeature } from './roots';
 import { ClientRuns } from './runs';
 import { SamplingFeature } from './sampling';
+import { ToolChanges } from './toolChanges';
 import type { ClientHost, ClientRun, RootEntry } from './types';
 
 export class ClientFeatures {
@@ -18,6 +19,7 @@ export class ClientFeatures {
   readonly elicitation: ElicitationFeature;
   readonly roots: RootsFeature;
   readonly logging: LoggingFeature;
+  readonly toolChanges: ToolChanges;
 
   constructor(
     readonly host: ClientHost,
@@ -27,6 +29,7 @@ export class ClientFeatures {
     this.elicitation = new ElicitationFeature(host, this.runs, this.ids);
     this.roots = new RootsFeature(host, this.runs);
     this.logging = new LoggingFeature(host, this.runs, this.ids);
+    this.toolChanges = new ToolChanges(host, this.ids);
   }
 
   /** A run is open: server requests whose origin names it, and logs of its servers, are recorded in it. */
