@@ -50,7 +50,7 @@ export class ClientFeatures {
   notificationHandlers(): ServerNotificationHandlers {
     return {
       onLog: (server, params) => this.logging.onLog(server, params),
-      onResourceUpdated: (server, uri) => this.host.onResourceUpdated?.(server, uri),
+      onResourceUpdated: (server, uri) => this.logging.onResourceUpdated(server, uri),
     };
   }
 
