@@ -10,7 +10,7 @@ import { RootsFeature } from './roots';
 import { ClientRuns } from './runs';
 import { SamplingFeature } from './sampling';
 import { ToolChanges } from './toolChanges';
-import type { ClientHost, ClientRun, RootEntry } from './types';
+import type { ClientHost, ClientRun } from './types';
 
 export class ClientFeatures {
   private readonly runs = new ClientRuns();
@@ -52,10 +52,5 @@ export class ClientFeatures {
       onLog: (server, params) => this.logging.onLog(server, params),
       onResourceUpdated: (server, uri) => this.logging.onResourceUpdated(server, uri),
     };
-  }
-
-  /** The roots a server sees outside any run (for the host's own listing). */
-  hostRoots(): RootEntry[] {
-    return this.host.roots?.() ?? [];
   }
 }
