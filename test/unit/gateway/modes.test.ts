@@ -61,7 +61,8 @@ describe('gateway modes', function () {
 
     it('traces the code\'s calls as steps of the client\'s run', async () => {
       await client.close();
-      const steps = (await waitForEnd(ws)).filter((l) => l.type === 'step');
+      // Tool calls only: the server's log lines are recorded in the run too (kind 'log').
+      const steps = (await waitForEnd(ws)).filter((l) => l.type === 'step' && l.kind === 'tool');
       assert.deepEqual(steps.map((s) => `${s.parent_id} ${s.server}/${s.tool} ${s.decision}`), ['call-2 everything/echo ok', 'call-3 everything/get-env denied_policy']);
     });
   });
