@@ -128,11 +128,19 @@ export class GuardPipeline implements ToolGateway {
     return this.catalog.toolsOf(server, refresh);
   }
 
+  /** A server re-listed its tools mid-run: later calls use the new definitions (see ToolCatalog.replace). */
+  replaceTools(server: string, tools: readonly Tool[]): Tool[] | undefined {
+    return this.catalog.replace(server, tools);
+  }
+
   async callTool(request: ToolCallRequest): Promise<ToolCallOutcome> {
     const call = this.begin(request);
     if (!this.options.servers.includes(request.server)) {
       return this.preflightError(call, `The server '${request.server}' is not available to this session (available: ${this.options.servers.join(', ') || 'none'}).`);
     }
+    // A server that just announced new tools is checked against them: the call waits for the re-list.
+    const relisting = this.options.connections.pendingToolRefresh?.(request.server);
+    if (relisting) await relisting;
     const tool = this.catalog.known(request.server, request.tool) ?? (await this.lookUpTool(call));
     if (isOutcome(tool)) return tool;
     const execArgs = this.vault.restore(request.args);

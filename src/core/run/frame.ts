@@ -11,6 +11,7 @@ import type { PinCheck } from '../pin/lockfileCheck';
 import type { PriceTable } from '../tokens/index';
 import { TraceWriter } from '../trace/writer';
 import { FeatureGate } from './featureSteps';
+import type { ServerState } from '../servers/types';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import { HARNESS_VERSION } from '../version';
@@ -112,8 +113,28 @@ export class RunFrame {
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),
     });
     this.features = new FeatureGate({ sessionId: this.sessionId, connections: options.connections, servers: options.reachable, vault: this.pipeline.vault, metrics: this.pipeline.metrics });
-    this.detach = options.client?.attach(this.clientRun()) ?? (() => {});
+    const run = this.clientRun();
+    const detachClient = options.client?.attach(run) ?? (() => {});
+    const unwatch = this.watchTools(run);
+    this.detach = () => {
+      detachClient();
+      unwatch();
+    };
     this.notify(() => options.events?.onStart?.(this.header));
+  }
+
+  /**
+   * A reachable server that re-lists its tools mid-run (tools/list_changed): later calls are checked against
+   * the new definitions, and the change is linted and pin-checked at once.
+   */
+  private watchTools(run: ClientRun): () => void {
+    const connections = this.options.connections as ConnectionProvider & { onDidChange?(listener: (state: ServerState) => void): () => void };
+    if (typeof connections.onDidChange !== 'function') return () => {};
+    return connections.onDidChange((state) => {
+      if (!state.tools || !this.options.reachable.includes(state.id) || this.ended) return;
+      const changed = this.pipeline.replaceTools(state.id, state.tools);
+      if (changed?.length) this.options.client?.toolChanges.report(run, state.id, changed, this.options.pinCheck);
+    });
   }
 
   /** This run as the client features see it. */

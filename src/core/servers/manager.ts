@@ -82,6 +82,7 @@ export class ServerManager {
   private readonly servers: ServerRegistry<ManagedConnection>;
   private readonly lifecycle: Lifecycle<ManagedConnection>;
   private readonly calls: ServerCalls<ManagedConnection>;
+  private readonly lists: ServerLists<ManagedConnection>;
   private readonly rootsDeclared: boolean;
   private readonly logger: Logger;
   private readonly maxListPages: number;
@@ -104,7 +105,7 @@ export class ServerManager {
       features: { requests: options.serverRequests, notifications: options.serverNotifications },
       authProviderFor: options.authProviderFor?.bind(options),
     });
-    const lists = new ServerLists(this.servers, logger, requestTimeoutMs, this.maxListPages);
+    const lists = (this.lists = new ServerLists(this.servers, logger, requestTimeoutMs, this.maxListPages));
     this.lifecycle = new Lifecycle(this.servers, launcher, lists, {
       logger,
       consent: options.consent,
@@ -181,6 +182,14 @@ export class ServerManager {
 
   async stop(id: string): Promise<void> {
     await this.lifecycle.stop(this.servers.get(id));
+  }
+
+  /**
+   * The re-list of the server's tools after it announced a change, while it runs; undefined otherwise. A
+   * guarded call waits for it, so the call is checked (schema, policy, pins) against the new definition.
+   */
+  pendingToolRefresh(id: string): Promise<void> | undefined {
+    return this.lists.pendingTools(id);
   }
 
   /** Stops and starts again, clearing the circuit breaker: the user's way out after fixing a server. */

@@ -246,16 +246,22 @@ export class SessionRunner {
     }
   }
 
-  private async toolStep(ctx: StepsContext, step: SessionStep, index: number): Promise<StepExecution> {
+  /** A step's arguments with references resolved, or the error record when its server is broken or a reference fails. */
+  private stepArgs(ctx: StepsContext, step: SessionStep): { args: Record<string, unknown> } | { failed: StepExecution } {
     const broken = ctx.preflight.broken.get(step.server!);
-    if (broken) return { record: this.errorRecord(ctx.frame, step, broken) };
-    let args: Record<string, unknown>;
+    if (broken) return { failed: { record: this.errorRecord(ctx.frame, step, broken) } };
     try {
-      args = resolveReferences(step.args ?? {}, ctx.results);
+      return { args: resolveReferences(step.args ?? {}, ctx.results) };
     } catch (err) {
       if (!(err instanceof ReferenceError)) throw err;
-      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) };
+      return { failed: { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) } };
     }
+  }
+
+  private async toolStep(ctx: StepsContext, step: SessionStep, index: number): Promise<StepExecution> {
+    const resolved = this.stepArgs(ctx, step);
+    if ('failed' in resolved) return resolved.failed;
+    const { args } = resolved;
     const onToolProgress = ctx.options.onToolProgress;
     const outcome = await ctx.frame.pipeline.callTool({
       server: step.server!,
@@ -273,15 +279,9 @@ export class SessionRunner {
 
   /** A resource read or prompt get through the frame's feature gate. */
   private async featureStep(ctx: StepsContext, step: SessionStep): Promise<StepExecution> {
-    const broken = ctx.preflight.broken.get(step.server!);
-    if (broken) return { record: this.errorRecord(ctx.frame, step, broken) };
-    let args: Record<string, unknown>;
-    try {
-      args = resolveReferences(step.args ?? {}, ctx.results);
-    } catch (err) {
-      if (!(err instanceof ReferenceError)) throw err;
-      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) };
-    }
+    const resolved = this.stepArgs(ctx, step);
+    if ('failed' in resolved) return resolved.failed;
+    const { args } = resolved;
     const request = {
       server: step.server!,
       stepId: step.id,

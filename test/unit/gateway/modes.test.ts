@@ -62,7 +62,8 @@ describe('gateway modes', function () {
     it('traces run_code as a code step whose tool calls are its children', async () => {
       await client.close();
       const lines = await waitForEnd(ws);
-      const steps = lines.filter((l) => l.type === 'step');
+      // Tool calls and code steps: the server's log lines are recorded in the run too (kind 'log').
+      const steps = lines.filter((l) => l.type === 'step' && (l.kind === 'tool' || l.kind === 'code'));
       const children = steps.filter((s) => s.parent_id !== undefined);
       assert.deepEqual(children.map((s) => `${s.parent_id} ${s.server}/${s.tool} ${s.decision}`), ['call-2 everything/echo ok', 'call-3 everything/get-env denied_policy']);
       const codeSteps = steps.filter((s) => s.kind === 'code');
