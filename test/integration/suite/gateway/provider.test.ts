@@ -22,12 +22,15 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
     api = await activateHarness<HarnessApi>();
     await api.discovery.ready();
     api.testing.setConsentPrompt(async () => 'allow');
+    // 'memory' is not a trusted server: its tools need the confirmation modal, answered yes here.
+    api.testing.setConfirmPrompt(async () => true);
     await api.traceStore.ready();
   });
 
   after(async () => {
     await api.gateway.gateway.stop('test over');
     api.testing.setConsentPrompt(undefined);
+    api.testing.setConfirmPrompt(undefined);
     await api.servers.stopAll();
   });
 
@@ -49,7 +52,8 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
   it('a client\'s tool call goes through the guards and shows live in the Sessions view as a gateway session step', async () => {
     const def = (await api.gateway.provider.resolveMcpServerDefinition(api.gateway.provider.provideMcpServerDefinitions()[0]))!;
     const client = new Client({ name: 'vscode-agent-test', version: '0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(def.uri.toString(true)), { requestInit: { headers: def.headers } }));
+    const transport = new StreamableHTTPClientTransport(new URL(def.uri.toString(true)), { requestInit: { headers: def.headers } });
+    await client.connect(transport);
     try {
       const { tools } = await client.listTools();
       assert.ok(tools.some((t) => t.name === 'memory__read_graph'), `tools: ${tools.map((t) => t.name).join(', ')}`);
@@ -68,6 +72,8 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
       assert.equal(denied.isError, true);
       assert.match(JSON.stringify(denied.content), /MCP Harness denied this call \(denied_schema\)/);
       await waitFor(() => run.steps.some((s) => s.tool === 'create_entities' && s.decision === 'denied_schema'), 'the refused call as a step');
+      // The client ends its session (DELETE), as a client that shuts down cleanly does.
+      await transport.terminateSession();
       await client.close();
       await waitFor(() => run.end, 'the session to end when the client goes');
       assert.equal(run.end!.status, 'failed', 'a refused call makes the session fail');
