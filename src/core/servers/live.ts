@@ -6,6 +6,7 @@ import { describeExit, lastLine, LimitError, type ExitInfo } from './errors';
 import { InFlightCalls } from './inFlight';
 import { descendants, stopProcessTree } from './processTree';
 import type { StdioProcessTransport } from './stdioTransport';
+import type { NegotiatedProtocol } from './types';
 
 export type LiveKind = 'stdio' | 'streamable-http' | 'sse';
 export type ListKind = 'tools' | 'resources' | 'prompts';
@@ -31,6 +32,13 @@ export class LiveConnection {
     readonly kind: LiveKind,
     private readonly stdio?: StdioProcessTransport,
   ) {}
+
+  /** What the handshake (or the 2026 discovery) settled on. */
+  protocol(): NegotiatedProtocol | undefined {
+    const version = this.client.getNegotiatedProtocolVersion();
+    const era = this.client.getProtocolEra();
+    return version && era ? { version, era } : undefined;
+  }
 
   get pid(): number | undefined {
     return this.stdio?.pid;

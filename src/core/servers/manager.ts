@@ -29,7 +29,7 @@ import { ServerLists } from './lists';
 import { VerdictCache, type ProtocolVerdicts } from './negotiation';
 import { ServerRegistry } from './registry';
 import type { ServerNotificationHandlers, ServerRequestHandlers } from './serverRequests';
-import type { CallOptions, ServerConnection, ServerState, SpawnConsent } from './types';
+import type { CallOptions, NegotiatedProtocol, ServerConnection, ServerState, SpawnConsent } from './types';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
@@ -292,6 +292,10 @@ export class ManagedConnection implements ServerConnection {
 
   get state(): ServerState | undefined {
     return this.manager.state(this.id);
+  }
+
+  get protocol(): NegotiatedProtocol | undefined {
+    return this.manager.state(this.id)?.protocol;
   }
 
   /** The server's tools after includeTools/excludeTools (starts the server if needed). */
