@@ -7,7 +7,8 @@
 // would save nothing, and a legacy verdict goes stale silently (an upgraded server still answers
 // `initialize`), so it expires after VERDICT_MAX_AGE_MS.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { PriorDiscovery, ProtocolEra, VersionNegotiationMode } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
 
@@ -38,6 +39,17 @@ export interface ProtocolVerdicts {
   get(hash: string): PriorDiscovery | undefined;
   /** Records what a probing start found (undefined when it found nothing). */
   set(hash: string, era: ProtocolEra | undefined): void;
+}
+
+/** Where the CLI keeps verdicts between runs: the user's cache dir, per platform. */
+export function defaultVerdictFile(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const base =
+    platform === 'win32'
+      ? env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local')
+      : platform === 'darwin'
+        ? join(homedir(), 'Library', 'Caches')
+        : env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'mcp-harness', 'protocol-verdicts.json');
 }
 
 type Stored = Record<string, { era: 'legacy'; at: number }>;
