@@ -87,8 +87,8 @@ describe('protocol generations', () => {
     const { manager } = newManager([modern({ protocol: '2026' }), fixtureDefinition('legacy', 'asks.mjs', [], { protocol: '2026' }), modern({ id: 'old-way', protocol: '2025' })]);
     await manager.ensureStarted('modern');
     assert.equal(manager.state('modern')!.protocol?.version, '2026-07-28');
-    await rejectsWith(manager.start('legacy'), 'start_failed', /Could not start legacy/);
-    await rejectsWith(manager.start('old-way'), 'start_failed', /Could not start old-way: .*[Uu]nsupported protocol version/);
+    await rejectsWith(manager.start('legacy'), 'start_failed', /^Could not start legacy: it speaks only the 2025 generation, and its entry says "protocol": "2026" in .*mcp\.json\. Set "protocol" to "auto" \(or remove it\) to negotiate\.$/);
+    await rejectsWith(manager.start('old-way'), 'start_failed', /^Could not start old-way: it speaks only the 2026 generation, and its entry says "protocol": "2025" in .*mcp\.json\. Set "protocol" to "auto"/);
   });
 });
 
