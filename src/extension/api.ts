@@ -9,6 +9,7 @@ import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
 import type { DeleteConfirm, SaveDialog } from './dialogs';
 import type { DiscoveryService } from './discovery';
+import type { GatewayFeatures } from './gateway/features';
 import type { LintService } from './lint/service';
 import type { ServersTreeProvider } from './serversView';
 import type { TraceStore } from './traces/store';
@@ -48,11 +49,13 @@ export interface HarnessApi {
   readonly sessionsTree: SessionsTreeProvider;
   /** Every run in the workspace's trace directories and the runs of this window. */
   readonly traceStore: TraceStore;
+  /** "MCP Harness (guarded)": the in-host gateway and the server definition provider VS Code's agent uses. */
+  readonly gateway: Pick<GatewayFeatures, 'gateway' | 'provider' | 'registered'>;
   /** Only available when the extension runs under the test runner (ExtensionMode.Test). */
   readonly testing: HarnessTestHooks;
 }
 
-export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider, deactivate: () => Promise<void>): HarnessApi {
+export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider, gateway: GatewayFeatures, deactivate: () => Promise<void>): HarnessApi {
   return {
     context: ctx,
     discovery: ctx.discovery,
@@ -62,6 +65,7 @@ export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider,
     lint: ctx.lint,
     sessionsTree: ctx.traces.tree,
     traceStore: ctx.traces.store,
+    gateway: { gateway: gateway.gateway, provider: gateway.provider, registered: gateway.registered },
     testing: ctx.extension.extensionMode === vscode.ExtensionMode.Test ? testHooks(ctx, deactivate) : refusingHooks(),
   };
 }

@@ -87,20 +87,24 @@ export const runCommand: CliCommand = {
     if (agent) {
       const spec = { ...agent, model: agent.model ?? parsed.session.model ?? DEFAULT_AGENT_MODEL };
       const provider = createProvider({}, io, spec.model);
-      const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+      const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session });
       try {
         return await runSpec(run, spec, provider, values, io, json, parsed.session);
       } finally {
         await run.close();
       }
     }
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session });
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);
       checkKnownServers(parsed.session, run);
       result = await asCliRun(run.service.runSession(parsed.session, {
         signal: run.signal,
+        // Task-based steps can run for a while: their status changes are shown as they happen.
+        onTaskStatus: (_i, stepId, u) => {
+          if (!json) io.stderr(`  ${stepId}: task ${u.taskId.slice(0, 12)} ${u.status}${u.message ? ` (${u.message})` : ''}\n`);
+        },
         onStep: (r) => {
           if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
         },

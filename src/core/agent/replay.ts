@@ -42,7 +42,8 @@ export function loadRecording(file: string): Recording {
     mode: first.model_turn.mode,
     servers: trace.header?.servers ?? [],
     turns,
-    toolSteps: trace.steps.filter((s) => s.kind !== 'model'),
+    // Only what the model asked for: a server's log lines and requests to the client are recorded too, not replayed.
+    toolSteps: trace.steps.filter((s) => s.kind === 'tool' || s.kind === 'code'),
   };
 }
 

@@ -13,11 +13,12 @@ import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
+import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
-import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
+import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
 export { textForTokens, truncateResult };
 export type { ConnectionProvider, PinCheck };
@@ -56,13 +57,8 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
-}
-
-interface CachedCall {
-  result: CallToolResult;
-  output: unknown;
-  findings: Finding[];
-  isError: boolean;
+  /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
+  dedup?: DedupLimits;
 }
 
 /** One call on its way through the stages: its record, effective settings and clocks. */
@@ -93,7 +89,7 @@ export class GuardPipeline implements ToolGateway {
   private policy: PolicyConfig;
   private guardrails: GuardrailsConfig;
   private calls = 0;
-  private readonly dedup = new Map<string, CachedCall>();
+  private readonly dedup: DedupCache;
   private readonly logger: Logger;
   private readonly catalog: ToolCatalog;
 
@@ -104,6 +100,7 @@ export class GuardPipeline implements ToolGateway {
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
+    this.dedup = new DedupCache(options.dedup);
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 
@@ -131,11 +128,19 @@ export class GuardPipeline implements ToolGateway {
     return this.catalog.toolsOf(server, refresh);
   }
 
+  /** A server re-listed its tools mid-run: later calls use the new definitions (see ToolCatalog.replace). */
+  replaceTools(server: string, tools: readonly Tool[]): Tool[] | undefined {
+    return this.catalog.replace(server, tools);
+  }
+
   async callTool(request: ToolCallRequest): Promise<ToolCallOutcome> {
     const call = this.begin(request);
     if (!this.options.servers.includes(request.server)) {
       return this.preflightError(call, `The server '${request.server}' is not available to this session (available: ${this.options.servers.join(', ') || 'none'}).`);
     }
+    // A server that just announced new tools is checked against them: the call waits for the re-list.
+    const relisting = this.options.connections.pendingToolRefresh?.(request.server);
+    if (relisting) await relisting;
     const tool = this.catalog.known(request.server, request.tool) ?? (await this.lookUpTool(call));
     if (isOutcome(tool)) return tool;
     const execArgs = this.vault.restore(request.args);
@@ -330,7 +335,10 @@ export class GuardPipeline implements ToolGateway {
             signal,
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
-            ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+            onProgress: (p) => this.progress(call, p),
+            onTaskStatus: (u) => this.taskStatus(call, u),
+            // A server's sampling or elicitation request during this call is recorded as this step's child.
+            origin: { sessionId: this.sessionId, stepId: request.stepId },
           });
           // The bookkeeping the checks do not need is done while the call is in flight.
           this.fillRecord(call);
@@ -353,6 +361,23 @@ export class GuardPipeline implements ToolGateway {
     }
     call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: executeReasons, duration_ms: round(performance.now() - ts) });
     return raw;
+  }
+
+  /** The step's last progress notification (a percentage when the server gave a total), then the caller's listener. */
+  private progress(call: Call, p: { progress: number; total?: number; message?: string }): void {
+    const updates = (call.record.progress?.updates ?? 0) + 1;
+    const percent = p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
+    call.record.progress = { progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(percent !== undefined ? { percent } : {}), ...(p.message ? { message: scanValue(p.message, call.guardrails, undefined, 'record').redacted as string } : {}), updates };
+    call.request.onProgress?.(p);
+  }
+
+  /** A task-based call's status change: kept in the record's history, then the caller's listener. */
+  private taskStatus(call: Call, u: TaskStatusUpdate): void {
+    const message = u.message === undefined ? undefined : (scanValue(u.message, call.guardrails, undefined, 'record').redacted as string);
+    const task = (call.record.task ??= { task_id: u.taskId, status: u.status, history: [] });
+    task.status = u.status;
+    task.history.push({ status: u.status, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}) });
+    call.request.onTaskStatus?.(u);
   }
 
   /** Output schema, secret / PII / injection scan, the size cut; what the caller gets and what is stored. */
@@ -422,12 +447,12 @@ function isOutcome(value: object): value is ToolCallOutcome {
   return (value as Partial<ToolCallOutcome>).record?.type === 'step';
 }
 
-/** Why hard_gate or mixed mode withholds an output, or undefined when it passes. */
-function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>): string | undefined {
+/** Why hard_gate or mixed mode withholds a text (`what`: the output, a sampling request…), or undefined when it passes. */
+export function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>, what = 'the output'): string | undefined {
   if (guardrails.mode === 'hard_gate' && (scan.injection || (scan.worstSecret && scan.worstSecret !== 'warning' && scan.worstSecret !== 'info'))) {
-    return scan.injection ? 'guardrails.mode is hard_gate and the output looks like a prompt injection' : 'guardrails.mode is hard_gate and the output contains a secret';
+    return scan.injection ? `guardrails.mode is hard_gate and ${what} looks like a prompt injection` : `guardrails.mode is hard_gate and ${what} contains a secret`;
   }
-  if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') return 'guardrails.mode is mixed and the output contains a critical secret (private key or cloud credential)';
+  if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') return `guardrails.mode is mixed and ${what} contains a critical secret (private key or cloud credential)`;
   return undefined;
 }
 
