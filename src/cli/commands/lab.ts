@@ -3,7 +3,7 @@
 // Markdown summary. Every probe is a guarded, traced step of the one run service.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ALL_SUITES, type SuiteName } from '../../core/lab/types';
+import { ALL_SUITES, DEFAULT_SUITES, type SuiteName } from '../../core/lab/types';
 import type * as LabRunner from '../../core/lab/runner';
 import { ServiceLabHost, type ProxyLauncher } from '../../core/lab/serviceHost';
 import { htmlReport, markdownSummary } from '../../core/lab/report';
@@ -15,7 +15,7 @@ export const labCommand: CliCommand = {
   name: 'lab',
   summary: 'Score a server\'s reliability: property tests, fault injection and a benchmark',
   usage: [
-    'Usage: mcp-harness lab SERVER [--suite props,faults,bench] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
+    'Usage: mcp-harness lab SERVER [--suite props,faults,bench,conformance] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
     '                          [--markdown FILE.md] [--min-score N] [--allow-destructive] [--call-timeout MS]',
     '                          [--out DIR] [--workspace DIR] [--trace-dir DIR] [--policy FILE]',
     '',
@@ -23,7 +23,8 @@ export const labCommand: CliCommand = {
     'refused cleanly), checks outputSchema and the readOnly/idempotent annotations, runs the server behind',
     'the fault-injection proxy, benchmarks one read-only tool, and scores it 0-100 (see README, Reliability lab).',
     '',
-    '  --suite LIST          suites to run (default: props,faults,bench)',
+    '  --suite LIST          suites to run (default: props,faults,bench; conformance runs the official',
+    '                        conformance suite\'s server scenarios, which must be installed)',
     '  --seed N              seed for inputs and toxics (default: random, printed); the same seed repeats a run',
     '  --budget TIME         time for all suites, e.g. 60s, 2m, 500ms (default: 60s)',
     '  --call-timeout MS     a call taking longer counts as a hang (default: 5000)',
@@ -102,7 +103,7 @@ function proxyLauncher(): ProxyLauncher {
 }
 
 export function parseSuites(list: string | undefined): SuiteName[] {
-  if (list === undefined) return [...ALL_SUITES];
+  if (list === undefined) return [...DEFAULT_SUITES];
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !ALL_SUITES.includes(n as SuiteName));
   if (unknown.length || !names.length) throw new UsageError(`--suite takes a comma-separated list of ${ALL_SUITES.join(', ')}${unknown.length ? `; '${unknown.join("', '")}' is not one` : ''}.`);

@@ -4,7 +4,8 @@ import type { ServerDefinition } from '../config/types';
 import type { ServerManager } from '../servers/manager';
 import type { RunService } from '../run/service';
 import { canonicalJson, sha256Hex } from '../util/canonical';
-import type { LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
+import { conformanceScenarios } from './conformanceRun';
+import type { ConformanceScenario, LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
 
 /** How to start the chaos proxy as a stdio server: the command and the arguments before its own. */
 export interface ProxyLauncher {
@@ -55,6 +56,12 @@ export class ServiceLabHost implements LabHost {
     const t0 = performance.now();
     await this.manager.start(id);
     return performance.now() - t0;
+  }
+
+  async conformance(id: string, progress: (message: string) => void): Promise<ConformanceScenario[]> {
+    const def = this.manager.definition(id);
+    if (!def) throw new Error(`no server '${id}' is configured`);
+    return conformanceScenarios(def, progress);
   }
 
   get proxied(): LabHost['proxied'] {

@@ -1,9 +1,9 @@
 // The lab end to end with the built CLI and real server processes: fixture servers with known faults get
 // the findings that describe them, the reference servers get scored, a counterexample replays.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LabResult } from '../../../src/core/lab/types';
 import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
 import { buildPrivateCli, runCli } from '../lint/cliHelpers';
@@ -138,6 +138,24 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     }
     // Nothing outside the scratch folder was touched by filesystem's write tools.
     assert.ok(existsSync(join(ws, '.vscode/mcp.json')));
+  });
+
+  it('--suite conformance runs the official server scenarios and scores the applicable ones', async () => {
+    // Installed, the suite sits in node_modules next to mcp-harness; the private CLI copy gets the same.
+    const modules = join(dirname(built.cli), 'node_modules');
+    if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules);
+    const { code, result, stderr } = await lab(ws, 'everything', '--suite', 'conformance');
+    assert.equal(code, 0, stderr);
+    const suite = result.suites.find((s) => s.suite === 'conformance')!;
+    assert.equal(suite.ran, true, suite.skipped);
+    assert.equal(suite.weight, 0.25);
+    const scenarios = suite.stats.scenarios as { scenario: string; failed: number }[];
+    assert.ok(scenarios.some((s) => s.scenario === 'tools-list' && !s.failed), JSON.stringify(scenarios));
+    const applicable = suite.stats.applicable as number;
+    assert.equal(suite.score, Math.round((100 * (suite.stats.passed as number)) / applicable));
+    assert.ok((suite.stats.not_applicable as number) > 0, 'server-everything lacks the suite\'s test_* fixtures');
+    assert.equal(result.score, suite.score);
+    for (const f of suite.findings) assert.match(f.kind, /^conformance\./);
   });
 
   it('chaos: bad toxics are refused; --print-config prints a runnable mcp.json entry', async () => {
