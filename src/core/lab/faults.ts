@@ -17,6 +17,7 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
   { name: 'garbage', toxics: 'corrupt=0.2,truncate=0.1', tests: 'server' },
   { name: 'duplicates', toxics: 'duplicate=0.5', tests: 'server' },
   { name: 'slow-read', toxics: 'slow-read', tests: 'server' },
+  { name: 'reorder', toxics: 'reorder=0.5', tests: 'server' },
   { name: 'latency', toxics: 'latency=40ms±20', tests: 'client' },
   { name: 'drop', toxics: 'drop=0.15', tests: 'client' },
   { name: 'disconnect', toxics: 'disconnect-after=8', tests: 'client' },
@@ -104,7 +105,7 @@ function judge(scenario: FaultScenario, s: ScenarioStats, tool: string, timeoutM
   if (scenario.name === 'disconnect' && s.recovered === false) {
     out.push({ suite: 'faults', kind: 'faults.disconnect.no_recovery', severity: 'major', tool, message: `After the connection was cut, none of the following calls got a result: the client did not reconnect.` });
   }
-  if ((scenario.name === 'latency' || scenario.name === 'slow-read') && s.results < s.calls) {
+  if ((scenario.name === 'latency' || scenario.name === 'slow-read' || scenario.name === 'reorder') && s.results < s.calls) {
     out.push({ suite: 'faults', kind: `faults.${scenario.name}.failed_calls`, severity: 'minor', tool, message: `Under ${scenario.toxics} only ${s.results} of ${s.calls} calls got a result, though no message was lost.` });
   }
   return out;

@@ -111,7 +111,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     const faults = result.suites.find((s) => s.suite === 'faults')!;
     assert.equal(faults.ran, true, faults.skipped);
     const scenarios = faults.stats.scenarios as { scenario: string; calls: number; results: number; server_survived: boolean; recovered?: boolean }[];
-    assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'latency', 'drop', 'disconnect']);
+    assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'reorder', 'latency', 'drop', 'disconnect']);
     assert.equal(scenarios.find((s) => s.scenario === 'disconnect')!.recovered, true);
     assert.ok(scenarios.every((s) => s.server_survived));
     const bench = result.suites.find((s) => s.suite === 'bench')!;
@@ -121,7 +121,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     assert.equal(typeof bench.stats.noisy, 'boolean');
     assert.ok((bench.stats.cold_start_ms as number) > 0);
     assert.ok(result.machine.cores > 0 && result.machine.loadavg.length === 3);
-    assert.ok(result.trace_files.length >= 7);
+    assert.ok(result.trace_files.length >= 8);
     assert.match(readFileSync(join(ws, 'card.html'), 'utf8'), /Reliability report/);
     assert.match(readFileSync(join(ws, 'summary.md'), 'utf8'), /MCP reliability: `crashy`/);
   });
