@@ -46,6 +46,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
         crashy: node(join(FIXTURES, 'lab-crashy.mjs')),
         liar: node(join(FIXTURES, 'lab-liar.mjs')),
         bad: node(join(FIXTURES, 'lab-bad-schema.mjs')),
+        huge: node(join(FIXTURES, 'lab-huge.mjs')),
         crash: node(join(FIXTURES, 'crash.mjs')),
         hang: node(join(FIXTURES, 'hang.mjs')),
         slow: node(join(FIXTURES, 'slow.mjs')),
@@ -95,11 +96,15 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
 
   it('the faulty fixtures each get the finding that describes them', async () => {
     const flags = ['--suite', 'props', '--budget', '3s', '--call-timeout', '600', '--allow-destructive'];
-    const [crash, hang, slow, garbage, dead] = await Promise.all(['crash', 'hang', 'slow', 'garbage', 'dead'].map((s) => lab(ws, s, ...flags)));
+    const [crash, hang, slow, garbage, dead, huge] = await Promise.all(['crash', 'hang', 'slow', 'garbage', 'dead', 'huge'].map((s) => lab(ws, s, ...flags)));
     assert.ok(kinds(crash.result, 'crash').includes('props.crash'), JSON.stringify(crash.result.findings));
     assert.ok(kinds(hang.result, 'hang').includes('props.hang'), JSON.stringify(hang.result.findings));
     assert.ok(kinds(slow.result, 'slow').includes('props.hang'), JSON.stringify(slow.result.findings));
     assert.ok(kinds(garbage.result, 'unterminated').some((k) => k === 'props.hang' || k === 'props.protocol_error' || k === 'props.crash'), JSON.stringify(garbage.result.findings));
+    // 512 KiB of one unbroken run per call (token counting on it is linear: test/unit/tokens/long-runs).
+    const hugeFinding = huge.result.findings.find((f) => f.kind === 'props.huge_output');
+    assert.ok(hugeFinding && hugeFinding.tool === 'dump' && hugeFinding.severity === 'minor', JSON.stringify(huge.result.findings));
+    assert.ok(!kinds(huge.result, 'small').length);
     assert.equal(dead.code, 3);
     assert.deepEqual(kinds(dead.result), ['lab.unreachable']);
     assert.equal(dead.result.score, 0);
