@@ -11,10 +11,13 @@ import type { ConformanceScenario, LabHost, LabRun, LabRunOptions, ServerProbeSt
 export interface ProxyLauncher {
   command: string;
   args: string[];
+  /** Added to the proxy's environment (an Electron host runs its binary as Node with ELECTRON_RUN_AS_NODE). */
+  env?: Record<string, string>;
 }
 
 export class ServiceLabHost implements LabHost {
   private proxies = 0;
+  private readonly proxyIds = new Set<string>();
 
   constructor(
     private readonly service: RunService,
@@ -72,9 +75,22 @@ export class ServiceLabHost implements LabHost {
       if (!def || def.transport !== 'stdio' || !def.command) throw new Error(`'${target}' is not a stdio server; only stdio servers can be run behind the fault-injection proxy.`);
       const id = `${target}~chaos${++this.proxies}`;
       const args = [...launcher.args, 'chaos', '--toxics', toxics, '--seed', String(seed), '--', def.command, ...(def.args ?? [])];
-      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, notes: [], hash: sha256Hex(canonicalJson({ id, command: launcher.command, args, env: def.env ?? {} })) };
+      const env = { ...(def.env ?? {}), ...(launcher.env ?? {}) };
+      // One consent covers the target behind the proxy: the hash leaves out the toxics and seed that differ
+      // from scenario to scenario, and changes with the target's own definition or the proxy's command.
+      const hash = sha256Hex(canonicalJson({ chaosProxyOf: def.hash, command: launcher.command, launcherArgs: launcher.args, env }));
+      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, env, notes: [], hash };
       await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
+      this.proxyIds.add(id);
       return id;
     };
+  }
+
+  /** Stops and forgets the proxied definitions this host added. */
+  async dispose(): Promise<void> {
+    if (!this.proxyIds.size) return;
+    const keep = this.manager.definitions().filter((d) => !this.proxyIds.has(d.id));
+    this.proxyIds.clear();
+    await this.manager.setDefinitions(keep);
   }
 }
