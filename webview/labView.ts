@@ -113,7 +113,7 @@ export class LabView {
     const first = levels[0];
     const rows = levels.map((l) => h('tr', { 'data-concurrency': l.concurrency }, ...[l.concurrency, l.calls, l.calls_per_s, fmtMs(l.latency_ms.p50), fmtMs(l.latency_ms.p95), fmtMs(l.latency_ms.p99), fmtMs(l.latency_ms.max), `${(l.error_rate * 100).toFixed(1)} %`].map((v) => h('td', { class: 'mh-num' }, String(v)))));
     return [
-      h('h2', { class: 'mh-h2' }, `Latency distribution (${String(stats.tool ?? '')}, concurrency ${first.concurrency})`),
+      h('h2', { class: 'mh-h2' }, `Latency distribution (${String(stats.tool ?? '')}, concurrency ${first.concurrency}; calls per bucket, upper bound in ms)`),
       latencyHistogram(first.distribution, `Latency distribution at concurrency ${first.concurrency}: p50 ${first.latency_ms.p50} ms, p99 ${first.latency_ms.p99} ms`) as unknown as Node,
       stats.noisy ? h('p', { class: 'mh-lab-noisy' }, 'The machine was busy during this run: compare these figures with care.') : null,
       h('table', { class: 'mh-table mh-lab-levels', 'aria-label': 'Benchmark per concurrency level' }, h('thead', null, h('tr', null, ...['Concurrency', 'Calls', 'Calls/s', 'p50', 'p95', 'p99', 'Max', 'Errors'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', null, ...rows)),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launch } from './browser.mjs';
+import { labTests } from './lab.mjs';
 import { generateBigTrace } from '../../fixtures/traces/generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -273,6 +274,8 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+labTests(test, { open, work, repo, shots });
 
 let failed = 0;
 let passed = 0;
