@@ -41,11 +41,11 @@ interface ScenarioStats {
 }
 
 export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult, 'score' | 'weight'>> {
-  if (!ctx.host.proxied) return { suite: 'faults', ran: false, skipped: 'this server cannot be run behind the fault-injection proxy (only stdio servers can)', findings: [], stats: {} };
+  if (!ctx.host.proxied) return { suite: 'faults', ran: false, skipped: 'this host cannot run servers behind the fault-injection proxy', findings: [], stats: {} };
   const probeRun = await ctx.host.openRun({ name: `lab faults ${ctx.server} (tool list)`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   const tools = (await probeRun.listTools().finally(() => probeRun.end())).filter((t) => t.server === ctx.server).map((t) => t.tool);
-  const target = repeatableCall(tools, ctx.seed);
-  if (!target) return { suite: 'faults', ran: false, skipped: 'the server has no read-only tool to call repeatedly', findings: [], stats: {} };
+  const target = repeatableCall(tools, ctx.seed, ctx.allowDestructive);
+  if (!target) return { suite: 'faults', ran: false, skipped: 'the server has no read-only tool to call repeatedly (pass --allow-destructive to use another one)', findings: [], stats: {} };
   const findings: LabFinding[] = [];
   const scenarios: ScenarioStats[] = [];
   const timeoutMs = Math.min(ctx.callTimeoutMs, FAULT_CALL_TIMEOUT_MS);

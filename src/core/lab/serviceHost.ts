@@ -4,6 +4,8 @@ import type { ServerDefinition } from '../config/types';
 import type { ServerManager } from '../servers/manager';
 import type { RunService } from '../run/service';
 import { canonicalJson, sha256Hex } from '../util/canonical';
+import { HttpChaosProxy } from './chaos/httpProxy';
+import { parseToxics } from './chaos/toxics';
 import { conformanceScenarios } from './conformanceRun';
 import type { ConformanceScenario, LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
 
@@ -18,6 +20,7 @@ export interface ProxyLauncher {
 export class ServiceLabHost implements LabHost {
   private proxies = 0;
   private readonly proxyIds = new Set<string>();
+  private readonly httpProxies: HttpChaosProxy[] = [];
 
   constructor(
     private readonly service: RunService,
@@ -72,8 +75,9 @@ export class ServiceLabHost implements LabHost {
     if (!launcher) return undefined;
     return async (target, toxics, seed) => {
       const def = this.manager.definition(target);
-      if (!def || def.transport !== 'stdio' || !def.command) throw new Error(`'${target}' is not a stdio server; only stdio servers can be run behind the fault-injection proxy.`);
       const id = `${target}~chaos${++this.proxies}`;
+      if (def?.transport === 'http' && def.url) return this.proxyHttp(def, id, toxics, seed);
+      if (!def || def.transport !== 'stdio' || !def.command) throw new Error(`'${target}' is neither a stdio nor a Streamable HTTP server; it cannot be run behind the fault-injection proxy.`);
       const args = [...launcher.args, 'chaos', '--toxics', toxics, '--seed', String(seed), '--', def.command, ...(def.args ?? [])];
       const env = { ...(def.env ?? {}), ...(launcher.env ?? {}) };
       // One consent covers the target behind the proxy: the hash leaves out the toxics and seed that differ
@@ -86,8 +90,20 @@ export class ServiceLabHost implements LabHost {
     };
   }
 
-  /** Stops and forgets the proxied definitions this host added. */
+  /** An HTTP target: an in-process proxy on a loopback port, and a definition pointing at it. */
+  private async proxyHttp(def: ServerDefinition, id: string, toxics: string, seed: number): Promise<string> {
+    const proxy = new HttpChaosProxy(def.url!, parseToxics(toxics), seed);
+    this.httpProxies.push(proxy);
+    const url = await proxy.listen();
+    const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, url, notes: [], hash: sha256Hex(canonicalJson({ chaosProxyOf: def.hash })) };
+    await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
+    this.proxyIds.add(id);
+    return id;
+  }
+
+  /** Stops and forgets the proxied definitions this host added, and its HTTP proxies. */
   async dispose(): Promise<void> {
+    await Promise.all(this.httpProxies.splice(0).map((p) => p.close()));
     if (!this.proxyIds.size) return;
     const keep = this.manager.definitions().filter((d) => !this.proxyIds.has(d.id));
     this.proxyIds.clear();

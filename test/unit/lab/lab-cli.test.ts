@@ -2,6 +2,7 @@
 // the findings that describe them, the reference servers get scored, a counterexample replays.
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LabResult } from '../../../src/core/lab/types';
@@ -143,6 +144,33 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     }
     // Nothing outside the scratch folder was touched by filesystem's write tools.
     assert.ok(existsSync(join(ws, '.vscode/mcp.json')));
+  });
+
+  it('faults over Streamable HTTP: the lab puts an HTTP server behind the in-process HTTP proxy', async () => {
+    const server = spawn(process.execPath, [join(FIXTURES, 'http.mjs'), '--mode', 'streamable', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) => {
+        let out = '';
+        server.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /PORT=(\d+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+      });
+      const httpWs = join(ws, 'http-ws');
+      mkdirSync(join(httpWs, '.vscode'), { recursive: true });
+      writeFileSync(join(httpWs, '.vscode/mcp.json'), JSON.stringify({ servers: { web: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } } }));
+      const { code, result, stderr } = await lab(httpWs, 'web', '--suite', 'faults', '--budget', '4s', '--allow-destructive');
+      assert.equal(code, 0, stderr);
+      const faults = result.suites[0];
+      assert.equal(faults.ran, true, faults.skipped);
+      const scenarios = faults.stats.scenarios as { scenario: string; calls: number; results: number; recovered?: boolean }[];
+      assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'reorder', 'latency', 'drop', 'disconnect']);
+      assert.ok(scenarios.every((s) => s.calls > 0));
+      assert.ok(scenarios.find((s) => s.scenario === 'latency')!.results > 0);
+    } finally {
+      server.kill();
+    }
   });
 
   it('--suite conformance runs the official server scenarios and scores the applicable ones', async () => {
