@@ -111,6 +111,8 @@ export interface LabResult {
   findings: LabFinding[];
   machine: { cores: number; loadavg: number[]; node: string; platform: string };
   trace_files: string[];
+  /** With the opt-in for destructive tools: the data the server was given and the scratch copies it ran on. */
+  scratch?: { from: string; to: string }[];
 }
 
 /** What every suite gets from the lab runner. */

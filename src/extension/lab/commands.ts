@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as LabRunner from '../../core/lab/runner';
+import type * as LabScratch from '../../core/lab/scratch';
 import type * as LabServiceHost from '../../core/lab/serviceHost';
 import { ALL_SUITES, DEFAULT_SUITES, type LabResult, type SuiteName } from '../../core/lab/types';
 import { HARNESS_DIR } from '../../core/trace/writer';
@@ -34,7 +35,7 @@ const DESTRUCTIVE = 'destructive';
 async function pickSuites(): Promise<{ suites: SuiteName[]; allowDestructive: boolean } | undefined> {
   const items: (vscode.QuickPickItem & { suite?: SuiteName })[] = [
     ...ALL_SUITES.map((suite) => ({ label: suite, detail: SUITE_DETAIL[suite], picked: DEFAULT_SUITES.includes(suite), suite })),
-    { label: 'Also call tools that may modify data', description: DESTRUCTIVE, detail: 'Only for a server that works on scratch data: tools not annotated read-only are called with generated inputs.' },
+    { label: 'Also call tools that may modify data', description: DESTRUCTIVE, detail: 'Tools not annotated read-only are called with generated inputs; a stdio server runs on temporary copies of the folders and files it is given.' },
   ];
   const picked = await vscode.window.showQuickPick(items, { title: 'Test Server Reliability (2/2)', placeHolder: 'Which suites?', canPickMany: true });
   if (!picked) return undefined;
@@ -61,6 +62,7 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
   // The suites (fast-check, the HDR histogram, the conformance bridge) load when a lab runs, not at activation.
   const { DEFAULT_BUDGET_MS, DEFAULT_CALL_TIMEOUT_MS, runLab } = require('../../core/lab/runner') as typeof LabRunner;
   const { ServiceLabHost } = require('../../core/lab/serviceHost') as typeof LabServiceHost;
+  const { withScratchCopy } = require('../../core/lab/scratch') as typeof LabScratch;
   const folder = def.source.workspaceFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const host = new ServiceLabHost(ctx.runs.for(folder), ctx.servers, proxyLauncher(ctx));
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -72,16 +74,20 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
     async (progress, token) => {
       token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
       try {
-        return await runLab(host, {
-          server: def.id,
-          suites: choice.suites,
-          seed,
-          budgetMs: options.budgetMs ?? DEFAULT_BUDGET_MS,
-          callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-          allowDestructive: choice.allowDestructive,
-          outDir: path.join(folder ?? ctx.extension.globalStorageUri.fsPath, HARNESS_DIR, 'lab'),
-          signal: abort.signal,
-          onProgress: (message) => progress.report({ message }),
+        // With the opt-in, a server given folders or files runs on scratch copies of them.
+        return await withScratchCopy(ctx.servers, def.id, choice.allowDestructive, async (testId, copies) => {
+          const r = await runLab(host, {
+            server: testId,
+            suites: choice.suites,
+            seed,
+            budgetMs: options.budgetMs ?? DEFAULT_BUDGET_MS,
+            callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+            allowDestructive: choice.allowDestructive,
+            outDir: path.join(folder ?? ctx.extension.globalStorageUri.fsPath, HARNESS_DIR, 'lab'),
+            signal: abort.signal,
+            onProgress: (message) => progress.report({ message }),
+          });
+          return { ...r, server: def.id, ...(copies.length ? { scratch: copies } : {}) };
         });
       } finally {
         await host.dispose();

@@ -1,7 +1,7 @@
 // The lab end to end with the built CLI and real server processes: fixture servers with known faults get
 // the findings that describe them, the reference servers get scored, a counterexample replays.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -137,12 +137,20 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     const results = await Promise.all(['everything', 'filesystem', 'memory'].map((s) => lab(ws, s, ...flags)));
     for (const { result } of results) {
       assert.ok(result.score >= 0 && result.score <= 100);
-      assert.deepEqual(Object.keys(result).sort(), ['duration_ms', 'findings', 'machine', 'score', 'seed', 'server', 'started_at', 'suites', 'trace_files', 'version']);
+      assert.deepEqual(Object.keys(result).filter((k) => k !== 'scratch').sort(), ['duration_ms', 'findings', 'machine', 'score', 'seed', 'server', 'started_at', 'suites', 'trace_files', 'version']);
       const props = result.suites.find((s) => s.suite === 'props')!;
       assert.equal(props.ran, true);
       assert.ok((props.stats.generated_calls as number) > 0, result.server);
     }
-    // Nothing outside the scratch folder was touched by filesystem's write tools.
+    // filesystem and memory ran on copies of their data: the folder and the file they were given are untouched.
+    const [, filesystem, memory] = results.map((r) => r.result);
+    assert.deepEqual(filesystem.scratch?.map((c) => c.from), [scratch]);
+    assert.ok(filesystem.scratch![0].to !== scratch && !existsSync(filesystem.scratch![0].to), 'the copy is removed after the run');
+    assert.deepEqual(readdirSync(scratch, { recursive: true }).map(String).sort(), ['docs', join('docs', 'a.txt')]);
+    assert.equal(readFileSync(join(scratch, 'docs', 'a.txt'), 'utf8'), 'hello');
+    assert.equal(memory.server, 'memory');
+    assert.deepEqual(memory.scratch?.map((c) => c.from), [join(ws, 'memory.jsonl')]);
+    assert.ok(!existsSync(join(ws, 'memory.jsonl')), 'memory wrote its scratch file, not the one it was given');
     assert.ok(existsSync(join(ws, '.vscode/mcp.json')));
   });
 
