@@ -3,9 +3,7 @@
 // table and the findings (worst first) are drawn; "Save report card…" is a request with the result's key;
 // a second result adds a picker; the tab survives a reload.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const finding = (suite, kind, severity, tool) => ({ suite, kind, severity, tool, message: `${kind} <b>not markup</b>` });
 
@@ -25,20 +23,11 @@ export function labResult(server, score, started_at) {
   };
 }
 
-export function labTests(test, { open, work, repo, shots }) {
+export function labTests(test, { open, vscodeHostPage, shots }) {
   test('Lab tab: a lab result reveals it; score, charts, findings, save report card, a second result, reload', async (browser) => {
-    const pageFile = join(work, 'lab-host.html');
-    writeFileSync(pageFile, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src file:; style-src 'nonce-abc'; img-src data:"><style nonce="abc">html,body{margin:0;height:100%}</style></head><body class="vscode-light" data-mh-theme="light"><div id="mcp-harness-root"></div><script src="${pathToFileURL(join(repo, 'dist', 'webview.js')).href}"></script></body></html>`);
-    const init = () => {
-      window.__posted = [];
-      window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__posted.push(m),
-        getState: () => JSON.parse(sessionStorage.getItem('state') || 'null') ?? undefined,
-        setState: (s) => sessionStorage.setItem('state', JSON.stringify(s)),
-      });
-    };
+    const { url, init } = vscodeHostPage('lab-host.html', 'light');
     const post = (page, m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
-    const { page, problems } = await open(browser, pathToFileURL(pageFile).href, { init });
+    const { page, problems } = await open(browser, url, { init });
     await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
     await post(page, { type: 'init', runs: [], capabilities: { saveLabReport: true } });
     await page.click('.mh-tab-lab');
