@@ -23,6 +23,7 @@ const SERVER = join(ROOT, 'test/fixtures/servers/lab-crashy.mjs');
 const CLI = join(ROOT, 'dist/cli.js');
 const BATCH = 100;
 const BATCHES = Number(process.env.MCP_HARNESS_BENCH_LAB_BATCHES ?? 8);
+const WARMUP_BATCHES = 2;
 const ROUND_TRIPS = Number(process.env.MCP_HARNESS_BENCH_CALLS ?? 1000);
 
 async function loadCore(dir) {
@@ -64,18 +65,34 @@ async function propertyOverhead(core) {
   const generated = [];
   let n = 0;
   const gc = globalThis.gc ?? (() => undefined);
-  for (let b = 0; b < BATCHES + 1; b++) {
+  // Each side's batch ends with a full GC, so it pays for its own garbage; the side that goes first alternates,
+  // so neither always runs right after the other's work.
+  const plainBatch = async () => {
     gc();
-    let t = performance.now();
+    const t = performance.now();
     for (let i = 0; i < BATCH; i++) await run.callTool({ server: 'crashy', tool: 'echo', args: { text: `plain ${i}` }, stepId: `plain-${++n}` });
     gc();
-    const plainPerCall = (performance.now() - t) / BATCH;
-    t = performance.now();
+    return (performance.now() - t) / BATCH;
+  };
+  const generatedBatch = async (b) => {
+    gc();
+    const t = performance.now();
     const outcome = await core.validInputs(ctx, run, prober, tool, arbitrary, b + 1, 60_000, []);
     gc();
-    const generatedPerCall = (performance.now() - t) / outcome.calls;
-    // The first batch warms both paths up.
-    if (b > 0) {
+    return (performance.now() - t) / outcome.calls;
+  };
+  for (let b = 0; b < BATCHES + WARMUP_BATCHES; b++) {
+    let plainPerCall;
+    let generatedPerCall;
+    if (b % 2 === 0) {
+      plainPerCall = await plainBatch();
+      generatedPerCall = await generatedBatch(b);
+    } else {
+      generatedPerCall = await generatedBatch(b);
+      plainPerCall = await plainBatch();
+    }
+    // The first batches warm both paths up.
+    if (b >= WARMUP_BATCHES) {
       plain.push(plainPerCall);
       generated.push(generatedPerCall);
     }
@@ -164,7 +181,7 @@ export async function run() {
         { name: 'proxy added latency per message (p50)', value: added, unit: 'ms', target: '<= 0.2', pass: added <= 0.2 },
         { name: 'relay alone per message', value: relay.perMessageMs * 1000, unit: 'µs' },
       ],
-      notes: `${BATCHES} interleaved batches of ${BATCH} plain calls vs one property run (up to 100 generated calls) on lab-crashy.mjs echo, in a child process with a full GC closing each batch; ${ROUND_TRIPS} interleaved round trips per side for the proxy. Load ${(await import('node:os')).loadavg()[0].toFixed(2)} on ${(await import('node:os')).cpus().length} cores.`,
+      notes: `${BATCHES} interleaved batches (after ${WARMUP_BATCHES} warm-up ones, alternating which side goes first) of ${BATCH} plain calls vs one property run (up to 100 generated calls) on lab-crashy.mjs echo, in a child process with a full GC closing each batch; ${ROUND_TRIPS} interleaved round trips per side for the proxy. Load ${(await import('node:os')).loadavg()[0].toFixed(2)} on ${(await import('node:os')).cpus().length} cores.`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
