@@ -83,11 +83,20 @@ export class ServiceLabHost implements LabHost {
       // One consent covers the target behind the proxy: the hash leaves out the toxics and seed that differ
       // from scenario to scenario, and changes with the target's own definition or the proxy's command.
       const hash = sha256Hex(canonicalJson({ chaosProxyOf: def.hash, command: launcher.command, launcherArgs: launcher.args, env }));
-      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, env, notes: [], hash };
+      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, env, notes: [], protocol: this.protocolOf(target, def), hash };
       await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
       this.proxyIds.add(id);
       return id;
     };
+  }
+
+  /**
+   * The faults test the server, not version negotiation: the proxied definition speaks the generation the
+   * server was found to speak, so no probe has to cross the proxy's corrupted stream first.
+   */
+  private protocolOf(target: string, def: ServerDefinition): ServerDefinition['protocol'] {
+    const era = this.manager.state(target)?.protocol?.era;
+    return era === 'modern' ? '2026' : era === 'legacy' ? '2025' : def.protocol;
   }
 
   /** An HTTP target: an in-process proxy on a loopback port, and a definition pointing at it. */
@@ -95,7 +104,7 @@ export class ServiceLabHost implements LabHost {
     const proxy = new HttpChaosProxy(def.url!, parseToxics(toxics), seed);
     this.httpProxies.push(proxy);
     const url = await proxy.listen();
-    const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, url, notes: [], hash: sha256Hex(canonicalJson({ chaosProxyOf: def.hash })) };
+    const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, url, notes: [], protocol: this.protocolOf(def.id, def), hash: sha256Hex(canonicalJson({ chaosProxyOf: def.hash })) };
     await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
     this.proxyIds.add(id);
     return id;
