@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { HarnessContext } from './context';
 import { gatewayCommands } from './gateway/features';
+import { labCommands } from './lab/commands';
 import { lintCommands } from './lint/commands';
 import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
@@ -16,7 +17,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {
