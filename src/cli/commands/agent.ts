@@ -2,12 +2,12 @@
 // through the guards, every turn and call in the trace; `--mode both` compares direct and code mode;
 // `--replay TRACE` re-runs a recorded run without a model. `mcp-harness run` of a session file with an
 // "agent" block comes here too.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   AnthropicProvider,
   DEFAULT_AGENT_MODEL,
   OpenAIProvider,
+  comparisonBase,
   comparisonMarkdown,
   maskedGoal,
   replayAgent,
@@ -19,6 +19,7 @@ import {
   type AgentSpec,
   type ModelProvider,
   type StopReason,
+  writeComparisonFiles,
 } from '../../core/agent/index';
 import { figuresOf, type AgentComparison } from '../../core/agent/compare';
 import type { SessionFile } from '../../core/session/parse';
@@ -195,11 +196,8 @@ function resolveLimits(limits: Partial<AgentLimits> | undefined): AgentLimits {
 }
 
 function writeComparison(c: AgentComparison, values: Record<string, unknown>, run: CliRunContext, io: CliIO): string[] {
-  const base = typeof values.report === 'string' ? resolve(io.cwd, values.report).replace(/\.json$/i, '') : join(run.service.env.traceDir ?? run.ws.folder, `agent-comparison-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(dirname(base), { recursive: true });
-  writeFileSync(`${base}.json`, JSON.stringify(c, null, 2) + '\n');
-  writeFileSync(`${base}.md`, comparisonMarkdown(c));
-  return [`${base}.json`, `${base}.md`];
+  const base = typeof values.report === 'string' ? resolve(io.cwd, values.report).replace(/\.json$/i, '') : comparisonBase(run.service.env.traceDir ?? run.ws.folder);
+  return writeComparisonFiles(c, base);
 }
 
 function summary(r: AgentRunResult) {
