@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  cleanupAll, launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer,
+  cleanupAll, developmentPayload, launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer,
   withTimeout, workbenchUrl,
 } from './lib/host.mjs';
 import { ensureHost } from './setup-host.mjs';
@@ -115,7 +115,7 @@ export async function runSuite(run, { grep, verbose = false, onMocha = () => {},
       });
       const authority = await readRemoteAuthority(server.url);
       const payload = [
-        ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
+        ...developmentPayload(authority),
         ['extensionTestsPath', `vscode-remote://${authority}${join(suiteDir, 'index')}`],
         ['skipWelcome', 'true'],
       ];

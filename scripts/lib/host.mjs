@@ -281,6 +281,17 @@ export async function readRemoteAuthority(url) {
 }
 
 /**
+ * Test-only extensions loaded next to the extension under test in integration and e2e runs (never shipped):
+ * the scripted language model that sampling and agent tests answer from.
+ */
+export const testSupportExtensions = [join(repoRoot, 'test', 'integration', 'support', 'scripted-lm')];
+
+/** The smoke-test payload entries that load the extension under test and the test-support extensions. */
+export function developmentPayload(authority) {
+  return [repoRoot, ...testSupportExtensions].map((dir) => ['extensionDevelopmentPath', `vscode-remote://${authority}${dir}`]);
+}
+
+/**
  * URL of the workbench on `folder` (or on a multi-root workspace when it is a `.code-workspace` file),
  * optionally with a smoke-test payload (extension tests).
  */

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer, workbenchUrl,
+  developmentPayload, launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer, workbenchUrl,
 } from './host.mjs';
 
 export const screenshotDir = join(repoRoot, 'test', 'e2e', 'screenshots');
@@ -26,7 +26,7 @@ export async function openWorkbench({ workspace = 'examples/demo', trusted = tru
   let payload;
   if (extensionDevelopment) {
     const authority = await readRemoteAuthority(server.url);
-    payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`], ['skipWelcome', 'true']];
+    payload = [...developmentPayload(authority), ['skipWelcome', 'true']];
   }
   await page.goto(workbenchUrl(server.url, folder, payload));
   const wb = new Workbench(page, { server, browser, folder });
