@@ -199,6 +199,7 @@ export async function startCodeServer({
   userDataDir ??= join(base, 'user-data');
   extensionsDir ??= join(base, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
+  installTestSupportExtensions(extensionsDir);
   const trustSettings = trusted
     ? {}
     : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
@@ -286,9 +287,21 @@ export async function readRemoteAuthority(url) {
  */
 export const testSupportExtensions = [join(repoRoot, 'test', 'integration', 'support', 'scripted-lm')];
 
-/** The smoke-test payload entries that load the extension under test and the test-support extensions. */
+/**
+ * The smoke-test payload entry that loads the extension under test. code-server 4.139.1 loads only the last
+ * extensionDevelopmentPath of a payload, so the test-support extensions are installed into the extensions dir
+ * instead (installTestSupportExtensions).
+ */
 export function developmentPayload(authority) {
-  return [repoRoot, ...testSupportExtensions].map((dir) => ['extensionDevelopmentPath', `vscode-remote://${authority}${dir}`]);
+  return [['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`]];
+}
+
+/** Copies the test-support extensions into a fresh extensions dir, where the server picks them up at start. */
+export function installTestSupportExtensions(extensionsDir) {
+  for (const dir of testSupportExtensions) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    cpSync(dir, join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), { recursive: true });
+  }
 }
 
 /**
