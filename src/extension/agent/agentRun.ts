@@ -33,6 +33,8 @@ export interface AgentRunRequest {
   servers?: string[];
   policy?: Partial<PolicyConfig>;
   guardrails?: Partial<GuardrailsConfig>;
+  /** Cancels the run as the notification's Cancel button does. */
+  cancellation?: vscode.CancellationToken;
 }
 
 export interface AgentWindowResult extends AgentSessionResult {
@@ -82,7 +84,10 @@ export async function runAgentInWindow(ctx: HarnessContext, request: AgentRunReq
   const title = `MCP: agent (${spec.mode ?? 'direct'}) — ${truncate(maskedGoal(spec.goal), 50)}`;
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
-    const onCancel = token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
+    const cancel = () => abort.abort(new Error('Cancelled by the user.'));
+    const onCancel = token.onCancellationRequested(cancel);
+    const onCallerCancel = request.cancellation?.onCancellationRequested(cancel);
+    if (request.cancellation?.isCancellationRequested) cancel();
     const onStep = service.onStep((record) => {
       if (record.model_turn?.provider === request.provider.name) progress.report({ message: `${record.model_turn.mode} mode, model turn ${record.model_turn.turn}: ${record.model_turn.tool_calls.length} tool call(s)` });
     });
@@ -98,6 +103,7 @@ export async function runAgentInWindow(ctx: HarnessContext, request: AgentRunReq
     } finally {
       onStep.dispose();
       onCancel.dispose();
+      onCallerCancel?.dispose();
     }
   });
   const windowResult: AgentWindowResult = { ...result };

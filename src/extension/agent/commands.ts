@@ -23,6 +23,8 @@ export interface RunAgentOptions {
   system?: string;
   /** The workspace folder (absolute path) whose traces the run writes. */
   folder?: string;
+  /** Cancels the run like the progress notification's Cancel button (for callers such as another extension). */
+  cancellation?: vscode.CancellationToken;
 }
 
 function optionsOf(arg: unknown): RunAgentOptions {
@@ -42,7 +44,7 @@ export async function runAgentCommand(ctx: HarnessContext, arg: unknown): Promis
   const folder = opts.folder ?? (await pickFolder());
   if (folder === null) return undefined;
   const spec: AgentSpec = { goal, mode, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.system ? { system: opts.system } : {}) };
-  return runAgentInWindow(ctx, { folder, spec, provider: new LanguageModelProvider(model), modelId: model.id, servers });
+  return runAgentInWindow(ctx, { folder, spec, provider: new LanguageModelProvider(model), modelId: model.id, servers, ...(opts.cancellation ? { cancellation: opts.cancellation } : {}) });
 }
 
 /** A session file whose "agent" block says what to do: its servers, policy and guardrails apply. */
