@@ -54,6 +54,8 @@ export const agentCommand: CliCommand = {
     '  --provider P      openai (any OpenAI-compatible endpoint) or anthropic',
     '  --base-url URL    the endpoint, e.g. http://127.0.0.1:8080/v1 for a local server',
     '                    Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and are never printed or traced.',
+    '  --thinking-budget N  Anthropic: let the model think with N tokens (at least 1024); its thinking is recorded',
+    '                    as each turn\'s reasoning (redacted). OpenAI-compatible servers\' reasoning text is recorded as given.',
     '  --servers a,b     only these servers (default: every server of the workspace)',
     '  --max-turns N     model turns at most (default 20)',
     '  --max-tokens N    model tokens in + out over the run (default 200000)',
@@ -73,6 +75,7 @@ export const agentCommand: CliCommand = {
     model: { type: 'string', short: 'm' },
     provider: { type: 'string' },
     'base-url': { type: 'string' },
+    'thinking-budget': { type: 'string' },
     servers: { type: 'string' },
     'max-turns': { type: 'string' },
     'max-tokens': { type: 'string' },
@@ -166,11 +169,19 @@ export function createProvider(values: Record<string, unknown>, io: CliIO, model
   const baseURL = typeof values['base-url'] === 'string' ? values['base-url'] : undefined;
   try {
     if (name === 'openai') return new OpenAIProvider({ apiKey: io.env.OPENAI_API_KEY, baseURL: baseURL ?? io.env.OPENAI_BASE_URL });
-    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL });
+    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL, ...thinkingBudget(values) });
   } catch (err) {
     throw new UsageError(`${(err as Error).message} Set it in the environment, or pass --base-url for a local server.`);
   }
   throw new UsageError(`--provider must be openai or anthropic (got '${name}').`);
+}
+
+function thinkingBudget(values: Record<string, unknown>): { thinkingBudgetTokens?: number } {
+  const raw = values['thinking-budget'];
+  if (typeof raw !== 'string') return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 1_000_000) throw new UsageError(`--thinking-budget must be a whole number of tokens from 1024 to 1000000 (got '${raw}').`);
+  return { thinkingBudgetTokens: n };
 }
 
 function limitFlags(values: Record<string, unknown>): Partial<AgentLimits> {
