@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { agentTests } from './agent.mjs';
 import { launch } from './browser.mjs';
 import { generateBigTrace } from '../../fixtures/traces/generate.mjs';
 
@@ -273,6 +274,8 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+agentTests({ test, open, report, repo, work, shots });
 
 let failed = 0;
 let passed = 0;
