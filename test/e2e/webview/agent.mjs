@@ -2,7 +2,8 @@
 // against the scripted model server and the real memory server writes the pair; the HTML report of it
 // shows the A/B view and per-turn token bars, a report of one run shows its token bar alone.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startScriptedModel } from '../../fixtures/models/scripted-server.mjs';
@@ -24,10 +25,11 @@ async function writeAgentPair({ repo, work }) {
   writeFileSync(join(ws, '.vscode', 'mcp.json'), JSON.stringify({ servers: { memory: { type: 'stdio', command: process.execPath, args: [memory], env: { MEMORY_FILE_PATH: join(ws, 'memory.jsonl') } } } }));
   const model = await startScriptedModel(SCRIPT);
   try {
-    execFileSync(process.execPath, [join(repo, 'dist', 'cli.js'), 'agent', '--goal', 'Summarise the graph', '--mode', 'both', '--base-url', model.openaiURL, '--servers', 'memory', '--yes', '--workspace', ws, '--trace-dir', traces, '--report', join(work, 'ab.json')], {
+    // Asynchronously: the scripted model answers from this process's event loop.
+    await promisify(execFile)(process.execPath, [join(repo, 'dist', 'cli.js'), 'agent', '--goal', 'Summarise the graph', '--mode', 'both', '--base-url', model.openaiURL, '--servers', 'memory', '--yes', '--workspace', ws, '--trace-dir', traces, '--report', join(work, 'ab.json')], {
       cwd: ws,
       env: { ...process.env, OPENAI_API_KEY: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000,
     });
   } finally {
     await model.close();
