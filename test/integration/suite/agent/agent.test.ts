@@ -231,6 +231,9 @@ describe('agent mode (VS Code Language Model API)', function () {
       { text: 'recorded' },
     ]);
     const recorded = (await runAgent({ goal: 'Read the graph once' })).runs[0];
+    // The Sessions view offers "Replay Agent Run" on agent runs (package.json: viewItem == run.agent).
+    const node = { kind: 'run' as const, run: api.traceStore.run(recorded.session.session_id)! };
+    assert.equal(api.sessionsTree.getTreeItem(node).contextValue, 'run.agent');
     const requestsBefore = lm.requests().length;
     const same = await vscode.commands.executeCommand<ReplayResult>('mcpHarness.replayAgentRun', recorded.session.session_id);
     assert.ok(same);
