@@ -4,6 +4,7 @@ import { appendSteps, orderedSteps, runDurationMs, runName, runStartMs, runStatu
 import { sessionMetrics } from '../src/core/report/metrics';
 import type { BadLine, HostCapabilities, HostToWebview, ReportFormat, WebviewChannel, WebviewPersistedState } from '../src/protocol/messages';
 import { DECISIONS, type StepRecord } from '../src/protocol/trace';
+import { AgentPane } from './agentViews';
 import { decisionBar } from './charts';
 import { StepDetail } from './detail';
 import { DECISION_LABELS, append, clear, fmtCost, fmtInt, fmtMs, fmtTime, h } from './dom';
@@ -62,6 +63,7 @@ export class App {
   private readonly detail: StepDetail;
   private readonly metrics: MetricsView;
   private readonly lab: LabView;
+  private readonly agent = new AgentPane({ onSelectStep: (id) => this.select(id, 'timeline'), onPickRun: (id, stepId) => this.pickRun(id, stepId) });
   private readonly tabs: HTMLElement;
   private readonly main: HTMLElement;
   private decisionSelect!: HTMLElement & { value: string };
@@ -95,7 +97,7 @@ export class App {
       notify: (message, level) => this.showNotice(message, level),
     });
     this.buildFilters();
-    const explorer = h('div', { class: 'mh-explorer' }, this.timeline.el, this.filterBar, h('div', { class: 'mh-split' }, this.table.el, this.detail.el));
+    const explorer = h('div', { class: 'mh-explorer' }, this.agent.el, this.timeline.el, this.filterBar, h('div', { class: 'mh-split' }, this.table.el, this.detail.el));
     this.tabs = h(
       'vscode-tabs',
       { class: 'mh-tabs', 'selected-index': 0 },
@@ -255,6 +257,7 @@ export class App {
     this.timeline.select(id, true);
     const run = this.current();
     this.detail.show(run?.steps.find((s) => s.step_id === id), run?.steps ?? []);
+    this.agent.render(run, this.runs, id);
     if (run) this.opts.channel?.post({ type: 'selectStep', sessionId: run.id, stepId: id });
     this.save();
   }
@@ -365,6 +368,7 @@ export class App {
     const run = this.current();
     if (this.selectedId && !run?.steps.some((s) => s.step_id === this.selectedId)) this.selectedId = undefined;
     this.detail.show(run?.steps.find((s) => s.step_id === this.selectedId), run?.steps ?? []);
+    this.agent.render(run, this.runs, this.selectedId);
     if (this.restoredScroll) {
       const r = this.restoredScroll;
       this.restoredScroll = undefined;

@@ -1,6 +1,7 @@
 // The command table: every contributed command is one entry here, registered in one loop.
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
+import { agentCommands } from './agent/commands';
 import type { HarnessContext } from './context';
 import { gatewayCommands } from './gateway/features';
 import { labCommands } from './lab/commands';
@@ -17,7 +18,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

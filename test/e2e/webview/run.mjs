@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { agentTests } from './agent.mjs';
 import { launch } from './browser.mjs';
 import { labTests } from './lab.mjs';
 import { generateBigTrace } from '../../fixtures/traces/generate.mjs';
@@ -285,6 +286,7 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
 });
 
 labTests(test, { open, vscodeHostPage, shots });
+agentTests({ test, open, report, repo, work, shots });
 
 let failed = 0;
 let passed = 0;
