@@ -4,6 +4,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition } from '../core/config';
 import { ServerManager } from '../core/servers/manager';
+import { connectionAuthProviders } from '../core/auth/forServer';
+import { cliTokenStore } from './tokenStore';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
@@ -67,6 +69,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     isTrusted: () => true,
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
+    authProviderFor: connectionAuthProviders(cliTokenStore(io.env)),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
   });
   return {

@@ -4,3 +4,4 @@ export { CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT_MS, LoopbackRedirect } from './l
 export { HarnessOAuthProvider, type HarnessOAuthProviderOptions } from './provider';
 export { oauthSdk, signIn, signOut, type SignInOptions, type SignInResult } from './signIn';
 export { GrantStore, type ResourceRecord, type SecretStore } from './store';
+export { connectionAuthProviders, usesOAuth, type OAuthHostOptions } from './forServer';
