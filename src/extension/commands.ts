@@ -2,6 +2,7 @@
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
 import type { HarnessContext } from './context';
+import { signInCommands } from './auth/commands';
 import { lintCommands } from './lint/commands';
 import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
@@ -15,7 +16,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...signInCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

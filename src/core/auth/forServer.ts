@@ -2,10 +2,13 @@
 // Authorization header (static `headers`, e.g. with an `${input:…}` secret), which then stays in charge.
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
+import type { NeedsSignInError } from './errors';
 import { HarnessOAuthProvider } from './provider';
 import type { GrantStore } from './store';
 
 export interface OAuthHostOptions {
+  /** Told which server needs a sign-in, when a connection finds out. */
+  onNeedsSignIn?(def: ServerDefinition, err: NeedsSignInError): void;
   /** An HTTPS URL of the host's Client ID Metadata Document, when it has one. */
   clientMetadataUrl?: string;
 }
@@ -17,5 +20,9 @@ export function usesOAuth(def: ServerDefinition): boolean {
 
 /** The ServerManager's `authProviderFor`: a provider that uses stored sign-ins and never starts one. */
 export function connectionAuthProviders(store: GrantStore, options: OAuthHostOptions = {}): (def: ServerDefinition) => OAuthClientProvider | undefined {
-  return (def) => (usesOAuth(def) ? new HarnessOAuthProvider({ serverUrl: def.url!, store, clientMetadataUrl: options.clientMetadataUrl }) : undefined);
+  return (def) => {
+    if (!usesOAuth(def)) return undefined;
+    const onNeedsSignIn = options.onNeedsSignIn && ((err: NeedsSignInError) => options.onNeedsSignIn!(def, err));
+    return new HarnessOAuthProvider({ serverUrl: def.url!, store, clientMetadataUrl: options.clientMetadataUrl, onNeedsSignIn });
+  };
 }

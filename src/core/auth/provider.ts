@@ -27,6 +27,8 @@ export interface HarnessOAuthProviderOptions {
   clientMetadataUrl?: string;
   /** Pre-registered client credentials (skips CIMD and dynamic registration). */
   preRegistered?: { client_id: string; client_secret?: string };
+  /** Told when this connection cannot go on without a sign-in (the host shows "needs sign-in"). */
+  onNeedsSignIn?(err: NeedsSignInError): void;
   /** Present for an interactive sign-in: the loopback redirect URL and what to do with the authorization URL. */
   interactive?: { redirectUrl: string; authorize(url: URL): Promise<void> };
 }
@@ -66,7 +68,7 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     const issuer = ctx?.issuer ?? (await this.record()).issuer;
     const client = issuer ? await this.options.store.client(issuer) : undefined;
     // Registering a client is the first step of a sign-in; a connection that cannot finish one does not start it.
-    if (!client && !this.options.interactive) throw new NeedsSignInError(this.options.serverUrl, 'not_signed_in');
+    if (!client && !this.options.interactive) throw this.reported(new NeedsSignInError(this.options.serverUrl, 'not_signed_in'));
     return client;
   }
 
@@ -94,7 +96,7 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (this.options.interactive) return this.options.interactive.authorize(authorizationUrl);
-    throw await this.needsSignIn(authorizationUrl.searchParams.get('scope') ?? undefined);
+    throw this.reported(await this.needsSignIn(authorizationUrl.searchParams.get('scope') ?? undefined));
   }
 
   saveCodeVerifier(verifier: string): void {
@@ -138,6 +140,11 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
       reason = 'expired';
     }
     return new NeedsSignInError(this.options.serverUrl, reason, reason === 'insufficient_scope' ? requestedScope : undefined);
+  }
+
+  private reported(err: NeedsSignInError): NeedsSignInError {
+    this.options.onNeedsSignIn?.(err);
+    return err;
   }
 
   private record() {
