@@ -74,7 +74,8 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
 
   async saveClientInformation(client: StoredOAuthClientInformation, ctx?: OAuthClientInformationContext): Promise<void> {
     const issuer = ctx?.issuer ?? client.issuer;
-    if (issuer && !this.options.preRegistered) await this.options.store.saveClient(issuer, client);
+    // Pre-registered credentials are kept too: the connections after this sign-in need them for refreshes.
+    if (issuer) await this.options.store.saveClient(issuer, client);
   }
 
   async tokens(ctx?: OAuthClientInformationContext): Promise<StoredOAuthTokens | undefined> {
