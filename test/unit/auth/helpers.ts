@@ -1,11 +1,11 @@
 // The OAuth fixture (test/fixtures/servers/oauth/server.mjs) as a child process, a "browser" that follows the
 // authorization redirect to our loopback listener, and an in-memory SecretStore.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { SecretStore } from '../../../src/core/auth';
+import { launchOAuthFixture } from '../../fixtures/servers/oauth/launch';
 
 export const ROOT = resolve(__dirname, '../../..');
-export const OAUTH_FIXTURE = join(ROOT, 'test/fixtures/servers/oauth/server.mjs');
 
 export interface OAuthFixture {
   port: number;
@@ -19,21 +19,12 @@ export interface OAuthFixture {
 const running: ChildProcess[] = [];
 
 export async function startOAuthFixture(args: string[] = []): Promise<OAuthFixture> {
-  const child = spawn(process.execPath, [OAUTH_FIXTURE, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { child, port, url } = await launchOAuthFixture(ROOT, args);
   running.push(child);
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /PORT=(\d+)/.exec(out);
-      if (match) resolvePort(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`oauth fixture exited with ${code}`)));
-  });
   const base = `http://127.0.0.1:${port}`;
   return {
     port,
-    url: `${base}/mcp`,
+    url,
     child,
     events: async () => (await fetch(`${base}/__fixture/events`)).json() as never,
     control: async (action) => {

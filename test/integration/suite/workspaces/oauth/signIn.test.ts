@@ -3,35 +3,20 @@
 // test is the browser, through api.testing.setOpenExternal), the loopback redirect completes the sign-in, a tool
 // call works, and "MCP: Sign Out of Server" brings back "needs sign-in".
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { ServersNode } from '../../../../../src/extension/serversView';
+import { launchOAuthFixture, type LaunchedOAuthFixture } from '../../../../fixtures/servers/oauth/launch';
 import { activateHarness, waitFor } from '../../helpers';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const FIXTURE = path.join(process.env.MCP_HARNESS_REPO ?? '', 'test/fixtures/servers/oauth/server.mjs');
-
-async function startFixture(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [FIXTURE, '--prefix', 'PLANTED'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /PORT=(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`oauth fixture exited with ${code}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}/mcp` };
-}
 
 describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
   this.timeout(60_000);
   let api: HarnessApi;
-  let fixture: { child: ChildProcess; url: string };
+  let fixture: LaunchedOAuthFixture;
   const opened: string[] = [];
 
   const item = async () => {
@@ -45,7 +30,7 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
 
   before(async () => {
     api = await activateHarness<HarnessApi>();
-    fixture = await startFixture();
+    fixture = await launchOAuthFixture(process.env.MCP_HARNESS_REPO ?? '', ['--prefix', 'PLANTED']);
     api.testing.setOpenExternal(async (url) => {
       opened.push(url.href);
       // The browser: the fixture approves at once and redirects to our loopback listener.
