@@ -6,6 +6,7 @@ import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition }
 import { ServerManager } from '../core/servers/manager';
 import { connectionAuthProviders } from '../core/auth/forServer';
 import { cliTokenStore } from './tokenStore';
+import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
@@ -71,6 +72,8 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
     authProviderFor: connectionAuthProviders(cliTokenStore(io.env)),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
+    // A process per run: what a start learned about a 2025 server saves the next run its probe.
+    protocolVerdicts: new VerdictCache(defaultVerdictFile(io.env)),
   });
   return {
     folder,
