@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition } from '../core/config';
 import { ServerManager } from '../core/servers/manager';
+import type { NeedsSignInError } from '../core/auth/errors';
 import { connectionAuthProviders } from '../core/auth/forServer';
 import { cliTokenStore } from './tokenStore';
 import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
@@ -36,6 +37,8 @@ export interface OpenedWorkspace {
    * `{"warning":{file,line,column,severity,message,code,server?}}` object per line.
    */
   reportProblems(json: boolean): void;
+  /** Servers a connection or call found needing sign-in in this command (the CLI then exits 3). */
+  signInNeeded: ReadonlyMap<string, NeedsSignInError>;
   /** Stops every server that was started. */
   close(): Promise<void>;
 }
@@ -62,6 +65,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
         error: (m) => io.stderr(`[error] ${m instanceof Error ? m.message : m}\n`),
       }
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const signInNeeded = new Map<string, NeedsSignInError>();
   const manager = new ServerManager({
     definitions,
     logger,
@@ -70,7 +74,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     isTrusted: () => true,
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
-    authProviderFor: connectionAuthProviders(cliTokenStore(io.env)),
+    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err) }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
     // A process per run: what a start learned about a 2025 server saves the next run its probe.
     protocolVerdicts: new VerdictCache(defaultVerdictFile(io.env)),
@@ -93,6 +97,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
         io.stderr(JSON.stringify({ warning }) + '\n');
       }
     },
+    signInNeeded,
     close: () => manager.dispose(),
   };
 }
