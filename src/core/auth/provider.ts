@@ -67,15 +67,8 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     if (this.options.preRegistered) return this.options.preRegistered;
     const issuer = ctx?.issuer ?? (await this.record()).issuer;
     const client = issuer ? await this.options.store.client(issuer) : undefined;
-    if (!client && !this.options.interactive) {
-      // A 401 from a server that publishes no OAuth metadata wants other credentials (a header in its config).
-      const discovery = (await this.record()).discovery;
-      if (discovery && !discovery.resourceMetadata && !discovery.authorizationServerMetadata) {
-        throw new Error(`${this.options.serverUrl} answered 401 Unauthorized and publishes no OAuth metadata; give it the credentials it expects in its config (e.g. an Authorization header in "headers").`);
-      }
-      // Registering a client is the first step of a sign-in; a connection that cannot finish one does not start it.
-      throw this.reported(new NeedsSignInError(this.options.serverUrl, 'not_signed_in'));
-    }
+    // Registering a client is the first step of a sign-in; a connection that cannot finish one does not start it.
+    if (!client && !this.options.interactive) throw this.reported(new NeedsSignInError(this.options.serverUrl, 'not_signed_in'));
     return client;
   }
 

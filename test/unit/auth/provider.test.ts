@@ -182,22 +182,3 @@ describe('auth: loopback redirect listener', () => {
     assert.equal(err.failure, 'denied');
   });
 });
-
-describe('auth: a 401 without OAuth metadata', () => {
-  it('is not "needs sign-in": the server wants credentials in its config', async () => {
-    const { createServer } = await import('node:http');
-    const server = createServer((_req, res) => res.writeHead(_req.url === '/mcp' ? 401 : 404).end());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
-    try {
-      const store = new GrantStore(new MemorySecretStore());
-      const client = new Client({ name: 'oauth-test', version: '1.0.0' });
-      const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: new HarnessOAuthProvider({ serverUrl: url, store }) });
-      const err = await rejection(client.connect(transport));
-      assert.equal(findNeedsSignIn(err), undefined);
-      assert.match(String((err as Error).message), /publishes no OAuth metadata/);
-    } finally {
-      server.close();
-    }
-  });
-});
