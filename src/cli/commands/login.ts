@@ -8,6 +8,7 @@ import { signIn, signOut } from '../../core/auth/signIn';
 import { usesOAuth } from '../../core/auth/forServer';
 import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { timeoutOption } from '../serverHints';
 import { openWorkspace } from '../workspace';
 import { cliTokenFile, cliTokenStore } from '../tokenStore';
 
@@ -36,7 +37,7 @@ export const loginCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
-    const timeoutMs = waitOption(values['timeout-ms']);
+    const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
     const show = json ? io.stderr : io.stdout;
     try {
       const result = await signIn({
@@ -93,15 +94,6 @@ async function oauthServer(id: string, workspace: string | undefined, io: CliIO)
     throw new UsageError(`${id} does not use sign-in: ${why}.`);
   }
   return def;
-}
-
-function waitOption(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_SIGN_IN_TIMEOUT_MS;
-  const n = Number(raw);
-  if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--timeout-ms must be a whole number of milliseconds, at least 1 (e.g. --timeout-ms 120000); got '${String(raw)}'.`);
-  }
-  return n;
 }
 
 /** The platform's "open this URL" command, detached; the URL is also printed, so a failure here is harmless. */
