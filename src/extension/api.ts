@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { ConfirmHook } from '../core/guards/pipeline';
 import type { ServerManager } from '../core/servers';
 import type { HostToWebview } from '../protocol/messages';
+import type { OpenExternal } from './auth/signIns';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
 import type { DeleteConfirm, SaveDialog } from './dialogs';
@@ -32,6 +33,8 @@ export interface HarnessTestHooks {
   panelOpen(): boolean;
   /** How many trace files the Sessions store has read from disk since activation. */
   traceFileReads(): number;
+  /** Replaces vscode.env.openExternal for sign-ins (the test acts as the browser); undefined restores it. */
+  setOpenExternal(open: OpenExternal | undefined): void;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
 }
@@ -93,6 +96,7 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     lastPanelInit: () => lastInit,
     panelOpen: () => !!ctx.traces.panel,
     traceFileReads: () => ctx.traces.store.fileReads(),
+    setOpenExternal: (open) => ctx.signIns.setOpenExternal(open),
     deactivate,
   };
 }
@@ -110,6 +114,7 @@ function refusingHooks(): HarnessTestHooks {
     lastPanelInit: refuse,
     panelOpen: refuse,
     traceFileReads: refuse,
+    setOpenExternal: refuse,
     deactivate: () => Promise.reject(new Error('deactivate() is only available under the test runner.')),
   };
 }

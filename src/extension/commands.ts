@@ -5,6 +5,7 @@ import { agentCommands } from './agent/commands';
 import type { HarnessContext } from './context';
 import { gatewayCommands } from './gateway/features';
 import { labCommands } from './lab/commands';
+import { signInCommands } from './auth/commands';
 import { lintCommands } from './lint/commands';
 import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
@@ -18,7 +19,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {
