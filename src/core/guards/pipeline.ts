@@ -12,6 +12,7 @@ import type { PinCheck } from '../pin/lockfileCheck';
 import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
+import type { CallMetaHook } from '../otel/ids';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
 import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
@@ -56,6 +57,8 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
+  /** The `_meta` each tools/call carries (a traceparent when spans are exported). */
+  callMeta?: CallMetaHook;
 }
 
 interface CachedCall {
@@ -331,6 +334,7 @@ export class GuardPipeline implements ToolGateway {
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
             ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+            ...this.metaFor(request),
           });
           // The bookkeeping the checks do not need is done while the call is in flight.
           this.fillRecord(call);
@@ -388,6 +392,18 @@ export class GuardPipeline implements ToolGateway {
     }
     for (const e of this.schemas.check(outputSchema, raw.structuredContent).errors) {
       findings.push({ stage: 'guardrails', kind: 'schema.output_mismatch', severity: 'warning', path: e.path.replace(/^\$/, '$.structuredContent'), message: `structuredContent does not match the outputSchema: ${e.message}.` });
+    }
+  }
+
+  /** The host's `_meta` for this call; a hook that throws costs the call its `_meta`, never the call. */
+  private metaFor(request: ToolCallRequest): { meta?: Record<string, unknown> } {
+    if (!this.options.callMeta) return {};
+    try {
+      const meta = this.options.callMeta({ sessionId: this.sessionId, stepId: request.stepId, ...(request.parentId !== undefined ? { parentId: request.parentId } : {}), server: request.server, tool: request.tool });
+      return meta ? { meta } : {};
+    } catch (err) {
+      this.logger.error(err as Error);
+      return {};
     }
   }
 

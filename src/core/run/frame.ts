@@ -3,6 +3,7 @@
 // open runs (gateway, agent, lab) are both built on it, so there is one place that assembles a pipeline.
 import { randomUUID } from 'node:crypto';
 import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import type { CallMetaHook } from '../otel/ids';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
@@ -40,6 +41,8 @@ export interface RunFrameOptions {
   onStep?: (record: StepRecord) => void;
   /** RunOpts.schemaGuard. */
   schemaGuard?: 'enforce' | 'record';
+  /** RunEnvironment.callMeta. */
+  callMeta?: CallMetaHook;
 }
 
 export interface RunOutcome {
@@ -91,6 +94,7 @@ export class RunFrame {
       logger: this.logger,
       signal: options.signal,
       ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
+      ...(options.callMeta ? { callMeta: options.callMeta } : {}),
       // Top-level records are announced by record(), after their expectations are checked; the calls
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),

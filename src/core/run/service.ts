@@ -119,6 +119,7 @@ export class RunService {
       events: this.events,
       onStep: opts.onStep,
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
+      ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
   }
@@ -159,6 +160,7 @@ export class RunService {
       harnessVersion: env.harnessVersion,
       logger: env.logger,
       knownServers: env.knownServers,
+      ...(env.callMeta ? { callMeta: env.callMeta } : {}),
     };
   }
 

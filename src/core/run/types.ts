@@ -3,6 +3,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
+import type { CallMetaHook } from '../otel/ids';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
 import type { LimitAdvice } from '../sandbox/limits';
@@ -40,6 +41,8 @@ export interface RunEnvironment {
   readonly logger?: Logger;
   /** Recorded in every trace header; package.json's version by default. */
   readonly harnessVersion?: string;
+  /** The `_meta` every tools/call carries: a W3C traceparent when the host exports spans (src/core/otel). */
+  readonly callMeta?: CallMetaHook;
 }
 
 export type ProgressUpdate = { progress: number; total?: number; message?: string };

@@ -5,6 +5,7 @@
 // registers 'code' (steps with "code" or "codeFile"). An executor gets the step, the pipeline as a
 // ToolGateway (its tool calls are recorded with parent_id = the step's id) and helpers, and returns the
 // step's record plus an optional value that later steps can reference as ${steps.ID.structured…}.
+import type { CallMetaHook } from '../otel/ids';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { RunKind, SessionStatus, StepRecord } from '../../protocol/trace';
 import type { Logger } from '../types';
@@ -101,6 +102,8 @@ export interface RunOptions {
   logger?: Logger;
   /** Ids of the servers known in the workspace (to say "unknown server" before trying to start it). */
   knownServers?: readonly string[];
+  /** The `_meta` every tools/call carries (RunEnvironment.callMeta). */
+  callMeta?: CallMetaHook;
 }
 
 /** What preflight learned: each reachable server's tools, the servers that cannot be used and why. */
@@ -217,6 +220,7 @@ export class SessionRunner {
       signal,
       events: options.events,
       onStep: options.onStep,
+      ...(options.callMeta ? { callMeta: options.callMeta } : {}),
     });
   }
 
