@@ -3,8 +3,13 @@
 // (`chat {model}`), each sandboxed code step (`execute_tool {file}`) with its tool calls under it. Plain
 // data, no SDK: the live exporter and the OTLP JSON export of a trace file both write these.
 import type { SessionEnd, SessionHeader, StepRecord } from '../../protocol/trace';
+import { DEFAULT_GUARDRAILS } from '../guards/defaults';
+import { scanValue } from '../guards/redact';
+import type { GuardrailsConfig } from '../guards/types';
 import type { SessionResult } from '../run/types';
 import type { SpanKey } from './ids';
+
+const CONTENT_SCAN: GuardrailsConfig = { ...DEFAULT_GUARDRAILS, redact: ['secrets', 'pii'] };
 
 export type SpanAttributeValue = string | number | boolean | string[];
 export type SpanAttributes = Record<string, SpanAttributeValue>;
@@ -202,8 +207,10 @@ function connectionAttributes(facts: ServerFacts | undefined): SpanAttributes {
   return out;
 }
 
+/** Content as an attribute: the trace's redacted copy, scanned once more because not every record is redacted
+ * (a code step keeps its code as written, and code may hold a key). */
 function json(value: unknown): string {
-  return JSON.stringify(value) ?? '';
+  return JSON.stringify(scanValue(value, CONTENT_SCAN, undefined, 'record').redacted) ?? '';
 }
 
 /** What a server manager can say about a server's connection: enough for a span's network attributes. */
