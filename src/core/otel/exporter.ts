@@ -10,7 +10,7 @@ import { HARNESS_VERSION } from '../version';
 import { traceContextMeta, type CallMetaHook } from './ids';
 import { loadOtelSdk } from './load';
 import type { SpanWriter } from './sdk';
-import { sessionSpan, stepSpan, type ServerFacts, type SpanModelOptions } from './spanModel';
+import { addModelUsage, sessionSpan, stepSpan, type ModelUsage, type ServerFacts, type SpanModelOptions } from './spanModel';
 
 /** How long shutdown (and each export request) may take before spans still queued are given up. */
 export const DEFAULT_OTEL_FLUSH_DEADLINE_MS = 3000;
@@ -53,7 +53,7 @@ export class OtelExporter implements Disposable {
   readonly callMeta: CallMetaHook = traceContextMeta;
   readonly url: string;
   private readonly writer: SpanWriter;
-  private readonly open = new Map<string, SessionHeader>();
+  private readonly open = new Map<string, { header: SessionHeader; usage: ModelUsage }>();
   private readonly subscriptions: Disposable[] = [];
   private readonly model: SpanModelOptions;
   private readonly deadlineMs: number;
@@ -91,7 +91,7 @@ export class OtelExporter implements Disposable {
     this.closing ??= (() => {
       this.subscriptions.forEach((s) => s.dispose());
       const now = Date.now();
-      for (const header of this.open.values()) this.write(() => sessionSpan(header, undefined, now));
+      for (const { header, usage } of this.open.values()) this.write(() => sessionSpan(header, undefined, now, usage));
       this.open.clear();
       return this.withinDeadline(this.writer.shutdown());
     })();
@@ -103,18 +103,20 @@ export class OtelExporter implements Disposable {
   }
 
   private started(header: SessionHeader): void {
-    this.open.set(header.session_id, header);
+    this.open.set(header.session_id, { header, usage: { input: 0, output: 0 } });
   }
 
   private stepped(record: StepRecord): void {
+    const run = this.open.get(record.session_id);
+    if (run) addModelUsage(run.usage, record);
     this.write(() => stepSpan(record, this.model));
   }
 
   private ended(result: SessionResult): void {
-    const header = this.open.get(result.session_id);
-    if (!header) return;
+    const run = this.open.get(result.session_id);
+    if (!run) return;
     this.open.delete(result.session_id);
-    this.write(() => sessionSpan(header, result, Date.now()));
+    this.write(() => sessionSpan(run.header, result, Date.now(), run.usage));
     // The run is over: its spans leave now rather than at the next batch tick.
     void this.flush();
   }

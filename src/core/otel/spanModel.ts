@@ -66,8 +66,21 @@ export const ATTR = {
   errorType: 'error.type',
 } as const;
 
+/** Tokens the run's model turns used (an agent's invoke_agent span reports these, not the tool calls' counts). */
+export interface ModelUsage {
+  input: number;
+  output: number;
+}
+
+/** Adds a record's model tokens to `usage` (other records leave it as it is). */
+export function addModelUsage(usage: ModelUsage, record: StepRecord): void {
+  if (record.kind !== 'model') return;
+  usage.input += record.tokens_in;
+  usage.output += record.tokens_out;
+}
+
 /** The session span, from its header and (once it ended) its result or end line. */
-export function sessionSpan(header: SessionHeader, end: SessionResult | SessionEnd | undefined, nowMs: number): SpanModel {
+export function sessionSpan(header: SessionHeader, end: SessionResult | SessionEnd | undefined, nowMs: number, usage?: ModelUsage): SpanModel {
   const kind = header.run_kind ?? 'session';
   const startMs = Date.parse(header.started_at);
   const attributes: SpanAttributes = {
@@ -84,18 +97,17 @@ export function sessionSpan(header: SessionHeader, end: SessionResult | SessionE
     attributes[ATTR.operation] = 'invoke_agent';
     attributes[ATTR.agentName] = header.name;
   }
+  if (kind === 'agent' && usage) {
+    attributes[ATTR.inputTokens] = usage.input;
+    attributes[ATTR.outputTokens] = usage.output;
+  }
   let error: string | undefined;
   if (end) {
     attributes['mcp_harness.status'] = end.status;
     attributes['mcp_harness.steps'] = end.totals.steps;
     attributes['mcp_harness.cost_est_usd'] = end.totals.cost_est;
-    if (kind === 'agent') {
-      attributes[ATTR.inputTokens] = end.totals.tokens_in;
-      attributes[ATTR.outputTokens] = end.totals.tokens_out;
-    } else {
-      attributes['mcp_harness.tokens.in'] = end.totals.tokens_in;
-      attributes['mcp_harness.tokens.out'] = end.totals.tokens_out;
-    }
+    attributes['mcp_harness.tokens.in'] = end.totals.tokens_in;
+    attributes['mcp_harness.tokens.out'] = end.totals.tokens_out;
     if (end.status !== 'passed') {
       attributes[ATTR.errorType] = end.status;
       error = end.error ?? `The run ended ${end.status}.`;

@@ -3,7 +3,7 @@
 import { readTrace } from '../trace/reader';
 import { HARNESS_VERSION } from '../version';
 import { loadOtelSdk } from './load';
-import { sessionSpan, stepSpan, type SpanModel } from './spanModel';
+import { addModelUsage, sessionSpan, stepSpan, type SpanModel } from './spanModel';
 
 export interface TraceExportOptions {
   /** Redacted arguments and results as attributes (off by default, as for live export). */
@@ -26,7 +26,10 @@ export function traceFileSpans(file: string, options: TraceExportOptions = {}): 
   const header = parsed.header;
   const last = parsed.steps.reduce((max, s) => Math.max(max, Date.parse(s.started_at) + s.latency_ms), Date.parse(header.started_at));
   const model = { includeContent: options.includeContent === true };
-  return [sessionSpan(header, parsed.end, last), ...parsed.steps.filter((s) => s.session_id === header.session_id).map((s) => stepSpan(s, model))];
+  const steps = parsed.steps.filter((s) => s.session_id === header.session_id);
+  const usage = { input: 0, output: 0 };
+  for (const step of steps) addModelUsage(usage, step);
+  return [sessionSpan(header, parsed.end, last, usage), ...steps.map((s) => stepSpan(s, model))];
 }
 
 /** The trace file as OTLP JSON text. */
