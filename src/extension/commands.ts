@@ -7,6 +7,7 @@ import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
 import { callToolCommands } from './sessions/callTool';
 import { sessionCommands } from './sessions/runSession';
+import { otelCommands } from './otel/commands';
 import { traceCommands } from './traces/commands';
 
 export interface CommandEntry {
@@ -15,7 +16,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...otelCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {
