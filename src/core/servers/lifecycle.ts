@@ -97,6 +97,8 @@ export class Lifecycle<H> {
       serverInfo: version ? { name: version.name, version: version.version } : undefined,
       instructions: live.client.getInstructions(),
       transportUsed: live.kind,
+      protocolVersion: live.protocolVersion,
+      mcpSessionId: live.sessionId,
     });
     this.options.logger.info(`${def.name} is running (${live.kind}${live.pid ? `, pid ${live.pid}` : ''}) after ${Date.now() - started} ms.`);
     return live;

@@ -37,6 +37,16 @@ export class LiveConnection {
     return this.stdio?.pid;
   }
 
+  /** The negotiated protocol version: our stdio transport records it, the SDK's Streamable HTTP transport exposes it. */
+  get protocolVersion(): string | undefined {
+    return this.stdio?.protocolVersion ?? (this.transport as { protocolVersion?: string }).protocolVersion;
+  }
+
+  /** The Streamable HTTP session (Mcp-Session-Id) when the server keeps one. */
+  get sessionId(): string | undefined {
+    return this.transport.sessionId;
+  }
+
   get exit(): ExitInfo | undefined {
     return this.stdio?.exit;
   }

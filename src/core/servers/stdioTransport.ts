@@ -29,6 +29,8 @@ export class StdioProcessTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+  /** The protocol version the handshake settled on (the SDK client reports it through setProtocolVersion). */
+  protocolVersion?: string;
 
   private child?: ChildProcess;
   private readonly buffer;
@@ -42,6 +44,10 @@ export class StdioProcessTransport implements Transport {
   constructor(private readonly launch: StdioLaunch) {
     this.buffer = new (mcpSdk().ReadBuffer)({ maxBufferSize: launch.maxMessageBytes });
     this.exitedPromise = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
   }
 
   get pid(): number | undefined {

@@ -22,6 +22,10 @@ export interface ServerState {
   toolsFromCache?: boolean;
   /** The transport actually in use (an `http` server may have fallen back to SSE). */
   transportUsed?: 'stdio' | 'streamable-http' | 'sse';
+  /** The protocol version the handshake settled on. */
+  protocolVersion?: string;
+  /** The Streamable HTTP session id (Mcp-Session-Id), when the server keeps one. */
+  mcpSessionId?: string;
 }
 
 export interface CallOptions {

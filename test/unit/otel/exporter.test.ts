@@ -12,6 +12,7 @@ import { registerCodeStepKind } from '../../../src/core/sandbox/session-step';
 import type { ServerManager } from '../../../src/core/servers/manager';
 import { parseSession } from '../../../src/core/session/parse';
 import { EVERYTHING, FIXTURES, makeManager, stdioDefinition } from '../guards/helpers';
+import { cleanup, makeDefinition, startHttpFixture } from '../servers/helpers';
 import { startReceiver, type ReceivedSpan, type Receiver } from './receiver';
 
 const SECRET = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
@@ -140,6 +141,28 @@ describe('otel: live export of runs over OTLP/HTTP', function () {
     assert.equal(call.spanId, spanIdOf({ sessionId: result.session.session_id, stepId: result.children[0].step_id, parentId: 'code' }));
   });
 
+  it('names the connection: a stdio server is a pipe, a Streamable HTTP one tcp with its address; both with the negotiated protocol version', async () => {
+    const { port } = await startHttpFixture([]);
+    const http = makeManager([makeDefinition({ id: 'web', transport: 'http', url: `http://127.0.0.1:${port}/mcp` })]);
+    try {
+      const otel = new OtelExporter({ endpoint: receiver.url, logger: logger(), serverFacts: (id) => serverFactsOf(id === 'web' ? http : manager)(id) });
+      const s = new RunService({ connections: { ensureStarted: (id) => (id === 'web' ? http : manager).ensureStarted(id) }, knownServers: ['web', 'everything'], policy: { ...DEFAULT_POLICY, trustedServers: ['web', 'everything'] }, confirm: async () => true });
+      otel.attach(s);
+      assert.equal((await s.callTool('web', 'echo', { text: 'over http' })).record.decision, 'ok');
+      assert.equal((await s.callTool('everything', 'echo', { message: 'over stdio' })).record.decision, 'ok');
+      await otel.shutdown();
+      const spans = await receiver.waitFor(4);
+      const web = spans.find((x) => x.name === 'tools/call echo' && x.attributes['mcp_harness.server'] === 'web')!;
+      const local = spans.find((x) => x.name === 'tools/call echo' && x.attributes['mcp_harness.server'] === 'everything')!;
+      assert.deepEqual([web.attributes['network.transport'], web.attributes['network.protocol.name'], web.attributes['server.address'], web.attributes['server.port']], ['tcp', 'http', '127.0.0.1', port]);
+      assert.deepEqual([local.attributes['network.transport'], local.attributes['server.address']], ['pipe', undefined]);
+      for (const span of [web, local]) assert.match(String(span.attributes['mcp.protocol.version']), /^\d{4}-\d{2}-\d{2}$/, span.attributes['mcp_harness.server'] as string);
+    } finally {
+      await http.dispose();
+      await cleanup();
+    }
+  });
+
   it('sends no arguments or results unless opted in', async () => {
     const otel = exporter();
     await service(otel).callTool('everything', 'echo', { message: `token ${SECRET}` });
@@ -184,7 +207,7 @@ describe('otel: live export of runs over OTLP/HTTP', function () {
     assert.equal(echoed.meta?.traceparent, undefined);
   });
 
-  it('an endpoint that never answers does not fail the run; shutdown gives up at the flush deadline and warns once', async () => {
+  it('an endpoint that never answers does not fail the run, and shutdown gives up at the flush deadline', async () => {
     const hung = await startReceiver({ hold: true });
     try {
       const otel = exporter({ endpoint: hung.url, flushDeadlineMs: 300 });
