@@ -5,6 +5,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
 import { decodeRequest, startReceiver, type ReceivedSpan, type Receiver } from './receiver';
 
@@ -79,6 +81,21 @@ describe('mcp-harness --otlp and trace export (built CLI)', function () {
     assert.match(String(call.attributes['gen_ai.tool.call.arguments']), /key /);
     for (const s of spans) for (const [k, v] of Object.entries(s.attributes)) assert.ok(!String(v).includes(SECRET), `${s.name} ${k}: ${String(v)}`);
     assert.ok(!receiver.bodies.join("").includes(SECRET));
+  });
+
+  it('gateway --otlp: each client session is a gateway run with its tool calls under it, sent when the client leaves', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--stdio', '--workspace', ws, '--otlp', receiver.url], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
+    const client = new Client({ name: 'otel-test', version: '1.0.0' });
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'everything__echo', arguments: { message: 'via gateway' } });
+    assert.equal(result.isError, undefined);
+    await client.close();
+    const spans = await receiver.waitFor(2);
+    const root = spans.find((x) => x.attributes['mcp_harness.run.kind'] === 'gateway');
+    assert.ok(root, spans.map((x) => x.name).join(', '));
+    const call = spans.find((x) => x.name === 'tools/call echo')!;
+    assert.equal(call.parentSpanId, root.spanId);
+    assert.equal(call.attributes['gen_ai.tool.name'], 'echo');
   });
 
   it('refuses a bad --otlp with advice, before anything runs', async () => {
