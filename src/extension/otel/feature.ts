@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { OtelEndpointError, OtelExporter, serverFactsOf, type CallMetaHook } from '../../core/otel/index';
 import type { RunService } from '../../core/run/index';
+import type { Logger } from '../../core/types';
 import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
 
@@ -63,6 +64,21 @@ export class OtelFeature extends Disposable {
     this.configure();
   }
 
+  /** The exporter reports a collector it cannot reach once; the user sees that once too, with where to fix it. */
+  private exportLogger(): Logger {
+    const log = this.ctx.log;
+    return {
+      trace: (m) => log.trace(m),
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      error: (e) => log.error(e),
+      warn: (m) => {
+        log.warn(m);
+        void vscode.window.showWarningMessage(`MCP Harness: ${m} Check mcpHarness.otel.endpoint.`);
+      },
+    };
+  }
+
   private configure(): void {
     const endpoint = this.ctx.config.otelEndpoint;
     if (!endpoint) return;
@@ -71,7 +87,7 @@ export class OtelFeature extends Disposable {
         endpoint,
         includeContent: this.ctx.config.otelIncludeContent,
         flushDeadlineMs: this.ctx.config.otelFlushDeadlineMs,
-        logger: this.ctx.log,
+        logger: this.exportLogger(),
         serverFacts: serverFactsOf(this.ctx.servers),
       });
     } catch (err) {
