@@ -227,7 +227,7 @@ function json(value: unknown): string {
 
 /** What a server manager can say about a server's connection: enough for a span's network attributes. */
 export interface ServerFactsSource {
-  state(id: string): { transportUsed?: ServerFacts['transport']; protocolVersion?: string; mcpSessionId?: string } | undefined;
+  state(id: string): { transportUsed?: ServerFacts['transport']; protocol?: { version: string }; mcpSessionId?: string } | undefined;
   definition(id: string): { url?: string } | undefined;
 }
 
@@ -238,7 +238,7 @@ export function serverFactsOf(source: ServerFactsSource): (serverId: string) => 
     if (!state?.transportUsed && !url) return undefined;
     return {
       ...(state?.transportUsed ? { transport: state.transportUsed } : {}),
-      ...(state?.protocolVersion ? { protocolVersion: state.protocolVersion } : {}),
+      ...(state?.protocol ? { protocolVersion: state.protocol.version } : {}),
       ...(state?.mcpSessionId ? { mcpSessionId: state.mcpSessionId } : {}),
       ...(url && state?.transportUsed !== 'stdio' ? { url } : {}),
     };
