@@ -11,6 +11,7 @@ import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
 import { callToolCommands } from './sessions/callTool';
 import { sessionCommands } from './sessions/runSession';
+import { otelCommands } from './otel/commands';
 import { traceCommands } from './traces/commands';
 
 export interface CommandEntry {
@@ -19,7 +20,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands, ...otelCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

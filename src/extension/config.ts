@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { type HarnessSettings, settingsToConfig } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
+import { DEFAULT_OTEL_FLUSH_DEADLINE_MS } from '../core/otel/exporter';
 import type { PriceTable } from '../core/tokens/index';
 import { AGENT_LIMIT_BOUNDS, type AgentLimits } from '../core/agent/types';
 
@@ -20,6 +21,7 @@ export const REDISCOVER_SETTINGS: readonly string[] = [`${SECTION}.discovery.inc
 /** Defaults not owned by the core. Policy/guardrails defaults come from the core; package.json mirrors them and a test compares. */
 export const DEFAULTS = {
   requestTimeoutMs: 30_000,
+  otelFlushDeadlineMs: DEFAULT_OTEL_FLUSH_DEADLINE_MS,
   includeUserConfigs: false,
   discoveryDebounceMs: 200,
 };
@@ -46,6 +48,20 @@ export class Config {
 
   get requestTimeoutMs(): number {
     return this.num('requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
+  }
+
+  /** The OTLP/HTTP collector runs are exported to; undefined: no export (nothing of the SDK is loaded). */
+  get otelEndpoint(): string | undefined {
+    const v = this.section.get<unknown>('otel.endpoint');
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
+  get otelIncludeContent(): boolean {
+    return this.bool('otel.includeContent', false);
+  }
+
+  get otelFlushDeadlineMs(): number {
+    return this.num('otel.flushDeadlineMs', DEFAULTS.otelFlushDeadlineMs, 1);
   }
 
   get includeUserConfigs(): boolean {

@@ -10,6 +10,7 @@ import type { DiscoveryService } from './discovery';
 import type { InputStore } from './inputs';
 import type { WorkspacePins } from './lint/pins';
 import type { LintService } from './lint/service';
+import type { OtelFeature } from './otel/feature';
 import type { LazyOutputChannel } from './outputChannel';
 import type { RunServices } from './runs';
 import type { SandboxFeatures } from './sandbox/features';
@@ -53,4 +54,6 @@ export interface HarnessContext extends HarnessCore {
   readonly sandbox: SandboxFeatures;
   /** The run services every entry point runs through (one per workspace folder). */
   readonly runs: RunServices;
+  /** OpenTelemetry export of runs while mcpHarness.otel.endpoint is set. */
+  readonly otel: OtelFeature;
 }

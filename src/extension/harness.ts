@@ -22,6 +22,7 @@ import { ServerOutputChannels } from './serverOutput';
 import { confirmDestructiveModal } from './sessions/confirm';
 import { saveReportDialog } from './traces/exportReport';
 import { confirmDeleteModal, TraceFeatures } from './traces/features';
+import { OtelFeature } from './otel/feature';
 
 export interface Harness {
   ctx: HarnessContext;
@@ -117,9 +118,10 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const lint = new LintService(core, pins);
   const traces = new TraceFeatures(core);
   const sandbox = new SandboxFeatures(core);
-  const runs = new RunServices({ ...core, pins, traces });
-  disposables.push(lint, traces, sandbox, runs);
-  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs };
+  const otel = new OtelFeature(core);
+  const runs = new RunServices({ ...core, pins, traces, otel });
+  disposables.push(lint, traces, sandbox, otel, runs);
+  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, otel };
 
   let disposed: Promise<void> | undefined;
   return {
@@ -127,6 +129,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     dispose: () => {
       disposed ??= (async () => {
         unsubscribe();
+        // Spans of the runs that just ended leave before the window goes (bounded by the flush deadline).
+        await otel.shutdown();
         try {
           await servers.dispose();
         } catch (err) {

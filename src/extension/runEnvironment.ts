@@ -1,7 +1,8 @@
 // The one function that builds the RunEnvironment every VS Code entry point runs in (Run Session, Run
 // Step, Call Tool, Run Code in Sandbox, Re-run): the workspace's servers behind Workspace Trust, consent
 // and ${input:…} resolution; the settings-driven policy, guardrails and prices (read at the start of each
-// run); the confirmation modal; the lockfile pin check; the trace directory of the folder; the logger.
+// run); the confirmation modal; the lockfile pin check; the trace directory of the folder; the logger;
+// the traceparent of each tool call while OpenTelemetry export is on.
 import type { ConnectionProvider } from '../core/guards/pipeline';
 import type { RunEnvironment } from '../core/run/index';
 import { traceDirFor } from '../core/run/index';
@@ -10,7 +11,7 @@ import { HARNESS_VERSION } from '../core/version';
 import type { HarnessContext } from './context';
 import { checkTrusted } from './serverCommands';
 
-type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log'>;
+type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'otel'>;
 
 /** Starts a server on first use: one this workspace defines needs trust first, and its inputs are asked for once. */
 export async function startWorkspaceServer(ctx: Pick<HarnessContext, 'discovery' | 'servers'>, id: string): Promise<ManagedConnection> {
@@ -52,5 +53,8 @@ export function extensionRunEnvironment(ctx: EnvironmentContext, folder: string 
     workspace: folder,
     logger: ctx.log,
     harnessVersion: HARNESS_VERSION,
+    get callMeta() {
+      return ctx.otel.callMeta;
+    },
   };
 }

@@ -26,6 +26,7 @@ import type { SessionFile } from '../../core/session/parse';
 import { defaultSandboxPool } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
 import { TIMEOUT_USAGE } from '../serverHints';
 
@@ -63,6 +64,7 @@ export const agentCommand: CliCommand = {
     '  --wall-time-ms N  wall time of the run (default 300000)',
     '  --system TEXT     instructions before the goal (a default per mode explains the tools)',
     TIMEOUT_USAGE,
+    OTLP_USAGE,
     '  --replay TRACE    re-run a recorded agent run without a model: the tools run live through the guards,',
     '                    the model\'s turns come from TRACE; a tool result that changed is reported as a divergence',
     '',
@@ -88,6 +90,7 @@ export const agentCommand: CliCommand = {
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     'timeout-ms': { type: 'string' },
   },
   positionals: { min: 0, max: 0 },

@@ -7,6 +7,7 @@ import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import { HARNESS_VERSION } from '../../core/version';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
 
 const USAGE = [
@@ -25,6 +26,7 @@ const USAGE = [
   '  --policy FILE        policy/guardrails as JSON over .vscode/settings.json (mcpHarness.policy.*, …)',
   '  --yes                confirm destructive tool calls (without it they are denied)',
   '  --trace-dir DIR      where traces go (default: mcpHarness.traceDir, else .mcp-harness/traces)',
+  OTLP_USAGE,
   '  --max-calls N        tool calls per client session (default: no limit)',
   '  --audit-file FILE    audit log (default .mcp-harness/audit/gateway.jsonl); --audit-max-bytes N rotates it',
   '',
@@ -85,6 +87,7 @@ export const gatewayCommand: CliCommand = {
     policy: { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     'max-calls': { type: 'string' },
     'audit-file': { type: 'string' },
     'audit-max-bytes': { type: 'string' },

@@ -14,5 +14,6 @@ import { gatewayCommand } from './gateway';
 import { agentCommand } from './agent';
 import { conformanceCommand } from './conformance';
 import { loginCommand, logoutCommand } from './login';
+import { traceCommand } from './trace';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand, loginCommand, logoutCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand, loginCommand, logoutCommand, traceCommand];

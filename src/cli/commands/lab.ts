@@ -10,6 +10,7 @@ import { htmlReport, markdownSummary } from '../../core/lab/report';
 import { ScratchTooLargeError, withScratchCopy } from '../../core/lab/scratch';
 import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
@@ -35,6 +36,7 @@ export const labCommand: CliCommand = {
     '  --markdown FILE.md    write the Markdown summary (for a pull-request comment)',
     '  --min-score N         exit 1 when the score is below N (for CI)',
     '  --out DIR             where counterexample session files go (default: .mcp-harness/lab)',
+    OTLP_USAGE,
     '  --json                print the JSON result (its shape is documented in the README)',
     '',
     'Exit codes: 0 done (and the score reached --min-score), 1 below --min-score, 2 bad arguments,',
@@ -52,6 +54,7 @@ export const labCommand: CliCommand = {
     out: { type: 'string' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     policy: { type: 'string' },
   },
   positionals: { min: 1, max: 1 },

@@ -11,6 +11,7 @@ import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
 import { createProvider, runSpec } from './agent';
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 
 export function sessionProblemLines(parsed: ParsedSession, text: string, file: string): string[] {
   return parsed.problems
@@ -49,6 +50,7 @@ export const runCommand: CliCommand = {
     '',
     '  --workspace DIR   the workspace whose MCP servers the session uses (default: the current folder)',
     '  --trace-dir DIR   write the trace there instead (relative to the current folder)',
+    OTLP_USAGE,
     '  --report FILE     also write {mcp_details: {sessions, summary}} as JSON',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}; applied over the',
     '                    workspace\'s .vscode/settings.json (mcpHarness.policy.*, mcpHarness.guardrails.*)',
@@ -65,6 +67,7 @@ export const runCommand: CliCommand = {
   options: {
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     report: { type: 'string' },
     policy: { type: 'string' },
     'timeout-ms': { type: 'string' },

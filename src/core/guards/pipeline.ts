@@ -12,6 +12,7 @@ import type { PinCheck } from '../pin/lockfileCheck';
 import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
+import type { CallMetaHook } from '../otel/ids';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
 import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
@@ -59,6 +60,8 @@ export interface GuardPipelineOptions {
   schemaGuard?: 'enforce' | 'record';
   /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
   dedup?: DedupLimits;
+  /** The `_meta` each tools/call carries (a traceparent when spans are exported). */
+  callMeta?: CallMetaHook;
 }
 
 /** One call on its way through the stages: its record, effective settings and clocks. */
@@ -339,6 +342,7 @@ export class GuardPipeline implements ToolGateway {
             onTaskStatus: (u) => this.taskStatus(call, u),
             // A server's sampling or elicitation request during this call is recorded as this step's child.
             origin: { sessionId: this.sessionId, stepId: request.stepId },
+            ...this.metaFor(request),
           });
           // The bookkeeping the checks do not need is done while the call is in flight.
           this.fillRecord(call);
@@ -413,6 +417,18 @@ export class GuardPipeline implements ToolGateway {
     }
     for (const e of this.schemas.check(outputSchema, raw.structuredContent).errors) {
       findings.push({ stage: 'guardrails', kind: 'schema.output_mismatch', severity: 'warning', path: e.path.replace(/^\$/, '$.structuredContent'), message: `structuredContent does not match the outputSchema: ${e.message}.` });
+    }
+  }
+
+  /** The host's `_meta` for this call; a hook that throws costs the call its `_meta`, never the call. */
+  private metaFor(request: ToolCallRequest): { meta?: Record<string, unknown> } {
+    if (!this.options.callMeta) return {};
+    try {
+      const meta = this.options.callMeta({ sessionId: this.sessionId, stepId: request.stepId, ...(request.parentId !== undefined ? { parentId: request.parentId } : {}), server: request.server, tool: request.tool });
+      return meta ? { meta } : {};
+    } catch (err) {
+      this.logger.error(err as Error);
+      return {};
     }
   }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
 import type { ClientRun, SessionClientSettings } from '../client/types';
+import type { CallMetaHook } from '../otel/ids';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
@@ -51,6 +52,8 @@ export interface RunFrameOptions {
   client?: ClientFeatures;
   /** The session's "sampling", "elicitation" and "roots" keys. */
   clientSettings?: SessionClientSettings;
+  /** RunEnvironment.callMeta. */
+  callMeta?: CallMetaHook;
 }
 
 export interface RunOutcome {
@@ -109,6 +112,7 @@ export class RunFrame {
       logger: this.logger,
       signal: options.signal,
       ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
+      ...(options.callMeta ? { callMeta: options.callMeta } : {}),
       // Top-level records are announced by record(), after their expectations are checked; the calls
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),

@@ -121,6 +121,7 @@ export class RunService {
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
       ...(opts.keepSteps === false ? { keepRecords: false } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
+      ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
   }
@@ -163,6 +164,7 @@ export class RunService {
       logger: env.logger,
       knownServers: env.knownServers,
       ...(env.client ? { client: env.client } : {}),
+      ...(env.callMeta ? { callMeta: env.callMeta } : {}),
     };
   }
 

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
+import type { CallMetaHook } from '../otel/ids';
 import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
 import type { FeatureStepOutcome } from './featureSteps';
@@ -47,6 +48,8 @@ export interface RunEnvironment {
    * attaches to it while open, so those requests are guarded and recorded in the run's trace.
    */
   readonly client?: ClientFeatures;
+  /** The `_meta` every tools/call carries: a W3C traceparent when the host exports spans (src/core/otel). */
+  readonly callMeta?: CallMetaHook;
 }
 
 export type ProgressUpdate = { progress: number; total?: number; message?: string };

@@ -22,6 +22,8 @@ export interface ServerState {
   toolsFromCache?: boolean;
   /** The transport actually in use (an `http` server may have fallen back to SSE). */
   transportUsed?: 'stdio' | 'streamable-http' | 'sse';
+  /** The Streamable HTTP session id (Mcp-Session-Id), when the server keeps one. */
+  mcpSessionId?: string;
   /** The MCP protocol version negotiated with the running server, and its generation. */
   protocol?: NegotiatedProtocol;
 }

@@ -5,6 +5,7 @@
 // registers 'code' (steps with "code" or "codeFile"). An executor gets the step, the pipeline as a
 // ToolGateway (its tool calls are recorded with parent_id = the step's id) and helpers, and returns the
 // step's record plus an optional value that later steps can reference as ${steps.ID.structured…}.
+import type { CallMetaHook } from '../otel/ids';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { RunKind, SessionStatus, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
@@ -106,6 +107,8 @@ export interface RunOptions {
   knownServers?: readonly string[];
   /** The host's client features: the run attaches with the session's sampling / elicitation / roots keys. */
   client?: ClientFeatures;
+  /** The `_meta` every tools/call carries (RunEnvironment.callMeta). */
+  callMeta?: CallMetaHook;
 }
 
 /** What preflight learned: each reachable server's tools, the servers that cannot be used and why. */
@@ -224,6 +227,7 @@ export class SessionRunner {
       onStep: options.onStep,
       ...(options.client ? { client: options.client } : {}),
       ...(session.client ? { clientSettings: session.client } : {}),
+      ...(options.callMeta ? { callMeta: options.callMeta } : {}),
     });
   }
 
