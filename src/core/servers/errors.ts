@@ -1,7 +1,7 @@
 // Errors the connection layer hands to its users, as sentences that say what to do next.
 // `code` lets callers (guards, sessions, the CLI) tell a timeout from a crash without parsing text.
 import { basename } from 'node:path';
-import { isMcpError } from './sdk';
+import { httpStatusOf, isMcpError } from './sdk';
 import type { ServerDefinition } from '../config/types';
 
 export type ServerErrorCode =
@@ -166,7 +166,7 @@ export function describeStartError(
     }
     return `Could not connect to ${name} at ${def.url}: the connection was closed during the MCP handshake. Check that the server is running.`;
   }
-  const status = typeof e?.code === 'number' ? e.code : undefined;
+  const status = httpStatusOf(err);
   if (def.transport !== 'stdio') {
     if (status === 401 || status === 403) {
       return `Could not connect to ${name} at ${def.url}: the server answered HTTP ${status} (${status === 401 ? 'unauthorized' : 'forbidden'}). Check 'headers' in ${file}.`;
