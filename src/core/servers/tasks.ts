@@ -10,6 +10,7 @@ import type { Client, Tool } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type * as TasksClient from '@modelcontextprotocol/ext-tasks/client' with { 'resolution-mode': 'import' };
 import type * as TasksReceiver from '@modelcontextprotocol/ext-tasks/receiver' with { 'resolution-mode': 'import' };
+import { ServerError } from './errors';
 import type { ServerRequestContext, ServerRequestHandlers } from './serverRequests';
 
 export type TaskState = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
@@ -29,13 +30,13 @@ export interface TaskCallOptions {
   onStatus?: (update: TaskStatusUpdate) => void;
 }
 
-/** Why a task call ended without a result, with a code the guards classify (timeout, cancelled, error). */
-export class TaskCallError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'timeout' | 'cancelled' | 'task_failed',
-  ) {
-    super(message);
+/**
+ * Why a task call ended without a result. A timeout or a cancellation is a ServerError with that code (the
+ * guards classify it like any call's); a failed task keeps the server's message.
+ */
+export class TaskCallError extends ServerError {
+  constructor(message: string, code: 'timeout' | 'cancelled' | 'task_failed', server: string) {
+    super(message, code === 'task_failed' ? 'server_error' : code, server);
   }
 }
 
@@ -88,15 +89,15 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
     const { outcome } = await execution.settle({ signal: stop, onEvent: (event) => report(tasks.taskViewFromExecutionEvent(event)) });
     report(outcome.task);
     if (outcome.status === 'completed') return outcome.result;
-    if (outcome.status === 'cancelled') throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled');
-    throw new TaskCallError(`The task of '${tool.name}' on ${server} failed: ${outcome.error.message}`, 'task_failed');
+    if (outcome.status === 'cancelled') throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled', server);
+    throw new TaskCallError(`The task of '${tool.name}' on ${server} failed: ${outcome.error.message}`, 'task_failed', server);
   } catch (err) {
     if (err instanceof TaskCallError) throw err;
     if (deadline.aborted) {
       if (last && last.status !== 'cancelled') options.onStatus?.({ taskId: last.taskId, status: 'cancelled', message: 'cancelled at the deadline' });
-      throw new TaskCallError(`The task of '${tool.name}' on ${server} did not finish within ${options.deadlineMs} ms; it was cancelled.`, 'timeout');
+      throw new TaskCallError(`The task of '${tool.name}' on ${server} did not finish within ${options.deadlineMs} ms; it was cancelled (the call's timeout).`, 'timeout', server);
     }
-    if (options.signal.aborted) throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled');
+    if (options.signal.aborted) throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled', server);
     throw err;
   } finally {
     stop.removeEventListener('abort', cancel);
