@@ -57,6 +57,9 @@ const targets = [
   { ...nodeCommon, entryPoints: { xlsx: 'src/core/report/xlsxWorkbook.ts' }, outdir: 'dist' },
   // The model SDKs of agent mode, each loaded only when a run talks to that API (src/core/agent/providers/load.ts).
   { ...nodeCommon, entryPoints: { 'openai-sdk': 'src/core/agent/providers/openaiSdk.ts', 'anthropic-sdk': 'src/core/agent/providers/anthropicSdk.ts' }, outdir: 'dist' },
+  // MCP tasks (@modelcontextprotocol/ext-tasks, ESM only; src/core/servers/tasks.ts): the small receiver, loaded
+  // when a server connects with sampling/elicitation handlers, and the task client, loaded by task-based calls.
+  { ...nodeCommon, entryPoints: { 'tasks-sdk': 'src/core/servers/tasksSdk.mts', 'tasks-receiver': 'src/core/servers/tasksReceiver.mts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

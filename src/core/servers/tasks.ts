@@ -5,7 +5,9 @@
 //   when the caller's signal aborts, bounded by the call's timeout;
 // - a server may send sampling/elicitation requests as tasks (the client is the receiver): they reach the
 //   same host handlers as plain requests, and the receiver's capabilities are declared with them.
-// The package is ESM only; it is imported when first needed, like the SDK itself.
+// The package is ESM only; it is loaded when first needed, from its own bundle (./tasksSdk.mts).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client, Tool } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type * as TasksClient from '@modelcontextprotocol/ext-tasks/client' with { 'resolution-mode': 'import' };
@@ -53,12 +55,35 @@ export function requiresTask(tool: Pick<Tool, 'execution'> | undefined): boolean
   return tool?.execution?.taskSupport === 'required';
 }
 
+type TasksSdk = Pick<typeof TasksClient, 'createTaskSessionFromClient' | 'taskViewFromExecutionEvent' | 'toolDeclarationFromMcpTool'>;
+type TasksReceiverSdk = Pick<typeof TasksReceiver, 'bindTaskReceiver'>;
+
+const loadAtRuntime: (id: string) => unknown = require;
+const loaded = new Map<string, Promise<unknown>>();
+
+/**
+ * A part of the package: dist/<bundle> beside the bundles (./tasksSdk.mts, ./tasksReceiver.mts), else, run
+ * from source, the package entry. The names are passed as values so esbuild never inlines the package.
+ */
+function lazyEsm<T>(bundle: string, entry: string): Promise<T> {
+  let part = loaded.get(bundle);
+  if (!part) {
+    const bundled = join(__dirname, bundle);
+    part = existsSync(bundled) ? Promise.resolve(loadAtRuntime(bundled)) : import(entry);
+    loaded.set(bundle, part);
+  }
+  return part as Promise<T>;
+}
+
+const tasksSdk = () => lazyEsm<TasksSdk>('tasks-sdk.js', '@modelcontextprotocol/ext-tasks/client');
+const receiverSdk = () => lazyEsm<TasksReceiverSdk>('tasks-receiver.js', '@modelcontextprotocol/ext-tasks/receiver');
+
 const sessions = new WeakMap<Client, Promise<TasksClient.TaskEnabledSession>>();
 
 function sessionFor(client: Client, server: string): Promise<TasksClient.TaskEnabledSession> {
   let session = sessions.get(client);
   if (!session) {
-    session = import('@modelcontextprotocol/ext-tasks/client').then((m) => m.createTaskSessionFromClient(esmClient(client), { endpointId: `mcp-harness:${server}` }));
+    session = tasksSdk().then((m) => m.createTaskSessionFromClient(esmClient(client), { endpointId: `mcp-harness:${server}` }));
     sessions.set(client, session);
   }
   return session;
@@ -66,7 +91,7 @@ function sessionFor(client: Client, server: string): Promise<TasksClient.TaskEna
 
 /** Calls a task-based tool and waits for its outcome within `deadlineMs`. */
 export async function callToolAsTask(client: Client, server: string, tool: Tool, args: Record<string, unknown>, options: TaskCallOptions): Promise<CallToolResult> {
-  const tasks = await import('@modelcontextprotocol/ext-tasks/client');
+  const tasks = await tasksSdk();
   const session = await sessionFor(client, server);
   const deadline = AbortSignal.timeout(options.deadlineMs);
   const stop = AbortSignal.any([options.signal, deadline]);
@@ -115,7 +140,7 @@ export async function bindTaskRequests(
   context: (signal: AbortSignal) => ServerRequestContext,
 ): Promise<{ capabilities: TasksReceiver.TaskReceiverCapabilities; close(): void } | undefined> {
   if (!handlers?.createMessage && !handlers?.elicit) return undefined;
-  const { bindTaskReceiver } = await import('@modelcontextprotocol/ext-tasks/receiver');
+  const { bindTaskReceiver } = await receiverSdk();
   const { createMessage, elicit } = handlers;
   return bindTaskReceiver(esmClient(client), {
     methods: { 'sampling/createMessage': Boolean(createMessage), 'elicitation/create': Boolean(elicit) },
