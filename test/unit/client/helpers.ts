@@ -35,7 +35,7 @@ export function clientWorld(host: Partial<ClientHost> = {}): ClientWorld {
     ...host,
   });
   const manager = new ServerManager({
-    definitions: [stdioDefinition('everything', EVERYTHING), stdioDefinition('asks', join(FIXTURES, 'asks.mjs'))],
+    definitions: [stdioDefinition('everything', EVERYTHING), stdioDefinition('asks', join(FIXTURES, 'asks.mjs')), stdioDefinition('modern', join(FIXTURES, 'modern.mjs'))],
     logger: nullLogger,
     clientInfo: { name: 'mcp-harness-test', version: '0' },
     stopGraceMs: 500,
@@ -45,8 +45,8 @@ export function clientWorld(host: Partial<ClientHost> = {}): ClientWorld {
   const traceDir = mkdtempSync(join(tmpdir(), 'mcp-harness-client-'));
   const service = new RunService({
     connections: manager,
-    knownServers: ['everything', 'asks'],
-    policy: { ...DEFAULT_POLICY, trustedServers: ['everything', 'asks'], confirmDestructive: false },
+    knownServers: ['everything', 'asks', 'modern'],
+    policy: { ...DEFAULT_POLICY, trustedServers: ['everything', 'asks', 'modern'], confirmDestructive: false },
     guardrails: DEFAULT_GUARDRAILS,
     traceDir,
     client,
