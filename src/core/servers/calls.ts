@@ -10,6 +10,7 @@ import type { Managed, ServerRegistry } from './registry';
 import { isMcpError } from './sdk';
 import { callToolAsTask, requiresTask } from './tasks';
 import { isToolAllowed } from './toolFilter';
+import type { ServerRequestHandlers } from './serverRequests';
 import type { CallOptions } from './types';
 
 const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET'];
@@ -20,6 +21,8 @@ export class ServerCalls<H> {
     private readonly lifecycle: Lifecycle<H>,
     private readonly requestTimeoutMs: number,
     private readonly hint: ServerErrorHint | undefined,
+    /** The host's handlers, for a task that asks for input while it runs. */
+    private readonly serverRequests?: ServerRequestHandlers,
   ) {}
 
   async callTool(id: string, name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
@@ -38,7 +41,14 @@ export class ServerCalls<H> {
     if (requiresTask(toolDefinition)) {
       // Created, polled to its end and cancelled with the call (./tasks); the call's timeout bounds the whole task.
       return this.tracked(m, live, `the tool '${name}'`, options, (client, request) =>
-        callToolAsTask(client, def.id, toolDefinition!, args, { signal: request.signal!, timeoutMs: request.timeout!, deadlineMs: request.timeout!, onStatus: options.onTaskStatus }),
+        callToolAsTask(client, def.id, toolDefinition!, args, {
+          signal: request.signal!,
+          timeoutMs: request.timeout!,
+          deadlineMs: request.timeout!,
+          onStatus: options.onTaskStatus,
+          handlers: this.serverRequests,
+          origin: options.origin,
+        }),
       );
     }
     return this.tracked(m, live, `the tool '${name}'`, options, (client, request) =>

@@ -25,6 +25,10 @@ export interface TaskStatusUpdate {
 
 export interface TaskCallOptions {
   signal: AbortSignal;
+  /** Who answers when the task asks for input (input_required: sampling, elicitation, roots). */
+  handlers?: ServerRequestHandlers;
+  /** The call's origin, handed to those handlers. */
+  origin?: unknown;
   /** Per-request timeout of the call and of each poll. */
   timeoutMs: number;
   /** The whole task's deadline: past it the task is cancelled and the call fails with a timeout. */
@@ -78,16 +82,40 @@ function lazyEsm<T>(bundle: string, entry: string): Promise<T> {
 const tasksSdk = () => lazyEsm<TasksSdk>('tasks-sdk.js', '@modelcontextprotocol/ext-tasks/client');
 const receiverSdk = () => lazyEsm<TasksReceiverSdk>('tasks-receiver.js', '@modelcontextprotocol/ext-tasks/receiver');
 
-const sessions = new WeakMap<Client, Promise<TasksClient.TaskEnabledSession>>();
+const sessions = new WeakMap<Client, Promise<TasksClient.TaskEnabledSession<TaskCallContext>>>();
 
-function sessionFor(client: Client, server: string): Promise<TasksClient.TaskEnabledSession> {
+/** What each task call hands its input requests: its server, origin and the host's handlers. */
+interface TaskCallContext {
+  server: string;
+  origin: unknown;
+  handlers: ServerRequestHandlers | undefined;
+  signal: AbortSignal;
+}
+
+function sessionFor(client: Client, server: string): Promise<TasksClient.TaskEnabledSession<TaskCallContext>> {
   let session = sessions.get(client);
   if (!session) {
-    session = tasksSdk().then((m) => m.createTaskSessionFromClient(esmClient(client), { endpointId: `mcp-harness:${server}` }));
+    session = tasksSdk().then((m) =>
+      m.createTaskSessionFromClient<TaskCallContext>(esmClient(client), { endpointId: `mcp-harness:${server}`, onInputRequest: (request, context) => answerInput(request, context) as never }),
+    );
     sessions.set(client, session);
   }
   return session;
 }
+
+/** A task's input request (input_required) goes to the same host handlers as a server's request. */
+async function answerInput(request: TasksClient.ApplicationInputRequest, context: TasksClient.ResolvedInputExchangeContext<TaskCallContext>): Promise<unknown> {
+  const call = context.applicationContext;
+  const ctx: ServerRequestContext = { server: call.server, origin: call.origin, signal: context.signal ?? call.signal, via: 'input_required' };
+  const { handlers } = call;
+  if (request.kind === 'sampling' && handlers?.createMessage) return handlers.createMessage(ctx, request.params as never);
+  if (request.kind === 'elicitation' && handlers?.elicit) return handlers.elicit(ctx, request.params as never);
+  if (request.kind === 'roots' && handlers?.listRoots) return handlers.listRoots(ctx);
+  throw new Error(`The task asked for ${request.kind}, which this client does not offer.`);
+}
+
+/** tasks/result is answered after the task ends; what it returns is read through the package, not here. */
+const ANY_RESULT = { '~standard': { version: 1, vendor: 'mcp-harness', validate: (value: unknown) => ({ value }) } };
 
 /** Calls a task-based tool and waits for its outcome within `deadlineMs`. */
 export async function callToolAsTask(client: Client, server: string, tool: Tool, args: Record<string, unknown>, options: TaskCallOptions): Promise<CallToolResult> {
@@ -97,16 +125,27 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
   const stop = AbortSignal.any([options.signal, deadline]);
   const execution = await session.callTool<CallToolResult>(tool.name, args as never, {
     declaration: tasks.toolDeclarationFromMcpTool(tool),
+    applicationContext: { server, origin: options.origin, handlers: options.handlers, signal: options.signal },
     signal: options.signal,
     requestTimeoutMs: options.timeoutMs,
     resetTimeoutOnProgress: true,
     task: { preference: 'require' },
   });
   let last: TaskStatusUpdate | undefined;
+  let draining = false;
   const report = (view: TasksClient.TaskView | undefined) => {
     if (!view || (last && last.status === view.status && last.message === view.statusMessage)) return;
     last = { taskId: view.taskId, status: view.status, ...(view.statusMessage ? { message: view.statusMessage } : {}) };
     options.onStatus?.(last);
+    // A 2025 server delivers the requests of an input_required task over a pending tasks/result, which the
+    // package only sends once the task has ended: opening one now lets those requests reach the handlers.
+    if (view.status === 'input_required' && !draining) {
+      draining = true;
+      void Promise.resolve()
+        .then(() => client.request({ method: 'tasks/result', params: { taskId: view.taskId } } as never, ANY_RESULT as never, { signal: options.signal } as never))
+        .catch(() => {})
+        .finally(() => (draining = false));
+    }
   };
   const cancel = () => void execution.cancel().catch(() => {});
   stop.addEventListener('abort', cancel, { once: true });

@@ -6,6 +6,7 @@ import { Client, type Tool } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { bindTaskRequests, callToolAsTask, requiresTask, TaskCallError, type TaskStatusUpdate } from '../../../src/core/servers/tasks';
 import { EVERYTHING } from '../guards/helpers';
+import type { StepRecord } from '../../../src/protocol/trace';
 import { clientWorld, session, type ClientWorld } from './helpers';
 
 describe('tasks (ext-tasks on the v2 client, server-everything)', function () {
@@ -111,6 +112,22 @@ describe('tasks through the run service (ServerManager on the v2 client)', funct
     const timedOut = await world.service.runSession(session({ name: 'timeout', steps: [{ id: 'research', tool: 'everything/simulate-research-query', args: { topic: 'x' }, policy: { timeoutMs: 500 } }] }));
     assert.equal(timedOut.steps[0].decision, 'timeout', JSON.stringify(timedOut.steps[0]));
     assert.equal(timedOut.steps[0].task?.status, 'cancelled');
+  });
+
+  it('a task that needs input (input_required) asks the same handlers: the answer is validated and recorded under the step', async () => {
+    const children: StepRecord[] = [];
+    world.service.onStep((r) => r.parent_id === 'research' && children.push(r));
+    const result = await world.service.runSession(
+      session({
+        name: 'input',
+        elicitation: { action: 'accept', content: { interpretation: 'snake' } },
+        steps: [{ id: 'research', tool: 'everything/simulate-research-query', args: { topic: 'python', ambiguous: true }, expect: { contains: 'Clarification**: snake' } }],
+      }),
+      { onTaskStatus: () => undefined },
+    );
+    assert.equal(result.status, 'passed', JSON.stringify(result.steps[0].output));
+    assert.ok(result.steps[0].task!.history.some((h) => h.status === 'input_required'));
+    assert.deepEqual(children.map((c) => [c.kind, c.decision, c.elicitation?.action]), [['elicitation', 'ok', 'accept']]);
   });
 
   it('an async (task) sampling request is guarded like a plain one: a sampling record under the step', async () => {
