@@ -3,29 +3,14 @@
 // handshake, the per-server "protocol" setting, input_required reaching the host handlers with the right
 // origin, and the remembered 2025 verdicts that spare the CLI a probe per run.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VerdictCache, VERDICT_MAX_AGE_MS } from '../../../src/core/servers/negotiation';
 import type { ServerRequestContext } from '../../../src/core/servers/serverRequests';
-import { cleanup, fixture, fixtureDefinition, makeDefinition, newManager, NODE, realServer, rejectsWith, textOf } from './helpers';
+import { cleanup, fixtureDefinition, makeDefinition, newManager, NODE, realServer, rejectsWith, startHttpFixture, textOf } from './helpers';
 
 const modern = (extra = {}) => fixtureDefinition('modern', 'modern.mjs', [], extra);
-
-async function startModernHttp(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(NODE, [fixture('modern.mjs'), '--http'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /PORT=(\d+)/.exec(out);
-      if (m) resolvePort(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`modern --http exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/mcp`, stop: () => child.kill('SIGKILL') };
-}
 
 describe('protocol generations', () => {
   afterEach(cleanup);
@@ -41,16 +26,12 @@ describe('protocol generations', () => {
   });
 
   it('speaks 2026-07-28 over stateless Streamable HTTP', async () => {
-    const http = await startModernHttp();
-    try {
-      const { manager } = newManager([makeDefinition({ id: 'modern-http', transport: 'http', url: http.url })]);
-      const c = await manager.ensureStarted('modern-http');
-      assert.deepEqual(manager.state('modern-http')!.protocol, { version: '2026-07-28', era: 'modern' });
-      assert.equal(manager.state('modern-http')!.transportUsed, 'streamable-http');
-      assert.equal(textOf(await c.callTool('echo', { text: 'over http' })), 'over http');
-    } finally {
-      http.stop();
-    }
+    const { port } = await startHttpFixture(['--http'], 'modern.mjs');
+    const { manager } = newManager([makeDefinition({ id: 'modern-http', transport: 'http', url: `http://127.0.0.1:${port}/mcp` })]);
+    const c = await manager.ensureStarted('modern-http');
+    assert.deepEqual(manager.state('modern-http')!.protocol, { version: '2026-07-28', era: 'modern' });
+    assert.equal(manager.state('modern-http')!.transportUsed, 'streamable-http');
+    assert.equal(textOf(await c.callTool('echo', { text: 'over http' })), 'over http');
   });
 
   it('speaks 2025 to server-everything through the legacy handshake', async () => {
@@ -106,8 +87,8 @@ describe('protocol generations', () => {
     const { manager } = newManager([modern({ protocol: '2026' }), fixtureDefinition('legacy', 'asks.mjs', [], { protocol: '2026' }), modern({ id: 'old-way', protocol: '2025' })]);
     await manager.ensureStarted('modern');
     assert.equal(manager.state('modern')!.protocol?.version, '2026-07-28');
-    await rejectsWith(manager.start('legacy'), 'start_failed', /Could not start legacy/);
-    await rejectsWith(manager.start('old-way'), 'start_failed', /Could not start old-way: .*[Uu]nsupported protocol version/);
+    await rejectsWith(manager.start('legacy'), 'start_failed', /^Could not start legacy: it speaks only the 2025 generation, and its entry says "protocol": "2026" in .*mcp\.json\. Set "protocol" to "auto" \(or remove it\) to negotiate\.$/);
+    await rejectsWith(manager.start('old-way'), 'start_failed', /^Could not start old-way: it speaks only the 2026 generation, and its entry says "protocol": "2025" in .*mcp\.json\. Set "protocol" to "auto"/);
   });
 });
 
