@@ -1,24 +1,14 @@
 // The 2026-07-28 generation: a server asks through `input_required` results instead of requests. The same
 // handlers answer, with the same guards and the same trace records (via: 'input_required').
 import * as assert from 'node:assert/strict';
-import type { StepRecord } from '../../../src/protocol/trace';
-import { clientWorld, PLANTED_TOKEN, session, traceText, type ClientWorld } from './helpers';
+import { eachTestWorld, PLANTED_TOKEN, session, traceText } from './helpers';
 
 describe('client features on a 2026-07-28 server (input_required)', function () {
   this.timeout(60_000);
-  let world: ClientWorld;
-  const seen: StepRecord[] = [];
-  beforeEach(() => {
-    world = clientWorld();
-    world.service.onStep((r) => seen.push(r));
-  });
-  afterEach(async () => {
-    await world.dispose();
-    seen.length = 0;
-  });
+  const { world, seen } = eachTestWorld();
 
   it('sampling and elicitation asked through input_required are guarded and recorded under their step', async () => {
-    const result = await world.service.runSession(
+    const result = await world().service.runSession(
       session({
         name: 'modern',
         sampling: { policy: 'allow', reply: 'modern reply' },
