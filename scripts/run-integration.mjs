@@ -112,6 +112,7 @@ export async function runSuite(run, { grep, verbose = false, onMocha = () => {},
           ...extraEnv,
         },
         log: (l) => record(`[server] ${l}`),
+        supportExtensions: true,
       });
       const authority = await readRemoteAuthority(server.url);
       const payload = [

@@ -18,7 +18,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function openWorkbench({ workspace = 'examples/demo', trusted = true, settings = {}, log = () => {}, extensionDevelopment = true } = {}) {
   const tmp = makeTempDir('wb');
   const folder = mirrorWorkspace(workspace, tmp);
-  const server = await startCodeServer({ workspace: folder, trusted, settings, log: (l) => log(`[server] ${l}`) });
+  const server = await startCodeServer({ workspace: folder, trusted, settings, supportExtensions: extensionDevelopment, log: (l) => log(`[server] ${l}`) });
   const browser = await launchBrowser();
   const { page } = browser;
   page.on('pageerror', (err) => log(`[page error] ${err.message}`));

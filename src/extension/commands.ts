@@ -1,7 +1,11 @@
 // The command table: every contributed command is one entry here, registered in one loop.
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
+import { agentCommands } from './agent/commands';
 import type { HarnessContext } from './context';
+import { gatewayCommands } from './gateway/features';
+import { labCommands } from './lab/commands';
+import { signInCommands } from './auth/commands';
 import { lintCommands } from './lint/commands';
 import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
@@ -15,7 +19,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

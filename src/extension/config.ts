@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { type HarnessSettings, settingsToConfig } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import type { PriceTable } from '../core/tokens/index';
+import { AGENT_LIMIT_BOUNDS, type AgentLimits } from '../core/agent/types';
 
 export const SECTION = 'mcpHarness';
 
@@ -79,6 +80,16 @@ export class Config {
   get traceDir(): string {
     const v = this.section.get<unknown>('traceDir');
     return typeof v === 'string' && v.trim() ? v.trim() : '.mcp-harness/traces';
+  }
+
+  /** The agent limits the user set (mcpHarness.agent.*); a session file's "limits" go over them. */
+  get agentLimits(): Partial<AgentLimits> {
+    const out: Partial<AgentLimits> = {};
+    for (const key of Object.keys(AGENT_LIMIT_BOUNDS) as (keyof AgentLimits)[]) {
+      const v = this.section.get<unknown>(`agent.${key}`);
+      if (v !== undefined && v !== null) out[key] = v as number;
+    }
+    return out;
   }
 
   static affects(e: vscode.ConfigurationChangeEvent, keys: readonly string[]): boolean {

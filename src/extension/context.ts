@@ -4,6 +4,7 @@ import type { ServerManager } from '../core/servers';
 import type { Logger } from '../core/types';
 import type { Config } from './config';
 import type { ConsentService } from './consent';
+import type { SignIns } from './auth/signIns';
 import type { Dialogs } from './dialogs';
 import type { DiscoveryService } from './discovery';
 import type { InputStore } from './inputs';
@@ -36,6 +37,8 @@ export interface HarnessCore {
   readonly dialogs: Dialogs;
   /** The "MCP Harness Sessions" channel that session runs and Call Tool write to. */
   readonly sessionsOutput: LazyOutputChannel;
+  /** OAuth sign-ins of HTTP servers (tokens in SecretStorage). */
+  readonly signIns: SignIns;
 }
 
 /** The core services plus the feature objects that own their state. */

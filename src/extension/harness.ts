@@ -6,6 +6,7 @@ import { ServerManager } from '../core/servers';
 import { HARNESS_VERSION } from '../core/version';
 import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
+import { SignIns } from './auth/signIns';
 import { ConsentService } from './consent';
 import type { HarnessContext, HarnessCore } from './context';
 import { Dialogs } from './dialogs';
@@ -38,6 +39,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const inputs = new InputStore(extension.secrets, extension.workspaceState);
   const serversChanged = new vscode.EventEmitter<void>();
   disposables.push(serversChanged);
+  const signIns = new SignIns(extension.secrets, logger);
+  disposables.push(signIns, signIns.onDidChange(() => serversChanged.fire()));
 
   const servers = new ServerManager({
     definitions: [],
@@ -48,6 +51,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     requestTimeoutMs: config.requestTimeoutMs,
     onStderr: (id, chunk) => serverOutput.appendStderr(id, chunk),
     hint: vscodeServerHint,
+    authProviderFor: signIns.providerFor,
   });
   const unsubscribe = servers.onDidChange(() => serversChanged.fire());
 
@@ -107,6 +111,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     onDidChangeServers: serversChanged.event,
     dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
     sessionsOutput,
+    signIns,
   };
   const pins = new WorkspacePins(core);
   const lint = new LintService(core, pins);

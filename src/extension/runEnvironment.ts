@@ -5,21 +5,24 @@
 import type { ConnectionProvider } from '../core/guards/pipeline';
 import type { RunEnvironment } from '../core/run/index';
 import { traceDirFor } from '../core/run/index';
+import type { ManagedConnection } from '../core/servers/index';
 import { HARNESS_VERSION } from '../core/version';
 import type { HarnessContext } from './context';
 import { checkTrusted } from './serverCommands';
 
 type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log'>;
 
-/** Servers start on first use: one this workspace defines needs trust first, and its inputs are asked for once. */
+/** Starts a server on first use: one this workspace defines needs trust first, and its inputs are asked for once. */
+export async function startWorkspaceServer(ctx: Pick<HarnessContext, 'discovery' | 'servers'>, id: string): Promise<ManagedConnection> {
+  const def = ctx.discovery.definition(id);
+  if (def && !checkTrusted(def)) throw new Error(`The server '${id}' is defined by this workspace and the workspace is not trusted.`);
+  if (def?.pendingInputs?.length) await ctx.discovery.resolveInputsFor(id);
+  return ctx.servers.ensureStarted(id);
+}
+
 function guardedConnections(ctx: EnvironmentContext): ConnectionProvider {
   return {
-    ensureStarted: async (id) => {
-      const def = ctx.discovery.definition(id);
-      if (def && !checkTrusted(def)) throw new Error(`The server '${id}' is defined by this workspace and the workspace is not trusted.`);
-      if (def?.pendingInputs?.length) await ctx.discovery.resolveInputsFor(id);
-      return ctx.servers.ensureStarted(id);
-    },
+    ensureStarted: (id) => startWorkspaceServer(ctx, id),
     connectionIfStarted: (id) => ctx.servers.connectionIfStarted(id),
   };
 }

@@ -2,12 +2,12 @@
 // through the guards, every turn and call in the trace; `--mode both` compares direct and code mode;
 // `--replay TRACE` re-runs a recorded run without a model. `mcp-harness run` of a session file with an
 // "agent" block comes here too.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   AnthropicProvider,
   DEFAULT_AGENT_MODEL,
   OpenAIProvider,
+  comparisonBase,
   comparisonMarkdown,
   maskedGoal,
   replayAgent,
@@ -19,6 +19,7 @@ import {
   type AgentSpec,
   type ModelProvider,
   type StopReason,
+  writeComparisonFiles,
 } from '../../core/agent/index';
 import { figuresOf, type AgentComparison } from '../../core/agent/compare';
 import type { SessionFile } from '../../core/session/parse';
@@ -53,6 +54,8 @@ export const agentCommand: CliCommand = {
     '  --provider P      openai (any OpenAI-compatible endpoint) or anthropic',
     '  --base-url URL    the endpoint, e.g. http://127.0.0.1:8080/v1 for a local server',
     '                    Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and are never printed or traced.',
+    '  --thinking-budget N  Anthropic: let the model think with N tokens (at least 1024); its thinking is recorded',
+    '                    as each turn\'s reasoning (redacted). OpenAI-compatible servers\' reasoning text is recorded as given.',
     '  --servers a,b     only these servers (default: every server of the workspace)',
     '  --max-turns N     model turns at most (default 20)',
     '  --max-tokens N    model tokens in + out over the run (default 200000)',
@@ -72,6 +75,7 @@ export const agentCommand: CliCommand = {
     model: { type: 'string', short: 'm' },
     provider: { type: 'string' },
     'base-url': { type: 'string' },
+    'thinking-budget': { type: 'string' },
     servers: { type: 'string' },
     'max-turns': { type: 'string' },
     'max-tokens': { type: 'string' },
@@ -165,11 +169,19 @@ export function createProvider(values: Record<string, unknown>, io: CliIO, model
   const baseURL = typeof values['base-url'] === 'string' ? values['base-url'] : undefined;
   try {
     if (name === 'openai') return new OpenAIProvider({ apiKey: io.env.OPENAI_API_KEY, baseURL: baseURL ?? io.env.OPENAI_BASE_URL });
-    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL });
+    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL, ...thinkingBudget(values) });
   } catch (err) {
     throw new UsageError(`${(err as Error).message} Set it in the environment, or pass --base-url for a local server.`);
   }
   throw new UsageError(`--provider must be openai or anthropic (got '${name}').`);
+}
+
+function thinkingBudget(values: Record<string, unknown>): { thinkingBudgetTokens?: number } {
+  const raw = values['thinking-budget'];
+  if (typeof raw !== 'string') return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 1_000_000) throw new UsageError(`--thinking-budget must be a whole number of tokens from 1024 to 1000000 (got '${raw}').`);
+  return { thinkingBudgetTokens: n };
 }
 
 function limitFlags(values: Record<string, unknown>): Partial<AgentLimits> {
@@ -195,11 +207,8 @@ function resolveLimits(limits: Partial<AgentLimits> | undefined): AgentLimits {
 }
 
 function writeComparison(c: AgentComparison, values: Record<string, unknown>, run: CliRunContext, io: CliIO): string[] {
-  const base = typeof values.report === 'string' ? resolve(io.cwd, values.report).replace(/\.json$/i, '') : join(run.service.env.traceDir ?? run.ws.folder, `agent-comparison-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(dirname(base), { recursive: true });
-  writeFileSync(`${base}.json`, JSON.stringify(c, null, 2) + '\n');
-  writeFileSync(`${base}.md`, comparisonMarkdown(c));
-  return [`${base}.json`, `${base}.md`];
+  const base = typeof values.report === 'string' ? resolve(io.cwd, values.report).replace(/\.json$/i, '') : comparisonBase(run.service.env.traceDir ?? run.ws.folder);
+  return writeComparisonFiles(c, base);
 }
 
 function summary(r: AgentRunResult) {

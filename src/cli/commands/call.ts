@@ -68,7 +68,7 @@ export const callCommand: CliCommand = {
     }
     const { expectation: _e, ...printed } = record;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
-    if (session.preflight.some((p) => p.code === 'unreachable')) return EXIT_UNREACHABLE;
+    if (session.preflight.some((p) => p.code === 'unreachable') || run.ws.signInNeeded.has(server)) return EXIT_UNREACHABLE;
     return record.decision === 'ok' && !record.is_error ? EXIT_OK : EXIT_FAILURE;
   },
 };

@@ -119,7 +119,8 @@ export const runCommand: CliCommand = {
       for (const p of result.preflight) io.stderr(`preflight: ${p.message}\n`);
       io.stdout(`${result.status.toUpperCase()}: ${result.totals.steps} steps, ${result.totals.latency_ms.toFixed(1)} ms, ${result.totals.tokens_in}+${result.totals.tokens_out} tokens, ~$${result.totals.cost_est.toFixed(6)}${result.trace_file ? `\ntrace: ${result.trace_file}` : ''}\n`);
     }
-    return exitCodeFor(result);
+    // A server that needs sign-in mid-run is exit 3 like one that cannot be reached: `mcp-harness login` fixes it.
+    return run.ws.signInNeeded.size && result.status !== 'passed' ? EXIT_UNREACHABLE : exitCodeFor(result);
   },
 };
 

@@ -68,6 +68,7 @@ export class ReplayProvider implements ModelProvider {
       toolCalls: turn.tool_calls.map((c) => ({ ...c })),
       usage: { input: recorded.tokens_in, output: recorded.tokens_out },
       ...(turn.stop_reason ? { stopReason: turn.stop_reason } : {}),
+      ...(turn.reasoning ? { reasoning: turn.reasoning } : {}),
     };
   }
 

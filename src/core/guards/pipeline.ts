@@ -14,6 +14,7 @@ import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import { recordProgress, recordTaskStatus } from './callEvents';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
+import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
@@ -57,13 +58,8 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
-}
-
-interface CachedCall {
-  result: CallToolResult;
-  output: unknown;
-  findings: Finding[];
-  isError: boolean;
+  /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
+  dedup?: DedupLimits;
 }
 
 /** One call on its way through the stages: its record, effective settings and clocks. */
@@ -94,7 +90,7 @@ export class GuardPipeline implements ToolGateway {
   private policy: PolicyConfig;
   private guardrails: GuardrailsConfig;
   private calls = 0;
-  private readonly dedup = new Map<string, CachedCall>();
+  private readonly dedup: DedupCache;
   private readonly logger: Logger;
   private readonly catalog: ToolCatalog;
 
@@ -105,6 +101,7 @@ export class GuardPipeline implements ToolGateway {
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
+    this.dedup = new DedupCache(options.dedup);
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 

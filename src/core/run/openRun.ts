@@ -8,9 +8,6 @@ import { mergeGuardrails, mergePolicy } from '../guards/defaults';
 import type { FeatureStepOutcome } from './featureSteps';
 import type { OpenCallRequest, OpenFeatureRequest, OpenRun, SessionResult } from './types';
 
-/** Decisions that do not make an open run fail when it ends without an explicit status. */
-const PASSING = new Set(['ok', 'dry_run']);
-
 export class FrameOpenRun implements OpenRun {
   private readonly inFlight = new Set<Promise<unknown>>();
   private calls = 0;
@@ -93,8 +90,7 @@ export class FrameOpenRun implements OpenRun {
     this.ending ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
       this.release();
-      const failed = this.frame.records.some((r) => !PASSING.has(r.decision) || r.is_error === true);
-      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : failed ? 'failed' : 'passed'), ...(error ? { error } : {}) });
+      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : this.frame.totals.failed ? 'failed' : 'passed'), ...(error ? { error } : {}) });
     })();
     return this.ending;
   }

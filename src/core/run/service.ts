@@ -119,6 +119,7 @@ export class RunService {
       events: this.events,
       onStep: opts.onStep,
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
+      ...(opts.keepSteps === false ? { keepRecords: false } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));

@@ -70,6 +70,11 @@ export interface RunOpts {
    * probes only; honoured by open() runs.
    */
   schemaGuard?: 'enforce' | 'record';
+  /**
+   * false: an open() run keeps only its totals, not its step records (they are in the trace, and the end
+   * result's `steps` is empty). For runs that live long and answer many calls (the gateway).
+   */
+  keepSteps?: boolean;
   /** This run's top-level steps as they finish (after their expectations are checked). */
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;
