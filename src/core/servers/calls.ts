@@ -2,6 +2,7 @@
 // requests with the default timeout, and the translation of every failure into a ServerError that
 // names the limit it hit. A call to a running server goes out without an await in between.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorHint, type ServerLimit } from './errors';
 import type { Lifecycle } from './lifecycle';
@@ -32,20 +33,45 @@ export class ServerCalls<H> {
     }
     // A running server gets the request at once, without an await in between.
     const live = m.live && !m.live.closed ? m.live : await this.lifecycle.live(m, 'auto');
+    return this.tracked(m, live, `the tool '${name}'`, options, (client, request) =>
+      client.callTool({ name, arguments: args, ...metaOf(options) }, undefined, request) as Promise<CallToolResult>,
+    );
+  }
+
+  /**
+   * A request made on a caller's behalf (a resource read, a prompt, a completion...): with the caller's
+   * timeout, signal, progress, `_meta` and origin, like a tool call. `run` gets the `_meta` to send.
+   */
+  async requestFor<T>(id: string, what: string, options: CallOptions, run: (client: Client, request: RequestOptions, meta: MetaParams) => Promise<T>): Promise<T> {
+    const m = this.registry.get(id);
+    if (options.signal?.aborted) {
+      throw new ServerError(`The request for ${what} to ${m.definition.name} was cancelled before it started.`, 'cancelled', m.definition.id);
+    }
+    const live = m.live && !m.live.closed ? m.live : await this.lifecycle.live(m, 'auto');
+    return this.tracked(m, live, what, options, (client, request) => run(client, request, metaOf(options)));
+  }
+
+  /**
+   * Runs one request as an in-flight call of `live`: a server request that arrives meanwhile is tied to it
+   * (origin, and a signal that ends with it).
+   */
+  private async tracked<T>(m: Managed<H>, live: LiveConnection, what: string, options: CallOptions, run: (client: Client, request: RequestOptions) => Promise<T>): Promise<T> {
     const limit = this.timeoutLimit(m, options);
     const call = callSignal(options.signal);
+    const flight = live.inFlight.begin(options.origin);
     try {
-      return (await live.client.callTool({ name, arguments: args }, undefined, {
+      return await run(live.client, {
         timeout: limit.value,
         maxTotalTimeout: options.maxTotalTimeoutMs,
         signal: call.signal,
         resetTimeoutOnProgress: true,
         // A progress callback is what makes the SDK send a progressToken, which lets progress reset the timeout.
         onprogress: (p) => options.onProgress?.(p),
-      })) as CallToolResult;
+      });
     } catch (err) {
-      throw this.translate(m, live, `the tool '${name}'`, err, limit, options);
+      throw this.translate(m, live, what, err, limit, options);
     } finally {
+      flight.end();
       call.release();
     }
   }
@@ -137,4 +163,11 @@ export function callSignal(outer: AbortSignal | undefined): { signal: AbortSigna
   const forward = (): void => inner.abort(outer.reason);
   outer.addEventListener('abort', forward, { once: true });
   return { signal: inner.signal, release: () => outer.removeEventListener('abort', forward) };
+}
+
+export type MetaParams = { _meta?: Record<string, unknown> };
+
+/** The caller's `_meta` (a traceparent, say) for a request's params; the SDK adds its progressToken to it. */
+export function metaOf(options: CallOptions): MetaParams {
+  return options.meta ? { _meta: { ...options.meta } } : {};
 }

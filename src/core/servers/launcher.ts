@@ -4,8 +4,10 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
+import { clientCapabilities, installClientFeatures, type ClientFeatures } from './clientFeatures';
 import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { mcpSdk } from './sdk';
@@ -20,6 +22,10 @@ export interface LauncherOptions {
   /** Grace given to a server that failed its start before it is killed. */
   stopGraceMs: number;
   onStderr?: (serverId: string, chunk: string) => void;
+  /** The host's answers to what servers ask of the client, and its listeners for their notifications. */
+  features: ClientFeatures;
+  /** OAuth for an HTTP server (Streamable HTTP and SSE); undefined means no sign-in. */
+  authProviderFor?: (def: ServerDefinition) => OAuthClientProvider | undefined;
 }
 
 /** What the owner of a connection hears about it after it was opened. */
@@ -48,10 +54,11 @@ export class Launcher {
     if (def.transport === 'stdio') return this.connectStdio(def, events);
     const url = parseUrl(def);
     const requestInit: RequestInit | undefined = def.headers ? { headers: def.headers } : undefined;
-    const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers) });
+    const authProvider = this.options.authProviderFor?.(def) as never;
+    const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider });
     if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
     try {
-      return await this.connectHttp(def, new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit }), 'streamable-http', events);
+      return await this.connectHttp(def, new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider }), 'streamable-http', events);
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
       const cause = err instanceof FailedStart ? err.cause : err;
@@ -63,7 +70,7 @@ export class Launcher {
   }
 
   private newClient(): Client {
-    return new (mcpSdk().Client)(this.options.clientInfo, { capabilities: {} });
+    return new (mcpSdk().Client)(this.options.clientInfo, { capabilities: clientCapabilities(this.options.features.requests) });
   }
 
   private async connectHttp(def: ServerDefinition, transport: Transport, kind: LiveKind, events: ConnectionEvents): Promise<LiveConnection> {
@@ -137,12 +144,14 @@ export class Launcher {
     };
     client.onclose = () => {
       live.closed = true;
+      live.inFlight.endAll();
       events.closed(live);
     };
     const sdk = mcpSdk();
     client.setNotificationHandler(sdk.ToolListChangedNotificationSchema, async () => events.listChanged(live, 'tools'));
     client.setNotificationHandler(sdk.ResourceListChangedNotificationSchema, async () => events.listChanged(live, 'resources'));
     client.setNotificationHandler(sdk.PromptListChangedNotificationSchema, async () => events.listChanged(live, 'prompts'));
+    installClientFeatures(client, def.id, live.inFlight, this.options.features);
   }
 }
 

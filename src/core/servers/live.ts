@@ -4,6 +4,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { describeExit, lastLine, LimitError, type ExitInfo } from './errors';
+import { InFlightCalls } from './inFlight';
 import { descendants, stopProcessTree } from './processTree';
 import type { StdioProcessTransport } from './stdioTransport';
 
@@ -21,6 +22,8 @@ export class LiveConnection {
   tree: number[] = [];
   /** A fault of the transport itself (a message over the size cap) that explains the close. */
   transportError?: Error;
+  /** Calls running now, so a server's requests can be tied to the call that caused them. */
+  readonly inFlight = new InFlightCalls();
   private stderr = '';
 
   constructor(
@@ -73,12 +76,9 @@ export class LiveConnection {
   }
 
   /** Follows nextCursor until the list ends; refuses cursors that repeat or never end. */
-  async allPages(kind: ListKind, timeoutMs: number, maxPages: number): Promise<unknown[]> {
-    const items: unknown[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
+  allPages(kind: ListKind, timeoutMs: number, maxPages: number): Promise<unknown[]> {
     const options = { timeout: timeoutMs };
-    for (let page = 0; page < maxPages; page++) {
+    return allPages(maxPages, async (cursor) => {
       const params = cursor === undefined ? undefined : { cursor };
       const result =
         kind === 'tools'
@@ -86,12 +86,27 @@ export class LiveConnection {
           : kind === 'resources'
             ? await this.client.listResources(params, options)
             : await this.client.listPrompts(params, options);
-      items.push(...((result as Record<string, unknown>)[kind] as unknown[]));
-      cursor = result.nextCursor;
-      if (cursor === undefined) return items;
-      if (seen.has(cursor)) throw new Error(`the server returned the same ${kind}/list cursor twice`);
-      seen.add(cursor);
-    }
-    throw new LimitError(`its ${kind}/list did not end after ${maxPages} pages (the maxListPages limit)`, { name: 'maxListPages', value: maxPages });
+      return { items: (result as Record<string, unknown>)[kind] as unknown[], nextCursor: result.nextCursor };
+    }, kind);
   }
+}
+
+/** Follows nextCursor until the list ends; refuses cursors that repeat or never end (the maxListPages limit). */
+export async function allPages<T>(
+  maxPages: number,
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
+  what = 'list',
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const result = await fetchPage(cursor);
+    items.push(...result.items);
+    cursor = result.nextCursor;
+    if (cursor === undefined) return items;
+    if (seen.has(cursor)) throw new Error(`the server returned the same ${what}/list cursor twice`);
+    seen.add(cursor);
+  }
+  throw new LimitError(`its ${what}/list did not end after ${maxPages} pages (the maxListPages limit)`, { name: 'maxListPages', value: maxPages });
 }

@@ -3,7 +3,20 @@
 // starts and stops), the launcher (stdio, Streamable HTTP, SSE fallback), the lists, and the calls.
 // Nothing here starts in the constructor.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  CompleteResult,
+  GetPromptResult,
+  LoggingLevel,
+  Prompt,
+  PromptReference,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  ResourceTemplateReference,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './breaker';
@@ -11,8 +24,11 @@ import { ServerCalls } from './calls';
 import type { ServerErrorHint } from './errors';
 import { Launcher } from './launcher';
 import { Lifecycle } from './lifecycle';
+import { allPages } from './live';
 import { ServerLists } from './lists';
 import { ServerRegistry } from './registry';
+import { mcpSdk } from './sdk';
+import type { ServerNotificationHandlers, ServerRequestHandlers } from './serverRequests';
 import type { CallOptions, ServerConnection, ServerState, SpawnConsent } from './types';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -45,18 +61,38 @@ export interface ServerManagerOptions {
   onStderr?: (serverId: string, chunk: string) => void;
   /** The host's advice appended to error messages (which setting or flag changes a limit). */
   hint?: ServerErrorHint;
+  /**
+   * What the host answers when a server asks (sampling, elicitation, roots). Only the handlers present are
+   * declared as client capabilities.
+   */
+  serverRequests?: ServerRequestHandlers;
+  /** Where a server's log messages and resource updates go. */
+  serverNotifications?: ServerNotificationHandlers;
+  /** Sign-in for an HTTP server (Streamable HTTP and SSE); undefined for a server without OAuth. */
+  authProviderFor?(server: ServerDefinition): OAuthClientProvider | undefined;
+}
+
+/** Which argument a completion is for, and the values of the others (`completion/complete`). */
+export interface CompletionArgument {
+  name: string;
+  value: string;
 }
 
 export class ServerManager {
   private readonly servers: ServerRegistry<ManagedConnection>;
   private readonly lifecycle: Lifecycle<ManagedConnection>;
   private readonly calls: ServerCalls<ManagedConnection>;
+  private readonly rootsDeclared: boolean;
+  private readonly logger: Logger;
+  private readonly maxListPages: number;
 
   constructor(options: ServerManagerOptions) {
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     const { logger } = options;
+    this.logger = logger;
+    this.maxListPages = options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
     this.servers = new ServerRegistry(logger, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.now ?? Date.now, (id) => new ManagedConnection(this, id));
     const launcher = new Launcher({
       clientInfo: options.clientInfo,
@@ -65,8 +101,10 @@ export class ServerManager {
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       stopGraceMs,
       onStderr: options.onStderr,
+      features: { requests: options.serverRequests, notifications: options.serverNotifications },
+      authProviderFor: options.authProviderFor?.bind(options),
     });
-    const lists = new ServerLists(this.servers, logger, requestTimeoutMs, options.maxListPages ?? DEFAULT_MAX_LIST_PAGES);
+    const lists = new ServerLists(this.servers, logger, requestTimeoutMs, this.maxListPages);
     this.lifecycle = new Lifecycle(this.servers, launcher, lists, {
       logger,
       consent: options.consent,
@@ -76,6 +114,7 @@ export class ServerManager {
       hint: options.hint,
     });
     this.calls = new ServerCalls(this.servers, this.lifecycle, requestTimeoutMs, options.hint);
+    this.rootsDeclared = options.serverRequests?.listRoots !== undefined;
     for (const def of options.definitions) this.servers.add(def);
   }
 
@@ -164,6 +203,65 @@ export class ServerManager {
     this.servers.clearListeners();
   }
 
+  /**
+   * Tells every running server that the roots changed (notifications/roots/list_changed). Only when the
+   * host answers roots/list: otherwise no server was told it could ask.
+   */
+  async notifyRootsChanged(): Promise<void> {
+    if (!this.rootsDeclared) return;
+    const running = this.servers.all().flatMap((m) => (m.live && !m.live.closed ? [m] : []));
+    await Promise.all(
+      running.map((m) =>
+        m.live!.client.sendRootsListChanged().catch((err: unknown) => this.logger.warn(`${m.definition.name}: could not send roots/list_changed: ${(err as Error).message}`)),
+      ),
+    );
+  }
+
+  readResource(id: string, uri: string, options: CallOptions = {}): Promise<ReadResourceResult> {
+    return this.calls.requestFor(id, `the resource '${uri}'`, options, (client, request, meta) => client.readResource({ uri, ...meta }, request));
+  }
+
+  /** Every resource template of the server, page by page. */
+  listResourceTemplates(id: string, options: CallOptions = {}): Promise<ResourceTemplate[]> {
+    return this.calls.requestFor(id, 'the resource templates', options, (client, request, meta) =>
+      allPages(this.maxListPages, async (cursor) => {
+        const page = await client.listResourceTemplates({ ...(cursor === undefined ? {} : { cursor }), ...meta }, request);
+        return { items: page.resourceTemplates, nextCursor: page.nextCursor };
+      }, 'resources/templates'),
+    );
+  }
+
+  getPrompt(id: string, name: string, args?: Record<string, string>, options: CallOptions = {}): Promise<GetPromptResult> {
+    return this.calls.requestFor(id, `the prompt '${name}'`, options, (client, request, meta) => client.getPrompt({ name, arguments: args, ...meta }, request));
+  }
+
+  /** completion/complete for a prompt's or a resource template's argument. */
+  complete(
+    id: string,
+    ref: PromptReference | ResourceTemplateReference,
+    argument: CompletionArgument,
+    context?: { arguments?: Record<string, string> },
+    options: CallOptions = {},
+  ): Promise<CompleteResult> {
+    return this.calls.requestFor(id, `completions for '${argument.name}'`, options, (client, request, meta) =>
+      client.complete({ ref, argument, ...(context ? { context } : {}), ...meta }, request),
+    );
+  }
+
+  async subscribeResource(id: string, uri: string, options: CallOptions = {}): Promise<void> {
+    await this.calls.requestFor(id, `a subscription to '${uri}'`, options, (client, request, meta) => client.subscribeResource({ uri, ...meta }, request));
+  }
+
+  async unsubscribeResource(id: string, uri: string, options: CallOptions = {}): Promise<void> {
+    await this.calls.requestFor(id, `the end of the subscription to '${uri}'`, options, (client, request, meta) => client.unsubscribeResource({ uri, ...meta }, request));
+  }
+
+  async setLoggingLevel(id: string, level: LoggingLevel, options: CallOptions = {}): Promise<void> {
+    await this.calls.requestFor(id, `the logging level '${level}'`, options, (client, request, meta) =>
+      client.request({ method: 'logging/setLevel', params: { level, ...meta } }, mcpSdk().EmptyResultSchema, request),
+    );
+  }
+
   /** @internal Used by ManagedConnection. */
   callTool(id: string, name: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> {
     return this.calls.callTool(id, name, args, options);
@@ -210,12 +308,12 @@ export class ManagedConnection implements ServerConnection {
     return this.manager.callTool(this.id, name, args, options);
   }
 
-  readResource(uri: string): Promise<ReadResourceResult> {
-    return this.manager.request(this.id, `the resource '${uri}'`, (client, timeout) => client.readResource({ uri }, { timeout }));
+  readResource(uri: string, options?: CallOptions): Promise<ReadResourceResult> {
+    return this.manager.readResource(this.id, uri, options);
   }
 
-  getPrompt(name: string, args?: Record<string, string>): Promise<GetPromptResult> {
-    return this.manager.request(this.id, `the prompt '${name}'`, (client, timeout) => client.getPrompt({ name, arguments: args }, { timeout }));
+  getPrompt(name: string, args?: Record<string, string>, options?: CallOptions): Promise<GetPromptResult> {
+    return this.manager.getPrompt(this.id, name, args, options);
   }
 
   ping(): Promise<void> {

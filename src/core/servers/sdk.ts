@@ -23,6 +23,12 @@ export interface McpSdk {
   ToolListChangedNotificationSchema: typeof TypesModule.ToolListChangedNotificationSchema;
   ResourceListChangedNotificationSchema: typeof TypesModule.ResourceListChangedNotificationSchema;
   PromptListChangedNotificationSchema: typeof TypesModule.PromptListChangedNotificationSchema;
+  LoggingMessageNotificationSchema: typeof TypesModule.LoggingMessageNotificationSchema;
+  ResourceUpdatedNotificationSchema: typeof TypesModule.ResourceUpdatedNotificationSchema;
+  CreateMessageRequestSchema: typeof TypesModule.CreateMessageRequestSchema;
+  ElicitRequestSchema: typeof TypesModule.ElicitRequestSchema;
+  ListRootsRequestSchema: typeof TypesModule.ListRootsRequestSchema;
+  EmptyResultSchema: typeof TypesModule.EmptyResultSchema;
 }
 
 let sdk: McpSdk | undefined;
@@ -48,6 +54,12 @@ export function mcpSdk(): McpSdk {
       ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
       ResourceListChangedNotificationSchema: types.ResourceListChangedNotificationSchema,
       PromptListChangedNotificationSchema: types.PromptListChangedNotificationSchema,
+      LoggingMessageNotificationSchema: types.LoggingMessageNotificationSchema,
+      ResourceUpdatedNotificationSchema: types.ResourceUpdatedNotificationSchema,
+      CreateMessageRequestSchema: types.CreateMessageRequestSchema,
+      ElicitRequestSchema: types.ElicitRequestSchema,
+      ListRootsRequestSchema: types.ListRootsRequestSchema,
+      EmptyResultSchema: types.EmptyResultSchema,
     };
   }
   return sdk;

@@ -33,6 +33,8 @@ export interface CallOptions {
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
   /** Handed back as `ServerRequestContext.origin` (./serverRequests) for server requests this call causes. */
   origin?: unknown;
+  /** Merged into the request's `_meta` (a W3C `traceparent`, say); the SDK's own keys (progressToken) win. */
+  meta?: Record<string, unknown>;
 }
 
 export interface ServerConnection {
