@@ -23,6 +23,21 @@ export const DEFAULTS = {
   discoveryDebounceMs: 200,
 };
 
+export type SamplingPolicy = 'deny' | 'ask' | 'allow';
+
+export interface SamplingSettings {
+  /** Default for every server: deny, ask the user (remembered per server), or allow without asking. */
+  policy: SamplingPolicy;
+  /** Per-server policy by server id. */
+  servers: Record<string, SamplingPolicy>;
+  /** The most tokens a sampling reply may have; a server asking for more gets this many. */
+  maxTokens: number;
+  /** Preferred model: `vendor/id`, an id or a family; empty = the server's hints, then the first available model. */
+  model: string;
+}
+
+const isSamplingPolicy = (v: unknown): v is SamplingPolicy => v === 'deny' || v === 'ask' || v === 'allow';
+
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
@@ -79,6 +94,23 @@ export class Config {
   get traceDir(): string {
     const v = this.section.get<unknown>('traceDir');
     return typeof v === 'string' && v.trim() ? v.trim() : '.mcp-harness/traces';
+  }
+
+  /** How sampling requests from servers are answered (VS Code asks by default), per-server overrides and limits. */
+  get sampling(): SamplingSettings {
+    const v = this.section.get<unknown>('sampling.policy');
+    const servers = this.section.get<unknown>('sampling.servers');
+    const perServer: Record<string, SamplingPolicy> = {};
+    if (servers && typeof servers === 'object') {
+      for (const [id, p] of Object.entries(servers)) if (isSamplingPolicy(p)) perServer[id] = p;
+    }
+    const model = this.section.get<unknown>('sampling.model');
+    return {
+      policy: isSamplingPolicy(v) ? v : 'ask',
+      servers: perServer,
+      maxTokens: this.num('sampling.maxTokens', 4096, 1),
+      model: typeof model === 'string' ? model.trim() : '',
+    };
   }
 
   static affects(e: vscode.ConfigurationChangeEvent, keys: readonly string[]): boolean {

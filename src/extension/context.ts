@@ -2,6 +2,8 @@
 import type * as vscode from 'vscode';
 import type { ServerManager } from '../core/servers';
 import type { Logger } from '../core/types';
+import type { ClientFeatures } from './client/features';
+import type { VsCodeClientHandlers } from './client/handlers';
 import type { Config } from './config';
 import type { ConsentService } from './consent';
 import type { Dialogs } from './dialogs';
@@ -36,6 +38,8 @@ export interface HarnessCore {
   readonly dialogs: Dialogs;
   /** The "MCP Harness Sessions" channel that session runs and Call Tool write to. */
   readonly sessionsOutput: LazyOutputChannel;
+  /** What VS Code answers when a server asks (sampling, elicitation, roots) and where its notifications go. */
+  readonly clientHandlers: VsCodeClientHandlers;
 }
 
 /** The core services plus the feature objects that own their state. */
@@ -50,4 +54,6 @@ export interface HarnessContext extends HarnessCore {
   readonly sandbox: SandboxFeatures;
   /** The run services every entry point runs through (one per workspace folder). */
   readonly runs: RunServices;
+  /** Resources, prompts, templates, argument completions and roots of the running servers. */
+  readonly client: ClientFeatures;
 }

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { discover } from '../core/config/discover';
 import { ServerManager } from '../core/servers';
 import { HARNESS_VERSION } from '../core/version';
+import { ClientFeatures } from './client/features';
+import { VsCodeClientHandlers } from './client/handlers';
 import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
 import { ConsentService } from './consent';
@@ -39,6 +41,9 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const serversChanged = new vscode.EventEmitter<void>();
   disposables.push(serversChanged);
 
+  // Built before the manager: it declares a client capability (sampling, elicitation, roots) per handler present.
+  const clientHandlers = new VsCodeClientHandlers({ workspaceState: extension.workspaceState, config, serverOutput, log: logger });
+  disposables.push(clientHandlers);
   const servers = new ServerManager({
     definitions: [],
     logger,
@@ -48,6 +53,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     requestTimeoutMs: config.requestTimeoutMs,
     onStderr: (id, chunk) => serverOutput.appendStderr(id, chunk),
     hint: vscodeServerHint,
+    serverRequests: clientHandlers,
+    serverNotifications: clientHandlers,
   });
   const unsubscribe = servers.onDidChange(() => serversChanged.fire());
 
@@ -107,14 +114,16 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     onDidChangeServers: serversChanged.event,
     dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
     sessionsOutput,
+    clientHandlers,
   };
   const pins = new WorkspacePins(core);
   const lint = new LintService(core, pins);
   const traces = new TraceFeatures(core);
   const sandbox = new SandboxFeatures(core);
   const runs = new RunServices({ ...core, pins, traces });
-  disposables.push(lint, traces, sandbox, runs);
-  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs };
+  const client = new ClientFeatures({ servers, handlers: clientHandlers, storage: extension.storageUri ?? extension.globalStorageUri });
+  disposables.push(lint, traces, sandbox, runs, client);
+  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, client };
 
   let disposed: Promise<void> | undefined;
   return {

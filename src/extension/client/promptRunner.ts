@@ -1,13 +1,10 @@
 // "Run Prompt" from the Servers view: an argument form (one quick input per argument, with the server's
 // completion/complete suggestions as the user types when it offers completions), then the prompt's messages
-// in a read-only Markdown preview-able document.
+// in a Markdown document.
 import type { GetPromptResult, Prompt, PromptMessage } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
+import { askArgumentValue } from './argumentInput';
 import type { ClientServerFeatures } from './serverFeatures';
-
-const COMPLETION_DEBOUNCE_MS = 150;
-
-type PromptArgument = NonNullable<Prompt['arguments']>[number];
 
 /** Renders a prompt's messages as Markdown: role headings, text as written, other content described. */
 export function promptMarkdown(server: string, prompt: string, args: Record<string, string>, result: GetPromptResult): string {
@@ -38,11 +35,14 @@ function messageText(m: PromptMessage): string {
 }
 
 export class PromptRunner {
-  constructor(private readonly features: ClientServerFeatures) {}
+  constructor(
+    private readonly features: ClientServerFeatures,
+    private readonly onShow?: (pick: vscode.QuickPick<vscode.QuickPickItem>) => void,
+  ) {}
 
-  /** Asks for the arguments, gets the prompt and opens its messages; undefined if the user cancelled. */
-  async run(server: string, prompt: Prompt): Promise<vscode.TextDocument | undefined> {
-    const args = await this.askArguments(server, prompt);
+  /** Asks for the arguments (unless given), gets the prompt and opens its messages; undefined if the user cancelled. */
+  async run(server: string, prompt: Prompt, given?: Record<string, string>): Promise<vscode.TextDocument | undefined> {
+    const args = given ?? (await this.askArguments(server, prompt));
     if (!args) return undefined;
     const result = await this.features.getPrompt(server, prompt.name, args);
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: promptMarkdown(server, prompt.name, args, result) });
@@ -55,72 +55,16 @@ export class PromptRunner {
     const completes = list.length > 0 && (await this.features.canComplete(server).catch(() => false));
     const values: Record<string, string> = {};
     for (const [i, arg] of list.entries()) {
-      const value = await this.askOne(server, prompt, arg, values, { step: i + 1, total: list.length, completes });
+      const value = await askArgumentValue(this.features, server, { type: 'ref/prompt', name: prompt.name }, arg, values, {
+        title: `${server}/${prompt.name}: ${arg.name}${arg.required ? '' : ' (optional)'}`,
+        step: i + 1,
+        total: list.length,
+        completes,
+        onShow: this.onShow,
+      });
       if (value === undefined) return undefined;
       if (value !== '') values[arg.name] = value;
     }
     return values;
-  }
-
-  private askOne(
-    server: string,
-    prompt: Prompt,
-    arg: PromptArgument,
-    context: Record<string, string>,
-    form: { step: number; total: number; completes: boolean },
-  ): Promise<string | undefined> {
-    const pick = vscode.window.createQuickPick<vscode.QuickPickItem>();
-    pick.title = `${server}/${prompt.name}: ${arg.name}${arg.required ? '' : ' (optional)'}`;
-    pick.step = form.step;
-    pick.totalSteps = form.total;
-    pick.placeholder = arg.description ?? (arg.required ? `A value for ${arg.name}` : `A value for ${arg.name}, or Enter to leave it out`);
-    pick.ignoreFocusOut = true;
-    let suggestions: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const refresh = () => {
-      const typed = pick.value;
-      const typedItem: vscode.QuickPickItem[] = typed || !arg.required ? [{ label: typed, description: typed ? 'as typed' : 'leave out', alwaysShow: true }] : [];
-      pick.items = [...typedItem, ...suggestions.filter((s) => s !== typed).map((s) => ({ label: s, description: 'suggested by the server', alwaysShow: true }))];
-    };
-    const complete = () => {
-      if (!form.completes) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        pick.busy = true;
-        this.features
-          .complete(server, { type: 'ref/prompt', name: prompt.name }, { name: arg.name, value: pick.value }, context)
-          .then((c) => (suggestions = c.values), () => (suggestions = []))
-          .finally(() => {
-            pick.busy = false;
-            refresh();
-          });
-      }, COMPLETION_DEBOUNCE_MS);
-    };
-    return new Promise<string | undefined>((resolve) => {
-      let done = false;
-      const finish = (v: string | undefined) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(v);
-        pick.dispose();
-      };
-      pick.onDidChangeValue(() => {
-        refresh();
-        complete();
-      });
-      pick.onDidAccept(() => {
-        const chosen = pick.selectedItems[0]?.label ?? pick.value;
-        if (arg.required && !chosen) {
-          pick.placeholder = `${arg.name} is required: type a value.`;
-          return;
-        }
-        finish(chosen);
-      });
-      pick.onDidHide(() => finish(undefined));
-      refresh();
-      complete();
-      pick.show();
-    });
   }
 }

@@ -2,7 +2,7 @@
 // over the ServerManager, so the views and providers do not reach into connections. Nothing here starts a
 // server: the Resources and Prompts nodes exist only under a running server, and the editor completions ask
 // only servers that already run.
-import type { CompleteResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CompleteResult, GetPromptResult, ReadResourceResult, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerManager } from '../../core/servers';
 
 export type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
@@ -21,18 +21,23 @@ export class ClientServerFeatures {
     return this.servers.state(server)?.status === 'running';
   }
 
-  private running(server: string) {
-    const connection = this.servers.connectionIfStarted(server);
-    if (!connection || !this.isRunning(server)) throw new ServerNotRunningError(server);
-    return connection;
+  private ensureRunning(server: string): void {
+    if (!this.isRunning(server)) throw new ServerNotRunningError(server);
   }
 
   readResource(server: string, uri: string): Promise<ReadResourceResult> {
-    return this.running(server).readResource(uri);
+    this.ensureRunning(server);
+    return this.servers.readResource(server, uri);
+  }
+
+  listResourceTemplates(server: string): Promise<ResourceTemplate[]> {
+    this.ensureRunning(server);
+    return this.servers.listResourceTemplates(server);
   }
 
   getPrompt(server: string, name: string, args: Record<string, string>): Promise<GetPromptResult> {
-    return this.running(server).getPrompt(name, args);
+    this.ensureRunning(server);
+    return this.servers.getPrompt(server, name, args);
   }
 
   /** Whether the server declared the `completions` capability (asking one that did not is a protocol error). */
@@ -42,12 +47,10 @@ export class ClientServerFeatures {
     return !!caps?.completions;
   }
 
-  /** completion/complete for one argument; [] from a server that is not running or offers no completions. */
+  /** completion/complete for one argument of a prompt or a resource template. */
   async complete(server: string, ref: CompletionRef, argument: { name: string; value: string }, context: Record<string, string> = {}): Promise<CompleteResult['completion']> {
-    this.running(server);
-    const result = await this.servers.request(server, `completions for '${argument.name}'`, (client, timeout) =>
-      client.complete({ ref, argument, context: { arguments: context } }, { timeout }),
-    );
+    this.ensureRunning(server);
+    const result = await this.servers.complete(server, ref, argument, { arguments: context });
     return result.completion;
   }
 }
