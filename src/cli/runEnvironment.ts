@@ -10,6 +10,8 @@ import { settingsJsonReader, settingsToConfig, type HarnessSettings, type Settin
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { PinFileError } from '../core/pin/store';
 import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
+import type { SessionFile } from '../core/session/parse';
+import { cliClientFeatures } from './clientHost';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
 import { envTimeout, timeoutOption } from './serverHints';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
@@ -82,6 +84,8 @@ export interface CliRunContext {
 export interface RunEnvironmentOptions {
   /** The command offers --timeout-ms for the per-request timeout (run, call; exec's is its sandbox deadline). */
   timeoutFlag?: boolean;
+  /** The session file being run: its "roots" are what servers see from their start. */
+  session?: SessionFile;
 }
 
 /**
@@ -92,7 +96,9 @@ export interface RunEnvironmentOptions {
 export async function openRunEnvironment(values: Record<string, unknown>, io: CliIO, options: RunEnvironmentOptions = {}): Promise<CliRunContext> {
   const timeoutFlag = options.timeoutFlag === true;
   const timeoutMs = (timeoutFlag ? timeoutOption(values) : undefined) ?? envTimeout(io.env);
-  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag });
+  const folder = resolve(io.cwd, (values.workspace as string | undefined) ?? '.');
+  const client = cliClientFeatures(io, { folder, yes: values.yes === true, ...(options.session ? { session: options.session } : {}) });
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client });
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   const close = async () => {
@@ -113,6 +119,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
       traceDir: cliTraceDir(values, read, ws.folder, io.cwd),
       confirm: async () => yes,
       logger: ws.logger,
+      client,
     }).catch((err: unknown) => {
       if (err instanceof PinFileError) throw new CliError(`the tool lockfile cannot be used, so pinned tools cannot be checked: ${err.message}`, EXIT_USAGE, 'usage');
       throw err;

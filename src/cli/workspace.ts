@@ -8,6 +8,8 @@ import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
 import { cliServerHint, envTimeout } from './serverHints';
+import { cliClientFeatures } from './clientHost';
+import type { ClientFeatures } from '../core/client/features';
 
 
 export interface OpenWorkspaceOptions {
@@ -17,10 +19,14 @@ export interface OpenWorkspaceOptions {
   requestTimeoutMs?: number;
   /** The command offers --timeout-ms (the error hints then mention it). */
   timeoutFlag?: boolean;
+  /** What servers' requests are answered with (default: the CLI's client features without a session). */
+  client?: ClientFeatures;
 }
 
 export interface OpenedWorkspace {
   folder: string;
+  /** The client features the servers were connected with. */
+  client: ClientFeatures;
   definitions: ServerDefinition[];
   problems: ConfigProblem[];
   manager: ServerManager;
@@ -59,6 +65,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
         error: (m) => io.stderr(`[error] ${m instanceof Error ? m.message : m}\n`),
       }
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const client = options.client ?? cliClientFeatures(io, { folder });
   const manager = new ServerManager({
     definitions,
     logger,
@@ -68,9 +75,12 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
+    serverRequests: client.requestHandlers(),
+    serverNotifications: client.notificationHandlers(),
   });
   return {
     folder,
+    client,
     definitions,
     problems,
     manager,

@@ -44,8 +44,51 @@ export interface StageResult {
   duration_ms?: number;
 }
 
-/** 'model': one turn of an agent's model (what it was given, what it answered). */
-export type StepKind = 'tool' | 'code' | 'model';
+/**
+ * 'model': one turn of an agent's model (what it was given, what it answered). 'resource' / 'prompt': a
+ * session step that read a resource or got a prompt. 'sampling' / 'elicitation': a server's request to the
+ * client, a child of the step whose call caused it. 'log': a server's logging notification during the run.
+ */
+export type StepKind = 'tool' | 'code' | 'model' | 'resource' | 'prompt' | 'sampling' | 'elicitation' | 'log';
+
+/** The last progress notification of a step's call. */
+export interface StepProgress {
+  progress: number;
+  total?: number;
+  /** 0–100 when the server gave a total. */
+  percent?: number;
+  message?: string;
+  /** How many progress notifications arrived. */
+  updates: number;
+}
+
+/** A task-augmented call's life: its id and every status it went through. */
+export interface StepTask {
+  task_id: string;
+  status: TaskStatus;
+  history: { status: TaskStatus; at: string; message?: string }[];
+}
+
+export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+/** What a sampling record keeps (the messages themselves are in args, redacted). */
+export interface SamplingDetail {
+  policy: 'deny' | 'ask' | 'allow';
+  /** The model that answered (host's model, or "session-reply"). */
+  model?: string;
+  max_tokens_requested?: number;
+  max_tokens_granted?: number;
+  via: 'request' | 'input_required';
+}
+
+/** What an elicitation record keeps (content in output, redacted). */
+export interface ElicitationDetail {
+  mode: 'form' | 'url';
+  action: 'accept' | 'decline' | 'cancel';
+  /** URL mode: the URL the server asked the user to open (never opened by the CLI). */
+  url?: string;
+  via: 'request' | 'input_required';
+}
 
 /** A tool call a model asked for, as recorded (arguments redacted like any step's). */
 export interface ModelToolCall {
@@ -108,6 +151,16 @@ export interface StepRecord {
   logs?: { level: string; text: string }[];
   /** Model steps (kind 'model'): the turn, for replay and the timeline. */
   model_turn?: ModelTurnRecord;
+  /** The step's call reported progress: the last notification, as a percentage when the server gave a total. */
+  progress?: StepProgress;
+  /** A task-augmented call: the task's id and status history. */
+  task?: StepTask;
+  /** Sampling records (kind 'sampling'). */
+  sampling?: SamplingDetail;
+  /** Elicitation records (kind 'elicitation'). */
+  elicitation?: ElicitationDetail;
+  /** Log records (kind 'log'): the level the server gave. */
+  level?: string;
   /** Whether the step's `expect` block held (absent when the step had none and was judged by decision only). */
   expectation?: { passed: boolean; failures: string[] };
 }

@@ -330,7 +330,9 @@ export class GuardPipeline implements ToolGateway {
             signal,
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
-            ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+            onProgress: (p) => this.progress(call, p),
+            // A server's sampling or elicitation request during this call is recorded as this step's child.
+            origin: { sessionId: this.sessionId, stepId: request.stepId },
           });
           // The bookkeeping the checks do not need is done while the call is in flight.
           this.fillRecord(call);
@@ -353,6 +355,14 @@ export class GuardPipeline implements ToolGateway {
     }
     call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: executeReasons, duration_ms: round(performance.now() - ts) });
     return raw;
+  }
+
+  /** The step's last progress notification (a percentage when the server gave a total), then the caller's listener. */
+  private progress(call: Call, p: { progress: number; total?: number; message?: string }): void {
+    const updates = (call.record.progress?.updates ?? 0) + 1;
+    const percent = p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
+    call.record.progress = { progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(percent !== undefined ? { percent } : {}), ...(p.message ? { message: scanValue(p.message, call.guardrails, undefined, 'record').redacted as string } : {}), updates };
+    call.request.onProgress?.(p);
   }
 
   /** Output schema, secret / PII / injection scan, the size cut; what the caller gets and what is stored. */
@@ -422,12 +432,12 @@ function isOutcome(value: object): value is ToolCallOutcome {
   return (value as Partial<ToolCallOutcome>).record?.type === 'step';
 }
 
-/** Why hard_gate or mixed mode withholds an output, or undefined when it passes. */
-function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>): string | undefined {
+/** Why hard_gate or mixed mode withholds a text (`what`: the output, a sampling request…), or undefined when it passes. */
+export function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>, what = 'the output'): string | undefined {
   if (guardrails.mode === 'hard_gate' && (scan.injection || (scan.worstSecret && scan.worstSecret !== 'warning' && scan.worstSecret !== 'info'))) {
-    return scan.injection ? 'guardrails.mode is hard_gate and the output looks like a prompt injection' : 'guardrails.mode is hard_gate and the output contains a secret';
+    return scan.injection ? `guardrails.mode is hard_gate and ${what} looks like a prompt injection` : `guardrails.mode is hard_gate and ${what} contains a secret`;
   }
-  if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') return 'guardrails.mode is mixed and the output contains a critical secret (private key or cloud credential)';
+  if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') return `guardrails.mode is mixed and ${what} contains a critical secret (private key or cloud credential)`;
   return undefined;
 }
 

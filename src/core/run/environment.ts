@@ -2,6 +2,7 @@
 // once with what it knows — connections, servers, settings, confirmation, logger — to get the environment
 // every entry point runs in. The workspace lockfile is always part of it: pins are not optional.
 import { resolve } from 'node:path';
+import type { ClientFeatures } from '../client/features';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { HarnessSettings } from '../guards/settings';
 import { LockfilePins } from '../pin/lockfileCheck';
@@ -32,6 +33,8 @@ export interface RunEnvironmentInput {
   traceDir: string | undefined;
   confirm?: ConfirmHook;
   logger?: Logger;
+  /** The host's client features (the same object the ServerManager's serverRequests come from). */
+  client?: ClientFeatures;
 }
 
 /** The environment of one workspace folder. Throws PinFileError when the lockfile is unusable. */
@@ -48,5 +51,6 @@ export async function buildRunEnvironment(input: RunEnvironmentInput): Promise<R
     workspace: input.folder,
     logger: input.logger,
     harnessVersion: HARNESS_VERSION,
+    ...(input.client ? { client: input.client } : {}),
   };
 }

@@ -3,11 +3,14 @@
 // open runs (gateway, agent, lab) are both built on it, so there is one place that assembles a pipeline.
 import { randomUUID } from 'node:crypto';
 import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import type { ClientFeatures } from '../client/features';
+import type { ClientRun, SessionClientSettings } from '../client/types';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import type { PriceTable } from '../tokens/index';
 import { TraceWriter } from '../trace/writer';
+import { FeatureGate } from './featureSteps';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import { HARNESS_VERSION } from '../version';
@@ -40,6 +43,10 @@ export interface RunFrameOptions {
   onStep?: (record: StepRecord) => void;
   /** RunOpts.schemaGuard. */
   schemaGuard?: 'enforce' | 'record';
+  /** The host's client features: the run attaches while open, so servers' requests land in its trace. */
+  client?: ClientFeatures;
+  /** The session's "sampling", "elicitation" and "roots" keys. */
+  clientSettings?: SessionClientSettings;
 }
 
 export interface RunOutcome {
@@ -52,11 +59,16 @@ export class RunFrame {
   readonly sessionId = randomUUID();
   readonly header: SessionHeader;
   readonly pipeline: GuardPipeline;
+  /** Resource reads and prompt gets, guarded and traced like the pipeline's tool calls. */
+  readonly features: FeatureGate;
   readonly records: StepRecord[] = [];
   readonly trace: TraceWriter | undefined;
   private readonly t0 = Date.now();
   private readonly logger: Logger;
   private ended: SessionResult | undefined;
+  /** Tokens and cost of what servers asked the client for (sampling): part of the run's totals. */
+  private readonly featureCost = { tokens_in: 0, tokens_out: 0, cost_est: 0 };
+  private readonly detach: () => void;
 
   /** Opens the trace (throws when it cannot be written) and announces the run with onStart. */
   constructor(private readonly options: RunFrameOptions) {
@@ -95,7 +107,34 @@ export class RunFrame {
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),
     });
+    this.features = new FeatureGate({ sessionId: this.sessionId, connections: options.connections, servers: options.reachable, vault: this.pipeline.vault, metrics: this.pipeline.metrics });
+    this.detach = options.client?.attach(this.clientRun()) ?? (() => {});
     this.notify(() => options.events?.onStart?.(this.header));
+  }
+
+  /** This run as the client features see it. */
+  private clientRun(): ClientRun {
+    const { pipeline, options } = this;
+    return {
+      sessionId: this.sessionId,
+      servers: options.reachable,
+      settings: options.clientSettings ?? {},
+      guardrails: options.guardrails,
+      vault: pipeline.vault,
+      writeChild: (record) => {
+        if (this.ended) return;
+        this.featureCost.tokens_in += record.tokens_in;
+        this.featureCost.tokens_out += record.tokens_out;
+        this.featureCost.cost_est += record.cost_est;
+        this.writeStep(record);
+        this.notify(() => options.events?.onStep?.(record));
+      },
+    };
+  }
+
+  /** The run's policy (steps' overrides go on top of it). */
+  get policy(): PolicyConfig {
+    return this.options.policy;
   }
 
   /** A finished top-level step: kept for the totals and announced. */
@@ -113,8 +152,12 @@ export class RunFrame {
   /** Totals, the end line and onEnd; once (a second call returns the first result). */
   finish(outcome: RunOutcome): SessionResult {
     if (this.ended) return this.ended;
+    this.detach();
     this.pipeline.settle();
     const { totals, decisions, toolsUsed } = summarize(this.records);
+    totals.tokens_in += this.featureCost.tokens_in;
+    totals.tokens_out += this.featureCost.tokens_out;
+    totals.cost_est = Math.round((totals.cost_est + this.featureCost.cost_est) * 1e9) / 1e9;
     const durationMs = Date.now() - this.t0;
     const end: SessionEnd = {
       type: 'end',

@@ -4,13 +4,15 @@ import type { Finding, SessionStatus, StepRecord } from '../../protocol/trace';
 import { scanValue } from '../guards/redact';
 import type { ToolCallOutcome, ToolCatalogEntry } from '../guards/types';
 import type { RunFrame } from './frame';
-import type { OpenCallRequest, OpenRun, SessionResult } from './types';
+import { mergeGuardrails, mergePolicy } from '../guards/defaults';
+import type { FeatureStepOutcome } from './featureSteps';
+import type { OpenCallRequest, OpenFeatureRequest, OpenRun, SessionResult } from './types';
 
 /** Decisions that do not make an open run fail when it ends without an explicit status. */
 const PASSING = new Set(['ok', 'dry_run']);
 
 export class FrameOpenRun implements OpenRun {
-  private readonly inFlight = new Set<Promise<ToolCallOutcome>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private calls = 0;
   private ending: Promise<SessionResult> | undefined;
 
@@ -44,6 +46,37 @@ export class FrameOpenRun implements OpenRun {
     const forget = () => this.inFlight.delete(call);
     call.then(forget, forget);
     return call;
+  }
+
+  readResource(request: OpenFeatureRequest): Promise<FeatureStepOutcome> {
+    return this.featureStep(request, 'resource');
+  }
+
+  getPrompt(request: OpenFeatureRequest): Promise<FeatureStepOutcome> {
+    return this.featureStep(request, 'prompt');
+  }
+
+  private featureStep(request: OpenFeatureRequest, kind: 'resource' | 'prompt'): Promise<FeatureStepOutcome> {
+    if (this.ending) return Promise.reject(new Error(`The run '${this.frame.header.name}' has ended; open a new run to ${kind === 'resource' ? 'read resources' : 'get prompts'}.`));
+    const { pipeline, features } = this.frame;
+    const gateRequest = {
+      server: request.server,
+      target: request.target,
+      stepId: request.stepId ?? `${kind}-${++this.calls}`,
+      ...(request.args ? { args: request.args } : {}),
+      policy: mergePolicy(this.frame.policy, request.policy),
+      guardrails: mergeGuardrails(pipeline.guardrailsConfig, request.guardrails),
+    };
+    const step = (kind === 'resource' ? features.readResource(gateRequest) : features.getPrompt(gateRequest)).then((outcome) => {
+      pipeline.settle();
+      this.frame.writeStep(outcome.record);
+      this.frame.record(outcome.record);
+      return outcome;
+    });
+    this.inFlight.add(step);
+    const forget = () => this.inFlight.delete(step);
+    step.then(forget, forget);
+    return step;
   }
 
   recordStep(record: StepRecord): void {

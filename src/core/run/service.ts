@@ -119,6 +119,7 @@ export class RunService {
       events: this.events,
       onStep: opts.onStep,
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
+      ...(this.env.client ? { client: this.env.client } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
   }
@@ -159,6 +160,7 @@ export class RunService {
       harnessVersion: env.harnessVersion,
       logger: env.logger,
       knownServers: env.knownServers,
+      ...(env.client ? { client: env.client } : {}),
     };
   }
 

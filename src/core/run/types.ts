@@ -2,9 +2,11 @@
 // change per run (RunOpts), the run events, and what runs return.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
+import type { ClientFeatures } from '../client/features';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
+import type { FeatureStepOutcome } from './featureSteps';
 import type { LimitAdvice } from '../sandbox/limits';
 import type { ExecResult, SandboxLimits } from '../sandbox/types';
 import type { PriceTable } from '../tokens/index';
@@ -40,6 +42,11 @@ export interface RunEnvironment {
   readonly logger?: Logger;
   /** Recorded in every trace header; package.json's version by default. */
   readonly harnessVersion?: string;
+  /**
+   * The host's answers to servers' requests (sampling, elicitation, roots) and its log sink: every run
+   * attaches to it while open, so those requests are guarded and recorded in the run's trace.
+   */
+  readonly client?: ClientFeatures;
 }
 
 export type ProgressUpdate = { progress: number; total?: number; message?: string };
@@ -134,11 +141,26 @@ export interface CodeRunResult {
 /** A tool call into an open run; the step id is generated when absent. */
 export type OpenCallRequest = Omit<ToolCallRequest, 'stepId'> & { stepId?: string };
 
+/** A resource read or prompt get in an open run; the step id is generated when absent. */
+export interface OpenFeatureRequest {
+  server: string;
+  /** The resource's URI (or RFC 6570 template, filled from args) / the prompt's name. */
+  target: string;
+  args?: Record<string, unknown>;
+  stepId?: string;
+  policy?: Partial<PolicyConfig>;
+  guardrails?: Partial<GuardrailsConfig>;
+}
+
 /** A long-lived run (gateway, agent, lab): every call is a guarded, traced step of one session. */
 export interface OpenRun extends ToolGateway {
   readonly sessionId: string;
   readonly traceFile?: string;
   callTool(request: OpenCallRequest): Promise<ToolCallOutcome>;
+  /** Reads a resource as a guarded, traced step (policy by "server/uri", output guardrails). */
+  readResource(request: OpenFeatureRequest): Promise<FeatureStepOutcome>;
+  /** Gets a prompt as a guarded, traced step (policy by "server/prompt", output guardrails). */
+  getPrompt(request: OpenFeatureRequest): Promise<FeatureStepOutcome>;
   /**
    * A step that is not a tool call (an agent's model turn, a code step it ran): written to the trace,
    * counted in the totals and announced like the run's tool calls.

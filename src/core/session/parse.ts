@@ -3,7 +3,9 @@
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { checkAgentSpec } from '../agent/spec';
 import type { AgentSpec } from '../agent/types';
+import type { SessionClientSettings } from '../client/types';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
+import { parseClientKeys } from './clientKeys';
 
 export interface Range {
   offset: number;
@@ -19,7 +21,7 @@ export interface StepExpect {
 }
 
 /** Built-in step kinds; more are added with registerStepKind (the sandbox adds 'code'). */
-export type SessionStepKind = 'tool' | 'code' | (string & {});
+export type SessionStepKind = 'tool' | 'code' | 'resource' | 'prompt' | (string & {});
 
 export interface SessionStep {
   id: string;
@@ -29,6 +31,10 @@ export interface SessionStep {
   server?: string;
   toolName?: string;
   args?: Record<string, unknown>;
+  /** Resource steps: the URI or RFC 6570 template (filled from args), after "SERVER/". */
+  uri?: string;
+  /** Prompt steps: the prompt's name, after "SERVER/". */
+  promptName?: string;
   /** Inline source for code steps. */
   code?: string;
   /** Path of a source file for code steps, relative to the session file. */
@@ -38,7 +44,7 @@ export interface SessionStep {
   expect?: StepExpect;
   /** The whole step as written (kinds added later read their own fields from it). */
   raw: Record<string, unknown>;
-  ranges: { step: Range; id?: Range; tool?: Range; args?: Range; code?: Range; codeFile?: Range };
+  ranges: { step: Range; id?: Range; tool?: Range; resource?: Range; prompt?: Range; args?: Range; code?: Range; codeFile?: Range };
 }
 
 export interface SessionFile {
@@ -50,6 +56,8 @@ export interface SessionFile {
   steps: SessionStep[];
   /** An agent session: a model works toward this goal with the session's servers and guards. */
   agent?: AgentSpec;
+  /** How servers are answered when they ask the client: "sampling", "elicitation", "roots". */
+  client?: SessionClientSettings;
   /** Absolute path when read from disk. */
   file?: string;
 }
@@ -74,12 +82,12 @@ const POLICY_KEYS: Record<string, 'string[]' | 'boolean' | 'number'> = {
 const GUARDRAIL_KEYS: Record<string, 'string[]' | 'boolean' | 'number' | 'mode'> = {
   mode: 'mode', redact: 'string[]', tokenizePii: 'boolean', maxOutputTokens: 'number', detectInjection: 'boolean',
 };
-const STEP_KEYS = new Set(['id', 'kind', 'tool', 'args', 'code', 'codeFile', 'policy', 'guardrails', 'expect', 'description', 'timeoutMs']);
+const STEP_KEYS = new Set(['id', 'kind', 'tool', 'resource', 'prompt', 'args', 'code', 'codeFile', 'policy', 'guardrails', 'expect', 'description', 'timeoutMs']);
 const EXPECT_KEYS = new Set(['decision', 'isError', 'contains', 'matches', 'maxLatencyMs']);
 export const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const REFERENCE = /\$\{steps\.([A-Za-z_][A-Za-z0-9_-]*)\.([^}]*)\}/g;
 
-const knownKinds = new Set<string>(['tool', 'code']);
+const knownKinds = new Set<string>(['tool', 'code', 'resource', 'prompt']);
 
 /** Lets the parser accept a step kind that a plugin registers (see registerStepKind in runner.ts). */
 export function declareStepKind(kind: string): void {
@@ -135,6 +143,8 @@ export function parseSession(text: string, file?: string): ParsedSession {
     agent = checked.spec;
   }
 
+  const client = parseClientKeys(root, file, err);
+
   const stepsNode = prop(root, 'steps');
   const steps: SessionStep[] = [];
   // An agent session needs no steps: the model chooses the calls.
@@ -171,6 +181,7 @@ export function parseSession(text: string, file?: string): ParsedSession {
       ...(guardrails ? { guardrails } : {}),
       steps,
       ...(agent ? { agent } : {}),
+      ...(client ? { client } : {}),
       ...(file ? { file } : {}),
     },
     problems,
@@ -247,8 +258,10 @@ function parseStep(node: Node, index: number, err: Err, seen: Map<string, number
     }
   } else if (toolNode) kind = 'tool';
   else if (codeNode || codeFileNode) kind = 'code';
+  else if (prop(node, 'resource')) kind = 'resource';
+  else if (prop(node, 'prompt')) kind = 'prompt';
   else {
-    err(`Step "${id}" has no "tool" (e.g. "everything/echo") and no "code"/"codeFile"; say what the step runs.`, node, 'unknown-kind', index);
+    err(`Step "${id}" has no "tool" (e.g. "everything/echo"), "resource", "prompt" or "code"/"codeFile"; say what the step runs.`, node, 'unknown-kind', index);
     return undefined;
   }
   const step: SessionStep = { id, kind, raw, ranges: { step: rangeOf(node), id: idNode && rangeOf(idNode) } };
@@ -273,6 +286,7 @@ function parseStep(node: Node, index: number, err: Err, seen: Map<string, number
       step.ranges.args = rangeOf(argsNode);
     } else step.args = {};
   }
+  if (kind === 'resource' || kind === 'prompt') ok = parseFeatureStep(node, step, kind, index, err) && ok;
   if (kind === 'code') {
     if (codeNode && codeNode.type !== 'string') err(`Step "${id}": "code" must be a string of JavaScript.`, codeNode, 'bad-code', index);
     if (codeFileNode && codeFileNode.type !== 'string') err(`Step "${id}": "codeFile" must be a path relative to the session file.`, codeFileNode, 'bad-code', index);
@@ -316,4 +330,35 @@ function parseStep(node: Node, index: number, err: Err, seen: Map<string, number
     }
   }
   return ok ? step : undefined;
+}
+
+/** A resource step ("resource": "SERVER/URI", args fill a URI template) or a prompt step ("prompt": "SERVER/NAME", string args). */
+function parseFeatureStep(node: Node, step: SessionStep, kind: 'resource' | 'prompt', index: number, err: Err): boolean {
+  const target = prop(node, kind);
+  const example = kind === 'resource' ? '"everything/demo://resource/static/document/architecture.md"' : '"everything/simple-prompt"';
+  if (!target || target.type !== 'string' || !/^[^/]+\/.+$/.test(target.value as string)) {
+    err(`Step "${step.id}": "${kind}" must be "SERVER/${kind === 'resource' ? 'URI' : 'NAME'}", e.g. ${example}.`, target ?? node, `bad-${kind}`, index);
+    return false;
+  }
+  const value = target.value as string;
+  const slash = value.indexOf('/');
+  step.server = value.slice(0, slash);
+  if (kind === 'resource') step.uri = value.slice(slash + 1);
+  else step.promptName = value.slice(slash + 1);
+  step.ranges[kind] = rangeOf(target);
+  const argsNode = prop(node, 'args');
+  step.args = {};
+  if (!argsNode) return true;
+  if (argsNode.type !== 'object') {
+    err(`Step "${step.id}": "args" must be an object of argument names to values.`, argsNode, 'bad-args', index);
+    return false;
+  }
+  step.args = getNodeValue(argsNode) as Record<string, unknown>;
+  step.ranges.args = rangeOf(argsNode);
+  const nonString = Object.entries(step.args).find(([, v]) => typeof v !== 'string' && (kind === 'prompt' || (typeof v !== 'number' && typeof v !== 'boolean')));
+  if (nonString) {
+    err(`Step "${step.id}": the argument "${nonString[0]}" must be a ${kind === 'prompt' ? 'string (prompt arguments are strings)' : 'string, number or boolean (it fills the URI template)'}.`, argsNode, 'bad-args', index);
+    return false;
+  }
+  return true;
 }

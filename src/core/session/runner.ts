@@ -7,6 +7,7 @@
 // step's record plus an optional value that later steps can reference as ${steps.ID.structured…}.
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { RunKind, SessionStatus, StepRecord } from '../../protocol/trace';
+import type { ClientFeatures } from '../client/features';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import { canonicalJson, sha256Hex } from '../util/canonical';
@@ -101,6 +102,8 @@ export interface RunOptions {
   logger?: Logger;
   /** Ids of the servers known in the workspace (to say "unknown server" before trying to start it). */
   knownServers?: readonly string[];
+  /** The host's client features: the run attaches with the session's sampling / elicitation / roots keys. */
+  client?: ClientFeatures;
 }
 
 /** What preflight learned: each reachable server's tools, the servers that cannot be used and why. */
@@ -181,12 +184,12 @@ export class SessionRunner {
       else refuse(server, `The server '${server}' could not be started or reached: ${(outcome.reason as Error)?.message ?? String(outcome.reason)}`, 'unreachable');
     });
     for (const step of session.steps) {
-      if (!step.server || broken.has(step.server)) continue;
+      if (step.kind !== 'tool' || !step.server || broken.has(step.server)) continue;
       const problem = checkToolStep(step, tools.get(step.server)?.get(step.toolName!));
       if (problem) problems.push(problem);
     }
     const usedTools = [...tools.entries()]
-      .flatMap(([server, m]) => session.steps.filter((s) => s.server === server && m.has(s.toolName!)).map((s) => ({ server, tool: m.get(s.toolName!)! })))
+      .flatMap(([server, m]) => session.steps.filter((s) => s.kind === 'tool' && s.server === server && m.has(s.toolName!)).map((s) => ({ server, tool: m.get(s.toolName!)! })))
       .sort((a, b) => `${a.server}/${a.tool.name}`.localeCompare(`${b.server}/${b.tool.name}`));
     const configHash = sha256Hex(canonicalJson({ policy, guardrails, tools: usedTools }));
     return { tools, broken, problems, configHash };
@@ -217,6 +220,8 @@ export class SessionRunner {
       signal,
       events: options.events,
       onStep: options.onStep,
+      ...(options.client ? { client: options.client } : {}),
+      ...(session.client ? { clientSettings: session.client } : {}),
     });
   }
 
@@ -226,7 +231,10 @@ export class SessionRunner {
       const step = session.steps[index];
       if (signal.aborted) break;
       options.onProgress?.(index, step.id);
-      const execution = step.kind === 'tool' ? await this.toolStep(ctx, step, index) : await this.customStep(ctx, step);
+      const execution =
+        step.kind === 'tool' ? await this.toolStep(ctx, step, index)
+        : step.kind === 'resource' || step.kind === 'prompt' ? await this.featureStep(ctx, step)
+        : await this.customStep(ctx, step);
       frame.pipeline.settle();
       const record = execution.record;
       record.expectation = checkExpectations(step, record, execution.result);
@@ -258,6 +266,31 @@ export class SessionRunner {
       ...(onToolProgress ? { onProgress: (p: ProgressUpdate) => onToolProgress(index, step.id, p) } : {}),
     });
     return { record: outcome.record, result: outcome.result };
+  }
+
+  /** A resource read or prompt get through the frame's feature gate. */
+  private async featureStep(ctx: StepsContext, step: SessionStep): Promise<StepExecution> {
+    const broken = ctx.preflight.broken.get(step.server!);
+    if (broken) return { record: this.errorRecord(ctx.frame, step, broken) };
+    let args: Record<string, unknown>;
+    try {
+      args = resolveReferences(step.args ?? {}, ctx.results);
+    } catch (err) {
+      if (!(err instanceof ReferenceError)) throw err;
+      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) };
+    }
+    const request = {
+      server: step.server!,
+      stepId: step.id,
+      target: (step.kind === 'resource' ? step.uri : step.promptName)!,
+      args,
+      policy: mergePolicy(ctx.policy, step.policy),
+      guardrails: mergeGuardrails(ctx.guardrails, step.guardrails),
+      signal: ctx.signal,
+    };
+    const outcome = step.kind === 'resource' ? await ctx.frame.features.readResource(request) : await ctx.frame.features.getPrompt(request);
+    ctx.frame.writeStep(outcome.record);
+    return { record: outcome.record, ...(outcome.result ? { result: outcome.result } : {}) };
   }
 
   private async customStep(ctx: StepsContext, step: SessionStep): Promise<StepExecution> {
@@ -300,14 +333,15 @@ export class SessionRunner {
   }
 
   private errorRecord(frame: RunFrame, step: SessionStep, message: string): StepRecord {
+    const kind: StepRecord['kind'] = step.kind === 'tool' || step.kind === 'resource' || step.kind === 'prompt' ? (step.kind as StepRecord['kind']) : 'code';
     const record = unexecutedStepRecord({
       session_id: frame.sessionId,
       step_id: step.id,
-      kind: step.kind === 'tool' ? 'tool' : 'code',
-      role: step.kind === 'tool' ? 'tool' : 'code',
+      kind,
+      role: kind === 'code' ? 'code' : 'tool',
       channel: 'llm_to_tool',
       server: step.server ?? '',
-      tool: step.toolName ?? '',
+      tool: step.toolName ?? step.uri ?? step.promptName ?? '',
       decision: 'error',
       reasons: [message],
       stages: [{ stage: 'preflight', decision: 'error', reasons: [message] }],

@@ -1,0 +1,32 @@
+// The CLI's client features: how `mcp-harness` answers a server that asks for a model, for input or for its
+// roots. Nothing is interactive: sampling is denied unless the session allows it (its "reply" answers),
+// "ask" is answered by --yes, elicitations are answered from the session's "elicitation" key, a URL is
+// printed and never opened, and the roots are the session's or the workspace folder.
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ClientFeatures } from '../core/client/features';
+import { DEFAULT_GUARDRAILS } from '../core/guards/defaults';
+import { scanValue } from '../core/guards/redact';
+import type { SessionFile } from '../core/session/parse';
+import type { CliIO } from './io';
+
+export interface CliClientOptions {
+  folder: string;
+  /** --yes: a session whose sampling policy is "ask" is answered yes. */
+  yes?: boolean;
+  /** The session being run: its roots are the roots servers see from the start. */
+  session?: SessionFile;
+}
+
+export function cliClientFeatures(io: CliIO, options: CliClientOptions): ClientFeatures {
+  const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
+  const masked = (text: string) => scanValue(text, DEFAULT_GUARDRAILS, undefined, 'record').redacted as string;
+  return new ClientFeatures({
+    samplingDefault: 'deny',
+    ...(options.yes ? { consentToSampling: async () => true } : {}),
+    onElicitationUrl: (server, url, message) =>
+      io.stderr(`mcp-harness: the server '${server}' asks the user to open ${masked(url)} (${masked(message)}). The CLI never opens URLs; the session's "elicitation" key answers.\n`),
+    roots: () => options.session?.client?.roots ?? [{ uri: pathToFileURL(options.folder).href, name: basename(options.folder) }],
+    ...(verbose ? { onLog: (server: string, level: string, text: string) => io.stderr(`[${server}] ${level}: ${text}\n`) } : {}),
+  });
+}

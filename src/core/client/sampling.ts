@@ -1,0 +1,184 @@
+// sampling/createMessage: a prompt a server writes for the user's model. It is an attack channel like a
+// tool's output, so it passes the same guards: the run's sampling policy (deny / ask / allow, per server),
+// maxTokens capped, the messages through the input guardrails (secrets and PII masked, an injection denied
+// under hard_gate), the model's reply through the output guardrails, and one trace record of kind
+// 'sampling' under the step whose call caused it, with tokens and cost.
+import type { Finding, SamplingDetail, StageResult } from '../../protocol/trace';
+import { DEFAULT_GUARDRAILS } from '../guards/defaults';
+import { withholdReason } from '../guards/pipeline';
+import { scanValue } from '../guards/redact';
+import type { GuardrailsConfig } from '../guards/types';
+import type { CreateMessageRequestParams, CreateMessageResult, ServerRequestContext } from '../servers/serverRequests';
+import { countTokens, estimateCost, priceFor, type PriceTable } from '../tokens/index';
+import { featureRecord, RecordIds } from './records';
+import type { ClientRuns } from './runs';
+import { DEFAULT_SAMPLING_MAX_TOKENS, type ClientHost, type ClientRun, type SamplingAnswer, type SamplingPolicy, type SamplingPrompt } from './types';
+
+/** The model name a session's scripted `sampling.reply` answers as. */
+export const SESSION_REPLY_MODEL = 'session-reply';
+
+/** A refused sampling request: the server gets this message as the request's error. */
+export class SamplingDenied extends Error {}
+
+interface Attempt {
+  ctx: ServerRequestContext;
+  params: CreateMessageRequestParams;
+  run?: ClientRun;
+  parentId?: string;
+  guardrails: GuardrailsConfig;
+  policy: SamplingPolicy;
+  startedMs: number;
+  stages: StageResult[];
+  findings: Finding[];
+  detail: SamplingDetail;
+}
+
+export class SamplingFeature {
+  constructor(
+    private readonly host: ClientHost,
+    private readonly runs: ClientRuns,
+    private readonly ids: RecordIds,
+    private readonly prices?: PriceTable,
+  ) {}
+
+  /** The policy for a server in a run: the session's per-server entry, its policy, else the host's default. */
+  policyFor(server: string, run: ClientRun | undefined): SamplingPolicy {
+    const s = run?.settings.sampling;
+    return s?.servers?.[server] ?? s?.policy ?? this.host.samplingDefault;
+  }
+
+  async createMessage(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult> {
+    const found = this.runs.forOrigin(ctx.origin);
+    const run = found?.run;
+    const policy = this.policyFor(ctx.server, run);
+    const a: Attempt = {
+      ctx,
+      params,
+      run,
+      parentId: found?.origin.stepId,
+      guardrails: run?.guardrails ?? DEFAULT_GUARDRAILS,
+      policy,
+      startedMs: Date.now(),
+      stages: [],
+      findings: [],
+      detail: { policy, via: ctx.via, max_tokens_requested: params.maxTokens },
+    };
+    const prompt = this.guardPrompt(a);
+    try {
+      this.checkPolicy(a);
+      await this.consent(a, prompt);
+      const answer = await this.answer(a, prompt);
+      const reply = this.guardReply(a, answer.text);
+      this.record(a, prompt, 'ok', [], reply, answer);
+      return { role: 'assistant', content: { type: 'text', text: reply }, model: answer.model, ...(answer.stopReason ? { stopReason: answer.stopReason } : { stopReason: 'endTurn' }) };
+    } catch (err) {
+      const denied = err instanceof SamplingDenied;
+      const message = (err as Error).message;
+      this.record(a, prompt, denied ? (a.stages.some((s) => s.stage === 'guardrails' && s.decision === 'denied_guardrail') ? 'denied_guardrail' : 'denied_policy') : ctx.signal.aborted ? 'cancelled' : 'error', [message]);
+      throw err;
+    }
+  }
+
+  /** The input guardrails: what the model and the consent dialog see, and what the trace keeps. */
+  private guardPrompt(a: Attempt): SamplingPrompt {
+    const { params } = a;
+    const scan = scanValue({ systemPrompt: params.systemPrompt, messages: params.messages }, a.guardrails, a.run?.vault, 'guardrails', '$.params');
+    for (const f of scan.findings) a.findings.push(f.kind === 'injection' ? { ...f, message: f.message.replace('the tool output', 'the sampling request') } : f);
+    const withheld = withholdReason(a.guardrails, scan, 'the sampling request');
+    a.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons: withheld ? [withheld] : ['the request passed the input guardrails'] });
+    const redacted = scan.redacted as { systemPrompt?: string; messages: CreateMessageRequestParams['messages'] };
+    // Advisory mode records findings only: the model gets the request as the server wrote it.
+    const shown = a.guardrails.mode === 'advisory' ? { systemPrompt: params.systemPrompt, messages: params.messages } : redacted;
+    const cap = a.run?.settings.sampling?.maxTokens ?? this.host.samplingMaxTokens ?? DEFAULT_SAMPLING_MAX_TOKENS;
+    const maxTokens = Math.max(1, Math.min(params.maxTokens, cap));
+    a.detail.max_tokens_granted = maxTokens;
+    if (maxTokens < params.maxTokens) a.findings.push({ stage: 'policy', kind: 'sampling.max_tokens_capped', severity: 'info', message: `The server asked for ${params.maxTokens} tokens; sampling.maxTokens caps it at ${cap}.` });
+    return {
+      server: a.ctx.server,
+      ...(shown.systemPrompt !== undefined ? { systemPrompt: shown.systemPrompt } : {}),
+      messages: shown.messages,
+      maxTokens,
+      ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+      ...(params.stopSequences ? { stopSequences: params.stopSequences } : {}),
+      ...(params.modelPreferences ? { modelPreferences: params.modelPreferences } : {}),
+    };
+  }
+
+  private checkPolicy(a: Attempt): void {
+    const withheld = a.stages.find((s) => s.decision === 'denied_guardrail');
+    if (withheld) throw new SamplingDenied(`The sampling request from '${a.ctx.server}' was refused: ${withheld.reasons[0]}.`);
+    if (a.policy === 'deny') {
+      a.stages.push({ stage: 'policy', decision: 'denied_policy', reasons: ['sampling policy is deny'], rule: 'sampling:deny' });
+      throw new SamplingDenied(`Sampling is not allowed for the server '${a.ctx.server}' (its sampling policy is "deny"). Set the sampling policy to "allow" or "ask" to let it use a model.`);
+    }
+  }
+
+  private async consent(a: Attempt, prompt: SamplingPrompt): Promise<void> {
+    if (a.policy !== 'ask') {
+      a.stages.push({ stage: 'policy', decision: 'pass', reasons: ['sampling policy is allow'], rule: 'sampling:allow' });
+      return;
+    }
+    const agreed = this.host.consentToSampling ? await this.host.consentToSampling(prompt).catch(() => false) : false;
+    if (!agreed) {
+      const why = this.host.consentToSampling ? 'the user did not agree to send it to a model' : 'the sampling policy is "ask" and there is no one to ask here';
+      a.stages.push({ stage: 'policy', decision: 'denied_policy', reasons: [why], rule: 'sampling:ask' });
+      throw new SamplingDenied(`The sampling request from '${a.ctx.server}' was refused: ${why}. Set the sampling policy to "allow" to answer without asking.`);
+    }
+    a.stages.push({ stage: 'policy', decision: 'pass', reasons: ['the user agreed'], rule: 'sampling:ask' });
+  }
+
+  /** The session's scripted reply, else the host's model. */
+  private async answer(a: Attempt, prompt: SamplingPrompt): Promise<SamplingAnswer> {
+    const reply = a.run?.settings.sampling?.reply;
+    const t0 = Date.now();
+    let answer: SamplingAnswer;
+    if (reply !== undefined) answer = { text: reply, model: SESSION_REPLY_MODEL };
+    else if (this.host.model) answer = await this.host.model.answer(prompt, a.ctx.signal);
+    else {
+      a.stages.push({ stage: 'execute', decision: 'error', reasons: ['no model'] });
+      throw new Error(`No model is available to answer the sampling request from '${a.ctx.server}'. Give the session a "sampling": {"reply": "…"} or use a host with a model.`);
+    }
+    a.detail.model = answer.model;
+    a.stages.push({ stage: 'execute', decision: 'pass', reasons: [], duration_ms: Date.now() - t0 });
+    return answer;
+  }
+
+  /** The output guardrails over the model's reply before the server gets it. */
+  private guardReply(a: Attempt, text: string): string {
+    const scan = scanValue(text, a.guardrails, a.run?.vault, 'guardrails', '$.reply');
+    for (const f of scan.findings) a.findings.push(f.kind === 'injection' ? { ...f, message: f.message.replace('the tool output', "the model's reply") } : f);
+    const withheld = withholdReason(a.guardrails, scan, "the model's reply");
+    a.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons: withheld ? [withheld] : [] });
+    if (withheld) throw new SamplingDenied(`The model's reply to '${a.ctx.server}' was withheld: ${withheld}.`);
+    return a.guardrails.mode === 'advisory' ? text : (scan.redacted as string);
+  }
+
+  private record(a: Attempt, prompt: SamplingPrompt, decision: 'ok' | 'denied_policy' | 'denied_guardrail' | 'error' | 'cancelled', reasons: string[], reply?: string, answer?: SamplingAnswer): void {
+    const run = a.run;
+    if (!run) return;
+    // The trace always gets the redacted prompt, whatever the model was shown.
+    const stored = scanValue({ systemPrompt: a.params.systemPrompt, messages: a.params.messages, maxTokens: prompt.maxTokens }, a.guardrails, run.vault, 'record', '$.args').redacted;
+    const storedReply = reply === undefined ? undefined : scanValue(reply, a.guardrails, run.vault, 'record').redacted;
+    const record = featureRecord(run, this.ids.next(run, 'sampling', a.parentId), {
+      kind: 'sampling',
+      server: a.ctx.server,
+      method: 'sampling/createMessage',
+      decision,
+      reasons,
+      args: stored,
+      ...(storedReply !== undefined ? { output: { role: 'assistant', content: { type: 'text', text: storedReply }, model: answer?.model } } : {}),
+      parentId: a.parentId,
+      startedMs: a.startedMs,
+    });
+    record.stages = [...a.stages, { stage: 'record', decision: 'pass', reasons: [] }];
+    record.findings = a.findings;
+    record.sampling = a.detail;
+    if (answer) {
+      record.tokens_in = answer.usage?.inputTokens ?? countTokens(JSON.stringify(stored));
+      record.tokens_out = answer.usage?.outputTokens ?? countTokens(reply ?? '');
+      // The prompt is what the model reads (input price), the reply what it writes (output price).
+      record.cost_est = estimateCost(record.tokens_out, record.tokens_in, priceFor(answer.model === SESSION_REPLY_MODEL ? undefined : answer.model, this.prices));
+    }
+    run.writeChild(record);
+  }
+}
