@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  cleanupAll, developmentPayload, launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer,
+  cleanupAll, launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer,
   withTimeout, workbenchUrl,
 } from './lib/host.mjs';
 import { ensureHost } from './setup-host.mjs';
@@ -112,10 +112,11 @@ export async function runSuite(run, { grep, verbose = false, onMocha = () => {},
           ...extraEnv,
         },
         log: (l) => record(`[server] ${l}`),
+        supportExtensions: true,
       });
       const authority = await readRemoteAuthority(server.url);
       const payload = [
-        ...developmentPayload(authority),
+        ['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`],
         ['extensionTestsPath', `vscode-remote://${authority}${join(suiteDir, 'index')}`],
         ['skipWelcome', 'true'],
       ];

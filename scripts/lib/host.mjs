@@ -176,6 +176,21 @@ export async function killByMarker(marker) {
 }
 
 /**
+ * Test-only extensions installed next to the extension under test in integration and e2e runs (never
+ * shipped): the scripted language model that sampling and agent tests answer from. The workbench's smoke-test
+ * payload keeps one extensionDevelopmentPath (it is read into a Map), so these are copied into the extensions
+ * dir as `publisher.name-version` folders, which the server adopts into the profile at start-up.
+ */
+export const testSupportExtensions = [join(repoRoot, 'test', 'integration', 'support', 'scripted-lm')];
+
+function installSupportExtensions(extensionsDir) {
+  for (const dir of testSupportExtensions) {
+    const { publisher, name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    cpSync(dir, join(extensionsDir, `${publisher}.${name}-${version}`), { recursive: true });
+  }
+}
+
+/**
  * Starts code-server on `workspace`. Returns { url, proc, userDataDir, extensionsDir, logs, stop() }.
  * `trusted: false` leaves Workspace Trust on (fresh user data dir, so the folder is untrusted).
  */
@@ -193,12 +208,14 @@ export async function startCodeServer({
   extraArgs = [],
   log = () => {},
   startTimeoutMs = 60_000,
+  supportExtensions = false,
 } = {}) {
   const paths = ensureHost();
   const base = userDataDir && extensionsDir ? undefined : makeTempDir('host');
   userDataDir ??= join(base, 'user-data');
   extensionsDir ??= join(base, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
+  if (supportExtensions) installSupportExtensions(extensionsDir);
   const trustSettings = trusted
     ? {}
     : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
@@ -278,17 +295,6 @@ export async function readRemoteAuthority(url) {
   const cfg = JSON.parse(json);
   if (!cfg.remoteAuthority) throw new Error('The workbench configuration has no remoteAuthority.');
   return cfg.remoteAuthority;
-}
-
-/**
- * Test-only extensions loaded next to the extension under test in integration and e2e runs (never shipped):
- * the scripted language model that sampling and agent tests answer from.
- */
-export const testSupportExtensions = [join(repoRoot, 'test', 'integration', 'support', 'scripted-lm')];
-
-/** The smoke-test payload entries that load the extension under test and the test-support extensions. */
-export function developmentPayload(authority) {
-  return [repoRoot, ...testSupportExtensions].map((dir) => ['extensionDevelopmentPath', `vscode-remote://${authority}${dir}`]);
 }
 
 /**

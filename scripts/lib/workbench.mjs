@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  developmentPayload, launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer, workbenchUrl,
+  launchBrowser, makeTempDir, mirrorWorkspace, readRemoteAuthority, repoRoot, startCodeServer, workbenchUrl,
 } from './host.mjs';
 
 export const screenshotDir = join(repoRoot, 'test', 'e2e', 'screenshots');
@@ -18,7 +18,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function openWorkbench({ workspace = 'examples/demo', trusted = true, settings = {}, log = () => {}, extensionDevelopment = true } = {}) {
   const tmp = makeTempDir('wb');
   const folder = mirrorWorkspace(workspace, tmp);
-  const server = await startCodeServer({ workspace: folder, trusted, settings, log: (l) => log(`[server] ${l}`) });
+  const server = await startCodeServer({ workspace: folder, trusted, settings, supportExtensions: extensionDevelopment, log: (l) => log(`[server] ${l}`) });
   const browser = await launchBrowser();
   const { page } = browser;
   page.on('pageerror', (err) => log(`[page error] ${err.message}`));
@@ -26,7 +26,7 @@ export async function openWorkbench({ workspace = 'examples/demo', trusted = tru
   let payload;
   if (extensionDevelopment) {
     const authority = await readRemoteAuthority(server.url);
-    payload = [...developmentPayload(authority), ['skipWelcome', 'true']];
+    payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${repoRoot}`], ['skipWelcome', 'true']];
   }
   await page.goto(workbenchUrl(server.url, folder, payload));
   const wb = new Workbench(page, { server, browser, folder });

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import type { ConfirmHook } from '../core/guards/pipeline';
 import type { ServerManager } from '../core/servers';
 import type { HostToWebview } from '../protocol/messages';
+import type { ElicitationStep, UrlPrompt } from './client/elicitationForm';
+import type { SamplingConsentPrompt } from './client/samplingConsent';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
 import type { DeleteConfirm, SaveDialog } from './dialogs';
@@ -33,6 +35,14 @@ export interface HarnessTestHooks {
   traceFileReads(): number;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
+  /** Replaces the sampling consent modal; undefined restores it. */
+  setSamplingConsentPrompt(prompt: SamplingConsentPrompt | undefined): void;
+  /** Replaces the URL-elicitation modal and the browser it opens; undefined restores them. */
+  setUrlElicitation(prompt: UrlPrompt | undefined, openExternal?: (uri: vscode.Uri) => Thenable<boolean>): void;
+  /** Each quick input of an elicitation form as it opens (the test fills the real widget). */
+  onElicitationStep(listener: (step: ElicitationStep) => void): vscode.Disposable;
+  /** Each argument quick pick of Run Prompt / Open Resource Template as it opens. */
+  onArgumentInput(listener: (pick: vscode.QuickPick<vscode.QuickPickItem>) => void): vscode.Disposable;
 }
 
 export interface HarnessApi {
@@ -90,6 +100,10 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     panelOpen: () => !!ctx.traces.panel,
     traceFileReads: () => ctx.traces.store.fileReads(),
     deactivate,
+    setSamplingConsentPrompt: (prompt) => ctx.clientHost.samplingConsent.setPrompt(prompt),
+    setUrlElicitation: (prompt, open) => ctx.clientHost.elicitation.replaceUrlHandling(prompt, open),
+    onElicitationStep: (listener) => ctx.clientHost.elicitation.onDidShowStep(listener),
+    onArgumentInput: (listener) => ctx.client.onDidShowArgumentInput(listener),
   };
 }
 
@@ -107,5 +121,9 @@ function refusingHooks(): HarnessTestHooks {
     panelOpen: refuse,
     traceFileReads: refuse,
     deactivate: () => Promise.reject(new Error('deactivate() is only available under the test runner.')),
+    setSamplingConsentPrompt: refuse,
+    setUrlElicitation: refuse,
+    onElicitationStep: refuse,
+    onArgumentInput: refuse,
   };
 }

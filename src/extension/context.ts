@@ -3,7 +3,7 @@ import type * as vscode from 'vscode';
 import type { ServerManager } from '../core/servers';
 import type { Logger } from '../core/types';
 import type { ClientFeatures } from './client/features';
-import type { VsCodeClientHandlers } from './client/handlers';
+import type { VsCodeClientHost } from './client/handlers';
 import type { Config } from './config';
 import type { ConsentService } from './consent';
 import type { Dialogs } from './dialogs';
@@ -39,7 +39,7 @@ export interface HarnessCore {
   /** The "MCP Harness Sessions" channel that session runs and Call Tool write to. */
   readonly sessionsOutput: LazyOutputChannel;
   /** What VS Code answers when a server asks (sampling, elicitation, roots) and where its notifications go. */
-  readonly clientHandlers: VsCodeClientHandlers;
+  readonly clientHost: VsCodeClientHost;
 }
 
 /** The core services plus the feature objects that own their state. */

@@ -5,7 +5,7 @@ import { discover } from '../core/config/discover';
 import { ServerManager } from '../core/servers';
 import { HARNESS_VERSION } from '../core/version';
 import { ClientFeatures } from './client/features';
-import { VsCodeClientHandlers } from './client/handlers';
+import { VsCodeClientHost } from './client/handlers';
 import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
 import { ConsentService } from './consent';
@@ -42,8 +42,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   disposables.push(serversChanged);
 
   // Built before the manager: it declares a client capability (sampling, elicitation, roots) per handler present.
-  const clientHandlers = new VsCodeClientHandlers({ workspaceState: extension.workspaceState, config, serverOutput, log: logger });
-  disposables.push(clientHandlers);
+  const clientHost = new VsCodeClientHost({ workspaceState: extension.workspaceState, config, serverOutput });
+  disposables.push(clientHost);
   const servers = new ServerManager({
     definitions: [],
     logger,
@@ -53,8 +53,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     requestTimeoutMs: config.requestTimeoutMs,
     onStderr: (id, chunk) => serverOutput.appendStderr(id, chunk),
     hint: vscodeServerHint,
-    serverRequests: clientHandlers,
-    serverNotifications: clientHandlers,
+    serverRequests: clientHost.features.requestHandlers(),
+    serverNotifications: clientHost.features.notificationHandlers(),
   });
   const unsubscribe = servers.onDidChange(() => serversChanged.fire());
 
@@ -114,14 +114,14 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     onDidChangeServers: serversChanged.event,
     dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
     sessionsOutput,
-    clientHandlers,
+    clientHost,
   };
   const pins = new WorkspacePins(core);
   const lint = new LintService(core, pins);
   const traces = new TraceFeatures(core);
   const sandbox = new SandboxFeatures(core);
   const runs = new RunServices({ ...core, pins, traces });
-  const client = new ClientFeatures({ servers, handlers: clientHandlers, storage: extension.storageUri ?? extension.globalStorageUri });
+  const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri });
   disposables.push(lint, traces, sandbox, runs, client);
   const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, client };
 

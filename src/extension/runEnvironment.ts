@@ -9,7 +9,7 @@ import { HARNESS_VERSION } from '../core/version';
 import type { HarnessContext } from './context';
 import { checkTrusted } from './serverCommands';
 
-type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log'>;
+type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'clientHost'>;
 
 /** Servers start on first use: one this workspace defines needs trust first, and its inputs are asked for once. */
 function guardedConnections(ctx: EnvironmentContext): ConnectionProvider {
@@ -49,5 +49,6 @@ export function extensionRunEnvironment(ctx: EnvironmentContext, folder: string 
     workspace: folder,
     logger: ctx.log,
     harnessVersion: HARNESS_VERSION,
+    client: ctx.clientHost.features,
   };
 }

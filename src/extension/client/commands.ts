@@ -68,7 +68,7 @@ export const clientCommands: CommandEntry[] = [
   {
     id: 'mcpHarness.resetSamplingConsent',
     async run(ctx) {
-      const n = await ctx.clientHandlers.samplingConsent.reset();
+      const n = await ctx.clientHost.samplingConsent.reset();
       void vscode.window.showInformationMessage(
         n ? `MCP Harness: forgot the sampling permission of ${n} server(s); they will be asked for again.` : 'MCP Harness: no sampling permission was remembered.',
       );

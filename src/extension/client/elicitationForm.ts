@@ -23,11 +23,41 @@ const LEAVE_OUT = 'Leave out';
 export const URL_OPEN = 'Open URL';
 export const URL_DECLINE = 'Decline';
 
+export interface UrlRequest {
+  server: string;
+  /** The URL's host, shown on its own so a look-alike address is easy to spot. */
+  host: string;
+  url: string;
+  /** The server's reason. */
+  message: string;
+}
+
+/** The user's answer to a URL elicitation: open it, decline, or dismissed (cancel). */
+export type UrlPrompt = (request: UrlRequest) => Promise<'open' | 'decline' | 'cancel'>;
+
+export async function showUrlModal(r: UrlRequest): Promise<'open' | 'decline' | 'cancel'> {
+  const answer = await vscode.window.showWarningMessage(
+    `The MCP server '${r.server}' asks you to open a page on ${r.host}.`,
+    { modal: true, detail: `Reason given by the server: ${r.message}\n\nURL: ${r.url}\n\nNothing is opened unless you choose "${URL_OPEN}".` },
+    URL_OPEN,
+    URL_DECLINE,
+  );
+  return answer === URL_OPEN ? 'open' : answer === URL_DECLINE ? 'decline' : 'cancel';
+}
+
+const openInBrowser = (uri: vscode.Uri): Thenable<boolean> => vscode.env.openExternal(uri);
+
 export class ElicitationForm implements vscode.Disposable {
   private readonly shown = new vscode.EventEmitter<ElicitationStep>();
   readonly onDidShowStep = this.shown.event;
+  private urlPrompt: UrlPrompt = showUrlModal;
+  private openExternal = openInBrowser;
 
-  constructor(private readonly openExternal: (uri: vscode.Uri) => Thenable<boolean> = (u) => vscode.env.openExternal(u)) {}
+  /** Test runs replace the URL modal and the browser (api.testing); undefined restores them. */
+  replaceUrlHandling(prompt: UrlPrompt | undefined, open: ((uri: vscode.Uri) => Thenable<boolean>) | undefined): void {
+    this.urlPrompt = prompt ?? showUrlModal;
+    this.openExternal = open ?? openInBrowser;
+  }
 
   dispose(): void {
     this.shown.dispose();
@@ -46,14 +76,8 @@ export class ElicitationForm implements vscode.Disposable {
       void vscode.window.showWarningMessage(`MCP Harness: the server '${server}' asked to open an address that is not a valid URL; it was declined.`);
       return { action: 'decline' };
     }
-    const answer = await vscode.window.showWarningMessage(
-      `The MCP server '${server}' asks you to open a page on ${host}.`,
-      { modal: true, detail: `Reason given by the server: ${params.message}\n\nURL: ${params.url}\n\nNothing is opened unless you choose "${URL_OPEN}".` },
-      URL_OPEN,
-      URL_DECLINE,
-    );
-    if (answer === URL_DECLINE) return { action: 'decline' };
-    if (answer !== URL_OPEN) return { action: 'cancel' };
+    const answer = await this.urlPrompt({ server, host, url: params.url, message: params.message });
+    if (answer !== 'open') return { action: answer };
     await this.openExternal(vscode.Uri.parse(params.url, true));
     return { action: 'accept' };
   }

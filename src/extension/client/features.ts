@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ServerManager } from '../../core/servers';
 import { Disposable } from '../disposable';
 import { ArgumentCompletions } from './argumentCompletions';
-import type { VsCodeClientHandlers } from './handlers';
+import type { VsCodeClientHost } from './handlers';
 import { PromptRunner } from './promptRunner';
 import { ResourceDocuments } from './resourceDocuments';
 import { watchRoots } from './roots';
@@ -15,7 +15,7 @@ import { fillTemplate, pickTemplate } from './templates';
 
 export interface ClientFeatureDeps {
   servers: ServerManager;
-  handlers: VsCodeClientHandlers;
+  host: VsCodeClientHost;
   /** Where image resources are written for the image preview. */
   storage: vscode.Uri;
 }
@@ -35,7 +35,7 @@ export class ClientFeatures extends Disposable {
     this.prompts = new PromptRunner(this.server, (pick) => this.argumentShown.fire(pick));
     this._register(new ArgumentCompletions(this.server).register());
     this._register(watchRoots(() => deps.servers.notifyRootsChanged()));
-    this._register(deps.handlers.onDidUpdateResource(({ server, uri }) => this.resources.resourceUpdated(server, uri)));
+    this._register(deps.host.onDidUpdateResource(({ server, uri }) => this.resources.resourceUpdated(server, uri)));
   }
 
   openResource(server: string, uri: string): Promise<vscode.Uri> {

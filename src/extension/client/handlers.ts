@@ -1,62 +1,80 @@
-// What VS Code answers when a server asks (sampling, elicitation, roots) and where its notifications go (log
-// messages, resource updates). Built before the ServerManager, which declares a client capability for each
-// handler present; the pieces that need the manager (resource documents) subscribe to onDidUpdateResource.
+// VS Code as the host of the core's client features (src/core/client): the Language Model API answers
+// sampling after the user consented per server seeing the exact (redacted) prompt, the quick-input form and
+// the URL modal answer elicitations, the workspace folders are the roots, log messages go to the server's
+// output channel. Built before the ServerManager, which declares a client capability per handler present;
+// runs attach to `features` through the run environment so what a server asks lands in their trace.
 import * as vscode from 'vscode';
-import type {
-  CreateMessageRequestParams,
-  CreateMessageResult,
-  ElicitRequestParams,
-  ElicitResult,
-  ListRootsResult,
-  LoggingMessageNotificationParams,
-  ServerNotificationHandlers,
-  ServerRequestContext,
-  ServerRequestHandlers,
-} from '../../core/servers/serverRequests';
-import type { Logger } from '../../core/types';
+import { ClientFeatures } from '../../core/client/features';
+import type { ClientHost, ElicitationRequest, RootEntry, SamplingModel, SamplingPolicy, SamplingPrompt } from '../../core/client/types';
+import type { ElicitResult } from '../../core/servers/serverRequests';
 import type { Config } from '../config';
 import type { ServerOutputChannels } from '../serverOutput';
 import { ElicitationForm } from './elicitationForm';
-import { LanguageModelSampler } from './languageModelSampler';
+import { LanguageModelSampler, promptMessages } from './languageModelSampler';
 import { workspaceRoots } from './roots';
 import { SamplingConsent } from './samplingConsent';
-import { routeServerLog } from './serverLog';
 
-export interface ClientHandlerDeps {
+export interface ClientHostDeps {
   workspaceState: vscode.Memento;
   config: Config;
   serverOutput: ServerOutputChannels;
-  log: Logger;
 }
 
-export class VsCodeClientHandlers implements ServerRequestHandlers, ServerNotificationHandlers, vscode.Disposable {
+const LOG_LEVELS: Record<string, 'debug' | 'info' | 'warn' | 'error'> = {
+  debug: 'debug', info: 'info', notice: 'info', warning: 'warn', error: 'error', critical: 'error', alert: 'error', emergency: 'error',
+};
+
+export class VsCodeClientHost implements ClientHost, vscode.Disposable {
   readonly samplingConsent: SamplingConsent;
   readonly sampler: LanguageModelSampler;
+  readonly model: SamplingModel;
   readonly elicitation = new ElicitationForm();
+  /** The core's client features over this host: the manager's handlers and the runs' recorder. */
+  readonly features: ClientFeatures;
   private readonly resourceUpdated = new vscode.EventEmitter<{ server: string; uri: string }>();
   readonly onDidUpdateResource = this.resourceUpdated.event;
 
-  constructor(private readonly deps: ClientHandlerDeps) {
+  constructor(private readonly deps: ClientHostDeps) {
     this.samplingConsent = new SamplingConsent(deps.workspaceState);
-    this.sampler = new LanguageModelSampler(this.samplingConsent, () => deps.config.sampling);
+    this.sampler = new LanguageModelSampler(() => deps.config.sampling.model);
+    this.model = this.sampler;
+    this.features = new ClientFeatures(this, deps.config.prices);
   }
 
-  async createMessage(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult> {
-    const reply = await this.sampler.answer(ctx.server, params, ctx.signal);
-    this.deps.serverOutput.note(ctx.server, `sampling answered by ${reply.usage.model} (${reply.usage.inputTokens} tokens in, ${reply.usage.outputTokens} out)`);
-    return reply.result;
+  get samplingDefault(): SamplingPolicy {
+    return this.deps.config.sampling.policy;
   }
 
-  elicit(ctx: ServerRequestContext, params: ElicitRequestParams): Promise<ElicitResult> {
-    return this.elicitation.elicit(ctx.server, params, ctx.signal);
+  get samplingMaxTokens(): number {
+    return this.deps.config.sampling.maxTokens;
   }
 
-  async listRoots(): Promise<ListRootsResult> {
-    return workspaceRoots();
+  /** Policy "ask": the modal shows the prompt exactly as it would be sent (after the core's redaction). */
+  async consentToSampling(prompt: SamplingPrompt): Promise<boolean> {
+    // With no model to answer, nothing can be sent: let the answer fail with the reason instead of asking.
+    const model = await this.sampler.pickModel(prompt).catch(() => undefined);
+    if (!model) return true;
+    return this.samplingConsent.ask({
+      server: prompt.server,
+      model: `${model.name} (${model.vendor}/${model.id})`,
+      maxTokens: prompt.maxTokens,
+      systemPrompt: prompt.systemPrompt,
+      messages: promptMessages(prompt),
+    });
   }
 
-  onLog(server: string, params: LoggingMessageNotificationParams): void {
-    routeServerLog(this.deps.serverOutput, () => this.deps.config.guardrails, server, params);
+  elicit(request: ElicitationRequest, signal: AbortSignal): Promise<ElicitResult> {
+    const { server, ...params } = request;
+    return this.elicitation.elicit(server, params, signal);
+  }
+
+  roots(): RootEntry[] {
+    return workspaceRoots().roots;
+  }
+
+  /** Already redacted by the core. */
+  onLog(server: string, level: string, text: string): void {
+    this.deps.serverOutput.channel(server)[LOG_LEVELS[level] ?? 'info'](level in LOG_LEVELS && LOG_LEVELS[level] !== level ? `${level}: ${text}` : text);
   }
 
   onResourceUpdated(server: string, uri: string): void {

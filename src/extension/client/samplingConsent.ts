@@ -21,7 +21,6 @@ export interface SamplingConsentRequest {
   systemPrompt?: string;
   /** The prompt exactly as it would be sent, one entry per message. */
   messages: { role: string; text: string }[];
-  tools: string[];
 }
 
 /** Asks the user; test runs replace it through api.testing. */
@@ -30,7 +29,6 @@ export type SamplingConsentPrompt = (request: SamplingConsentRequest) => Promise
 /** The modal's detail text: the whole prompt, never shortened, so the user sees what leaves for the model. */
 export function consentDetail(r: SamplingConsentRequest): string {
   const parts = [`Model: ${r.model} · at most ${r.maxTokens} tokens in the reply`];
-  if (r.tools.length) parts.push(`Tools offered to the model: ${r.tools.join(', ')}`);
   if (r.systemPrompt) parts.push(`System prompt:\n${r.systemPrompt}`);
   for (const m of r.messages) parts.push(`${m.role}:\n${m.text}`);
   return parts.join('\n\n');
