@@ -60,7 +60,7 @@ export function askArgumentValue(
       complete();
     });
     pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0]?.label ?? pick.value;
+      const chosen = pick.activeItems[0]?.label ?? pick.value;
       if (arg.required && !chosen) {
         pick.placeholder = `${arg.name} is required: type a value.`;
         return;

@@ -23,6 +23,8 @@ export interface ClientHostDeps {
 const LOG_LEVELS: Record<string, 'debug' | 'info' | 'warn' | 'error'> = {
   debug: 'debug', info: 'info', notice: 'info', warning: 'warn', error: 'error', critical: 'error', alert: 'error', emergency: 'error',
 };
+/** MCP levels the output channel's own level already says; the others are named in the line. */
+const CHANNEL_NAMES_IT = new Set(['debug', 'info', 'warning', 'error']);
 
 export class VsCodeClientHost implements ClientHost, vscode.Disposable {
   readonly samplingConsent: SamplingConsent;
@@ -74,7 +76,7 @@ export class VsCodeClientHost implements ClientHost, vscode.Disposable {
 
   /** Already redacted by the core. */
   onLog(server: string, level: string, text: string): void {
-    this.deps.serverOutput.channel(server)[LOG_LEVELS[level] ?? 'info'](level in LOG_LEVELS && LOG_LEVELS[level] !== level ? `${level}: ${text}` : text);
+    this.deps.serverOutput.channel(server)[LOG_LEVELS[level] ?? 'info'](CHANNEL_NAMES_IT.has(level) ? text : `${level}: ${text}`);
   }
 
   onResourceUpdated(server: string, uri: string): void {

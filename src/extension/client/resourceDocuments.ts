@@ -1,4 +1,4 @@
-// Resources in read-only editors: `mcp-resource:/<server>/<name>?uri=<resource uri>` documents whose text is
+// Resources in read-only editors: `mcp-harness-resource:/<server>/<name>?uri=<resource uri>` documents whose text is
 // the resource's text contents; an image resource opens in VS Code's image preview instead (the bytes are
 // written to the extension's storage first, since the preview reads files). A `resources/updated`
 // notification for an open resource re-reads it.
@@ -8,7 +8,8 @@ import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { Disposable } from '../disposable';
 import type { ClientServerFeatures } from './serverFeatures';
 
-export const RESOURCE_SCHEME = 'mcp-resource';
+// Not 'mcp-resource': VS Code's own MCP support owns that scheme (a file system provider).
+export const RESOURCE_SCHEME = 'mcp-harness-resource';
 
 type Content = ReadResourceResult['contents'][number];
 
