@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { type HarnessSettings, settingsToConfig } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import type { PriceTable } from '../core/tokens/index';
+import { DEFAULT_SAMPLING_MAX_TOKENS } from '../core/client/types';
 
 export const SECTION = 'mcpHarness';
 
@@ -28,8 +29,6 @@ export type SamplingPolicy = 'deny' | 'ask' | 'allow';
 export interface SamplingSettings {
   /** Default for every server: deny, ask the user (remembered per server), or allow without asking. */
   policy: SamplingPolicy;
-  /** Per-server policy by server id. */
-  servers: Record<string, SamplingPolicy>;
   /** The most tokens a sampling reply may have; a server asking for more gets this many. */
   maxTokens: number;
   /** Preferred model: `vendor/id`, an id or a family; empty = the server's hints, then the first available model. */
@@ -96,19 +95,13 @@ export class Config {
     return typeof v === 'string' && v.trim() ? v.trim() : '.mcp-harness/traces';
   }
 
-  /** How sampling requests from servers are answered (VS Code asks by default), per-server overrides and limits. */
+  /** How sampling requests from servers are answered (VS Code asks by default) and the reply's token limit. */
   get sampling(): SamplingSettings {
     const v = this.section.get<unknown>('sampling.policy');
-    const servers = this.section.get<unknown>('sampling.servers');
-    const perServer: Record<string, SamplingPolicy> = {};
-    if (servers && typeof servers === 'object') {
-      for (const [id, p] of Object.entries(servers)) if (isSamplingPolicy(p)) perServer[id] = p;
-    }
     const model = this.section.get<unknown>('sampling.model');
     return {
       policy: isSamplingPolicy(v) ? v : 'ask',
-      servers: perServer,
-      maxTokens: this.num('sampling.maxTokens', 4096, 1),
+      maxTokens: this.num('sampling.maxTokens', DEFAULT_SAMPLING_MAX_TOKENS, 1),
       model: typeof model === 'string' ? model.trim() : '',
     };
   }
