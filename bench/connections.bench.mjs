@@ -1,6 +1,10 @@
 // Starting the three demo servers (server-everything, -filesystem, -memory) through the ServerManager:
 // all in parallel vs one after another, rounds interleaved so machine noise hits both sides alike.
 // The issue's target: parallel / sequential <= 0.5 (parallel costs about the slowest start, not the sum).
+// Also the cost of protocol-version negotiation on a 2025 stdio server (server-everything): start-to-tools with
+// "protocol": "2025" (the legacy handshake only, what the client did before negotiation existed) vs "auto"
+// with the 2025 verdict remembered (what the CLI does from its second run on) and "auto" probing every start.
+// Target: remembered / legacy <= 1.05.
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -11,16 +15,17 @@ import { performance } from 'node:perf_hooks';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.MCP_HARNESS_BENCH_ROUNDS ?? 5);
 const TARGET_RATIO = 0.5;
+const NEGOTIATION_TARGET = 1.05;
 const serverPath = (pkg) => join(ROOT, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
 
 async function loadManager(dir) {
   const outfile = join(dir, 'servers.mjs');
   await build({
-    stdin: { contents: "export { ServerManager } from './src/core/servers/manager';", resolveDir: ROOT, loader: 'ts' },
+    stdin: { contents: "export { ServerManager } from './src/core/servers/manager'; export { VerdictCache } from './src/core/servers/negotiation';", resolveDir: ROOT, loader: 'ts' },
     bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error',
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
-  return (await import(pathToFileURL(outfile).href)).ServerManager;
+  return import(pathToFileURL(outfile).href);
 }
 
 function definitions(dir) {
@@ -51,7 +56,7 @@ function cpuMs(pid) {
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-harness-bench-conn-'));
   try {
-    const ServerManager = await loadManager(dir);
+    const { ServerManager, VerdictCache } = await loadManager(dir);
     const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
     const once = async (parallel) => {
       const manager = new ServerManager({ definitions: definitions(dir), logger: quiet, clientInfo: { name: 'bench', version: '0' } });
@@ -93,9 +98,11 @@ export async function run() {
     const cores = availableParallelism();
     const cpu = serverCpu.length ? median(serverCpu) : undefined;
     const floor = cpu !== undefined ? Math.max(cpu / cores, seq / 3) : undefined;
+    const negotiation = await negotiationCost(ServerManager, VerdictCache, dir, quiet);
     return {
       name: 'connections',
       metrics: [
+        ...negotiation,
         { name: 'start 3 demo servers one after another (median)', value: seq, unit: 'ms' },
         { name: 'start 3 demo servers in parallel (median)', value: par, unit: 'ms' },
         { name: 'parallel / sequential', value: ratio, unit: 'ratio', target: `<= ${TARGET_RATIO}`, pass: ratio <= TARGET_RATIO },
@@ -113,4 +120,42 @@ export async function run() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Start-to-tools of server-everything under each negotiation mode, rounds interleaved. */
+async function negotiationCost(ServerManager, VerdictCache, dir, logger) {
+  const base = definitions(dir)[0];
+  const modes = {
+    legacy: { ...base, protocol: '2025', hash: 'everything-2025' },
+    remembered: { ...base, hash: 'everything-auto' },
+    probing: { ...base, hash: 'everything-auto' },
+  };
+  const remembered = new VerdictCache();
+  remembered.set('everything-auto', 'legacy');
+  const once = async (mode) => {
+    // A fresh cache for 'probing' each time: every start pays the server/discover probe.
+    const protocolVerdicts = mode === 'remembered' ? remembered : new VerdictCache();
+    const manager = new ServerManager({ definitions: [modes[mode]], logger, clientInfo: { name: 'bench', version: '0' }, protocolVerdicts });
+    const t0 = performance.now();
+    const tools = await (await manager.ensureStarted('everything')).listTools();
+    const ms = performance.now() - t0;
+    if (!tools.length || manager.state('everything').protocol?.era !== 'legacy') throw new Error(`${mode}: no tools or not a 2025 connection`);
+    await manager.dispose();
+    return ms;
+  };
+  const times = { legacy: [], remembered: [], probing: [] };
+  await once('legacy');
+  const order = ['legacy', 'remembered', 'probing'];
+  for (let i = 0; i < ROUNDS * 2; i++) {
+    for (const mode of i % 2 ? [...order].reverse() : order) times[mode].push(await once(mode));
+  }
+  const legacy = median(times.legacy);
+  const ratio = median(times.remembered) / legacy;
+  return [
+    { name: 'server-everything start-to-tools, "protocol": "2025" (median)', value: legacy, unit: 'ms' },
+    { name: 'start-to-tools, "auto" with the 2025 verdict remembered (median)', value: median(times.remembered), unit: 'ms' },
+    { name: 'start-to-tools, "auto" probing every start (median)', value: median(times.probing), unit: 'ms' },
+    { name: 'negotiation overhead: remembered / legacy', value: ratio, unit: 'ratio', target: `<= ${NEGOTIATION_TARGET}`, pass: ratio <= NEGOTIATION_TARGET },
+    { name: 'negotiation overhead: probing / legacy', value: median(times.probing) / legacy, unit: 'ratio' },
+  ];
 }

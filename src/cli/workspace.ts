@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition } from '../core/config';
 import { ServerManager } from '../core/servers/manager';
+import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
@@ -77,6 +78,8 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
     serverRequests: client.requestHandlers(),
     serverNotifications: client.notificationHandlers(),
+    // A process per run: what a start learned about a 2025 server saves the next run its probe.
+    protocolVerdicts: new VerdictCache(defaultVerdictFile(io.env)),
   });
   return {
     folder,

@@ -229,7 +229,9 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
           : status === 'stopped' && def.pendingInputs?.length
             ? 'stopped, needs input'
             : status;
-    item.description = `${statusText} · ${def.transport} · ${relativeSource(def)}`;
+    // The protocol version is the one last negotiated; it is shown while the server runs.
+    const protocol = live === 'running' && st?.protocol ? ` · MCP ${st.protocol.version}` : '';
+    item.description = `${statusText} · ${def.transport}${protocol} · ${relativeSource(def)}`;
     item.iconPath = blocked && status === 'stopped' ? new vscode.ThemeIcon('shield') : STATUS_ICON[status];
     if (st?.circuitOpen) item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
     const md = new vscode.MarkdownString();
@@ -237,6 +239,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     const error = st?.error ?? (status === 'error' ? def.error : undefined);
     if (error) md.appendText(`${error}\n\n`);
     if (st?.serverInfo) md.appendText(`${st.serverInfo.name} ${st.serverInfo.version}\n\n`);
+    if (st?.protocol) md.appendText(`MCP protocol ${st.protocol.version} (${st.protocol.era === 'modern' ? '2026 generation, stateless' : '2025 generation, initialize handshake'})\n\n`);
     if (def.transport === 'stdio') {
       md.appendMarkdown('Command:\n\n');
       md.appendCodeblock([def.command ?? '', ...(def.args ?? [])].join(' '), 'sh');

@@ -176,6 +176,11 @@ export interface SessionHeader {
   workspace?: string;
   model?: string;
   servers: string[];
+  /**
+   * The MCP protocol version negotiated with each server that was running when the run started, by server
+   * id (e.g. {"everything": "2025-11-25", "modern": "2026-07-28"}). Absent in traces written before it existed.
+   */
+  protocols?: Record<string, string>;
   harness_version: string;
   /** Which entry point started the run (absent in traces written before run kinds existed: a session). */
   run_kind?: RunKind;

@@ -1,6 +1,6 @@
 // `mcp-harness servers`: the servers a workspace defines, connected in parallel (unless --no-connect).
 import type { ServerDefinition } from '../../core/config/types';
-import type { ServerState } from '../../core/servers/types';
+import type { NegotiatedProtocol, ServerState } from '../../core/servers/types';
 import { EXIT_OK, EXIT_UNREACHABLE, type CliCommand } from '../io';
 import { openWorkspace, sourceLabel } from '../workspace';
 
@@ -14,6 +14,8 @@ export interface ServerRow {
   error?: string;
   disabled?: boolean;
   notes?: string[];
+  /** The MCP protocol version negotiated with the server and its generation; absent when not connected. */
+  protocol?: NegotiatedProtocol;
 }
 
 export const serversCommand: CliCommand = {
@@ -29,7 +31,8 @@ export const serversCommand: CliCommand = {
     '  --workspace DIR   the workspace folder',
     '  --no-connect      only list the definitions; start nothing',
     '  --user-configs    also read Claude Desktop\'s user config',
-    '  --json            print [{name, source, transport, status, tools, error?}] (tools: a count, null when not connected)',
+    '  --json            print [{name, source, transport, status, tools, protocol?, error?}] (tools: a count, null when',
+    '                    not connected; protocol: {version, era} negotiated, era "legacy" (2025) or "modern" (2026))',
     '',
     'Exit codes: 0 all servers started (or --no-connect), 2 bad folder or arguments, 3 a server could not be started.',
   ].join('\n'),
@@ -62,6 +65,7 @@ export const serversCommand: CliCommand = {
         if (error) row.error = error;
         if (def.disabled) row.disabled = true;
         if (def.notes.length) row.notes = def.notes;
+        if (status === 'running' && state.protocol) row.protocol = state.protocol;
         return row;
       });
       if (json) io.stdout(JSON.stringify(rows, null, 2) + '\n');

@@ -6,7 +6,7 @@ import { clampRange, describeNodeType, describeParseError, keyOf, type Node, par
 import { parseInputs } from './parseInputs';
 import { parseServer } from './parseServer';
 import { ProblemSink, uniqueProperties } from './problemSink';
-import type { ConfigKind, ConfigProblem, SourceRange, Transport } from './types';
+import type { ConfigKind, ConfigProblem, ProtocolSetting, SourceRange, Transport } from './types';
 
 export interface StringField {
   node: Node;
@@ -35,6 +35,7 @@ export interface ParsedServer {
   url?: StringField;
   headers?: NamedStringField[];
   timeoutMs?: number;
+  protocol?: ProtocolSetting;
   includeTools?: string[];
   excludeTools?: string[];
   dev?: { watch?: string; debug?: unknown };

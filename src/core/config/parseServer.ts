@@ -4,9 +4,12 @@ import type { FormatSpec } from './formats';
 import { describeNodeType, getNodeValue, keyOf, type Node, propertiesOf, rangeOf, valueOf } from './jsonc';
 import type { ParsedConfig, ParsedServer, NamedStringField, StringField } from './parse';
 import { uniqueProperties, type ProblemSink } from './problemSink';
-import type { SourceRange, Transport } from './types';
+import type { ProtocolSetting, SourceRange, Transport } from './types';
 
 const TRANSPORTS: readonly Transport[] = ['stdio', 'http', 'sse'];
+const PROTOCOLS: readonly ProtocolSetting[] = ['auto', '2025', '2026'];
+/** Server fields MCP Harness reads in every format (the other clients ignore them). */
+const HARNESS_SERVER_KEYS: readonly string[] = ['protocol'];
 
 function transportAdvice(value: string): string {
   const lower = value.toLowerCase().replace(/[^a-z]/g, '');
@@ -123,7 +126,7 @@ export function parseServer(name: string, property: Node, format: FormatSpec, co
 
   // Unknown fields: warn, never fail — clients add fields faster than anyone can track them.
   for (const [field, fieldProperty] of fields) {
-    if (!format.knownServerKeys.includes(field)) {
+    if (!format.knownServerKeys.includes(field) && !HARNESS_SERVER_KEYS.includes(field)) {
       sink.add(
         rangeOf(keyOf(fieldProperty)),
         'warning',
@@ -245,6 +248,23 @@ export function parseServer(name: string, property: Node, format: FormatSpec, co
   if (disabledNode && format.knownServerKeys.includes('disabled')) {
     if (disabledNode.type !== 'boolean') typeError(disabledNode, 'disabled', 'true or false', '"disabled": true');
     else if (disabledNode.value === true) server.disabled = true;
+  }
+
+  // MCP Harness's own key, read in every format (the other clients ignore it).
+  const protocolNode = fields.get('protocol') && valueOf(fields.get('protocol')!);
+  if (protocolNode) {
+    const value = protocolNode.value;
+    if (protocolNode.type === 'string' && PROTOCOLS.includes(value as ProtocolSetting)) server.protocol = value as ProtocolSetting;
+    else {
+      const shown = protocolNode.type === 'string' ? `"${String(value)}"` : describeNodeType(protocolNode);
+      sink.add(
+        rangeOf(protocolNode),
+        'error',
+        'invalid-value',
+        `"protocol" of server "${name}" must be "auto" (negotiate), "2025" or "2026"; it is ${shown}.`,
+        server,
+      );
+    }
   }
 
   const devNode = fields.get('dev') && valueOf(fields.get('dev')!);

@@ -21,7 +21,7 @@ export type EnvFileState =
   | { kind: 'failed'; path: string }
   | { kind: 'not-read' };
 
-export function launchFingerprint(def: Pick<ServerDefinition, 'transport' | 'command' | 'args' | 'env' | 'cwd' | 'url' | 'headers'>): string {
+export function launchFingerprint(def: Pick<ServerDefinition, 'transport' | 'command' | 'args' | 'env' | 'cwd' | 'url' | 'headers' | 'protocol'>): string {
   return hashCanonical({
     transport: def.transport,
     command: def.command,
@@ -30,6 +30,8 @@ export function launchFingerprint(def: Pick<ServerDefinition, 'transport' | 'com
     cwd: def.cwd,
     url: def.url,
     headers: def.headers,
+    // Absent unless set, so the hashes of definitions without it (consent, pins) are unchanged.
+    protocol: def.protocol,
   });
 }
 
@@ -163,6 +165,7 @@ export class ServerResolver {
       def.headers = headers;
     }
     if (s.timeoutMs !== undefined) def.timeoutMs = s.timeoutMs;
+    if (s.protocol !== undefined) def.protocol = s.protocol;
     if (s.includeTools) def.includeTools = s.includeTools;
     if (s.excludeTools) def.excludeTools = s.excludeTools;
     if (s.dev) def.dev = s.dev;

@@ -58,7 +58,14 @@ export interface ServerDefinition {
   envFile?: string;
   /** Windsurf's `disabled: true`: shown, never started unless the user starts it. */
   disabled?: boolean;
+  /**
+   * Which MCP protocol generation to speak: 'auto' (default) negotiates, '2025' forces the legacy
+   * `initialize` handshake, '2026' requires 2026-07-28. Part of `hash` (it changes how the server is reached).
+   */
+  protocol?: ProtocolSetting;
 }
+
+export type ProtocolSetting = 'auto' | '2025' | '2026';
 
 /** A problem in a config file, at an exact range; becomes a Problems-panel diagnostic and an error node. */
 export interface ConfigProblem {

@@ -65,7 +65,11 @@ export class ServiceLabHost implements LabHost {
       if (!def || def.transport !== 'stdio' || !def.command) throw new Error(`'${target}' is not a stdio server; only stdio servers can be run behind the fault-injection proxy.`);
       const id = `${target}~chaos${++this.proxies}`;
       const args = [...launcher.args, 'chaos', '--toxics', toxics, '--seed', String(seed), '--', def.command, ...(def.args ?? [])];
-      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, notes: [], hash: sha256Hex(canonicalJson({ id, command: launcher.command, args, env: def.env ?? {} })) };
+      // The faults test the server, not version negotiation: speak the generation it was found to speak,
+      // so no probe has to cross the proxy's corrupted stream first.
+      const era = this.manager.state(target)?.protocol?.era;
+      const protocol = era === 'modern' ? '2026' : era === 'legacy' ? '2025' : def.protocol;
+      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, notes: [], protocol, hash: sha256Hex(canonicalJson({ id, command: launcher.command, args, env: def.env ?? {} })) };
       await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
       return id;
     };

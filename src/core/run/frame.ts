@@ -83,6 +83,7 @@ export class RunFrame {
       ...(options.workspace ? { workspace: options.workspace } : {}),
       ...(options.model ? { model: options.model } : {}),
       servers: options.servers,
+      ...protocolsOf(options.servers, options.connections),
       harness_version: options.harnessVersion ?? HARNESS_VERSION,
       ...(options.kind && options.kind !== 'session' ? { run_kind: options.kind } : {}),
     };
@@ -209,6 +210,16 @@ export class TraceDirError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The protocol versions of the servers already running (a server started later is not waited for). */
+function protocolsOf(servers: string[], connections: ConnectionProvider): { protocols?: Record<string, string> } {
+  const protocols: Record<string, string> = {};
+  for (const id of servers) {
+    const version = connections.connectionIfStarted?.(id)?.protocol?.version;
+    if (version) protocols[id] = version;
+  }
+  return Object.keys(protocols).length ? { protocols } : {};
 }
 
 function openTrace(dir: string, header: SessionHeader): TraceWriter {

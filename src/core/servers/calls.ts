@@ -1,8 +1,7 @@
 // Requests over a running connection: tool calls with their timeout, cancellation and progress, other
 // requests with the default timeout, and the translation of every failure into a ServerError that
 // names the limit it hit. A call to a running server goes out without an await in between.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Client, RequestOptions, Tool as SdkTool } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorHint, type ServerLimit } from './errors';
 import type { Lifecycle } from './lifecycle';
@@ -33,8 +32,10 @@ export class ServerCalls<H> {
     }
     // A running server gets the request at once, without an await in between.
     const live = m.live && !m.live.closed ? m.live : await this.lifecycle.live(m, 'auto');
+    // The listed definition validates the output and (2026, HTTP) mirrors parameters into headers.
+    const toolDefinition = m.rawTools?.find((t) => t.name === name) as SdkTool | undefined;
     return this.tracked(m, live, `the tool '${name}'`, options, (client, request) =>
-      client.callTool({ name, arguments: args, ...metaOf(options) }, undefined, request) as Promise<CallToolResult>,
+      client.callTool({ name, arguments: args, ...metaOf(options) }, { ...request, toolDefinition }) as Promise<CallToolResult>,
     );
   }
 
@@ -66,7 +67,11 @@ export class ServerCalls<H> {
         signal: call.signal,
         resetTimeoutOnProgress: true,
         // A progress callback is what makes the SDK send a progressToken, which lets progress reset the timeout.
-        onprogress: (p) => options.onProgress?.(p),
+        onprogress: (p) => {
+          // The SDK announces each input_required round of this call just before it asks the handlers.
+          if (isFulfilmentRound(p)) live.inFlight.markFulfilling(flight.call);
+          else options.onProgress?.(p);
+        },
       });
     } catch (err) {
       throw this.translate(m, live, what, err, limit, options);
@@ -163,6 +168,11 @@ export function callSignal(outer: AbortSignal | undefined): { signal: AbortSigna
   const forward = (): void => inner.abort(outer.reason);
   outer.addEventListener('abort', forward, { once: true });
   return { signal: inner.signal, release: () => outer.removeEventListener('abort', forward) };
+}
+
+/** The SDK's report that it is fulfilling an `input_required` result (2026-07-28), not the server's progress. */
+function isFulfilmentRound(progress: { message?: string }): boolean {
+  return progress.message?.startsWith('Fulfilling input required by ') === true;
 }
 
 export type MetaParams = { _meta?: Record<string, unknown> };

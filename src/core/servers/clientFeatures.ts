@@ -1,10 +1,12 @@
-// Connects the host's handlers (./serverRequests) to one client: the capabilities it declares, the
-// server→client requests it answers and the notifications it passes on. A capability is declared only for
-// a handler that exists, so a server never offers a feature the host cannot serve.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { InFlightCalls } from './inFlight';
-import { mcpSdk } from './sdk';
+// Connects the host's handlers (./serverRequests) to one client: the capabilities it declares, what servers
+// ask of it and the notifications it passes on. A capability is declared only for a handler that exists, so
+// a server never offers a feature the host cannot serve.
+//
+// Both protocol generations reach the same handlers: a 2025 server sends a request (sampling/createMessage,
+// elicitation/create, roots/list) while one of our calls runs; a 2026-07-28 server answers the call with an
+// `input_required` result, which the SDK fulfils through the same registered handlers and retries.
+import type { Client, ClientCapabilities, ClientContext } from '@modelcontextprotocol/client';
+import type { InFlightCall, InFlightCalls } from './inFlight';
 import type { ServerNotificationHandlers, ServerRequestContext, ServerRequestHandlers } from './serverRequests';
 
 export interface ClientFeatures {
@@ -20,35 +22,40 @@ export function clientCapabilities(handlers: ServerRequestHandlers | undefined):
   return capabilities;
 }
 
-/** The context of a 2025 server→client request: the sole call in flight, if there is exactly one. */
-export function requestContext(server: string, inFlight: InFlightCalls, requestSignal: AbortSignal): ServerRequestContext {
-  const call = inFlight.sole();
+/**
+ * Which call a server's ask belongs to. On a 2026-07-28 connection servers cannot send requests, so every ask
+ * is an `input_required` result being fulfilled for a known call. On a 2025 connection a request names no
+ * call: it is attributed only when exactly one call is in flight.
+ */
+export function requestContext(server: string, inFlight: InFlightCalls, era: string | undefined, requestSignal: AbortSignal): ServerRequestContext {
+  const modern = era === 'modern';
+  const call: InFlightCall | undefined = modern ? inFlight.fulfilling : inFlight.sole();
   const signals = [requestSignal, inFlight.closed];
   if (call) signals.push(call.signal);
-  return { server, origin: call?.origin, signal: AbortSignal.any(signals), via: 'request' };
+  return { server, origin: call?.origin, signal: AbortSignal.any(signals), via: modern ? 'input_required' : 'request' };
 }
 
 export function installClientFeatures(client: Client, server: string, inFlight: InFlightCalls, features: ClientFeatures): void {
-  const sdk = mcpSdk();
   const { requests, notifications } = features;
+  const context = (ctx: ClientContext): ServerRequestContext => requestContext(server, inFlight, client.getProtocolEra(), ctx.mcpReq.signal);
   if (requests?.createMessage) {
     const handle = requests.createMessage.bind(requests);
-    client.setRequestHandler(sdk.CreateMessageRequestSchema, (request, extra) => handle(requestContext(server, inFlight, extra.signal), request.params as never) as never);
+    client.setRequestHandler('sampling/createMessage', (request, ctx) => handle(context(ctx), request.params));
   }
   if (requests?.elicit) {
     const handle = requests.elicit.bind(requests);
-    client.setRequestHandler(sdk.ElicitRequestSchema, (request, extra) => handle(requestContext(server, inFlight, extra.signal), request.params as never) as never);
+    client.setRequestHandler('elicitation/create', (request, ctx) => handle(context(ctx), request.params));
   }
   if (requests?.listRoots) {
     const handle = requests.listRoots.bind(requests);
-    client.setRequestHandler(sdk.ListRootsRequestSchema, (_request, extra) => handle(requestContext(server, inFlight, extra.signal)) as never);
+    client.setRequestHandler('roots/list', (_request, ctx) => handle(context(ctx)));
   }
   if (notifications?.onLog) {
     const onLog = notifications.onLog.bind(notifications);
-    client.setNotificationHandler(sdk.LoggingMessageNotificationSchema, async (n) => onLog(server, n.params));
+    client.setNotificationHandler('notifications/message', (n) => onLog(server, n.params));
   }
   if (notifications?.onResourceUpdated) {
     const onUpdated = notifications.onResourceUpdated.bind(notifications);
-    client.setNotificationHandler(sdk.ResourceUpdatedNotificationSchema, async (n) => onUpdated(server, n.params.uri));
+    client.setNotificationHandler('notifications/resources/updated', (n) => onUpdated(server, n.params.uri));
   }
 }

@@ -1,7 +1,7 @@
 // Errors the connection layer hands to its users, as sentences that say what to do next.
 // `code` lets callers (guards, sessions, the CLI) tell a timeout from a crash without parsing text.
 import { basename } from 'node:path';
-import { isMcpError } from './sdk';
+import { httpStatusOf, isMcpError } from './sdk';
 import type { ServerDefinition } from '../config/types';
 
 export type ServerErrorCode =
@@ -166,7 +166,9 @@ export function describeStartError(
     }
     return `Could not connect to ${name} at ${def.url}: the connection was closed during the MCP handshake. Check that the server is running.`;
   }
-  const status = typeof e?.code === 'number' ? e.code : undefined;
+  const forced = forcedProtocolMismatch(def, err, file);
+  if (forced) return forced;
+  const status = httpStatusOf(err);
   if (def.transport !== 'stdio') {
     if (status === 401 || status === 403) {
       return `Could not connect to ${name} at ${def.url}: the server answered HTTP ${status} (${status === 401 ? 'unauthorized' : 'forbidden'}). Check 'headers' in ${file}.`;
@@ -184,6 +186,16 @@ export function describeStartError(
     return `Could not connect to ${name} at ${def.url}: ${messageOf(err)}. Check 'url' in ${file}.`;
   }
   return `Could not start ${name}: ${messageOf(err)}. Check its definition in ${file} and the server's output.`;
+}
+
+/** A server that does not speak the generation its entry forces ("protocol": "2025" or "2026"). */
+function forcedProtocolMismatch(def: ServerDefinition, err: unknown, file: string): string | undefined {
+  if (def.protocol !== '2025' && def.protocol !== '2026') return undefined;
+  const text = messageOf(err);
+  const refused = def.protocol === '2025' ? /unsupported protocol version/i.test(text) : /did not offer pinned protocol version|version negotiation failed/i.test(text);
+  if (!refused) return undefined;
+  const other = def.protocol === '2025' ? 'only the 2026 generation' : 'only the 2025 generation';
+  return `Could not start ${def.name}: it speaks ${other}, and its entry says "protocol": "${def.protocol}" in ${file}. Set "protocol" to "auto" (or remove it) to negotiate.`;
 }
 
 export function messageOf(err: unknown): string {

@@ -32,6 +32,20 @@ export class InFlightCalls {
     };
   }
 
+  /**
+   * The call whose `input_required` result (2026-07-28) the SDK is fulfilling right now. The SDK reports each
+   * round through that call's own progress callback and then, in the same turn, hands the embedded requests
+   * to the registered handlers; the mark lives until the end of that turn.
+   */
+  fulfilling?: InFlightCall;
+
+  markFulfilling(call: InFlightCall): void {
+    this.fulfilling = call;
+    queueMicrotask(() => {
+      if (this.fulfilling === call) this.fulfilling = undefined;
+    });
+  }
+
   /** The call a 2025 server request belongs to: only when exactly one is in flight. */
   sole(): InFlightCall | undefined {
     if (this.calls.size !== 1) return undefined;

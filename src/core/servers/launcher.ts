@@ -2,15 +2,14 @@
 // MCP spec's fallback to the older HTTP+SSE transport, and completes the MCP handshake. What happens
 // to a connection later (crash, list changes) is reported through ConnectionEvents.
 import { existsSync, statSync } from 'node:fs';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+import type { Client, OAuthClientProvider, Transport } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
 import { clientCapabilities, installClientFeatures, type ClientFeatures } from './clientFeatures';
 import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
-import { mcpSdk } from './sdk';
+import { negotiation, type ProtocolVerdicts } from './negotiation';
+import { handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
 import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
 
 export interface LauncherOptions {
@@ -26,6 +25,8 @@ export interface LauncherOptions {
   features: ClientFeatures;
   /** OAuth for an HTTP server (Streamable HTTP and SSE); undefined means no sign-in. */
   authProviderFor?: (def: ServerDefinition) => OAuthClientProvider | undefined;
+  /** Era verdicts remembered from earlier starts, so a known 2025 server is not probed again. */
+  verdicts: ProtocolVerdicts;
 }
 
 /** What the owner of a connection hears about it after it was opened. */
@@ -54,7 +55,7 @@ export class Launcher {
     if (def.transport === 'stdio') return this.connectStdio(def, events);
     const url = parseUrl(def);
     const requestInit: RequestInit | undefined = def.headers ? { headers: def.headers } : undefined;
-    const authProvider = this.options.authProviderFor?.(def) as never;
+    const authProvider = this.options.authProviderFor?.(def);
     const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider });
     if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
     try {
@@ -62,26 +63,55 @@ export class Launcher {
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
       const cause = err instanceof FailedStart ? err.cause : err;
-      const status = cause instanceof mcpSdk().StreamableHTTPError ? cause.code : undefined;
+      const status = httpStatusOf(cause);
       if (status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw err;
       this.options.logger.info(`${def.name}: Streamable HTTP answered ${status}; trying the older HTTP+SSE transport.`);
       return this.connectHttp(def, sse(), 'sse', events);
     }
   }
 
-  private newClient(): Client {
-    return new (mcpSdk().Client)(this.options.clientInfo, { capabilities: clientCapabilities(this.options.features.requests) });
+  private newClient(def: ServerDefinition): Client {
+    return new (mcpSdk().Client)(this.options.clientInfo, {
+      capabilities: clientCapabilities(this.options.features.requests),
+      // A stdio server silent for half the start time is taken for a 2025 server that ignores the probe,
+      // leaving it the other half for `initialize`.
+      versionNegotiation: { mode: negotiation(def).mode, probe: { timeoutMs: Math.ceil(this.options.startTimeoutMs / 2) } },
+      // The lists are walked page by page here (./live), with our own limit and loop detection.
+      listMaxPages: 0,
+    });
+  }
+
+  /**
+   * The handshake (or the 2026 discovery), skipping the probe for a server known to speak 2025. The whole of
+   * it, probe and fallback, must finish within startTimeoutMs.
+   */
+  private async handshake(def: ServerDefinition, live: LiveConnection): Promise<void> {
+    const { verdicts, startTimeoutMs } = this.options;
+    const prior = negotiation(def).probes ? verdicts.get(def.hash) : undefined;
+    const connecting = live.client.connect(live.transport, { timeout: startTimeoutMs, prior });
+    // The caller closes the connection after a timeout, which settles `connecting` too.
+    connecting.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(handshakeTimeout(startTimeoutMs)), startTimeoutMs);
+    });
+    try {
+      await Promise.race([connecting, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (negotiation(def).probes && !prior) verdicts.set(def.hash, live.client.getProtocolEra());
   }
 
   private async connectHttp(def: ServerDefinition, transport: Transport, kind: LiveKind, events: ConnectionEvents): Promise<LiveConnection> {
-    const live = new LiveConnection(this.newClient(), transport, kind);
+    const live = new LiveConnection(this.newClient(def), transport, kind);
     this.wire(def, live, events);
     try {
-      await live.client.connect(transport, { timeout: this.options.startTimeoutMs });
+      await this.handshake(def, live);
     } catch (err) {
       live.stopping = true;
       await live.client.close().catch(() => {});
-      throw new FailedStart(err, { stderrTail: '' });
+      throw new FailedStart(unwrapProbeFailure(err), { stderrTail: '' });
     }
     return live;
   }
@@ -108,7 +138,7 @@ export class Launcher {
         this.options.onStderr?.(def.id, text);
       },
     });
-    live = new LiveConnection(this.newClient(), transport, 'stdio', transport);
+    live = new LiveConnection(this.newClient(def), transport, 'stdio', transport);
     this.wire(def, live, events);
     this.options.logger.info(
       `Starting ${def.name}: ${def.command} with ${def.args?.length ?? 0} argument(s)` +
@@ -116,11 +146,11 @@ export class Launcher {
         (cwd ? `, in ${cwd}` : ''),
     );
     try {
-      await live.client.connect(transport, { timeout: this.options.startTimeoutMs });
+      await this.handshake(def, live);
     } catch (err) {
       live.stopping = true;
       await live.close(this.options.stopGraceMs);
-      throw new FailedStart(err, { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError });
+      throw new FailedStart(unwrapProbeFailure(err), { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError });
     }
     return live;
   }
@@ -147,10 +177,9 @@ export class Launcher {
       live.inFlight.endAll();
       events.closed(live);
     };
-    const sdk = mcpSdk();
-    client.setNotificationHandler(sdk.ToolListChangedNotificationSchema, async () => events.listChanged(live, 'tools'));
-    client.setNotificationHandler(sdk.ResourceListChangedNotificationSchema, async () => events.listChanged(live, 'resources'));
-    client.setNotificationHandler(sdk.PromptListChangedNotificationSchema, async () => events.listChanged(live, 'prompts'));
+    client.setNotificationHandler('notifications/tools/list_changed', () => events.listChanged(live, 'tools'));
+    client.setNotificationHandler('notifications/resources/list_changed', () => events.listChanged(live, 'resources'));
+    client.setNotificationHandler('notifications/prompts/list_changed', () => events.listChanged(live, 'prompts'));
     installClientFeatures(client, def.id, live.inFlight, this.options.features);
   }
 }

@@ -97,8 +97,10 @@ export class Lifecycle<H> {
       serverInfo: version ? { name: version.name, version: version.version } : undefined,
       instructions: live.client.getInstructions(),
       transportUsed: live.kind,
+      protocol: live.protocol(),
     });
-    this.options.logger.info(`${def.name} is running (${live.kind}${live.pid ? `, pid ${live.pid}` : ''}) after ${Date.now() - started} ms.`);
+    const protocol = live.protocol()?.version;
+    this.options.logger.info(`${def.name} is running (${live.kind}${protocol ? `, MCP ${protocol}` : ''}${live.pid ? `, pid ${live.pid}` : ''}) after ${Date.now() - started} ms.`);
     return live;
   }
 

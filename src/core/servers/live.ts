@@ -1,12 +1,12 @@
 // One open connection to a server: the SDK client over its transport, and for a stdio server the
 // process behind it. It knows how to list everything page by page and how to close itself, ending the
 // whole process tree; what a close means for the server's state is the lifecycle's business.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Client, Transport } from '@modelcontextprotocol/client';
 import { describeExit, lastLine, LimitError, type ExitInfo } from './errors';
 import { InFlightCalls } from './inFlight';
 import { descendants, stopProcessTree } from './processTree';
 import type { StdioProcessTransport } from './stdioTransport';
+import type { NegotiatedProtocol } from './types';
 
 export type LiveKind = 'stdio' | 'streamable-http' | 'sse';
 export type ListKind = 'tools' | 'resources' | 'prompts';
@@ -32,6 +32,13 @@ export class LiveConnection {
     readonly kind: LiveKind,
     private readonly stdio?: StdioProcessTransport,
   ) {}
+
+  /** What the handshake (or the 2026 discovery) settled on. */
+  protocol(): NegotiatedProtocol | undefined {
+    const version = this.client.getNegotiatedProtocolVersion();
+    const era = this.client.getProtocolEra();
+    return version && era ? { version, era } : undefined;
+  }
 
   get pid(): number | undefined {
     return this.stdio?.pid;
@@ -77,15 +84,10 @@ export class LiveConnection {
 
   /** Follows nextCursor until the list ends; refuses cursors that repeat or never end. */
   allPages(kind: ListKind, timeoutMs: number, maxPages: number): Promise<unknown[]> {
-    const options = { timeout: timeoutMs };
+    const method = kind === 'tools' ? 'tools/list' : kind === 'resources' ? 'resources/list' : 'prompts/list';
     return allPages(maxPages, async (cursor) => {
-      const params = cursor === undefined ? undefined : { cursor };
-      const result =
-        kind === 'tools'
-          ? await this.client.listTools(params, options)
-          : kind === 'resources'
-            ? await this.client.listResources(params, options)
-            : await this.client.listPrompts(params, options);
+      // One request per page (the SDK's own walk would stop quietly on a repeating cursor).
+      const result = await this.client.request({ method, params: cursor === undefined ? {} : { cursor } }, { timeout: timeoutMs });
       return { items: (result as Record<string, unknown>)[kind] as unknown[], nextCursor: result.nextCursor };
     }, kind);
   }

@@ -2,7 +2,7 @@
 // (definitions, state, change events, tool cache), the lifecycle (consent, trust, breaker, backoff,
 // starts and stops), the launcher (stdio, Streamable HTTP, SSE fallback), the lists, and the calls.
 // Nothing here starts in the constructor.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client, OAuthClientProvider } from '@modelcontextprotocol/client';
 import type {
   CallToolResult,
   CompleteResult,
@@ -16,7 +16,7 @@ import type {
   ResourceTemplateReference,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './breaker';
@@ -26,10 +26,10 @@ import { Launcher } from './launcher';
 import { Lifecycle } from './lifecycle';
 import { allPages } from './live';
 import { ServerLists } from './lists';
+import { VerdictCache, type ProtocolVerdicts } from './negotiation';
 import { ServerRegistry } from './registry';
-import { mcpSdk } from './sdk';
 import type { ServerNotificationHandlers, ServerRequestHandlers } from './serverRequests';
-import type { CallOptions, ServerConnection, ServerState, SpawnConsent } from './types';
+import type { CallOptions, NegotiatedProtocol, ServerConnection, ServerState, SpawnConsent } from './types';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
@@ -70,6 +70,11 @@ export interface ServerManagerOptions {
   serverNotifications?: ServerNotificationHandlers;
   /** Sign-in for an HTTP server (Streamable HTTP and SSE); undefined for a server without OAuth. */
   authProviderFor?(server: ServerDefinition): OAuthClientProvider | undefined;
+  /**
+   * Where what a start learned about a server's protocol generation is kept (default: in memory). The CLI
+   * passes a file-backed VerdictCache so a 2025 server is not probed on every run.
+   */
+  protocolVerdicts?: ProtocolVerdicts;
 }
 
 /** Which argument a completion is for, and the values of the others (`completion/complete`). */
@@ -103,6 +108,7 @@ export class ServerManager {
       onStderr: options.onStderr,
       features: { requests: options.serverRequests, notifications: options.serverNotifications },
       authProviderFor: options.authProviderFor?.bind(options),
+      verdicts: options.protocolVerdicts ?? new VerdictCache(),
     });
     const lists = new ServerLists(this.servers, logger, requestTimeoutMs, this.maxListPages);
     this.lifecycle = new Lifecycle(this.servers, launcher, lists, {
@@ -258,7 +264,7 @@ export class ServerManager {
 
   async setLoggingLevel(id: string, level: LoggingLevel, options: CallOptions = {}): Promise<void> {
     await this.calls.requestFor(id, `the logging level '${level}'`, options, (client, request, meta) =>
-      client.request({ method: 'logging/setLevel', params: { level, ...meta } }, mcpSdk().EmptyResultSchema, request),
+      client.request({ method: 'logging/setLevel', params: { level, ...meta } }, request),
     );
   }
 
@@ -286,6 +292,10 @@ export class ManagedConnection implements ServerConnection {
 
   get state(): ServerState | undefined {
     return this.manager.state(this.id);
+  }
+
+  get protocol(): NegotiatedProtocol | undefined {
+    return this.manager.state(this.id)?.protocol;
   }
 
   /** The server's tools after includeTools/excludeTools (starts the server if needed). */

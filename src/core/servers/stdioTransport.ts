@@ -3,8 +3,7 @@
 // after which nothing more from a corrupt stream is trusted. The SDK's StdioClientTransport keeps its
 // child private; reading that private field broke with every refactoring of the SDK.
 import type { ChildProcess, spawn as spawnType } from 'node:child_process';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { formatBytes, LimitError, type ExitInfo } from './errors';
 import { mcpSdk } from './sdk';
 
@@ -31,7 +30,7 @@ export class StdioProcessTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
   private child?: ChildProcess;
-  private readonly buffer;
+  private readonly lines: LineBuffer;
   private readonly exitedPromise: Promise<void>;
   private resolveExited!: () => void;
   private closedPromise?: Promise<void>;
@@ -40,7 +39,7 @@ export class StdioProcessTransport implements Transport {
   private corrupt?: MessageTooLargeError;
 
   constructor(private readonly launch: StdioLaunch) {
-    this.buffer = new (mcpSdk().ReadBuffer)({ maxBufferSize: launch.maxMessageBytes });
+    this.lines = new LineBuffer(launch.maxMessageBytes);
     this.exitedPromise = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
@@ -99,25 +98,23 @@ export class StdioProcessTransport implements Transport {
 
   private receive(chunk: Buffer): void {
     if (this.corrupt) return;
-    try {
-      this.buffer.append(chunk);
-    } catch {
+    if (!this.lines.append(chunk)) {
       this.corrupt = new MessageTooLargeError(this.launch.maxMessageBytes);
       this.onerror?.(this.corrupt);
       // Ending stdin alone is not enough for a busy server; the close that rejects pending calls comes with the exit.
       this.child?.kill('SIGTERM');
       return;
     }
-    for (;;) {
-      let message: JSONRPCMessage | null;
+    const { deserializeMessage } = mcpSdk();
+    for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
+      let message: JSONRPCMessage;
       try {
-        message = this.buffer.readMessage();
+        message = deserializeMessage(line);
       } catch (err) {
         // One line that is not JSON-RPC: reported, skipped; the rest of the stream is still good.
         this.onerror?.(err as Error);
         continue;
       }
-      if (message === null) return;
       this.onmessage?.(message);
     }
   }
@@ -149,6 +146,42 @@ export class StdioProcessTransport implements Transport {
     // A grandchild holding the inherited stdout keeps the streams open after the server exited; the
     // owner ends such leftovers after this resolves.
     await Promise.race([this.closedPromise, this.exitedPromise]);
-    this.buffer.clear();
+    this.lines.clear();
+  }
+}
+
+/**
+ * Splits a stream into lines, holding at most `maxBytes` of it. (The SDK's ReadBuffer drops lines that are not
+ * JSON without a word; a server writing its logs to stdout should be told.)
+ */
+class LineBuffer {
+  private buffer?: Buffer;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** False when the chunk would take the held bytes over the cap (nothing is held afterwards). */
+  append(chunk: Buffer): boolean {
+    if ((this.buffer?.length ?? 0) + chunk.length > this.maxBytes) {
+      this.buffer = undefined;
+      return false;
+    }
+    this.buffer = this.buffer ? Buffer.concat([this.buffer, chunk]) : chunk;
+    return true;
+  }
+
+  clear(): void {
+    this.buffer = undefined;
+  }
+
+  /** The next complete line without its line ending, or undefined. Blank lines are skipped. */
+  next(): string | undefined {
+    while (this.buffer) {
+      const end = this.buffer.indexOf(0x0a);
+      if (end === -1) return undefined;
+      const line = this.buffer.toString('utf8', 0, end).replace(/\r$/, '');
+      this.buffer = end + 1 < this.buffer.length ? this.buffer.subarray(end + 1) : undefined;
+      if (line.trim()) return line;
+    }
+    return undefined;
   }
 }

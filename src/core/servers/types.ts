@@ -22,6 +22,15 @@ export interface ServerState {
   toolsFromCache?: boolean;
   /** The transport actually in use (an `http` server may have fallen back to SSE). */
   transportUsed?: 'stdio' | 'streamable-http' | 'sse';
+  /** The MCP protocol version negotiated with the running server, and its generation. */
+  protocol?: NegotiatedProtocol;
+}
+
+export interface NegotiatedProtocol {
+  /** e.g. '2025-06-18' or '2026-07-28'. */
+  version: string;
+  /** 'legacy': the 2025 generation (initialize handshake); 'modern': 2026-07-28 and later (stateless). */
+  era: 'legacy' | 'modern';
 }
 
 export interface CallOptions {
@@ -40,6 +49,8 @@ export interface CallOptions {
 export interface ServerConnection {
   readonly id: string;
   readonly definition: ServerDefinition;
+  /** The protocol negotiated with the server, when it is running (absent for connections that do not know). */
+  readonly protocol?: NegotiatedProtocol;
   listTools(): Promise<Tool[]>;
   callTool(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
 }

@@ -79,9 +79,9 @@ export async function cleanup(): Promise<void> {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-/** Starts the HTTP fixture and resolves with its port. */
-export async function startHttpFixture(args: string[]): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(NODE, [fixture('http.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts an HTTP fixture (http.mjs unless named) and resolves with its port; cleanup() ends it. */
+export async function startHttpFixture(args: string[], file = 'http.mjs'): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(NODE, [fixture(file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const port = await new Promise<number>((resolvePort, reject) => {
     let out = '';

@@ -11,7 +11,7 @@ describe('ServerManager loads the MCP SDK only when a server starts', () => {
     this.timeout(60_000);
     const script = `
       const { ServerManager } = require('./src/core/servers');
-      const loaded = () => Object.keys(require.cache).some((k) => k.includes('@modelcontextprotocol/sdk'));
+      const loaded = () => Object.keys(require.cache).some((k) => /@modelcontextprotocol[\\\\/](sdk|client|core)[\\\\/]/.test(k));
       const before = loaded();
       const manager = new ServerManager({ definitions: [], logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, clientInfo: { name: 't', version: '0' } });
       const afterConstruct = loaded();

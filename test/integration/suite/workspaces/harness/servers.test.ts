@@ -122,6 +122,31 @@ describe('harness workspace: discovery and the Servers view', function () {
     await waitFor(() => !api.discovery.definition('added'), 'the removed server to disappear', 5000);
   });
 
+  it('shows the negotiated protocol on the tree item and tooltip, for a 2025 and a 2026-only server', async () => {
+    answer = 'allow';
+    const modern = '"modern": { "type": "stdio", "command": "node", "args": ["${workspaceFolder}/../../servers/modern.mjs"] },';
+    fs.writeFileSync(vscodeMcp(), originalConfig.replace('"servers": {', `"servers": {\n    ${modern}`));
+    try {
+      await waitFor(() => api.discovery.definition('modern'), 'the modern server to be discovered', 5000);
+      assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.startServer', 'everything'), true);
+      assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.startServer', 'modern'), true);
+      assert.match(description(api, await serverNode(api, 'everything')), /^running · stdio · MCP 2025-\d\d-\d\d · \.vscode\/mcp\.json$/);
+      assert.equal(description(api, await serverNode(api, 'modern')), 'running · stdio · MCP 2026-07-28 · .vscode/mcp.json');
+      // appendText escapes spaces and parentheses in the Markdown; compare the text as shown.
+      const tip = async (id: string) =>
+        (api.serversTree.getTreeItem(await serverNode(api, id)).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ').replace(/\\([()])/g, '$1');
+      assert.match(await tip('modern'), /MCP protocol 2026-07-28 \(2026 generation, stateless\)/);
+      assert.match(await tip('everything'), /MCP protocol 2025-\d\d-\d\d \(2025 generation, initialize handshake\)/);
+      await api.servers.stop('modern');
+      // Stopped: the description no longer claims a protocol.
+      assert.equal(description(api, await serverNode(api, 'modern')), 'stopped · stdio · .vscode/mcp.json');
+    } finally {
+      await api.servers.stopAll();
+      fs.writeFileSync(vscodeMcp(), originalConfig);
+      await waitFor(() => !api.discovery.definition('modern'), 'the modern server to disappear', 5000);
+    }
+  });
+
   it('starts a real server on Start, lists its tools, and leaves no process after Stop', async () => {
     answer = 'allow';
     const started = await vscode.commands.executeCommand<boolean>('mcpHarness.startServer', 'everything');
