@@ -57,6 +57,8 @@ const targets = [
   { ...nodeCommon, entryPoints: { xlsx: 'src/core/report/xlsxWorkbook.ts' }, outdir: 'dist' },
   // The model SDKs of agent mode, each loaded only when a run talks to that API (src/core/agent/providers/load.ts).
   { ...nodeCommon, entryPoints: { 'openai-sdk': 'src/core/agent/providers/openaiSdk.ts', 'anthropic-sdk': 'src/core/agent/providers/anthropicSdk.ts' }, outdir: 'dist' },
+  // The OpenTelemetry SDK and OTLP exporter, loaded only when spans are exported (src/core/otel/load.ts).
+  { ...nodeCommon, entryPoints: { 'otel-sdk': 'src/core/otel/sdk.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

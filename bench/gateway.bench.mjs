@@ -23,6 +23,8 @@ const WARMUP = 200;
 const LOAD_CLIENTS = Number(process.env.MCP_HARNESS_BENCH_GATEWAY_CLIENTS ?? 64);
 const LOAD_CALLS = Number(process.env.MCP_HARNESS_BENCH_GATEWAY_CALLS ?? 500);
 const LOAD_DEADLINE_MS = 240_000;
+/** `load` measures only the load part (the RSS figure), `overhead` only the latency ratios. */
+const ONLY = process.env.MCP_HARNESS_BENCH_GATEWAY_ONLY;
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -123,7 +125,14 @@ async function startHttp(ws) {
     });
     child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${err}`)));
   });
-  return { child, url, token: readFileSync(join(ws, 'token'), 'utf8').trim() };
+  return { child, url, token: readFileSync(join(ws, 'token'), 'utf8').trim(), stderr: () => err };
+}
+
+/** The gateway's V8 heap in use (its /metrics), to tell live objects from memory the process has not given back. */
+async function heapUsedMb(gw, headers) {
+  const text = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'), { headers })).text();
+  const bytes = Number(/^(?:mcp_gateway_)?nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
+  return bytes / 1024 / 1024;
 }
 
 async function load(ws) {
@@ -138,6 +147,7 @@ async function load(ws) {
   // Warm up the upstream and the gateway's code paths, then take the baseline RSS.
   await Promise.all(clients.map((client, c) => client.callTool({ name: 'everything__echo', arguments: { message: `warm ${c}` } })));
   const rssBefore = rssMb(gw.child.pid);
+  const heapBefore = await heapUsedMb(gw, headers);
   const deadline = Date.now() + LOAD_DEADLINE_MS;
   const latencies = [];
   let lost = 0;
@@ -168,51 +178,66 @@ async function load(ws) {
   );
   const seconds = (performance.now() - t0) / 1000;
   const rssAfter = rssMb(gw.child.pid);
+  const heapAfter = await heapUsedMb(gw, headers);
   await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   const metrics = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'), { headers })).text();
   const limited = Number(/^mcp_gateway_rate_limited_total\{[^}]*\} (\S+)/m.exec(metrics)?.[1] ?? 0);
   gw.child.kill('SIGTERM');
   await new Promise((r) => gw.child.once('exit', r));
-  return { calls: latencies.length, seconds, latency: stats(latencies), rssBefore, rssAfter, lost: Math.max(0, lost), duplicated, mismatched, failed, limited };
+  const warnings = [...new Set(gw.stderr().split('\n').filter((line) => /Warning/.test(line)).map((line) => line.slice(0, 160)))];
+  return { calls: latencies.length, seconds, latency: stats(latencies), rssBefore, rssAfter, lost: Math.max(0, lost), duplicated, mismatched, failed, limited, warnings, heapBefore, heapAfter };
 }
 
 export async function run() {
   const ws = workspace();
   try {
-    const o = await overhead(ws);
-    const l = await load(ws);
-    const p50 = o.gateway.p50 / o.direct.p50;
-    const p99 = o.gateway.p99 / o.direct.p99;
-    const growth = l.rssAfter - l.rssBefore;
-    return {
-      name: 'gateway',
-      metrics: [
-        { name: 'direct echo p50', value: o.direct.p50, unit: 'ms' },
-        { name: 'direct echo p99', value: o.direct.p99, unit: 'ms' },
-        { name: 'gateway echo p50', value: o.gateway.p50, unit: 'ms' },
-        { name: 'gateway echo p99', value: o.gateway.p99, unit: 'ms' },
-        { name: 'gateway / direct p50 ratio', value: p50, unit: 'x', target: '<= 1.10', pass: p50 <= 1.1 },
-        { name: 'gateway / direct p99 ratio', value: p99, unit: 'x', target: '<= 1.25', pass: p99 <= 1.25 },
-        { name: 'bare SDK proxy echo p50 (floor)', value: o.bare.p50, unit: 'ms' },
-        { name: 'bare SDK proxy echo p99 (floor)', value: o.bare.p99, unit: 'ms' },
-        { name: 'bare proxy / direct p50 ratio', value: o.bare.p50 / o.direct.p50, unit: 'x' },
-        { name: 'gateway / bare proxy p50 ratio', value: o.gateway.p50 / o.bare.p50, unit: 'x' },
-        { name: 'gateway / bare proxy p99 ratio', value: o.gateway.p99 / o.bare.p99, unit: 'x' },
-        { name: 'gateway above the floor p50', value: (o.gateway.p50 - o.bare.p50) * 1000, unit: 'µs' },
-        { name: `load ${LOAD_CLIENTS}×${LOAD_CALLS} throughput`, value: l.calls / l.seconds, unit: 'calls/s' },
-        { name: 'load p50', value: l.latency.p50, unit: 'ms' },
-        { name: 'load p95', value: l.latency.p95, unit: 'ms' },
-        { name: 'load p99', value: l.latency.p99, unit: 'ms' },
-        { name: 'load lost + duplicated + mismatched', value: l.lost + l.duplicated + l.mismatched, unit: 'calls', target: '= 0', pass: l.lost + l.duplicated + l.mismatched === 0 },
-        { name: 'load failed calls', value: l.failed, unit: 'calls', target: '= 0', pass: l.failed === 0 },
-        { name: 'load rate-limited requests', value: l.limited, unit: 'requests' },
-        { name: 'gateway RSS growth under load', value: growth, unit: 'MB', target: '< 50', pass: growth < 50 },
-      ],
-      notes: `overhead: ${CALLS} interleaved sequential calls per side after ${WARMUP} warm-up, all over stdio with the SDK client; the gateway is a second process with every guard on and trace + audit written; the bare SDK proxy (Server in, Client out, nothing else) is the floor of any process in between. load: ${l.calls} calls in ${l.seconds.toFixed(1)} s over HTTP (rate limit set high; --max-concurrent 32), RSS ${l.rssBefore.toFixed(0)} → ${l.rssAfter.toFixed(0)} MB.`,
-    };
+    const o = ONLY === 'load' ? undefined : await overhead(ws);
+    const l = ONLY === 'overhead' ? undefined : await load(ws);
+    return { name: 'gateway', metrics: [...(o ? overheadMetrics(o) : []), ...(l ? loadMetrics(l) : [])], notes: notes(o, l) };
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
+}
+
+function overheadMetrics(o) {
+  const p50 = o.gateway.p50 / o.direct.p50;
+  const p99 = o.gateway.p99 / o.direct.p99;
+  return [
+    { name: 'direct echo p50', value: o.direct.p50, unit: 'ms' },
+    { name: 'direct echo p99', value: o.direct.p99, unit: 'ms' },
+    { name: 'gateway echo p50', value: o.gateway.p50, unit: 'ms' },
+    { name: 'gateway echo p99', value: o.gateway.p99, unit: 'ms' },
+    { name: 'gateway / direct p50 ratio', value: p50, unit: 'x', target: '<= 1.10', pass: p50 <= 1.1 },
+    { name: 'gateway / direct p99 ratio', value: p99, unit: 'x', target: '<= 1.25', pass: p99 <= 1.25 },
+    { name: 'bare SDK proxy echo p50 (floor)', value: o.bare.p50, unit: 'ms' },
+    { name: 'bare SDK proxy echo p99 (floor)', value: o.bare.p99, unit: 'ms' },
+    { name: 'bare proxy / direct p50 ratio', value: o.bare.p50 / o.direct.p50, unit: 'x' },
+    { name: 'gateway / bare proxy p50 ratio', value: o.gateway.p50 / o.bare.p50, unit: 'x' },
+    { name: 'gateway / bare proxy p99 ratio', value: o.gateway.p99 / o.bare.p99, unit: 'x' },
+    { name: 'gateway above the floor p50', value: (o.gateway.p50 - o.bare.p50) * 1000, unit: 'µs' },
+  ];
+}
+
+function loadMetrics(l) {
+  const growth = l.rssAfter - l.rssBefore;
+  return [
+    { name: `load ${LOAD_CLIENTS}×${LOAD_CALLS} throughput`, value: l.calls / l.seconds, unit: 'calls/s' },
+    { name: 'load p50', value: l.latency.p50, unit: 'ms' },
+    { name: 'load p95', value: l.latency.p95, unit: 'ms' },
+    { name: 'load p99', value: l.latency.p99, unit: 'ms' },
+    { name: 'load lost + duplicated + mismatched', value: l.lost + l.duplicated + l.mismatched, unit: 'calls', target: '= 0', pass: l.lost + l.duplicated + l.mismatched === 0 },
+    { name: 'load failed calls', value: l.failed, unit: 'calls', target: '= 0', pass: l.failed === 0 },
+    { name: 'load rate-limited requests', value: l.limited, unit: 'requests' },
+    { name: 'gateway RSS growth under load', value: growth, unit: 'MB', target: '< 50', pass: growth < 50 },
+    { name: 'gateway heap in use, growth under load', value: l.heapAfter - l.heapBefore, unit: 'MB' },
+  ];
+}
+
+function notes(o, l) {
+  const parts = [];
+  if (o) parts.push(`overhead: ${CALLS} interleaved sequential calls per side after ${WARMUP} warm-up, all over stdio with the SDK client; the gateway is a second process with every guard on and trace + audit written; the bare SDK proxy (Server in, Client out, nothing else) is the floor of any process in between.`);
+  if (l) parts.push(`load: ${l.calls} calls in ${l.seconds.toFixed(1)} s over HTTP (rate limit set high; --max-concurrent 32), RSS ${l.rssBefore.toFixed(0)} → ${l.rssAfter.toFixed(0)} MB; gateway stderr warnings: ${l.warnings.length ? l.warnings.join(' | ') : 'none'}.`);
+  return parts.join(' ');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -4,9 +4,11 @@ import { appendSteps, orderedSteps, runDurationMs, runName, runStartMs, runStatu
 import { sessionMetrics } from '../src/core/report/metrics';
 import type { BadLine, HostCapabilities, HostToWebview, ReportFormat, WebviewChannel, WebviewPersistedState } from '../src/protocol/messages';
 import { DECISIONS, type StepRecord } from '../src/protocol/trace';
+import { AgentPane } from './agentViews';
 import { decisionBar } from './charts';
 import { StepDetail } from './detail';
 import { DECISION_LABELS, append, clear, fmtCost, fmtInt, fmtMs, fmtTime, h } from './dom';
+import { LabView } from './labView';
 import { MetricsView } from './metricsView';
 import { StepTable, sortRows, type Row, type SortState } from './table';
 import { Timeline } from './timeline';
@@ -29,6 +31,9 @@ interface Filters {
 }
 
 const ALL = '';
+/** The tabs, in the order of their headers. */
+const TABS = ['explorer', 'metrics', 'lab'] as const;
+type Tab = (typeof TABS)[number];
 
 export class App {
   private runs: TraceRun[] = [];
@@ -36,7 +41,7 @@ export class App {
   private selectedId: string | undefined;
   private filters: Filters = { decision: ALL, server: ALL, tool: ALL, text: '' };
   private sort: SortState = { key: 'seq', dir: 'asc' };
-  private tab: 'explorer' | 'metrics' = 'explorer';
+  private tab: Tab = 'explorer';
   private badLines: BadLine[] = [];
   private capabilities: HostCapabilities = {};
   private rows: Row[] = [];
@@ -57,6 +62,8 @@ export class App {
   private readonly timeline: Timeline;
   private readonly detail: StepDetail;
   private readonly metrics: MetricsView;
+  private readonly lab: LabView;
+  private readonly agent = new AgentPane({ onSelectStep: (id) => this.select(id, 'timeline'), onPickRun: (id, stepId) => this.pickRun(id, stepId) });
   private readonly tabs: HTMLElement;
   private readonly main: HTMLElement;
   private decisionSelect!: HTMLElement & { value: string };
@@ -82,8 +89,15 @@ export class App {
     });
     this.detail = new StepDetail({ onSelect: (id) => this.select(id, 'detail'), onCopy: (text, what) => void this.copy(text, what) });
     this.metrics = new MetricsView((id) => this.pickRun(id));
+    this.lab = new LabView({
+      save: (key) => {
+        if (!opts.channel || !this.capabilities.saveLabReport) return Promise.reject(new Error('This window cannot save report cards.'));
+        return opts.channel.request('saveLabReport', { key });
+      },
+      notify: (message, level) => this.showNotice(message, level),
+    });
     this.buildFilters();
-    const explorer = h('div', { class: 'mh-explorer' }, this.timeline.el, this.filterBar, h('div', { class: 'mh-split' }, this.table.el, this.detail.el));
+    const explorer = h('div', { class: 'mh-explorer' }, this.agent.el, this.timeline.el, this.filterBar, h('div', { class: 'mh-split' }, this.table.el, this.detail.el));
     this.tabs = h(
       'vscode-tabs',
       { class: 'mh-tabs', 'selected-index': 0 },
@@ -92,9 +106,11 @@ export class App {
       h('vscode-tab-panel', null, explorer),
       h('vscode-tab-header', { slot: 'header', class: 'mh-tab-metrics' }, 'Metrics'),
       h('vscode-tab-panel', null, this.metrics.el),
+      h('vscode-tab-header', { slot: 'header', class: 'mh-tab-lab' }, 'Lab'),
+      h('vscode-tab-panel', null, this.lab.el),
     );
     this.tabs.addEventListener('vsc-tabs-select', (e) => {
-      this.tab = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'metrics' : 'explorer';
+      this.tab = TABS[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex] ?? 'explorer';
       this.renderAll();
       this.save();
     });
@@ -126,7 +142,12 @@ export class App {
         this.capabilities = msg.capabilities ?? {};
         this.runId = (msg.selectedRunId && this.runs.some((r) => r.id === msg.selectedRunId) ? msg.selectedRunId : undefined) ?? (this.runId && this.runs.some((r) => r.id === this.runId) ? this.runId : this.runs[0]?.id);
         if (msg.selectedStepId) this.selectedId = msg.selectedStepId;
+        this.lab.setResults(msg.labResults ?? []);
         this.renderAll(true);
+        break;
+      case 'labResult':
+        this.lab.add(msg.result);
+        if (msg.reveal) this.showTab('lab');
         break;
       case 'runStarted': {
         const existing = this.runs.find((r) => r.id === msg.run.id);
@@ -200,12 +221,15 @@ export class App {
     this.selectedId = state.selectedStepId;
     this.filters = { decision: state.filters?.decision ?? ALL, server: state.filters?.server ?? ALL, tool: state.filters?.tool ?? ALL, text: state.filters?.text ?? '' };
     if (state.sort) this.sort = state.sort as SortState;
-    if (state.tab === 'metrics') {
-      this.tab = 'metrics';
-      this.tabs.setAttribute('selected-index', '1');
-    }
+    if (state.tab === 'metrics' || state.tab === 'lab') this.showTab(state.tab);
     this.textField.value = this.filters.text;
     this.restoredScroll = { table: state.tableScrollTop, timeline: state.timelineScrollTop, view: state.timelineView };
+  }
+
+  private showTab(tab: Tab): void {
+    this.tab = tab;
+    this.tabs.setAttribute('selected-index', String(TABS.indexOf(tab)));
+    this.save();
   }
 
   private save(): void {
@@ -233,6 +257,7 @@ export class App {
     this.timeline.select(id, true);
     const run = this.current();
     this.detail.show(run?.steps.find((s) => s.step_id === id), run?.steps ?? []);
+    this.agent.render(run, this.runs, id);
     if (run) this.opts.channel?.post({ type: 'selectStep', sessionId: run.id, stepId: id });
     this.save();
   }
@@ -343,6 +368,7 @@ export class App {
     const run = this.current();
     if (this.selectedId && !run?.steps.some((s) => s.step_id === this.selectedId)) this.selectedId = undefined;
     this.detail.show(run?.steps.find((s) => s.step_id === this.selectedId), run?.steps ?? []);
+    this.agent.render(run, this.runs, this.selectedId);
     if (this.restoredScroll) {
       const r = this.restoredScroll;
       this.restoredScroll = undefined;

@@ -88,6 +88,9 @@ export class StepDetail {
     );
 
     if (step.error) this.content.append(h('div', { class: 'mh-error', role: 'alert' }, h('strong', null, 'Error: '), step.error));
+    if (step.model_turn?.reasoning) {
+      this.content.append(this.section('Reasoning summary (redacted)', h('p', { class: 'mh-reasoning' }, step.model_turn.reasoning), true));
+    }
     if (step.reasons.length) {
       this.content.append(this.section('Reasons', h('ul', { class: 'mh-reasons' }, ...step.reasons.map((r) => h('li', null, r))), true));
     }

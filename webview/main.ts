@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { createWebviewChannel, PROTOCOL_VERSION, WEBVIEW_ROOT_ID, type VsCodeApiLike, type WebviewPersistedState } from '../src/protocol/messages';
 import { App } from './app';
 import { loadFurtherBlocks, readFirstBlock } from './embedded';
+import labStyles from './lab.css';
 import styles from './styles.css';
 import themes from './themes.css';
 
@@ -39,6 +40,7 @@ function start(): void {
     document.body.appendChild(root);
   }
   adopt(styles);
+  adopt(labStyles);
   const block = readFirstBlock();
   const embedded = block && 'report' in block ? block.report : undefined;
   const dataError = block && 'error' in block ? block.error : undefined;

@@ -1,7 +1,7 @@
 // The CLI's one place that builds the RunEnvironment `run`, `call` and `exec` run in: the workspace's
 // servers, its .vscode/settings.json (mcpHarness.*, as in VS Code) with --policy on top, the trace
 // directory (--trace-dir, else mcpHarness.traceDir, else .mcp-harness/traces), confirmation from --yes,
-// and always the workspace lockfile's pins.
+// always the workspace lockfile's pins, and OpenTelemetry export when --otlp or mcpHarness.otel.endpoint asks.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
@@ -13,6 +13,7 @@ import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../
 import type { SessionFile } from '../core/session/parse';
 import { cliClientFeatures } from './clientHost';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
+import { cliOtel, type CliOtel } from './otel';
 import { envTimeout, timeoutOption } from './serverHints';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
@@ -101,8 +102,10 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
   const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client });
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
+  let otel: CliOtel | undefined;
   const close = async () => {
     process.off('SIGINT', onSigint);
+    await otel?.close();
     await ws.close();
   };
   try {
@@ -124,8 +127,11 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
       if (err instanceof PinFileError) throw new CliError(`the tool lockfile cannot be used, so pinned tools cannot be checked: ${err.message}`, EXIT_USAGE, 'usage');
       throw err;
     });
+    otel = cliOtel(values, read, ws.manager, io);
+    const service = new RunService(otel ? otel.environment(env) : env);
+    otel?.attach(service);
     process.once('SIGINT', onSigint);
-    return { ws, service: new RunService(env), settings, read, signal: controller.signal, close };
+    return { ws, service, settings, read, signal: controller.signal, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,5 +1,6 @@
 // The CLI's advice on server errors: the core names the limit it hit, the CLI says which flag or
 // environment variable changes it. Also the --timeout-ms option that run, call and tools share.
+import { findNeedsSignIn } from '../core/auth/errors';
 import { inputEnvName } from '../core/config/inputs';
 import type { ServerErrorHint } from '../core/servers/errors';
 import { UsageError } from './io';
@@ -11,6 +12,7 @@ export function cliServerHint(options: { timeoutFlag: boolean }): ServerErrorHin
   const raise = options.timeoutFlag ? `pass --timeout-ms N or set ${REQUEST_TIMEOUT_ENV}` : `set ${REQUEST_TIMEOUT_ENV}`;
   return (err) => {
     const { limit, refusal, inputs } = err.facts;
+    if (findNeedsSignIn(err)) return `Run \`mcp-harness login ${err.serverId}\` to sign in.`;
     if (limit?.name === 'requestTimeoutMs') return `If it needs longer, ${raise}.`;
     if (limit?.name === 'callTimeoutMs') return `If it needs longer, ${raise}, or raise timeoutMs in the session or --policy file.`;
     if (limit?.name === 'maxTotalTimeoutMs') return 'If it needs longer, raise maxTotalTimeoutMs in the session or --policy file.';

@@ -4,6 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition } from '../core/config';
 import { ServerManager } from '../core/servers/manager';
+import type { NeedsSignInError } from '../core/auth/errors';
+import { connectionAuthProviders } from '../core/auth/forServer';
+import { cliTokenStore } from './tokenStore';
 import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
 import type { Logger } from '../core/types';
 import { UsageError, type CliIO } from './io';
@@ -40,6 +43,8 @@ export interface OpenedWorkspace {
    * `{"warning":{file,line,column,severity,message,code,server?}}` object per line.
    */
   reportProblems(json: boolean): void;
+  /** Servers a connection or call found needing sign-in in this command (the CLI then exits 3). */
+  signInNeeded: ReadonlyMap<string, NeedsSignInError>;
   /** Stops every server that was started. */
   close(): Promise<void>;
 }
@@ -67,6 +72,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
       }
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
   const client = options.client ?? cliClientFeatures(io, { folder });
+  const signInNeeded = new Map<string, NeedsSignInError>();
   const manager = new ServerManager({
     definitions,
     logger,
@@ -75,6 +81,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     isTrusted: () => true,
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
+    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err) }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
     serverRequests: client.requestHandlers(),
     serverNotifications: client.notificationHandlers(),
@@ -100,6 +107,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
         io.stderr(JSON.stringify({ warning }) + '\n');
       }
     },
+    signInNeeded,
     close: () => manager.dispose(),
   };
 }

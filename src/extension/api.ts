@@ -7,10 +7,12 @@ import type { ServerManager } from '../core/servers';
 import type { HostToWebview } from '../protocol/messages';
 import type { ElicitationStep, UrlPrompt } from './client/elicitationForm';
 import type { SamplingConsentPrompt } from './client/samplingConsent';
+import type { OpenExternal } from './auth/signIns';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
 import type { DeleteConfirm, SaveDialog } from './dialogs';
 import type { DiscoveryService } from './discovery';
+import type { GatewayFeatures } from './gateway/features';
 import type { LintService } from './lint/service';
 import type { ServersTreeProvider } from './serversView';
 import type { TraceStore } from './traces/store';
@@ -33,6 +35,8 @@ export interface HarnessTestHooks {
   panelOpen(): boolean;
   /** How many trace files the Sessions store has read from disk since activation. */
   traceFileReads(): number;
+  /** Replaces vscode.env.openExternal for sign-ins (the test acts as the browser); undefined restores it. */
+  setOpenExternal(open: OpenExternal | undefined): void;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
   /** Replaces the sampling consent modal; undefined restores it. */
@@ -58,11 +62,13 @@ export interface HarnessApi {
   readonly sessionsTree: SessionsTreeProvider;
   /** Every run in the workspace's trace directories and the runs of this window. */
   readonly traceStore: TraceStore;
+  /** "MCP Harness (guarded)": the in-host gateway and the server definition provider VS Code's agent uses. */
+  readonly gateway: Pick<GatewayFeatures, 'gateway' | 'provider' | 'registered'>;
   /** Only available when the extension runs under the test runner (ExtensionMode.Test). */
   readonly testing: HarnessTestHooks;
 }
 
-export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider, deactivate: () => Promise<void>): HarnessApi {
+export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider, gateway: GatewayFeatures, deactivate: () => Promise<void>): HarnessApi {
   return {
     context: ctx,
     discovery: ctx.discovery,
@@ -72,6 +78,7 @@ export function createApi(ctx: HarnessContext, serversTree: ServersTreeProvider,
     lint: ctx.lint,
     sessionsTree: ctx.traces.tree,
     traceStore: ctx.traces.store,
+    gateway: { gateway: gateway.gateway, provider: gateway.provider, registered: gateway.registered },
     testing: ctx.extension.extensionMode === vscode.ExtensionMode.Test ? testHooks(ctx, deactivate) : refusingHooks(),
   };
 }
@@ -99,6 +106,7 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     lastPanelInit: () => lastInit,
     panelOpen: () => !!ctx.traces.panel,
     traceFileReads: () => ctx.traces.store.fileReads(),
+    setOpenExternal: (open) => ctx.signIns.setOpenExternal(open),
     deactivate,
     setSamplingConsentPrompt: (prompt) => ctx.clientHost.samplingConsent.setPrompt(prompt),
     setUrlElicitation: (prompt, open) => ctx.clientHost.elicitation.replaceUrlHandling(prompt, open),
@@ -120,6 +128,7 @@ function refusingHooks(): HarnessTestHooks {
     lastPanelInit: refuse,
     panelOpen: refuse,
     traceFileReads: refuse,
+    setOpenExternal: refuse,
     deactivate: () => Promise.reject(new Error('deactivate() is only available under the test runner.')),
     setSamplingConsentPrompt: refuse,
     setUrlElicitation: refuse,

@@ -2,12 +2,17 @@
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
 import { clientCommands } from './client/commands';
+import { agentCommands } from './agent/commands';
 import type { HarnessContext } from './context';
+import { gatewayCommands } from './gateway/features';
+import { labCommands } from './lab/commands';
+import { signInCommands } from './auth/commands';
 import { lintCommands } from './lint/commands';
 import { sandboxCommands } from './sandbox/commands';
 import { serverCommands } from './serverCommands';
 import { callToolCommands } from './sessions/callTool';
 import { sessionCommands } from './sessions/runSession';
+import { otelCommands } from './otel/commands';
 import { traceCommands } from './traces/commands';
 
 export interface CommandEntry {
@@ -16,7 +21,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...clientCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands, ...otelCommands, ...clientCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

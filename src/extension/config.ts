@@ -3,8 +3,10 @@
 import * as vscode from 'vscode';
 import { type HarnessSettings, settingsToConfig } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
+import { DEFAULT_OTEL_FLUSH_DEADLINE_MS } from '../core/otel/exporter';
 import type { PriceTable } from '../core/tokens/index';
 import { DEFAULT_SAMPLING_MAX_TOKENS } from '../core/client/types';
+import { AGENT_LIMIT_BOUNDS, type AgentLimits } from '../core/agent/types';
 
 export const SECTION = 'mcpHarness';
 
@@ -20,6 +22,7 @@ export const REDISCOVER_SETTINGS: readonly string[] = [`${SECTION}.discovery.inc
 /** Defaults not owned by the core. Policy/guardrails defaults come from the core; package.json mirrors them and a test compares. */
 export const DEFAULTS = {
   requestTimeoutMs: 30_000,
+  otelFlushDeadlineMs: DEFAULT_OTEL_FLUSH_DEADLINE_MS,
   includeUserConfigs: false,
   discoveryDebounceMs: 200,
 };
@@ -59,6 +62,20 @@ export class Config {
 
   get requestTimeoutMs(): number {
     return this.num('requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
+  }
+
+  /** The OTLP/HTTP collector runs are exported to; undefined: no export (nothing of the SDK is loaded). */
+  get otelEndpoint(): string | undefined {
+    const v = this.section.get<unknown>('otel.endpoint');
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
+  get otelIncludeContent(): boolean {
+    return this.bool('otel.includeContent', false);
+  }
+
+  get otelFlushDeadlineMs(): number {
+    return this.num('otel.flushDeadlineMs', DEFAULTS.otelFlushDeadlineMs, 1);
   }
 
   get includeUserConfigs(): boolean {
@@ -104,6 +121,16 @@ export class Config {
       maxTokens: this.num('sampling.maxTokens', DEFAULT_SAMPLING_MAX_TOKENS, 1),
       model: typeof model === 'string' ? model.trim() : '',
     };
+  }
+
+  /** The agent limits the user set (mcpHarness.agent.*); a session file's "limits" go over them. */
+  get agentLimits(): Partial<AgentLimits> {
+    const out: Partial<AgentLimits> = {};
+    for (const key of Object.keys(AGENT_LIMIT_BOUNDS) as (keyof AgentLimits)[]) {
+      const v = this.section.get<unknown>(`agent.${key}`);
+      if (v !== undefined && v !== null) out[key] = v as number;
+    }
+    return out;
   }
 
   static affects(e: vscode.ConfigurationChangeEvent, keys: readonly string[]): boolean {

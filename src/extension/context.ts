@@ -6,11 +6,13 @@ import type { ClientFeatures } from './client/features';
 import type { VsCodeClientHost } from './client/handlers';
 import type { Config } from './config';
 import type { ConsentService } from './consent';
+import type { SignIns } from './auth/signIns';
 import type { Dialogs } from './dialogs';
 import type { DiscoveryService } from './discovery';
 import type { InputStore } from './inputs';
 import type { WorkspacePins } from './lint/pins';
 import type { LintService } from './lint/service';
+import type { OtelFeature } from './otel/feature';
 import type { LazyOutputChannel } from './outputChannel';
 import type { RunServices } from './runs';
 import type { SandboxFeatures } from './sandbox/features';
@@ -40,6 +42,8 @@ export interface HarnessCore {
   readonly sessionsOutput: LazyOutputChannel;
   /** What VS Code answers when a server asks (sampling, elicitation, roots) and where its notifications go. */
   readonly clientHost: VsCodeClientHost;
+  /** OAuth sign-ins of HTTP servers (tokens in SecretStorage). */
+  readonly signIns: SignIns;
 }
 
 /** The core services plus the feature objects that own their state. */
@@ -56,4 +60,6 @@ export interface HarnessContext extends HarnessCore {
   readonly runs: RunServices;
   /** Resources, prompts, templates, argument completions and roots of the running servers. */
   readonly client: ClientFeatures;
+  /** OpenTelemetry export of runs while mcpHarness.otel.endpoint is set. */
+  readonly otel: OtelFeature;
 }

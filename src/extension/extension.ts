@@ -12,11 +12,11 @@ export function activate(extension: vscode.ExtensionContext): HarnessApi {
   const created = createHarness(extension);
   harness = created;
   const { ctx } = created;
-  const { serversTree, disposables } = registerFeatures(ctx);
+  const { serversTree, gateway, disposables } = registerFeatures(ctx);
   // The harness is released with the extension's subscriptions too (dispose is idempotent), so whoever
   // disposes them — VS Code, or a test re-activating the bundle — releases everything it registered.
   extension.subscriptions.push(...disposables, ...registerCommands(ctx), { dispose: () => created.dispose() });
-  return createApi(ctx, serversTree, deactivate);
+  return createApi(ctx, serversTree, gateway, deactivate);
 }
 
 /** Awaited by VS Code: every server process is gone before the extension host exits. */

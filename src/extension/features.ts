@@ -1,15 +1,16 @@
 // Registers the views and providers over the context's services and feature objects.
 import * as vscode from 'vscode';
 import type { HarnessContext } from './context';
+import { registerGatewayFeatures, type GatewayFeatures } from './gateway/features';
 import { ServersTreeProvider } from './serversView';
 import { registerSessionFeatures } from './sessions/features';
 import { registerLintFeatures } from './lint/features';
 import { registerSandboxFeatures } from './sandbox/features';
 
-export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTreeProvider; disposables: vscode.Disposable[] } {
+export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTreeProvider; gateway: GatewayFeatures; disposables: vscode.Disposable[] } {
   const serversTree = new ServersTreeProvider(
     ctx.discovery,
-    { state: (id) => ctx.servers.state(id), onDidChangeState: ctx.onDidChangeServers },
+    { state: (id) => ctx.servers.state(id), onDidChangeState: ctx.onDidChangeServers, needsSignIn: (id) => ctx.signIns.needsSignIn(id) },
     () => vscode.workspace.isTrusted,
   );
   const view = vscode.window.createTreeView('mcpHarness.servers', { treeDataProvider: serversTree, showCollapseAll: true });
@@ -23,6 +24,7 @@ export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTre
       : undefined;
   };
   updateMessage();
+  const gateway = registerGatewayFeatures(ctx);
   const disposables: vscode.Disposable[] = [
     serversTree,
     view,
@@ -31,8 +33,9 @@ export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTre
     ...registerSessionFeatures(ctx),
     ...registerLintFeatures(ctx),
     ...registerSandboxFeatures(),
+    ...gateway.disposables,
   ];
   // Reading config files is cheap and gives the Problems panel its diagnostics; it never starts a server.
   setTimeout(() => void ctx.discovery.ready(), 0);
-  return { serversTree, disposables };
+  return { serversTree, gateway, disposables };
 }

@@ -8,6 +8,7 @@ import { ClientFeatures } from './client/features';
 import { VsCodeClientHost } from './client/handlers';
 import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
+import { SignIns } from './auth/signIns';
 import { ConsentService } from './consent';
 import type { HarnessContext, HarnessCore } from './context';
 import { Dialogs } from './dialogs';
@@ -23,6 +24,7 @@ import { ServerOutputChannels } from './serverOutput';
 import { confirmDestructiveModal } from './sessions/confirm';
 import { saveReportDialog } from './traces/exportReport';
 import { confirmDeleteModal, TraceFeatures } from './traces/features';
+import { OtelFeature } from './otel/feature';
 
 export interface Harness {
   ctx: HarnessContext;
@@ -40,6 +42,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const inputs = new InputStore(extension.secrets, extension.workspaceState);
   const serversChanged = new vscode.EventEmitter<void>();
   disposables.push(serversChanged);
+  const signIns = new SignIns(extension.secrets, logger);
+  disposables.push(signIns, signIns.onDidChange(() => serversChanged.fire()));
 
   // Built before the manager: it declares a client capability (sampling, elicitation, roots) per handler present.
   const clientHost = new VsCodeClientHost({ workspaceState: extension.workspaceState, config, serverOutput });
@@ -55,6 +59,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     hint: vscodeServerHint,
     serverRequests: clientHost.features.requestHandlers(),
     serverNotifications: clientHost.features.notificationHandlers(),
+    authProviderFor: signIns.providerFor,
   });
   const unsubscribe = servers.onDidChange(() => serversChanged.fire());
 
@@ -115,15 +120,17 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
     sessionsOutput,
     clientHost,
+    signIns,
   };
   const pins = new WorkspacePins(core);
   const lint = new LintService(core, pins);
   const traces = new TraceFeatures(core);
   const sandbox = new SandboxFeatures(core);
-  const runs = new RunServices({ ...core, pins, traces });
+  const otel = new OtelFeature(core);
+  const runs = new RunServices({ ...core, pins, traces, otel });
   const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri });
-  disposables.push(lint, traces, sandbox, runs, client);
-  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, client };
+  disposables.push(lint, traces, sandbox, otel, runs, client);
+  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, otel, client };
 
   let disposed: Promise<void> | undefined;
   return {
@@ -131,6 +138,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     dispose: () => {
       disposed ??= (async () => {
         unsubscribe();
+        // Spans of the runs that just ended leave before the window goes (bounded by the flush deadline).
+        await otel.shutdown();
         try {
           await servers.dispose();
         } catch (err) {

@@ -12,7 +12,7 @@ import type { ServersNode } from './serversView';
 const TRUST_BUTTON = 'Manage Workspace Trust';
 
 /** Accepts a tree node, a server id, or nothing (then asks with a quick pick). */
-async function pickServer(
+export async function pickServer(
   ctx: HarnessContext,
   arg: unknown,
   placeHolder: string,

@@ -20,6 +20,8 @@ export type ServersNode =
 export interface ServerStates {
   state(id: string): ServerState | undefined;
   readonly onDidChangeState: vscode.Event<void>;
+  /** True when a connection found the server needs an OAuth sign-in. */
+  needsSignIn?(id: string): boolean;
 }
 
 /** Badges for a tool's annotations; absent hints are shown as what the policy will assume. */
@@ -228,7 +230,9 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
           ? 'disabled'
           : status === 'stopped' && def.pendingInputs?.length
             ? 'stopped, needs input'
-            : status;
+            : this.states.needsSignIn?.(def.id)
+              ? status === 'running' ? 'running, needs sign-in' : 'needs sign-in'
+              : status;
     // The protocol version is the one last negotiated; it is shown while the server runs.
     const protocol = live === 'running' && st?.protocol ? ` · MCP ${st.protocol.version}` : '';
     item.description = `${statusText} · ${def.transport}${protocol} · ${relativeSource(def)}`;
@@ -249,7 +253,8 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     md.appendText(`Defined in ${def.source.file}`);
     for (const n of def.notes) md.appendText(`\n\nNote: ${n}`);
     item.tooltip = md;
-    item.contextValue = `server.${status}`;
+    if (statusText === 'needs sign-in') item.iconPath = new vscode.ThemeIcon('account', new vscode.ThemeColor('list.warningForeground'));
+    item.contextValue = statusText === 'needs sign-in' ? 'server.needsSignIn' : `server.${status}`;
     return item;
   }
 }

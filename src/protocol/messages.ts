@@ -21,7 +21,16 @@
 // Requests carry a numeric `id`; the host answers each with exactly one `reply` with the same id
 // (`ok: false` + a user-readable `error` when it failed). Unknown message types are ignored by
 // both sides (see isHostToWebview / isWebviewToHost) so old and new builds degrade gracefully.
+import type { LabResult } from '../core/lab/types';
 import type { SessionEnd, SessionHeader, StepRecord } from './trace';
+
+/** A reliability lab result as the Lab tab shows it (the lab's stable JSON shape, documented in the README). */
+export type LabResultSnapshot = LabResult;
+
+/** Identifies one lab result in the panel: its server and start time. */
+export function labResultKey(result: Pick<LabResult, 'server' | 'started_at'>): string {
+  return `${result.server}@${result.started_at}`;
+}
 
 export const PROTOCOL_VERSION = 1;
 
@@ -61,6 +70,8 @@ export interface HostCapabilities {
   exportReport?: boolean;
   revealTraceFile?: boolean;
   openFile?: boolean;
+  /** Save a lab result's HTML report card. */
+  saveLabReport?: boolean;
 }
 
 export interface RequestMap {
@@ -68,6 +79,8 @@ export interface RequestMap {
   exportReport: { params: { format: ReportFormat; sessionIds: string[] }; result: { path?: string; cancelled?: boolean } };
   /** Run the session again; resolves with the new run's id once it started. */
   rerun: { params: { sessionId: string }; result: { sessionId?: string } };
+  /** Save the HTML report card of the lab result with this key (see labResultKey); resolves with where it went. */
+  saveLabReport: { params: { key: string }; result: { path?: string; cancelled?: boolean } };
 }
 export type RequestMethod = keyof RequestMap;
 
@@ -81,7 +94,10 @@ export type HostToWebview =
       capabilities?: HostCapabilities;
       /** Lines of the trace files that could not be read; shown in a banner. */
       badLines?: BadLine[];
+      /** Reliability lab results of this window, newest last (the Lab tab). */
+      labResults?: LabResultSnapshot[];
     }
+  | { type: 'labResult'; result: LabResultSnapshot; reveal?: boolean }
   | { type: 'runStarted'; run: RunSnapshot }
   | { type: 'appendSteps'; sessionId: string; steps: StepRecord[] }
   | { type: 'runEnded'; end: SessionEnd }
@@ -109,7 +125,7 @@ export type HostToWebviewType = HostToWebview['type'];
 export type WebviewToHostType = WebviewToHost['type'];
 
 const HOST_TYPES: ReadonlySet<string> = new Set<HostToWebviewType>([
-  'init', 'runStarted', 'appendSteps', 'runEnded', 'removeRun', 'selectRun', 'theme', 'notice', 'reply',
+  'init', 'runStarted', 'appendSteps', 'runEnded', 'removeRun', 'selectRun', 'theme', 'notice', 'reply', 'labResult',
 ]);
 const WEBVIEW_TYPES: ReadonlySet<string> = new Set<WebviewToHostType>([
   'ready', 'selectRun', 'selectStep', 'openFile', 'revealTraceFile', 'copy', 'request',
@@ -125,7 +141,7 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (!WEBVIEW_TYPES.has(type)) return false;
   if (type === 'request') {
     const r = value as { id?: unknown; method?: unknown };
-    return typeof r.id === 'number' && (r.method === 'exportReport' || r.method === 'rerun');
+    return typeof r.id === 'number' && (r.method === 'exportReport' || r.method === 'rerun' || r.method === 'saveLabReport');
   }
   return true;
 }
@@ -135,7 +151,7 @@ export interface WebviewPersistedState {
   v: 1;
   selectedRunId?: string;
   selectedStepId?: string;
-  tab?: 'explorer' | 'metrics';
+  tab?: 'explorer' | 'metrics' | 'lab';
   filters?: { decision?: string; server?: string; tool?: string; text?: string };
   sort?: { key: string; dir: 'asc' | 'desc' };
   tableScrollTop?: number;
@@ -193,7 +209,8 @@ export function createHostChannel(webview: WebviewLike): HostChannel {
       const handler = handlers.get(raw.method);
       const reply = (m: HostToWebview): void => send(m);
       if (!handler) {
-        reply({ type: 'reply', id: raw.id, ok: false, error: `This window cannot ${raw.method === 'rerun' ? 're-run sessions' : 'export reports'}.` });
+        const what = { rerun: 're-run sessions', exportReport: 'export reports', saveLabReport: 'save lab report cards' }[raw.method];
+        reply({ type: 'reply', id: raw.id, ok: false, error: `This window cannot ${what}.` });
         return;
       }
       handler(raw.params as never).then(

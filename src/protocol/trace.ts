@@ -111,6 +111,8 @@ export interface ModelTurnRecord {
   text?: string;
   tool_calls: ModelToolCall[];
   stop_reason?: string;
+  /** The model's reasoning summary (OpenAI-compatible reasoning text, Anthropic thinking), redacted like its text. */
+  reasoning?: string;
   /** Whether tokens_in / tokens_out came from the model's usage report or from the tokenizer. */
   usage_source: 'model' | 'tokenizer';
 }

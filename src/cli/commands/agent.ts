@@ -2,12 +2,12 @@
 // through the guards, every turn and call in the trace; `--mode both` compares direct and code mode;
 // `--replay TRACE` re-runs a recorded run without a model. `mcp-harness run` of a session file with an
 // "agent" block comes here too.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   AnthropicProvider,
   DEFAULT_AGENT_MODEL,
   OpenAIProvider,
+  comparisonBase,
   comparisonMarkdown,
   maskedGoal,
   replayAgent,
@@ -19,12 +19,14 @@ import {
   type AgentSpec,
   type ModelProvider,
   type StopReason,
+  writeComparisonFiles,
 } from '../../core/agent/index';
 import { figuresOf, type AgentComparison } from '../../core/agent/compare';
 import type { SessionFile } from '../../core/session/parse';
 import { defaultSandboxPool } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
 import { TIMEOUT_USAGE } from '../serverHints';
 
@@ -53,6 +55,8 @@ export const agentCommand: CliCommand = {
     '  --provider P      openai (any OpenAI-compatible endpoint) or anthropic',
     '  --base-url URL    the endpoint, e.g. http://127.0.0.1:8080/v1 for a local server',
     '                    Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and are never printed or traced.',
+    '  --thinking-budget N  Anthropic: let the model think with N tokens (at least 1024); its thinking is recorded',
+    '                    as each turn\'s reasoning (redacted). OpenAI-compatible servers\' reasoning text is recorded as given.',
     '  --servers a,b     only these servers (default: every server of the workspace)',
     '  --max-turns N     model turns at most (default 20)',
     '  --max-tokens N    model tokens in + out over the run (default 200000)',
@@ -60,6 +64,7 @@ export const agentCommand: CliCommand = {
     '  --wall-time-ms N  wall time of the run (default 300000)',
     '  --system TEXT     instructions before the goal (a default per mode explains the tools)',
     TIMEOUT_USAGE,
+    OTLP_USAGE,
     '  --replay TRACE    re-run a recorded agent run without a model: the tools run live through the guards,',
     '                    the model\'s turns come from TRACE; a tool result that changed is reported as a divergence',
     '',
@@ -72,6 +77,7 @@ export const agentCommand: CliCommand = {
     model: { type: 'string', short: 'm' },
     provider: { type: 'string' },
     'base-url': { type: 'string' },
+    'thinking-budget': { type: 'string' },
     servers: { type: 'string' },
     'max-turns': { type: 'string' },
     'max-tokens': { type: 'string' },
@@ -84,6 +90,7 @@ export const agentCommand: CliCommand = {
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     'timeout-ms': { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
@@ -165,11 +172,19 @@ export function createProvider(values: Record<string, unknown>, io: CliIO, model
   const baseURL = typeof values['base-url'] === 'string' ? values['base-url'] : undefined;
   try {
     if (name === 'openai') return new OpenAIProvider({ apiKey: io.env.OPENAI_API_KEY, baseURL: baseURL ?? io.env.OPENAI_BASE_URL });
-    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL });
+    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL, ...thinkingBudget(values) });
   } catch (err) {
     throw new UsageError(`${(err as Error).message} Set it in the environment, or pass --base-url for a local server.`);
   }
   throw new UsageError(`--provider must be openai or anthropic (got '${name}').`);
+}
+
+function thinkingBudget(values: Record<string, unknown>): { thinkingBudgetTokens?: number } {
+  const raw = values['thinking-budget'];
+  if (typeof raw !== 'string') return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 1_000_000) throw new UsageError(`--thinking-budget must be a whole number of tokens from 1024 to 1000000 (got '${raw}').`);
+  return { thinkingBudgetTokens: n };
 }
 
 function limitFlags(values: Record<string, unknown>): Partial<AgentLimits> {
@@ -195,11 +210,8 @@ function resolveLimits(limits: Partial<AgentLimits> | undefined): AgentLimits {
 }
 
 function writeComparison(c: AgentComparison, values: Record<string, unknown>, run: CliRunContext, io: CliIO): string[] {
-  const base = typeof values.report === 'string' ? resolve(io.cwd, values.report).replace(/\.json$/i, '') : join(run.service.env.traceDir ?? run.ws.folder, `agent-comparison-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(dirname(base), { recursive: true });
-  writeFileSync(`${base}.json`, JSON.stringify(c, null, 2) + '\n');
-  writeFileSync(`${base}.md`, comparisonMarkdown(c));
-  return [`${base}.json`, `${base}.md`];
+  const base = typeof values.report === 'string' ? resolve(io.cwd, values.report).replace(/\.json$/i, '') : comparisonBase(run.service.env.traceDir ?? run.ws.folder);
+  return writeComparisonFiles(c, base);
 }
 
 function summary(r: AgentRunResult) {

@@ -2,6 +2,7 @@
 // run), printed as its step record.
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 export const callCommand: CliCommand = {
@@ -21,6 +22,7 @@ export const callCommand: CliCommand = {
     '  --yes             confirm the call if the tool is destructive (without it, it is denied)',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
     '  --trace-dir DIR   write the trace there instead (relative to the current folder)',
+    OTLP_USAGE,
     '  --json            print the record as one line of JSON',
     '',
     'Exit codes: 0 the call succeeded, 1 it was denied or failed, 2 bad arguments or unknown server/tool,',
@@ -33,6 +35,7 @@ export const callCommand: CliCommand = {
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
@@ -68,7 +71,7 @@ export const callCommand: CliCommand = {
     }
     const { expectation: _e, ...printed } = record;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
-    if (session.preflight.some((p) => p.code === 'unreachable')) return EXIT_UNREACHABLE;
+    if (session.preflight.some((p) => p.code === 'unreachable') || run.ws.signInNeeded.has(server)) return EXIT_UNREACHABLE;
     return record.decision === 'ok' && !record.is_error ? EXIT_OK : EXIT_FAILURE;
   },
 };

@@ -10,6 +10,7 @@ import { loadSkills } from '../../core/sandbox/skills';
 import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 /** The sandbox limits `exec` has flags for. */
@@ -73,6 +74,7 @@ export const execCommand: CliCommand = {
     '  --yes               confirm destructive tool calls (without it they are denied)',
     '  --workspace DIR     the workspace whose MCP servers and skills to use (default: the current folder)',
     '  --trace-dir DIR     write the trace there instead (relative to the current folder)',
+    OTLP_USAGE,
     '  --json              print the result as one line of JSON',
     '',
     'Error kinds: timeout, memory, stack, runtime, denied, output_too_large.',
@@ -87,6 +89,7 @@ export const execCommand: CliCommand = {
     yes: { type: 'boolean', short: 'y' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {

@@ -1,6 +1,5 @@
 // `mcp-harness gateway`: MCP Harness as an MCP server (stdio or Streamable HTTP) in front of the
 // workspace's servers; every call goes through the run service's guards and lands in a trace.
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as Gateway from '../../core/gateway/index';
 import { Sandbox } from '../../core/sandbox/sandbox';
@@ -8,6 +7,7 @@ import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import { HARNESS_VERSION } from '../../core/version';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
 
 const USAGE = [
@@ -26,6 +26,7 @@ const USAGE = [
   '  --policy FILE        policy/guardrails as JSON over .vscode/settings.json (mcpHarness.policy.*, …)',
   '  --yes                confirm destructive tool calls (without it they are denied)',
   '  --trace-dir DIR      where traces go (default: mcpHarness.traceDir, else .mcp-harness/traces)',
+  OTLP_USAGE,
   '  --max-calls N        tool calls per client session (default: no limit)',
   '  --audit-file FILE    audit log (default .mcp-harness/audit/gateway.jsonl); --audit-max-bytes N rotates it',
   '',
@@ -39,6 +40,8 @@ const USAGE = [
   '  --max-concurrent N   calls at once per upstream server (default 16; more wait their turn)',
   '  --shutdown-ms N      on SIGINT/SIGTERM, time calls in flight get to finish (default 10000)',
   '  --session-idle-ms N  end a client session with no request and no open stream for this long (default 1800000)',
+  '  --replica-id NAME    behind a load balancer: session ids start with NAME. so it can route each session',
+  '                       (its Mcp-Session-Id header) to this replica; give every replica the same --token-file',
   '',
   'Endpoints: /mcp (MCP), /health (each upstream\'s state), /metrics (Prometheus). All need the token.',
 ].join('\n');
@@ -65,15 +68,6 @@ function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io:
   return wanted;
 }
 
-/** `.mcp-harness/audit/gateway.jsonl`, in a folder git ignores (the log names tools and arguments). */
-function defaultAuditFile(folder: string): string {
-  const dir = join(folder, '.mcp-harness', 'audit');
-  mkdirSync(dir, { recursive: true });
-  const ignore = join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '# MCP Harness: the gateway audit log; keep it out of git.\n*\n');
-  return join(dir, 'gateway.jsonl');
-}
-
 function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
   const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
   const line = (level: string) => (m: string | Error) => io.stderr(`[${level}] ${m instanceof Error ? m.message : m}\n`);
@@ -93,6 +87,7 @@ export const gatewayCommand: CliCommand = {
     policy: { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     'max-calls': { type: 'string' },
     'audit-file': { type: 'string' },
     'audit-max-bytes': { type: 'string' },
@@ -106,6 +101,7 @@ export const gatewayCommand: CliCommand = {
     'max-concurrent': { type: 'string' },
     'shutdown-ms': { type: 'string' },
     'session-idle-ms': { type: 'string' },
+    'replica-id': { type: 'string' },
   },
   async run({ values }, io) {
     if (values.stdio && values.http !== undefined) throw new UsageError('give either --stdio or --http PORT, not both.');
@@ -124,9 +120,13 @@ export const gatewayCommand: CliCommand = {
       sessionIdleMs: count('session-idle-ms', values['session-idle-ms'], 100),
     };
     const gw = require('../../core/gateway/index') as typeof Gateway;
+    const replicaId = values['replica-id'] as string | undefined;
+    if (replicaId !== undefined && (port === undefined || !gw.REPLICA_ID.test(replicaId))) {
+      throw new UsageError(port === undefined ? '--replica-id is for --http (replicas behind a load balancer).' : '--replica-id must be 1 to 32 letters, digits, - or _, e.g. --replica-id a.');
+    }
     const ctx = await openRunEnvironment(values, io);
     const logger = stderrLogger(io);
-    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
+    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
     try {
       const servers = chooseServers(gw, ctx, values.servers, io);
@@ -134,8 +134,9 @@ export const gatewayCommand: CliCommand = {
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,
         servers,
-        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
+        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false, policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
         code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
+        policy: () => ctx.settings.policy,
         audit,
         metrics: new gw.GatewayMetrics({ processMetrics: port !== undefined }),
         maxConcurrentPerServer: numbers.maxConcurrent,
@@ -218,6 +219,7 @@ async function serveHttp(
     allowedHosts: list(values['allowed-host']),
     maxBodyBytes: numbers.maxBodyBytes,
     sessionIdleMs: numbers.sessionIdleMs,
+    ...(values['replica-id'] ? { replicaId: values['replica-id'] as string } : {}),
     rateLimit: { ratePerSecond: rate, burst: numbers.burst ?? Math.max(rate, gw.DEFAULT_RATE_LIMIT.burst) },
   });
   const stop = stopSignal();

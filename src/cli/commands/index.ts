@@ -13,5 +13,7 @@ import { chaosCommand } from './chaos';
 import { gatewayCommand } from './gateway';
 import { agentCommand } from './agent';
 import { conformanceCommand } from './conformance';
+import { loginCommand, logoutCommand } from './login';
+import { traceCommand } from './trace';
 
-export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand];
+export const commands: CliCommand[] = [serversCommand, toolsCommand, reportCommand, callCommand, runCommand, lintCommand, pinCommand, execCommand, labCommand, chaosCommand, gatewayCommand, agentCommand, conformanceCommand, loginCommand, logoutCommand, traceCommand];

@@ -3,19 +3,21 @@
 // Markdown summary. Every probe is a guarded, traced step of the one run service.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ALL_SUITES, type SuiteName } from '../../core/lab/types';
+import { ALL_SUITES, DEFAULT_SUITES, type SuiteName } from '../../core/lab/types';
 import type * as LabRunner from '../../core/lab/runner';
 import { ServiceLabHost, type ProxyLauncher } from '../../core/lab/serviceHost';
 import { htmlReport, markdownSummary } from '../../core/lab/report';
+import { ScratchTooLargeError, withScratchCopy } from '../../core/lab/scratch';
 import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
   name: 'lab',
   summary: 'Score a server\'s reliability: property tests, fault injection and a benchmark',
   usage: [
-    'Usage: mcp-harness lab SERVER [--suite props,faults,bench] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
+    'Usage: mcp-harness lab SERVER [--suite props,faults,bench,conformance] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
     '                          [--markdown FILE.md] [--min-score N] [--allow-destructive] [--call-timeout MS]',
     '                          [--out DIR] [--workspace DIR] [--trace-dir DIR] [--policy FILE]',
     '',
@@ -23,15 +25,18 @@ export const labCommand: CliCommand = {
     'refused cleanly), checks outputSchema and the readOnly/idempotent annotations, runs the server behind',
     'the fault-injection proxy, benchmarks one read-only tool, and scores it 0-100 (see README, Reliability lab).',
     '',
-    '  --suite LIST          suites to run (default: props,faults,bench)',
+    '  --suite LIST          suites to run (default: props,faults,bench; conformance runs the official',
+    '                        conformance suite\'s server scenarios, which must be installed)',
     '  --seed N              seed for inputs and toxics (default: random, printed); the same seed repeats a run',
     '  --budget TIME         time for all suites, e.g. 60s, 2m, 500ms (default: 60s)',
     '  --call-timeout MS     a call taking longer counts as a hang (default: 5000)',
-    '  --allow-destructive   also call tools not annotated read-only: run it on a scratch copy of the data',
+    '  --allow-destructive   also call tools not annotated read-only; a stdio server then runs on scratch',
+    '                        copies of the folders in its arguments and the files/folders in its env',
     '  --report FILE.html    write the HTML report card',
     '  --markdown FILE.md    write the Markdown summary (for a pull-request comment)',
     '  --min-score N         exit 1 when the score is below N (for CI)',
     '  --out DIR             where counterexample session files go (default: .mcp-harness/lab)',
+    OTLP_USAGE,
     '  --json                print the JSON result (its shape is documented in the README)',
     '',
     'Exit codes: 0 done (and the score reached --min-score), 1 below --min-score, 2 bad arguments,',
@@ -49,6 +54,7 @@ export const labCommand: CliCommand = {
     out: { type: 'string' },
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     policy: { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
@@ -63,24 +69,35 @@ export const labCommand: CliCommand = {
     const minScore = values['min-score'] === undefined ? undefined : wholeNumber('--min-score', values['min-score'] as string, 0, 100);
     const env = await openRunEnvironment({ ...values, yes: false }, io);
     let result;
+    let host: ServiceLabHost | undefined;
     try {
       env.ws.reportProblems(json);
       const known = env.ws.definitions.map((d) => d.id);
       if (!known.includes(server)) throw new UsageError(`no MCP server named '${server}' is configured in ${env.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
-      const host = new ServiceLabHost(env.service, env.ws.manager, proxyLauncher());
+      const labHost = new ServiceLabHost(env.service, env.ws.manager, proxyLauncher());
+      host = labHost;
       if (!json) io.stderr(`lab: ${server}, suites ${suites.join(',')}, seed ${seed}, budget ${budgetMs / 1000} s\n`);
-      result = await runLab(host, {
-        server,
-        suites,
-        seed,
-        budgetMs,
-        callTimeoutMs,
-        allowDestructive: values['allow-destructive'] === true,
-        outDir: values.out ? resolve(io.cwd, values.out as string) : join(env.ws.folder, HARNESS_DIR, 'lab'),
-        signal: env.signal,
-        onProgress: json ? undefined : (m) => io.stderr(`lab: ${m}\n`),
+      const allowDestructive = values['allow-destructive'] === true;
+      result = await withScratchCopy(env.ws.manager, server, allowDestructive, async (testId, copies) => {
+        if (copies.length && !json) io.stderr(`lab: the server runs on scratch copies of its data: ${copies.map((c) => `${c.from} → ${c.to}`).join(', ')}\n`);
+        const r = await runLab(labHost, {
+          server: testId,
+          suites,
+          seed,
+          budgetMs,
+          callTimeoutMs,
+          allowDestructive,
+          outDir: values.out ? resolve(io.cwd, values.out as string) : join(env.ws.folder, HARNESS_DIR, 'lab'),
+          signal: env.signal,
+          onProgress: json ? undefined : (m) => io.stderr(`lab: ${m}\n`),
+        });
+        return { ...r, server, ...(copies.length ? { scratch: copies } : {}) };
+      }).catch((err: unknown) => {
+        if (err instanceof ScratchTooLargeError) throw new UsageError(`${err.message}, or run without --allow-destructive.`);
+        throw err;
       });
     } finally {
+      await host?.dispose();
       await env.close();
     }
     if (values.report) writeFileSync(resolve(io.cwd, values.report as string), htmlReport(result));
@@ -102,7 +119,7 @@ function proxyLauncher(): ProxyLauncher {
 }
 
 export function parseSuites(list: string | undefined): SuiteName[] {
-  if (list === undefined) return [...ALL_SUITES];
+  if (list === undefined) return [...DEFAULT_SUITES];
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !ALL_SUITES.includes(n as SuiteName));
   if (unknown.length || !names.length) throw new UsageError(`--suite takes a comma-separated list of ${ALL_SUITES.join(', ')}${unknown.length ? `; '${unknown.join("', '")}' is not one` : ''}.`);

@@ -11,6 +11,7 @@ import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
 import { createProvider, runSpec } from './agent';
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
+import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 
 export function sessionProblemLines(parsed: ParsedSession, text: string, file: string): string[] {
   return parsed.problems
@@ -49,6 +50,7 @@ export const runCommand: CliCommand = {
     '',
     '  --workspace DIR   the workspace whose MCP servers the session uses (default: the current folder)',
     '  --trace-dir DIR   write the trace there instead (relative to the current folder)',
+    OTLP_USAGE,
     '  --report FILE     also write {mcp_details: {sessions, summary}} as JSON',
     '  --policy FILE     policy/guardrails as JSON: {"policy": {...}, "guardrails": {...}}; applied over the',
     '                    workspace\'s .vscode/settings.json (mcpHarness.policy.*, mcpHarness.guardrails.*)',
@@ -65,6 +67,7 @@ export const runCommand: CliCommand = {
   options: {
     workspace: { type: 'string', short: 'w' },
     'trace-dir': { type: 'string' },
+    ...OTLP_OPTIONS,
     report: { type: 'string' },
     policy: { type: 'string' },
     'timeout-ms': { type: 'string' },
@@ -101,6 +104,10 @@ export const runCommand: CliCommand = {
       checkKnownServers(parsed.session, run);
       result = await asCliRun(run.service.runSession(parsed.session, {
         signal: run.signal,
+        // Task-based steps can run for a while: their status changes are shown as they happen.
+        onTaskStatus: (_i, stepId, u) => {
+          if (!json) io.stderr(`  ${stepId}: task ${u.taskId.slice(0, 12)} ${u.status}${u.message ? ` (${u.message})` : ''}\n`);
+        },
         onStep: (r) => {
           if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
         },
@@ -115,7 +122,8 @@ export const runCommand: CliCommand = {
       for (const p of result.preflight) io.stderr(`preflight: ${p.message}\n`);
       io.stdout(`${result.status.toUpperCase()}: ${result.totals.steps} steps, ${result.totals.latency_ms.toFixed(1)} ms, ${result.totals.tokens_in}+${result.totals.tokens_out} tokens, ~$${result.totals.cost_est.toFixed(6)}${result.trace_file ? `\ntrace: ${result.trace_file}` : ''}\n`);
     }
-    return exitCodeFor(result);
+    // A server that needs sign-in mid-run is exit 3 like one that cannot be reached: `mcp-harness login` fixes it.
+    return run.ws.signInNeeded.size && result.status !== 'passed' ? EXIT_UNREACHABLE : exitCodeFor(result);
   },
 };
 

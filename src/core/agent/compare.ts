@@ -1,5 +1,7 @@
 // The A/B report: the same goal run in direct and in code mode, side by side — as JSON (a report section)
 // and as a Markdown table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { maskedGoal } from './runner';
 import type { AgentRunResult } from './types';
 
@@ -76,4 +78,17 @@ export function comparisonMarkdown(c: AgentComparison): string {
     `Code mode read ${(c.input_tokens_saved * 100).toFixed(1)} % fewer input tokens than direct mode.`,
     '',
   ].join('\n');
+}
+
+/** Writes the comparison as `base`.json (the report section) and `base`.md; returns both paths. */
+export function writeComparisonFiles(c: AgentComparison, base: string): string[] {
+  mkdirSync(dirname(base), { recursive: true });
+  writeFileSync(`${base}.json`, JSON.stringify(c, null, 2) + '\n');
+  writeFileSync(`${base}.md`, comparisonMarkdown(c));
+  return [`${base}.json`, `${base}.md`];
+}
+
+/** Where a comparison goes when the user names no file: next to the traces, stamped with the time. */
+export function comparisonBase(dir: string, now = new Date()): string {
+  return join(dir, `agent-comparison-${now.toISOString().replace(/[:.]/g, '-')}`);
 }

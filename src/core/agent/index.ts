@@ -4,7 +4,7 @@ export { runAgent, stopMessage, maskedGoal, type AgentRunInput } from './runner'
 export { toolSurface, SEARCH_TOOLS, RUN_CODE, type ToolSurface, type CodeSandbox } from './tools';
 export { ModelToolNames, modelToolName } from './toolNames';
 export { loadRecording, ReplayProvider, type Recording } from './replay';
-export { compareRuns, comparisonMarkdown, figuresOf, type AgentComparison } from './compare';
+export { compareRuns, comparisonMarkdown, comparisonBase, figuresOf, writeComparisonFiles, type AgentComparison } from './compare';
 export { checkAgentSpec, resolveAgentLimits } from './spec';
 export { defaultSystemPrompt } from './prompts';
 export { promptText } from './turns';

@@ -7,5 +7,6 @@ export function defaultSystemPrompt(mode: AgentMode): string {
     "Reach the user's goal with tools. Guards check every call; a denied call's result says why. " +
     'Pass placeholders such as [EMAIL_1] on as they are. When done, answer without calling a tool.';
   if (mode === 'direct') return common;
-  return `${common} Find tools with search_tools, then call them in run_code; only what the code returns or logs comes back, so filter large results there.`;
+  // The two tools' descriptions say how to find and call tools; the prompt adds only what they cannot.
+  return `${common} Only what run_code returns or logs comes back: filter large results in the code.`;
 }

@@ -42,7 +42,8 @@ export function loadRecording(file: string): Recording {
     mode: first.model_turn.mode,
     servers: trace.header?.servers ?? [],
     turns,
-    toolSteps: trace.steps.filter((s) => s.kind !== 'model'),
+    // Only what the model asked for: a server's log lines and requests to the client are recorded too, not replayed.
+    toolSteps: trace.steps.filter((s) => s.kind === 'tool' || s.kind === 'code'),
   };
 }
 
@@ -67,6 +68,7 @@ export class ReplayProvider implements ModelProvider {
       toolCalls: turn.tool_calls.map((c) => ({ ...c })),
       usage: { input: recorded.tokens_in, output: recorded.tokens_out },
       ...(turn.stop_reason ? { stopReason: turn.stop_reason } : {}),
+      ...(turn.reasoning ? { reasoning: turn.reasoning } : {}),
     };
   }
 

@@ -144,7 +144,7 @@ async function loop(input: AgentRunInput, run: OpenRun, surface: ToolSurface, ta
     tally.tokensOut += metrics.tokensOut;
     tally.costUsd += metrics.costUsd;
     run.recordStep(turnStep({ run, turn: tally.turns, provider: input.provider.name, mode: input.mode, request, response, metrics, startedAt, latencyMs: modelMs, findings: tally.turns === 1 ? goal.findings : [] }));
-    messages.push({ role: 'assistant', ...(response.text ? { text: response.text } : {}), toolCalls: response.toolCalls });
+    messages.push({ role: 'assistant', ...(response.text ? { text: response.text } : {}), toolCalls: response.toolCalls, ...(response.thinking?.length ? { thinking: response.thinking } : {}) });
     if (!response.toolCalls.length) {
       tally.overheadMs.push(performance.now() - turnStart - modelMs);
       return response.text ?? '';

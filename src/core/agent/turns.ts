@@ -72,8 +72,9 @@ export function turnStep(input: TurnStepInput): StepRecord {
   const given = givenThisTurn(request.messages);
   const channel: Channel = given.length ? 'tool_to_llm' : 'user_to_llm';
   const text = response.text ? run.guardText(response.text) : undefined;
+  const reasoning = response.reasoning ? run.guardText(response.reasoning) : undefined;
   const calls = response.toolCalls.map((c): ModelToolCall => ({ ...c, arguments: run.guardText(c.arguments).redacted }));
-  const findings = [...input.findings, ...(text?.findings ?? [])];
+  const findings = [...input.findings, ...(text?.findings ?? []), ...(reasoning?.findings ?? [])];
   return {
     type: 'step',
     session_id: run.sessionId,
@@ -103,6 +104,7 @@ export function turnStep(input: TurnStepInput): StepRecord {
       ...(text ? { text: text.redacted } : {}),
       tool_calls: calls,
       ...(response.stopReason ? { stop_reason: response.stopReason } : {}),
+      ...(reasoning ? { reasoning: reasoning.redacted } : {}),
       usage_source: metrics.usageSource,
     },
   };

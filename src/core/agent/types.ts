@@ -46,8 +46,19 @@ export interface ModelToolSpec {
 
 export type ChatMessage =
   | { role: 'user'; text: string }
-  | { role: 'assistant'; text?: string; toolCalls: ModelToolCall[] }
+  | { role: 'assistant'; text?: string; toolCalls: ModelToolCall[]; thinking?: ThinkingBlock[] }
   | { role: 'tool'; toolCallId: string; name: string; text: string; isError: boolean };
+
+/**
+ * A reasoning block as the API returned it. Anthropic wants a turn's thinking blocks back, signature and all,
+ * when the conversation goes on after a tool call; other APIs' reasoning is only read.
+ */
+export interface ThinkingBlock {
+  text: string;
+  signature?: string;
+  /** Anthropic's redacted_thinking: opaque data, never shown. */
+  redactedData?: string;
+}
 
 export interface ModelRequest {
   model: string;
@@ -65,6 +76,10 @@ export interface ModelResponse {
   /** From the model's usage report; absent when the API gave none (the tokenizer counts instead). */
   usage?: { input: number; output: number };
   stopReason?: string;
+  /** The model's reasoning summary or thinking, when the API gives it (recorded on the model step, redacted). */
+  reasoning?: string;
+  /** What the provider must be given back with this turn (Anthropic thinking blocks). */
+  thinking?: ThinkingBlock[];
 }
 
 /** One model API: the loop never sees an SDK. */

@@ -9,7 +9,8 @@ import { RecordIds } from './records';
 import { RootsFeature } from './roots';
 import { ClientRuns } from './runs';
 import { SamplingFeature } from './sampling';
-import type { ClientHost, ClientRun, RootEntry } from './types';
+import { ToolChanges } from './toolChanges';
+import type { ClientHost, ClientRun } from './types';
 
 export class ClientFeatures {
   private readonly runs = new ClientRuns();
@@ -18,6 +19,7 @@ export class ClientFeatures {
   readonly elicitation: ElicitationFeature;
   readonly roots: RootsFeature;
   readonly logging: LoggingFeature;
+  readonly toolChanges: ToolChanges;
 
   constructor(
     readonly host: ClientHost,
@@ -27,6 +29,7 @@ export class ClientFeatures {
     this.elicitation = new ElicitationFeature(host, this.runs, this.ids);
     this.roots = new RootsFeature(host, this.runs);
     this.logging = new LoggingFeature(host, this.runs, this.ids);
+    this.toolChanges = new ToolChanges(host, this.ids);
   }
 
   /** A run is open: server requests whose origin names it, and logs of its servers, are recorded in it. */
@@ -47,12 +50,7 @@ export class ClientFeatures {
   notificationHandlers(): ServerNotificationHandlers {
     return {
       onLog: (server, params) => this.logging.onLog(server, params),
-      onResourceUpdated: (server, uri) => this.host.onResourceUpdated?.(server, uri),
+      onResourceUpdated: (server, uri) => this.logging.onResourceUpdated(server, uri),
     };
-  }
-
-  /** The roots a server sees outside any run (for the host's own listing). */
-  hostRoots(): RootEntry[] {
-    return this.host.roots?.() ?? [];
   }
 }

@@ -1,4 +1,4 @@
-// notifications/message: a server's log line, redacted before anyone sees it, handed to the host (VS Code's
+// notifications/message (and resources/updated): a server's log line, redacted before anyone sees it, handed to the host (VS Code's
 // per-server output channel, the CLI's verbose stderr) and recorded as a 'log' record in every open run
 // that reaches the server.
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
@@ -14,6 +14,24 @@ export class LoggingFeature {
     private readonly runs: ClientRuns,
     private readonly ids: RecordIds,
   ) {}
+
+  /** notifications/resources/updated for a subscribed resource: the host hears it, open runs record it. */
+  onResourceUpdated(server: string, uri: string): void {
+    this.host.onResourceUpdated?.(server, uri);
+    for (const run of this.runs.forServer(server)) {
+      const record = featureRecord(run, this.ids.next(run, 'log', undefined), {
+        kind: 'log',
+        server,
+        method: 'notifications/resources/updated',
+        decision: 'ok',
+        output: { uri: scanValue(uri, run.guardrails, run.vault, 'record').redacted },
+        startedMs: Date.now(),
+      });
+      record.level = 'info';
+      record.stages = [{ stage: 'record', decision: 'pass', reasons: [] }];
+      run.writeChild(record);
+    }
+  }
 
   onLog(server: string, params: LoggingMessageNotificationParams): void {
     const runs = this.runs.forServer(server);

@@ -2,6 +2,7 @@
 // about them, what a host supplies (a model, a form, the workspace folders, where logs go), and what a run
 // hands the features so a server's request lands in that run's trace as a child of the step that caused it.
 import type { StepRecord } from '../../protocol/trace';
+import type { ToolChangeReport } from './toolChanges';
 import type { PiiVault } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
 import type { CreateMessageRequestParams, ElicitRequestParams, ElicitResult } from '../servers/serverRequests';
@@ -90,6 +91,8 @@ export interface ClientHost {
   roots?(): RootEntry[];
   /** A server's log message, already redacted. */
   onLog?(server: string, level: string, text: string): void;
+  /** A server changed its tools during a run: what changed, which pinned tools drifted, lint findings. */
+  onToolsChanged?(report: ToolChangeReport): void;
   /** A subscribed resource changed. */
   onResourceUpdated?(server: string, uri: string): void;
 }

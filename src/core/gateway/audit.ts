@@ -2,8 +2,8 @@
 // append-only, secrets and PII masked, rotated by size (audit.jsonl → audit.jsonl.1 → … → .<keep>).
 // Entries wait one event-loop turn (NextTurnBatch) and are then appended synchronously, so a call never
 // waits for the disk; redaction runs there too, off the call's path.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
 import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
@@ -11,6 +11,15 @@ import { NextTurnBatch } from '../util/nextTurn';
 
 export const DEFAULT_AUDIT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_AUDIT_KEEP = 5;
+
+/** `.mcp-harness/audit/gateway.jsonl`, in a folder git ignores (the log names tools and arguments). */
+export function defaultAuditFile(folder: string): string {
+  const dir = join(folder, '.mcp-harness', 'audit');
+  mkdirSync(dir, { recursive: true });
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '# MCP Harness: the gateway audit log; keep it out of git.\n*\n');
+  return join(dir, 'gateway.jsonl');
+}
 
 export type AuditKind = 'call' | 'denial' | 'admin' | 'resource' | 'prompt' | 'rejected';
 

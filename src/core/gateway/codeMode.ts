@@ -3,6 +3,8 @@
 // function body run in the QuickJS sandbox, whose tool calls go through the same guarded run).
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolGateway } from '../guards/types';
+import type { GatewayRun } from './core';
+import { runCodeStep } from '../sandbox/code-step';
 import { HostBridge } from '../sandbox/host';
 import { resolveLimits } from '../sandbox/sandbox';
 import type { ExecResult, ExecuteOptions, SandboxLimits, SkillSource, WorkspaceStore } from '../sandbox/types';
@@ -80,20 +82,28 @@ export class CodeMode {
     return { content: [{ type: 'text', text }], structuredContent: { tools: found } };
   }
 
-  async run(gateway: ToolGateway, args: Record<string, unknown>, stepId: string, workspace: WorkspaceStore, signal?: AbortSignal): Promise<CallToolResult> {
+  /**
+   * Runs the code; its tool calls go through `gateway` (the run as the gateway's clients reach it) and the
+   * code's own step is recorded in `run`, so those calls have their parent in the trace and the Sessions view.
+   */
+  async run(gateway: ToolGateway, run: Pick<GatewayRun, 'sessionId' | 'recordStep'>, args: Record<string, unknown>, stepId: string, workspace: WorkspaceStore, signal?: AbortSignal): Promise<CallToolResult> {
     const code = typeof args.code === 'string' ? args.code : '';
     if (!code.trim()) return errorResult('run_code needs `code`: an async function body that returns a value, e.g. `return await mcp.servers();`.');
     if (code.length > MAX_CODE_CHARS) return errorResult(`The code is longer than ${MAX_CODE_CHARS} characters; send a smaller program.`);
-    const result = await this.options.sandbox.execute({
-      code,
+    const { record, result } = await runCodeStep({
+      sandbox: this.options.sandbox,
       gateway,
-      parentStepId: stepId,
+      sessionId: run.sessionId,
+      stepId,
+      code,
       limits: this.limits,
       skills: this.options.skills,
       workspace,
       servers: this.options.servers,
       signal,
     });
+    // Its tool calls are steps of the run already, with their costs: the code step must not count them twice.
+    run.recordStep({ ...record, cost_est: 0 });
     const printed: Record<string, unknown> = { ok: result.ok };
     if ('value' in result) printed.value = result.value;
     if (result.logs.length) printed.logs = result.logs;

@@ -2,7 +2,9 @@
 // the per-server concurrency limits, metrics and audit log, and the list of live sessions (so upstream
 // changes reach every client and shutdown can wait for calls in flight).
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ToolGateway } from '../guards/types';
+import type { StepRecord } from '../../protocol/trace';
+import type { PolicyConfig, ToolGateway } from '../guards/types';
+import type { OpenRun } from '../run/types';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { AuditLog } from './audit';
@@ -18,7 +20,12 @@ export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
 const CANCEL_GRACE_MS = 2000;
 
 /** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
-export type GatewayRun = ToolGateway & { end(): unknown };
+export type GatewayRun = ToolGateway &
+  Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt'> & {
+    /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
+    recordStep(record: StepRecord): void;
+    end(): unknown;
+  };
 
 export interface RunRequest {
   /** The session's name in the trace, e.g. `gateway claude-ai (stdio)`. */
@@ -36,6 +43,8 @@ export interface GatewayCoreOptions {
   openRun(request: RunRequest): Promise<GatewayRun>;
   /** Code mode (search_tools + run_code) instead of the upstream tools. */
   code?: Omit<CodeModeOptions, 'servers'>;
+  /** The host's current policy: resources and prompts it denies are left out of the lists. */
+  policy?: () => PolicyConfig;
   audit?: AuditLog;
   metrics?: GatewayMetrics;
   maxConcurrentPerServer?: number;
@@ -54,7 +63,6 @@ export class GatewayCore {
   readonly startedAt = Date.now();
   private readonly sessions = new Set<GatewaySession>();
   private readonly watcher: UpstreamWatcher;
-  private readonly stopping = new AbortController();
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -74,6 +82,11 @@ export class GatewayCore {
     });
   }
 
+  /** The host's current policy (the runs apply it to every call; the lists only hide what it denies). */
+  policy(): PolicyConfig | undefined {
+    return this.options.policy?.();
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }
@@ -88,7 +101,8 @@ export class GatewayCore {
   }
 
   openRun(session: GatewaySession): Promise<GatewayRun> {
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: this.stopping.signal });
+    // Each run follows its own session's signal: one shared signal would carry a listener per client.
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal });
   }
 
   forget(session: GatewaySession): void {
@@ -120,7 +134,8 @@ export class GatewayCore {
 
   /** Cancels the calls still running, ends every session's run and stops watching upstreams. */
   async close(): Promise<void> {
-    this.stopping.abort(new Error('The gateway is shutting down.'));
+    const reason = new Error('The gateway is shutting down.');
+    for (const s of this.sessions) s.stopping.abort(reason);
     // Cancelled calls come back at once; their answers ("cancelled") reach the clients before the sessions close.
     await this.drain(CANCEL_GRACE_MS);
     await new Promise((resolve) => setImmediate(resolve));

@@ -31,8 +31,16 @@ export interface HttpGatewayOptions {
   maxBodyBytes?: number;
   rateLimit?: RateLimit;
   sessionIdleMs?: number;
+  /**
+   * This replica's name when several run behind a load balancer: session ids start with `<name>.`, so the
+   * balancer routes every request of a session (its Mcp-Session-Id header) to the replica that holds it.
+   */
+  replicaId?: string;
   logger?: Logger;
 }
+
+/** What a replica id may be: it goes into every session id, before the first dot. */
+export const REPLICA_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 interface McpSession {
   transport: StreamableHTTPServerTransport;
@@ -54,6 +62,9 @@ export class HttpGateway {
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HttpGatewayOptions) {
+    if (options.replicaId !== undefined && !REPLICA_ID.test(options.replicaId)) {
+      throw new Error(`The replica id '${options.replicaId}' is not usable: use 1 to 32 letters, digits, '-' or '_'.`);
+    }
     this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.logger = options.logger ?? nullLogger;
     this.server = createServer((req, res) => {
@@ -164,7 +175,7 @@ export class HttpGateway {
   private async startSession(req: IncomingMessage, res: ServerResponse, body: { params: { clientInfo?: { name?: string } } }): Promise<void> {
     const client = clientName(body.params.clientInfo?.name);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => this.newSessionId(),
       // Each answer is an SSE stream the transport ends and forgets. Its JSON-response mode (SDK 1.32.2) never
       // removes a request's entry once answered: every call would stay in memory for the session's life.
       onsessioninitialized: (id) => {
@@ -181,6 +192,11 @@ export class HttpGateway {
     await transport.handleRequest(req, res, body);
     // An initialize the SDK refused (e.g. an unsupported protocol version) leaves no session to keep.
     if (!transport.sessionId) await session.close();
+  }
+
+  /** `<replica>.<uuid>` behind a load balancer, else a bare UUID. */
+  private newSessionId(): string {
+    return this.options.replicaId ? `${this.options.replicaId}.${randomUUID()}` : randomUUID();
   }
 
   /** The request's session, which counts the request as open until its response closes. */

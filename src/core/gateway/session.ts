@@ -13,24 +13,33 @@ import {
   McpError,
   ReadResourceRequestSchema,
   type CallToolResult,
+  type GetPromptResult,
+  type ReadResourceResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallRequest, ToolGateway } from '../guards/types';
 import { SessionWorkspace } from '../sandbox/workspace';
+import { featurePolicy } from '../run/featureSteps';
 import type { CallerInfo } from './calls';
 import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
 import type { GatewayCore, GatewayRun } from './core';
 import { parseResourceUri, resourceUri } from './names';
 
+const DENIED = new Set(['denied_policy', 'denied_guardrail', 'denied_schema']);
+
 export class GatewaySession {
   readonly server: Server;
   private run: Promise<GatewayRun> | undefined;
   /** The run as this client reaches it, once open (calls after the first skip an await). */
   private guarded: ToolGateway | undefined;
+  /** The run itself, once open (run_code records its own step in it). */
+  private opened: GatewayRun | undefined;
   private calls = 0;
   private closed = false;
   private readonly workspace = new SessionWorkspace();
+  /** Aborted when the gateway stops without waiting any longer: this client's calls still running are cancelled. */
+  readonly stopping = new AbortController();
   readonly caller: CallerInfo;
 
   constructor(
@@ -89,6 +98,7 @@ export class GatewaySession {
       });
     }
     const run = await this.run;
+    this.opened = run;
     this.guarded ??= this.core.recorder.guarded(run, this.caller);
     return this.guarded;
   }
@@ -107,7 +117,10 @@ export class GatewaySession {
     const stepId = `call-${++this.calls}`;
     if (this.core.codeMode) {
       if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
-      if (name === RUN_CODE) return this.core.codeMode.run(await this.gateway(), args, stepId, this.workspace, signal);
+      if (name === RUN_CODE) {
+        const gateway = await this.gateway();
+        return this.core.codeMode.run(gateway, this.opened!, args, stepId, this.workspace, signal);
+      }
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}': in code mode the gateway has ${SEARCH_TOOLS} and ${RUN_CODE}.`);
     }
     const catalog = this.core.catalog;
@@ -122,37 +135,57 @@ export class GatewaySession {
 
   private async listResources() {
     const lists = await this.core.catalog.resources();
-    return lists.flatMap(([server, resources]) => resources.map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })));
+    const policy = this.core.policy();
+    return lists.flatMap(([server, resources]) =>
+      resources
+        .filter((r) => !policy || !featurePolicy(`${server}/${r.uri}`, policy))
+        .map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })),
+    );
   }
 
-  private async readResource(uri: string) {
+  private async readResource(uri: string): Promise<ReadResourceResult> {
     const target = parseResourceUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `'${uri}' is not a gateway resource URI (mcp-harness://<server>/<uri>); list the resources to get one.`);
-    const connection = await this.upstream(target.server);
-    const result = await connection.readResource(target.uri);
-    this.core.audit?.write({ kind: 'resource', action: 'read', ...this.caller, server: target.server, uri: target.uri });
-    return { ...result, contents: result.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
+    const read = (await this.feature('resource', target.server, target.uri)) as ReadResourceResult;
+    return { ...read, contents: read.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
   }
 
   private async listPrompts() {
     const table = await this.core.catalog.promptTable();
-    return table.entries().map(([name, { prompt }]) => ({ ...prompt, name }));
+    const policy = this.core.policy();
+    return table.entries().filter(([, { server, name }]) => !policy || !featurePolicy(`${server}/${name}`, policy)).map(([name, { prompt }]) => ({ ...prompt, name }));
   }
 
-  private async getPrompt(name: string, args: Record<string, string> | undefined) {
+  private async getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult> {
     const entry = (await this.core.catalog.promptTable()).resolve(name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt '${name}'; list the prompts to get the gateway's names (server__prompt).`);
-    const result = await (await this.upstream(entry.server)).getPrompt(entry.name, args);
-    this.core.audit?.write({ kind: 'prompt', action: 'get', ...this.caller, server: entry.server, prompt: entry.name });
-    return result;
+    return (await this.feature('prompt', entry.server, entry.name, args)) as GetPromptResult;
   }
 
-  private async upstream(server: string) {
-    try {
-      return await this.core.catalog.connection(server);
-    } catch (err) {
-      throw new McpError(ErrorCode.InvalidParams, (err as Error).message);
-    }
+  /**
+   * A resource read or prompt get as a step of the client's run: the run applies the policy (server/uri,
+   * server/prompt) and the output guardrails and traces it; a refusal is an MCP error carrying the reason.
+   */
+  private async feature(kind: 'resource' | 'prompt', server: string, target: string, args?: Record<string, string>) {
+    await this.gateway();
+    const run = this.opened!;
+    const { record, raw } = kind === 'resource' ? await run.readResource({ server, target }) : await run.getPrompt({ server, target, ...(args ? { args } : {}) });
+    const denied = DENIED.has(record.decision);
+    this.core.audit?.write({
+      kind: denied ? 'denial' : kind,
+      action: record.decision === 'ok' ? (kind === 'resource' ? 'read' : 'get') : record.decision,
+      ...this.caller,
+      trace_session: record.session_id,
+      step: record.step_id,
+      server,
+      [kind === 'resource' ? 'uri' : 'prompt']: record.tool,
+      ...(record.findings.length ? { findings: record.findings.map((f) => f.kind) } : {}),
+      ...(record.reasons.length && record.decision !== 'ok' ? { reasons: record.reasons } : {}),
+    });
+    if (raw && record.decision === 'ok') return raw;
+    const why = record.reasons.join(' ') || record.error || 'no reason was given';
+    if (denied) throw new McpError(ErrorCode.InvalidRequest, `MCP Harness denied this ${kind} (${record.decision}): ${why}`);
+    throw new McpError(ErrorCode.InternalError, `The ${kind} could not be ${kind === 'resource' ? 'read' : 'got'} (${record.decision}): ${why}`);
   }
 
   /** Ends the client's run (writing the trace's end line) and forgets the client. */

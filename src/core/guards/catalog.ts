@@ -9,6 +9,8 @@ export interface ConnectionProvider {
   ensureStarted(id: string): Promise<ServerConnection>;
   /** The connection when the server is already running, without waiting (a guarded call's fast path). */
   connectionIfStarted?(id: string): ServerConnection | undefined;
+  /** A pending re-list of the server's tools (after tools/list_changed) that a call must wait for. */
+  pendingToolRefresh?(id: string): Promise<void> | undefined;
 }
 
 export class ToolCatalog {
@@ -37,6 +39,20 @@ export class ToolCatalog {
       }
     }
     return out;
+  }
+
+  /**
+   * The server's tools changed (notifications/tools/list_changed, re-listed by the connection): the next
+   * call checks schema, policy and pins against the new definitions. Returns the tools whose definition
+   * differs from what this catalog held (new ones included); undefined when the server was never listed here.
+   */
+  replace(server: string, tools: readonly Tool[]): Tool[] | undefined {
+    const before = this.listed.get(server);
+    if (!before) return undefined;
+    const map = new Map(tools.map((t) => [t.name, t]));
+    this.tools.set(server, Promise.resolve(map));
+    this.listed.set(server, map);
+    return tools.filter((t) => JSON.stringify(before.get(t.name)) !== JSON.stringify(t));
   }
 
   /** The server's tools by name; listed once, listed again with refresh (a name was not found). */

@@ -12,12 +12,14 @@ import type { PinCheck } from '../pin/lockfileCheck';
 import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
+import type { CallMetaHook } from '../otel/ids';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
+import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
-import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
+import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
 export { textForTokens, truncateResult };
 export type { ConnectionProvider, PinCheck };
@@ -56,13 +58,10 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
-}
-
-interface CachedCall {
-  result: CallToolResult;
-  output: unknown;
-  findings: Finding[];
-  isError: boolean;
+  /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
+  dedup?: DedupLimits;
+  /** The `_meta` each tools/call carries (a traceparent when spans are exported). */
+  callMeta?: CallMetaHook;
 }
 
 /** One call on its way through the stages: its record, effective settings and clocks. */
@@ -93,7 +92,7 @@ export class GuardPipeline implements ToolGateway {
   private policy: PolicyConfig;
   private guardrails: GuardrailsConfig;
   private calls = 0;
-  private readonly dedup = new Map<string, CachedCall>();
+  private readonly dedup: DedupCache;
   private readonly logger: Logger;
   private readonly catalog: ToolCatalog;
 
@@ -104,6 +103,7 @@ export class GuardPipeline implements ToolGateway {
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
+    this.dedup = new DedupCache(options.dedup);
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 
@@ -131,11 +131,19 @@ export class GuardPipeline implements ToolGateway {
     return this.catalog.toolsOf(server, refresh);
   }
 
+  /** A server re-listed its tools mid-run: later calls use the new definitions (see ToolCatalog.replace). */
+  replaceTools(server: string, tools: readonly Tool[]): Tool[] | undefined {
+    return this.catalog.replace(server, tools);
+  }
+
   async callTool(request: ToolCallRequest): Promise<ToolCallOutcome> {
     const call = this.begin(request);
     if (!this.options.servers.includes(request.server)) {
       return this.preflightError(call, `The server '${request.server}' is not available to this session (available: ${this.options.servers.join(', ') || 'none'}).`);
     }
+    // A server that just announced new tools is checked against them: the call waits for the re-list.
+    const relisting = this.options.connections.pendingToolRefresh?.(request.server);
+    if (relisting) await relisting;
     const tool = this.catalog.known(request.server, request.tool) ?? (await this.lookUpTool(call));
     if (isOutcome(tool)) return tool;
     const execArgs = this.vault.restore(request.args);
@@ -331,8 +339,10 @@ export class GuardPipeline implements ToolGateway {
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
             onProgress: (p) => this.progress(call, p),
+            onTaskStatus: (u) => this.taskStatus(call, u),
             // A server's sampling or elicitation request during this call is recorded as this step's child.
             origin: { sessionId: this.sessionId, stepId: request.stepId },
+            ...this.metaFor(request),
           });
           // The bookkeeping the checks do not need is done while the call is in flight.
           this.fillRecord(call);
@@ -363,6 +373,15 @@ export class GuardPipeline implements ToolGateway {
     const percent = p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
     call.record.progress = { progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(percent !== undefined ? { percent } : {}), ...(p.message ? { message: scanValue(p.message, call.guardrails, undefined, 'record').redacted as string } : {}), updates };
     call.request.onProgress?.(p);
+  }
+
+  /** A task-based call's status change: kept in the record's history, then the caller's listener. */
+  private taskStatus(call: Call, u: TaskStatusUpdate): void {
+    const message = u.message === undefined ? undefined : (scanValue(u.message, call.guardrails, undefined, 'record').redacted as string);
+    const task = (call.record.task ??= { task_id: u.taskId, status: u.status, history: [] });
+    task.status = u.status;
+    task.history.push({ status: u.status, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}) });
+    call.request.onTaskStatus?.(u);
   }
 
   /** Output schema, secret / PII / injection scan, the size cut; what the caller gets and what is stored. */
@@ -398,6 +417,18 @@ export class GuardPipeline implements ToolGateway {
     }
     for (const e of this.schemas.check(outputSchema, raw.structuredContent).errors) {
       findings.push({ stage: 'guardrails', kind: 'schema.output_mismatch', severity: 'warning', path: e.path.replace(/^\$/, '$.structuredContent'), message: `structuredContent does not match the outputSchema: ${e.message}.` });
+    }
+  }
+
+  /** The host's `_meta` for this call; a hook that throws costs the call its `_meta`, never the call. */
+  private metaFor(request: ToolCallRequest): { meta?: Record<string, unknown> } {
+    if (!this.options.callMeta) return {};
+    try {
+      const meta = this.options.callMeta({ sessionId: this.sessionId, stepId: request.stepId, ...(request.parentId !== undefined ? { parentId: request.parentId } : {}), server: request.server, tool: request.tool });
+      return meta ? { meta } : {};
+    } catch (err) {
+      this.logger.error(err as Error);
+      return {};
     }
   }
 

@@ -1,7 +1,7 @@
 // The contract of the one guard pipeline. Session steps, sandboxed code and (later) the gateway
 // all call tools through a ToolGateway; there is no second path to a tool.
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { StepRecord } from '../../protocol/trace';
+import type { StepRecord, TaskStatus } from '../../protocol/trace';
 
 export interface PolicyConfig {
   allow: string[];
@@ -45,6 +45,14 @@ export interface ToolCallRequest {
   signal?: AbortSignal;
   /** Progress notifications of the running call (each one also extends the call's timeout). */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Status changes of a task-based call, as they happen (the record keeps their history). */
+  onTaskStatus?: (update: TaskStatusUpdate) => void;
+}
+
+export interface TaskStatusUpdate {
+  taskId: string;
+  status: TaskStatus;
+  message?: string;
 }
 
 export interface ToolCallOutcome {

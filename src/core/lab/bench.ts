@@ -31,8 +31,8 @@ export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
   const run = await ctx.host.openRun({ name: `lab bench ${ctx.server}`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   try {
     const tools = (await run.listTools()).filter((t) => t.server === ctx.server).map((t) => t.tool);
-    const target = repeatableCall(tools, ctx.seed);
-    if (!target) return { suite: 'bench', ran: false, skipped: 'the server has no read-only tool to call repeatedly', findings, stats: {} };
+    const target = repeatableCall(tools, ctx.seed, ctx.allowDestructive);
+    if (!target) return { suite: 'bench', ran: false, skipped: 'the server has no read-only tool to call repeatedly (pass --allow-destructive to use another one)', findings, stats: {} };
     let coldStart: number | undefined;
     if (ctx.host.coldStartMs) {
       ctx.progress('bench: cold start');

@@ -17,6 +17,7 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
   { name: 'garbage', toxics: 'corrupt=0.2,truncate=0.1', tests: 'server' },
   { name: 'duplicates', toxics: 'duplicate=0.5', tests: 'server' },
   { name: 'slow-read', toxics: 'slow-read', tests: 'server' },
+  { name: 'reorder', toxics: 'reorder=0.5', tests: 'server' },
   { name: 'latency', toxics: 'latency=40ms±20', tests: 'client' },
   { name: 'drop', toxics: 'drop=0.15', tests: 'client' },
   { name: 'disconnect', toxics: 'disconnect-after=8', tests: 'client' },
@@ -40,11 +41,11 @@ interface ScenarioStats {
 }
 
 export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult, 'score' | 'weight'>> {
-  if (!ctx.host.proxied) return { suite: 'faults', ran: false, skipped: 'this server cannot be run behind the fault-injection proxy (only stdio servers can)', findings: [], stats: {} };
+  if (!ctx.host.proxied) return { suite: 'faults', ran: false, skipped: 'this host cannot run servers behind the fault-injection proxy', findings: [], stats: {} };
   const probeRun = await ctx.host.openRun({ name: `lab faults ${ctx.server} (tool list)`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   const tools = (await probeRun.listTools().finally(() => probeRun.end())).filter((t) => t.server === ctx.server).map((t) => t.tool);
-  const target = repeatableCall(tools, ctx.seed);
-  if (!target) return { suite: 'faults', ran: false, skipped: 'the server has no read-only tool to call repeatedly', findings: [], stats: {} };
+  const target = repeatableCall(tools, ctx.seed, ctx.allowDestructive);
+  if (!target) return { suite: 'faults', ran: false, skipped: 'the server has no read-only tool to call repeatedly (pass --allow-destructive to use another one)', findings: [], stats: {} };
   const findings: LabFinding[] = [];
   const scenarios: ScenarioStats[] = [];
   const timeoutMs = Math.min(ctx.callTimeoutMs, FAULT_CALL_TIMEOUT_MS);
@@ -104,7 +105,7 @@ function judge(scenario: FaultScenario, s: ScenarioStats, tool: string, timeoutM
   if (scenario.name === 'disconnect' && s.recovered === false) {
     out.push({ suite: 'faults', kind: 'faults.disconnect.no_recovery', severity: 'major', tool, message: `After the connection was cut, none of the following calls got a result: the client did not reconnect.` });
   }
-  if ((scenario.name === 'latency' || scenario.name === 'slow-read') && s.results < s.calls) {
+  if ((scenario.name === 'latency' || scenario.name === 'slow-read' || scenario.name === 'reorder') && s.results < s.calls) {
     out.push({ suite: 'faults', kind: `faults.${scenario.name}.failed_calls`, severity: 'minor', tool, message: `Under ${scenario.toxics} only ${s.results} of ${s.calls} calls got a result, though no message was lost.` });
   }
   return out;

@@ -80,6 +80,7 @@ export async function validInputs(
   let calls = 0;
   const failures = new Map<string, Probe>();
   const outputProblems = new Set<string>();
+  const huge = { calls: 0, detail: '' };
   const valid = arbitrary.filter((args) => sharedSchemaCache.check(tool.inputSchema, args).valid);
   const property = fc.asyncProperty(valid, async (args) => {
     if (ctx.signal?.aborted) return true;
@@ -87,6 +88,10 @@ export async function validInputs(
     const probe = await prober.call(run, tool.name, args, tool.name);
     for (const f of probe.call.record?.findings ?? []) {
       if (f.kind === 'schema.output_mismatch' || f.kind === 'schema.output_missing') outputProblems.add(f.message);
+      if (f.kind === 'truncated') {
+        huge.calls++;
+        huge.detail ||= f.message;
+      }
     }
     if (probe.outcome === 'result' || probe.outcome === 'tool_error' || probe.outcome === 'denied') return true;
     failures.set(canonicalJson(args), probe);
@@ -103,6 +108,9 @@ export async function validInputs(
   }
   if (outputProblems.size) {
     findings.push({ suite: 'props', kind: 'props.output_schema', severity: 'major', tool: tool.name, message: `${tool.name}'s structuredContent does not match its outputSchema: ${[...outputProblems].slice(0, 3).join(' ')}` });
+  }
+  if (huge.calls) {
+    findings.push({ suite: 'props', kind: 'props.huge_output', severity: 'minor', tool: tool.name, message: `${tool.name} returned a huge result for ${huge.calls} of ${calls} valid inputs: ${huge.detail} A model pays for every token it reads; page, filter or summarise large results.` });
   }
   if (details.failed && details.counterexample) {
     const args = details.counterexample[0] as Record<string, unknown>;

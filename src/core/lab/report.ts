@@ -85,7 +85,7 @@ svg text{font-size:12px;fill:#1f2328}svg rect{fill:#2f81f7}.noisy{background:#ff
 <p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>
 <p>Seed ${r.seed} · ${(r.duration_ms / 1000).toFixed(1)} s · ${esc(r.started_at)} · ${r.machine.cores} cores, load ${esc(r.machine.loadavg.join(' '))} · node ${esc(r.machine.node)}</p>
 <h2>Score by suite</h2>${breakdown}
-<p><small>Suite score = 100 − the cost of its findings (critical ${SEVERITY_COST.critical}, major ${SEVERITY_COST.major}, minor ${SEVERITY_COST.minor}, info 0), at least 0; the overall score is the weighted mean over the suites that ran.</small></p>
+<p><small>Suite score = 100 − the cost of its findings (critical ${SEVERITY_COST.critical}, major ${SEVERITY_COST.major}, minor ${SEVERITY_COST.minor}, info 0), at least 0; conformance: 100 × passed / applicable scenarios. The overall score is the weighted mean over the suites that ran.</small></p>${r.scratch?.length ? `<p>Tools that may modify data ran on scratch copies: ${r.scratch.map((c) => `<code>${esc(c.from)}</code> → <code>${esc(c.to)}</code>`).join(', ')}.</p>` : ''}
 <h2>Suites</h2>${r.suites.map(suiteSection).join('\n')}
 <h2>Traces</h2><ul>${r.trace_files.map((f) => `<li><code>${esc(f)}</code></li>`).join('')}</ul>
 </body></html>

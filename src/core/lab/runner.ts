@@ -1,6 +1,7 @@
 // Runs the chosen suites against one server within a time budget, and scores them.
 import { cpus, loadavg } from 'node:os';
 import { runBenchSuite } from './bench';
+import { runConformanceSuite } from './conformance';
 import { runFaultsSuite } from './faults';
 import { runPropsSuite } from './props';
 import { overallScore, suiteScore, SUITE_WEIGHT } from './score';
@@ -15,10 +16,14 @@ export type LabOptions = Omit<SuiteContext, 'host' | 'progress'> & {
   onProgress?: (message: string) => void;
 };
 
-const SUITES: Record<SuiteName, (ctx: SuiteContext) => Promise<Omit<SuiteResult, 'score' | 'weight'>>> = {
+/** A suite that scores itself returns `score`; the others are scored by the cost of their findings. */
+type SuiteOutcome = Omit<SuiteResult, 'score' | 'weight'> & { score?: number };
+
+const SUITES: Record<SuiteName, (ctx: SuiteContext) => Promise<SuiteOutcome>> = {
   props: runPropsSuite,
   faults: runFaultsSuite,
   bench: runBenchSuite,
+  conformance: runConformanceSuite,
 };
 
 export async function runLab(host: LabHost, options: LabOptions): Promise<LabResult> {
@@ -47,7 +52,7 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     };
     try {
       const outcome = await SUITES[name](ctx);
-      suites.push({ ...outcome, weight, score: outcome.ran ? suiteScore(outcome.findings) : 0 });
+      suites.push({ ...outcome, weight, score: outcome.ran ? (outcome.score ?? suiteScore(outcome.findings)) : 0 });
     } catch (err) {
       suites.push({ suite: name, ran: false, skipped: `the suite stopped with an internal error: ${(err as Error).message}`, score: 0, weight, findings: [], stats: {} });
     }

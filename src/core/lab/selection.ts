@@ -51,10 +51,13 @@ export function labPolicy(callTimeoutMs: number): Partial<PolicyConfig> {
 
 /**
  * A read-only tool and one valid input for it, to call over and over (faults, bench): the tool with the
- * fewest required arguments whose schema yields a valid input under this seed.
+ * fewest required arguments whose schema yields a valid input under this seed. With the opt-in for tools
+ * that may modify data, such a tool is taken when the server has no read-only one.
  */
-export function repeatableCall(tools: Tool[], seed: number): { tool: Tool; args: Record<string, unknown> } | undefined {
-  const candidates = tools.filter((t) => !isDestructive(t)).sort((a, b) => (a.inputSchema?.required?.length ?? 0) - (b.inputSchema?.required?.length ?? 0));
+export function repeatableCall(tools: Tool[], seed: number, allowDestructive = false): { tool: Tool; args: Record<string, unknown> } | undefined {
+  const fewestRequired = (a: Tool, b: Tool) => (a.inputSchema?.required?.length ?? 0) - (b.inputSchema?.required?.length ?? 0);
+  const safe = tools.filter((t) => !isDestructive(t)).sort(fewestRequired);
+  const candidates = allowDestructive ? [...safe, ...tools.filter(isDestructive).sort(fewestRequired)] : safe;
   for (const tool of candidates) {
     const arb = arbitraryForTool(tool.inputSchema, { maxLength: 8 }).arbitrary.filter((a) => sharedSchemaCache.check(tool.inputSchema, a).valid);
     try {

@@ -4,16 +4,23 @@ import type { ServerDefinition } from '../config/types';
 import type { ServerManager } from '../servers/manager';
 import type { RunService } from '../run/service';
 import { canonicalJson, sha256Hex } from '../util/canonical';
-import type { LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
+import { HttpChaosProxy } from './chaos/httpProxy';
+import { parseToxics } from './chaos/toxics';
+import { conformanceScenarios } from './conformanceRun';
+import type { ConformanceScenario, LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
 
 /** How to start the chaos proxy as a stdio server: the command and the arguments before its own. */
 export interface ProxyLauncher {
   command: string;
   args: string[];
+  /** Added to the proxy's environment (an Electron host runs its binary as Node with ELECTRON_RUN_AS_NODE). */
+  env?: Record<string, string>;
 }
 
 export class ServiceLabHost implements LabHost {
   private proxies = 0;
+  private readonly proxyIds = new Set<string>();
+  private readonly httpProxies: HttpChaosProxy[] = [];
 
   constructor(
     private readonly service: RunService,
@@ -57,21 +64,58 @@ export class ServiceLabHost implements LabHost {
     return performance.now() - t0;
   }
 
+  async conformance(id: string, progress: (message: string) => void): Promise<ConformanceScenario[]> {
+    const def = this.manager.definition(id);
+    if (!def) throw new Error(`no server '${id}' is configured`);
+    return conformanceScenarios(def, progress);
+  }
+
   get proxied(): LabHost['proxied'] {
     const launcher = this.launcher;
     if (!launcher) return undefined;
     return async (target, toxics, seed) => {
       const def = this.manager.definition(target);
-      if (!def || def.transport !== 'stdio' || !def.command) throw new Error(`'${target}' is not a stdio server; only stdio servers can be run behind the fault-injection proxy.`);
       const id = `${target}~chaos${++this.proxies}`;
+      if (def?.transport === 'http' && def.url) return this.proxyHttp(def, id, toxics, seed);
+      if (!def || def.transport !== 'stdio' || !def.command) throw new Error(`'${target}' is neither a stdio nor a Streamable HTTP server; it cannot be run behind the fault-injection proxy.`);
       const args = [...launcher.args, 'chaos', '--toxics', toxics, '--seed', String(seed), '--', def.command, ...(def.args ?? [])];
-      // The faults test the server, not version negotiation: speak the generation it was found to speak,
-      // so no probe has to cross the proxy's corrupted stream first.
-      const era = this.manager.state(target)?.protocol?.era;
-      const protocol = era === 'modern' ? '2026' : era === 'legacy' ? '2025' : def.protocol;
-      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, notes: [], protocol, hash: sha256Hex(canonicalJson({ id, command: launcher.command, args, env: def.env ?? {} })) };
+      const env = { ...(def.env ?? {}), ...(launcher.env ?? {}) };
+      // One consent covers the target behind the proxy: the hash leaves out the toxics and seed that differ
+      // from scenario to scenario, and changes with the target's own definition or the proxy's command.
+      const hash = sha256Hex(canonicalJson({ chaosProxyOf: def.hash, command: launcher.command, launcherArgs: launcher.args, env }));
+      const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, command: launcher.command, args, env, notes: [], protocol: this.protocolOf(target, def), hash };
       await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
+      this.proxyIds.add(id);
       return id;
     };
+  }
+
+  /**
+   * The faults test the server, not version negotiation: the proxied definition speaks the generation the
+   * server was found to speak, so no probe has to cross the proxy's corrupted stream first.
+   */
+  private protocolOf(target: string, def: ServerDefinition): ServerDefinition['protocol'] {
+    const era = this.manager.state(target)?.protocol?.era;
+    return era === 'modern' ? '2026' : era === 'legacy' ? '2025' : def.protocol;
+  }
+
+  /** An HTTP target: an in-process proxy on a loopback port, and a definition pointing at it. */
+  private async proxyHttp(def: ServerDefinition, id: string, toxics: string, seed: number): Promise<string> {
+    const proxy = new HttpChaosProxy(def.url!, parseToxics(toxics), seed);
+    this.httpProxies.push(proxy);
+    const url = await proxy.listen();
+    const proxied: ServerDefinition = { ...def, id, name: `${def.name} (chaos: ${toxics})`, url, notes: [], protocol: this.protocolOf(def.id, def), hash: sha256Hex(canonicalJson({ chaosProxyOf: def.hash })) };
+    await this.manager.setDefinitions([...this.manager.definitions(), proxied]);
+    this.proxyIds.add(id);
+    return id;
+  }
+
+  /** Stops and forgets the proxied definitions this host added, and its HTTP proxies. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.httpProxies.splice(0).map((p) => p.close()));
+    if (!this.proxyIds.size) return;
+    const keep = this.manager.definitions().filter((d) => !this.proxyIds.has(d.id));
+    this.proxyIds.clear();
+    await this.manager.setDefinitions(keep);
   }
 }

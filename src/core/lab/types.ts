@@ -4,8 +4,11 @@
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, PolicyConfig } from '../guards/types';
 
-export type SuiteName = 'props' | 'faults' | 'bench';
-export const ALL_SUITES: SuiteName[] = ['props', 'faults', 'bench'];
+export type SuiteName = 'props' | 'faults' | 'bench' | 'conformance';
+/** Every suite the lab knows. */
+export const ALL_SUITES: SuiteName[] = ['props', 'faults', 'bench', 'conformance'];
+/** What runs without --suite: conformance needs the official suite (a devDependency) and a process per scenario. */
+export const DEFAULT_SUITES: SuiteName[] = ['props', 'faults', 'bench'];
 
 export type Severity = 'critical' | 'major' | 'minor' | 'info';
 
@@ -68,6 +71,20 @@ export interface LabHost {
   proxied?(target: string, toxics: string, seed: number): Promise<string>;
   /** Stops the server, then times a fresh start until it answers; ms. Absent when the host cannot. */
   coldStartMs?(id: string): Promise<number>;
+  /**
+   * Runs the official conformance suite's server scenarios against the server (outside the guard pipeline:
+   * the suite is its own client). Throws a sentence saying why it cannot. Absent when the host cannot.
+   */
+  conformance?(id: string, progress: (message: string) => void): Promise<ConformanceScenario[]>;
+}
+
+/** One scenario of the official conformance suite, as the lab reports it. */
+export interface ConformanceScenario {
+  scenario: string;
+  passed: number;
+  failed: number;
+  warnings: number;
+  failures: string[];
 }
 
 export interface SuiteResult {
@@ -94,6 +111,8 @@ export interface LabResult {
   findings: LabFinding[];
   machine: { cores: number; loadavg: number[]; node: string; platform: string };
   trace_files: string[];
+  /** With the opt-in for destructive tools: the data the server was given and the scratch copies it ran on. */
+  scratch?: { from: string; to: string }[];
 }
 
 /** What every suite gets from the lab runner. */

@@ -5,15 +5,18 @@ import { randomUUID } from 'node:crypto';
 import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
 import type { ClientRun, SessionClientSettings } from '../client/types';
+import type { CallMetaHook } from '../otel/ids';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import type { PriceTable } from '../tokens/index';
 import { TraceWriter } from '../trace/writer';
 import { FeatureGate } from './featureSteps';
+import type { ServerState } from '../servers/types';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import { HARNESS_VERSION } from '../version';
+import { RunTotals } from './totals';
 import type { PreflightProblem, RunEvents, SessionResult } from './types';
 
 export interface RunFrameOptions {
@@ -43,10 +46,14 @@ export interface RunFrameOptions {
   onStep?: (record: StepRecord) => void;
   /** RunOpts.schemaGuard. */
   schemaGuard?: 'enforce' | 'record';
+  /** False: only the totals are kept, not the records (they are in the trace); `records` stays empty. */
+  keepRecords?: boolean;
   /** The host's client features: the run attaches while open, so servers' requests land in its trace. */
   client?: ClientFeatures;
   /** The session's "sampling", "elicitation" and "roots" keys. */
   clientSettings?: SessionClientSettings;
+  /** RunEnvironment.callMeta. */
+  callMeta?: CallMetaHook;
 }
 
 export interface RunOutcome {
@@ -62,6 +69,7 @@ export class RunFrame {
   /** Resource reads and prompt gets, guarded and traced like the pipeline's tool calls. */
   readonly features: FeatureGate;
   readonly records: StepRecord[] = [];
+  readonly totals = new RunTotals();
   readonly trace: TraceWriter | undefined;
   private readonly t0 = Date.now();
   private readonly logger: Logger;
@@ -104,13 +112,34 @@ export class RunFrame {
       logger: this.logger,
       signal: options.signal,
       ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
+      ...(options.callMeta ? { callMeta: options.callMeta } : {}),
       // Top-level records are announced by record(), after their expectations are checked; the calls
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),
     });
     this.features = new FeatureGate({ sessionId: this.sessionId, connections: options.connections, servers: options.reachable, vault: this.pipeline.vault, metrics: this.pipeline.metrics });
-    this.detach = options.client?.attach(this.clientRun()) ?? (() => {});
+    const run = this.clientRun();
+    const detachClient = options.client?.attach(run) ?? (() => {});
+    const unwatch = this.watchTools(run);
+    this.detach = () => {
+      detachClient();
+      unwatch();
+    };
     this.notify(() => options.events?.onStart?.(this.header));
+  }
+
+  /**
+   * A reachable server that re-lists its tools mid-run (tools/list_changed): later calls are checked against
+   * the new definitions, and the change is linted and pin-checked at once.
+   */
+  private watchTools(run: ClientRun): () => void {
+    const connections = this.options.connections as ConnectionProvider & { onDidChange?(listener: (state: ServerState) => void): () => void };
+    if (typeof connections.onDidChange !== 'function') return () => {};
+    return connections.onDidChange((state) => {
+      if (!state.tools || !this.options.reachable.includes(state.id) || this.ended) return;
+      const changed = this.pipeline.replaceTools(state.id, state.tools);
+      if (changed?.length) this.options.client?.toolChanges.report(run, state.id, changed, this.options.pinCheck);
+    });
   }
 
   /** This run as the client features see it. */
@@ -140,7 +169,8 @@ export class RunFrame {
 
   /** A finished top-level step: kept for the totals and announced. */
   record(record: StepRecord): void {
-    this.records.push(record);
+    this.totals.add(record);
+    if (this.options.keepRecords !== false) this.records.push(record);
     this.notify(() => this.options.onStep?.(record));
     this.notify(() => this.options.events?.onStep?.(record));
   }
@@ -155,7 +185,7 @@ export class RunFrame {
     if (this.ended) return this.ended;
     this.detach();
     this.pipeline.settle();
-    const { totals, decisions, toolsUsed } = summarize(this.records);
+    const { totals, decisions, toolsUsed } = this.totals.summary();
     totals.tokens_in += this.featureCost.tokens_in;
     totals.tokens_out += this.featureCost.tokens_out;
     totals.cost_est = Math.round((totals.cost_est + this.featureCost.cost_est) * 1e9) / 1e9;
@@ -232,19 +262,7 @@ function openTrace(dir: string, header: SessionHeader): TraceWriter {
 
 /** The totals of a run's top-level records (code steps already carry their tool calls' costs). */
 export function summarize(records: readonly StepRecord[]): { totals: SessionTotals; decisions: Partial<Record<Decision, number>>; toolsUsed: string[] } {
-  const totals: SessionTotals = { steps: records.length, latency_ms: 0, tokens_in: 0, tokens_out: 0, cost_est: 0, tokens_saved: 0 };
-  const decisions: Partial<Record<Decision, number>> = {};
-  const used = new Set<string>();
-  for (const r of records) {
-    totals.latency_ms += r.latency_ms;
-    totals.tokens_in += r.tokens_in;
-    totals.tokens_out += r.tokens_out;
-    if (!r.reused) totals.cost_est += r.cost_est;
-    if (r.kind === 'code' && r.tokens_raw !== undefined && r.tokens_returned !== undefined) totals.tokens_saved += r.tokens_raw - r.tokens_returned;
-    decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
-    if (r.kind === 'tool' && r.server && r.stages.some((st) => st.stage === 'schema')) used.add(`${r.server}/${r.tool}`);
-  }
-  totals.latency_ms = Math.round(totals.latency_ms * 1000) / 1000;
-  totals.cost_est = Math.round(totals.cost_est * 1e9) / 1e9;
-  return { totals, decisions, toolsUsed: [...used].sort() };
+  const totals = new RunTotals();
+  for (const r of records) totals.add(r);
+  return totals.summary();
 }

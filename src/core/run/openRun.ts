@@ -8,9 +8,6 @@ import { mergeGuardrails, mergePolicy } from '../guards/defaults';
 import type { FeatureStepOutcome } from './featureSteps';
 import type { OpenCallRequest, OpenFeatureRequest, OpenRun, SessionResult } from './types';
 
-/** Decisions that do not make an open run fail when it ends without an explicit status. */
-const PASSING = new Set(['ok', 'dry_run']);
-
 export class FrameOpenRun implements OpenRun {
   private readonly inFlight = new Set<Promise<unknown>>();
   private calls = 0;
@@ -37,15 +34,21 @@ export class FrameOpenRun implements OpenRun {
   callTool(request: OpenCallRequest): Promise<ToolCallOutcome> {
     if (this.ending) return Promise.reject(new Error(`The run '${this.frame.header.name}' has ended; open a new run to call tools.`));
     const stepId = request.stepId ?? `call-${++this.calls}`;
-    const call = this.frame.pipeline.callTool({ ...request, stepId }).then((outcome) => {
+    return this.track(this.frame.pipeline.callTool({ ...request, stepId }), false);
+  }
+
+  /** A step in flight until it settles (end() waits for it), then counted and announced. */
+  private track<T extends { record: StepRecord }>(step: Promise<T>, writeRecord: boolean): Promise<T> {
+    const done = step.then((outcome) => {
       this.frame.pipeline.settle();
+      if (writeRecord) this.frame.writeStep(outcome.record);
       this.frame.record(outcome.record);
       return outcome;
     });
-    this.inFlight.add(call);
-    const forget = () => this.inFlight.delete(call);
-    call.then(forget, forget);
-    return call;
+    this.inFlight.add(done);
+    const forget = () => this.inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
   }
 
   readResource(request: OpenFeatureRequest): Promise<FeatureStepOutcome> {
@@ -67,16 +70,8 @@ export class FrameOpenRun implements OpenRun {
       policy: mergePolicy(this.frame.policy, request.policy),
       guardrails: mergeGuardrails(pipeline.guardrailsConfig, request.guardrails),
     };
-    const step = (kind === 'resource' ? features.readResource(gateRequest) : features.getPrompt(gateRequest)).then((outcome) => {
-      pipeline.settle();
-      this.frame.writeStep(outcome.record);
-      this.frame.record(outcome.record);
-      return outcome;
-    });
-    this.inFlight.add(step);
-    const forget = () => this.inFlight.delete(step);
-    step.then(forget, forget);
-    return step;
+    // The pipeline writes its tool records itself; the feature gate's records are written here.
+    return this.track(kind === 'resource' ? features.readResource(gateRequest) : features.getPrompt(gateRequest), true);
   }
 
   recordStep(record: StepRecord): void {
@@ -95,8 +90,7 @@ export class FrameOpenRun implements OpenRun {
     this.ending ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
       this.release();
-      const failed = this.frame.records.some((r) => !PASSING.has(r.decision) || r.is_error === true);
-      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : failed ? 'failed' : 'passed'), ...(error ? { error } : {}) });
+      return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : this.frame.totals.failed ? 'failed' : 'passed'), ...(error ? { error } : {}) });
     })();
     return this.ending;
   }

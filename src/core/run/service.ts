@@ -119,7 +119,9 @@ export class RunService {
       events: this.events,
       onStep: opts.onStep,
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
+      ...(opts.keepSteps === false ? { keepRecords: false } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
+      ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
     return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
   }
@@ -155,12 +157,14 @@ export class RunService {
       onStep: opts.onStep,
       onProgress: opts.onProgress,
       onToolProgress: opts.onToolProgress,
+      onTaskStatus: opts.onTaskStatus,
       events: this.events,
       kind: opts.kind ?? 'session',
       harnessVersion: env.harnessVersion,
       logger: env.logger,
       knownServers: env.knownServers,
       ...(env.client ? { client: env.client } : {}),
+      ...(env.callMeta ? { callMeta: env.callMeta } : {}),
     };
   }
 

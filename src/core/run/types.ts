@@ -4,7 +4,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
-import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
+import type { CallMetaHook } from '../otel/ids';
+import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
 import type { FeatureStepOutcome } from './featureSteps';
 import type { LimitAdvice } from '../sandbox/limits';
@@ -47,6 +48,8 @@ export interface RunEnvironment {
    * attaches to it while open, so those requests are guarded and recorded in the run's trace.
    */
   readonly client?: ClientFeatures;
+  /** The `_meta` every tools/call carries: a W3C traceparent when the host exports spans (src/core/otel). */
+  readonly callMeta?: CallMetaHook;
 }
 
 export type ProgressUpdate = { progress: number; total?: number; message?: string };
@@ -70,11 +73,18 @@ export interface RunOpts {
    * probes only; honoured by open() runs.
    */
   schemaGuard?: 'enforce' | 'record';
+  /**
+   * false: an open() run keeps only its totals, not its step records (they are in the trace, and the end
+   * result's `steps` is empty). For runs that live long and answer many calls (the gateway).
+   */
+  keepSteps?: boolean;
   /** This run's top-level steps as they finish (after their expectations are checked). */
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;
   /** Progress notifications from the tool a step is calling. */
   onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
+  /** Status changes of a step's task-based call (working → completed / failed / cancelled). */
+  onTaskStatus?: (stepIndex: number, stepId: string, update: TaskStatusUpdate) => void;
 }
 
 export interface RunCodeOpts extends RunOpts {

@@ -151,11 +151,46 @@ function limitSource(limit: ServerLimit, file: string): string {
   return limit.name === 'serverTimeoutMs' ? ` The limit is the server's 'timeout' in ${file}.` : '';
 }
 
+/** The requests following each caller's signal, and the one listener that aborts them. */
+interface Followers {
+  readonly inners: Set<AbortController>;
+  readonly onAbort: () => void;
+}
+
+const followers = new WeakMap<AbortSignal, Followers>();
+
+function follow(outer: AbortSignal, inner: AbortController): () => void {
+  let f = followers.get(outer);
+  if (!f) {
+    const inners = new Set<AbortController>();
+    const onAbort = (): void => {
+      followers.delete(outer);
+      for (const i of inners) i.abort(outer.reason);
+    };
+    f = { inners, onAbort };
+    followers.set(outer, f);
+    outer.addEventListener('abort', onAbort, { once: true });
+  }
+  const mine = f;
+  mine.inners.add(inner);
+  return () => {
+    mine.inners.delete(inner);
+    // The listener goes with the last follower: Node keeps a composite signal (AbortSignal.any) that has
+    // an abort listener alive until it aborts, so a listener left behind would keep every call's signal.
+    if (mine.inners.size === 0 && followers.get(outer) === mine) {
+      followers.delete(outer);
+      outer.removeEventListener('abort', mine.onAbort);
+    }
+  };
+}
+
 /**
  * A signal for one request that follows the caller's. The SDK adds an abort listener to the signal of
  * every request and never removes it, so a session's signal shared by all its calls would collect one
- * listener (and the closure over its request) per call; the SDK gets this short-lived signal instead,
- * and only a listener we remove when the call settles ever sits on the caller's.
+ * listener (and the closure over its request) per call; the SDK gets this short-lived signal instead.
+ * While calls are in flight the caller's signal carries a single listener that aborts them all: a listener
+ * per call would pass Node's limit of 10 (MaxListenersExceededWarning) as soon as a run has more calls in
+ * flight than that.
  */
 export function callSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; release(): void } {
   if (!outer) return { signal: undefined, release: () => undefined };
@@ -165,9 +200,7 @@ export function callSignal(outer: AbortSignal | undefined): { signal: AbortSigna
     inner.abort(outer.reason);
     return { signal: inner.signal, release: () => undefined };
   }
-  const forward = (): void => inner.abort(outer.reason);
-  outer.addEventListener('abort', forward, { once: true });
-  return { signal: inner.signal, release: () => outer.removeEventListener('abort', forward) };
+  return { signal: inner.signal, release: follow(outer, inner) };
 }
 
 /** The SDK's report that it is fulfilling an `input_required` result (2026-07-28), not the server's progress. */

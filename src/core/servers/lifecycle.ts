@@ -98,6 +98,7 @@ export class Lifecycle<H> {
       instructions: live.client.getInstructions(),
       transportUsed: live.kind,
       protocol: live.protocol(),
+      mcpSessionId: live.sessionId,
     });
     const protocol = live.protocol()?.version;
     this.options.logger.info(`${def.name} is running (${live.kind}${protocol ? `, MCP ${protocol}` : ''}${live.pid ? `, pid ${live.pid}` : ''}) after ${Date.now() - started} ms.`);

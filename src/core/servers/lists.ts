@@ -7,6 +7,8 @@ import type { ListKind, LiveConnection } from './live';
 import type { Managed, ServerRegistry } from './registry';
 
 export class ServerLists<H> {
+  private readonly toolRefreshes = new Map<string, Promise<void>>();
+
   constructor(
     private readonly registry: ServerRegistry<H>,
     private readonly logger: Logger,
@@ -25,12 +27,22 @@ export class ServerLists<H> {
     m.state = { ...m.state, resources: resources as Resource[], prompts: prompts as Prompt[] };
   }
 
+  /** The re-list of a server's tools after tools/list_changed, while it runs (calls wait for it). */
+  pendingTools(id: string): Promise<void> | undefined {
+    return this.toolRefreshes.get(id);
+  }
+
   /** After a list_changed notification; ignored once `live` is no longer the server's connection. */
   async refresh(m: Managed<H>, live: LiveConnection, kind: ListKind): Promise<void> {
     if (m.live !== live) return;
     if (kind === 'tools') {
       this.logger.info(`${m.definition.name} announced that its tools changed; refreshing.`);
-      await this.refreshTools(m, live).catch((err) => this.logger.warn(`${m.definition.name}: refreshing tools failed: ${messageOf(err)}`));
+      // Set before the first await: a call that follows the notification sees the refresh pending.
+      const id = m.definition.id;
+      const refreshing = this.refreshTools(m, live).catch((err) => this.logger.warn(`${m.definition.name}: refreshing tools failed: ${messageOf(err)}`));
+      this.toolRefreshes.set(id, refreshing);
+      await refreshing;
+      if (this.toolRefreshes.get(id) === refreshing) this.toolRefreshes.delete(id);
       return;
     }
     const items = await this.pages(live, kind).catch(() => undefined);

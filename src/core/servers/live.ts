@@ -44,6 +44,11 @@ export class LiveConnection {
     return this.stdio?.pid;
   }
 
+  /** The Streamable HTTP session (Mcp-Session-Id) when the server keeps one. */
+  get sessionId(): string | undefined {
+    return this.transport.sessionId;
+  }
+
   get exit(): ExitInfo | undefined {
     return this.stdio?.exit;
   }

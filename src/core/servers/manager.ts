@@ -87,6 +87,7 @@ export class ServerManager {
   private readonly servers: ServerRegistry<ManagedConnection>;
   private readonly lifecycle: Lifecycle<ManagedConnection>;
   private readonly calls: ServerCalls<ManagedConnection>;
+  private readonly lists: ServerLists<ManagedConnection>;
   private readonly rootsDeclared: boolean;
   private readonly logger: Logger;
   private readonly maxListPages: number;
@@ -110,7 +111,7 @@ export class ServerManager {
       authProviderFor: options.authProviderFor?.bind(options),
       verdicts: options.protocolVerdicts ?? new VerdictCache(),
     });
-    const lists = new ServerLists(this.servers, logger, requestTimeoutMs, this.maxListPages);
+    const lists = (this.lists = new ServerLists(this.servers, logger, requestTimeoutMs, this.maxListPages));
     this.lifecycle = new Lifecycle(this.servers, launcher, lists, {
       logger,
       consent: options.consent,
@@ -187,6 +188,14 @@ export class ServerManager {
 
   async stop(id: string): Promise<void> {
     await this.lifecycle.stop(this.servers.get(id));
+  }
+
+  /**
+   * The re-list of the server's tools after it announced a change, while it runs; undefined otherwise. A
+   * guarded call waits for it, so the call is checked (schema, policy, pins) against the new definition.
+   */
+  pendingToolRefresh(id: string): Promise<void> | undefined {
+    return this.lists.pendingTools(id);
   }
 
   /** Stops and starts again, clearing the circuit breaker: the user's way out after fixing a server. */

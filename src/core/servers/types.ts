@@ -22,6 +22,8 @@ export interface ServerState {
   toolsFromCache?: boolean;
   /** The transport actually in use (an `http` server may have fallen back to SSE). */
   transportUsed?: 'stdio' | 'streamable-http' | 'sse';
+  /** The Streamable HTTP session id (Mcp-Session-Id), when the server keeps one. */
+  mcpSessionId?: string;
   /** The MCP protocol version negotiated with the running server, and its generation. */
   protocol?: NegotiatedProtocol;
 }
@@ -42,6 +44,8 @@ export interface CallOptions {
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
   /** Handed back as `ServerRequestContext.origin` (./serverRequests) for server requests this call causes. */
   origin?: unknown;
+  /** A task-based call's status changes (working → input_required → completed / failed / cancelled). */
+  onTaskStatus?: (update: { taskId: string; status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled'; message?: string }) => void;
   /** Merged into the request's `_meta` (a W3C `traceparent`, say); the SDK's own keys (progressToken) win. */
   meta?: Record<string, unknown>;
 }

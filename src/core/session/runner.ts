@@ -5,6 +5,7 @@
 // registers 'code' (steps with "code" or "codeFile"). An executor gets the step, the pipeline as a
 // ToolGateway (its tool calls are recorded with parent_id = the step's id) and helpers, and returns the
 // step's record plus an optional value that later steps can reference as ${steps.ID.structured…}.
+import type { CallMetaHook } from '../otel/ids';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { RunKind, SessionStatus, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
@@ -14,7 +15,7 @@ import { canonicalJson, sha256Hex } from '../util/canonical';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from '../guards/defaults';
 import { textForTokens, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import { sharedSchemaCache } from '../guards/schema';
-import type { GuardrailsConfig, PolicyConfig, ToolGateway } from '../guards/types';
+import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolGateway } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import type { LimitAdvice } from '../sandbox/limits';
 import type { ExecResult } from '../sandbox/types';
@@ -91,6 +92,8 @@ export interface RunOptions {
   onProgress?: (stepIndex: number, stepId: string) => void;
   /** Progress notifications from the tool a step is calling. */
   onToolProgress?: (stepIndex: number, stepId: string, progress: ProgressUpdate) => void;
+  /** Status changes of a step's task-based call. */
+  onTaskStatus?: (stepIndex: number, stepId: string, update: TaskStatusUpdate) => void;
   /** Every step's execution as it finishes (a code step's sandbox result is in `exec`). */
   onExecution?: (step: SessionStep, execution: StepExecution) => void;
   /** For code steps: how the caller lets its user raise a sandbox limit. */
@@ -104,6 +107,8 @@ export interface RunOptions {
   knownServers?: readonly string[];
   /** The host's client features: the run attaches with the session's sampling / elicitation / roots keys. */
   client?: ClientFeatures;
+  /** The `_meta` every tools/call carries (RunEnvironment.callMeta). */
+  callMeta?: CallMetaHook;
 }
 
 /** What preflight learned: each reachable server's tools, the servers that cannot be used and why. */
@@ -222,6 +227,7 @@ export class SessionRunner {
       onStep: options.onStep,
       ...(options.client ? { client: options.client } : {}),
       ...(session.client ? { clientSettings: session.client } : {}),
+      ...(options.callMeta ? { callMeta: options.callMeta } : {}),
     });
   }
 
@@ -244,16 +250,22 @@ export class SessionRunner {
     }
   }
 
-  private async toolStep(ctx: StepsContext, step: SessionStep, index: number): Promise<StepExecution> {
+  /** A step's arguments with references resolved, or the error record when its server is broken or a reference fails. */
+  private stepArgs(ctx: StepsContext, step: SessionStep): { args: Record<string, unknown> } | { failed: StepExecution } {
     const broken = ctx.preflight.broken.get(step.server!);
-    if (broken) return { record: this.errorRecord(ctx.frame, step, broken) };
-    let args: Record<string, unknown>;
+    if (broken) return { failed: { record: this.errorRecord(ctx.frame, step, broken) } };
     try {
-      args = resolveReferences(step.args ?? {}, ctx.results);
+      return { args: resolveReferences(step.args ?? {}, ctx.results) };
     } catch (err) {
       if (!(err instanceof ReferenceError)) throw err;
-      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) };
+      return { failed: { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) } };
     }
+  }
+
+  private async toolStep(ctx: StepsContext, step: SessionStep, index: number): Promise<StepExecution> {
+    const resolved = this.stepArgs(ctx, step);
+    if ('failed' in resolved) return resolved.failed;
+    const { args } = resolved;
     const onToolProgress = ctx.options.onToolProgress;
     const outcome = await ctx.frame.pipeline.callTool({
       server: step.server!,
@@ -264,21 +276,16 @@ export class SessionRunner {
       guardrails: step.guardrails,
       signal: ctx.signal,
       ...(onToolProgress ? { onProgress: (p: ProgressUpdate) => onToolProgress(index, step.id, p) } : {}),
+      ...(ctx.options.onTaskStatus ? { onTaskStatus: (u: TaskStatusUpdate) => ctx.options.onTaskStatus!(index, step.id, u) } : {}),
     });
     return { record: outcome.record, result: outcome.result };
   }
 
   /** A resource read or prompt get through the frame's feature gate. */
   private async featureStep(ctx: StepsContext, step: SessionStep): Promise<StepExecution> {
-    const broken = ctx.preflight.broken.get(step.server!);
-    if (broken) return { record: this.errorRecord(ctx.frame, step, broken) };
-    let args: Record<string, unknown>;
-    try {
-      args = resolveReferences(step.args ?? {}, ctx.results);
-    } catch (err) {
-      if (!(err instanceof ReferenceError)) throw err;
-      return { record: this.errorRecord(ctx.frame, step, `Step "${step.id}": ${err.message}`) };
-    }
+    const resolved = this.stepArgs(ctx, step);
+    if ('failed' in resolved) return resolved.failed;
+    const { args } = resolved;
     const request = {
       server: step.server!,
       stepId: step.id,

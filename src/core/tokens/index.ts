@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { GptEncoding } from 'gpt-tokenizer/GptEncoding';
 import { loadLazyModule, requireAtRuntime } from '../util/lazyModule';
 import { RankTable, type BpeRanks } from './rankTable';
+import { countingSegments } from './segments';
 
 type Encodings = typeof import('./encodings');
 type Encoder = Encodings['o200k'];
@@ -63,7 +64,9 @@ export function rankTable(encoding: EncodingName): RankTable | undefined {
 /** Counts `text` with an encoder built on the entries of the rank table that occur in it (undefined without a rank table). */
 export function countWithVocabulary(text: string, encoding: EncodingName): number | undefined {
   const vocabulary = rankTable(encoding)?.vocabularyFor([text]);
-  return vocabulary && GptEncoding.getEncodingApi(encoding, () => vocabulary).countTokens(text, PLAIN_TEXT);
+  if (!vocabulary) return undefined;
+  const api = GptEncoding.getEncodingApi(encoding, () => vocabulary);
+  return countingSegments(text).reduce((sum, segment) => sum + api.countTokens(segment, PLAIN_TEXT), 0);
 }
 
 export interface ModelPrice {
@@ -121,7 +124,8 @@ export function countTokens(text: string, encoding: EncodingName = 'o200k_base')
     const counted = countWithVocabulary(text, encoding);
     if (counted !== undefined) return counted;
   }
-  return fullEncoder(encoding).countTokens(text, PLAIN_TEXT);
+  const encoder = fullEncoder(encoding);
+  return countingSegments(text).reduce((sum, segment) => sum + encoder.countTokens(segment, PLAIN_TEXT), 0);
 }
 
 /** Cuts text to at most maxTokens tokens; returns the kept text and how many tokens there were. */
@@ -129,7 +133,7 @@ export function truncateToTokens(text: string, maxTokens: number, encoding: Enco
   // A token is at least one UTF-16 unit and rarely more than a few dozen, so tokenising a bounded prefix
   // keeps a 1 MB output cheap to cut.
   const window = text.length > maxTokens * 32 ? text.slice(0, maxTokens * 32) : text;
-  const tokens = fullEncoder(encoding).encode(window, PLAIN_TEXT);
+  const tokens = countingSegments(window).flatMap((segment) => fullEncoder(encoding).encode(segment, PLAIN_TEXT));
   if (tokens.length <= maxTokens && window.length === text.length) return { text, tokens: tokens.length, cut: false };
   if (tokens.length <= maxTokens) return { text: window, tokens: tokens.length, cut: true };
   const kept = tokens.slice(0, maxTokens);

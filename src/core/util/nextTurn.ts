@@ -1,12 +1,22 @@
 // Items collected during one event-loop turn and handed over together at its end (and at process exit),
 // so writers of append-only logs do one synchronous write per turn and never make a caller wait for the disk.
+/**
+ * The batches still open, drained by one process 'exit' listener: a listener per batch (a gateway has a
+ * trace per client) would pass Node's limit of 10 listeners and warn.
+ */
+const open = new Set<{ drain(): void }>();
+
+function drainAllAtExit(): void {
+  for (const batch of open) batch.drain();
+}
+
 export class NextTurnBatch<T> {
   private items: T[] = [];
   private scheduled = false;
-  private readonly exitHook = () => this.drain();
 
   constructor(private readonly deliver: (items: T[]) => void) {
-    process.on('exit', this.exitHook);
+    if (open.size === 0) process.on('exit', drainAllAtExit);
+    open.add(this);
   }
 
   push(item: T): void {
@@ -29,6 +39,6 @@ export class NextTurnBatch<T> {
   /** Hands over the rest and stops listening for process exit. */
   dispose(): void {
     this.drain();
-    process.off('exit', this.exitHook);
+    if (open.delete(this) && open.size === 0) process.off('exit', drainAllAtExit);
   }
 }

@@ -18,10 +18,13 @@ export function isCodeFile(uri: vscode.Uri | undefined): boolean {
 export class SandboxFeatures extends Disposable {
   /** The "MCP Harness Code" channel. */
   readonly output = this._register(new LazyOutputChannel('MCP Harness Code'));
+  /** The workers that run code: *.mcp.js files, session code steps and an agent's run_code calls. */
+  readonly pool: SandboxPool;
 
   constructor(ctx: HarnessCore) {
     super();
     const pool = new SandboxPool({ size: 2, workerPath: path.join(ctx.extension.extensionPath, 'dist', 'sandbox-worker.js'), logger: ctx.log });
+    this.pool = pool;
     this._register({ dispose: () => void pool.dispose() });
     const section = () => vscode.workspace.getConfiguration('mcpHarness');
     registerCodeStepKind({

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { parseSession, REFERENCE, type SessionFile, type SessionStep } from '../../core/session/parse';
 import type { SessionResult } from '../../core/run/index';
 import type { StepRecord } from '../../protocol/trace';
+import { runAgentSession } from '../agent/commands';
 import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { offsetRangeToRange } from '../discovery';
@@ -128,6 +129,11 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
     return undefined;
   }
   let session: SessionFile = parsed.session;
+  // An agent session needs no steps: a model chooses the calls (its result is the last mode's run).
+  if (session.agent && !session.steps.length) {
+    const agent = await runAgentSession(ctx, { ...session, agent: session.agent }, uri);
+    return agent?.runs[agent.runs.length - 1]?.session;
+  }
   if (request.stepId) {
     if (!session.steps.some((s) => s.id === request.stepId)) {
       throw new Error(`There is no step "${request.stepId}" in ${path.basename(uri.fsPath)} any more; save the file and try again.`);

@@ -9,6 +9,7 @@ import type { StepRecord } from '../../protocol/trace';
 import type { ReportFormat, WebviewPersistedState } from '../../protocol/messages';
 import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
+import { LabResults } from '../lab/results';
 import { exportReport, pickFormat } from './exportReport';
 import { type PanelActions, type PanelSource, sameSource, TRACE_PANEL_VIEW_TYPE, TracePanel } from './panel';
 import { TraceStore } from './store';
@@ -19,6 +20,8 @@ export class TraceFeatures extends Disposable {
   readonly store: TraceStore;
   /** The Sessions view's data provider. */
   readonly tree: SessionsTreeProvider;
+  /** The reliability lab results of this window (the trace panel's Lab tab). */
+  readonly lab: LabResults;
   private readonly view: vscode.TreeView<SessionsNode>;
   private readonly actions: PanelActions;
   private current: TracePanel | undefined;
@@ -30,6 +33,7 @@ export class TraceFeatures extends Disposable {
     super();
     this.store = this._register(new TraceStore(() => ctx.config.traceDir));
     this.tree = this._register(new SessionsTreeProvider(this.store));
+    this.lab = this._register(new LabResults(ctx.dialogs.saveReport));
     this.view = this._register(vscode.window.createTreeView('mcpHarness.sessions', { treeDataProvider: this.tree, showCollapseAll: true }));
     this.actions = {
       rerun: (id) => this.rerun(id),
@@ -44,7 +48,7 @@ export class TraceFeatures extends Disposable {
       vscode.window.registerWebviewPanelSerializer(TRACE_PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
           this.current?.panel.dispose();
-          const setup = { ext: ctx.extension, store: this.store, actions: this.actions };
+          const setup = { ext: ctx.extension, store: this.store, actions: this.actions, lab: this.lab };
           await this.adopt(TracePanel.restored(panel, setup, state as WebviewPersistedState | undefined));
         },
       }),
@@ -70,7 +74,7 @@ export class TraceFeatures extends Disposable {
       return existing;
     }
     existing?.panel.dispose();
-    return this.adopt(TracePanel.create({ ext: this.ctx.extension, store: this.store, actions: this.actions, source, select }));
+    return this.adopt(TracePanel.create({ ext: this.ctx.extension, store: this.store, actions: this.actions, lab: this.lab, source, select }));
   }
 
   private async adopt(panel: TracePanel): Promise<TracePanel> {

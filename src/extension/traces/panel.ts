@@ -17,6 +17,7 @@ import {
   WEBVIEW_ROOT_ID,
   type WebviewPersistedState,
 } from '../../protocol/messages';
+import type { LabResults } from '../lab/results';
 import type { TraceStore } from './store';
 
 export const TRACE_PANEL_VIEW_TYPE = 'mcpHarness.tracePanel';
@@ -79,6 +80,8 @@ export interface PanelSetup {
   actions: PanelActions;
   source: PanelSource;
   select?: { runId?: string; stepId?: string };
+  /** The lab results of this window, for the Lab tab. */
+  lab?: LabResults;
 }
 
 export class TracePanel implements vscode.Disposable {
@@ -101,7 +104,7 @@ export class TracePanel implements vscode.Disposable {
   /** A new panel on `setup.source`; call start() once its owner listens to it. */
   static create(setup: PanelSetup): TracePanel {
     const panel = vscode.window.createWebviewPanel(TRACE_PANEL_VIEW_TYPE, 'MCP Trace', vscode.ViewColumn.Active, panelOptions(setup.ext.extensionUri));
-    return new TracePanel(panel, setup.ext, setup.store, setup.actions, setup.source, setup.select?.runId, setup.select?.stepId);
+    return new TracePanel(panel, setup, setup.source, setup.select?.runId, setup.select?.stepId);
   }
 
   /** The panel the serializer hands back after a window reload, on the source and selection it had. */
@@ -112,18 +115,23 @@ export class TracePanel implements vscode.Disposable {
     const saved = ext.workspaceState.get<{ runId?: string; stepId?: string }>(SELECTION_KEY);
     const runId = state?.selectedRunId ?? saved?.runId;
     const stepId = state?.selectedStepId ?? (runId === saved?.runId ? saved?.stepId : undefined);
-    return new TracePanel(panel, ext, setup.store, setup.actions, source, runId, stepId);
+    return new TracePanel(panel, setup, source, runId, stepId);
   }
+
+  private readonly ext: vscode.ExtensionContext;
+  private readonly store: TraceStore;
+  private readonly actions: PanelActions;
+  private readonly lab: LabResults | undefined;
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly ext: vscode.ExtensionContext,
-    private readonly store: TraceStore,
-    private readonly actions: PanelActions,
+    setup: Omit<PanelSetup, 'source' | 'select'>,
     readonly source: PanelSource,
     selectedRunId: string | undefined,
     selectedStepId: string | undefined,
   ) {
+    ({ ext: this.ext, store: this.store, actions: this.actions, lab: this.lab } = setup);
+    const ext = this.ext;
     this.selectedRunId = selectedRunId;
     this.selectedStepId = selectedStepId;
     panel.iconPath = vscode.Uri.joinPath(ext.extensionUri, 'media', 'mcp-harness.svg');
@@ -139,6 +147,11 @@ export class TracePanel implements vscode.Disposable {
     this.channel.onMessage((m) => void this.onMessage(m));
     this.channel.handle('exportReport', ({ sessionIds }) => this.actions.exportReport(sessionIds, this.runs().filter((r) => !sessionIds.length || sessionIds.includes(r.id))));
     this.channel.handle('rerun', async ({ sessionId }) => ({ sessionId: await this.actions.rerun(sessionId) }));
+    const lab = this.lab;
+    if (lab) {
+      this.channel.handle('saveLabReport', ({ key }) => lab.saveReportCard(key));
+      this.disposables.push(lab.onDidAdd((result) => this.channel.post({ type: 'labResult', result, reveal: true })));
+    }
     this.disposables.push(
       { dispose: () => this.channel.dispose() },
       panel.onDidDispose(() => this.dispose()),
@@ -223,8 +236,9 @@ export class TracePanel implements vscode.Disposable {
       ...(this.selectedRunId && runs.some((r) => r.id === this.selectedRunId) ? { selectedRunId: this.selectedRunId } : {}),
       ...(this.selectedStepId ? { selectedStepId: this.selectedStepId } : {}),
       theme: themeKind(vscode.window.activeColorTheme.kind),
-      capabilities: { rerun: true, exportReport: true, revealTraceFile: true, openFile: true },
+      capabilities: { rerun: true, exportReport: true, revealTraceFile: true, openFile: true, saveLabReport: !!this.lab },
       ...(badLines.length ? { badLines } : {}),
+      ...(this.lab?.all().length ? { labResults: this.lab.all() } : {}),
     };
   }
 

@@ -151,7 +151,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       if (run.source) tip.appendMarkdown(`Trace: \`${run.source}\``);
       if (run.end?.error) tip.appendMarkdown(`\n\nError: ${run.end.error}`);
       item.tooltip = tip;
-      item.contextValue = run.header?.source_file ? 'run.rerunnable' : 'run';
+      // An agent run can be replayed (its model turns are recorded); a session file's run can run again.
+      item.contextValue = run.header?.run_kind === 'agent' || run.steps.some((s) => s.kind === 'model') ? 'run.agent' : run.header?.source_file ? 'run.rerunnable' : 'run';
       item.command = { command: 'mcpHarness.openTracePanel', title: 'Open in Trace Panel', arguments: [node] };
       return item;
     }

@@ -8,7 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { agentTests } from './agent.mjs';
 import { launch } from './browser.mjs';
+import { labTests } from './lab.mjs';
 import { generateBigTrace } from '../../fixtures/traces/generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -224,10 +226,14 @@ test('a report whose later block is damaged shows the steps read before it and s
   await page.close();
 });
 
-test('as a VS Code webview: ready → init, live steps keep selection and scroll, requests, state across reload', async (browser) => {
-  const page_ = join(work, 'host.html');
-  writeFileSync(page_, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src file:; style-src 'nonce-abc'; img-src data:"><style nonce="abc">html,body{margin:0;height:100%}</style></head><body class="vscode-dark" data-mh-theme="dark"><div id="mcp-harness-root"></div><script src="${pathToFileURL(join(repo, 'dist', 'webview.js')).href}"></script></body></html>`);
-  // Plays acquireVsCodeApi: records posted messages, keeps setState in sessionStorage (as VS Code keeps it across hide/show).
+/**
+ * A page that loads the webview bundle under a webview-like CSP, and an init script that plays
+ * acquireVsCodeApi: it records posted messages and keeps setState in sessionStorage (as VS Code keeps it
+ * across hide/show).
+ */
+function vscodeHostPage(name, theme) {
+  const file = join(work, name);
+  writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src file:; style-src 'nonce-abc'; img-src data:"><style nonce="abc">html,body{margin:0;height:100%}</style></head><body class="vscode-${theme}" data-mh-theme="${theme}"><div id="mcp-harness-root"></div><script src="${pathToFileURL(join(repo, 'dist', 'webview.js')).href}"></script></body></html>`);
   const init = () => {
     window.__posted = [];
     window.acquireVsCodeApi = () => ({
@@ -236,13 +242,18 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
       setState: (s) => sessionStorage.setItem('state', JSON.stringify(s)),
     });
   };
+  return { url: pathToFileURL(file).href, init };
+}
+
+test('as a VS Code webview: ready → init, live steps keep selection and scroll, requests, state across reload', async (browser) => {
+  const { url: hostUrl, init } = vscodeHostPage('host.html', 'dark');
   const every = readFileSync(join(fixtures, 'every-decision.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const header = every[0];
   const steps = every.filter((l) => l.type === 'step');
   const end = every[every.length - 1];
   const post = (page, m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
   const themeVars = readFileSync(join(repo, 'webview', 'themes.css'), 'utf8');
-  const { page, problems } = await open(browser, pathToFileURL(page_).href, { init });
+  const { page, problems } = await open(browser, hostUrl, { init });
   // The host page has no theme variables of its own here; give it VS Code's dark ones.
   await page.evaluate((css) => { const s = new CSSStyleSheet(); s.replaceSync(css); document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }, themeVars);
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
@@ -291,6 +302,9 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+labTests(test, { open, vscodeHostPage, shots });
+agentTests({ test, open, report, repo, work, shots });
 
 let failed = 0;
 let passed = 0;

@@ -227,6 +227,38 @@ describe('agent: model-driven runs through the run service', function () {
     assert.match(JSON.stringify(s.model!.requests[0].headers), /test-key/);
   });
 
+  it('records an OpenAI-compatible server\'s reasoning text on the model step, redacted like the model\'s text', async () => {
+    const provider = await scripted([
+      { reasoning: 'The user wants an echo; write to ada@example.com later.', toolCalls: [{ name: 'everything__echo', arguments: { message: 'r' } }] },
+      { text: 'Done.' },
+    ]);
+    const result = await run(provider, 'Echo r.');
+    assert.equal(result.outcome, 'answered', result.message);
+    const [turn1, , turn2] = s.ws.trace(result.session.session_id).steps;
+    assert.match(turn1.model_turn?.reasoning ?? '', /^The user wants an echo; write to \[(REDACTED:email|EMAIL_\d+)\] later\.$/);
+    assert.ok(!JSON.stringify(turn1).includes('ada@example.com'), 'the address in the reasoning reached the trace');
+    assert.ok(turn1.findings.some((f) => f.kind === 'pii.email'), JSON.stringify(turn1.findings));
+    assert.equal(turn2.model_turn?.reasoning, undefined);
+  });
+
+  it('records Anthropic thinking as the turn\'s reasoning and gives the thinking block back with its signature', async () => {
+    await s.start([
+      { reasoning: 'Echo first, then answer.', toolCalls: [{ name: 'everything__echo', arguments: { message: 'think' } }] },
+      { text: 'Echoed.' },
+    ]);
+    const provider = new AnthropicProvider({ apiKey: 'test-key', baseURL: s.model!.anthropicURL, maxRetries: 0, thinkingBudgetTokens: 2048 });
+    const result = await run(provider, 'Echo think.', { model: 'claude-sonnet-4' });
+    assert.equal(result.outcome, 'answered', result.message);
+    const first = s.model!.requests[0].body as { thinking?: { type: string; budget_tokens: number }; max_tokens: number };
+    assert.deepEqual(first.thinking, { type: 'enabled', budget_tokens: 2048 });
+    assert.equal(first.max_tokens, 4096 + 2048);
+    const second = s.model!.requests[1].body as { messages: { role: string; content: { type: string; thinking?: string; signature?: string }[] }[] };
+    const assistant = second.messages.find((m) => m.role === 'assistant')!;
+    assert.deepEqual(assistant.content.map((b) => b.type), ['thinking', 'tool_use']);
+    assert.deepEqual([assistant.content[0].thinking, assistant.content[0].signature], ['Echo first, then answer.', 'sig-1']);
+    assert.equal(s.ws.trace(result.session.session_id).steps[0].model_turn?.reasoning, 'Echo first, then answer.');
+  });
+
   it('counts tokens with the tokenizer when the model reports no usage', async () => {
     const provider = await scripted([{ text: 'Hi.', usage: null }]);
     const result = await run(provider, 'Say hi.');

@@ -108,6 +108,7 @@ describe('agent: the CLI', function () {
       [['--goal', 'x', '--max-cost', 'lots'], {}, /--max-cost must be a number/],
       [['--goal', 'x'], { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' }, /OPENAI_API_KEY/],
       [['--goal', 'x', '--provider', 'anthropic'], { ANTHROPIC_API_KEY: '' }, /ANTHROPIC_API_KEY/],
+      [['--goal', 'x', '--provider', 'anthropic', '--thinking-budget', '100'], { ANTHROPIC_API_KEY: 'k' }, /--thinking-budget must be a whole number of tokens from 1024/],
       [['--goal', 'x', '--servers', 'nope', '--base-url', 'http://127.0.0.1:9/v1'], {}, /no MCP server named 'nope'/],
       [['--replay', join(dir, 'missing.jsonl')], {}, /Could not read the trace/],
     ];

@@ -38,6 +38,19 @@ describe('client features: roots, logging, progress, resources and prompts', fun
     assert.ok(!traceText(result.trace_file).includes(PLANTED_TOKEN));
   });
 
+  it('resource subscriptions: an update reaches the host and the open run', async () => {
+    await world.dispose();
+    let heard: (update: string) => void = () => {};
+    const update = new Promise<string>((resolve) => (heard = resolve));
+    world = clientWorld({ onResourceUpdated: (server, uri) => heard(`${server} ${uri}`) });
+    const run = await world.service.open({ name: 'subscribe', servers: ['asks'] });
+    await world.manager.subscribeResource('asks', 'asks://counter');
+    assert.equal(await update, 'asks asks://counter');
+    const end = await run.end();
+    const trace = traceText(end.trace_file);
+    assert.match(trace, /"tool":"notifications\/resources\/updated"/);
+  });
+
   it('progress: the step record keeps the last notification as a percentage', async () => {
     const updates: number[] = [];
     const result = await world.service.runSession(session({ name: 'long', steps: [{ id: 'long', tool: 'everything/trigger-long-running-operation', args: { duration: 1, steps: 4 } }] }), {

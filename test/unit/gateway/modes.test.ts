@@ -59,10 +59,19 @@ describe('gateway modes', function () {
       assert.match(textOf(denied), /denied_policy/);
     });
 
-    it('traces the code\'s calls as steps of the client\'s run', async () => {
+    it('traces run_code as a code step whose tool calls are its children', async () => {
       await client.close();
-      const steps = (await waitForEnd(ws)).filter((l) => l.type === 'step');
-      assert.deepEqual(steps.map((s) => `${s.parent_id} ${s.server}/${s.tool} ${s.decision}`), ['call-2 everything/echo ok', 'call-3 everything/get-env denied_policy']);
+      const lines = await waitForEnd(ws);
+      // Tool calls and code steps: the server's log lines are recorded in the run too (kind 'log').
+      const steps = lines.filter((l) => l.type === 'step' && (l.kind === 'tool' || l.kind === 'code'));
+      const children = steps.filter((s) => s.parent_id !== undefined);
+      assert.deepEqual(children.map((s) => `${s.parent_id} ${s.server}/${s.tool} ${s.decision}`), ['call-2 everything/echo ok', 'call-3 everything/get-env denied_policy']);
+      const codeSteps = steps.filter((s) => s.kind === 'code');
+      assert.deepEqual(codeSteps.map((s) => `${s.step_id} ${s.decision}`), ['call-2 ok', 'call-3 denied_policy']);
+      for (const child of children) assert.ok(codeSteps.some((c) => c.step_id === child.parent_id), `the parent of ${child.step_id} is in the trace`);
+      assert.match(String((codeSteps[0].args as { code: string }).code), /tools\.everything\.echo/);
+      const end = lines.at(-1)!;
+      assert.equal((end.totals as { steps: number }).steps, 4, 'the run counts both code steps and the two calls they made (as agent runs do)');
     });
   });
 

@@ -91,10 +91,18 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     assert.equal(header.type, 'session');
     assert.equal(header.run_kind, 'gateway');
     assert.equal(header.name, 'gateway claude-desktop-test (stdio) s1', 'the run is named after the client');
-    const steps = lines.filter((l) => l.type === 'step');
+    // Tool calls, reads and prompts (server log messages are steps too since the client features landed).
+    const steps = lines.filter((l) => l.type === 'step' && ['tool', 'resource', 'prompt'].includes(String(l.kind)));
     assert.deepEqual(
       steps.map((s) => `${s.server}/${s.tool} ${s.decision}`),
-      ['everything/echo ok', 'everything/get-env denied_policy', 'everything/echo ok', 'everything/echo denied_schema'],
+      [
+        'everything/echo ok',
+        'everything/get-env denied_policy',
+        'everything/echo ok',
+        'everything/echo denied_schema',
+        'everything/demo://resource/static/document/architecture.md ok',
+        'everything/simple-prompt ok',
+      ],
     );
     assert.ok(!readFileSync(files[0], 'utf8').includes(FAKE_SECRET), 'no secret in the trace');
     assert.equal(lines.at(-1)!.type, 'end');

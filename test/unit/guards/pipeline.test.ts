@@ -269,4 +269,19 @@ describe('GuardPipeline', function () {
     assert.equal(w.record.decision, 'error');
     assert.equal(mem.calls, 3);
   });
+
+  it('keeps the reusable read-only results bounded: least recently used out by count, too-large results never kept', async () => {
+    const mem = memoryServer([readOnlyTool('read')], async (_name, args) => ({ content: [{ type: 'text', text: 'x'.repeat(Number(args.size ?? 10)) }] }));
+    const p = new GuardPipeline({ sessionId: 's', connections: { ensureStarted: async () => mem.connection }, servers: ['mem'], policy: trustedPolicy(), dedup: { maxEntries: 3, maxBytes: 4096 } });
+    const call = (n: number, size = 10) => p.callTool({ server: 'mem', tool: 'read', args: { n, size }, stepId: `s${n}-${size}` });
+    for (let n = 0; n < 5; n++) await call(n);
+    assert.equal(mem.calls, 5);
+    assert.equal((await call(4)).record.reused, true, 'a recent result is reused');
+    assert.equal(mem.calls, 5);
+    assert.notEqual((await call(0)).record.reused, true, 'the oldest of five was dropped (three are kept)');
+    assert.equal(mem.calls, 6);
+    await call(9, 4000);
+    assert.notEqual((await call(9, 4000)).record.reused, true, 'a result larger than the byte budget is not kept');
+    assert.equal(mem.calls, 8);
+  });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { parseToxics, describeToxics, ToxicsError, NO_TOXICS, DEFAULT_TRUNCATE_PROBABILITY } from '../../../src/core/lab/chaos/toxics';
-import { LineRelay } from '../../../src/core/lab/chaos/relay';
+import { LineRelay, REORDER_MAX_HOLD_MS } from '../../../src/core/lab/chaos/relay';
 import { ChaosProxy } from '../../../src/core/lab/chaos/proxy';
 import { FIXTURES } from '../guards/helpers';
 import { join } from 'node:path';
@@ -19,9 +19,9 @@ function relay(spec: string, seed: number, input: string, admit = () => true): s
 
 describe('lab: chaos toxics', () => {
   it('parses every toxic of the documented list', () => {
-    const t = parseToxics('latency=200ms±50,drop=0.05,corrupt=0.01,truncate,disconnect-after=50,slow-read,duplicate=0.1');
-    assert.deepEqual(t, { latencyMs: 200, jitterMs: 50, drop: 0.05, corrupt: 0.01, truncate: DEFAULT_TRUNCATE_PROBABILITY, duplicate: 0.1, disconnectAfter: 50, slowRead: true });
-    assert.equal(describeToxics(t), 'latency=200ms±50,drop=0.05,corrupt=0.01,truncate=0.05,duplicate=0.1,disconnect-after=50,slow-read');
+    const t = parseToxics('latency=200ms±50,drop=0.05,corrupt=0.01,truncate,disconnect-after=50,slow-read,duplicate=0.1,reorder=0.2');
+    assert.deepEqual(t, { latencyMs: 200, jitterMs: 50, drop: 0.05, corrupt: 0.01, truncate: DEFAULT_TRUNCATE_PROBABILITY, duplicate: 0.1, reorder: 0.2, disconnectAfter: 50, slowRead: true });
+    assert.equal(describeToxics(t), 'latency=200ms±50,drop=0.05,corrupt=0.01,truncate=0.05,duplicate=0.1,reorder=0.2,disconnect-after=50,slow-read');
     assert.deepEqual(parseToxics(''), NO_TOXICS);
   });
 
@@ -64,9 +64,41 @@ describe('lab: chaos toxics', () => {
     assert.equal(relay('duplicate=1', 1, messages(5)).join('').trim().split('\n').length, 10);
   });
 
+  it('reorder swaps a held message with the next one, the same way under the same seed, and leaves the other toxics\' choices alone', () => {
+    const ids = (out: string[]) => out.join('').trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    const a = relay('reorder=0.3', 7, messages(200));
+    assert.deepEqual(ids(a), ids(relay('reorder=0.3', 7, messages(200))));
+    assert.notDeepEqual(ids(a), ids(relay('reorder=0.3', 8, messages(200))));
+    const order = ids(a);
+    assert.deepEqual([...order].sort((x, y) => x - y).slice(0, 199), Array.from({ length: 199 }, (_, i) => i + 1), 'nothing lost or duplicated');
+    const swaps = order.filter((id, i) => i > 0 && id < order[i - 1]).length;
+    assert.ok(swaps > 25 && swaps < 75, `${swaps} swaps`);
+    // Every message that came out early is the one right after a held one: only neighbours swap.
+    order.forEach((id, i) => assert.ok(Math.abs(id - (i + 1)) <= 1 || i === order.length - 1, `message ${id} at ${i + 1}`));
+    const dropsAlone = ids(relay('drop=0.2', 3, messages(100))).sort((x, y) => x - y);
+    const dropsWithReorder = ids(relay('drop=0.2,reorder=0.5', 3, messages(100))).sort((x, y) => x - y);
+    assert.deepEqual(dropsWithReorder.filter((id) => id !== 100), dropsAlone.filter((id) => id !== 100), 'the same messages are dropped with and without reorder');
+  });
+
+  it('a held message goes out alone when no next message comes, and reorder applies after latency', async () => {
+    const out: string[] = [];
+    const r = new LineRelay(parseToxics('reorder=1'), 1, 'to_client', (l) => out.push(l), () => true);
+    r.push(messages(1));
+    assert.equal(out.length, 0);
+    await new Promise((res) => setTimeout(res, REORDER_MAX_HOLD_MS + 100));
+    assert.equal(out.join(''), messages(1));
+    const late: string[] = [];
+    const l = new LineRelay(parseToxics('latency=10ms,reorder=1'), 1, 'to_server', (x) => late.push(x), () => true);
+    l.push(messages(4));
+    await new Promise((res) => setTimeout(res, 200));
+    assert.deepEqual(late.join('').trim().split('\n').map((x) => (JSON.parse(x) as { id: number }).id), [2, 1, 4, 3]);
+    assert.equal(l.counters.reordered, 2);
+  });
+
   it('spares the handshake and the listings, so a server is never faulted before it starts', () => {
     const init = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n';
     assert.equal(relay('drop=1', 1, init).join(''), init);
+    assert.equal(relay('reorder=1', 1, init).join(''), init);
   });
 
   it('disconnect-after stops relaying once the count is reached', () => {

@@ -1,9 +1,10 @@
 // The lab end to end with the built CLI and real server processes: fixture servers with known faults get
 // the findings that describe them, the reference servers get scored, a counterexample replays.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LabResult } from '../../../src/core/lab/types';
 import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
 import { buildPrivateCli, runCli } from '../lint/cliHelpers';
@@ -46,6 +47,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
         crashy: node(join(FIXTURES, 'lab-crashy.mjs')),
         liar: node(join(FIXTURES, 'lab-liar.mjs')),
         bad: node(join(FIXTURES, 'lab-bad-schema.mjs')),
+        huge: node(join(FIXTURES, 'lab-huge.mjs')),
         crash: node(join(FIXTURES, 'crash.mjs')),
         hang: node(join(FIXTURES, 'hang.mjs')),
         slow: node(join(FIXTURES, 'slow.mjs')),
@@ -95,11 +97,15 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
 
   it('the faulty fixtures each get the finding that describes them', async () => {
     const flags = ['--suite', 'props', '--budget', '3s', '--call-timeout', '600', '--allow-destructive'];
-    const [crash, hang, slow, garbage, dead] = await Promise.all(['crash', 'hang', 'slow', 'garbage', 'dead'].map((s) => lab(ws, s, ...flags)));
+    const [crash, hang, slow, garbage, dead, huge] = await Promise.all(['crash', 'hang', 'slow', 'garbage', 'dead', 'huge'].map((s) => lab(ws, s, ...flags)));
     assert.ok(kinds(crash.result, 'crash').includes('props.crash'), JSON.stringify(crash.result.findings));
     assert.ok(kinds(hang.result, 'hang').includes('props.hang'), JSON.stringify(hang.result.findings));
     assert.ok(kinds(slow.result, 'slow').includes('props.hang'), JSON.stringify(slow.result.findings));
     assert.ok(kinds(garbage.result, 'unterminated').some((k) => k === 'props.hang' || k === 'props.protocol_error' || k === 'props.crash'), JSON.stringify(garbage.result.findings));
+    // 512 KiB of one unbroken run per call (token counting on it is linear: test/unit/tokens/long-runs).
+    const hugeFinding = huge.result.findings.find((f) => f.kind === 'props.huge_output');
+    assert.ok(hugeFinding && hugeFinding.tool === 'dump' && hugeFinding.severity === 'minor', JSON.stringify(huge.result.findings));
+    assert.ok(!kinds(huge.result, 'small').length);
     assert.equal(dead.code, 3);
     assert.deepEqual(kinds(dead.result), ['lab.unreachable']);
     assert.equal(dead.result.score, 0);
@@ -111,7 +117,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     const faults = result.suites.find((s) => s.suite === 'faults')!;
     assert.equal(faults.ran, true, faults.skipped);
     const scenarios = faults.stats.scenarios as { scenario: string; calls: number; results: number; server_survived: boolean; recovered?: boolean }[];
-    assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'latency', 'drop', 'disconnect']);
+    assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'reorder', 'latency', 'drop', 'disconnect']);
     assert.equal(scenarios.find((s) => s.scenario === 'disconnect')!.recovered, true);
     assert.ok(scenarios.every((s) => s.server_survived));
     const bench = result.suites.find((s) => s.suite === 'bench')!;
@@ -121,7 +127,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     assert.equal(typeof bench.stats.noisy, 'boolean');
     assert.ok((bench.stats.cold_start_ms as number) > 0);
     assert.ok(result.machine.cores > 0 && result.machine.loadavg.length === 3);
-    assert.ok(result.trace_files.length >= 7);
+    assert.ok(result.trace_files.length >= 8);
     assert.match(readFileSync(join(ws, 'card.html'), 'utf8'), /Reliability report/);
     assert.match(readFileSync(join(ws, 'summary.md'), 'utf8'), /MCP reliability: `crashy`/);
   });
@@ -131,13 +137,66 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     const results = await Promise.all(['everything', 'filesystem', 'memory'].map((s) => lab(ws, s, ...flags)));
     for (const { result } of results) {
       assert.ok(result.score >= 0 && result.score <= 100);
-      assert.deepEqual(Object.keys(result).sort(), ['duration_ms', 'findings', 'machine', 'score', 'seed', 'server', 'started_at', 'suites', 'trace_files', 'version']);
+      assert.deepEqual(Object.keys(result).filter((k) => k !== 'scratch').sort(), ['duration_ms', 'findings', 'machine', 'score', 'seed', 'server', 'started_at', 'suites', 'trace_files', 'version']);
       const props = result.suites.find((s) => s.suite === 'props')!;
       assert.equal(props.ran, true);
       assert.ok((props.stats.generated_calls as number) > 0, result.server);
     }
-    // Nothing outside the scratch folder was touched by filesystem's write tools.
+    // filesystem and memory ran on copies of their data: the folder and the file they were given are untouched.
+    const [, filesystem, memory] = results.map((r) => r.result);
+    assert.deepEqual(filesystem.scratch?.map((c) => c.from), [scratch]);
+    assert.ok(filesystem.scratch![0].to !== scratch && !existsSync(filesystem.scratch![0].to), 'the copy is removed after the run');
+    assert.deepEqual(readdirSync(scratch, { recursive: true }).map(String).sort(), ['docs', join('docs', 'a.txt')]);
+    assert.equal(readFileSync(join(scratch, 'docs', 'a.txt'), 'utf8'), 'hello');
+    assert.equal(memory.server, 'memory');
+    assert.deepEqual(memory.scratch?.map((c) => c.from), [join(ws, 'memory.jsonl')]);
+    assert.ok(!existsSync(join(ws, 'memory.jsonl')), 'memory wrote its scratch file, not the one it was given');
     assert.ok(existsSync(join(ws, '.vscode/mcp.json')));
+  });
+
+  it('faults over Streamable HTTP: the lab puts an HTTP server behind the in-process HTTP proxy', async () => {
+    const server = spawn(process.execPath, [join(FIXTURES, 'http.mjs'), '--mode', 'streamable', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) => {
+        let out = '';
+        server.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /PORT=(\d+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+      });
+      const httpWs = join(ws, 'http-ws');
+      mkdirSync(join(httpWs, '.vscode'), { recursive: true });
+      writeFileSync(join(httpWs, '.vscode/mcp.json'), JSON.stringify({ servers: { web: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } } }));
+      const { code, result, stderr } = await lab(httpWs, 'web', '--suite', 'faults', '--budget', '4s', '--allow-destructive');
+      assert.equal(code, 0, stderr);
+      const faults = result.suites[0];
+      assert.equal(faults.ran, true, faults.skipped);
+      const scenarios = faults.stats.scenarios as { scenario: string; calls: number; results: number; recovered?: boolean }[];
+      assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'reorder', 'latency', 'drop', 'disconnect']);
+      assert.ok(scenarios.every((s) => s.calls > 0));
+      assert.ok(scenarios.find((s) => s.scenario === 'latency')!.results > 0);
+    } finally {
+      server.kill();
+    }
+  });
+
+  it('--suite conformance runs the official server scenarios and scores the applicable ones', async () => {
+    // Installed, the suite sits in node_modules next to mcp-harness; the private CLI copy gets the same.
+    const modules = join(dirname(built.cli), 'node_modules');
+    if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules);
+    const { code, result, stderr } = await lab(ws, 'everything', '--suite', 'conformance');
+    assert.equal(code, 0, stderr);
+    const suite = result.suites.find((s) => s.suite === 'conformance')!;
+    assert.equal(suite.ran, true, suite.skipped);
+    assert.equal(suite.weight, 0.25);
+    const scenarios = suite.stats.scenarios as { scenario: string; failed: number }[];
+    assert.ok(scenarios.some((s) => s.scenario === 'tools-list' && !s.failed), JSON.stringify(scenarios));
+    const applicable = suite.stats.applicable as number;
+    assert.equal(suite.score, Math.round((100 * (suite.stats.passed as number)) / applicable));
+    assert.ok((suite.stats.not_applicable as number) > 0, 'server-everything lacks the suite\'s test_* fixtures');
+    assert.equal(result.score, suite.score);
+    for (const f of suite.findings) assert.match(f.kind, /^conformance\./);
   });
 
   it('chaos: bad toxics are refused; --print-config prints a runnable mcp.json entry', async () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { overallScore, suiteScore, SEVERITY_COST } from '../../../src/core/lab/score';
+import { conformanceScore, notApplicable } from '../../../src/core/lab/conformance';
 import { htmlReport, markdownSummary, grade } from '../../../src/core/lab/report';
 import type { LabFinding, LabResult } from '../../../src/core/lab/types';
 
@@ -15,6 +16,16 @@ describe('lab: score and reports', () => {
   it('the overall score is the weighted mean of the suites that ran', () => {
     assert.equal(overallScore([{ ran: true, score: 60, weight: 0.5 }, { ran: true, score: 100, weight: 0.25 }, { ran: false, score: 0, weight: 0.25 }]), 73);
     assert.equal(overallScore([{ ran: false, score: 0, weight: 1 }]), 0);
+  });
+
+  it('conformance scores the share of applicable scenarios that passed; a missing fixture is not applicable', () => {
+    const sc = (scenario: string, failed: number, failures: string[] = []) => ({ scenario, passed: failed ? 0 : 1, failed, warnings: 0, failures });
+    const missing = sc('prompts-get-simple', 1, ['PromptsGetSimple: Failed: MCP error -32602: Prompt test_simple_prompt not found']);
+    const broken = sc('ping', 1, ['Ping: no answer']);
+    assert.equal(notApplicable(missing), true);
+    assert.equal(notApplicable(broken), false);
+    assert.equal(conformanceScore([sc('tools-list', 0), sc('server-initialize', 0), broken, missing]), 67);
+    assert.equal(conformanceScore([missing]), 0);
   });
 
   const result: LabResult = {

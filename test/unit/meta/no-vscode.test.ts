@@ -90,5 +90,10 @@ describe('no vscode in core and CLI', function () {
       { cwd: bundleDir, encoding: 'utf8', timeout: 60_000 });
     assert.equal(report.status, 0, `report failed: ${report.stderr}`);
     assert.equal(fs.readFileSync(xlsx).subarray(0, 2).toString('latin1'), 'PK');
+    // trace export writes OTLP JSON through the OpenTelemetry SDK (otel-sdk.js).
+    const otlp = spawnSync(process.execPath, [cliBundle, 'trace', 'export', '--format', 'otlp-json', path.join(repo, 'test/fixtures/traces/every-decision.jsonl')],
+      { cwd: bundleDir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(otlp.status, 0, `trace export failed: ${otlp.stderr}`);
+    assert.ok(JSON.parse(otlp.stdout).resourceSpans[0].scopeSpans[0].spans.length > 1);
   });
 });

@@ -210,6 +210,26 @@ describe('run service: run events', function () {
     assert.equal(trace.end?.status, 'failed');
   });
 
+  it('an open run with keepSteps: false keeps totals only: the same end line, no step records held', async () => {
+    const lean = await service.open({ name: 'gateway', servers: ['everything'], keepSteps: false });
+    await Promise.all([
+      lean.callTool({ server: 'everything', tool: 'echo', args: { message: 'a' } }),
+      lean.callTool({ server: 'everything', tool: 'echo', args: { message: 'b' } }),
+      lean.callTool({ server: 'everything', tool: 'echo', args: {} }),
+    ]);
+    const result = await lean.end();
+    assert.deepEqual(result.steps, []);
+    assert.equal(result.totals.steps, 3);
+    assert.deepEqual(result.decisions, { ok: 2, denied_schema: 1 });
+    assert.deepEqual(result.tools_used, ['everything/echo']);
+    assert.ok(result.totals.tokens_in > 0, 'token counts are filled in before they are added up');
+    assert.equal(result.status, 'failed', 'a refused call still makes the run fail');
+    const trace = readTrace(result.trace_file!);
+    assert.equal(trace.steps.length, 3, 'every step is in the trace');
+    assert.deepEqual(trace.end?.totals, result.totals);
+    assert.equal(events.filter((e) => e.type === 'step').length, 3, 'every step is still announced');
+  });
+
   it('an open run ended with an explicit status, and one whose signal aborted, end as told', async () => {
     const told = await service.open();
     await told.callTool({ server: 'everything', tool: 'echo', args: { message: 'a' } });

@@ -101,19 +101,35 @@ describe('stopProcessTree', () => {
 });
 
 describe('callSignal', () => {
-  it('follows the caller and removes its listener when released', () => {
+  it('puts one listener on the caller however many calls are in flight, removes it with the last, aborts them all', async () => {
     const outer = new AbortController();
     let listeners = 0;
     const add = outer.signal.addEventListener.bind(outer.signal);
     const remove = outer.signal.removeEventListener.bind(outer.signal);
     outer.signal.addEventListener = ((...a: Parameters<typeof add>) => (listeners++, add(...a))) as typeof add;
     outer.signal.removeEventListener = ((...a: Parameters<typeof remove>) => (listeners--, remove(...a))) as typeof remove;
-    for (let i = 0; i < 100; i++) callSignal(outer.signal).release();
-    assert.equal(listeners, 0);
-    const call = callSignal(outer.signal);
-    outer.abort(new Error('stop'));
-    assert.equal(call.signal!.aborted, true);
-    assert.equal((call.signal!.reason as Error).message, 'stop');
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 100; i++) callSignal(outer.signal).release();
+      assert.equal(listeners, 0, 'no listener stays behind once the calls are released');
+      const inFlight = Array.from({ length: 64 }, () => callSignal(outer.signal));
+      const released = inFlight.pop()!;
+      released.release();
+      assert.equal(listeners, 1);
+      outer.abort(new Error('stop'));
+      for (const call of inFlight) {
+        assert.equal(call.signal!.aborted, true);
+        assert.equal((call.signal!.reason as Error).message, 'stop');
+      }
+      assert.equal(released.signal!.aborted, false, 'a released call no longer follows the caller');
+      // Node reports too many listeners as a process warning on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.map((w) => w.name), []);
   });
 
   it('is already aborted when the caller cancelled before the call went out, and absent without a caller signal', () => {

@@ -9,6 +9,8 @@ export interface ProviderOptions {
   baseURL?: string;
   /** Retries of a failed request (the SDK's own backoff). */
   maxRetries?: number;
+  /** Anthropic only: lets the model think with this many tokens; its thinking is recorded as the turn's reasoning. */
+  thinkingBudgetTokens?: number;
 }
 
 type OpenAIClient = InstanceType<ReturnType<typeof loadOpenAI>['OpenAI']>;
@@ -41,13 +43,25 @@ export class OpenAIProvider implements ModelProvider {
     for (const c of choice.message.tool_calls ?? []) {
       if (c.type === 'function') toolCalls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' });
     }
+    const reasoning = reasoningOf(choice.message);
     return {
       ...(choice.message.content ? { text: choice.message.content } : {}),
+      ...(reasoning ? { reasoning } : {}),
       toolCalls,
       ...(completion.usage ? { usage: { input: completion.usage.prompt_tokens, output: completion.usage.completion_tokens } } : {}),
       ...(choice.finish_reason ? { stopReason: choice.finish_reason } : {}),
     };
   }
+}
+
+/**
+ * Chat Completions has no reasoning field of its own; OpenAI-compatible servers that expose the model's
+ * reasoning put it in `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, Ollama).
+ */
+function reasoningOf(message: object): string | undefined {
+  const m = message as { reasoning_content?: unknown; reasoning?: unknown };
+  const value = typeof m.reasoning_content === 'string' ? m.reasoning_content : typeof m.reasoning === 'string' ? m.reasoning : undefined;
+  return value?.trim() ? value : undefined;
 }
 
 /** An API error says what went wrong; some servers quote the key they got, which must not reach a log or trace. */

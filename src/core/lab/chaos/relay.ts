@@ -1,42 +1,34 @@
 // One direction of the proxy: newline-delimited JSON-RPC messages in, the same messages out after the
 // toxics had their say. Kept free of processes and sockets so it can be measured and tested alone.
-import { seededRandom, type Toxics } from './toxics';
+import { ToxicDecider, type Direction, type RelayCounters } from './decide';
+import type { Toxics } from './toxics';
 
-// The start of a session: initialize, its answer, initialized, and the tool/resource/prompt listings the
-// client makes while starting (and again on list_changed).
-const HANDSHAKE = /"method"\s*:\s*"(?:initialize|notifications\/initialized|(?:tools|resources|prompts)\/list)"|"result"\s*:\s*\{\s*"(?:tools|resources|prompts)"\s*:|"protocolVersion"[^\n]*"serverInfo"|"serverInfo"[^\n]*"protocolVersion"/;
+export type { Direction, RelayCounters } from './decide';
 
-export type Direction = 'to_server' | 'to_client';
-
-export interface RelayCounters {
-  messages: number;
-  dropped: number;
-  corrupted: number;
-  truncated: number;
-  duplicated: number;
-  delayed: number;
-}
+/** How long a message held back by the reorder toxic waits for a next message to overtake it. */
+export const REORDER_MAX_HOLD_MS = 50;
 
 export class LineRelay {
-  readonly counters: RelayCounters = { messages: 0, dropped: 0, corrupted: 0, truncated: 0, duplicated: 0, delayed: 0 };
   private buffer = '';
-  private readonly random: () => number;
-  private readonly delayed: { due: number; payload: string }[] = [];
+  private readonly decider: ToxicDecider;
+  private readonly delayed: { due: number; payload: string; spared: boolean }[] = [];
+  private held?: { payload: string; timer: NodeJS.Timeout };
   private drained?: () => void;
   private stopped = false;
-  /** No toxic changes messages in this direction: pass them straight on. */
-  private readonly inert: boolean;
 
   constructor(
-    private readonly toxics: Toxics,
+    toxics: Toxics,
     seed: number,
-    private readonly direction: Direction,
+    direction: Direction,
     private readonly write: (line: string) => void,
     /** Counts every message passing either direction; returns false when the connection must close now. */
     private readonly admit: () => boolean,
   ) {
-    this.inert = !toxics.drop && !toxics.corrupt && !toxics.truncate && !toxics.latencyMs && !(direction === 'to_server' && toxics.duplicate);
-    this.random = seededRandom(direction === 'to_server' ? seed : seed ^ 0x5bd1e995);
+    this.decider = new ToxicDecider(toxics, seed, direction);
+  }
+
+  get counters(): RelayCounters {
+    return this.decider.counters;
   }
 
   push(chunk: string): void {
@@ -54,17 +46,43 @@ export class LineRelay {
   stop(): void {
     this.stopped = true;
     this.delayed.length = 0;
+    if (this.held) clearTimeout(this.held.timer);
+    this.held = undefined;
   }
 
-  /** Calls back once every delayed message has gone out (at once when none is waiting). */
+  /** Calls back once every delayed or held message has gone out (at once when none is waiting). */
   whenDrained(callback: () => void): void {
+    this.releaseHeld();
     if (!this.delayed.length) callback();
     else this.drained = callback;
+  }
+
+  /** The last step of every message: the reorder toxic may hold it back until the next one has gone out. */
+  private emit(payload: string, spared: boolean): void {
+    if (this.held) {
+      this.write(payload);
+      this.releaseHeld();
+      return;
+    }
+    if (!this.decider.swapNext(spared)) {
+      this.write(payload);
+      return;
+    }
+    this.held = { payload, timer: setTimeout(() => this.releaseHeld(), REORDER_MAX_HOLD_MS) };
+  }
+
+  private releaseHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    clearTimeout(held.timer);
+    if (!this.stopped) this.write(held.payload);
   }
 
   private drainLater(): void {
     const head = this.delayed[0];
     if (!head) {
+      this.releaseHeld();
       const drained = this.drained;
       this.drained = undefined;
       drained?.();
@@ -72,52 +90,34 @@ export class LineRelay {
     }
     setTimeout(() => {
       const now = Date.now();
-      while (this.delayed.length && this.delayed[0].due <= now) this.write(this.delayed.shift()!.payload);
+      while (this.delayed.length && this.delayed[0].due <= now) {
+        const next = this.delayed.shift()!;
+        this.emit(next.payload, next.spared);
+      }
       this.drainLater();
     }, Math.max(0, head.due - Date.now()));
   }
 
   private message(line: string): void {
-    this.counters.messages++;
     if (!this.admit()) {
+      this.counters.messages++;
       this.stop();
       return;
     }
-    const t = this.toxics;
-    if (this.inert) {
+    if (this.decider.inert) {
+      this.counters.messages++;
       this.write(`${line}\n`);
       return;
     }
-    // Each toxic draws its number whether or not it is on, so adding one toxic does not shift the others' choices.
-    const [rDrop, rCorrupt, rTruncate, rDuplicate, rJitter, rPos] = [this.random(), this.random(), this.random(), this.random(), this.random(), this.random()];
-    // The handshake and listings are spared (latency aside): a server that never got its `initialize` says
-    // nothing about how it copes with faults later, only that it was never started.
-    const spared = HANDSHAKE.test(line);
-    if (!spared && rDrop < t.drop) {
-      this.counters.dropped++;
+    const fate = this.decider.decide(line);
+    if (fate.drop) return;
+    const payload = `${fate.text}\n`.repeat(fate.copies);
+    if (!fate.delayMs && !this.decider.toxics.latencyMs) {
+      this.emit(payload, fate.spared);
       return;
     }
-    let out = line;
-    if (!spared && rCorrupt < t.corrupt) {
-      const at = Math.floor(rPos * out.length);
-      out = `${out.slice(0, at)}${out[at] === '#' ? '@' : '#'}${out.slice(at + 1)}`;
-      this.counters.corrupted++;
-    }
-    if (!spared && rTruncate < t.truncate) {
-      out = out.slice(0, Math.max(1, Math.floor(out.length / 2)));
-      this.counters.truncated++;
-    }
-    const copies = !spared && this.direction === 'to_server' && rDuplicate < t.duplicate && /"id"\s*:/.test(out) ? 2 : 1;
-    if (copies === 2) this.counters.duplicated++;
-    const payload = `${out}\n`.repeat(copies);
-    if (!t.latencyMs) {
-      this.write(payload);
-      return;
-    }
-    const delay = t.latencyMs + (rJitter * 2 - 1) * t.jitterMs;
-    this.counters.delayed++;
     // One queue drained by one timer: messages leave in the order they came, whatever their jitter.
-    this.delayed.push({ due: Math.max(Date.now() + delay, this.delayed.at(-1)?.due ?? 0), payload });
+    this.delayed.push({ due: Math.max(Date.now() + fate.delayMs, this.delayed.at(-1)?.due ?? 0), payload, spared: fate.spared });
     if (this.delayed.length === 1) this.drainLater();
   }
 }

@@ -1,5 +1,5 @@
 // Toxics for the fault-injection proxy, parsed from `latency=200ms±50,drop=0.05,corrupt=0.01,truncate,
-// disconnect-after=50,slow-read,duplicate=0.02`. Every random choice comes from a generator seeded by
+// disconnect-after=50,slow-read,duplicate=0.02,reorder=0.1`. Every random choice comes from a generator seeded by
 // --seed, one per direction, so a run is repeatable message for message.
 
 export interface Toxics {
@@ -14,15 +14,20 @@ export interface Toxics {
   truncate: number;
   /** Probability that a request from the client is delivered twice. */
   duplicate: number;
+  /**
+   * Probability that a message is held back and delivered after the next one (a swap). A held message goes
+   * out on its own after REORDER_MAX_HOLD_MS when no next message comes: one call in flight never stalls.
+   */
+  reorder: number;
   /** Close both sides after this many messages (both directions counted); 0 = never. */
   disconnectAfter: number;
   /** Read the server's output in small slices with pauses, so the server sees a slow reader. */
   slowRead: boolean;
 }
 
-export const NO_TOXICS: Toxics = { latencyMs: 0, jitterMs: 0, drop: 0, corrupt: 0, truncate: 0, duplicate: 0, disconnectAfter: 0, slowRead: false };
+export const NO_TOXICS: Toxics = { latencyMs: 0, jitterMs: 0, drop: 0, corrupt: 0, truncate: 0, duplicate: 0, reorder: 0, disconnectAfter: 0, slowRead: false };
 export const DEFAULT_TRUNCATE_PROBABILITY = 0.05;
-export const TOXIC_NAMES = ['latency', 'drop', 'corrupt', 'truncate', 'duplicate', 'disconnect-after', 'slow-read'];
+export const TOXIC_NAMES = ['latency', 'drop', 'corrupt', 'truncate', 'duplicate', 'reorder', 'disconnect-after', 'slow-read'];
 
 export class ToxicsError extends Error {}
 
@@ -43,6 +48,7 @@ export function parseToxics(spec: string): Toxics {
       case 'drop':
       case 'corrupt':
       case 'duplicate':
+      case 'reorder':
         t[name] = probability(name, value);
         break;
       case 'truncate':
@@ -74,7 +80,7 @@ function probability(name: string, value: string | undefined): number {
 export function describeToxics(t: Toxics): string {
   const parts: string[] = [];
   if (t.latencyMs) parts.push(`latency=${t.latencyMs}ms${t.jitterMs ? `±${t.jitterMs}` : ''}`);
-  for (const k of ['drop', 'corrupt', 'truncate', 'duplicate'] as const) if (t[k]) parts.push(`${k}=${t[k]}`);
+  for (const k of ['drop', 'corrupt', 'truncate', 'duplicate', 'reorder'] as const) if (t[k]) parts.push(`${k}=${t[k]}`);
   if (t.disconnectAfter) parts.push(`disconnect-after=${t.disconnectAfter}`);
   if (t.slowRead) parts.push('slow-read');
   return parts.join(',') || 'none';

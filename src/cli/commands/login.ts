@@ -1,0 +1,105 @@
+// `mcp-harness login SERVER`: signs in to an HTTP MCP server that asks for OAuth. Prints the authorization URL
+// (opens it only with --open), waits for the browser to come back to a loopback redirect on 127.0.0.1, and keeps
+// the tokens in the CLI's 0600 token file. `mcp-harness logout SERVER` forgets them.
+import { spawn } from 'node:child_process';
+import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
+import { SignInError } from '../../core/auth/errors';
+import { signIn, signOut } from '../../core/auth/signIn';
+import { usesOAuth } from '../../core/auth/forServer';
+import type { ServerDefinition } from '../../core/config';
+import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { timeoutOption } from '../serverHints';
+import { openWorkspace } from '../workspace';
+import { cliTokenFile, cliTokenStore } from '../tokenStore';
+
+export const loginCommand: CliCommand = {
+  name: 'login',
+  summary: 'Sign in to an HTTP MCP server that asks for OAuth',
+  usage: [
+    'Usage: mcp-harness login SERVER [--workspace DIR] [--open] [--timeout-ms N] [--json]',
+    '',
+    'Prints the authorization URL to open in a browser and waits (default 5 minutes) for the browser to',
+    'come back to a redirect on 127.0.0.1. The tokens are kept in ~/.config/mcp-harness/tokens.json',
+    '(or under $XDG_CONFIG_HOME, or $MCP_HARNESS_TOKEN_FILE), readable by you only.',
+    '',
+    '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
+    '  --open            also open the URL in the default browser',
+    '  --timeout-ms N    how long to wait for the browser, in ms',
+    '  --json            print the result as JSON (the URL goes to stderr)',
+    '',
+    'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments.',
+  ].join('\n'),
+  options: {
+    workspace: { type: 'string', short: 'w' },
+    open: { type: 'boolean' },
+    'timeout-ms': { type: 'string' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, json }, io) {
+    const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
+    const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
+    const show = json ? io.stderr : io.stdout;
+    try {
+      const result = await signIn({
+        serverUrl: def.url!,
+        store: cliTokenStore(io.env),
+        timeoutMs,
+        openBrowser: (url) => {
+          show(`Open this URL in a browser to sign in to ${def.id}:\n  ${url.href}\nWaiting for the browser to come back…\n`);
+          if (values.open === true) openInBrowser(url.href);
+        },
+      });
+      if (json) io.stdout(JSON.stringify({ server: def.id, signedIn: true, issuer: result.issuer, scope: result.scope ?? null }) + '\n');
+      else io.stdout(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).\n`);
+      return EXIT_OK;
+    } catch (err) {
+      if (err instanceof SignInError) throw new CliError(`${def.id}: ${err.message} Run \`mcp-harness login ${def.id}\` to try again.`, EXIT_FAILURE, err.failure);
+      throw err;
+    }
+  },
+};
+
+export const logoutCommand: CliCommand = {
+  name: 'logout',
+  summary: 'Forget the stored sign-in of an HTTP MCP server',
+  usage: [
+    'Usage: mcp-harness logout SERVER [--workspace DIR] [--json]',
+    '',
+    'Deletes the tokens kept for the server from the CLI token file.',
+    '',
+    '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
+    '  --json            print the result as JSON',
+  ].join('\n'),
+  options: { workspace: { type: 'string', short: 'w' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, json }, io) {
+    const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
+    const had = await signOut(def.url!, cliTokenStore(io.env));
+    if (json) io.stdout(JSON.stringify({ server: def.id, signedOut: had }) + '\n');
+    else io.stdout(had ? `Signed out of ${def.id}; its tokens were deleted from ${cliTokenFile(io.env)}.\n` : `${def.id} had no stored sign-in.\n`);
+    return EXIT_OK;
+  },
+};
+
+async function oauthServer(id: string, workspace: string | undefined, io: CliIO): Promise<ServerDefinition> {
+  const ws = await openWorkspace(workspace, io);
+  await ws.close();
+  const def = ws.definitions.find((d) => d.id === id);
+  if (!def) {
+    const known = ws.definitions.map((d) => d.id);
+    throw new UsageError(`no MCP server named '${id}' is configured in ${ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
+  }
+  if (!usesOAuth(def)) {
+    const why = def.transport === 'stdio' ? 'it is a stdio server' : 'its config sends its own Authorization header';
+    throw new UsageError(`${id} does not use sign-in: ${why}.`);
+  }
+  return def;
+}
+
+/** The platform's "open this URL" command, detached; the URL is also printed, so a failure here is harmless. */
+function openInBrowser(url: string): void {
+  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(command, args, { stdio: 'ignore', detached: true });
+  child.on('error', () => {});
+  child.unref();
+}

@@ -1,0 +1,28 @@
+// Which servers get OAuth: every HTTP (Streamable HTTP or SSE) server, unless its config already sends its own
+// Authorization header (static `headers`, e.g. with an `${input:…}` secret), which then stays in charge.
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+import type { ServerDefinition } from '../config/types';
+import type { NeedsSignInError } from './errors';
+import { HarnessOAuthProvider } from './provider';
+import type { GrantStore } from './store';
+
+export interface OAuthHostOptions {
+  /** Told which server needs a sign-in, when a connection finds out. */
+  onNeedsSignIn?(def: ServerDefinition, err: NeedsSignInError): void;
+  /** An HTTPS URL of the host's Client ID Metadata Document, when it has one. */
+  clientMetadataUrl?: string;
+}
+
+export function usesOAuth(def: ServerDefinition): boolean {
+  if (def.transport === 'stdio' || !def.url) return false;
+  return !Object.keys(def.headers ?? {}).some((h) => h.toLowerCase() === 'authorization');
+}
+
+/** The ServerManager's `authProviderFor`: a provider that uses stored sign-ins and never starts one. */
+export function connectionAuthProviders(store: GrantStore, options: OAuthHostOptions = {}): (def: ServerDefinition) => OAuthClientProvider | undefined {
+  return (def) => {
+    if (!usesOAuth(def)) return undefined;
+    const onNeedsSignIn = options.onNeedsSignIn && ((err: NeedsSignInError) => options.onNeedsSignIn!(def, err));
+    return new HarnessOAuthProvider({ serverUrl: def.url!, store, clientMetadataUrl: options.clientMetadataUrl, onNeedsSignIn });
+  };
+}

@@ -1,0 +1,154 @@
+// The OAuthClientProvider our client hands to the SDK's HTTP transports and to its `auth()` orchestrator. The SDK
+// does the protocol (RFC 9728 discovery, AS metadata, CIMD or dynamic registration, PKCE, RFC 9207 `iss`
+// checks, refresh, 403 step-up); this class only keeps state: tokens and clients in the GrantStore, the PKCE
+// verifier and `state` in memory for one sign-in. Without an `authorize` callback (a connection, not a sign-in)
+// it never sends anyone to a browser: where the SDK would redirect, it throws NeedsSignInError.
+import { randomBytes } from 'node:crypto';
+import type {
+  OAuthClientInformationContext,
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
+import { NeedsSignInError, type SignInReason } from './errors';
+import type { GrantStore } from './store';
+
+export const CLIENT_NAME = 'MCP Harness';
+/** The redirect registered by a connection that cannot sign in; any loopback port matches it (RFC 8252 §7.3). */
+export const LOOPBACK_REDIRECT_TEMPLATE = 'http://127.0.0.1/callback';
+
+export interface HarnessOAuthProviderOptions {
+  /** The MCP server URL (the protected resource). */
+  serverUrl: string;
+  store: GrantStore;
+  /** An HTTPS URL of this client's Client ID Metadata Document; used when the authorization server supports CIMD. */
+  clientMetadataUrl?: string;
+  /** Pre-registered client credentials (skips CIMD and dynamic registration). */
+  preRegistered?: { client_id: string; client_secret?: string };
+  /** Told when this connection cannot go on without a sign-in (the host shows "needs sign-in"). */
+  onNeedsSignIn?(err: NeedsSignInError): void;
+  /** Present for an interactive sign-in: the loopback redirect URL and what to do with the authorization URL. */
+  interactive?: { redirectUrl: string; authorize(url: URL): Promise<void> };
+}
+
+export class HarnessOAuthProvider implements OAuthClientProvider {
+  private verifier: string | undefined;
+  private readonly expectedState = randomBytes(16).toString('base64url');
+  private tokensInvalidated = false;
+
+  constructor(private readonly options: HarnessOAuthProviderOptions) {}
+
+  get clientMetadataUrl(): string | undefined {
+    return this.options.clientMetadataUrl;
+  }
+
+  get redirectUrl(): string {
+    return this.options.interactive?.redirectUrl ?? LOOPBACK_REDIRECT_TEMPLATE;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: CLIENT_NAME,
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+
+  /** The `state` sent with the authorization request; the loopback listener accepts only a redirect carrying it. */
+  state(): string {
+    return this.expectedState;
+  }
+
+  async clientInformation(ctx?: OAuthClientInformationContext): Promise<StoredOAuthClientInformation | undefined> {
+    if (this.options.preRegistered) return this.options.preRegistered;
+    const issuer = ctx?.issuer ?? (await this.record()).issuer;
+    const client = issuer ? await this.options.store.client(issuer) : undefined;
+    // Registering a client is the first step of a sign-in; a connection that cannot finish one does not start it.
+    if (!client && !this.options.interactive) throw this.reported(new NeedsSignInError(this.options.serverUrl, 'not_signed_in'));
+    return client;
+  }
+
+  async saveClientInformation(client: StoredOAuthClientInformation, ctx?: OAuthClientInformationContext): Promise<void> {
+    const issuer = ctx?.issuer ?? client.issuer;
+    // Pre-registered credentials are kept too: the connections after this sign-in need them for refreshes.
+    if (issuer) await this.options.store.saveClient(issuer, client);
+  }
+
+  async tokens(ctx?: OAuthClientInformationContext): Promise<StoredOAuthTokens | undefined> {
+    const issuer = ctx?.issuer ?? (await this.record()).issuer;
+    return issuer ? this.options.store.tokens(issuer, this.options.serverUrl) : undefined;
+  }
+
+  async saveTokens(tokens: StoredOAuthTokens, ctx?: OAuthClientInformationContext): Promise<void> {
+    const issuer = ctx?.issuer ?? tokens.issuer;
+    if (!issuer) return;
+    await this.options.store.saveTokens(issuer, this.options.serverUrl, tokens);
+    const record = await this.record();
+    // A refresh that leaves out `scope` keeps the scope granted before (RFC 6749 §6).
+    const grantedScope = tokens.scope ?? record.grantedScope;
+    const pendingCovered = record.pendingScope?.split(' ').every((s) => grantedScope?.split(' ').includes(s));
+    await this.options.store.updateResource(this.options.serverUrl, { issuer, grantedScope, pendingScope: pendingCovered ? undefined : record.pendingScope });
+    this.tokensInvalidated = false;
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    if (this.options.interactive) return this.options.interactive.authorize(authorizationUrl);
+    throw this.reported(await this.needsSignIn(authorizationUrl.searchParams.get('scope') ?? undefined));
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    if (!this.verifier) throw new Error('No PKCE code verifier: the sign-in was not started by this client.');
+    return this.verifier;
+  }
+
+  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
+    const record = await this.record();
+    if (scope === 'all' || scope === 'tokens') {
+      if (record.issuer) await this.options.store.deleteTokens(record.issuer, this.options.serverUrl);
+      this.tokensInvalidated = true;
+    }
+    if ((scope === 'all' || scope === 'client') && record.issuer) await this.options.store.deleteClient(record.issuer);
+    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
+    if (scope === 'all' || scope === 'discovery') await this.options.store.updateResource(this.options.serverUrl, { discovery: undefined });
+  }
+
+  async saveDiscoveryState(discovery: OAuthDiscoveryState): Promise<void> {
+    await this.options.store.updateResource(this.options.serverUrl, { discovery });
+  }
+
+  async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
+    return (await this.record()).discovery;
+  }
+
+  /** Why a connection that would have to redirect cannot go on; remembers a wider scope for the next sign-in. */
+  private async needsSignIn(requestedScope: string | undefined): Promise<NeedsSignInError> {
+    const record = await this.record();
+    const granted = record.grantedScope?.split(' ') ?? [];
+    const wider = requestedScope?.split(' ').filter((s) => s && s !== 'offline_access' && !granted.includes(s)) ?? [];
+    let reason: SignInReason = 'not_signed_in';
+    if (record.issuer && wider.length && granted.length) {
+      reason = 'insufficient_scope';
+      await this.options.store.updateResource(this.options.serverUrl, { pendingScope: requestedScope });
+    } else if (this.tokensInvalidated || record.grantedScope !== undefined) {
+      reason = 'expired';
+    }
+    return new NeedsSignInError(this.options.serverUrl, reason, reason === 'insufficient_scope' ? requestedScope : undefined);
+  }
+
+  private reported(err: NeedsSignInError): NeedsSignInError {
+    this.options.onNeedsSignIn?.(err);
+    return err;
+  }
+
+  private record() {
+    return this.options.store.resource(this.options.serverUrl);
+  }
+}

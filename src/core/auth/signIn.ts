@@ -1,0 +1,89 @@
+// An interactive sign-in to one MCP server, the same for every host: the SDK's auth() discovers the authorization
+// server and sends us an authorization URL; the host opens it (CLI: prints it, VS Code: openExternal); the loopback
+// listener takes the redirect; auth() validates `iss` (RFC 9207) and redeems the code with the PKCE verifier.
+import type * as ClientModule from '@modelcontextprotocol/client';
+import { SignInError } from './errors';
+import { LoopbackRedirect } from './loopback';
+import { HarnessOAuthProvider } from './provider';
+import type { GrantStore } from './store';
+
+export interface SignInOptions {
+  serverUrl: string;
+  store: GrantStore;
+  /** Shows or opens the authorization URL (the user's browser goes there and comes back to the loopback listener). */
+  openBrowser(url: URL): Promise<void> | void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  clientMetadataUrl?: string;
+  preRegistered?: { client_id: string; client_secret?: string };
+  fetchFn?: ClientModule.FetchLike;
+}
+
+export interface SignInResult {
+  issuer: string;
+  scope?: string;
+}
+
+/** The SDK's client package, loaded on first use (it builds its schemas when it loads). */
+export function oauthSdk(): typeof ClientModule {
+  return require('@modelcontextprotocol/client') as typeof ClientModule;
+}
+
+export async function signIn(options: SignInOptions): Promise<SignInResult> {
+  const sdk = oauthSdk();
+  const { serverUrl, store } = options;
+  let provider: HarnessOAuthProvider | undefined;
+  const redirect = await LoopbackRedirect.listen(() => provider!.state());
+  try {
+    let asked = false;
+    provider = new HarnessOAuthProvider({
+      serverUrl,
+      store,
+      clientMetadataUrl: options.clientMetadataUrl,
+      preRegistered: options.preRegistered,
+      interactive: {
+        redirectUrl: redirect.redirectUrl,
+        authorize: async (url) => {
+          asked = true;
+          await options.openBrowser(url);
+        },
+      },
+    });
+    const record = await store.resource(serverUrl);
+    const scope = sdk.computeScopeUnion(record.grantedScope, record.pendingScope);
+    const common = { serverUrl, scope, fetchFn: options.fetchFn };
+    // A sign-in always asks the user: a refresh could not widen the scope, and "sign in" should mean it.
+    await withSignInErrors(() => sdk.auth(provider!, { ...common, forceReauthorization: true }));
+    if (!asked) throw new SignInError('Sign-in failed: the authorization server did not ask for a browser sign-in.', 'no_redirect');
+    const response = await redirect.wait({ timeoutMs: options.timeoutMs, signal: options.signal });
+    const result = await withSignInErrors(() => sdk.auth(provider!, { ...common, authorizationCode: response.code, iss: response.iss }));
+    if (result !== 'AUTHORIZED') throw new SignInError('Sign-in failed: the authorization server did not issue a token.', 'oauth_error');
+    const after = await store.resource(serverUrl);
+    return { issuer: after.issuer ?? '', scope: after.grantedScope };
+  } finally {
+    redirect.close();
+  }
+}
+
+/** Forgets the stored sign-in of a server; true when there was one. */
+export function signOut(serverUrl: string, store: GrantStore): Promise<boolean> {
+  return store.forget(serverUrl);
+}
+
+/** The SDK's OAuth errors as SignInErrors whose messages say what happened (never with a code or token in them). */
+async function withSignInErrors<T>(step: () => Promise<T>): Promise<T> {
+  const sdk = oauthSdk();
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof SignInError) throw err;
+    if (err instanceof sdk.IssuerMismatchError || err instanceof sdk.AuthorizationServerMismatchError) {
+      throw new SignInError(
+        `Sign-in refused: the authorization response came from a different authorization server than the one this server names (RFC 9207 issuer check). Nothing was stored.`,
+        'issuer_mismatch',
+      );
+    }
+    if (err instanceof sdk.OAuthError) throw new SignInError(`Sign-in failed: the authorization server answered '${err.code}': ${err.message}`, 'oauth_error');
+    throw err;
+  }
+}

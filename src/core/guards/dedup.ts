@@ -1,0 +1,56 @@
+// The results of read-only calls a run may answer again without calling the tool. Bounded: a long-lived
+// run (the gateway's serves thousands of distinct calls) keeps the most recently used entries only, by
+// count and by size, so memory stays flat however long the run lives.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LRUCache } from 'lru-cache';
+import type { Finding } from '../../protocol/trace';
+
+export const DEFAULT_DEDUP_MAX_ENTRIES = 512;
+export const DEFAULT_DEDUP_MAX_BYTES = 8 * 1024 * 1024;
+
+export interface CachedCall {
+  result: CallToolResult;
+  output: unknown;
+  findings: Finding[];
+  isError: boolean;
+}
+
+export interface DedupLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export class DedupCache {
+  private readonly cache: LRUCache<string, CachedCall>;
+
+  constructor(limits: DedupLimits = { maxEntries: DEFAULT_DEDUP_MAX_ENTRIES, maxBytes: DEFAULT_DEDUP_MAX_BYTES }) {
+    this.cache = new LRUCache<string, CachedCall>({
+      max: limits.maxEntries,
+      maxSize: limits.maxBytes,
+      // A result larger than the whole budget is not kept (lru-cache refuses it rather than evicting everything).
+      sizeCalculation: (entry) => Math.max(1, approximateBytes(entry.result) + approximateBytes(entry.output)),
+    });
+  }
+
+  get(fingerprint: string): CachedCall | undefined {
+    return this.cache.get(fingerprint);
+  }
+
+  set(fingerprint: string, entry: CachedCall): void {
+    this.cache.set(fingerprint, entry);
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  get bytes(): number {
+    return this.cache.calculatedSize;
+  }
+}
+
+/** UTF-16 string bytes of the JSON form: close enough to what the objects hold to bound them. */
+function approximateBytes(value: unknown): number {
+  if (value === undefined) return 0;
+  return 2 * (JSON.stringify(value)?.length ?? 0);
+}

@@ -1,0 +1,47 @@
+// The conformance suite of the lab: the official MCP conformance suite's server scenarios (the same run as
+// `mcp-harness conformance SERVER`). Many scenarios call fixtures of the suite's own reference server (a
+// prompt `test_simple_prompt`, a resource `test://static-text`); a server without them answers "not found",
+// which says nothing about its conformance, so such a scenario is reported as not applicable (info) and
+// left out of the score. The suite score is the share of the applicable scenarios that passed (each failed
+// one is also a major finding naming its first failed check). Every scenario runs whatever the budget: a
+// partial run would score servers on different scenario sets.
+import type { ConformanceScenario, LabFinding, SuiteContext, SuiteResult } from './types';
+
+const MISSING_FIXTURE = /\b(?:Prompt|Resource|Tool) \S+ not found\b/;
+
+export function notApplicable(s: ConformanceScenario): boolean {
+  return s.failed > 0 && s.failures.every((f) => MISSING_FIXTURE.test(f));
+}
+
+export function conformanceScore(scenarios: ConformanceScenario[]): number {
+  const applicable = scenarios.filter((s) => !notApplicable(s));
+  return applicable.length ? Math.round((100 * applicable.filter((s) => !s.failed).length) / applicable.length) : 0;
+}
+
+export async function runConformanceSuite(ctx: SuiteContext): Promise<Omit<SuiteResult, 'weight'>> {
+  const skipped = (why: string) => ({ suite: 'conformance' as const, ran: false, skipped: why, score: 0, findings: [], stats: {} });
+  if (!ctx.host.conformance) return skipped('this host cannot run the conformance suite');
+  ctx.progress('conformance: the official server scenarios');
+  let scenarios: ConformanceScenario[];
+  try {
+    scenarios = await ctx.host.conformance(ctx.server, (m) => ctx.progress(`conformance: ${m}`));
+  } catch (err) {
+    return skipped((err as Error).message);
+  }
+  const applicable = scenarios.filter((s) => !notApplicable(s));
+  if (!applicable.length) return skipped(scenarios.length ? 'no scenario of the conformance suite applies to this server' : 'the conformance suite ran no scenario');
+  return {
+    suite: 'conformance',
+    ran: true,
+    score: conformanceScore(scenarios),
+    findings: scenarios.flatMap((s) => finding(s) ?? []),
+    stats: { scenarios, applicable: applicable.length, passed: applicable.filter((s) => !s.failed).length, not_applicable: scenarios.length - applicable.length },
+  };
+}
+
+function finding(s: ConformanceScenario): LabFinding | undefined {
+  if (notApplicable(s)) return { suite: 'conformance', kind: `conformance.${s.scenario}.not_applicable`, severity: 'info', message: `Conformance scenario ${s.scenario} needs a fixture this server does not have (${s.failures[0]}); not scored.` };
+  if (s.failed) return { suite: 'conformance', kind: `conformance.${s.scenario}`, severity: 'major', message: `Conformance scenario ${s.scenario} failed ${s.failed} of ${s.passed + s.failed} checks: ${s.failures[0] ?? 'no detail'}` };
+  if (s.warnings) return { suite: 'conformance', kind: `conformance.${s.scenario}.warnings`, severity: 'minor', message: `Conformance scenario ${s.scenario} passed with ${s.warnings} warning(s).` };
+  return undefined;
+}

@@ -1,0 +1,4 @@
+export * from './ids';
+export * from './spanModel';
+export * from './exporter';
+export * from './traceExport';

@@ -1,0 +1,35 @@
+// "MCP: Sign In to Server" and "MCP: Sign Out of Server" (palette, and inline on a server that needs sign-in).
+import * as vscode from 'vscode';
+import { SignInError } from '../../core/auth/errors';
+import type { CommandEntry } from '../commands';
+import type { HarnessContext } from '../context';
+import { pickServer, startServer } from '../serverCommands';
+
+async function signInCommand(ctx: HarnessContext, arg: unknown): Promise<boolean> {
+  const def = await pickServer(ctx, arg, 'Sign in to which server?', (d) => ctx.signIns.usesSignIn(d));
+  if (!def) return false;
+  if (!ctx.signIns.usesSignIn(def)) throw new Error(`"${def.id}" does not use sign-in: only HTTP servers without their own Authorization header do.`);
+  try {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Signing in to ${def.id}: finish in the browser…`, cancellable: true },
+      (_progress, token) => ctx.signIns.signIn(def, token),
+    );
+  } catch (err) {
+    if (err instanceof SignInError && err.failure === 'cancelled') return false;
+    throw err;
+  }
+  return startServer(ctx, def, true);
+}
+
+async function signOutCommand(ctx: HarnessContext, arg: unknown): Promise<boolean> {
+  const def = await pickServer(ctx, arg, 'Sign out of which server?', (d) => ctx.signIns.usesSignIn(d));
+  if (!def) return false;
+  if (!ctx.signIns.usesSignIn(def)) throw new Error(`"${def.id}" does not use sign-in.`);
+  await ctx.servers.stop(def.id);
+  return ctx.signIns.signOut(def);
+}
+
+export const signInCommands: CommandEntry[] = [
+  { id: 'mcpHarness.signIn', run: signInCommand },
+  { id: 'mcpHarness.signOut', run: signOutCommand },
+];

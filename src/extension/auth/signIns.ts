@@ -1,0 +1,105 @@
+// Sign-in for HTTP servers in VS Code: tokens live in SecretStorage (keyed per authorization server and
+// resource by the core's GrantStore), the browser opens through vscode.env.openExternal and comes back to the
+// core's loopback listener, and the Servers view asks which servers need a sign-in.
+import * as vscode from 'vscode';
+import { connectionAuthProviders, usesOAuth } from '../../core/auth/forServer';
+import { SignInError } from '../../core/auth/errors';
+import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
+import { signIn, signOut, type SignInResult } from '../../core/auth/signIn';
+import { GrantStore, type SecretStore } from '../../core/auth/store';
+import type { ServerDefinition } from '../../core/config/types';
+import type { Logger } from '../../core/types';
+import { Disposable } from '../disposable';
+
+/** Opens the authorization URL in the user's browser; replaceable in tests through api.testing. */
+export type OpenExternal = (url: URL) => Promise<void> | void;
+
+export class SignIns extends Disposable {
+  private readonly store: GrantStore;
+  private readonly needing = new Set<string>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this.changed.event;
+  private openExternal: OpenExternal = defaultOpenExternal;
+  /** The ServerManager's `authProviderFor`. */
+  readonly providerFor: (def: ServerDefinition) => ReturnType<ReturnType<typeof connectionAuthProviders>>;
+
+  constructor(
+    secrets: vscode.SecretStorage,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.store = new GrantStore(secretStorageStore(secrets));
+    this.providerFor = connectionAuthProviders(this.store, {
+      onNeedsSignIn: (def, err) => {
+        this.log.warn(err.message);
+        if (!this.needing.has(def.id)) {
+          this.needing.add(def.id);
+          this.changed.fire();
+        }
+      },
+    });
+  }
+
+  usesSignIn(def: ServerDefinition): boolean {
+    return usesOAuth(def);
+  }
+
+  /** True once a connection found that the server cannot be used without a sign-in. */
+  needsSignIn(id: string): boolean {
+    return this.needing.has(id);
+  }
+
+  /** Test hook: where the authorization URL goes instead of the browser (undefined restores openExternal). */
+  setOpenExternal(open: OpenExternal | undefined): void {
+    this.openExternal = open ?? defaultOpenExternal;
+  }
+
+  async signIn(def: ServerDefinition, token?: vscode.CancellationToken): Promise<SignInResult> {
+    const abort = new AbortController();
+    const cancel = token?.onCancellationRequested(() => abort.abort());
+    try {
+      const result = await signIn({
+        serverUrl: def.url!,
+        store: this.store,
+        timeoutMs: DEFAULT_SIGN_IN_TIMEOUT_MS,
+        signal: abort.signal,
+        openBrowser: (url) => this.openExternal(url),
+      });
+      this.setNeeding(def.id, false);
+      this.log.info(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).`);
+      return result;
+    } catch (err) {
+      if (err instanceof SignInError) this.log.warn(`Sign-in to ${def.id} failed: ${err.message}`);
+      throw err;
+    } finally {
+      cancel?.dispose();
+    }
+  }
+
+  /** Forgets the stored tokens; the server needs a sign-in again. */
+  async signOut(def: ServerDefinition): Promise<boolean> {
+    const had = await signOut(def.url!, this.store);
+    this.setNeeding(def.id, true);
+    this.log.info(had ? `Signed out of ${def.id}; its tokens were deleted.` : `${def.id} had no stored sign-in.`);
+    return had;
+  }
+
+  private setNeeding(id: string, needs: boolean): void {
+    const had = this.needing.has(id);
+    if (needs) this.needing.add(id);
+    else this.needing.delete(id);
+    if (had !== needs) this.changed.fire();
+  }
+}
+
+function defaultOpenExternal(url: URL): Promise<void> {
+  return Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url.href, true))).then(() => undefined);
+}
+
+function secretStorageStore(secrets: vscode.SecretStorage): SecretStore {
+  return {
+    get: async (key) => secrets.get(key),
+    set: async (key, value) => secrets.store(key, value),
+    delete: async (key) => secrets.delete(key),
+  };
+}

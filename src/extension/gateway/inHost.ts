@@ -1,0 +1,126 @@
+// The gateway inside the extension host, for VS Code's own agent: Streamable HTTP on 127.0.0.1 (a free
+// port), a bearer token kept in SecretStorage, and every client session one run of the folder's run
+// service — so each tool call the agent makes shows live in the Sessions view as a gateway session.
+// In-host rather than a `mcp-harness gateway --stdio` child process: a child would run its own servers,
+// policy and traces, invisible to this window's Sessions view until its trace files were read back.
+// Started on first use (when VS Code resolves the server definition), stopped with the extension.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { AuditLog, defaultAuditFile, GatewayCore, HttpGateway, launchesHarnessGateway, type UpstreamServers } from '../../core/gateway/index';
+import type { ServerDefinition } from '../../core/config/types';
+import { HARNESS_VERSION } from '../../core/version';
+import type { HarnessContext } from '../context';
+import { startWorkspaceServer } from '../runEnvironment';
+
+export const TOKEN_SECRET = 'mcpHarness.gateway.token';
+/** How long calls in flight get to finish when the gateway stops (server list changed, window closing). */
+const STOP_MS = 2000;
+
+export type GatewayContext = Pick<HarnessContext, 'extension' | 'discovery' | 'servers' | 'runs' | 'log' | 'config'>;
+
+export interface RunningGateway {
+  url: string;
+  token: string;
+  /** The servers it exposes (ids as discovered). */
+  servers: string[];
+}
+
+/** The servers the gateway puts behind its guards: every discovered one except entries that start a gateway. */
+export function exposedServers(definitions: readonly ServerDefinition[]): string[] {
+  return definitions.filter((d) => !launchesHarnessGateway(d)).map((d) => d.id);
+}
+
+interface Started extends RunningGateway {
+  http: HttpGateway;
+  audit: AuditLog | undefined;
+}
+
+export class InHostGateway implements vscode.Disposable {
+  private starting: Promise<Started> | undefined;
+  private stopping: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: GatewayContext) {}
+
+  /** The running gateway's servers, or undefined when it is not running. */
+  get servers(): Promise<string[] | undefined> {
+    return this.starting ? this.starting.then((r) => r.servers, () => undefined) : Promise.resolve(undefined);
+  }
+
+  /** Starts the gateway once (later calls get the same one); refused in Restricted Mode. */
+  start(): Promise<RunningGateway> {
+    if (!this.starting) {
+      const launching = this.stopping.then(() => this.launch());
+      this.starting = launching;
+      launching.catch(() => {
+        if (this.starting === launching) this.starting = undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  private async launch(): Promise<Started> {
+    if (!vscode.workspace.isTrusted) {
+      throw new Error('MCP Harness (guarded) is not available in Restricted Mode: it would start the servers this workspace defines. Trust the workspace first.');
+    }
+    await this.ctx.discovery.ready();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const servers = exposedServers(this.ctx.discovery.definitions);
+    const token = await this.token();
+    const service = this.ctx.runs.for(folder);
+    const audit = folder ? new AuditLog({ file: defaultAuditFile(folder), guardrails: this.ctx.config.guardrails }) : undefined;
+    const core = new GatewayCore({
+      upstreams: this.upstreams(),
+      servers,
+      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false }),
+      policy: () => this.ctx.config.policy,
+      audit,
+      version: HARNESS_VERSION,
+      logger: this.ctx.log,
+    });
+    const http = new HttpGateway({ core, token, port: 0, logger: this.ctx.log });
+    const { url } = await http.listen();
+    audit?.write({ kind: 'admin', action: 'start', transport: 'http', host: 'vscode', servers, url });
+    this.ctx.log.info(`MCP Harness (guarded) is serving ${servers.join(', ') || 'no servers'} at ${url}.`);
+    return { url, token, servers, http, audit };
+  }
+
+  /** Servers start through the same trust, consent and input checks as every other entry point. */
+  private upstreams(): UpstreamServers {
+    const { servers } = this.ctx;
+    return {
+      list: () => servers.list(),
+      onDidChange: (listener) => servers.onDidChange(listener),
+      ensureStarted: (id) => startWorkspaceServer(this.ctx, id),
+    };
+  }
+
+  /** The bearer token: created on first start, kept in SecretStorage, never written to a file or a log. */
+  private async token(): Promise<string> {
+    const stored = await this.ctx.extension.secrets.get(TOKEN_SECRET);
+    if (stored) return stored;
+    const created = randomBytes(32).toString('base64url');
+    await this.ctx.extension.secrets.store(TOKEN_SECRET, created);
+    return created;
+  }
+
+  /** Stops the gateway (its sessions' runs end); the next start() builds a new one. */
+  stop(reason: string): Promise<void> {
+    const started = this.starting;
+    this.starting = undefined;
+    if (!started) return this.stopping;
+    this.stopping = started.then(
+      async ({ http, audit }) => {
+        const drained = await http.shutdown(STOP_MS).catch((err: Error) => (this.ctx.log.error(err), false));
+        audit?.write({ kind: 'admin', action: 'shutdown', reason, drained });
+        audit?.close();
+        this.ctx.log.info(`MCP Harness (guarded) stopped (${reason}).`);
+      },
+      () => undefined,
+    );
+    return this.stopping;
+  }
+
+  dispose(): void {
+    void this.stop('the extension is stopping');
+  }
+}

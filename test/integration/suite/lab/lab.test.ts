@@ -1,0 +1,89 @@
+// "MCP: Test Server Reliability…" in the real extension host, on the basic workspace's memory server: the
+// lab runs its suites through the window's run service (the chaos proxy is the extension's own CLI bundle),
+// asks consent once for the server and once for the proxy, puts the result in the trace panel's Lab tab,
+// saves the report card, and stops when cancelled.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { overallScore } from '../../../../src/core/lab/score';
+import type { LabResult } from '../../../../src/core/lab/types';
+import type { HarnessApi } from '../../../../src/extension/api';
+import { labResultKey } from '../../../../src/protocol/messages';
+import { activateHarness, waitFor } from '../helpers';
+
+describe('Test Server Reliability (memory server, real extension host)', function () {
+  this.timeout(180_000);
+  let api: HarnessApi;
+  const asked: string[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mh-lab-it-'));
+
+  before(async () => {
+    api = await activateHarness<HarnessApi>();
+    await api.discovery.ready();
+    api.testing.setConsentPrompt(async (def) => {
+      asked.push(def.id);
+      return 'allow';
+    });
+  });
+
+  after(async () => {
+    api.testing.setConsentPrompt(undefined);
+    api.testing.setSaveDialog(undefined);
+    await api.servers.stopAll();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('scores the server with props, faults and bench, shows the Lab tab and saves the report card', async () => {
+    const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['props', 'faults', 'bench'], budgetMs: 6000, seed: 7, callTimeoutMs: 2000 });
+    assert.ok(result, 'the command returned no result');
+    assert.equal(result.server, 'memory');
+    assert.equal(result.seed, 7);
+    assert.deepEqual(result.suites.map((s) => [s.suite, s.ran, s.skipped]), [['props', true, undefined], ['faults', true, undefined], ['bench', true, undefined]]);
+    assert.equal(result.score, overallScore(result.suites));
+    const props = result.suites[0].stats as { exercised: string[]; skipped: { tool: string }[]; generated_calls: number };
+    // Without opt-in only tools that say they are read-only or not destructive are called; delete_* are not.
+    for (const t of ['open_nodes', 'read_graph', 'search_nodes']) assert.ok(props.exercised.includes(t), t);
+    assert.deepEqual(props.skipped.map((s) => s.tool).sort(), ['delete_entities', 'delete_observations', 'delete_relations']);
+    assert.ok(props.generated_calls > 0);
+    const scenarios = result.suites[1].stats.scenarios as { scenario: string; calls: number }[];
+    assert.deepEqual(scenarios.map((s) => s.scenario), ['garbage', 'duplicates', 'slow-read', 'reorder', 'latency', 'drop', 'disconnect']);
+    assert.ok(scenarios.every((s) => s.calls > 0));
+    const levels = result.suites[2].stats.levels as { concurrency: number; calls: number }[];
+    assert.deepEqual(levels.map((l) => l.concurrency), [1, 4, 16]);
+    // Consent: once for the server, once for the server behind the proxy (not once per fault scenario).
+    assert.equal(asked.filter((id) => id === 'memory').length, 1, asked.join(', '));
+    assert.equal(asked.filter((id) => id.startsWith('memory~chaos')).length, 1, asked.join(', '));
+    assert.ok(!api.servers.definitions().some((d) => d.id.includes('~chaos')), 'the proxied definitions are gone after the run');
+    for (const file of result.trace_files) assert.ok(fs.existsSync(file), file);
+    // The trace panel opened on the Lab tab's data.
+    assert.equal(api.testing.panelOpen(), true);
+    assert.ok(api.context.traces.lab.all().some((r) => labResultKey(r) === labResultKey(result)));
+    // The panel opened after the result was added: the webview gets it in the init that answers its `ready`.
+    await waitFor(() => (api.testing.lastPanelInit() as { labResults?: LabResult[] } | undefined)?.labResults?.some((r) => labResultKey(r) === labResultKey(result)), 'an init carrying the lab result', 30_000);
+    const card = path.join(tmp, 'card.html');
+    api.testing.setSaveDialog(async (format) => {
+      assert.equal(format, 'html');
+      return vscode.Uri.file(card);
+    });
+    const saved = await api.context.traces.lab.saveReportCard(labResultKey(result));
+    assert.equal(saved.path, card);
+    const html = fs.readFileSync(card, 'utf8');
+    assert.match(html, /Reliability report: <code>memory<\/code>/);
+    assert.match(html, new RegExp(`<span class="score">${result.score}</span>`));
+  });
+
+  it('stops when cancelled: no result, nothing added to the Lab tab', async () => {
+    const before = api.context.traces.lab.all().length;
+    const abort = new AbortController();
+    const running = vscode.commands.executeCommand<LabResult | undefined>('mcpHarness.testServerReliability', 'memory', { suites: ['props', 'bench'], budgetMs: 120_000, seed: 8, callTimeoutMs: 2000, signal: abort.signal });
+    // Cancel once the lab is calling tools (its first run has started).
+    const runsBefore = api.traceStore.runs().length;
+    for (let i = 0; i < 400 && api.traceStore.runs().length === runsBefore; i++) await new Promise((r) => setTimeout(r, 50));
+    abort.abort(new Error('cancelled by the test'));
+    const result = await running;
+    assert.equal(result, undefined);
+    assert.equal(api.context.traces.lab.all().length, before);
+  });
+});

@@ -1,0 +1,77 @@
+// Runs on a copy of test/fixtures/workspaces/oauth (the `workspace:oauth` run): an HTTP server behind OAuth shows
+// "needs sign-in" with an inline Sign In action; "MCP: Sign In to Server" opens the authorization URL (here the
+// test is the browser, through api.testing.setOpenExternal), the loopback redirect completes the sign-in, a tool
+// call works, and "MCP: Sign Out of Server" brings back "needs sign-in".
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { HarnessApi } from '../../../../../src/extension/api';
+import type { ServersNode } from '../../../../../src/extension/serversView';
+import { launchOAuthFixture, type LaunchedOAuthFixture } from '../../../../fixtures/servers/oauth/launch';
+import { activateHarness, waitFor } from '../../helpers';
+
+const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
+  this.timeout(60_000);
+  let api: HarnessApi;
+  let fixture: LaunchedOAuthFixture;
+  const opened: string[] = [];
+
+  const item = async () => {
+    const node = (await api.serversTree.getChildren()).find((n) => n.kind === 'server' && n.definition.id === 'remote') as ServersNode | undefined;
+    return node && api.serversTree.getTreeItem(node);
+  };
+  const showsNeedsSignIn = async () => {
+    const it = await item();
+    return String(it?.description ?? '').startsWith('needs sign-in') && it?.contextValue === 'server.needsSignIn';
+  };
+
+  before(async () => {
+    api = await activateHarness<HarnessApi>();
+    fixture = await launchOAuthFixture(process.env.MCP_HARNESS_REPO ?? '', ['--prefix', 'PLANTED']);
+    api.testing.setOpenExternal(async (url) => {
+      opened.push(url.href);
+      // The browser: the fixture approves at once and redirects to our loopback listener.
+      await (await fetch(url, { redirect: 'follow' })).text();
+    });
+    fs.writeFileSync(path.join(folder(), '.vscode', 'mcp.json'), JSON.stringify({ servers: { remote: { type: 'http', url: fixture.url } } }));
+    await waitFor(() => api.discovery.definitions.some((d) => d.id === 'remote'), 'the remote server to be discovered', 15_000);
+  });
+
+  after(async () => {
+    api.testing.setOpenExternal(undefined);
+    await api.servers.stopAll();
+    fixture?.child.kill('SIGKILL');
+  });
+
+  it('a server behind OAuth shows "needs sign-in" with the inline Sign In action', async () => {
+    await assert.rejects(api.servers.start('remote'), /needs sign-in/);
+    await waitFor(showsNeedsSignIn, 'the Servers view to show "needs sign-in"', 10_000);
+    const pkg = api.context.extension.extension.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string; group?: string }[]> } };
+    const inline = pkg.contributes.menus['view/item/context'].find((m) => m.command === 'mcpHarness.signIn' && m.group?.startsWith('inline'));
+    assert.ok(inline?.when?.includes('viewItem == server.needsSignIn'), 'Sign In is an inline action on a "needs sign-in" server');
+    assert.deepEqual(opened, [], 'nothing was opened in a browser without the user asking');
+  });
+
+  it('MCP: Sign In to Server opens the authorization URL, completes on the loopback redirect, and a tool call works', async () => {
+    const started = await vscode.commands.executeCommand<boolean>('mcpHarness.signIn', 'remote');
+    assert.equal(started, true);
+    assert.equal(opened.length, 1);
+    const url = new URL(opened[0]);
+    assert.match(url.searchParams.get('redirect_uri') ?? '', /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(api.servers.state('remote')?.status, 'running');
+    assert.ok(!(await showsNeedsSignIn()));
+    const result = await api.servers.connection('remote').callTool('whoami', {});
+    const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('');
+    assert.match(text, /scopes: mcp:read/);
+  });
+
+  it('MCP: Sign Out of Server forgets the tokens: the server needs sign-in again', async () => {
+    assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.signOut', 'remote'), true);
+    await waitFor(showsNeedsSignIn, 'the Servers view to show "needs sign-in" again', 10_000);
+    await assert.rejects(api.servers.start('remote'), /needs sign-in/);
+  });
+});

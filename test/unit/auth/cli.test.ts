@@ -1,0 +1,178 @@
+// `mcp-harness login/logout` and the OAuth path of the other commands, in process (main() with captured streams)
+// against the OAuth fixture: the round trip, refresh, the issuer check, step-up, a revoked refresh token, --json
+// exit 3, the token file's mode, and planted tokens/codes/verifiers that must never reach stdout, stderr or a trace.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/io';
+import { browse, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('auth: CLI login, logout and sign-in errors', function () {
+  this.timeout(60_000);
+  let home: string;
+  let folder: string;
+  let fx: OAuthFixture;
+  const outputs: string[] = [];
+
+  /** Runs the CLI; a printed authorization URL is "opened" by following it, as the user's browser would. */
+  async function cli(argv: string[], options: { browser?: boolean } = {}): Promise<Outcome> {
+    let stdout = '';
+    let stderr = '';
+    const browsing: Promise<void>[] = [];
+    const follow = (text: string) => {
+      const url = /https?:\/\/\S+\/authorize\?\S+/.exec(text)?.[0];
+      if (url && options.browser !== false) browsing.push(browse(url));
+    };
+    const io: CliIO = {
+      stdout: (t) => ((stdout += t), follow(t)),
+      stderr: (t) => ((stderr += t), follow(t)),
+      readStdin: async () => '',
+      cwd: folder,
+      env: { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), MCP_HARNESS_TOKEN_FILE: '', MCP_HARNESS_VERBOSE: '1' },
+    };
+    const code = await main([...argv, '--workspace', folder], io);
+    await Promise.all(browsing);
+    outputs.push(stdout, stderr);
+    return { code, stdout, stderr };
+  }
+
+  const tokenFile = () => join(home, 'config', 'mcp-harness', 'tokens.json');
+
+  async function setUp(args: string[]) {
+    fx = await startOAuthFixture(['--prefix', 'PLANTED', ...args]);
+    mkdirSync(join(folder, '.vscode'), { recursive: true });
+    writeFileSync(join(folder, '.vscode', 'mcp.json'), JSON.stringify({ servers: { remote: { type: 'http', url: fx.url } } }));
+  }
+
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'mcp-harness-oauth-home-'));
+    folder = mkdtempSync(join(tmpdir(), 'mcp-harness-oauth-ws-'));
+    outputs.length = 0;
+  });
+  afterEach(async () => {
+    // Whatever the test did, no token, code or PKCE verifier reached stdout, stderr or a trace file.
+    const verifiers = fx ? (await fx.events()).filter((e) => e.type === 'verifier').map((e) => e.verifier!) : [];
+    const traces = readTraces(folder);
+    for (const text of [...outputs, traces]) {
+      assert.doesNotMatch(text, /PLANTED-(at|rt|code)-/, 'a planted token or code leaked');
+      for (const v of verifiers) assert.ok(!text.includes(v), 'a PKCE verifier leaked');
+    }
+    stopOAuthFixtures();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('--json commands never prompt: exit 3 and "run mcp-harness login SERVER" before sign-in', async () => {
+    await setUp([]);
+    const tools = await cli(['tools', 'remote', '--json']);
+    assert.equal(tools.code, 3, tools.stderr);
+    assert.match(tools.stderr, /needs sign-in/);
+    assert.match(tools.stderr, /mcp-harness login remote/);
+    assert.doesNotMatch(tools.stdout + tools.stderr, /\/authorize\?/, 'no authorization URL is offered');
+    const call = await cli(['call', 'remote/whoami', '--json']);
+    assert.equal(call.code, 3);
+    assert.match(call.stdout + call.stderr, /mcp-harness login remote/);
+  });
+
+  it('login round trip: prints the URL, takes the loopback redirect, stores the tokens 0600, then calls work', async () => {
+    await setUp([]);
+    const login = await cli(['login', 'remote', '--timeout-ms', '20000']);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, /Open this URL in a browser to sign in to remote:\n {2}http:\/\/127\.0\.0\.1:\d+\/authorize\?/);
+    assert.match(login.stdout, /Signed in to remote/);
+    const mode = statSync(tokenFile()).mode & 0o777;
+    assert.equal(mode, 0o600);
+    assert.match(readFileSync(tokenFile(), 'utf8'), /PLANTED-at-/, 'the token is in the token file (only there)');
+    assert.deepEqual(readdirSync(join(home, 'config', 'mcp-harness')), ['tokens.json'], 'no temp file left behind');
+    const call = await cli(['call', 'remote/whoami', '--json', '--yes']);
+    assert.equal(call.code, 0, call.stdout + call.stderr);
+    assert.match(call.stdout, /scopes: mcp:read/);
+    const logout = await cli(['logout', 'remote', '--json']);
+    assert.deepEqual(JSON.parse(logout.stdout), { server: 'remote', signedOut: true });
+    assert.doesNotMatch(readFileSync(tokenFile(), 'utf8'), /PLANTED-at-/);
+    assert.equal((await cli(['tools', 'remote', '--json'])).code, 3, 'signed out: needs sign-in again');
+  });
+
+  it('an expired access token is refreshed by the next command', async () => {
+    await setUp(['--token-ttl', '0']);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    const tools = await cli(['tools', 'remote', '--json']);
+    assert.equal(tools.code, 0, tools.stderr);
+    assert.ok((await fx.events()).some((e) => e.type === 'refresh'));
+  });
+
+  it('refuses a sign-in whose redirect names another issuer (RFC 9207) and stores nothing', async () => {
+    await setUp(['--wrong-iss']);
+    const login = await cli(['login', 'remote']);
+    assert.equal(login.code, 1);
+    assert.match(login.stderr, /Sign-in refused: .*different authorization server/);
+    let stored = '';
+    try {
+      stored = readFileSync(tokenFile(), 'utf8');
+    } catch {
+      // No file at all is fine too.
+    }
+    assert.doesNotMatch(stored, /PLANTED-at-/);
+  });
+
+  it('403 insufficient_scope: exit 3 naming the wider scope; login again asks for it and the call works', async () => {
+    await setUp([]);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    const denied = await cli(['call', 'remote/admin_echo', '--args', '{"text":"hi"}', '--json', '--yes']);
+    assert.equal(denied.code, 3, denied.stdout + denied.stderr);
+    assert.match(denied.stdout + denied.stderr, /wider permission \(scope '[^']*mcp:admin/);
+    assert.match(denied.stdout + denied.stderr, /mcp-harness login remote/);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    const ok = await cli(['call', 'remote/admin_echo', '--args', '{"text":"hi"}', '--json', '--yes']);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /admin: hi/);
+  });
+
+  it('a revoked refresh token: exit 3 with "sign in again"', async () => {
+    await setUp([]);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    await fx.control('revoke');
+    await fx.control('expire');
+    const tools = await cli(['tools', 'remote', '--json']);
+    assert.equal(tools.code, 3);
+    assert.match(tools.stderr, /sign in again/);
+    assert.match(tools.stderr, /mcp-harness login remote/);
+  });
+
+  it('login: unknown server and a stdio server are usage errors; a browser that never comes back times out', async () => {
+    await setUp([]);
+    writeFileSync(
+      join(folder, '.vscode', 'mcp.json'),
+      JSON.stringify({ servers: { remote: { type: 'http', url: fx.url }, local: { command: process.execPath, args: ['-v'] } } }),
+    );
+    const unknown = await cli(['login', 'nope']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no MCP server named 'nope'/);
+    const stdio = await cli(['login', 'local']);
+    assert.equal(stdio.code, 2);
+    assert.match(stdio.stderr, /does not use sign-in: it is a stdio server/);
+    const bad = await cli(['login', 'remote', '--timeout-ms', 'soon']);
+    assert.equal(bad.code, 2);
+    const late = await cli(['login', 'remote', '--timeout-ms', '300'], { browser: false });
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /Sign-in timed out: the browser did not come back/);
+    assert.match(late.stderr, /mcp-harness login remote/);
+  });
+});
+
+function readTraces(folder: string): string {
+  const dir = join(folder, '.mcp-harness', 'traces');
+  try {
+    return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+  } catch {
+    return '';
+  }
+}
