@@ -57,7 +57,8 @@ export class StepDetail {
     }
     this.heading.textContent = `${step.server ? step.server + '/' : ''}${step.tool}`;
     const parent = step.parent_id ? all.find((s) => s.step_id === step.parent_id) : undefined;
-    const children = step.kind === 'code' ? all.filter((s) => s.parent_id === step.step_id) : [];
+    // A code step's tool calls, or what a server asked the client (sampling, elicitation) during a step's call.
+    const children = all.filter((s) => s.parent_id === step.step_id);
     const link = (s: StepRecord, label: string): HTMLElement => {
       const b = h('button', { type: 'button', class: 'mh-link' }, label);
       b.addEventListener('click', () => this.events.onSelect(s.step_id));
@@ -126,7 +127,8 @@ export class StepDetail {
 
     if (children.length) {
       const list = h('ul', { class: 'mh-children' }, ...children.map((c) => h('li', null, link(c, `${c.server ? c.server + '/' : ''}${c.tool}`), ' ', decisionBadge(c.decision), h('span', { class: 'mh-muted' }, ` ${fmtMs(c.latency_ms)}`))));
-      this.content.append(this.section(`Tool calls made by the code (${children.length})`, list, true));
+      const title = step.kind === 'code' ? `Tool calls made by the code (${children.length})` : `Requests from the server during this step (${children.length})`;
+      this.content.append(this.section(title, list, true));
     }
 
     if (step.args !== undefined) this.content.append(this.jsonSection('Arguments (redacted)', step.args, 'arguments', true));

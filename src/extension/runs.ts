@@ -10,7 +10,7 @@ import type { HarnessContext } from './context';
 import { Disposable } from './disposable';
 import { extensionRunEnvironment } from './runEnvironment';
 
-type RunsContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'traces' | 'otel'>;
+type RunsContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'traces' | 'otel' | 'clientHost'>;
 
 /** The end line of a run, from what the run service reports at its end. */
 export function endOf(result: SessionResult): SessionEnd {

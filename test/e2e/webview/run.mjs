@@ -146,6 +146,24 @@ test('report of every decision: header, rows, labels, detail, filters, keyboard,
   }
 });
 
+test('what a server asked during a step (sampling, elicitation) is listed as that step\'s children', async (browser) => {
+  const url = report([join(fixtures, 'client-children.jsonl')], join(work, 'client.html'));
+  const { page, problems } = await open(browser, url);
+  await page.waitForSelector('.mh-grid-body .mh-grid-row');
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="sample"]');
+  const detail = page.locator('.mh-detail');
+  assert.equal(await detail.locator('vscode-collapsible[title="Requests from the server during this step (1)"]').count(), 1);
+  const links = await detail.locator('.mh-children .mh-link').allTextContents();
+  assert.equal(links.length, 1);
+  assert.match(links[0], /ui\/sampling\/createMessage$/);
+  await detail.locator('.mh-children .mh-link').first().click();
+  assert.equal(await page.locator('.mh-grid-row.mh-selected').getAttribute('data-step-id'), 'sample.sampling.1');
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="form"]');
+  assert.match((await detail.locator('.mh-children .mh-link').allTextContents()).join(), /ui\/elicitation\/create$/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('malformed and truncated traces: the good runs plus a clear message about the bad lines', async (browser) => {
   const url = report([join(fixtures, 'truncated.jsonl'), join(fixtures, 'malformed.jsonl')], join(work, 'bad.html'));
   const { page, problems } = await open(browser, url);
