@@ -21,6 +21,8 @@ export interface TaskStatusUpdate {
   taskId: string;
   status: TaskState;
   message?: string;
+  /** While the task runs: cancels it on the server (tasks/cancel); the call then ends as cancelled. */
+  cancel?: () => Promise<void>;
 }
 
 export interface TaskCallOptions {
@@ -114,6 +116,8 @@ async function answerInput(request: TasksClient.ApplicationInputRequest, context
   throw new Error(`The task asked for ${request.kind}, which this client does not offer.`);
 }
 
+const TERMINAL: ReadonlySet<TaskState> = new Set(['completed', 'failed', 'cancelled']);
+
 /** tasks/result is answered after the task ends; what it returns is read through the package, not here. */
 const ANY_RESULT = { '~standard': { version: 1, vendor: 'mcp-harness', validate: (value: unknown) => ({ value }) } };
 
@@ -133,10 +137,12 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
   });
   let last: TaskStatusUpdate | undefined;
   let draining = false;
+  // Only this call's task: the run and its other calls go on; the step ends as cancelled.
+  const cancelTask = () => execution.cancel();
   const report = (view: TasksClient.TaskView | undefined) => {
     if (!view || (last && last.status === view.status && last.message === view.statusMessage)) return;
     last = { taskId: view.taskId, status: view.status, ...(view.statusMessage ? { message: view.statusMessage } : {}) };
-    options.onStatus?.(last);
+    options.onStatus?.(TERMINAL.has(view.status) ? last : { ...last, cancel: cancelTask });
     // A 2025 server delivers the requests of an input_required task over a pending tasks/result, which the
     // package only sends once the task has ended: opening one now lets those requests reach the handlers.
     if (view.status === 'input_required' && !draining) {
