@@ -139,7 +139,7 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
   let draining = false;
   // Only this call's task: the run and its other calls go on; the step ends as cancelled.
   const cancelTask = () => execution.cancel();
-  const report = (view: TasksClient.TaskView | undefined) => {
+  const report = (view: { taskId: string; status: TaskState; statusMessage?: string } | undefined) => {
     if (!view || (last && last.status === view.status && last.message === view.statusMessage)) return;
     last = { taskId: view.taskId, status: view.status, ...(view.statusMessage ? { message: view.statusMessage } : {}) };
     options.onStatus?.(TERMINAL.has(view.status) ? last : { ...last, cancel: cancelTask });
@@ -159,7 +159,11 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
     const { outcome } = await execution.settle({ signal: stop, onEvent: (event) => report(tasks.taskViewFromExecutionEvent(event)) });
     report(outcome.task);
     if (outcome.status === 'completed') return outcome.result;
-    if (outcome.status === 'cancelled') throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled', server);
+    if (outcome.status === 'cancelled') {
+      // A cancelled outcome may carry the task as last polled (still working): the history ends as it ended.
+      if (last && last.status !== 'cancelled') report({ taskId: last.taskId, status: 'cancelled', statusMessage: 'cancelled by the client' });
+      throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled', server);
+    }
     throw new TaskCallError(`The task of '${tool.name}' on ${server} failed: ${outcome.error.message}`, 'task_failed', server);
   } catch (err) {
     if (err instanceof TaskCallError) throw err;
