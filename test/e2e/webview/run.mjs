@@ -311,6 +311,8 @@ test('tool-result content: image thumbnail, audio player, resource link and embe
   // As a VS Code webview (the host can open resources).
   const { url: hostUrl, init } = vscodeHostPage('content.html', 'light');
   const { page, problems } = await open(browser, hostUrl, { init });
+  const themeVars = readFileSync(join(repo, 'webview', 'themes.css'), 'utf8');
+  await page.evaluate((css) => { const s = new CSSStyleSheet(); s.replaceSync(css); document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }, themeVars);
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
   await page.evaluate((msg) => window.postMessage(msg, '*'), { type: 'init', runs: [{ id: header.session_id, header, steps, end: lines.at(-1) }], selectedRunId: header.session_id, capabilities: { openResource: true } });
   await page.waitForSelector('.mh-grid-body .mh-grid-row[data-step-id="media"]');
@@ -340,6 +342,7 @@ test('tool-result content: image thumbnail, audio player, resource link and embe
   assert.deepEqual((await page.evaluate(() => window.__posted)).filter((m) => m.type === 'openResource').pop(), { type: 'openResource', server: 'everything', uri: 'demo://resource/static/document/architecture.md' });
   await detail.locator('.mh-content-item[data-index="6"] .mh-open-resource').click();
   assert.deepEqual((await page.evaluate(() => window.__posted)).filter((m) => m.type === 'openResource').pop(), { type: 'openResource', server: 'everything', uri: 'demo://resource/dynamic/blob/2' });
+  await img.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, 'trace-content-light.png') });
   // A text-only result has no content section (its text is in Output).
   await page.click('.mh-grid-body .mh-grid-row[data-step-id="plain"]');
