@@ -1,10 +1,14 @@
 // The step detail pane: identity, guard chain, findings, payloads (collapsible, copyable), logs.
 import type { StageResult, StepRecord } from '../src/protocol/trace';
+import { ContentView, richContent } from './content';
 import { DECISION_LABELS, clear, decisionBadge, fmtCost, fmtInt, fmtMs, fmtTime, h, prettyJson } from './dom';
 
 export interface DetailEvents {
   onSelect(stepId: string): void;
   onCopy(text: string, what: string): void;
+  /** Whether the host can open a resource (a saved HTML report cannot). */
+  canOpenResource?(): boolean;
+  onOpenResource?(server: string, uri: string): void;
 }
 
 const STAGE_LABELS: Record<string, string> = {
@@ -132,6 +136,12 @@ export class StepDetail {
     }
 
     if (step.args !== undefined) this.content.append(this.jsonSection('Arguments (redacted)', step.args, 'arguments', true));
+    const items = richContent(step.output);
+    if (items) {
+      const { canOpenResource, onOpenResource } = this.events;
+      const view = new ContentView(onOpenResource && canOpenResource?.() ? { onOpenResource } : {}, step.server || undefined);
+      this.content.append(this.section(`Result content (${items.length} item${items.length === 1 ? '' : 's'})`, view.render(items), true));
+    }
     if (step.output !== undefined) this.content.append(this.jsonSection('Output (redacted)', step.output, 'output', step.output !== null && JSON.stringify(step.output).length < 4000));
     if (step.logs?.length) {
       this.content.append(this.section(`Logs (${step.logs.length})`, h('pre', { class: 'mh-json mh-logs' }, step.logs.map((l) => `[${l.level}] ${l.text}`).join('\n')), false));

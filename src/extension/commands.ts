@@ -2,6 +2,7 @@
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
 import { clientCommands } from './client/commands';
+import { taskCommands } from './client/tasks';
 import { agentCommands } from './agent/commands';
 import type { HarnessContext } from './context';
 import { gatewayCommands } from './gateway/features';
@@ -21,7 +22,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands, ...otelCommands, ...clientCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands, ...otelCommands, ...clientCommands, ...taskCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

@@ -21,6 +21,8 @@ export interface TaskStatusUpdate {
   taskId: string;
   status: TaskState;
   message?: string;
+  /** While the task runs: cancels it on the server (tasks/cancel); the call then ends as cancelled. */
+  cancel?: () => Promise<void>;
 }
 
 export interface TaskCallOptions {
@@ -114,6 +116,8 @@ async function answerInput(request: TasksClient.ApplicationInputRequest, context
   throw new Error(`The task asked for ${request.kind}, which this client does not offer.`);
 }
 
+const TERMINAL: ReadonlySet<TaskState> = new Set(['completed', 'failed', 'cancelled']);
+
 /** tasks/result is answered after the task ends; what it returns is read through the package, not here. */
 const ANY_RESULT = { '~standard': { version: 1, vendor: 'mcp-harness', validate: (value: unknown) => ({ value }) } };
 
@@ -133,10 +137,12 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
   });
   let last: TaskStatusUpdate | undefined;
   let draining = false;
-  const report = (view: TasksClient.TaskView | undefined) => {
+  // Only this call's task: the run and its other calls go on; the step ends as cancelled.
+  const cancelTask = () => execution.cancel();
+  const report = (view: { taskId: string; status: TaskState; statusMessage?: string } | undefined) => {
     if (!view || (last && last.status === view.status && last.message === view.statusMessage)) return;
     last = { taskId: view.taskId, status: view.status, ...(view.statusMessage ? { message: view.statusMessage } : {}) };
-    options.onStatus?.(last);
+    options.onStatus?.(TERMINAL.has(view.status) ? last : { ...last, cancel: cancelTask });
     // A 2025 server delivers the requests of an input_required task over a pending tasks/result, which the
     // package only sends once the task has ended: opening one now lets those requests reach the handlers.
     if (view.status === 'input_required' && !draining) {
@@ -153,7 +159,11 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
     const { outcome } = await execution.settle({ signal: stop, onEvent: (event) => report(tasks.taskViewFromExecutionEvent(event)) });
     report(outcome.task);
     if (outcome.status === 'completed') return outcome.result;
-    if (outcome.status === 'cancelled') throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled', server);
+    if (outcome.status === 'cancelled') {
+      // A cancelled outcome may carry the task as last polled (still working): the history ends as it ended.
+      if (last && last.status !== 'cancelled') report({ taskId: last.taskId, status: 'cancelled', statusMessage: 'cancelled by the client' });
+      throw new TaskCallError(`The task of '${tool.name}' on ${server} was cancelled.`, 'cancelled', server);
+    }
     throw new TaskCallError(`The task of '${tool.name}' on ${server} failed: ${outcome.error.message}`, 'task_failed', server);
   } catch (err) {
     if (err instanceof TaskCallError) throw err;

@@ -114,6 +114,31 @@ describe('tasks through the run service (ServerManager on the v2 client)', funct
     assert.equal(timedOut.steps[0].task?.status, 'cancelled');
   });
 
+  it("cancel on a working task's status cancels that task only: its step ends cancelled, the run goes on; onTaskStatus names the run", async () => {
+    const events: { sessionId: string; stepId: string; status: string; cancellable: boolean }[] = [];
+    const sub = world.service.onTaskStatus(({ sessionId, stepId, update }) => {
+      events.push({ sessionId, stepId, status: update.status, cancellable: !!update.cancel });
+      if (stepId === 'stop' && update.status === 'working' && update.cancel) void update.cancel();
+    });
+    const result = await world.service.runSession(
+      session({
+        name: 'cancel one',
+        steps: [
+          { id: 'stop', tool: 'everything/simulate-research-query', args: { topic: 'x' } },
+          { id: 'after', tool: 'everything/echo', args: { message: 'still here' } },
+        ],
+      }),
+    );
+    sub.dispose();
+    assert.equal(result.status, 'failed', 'a cancelled step fails the run; the run itself was not cancelled');
+    assert.deepEqual(result.steps.map((s) => [s.step_id, s.decision]), [['stop', 'cancelled'], ['after', 'ok']]);
+    assert.equal(result.steps[0].task?.status, 'cancelled');
+    assert.equal(result.steps[0].task?.history.at(-1)?.status, 'cancelled');
+    assert.ok(events.length >= 2 && events.every((e) => e.sessionId === result.session_id && e.stepId === 'stop'), JSON.stringify(events));
+    assert.deepEqual(events.filter((e) => e.cancellable).map((e) => e.status), events.filter((e) => e.status === 'working' || e.status === 'input_required').map((e) => e.status), 'only a running task can be cancelled');
+    assert.ok(!JSON.stringify(result.steps[0]).includes('cancel":'), 'the cancel function is never recorded');
+  });
+
   it('a task that needs input (input_required) asks the same handlers: the answer is validated and recorded under the step', async () => {
     const children: StepRecord[] = [];
     world.service.onStep((r) => r.parent_id === 'research' && children.push(r));
