@@ -1,6 +1,7 @@
 // Helpers for tests running inside the real extension host. Import with `from './helpers'`.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isAlive } from '../../../src/core/servers/processTree';
 
@@ -112,4 +113,10 @@ export function contributedViewIds(): string[] {
   const views = Object.values((contributes.views ?? {}) as Record<string, { id: string }[]>).flat().map((v) => v.id);
   const containers = Object.values((contributes.viewsContainers ?? {}) as Record<string, { id: string }[]>).flat().map((c) => c.id);
   return [...views, ...containers];
+}
+
+/** Every file under a folder (e.g. the session's logs folder, where the extension host keeps its output channels). */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

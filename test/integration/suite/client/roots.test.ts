@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../src/extension/api';
-import { waitFor } from '../helpers';
+import { filesUnder, waitFor } from '../helpers';
 import { callUi, clientApi } from './helpers';
 
 const TOKEN = 'ghp_R2d2C3poR2d2C3poR2d2C3poR2d2C3poR2d2';
@@ -13,11 +13,6 @@ const TOKEN = 'ghp_R2d2C3poR2d2C3poR2d2C3poR2d2C3poR2d2';
 interface Roots {
   roots: { uri: string; name: string }[];
   changed: number;
-}
-
-function logFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? logFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 describe('client: roots and server logs', function () {
@@ -63,8 +58,8 @@ describe('client: roots and server logs', function () {
     await callUi(api, 'log', { level: 'notice', message: 'notice text' });
     // The session's logs folder: output channels of the extension host are files under it.
     const logDir = path.dirname(path.dirname(api.context.extension.logUri.fsPath));
-    const file = await waitFor(() => logFiles(logDir).find((f) => /MCP Server.{1,3}ui\.log$/.test(path.basename(f))), 'the output channel file of ui').catch((err: Error) => {
-      throw new Error(`${err.message} Files: ${logFiles(logDir).join(', ')}`);
+    const file = await waitFor(() => filesUnder(logDir).find((f) => /MCP Server.{1,3}ui\.log$/.test(path.basename(f))), 'the output channel file of ui').catch((err: Error) => {
+      throw new Error(`${err.message} Files: ${filesUnder(logDir).join(', ')}`);
     });
     const text = await waitFor(() => {
       const t = fs.readFileSync(file, 'utf8');

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { ServersNode } from '../../../../../src/extension/serversView';
 import { launchOAuthFixture, type LaunchedOAuthFixture } from '../../../../fixtures/servers/oauth/launch';
-import { activateHarness, waitFor } from '../../helpers';
+import { activateHarness, filesUnder, waitFor } from '../../helpers';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -73,5 +73,17 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
     assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.signOut', 'remote'), true);
     await waitFor(showsNeedsSignIn, 'the Servers view to show "needs sign-in" again', 10_000);
     await assert.rejects(api.servers.start('remote'), /needs sign-in/);
+  });
+
+  it('no access token, refresh token or authorization code reached an output channel, a log or a trace', async () => {
+    // The fixture's tokens and codes start with PLANTED-; the session's logs folder holds every output channel of
+    // the extension host (the MCP Harness log and each server's channel), the workspace holds the traces.
+    const logs = path.dirname(path.dirname(api.context.extension.logUri.fsPath));
+    const files = [...filesUnder(logs), ...filesUnder(folder())];
+    assert.ok(files.some((f) => /MCP Harness\.log$/.test(f)), `the extension's log is among the scanned files: ${files.length} files`);
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      assert.doesNotMatch(text, /PLANTED-(at|rt|code)-/, `a planted token or code leaked into ${file}`);
+    }
   });
 });
