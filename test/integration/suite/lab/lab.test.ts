@@ -22,6 +22,12 @@ describe('Test Server Reliability (memory server, real extension host)', functio
   before(async () => {
     api = await activateHarness<HarnessApi>();
     await api.discovery.ready();
+    // Other suites of this run may have started memory and remembered its consent: start from a stopped,
+    // not-yet-consented server so the consent count below is the lab's own.
+    await api.servers.stopAll();
+    const memory = api.servers.definition('memory');
+    assert.ok(memory, 'the fixture workspace defines memory');
+    await api.consent.forget(memory);
     api.testing.setConsentPrompt(async (def) => {
       asked.push(def.id);
       return 'allow';
