@@ -24,6 +24,21 @@ const problemMatcher = {
   },
 };
 
+// The v2 MCP packages each install their own copy of the same zod (client and core, 4.6.x); bundled as is, a
+// process that loads the client evaluates zod twice. Every v2 package's `zod` import resolves to core's copy.
+const V2_PACKAGE = /[\\/]node_modules[\\/]@modelcontextprotocol[\\/](client|server)[\\/]/;
+/** @type {import('esbuild').Plugin} */
+const oneZodForTheMcpSdk = {
+  name: 'one-zod-for-the-mcp-sdk',
+  setup(build) {
+    const coreDir = join(process.cwd(), 'node_modules', '@modelcontextprotocol', 'core');
+    build.onResolve({ filter: /^zod(\/.*)?$/ }, (args) => {
+      if (!V2_PACKAGE.test(args.importer) || args.pluginData === 'one-zod') return undefined;
+      return build.resolve(args.path, { kind: args.kind, resolveDir: coreDir, pluginData: 'one-zod' });
+    });
+  },
+};
+
 const nodeCommon = {
   bundle: true,
   platform: 'node',
@@ -32,7 +47,7 @@ const nodeCommon = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  plugins: watch ? [problemMatcher] : [],
+  plugins: watch ? [problemMatcher, oneZodForTheMcpSdk] : [oneZodForTheMcpSdk],
   // Everything is bundled (the VSIX ships no node_modules); only the editor API is external.
   external: ['vscode'],
   // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow; its ESM build bundles.
