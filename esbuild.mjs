@@ -39,6 +39,18 @@ const oneZodForTheMcpSdk = {
   },
 };
 
+// The client's Node shim evaluates a bundled ajv when the client loads; src/core/servers/sdkShims.ts exports the
+// same names and loads that shim only when a JSON Schema is first validated.
+const SHIMS = join(process.cwd(), 'src', 'core', 'servers', 'sdkShims.ts');
+/** @type {import('esbuild').Plugin} */
+const lazyClientShims = {
+  name: 'lazy-client-shims',
+  setup(build) {
+    build.onResolve({ filter: /^@modelcontextprotocol\/client\/_shims$/ }, (args) => (args.importer === SHIMS ? undefined : { path: SHIMS }));
+  },
+};
+const sdkPlugins = [oneZodForTheMcpSdk, lazyClientShims];
+
 const nodeCommon = {
   bundle: true,
   platform: 'node',
@@ -47,7 +59,7 @@ const nodeCommon = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  plugins: watch ? [problemMatcher, oneZodForTheMcpSdk] : [oneZodForTheMcpSdk],
+  plugins: watch ? [problemMatcher, ...sdkPlugins] : sdkPlugins,
   // Everything is bundled (the VSIX ships no node_modules); only the editor API is external.
   external: ['vscode'],
   // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow; its ESM build bundles.
