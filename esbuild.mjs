@@ -86,6 +86,9 @@ const targets = [
   { ...nodeCommon, entryPoints: { 'openai-sdk': 'src/core/agent/providers/openaiSdk.ts', 'anthropic-sdk': 'src/core/agent/providers/anthropicSdk.ts' }, outdir: 'dist' },
   // The OpenTelemetry SDK and OTLP exporter, loaded only when spans are exported (src/core/otel/load.ts).
   { ...nodeCommon, entryPoints: { 'otel-sdk': 'src/core/otel/sdk.ts' }, outdir: 'dist' },
+  // MCP tasks (@modelcontextprotocol/ext-tasks, ESM only; src/core/servers/tasks.ts): the small receiver, loaded
+  // when a server connects with sampling/elicitation handlers, and the task client, loaded by task-based calls.
+  { ...nodeCommon, entryPoints: { 'tasks-sdk': 'src/core/servers/tasksSdk.mts', 'tasks-receiver': 'src/core/servers/tasksReceiver.mts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

@@ -31,6 +31,7 @@ async function load(dir) {
         export { runAgent, OpenAIProvider, resolveAgentLimits, defaultSystemPrompt, toolSurface } from './src/core/agent/index';
         export { RunService, buildRunEnvironment } from './src/core/run/index';
         export { ServerManager } from './src/core/servers/manager';
+        export { ClientFeatures } from './src/core/client/features';
         export { SandboxPool } from './src/core/sandbox/sandbox';
         export { settingsJsonReader, settingsToConfig } from './src/core/guards/settings';
         export { countTokens } from './src/core/tokens/index';
@@ -59,7 +60,12 @@ export async function run() {
   mkdirSync(join(dir, 'files', 'logs'), { recursive: true });
   const log = join(dir, 'files', 'logs', 'server.log');
   writeLog(log);
+  // The client declares sampling, elicitation and roots as the CLI and VS Code do, so server-everything offers
+  // all of its tools (19), not the 14 a client without those capabilities sees.
+  const client = new m.ClientFeatures({ samplingDefault: 'deny', roots: () => [{ uri: pathToFileURL(dir).href, name: 'bench' }] });
   const manager = new m.ServerManager({
+    serverRequests: client.requestHandlers(),
+    serverNotifications: client.notificationHandlers(),
     definitions: [
       definition('everything', server('server-everything')),
       definition('fs', server('server-filesystem'), [join(dir, 'files')]),
@@ -72,7 +78,7 @@ export async function run() {
   });
   const pool = new m.SandboxPool({ size: 1 });
   const settings = m.settingsToConfig(m.settingsJsonReader({ 'mcpHarness.trustedServers': ['everything', 'fs', 'memory'], 'mcpHarness.guardrails.maxOutputTokens': 200000 }));
-  const service = new m.RunService(await m.buildRunEnvironment({ connections: manager, knownServers: ['everything', 'fs', 'memory'], settings, folder: dir, traceDir: undefined }));
+  const service = new m.RunService(await m.buildRunEnvironment({ client, connections: manager, knownServers: ['everything', 'fs', 'memory'], settings, folder: dir, traceDir: undefined }));
   const servers = ['everything', 'fs', 'memory'];
   try {
     // 1. the reference task in both modes, from the recording.

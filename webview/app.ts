@@ -87,7 +87,12 @@ export class App {
       onOpen: (id) => this.open(id),
       onViewChange: () => this.save(),
     });
-    this.detail = new StepDetail({ onSelect: (id) => this.select(id, 'detail'), onCopy: (text, what) => void this.copy(text, what) });
+    this.detail = new StepDetail({
+      onSelect: (id) => this.select(id, 'detail'),
+      onCopy: (text, what) => void this.copy(text, what),
+      canOpenResource: () => !!opts.channel && !!this.capabilities.openResource,
+      onOpenResource: (server, uri) => opts.channel?.post({ type: 'openResource', server, uri }),
+    });
     this.metrics = new MetricsView((id) => this.pickRun(id));
     this.lab = new LabView({
       save: (key) => {

@@ -1,10 +1,14 @@
 // The step detail pane: identity, guard chain, findings, payloads (collapsible, copyable), logs.
 import type { StageResult, StepRecord } from '../src/protocol/trace';
+import { ContentView, richContent } from './content';
 import { DECISION_LABELS, clear, decisionBadge, fmtCost, fmtInt, fmtMs, fmtTime, h, prettyJson } from './dom';
 
 export interface DetailEvents {
   onSelect(stepId: string): void;
   onCopy(text: string, what: string): void;
+  /** Whether the host can open a resource (a saved HTML report cannot). */
+  canOpenResource?(): boolean;
+  onOpenResource?(server: string, uri: string): void;
 }
 
 const STAGE_LABELS: Record<string, string> = {
@@ -57,7 +61,8 @@ export class StepDetail {
     }
     this.heading.textContent = `${step.server ? step.server + '/' : ''}${step.tool}`;
     const parent = step.parent_id ? all.find((s) => s.step_id === step.parent_id) : undefined;
-    const children = step.kind === 'code' ? all.filter((s) => s.parent_id === step.step_id) : [];
+    // A code step's tool calls, or what a server asked the client (sampling, elicitation) during a step's call.
+    const children = all.filter((s) => s.parent_id === step.step_id);
     const link = (s: StepRecord, label: string): HTMLElement => {
       const b = h('button', { type: 'button', class: 'mh-link' }, label);
       b.addEventListener('click', () => this.events.onSelect(s.step_id));
@@ -126,10 +131,17 @@ export class StepDetail {
 
     if (children.length) {
       const list = h('ul', { class: 'mh-children' }, ...children.map((c) => h('li', null, link(c, `${c.server ? c.server + '/' : ''}${c.tool}`), ' ', decisionBadge(c.decision), h('span', { class: 'mh-muted' }, ` ${fmtMs(c.latency_ms)}`))));
-      this.content.append(this.section(`Tool calls made by the code (${children.length})`, list, true));
+      const title = step.kind === 'code' ? `Tool calls made by the code (${children.length})` : `Requests from the server during this step (${children.length})`;
+      this.content.append(this.section(title, list, true));
     }
 
     if (step.args !== undefined) this.content.append(this.jsonSection('Arguments (redacted)', step.args, 'arguments', true));
+    const items = richContent(step.output);
+    if (items) {
+      const { canOpenResource, onOpenResource } = this.events;
+      const view = new ContentView(onOpenResource && canOpenResource?.() ? { onOpenResource } : {}, step.server || undefined);
+      this.content.append(this.section(`Result content (${items.length} item${items.length === 1 ? '' : 's'})`, view.render(items), true));
+    }
     if (step.output !== undefined) this.content.append(this.jsonSection('Output (redacted)', step.output, 'output', step.output !== null && JSON.stringify(step.output).length < 4000));
     if (step.logs?.length) {
       this.content.append(this.section(`Logs (${step.logs.length})`, h('pre', { class: 'mh-json mh-logs' }, step.logs.map((l) => `[${l.level}] ${l.text}`).join('\n')), false));

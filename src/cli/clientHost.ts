@@ -5,8 +5,6 @@
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ClientFeatures } from '../core/client/features';
-import { DEFAULT_GUARDRAILS } from '../core/guards/defaults';
-import { scanValue } from '../core/guards/redact';
 import type { SessionFile } from '../core/session/parse';
 import type { CliIO } from './io';
 
@@ -20,7 +18,12 @@ export interface CliClientOptions {
 
 export function cliClientFeatures(io: CliIO, options: CliClientOptions): ClientFeatures {
   const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
-  const masked = (text: string) => scanValue(text, DEFAULT_GUARDRAILS, undefined, 'record').redacted as string;
+  // The scanners load only when a server asks for a URL to be opened.
+  const masked = (text: string) => {
+    const { scanValue } = require('../core/guards/redact') as typeof import('../core/guards/redact');
+    const { DEFAULT_GUARDRAILS } = require('../core/guards/defaults') as typeof import('../core/guards/defaults');
+    return scanValue(text, DEFAULT_GUARDRAILS, undefined, 'record').redacted as string;
+  };
   return new ClientFeatures({
     samplingDefault: 'deny',
     ...(options.yes ? { consentToSampling: async () => true } : {}),

@@ -9,7 +9,7 @@ import { connectionAuthProviders } from '../core/auth/forServer';
 import { cliTokenStore } from './tokenStore';
 import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
 import type { Logger } from '../core/types';
-import { UsageError, type CliIO } from './io';
+import { EXIT_FAILURE, EXIT_UNREACHABLE, UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
 import { cliServerHint, envTimeout } from './serverHints';
 import { cliClientFeatures } from './clientHost';
@@ -136,4 +136,9 @@ export function formatProblems(problems: ConfigProblem[], cwd: string): string[]
 export function sourceLabel(def: ServerDefinition, folder: string): string {
   const rel = relative(folder, def.source.file);
   return rel && !rel.startsWith('..') ? rel.split('\\').join('/') : def.source.file;
+}
+
+/** The exit code of a command that failed: 3 when a server needed sign-in (`mcp-harness login` fixes it), else 1. */
+export function failureExit(ws: Pick<OpenedWorkspace, 'signInNeeded'>): number {
+  return ws.signInNeeded.size ? EXIT_UNREACHABLE : EXIT_FAILURE;
 }

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import type { ConfirmHook } from '../core/guards/pipeline';
 import type { ServerManager } from '../core/servers';
 import type { HostToWebview } from '../protocol/messages';
+import type { ElicitationStep, UrlPrompt } from './client/elicitationForm';
+import type { SamplingConsentPrompt } from './client/samplingConsent';
 import type { OpenExternal } from './auth/signIns';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
@@ -37,6 +39,14 @@ export interface HarnessTestHooks {
   setOpenExternal(open: OpenExternal | undefined): void;
   /** Runs exactly what deactivate() runs (stops every server); the extension is unusable afterwards. */
   deactivate(): Promise<void>;
+  /** Replaces the sampling consent modal; undefined restores it. */
+  setSamplingConsentPrompt(prompt: SamplingConsentPrompt | undefined): void;
+  /** Replaces the URL-elicitation modal and the browser it opens; undefined restores them. */
+  setUrlElicitation(prompt: UrlPrompt | undefined, openExternal?: (uri: vscode.Uri) => Thenable<boolean>): void;
+  /** Each quick input of an elicitation form as it opens (the test fills the real widget). */
+  onElicitationStep(listener: (step: ElicitationStep) => void): vscode.Disposable;
+  /** Each argument quick pick of Run Prompt / Open Resource Template as it opens. */
+  onArgumentInput(listener: (pick: vscode.QuickPick<vscode.QuickPickItem>) => void): vscode.Disposable;
 }
 
 export interface HarnessApi {
@@ -98,6 +108,10 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     traceFileReads: () => ctx.traces.store.fileReads(),
     setOpenExternal: (open) => ctx.signIns.setOpenExternal(open),
     deactivate,
+    setSamplingConsentPrompt: (prompt) => ctx.clientHost.samplingConsent.setPrompt(prompt),
+    setUrlElicitation: (prompt, open) => ctx.clientHost.elicitation.replaceUrlHandling(prompt, open),
+    onElicitationStep: (listener) => ctx.clientHost.elicitation.onDidShowStep(listener),
+    onArgumentInput: (listener) => ctx.client.onDidShowArgumentInput(listener),
   };
 }
 
@@ -116,5 +130,9 @@ function refusingHooks(): HarnessTestHooks {
     traceFileReads: refuse,
     setOpenExternal: refuse,
     deactivate: () => Promise.reject(new Error('deactivate() is only available under the test runner.')),
+    setSamplingConsentPrompt: refuse,
+    setUrlElicitation: refuse,
+    onElicitationStep: refuse,
+    onArgumentInput: refuse,
   };
 }

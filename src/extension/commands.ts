@@ -1,6 +1,8 @@
 // The command table: every contributed command is one entry here, registered in one loop.
 // A test checks that this table and package.json's contributes.commands list the same ids.
 import * as vscode from 'vscode';
+import { clientCommands } from './client/commands';
+import { taskCommands } from './client/tasks';
 import { agentCommands } from './agent/commands';
 import type { HarnessContext } from './context';
 import { gatewayCommands } from './gateway/features';
@@ -20,7 +22,7 @@ export interface CommandEntry {
 }
 
 export function allCommands(): CommandEntry[] {
-  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands, ...otelCommands];
+  return [...serverCommands, ...sessionCommands, ...callToolCommands, ...sandboxCommands, ...lintCommands, ...traceCommands, ...gatewayCommands, ...labCommands, ...agentCommands, ...signInCommands, ...otelCommands, ...clientCommands, ...taskCommands];
 }
 
 export function registerCommands(ctx: HarnessContext): vscode.Disposable[] {

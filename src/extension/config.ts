@@ -5,6 +5,7 @@ import { type HarnessSettings, settingsToConfig } from '../core/guards/settings'
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { DEFAULT_OTEL_FLUSH_DEADLINE_MS } from '../core/otel/exporter';
 import type { PriceTable } from '../core/tokens/index';
+import { DEFAULT_SAMPLING_MAX_TOKENS } from '../core/client/types';
 import { AGENT_LIMIT_BOUNDS, type AgentLimits } from '../core/agent/types';
 
 export const SECTION = 'mcpHarness';
@@ -25,6 +26,19 @@ export const DEFAULTS = {
   includeUserConfigs: false,
   discoveryDebounceMs: 200,
 };
+
+export type SamplingPolicy = 'deny' | 'ask' | 'allow';
+
+export interface SamplingSettings {
+  /** Default for every server: deny, ask the user (remembered per server), or allow without asking. */
+  policy: SamplingPolicy;
+  /** The most tokens a sampling reply may have; a server asking for more gets this many. */
+  maxTokens: number;
+  /** Preferred model: `vendor/id`, an id or a family; empty = the server's hints, then the first available model. */
+  model: string;
+}
+
+const isSamplingPolicy = (v: unknown): v is SamplingPolicy => v === 'deny' || v === 'ask' || v === 'allow';
 
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
@@ -96,6 +110,17 @@ export class Config {
   get traceDir(): string {
     const v = this.section.get<unknown>('traceDir');
     return typeof v === 'string' && v.trim() ? v.trim() : '.mcp-harness/traces';
+  }
+
+  /** How sampling requests from servers are answered (VS Code asks by default) and the reply's token limit. */
+  get sampling(): SamplingSettings {
+    const v = this.section.get<unknown>('sampling.policy');
+    const model = this.section.get<unknown>('sampling.model');
+    return {
+      policy: isSamplingPolicy(v) ? v : 'ask',
+      maxTokens: this.num('sampling.maxTokens', DEFAULT_SAMPLING_MAX_TOKENS, 1),
+      model: typeof model === 'string' ? model.trim() : '',
+    };
   }
 
   /** The agent limits the user set (mcpHarness.agent.*); a session file's "limits" go over them. */

@@ -2,6 +2,8 @@
 import type * as vscode from 'vscode';
 import type { ServerManager } from '../core/servers';
 import type { Logger } from '../core/types';
+import type { ClientFeatures } from './client/features';
+import type { VsCodeClientHost } from './client/handlers';
 import type { Config } from './config';
 import type { ConsentService } from './consent';
 import type { SignIns } from './auth/signIns';
@@ -38,6 +40,8 @@ export interface HarnessCore {
   readonly dialogs: Dialogs;
   /** The "MCP Harness Sessions" channel that session runs and Call Tool write to. */
   readonly sessionsOutput: LazyOutputChannel;
+  /** What VS Code answers when a server asks (sampling, elicitation, roots) and where its notifications go. */
+  readonly clientHost: VsCodeClientHost;
   /** OAuth sign-ins of HTTP servers (tokens in SecretStorage). */
   readonly signIns: SignIns;
 }
@@ -54,6 +58,8 @@ export interface HarnessContext extends HarnessCore {
   readonly sandbox: SandboxFeatures;
   /** The run services every entry point runs through (one per workspace folder). */
   readonly runs: RunServices;
+  /** Resources, prompts, templates, argument completions and roots of the running servers. */
+  readonly client: ClientFeatures;
   /** OpenTelemetry export of runs while mcpHarness.otel.endpoint is set. */
   readonly otel: OtelFeature;
 }

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { discover } from '../core/config/discover';
 import { ServerManager } from '../core/servers';
 import { HARNESS_VERSION } from '../core/version';
+import { ClientFeatures } from './client/features';
+import { VsCodeClientHost } from './client/handlers';
 import { vscodeServerHint } from './serverHints';
 import { Config, DEFAULTS, REDISCOVER_SETTINGS, RELOAD_REQUIRED_SETTINGS } from './config';
 import { SignIns } from './auth/signIns';
@@ -43,6 +45,9 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const signIns = new SignIns(extension.secrets, logger);
   disposables.push(signIns, signIns.onDidChange(() => serversChanged.fire()));
 
+  // Built before the manager: it declares a client capability (sampling, elicitation, roots) per handler present.
+  const clientHost = new VsCodeClientHost({ workspaceState: extension.workspaceState, config, serverOutput });
+  disposables.push(clientHost);
   const servers = new ServerManager({
     definitions: [],
     logger,
@@ -52,6 +57,8 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     requestTimeoutMs: config.requestTimeoutMs,
     onStderr: (id, chunk) => serverOutput.appendStderr(id, chunk),
     hint: vscodeServerHint,
+    serverRequests: clientHost.features.requestHandlers(),
+    serverNotifications: clientHost.features.notificationHandlers(),
     authProviderFor: signIns.providerFor,
   });
   const unsubscribe = servers.onDidChange(() => serversChanged.fire());
@@ -112,6 +119,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     onDidChangeServers: serversChanged.event,
     dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
     sessionsOutput,
+    clientHost,
     signIns,
   };
   const pins = new WorkspacePins(core);
@@ -120,8 +128,9 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const sandbox = new SandboxFeatures(core);
   const otel = new OtelFeature(core);
   const runs = new RunServices({ ...core, pins, traces, otel });
-  disposables.push(lint, traces, sandbox, otel, runs);
-  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, otel };
+  const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri });
+  disposables.push(lint, traces, sandbox, otel, runs, client);
+  const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, otel, client };
 
   let disposed: Promise<void> | undefined;
   return {

@@ -11,7 +11,7 @@ import { HARNESS_VERSION } from '../core/version';
 import type { HarnessContext } from './context';
 import { checkTrusted } from './serverCommands';
 
-type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'otel'>;
+type EnvironmentContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'otel' | 'clientHost'>;
 
 /** Starts a server on first use: one this workspace defines needs trust first, and its inputs are asked for once. */
 export async function startWorkspaceServer(ctx: Pick<HarnessContext, 'discovery' | 'servers'>, id: string): Promise<ManagedConnection> {
@@ -53,6 +53,7 @@ export function extensionRunEnvironment(ctx: EnvironmentContext, folder: string 
     workspace: folder,
     logger: ctx.log,
     harnessVersion: HARNESS_VERSION,
+    client: ctx.clientHost.features,
     get callMeta() {
       return ctx.otel.callMeta;
     },

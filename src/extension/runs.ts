@@ -10,7 +10,7 @@ import type { HarnessContext } from './context';
 import { Disposable } from './disposable';
 import { extensionRunEnvironment } from './runEnvironment';
 
-type RunsContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'traces' | 'otel'>;
+type RunsContext = Pick<HarnessContext, 'config' | 'discovery' | 'servers' | 'dialogs' | 'pins' | 'log' | 'traces' | 'otel' | 'clientHost'>;
 
 /** The end line of a run, from what the run service reports at its end. */
 export function endOf(result: SessionResult): SessionEnd {
@@ -54,7 +54,19 @@ export class RunServices extends Disposable {
       return dir ? join(dir, traceFileName(header)) : undefined;
     };
     this._register(service.onStart((header) => store.runStarted(header, fileOf(header))));
-    this._register(service.onStep((record) => store.publishStep(record)));
-    this._register(service.onEnd((result) => store.runEnded(endOf(result))));
+    const { tasks } = this.ctx.traces;
+    this._register(service.onTaskStatus((status) => tasks.update(status)));
+    this._register(
+      service.onStep((record) => {
+        if (record.task) tasks.forget(record.session_id, record.step_id);
+        store.publishStep(record);
+      }),
+    );
+    this._register(
+      service.onEnd((result) => {
+        tasks.forget(result.session_id);
+        store.runEnded(endOf(result));
+      }),
+    );
   }
 }

@@ -174,6 +174,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         item.iconPath = new vscode.ThemeIcon('file');
         item.contextValue = 'resource';
         item.id = `${node.serverId}/resources/${r.uri}`;
+        item.command = { command: 'mcpHarness.openResource', title: 'Open Resource', arguments: [node] };
         return item;
       }
       case 'prompt': {

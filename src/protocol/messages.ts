@@ -70,6 +70,8 @@ export interface HostCapabilities {
   exportReport?: boolean;
   revealTraceFile?: boolean;
   openFile?: boolean;
+  /** Open a resource a tool result linked to, in a read-only editor (openResource). */
+  openResource?: boolean;
   /** Save a lab result's HTML report card. */
   saveLabReport?: boolean;
 }
@@ -117,6 +119,8 @@ export type WebviewToHost =
   | { type: 'selectRun'; sessionId: string }
   | { type: 'selectStep'; sessionId: string; stepId: string }
   | { type: 'openFile'; path: string; line?: number }
+  /** A tool result's resource_link or embedded resource: read `uri` from `server`. */
+  | { type: 'openResource'; server: string; uri: string }
   | { type: 'revealTraceFile'; sessionId: string }
   | { type: 'copy'; text: string; what?: string }
   | WebviewRequest;
@@ -128,7 +132,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set<HostToWebviewType>([
   'init', 'runStarted', 'appendSteps', 'runEnded', 'removeRun', 'selectRun', 'theme', 'notice', 'reply', 'labResult',
 ]);
 const WEBVIEW_TYPES: ReadonlySet<string> = new Set<WebviewToHostType>([
-  'ready', 'selectRun', 'selectStep', 'openFile', 'revealTraceFile', 'copy', 'request',
+  'ready', 'selectRun', 'selectStep', 'openFile', 'openResource', 'revealTraceFile', 'copy', 'request',
 ]);
 
 export function isHostToWebview(value: unknown): value is HostToWebview {
@@ -139,6 +143,10 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type as string;
   if (!WEBVIEW_TYPES.has(type)) return false;
+  if (type === 'openResource') {
+    const r = value as { server?: unknown; uri?: unknown };
+    return typeof r.server === 'string' && typeof r.uri === 'string';
+  }
   if (type === 'request') {
     const r = value as { id?: unknown; method?: unknown };
     return typeof r.id === 'number' && (r.method === 'exportReport' || r.method === 'rerun' || r.method === 'saveLabReport');

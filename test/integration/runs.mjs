@@ -7,7 +7,7 @@ export default [
   {
     name: 'main',
     workspace: 'test/fixtures/workspaces/basic',
-    files: '**/*.test.js,!restricted/**,!workspaces/**,!bench/**,!multiroot/**',
+    files: '**/*.test.js,!restricted/**,!workspaces/**,!bench/**,!multiroot/**,!client/**',
     trust: 'trusted',
   },
   {
@@ -21,6 +21,15 @@ export default [
     workspace: 'test/fixtures/workspaces/multiroot',
     workspaceFile: 'multiroot.code-workspace',
     files: 'multiroot/**/*.test.js',
+    trust: 'trusted',
+  },
+  {
+    // The client features (sampling, elicitation, roots, resources, prompts) against the `ui` fixture server,
+    // opened as a workspace file so the roots tests can add a folder without a window reload.
+    name: 'client',
+    workspace: 'test/fixtures/workspaces/client',
+    workspaceFile: 'client.code-workspace',
+    files: 'client/**/*.test.js',
     trust: 'trusted',
   },
 ];

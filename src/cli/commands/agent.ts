@@ -28,6 +28,7 @@ import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { failureExit } from '../workspace';
 import { TIMEOUT_USAGE } from '../serverHints';
 
 const LIMIT_FLAGS: Record<keyof AgentLimits, string> = { maxTurns: 'max-turns', maxTokens: 'max-tokens', maxCostUsd: 'max-cost', wallTimeMs: 'wall-time-ms' };
@@ -127,7 +128,7 @@ export async function runSpec(run: CliRunContext, spec: AgentSpec, provider: Mod
   }
   if (json) io.stdout(JSON.stringify({ runs: result.runs.map(summary), ...(result.comparison ? { comparison: result.comparison } : {}) }) + '\n');
   else for (const r of result.runs) printRun(r, io);
-  return result.runs.every((r) => r.outcome === 'answered') ? EXIT_OK : EXIT_FAILURE;
+  return result.runs.every((r) => r.outcome === 'answered') ? EXIT_OK : failureExit(run.ws);
 }
 
 async function replay(values: Record<string, unknown>, limits: Partial<AgentLimits>, io: CliIO, json: boolean): Promise<number> {
@@ -145,7 +146,7 @@ async function replay(values: Record<string, unknown>, limits: Partial<AgentLimi
       for (const m of out.callMismatches) io.stdout(`CALL DIFFERS at ${m.step}: recorded ${m.recorded ?? '(none)'}; replayed ${m.replayed ?? '(none)'}\n`);
       io.stdout(diverged ? 'The replay diverged from the recording.\n' : 'The replay made the recorded tool calls and the model was given the recorded results.\n');
     }
-    return out.run.outcome === 'answered' && !diverged ? EXIT_OK : EXIT_FAILURE;
+    return out.run.outcome === 'answered' && !diverged ? EXIT_OK : failureExit(run.ws);
   } finally {
     await run.close();
   }

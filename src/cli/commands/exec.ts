@@ -12,6 +12,7 @@ import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment } from '../runEnvironment';
+import { failureExit } from '../workspace';
 
 /** The sandbox limits `exec` has flags for. */
 const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-ms', memoryMb: '--memory-mb', maxToolCalls: '--max-tool-calls' };
@@ -148,6 +149,6 @@ export const execCommand: CliCommand = {
     printed.metrics = result.metrics;
     if (outcome.session.trace_file) printed.trace_file = outcome.session.trace_file;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
-    return result.ok ? EXIT_OK : EXIT_FAILURE;
+    return result.ok ? EXIT_OK : failureExit(run.ws);
   },
 };

@@ -1,35 +1,51 @@
 // The client features behind the connection layer's seam: one object per host (the CLI builds one per
 // command, VS Code one per window) that answers servers' requests and takes their notifications, and that
 // runs attach to while they are open so what a server asks lands in the right trace.
+//
+// Every command declares the capabilities, but few get a request: each feature (and the guards, tokenizer,
+// schema validator and linter behind it) is loaded when it is first needed. esbuild keeps these
+// `require` calls lazy, so `mcp-harness tools` starts as light as before.
 import type { ServerNotificationHandlers, ServerRequestHandlers } from '../servers/serverRequests';
 import type { PriceTable } from '../tokens/index';
-import { ElicitationFeature } from './elicitation';
-import { LoggingFeature } from './logging';
+import type { ElicitationFeature } from './elicitation';
+import type { LoggingFeature } from './logging';
 import { RecordIds } from './records';
 import { RootsFeature } from './roots';
 import { ClientRuns } from './runs';
-import { SamplingFeature } from './sampling';
-import { ToolChanges } from './toolChanges';
+import type { SamplingFeature } from './sampling';
+import type { ToolChanges } from './toolChanges';
 import type { ClientHost, ClientRun } from './types';
 
 export class ClientFeatures {
   private readonly runs = new ClientRuns();
   private readonly ids = new RecordIds();
-  readonly sampling: SamplingFeature;
-  readonly elicitation: ElicitationFeature;
   readonly roots: RootsFeature;
-  readonly logging: LoggingFeature;
-  readonly toolChanges: ToolChanges;
+  private samplingPart?: SamplingFeature;
+  private elicitationPart?: ElicitationFeature;
+  private loggingPart?: LoggingFeature;
+  private toolChangesPart?: ToolChanges;
 
   constructor(
     readonly host: ClientHost,
-    prices?: PriceTable,
+    private readonly prices?: PriceTable,
   ) {
-    this.sampling = new SamplingFeature(host, this.runs, this.ids, prices);
-    this.elicitation = new ElicitationFeature(host, this.runs, this.ids);
     this.roots = new RootsFeature(host, this.runs);
-    this.logging = new LoggingFeature(host, this.runs, this.ids);
-    this.toolChanges = new ToolChanges(host, this.ids);
+  }
+
+  get sampling(): SamplingFeature {
+    return (this.samplingPart ??= new (require('./sampling') as typeof import('./sampling')).SamplingFeature(this.host, this.runs, this.ids, this.prices));
+  }
+
+  get elicitation(): ElicitationFeature {
+    return (this.elicitationPart ??= new (require('./elicitation') as typeof import('./elicitation')).ElicitationFeature(this.host, this.runs, this.ids));
+  }
+
+  get logging(): LoggingFeature {
+    return (this.loggingPart ??= new (require('./logging') as typeof import('./logging')).LoggingFeature(this.host, this.runs, this.ids));
+  }
+
+  get toolChanges(): ToolChanges {
+    return (this.toolChangesPart ??= new (require('./toolChanges') as typeof import('./toolChanges')).ToolChanges(this.host, this.ids));
   }
 
   /** A run is open: server requests whose origin names it, and logs of its servers, are recorded in it. */

@@ -60,11 +60,13 @@ function marker(maxTokens: number): string {
 /** Stored copies of huge strings are capped so a trace stays readable; the caller's result is not affected. */
 export function capForTrace(value: unknown): unknown {
   const r = value as CallToolResult;
-  if (r && Array.isArray(r.content) && r.content.some((c) => (c.type === 'image' || c.type === 'audio') && c.data.length > 1024)) {
-    // Base64 media is kept out of traces: its size and type are what a reader needs.
+  const tooBig = (c: CallToolResult['content'][number]) => (c.type === 'image' || c.type === 'audio') && c.data.length > MAX_TRACE_STRING_CHARS;
+  if (r && Array.isArray(r.content) && r.content.some(tooBig)) {
+    // Base64 media up to the stored-string cap is kept (the trace detail shows it); a bigger item would be cut
+    // by that cap into base64 that does not decode, so only its size and type are stored.
     value = {
       ...r,
-      content: r.content.map((c) => ((c.type === 'image' || c.type === 'audio') && c.data.length > 1024 ? { ...c, data: `[${Math.floor((c.data.length * 3) / 4)} bytes of ${c.mimeType} not stored in the trace]` } : c)),
+      content: r.content.map((c) => (tooBig(c) && (c.type === 'image' || c.type === 'audio') ? { ...c, data: `[${Math.floor((c.data.length * 3) / 4)} bytes of ${c.mimeType} not stored in the trace]` } : c)),
     };
   }
   return mapStrings(value, (s: string) => (s.length > MAX_TRACE_STRING_CHARS ? `${s.slice(0, MAX_TRACE_STRING_CHARS)}[… ${s.length - MAX_TRACE_STRING_CHARS} more characters not stored in the trace …]` : s));

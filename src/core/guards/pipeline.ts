@@ -13,13 +13,14 @@ import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import type { CallMetaHook } from '../otel/ids';
+import { recordProgress, recordTaskStatus } from './callEvents';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
 import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
-import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
+import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
 export { textForTokens, truncateResult };
 export type { ConnectionProvider, PinCheck };
@@ -338,8 +339,14 @@ export class GuardPipeline implements ToolGateway {
             signal,
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
-            onProgress: (p) => this.progress(call, p),
-            onTaskStatus: (u) => this.taskStatus(call, u),
+            onProgress: (p) => {
+              recordProgress(call.record, call.guardrails, p);
+              request.onProgress?.(p);
+            },
+            onTaskStatus: (u) => {
+              recordTaskStatus(call.record, call.guardrails, u);
+              request.onTaskStatus?.(u);
+            },
             // A server's sampling or elicitation request during this call is recorded as this step's child.
             origin: { sessionId: this.sessionId, stepId: request.stepId },
             ...this.metaFor(request),
@@ -365,23 +372,6 @@ export class GuardPipeline implements ToolGateway {
     }
     call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: executeReasons, duration_ms: round(performance.now() - ts) });
     return raw;
-  }
-
-  /** The step's last progress notification (a percentage when the server gave a total), then the caller's listener. */
-  private progress(call: Call, p: { progress: number; total?: number; message?: string }): void {
-    const updates = (call.record.progress?.updates ?? 0) + 1;
-    const percent = p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
-    call.record.progress = { progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(percent !== undefined ? { percent } : {}), ...(p.message ? { message: scanValue(p.message, call.guardrails, undefined, 'record').redacted as string } : {}), updates };
-    call.request.onProgress?.(p);
-  }
-
-  /** A task-based call's status change: kept in the record's history, then the caller's listener. */
-  private taskStatus(call: Call, u: TaskStatusUpdate): void {
-    const message = u.message === undefined ? undefined : (scanValue(u.message, call.guardrails, undefined, 'record').redacted as string);
-    const task = (call.record.task ??= { task_id: u.taskId, status: u.status, history: [] });
-    task.status = u.status;
-    task.history.push({ status: u.status, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}) });
-    call.request.onTaskStatus?.(u);
   }
 
   /** Output schema, secret / PII / injection scan, the size cut; what the caller gets and what is stored. */

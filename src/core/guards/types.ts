@@ -53,6 +53,8 @@ export interface TaskStatusUpdate {
   taskId: string;
   status: TaskStatus;
   message?: string;
+  /** While the task runs: cancels that task only (the call ends as cancelled). Never recorded. */
+  cancel?: () => Promise<void>;
 }
 
 export interface ToolCallOutcome {

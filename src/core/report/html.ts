@@ -82,6 +82,7 @@ export function writeHtmlReport(runs: readonly TraceRun[], options: HtmlReportOp
     `script-src ${sha256(script)}`,
     `style-src ${sha256(BASE_STYLE)}`,
     'img-src data:',
+    'media-src data:',
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');

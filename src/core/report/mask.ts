@@ -31,8 +31,12 @@ export function maskValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => maskValue(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (SECRET_KEY.test(k) && v !== null && v !== '' && !(typeof v === 'string' && PLACEHOLDER.test(v)) && typeof v !== 'boolean') {
+    // Binary payloads (image/audio data, resource blobs) are base64, not text: the guardrails skip them too.
+    const obj = value as Record<string, unknown>;
+    const binary = (obj.type === 'image' || obj.type === 'audio') && typeof obj.data === 'string';
+    for (const [k, v] of Object.entries(obj)) {
+      if ((binary && k === 'data') || (k === 'blob' && typeof v === 'string')) out[k] = v;
+      else if (SECRET_KEY.test(k) && v !== null && v !== '' && !(typeof v === 'string' && PLACEHOLDER.test(v)) && typeof v !== 'boolean') {
         out[k] = '[MASKED]';
       } else out[k] = maskValue(v, depth + 1);
     }

@@ -4,6 +4,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { SessionHeader, StepRecord } from '../../protocol/trace';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from '../guards/defaults';
+import type { TaskStatusUpdate } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import type { ExecResult } from '../sandbox/types';
 import type { SessionFile, SessionStep } from '../session/parse';
@@ -15,12 +16,20 @@ import type { CallResult, CodeRunResult, Disposable, OpenRun, RunCodeOpts, RunEn
 
 type Listener<T> = (value: T) => void;
 
+/** A task-based call's status change, with the run and step it belongs to. */
+export interface RunTaskStatus {
+  sessionId: string;
+  stepId: string;
+  update: TaskStatusUpdate;
+}
+
 const NO_RANGE = { step: { offset: 0, length: 0 } };
 
 export class RunService {
   private readonly starts = new Set<Listener<SessionHeader>>();
   private readonly steps = new Set<Listener<StepRecord>>();
   private readonly ends = new Set<Listener<SessionResult>>();
+  private readonly taskStatuses = new Set<Listener<RunTaskStatus>>();
   private readonly runner = new SessionRunner();
   /** The fan-out every run reports to; a listener added mid-run sees the rest of that run. */
   private readonly events: RunEvents = {
@@ -44,6 +53,11 @@ export class RunService {
   /** A run ended (passed, failed, error or cancelled): once per onStart. */
   onEnd(listener: Listener<SessionResult>): Disposable {
     return subscribe(this.ends, listener);
+  }
+
+  /** A step's task-based call changed status (session runs and one-tool calls). */
+  onTaskStatus(listener: Listener<RunTaskStatus>): Disposable {
+    return subscribe(this.taskStatuses, listener);
   }
 
   /** Runs a scripted session (a *.mcp-session.json file). */
@@ -144,6 +158,19 @@ export class RunService {
 
   private async runnerOptions(opts: RunOpts): Promise<RunOptions> {
     const env = this.env;
+    // The runner reports a task's step by id; the run it belongs to is known from this run's own header.
+    let sessionId: string | undefined;
+    const events: RunEvents = {
+      ...this.events,
+      onStart: (header) => {
+        sessionId = header.session_id;
+        this.events.onStart?.(header);
+      },
+    };
+    const onTaskStatus = (index: number, stepId: string, update: TaskStatusUpdate) => {
+      opts.onTaskStatus?.(index, stepId, update);
+      if (sessionId) this.emit(this.taskStatuses, { sessionId, stepId, update });
+    };
     return {
       manager: env.connections,
       policy: opts.policy ? mergePolicy(env.policy ?? DEFAULT_POLICY, opts.policy) : env.policy,
@@ -157,8 +184,8 @@ export class RunService {
       onStep: opts.onStep,
       onProgress: opts.onProgress,
       onToolProgress: opts.onToolProgress,
-      onTaskStatus: opts.onTaskStatus,
-      events: this.events,
+      onTaskStatus,
+      events,
       kind: opts.kind ?? 'session',
       harnessVersion: env.harnessVersion,
       logger: env.logger,

@@ -8,7 +8,9 @@ import type { Lifecycle } from './lifecycle';
 import type { LiveConnection } from './live';
 import type { Managed, ServerRegistry } from './registry';
 import { isMcpError } from './sdk';
+import { callToolAsTask, requiresTask } from './tasks';
 import { isToolAllowed } from './toolFilter';
+import type { ServerRequestHandlers } from './serverRequests';
 import type { CallOptions } from './types';
 
 const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET'];
@@ -19,6 +21,8 @@ export class ServerCalls<H> {
     private readonly lifecycle: Lifecycle<H>,
     private readonly requestTimeoutMs: number,
     private readonly hint: ServerErrorHint | undefined,
+    /** The host's handlers, for a task that asks for input while it runs. */
+    private readonly serverRequests?: ServerRequestHandlers,
   ) {}
 
   async callTool(id: string, name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
@@ -34,6 +38,19 @@ export class ServerCalls<H> {
     const live = m.live && !m.live.closed ? m.live : await this.lifecycle.live(m, 'auto');
     // The listed definition validates the output and (2026, HTTP) mirrors parameters into headers.
     const toolDefinition = m.rawTools?.find((t) => t.name === name) as SdkTool | undefined;
+    if (requiresTask(toolDefinition)) {
+      // Created, polled to its end and cancelled with the call (./tasks); the call's timeout bounds the whole task.
+      return this.tracked(m, live, `the tool '${name}'`, options, (client, request) =>
+        callToolAsTask(client, def.id, toolDefinition!, args, {
+          signal: request.signal!,
+          timeoutMs: request.timeout!,
+          deadlineMs: request.timeout!,
+          onStatus: options.onTaskStatus,
+          handlers: this.serverRequests,
+          origin: options.origin,
+        }),
+      );
+    }
     return this.tracked(m, live, `the tool '${name}'`, options, (client, request) =>
       client.callTool({ name, arguments: args, ...metaOf(options) }, { ...request, toolDefinition }) as Promise<CallToolResult>,
     );

@@ -8,6 +8,7 @@
 import type { Client, ClientCapabilities, ClientContext } from '@modelcontextprotocol/client';
 import type { InFlightCall, InFlightCalls } from './inFlight';
 import type { ServerNotificationHandlers, ServerRequestContext, ServerRequestHandlers } from './serverRequests';
+import { bindTaskRequests } from './tasks';
 
 export interface ClientFeatures {
   requests?: ServerRequestHandlers;
@@ -58,4 +59,14 @@ export function installClientFeatures(client: Client, server: string, inFlight: 
     const onUpdated = notifications.onResourceUpdated.bind(notifications);
     client.setNotificationHandler('notifications/resources/updated', (n) => onUpdated(server, n.params.uri));
   }
+}
+
+/**
+ * Before the client connects: a server may send sampling and elicitation requests as tasks (2025-11-25 tasks),
+ * which reach the same handlers (./tasks). Declares the receiver's `tasks` capability; the receiver lives as
+ * long as the client.
+ */
+export async function installTaskReceiver(client: Client, server: string, inFlight: InFlightCalls, features: ClientFeatures): Promise<void> {
+  const bound = await bindTaskRequests(client, features.requests, (signal) => requestContext(server, inFlight, client.getProtocolEra(), signal));
+  if (bound) client.registerCapabilities({ tasks: bound.capabilities as unknown as ClientCapabilities['tasks'] });
 }

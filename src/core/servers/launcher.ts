@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Client, OAuthClientProvider, Transport } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
-import { clientCapabilities, installClientFeatures, type ClientFeatures } from './clientFeatures';
+import { clientCapabilities, installClientFeatures, installTaskReceiver, type ClientFeatures } from './clientFeatures';
 import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { negotiation, type ProtocolVerdicts } from './negotiation';
@@ -88,6 +88,7 @@ export class Launcher {
   private async handshake(def: ServerDefinition, live: LiveConnection): Promise<void> {
     const { verdicts, startTimeoutMs } = this.options;
     const prior = negotiation(def).probes ? verdicts.get(def.hash) : undefined;
+    await installTaskReceiver(live.client, def.id, live.inFlight, this.options.features);
     const connecting = live.client.connect(live.transport, { timeout: startTimeoutMs, prior });
     // The caller closes the connection after a timeout, which settles `connecting` too.
     connecting.catch(() => undefined);

@@ -120,7 +120,7 @@ export class ServerManager {
       stopGraceMs,
       hint: options.hint,
     });
-    this.calls = new ServerCalls(this.servers, this.lifecycle, requestTimeoutMs, options.hint);
+    this.calls = new ServerCalls(this.servers, this.lifecycle, requestTimeoutMs, options.hint, options.serverRequests);
     this.rootsDeclared = options.serverRequests?.listRoots !== undefined;
     for (const def of options.definitions) this.servers.add(def);
   }

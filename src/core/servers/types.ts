@@ -41,7 +41,7 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Hard cap on the total time even while progress keeps arriving. */
   maxTotalTimeoutMs?: number;
-  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  onProgress?: (progress: { progress: number; total?: number; message?: string; cancel?: () => Promise<void> }) => void;
   /** Handed back as `ServerRequestContext.origin` (./serverRequests) for server requests this call causes. */
   origin?: unknown;
   /** A task-based call's status changes (working → input_required → completed / failed / cancelled). */

@@ -169,6 +169,9 @@ export async function runSessionFile(ctx: HarnessContext, request: RunRequest): 
       return ctx.runs.for(folder).runSession(session, {
         signal: abort.signal,
         onProgress: (index, stepId) => progress.report({ message: `step ${index + 1}/${total}: ${stepId}` }),
+        // A long tool call's own progress notifications, live in the same notification.
+        onToolProgress: (index, stepId, p) =>
+          progress.report({ message: `step ${index + 1}/${total}: ${stepId} — ${p.message ?? `${p.progress}${p.total ? ` of ${p.total}` : ''}`}` }),
         onStep: (record) => {
           done++;
           progress.report({ increment: 100 / Math.max(1, total) });

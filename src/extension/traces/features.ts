@@ -9,6 +9,7 @@ import type { StepRecord } from '../../protocol/trace';
 import type { ReportFormat, WebviewPersistedState } from '../../protocol/messages';
 import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
+import { LiveTasks } from '../client/tasks';
 import { LabResults } from '../lab/results';
 import { exportReport, pickFormat } from './exportReport';
 import { type PanelActions, type PanelSource, sameSource, TRACE_PANEL_VIEW_TYPE, TracePanel } from './panel';
@@ -18,6 +19,8 @@ import { countDecisions, describeFilter, type SessionsFilter, type SessionsNode,
 export class TraceFeatures extends Disposable {
   /** Every run in the workspace's trace directories, plus the runs of this window as they happen. */
   readonly store: TraceStore;
+  /** Task-based calls of this window's runs while they are going (status, Cancel Task). */
+  readonly tasks: LiveTasks;
   /** The Sessions view's data provider. */
   readonly tree: SessionsTreeProvider;
   /** The reliability lab results of this window (the trace panel's Lab tab). */
@@ -32,7 +35,8 @@ export class TraceFeatures extends Disposable {
   constructor(private readonly ctx: HarnessCore) {
     super();
     this.store = this._register(new TraceStore(() => ctx.config.traceDir));
-    this.tree = this._register(new SessionsTreeProvider(this.store));
+    this.tasks = this._register(new LiveTasks());
+    this.tree = this._register(new SessionsTreeProvider(this.store, this.tasks));
     this.lab = this._register(new LabResults(ctx.dialogs.saveReport));
     this.view = this._register(vscode.window.createTreeView('mcpHarness.sessions', { treeDataProvider: this.tree, showCollapseAll: true }));
     this.actions = {

@@ -55,6 +55,8 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
     `script-src 'nonce-${nonce}'`,
     `style-src ${webview.cspSource} 'nonce-${nonce}'`,
     `img-src ${webview.cspSource} data:`,
+    // Audio in tool results plays from the recorded base64 only.
+    'media-src data:',
     `font-src ${webview.cspSource}`,
   ].join('; ');
   return `<!DOCTYPE html>
@@ -236,7 +238,7 @@ export class TracePanel implements vscode.Disposable {
       ...(this.selectedRunId && runs.some((r) => r.id === this.selectedRunId) ? { selectedRunId: this.selectedRunId } : {}),
       ...(this.selectedStepId ? { selectedStepId: this.selectedStepId } : {}),
       theme: themeKind(vscode.window.activeColorTheme.kind),
-      capabilities: { rerun: true, exportReport: true, revealTraceFile: true, openFile: true, saveLabReport: !!this.lab },
+      capabilities: { rerun: true, exportReport: true, revealTraceFile: true, openFile: true, openResource: true, saveLabReport: !!this.lab },
       ...(badLines.length ? { badLines } : {}),
       ...(this.lab?.all().length ? { labResults: this.lab.all() } : {}),
     };
@@ -274,6 +276,14 @@ export class TracePanel implements vscode.Disposable {
         else void vscode.window.showWarningMessage('The trace file of this run is no longer on disk.');
         return;
       }
+      case 'openResource':
+        // The Servers view's command: it starts nothing the user has not allowed, and reports its own errors.
+        try {
+          await vscode.commands.executeCommand('mcpHarness.openResource', m.server, m.uri);
+        } catch (err) {
+          void vscode.window.showWarningMessage(`${m.uri} could not be read from ${m.server}: ${(err as Error).message}`);
+        }
+        return;
       case 'openFile': {
         const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
         const uri = vscode.Uri.file(path.isAbsolute(m.path) ? m.path : path.resolve(base, m.path));

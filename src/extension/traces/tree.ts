@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { orderedSteps, runDurationMs, runName, runStartMs, runStatus, type RunStatus, type TraceRun } from '../../core/report/model';
 import type { Decision, StepRecord } from '../../protocol/trace';
+import type { LiveTask, LiveTasks } from '../client/tasks';
 import type { TraceStore } from './store';
 
 export interface SessionsFilter {
@@ -12,7 +13,16 @@ export interface SessionsFilter {
 
 export type SessionsNode =
   | { kind: 'run'; run: TraceRun }
-  | { kind: 'step'; run: TraceRun; step: StepRecord; children: StepRecord[] };
+  | { kind: 'step'; run: TraceRun; step: StepRecord; children: StepRecord[] }
+  | { kind: 'task'; run: TraceRun; task: LiveTask };
+
+const TASK_ICON: Record<LiveTask['status'], [string, string?]> = {
+  working: ['loading~spin'],
+  input_required: ['question', 'charts.yellow'],
+  completed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+};
 
 const STATUS_ICON: Record<RunStatus, [string, string?]> = {
   passed: ['pass', 'testing.iconPassed'],
@@ -71,9 +81,15 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
   readonly onDidChangeTreeData = this.emitter.event;
   private filterValue: SessionsFilter = {};
   private readonly sub: vscode.Disposable;
+  private readonly taskSub: vscode.Disposable | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: TraceStore) {
+  constructor(
+    private readonly store: TraceStore,
+    private readonly tasks?: LiveTasks,
+  ) {
+    // A task's status is drawn as it changes: there are few of them, and each one is news.
+    this.taskSub = tasks?.onDidChange(() => this.emitter.fire());
     // Live steps arrive one by one: redraw at most every 100 ms. A run starting, ending or going away is
     // drawn at once (a finished run must not keep its spinner).
     this.sub = store.onDidChange((changes) => {
@@ -112,6 +128,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         .filter((run) => !describeFilter(this.filterValue) || run.steps.some((s) => stepMatches(s, this.filterValue)))
         .map((run) => ({ kind: 'run', run }));
     }
+    if (node.kind === 'task') return [];
     const steps = node.run.steps;
     const children = new Map<string, StepRecord[]>();
     const ids = new Set(steps.map((s) => s.step_id));
@@ -129,7 +146,24 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     const filtered = describeFilter(this.filterValue)
       ? level.filter((s) => stepMatches(s, this.filterValue) || (children.get(s.step_id) ?? []).some((c) => stepMatches(c, this.filterValue)))
       : level;
-    return filtered.map((step) => ({ kind: 'step', run: node.run, step, children: children.get(step.step_id) ?? [] }));
+    const nodes: SessionsNode[] = filtered.map((step) => ({ kind: 'step', run: node.run, step, children: children.get(step.step_id) ?? [] }));
+    if (node.kind === 'run') nodes.push(...this.liveTasks(node.run).map((task): SessionsNode => ({ kind: 'task', run: node.run, task })));
+    return nodes;
+  }
+
+  /** Task-based calls of a running run whose steps have no record yet. */
+  private liveTasks(run: TraceRun): LiveTask[] {
+    return this.tasks?.of(run.id).filter((t) => !run.steps.some((s) => s.step_id === t.stepId)) ?? [];
+  }
+
+  private taskItem(run: TraceRun, task: LiveTask): vscode.TreeItem {
+    const item = new vscode.TreeItem(task.stepId, vscode.TreeItemCollapsibleState.None);
+    item.id = `step:${run.id}:${task.stepId}`;
+    item.iconPath = icon(TASK_ICON[task.status]);
+    item.description = `task ${task.status.replace('_', ' ')}${task.message ? ` · ${task.message}` : ''}`;
+    item.tooltip = `${task.stepId}: task ${task.taskId} — ${task.status}${task.message ? `\n${task.message}` : ''}`;
+    item.contextValue = task.cancel ? 'task.working' : `task.${task.status}`;
+    return item;
   }
 
   getTreeItem(node: SessionsNode): vscode.TreeItem {
@@ -138,7 +172,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       const status = runStatus(run);
       const top = run.steps.filter((s) => !s.parent_id).length;
       const latency = run.steps.filter((s) => !s.parent_id).reduce((sum, s) => sum + s.latency_ms, 0);
-      const item = new vscode.TreeItem(runName(run), run.steps.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(runName(run), run.steps.length || this.liveTasks(run).length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `run:${run.id}`;
       item.iconPath = icon(STATUS_ICON[status]);
       item.description = `${formatTime(runStartMs(run))} · ${top} step${top === 1 ? '' : 's'} · ${formatMs(latency)}`;
@@ -156,16 +190,18 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       item.command = { command: 'mcpHarness.openTracePanel', title: 'Open in Trace Panel', arguments: [node] };
       return item;
     }
+    if (node.kind === 'task') return this.taskItem(node.run, node.task);
     const { step } = node;
     const item = new vscode.TreeItem(step.step_id, node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `step:${node.run.id}:${step.step_id}`;
     item.iconPath = icon(DECISION_ICON[step.decision] ?? ['circle-outline']);
     const target = step.kind === 'code' ? 'code' : `${step.server}/${step.tool}`;
-    item.description = `${target} · ${formatMs(step.latency_ms)}${step.decision === 'ok' ? '' : ` · ${step.decision}`}${step.reused ? ' · reused' : ''}`;
+    item.description = `${target} · ${formatMs(step.latency_ms)}${step.decision === 'ok' ? '' : ` · ${step.decision}`}${step.reused ? ' · reused' : ''}${taskSummary(step)}`;
     const tip = new vscode.MarkdownString();
     tip.appendText(`${step.step_id}: ${target} — ${step.decision}\n`);
     for (const r of step.reasons.slice(0, 5)) tip.appendText(`• ${r}\n`);
     if (step.error && !step.reasons.includes(step.error)) tip.appendText(`error: ${step.error}\n`);
+    for (const t of step.task?.history ?? []) tip.appendText(`task ${t.status}${t.message ? `: ${t.message}` : ''}\n`);
     tip.appendText(`${formatMs(step.latency_ms)}, tokens ${step.tokens_in}/${step.tokens_out}`);
     item.tooltip = tip;
     item.contextValue = `step.${step.decision}`;
@@ -175,7 +211,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
 
   getParent(node: SessionsNode): SessionsNode | undefined {
     if (node.kind === 'run') return undefined;
-    if (!node.step.parent_id) return { kind: 'run', run: node.run };
+    if (node.kind === 'task' || !node.step.parent_id) return { kind: 'run', run: node.run };
     const parent = node.run.steps.find((s) => s.step_id === node.step.parent_id);
     if (!parent) return { kind: 'run', run: node.run };
     return { kind: 'step', run: node.run, step: parent, children: node.run.steps.filter((s) => s.parent_id === parent.step_id) };
@@ -184,8 +220,16 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
   dispose(): void {
     clearTimeout(this.refreshTimer);
     this.sub.dispose();
+    this.taskSub?.dispose();
     this.emitter.dispose();
   }
+}
+
+/** A task-based step's outcome and the server's last status message. */
+function taskSummary(step: StepRecord): string {
+  if (!step.task) return '';
+  const last = step.task.history.at(-1);
+  return ` · task ${step.task.status}${last?.message ? ` (${last.message})` : ''}`;
 }
 
 export function countDecisions(steps: StepRecord[]): Partial<Record<Decision, number>> {

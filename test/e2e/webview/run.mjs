@@ -146,6 +146,24 @@ test('report of every decision: header, rows, labels, detail, filters, keyboard,
   }
 });
 
+test('what a server asked during a step (sampling, elicitation) is listed as that step\'s children', async (browser) => {
+  const url = report([join(fixtures, 'client-children.jsonl')], join(work, 'client.html'));
+  const { page, problems } = await open(browser, url);
+  await page.waitForSelector('.mh-grid-body .mh-grid-row');
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="sample"]');
+  const detail = page.locator('.mh-detail');
+  assert.equal(await detail.locator('vscode-collapsible[title="Requests from the server during this step (1)"]').count(), 1);
+  const links = await detail.locator('.mh-children .mh-link').allTextContents();
+  assert.equal(links.length, 1);
+  assert.match(links[0], /ui\/sampling\/createMessage$/);
+  await detail.locator('.mh-children .mh-link').first().click();
+  assert.equal(await page.locator('.mh-grid-row.mh-selected').getAttribute('data-step-id'), 'sample.sampling.1');
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="form"]');
+  assert.match((await detail.locator('.mh-children .mh-link').allTextContents()).join(), /ui\/elicitation\/create$/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('malformed and truncated traces: the good runs plus a clear message about the bad lines', async (browser) => {
   const url = report([join(fixtures, 'truncated.jsonl'), join(fixtures, 'malformed.jsonl')], join(work, 'bad.html'));
   const { page, problems } = await open(browser, url);
@@ -215,7 +233,7 @@ test('a report whose later block is damaged shows the steps read before it and s
  */
 function vscodeHostPage(name, theme) {
   const file = join(work, name);
-  writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src file:; style-src 'nonce-abc'; img-src data:"><style nonce="abc">html,body{margin:0;height:100%}</style></head><body class="vscode-${theme}" data-mh-theme="${theme}"><div id="mcp-harness-root"></div><script src="${pathToFileURL(join(repo, 'dist', 'webview.js')).href}"></script></body></html>`);
+  writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src file:; style-src 'nonce-abc'; img-src data:; media-src data:"><style nonce="abc">html,body{margin:0;height:100%}</style></head><body class="vscode-${theme}" data-mh-theme="${theme}"><div id="mcp-harness-root"></div><script src="${pathToFileURL(join(repo, 'dist', 'webview.js')).href}"></script></body></html>`);
   const init = () => {
     window.__posted = [];
     window.acquireVsCodeApi = () => ({
@@ -283,6 +301,63 @@ test('as a VS Code webview: ready → init, live steps keep selection and scroll
   assert.equal(await rowsIn(page).count(), 9, 'the restored server filter applies');
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('tool-result content: image thumbnail, audio player, resource link and embedded resources; Open resource posts to the host', async (browser) => {
+  const lines = readFileSync(join(fixtures, 'client-content.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const header = lines[0];
+  const steps = lines.filter((l) => l.type === 'step');
+  const media = steps[0].output.content;
+  // As a VS Code webview (the host can open resources).
+  const { url: hostUrl, init } = vscodeHostPage('content.html', 'light');
+  const { page, problems } = await open(browser, hostUrl, { init });
+  const themeVars = readFileSync(join(repo, 'webview', 'themes.css'), 'utf8');
+  await page.evaluate((css) => { const s = new CSSStyleSheet(); s.replaceSync(css); document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }, themeVars);
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  await page.evaluate((msg) => window.postMessage(msg, '*'), { type: 'init', runs: [{ id: header.session_id, header, steps, end: lines.at(-1) }], selectedRunId: header.session_id, capabilities: { openResource: true } });
+  await page.waitForSelector('.mh-grid-body .mh-grid-row[data-step-id="media"]');
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="media"]');
+  const detail = page.locator('.mh-detail');
+  assert.equal(await detail.locator('vscode-collapsible[title="Result content (7 items)"]').count(), 1);
+  assert.deepEqual(await detail.locator('.mh-content-item').evaluateAll((els) => els.map((e) => e.dataset.type)), ['text', 'image', 'image', 'audio', 'resource_link', 'resource', 'resource']);
+  // The recorded image is a data: URL thumbnail that decodes; the one kept out of the trace is its placeholder.
+  const img = detail.locator('.mh-content-item[data-index="1"] img.mh-content-image');
+  assert.equal(await img.getAttribute('src'), `data:image/png;base64,${media[1].data}`);
+  await page.waitForFunction(() => document.querySelector('.mh-content-image')?.complete);
+  assert.equal(await img.evaluate((el) => el.naturalWidth), 4, 'the thumbnail decoded');
+  assert.equal(await detail.locator('.mh-content-item[data-index="2"] img').count(), 0);
+  assert.equal(await detail.locator('.mh-content-item[data-index="2"] .mh-content-placeholder').textContent(), '[48213 bytes of image/png not stored in the trace]');
+  const audio = detail.locator('.mh-content-item[data-index="3"] audio.mh-content-audio');
+  assert.equal(await audio.getAttribute('src'), `data:audio/wav;base64,${media[3].data}`);
+  assert.equal(await audio.getAttribute('controls'), '');
+  await page.waitForFunction(() => document.querySelector('audio.mh-content-audio').readyState >= 1);
+  assert.ok((await audio.evaluate((el) => el.duration)) > 0, 'the audio loaded under the CSP');
+  // Resource link and embedded resources.
+  const link = detail.locator('.mh-content-item[data-index="4"]');
+  assert.match(await link.textContent(), /architecture\.md/);
+  assert.match(await link.textContent(), /The architecture notes/);
+  assert.equal(await detail.locator('.mh-content-item[data-index="5"] .mh-content-resource-text').textContent(), '# Features\nEmbedded text.');
+  assert.match(await detail.locator('.mh-content-item[data-index="6"]').textContent(), /8 bytes of binary content/);
+  await link.locator('.mh-open-resource').click();
+  assert.deepEqual((await page.evaluate(() => window.__posted)).filter((m) => m.type === 'openResource').pop(), { type: 'openResource', server: 'everything', uri: 'demo://resource/static/document/architecture.md' });
+  await detail.locator('.mh-content-item[data-index="6"] .mh-open-resource').click();
+  assert.deepEqual((await page.evaluate(() => window.__posted)).filter((m) => m.type === 'openResource').pop(), { type: 'openResource', server: 'everything', uri: 'demo://resource/dynamic/blob/2' });
+  await img.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'trace-content-light.png') });
+  // A text-only result has no content section (its text is in Output).
+  await page.click('.mh-grid-body .mh-grid-row[data-step-id="plain"]');
+  assert.equal(await detail.locator('.mh-content').count(), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+  // In a saved HTML report nothing can be opened: no Open resource buttons, the media still show.
+  const report_ = await open(browser, report([join(fixtures, 'client-content.jsonl')], join(work, 'content-report.html')));
+  await report_.page.waitForSelector('.mh-grid-body .mh-grid-row[data-step-id="media"]');
+  await report_.page.click('.mh-grid-body .mh-grid-row[data-step-id="media"]');
+  assert.equal(await report_.page.locator('.mh-content-image').count(), 1);
+  assert.equal(await report_.page.locator('audio.mh-content-audio').count(), 1);
+  assert.equal(await report_.page.locator('.mh-open-resource').count(), 0);
+  assert.deepEqual(report_.problems, []);
+  await report_.page.close();
 });
 
 labTests(test, { open, vscodeHostPage, shots });

@@ -1,5 +1,5 @@
-// Test helper: the scripted language model (test/integration/support/scripted-lm), loaded next to the extension
-// under test by the integration and e2e runners.
+// Test helper: the scripted language model (test/integration/support/scripted-lm), installed next to the
+// extension under test by the integration and e2e runners.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ScriptedLmApi } from './scripted-lm/api';
@@ -12,7 +12,7 @@ export const SCRIPTED_VENDOR = 'mcp-harness-scripted';
 /** Activates the scripted model's extension, empties its script and request log, and returns its control API. */
 export async function scriptedLm(): Promise<ScriptedLmApi> {
   const ext = vscode.extensions.getExtension<ScriptedLmApi>(SCRIPTED_LM_EXTENSION_ID);
-  assert.ok(ext, `${SCRIPTED_LM_EXTENSION_ID} is not loaded: the runner passes test/integration/support/scripted-lm as a second extensionDevelopmentPath.`);
+  assert.ok(ext, `${SCRIPTED_LM_EXTENSION_ID} is not installed: startCodeServer({ supportExtensions: true }) copies test/integration/support/scripted-lm into the extensions dir.`);
   const api = await ext.activate();
   api.reset();
   return api;

@@ -82,6 +82,27 @@ describe('auth: CLI login, logout and sign-in errors', function () {
     assert.match(call.stdout + call.stderr, /mcp-harness login remote/);
   });
 
+  it('exec: sandboxed code calling a server that needs sign-in exits 3 with the login hint', async () => {
+    await setUp([]);
+    const code = join(folder, 'whoami.js');
+    writeFileSync(code, "return await mcp.call('remote/whoami', {});");
+    const exec = await cli(['exec', code, '--json']);
+    assert.equal(exec.code, 3, exec.stdout + exec.stderr);
+    const out = JSON.parse(exec.stdout.trim().split('\n').pop()!);
+    assert.equal(out.ok, false);
+    assert.match(exec.stdout + exec.stderr, /mcp-harness login remote/);
+    assert.doesNotMatch(exec.stdout + exec.stderr, /\/authorize\?/, 'no authorization URL is offered');
+  });
+
+  it('run: a session whose server needs sign-in exits 3 with the login hint', async () => {
+    await setUp([]);
+    const session = join(folder, 'whoami.mcp-session.json');
+    writeFileSync(session, JSON.stringify({ name: 'whoami', steps: [{ id: 'who', tool: 'remote/whoami', args: {} }] }));
+    const run = await cli(['run', session, '--json']);
+    assert.equal(run.code, 3, run.stdout + run.stderr);
+    assert.match(run.stdout + run.stderr, /mcp-harness login remote/);
+  });
+
   it('login round trip: prints the URL, takes the loopback redirect, stores the tokens 0600, then calls work', async () => {
     await setUp([]);
     const login = await cli(['login', 'remote', '--timeout-ms', '20000']);

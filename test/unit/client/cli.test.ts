@@ -51,7 +51,10 @@ describe('mcp-harness with the client features (built CLI, server-everything)', 
     for (const planted of [PLANTED_TOKEN, PLANTED_EMAIL]) assert.ok(!text.includes(planted), `${planted} reached the trace`);
     const trace = readTrace(out.trace_file);
     const kinds = trace.steps.map((s) => `${s.kind}:${s.parent_id ?? ''}`);
-    for (const k of ['sampling:sample', 'elicitation:form', 'elicitation:url', 'resource:', 'prompt:']) assert.ok(kinds.includes(k), `${k} not in ${kinds.join(' ')}`);
+    for (const k of ['sampling:sample', 'elicitation:form', 'elicitation:url', 'sampling:asyncSample', 'resource:', 'prompt:']) assert.ok(kinds.includes(k), `${k} not in ${kinds.join(' ')}`);
+    const research = trace.steps.find((s) => s.step_id === 'research')!;
+    assert.equal(research.task?.status, 'completed');
+    assert.deepEqual(research.task?.history.map((h) => h.status), ['working', 'working', 'working', 'working', 'completed']);
     const long = trace.steps.find((s) => s.step_id === 'long')!;
     assert.ok(long.progress && long.progress.total === 4 && long.progress.updates >= 3, JSON.stringify(long.progress));
   });

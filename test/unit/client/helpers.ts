@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientFeatures } from '../../../src/core/client/features';
 import type { ClientHost } from '../../../src/core/client/types';
+import type { StepRecord } from '../../../src/protocol/trace';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY } from '../../../src/core/guards/defaults';
 import { RunService } from '../../../src/core/run/service';
 import { ServerManager } from '../../../src/core/servers/manager';
@@ -35,7 +36,7 @@ export function clientWorld(host: Partial<ClientHost> = {}): ClientWorld {
     ...host,
   });
   const manager = new ServerManager({
-    definitions: [stdioDefinition('everything', EVERYTHING), stdioDefinition('asks', join(FIXTURES, 'asks.mjs'))],
+    definitions: [stdioDefinition('everything', EVERYTHING), stdioDefinition('asks', join(FIXTURES, 'asks.mjs')), stdioDefinition('modern', join(FIXTURES, 'modern.mjs'))],
     logger: nullLogger,
     clientInfo: { name: 'mcp-harness-test', version: '0' },
     stopGraceMs: 500,
@@ -45,8 +46,8 @@ export function clientWorld(host: Partial<ClientHost> = {}): ClientWorld {
   const traceDir = mkdtempSync(join(tmpdir(), 'mcp-harness-client-'));
   const service = new RunService({
     connections: manager,
-    knownServers: ['everything', 'asks'],
-    policy: { ...DEFAULT_POLICY, trustedServers: ['everything', 'asks'], confirmDestructive: false },
+    knownServers: ['everything', 'asks', 'modern'],
+    policy: { ...DEFAULT_POLICY, trustedServers: ['everything', 'asks', 'modern'], confirmDestructive: false },
     guardrails: DEFAULT_GUARDRAILS,
     traceDir,
     client,
@@ -80,3 +81,18 @@ export function traceText(file: string | undefined): string {
 /** A GitHub token shape the secret scanner knows: planted, it must never reach a trace. */
 export const PLANTED_TOKEN = 'ghp_R2d2C3poR2d2C3poR2d2C3poR2d2C3poR2d2';
 export const PLANTED_EMAIL = 'ada.lovelace@example.com';
+
+/** A fresh world for each test of the suite, with every announced record collected in `seen`. */
+export function eachTestWorld(host: Partial<ClientHost> = {}): { world(): ClientWorld; seen: StepRecord[] } {
+  let current: ClientWorld | undefined;
+  const seen: StepRecord[] = [];
+  beforeEach(() => {
+    current = clientWorld(host);
+    current.service.onStep((r) => seen.push(r));
+  });
+  afterEach(async () => {
+    await current?.dispose();
+    seen.length = 0;
+  });
+  return { world: () => current!, seen };
+}

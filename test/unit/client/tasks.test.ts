@@ -6,6 +6,8 @@ import { Client, type Tool } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { bindTaskRequests, callToolAsTask, requiresTask, TaskCallError, type TaskStatusUpdate } from '../../../src/core/servers/tasks';
 import { EVERYTHING } from '../guards/helpers';
+import type { StepRecord } from '../../../src/protocol/trace';
+import { clientWorld, session, type ClientWorld } from './helpers';
 
 describe('tasks (ext-tasks on the v2 client, server-everything)', function () {
   this.timeout(60_000);
@@ -75,5 +77,89 @@ describe('tasks (ext-tasks on the v2 client, server-everything)', function () {
     const result = await client.callTool({ name: 'trigger-sampling-request-async', arguments: { prompt: 'tides?' } });
     assert.match(JSON.stringify(result.content), /COMPLETED.*answered as a task/s);
     assert.ok(sampled.some((s) => s.startsWith('everything:') && s.includes('tides?')), JSON.stringify(sampled));
+  });
+});
+
+describe('tasks through the run service (ServerManager on the v2 client)', function () {
+  this.timeout(60_000);
+  let world: ClientWorld;
+  beforeEach(() => {
+    world = clientWorld({ samplingDefault: 'allow', model: { answer: async () => ({ text: 'from the host model', model: 'gpt-4o' }) } });
+  });
+  afterEach(() => world.dispose());
+
+  it("a task-based step records its status history and reports each change to the host", async () => {
+    const seen: string[] = [];
+    const result = await world.service.runSession(session({ name: 'task', steps: [{ id: 'research', tool: 'everything/simulate-research-query', args: { topic: 'tides' }, expect: { contains: 'Research Report: tides' } }] }), {
+      onTaskStatus: (_i, stepId, u) => seen.push(`${stepId} ${u.status}`),
+    });
+    assert.equal(result.status, 'passed', JSON.stringify(result.steps[0]));
+    const task = result.steps[0].task!;
+    assert.equal(task.status, 'completed');
+    assert.deepEqual(task.history.map((h) => h.status), ['working', 'working', 'working', 'working', 'completed']);
+    assert.equal(task.history[1].message, 'Analyzing content...');
+    assert.equal(seen.at(-1), 'research completed');
+  });
+
+  it('a task-based step is cancelled with the run, and times out at the step timeout', async () => {
+    const controller = new AbortController();
+    const cancelled = await world.service.runSession(session({ name: 'cancel', steps: [{ id: 'research', tool: 'everything/simulate-research-query', args: { topic: 'x' } }] }), {
+      signal: controller.signal,
+      onTaskStatus: () => controller.abort(),
+    });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.steps[0].decision, 'cancelled');
+    const timedOut = await world.service.runSession(session({ name: 'timeout', steps: [{ id: 'research', tool: 'everything/simulate-research-query', args: { topic: 'x' }, policy: { timeoutMs: 500 } }] }));
+    assert.equal(timedOut.steps[0].decision, 'timeout', JSON.stringify(timedOut.steps[0]));
+    assert.equal(timedOut.steps[0].task?.status, 'cancelled');
+  });
+
+  it("cancel on a working task's status cancels that task only: its step ends cancelled, the run goes on; onTaskStatus names the run", async () => {
+    const events: { sessionId: string; stepId: string; status: string; cancellable: boolean }[] = [];
+    const sub = world.service.onTaskStatus(({ sessionId, stepId, update }) => {
+      events.push({ sessionId, stepId, status: update.status, cancellable: !!update.cancel });
+      if (stepId === 'stop' && update.status === 'working' && update.cancel) void update.cancel();
+    });
+    const result = await world.service.runSession(
+      session({
+        name: 'cancel one',
+        steps: [
+          { id: 'stop', tool: 'everything/simulate-research-query', args: { topic: 'x' } },
+          { id: 'after', tool: 'everything/echo', args: { message: 'still here' } },
+        ],
+      }),
+    );
+    sub.dispose();
+    assert.equal(result.status, 'failed', 'a cancelled step fails the run; the run itself was not cancelled');
+    assert.deepEqual(result.steps.map((s) => [s.step_id, s.decision]), [['stop', 'cancelled'], ['after', 'ok']]);
+    assert.equal(result.steps[0].task?.status, 'cancelled');
+    assert.equal(result.steps[0].task?.history.at(-1)?.status, 'cancelled');
+    assert.ok(events.length >= 2 && events.every((e) => e.sessionId === result.session_id && e.stepId === 'stop'), JSON.stringify(events));
+    assert.deepEqual(events.filter((e) => e.cancellable).map((e) => e.status), events.filter((e) => e.status === 'working' || e.status === 'input_required').map((e) => e.status), 'only a running task can be cancelled');
+    assert.ok(!JSON.stringify(result.steps[0]).includes('cancel":'), 'the cancel function is never recorded');
+  });
+
+  it('a task that needs input (input_required) asks the same handlers: the answer is validated and recorded under the step', async () => {
+    const children: StepRecord[] = [];
+    world.service.onStep((r) => r.parent_id === 'research' && children.push(r));
+    const result = await world.service.runSession(
+      session({
+        name: 'input',
+        elicitation: { action: 'accept', content: { interpretation: 'snake' } },
+        steps: [{ id: 'research', tool: 'everything/simulate-research-query', args: { topic: 'python', ambiguous: true }, expect: { contains: 'Clarification**: snake' } }],
+      }),
+      { onTaskStatus: () => undefined },
+    );
+    assert.equal(result.status, 'passed', JSON.stringify(result.steps[0].output));
+    assert.ok(result.steps[0].task!.history.some((h) => h.status === 'input_required'));
+    assert.deepEqual(children.map((c) => [c.kind, c.decision, c.elicitation?.action]), [['elicitation', 'ok', 'accept']]);
+  });
+
+  it('an async (task) sampling request is guarded like a plain one: a sampling record under the step', async () => {
+    const children: string[] = [];
+    world.service.onStep((r) => r.parent_id === 'async' && children.push(`${r.kind} ${r.decision}`));
+    const result = await world.service.runSession(session({ name: 'async', steps: [{ id: 'async', tool: 'everything/trigger-sampling-request-async', args: { prompt: 'why?' }, expect: { contains: 'from the host model' } }] }));
+    assert.equal(result.status, 'passed', JSON.stringify(result.steps[0].output));
+    assert.deepEqual(children, ['sampling ok']);
   });
 });

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { GuardPipeline } from '../../../src/core/guards/pipeline';
-import { DEFAULT_GUARDRAILS, DEFAULT_POLICY } from '../../../src/core/guards/defaults';
+import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, MAX_TRACE_STRING_CHARS } from '../../../src/core/guards/defaults';
+import { capForTrace } from '../../../src/core/guards/output';
 import { SchemaValidatorCache, sampleFromSchema } from '../../../src/core/guards/schema';
 import { toolTraits } from '../../../src/core/guards/policy';
 import type { ServerConnection } from '../../../src/core/servers/types';
@@ -125,15 +126,23 @@ describe('GuardPipeline', function () {
     });
   });
 
-  it('keeps base64 media out of the trace copy but gives it to the caller', async () => {
+  it('keeps base64 media up to the stored-string cap in the trace copy (unredacted: binary is not text) and gives it to the caller', async () => {
     await withEverything(async (p) => {
       const o = await p.callTool({ server: 'everything', tool: 'get-tiny-image', args: {}, stepId: 'img' });
       assert.equal(o.record.decision, 'ok', o.record.error);
       const image = o.result!.content.find((c) => c.type === 'image') as { data: string };
-      assert.ok(image.data.length > 1024);
+      assert.ok(image.data.length > 1024 && image.data.length < MAX_TRACE_STRING_CHARS);
       const stored = (o.record.output as { content: { type: string; data?: string }[] }).content.find((c) => c.type === 'image')!;
-      assert.match(stored.data!, /bytes of image\/png not stored in the trace/);
+      assert.equal(stored.data, image.data, 'the thumbnail data is stored as it came');
     });
+  });
+
+  it('keeps base64 media over the stored-string cap out of the trace copy: its size and type only', () => {
+    const big = 'A'.repeat(MAX_TRACE_STRING_CHARS + 4);
+    const small = 'iVBORw0KGgo=';
+    const stored = capForTrace({ content: [{ type: 'image', data: big, mimeType: 'image/png' }, { type: 'audio', data: small, mimeType: 'audio/wav' }] }) as { content: { data: string }[] };
+    assert.equal(stored.content[0].data, `[${((MAX_TRACE_STRING_CHARS + 4) * 3) / 4} bytes of image/png not stored in the trace]`);
+    assert.equal(stored.content[1].data, small);
   });
 
   it('applies allow/deny globs, readOnly, noNetwork, maxSteps and per-request overrides, naming the rule', async () => {

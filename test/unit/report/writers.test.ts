@@ -21,6 +21,15 @@ describe('report/mask', () => {
     const out = maskValue({ api_key: 'abc123', password: 'hunter2', token: '[REDACTED:secret]', note: 'key AKIAABCDEFGHIJKLMNOP here', auth: { Authorization: 'Bearer abcdefghijklmnopqrstuvwxyz' }, n: 3, list: ['ghp_' + 'a'.repeat(36)], ok: true });
     assert.deepEqual(out, { api_key: '[MASKED]', password: '[MASKED]', token: '[REDACTED:secret]', note: 'key [REDACTED:aws_access_key] here', auth: '[MASKED]', n: 3, list: ['[REDACTED:github_token]'], ok: true });
   });
+
+  it('leaves binary payloads (image/audio data, resource blobs) as they are, like the guardrails; text beside them is masked', () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAD0lEQVR4nGNgqLiCQMRxAA6SFMEwbJp+AAAAAElFTkSuQmCC';
+    const out = maskValue({ content: [{ type: 'image', data: png, mimeType: 'image/png' }, { type: 'resource', resource: { uri: 'x://1', blob: png } }, { type: 'text', text: png }, { type: 'note', data: png }] }) as { content: Record<string, unknown>[] };
+    assert.equal(out.content[0].data, png);
+    assert.equal((out.content[1].resource as { blob: string }).blob, png);
+    assert.equal(out.content[2].text, '[REDACTED:high_entropy]');
+    assert.equal(out.content[3].data, '[REDACTED:high_entropy]', 'only image/audio items have binary data');
+  });
 });
 
 describe('report/json', () => {

@@ -40,6 +40,8 @@ describe('server requests reach the host handlers (2025 generation)', () => {
       sampling: { tools: {} },
       elicitation: { form: {}, url: {} },
       roots: { listChanged: true },
+      // With sampling or elicitation handlers the client is also a task receiver for them (src/core/servers/tasks.ts).
+      tasks: { list: {}, cancel: {}, requests: { sampling: { createMessage: {} }, elicitation: { create: {} } } },
     });
   });
 

@@ -1,7 +1,7 @@
 // A language model chat provider for tests in the real extension host: the test sets a script of turns
-// (text, tool calls, errors) and reads back every request the model got. Loaded next to the extension under
-// test as a second extensionDevelopmentPath by scripts/run-integration.mjs and the e2e workbench; its vendor
-// is contributed in package.json because VS Code refuses providers of vendors nobody contributes.
+// (text, tool calls, errors) and reads back every request the model got. Installed into the run's extensions
+// dir by scripts/lib/host.mjs (startCodeServer supportExtensions: integration runs and the e2e workbench);
+// its vendor is contributed in package.json because VS Code refuses providers of vendors nobody contributes.
 // Plain CommonJS so it needs no build step. Types for tests: ./api.d.ts; helper: ../scriptedLm.ts.
 'use strict';
 const vscode = require('vscode');
