@@ -24,6 +24,33 @@ const problemMatcher = {
   },
 };
 
+// The v2 MCP packages each install their own copy of the same zod (client and core, 4.6.x); bundled as is, a
+// process that loads the client evaluates zod twice. Every v2 package's `zod` import resolves to core's copy.
+const V2_PACKAGE = /[\\/]node_modules[\\/]@modelcontextprotocol[\\/](client|server)[\\/]/;
+/** @type {import('esbuild').Plugin} */
+const oneZodForTheMcpSdk = {
+  name: 'one-zod-for-the-mcp-sdk',
+  setup(build) {
+    const coreDir = join(process.cwd(), 'node_modules', '@modelcontextprotocol', 'core');
+    build.onResolve({ filter: /^zod(\/.*)?$/ }, (args) => {
+      if (!V2_PACKAGE.test(args.importer) || args.pluginData === 'one-zod') return undefined;
+      return build.resolve(args.path, { kind: args.kind, resolveDir: coreDir, pluginData: 'one-zod' });
+    });
+  },
+};
+
+// The client's Node shim evaluates a bundled ajv when the client loads; src/core/servers/sdkShims.ts exports the
+// same names and loads that shim only when a JSON Schema is first validated.
+const SHIMS = join(process.cwd(), 'src', 'core', 'servers', 'sdkShims.ts');
+/** @type {import('esbuild').Plugin} */
+const lazyClientShims = {
+  name: 'lazy-client-shims',
+  setup(build) {
+    build.onResolve({ filter: /^@modelcontextprotocol\/client\/_shims$/ }, (args) => (args.importer === SHIMS ? undefined : { path: SHIMS }));
+  },
+};
+const sdkPlugins = [oneZodForTheMcpSdk, lazyClientShims];
+
 const nodeCommon = {
   bundle: true,
   platform: 'node',
@@ -32,7 +59,7 @@ const nodeCommon = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  plugins: watch ? [problemMatcher] : [],
+  plugins: watch ? [problemMatcher, ...sdkPlugins] : sdkPlugins,
   // Everything is bundled (the VSIX ships no node_modules); only the editor API is external.
   external: ['vscode'],
   // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow; its ESM build bundles.
