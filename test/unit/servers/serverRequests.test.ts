@@ -73,7 +73,7 @@ describe('server requests reach the host handlers (2025 generation)', () => {
     const { manager } = newManager([asks()], { serverRequests: handlers });
     const c = manager.connection('asks');
     await manager.ensureStarted('asks');
-    await Promise.all([c.callTool('ask', { what: 'roots', delayMs: 200 }, { origin: 'a' }), c.callTool('ask', { what: 'roots', delayMs: 200 }, { origin: 'b' })]);
+    await Promise.all([c.callTool('ask', { what: 'roots', together: 2 }, { origin: 'a' }), c.callTool('ask', { what: 'roots', together: 2 }, { origin: 'b' })]);
     assert.deepEqual(handlers.seen.map((s) => s.ctx.origin), [undefined, undefined]);
   });
 
