@@ -35,7 +35,8 @@ export default {
     const picker = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ui.mcp-session.json' }).first();
     const consent = wb.page.locator('.monaco-dialog-box', { hasText: '"ui"' }).first();
     await picker.or(consent).first().waitFor({ state: 'visible', timeout: 30_000 });
-    if (await picker.isVisible()) await wb.page.keyboard.press('Enter');
+    // The workspace has more than one session file: pick ui's by name, not the first row.
+    if (await picker.isVisible()) await picker.click();
     await click(await dialogWith(wb, '"ui"'), 'Allow');
 
     // Sampling: the modal shows the server, the model and the prompt after redaction.

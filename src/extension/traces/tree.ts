@@ -170,8 +170,10 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     if (node.kind === 'run') {
       const { run } = node;
       const status = runStatus(run);
-      const top = run.steps.filter((s) => !s.parent_id).length;
-      const latency = run.steps.filter((s) => !s.parent_id).reduce((sum, s) => sum + s.latency_ms, 0);
+      // A server's log messages are recorded in the trace but are not steps of the run.
+      const topSteps = run.steps.filter((s) => !s.parent_id && s.kind !== 'log');
+      const top = topSteps.length;
+      const latency = topSteps.reduce((sum, s) => sum + s.latency_ms, 0);
       const item = new vscode.TreeItem(runName(run), run.steps.length || this.liveTasks(run).length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `run:${run.id}`;
       item.iconPath = icon(STATUS_ICON[status]);
