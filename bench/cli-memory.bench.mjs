@@ -2,6 +2,7 @@
 // official MCP Inspector CLI doing the same against the same server-everything, with the same Node:
 // `/usr/bin/time` reports the largest resident set of the process tree (the client or its server),
 // runs alternate between the two, and the medians are compared. Target: ours <= the Inspector's.
+// The same runs give the whole-process wall time (GNU time %e): target ours <= 0.35 x the Inspector's.
 //
 // The Inspector (an exact-pinned devDependency) is run as its CLI client directly,
 // node_modules/@modelcontextprotocol/inspector/clients/cli/build/index.js, which is what
@@ -24,13 +25,14 @@ function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Runs a command under GNU time; returns the peak resident set in MB and checks the output. */
-function peakMb(args, cwd, expect) {
-  const res = spawnSync(TIME, ['-f', 'PEAK_KB=%M', process.execPath, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+/** Runs a command under GNU time; returns the peak resident set in MB and the wall time in s, and checks the output. */
+function measured(args, cwd, expect) {
+  const res = spawnSync(TIME, ['-f', 'PEAK_KB=%M WALL_S=%e', process.execPath, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
   const kb = Number(/PEAK_KB=(\d+)/.exec(res.stderr ?? '')?.[1]);
+  const wall = Number(/WALL_S=([\d.]+)/.exec(res.stderr ?? '')?.[1]);
   if (res.status !== 0 || !Number.isFinite(kb)) throw new Error(`${args.slice(0, 3).join(' ')} … failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`);
   if (!expect.test(res.stdout)) throw new Error(`${args.slice(0, 3).join(' ')} … printed no ${expect}:\n${res.stdout.slice(0, 400)}`);
-  return kb / 1024;
+  return { mb: kb / 1024, wall };
 }
 
 export async function run() {
@@ -46,12 +48,12 @@ export async function run() {
     const server = ['--', process.execPath, EVERYTHING, 'stdio'];
     const pairs = {
       call: {
-        ours: () => peakMb([CLI, 'call', 'everything/echo', '--args', '{"message":"hi"}', '--json'], ws, /"decision":"ok"/),
-        theirs: () => peakMb([INSPECTOR, '--method', 'tools/call', '--tool-name', 'echo', '--tool-arg', 'message=hi', ...server], ws, /Echo: hi/),
+        ours: () => measured([CLI, 'call', 'everything/echo', '--args', '{"message":"hi"}', '--json'], ws, /"decision":"ok"/),
+        theirs: () => measured([INSPECTOR, '--method', 'tools/call', '--tool-name', 'echo', '--tool-arg', 'message=hi', ...server], ws, /Echo: hi/),
       },
       tools: {
-        ours: () => peakMb([CLI, 'tools', 'everything', '--json'], ws, /"echo"/),
-        theirs: () => peakMb([INSPECTOR, '--method', 'tools/list', ...server], ws, /"echo"/),
+        ours: () => measured([CLI, 'tools', 'everything', '--json'], ws, /"echo"/),
+        theirs: () => measured([INSPECTOR, '--method', 'tools/list', ...server], ws, /"echo"/),
       },
     };
     const samples = { call: { ours: [], theirs: [] }, tools: { ours: [], theirs: [] } };
@@ -62,9 +64,12 @@ export async function run() {
         for (const who of order) samples[name][who].push(pair[who]());
       }
     }
-    const m = (name, who) => median(samples[name][who]);
+    const m = (name, who) => median(samples[name][who].map((x) => x.mb));
+    const w = (name, who) => median(samples[name][who].map((x) => x.wall));
     const callRatio = m('call', 'ours') / m('call', 'theirs');
     const toolsRatio = m('tools', 'ours') / m('tools', 'theirs');
+    const callWall = w('call', 'ours') / w('call', 'theirs');
+    const toolsWall = w('tools', 'ours') / w('tools', 'theirs');
     return {
       name: 'cli-memory',
       metrics: [
@@ -74,6 +79,8 @@ export async function run() {
         { name: 'mcp-harness tools everything, peak RSS (median)', value: m('tools', 'ours'), unit: 'MB' },
         { name: 'Inspector CLI tools/list, peak RSS (median)', value: m('tools', 'theirs'), unit: 'MB' },
         { name: 'tools: ours / Inspector', value: toolsRatio, unit: 'ratio', target: '<= 1.00', pass: toolsRatio <= 1 },
+        { name: 'call wall time: ours / Inspector (medians)', value: callWall, unit: 'ratio', target: '<= 0.35', pass: callWall <= 0.35 },
+        { name: 'tools wall time: ours / Inspector (medians)', value: toolsWall, unit: 'ratio', target: '<= 0.35', pass: toolsWall <= 0.35 },
       ],
       notes: `${ROUNDS} alternating rounds, Node ${process.version}, /usr/bin/time %M (the largest resident set in the process tree: the client or server-everything). Ours guards the call (schema, policy, output guardrails, token counts) and prints the step record; the Inspector prints the raw result.`,
     };
