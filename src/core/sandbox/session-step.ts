@@ -33,6 +33,13 @@ export function defaultSandboxPool(): SandboxPool {
   return sharedPool;
 }
 
+/** Ends the shared pool's workers (they keep a process alive); the next defaultSandboxPool() starts a fresh pool. */
+export async function disposeDefaultSandboxPool(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = undefined;
+  await pool?.dispose();
+}
+
 /** The nearest folder at or above `start` that has a .mcp-harness folder. */
 function findWorkspace(start: string): string | undefined {
   let dir = start;

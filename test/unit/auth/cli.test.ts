@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/io';
 import { browse, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
+import { disposeDefaultSandboxPool } from '../../../src/core/sandbox/session-step';
 
 interface Outcome {
   code: number;
@@ -86,7 +87,8 @@ describe('auth: CLI login, logout and sign-in errors', function () {
     await setUp([]);
     const code = join(folder, 'whoami.js');
     writeFileSync(code, "return await mcp.call('remote/whoami', {});");
-    const exec = await cli(['exec', code, '--json']);
+    // In process, the CLI's shared sandbox pool outlives the command: end its workers so mocha can exit.
+    const exec = await cli(['exec', code, '--json']).finally(() => disposeDefaultSandboxPool());
     assert.equal(exec.code, 3, exec.stdout + exec.stderr);
     const out = JSON.parse(exec.stdout.trim().split('\n').pop()!);
     assert.equal(out.ok, false);
