@@ -10,7 +10,6 @@
 import type {
   CreateMessageRequestParams,
   CreateMessageResult,
-  CreateMessageResultWithTools,
   ElicitRequestParams,
   ElicitResult,
   ListRootsResult,
@@ -21,7 +20,6 @@ import type {
 export type {
   CreateMessageRequestParams,
   CreateMessageResult,
-  CreateMessageResultWithTools,
   ElicitRequestParams,
   ElicitResult,
   ListRootsResult,
@@ -49,7 +47,7 @@ export interface ServerRequestContext {
 /** What the client can answer. A missing handler means the capability is not declared. */
 export interface ServerRequestHandlers {
   /** sampling/createMessage (with or without tools). */
-  createMessage?(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  createMessage?(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult>;
   /** elicitation/create, form or URL mode. */
   elicit?(ctx: ServerRequestContext, params: ElicitRequestParams): Promise<ElicitResult>;
   /** roots/list. */
