@@ -45,8 +45,12 @@ export class ClientForwarding {
     if (!caps.sampling && !caps.elicitation && !caps.roots) return undefined;
     const request = <T>(method: string, schema: unknown, signal: AbortSignal, params?: object) =>
       send({ method, ...(params ? { params: params as Record<string, unknown> } : {}) }, schema as never, { signal, timeout: NO_OWN_TIMEOUT_MS }) as Promise<T>;
+    const clientName = this.clientName;
     return {
-      name: `the client '${this.clientName()}'`,
+      // Read when used: over stdio the client's name is known once its first call has opened the run.
+      get name() {
+        return `the client '${clientName()}'`;
+      },
       ...(caps.sampling ? { createMessage: (params, signal) => request('sampling/createMessage', CreateMessageResultSchema, signal, params) } : {}),
       ...(caps.elicitation
         ? {

@@ -1,0 +1,201 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, type CreateMessageRequest, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
+
+// An upstream server's sampling or elicitation request during a call made through the gateway goes to the
+// client that made the call, when it declared the capability — guarded and traced like the harness's own answer.
+
+/** What a client that declared sampling and elicitation was asked, and how it answers. */
+interface AskingClient {
+  client: Client;
+  sampled: CreateMessageRequest['params'][];
+  elicited: ElicitRequest['params'][];
+}
+
+function askingClient(name: string, reply: string): AskingClient {
+  const client = new Client({ name, version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+  const asked: AskingClient = { client, sampled: [], elicited: [] };
+  client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+    asked.sampled.push(request.params);
+    return { role: 'assistant', content: { type: 'text', text: reply }, model: `${name}-model`, stopReason: 'endTurn' };
+  });
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    asked.elicited.push(request.params);
+    return { action: 'accept', content: { name: `${name} user`, check: true } };
+  });
+  return asked;
+}
+
+function stdioTransport(ws: string, onStderr: (text: string) => void): StdioClientTransport {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--stdio', '--workspace', ws], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
+  transport.stderr!.on('data', (d) => onStderr(String(d)));
+  return transport;
+}
+
+function httpTransport(gw: HttpGatewayProcess): StreamableHTTPClientTransport {
+  return new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } });
+}
+
+function sample(client: Client, prompt: string) {
+  return client.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt, maxTokens: 50 } });
+}
+
+function elicit(client: Client) {
+  return client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+}
+
+/** The trace files once every one of them has its end line (the clients have gone). */
+async function endedTraces(ws: string, count: number): Promise<Record<string, unknown>[][]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const files = traceFiles(ws);
+    const ended = files.filter((f) => readFileSync(f, 'utf8').includes('"type":"end"'));
+    if (ended.length >= count || Date.now() > deadline) return ended.map((f) => jsonLines(f));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stepOf(lines: Record<string, unknown>[], kind: string): Record<string, unknown> | undefined {
+  return lines.find((l) => l.type === 'step' && l.kind === kind);
+}
+
+function stageReasons(step: Record<string, unknown>, stage: string): string {
+  return ((step.stages as { stage: string; reasons: string[] }[]) ?? []).filter((s) => s.stage === stage).flatMap((s) => s.reasons).join(' | ');
+}
+
+describe('gateway: server requests forwarded to the client (stdio, sampling policy allow)', function () {
+  this.timeout(120_000);
+  let ws: string;
+  let asking: AskingClient;
+  let stderr = '';
+
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow' });
+    asking = askingClient('desk', `The sky is blue. ${FAKE_SECRET}`);
+    await asking.client.connect(stdioTransport(ws, (t) => (stderr += t)));
+  });
+  after(async () => {
+    await asking.client.close().catch(() => undefined);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('sends sampling/createMessage to the client with the planted secret masked, and masks the secret in its reply', async () => {
+    const result = await sample(asking.client, `Why is the sky blue? ${FAKE_SECRET}`);
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.equal(asking.sampled.length, 1, stderr);
+    const sent = JSON.stringify(asking.sampled[0]);
+    assert.ok(!sent.includes(FAKE_SECRET), `the client saw the secret: ${sent}`);
+    assert.match(sent, /Why is the sky blue\? \[REDACTED:github_token\]/);
+    assert.equal(asking.sampled[0].maxTokens, 50);
+    const text = textOf(result);
+    assert.match(text, /The sky is blue\./, 'the client\'s reply reached the server\'s tool result');
+    assert.match(text, /desk-model/, 'the server was told the client\'s model');
+    assert.ok(!text.includes(FAKE_SECRET), `the secret in the client's reply reached the server: ${text}`);
+  });
+
+  it('sends elicitation/create to the client; its accepted answer reaches the server', async () => {
+    const result = await elicit(asking.client);
+    assert.equal(asking.elicited.length, 1);
+    assert.match(asking.elicited[0].message, /Please provide inputs/);
+    assert.match(textOf(result), /- Name: desk user/);
+    assert.match(textOf(result), /- Agreed to terms: true/);
+  });
+
+  it('records both as children of the call that caused them, forwarded to the client, with no secret in the trace', async () => {
+    await asking.client.close();
+    const [lines] = await endedTraces(ws, 1);
+    assert.ok(lines, `no ended trace:\n${stderr}`);
+    const sampling = stepOf(lines, 'sampling')!;
+    const elicitation = stepOf(lines, 'elicitation')!;
+    assert.ok(sampling && elicitation, JSON.stringify(lines.map((l) => l.kind)));
+    assert.equal(sampling.parent_id, 'call-1');
+    assert.equal(sampling.step_id, 'call-1.sampling-1');
+    assert.equal(sampling.decision, 'ok');
+    assert.match(stageReasons(sampling, 'execute'), /answered by the client 'desk \(stdio\)'/);
+    assert.equal((sampling.sampling as { model?: string }).model, 'desk-model');
+    assert.equal(elicitation.parent_id, 'call-2');
+    assert.equal(elicitation.decision, 'ok');
+    assert.match((elicitation.reasons as string[]).join(' '), /answered by the client 'desk \(stdio\)'/);
+    assert.equal((elicitation.elicitation as { action: string }).action, 'accept');
+    const text = JSON.stringify(lines);
+    assert.ok(!text.includes(FAKE_SECRET), 'the planted secret reached the trace');
+    assert.match(text, /\[REDACTED:github_token\]/);
+  });
+});
+
+describe('gateway: server requests over HTTP go to the client whose call caused them', function () {
+  this.timeout(120_000);
+  let ws: string;
+  let gw: HttpGatewayProcess;
+  let asking: AskingClient;
+  let plain: Client;
+
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow' });
+    gw = await startHttpGateway(ws);
+    asking = askingClient('cursorish', 'Forwarded over HTTP.');
+    await asking.client.connect(httpTransport(gw));
+    plain = new Client({ name: 'plain', version: '1.0.0' });
+    await plain.connect(httpTransport(gw));
+  });
+  after(async () => {
+    await asking.client.close().catch(() => undefined);
+    await plain.close().catch(() => undefined);
+    if (gw) await stop(gw);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('a client that declared sampling and elicitation answers them on its call\'s stream', async () => {
+    const sampled = await sample(asking.client, 'Say something.');
+    assert.match(textOf(sampled), /Forwarded over HTTP\./, textOf(sampled));
+    const elicited = await elicit(asking.client);
+    assert.match(textOf(elicited), /- Name: cursorish user/);
+    assert.equal(asking.sampled.length, 1);
+    assert.equal(asking.elicited.length, 1);
+  });
+
+  it('a client without the capabilities gets the configured answer: no model here for sampling, elicitation cancelled', async () => {
+    const sampled = await sample(plain, 'Say something.');
+    assert.equal(sampled.isError, true);
+    assert.match(textOf(sampled), /No model is available to answer the sampling request from 'everything'/);
+    const elicited = await elicit(plain);
+    assert.match(textOf(elicited), /User cancelled the elicitation dialog/);
+    assert.equal(asking.sampled.length, 1, 'the other client was not asked');
+    assert.equal(asking.elicited.length, 1, 'the other client was not asked');
+  });
+});
+
+describe('gateway: the sampling policy still applies to a client that declared sampling', function () {
+  this.timeout(120_000);
+  let ws: string;
+  let asking: AskingClient;
+
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace();
+    asking = askingClient('strict', 'never sent');
+    await asking.client.connect(stdioTransport(ws, () => undefined));
+  });
+  after(async () => {
+    await asking.client.close().catch(() => undefined);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('policy deny (the CLI default): the client is never asked, the server gets the denial, the trace says why', async () => {
+    const result = await sample(asking.client, 'Hello?');
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /its sampling policy is "deny"/);
+    assert.equal(asking.sampled.length, 0);
+    await asking.client.close();
+    const [lines] = await endedTraces(ws, 1);
+    const sampling = stepOf(lines, 'sampling')!;
+    assert.equal(sampling.decision, 'denied_policy');
+    assert.equal(sampling.parent_id, 'call-1');
+  });
+});
