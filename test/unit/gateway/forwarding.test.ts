@@ -1,10 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, type CreateMessageRequest, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
-import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CreateMessageRequest, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
+
+const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 
 // An upstream server's sampling or elicitation request during a call made through the gateway goes to the
 // client that made the call, when it declared the capability — guarded and traced like the harness's own answer.
@@ -16,8 +19,9 @@ interface AskingClient {
   elicited: ElicitRequest['params'][];
 }
 
-function askingClient(name: string, reply: string): AskingClient {
-  const client = new Client({ name, version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+/** Declares sampling and form elicitation (the 2025-06-18 shape, no URL mode), and roots when `roots`. */
+function askingClient(name: string, reply: string, roots = false): AskingClient {
+  const client = new Client({ name, version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {}, ...(roots ? { roots: {} } : {}) } });
   const asked: AskingClient = { client, sampled: [], elicited: [] };
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
     asked.sampled.push(request.params);
@@ -27,6 +31,7 @@ function askingClient(name: string, reply: string): AskingClient {
     asked.elicited.push(request.params);
     return { action: 'accept', content: { name: `${name} user`, check: true } };
   });
+  if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///${name}-root`, name: `${name}'s folder` }] }));
   return asked;
 }
 
@@ -75,8 +80,11 @@ describe('gateway: server requests forwarded to the client (stdio, sampling poli
 
   before(async () => {
     buildCli();
-    ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow' });
-    asking = askingClient('desk', `The sky is blue. ${FAKE_SECRET}`);
+    ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow', 'mcpHarness.policy.confirmDestructive': false });
+    const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
+    config.servers.asks = { command: process.execPath, args: [ASKS] };
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+    asking = askingClient('desk', `The sky is blue. ${FAKE_SECRET}`, true);
     await asking.client.connect(stdioTransport(ws, (t) => (stderr += t)));
   });
   after(async () => {
@@ -104,6 +112,19 @@ describe('gateway: server requests forwarded to the client (stdio, sampling poli
     assert.match(asking.elicited[0].message, /Please provide inputs/);
     assert.match(textOf(result), /- Name: desk user/);
     assert.match(textOf(result), /- Agreed to terms: true/);
+  });
+
+  it('asks the client for its roots during a call, when it declared roots', async () => {
+    const result = await asking.client.callTool({ name: 'asks__ask', arguments: { what: 'roots' } });
+    assert.match(textOf(result), /file:\/\/\/desk-root/, textOf(result));
+    assert.doesNotMatch(textOf(result), new RegExp(ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the workspace folder was answered instead');
+  });
+
+  it('a URL-mode elicitation the client did not declare is answered here (cancelled), and the client is not asked', async () => {
+    const before = asking.elicited.length;
+    const result = await asking.client.callTool({ name: 'asks__ask', arguments: { what: 'url' } });
+    assert.match(textOf(result), /"action":\s*"cancel"/, textOf(result));
+    assert.equal(asking.elicited.length, before);
   });
 
   it('records both as children of the call that caused them, forwarded to the client, with no secret in the trace', async () => {
