@@ -136,6 +136,32 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
     });
   }
 
+  for (const target of ['vscode', 'cursor', 'claude-code'] as const) {
+    it(`copies a ${target} snippet for a gateway over HTTP, with the token referenced, not written`, async () => {
+      const text = await vscode.commands.executeCommand<string>('mcpHarness.copyGatewayConfig', target, { transport: 'http', port: 9123 });
+      assert.ok(text, 'the command returned the snippet');
+      assert.equal(await vscode.env.clipboard.readText(), text);
+      const token = await api.gateway.gateway.start().then((g) => g.token);
+      assert.ok(!text.includes(token), 'the in-host gateway\'s token is not in the snippet');
+      if (target === 'claude-code') {
+        assert.equal(text, 'claude mcp add --transport http mcp-harness http://127.0.0.1:9123/mcp --header "Authorization: Bearer $MCP_HARNESS_GATEWAY_TOKEN"');
+        return;
+      }
+      const json = JSON.parse(text) as Record<string, Record<string, { type?: string; url: string; headers: Record<string, string> }>>;
+      const entry = (target === 'vscode' ? json.servers : json.mcpServers)['mcp-harness'];
+      assert.equal(entry.url, 'http://127.0.0.1:9123/mcp');
+      assert.equal(entry.type, target === 'vscode' ? 'http' : undefined);
+      assert.equal(entry.headers.Authorization, target === 'vscode' ? 'Bearer ${input:mcp-harness-gateway-token}' : 'Bearer ${env:MCP_HARNESS_GATEWAY_TOKEN}');
+    });
+  }
+
+  it('refuses an HTTP snippet for Claude Desktop (stdio only) and leaves the clipboard alone', async () => {
+    await vscode.env.clipboard.writeText('unchanged');
+    const text = await vscode.commands.executeCommand<string | undefined>('mcpHarness.copyGatewayConfig', 'claude-desktop', { transport: 'http', port: 9123 });
+    assert.equal(text, undefined);
+    assert.equal(await vscode.env.clipboard.readText(), 'unchanged');
+  });
+
   it('the copied snippet really starts a gateway that serves this workspace\'s servers', async () => {
     const text = await vscode.commands.executeCommand<string>('mcpHarness.copyGatewayConfig', 'claude-desktop');
     const entry = JSON.parse(text!).mcpServers['mcp-harness'] as { command: string; args: string[]; env?: Record<string, string> };
