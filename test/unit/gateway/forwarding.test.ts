@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CreateMessageRequest, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
 
 const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
@@ -20,11 +20,12 @@ interface AskingClient {
 }
 
 /** Declares sampling and form elicitation (the 2025-06-18 shape, no URL mode), and roots when `roots`. */
-function askingClient(name: string, reply: string, roots = false): AskingClient {
+function askingClient(name: string, reply: string | (() => CreateMessageResult), roots = false): AskingClient {
   const client = new Client({ name, version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {}, ...(roots ? { roots: {} } : {}) } });
   const asked: AskingClient = { client, sampled: [], elicited: [] };
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
     asked.sampled.push(request.params);
+    if (typeof reply === 'function') return reply();
     return { role: 'assistant', content: { type: 'text', text: reply }, model: `${name}-model`, stopReason: 'endTurn' };
   });
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
@@ -181,6 +182,27 @@ describe('gateway: server requests over HTTP go to the client whose call caused 
     assert.equal(asking.elicited.length, 1);
   });
 
+  it('a client whose sampling handler fails, or answers with an image, gives the server an error naming it', async () => {
+    const failing = askingClient('failing', () => {
+      throw new Error('the user closed the dialog');
+    });
+    const imager = askingClient('imager', () => ({ role: 'assistant', content: { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }, model: 'imager-model' }));
+    await failing.client.connect(httpTransport(gw));
+    await imager.client.connect(httpTransport(gw));
+    try {
+      const failed = await sample(failing.client, 'Say something.');
+      assert.equal(failed.isError, true);
+      assert.match(textOf(failed), /forwarded to the client 'failing \(http\)', which did not answer: .*the user closed the dialog/);
+      const image = await sample(imager.client, 'Draw something.');
+      assert.equal(image.isError, true);
+      assert.match(textOf(image), /answered the sampling request from 'everything' with image content; the gateway passes on text replies only/);
+      assert.equal(failing.sampled.length + imager.sampled.length, 2);
+    } finally {
+      await failing.client.close();
+      await imager.client.close();
+    }
+  });
+
   it('a client without the capabilities gets the configured answer: no model here for sampling, elicitation cancelled', async () => {
     const sampled = await sample(plain, 'Say something.');
     assert.equal(sampled.isError, true);
@@ -206,6 +228,22 @@ describe('gateway: the sampling policy still applies to a client that declared s
   after(async () => {
     await asking.client.close().catch(() => undefined);
     rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('a sampling.policy setting that is not deny/ask/allow is reported and sampling stays denied', async () => {
+    const odd = makeWorkspace({ 'mcpHarness.sampling.policy': 'sometimes' });
+    let stderr = '';
+    const other = askingClient('odd', 'never sent');
+    try {
+      await other.client.connect(stdioTransport(odd, (t) => (stderr += t)));
+      const result = await sample(other.client, 'Hello?');
+      assert.match(textOf(result), /its sampling policy is "deny"/);
+      assert.equal(other.sampled.length, 0);
+      assert.match(stderr, /mcpHarness\.sampling\.policy must be "deny", "ask" or "allow"; sampling stays denied/);
+    } finally {
+      await other.client.close().catch(() => undefined);
+      rmSync(odd, { recursive: true, force: true });
+    }
   });
 
   it('policy deny (the CLI default): the client is never asked, the server gets the denial, the trace says why', async () => {
