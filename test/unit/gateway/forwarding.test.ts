@@ -2,10 +2,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CreateMessageRequest, type CreateMessageResult, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
-import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
+import { buildCli, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stdioGatewayTransport, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
 
 const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 
@@ -34,12 +33,6 @@ function askingClient(name: string, reply: string | (() => CreateMessageResult),
   });
   if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///${name}-root`, name: `${name}'s folder` }] }));
   return asked;
-}
-
-function stdioTransport(ws: string, onStderr: (text: string) => void): StdioClientTransport {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--stdio', '--workspace', ws], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
-  transport.stderr!.on('data', (d) => onStderr(String(d)));
-  return transport;
 }
 
 function httpTransport(gw: HttpGatewayProcess): StreamableHTTPClientTransport {
@@ -86,7 +79,7 @@ describe('gateway: server requests forwarded to the client (stdio, sampling poli
     config.servers.asks = { command: process.execPath, args: [ASKS] };
     writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
     asking = askingClient('desk', `The sky is blue. ${FAKE_SECRET}`, true);
-    await asking.client.connect(stdioTransport(ws, (t) => (stderr += t)));
+    await asking.client.connect(stdioGatewayTransport(ws, (t) => (stderr += t)));
   });
   after(async () => {
     await asking.client.close().catch(() => undefined);
@@ -223,7 +216,7 @@ describe('gateway: the sampling policy still applies to a client that declared s
     buildCli();
     ws = makeWorkspace();
     asking = askingClient('strict', 'never sent');
-    await asking.client.connect(stdioTransport(ws, () => undefined));
+    await asking.client.connect(stdioGatewayTransport(ws, () => undefined));
   });
   after(async () => {
     await asking.client.close().catch(() => undefined);
@@ -235,7 +228,7 @@ describe('gateway: the sampling policy still applies to a client that declared s
     let stderr = '';
     const other = askingClient('odd', 'never sent');
     try {
-      await other.client.connect(stdioTransport(odd, (t) => (stderr += t)));
+      await other.client.connect(stdioGatewayTransport(odd, (t) => (stderr += t)));
       const result = await sample(other.client, 'Hello?');
       assert.match(textOf(result), /its sampling policy is "deny"/);
       assert.equal(other.sampled.length, 0);
