@@ -64,6 +64,25 @@ describe('client: sampling through the Language Model API', function () {
     assert.ok(!JSON.stringify(sent).includes(TOKEN), 'the planted secret never reaches the model');
   });
 
+  it('passes the server\'s tools to the model: a tool call comes back as tool_use, the tool result goes back as a tool-result part', async () => {
+    decide = 'session';
+    lm.script([{ toolCalls: [{ callId: 'call-7', name: 'get_weather', input: { city: 'Oslo' } }] }, { text: 'Oslo is sunny.' }]);
+    const out = await callUi(api, 'ask-model-tools', { prompt: 'Weather in Oslo?' });
+    assert.equal(out.isError, false, out.text);
+    type Reply = { content: unknown; stopReason: string };
+    const { first, second } = JSON.parse(out.text) as { first: Reply; second?: Reply };
+    assert.equal(first.stopReason, 'toolUse');
+    assert.deepEqual(first.content, [{ type: 'tool_use', id: 'call-7', name: 'get_weather', input: { city: 'Oslo' } }]);
+    assert.deepEqual(second?.content, { type: 'text', text: 'Oslo is sunny.' });
+    assert.equal(second?.stopReason, 'endTurn');
+
+    const [offer, followUp] = lm.requests();
+    assert.deepEqual(offer.tools, ['get_weather'], 'the server\'s tool is offered as a LanguageModelChatTool');
+    assert.deepEqual(followUp.messages.map((m) => [m.role, m.parts.map((p) => p.type)]), [['user', ['text']], ['assistant', ['toolCall']], ['user', ['toolResult']]]);
+    assert.deepEqual(followUp.messages[1].parts[0], { type: 'toolCall', callId: 'call-7', name: 'get_weather', input: { city: 'Oslo' } });
+    assert.deepEqual({ callId: followUp.messages[2].parts[0].callId, text: followUp.messages[2].parts[0].text }, { callId: 'call-7', text: 'sunny in Oslo' });
+  });
+
   it('remembers "Allow for This Session" per server until Reset Sampling Permissions', async () => {
     decide = 'session';
     assert.equal((await callUi(api, 'ask-model', { prompt: 'one' })).isError, false);

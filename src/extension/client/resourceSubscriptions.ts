@@ -1,0 +1,72 @@
+// resources/subscribe for open resource documents: while a `mcp-harness-resource:` document is open in an editor tab
+// and its server declared `resources.subscribe`, the server is subscribed to that resource (so it sends
+// resources/updated, which re-reads the document); when the last tab of the resource closes, the subscription ends.
+// Tabs, not TextDocument open/close events: VS Code keeps a document's model for a while after its editor closes,
+// and closes and reopens it when its language is set. Tab changes are reconciled in one queue.
+import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
+import { parseResourceDocumentUri, RESOURCE_SCHEME } from './resourceDocuments';
+import type { ClientServerFeatures } from './serverFeatures';
+
+function* tabUris(): Iterable<vscode.Uri> {
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+    if (tab.input instanceof vscode.TabInputText) yield tab.input.uri;
+    else if (tab.input instanceof vscode.TabInputTextDiff) yield* [tab.input.original, tab.input.modified];
+  }
+}
+
+const key = (server: string, uri: string) => JSON.stringify([server, uri]);
+
+export class ResourceSubscriptions extends Disposable {
+  /** The subscriptions this window holds: key → server and resource uri. */
+  private readonly held = new Map<string, { server: string; uri: string }>();
+  private queue: Promise<void> = Promise.resolve();
+
+  /** `report` gets a subscribe or unsubscribe the server refused (the document still shows the resource). */
+  constructor(
+    private readonly features: ClientServerFeatures,
+    private readonly report: (server: string, message: string) => void,
+  ) {
+    super();
+    this._register(vscode.window.tabGroups.onDidChangeTabs(() => void this.sync()));
+  }
+
+  /** The resources subscribed to now, as `server uri` pairs (for the Servers view and the tests). */
+  subscribed(): { server: string; uri: string }[] {
+    return [...this.held.values()];
+  }
+
+  /** Reconciles after the current events have all fired; resolves when the server has answered. */
+  sync(): Promise<void> {
+    this.queue = this.queue.then(() => this.reconcile());
+    return this.queue;
+  }
+
+  private async reconcile(): Promise<void> {
+    const wanted = new Map<string, { server: string; uri: string }>();
+    for (const uri of tabUris()) {
+      const ref = uri.scheme === RESOURCE_SCHEME ? parseResourceDocumentUri(uri) : undefined;
+      if (ref && this.features.isRunning(ref.server)) wanted.set(key(ref.server, ref.uri), ref);
+    }
+    for (const [k, ref] of [...this.held]) {
+      if (wanted.has(k)) continue;
+      this.held.delete(k);
+      // A stopped server has no subscriptions left to end.
+      if (this.features.isRunning(ref.server)) await this.features.unsubscribe(ref.server, ref.uri).catch((e: unknown) => this.fail(ref, 'end the subscription to', e));
+    }
+    for (const [k, ref] of wanted) {
+      if (this.held.has(k)) continue;
+      try {
+        if (!(await this.features.canSubscribe(ref.server))) continue;
+        await this.features.subscribe(ref.server, ref.uri);
+        this.held.set(k, ref);
+      } catch (e) {
+        this.fail(ref, 'subscribe to', e);
+      }
+    }
+  }
+
+  private fail(ref: { server: string; uri: string }, what: string, e: unknown): void {
+    this.report(ref.server, `Could not ${what} ${ref.uri}: ${e instanceof Error ? e.message : String(e)}. The open document is not re-read when the resource changes; reopen it to try again.`);
+  }
+}
