@@ -2,17 +2,28 @@
 // and its server declared `resources.subscribe`, the server is subscribed to that resource (so it sends
 // resources/updated, which re-reads the document); when the last tab of the resource closes, the subscription ends.
 // Tabs, not TextDocument open/close events: VS Code keeps a document's model for a while after its editor closes,
-// and closes and reopens it when its language is set. Tab changes are reconciled in one queue.
+// and closes and reopens it when its language is set. Tab changes are reconciled in one queue; an event that opens or
+// closes no resource tab (most of them: focus, dirty state, other editors) is dropped without queueing anything.
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable';
 import { parseResourceDocumentUri, RESOURCE_SCHEME } from './resourceDocuments';
 import type { ClientServerFeatures } from './serverFeatures';
 
-function* tabUris(): Iterable<vscode.Uri> {
-  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
-    if (tab.input instanceof vscode.TabInputText) yield tab.input.uri;
-    else if (tab.input instanceof vscode.TabInputTextDiff) yield* [tab.input.original, tab.input.modified];
+function* inputUris(input: unknown): Iterable<vscode.Uri> {
+  if (input instanceof vscode.TabInputText) yield input.uri;
+  else if (input instanceof vscode.TabInputTextDiff) yield* [input.original, input.modified];
+}
+
+/** Whether the event opened, closed or changed a tab showing a resource document. */
+function touchesResource(e: vscode.TabChangeEvent): boolean {
+  for (const tab of [...e.opened, ...e.closed, ...e.changed]) {
+    for (const uri of inputUris(tab.input)) if (uri.scheme === RESOURCE_SCHEME) return true;
   }
+  return false;
+}
+
+function* tabUris(): Iterable<vscode.Uri> {
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) yield* inputUris(tab.input);
 }
 
 const key = (server: string, uri: string) => JSON.stringify([server, uri]);
@@ -21,6 +32,7 @@ export class ResourceSubscriptions extends Disposable {
   /** The subscriptions this window holds: key → server and resource uri. */
   private readonly held = new Map<string, { server: string; uri: string }>();
   private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   /** `report` gets a subscribe or unsubscribe the server refused (the document still shows the resource). */
   constructor(
@@ -28,7 +40,9 @@ export class ResourceSubscriptions extends Disposable {
     private readonly report: (server: string, message: string) => void,
   ) {
     super();
-    this._register(vscode.window.tabGroups.onDidChangeTabs(() => void this.sync()));
+    this._register(vscode.window.tabGroups.onDidChangeTabs((e) => {
+      if (touchesResource(e)) void this.sync();
+    }));
   }
 
   /** The resources subscribed to now, as `server uri` pairs (for the Servers view and the tests). */
@@ -42,7 +56,14 @@ export class ResourceSubscriptions extends Disposable {
     return this.queue;
   }
 
+  override dispose(): void {
+    this.stopped = true;
+    super.dispose();
+  }
+
   private async reconcile(): Promise<void> {
+    // A reconcile queued before the window closed must not subscribe anew (the servers are stopping).
+    if (this.stopped) return;
     const wanted = new Map<string, { server: string; uri: string }>();
     for (const uri of tabUris()) {
       const ref = uri.scheme === RESOURCE_SCHEME ? parseResourceDocumentUri(uri) : undefined;
