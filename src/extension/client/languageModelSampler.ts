@@ -50,11 +50,17 @@ function chatMessage(role: string, content: unknown): vscode.LanguageModelChatMe
   ));
 }
 
-/** The server's tools as the request's tools; none when the server said the model must not call any. */
+/** The tools the model is offered: the server's, none when the server said the model must not call any. */
+export function offeredTools(prompt: Pick<SamplingPrompt, 'tools' | 'toolChoice'>): NonNullable<SamplingPrompt['tools']> {
+  return prompt.toolChoice?.mode === 'none' ? [] : (prompt.tools ?? []);
+}
+
+/** The server's tools as the request's tools. */
 function chatTools(prompt: SamplingPrompt): Pick<vscode.LanguageModelChatRequestOptions, 'tools' | 'toolMode'> {
-  if (!prompt.tools?.length || prompt.toolChoice?.mode === 'none') return {};
+  const tools = offeredTools(prompt);
+  if (!tools.length) return {};
   return {
-    tools: prompt.tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: t.inputSchema })),
+    tools: tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: t.inputSchema })),
     ...(prompt.toolChoice?.mode === 'required' ? { toolMode: vscode.LanguageModelChatToolMode.Required } : {}),
   };
 }
