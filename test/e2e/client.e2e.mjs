@@ -1,6 +1,7 @@
 // The client features in the real workbench: "MCP: Run Session" on a session whose server asks for a model
 // (sampling consent modal with the exact prompt, answered by the scripted model installed for tests), for a
-// form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal).
+// form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal), and
+// runs a task-based tool on server-everything (consent to start it; the task's final status in the Sessions view).
 // Screenshots: client-sampling-consent.png, client-elicitation-form.png, client-url-elicitation.png.
 import assert from 'node:assert/strict';
 
@@ -85,13 +86,25 @@ export default {
     await wb.screenshot('client-url-elicitation');
     await click(url, 'Decline');
 
+    // The task-based tool runs on server-everything, which the workspace starts only with consent.
+    await click(await dialogWith(wb, '"everything"'), 'Allow');
+    const passed = wb.page.locator('.notification-toast', { hasText: 'Session "client ui" passed:' }).first();
+    await passed.waitFor({ state: 'visible', timeout: 90_000 });
+
     // The run ends and is listed in the Sessions view.
     await wb.openViewContainer('MCP Harness');
     const pane = wb.viewPane('Sessions');
-    const row = pane.locator('.monaco-list-row', { hasText: 'client ui' }).filter({ hasText: /9 steps/ }).first();
+    const row = pane.locator('.monaco-list-row', { hasText: 'client ui' }).filter({ hasText: /10 steps/ }).first();
     await row.waitFor({ state: 'visible', timeout: 60_000 });
     await sleep(300);
     t.log(`sessions row: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
+    // The task step's row: the task's final status (its result met the step's expectation: the run passed).
+    await row.locator('.monaco-tl-twistie').first().click();
+    const research = pane.locator('.monaco-list-row', { hasText: 'research' }).first();
+    await research.waitFor({ state: 'visible', timeout: 10_000 });
+    const researchText = (await research.innerText()).replace(/\s+/g, ' ');
+    t.log(`task step row: ${researchText}`);
+    assert.match(researchText, /research\s*everything\/simulate-research-query · [\d.]+ m?s · task completed/);
     await wb.screenshot('client-session-run');
   },
 };

@@ -1,6 +1,6 @@
 // "MCP: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
-// an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, resource
-// and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
+// an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, a task-based
+// tool (server-everything's simulate-research-query), resource and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -75,6 +75,12 @@ describe('client: a session run that uses every client feature', function () {
     // The last notification can be handled after the result arrives, so the record may stop at step 2 of 3.
     assert.equal(progress.progress?.total, 3);
     assert.ok((progress.progress?.updates ?? 0) >= 2 && (progress.progress?.percent ?? 0) >= 66, JSON.stringify(progress.progress));
+    // The task-based tool: its status history ends completed, and its result met the step's expectation.
+    const research = steps_.find((r) => r.step_id === 'research')!;
+    assert.equal(research.decision, 'ok');
+    assert.equal(research.task?.status, 'completed');
+    assert.deepEqual([...new Set(research.task?.history.map((h) => h.status))], ['working', 'completed']);
+    assert.equal(research.expectation?.passed, true, JSON.stringify(research.expectation));
     assert.deepEqual(['readme', 'user', 'review'].map((id) => steps_.find((r) => r.step_id === id)?.kind), ['resource', 'resource', 'prompt']);
     assert.equal(shown.length, 1);
     assert.ok(!shown[0].includes(TOKEN), 'the consent modal showed the redacted prompt');
