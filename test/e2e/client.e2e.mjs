@@ -1,7 +1,7 @@
 // The client features in the real workbench: "MCP: Run Session" on a session whose server asks for a model
 // (sampling consent modal with the exact prompt, answered by the scripted model installed for tests), for a
 // form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal), and
-// runs a task-based tool on server-everything (consent to start it; the task's final status in the Sessions view).
+// runs a task-based tool on server-everything (started with consent; the task's final status in the Sessions view).
 // Screenshots: client-sampling-consent.png, client-elicitation-form.png, client-url-elicitation.png.
 import assert from 'node:assert/strict';
 
@@ -34,11 +34,19 @@ export default {
   async run(wb, t) {
     await wb.runCommand('MCP: Run Session');
     const picker = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ui.mcp-session.json' }).first();
-    const consent = wb.page.locator('.monaco-dialog-box', { hasText: '"ui"' }).first();
+    const consent = wb.page.locator('.monaco-dialog-box', { hasText: 'Allow MCP Harness to start the MCP server' }).first();
     await picker.or(consent).first().waitFor({ state: 'visible', timeout: 30_000 });
     // The workspace has more than one session file: pick ui's by name, not the first row.
     if (await picker.isVisible()) await picker.click();
-    await click(await dialogWith(wb, '"ui"'), 'Allow');
+    // The session's two servers start before its first step, each with the user's consent.
+    const started = [];
+    for (let i = 0; i < 2; i++) {
+      const dialog = await dialogWith(wb, 'Allow MCP Harness to start the MCP server');
+      started.push(/"(\w+)"/.exec(await dialog.innerText())?.[1]);
+      await click(dialog, 'Allow');
+      await sleep(200);
+    }
+    assert.deepEqual(started.sort(), ['everything', 'ui']);
 
     // Sampling: the modal shows the server, the model and the prompt after redaction.
     const sampling = await dialogWith(wb, 'wants to send this prompt to your language model');
@@ -86,8 +94,7 @@ export default {
     await wb.screenshot('client-url-elicitation');
     await click(url, 'Decline');
 
-    // The task-based tool runs on server-everything, which the workspace starts only with consent.
-    await click(await dialogWith(wb, '"everything"'), 'Allow');
+    // The task-based tool on server-everything; the run passes only if its result met the step's expectation.
     const passed = wb.page.locator('.notification-toast', { hasText: 'Session "client ui" passed:' }).first();
     await passed.waitFor({ state: 'visible', timeout: 90_000 });
 

@@ -72,9 +72,8 @@ describe('client: a session run that uses every client feature', function () {
     const elicitations = steps_.filter((r) => r.kind === 'elicitation');
     assert.deepEqual(elicitations.map((e) => [e.parent_id, e.elicitation?.mode, e.elicitation?.action]), [['form', 'form', 'accept'], ['url', 'url', 'decline']]);
     const progress = steps_.find((r) => r.step_id === 'progress')!;
-    // The last notification can be handled after the result arrives, so the record may stop at step 2 of 3.
-    assert.equal(progress.progress?.total, 3);
-    assert.ok((progress.progress?.updates ?? 0) >= 2 && (progress.progress?.percent ?? 0) >= 66, JSON.stringify(progress.progress));
+    // Completed: 100 %, even when the client handled the last notification after the result (the SDK drops it).
+    assert.deepEqual([progress.progress?.progress, progress.progress?.total, progress.progress?.percent], [3, 3, 100], JSON.stringify(progress.progress));
     // The task-based tool: its status history ends completed, and its result met the step's expectation.
     const research = steps_.find((r) => r.step_id === 'research')!;
     assert.equal(research.decision, 'ok');
@@ -85,5 +84,33 @@ describe('client: a session run that uses every client feature', function () {
     assert.equal(shown.length, 1);
     assert.ok(!shown[0].includes(TOKEN), 'the consent modal showed the redacted prompt');
     assert.equal(lm.requests()[0].messages[0].text, shown[0]);
+  });
+
+  it('shows a running call\'s progress on its row in the Sessions view, until its record arrives', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const file = path.join(folder, 'sessions', 'progress.mcp-session.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'client progress', policy: { trustedServers: ['ui'], confirmDestructive: false }, steps: [{ id: 'slow', tool: 'ui/progress', args: { steps: 4, ms: 400 } }] }));
+    const tree = api.sessionsTree;
+    const shown: string[] = [];
+    const look = async () => {
+      for (const run of await tree.getChildren()) {
+        if (run.kind !== 'run' || run.run.header?.name !== 'client progress') continue;
+        for (const node of await tree.getChildren(run)) if (node.kind === 'call') shown.push(String(tree.getTreeItem(node).description));
+      }
+    };
+    const sub = tree.onDidChangeTreeData(() => void look());
+    try {
+      const result = (await vscode.commands.executeCommand<SessionResult>('mcpHarness.runSession', vscode.Uri.file(file)))!;
+      assert.equal(result.status, 'passed');
+      assert.ok(shown.some((d) => /^(25|50|75|100) % · step [1-4] of 4$/.test(d)), `the row showed the percentage: ${JSON.stringify(shown)}`);
+      assert.equal(result.steps[0].progress?.percent, 100);
+      await look();
+      const run = (await tree.getChildren()).find((n) => n.kind === 'run' && n.run.id === result.session_id)!;
+      const rows = await tree.getChildren(run);
+      assert.deepEqual(rows.map((n) => n.kind), ['step'], 'the finished step is drawn from its record, nothing live is left');
+    } finally {
+      sub.dispose();
+      fs.rmSync(file, { force: true });
+    }
   });
 });
