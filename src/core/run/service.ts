@@ -63,12 +63,12 @@ export class RunService {
     return subscribe(this.ends, listener);
   }
 
-  /** A step's task-based call changed status (session runs and one-tool calls). */
+  /** A step's task-based call changed status (session runs, one-tool calls and open runs). */
   onTaskStatus(listener: Listener<RunTaskStatus>): Disposable {
     return subscribe(this.taskStatuses, listener);
   }
 
-  /** A step's call reported progress (session runs and one-tool calls); nothing after its result. */
+  /** A step's call reported progress (session runs, one-tool calls and open runs); nothing after its result. */
   onToolProgress(listener: Listener<RunToolProgress>): Disposable {
     return subscribe(this.toolProgress, listener);
   }
@@ -150,7 +150,13 @@ export class RunService {
       ...(this.env.client ? { client: this.env.client } : {}),
       ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
-    return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
+    const sessionId = frame.sessionId;
+    // Task status and progress of the run's calls reach the same listeners as a session run's.
+    const live = {
+      taskStatus: (stepId: string, update: TaskStatusUpdate) => this.emit(this.taskStatuses, { sessionId, stepId, update }),
+      progress: (stepId: string, progress: ProgressUpdate) => this.emit(this.toolProgress, { sessionId, stepId, progress }),
+    };
+    return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort), live);
   }
 
   /** Every listener hears every event: one that throws is logged and does not stop the others or the run. */
