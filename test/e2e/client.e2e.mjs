@@ -2,7 +2,7 @@
 // (sampling consent modal with the exact prompt, answered by the scripted model installed for tests), for a
 // form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal), and
 // runs a task-based tool on server-everything (started with consent; the task's final status in the Sessions view).
-// Screenshots: client-sampling-consent.png, client-elicitation-form.png, client-url-elicitation.png.
+// Screenshots: client-sampling-consent.png, client-elicitation-form.png, client-url-elicitation.png, client-session-output.png.
 import assert from 'node:assert/strict';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -95,8 +95,13 @@ export default {
     await click(url, 'Decline');
 
     // The task-based tool on server-everything; the run passes only if its result met the step's expectation.
-    const passed = wb.page.locator('.notification-toast', { hasText: 'Session "client ui" passed:' }).first();
-    await passed.waitFor({ state: 'visible', timeout: 90_000 });
+    // The "MCP Harness Sessions" output (shown by the run) lists each step, the task's statuses and the summary.
+    const outputText = () => wb.page.evaluate(() => (document.querySelector('.part.panel .view-lines')?.textContent ?? '').replace(/\u00a0/g, ' '));
+    await wb.page.waitForFunction(() => (document.querySelector('.part.panel .view-lines')?.textContent ?? '').replace(/\u00a0/g, ' ').includes('Session "client ui" passed'), undefined, { timeout: 90_000 });
+    const output = (await outputText()).replace(/\s+/g, ' ');
+    assert.match(output, /research everything\/simulate-research-query ok .*task working → completed/);
+    assert.match(output, /Session "client ui" passed: 10 step\(s\) \(ok 10\)/);
+    await wb.screenshot('client-session-output');
 
     // The run ends and is listed in the Sessions view.
     await wb.openViewContainer('MCP Harness');
