@@ -10,8 +10,13 @@ function masked(text: string | undefined, guardrails: GuardrailsConfig): string 
   return text === undefined ? undefined : (scanValue(text, guardrails, undefined, 'record').redacted as string);
 }
 
+/** The progress as a percentage with one decimal, at most 100; undefined without a total. */
+export function progressPercent(p: { progress: number; total?: number }): number | undefined {
+  return p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
+}
+
 export function recordProgress(record: StepRecord, guardrails: GuardrailsConfig, p: { progress: number; total?: number; message?: string }): void {
-  const percent = p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
+  const percent = progressPercent(p);
   const message = p.message ? masked(p.message, guardrails) : undefined;
   record.progress = {
     progress: p.progress,

@@ -2,6 +2,7 @@
 // one entry per run and step, replaced as news arrives and forgotten when the record or the run's end arrives.
 // LiveTasks (task-based calls) and LiveProgress (progress notifications) are the two kinds.
 import * as vscode from 'vscode';
+import { progressPercent } from '../../core/guards/callEvents';
 import type { RunToolProgress } from '../../core/run/index';
 import { Disposable } from '../disposable';
 
@@ -51,7 +52,7 @@ export interface LiveCallProgress {
 /** The last progress notification of each call in flight. */
 export class LiveProgress extends LiveSteps<LiveCallProgress> {
   update({ sessionId, stepId, progress: p }: RunToolProgress): void {
-    const percent = p.total ? Math.min(100, Math.round((p.progress / p.total) * 1000) / 10) : undefined;
+    const percent = progressPercent(p);
     this.set({
       sessionId,
       stepId,
