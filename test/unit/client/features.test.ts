@@ -79,7 +79,7 @@ describe('client features: roots, logging, progress, resources and prompts', fun
   });
 
   it('progress: a call that ends in an error keeps the last progress it got', async () => {
-    const result = await world.service.runSession(session({ name: 'p', steps: [{ id: 'p', tool: 'ui/progress', args: { steps: 3, ms: 1500 }, policy: { maxTotalTimeoutMs: 2000 } }] }));
+    const result = await world.service.runSession(session({ name: 'p', steps: [{ id: 'p', tool: 'ui/progress', args: { steps: 3, ms: 2000 }, policy: { maxTotalTimeoutMs: 3000 } }] }));
     assert.equal(result.steps[0].decision, 'timeout');
     const p = result.steps[0].progress!;
     assert.deepEqual({ progress: p.progress, total: p.total, percent: p.percent }, { progress: 1, total: 3, percent: 33.3 });
