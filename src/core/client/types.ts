@@ -5,7 +5,7 @@ import type { StepRecord } from '../../protocol/trace';
 import type { ToolChangeReport } from './toolChanges';
 import type { PiiVault } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
-import type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult, ListRootsResult } from '../servers/serverRequests';
+import type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ElicitRequestParams, ElicitResult, ListRootsResult } from '../servers/serverRequests';
 
 export type SamplingPolicy = 'deny' | 'ask' | 'allow';
 export type ElicitAction = ElicitResult['action'];
@@ -55,6 +55,16 @@ export interface SamplingPrompt {
   temperature?: number;
   stopSequences?: string[];
   modelPreferences?: CreateMessageRequestParams['modelPreferences'];
+  /** Tools the server offers the model; its tool_use / tool_result blocks are in the messages. */
+  tools?: CreateMessageRequestParams['tools'];
+  toolChoice?: CreateMessageRequestParams['toolChoice'];
+}
+
+/** A tool the model chose to call: the server gets it as `tool_use` content and runs it. */
+export interface SamplingToolUse {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
 }
 
 export interface SamplingAnswer {
@@ -62,6 +72,8 @@ export interface SamplingAnswer {
   /** The model's name as the server is told it. */
   model: string;
   stopReason?: string;
+  /** The model called tools (only when the prompt offered them): the reply's stopReason is 'toolUse'. */
+  toolUses?: SamplingToolUse[];
   /** From the model's usage report; counted with the tokenizer when absent. */
   usage?: { inputTokens: number; outputTokens: number };
 }
@@ -127,7 +139,9 @@ export interface RunAnswerer {
   /** Named in the trace ("forwarded to …"). */
   readonly name: string;
   /** Gets the prompt after the input guardrails and the maxTokens cap. */
-  createMessage?(params: CreateMessageRequestParams, signal: AbortSignal): Promise<CreateMessageResult>;
+  createMessage?(params: CreateMessageRequestParams, signal: AbortSignal): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  /** True when it declared sampling with tools: only then does a request that offers tools go to it. */
+  readonly samplingWithTools?: boolean;
   /** True when it can answer this mode (form or URL). */
   canElicit?(mode: 'form' | 'url'): boolean;
   elicit?(params: ElicitRequestParams, signal: AbortSignal): Promise<ElicitResult>;

@@ -5,7 +5,7 @@
 // features still guard it (policy, input and output guardrails, schema) and record it under the step; a
 // client without the capability gets the host's answer (the configured policy) as before.
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema, ListRootsResultSchema, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { AnswererLookup, RunAnswerer } from '../client/types';
 
 /** What a tools/call handler can send back to its own client (the SDK's RequestHandlerExtra.sendRequest). */
@@ -51,7 +51,13 @@ export class ClientForwarding {
       get name() {
         return `the client '${clientName()}'`;
       },
-      ...(caps.sampling ? { createMessage: (params, signal) => request('sampling/createMessage', CreateMessageResultSchema, signal, params) } : {}),
+      ...(caps.sampling
+        ? {
+            samplingWithTools: Boolean((caps.sampling as { tools?: object }).tools),
+            // A reply with tool calls has array content, which only the with-tools schema accepts.
+            createMessage: (params, signal) => request('sampling/createMessage', params.tools?.length ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, signal, params),
+          }
+        : {}),
       ...(caps.elicitation
         ? {
             canElicit: (mode) => elicitModes(caps.elicitation!).includes(mode),

@@ -188,7 +188,7 @@ describe('gateway: server requests over HTTP go to the client whose call caused 
       assert.match(textOf(failed), /forwarded to the client 'failing \(http\)', which did not answer: .*the user closed the dialog/);
       const image = await sample(imager.client, 'Draw something.');
       assert.equal(image.isError, true);
-      assert.match(textOf(image), /answered the sampling request from 'everything' with image content; the gateway passes on text replies only/);
+      assert.match(textOf(image), /answered the sampling request from 'everything' with image content; the gateway passes on text and tool calls only/);
       assert.equal(failing.sampled.length + imager.sampled.length, 2);
     } finally {
       await failing.client.close();
