@@ -7,6 +7,14 @@ import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema
 import { buildCli, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stdioGatewayTransport, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
 
 const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
+const UI = join(ROOT, 'test/fixtures/servers/client-ui.mjs');
+
+/** Adds fixture servers to a workspace made by makeWorkspace. */
+function addServers(ws: string, servers: Record<string, string>): void {
+  const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
+  for (const [id, script] of Object.entries(servers)) config.servers[id] = { command: process.execPath, args: [script] };
+  writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+}
 
 // An upstream server's sampling or elicitation request during a call made through the gateway goes to the
 // client that made the call, when it declared the capability — guarded and traced like the harness's own answer.
@@ -75,9 +83,7 @@ describe('gateway: server requests forwarded to the client (stdio, sampling poli
   before(async () => {
     buildCli();
     ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow', 'mcpHarness.policy.confirmDestructive': false });
-    const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
-    config.servers.asks = { command: process.execPath, args: [ASKS] };
-    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+    addServers(ws, { asks: ASKS });
     asking = askingClient('desk', `The sky is blue. ${FAKE_SECRET}`, true);
     await asking.client.connect(stdioGatewayTransport(ws, (t) => (stderr += t)));
   });
@@ -152,7 +158,8 @@ describe('gateway: server requests over HTTP go to the client whose call caused 
 
   before(async () => {
     buildCli();
-    ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow' });
+    ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow', 'mcpHarness.policy.confirmDestructive': false });
+    addServers(ws, { ui: UI });
     gw = await startHttpGateway(ws);
     asking = askingClient('cursorish', 'Forwarded over HTTP.');
     await asking.client.connect(httpTransport(gw));
@@ -196,13 +203,44 @@ describe('gateway: server requests over HTTP go to the client whose call caused 
     }
   });
 
+  it('sampling with tools: a client that declared sampling.tools gets the tools, and its tool call reaches the server guarded', async () => {
+    const offered: { tools: unknown; messages: string }[] = [];
+    const tooler = new Client({ name: 'tooler', version: '1.0.0' }, { capabilities: { sampling: { tools: {} } } });
+    tooler.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      offered.push({ tools: request.params.tools, messages: JSON.stringify(request.params.messages) });
+      const answered = request.params.messages.some((m) => JSON.stringify(m.content).includes('tool_result'));
+      return answered
+        ? { role: 'assistant', content: [{ type: 'text', text: `It is sunny. ${FAKE_SECRET}` }], model: 'tooler-model', stopReason: 'endTurn' }
+        : { role: 'assistant', content: [{ type: 'tool_use', id: 'call-1', name: 'get_weather', input: { city: 'Lisbon' } }], model: 'tooler-model', stopReason: 'toolUse' };
+    });
+    await tooler.connect(httpTransport(gw));
+    try {
+      const result = await tooler.callTool({ name: 'ui__ask-model-tools', arguments: { prompt: 'Weather in Lisbon?' } });
+      assert.notEqual(result.isError, true, textOf(result));
+      assert.equal(offered.length, 2);
+      assert.match(JSON.stringify(offered[0].tools), /get_weather/);
+      assert.match(textOf(result), /"name":\s*"get_weather"/);
+      assert.match(textOf(result), /"stopReason":\s*"toolUse"/);
+      assert.match(offered[1].messages, /sunny in Lisbon/, 'the server ran the tool call the client made and sent its result back');
+      assert.match(textOf(result), /It is sunny\./);
+      assert.ok(!textOf(result).includes(FAKE_SECRET), 'the output guardrails masked the reply');
+    } finally {
+      await tooler.close();
+    }
+    // A client that declared sampling without tools is not sent a request that offers tools: the configured answer.
+    const plainSampler = await sample(asking.client, 'again').then(() => asking.sampled.length);
+    const fallback = await asking.client.callTool({ name: 'ui__ask-model-tools', arguments: { prompt: 'Weather?' } });
+    assert.equal(asking.sampled.length, plainSampler, 'the client without sampling.tools was not asked');
+    assert.match(textOf(fallback), /No model is available to answer the sampling request from 'ui'/);
+  });
+
   it('a client without the capabilities gets the configured answer: no model here for sampling, elicitation cancelled', async () => {
     const sampled = await sample(plain, 'Say something.');
     assert.equal(sampled.isError, true);
     assert.match(textOf(sampled), /No model is available to answer the sampling request from 'everything'/);
     const elicited = await elicit(plain);
     assert.match(textOf(elicited), /User cancelled the elicitation dialog/);
-    assert.equal(asking.sampled.length, 1, 'the other client was not asked');
+    assert.equal(asking.sampled.length, 2, 'the other client was not asked');
     assert.equal(asking.elicited.length, 1, 'the other client was not asked');
   });
 });
