@@ -29,6 +29,11 @@ export const DEFAULTS = {
 
 export type SamplingPolicy = 'deny' | 'ask' | 'allow';
 
+export type GatewayMode = 'direct' | 'code';
+
+/** The setting that switches the in-host gateway between its modes (a change restarts it on next use). */
+export const GATEWAY_MODE_SETTING = `${SECTION}.gateway.mode`;
+
 export interface SamplingSettings {
   /** Default for every server: deny, ask the user (remembered per server), or allow without asking. */
   policy: SamplingPolicy;
@@ -68,6 +73,11 @@ export class Config {
   get otelEndpoint(): string | undefined {
     const v = this.section.get<unknown>('otel.endpoint');
     return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
+  /** What the in-host gateway offers VS Code's agent: every upstream tool, or code mode's search_tools and run_code. */
+  get gatewayMode(): GatewayMode {
+    return this.section.get<unknown>('gateway.mode') === 'code' ? 'code' : 'direct';
   }
 
   get otelIncludeContent(): boolean {

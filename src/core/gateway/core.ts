@@ -3,6 +3,7 @@
 // changes reach every client and shutdown can wait for calls in flight).
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { StepRecord } from '../../protocol/trace';
+import type { AnswererLookup } from '../client/types';
 import type { PolicyConfig, ToolGateway } from '../guards/types';
 import type { OpenRun } from '../run/types';
 import type { Logger } from '../types';
@@ -33,6 +34,8 @@ export interface RunRequest {
   servers: string[];
   /** Aborted when the gateway stops without waiting any longer: calls still running are cancelled. */
   signal: AbortSignal;
+  /** For RunOpts.answerers: servers' requests during a call go to the client that made it, when it can answer. */
+  answerers: AnswererLookup;
 }
 
 export interface GatewayCoreOptions {
@@ -102,7 +105,7 @@ export class GatewayCore {
 
   openRun(session: GatewaySession): Promise<GatewayRun> {
     // Each run follows its own session's signal: one shared signal would carry a listener per client.
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal });
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, answerers: session.forwarding.lookup });
   }
 
   forget(session: GatewaySession): void {

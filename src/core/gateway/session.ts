@@ -23,6 +23,7 @@ import { featurePolicy } from '../run/featureSteps';
 import type { CallerInfo } from './calls';
 import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
+import { ClientForwarding, type SendRequest } from './forwarding';
 import type { GatewayCore, GatewayRun } from './core';
 import { parseResourceUri, resourceUri } from './names';
 
@@ -41,6 +42,8 @@ export class GatewaySession {
   /** Aborted when the gateway stops without waiting any longer: this client's calls still running are cancelled. */
   readonly stopping = new AbortController();
   readonly caller: CallerInfo;
+  /** Upstream servers' sampling, elicitation and roots requests during this client's calls go to this client. */
+  readonly forwarding: ClientForwarding;
 
   constructor(
     private readonly core: GatewayCore,
@@ -55,6 +58,7 @@ export class GatewaySession {
         instructions: core.instructions,
       },
     );
+    this.forwarding = new ClientForwarding(this.server, () => this.caller.client);
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.listTools() }));
     this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
       const token = request.params._meta?.progressToken;
@@ -63,7 +67,9 @@ export class GatewaySession {
         token === undefined
           ? undefined
           : (p: { progress: number; total?: number; message?: string }) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
-      return this.callTool(request.params.name, request.params.arguments ?? {}, extra.signal, onProgress);
+      const stepId = `call-${++this.calls}`;
+      const forwarding = this.forwarding.during(stepId, extra.sendRequest as SendRequest);
+      return this.callTool(stepId, request.params.name, request.params.arguments ?? {}, extra.signal, onProgress).finally(forwarding);
     });
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await this.listResources() }));
     this.server.setRequestHandler(ReadResourceRequestSchema, (request) => this.readResource(request.params.uri));
@@ -113,8 +119,7 @@ export class GatewaySession {
     }));
   }
 
-  private async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
-    const stepId = `call-${++this.calls}`;
+  private async callTool(stepId: string, name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
     if (this.core.codeMode) {
       if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
       if (name === RUN_CODE) {

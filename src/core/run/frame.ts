@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
-import type { ClientRun, SessionClientSettings } from '../client/types';
+import type { AnswererLookup, ClientRun, SessionClientSettings } from '../client/types';
 import type { CallMetaHook } from '../otel/ids';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
@@ -54,6 +54,8 @@ export interface RunFrameOptions {
   clientSettings?: SessionClientSettings;
   /** RunEnvironment.callMeta. */
   callMeta?: CallMetaHook;
+  /** RunOpts.answerers. */
+  answerers?: AnswererLookup;
 }
 
 export interface RunOutcome {
@@ -151,6 +153,7 @@ export class RunFrame {
       settings: options.clientSettings ?? {},
       guardrails: options.guardrails,
       vault: pipeline.vault,
+      ...(options.answerers ? { answererFor: options.answerers } : {}),
       writeChild: (record) => {
         if (this.ended) return;
         this.featureCost.tokens_in += record.tokens_in;

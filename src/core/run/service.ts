@@ -148,6 +148,8 @@ export class RunService {
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
       ...(opts.keepSteps === false ? { keepRecords: false } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
+      ...(opts.clientSettings ? { clientSettings: opts.clientSettings } : {}),
+      ...(opts.answerers ? { answerers: opts.answerers } : {}),
       ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
     const sessionId = frame.sessionId;
