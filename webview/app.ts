@@ -1,6 +1,6 @@
 // The trace explorer: header, timeline, filterable step table, detail pane and metrics for the
 // selected run. Fed either by the host (init / live messages) or by a report's embedded data.
-import { appendSteps, orderedSteps, runDurationMs, runName, runStartMs, runStatus, sortRuns, type TraceRun } from '../src/core/report/model';
+import { appendSteps, isLogRecord, orderedSteps, runDurationMs, runName, runStartMs, runStatus, sortRuns, type TraceRun } from '../src/core/report/model';
 import { sessionMetrics } from '../src/core/report/metrics';
 import type { BadLine, HostCapabilities, HostToWebview, ReportFormat, WebviewChannel, WebviewPersistedState } from '../src/protocol/messages';
 import { DECISIONS, type StepRecord } from '../src/protocol/trace';
@@ -344,7 +344,10 @@ export class App {
     const view = this.restoredScroll?.view;
     this.timeline.setRows(this.treeRows, Math.max(total, maxEnd), this.selectedId, view);
     const n = run2?.steps.length ?? 0;
-    this.count.textContent = this.rows.length === n ? `${fmtInt(n)} steps` : `${fmtInt(this.rows.length)} of ${fmtInt(n)} steps`;
+    // The servers' log records are rows of the table but not steps of the run.
+    const logs = run2 ? run2.steps.filter(isLogRecord).length : 0;
+    const what = logs ? `${fmtInt(n - logs)} steps + ${fmtInt(logs)} logs` : `${fmtInt(n)} steps`;
+    this.count.textContent = this.rows.length === n ? what : `${fmtInt(this.rows.length)} of ${what}`;
   }
 
   // ---- rendering -------------------------------------------------------------------------
@@ -426,6 +429,7 @@ export class App {
       'div',
       { class: 'mh-stats', role: 'list', 'aria-label': 'Totals' },
       stat('Steps', fmtInt(m.steps), m.childSteps ? `${fmtInt(m.childSteps)} from code` : undefined),
+      m.logs ? stat('Server logs', fmtInt(m.logs), 'not steps') : null,
       stat('Tokens in', fmtInt(m.tokensIn)),
       stat('Tokens out', fmtInt(m.tokensOut)),
       stat('Cost', fmtCost(m.cost)),

@@ -221,6 +221,14 @@ export function runDurationMs(run: TraceRun): number {
   return Math.max(0, last - start);
 }
 
+/**
+ * A server's log message (notifications/message, resources/updated, tools/list_changed) recorded in the run.
+ * It is not a step: step counts, latencies and decisions leave it out, and reports list logs on their own.
+ */
+export function isLogRecord(s: Pick<StepRecord, 'kind'>): boolean {
+  return s.kind === 'log';
+}
+
 export function isFailure(decision: Decision): boolean {
   return decision === 'error' || decision === 'timeout';
 }
