@@ -5,7 +5,7 @@
 // 'sampling' under the step whose call caused it, with tokens and cost.
 import type { Finding, SamplingDetail, StageResult } from '../../protocol/trace';
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
-import { withholdReason } from '../guards/pipeline';
+import { withholdReason } from '../guards/outputGuard';
 import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
 import type { CreateMessageRequestParams, CreateMessageResult, ServerRequestContext } from '../servers/serverRequests';
