@@ -53,34 +53,43 @@ export class ToolExecutor {
       return { failure: { decision: 'error', message: `The server '${request.server}' could not be started: ${connection.message}` }, retries };
     }
     const signal = combineSignals(request.signal, this.options.signal);
+    // Progress after the call ended (a late notification) must not change the record or the live display.
+    let ended = false;
     let failure: ExecutionFailure | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const inFlight = connection.callTool(request.tool, execArgs, {
-          signal,
-          timeoutMs: policy.timeoutMs,
-          maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
-          onProgress: (p) => {
-            recordProgress(call.record, call.guardrails, p);
-            request.onProgress?.(p);
-          },
-          onTaskStatus: (u) => {
-            recordTaskStatus(call.record, call.guardrails, u);
-            request.onTaskStatus?.(u);
-          },
-          // A server's sampling or elicitation request during this call is recorded as this step's child.
-          origin: { sessionId: this.options.sessionId, stepId: request.stepId },
-          ...this.metaFor(request),
-        });
-        whileInFlight();
-        const raw = await inFlight;
-        return raw ? { raw, retries } : { failure: { decision: 'error', message: 'The server returned no result.' }, retries };
-      } catch (err) {
-        failure = classifyError(err, signal);
-        if (failure.decision !== 'error' || attempt === attempts || (err as { code?: string }).code === 'circuit_open' || signal?.aborted) break;
-        retries.push(`attempt ${attempt} failed (${failure.message}); retrying because the tool is read-only or idempotent`);
-        await delay(RETRY_DELAY_MS * attempt);
+    try {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+          const inFlight = connection.callTool(request.tool, execArgs, {
+            signal,
+            timeoutMs: policy.timeoutMs,
+            maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
+            onProgress: (p) => {
+              if (ended) return;
+              recordProgress(call.record, call.guardrails, p);
+              // The host shows the message as recorded: masked like the trace.
+              const message = call.record.progress?.message;
+              request.onProgress?.({ ...p, ...(message !== undefined ? { message } : {}) });
+            },
+            onTaskStatus: (u) => {
+              recordTaskStatus(call.record, call.guardrails, u);
+              request.onTaskStatus?.(u);
+            },
+            // A server's sampling or elicitation request during this call is recorded as this step's child.
+            origin: { sessionId: this.options.sessionId, stepId: request.stepId },
+            ...this.metaFor(request),
+          });
+          whileInFlight();
+          const raw = await inFlight;
+          return raw ? { raw, retries } : { failure: { decision: 'error', message: 'The server returned no result.' }, retries };
+        } catch (err) {
+          failure = classifyError(err, signal);
+          if (failure.decision !== 'error' || attempt === attempts || (err as { code?: string }).code === 'circuit_open' || signal?.aborted) break;
+          retries.push(`attempt ${attempt} failed (${failure.message}); retrying because the tool is read-only or idempotent`);
+          await delay(RETRY_DELAY_MS * attempt);
+        }
       }
+    } finally {
+      ended = true;
     }
     return { failure: failure ?? { decision: 'error', message: 'The server returned no result.' }, retries };
   }

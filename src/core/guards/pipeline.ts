@@ -13,6 +13,7 @@ import { canonicalJson } from '../util/canonical';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import type { CallMetaHook } from '../otel/ids';
+import { completeProgress } from './callEvents';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
 import { DedupCache, type DedupLimits } from './dedup';
 import { ToolExecutor } from './execute';
@@ -333,6 +334,7 @@ export class GuardPipeline implements ToolGateway {
       call.record.error = f.message;
       return this.finish(call, f.decision, f.message);
     }
+    if (!done.raw.isError) completeProgress(call.record);
     call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: done.retries, duration_ms: round(performance.now() - ts) });
     return done.raw;
   }

@@ -10,7 +10,7 @@
 import type * as Mcp from '@modelcontextprotocol/client';
 
 // The client features take these protocol types from this seam rather than from the SDK directly.
-export type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult, ListRootsResult, LoggingMessageNotificationParams } from '@modelcontextprotocol/client';
+export type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ElicitRequestParams, ElicitResult, ListRootsResult, LoggingMessageNotificationParams } from '@modelcontextprotocol/client';
 
 /** Who asked, and on behalf of which of our calls. */
 export interface ServerRequestContext {
@@ -32,7 +32,7 @@ export interface ServerRequestContext {
 /** What the client can answer. A missing handler means the capability is not declared. */
 export interface ServerRequestHandlers {
   /** sampling/createMessage (with or without tools). */
-  createMessage?(ctx: ServerRequestContext, params: Mcp.CreateMessageRequestParams): Promise<Mcp.CreateMessageResult>;
+  createMessage?(ctx: ServerRequestContext, params: Mcp.CreateMessageRequestParams): Promise<Mcp.CreateMessageResult | Mcp.CreateMessageResultWithTools>;
   /** elicitation/create, form or URL mode. */
   elicit?(ctx: ServerRequestContext, params: Mcp.ElicitRequestParams): Promise<Mcp.ElicitResult>;
   /** roots/list. */
