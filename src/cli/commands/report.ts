@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { writeCsv } from '../../core/report/csv';
 import { WebviewBundleMissingError, writeHtmlReport } from '../../core/report/html';
 import { writeJsonReport } from '../../core/report/json';
+import { summarise } from '../../core/report/metrics';
 import { loadTraceFile, TraceFileError } from '../../core/report/load';
 import { mergeLoads, type TraceLoad } from '../../core/report/model';
 import { writeXlsx } from '../../core/report/xlsx';
@@ -99,9 +100,9 @@ export const reportCommand: CliCommand = {
       }
       if (path !== '-') written.push(`${format.toUpperCase()} → ${path}`);
     }
-    const steps = runs.reduce((n, r) => n + r.steps.length, 0);
+    const { total_steps: steps, total_logs: logs } = summarise(runs);
     if (written.length) {
-      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} steps): ${written.join(', ')}\n`);
+      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} steps${logs ? `, ${logs} server log records` : ''}): ${written.join(', ')}\n`);
     }
     return 0;
   },

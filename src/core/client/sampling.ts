@@ -7,7 +7,7 @@
 // through the same output guardrails, and the record names the tools offered and used.
 import type { Finding, SamplingDetail, StageResult } from '../../protocol/trace';
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
-import { withholdReason } from '../guards/pipeline';
+import { withholdReason } from '../guards/outputGuard';
 import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
 import type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ServerRequestContext } from '../servers/serverRequests';

@@ -22,7 +22,7 @@ const CANCEL_GRACE_MS = 2000;
 
 /** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
 export type GatewayRun = ToolGateway &
-  Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt'> & {
+  Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt' | 'guardText'> & {
     /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
     recordStep(record: StepRecord): void;
     end(): unknown;
