@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
 import { SignInError } from '../../core/auth/errors';
-import { signIn, signOut } from '../../core/auth/signIn';
+import { signIn } from '../../core/auth/signIn';
+import { describeSignOut, signOut } from '../../core/auth/signOut';
 import { usesOAuth } from '../../core/auth/forServer';
 import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
@@ -65,18 +66,29 @@ export const logoutCommand: CliCommand = {
   usage: [
     'Usage: mcp-harness logout SERVER [--workspace DIR] [--json]',
     '',
-    'Deletes the tokens kept for the server from the CLI token file.',
+    'Revokes the stored tokens at the authorization server (RFC 7009) when it offers a revocation endpoint,',
+    'then deletes them from the CLI token file. A revocation that fails is reported on stderr; the tokens',
+    'are deleted all the same (exit 0).',
     '',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
-    '  --json            print the result as JSON',
+    '  --json            print {server, signedOut, revocation: "revoked"|"not_supported"|"failed"|"nothing_stored",',
+    '                    revocationError?}',
   ].join('\n'),
   options: { workspace: { type: 'string', short: 'w' } },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
-    const had = await signOut(def.url!, cliTokenStore(io.env));
-    if (json) io.stdout(JSON.stringify({ server: def.id, signedOut: had }) + '\n');
-    else io.stdout(had ? `Signed out of ${def.id}; its tokens were deleted from ${cliTokenFile(io.env)}.\n` : `${def.id} had no stored sign-in.\n`);
+    const result = await signOut(def.url!, cliTokenStore(io.env));
+    const message = describeSignOut(def.id, result, cliTokenFile(io.env));
+    if (json) {
+      const revocationError = result.revocationError ? { revocationError: result.revocationError } : {};
+      io.stdout(JSON.stringify({ server: def.id, signedOut: result.hadTokens, revocation: result.revocation, ...revocationError }) + '\n');
+      if (result.revocation === 'failed') io.stderr(JSON.stringify({ warning: { code: 'revocation_failed', message } }) + '\n');
+    } else if (result.revocation === 'failed') {
+      io.stderr(`mcp-harness: ${message}\n`);
+    } else {
+      io.stdout(`${message}\n`);
+    }
     return EXIT_OK;
   },
 };

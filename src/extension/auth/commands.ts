@@ -26,7 +26,9 @@ async function signOutCommand(ctx: HarnessContext, arg: unknown): Promise<boolea
   if (!def) return false;
   if (!ctx.signIns.usesSignIn(def)) throw new Error(`"${def.id}" does not use sign-in.`);
   await ctx.servers.stop(def.id);
-  return ctx.signIns.signOut(def);
+  const result = await ctx.signIns.signOut(def);
+  await ctx.servers.signedOut(def.id);
+  return result.hadTokens;
 }
 
 export const signInCommands: CommandEntry[] = [
