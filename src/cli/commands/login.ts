@@ -6,7 +6,8 @@ import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
 import { SignInError } from '../../core/auth/errors';
 import { signIn } from '../../core/auth/signIn';
 import { describeSignOut, signOut } from '../../core/auth/signOut';
-import { usesOAuth } from '../../core/auth/forServer';
+import { oauthClientFor, usesOAuth } from '../../core/auth/forServer';
+import { inputEnvName } from '../../core/config/inputs';
 import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { timeoutOption } from '../serverHints';
@@ -38,12 +39,14 @@ export const loginCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
+    checkInputs(def);
     const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
     const show = json ? io.stderr : io.stdout;
     try {
       const result = await signIn({
         serverUrl: def.url!,
         store: cliTokenStore(io.env),
+        ...oauthClientFor(def),
         timeoutMs,
         openBrowser: (url) => {
           show(`Open this URL in a browser to sign in to ${def.id}:\n  ${url.href}\nWaiting for the browser to come back…\n`);
@@ -106,6 +109,14 @@ async function oauthServer(id: string, workspace: string | undefined, io: CliIO)
     throw new UsageError(`${id} does not use sign-in: ${why}.`);
   }
   return def;
+}
+
+/** A sign-in sends the entry's "oauth" client: its `${input:…}` values must be known, the entry valid. */
+function checkInputs(def: ServerDefinition): void {
+  if (def.error) throw new UsageError(`${def.id} cannot sign in: ${def.error}`);
+  if (!def.pendingInputs?.length) return;
+  const inputs = def.pendingInputs.map((i) => `\${input:${i}}`).join(', ');
+  throw new UsageError(`${def.id} needs a value for ${inputs} before it can sign in: set ${def.pendingInputs.map(inputEnvName).join(', ')}.`);
 }
 
 /** The platform's "open this URL" command, detached; the URL is also printed, so a failure here is harmless. */

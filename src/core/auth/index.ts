@@ -5,4 +5,4 @@ export { HarnessOAuthProvider, type HarnessOAuthProviderOptions } from './provid
 export { oauthSdk, signIn, type SignInOptions, type SignInResult } from './signIn';
 export { describeSignOut, signOut, type RevocationOutcome, type SignOutOptions, type SignOutResult } from './signOut';
 export { GrantStore, type ResourceRecord, type SecretStore } from './store';
-export { connectionAuthProviders, usesOAuth, type OAuthHostOptions } from './forServer';
+export { connectionAuthProviders, oauthClientFor, usesOAuth, type OAuthHostOptions } from './forServer';

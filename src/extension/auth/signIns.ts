@@ -2,7 +2,7 @@
 // resource by the core's GrantStore), the browser opens through vscode.env.openExternal and comes back to the
 // core's loopback listener. Whether a server needs a sign-in is the core's server state ('needs-sign-in').
 import * as vscode from 'vscode';
-import { connectionAuthProviders, usesOAuth } from '../../core/auth/forServer';
+import { connectionAuthProviders, oauthClientFor, usesOAuth } from '../../core/auth/forServer';
 import { SignInError } from '../../core/auth/errors';
 import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
 import { signIn, type SignInResult } from '../../core/auth/signIn';
@@ -46,6 +46,7 @@ export class SignIns extends Disposable {
       const result = await signIn({
         serverUrl: def.url!,
         store: this.store,
+        ...oauthClientFor(def),
         timeoutMs: DEFAULT_SIGN_IN_TIMEOUT_MS,
         signal: abort.signal,
         openBrowser: (url) => this.openExternal(url),
