@@ -1,4 +1,4 @@
-// "MCP: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
+// "MCP Harness: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
 // an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, resource
 // and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
 import * as assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 // Runs on a copy of test/fixtures/workspaces/oauth (the `workspace:oauth` run): an HTTP server behind OAuth shows
-// "needs sign-in" with an inline Sign In action; "MCP: Sign In to Server" opens the authorization URL (here the
+// "needs sign-in" with an inline Sign In action; "MCP Harness: Sign In to Server" opens the authorization URL (here the
 // test is the browser, through api.testing.setOpenExternal), the loopback redirect completes the sign-in, a tool
-// call works, and "MCP: Sign Out of Server" brings back "needs sign-in".
+// call works, and "MCP Harness: Sign Out of Server" brings back "needs sign-in".
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -55,7 +55,7 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
     assert.deepEqual(opened, [], 'nothing was opened in a browser without the user asking');
   });
 
-  it('MCP: Sign In to Server opens the authorization URL, completes on the loopback redirect, and a tool call works', async () => {
+  it('MCP Harness: Sign In to Server opens the authorization URL, completes on the loopback redirect, and a tool call works', async () => {
     const started = await vscode.commands.executeCommand<boolean>('mcpHarness.signIn', 'remote');
     assert.equal(started, true);
     assert.equal(opened.length, 1);
@@ -69,7 +69,7 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
     assert.match(text, /scopes: mcp:read/);
   });
 
-  it('MCP: Sign Out of Server forgets the tokens: the server needs sign-in again', async () => {
+  it('MCP Harness: Sign Out of Server forgets the tokens: the server needs sign-in again', async () => {
     assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.signOut', 'remote'), true);
     await waitFor(showsNeedsSignIn, 'the Servers view to show "needs sign-in" again', 10_000);
     await assert.rejects(api.servers.start('remote'), /needs sign-in/);
