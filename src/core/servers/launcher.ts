@@ -9,7 +9,7 @@ import { clientCapabilities, installClientFeatures, installTaskReceiver, type Cl
 import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { negotiation, type ProtocolVerdicts } from './negotiation';
-import { handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
+import { closedDuringProbe, handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
 import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
 
 export interface LauncherOptions {
@@ -42,6 +42,8 @@ export class FailedStart extends Error {
   constructor(
     override readonly cause: unknown,
     readonly context: { exit?: ExitInfo; stderrTail: string; transportError?: Error },
+    /** The process ended while the 2026 probe was its first request. */
+    readonly exitedOnProbe = false,
   ) {
     super(messageOf(cause));
   }
@@ -117,7 +119,30 @@ export class Launcher {
     return live;
   }
 
+  /**
+   * Some 2025 servers exit on a request they do not know, and the 2026 probe is one: a process that ends during
+   * the probe is started once more with the 2025 handshake, and that verdict is remembered like any other. A
+   * server that dies at start-up whatever it is sent fails the second start the same way; then nothing is kept.
+   */
   private async connectStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+    const { verdicts, logger } = this.options;
+    const probing = negotiation(def).probes && !verdicts.get(def.hash);
+    try {
+      return await this.spawnStdio(def, events);
+    } catch (err) {
+      if (!probing || !(err instanceof FailedStart) || !err.exitedOnProbe) throw err;
+      logger.info(`${def.name} exited on the 2026 protocol probe (server/discover); starting it again with the 2025 handshake.`);
+      verdicts.set(def.hash, 'legacy');
+      try {
+        return await this.spawnStdio(def, events);
+      } catch (retryErr) {
+        verdicts.set(def.hash, undefined);
+        throw retryErr;
+      }
+    }
+  }
+
+  private async spawnStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
     const cwd = def.cwd ?? def.source.workspaceFolder;
     if (cwd && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
       // spawn() reports a missing cwd as ENOENT, which would read like a missing command.
@@ -151,7 +176,8 @@ export class Launcher {
     } catch (err) {
       live.stopping = true;
       await live.close(this.options.stopGraceMs);
-      throw new FailedStart(unwrapProbeFailure(err), { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError });
+      const context = { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError };
+      throw new FailedStart(unwrapProbeFailure(err), context, closedDuringProbe(err) && live.exit !== undefined);
     }
     return live;
   }
