@@ -50,6 +50,9 @@ export class FailedStart extends Error {
 }
 
 export class Launcher {
+  /** Definitions (by hash) that died on the second start too: they are not given a second start again. */
+  private readonly diedAfterProbe = new Set<string>();
+
   constructor(private readonly options: LauncherOptions) {}
 
   /** Connects and completes the handshake; a failure is a FailedStart (or a ServerError for a bad definition). */
@@ -122,7 +125,8 @@ export class Launcher {
   /**
    * Some 2025 servers exit on a request they do not know, and the 2026 probe is one: a process that ends during
    * the probe is started once more with the 2025 handshake, and that verdict is remembered like any other. A
-   * server that dies at start-up whatever it is sent fails the second start the same way; then nothing is kept.
+   * server that dies at start-up whatever it is sent fails the second start the same way; then no verdict is kept,
+   * and its later starts (a crash loop) are not doubled.
    */
   private async connectStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
     const { verdicts, logger } = this.options;
@@ -130,13 +134,14 @@ export class Launcher {
     try {
       return await this.spawnStdio(def, events);
     } catch (err) {
-      if (!probing || !(err instanceof FailedStart) || !err.exitedOnProbe) throw err;
+      if (!probing || !(err instanceof FailedStart) || !err.exitedOnProbe || this.diedAfterProbe.has(def.hash)) throw err;
       logger.info(`${def.name} exited on the 2026 protocol probe (server/discover); starting it again with the 2025 handshake.`);
       verdicts.set(def.hash, 'legacy');
       try {
         return await this.spawnStdio(def, events);
       } catch (retryErr) {
         verdicts.set(def.hash, undefined);
+        this.diedAfterProbe.add(def.hash);
         throw retryErr;
       }
     }

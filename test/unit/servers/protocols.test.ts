@@ -149,6 +149,9 @@ describe('remembered 2025 verdicts', () => {
     await rejectsWith(manager.start('dead'), 'start_failed', /exited with code 5 before the MCP handshake finished\. Its last output was: "crash\.mjs: failing at startup/);
     assert.equal(logger.count(/Starting dead/), 2);
     assert.equal(new VerdictCache(file).get(dead.hash), undefined);
+    // A crash loop is not doubled: the next start is one spawn.
+    await rejectsWith(manager.restart('dead'), 'start_failed', /exited with code 5/);
+    assert.equal(logger.count(/Starting dead/), 3);
     // "protocol": "2025" never probes, so there is nothing to retry.
     const forced = fixtureDefinition('forced', 'crash.mjs', ['--at-startup'], { protocol: '2025' });
     const second = newManager([forced]);
