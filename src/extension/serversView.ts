@@ -231,7 +231,9 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
             ? 'stopped, needs input'
             : status === 'needs-sign-in'
               ? 'needs sign-in'
-              : status;
+              : status === 'running' && st?.signIn
+                ? 'running, needs sign-in'
+                : status;
     // The protocol version is the one last negotiated; it is shown while the server runs.
     const protocol = live === 'running' && st?.protocol ? ` · MCP ${st.protocol.version}` : '';
     item.description = `${statusText} · ${def.transport}${protocol} · ${relativeSource(def)}`;

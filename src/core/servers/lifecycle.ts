@@ -58,6 +58,7 @@ export class Lifecycle<H> {
     this.registry.setState(m, {
       status: 'starting',
       error: undefined,
+      signIn: undefined,
       tools: this.registry.cachedTools(def) ?? m.state.tools,
       toolsFromCache: this.registry.cachedTools(def) ? true : undefined,
     });
@@ -184,13 +185,16 @@ export class Lifecycle<H> {
   }
 
   /**
-   * The server cannot be used until the user signs in: its state says so (with the host's advice). Not a failure of
-   * the server, so the breaker does not count it; the next start after a sign-in just works.
+   * The server needs the user to sign in: its state says so (with the host's advice). Not a failure of the server,
+   * so the breaker does not count it; the next start after a sign-in just works. A running server that asked for a
+   * wider scope (403 step-up) stays 'running' (its other tools still work) with `signIn` set.
    */
   needsSignIn(m: Managed<H>, needs: NeedsSignInError, code: ServerError['code']): ServerError {
     const err = this.error(needs.message, code, m.definition.id, needs);
     this.options.logger.warn(err.message);
-    this.registry.setState(m, { status: 'needs-sign-in', error: err.message, signIn: { reason: needs.reason, scope: needs.requiredScope }, toolsFromCache: undefined });
+    const signIn = { reason: needs.reason, scope: needs.requiredScope };
+    if (m.live && !m.live.closed && m.state.status === 'running') this.registry.setState(m, { error: err.message, signIn });
+    else this.registry.setState(m, { status: 'needs-sign-in', error: err.message, signIn, toolsFromCache: undefined });
     return err;
   }
 

@@ -12,7 +12,10 @@ export interface ServerState {
   status: ServerStatus;
   /** A sentence for the user when status is 'error' or 'needs-sign-in' (what went wrong and what to do). */
   error?: string;
-  /** Why the server needs a sign-in, when status is 'needs-sign-in' (the wider scope it asked for, on a step-up). */
+  /**
+   * Why the server needs a sign-in: set with status 'needs-sign-in', or on a 'running' server that asked for a wider
+   * scope (403 step-up: `scope` is what it asked for) while its other tools still work.
+   */
   signIn?: { reason: SignInReason; scope?: string };
   /** True when the circuit breaker has stopped retrying this server. */
   circuitOpen?: boolean;
