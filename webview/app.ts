@@ -405,7 +405,7 @@ export class App {
     }
     if (!run) {
       top.append(h('h1', { class: 'mh-title' }, this.opts.title ?? 'MCP Harness trace'));
-      this.header.append(top, h('p', { class: 'mh-muted mh-empty-state' }, this.opts.standalone ? 'This report contains no session runs.' : this.runs.length === 0 && !this.initialised ? 'Waiting for the trace…' : 'No session run yet. Run a session (MCP Harness: Run Session) or open a trace file (MCP Harness: Open Trace File…).'));
+      this.header.append(top, h('p', { class: 'mh-muted mh-empty-state' }, this.opts.standalone ? 'This report contains no session runs.' : this.runs.length === 0 && !this.initialised ? 'Waiting for the trace…' : 'No session run yet. Run a session (MCP: Run Session) or open a trace file (MCP: Open Trace File…).'));
       this.appendActions(top, undefined);
       return;
     }

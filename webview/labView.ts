@@ -64,7 +64,7 @@ export class LabView {
     clear(this.el);
     const r = this.shown();
     if (!r) {
-      this.el.append(h('p', { class: 'mh-muted' }, 'No reliability lab has run in this window. Run "MCP Harness: Test Server Reliability…" to score a server.'));
+      this.el.append(h('p', { class: 'mh-muted' }, 'No reliability lab has run in this window. Run "MCP: Test Server Reliability…" to score a server.'));
       return;
     }
     this.el.append(this.header(r), h('h2', { class: 'mh-h2' }, 'Score by suite'), scoreBreakdown(r.suites) as unknown as Node);

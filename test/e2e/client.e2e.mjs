@@ -1,4 +1,4 @@
-// The client features in the real workbench: "MCP Harness: Run Session" on a session whose server asks for a model
+// The client features in the real workbench: "MCP: Run Session" on a session whose server asks for a model
 // (sampling consent modal with the exact prompt, answered by the scripted model installed for tests), for a
 // form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal), and
 // runs a task-based tool on server-everything (started with consent; the task's final status in the Sessions view).
@@ -32,7 +32,7 @@ export default {
   workspace: 'test/fixtures/workspaces/client',
   timeoutMs: 240_000,
   async run(wb, t) {
-    await wb.runCommand('MCP Harness: Run Session');
+    await wb.runCommand('MCP: Run Session');
     const picker = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ui.mcp-session.json' }).first();
     const consent = wb.page.locator('.monaco-dialog-box', { hasText: 'Allow MCP Harness to start the MCP server' }).first();
     await picker.or(consent).first().waitFor({ state: 'visible', timeout: 30_000 });

@@ -88,7 +88,7 @@ export default [
     settings: { 'workbench.colorTheme': 'Default Dark Modern' },
     async run(wb, t) {
       dropCliTrace(wb);
-      await wb.runCommand('MCP Harness: Run Session');
+      await wb.runCommand('MCP: Run Session');
       // Consent to start "everything", then confirm the (unannotated, so destructive-by-default) echo call.
       for (const button of ['Allow', 'Call Tool']) {
         const dialog = wb.page.locator('.monaco-dialog-box').first();

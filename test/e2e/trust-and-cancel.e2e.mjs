@@ -1,5 +1,5 @@
 // Two things only the real workbench can show: granting Workspace Trust while the window is open
-// refreshes the Servers view in place (no reload), and the Cancel button of the "MCP Harness: Run Session"
+// refreshes the Servers view in place (no reload), and the Cancel button of the "MCP: Run Session"
 // progress notification stops a slow step, with the run and its trace ending "cancelled".
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -147,7 +147,7 @@ export default [
       const toolSeconds = session.steps[0].args.duration;
       assert.ok(toolSeconds >= 60, 'the fixture step must be slow enough that finishing it cannot be mistaken for a cancel');
 
-      await wb.runCommand('MCP Harness: Run Session');
+      await wb.runCommand('MCP: Run Session');
       const dialog = wb.page.locator('.monaco-dialog-box').first();
       await dialog.waitFor({ state: 'visible', timeout: 60_000 });
       assert.match(await dialog.innerText(), /"everything"/);

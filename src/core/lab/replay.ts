@@ -1,4 +1,4 @@
-// A counterexample as a session file that `mcp-harness run` (or "MCP Harness: Run Session") reproduces: one step
+// A counterexample as a session file that `mcp-harness run` (or "MCP: Run Session") reproduces: one step
 // with the shrunk input, expecting what the property demanded (a result). The seed is in the name so the
 // lab run that found it can be repeated too.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
-// The agent commands: "MCP Harness: Run Agent…" (goal, servers, mode and model asked in turn, or given as the
-// command's options), a session file with an "agent" block (from "MCP Harness: Run Session"), and
-// "MCP Harness: Replay Agent Run".
+// The agent commands: "MCP: Run Agent…" (goal, servers, mode and model asked in turn, or given as the
+// command's options), a session file with an "agent" block (from "MCP: Run Session"), and
+// "MCP: Replay Agent Run".
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentLimits, AgentMode, AgentSpec } from '../../core/agent/types';
@@ -12,7 +12,7 @@ import { LanguageModelProvider } from './lmProvider';
 import { askGoal, askMode, askServers, pickFolder, pickModel } from './pickers';
 import { replayAgentRun } from './replay';
 
-/** What "MCP Harness: Run Agent…" may be given instead of asking. */
+/** What "MCP: Run Agent…" may be given instead of asking. */
 export interface RunAgentOptions {
   goal?: string;
   servers?: string[];

@@ -1,4 +1,4 @@
-// The questions "MCP Harness: Run Agent…" asks: the goal, the servers, the mode and the model. Each answer can
+// The questions "MCP: Run Agent…" asks: the goal, the servers, the mode and the model. Each answer can
 // also come in the command's options (a session file, a keybinding or another extension), and is then
 // not asked.
 import * as vscode from 'vscode';
@@ -6,7 +6,7 @@ import type { AgentMode } from '../../core/agent/types';
 import type { HarnessContext } from '../context';
 
 export const NO_MODELS =
-  'No language model is available in VS Code. Install and sign in to an extension that provides chat models (for example GitHub Copilot Chat), then run "MCP Harness: Run Agent…" again.';
+  'No language model is available in VS Code. Install and sign in to an extension that provides chat models (for example GitHub Copilot Chat), then run "MCP: Run Agent…" again.';
 
 export async function askGoal(): Promise<string | undefined> {
   const goal = await vscode.window.showInputBox({
@@ -22,7 +22,7 @@ export async function askGoal(): Promise<string | undefined> {
 export async function askServers(ctx: Pick<HarnessContext, 'discovery'>): Promise<string[] | undefined> {
   await ctx.discovery.ready();
   const ids = ctx.discovery.definitions.map((d) => d.id);
-  if (!ids.length) throw new Error('There are no MCP servers in this workspace. Add one to .vscode/mcp.json (or another MCP config file), then run "MCP Harness: Run Agent…" again.');
+  if (!ids.length) throw new Error('There are no MCP servers in this workspace. Add one to .vscode/mcp.json (or another MCP config file), then run "MCP: Run Agent…" again.');
   const picked = await vscode.window.showQuickPick(
     ids.map((id) => ({ label: id, picked: true })),
     { title: 'Run Agent (2/4): servers', placeHolder: 'Which servers may the model use?', canPickMany: true, ignoreFocusOut: true },

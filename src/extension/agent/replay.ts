@@ -1,4 +1,4 @@
-// "MCP Harness: Replay Agent Run": re-runs a recorded agent run without a model — the model's turns come from the
+// "MCP: Replay Agent Run": re-runs a recorded agent run without a model — the model's turns come from the
 // trace, the tool calls run live through the guards — and reports where the replay diverged.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';

@@ -1,4 +1,4 @@
-// "MCP Harness: Sign In to Server" and "MCP Harness: Sign Out of Server" (palette, and inline on a server that needs sign-in).
+// "MCP: Sign In to Server" and "MCP: Sign Out of Server" (palette, and inline on a server that needs sign-in).
 import * as vscode from 'vscode';
 import { SignInError } from '../../core/auth/errors';
 import type { CommandEntry } from '../commands';

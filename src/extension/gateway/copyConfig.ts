@@ -1,4 +1,4 @@
-// "MCP Harness: Copy Gateway Config for…": the snippet that makes Claude Desktop, Cursor, Claude Code or VS Code's
+// "MCP: Copy Gateway Config for…": the snippet that makes Claude Desktop, Cursor, Claude Code or VS Code's
 // mcp.json start `mcp-harness gateway --stdio` for this workspace, copied to the clipboard, with an offer
 // to open the file it belongs in.
 import { existsSync } from 'node:fs';

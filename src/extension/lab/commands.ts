@@ -1,4 +1,4 @@
-// "MCP Harness: Test Server Reliability…": pick a server and the suites, run the reliability lab with progress and
+// "MCP: Test Server Reliability…": pick a server and the suites, run the reliability lab with progress and
 // Cancel, and show the result in the trace panel's Lab tab. Every probe is a guarded step of the folder's run
 // service (the Steps tab lists the lab's runs); the server starts only after Workspace Trust and consent.
 import * as path from 'node:path';

@@ -35,7 +35,7 @@ export class LabResults extends Disposable {
   /** Writes the report card of the result with this key; asks where unless `target` is given. */
   async saveReportCard(key: string, target?: string): Promise<{ path?: string; cancelled?: boolean }> {
     const result = this.list.find((r) => labResultKey(r) === key);
-    if (!result) throw new Error('This lab result is no longer in this window; run "MCP Harness: Test Server Reliability…" again.');
+    if (!result) throw new Error('This lab result is no longer in this window; run "MCP: Test Server Reliability…" again.');
     if (!target) {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
       const name = `lab-${result.server.replace(/[^a-z0-9]+/gi, '-')}-${result.started_at.slice(0, 10)}.html`;

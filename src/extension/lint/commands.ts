@@ -127,7 +127,7 @@ export const lintCommands: CommandEntry[] = [
     id: 'mcpHarness.acceptToolChange',
     run: async (ctx, ...args) => {
       const { server, tool } = activeToolArgs(args);
-      if (!server) throw new Error('Accept Tool Change needs a changed tool; run "MCP Harness: Review Tool Changes" first.');
+      if (!server) throw new Error('Accept Tool Change needs a changed tool; run "MCP: Review Tool Changes" first.');
       const names = await ctx.lint.accept(server, tool);
       if (names.length) void vscode.window.showInformationMessage(`MCP Harness: pinned the new definition of ${names.join(', ')} on "${server}".`);
       return names;
@@ -137,7 +137,7 @@ export const lintCommands: CommandEntry[] = [
     id: 'mcpHarness.rejectToolChange',
     run: async (ctx, ...args) => {
       const { server, tool } = activeToolArgs(args);
-      if (!server) throw new Error('Reject Tool Change needs a changed tool; run "MCP Harness: Review Tool Changes" first.');
+      if (!server) throw new Error('Reject Tool Change needs a changed tool; run "MCP: Review Tool Changes" first.');
       const names = await ctx.lint.reject(server, tool);
       if (names.length) {
         void vscode.window.showWarningMessage(

@@ -83,7 +83,7 @@ function pinFindingsOf(store: PinStore, rules: Partial<Record<string, RuleSettin
     path: '',
     message: rejected
       ? `${describeChange(change).replace(/; review.*$/, '')}; you rejected this change, so the tool stays denied in hard_gate mode`
-      : `${describeChange(change)} (MCP Harness: Review Tool Changes)`,
+      : `${describeChange(change)} (MCP: Review Tool Changes)`,
   }));
   return applySeverities(findings, rules);
 }

@@ -1,4 +1,4 @@
-// "MCP Harness: Export Trace as OTLP JSON": a run's trace file (from the Sessions view, the trace panel's title
+// "MCP: Export Trace as OTLP JSON": a run's trace file (from the Sessions view, the trace panel's title
 // bar, a .jsonl in the explorer, or picked) written as an OTLP/JSON ExportTraceServiceRequest.
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';

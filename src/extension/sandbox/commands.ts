@@ -1,4 +1,4 @@
-// "MCP Harness: Run Code in Sandbox" on a *.mcp.js file or the selection, and "MCP Harness: Generate Tool Typings".
+// "MCP: Run Code in Sandbox" on a *.mcp.js file or the selection, and "MCP: Generate Tool Typings".
 // A run goes through the folder's run service (a one-step session), so the code's tool calls pass the
 // same guards as session steps (settings-driven policy, guardrails, pins) and the trace (the code step
 // with its tool calls as child steps) shows in the Sessions view as it runs.

@@ -1,4 +1,4 @@
-// "MCP Harness: Call Tool…": pick a server, pick a tool, edit JSON args pre-filled from the schema, and run the
+// "MCP: Call Tool…": pick a server, pick a tool, edit JSON args pre-filled from the schema, and run the
 // call through the run service as a one-step session: the same guards as a session step, a trace, and
 // a run in the Sessions view; the step record is shown.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';

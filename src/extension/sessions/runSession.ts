@@ -1,4 +1,4 @@
-// "MCP Harness: Run Session" and the "Run Step" CodeLens: parse the session file (unsaved edits included),
+// "MCP: Run Session" and the "Run Step" CodeLens: parse the session file (unsaved edits included),
 // make sure its servers may start, run it through the folder's run service with a cancellable
 // progress notification, and stream each step to the "MCP Harness Sessions" channel as it finishes.
 import * as path from 'node:path';

@@ -59,7 +59,7 @@ async function pickFilter(traces: TraceFeatures): Promise<SessionsFilter | undef
   return { ...current, [kind.key]: picked.value };
 }
 
-const NO_RUNS = 'There are no session runs yet. Run a session with "MCP Harness: Run Session", or open a trace with "MCP Harness: Open Trace File…".';
+const NO_RUNS = 'There are no session runs yet. Run a session with "MCP: Run Session", or open a trace with "MCP: Open Trace File…".';
 
 async function openTraceFile(traces: TraceFeatures, arg: unknown): Promise<string | undefined> {
   let file: string | undefined;

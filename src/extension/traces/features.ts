@@ -130,7 +130,7 @@ export class TraceFeatures extends Disposable {
     }
     const runs = store.runs();
     if (!runs.length) {
-      void vscode.window.showInformationMessage('There are no session runs yet. Run a session with "MCP Harness: Run Session", or open a trace with "MCP Harness: Open Trace File…".');
+      void vscode.window.showInformationMessage('There are no session runs yet. Run a session with "MCP: Run Session", or open a trace with "MCP: Open Trace File…".');
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
@@ -150,8 +150,8 @@ export class TraceFeatures extends Disposable {
     const run = store.run(sessionId) ?? this.current?.runs().find((r) => r.id === sessionId);
     if (!run) throw new Error('This run is no longer in the traces; refresh the Sessions view.');
     const file = sessionFileOf(run, store.fileOf(sessionId) ?? run.source);
-    if (!file) throw new Error(`The trace of "${runName(run)}" does not name its session file, so it cannot be re-run. Open the session file and use "MCP Harness: Run Session".`);
-    if (!existsSync(file)) throw new Error(`The session file of "${runName(run)}" (${file}) no longer exists. Restore it or run another session with "MCP Harness: Run Session".`);
+    if (!file) throw new Error(`The trace of "${runName(run)}" does not name its session file, so it cannot be re-run. Open the session file and use "MCP: Run Session".`);
+    if (!existsSync(file)) throw new Error(`The session file of "${runName(run)}" (${file}) no longer exists. Restore it or run another session with "MCP: Run Session".`);
     // Run Session goes through the run service, whose events put the new run in the store.
     const result = await vscode.commands.executeCommand<SessionResult | undefined>('mcpHarness.runSession', vscode.Uri.file(file));
     return result?.session_id;

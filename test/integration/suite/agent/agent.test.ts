@@ -1,7 +1,7 @@
-// Agent mode in the real extension host: "MCP Harness: Run Agent…" and agent session files drive a scripted chat
+// Agent mode in the real extension host: "MCP: Run Agent…" and agent session files drive a scripted chat
 // model registered through vscode.lm.registerLanguageModelChatProvider (test/integration/support/scripted-lm)
 // against the real memory server, every call through the guards, every turn in the trace and the Sessions
-// view; then "MCP Harness: Replay Agent Run" re-runs a recording without the model.
+// view; then "MCP: Replay Agent Run" re-runs a recording without the model.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -113,7 +113,7 @@ describe('agent mode (VS Code Language Model API)', function () {
     assert.equal(inStore.end?.status, 'passed');
   });
 
-  it('gives the model the guard\'s denial reason and lets it recover (an agent session file run from "MCP Harness: Run Session")', async () => {
+  it('gives the model the guard\'s denial reason and lets it recover (an agent session file run from "MCP: Run Session")', async () => {
     const file = path.join(folder(), 'deny.mcp-session.json');
     fs.writeFileSync(file, JSON.stringify({
       name: 'agent-deny',

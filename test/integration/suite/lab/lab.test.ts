@@ -1,4 +1,4 @@
-// "MCP Harness: Test Server Reliability…" in the real extension host, on the basic workspace's memory server: the
+// "MCP: Test Server Reliability…" in the real extension host, on the basic workspace's memory server: the
 // lab runs its suites through the window's run service (the chaos proxy is the extension's own CLI bundle),
 // asks consent once for the server and once for the proxy, puts the result in the trace panel's Lab tab,
 // saves the report card, and stops when cancelled.

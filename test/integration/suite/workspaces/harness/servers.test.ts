@@ -272,7 +272,7 @@ describe('harness workspace: consent', function () {
     assert.equal(api.consent.decisionFor(api.discovery.definition('everything')!), 'allow');
   });
 
-  it('forgets every decision on "MCP Harness: Reset Server Consent"', async () => {
+  it('forgets every decision on "MCP: Reset Server Consent"', async () => {
     const n = await vscode.commands.executeCommand<number>('mcpHarness.resetConsent');
     assert.ok(n >= 2);
     assert.equal(api.consent.decisionFor(api.discovery.definition('everything')!), undefined);

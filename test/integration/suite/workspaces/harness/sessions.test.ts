@@ -74,7 +74,7 @@ describe('harness workspace: sessions', function () {
     confirmAnswer = true;
   });
 
-  it('calls one tool with "MCP Harness: Call Tool…" and arguments pre-filled from its schema', async () => {
+  it('calls one tool with "MCP: Call Tool…" and arguments pre-filled from its schema', async () => {
     confirmAnswer = true;
     await api.servers.start('everything');
     const echo = api.servers.state('everything')!.tools!.find((t) => t.name === 'echo')!;

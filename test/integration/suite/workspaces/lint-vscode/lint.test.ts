@@ -203,7 +203,7 @@ describe('lint-vscode workspace: tool lint diagnostics and pinning', function ()
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('"MCP Harness: Pin Tools" writes every listed tool of the running servers to the lockfile', async () => {
+  it('"MCP: Pin Tools" writes every listed tool of the running servers to the lockfile', async () => {
     const pinned = (await vscode.commands.executeCommand('mcpHarness.pinTools', 'notes')) as { server: string; count: number }[];
     assert.deepEqual(pinned, [{ server: 'notes', count: 5 }]);
     const lock = JSON.parse(fs.readFileSync(lockFile(), 'utf8'));

@@ -1,6 +1,6 @@
-// Runs on a copy of test/fixtures/workspaces/lint-vscode: "MCP Harness: Run Code in Sandbox" on *.mcp.js files and
+// Runs on a copy of test/fixtures/workspaces/lint-vscode: "MCP: Run Code in Sandbox" on *.mcp.js files and
 // selections (value, logs, metrics, trace with a child step), the CodeLens, a looping script ending with
-// a timeout while VS Code stays responsive, and "MCP Harness: Generate Tool Typings".
+// a timeout while VS Code stays responsive, and "MCP: Generate Tool Typings".
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
