@@ -49,7 +49,7 @@ export interface LabRunOptions {
 }
 
 export interface ServerProbeState {
-  status: 'stopped' | 'starting' | 'running' | 'error';
+  status: 'stopped' | 'starting' | 'running' | 'error' | 'needs-sign-in';
   pid?: number;
   error?: string;
 }

@@ -9,7 +9,7 @@ import { clientCapabilities, installClientFeatures, installTaskReceiver, type Cl
 import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { negotiation, type ProtocolVerdicts } from './negotiation';
-import { handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
+import { closedDuringProbe, handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
 import { stopProcessTree } from './processTree';
 import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
 
@@ -43,12 +43,17 @@ export class FailedStart extends Error {
   constructor(
     override readonly cause: unknown,
     readonly context: { exit?: ExitInfo; stderrTail: string; transportError?: Error },
+    /** The process ended while the 2026 probe was its first request. */
+    readonly exitedOnProbe = false,
   ) {
     super(messageOf(cause));
   }
 }
 
 export class Launcher {
+  /** Definitions (by hash) that died on the second start too: they are not given a second start again. */
+  private readonly diedAfterProbe = new Set<string>();
+
   constructor(private readonly options: LauncherOptions) {}
 
   /** Connects and completes the handshake; a failure is a FailedStart (or a ServerError for a bad definition). */
@@ -118,7 +123,32 @@ export class Launcher {
     return live;
   }
 
+  /**
+   * Some 2025 servers exit on a request they do not know, and the 2026 probe is one: a process that ends during
+   * the probe is started once more with the 2025 handshake, and that verdict is remembered like any other. A
+   * server that dies at start-up whatever it is sent fails the second start the same way; then no verdict is kept,
+   * and its later starts (a crash loop) are not doubled.
+   */
   private async connectStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+    const { verdicts, logger } = this.options;
+    const probing = negotiation(def).probes && !verdicts.get(def.hash);
+    try {
+      return await this.spawnStdio(def, events);
+    } catch (err) {
+      if (!probing || !(err instanceof FailedStart) || !err.exitedOnProbe || this.diedAfterProbe.has(def.hash)) throw err;
+      logger.info(`${def.name} exited on the 2026 protocol probe (server/discover); starting it again with the 2025 handshake.`);
+      verdicts.set(def.hash, 'legacy');
+      try {
+        return await this.spawnStdio(def, events);
+      } catch (retryErr) {
+        verdicts.set(def.hash, undefined);
+        this.diedAfterProbe.add(def.hash);
+        throw retryErr;
+      }
+    }
+  }
+
+  private async spawnStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
     const cwd = def.cwd ?? def.source.workspaceFolder;
     if (cwd && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
       // spawn() reports a missing cwd as ENOENT, which would read like a missing command.
@@ -160,7 +190,8 @@ export class Launcher {
     } catch (err) {
       live.stopping = true;
       await live.close(this.options.stopGraceMs);
-      throw new FailedStart(unwrapProbeFailure(err), { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError });
+      const context = { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError };
+      throw new FailedStart(unwrapProbeFailure(err), context, closedDuringProbe(err) && live.exit !== undefined);
     }
     return live;
   }
