@@ -75,7 +75,23 @@ export interface LabHost {
    * Runs the official conformance suite's server scenarios against the server (outside the guard pipeline:
    * the suite is its own client). Throws a sentence saying why it cannot. Absent when the host cannot.
    */
-  conformance?(id: string, progress: (message: string) => void): Promise<ConformanceScenario[]>;
+  conformance?(id: string, progress: (message: string) => void, bounds?: ConformanceBounds): Promise<ConformanceRun>;
+}
+
+/** When the conformance suite must stop: no scenario starts after `startBy`; everything stops at `stopBy`. */
+export interface ConformanceBounds {
+  startBy: number;
+  stopBy: number;
+  signal?: AbortSignal;
+}
+
+export interface ConformanceRun {
+  scenarios: ConformanceScenario[];
+  /** Scenarios the suite did not start (the budget ended or the run was cancelled first). */
+  notStarted: string[];
+  /** The scenario stopped while under way (it ran past the budget's grace, or the run was cancelled). */
+  interrupted?: string;
+  stopped?: 'budget' | 'cancelled' | 'overran';
 }
 
 /** One scenario of the official conformance suite, as the lab reports it. */
