@@ -28,7 +28,7 @@ const SUITE_DETAIL: Record<SuiteName, string> = {
   props: 'Inputs generated from each tool\'s schema; invalid inputs; outputSchema; annotation truth',
   faults: 'The server behind the fault-injection proxy: garbage, duplicates, reordering, latency, drops, a disconnect',
   bench: 'One read-only tool at concurrency 1, 4 and 16: latency percentiles, calls/s, server memory and CPU',
-  conformance: 'The official MCP conformance suite\'s server scenarios (needs @modelcontextprotocol/conformance)',
+  conformance: 'The official MCP conformance suite\'s server scenarios, one after another within the budget',
 };
 const DESTRUCTIVE = 'destructive';
 

@@ -80,6 +80,23 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     assert.match(html, new RegExp(`<span class="score">${result.score}</span>`));
   });
 
+  it('runs the conformance suite from the bundle the extension ships: scenario results in the Lab tab\'s result', async () => {
+    // The VSIX ships no node_modules: the suite runs from dist/conformance.js, beside the extension's own bundle.
+    assert.ok(fs.existsSync(path.join(api.context.extension.extensionPath, 'dist', 'conformance.js')));
+    const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['conformance'], budgetMs: 120_000, seed: 9, callTimeoutMs: 5000 });
+    assert.ok(result, 'the command returned no result');
+    const suite = result.suites.find((s) => s.suite === 'conformance');
+    assert.ok(suite, JSON.stringify(result.suites));
+    assert.equal(suite.ran, true, suite.skipped);
+    const scenarios = suite.stats.scenarios as { scenario: string; passed: number; failed: number }[];
+    // memory's tools list and its handshake pass; it has none of the suite's test_* prompts or resources.
+    for (const name of ['server-initialize', 'tools-list']) assert.ok(scenarios.some((s) => s.scenario === name && s.passed > 0 && !s.failed), `${name}: ${JSON.stringify(scenarios)}`);
+    assert.ok((suite.stats.not_applicable as number) > 0);
+    assert.equal(suite.stats.skipped, undefined, 'the whole suite ran within the budget');
+    assert.equal(result.score, suite.score);
+    assert.ok(api.context.traces.lab.all().some((r) => labResultKey(r) === labResultKey(result) && r.suites.some((s) => s.suite === 'conformance' && s.ran)), 'the Lab tab has the result with its conformance suite');
+  });
+
   it('stops when cancelled: no result, nothing added to the Lab tab', async () => {
     const before = api.context.traces.lab.all().length;
     const abort = new AbortController();
