@@ -127,6 +127,8 @@ export interface LabResult {
   findings: LabFinding[];
   machine: { cores: number; loadavg: number[]; node: string; platform: string };
   trace_files: string[];
+  /** The run was cancelled: the suites that had not started are skipped, the one under way is partial. */
+  cancelled?: true;
   /** With the opt-in for destructive tools: the data the server was given and the scratch copies it ran on. */
   scratch?: { from: string; to: string }[];
 }

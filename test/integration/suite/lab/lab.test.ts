@@ -1,7 +1,8 @@
 // "MCP: Test Server Reliability…" in the real extension host, on the basic workspace's memory server: the
 // lab runs its suites through the window's run service (the chaos proxy is the extension's own CLI bundle),
 // asks consent once for the server and once for the proxy, puts the result in the trace panel's Lab tab,
-// saves the report card, and stops when cancelled.
+// saves the report card, runs the official conformance suite from its bundle, and keeps a cancelled run's
+// partial result.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -97,7 +98,7 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     assert.ok(api.context.traces.lab.all().some((r) => labResultKey(r) === labResultKey(result) && r.suites.some((s) => s.suite === 'conformance' && s.ran)), 'the Lab tab has the result with its conformance suite');
   });
 
-  it('stops when cancelled: no result, nothing added to the Lab tab', async () => {
+  it('stops when cancelled: the partial result, marked cancelled, goes to the Lab tab', async () => {
     const before = api.context.traces.lab.all().length;
     const abort = new AbortController();
     const running = vscode.commands.executeCommand<LabResult | undefined>('mcpHarness.testServerReliability', 'memory', { suites: ['props', 'bench'], budgetMs: 120_000, seed: 8, callTimeoutMs: 2000, signal: abort.signal });
@@ -106,7 +107,12 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     for (let i = 0; i < 400 && api.traceStore.runs().length === runsBefore; i++) await new Promise((r) => setTimeout(r, 50));
     abort.abort(new Error('cancelled by the test'));
     const result = await running;
-    assert.equal(result, undefined);
-    assert.equal(api.context.traces.lab.all().length, before);
+    assert.ok(result, 'a cancelled run still returns what it found');
+    assert.equal(result.cancelled, true);
+    // bench never started; props was either under way (partial) or not started either.
+    assert.deepEqual([result.suites[1].suite, result.suites[1].ran, result.suites[1].skipped], ['bench', false, 'the run was cancelled before this suite started']);
+    assert.ok(result.duration_ms < 120_000);
+    assert.equal(api.context.traces.lab.all().length, before + 1);
+    assert.equal(api.context.traces.lab.all().at(-1)?.cancelled, true);
   });
 });
