@@ -60,7 +60,7 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
   const choice = options.suites ? { suites: options.suites, allowDestructive: options.allowDestructive === true } : await pickSuites();
   if (!choice) return undefined;
   // The suites (fast-check, the HDR histogram, the conformance bridge) load when a lab runs, not at activation.
-  const { DEFAULT_BUDGET_MS, DEFAULT_CALL_TIMEOUT_MS, runLab } = require('../../core/lab/runner') as typeof LabRunner;
+  const { DEFAULT_CALL_TIMEOUT_MS, runLab } = require('../../core/lab/runner') as typeof LabRunner;
   const { ServiceLabHost } = require('../../core/lab/serviceHost') as typeof LabServiceHost;
   const { withScratchCopy } = require('../../core/lab/scratch') as typeof LabScratch;
   const folder = def.source.workspaceFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -80,7 +80,7 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
             server: testId,
             suites: choice.suites,
             seed,
-            budgetMs: options.budgetMs ?? DEFAULT_BUDGET_MS,
+            budgetMs: options.budgetMs ?? ctx.config.labBudgetMs,
             callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
             allowDestructive: choice.allowDestructive,
             outDir: path.join(folder ?? ctx.extension.globalStorageUri.fsPath, HARNESS_DIR, 'lab'),

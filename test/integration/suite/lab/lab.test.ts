@@ -98,6 +98,21 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     assert.ok(api.context.traces.lab.all().some((r) => labResultKey(r) === labResultKey(result) && r.suites.some((s) => s.suite === 'conformance' && s.ran)), 'the Lab tab has the result with its conformance suite');
   });
 
+  it('mcpHarness.lab.budgetSeconds bounds a run: no conformance scenario starts after it, the rest are listed as skipped', async () => {
+    const cfg = vscode.workspace.getConfiguration('mcpHarness');
+    await cfg.update('lab.budgetSeconds', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['conformance'], seed: 10, callTimeoutMs: 5000 });
+      assert.ok(result, 'the command returned no result');
+      const stats = result.suites[0].stats as { stopped?: string; skipped?: { scenario: string; reason: string }[] };
+      assert.equal(stats.stopped, 'budget', JSON.stringify(result.suites[0]));
+      assert.ok(stats.skipped && stats.skipped.length >= 20, JSON.stringify(stats.skipped));
+      assert.ok(stats.skipped.every((s) => s.reason === 'the budget ended'));
+    } finally {
+      await cfg.update('lab.budgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('stops when cancelled: the partial result, marked cancelled, goes to the Lab tab', async () => {
     const before = api.context.traces.lab.all().length;
     const abort = new AbortController();
