@@ -45,7 +45,7 @@ export function labTests(test, { open, vscodeHostPage, shots }) {
     assert.match(await page.locator('.mh-lab-grade').textContent(), /\/100 · C/);
     // Score by suite: one bar per suite, the skipped one without a fill and with its reason listed.
     assert.deepEqual(await page.locator('.mh-lab-breakdown g').evaluateAll((gs) => gs.map((g) => [g.dataset.suite, g.querySelectorAll('.mh-lab-fill').length])), [['props', 1], ['faults', 0], ['conformance', 1], ['bench', 1]]);
-    assert.match(await page.locator('.mh-lab-breakdown').getAttribute('aria-label'), /props 55, faults skipped, bench 85/);
+    assert.match(await page.locator('.mh-lab-breakdown').getAttribute('aria-label'), /props 55, faults skipped, conformance 50, bench 85/);
     assert.match(await page.locator('.mh-lab-skips').textContent(), /faults skipped: only stdio servers/);
     // Latency distribution: one column per bucket, heights proportional to the counts.
     const cols = await page.locator('.mh-lab-histogram rect').evaluateAll((rs) => rs.map((r) => [Number(r.dataset.bucketMs), Number(r.dataset.count), Number(r.getAttribute('height'))]));
