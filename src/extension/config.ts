@@ -25,6 +25,7 @@ export const DEFAULTS = {
   otelFlushDeadlineMs: DEFAULT_OTEL_FLUSH_DEADLINE_MS,
   includeUserConfigs: false,
   discoveryDebounceMs: 200,
+  labBudgetSeconds: 60,
 };
 
 export type SamplingPolicy = 'deny' | 'ask' | 'allow';
@@ -67,6 +68,11 @@ export class Config {
 
   get requestTimeoutMs(): number {
     return this.num('requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
+  }
+
+  /** The time budget of one reliability lab run, shared by its suites. */
+  get labBudgetMs(): number {
+    return this.num('lab.budgetSeconds', DEFAULTS.labBudgetSeconds, 1) * 1000;
   }
 
   /** The OTLP/HTTP collector runs are exported to; undefined: no export (nothing of the SDK is loaded). */

@@ -12,6 +12,7 @@ import { negotiation, type ProtocolVerdicts } from './negotiation';
 import { closedDuringProbe, handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
 import { stopProcessTree } from './processTree';
 import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
+import { failUnansweredRequests } from './unansweredRequests';
 
 export interface LauncherOptions {
   clientInfo: { name: string; version: string };
@@ -65,7 +66,8 @@ export class Launcher {
     const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider });
     if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
     try {
-      return await this.connectHttp(def, new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider }), 'streamable-http', events);
+      const transport = failUnansweredRequests(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider }));
+      return await this.connectHttp(def, transport, 'streamable-http', events);
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
       const cause = err instanceof FailedStart ? err.cause : err;
