@@ -55,8 +55,8 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
         deadline: started + (limits.timeoutMs ?? 60000),
       },
       module,
-      hostCall: async (callId, op, args) => {
-        const r = reply(op, args);
+      hostCall: async (callId, op, argsJson) => {
+        const r = reply(op, JSON.parse(argsJson) as unknown[]);
         if (r === 'never') return new Promise<HostReplyMessage>(() => undefined);
         return { type: 'reply', execId: 1, callId, ...(await r) };
       },
