@@ -18,7 +18,7 @@ const JOB_BATCH = 512;
 export interface EngineOptions {
   exec: ExecMessage;
   /** The module this execution runs in: its linear memory is what the memory cap measures. */
-  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs'>;
+  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs' | 'callWithText'>;
   /**
    * Sends a host call to the main thread (`argsJson`: the arguments' JSON array, as the guest wrote it).
    * Its reply comes back through `waitForReplies` when that is given, else through the returned promise,
@@ -217,13 +217,17 @@ class Execution {
   /** Takes the calls the guest queued since the last time, and sends them. */
   private sendCalls(): void {
     if (!this.vm || !this.api) return;
-    const r = this.vm.callFunction(this.api.takeCalls, this.vm.undefined);
+    const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
     if (r.error) {
       this.stop ??= this.classify(this.describe(r.error));
       return;
     }
-    const text = this.vm.getString(r.value);
-    r.value.dispose();
+    const text = r.text;
+    if (text === undefined) {
+      // The queue could not be read out (QuickJS ran out of memory making the C string).
+      this.stop ??= this.classify({ name: 'InternalError', message: 'out of memory' });
+      return;
+    }
     if (text === '') return;
     let start = 0;
     while (start < text.length) {
@@ -263,12 +267,9 @@ class Execution {
       else items.push(`[${reply.callId},${reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`}]`);
     }
     if (!items.length || this.stop || !this.vm || !this.api) return;
-    const text = this.vm.newString(`[${items.join(',')}]`);
-    const r = this.vm.callFunction(this.api.deliver, this.vm.undefined, text);
-    text.dispose();
+    const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
     // Reading the replies failed inside the guest (out of memory, the deadline): the run cannot go on.
     if (r.error) this.stop ??= this.classify(this.describe(r.error));
-    else r.value.dispose();
   }
 
   private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {
