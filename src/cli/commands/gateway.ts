@@ -75,8 +75,6 @@ function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
 }
 
 export const gatewayCommand: CliCommand = {
-  name: 'gateway',
-  summary: 'Serve the workspace\'s MCP servers as one guarded MCP server (stdio or HTTP)',
   usage: USAGE,
   options: {
     workspace: { type: 'string', short: 'w' },

@@ -14,8 +14,6 @@ import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
-  name: 'lab',
-  summary: 'Score a server\'s reliability: property tests, fault injection and a benchmark',
   usage: [
     'Usage: mcp-harness lab SERVER [--suite props,faults,bench,conformance] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
     '                          [--markdown FILE.md] [--min-score N] [--allow-destructive] [--call-timeout MS]',

@@ -13,8 +13,6 @@ import { openWorkspace } from '../workspace';
 import { cliTokenFile, cliTokenStore } from '../tokenStore';
 
 export const loginCommand: CliCommand = {
-  name: 'login',
-  summary: 'Sign in to an HTTP MCP server that asks for OAuth',
   usage: [
     'Usage: mcp-harness login SERVER [--workspace DIR] [--open] [--timeout-ms N] [--json]',
     '',
@@ -60,8 +58,6 @@ export const loginCommand: CliCommand = {
 };
 
 export const logoutCommand: CliCommand = {
-  name: 'logout',
-  summary: 'Forget the stored sign-in of an HTTP MCP server',
   usage: [
     'Usage: mcp-harness logout SERVER [--workspace DIR] [--json]',
     '',

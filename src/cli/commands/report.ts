@@ -15,8 +15,6 @@ export const MAX_BAD_LINES_SHOWN = 20;
 const FORMATS = ['json', 'html', 'csv', 'xlsx'] as const;
 
 export const reportCommand: CliCommand = {
-  name: 'report',
-  summary: 'Write JSON, HTML, CSV or XLSX reports of session traces',
   usage: [
     'Usage: mcp-harness report TRACE.jsonl [MORE.jsonl ...] [--json FILE] [--html FILE] [--csv FILE] [--xlsx FILE]',
     '',

@@ -19,8 +19,6 @@ export interface ServerRow {
 }
 
 export const serversCommand: CliCommand = {
-  name: 'servers',
-  summary: 'List the MCP servers a workspace defines, and start each to check it works',
   usage: [
     'Usage: mcp-harness servers [--workspace DIR] [--json] [--no-connect] [--user-configs]',
     '',

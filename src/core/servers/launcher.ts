@@ -10,6 +10,7 @@ import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { negotiation, type ProtocolVerdicts } from './negotiation';
 import { handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
+import { stopProcessTree } from './processTree';
 import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
 
 export interface LauncherOptions {
@@ -139,13 +140,21 @@ export class Launcher {
         this.options.onStderr?.(def.id, text);
       },
     });
-    live = new LiveConnection(this.newClient(def), transport, 'stdio', transport);
-    this.wire(def, live, events);
     this.options.logger.info(
       `Starting ${def.name}: ${def.command} with ${def.args?.length ?? 0} argument(s)` +
         (def.env && Object.keys(def.env).length ? `, env ${Object.keys(def.env).join(', ')}` : '') +
         (cwd ? `, in ${cwd}` : ''),
     );
+    // The server starts while the client is built (the first one loads the SDK): a CLI command pays the
+    // longer of the two, not their sum. A failed spawn is reported by the handshake's start().
+    transport.spawn().catch(() => undefined);
+    try {
+      live = new LiveConnection(this.newClient(def), transport, 'stdio', transport);
+    } catch (err) {
+      if (transport.pid !== undefined) await stopProcessTree({ pid: transport.pid, known: [], graceMs: 0, reaped: transport.exited });
+      throw err;
+    }
+    this.wire(def, live, events);
     try {
       await this.handshake(def, live);
     } catch (err) {
