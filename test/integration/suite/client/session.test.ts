@@ -1,12 +1,6 @@
-<<<<<<< HEAD
-// "MCP Harness: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
+// "MCP: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
 // an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, a task-based
 // tool (server-everything's simulate-research-query), resource and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
-=======
-// "MCP: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
-// an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, resource
-// and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
->>>>>>> parent of b4db289 (All commands in the "MCP Harness" category (20 were "MCP", colliding with VS Code's own MCP commands); messages, README and tests name them so. schemas/mcp-config.schema.json documents the harness's server keys (protocol, oauth) and is contributed for the MCP config files)
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

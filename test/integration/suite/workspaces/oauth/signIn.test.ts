@@ -1,12 +1,8 @@
 // Runs on a copy of test/fixtures/workspaces/oauth (the `workspace:oauth` run): an HTTP server behind OAuth shows
 // "needs sign-in" with an inline Sign In action; "MCP: Sign In to Server" opens the authorization URL (here the
 // test is the browser, through api.testing.setOpenExternal), the loopback redirect completes the sign-in, a tool
-<<<<<<< HEAD
-// call works, and "MCP Harness: Sign Out of Server" revokes the tokens at the fixture's revocation endpoint
+// call works, and "MCP: Sign Out of Server" revokes the tokens at the fixture's revocation endpoint
 // (RFC 7009) and brings back "needs sign-in". The view's "needs sign-in" is the core's server state.
-=======
-// call works, and "MCP: Sign Out of Server" brings back "needs sign-in".
->>>>>>> parent of b4db289 (All commands in the "MCP Harness" category (20 were "MCP", colliding with VS Code's own MCP commands); messages, README and tests name them so. schemas/mcp-config.schema.json documents the harness's server keys (protocol, oauth) and is contributed for the MCP config files)
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,11 +72,7 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
     assert.match(text, /scopes: mcp:read/);
   });
 
-<<<<<<< HEAD
-  it('MCP Harness: Sign Out of Server revokes the tokens, then forgets them: the server needs sign-in again', async () => {
-=======
-  it('MCP: Sign Out of Server forgets the tokens: the server needs sign-in again', async () => {
->>>>>>> parent of b4db289 (All commands in the "MCP Harness" category (20 were "MCP", colliding with VS Code's own MCP commands); messages, README and tests name them so. schemas/mcp-config.schema.json documents the harness's server keys (protocol, oauth) and is contributed for the MCP config files)
+  it('MCP: Sign Out of Server revokes the tokens, then forgets them: the server needs sign-in again', async () => {
     assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.signOut', 'remote'), true);
     const events = (await (await fetch(`http://127.0.0.1:${fixture.port}/__fixture/events`)).json()) as { type: string; hint?: string; known?: boolean }[];
     assert.deepEqual(
