@@ -111,9 +111,13 @@ export default {
     await sleep(300);
     t.log(`sessions row: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
     // The task step's row: the task's final status (its result met the step's expectation: the run passed).
-    await row.locator('.monaco-tl-twistie').first().click();
+    // The run may already be expanded (a click would collapse it): click only while its steps are not shown.
     const research = pane.locator('.monaco-list-row', { hasText: 'research' }).first();
-    await research.waitFor({ state: 'visible', timeout: 10_000 });
+    for (let attempt = 0; attempt < 3 && !(await research.isVisible()); attempt++) {
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').first().click();
+      await research.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+    }
+    await research.waitFor({ state: 'visible', timeout: 5_000 });
     const researchText = (await research.innerText()).replace(/\s+/g, ' ');
     t.log(`task step row: ${researchText}`);
     assert.match(researchText, /research\s*everything\/simulate-research-query · [\d.]+ m?s · task completed/);
