@@ -134,7 +134,7 @@ export const gatewayCommand: CliCommand = {
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,
         servers,
-        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false, policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
+        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false, policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
         code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
         policy: () => ctx.settings.policy,
         audit,

@@ -3,6 +3,7 @@
 // changes reach every client and shutdown can wait for calls in flight).
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { StepRecord } from '../../protocol/trace';
+import { DedupCache, type DedupLimits } from '../guards/dedup';
 import type { PolicyConfig, ToolGateway } from '../guards/types';
 import type { OpenRun } from '../run/types';
 import type { Logger } from '../types';
@@ -16,6 +17,8 @@ import { GatewaySession } from './session';
 import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
 
 export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
+/** Reused read-only results kept for all clients together (a run alone keeps up to 512 / 8 MB). */
+export const GATEWAY_DEDUP_LIMITS: DedupLimits = { maxEntries: 2048, maxBytes: 16 * 1024 * 1024 };
 /** How long a stopping gateway waits for cancelled calls to come back before closing sessions. */
 const CANCEL_GRACE_MS = 2000;
 
@@ -33,6 +36,8 @@ export interface RunRequest {
   servers: string[];
   /** Aborted when the gateway stops without waiting any longer: calls still running are cancelled. */
   signal: AbortSignal;
+  /** The gateway's one cache of reused read-only results (RunOpts.dedup): its budget bounds every client together. */
+  dedup: DedupCache;
 }
 
 export interface GatewayCoreOptions {
@@ -48,6 +53,8 @@ export interface GatewayCoreOptions {
   audit?: AuditLog;
   metrics?: GatewayMetrics;
   maxConcurrentPerServer?: number;
+  /** Bounds of the reused-results cache all clients share (default GATEWAY_DEDUP_LIMITS). */
+  dedup?: DedupLimits;
   version: string;
   logger?: Logger;
 }
@@ -63,6 +70,7 @@ export class GatewayCore {
   readonly startedAt = Date.now();
   private readonly sessions = new Set<GatewaySession>();
   private readonly watcher: UpstreamWatcher;
+  private readonly dedup: DedupCache;
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -71,6 +79,7 @@ export class GatewayCore {
     this.audit = options.audit;
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.catalog = new Catalog(options.upstreams, options.servers, logger);
+    this.dedup = new DedupCache(options.dedup ?? GATEWAY_DEDUP_LIMITS);
     this.recorder = new CallRecorder(this.metrics, options.audit, new ConcurrencyLimits(options.maxConcurrentPerServer ?? DEFAULT_MAX_CONCURRENT_PER_SERVER));
     this.codeMode = options.code ? new CodeMode({ ...options.code, servers: options.servers }) : undefined;
     this.instructions =
@@ -102,7 +111,7 @@ export class GatewayCore {
 
   openRun(session: GatewaySession): Promise<GatewayRun> {
     // Each run follows its own session's signal: one shared signal would carry a listener per client.
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal });
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, dedup: this.dedup });
   }
 
   forget(session: GatewaySession): void {

@@ -10,6 +10,7 @@ import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import { canonicalJson } from '../util/canonical';
+import { followAll } from '../util/signals';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import type { CallMetaHook } from '../otel/ids';
@@ -59,8 +60,11 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
-  /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
-  dedup?: DedupLimits;
+  /**
+   * Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB), or a
+   * cache view shared with other runs (DedupCache.scoped), whose budget they all share.
+   */
+  dedup?: DedupLimits | DedupCache;
   /** The `_meta` each tools/call carries (a traceparent when spans are exported). */
   callMeta?: CallMetaHook;
 }
@@ -104,7 +108,7 @@ export class GuardPipeline implements ToolGateway {
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
-    this.dedup = new DedupCache(options.dedup);
+    this.dedup = options.dedup instanceof DedupCache ? options.dedup : new DedupCache(options.dedup);
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 
@@ -332,7 +336,8 @@ export class GuardPipeline implements ToolGateway {
     if (connection instanceof Error) {
       failure = { decision: 'error', message: `The server '${request.server}' could not be started: ${connection.message}` };
     } else {
-      const signal = combineSignals(request.signal, this.options.signal);
+      const followed = followAll(request.signal, this.options.signal);
+      const signal = followed.signal;
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
           const inFlight = connection.callTool(request.tool, execArgs, {
@@ -363,6 +368,7 @@ export class GuardPipeline implements ToolGateway {
           await delay(RETRY_DELAY_MS * attempt);
         }
       }
+      followed.release();
     }
     if (failure || !raw) {
       const f = failure ?? { decision: 'error' as Decision, message: 'The server returned no result.' };
@@ -468,12 +474,6 @@ function round(ms: number): number {
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return AbortSignal.any([a, b]);
 }
 
 function classifyError(err: unknown, signal: AbortSignal | undefined): { decision: Decision; message: string } {

@@ -134,6 +134,7 @@ export class RunService {
       onStep: opts.onStep,
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
       ...(opts.keepSteps === false ? { keepRecords: false } : {}),
+      ...(opts.dedup ? { dedup: opts.dedup } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
       ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });

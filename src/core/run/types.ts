@@ -3,6 +3,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
+import type { DedupCache } from '../guards/dedup';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { CallMetaHook } from '../otel/ids';
 import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
@@ -78,6 +79,11 @@ export interface RunOpts {
    * result's `steps` is empty). For runs that live long and answer many calls (the gateway).
    */
   keepSteps?: boolean;
+  /**
+   * The cache of reused read-only results, shared with other runs (the gateway's clients): one budget for
+   * all of them; each run sees only its own entries. Default: a cache of the run's own.
+   */
+  dedup?: DedupCache;
   /** This run's top-level steps as they finish (after their expectations are checked). */
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;

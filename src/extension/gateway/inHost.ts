@@ -71,7 +71,7 @@ export class InHostGateway implements vscode.Disposable {
     const core = new GatewayCore({
       upstreams: this.upstreams(),
       servers,
-      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, kind: 'gateway', keepSteps: false }),
+      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false }),
       policy: () => this.ctx.config.policy,
       audit,
       version: HARNESS_VERSION,
