@@ -13,6 +13,7 @@ import { CallRecorder } from './calls';
 import { CodeMode, type CodeModeOptions } from './codeMode';
 import { ConcurrencyLimits } from './limits';
 import { GatewayMetrics } from './metrics';
+import type { GatewayClient } from './client';
 import { GatewaySession } from './session';
 import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
 
@@ -68,7 +69,8 @@ export class GatewayCore {
   readonly version: string;
   readonly instructions: string;
   readonly startedAt = Date.now();
-  private readonly sessions = new Set<GatewaySession>();
+  /** Every client being served: sessions' clients and stateless ones. */
+  private readonly sessions = new Set<GatewayClient>();
   private readonly watcher: UpstreamWatcher;
   private readonly dedup: DedupCache;
   private nextSession = 1;
@@ -101,20 +103,30 @@ export class GatewayCore {
   }
 
   /** Serves one client over `transport`; `client` names it in traces and the audit log. */
-  async connect(transport: Transport, client: string, id = `s${this.nextSession++}`): Promise<GatewaySession> {
+  async connect(transport: Transport, client: string, id = this.nextId()): Promise<GatewaySession> {
     const session = new GatewaySession(this, id, client);
-    this.sessions.add(session);
-    this.metrics.sessions.set(this.sessions.size);
+    this.add(session.client);
     await session.connect(transport);
     return session;
   }
 
-  openRun(session: GatewaySession): Promise<GatewayRun> {
+  /** A client now served (its list changes are forwarded, shutdown ends its run). */
+  add(client: GatewayClient): void {
+    this.sessions.add(client);
+    this.metrics.sessions.set(this.sessions.size);
+  }
+
+  /** The next client id of this gateway. */
+  nextId(): string {
+    return `s${this.nextSession++}`;
+  }
+
+  openRun(session: GatewayClient): Promise<GatewayRun> {
     // Each run follows its own session's signal: one shared signal would carry a listener per client.
     return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, dedup: this.dedup });
   }
 
-  forget(session: GatewaySession): void {
+  forget(session: GatewayClient): void {
     this.sessions.delete(session);
     this.metrics.sessions.set(this.sessions.size);
   }
