@@ -11,7 +11,7 @@ import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
 import type { GatewayCore, GatewayRun } from './core';
 import type { ListKind } from './upstreams';
-import { parseResourceUri, resourceUri } from './names';
+import { clientName, parseResourceUri, resourceUri } from './names';
 
 const DENIED = new Set(['denied_policy', 'denied_guardrail', 'denied_schema']);
 
@@ -57,7 +57,7 @@ export class GatewayClient {
     if (!this.run) {
       // Over stdio the client's name is known only after initialize; traces and the audit log use it.
       const name = this.link.clientName?.();
-      if (name && this.caller.client === 'stdio') this.caller.client = `${name.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)} (stdio)`;
+      if (name && this.caller.client === 'stdio') this.caller.client = `${clientName(name)} (stdio)`;
       const opening = this.core.openRun(this);
       this.run = opening;
       // A run that failed to open is tried again on the next call.

@@ -10,6 +10,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { GatewayCore } from './core';
+import { clientName } from './names';
 import { allowedHosts, checkHostAndOrigin, corsHeaders, DEFAULT_MAX_BODY_BYTES, HttpRefusal, jsonRpcError, readBody, sendJson, unauthorized } from './httpChecks';
 import { RateLimiter, type RateLimit } from './limits';
 import { StatelessServing } from './stateless';
@@ -269,8 +270,4 @@ function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return q >= 0 ? url.slice(0, q) : url;
-}
-
-function clientName(name: string | undefined): string {
-  return (name ?? 'client').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40) || 'client';
 }

@@ -10,6 +10,7 @@ import { CLIENT_INFO_META_KEY, createMcpHandler, isLegacyRequest, Server, type L
 import type { Logger } from '../types';
 import { GatewayClient } from './client';
 import type { GatewayCore } from './core';
+import { clientName } from './names';
 import { serverIdentity } from './session';
 import type { ListKind } from './upstreams';
 
@@ -148,8 +149,4 @@ export class StatelessServing {
       mine.lastSeen = Date.now();
     }
   }
-}
-
-function clientName(name: string | undefined): string {
-  return (name ?? 'client').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40) || 'client';
 }
