@@ -170,21 +170,6 @@ describe('gateway over Streamable HTTP', function () {
     assert.ok(everything.pid > 0 && everything.tools > 5);
   });
 
-  it('forgets a session once its client ends it (DELETE): its server, transport and run are gone', async () => {
-    const sessions = async () => JSON.parse((await send(gw, { method: 'GET', path: '/health' })).body).sessions as number;
-    const before = await sessions();
-    const leaving = await httpClient(gw, 'leaving-client');
-    assert.equal(textOf(await leaving.callTool({ name: 'everything__echo', arguments: { message: 'bye' } })), 'Echo: bye');
-    assert.equal(await sessions(), before + 1);
-    const transport = leaving.transport as StreamableHTTPClientTransport;
-    const id = transport.sessionId!;
-    await transport.terminateSession();
-    await leaving.close();
-    assert.equal(await sessions(), before, 'the ended session is no longer held');
-    const after = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' } });
-    assert.equal(after.status, 404, 'its id is unknown from now on');
-  });
-
   it('exposes calls, decisions, latency per server/tool and rate-limited requests on /metrics', async () => {
     await client.callTool({ name: 'everything__get-env', arguments: {} });
     const r = await send(gw, { method: 'GET', path: '/metrics' });
@@ -211,5 +196,20 @@ describe('gateway over Streamable HTTP', function () {
     assert.ok(kinds.includes('call:ok') && kinds.includes('denial:denied_policy'));
     assert.ok(kinds.includes('rejected:401') && kinds.includes('rejected:403') && kinds.includes('rejected:413'));
     assert.ok(!JSON.stringify(audit).includes(gw.token), 'the token is never audited');
+  });
+
+  it('forgets a session once its client ends it (DELETE): its server, transport and run are gone', async () => {
+    const sessions = async () => JSON.parse((await send(gw, { method: 'GET', path: '/health' })).body).sessions as number;
+    const before = await sessions();
+    const leaving = await httpClient(gw, 'leaving-client');
+    assert.equal(textOf(await leaving.callTool({ name: 'everything__echo', arguments: { message: 'bye' } })), 'Echo: bye');
+    assert.equal(await sessions(), before + 1);
+    const transport = leaving.transport as StreamableHTTPClientTransport;
+    const id = transport.sessionId!;
+    await transport.terminateSession();
+    await leaving.close();
+    assert.equal(await sessions(), before, 'the ended session is no longer held');
+    const after = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' } });
+    assert.equal(after.status, 404, 'its id is unknown from now on');
   });
 });
