@@ -4,7 +4,9 @@
 //     with the SDK client over stdio, interleaved call by call. Targets p50 ≤ 1.10×, p99 ≤ 1.25×.
 //  2. load: 64 clients × 500 calls each over Streamable HTTP through `mcp-harness gateway --http`; every
 //     client checks that each answer carries its own payload (lost / duplicated / mismatched are counted),
-//     throughput, p50/p95/p99 and the gateway's RSS growth (target < 50 MB). Bounded: it stops by itself.
+//     throughput, p50/p95/p99 and the gateway's RSS growth (target < 50 MB), read in the process after two
+//     full GCs, before and after the load and once the clients have gone. The same load against a bare SDK
+//     Streamable HTTP server (no guards) in the same run is the floor. Bounded: it stops by itself.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
