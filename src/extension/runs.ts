@@ -54,17 +54,20 @@ export class RunServices extends Disposable {
       return dir ? join(dir, traceFileName(header)) : undefined;
     };
     this._register(service.onStart((header) => store.runStarted(header, fileOf(header))));
-    const { tasks } = this.ctx.traces;
+    const { tasks, progress } = this.ctx.traces;
     this._register(service.onTaskStatus((status) => tasks.update(status)));
+    this._register(service.onToolProgress((p) => progress.update(p)));
     this._register(
       service.onStep((record) => {
         if (record.task) tasks.forget(record.session_id, record.step_id);
+        if (record.progress) progress.forget(record.session_id, record.step_id);
         store.publishStep(record);
       }),
     );
     this._register(
       service.onEnd((result) => {
         tasks.forget(result.session_id);
+        progress.forget(result.session_id);
         store.runEnded(endOf(result));
       }),
     );

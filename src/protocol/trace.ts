@@ -78,6 +78,9 @@ export interface SamplingDetail {
   model?: string;
   max_tokens_requested?: number;
   max_tokens_granted?: number;
+  /** The tools the server offered the model, and the ones it called. */
+  tools_offered?: string[];
+  tools_used?: string[];
   via: 'request' | 'input_required';
 }
 

@@ -1,7 +1,8 @@
 // The client features in the real workbench: "MCP: Run Session" on a session whose server asks for a model
 // (sampling consent modal with the exact prompt, answered by the scripted model installed for tests), for a
-// form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal).
-// Screenshots: client-sampling-consent.png, client-elicitation-form.png, client-url-elicitation.png.
+// form (the quick-input elicitation form, typed into like a user does) and for a URL (declined in its modal), and
+// runs a task-based tool on server-everything (started with consent; the task's final status in the Sessions view).
+// Screenshots: client-sampling-consent.png, client-elicitation-form.png, client-url-elicitation.png, client-session-output.png.
 import assert from 'node:assert/strict';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -33,11 +34,19 @@ export default {
   async run(wb, t) {
     await wb.runCommand('MCP: Run Session');
     const picker = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ui.mcp-session.json' }).first();
-    const consent = wb.page.locator('.monaco-dialog-box', { hasText: '"ui"' }).first();
+    const consent = wb.page.locator('.monaco-dialog-box', { hasText: 'Allow MCP Harness to start the MCP server' }).first();
     await picker.or(consent).first().waitFor({ state: 'visible', timeout: 30_000 });
     // The workspace has more than one session file: pick ui's by name, not the first row.
     if (await picker.isVisible()) await picker.click();
-    await click(await dialogWith(wb, '"ui"'), 'Allow');
+    // The session's two servers start before its first step, each with the user's consent.
+    const started = [];
+    for (let i = 0; i < 2; i++) {
+      const dialog = await dialogWith(wb, 'Allow MCP Harness to start the MCP server');
+      started.push(/"(\w+)"/.exec(await dialog.innerText())?.[1]);
+      await click(dialog, 'Allow');
+      await sleep(200);
+    }
+    assert.deepEqual(started.sort(), ['everything', 'ui']);
 
     // Sampling: the modal shows the server, the model and the prompt after redaction.
     const sampling = await dialogWith(wb, 'wants to send this prompt to your language model');
@@ -85,13 +94,29 @@ export default {
     await wb.screenshot('client-url-elicitation');
     await click(url, 'Decline');
 
+    // The task-based tool on server-everything; the run passes only if its result met the step's expectation.
+    // The "MCP Harness Sessions" output (shown by the run) lists each step, the task's statuses and the summary.
+    const outputText = () => wb.page.evaluate(() => (document.querySelector('.part.panel .view-lines')?.textContent ?? '').replace(/\u00a0/g, ' '));
+    await wb.page.waitForFunction(() => (document.querySelector('.part.panel .view-lines')?.textContent ?? '').replace(/\u00a0/g, ' ').includes('Session "client ui" passed'), undefined, { timeout: 90_000 });
+    const output = (await outputText()).replace(/\s+/g, ' ');
+    assert.match(output, /research everything\/simulate-research-query ok .*task working → completed/);
+    assert.match(output, /Session "client ui" passed: 10 step\(s\) \(ok 10\)/);
+    await wb.screenshot('client-session-output');
+
     // The run ends and is listed in the Sessions view.
     await wb.openViewContainer('MCP Harness');
     const pane = wb.viewPane('Sessions');
-    const row = pane.locator('.monaco-list-row', { hasText: 'client ui' }).filter({ hasText: /9 steps/ }).first();
+    const row = pane.locator('.monaco-list-row', { hasText: 'client ui' }).filter({ hasText: /10 steps/ }).first();
     await row.waitFor({ state: 'visible', timeout: 60_000 });
     await sleep(300);
     t.log(`sessions row: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
+    // The task step's row: the task's final status (its result met the step's expectation: the run passed).
+    await row.locator('.monaco-tl-twistie').first().click();
+    const research = pane.locator('.monaco-list-row', { hasText: 'research' }).first();
+    await research.waitFor({ state: 'visible', timeout: 10_000 });
+    const researchText = (await research.innerText()).replace(/\s+/g, ' ');
+    t.log(`task step row: ${researchText}`);
+    assert.match(researchText, /research\s*everything\/simulate-research-query · [\d.]+ m?s · task completed/);
     await wb.screenshot('client-session-run');
   },
 };

@@ -2,17 +2,19 @@
 // tool's output, so it passes the same guards: the run's sampling policy (deny / ask / allow, per server),
 // maxTokens capped, the messages through the input guardrails (secrets and PII masked, an injection denied
 // under hard_gate), the model's reply through the output guardrails, and one trace record of kind
-// 'sampling' under the step whose call caused it, with tokens and cost.
+// 'sampling' under the step whose call caused it, with tokens and cost. A request that offers tools passes them
+// to the model; tool calls in the reply go back as `tool_use` content (stopReason 'toolUse'), their inputs
+// through the same output guardrails, and the record names the tools offered and used.
 import type { Finding, SamplingDetail, StageResult } from '../../protocol/trace';
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
 import { withholdReason } from '../guards/pipeline';
 import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
-import type { CreateMessageRequestParams, CreateMessageResult, ServerRequestContext } from '../servers/serverRequests';
+import type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ServerRequestContext } from '../servers/serverRequests';
 import { countTokens, estimateCost, priceFor, type PriceTable } from '../tokens/index';
 import { featureRecord, RecordIds } from './records';
 import type { ClientRuns } from './runs';
-import { DEFAULT_SAMPLING_MAX_TOKENS, type ClientHost, type ClientRun, type SamplingAnswer, type SamplingPolicy, type SamplingPrompt } from './types';
+import { DEFAULT_SAMPLING_MAX_TOKENS, type ClientHost, type ClientRun, type SamplingAnswer, type SamplingPolicy, type SamplingPrompt, type SamplingToolUse } from './types';
 
 /** The model name a session's scripted `sampling.reply` answers as. */
 export const SESSION_REPLY_MODEL = 'session-reply';
@@ -33,6 +35,20 @@ interface Attempt {
   detail: SamplingDetail;
 }
 
+/** The model's reply as the output guardrails see it: its text and the inputs of the tools it called. */
+interface Reply {
+  text: string;
+  toolUses: SamplingToolUse[];
+}
+
+/** A reply with tool calls: its text (if any) and one tool_use block per call. */
+function replyContent(reply: Reply): CreateMessageResultWithTools['content'] {
+  return [
+    ...(reply.text ? [{ type: 'text' as const, text: reply.text }] : []),
+    ...reply.toolUses.map((t) => ({ type: 'tool_use' as const, id: t.id, name: t.name, input: t.input })),
+  ];
+}
+
 export class SamplingFeature {
   constructor(
     private readonly host: ClientHost,
@@ -47,7 +63,7 @@ export class SamplingFeature {
     return s?.servers?.[server] ?? s?.policy ?? this.host.samplingDefault;
   }
 
-  async createMessage(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult> {
+  async createMessage(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     const found = this.runs.forOrigin(ctx.origin);
     const run = found?.run;
     const policy = this.policyFor(ctx.server, run);
@@ -61,16 +77,20 @@ export class SamplingFeature {
       startedMs: Date.now(),
       stages: [],
       findings: [],
-      detail: { policy, via: ctx.via, max_tokens_requested: params.maxTokens },
+      detail: { policy, via: ctx.via, max_tokens_requested: params.maxTokens, ...(params.tools?.length ? { tools_offered: params.tools.map((t) => t.name) } : {}) },
     };
     const prompt = this.guardPrompt(a);
     try {
       this.checkPolicy(a);
       await this.consent(a, prompt);
       const answer = await this.answer(a, prompt);
-      const reply = this.guardReply(a, answer.text);
+      // Tool calls only answer a request that offered tools (a server without them could not read tool_use).
+      const toolUses = params.tools?.length ? (answer.toolUses ?? []) : [];
+      const reply = this.guardReply(a, { text: answer.text, toolUses });
+      if (toolUses.length) a.detail.tools_used = reply.toolUses.map((t) => t.name);
       this.record(a, prompt, 'ok', [], reply, answer);
-      return { role: 'assistant', content: { type: 'text', text: reply }, model: answer.model, ...(answer.stopReason ? { stopReason: answer.stopReason } : { stopReason: 'endTurn' }) };
+      if (toolUses.length) return { role: 'assistant', content: replyContent(reply), model: answer.model, stopReason: 'toolUse' };
+      return { role: 'assistant', content: { type: 'text', text: reply.text }, model: answer.model, ...(answer.stopReason ? { stopReason: answer.stopReason } : { stopReason: 'endTurn' }) };
     } catch (err) {
       const denied = err instanceof SamplingDenied;
       const message = (err as Error).message;
@@ -101,6 +121,8 @@ export class SamplingFeature {
       ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
       ...(params.stopSequences ? { stopSequences: params.stopSequences } : {}),
       ...(params.modelPreferences ? { modelPreferences: params.modelPreferences } : {}),
+      ...(params.tools?.length ? { tools: params.tools } : {}),
+      ...(params.toolChoice ? { toolChoice: params.toolChoice } : {}),
     };
   }
 
@@ -144,21 +166,21 @@ export class SamplingFeature {
   }
 
   /** The output guardrails over the model's reply before the server gets it. */
-  private guardReply(a: Attempt, text: string): string {
-    const scan = scanValue(text, a.guardrails, a.run?.vault, 'guardrails', '$.reply');
+  private guardReply(a: Attempt, reply: Reply): Reply {
+    const scan = scanValue(reply, a.guardrails, a.run?.vault, 'guardrails', '$.reply');
     for (const f of scan.findings) a.findings.push(f.kind === 'injection' ? { ...f, message: f.message.replace('the tool output', "the model's reply") } : f);
     const withheld = withholdReason(a.guardrails, scan, "the model's reply");
     a.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons: withheld ? [withheld] : [] });
     if (withheld) throw new SamplingDenied(`The model's reply to '${a.ctx.server}' was withheld: ${withheld}.`);
-    return a.guardrails.mode === 'advisory' ? text : (scan.redacted as string);
+    return a.guardrails.mode === 'advisory' ? reply : (scan.redacted as Reply);
   }
 
-  private record(a: Attempt, prompt: SamplingPrompt, decision: 'ok' | 'denied_policy' | 'denied_guardrail' | 'error' | 'cancelled', reasons: string[], reply?: string, answer?: SamplingAnswer): void {
+  private record(a: Attempt, prompt: SamplingPrompt, decision: 'ok' | 'denied_policy' | 'denied_guardrail' | 'error' | 'cancelled', reasons: string[], reply?: Reply, answer?: SamplingAnswer): void {
     const run = a.run;
     if (!run) return;
     // The trace always gets the redacted prompt, whatever the model was shown.
     const stored = scanValue({ systemPrompt: a.params.systemPrompt, messages: a.params.messages, maxTokens: prompt.maxTokens }, a.guardrails, run.vault, 'record', '$.args').redacted;
-    const storedReply = reply === undefined ? undefined : scanValue(reply, a.guardrails, run.vault, 'record').redacted;
+    const storedReply = reply === undefined ? undefined : (scanValue(reply, a.guardrails, run.vault, 'record').redacted as Reply);
     const record = featureRecord(run, this.ids.next(run, 'sampling', a.parentId), {
       kind: 'sampling',
       server: a.ctx.server,
@@ -166,7 +188,7 @@ export class SamplingFeature {
       decision,
       reasons,
       args: stored,
-      ...(storedReply !== undefined ? { output: { role: 'assistant', content: { type: 'text', text: storedReply }, model: answer?.model } } : {}),
+      ...(storedReply !== undefined ? { output: { role: 'assistant', content: storedReply.toolUses.length ? replyContent(storedReply) : { type: 'text', text: storedReply.text }, model: answer?.model } } : {}),
       parentId: a.parentId,
       startedMs: a.startedMs,
     });
@@ -175,7 +197,7 @@ export class SamplingFeature {
     record.sampling = a.detail;
     if (answer) {
       record.tokens_in = answer.usage?.inputTokens ?? countTokens(JSON.stringify(stored));
-      record.tokens_out = answer.usage?.outputTokens ?? countTokens(reply ?? '');
+      record.tokens_out = answer.usage?.outputTokens ?? countTokens(reply ? JSON.stringify(reply.toolUses.length ? reply : reply.text) : '');
       // The prompt is what the model reads (input price), the reply what it writes (output price).
       record.cost_est = estimateCost(record.tokens_out, record.tokens_in, priceFor(answer.model === SESSION_REPLY_MODEL ? undefined : answer.model, this.prices));
     }

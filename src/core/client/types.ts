@@ -55,6 +55,16 @@ export interface SamplingPrompt {
   temperature?: number;
   stopSequences?: string[];
   modelPreferences?: CreateMessageRequestParams['modelPreferences'];
+  /** Tools the server offers the model; its tool_use / tool_result blocks are in the messages. */
+  tools?: CreateMessageRequestParams['tools'];
+  toolChoice?: CreateMessageRequestParams['toolChoice'];
+}
+
+/** A tool the model chose to call: the server gets it as `tool_use` content and runs it. */
+export interface SamplingToolUse {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
 }
 
 export interface SamplingAnswer {
@@ -62,6 +72,8 @@ export interface SamplingAnswer {
   /** The model's name as the server is told it. */
   model: string;
   stopReason?: string;
+  /** The model called tools (only when the prompt offered them): the reply's stopReason is 'toolUse'. */
+  toolUses?: SamplingToolUse[];
   /** From the model's usage report; counted with the tokenizer when absent. */
   usage?: { inputTokens: number; outputTokens: number };
 }

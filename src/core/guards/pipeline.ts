@@ -14,7 +14,7 @@ import { followAll } from '../util/signals';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import type { CallMetaHook } from '../otel/ids';
-import { recordProgress, recordTaskStatus } from './callEvents';
+import { completeProgress, recordProgress, recordTaskStatus } from './callEvents';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
 import { DedupCache, type DedupLimits } from './dedup';
 import { capForTrace, textForTokens, truncateResult } from './output';
@@ -338,6 +338,8 @@ export class GuardPipeline implements ToolGateway {
     } else {
       const followed = followAll(request.signal, this.options.signal);
       const signal = followed.signal;
+      // Progress after the call ended (a late notification) must not change the record or the live display.
+      let ended = false;
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
           const inFlight = connection.callTool(request.tool, execArgs, {
@@ -345,8 +347,11 @@ export class GuardPipeline implements ToolGateway {
             timeoutMs: policy.timeoutMs,
             maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
             onProgress: (p) => {
+              if (ended) return;
               recordProgress(call.record, call.guardrails, p);
-              request.onProgress?.(p);
+              // The host shows the message as recorded: masked like the trace.
+              const message = call.record.progress?.message;
+              request.onProgress?.({ ...p, ...(message !== undefined ? { message } : {}) });
             },
             onTaskStatus: (u) => {
               recordTaskStatus(call.record, call.guardrails, u);
@@ -369,7 +374,9 @@ export class GuardPipeline implements ToolGateway {
         }
       }
       followed.release();
+      ended = true;
     }
+    if (raw && !failure && !raw.isError) completeProgress(call.record);
     if (failure || !raw) {
       const f = failure ?? { decision: 'error' as Decision, message: 'The server returned no result.' };
       call.record.stages.push({ stage: 'execute', decision: f.decision, reasons: [...executeReasons, f.message], duration_ms: round(performance.now() - ts) });

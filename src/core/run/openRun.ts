@@ -2,11 +2,17 @@
 // session, announced like any other run's steps; end() writes the totals and the end line.
 import type { Finding, SessionStatus, StepRecord } from '../../protocol/trace';
 import { scanValue } from '../guards/redact';
-import type { ToolCallOutcome, ToolCatalogEntry } from '../guards/types';
+import type { TaskStatusUpdate, ToolCallOutcome, ToolCatalogEntry } from '../guards/types';
 import type { RunFrame } from './frame';
 import { mergeGuardrails, mergePolicy } from '../guards/defaults';
 import type { FeatureStepOutcome } from './featureSteps';
-import type { OpenCallRequest, OpenFeatureRequest, OpenRun, SessionResult } from './types';
+import type { OpenCallRequest, OpenFeatureRequest, OpenRun, ProgressUpdate, SessionResult } from './types';
+
+/** Where a call's task status and progress go while it runs (the run service's fan-out, by step id). */
+export interface LiveReports {
+  taskStatus(stepId: string, update: TaskStatusUpdate): void;
+  progress(stepId: string, progress: ProgressUpdate): void;
+}
 
 export class FrameOpenRun implements OpenRun {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -17,6 +23,7 @@ export class FrameOpenRun implements OpenRun {
     private readonly frame: RunFrame,
     private readonly signal: AbortSignal,
     private readonly release: () => void,
+    private readonly live?: LiveReports,
   ) {}
 
   get sessionId(): string {
@@ -34,7 +41,20 @@ export class FrameOpenRun implements OpenRun {
   callTool(request: OpenCallRequest): Promise<ToolCallOutcome> {
     if (this.ending) return Promise.reject(new Error(`The run '${this.frame.header.name}' has ended; open a new run to call tools.`));
     const stepId = request.stepId ?? `call-${++this.calls}`;
-    return this.track(this.frame.pipeline.callTool({ ...request, stepId }), false);
+    const live = this.live;
+    const reported = live
+      ? {
+          onTaskStatus: (u: TaskStatusUpdate) => {
+            request.onTaskStatus?.(u);
+            live.taskStatus(stepId, u);
+          },
+          onProgress: (p: ProgressUpdate) => {
+            request.onProgress?.(p);
+            live.progress(stepId, p);
+          },
+        }
+      : {};
+    return this.track(this.frame.pipeline.callTool({ ...request, stepId, ...reported }), false);
   }
 
   /** A step in flight until it settles (end() waits for it), then counted and announced. */

@@ -12,7 +12,7 @@ import { SessionRunner, type RunOptions } from '../session/runner';
 import { canonicalJson, sha256Hex } from '../util/canonical';
 import { RunFrame } from './frame';
 import { FrameOpenRun } from './openRun';
-import type { CallResult, CodeRunResult, Disposable, OpenRun, RunCodeOpts, RunEnvironment, RunEvents, RunOpts, SessionResult } from './types';
+import type { CallResult, CodeRunResult, Disposable, OpenRun, ProgressUpdate, RunCodeOpts, RunEnvironment, RunEvents, RunOpts, SessionResult } from './types';
 
 type Listener<T> = (value: T) => void;
 
@@ -23,6 +23,13 @@ export interface RunTaskStatus {
   update: TaskStatusUpdate;
 }
 
+/** A running step's progress notification (message masked), with the run and step it belongs to. */
+export interface RunToolProgress {
+  sessionId: string;
+  stepId: string;
+  progress: ProgressUpdate;
+}
+
 const NO_RANGE = { step: { offset: 0, length: 0 } };
 
 export class RunService {
@@ -30,6 +37,7 @@ export class RunService {
   private readonly steps = new Set<Listener<StepRecord>>();
   private readonly ends = new Set<Listener<SessionResult>>();
   private readonly taskStatuses = new Set<Listener<RunTaskStatus>>();
+  private readonly toolProgress = new Set<Listener<RunToolProgress>>();
   private readonly runner = new SessionRunner();
   /** The fan-out every run reports to; a listener added mid-run sees the rest of that run. */
   private readonly events: RunEvents = {
@@ -55,9 +63,14 @@ export class RunService {
     return subscribe(this.ends, listener);
   }
 
-  /** A step's task-based call changed status (session runs and one-tool calls). */
+  /** A step's task-based call changed status (session runs, one-tool calls and open runs). */
   onTaskStatus(listener: Listener<RunTaskStatus>): Disposable {
     return subscribe(this.taskStatuses, listener);
+  }
+
+  /** A step's call reported progress (session runs, one-tool calls and open runs); nothing after its result. */
+  onToolProgress(listener: Listener<RunToolProgress>): Disposable {
+    return subscribe(this.toolProgress, listener);
   }
 
   /** Runs a scripted session (a *.mcp-session.json file). */
@@ -138,7 +151,13 @@ export class RunService {
       ...(this.env.client ? { client: this.env.client } : {}),
       ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
-    return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort));
+    const sessionId = frame.sessionId;
+    // Task status and progress of the run's calls reach the same listeners as a session run's.
+    const live = {
+      taskStatus: (stepId: string, update: TaskStatusUpdate) => this.emit(this.taskStatuses, { sessionId, stepId, update }),
+      progress: (stepId: string, progress: ProgressUpdate) => this.emit(this.toolProgress, { sessionId, stepId, progress }),
+    };
+    return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort), live);
   }
 
   /** Every listener hears every event: one that throws is logged and does not stop the others or the run. */
@@ -172,6 +191,10 @@ export class RunService {
       opts.onTaskStatus?.(index, stepId, update);
       if (sessionId) this.emit(this.taskStatuses, { sessionId, stepId, update });
     };
+    const onToolProgress = (index: number, stepId: string, progress: ProgressUpdate) => {
+      opts.onToolProgress?.(index, stepId, progress);
+      if (sessionId) this.emit(this.toolProgress, { sessionId, stepId, progress });
+    };
     return {
       manager: env.connections,
       policy: opts.policy ? mergePolicy(env.policy ?? DEFAULT_POLICY, opts.policy) : env.policy,
@@ -184,7 +207,7 @@ export class RunService {
       signal: opts.signal,
       onStep: opts.onStep,
       onProgress: opts.onProgress,
-      onToolProgress: opts.onToolProgress,
+      onToolProgress,
       onTaskStatus,
       events,
       kind: opts.kind ?? 'session',

@@ -10,6 +10,7 @@
 import type {
   CreateMessageRequestParams,
   CreateMessageResult,
+  CreateMessageResultWithTools,
   ElicitRequestParams,
   ElicitResult,
   ListRootsResult,
@@ -20,6 +21,7 @@ import type {
 export type {
   CreateMessageRequestParams,
   CreateMessageResult,
+  CreateMessageResultWithTools,
   ElicitRequestParams,
   ElicitResult,
   ListRootsResult,
@@ -47,7 +49,7 @@ export interface ServerRequestContext {
 /** What the client can answer. A missing handler means the capability is not declared. */
 export interface ServerRequestHandlers {
   /** sampling/createMessage (with or without tools). */
-  createMessage?(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult>;
+  createMessage?(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools>;
   /** elicitation/create, form or URL mode. */
   elicit?(ctx: ServerRequestContext, params: ElicitRequestParams): Promise<ElicitResult>;
   /** roots/list. */

@@ -1,6 +1,7 @@
 // The VS Code client features that need the running servers: resources in read-only editors, prompts with an
 // argument form, resource templates, argument completions in session files, and roots/list_changed when the
-// workspace folders change. One disposable feature object owning its providers and subscriptions.
+// workspace folders change, resource subscriptions while a resource document is open. One disposable feature
+// object owning its providers and subscriptions.
 import type { Prompt } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
 import type { ServerManager } from '../../core/servers';
@@ -9,6 +10,7 @@ import { ArgumentCompletions } from './argumentCompletions';
 import type { VsCodeClientHost } from './handlers';
 import { PromptRunner } from './promptRunner';
 import { ResourceDocuments } from './resourceDocuments';
+import { ResourceSubscriptions } from './resourceSubscriptions';
 import { watchRoots } from './roots';
 import { ClientServerFeatures } from './serverFeatures';
 import { fillTemplate, pickTemplate } from './templates';
@@ -23,6 +25,8 @@ export interface ClientFeatureDeps {
 export class ClientFeatures extends Disposable {
   readonly server: ClientServerFeatures;
   readonly resources: ResourceDocuments;
+  /** resources/subscribe while a resource document is open. */
+  readonly subscriptions: ResourceSubscriptions;
   readonly prompts: PromptRunner;
   private readonly argumentShown = this._register(new vscode.EventEmitter<vscode.QuickPick<vscode.QuickPickItem>>());
   /** Each argument quick pick (prompts, templates) as it opens, for the integration tests. */
@@ -32,6 +36,7 @@ export class ClientFeatures extends Disposable {
     super();
     this.server = new ClientServerFeatures(deps.servers);
     this.resources = this._register(new ResourceDocuments(this.server, deps.storage));
+    this.subscriptions = this._register(new ResourceSubscriptions(this.server, (server, message) => deps.host.onLog(server, 'warning', message)));
     this.prompts = new PromptRunner(this.server, (pick) => this.argumentShown.fire(pick));
     this._register(new ArgumentCompletions(this.server).register());
     this._register(watchRoots(() => deps.servers.notifyRootsChanged()));

@@ -10,7 +10,7 @@ import type { ElicitResult } from '../../core/servers/serverRequests';
 import type { Config } from '../config';
 import type { ServerOutputChannels } from '../serverOutput';
 import { ElicitationForm } from './elicitationForm';
-import { LanguageModelSampler, promptMessages } from './languageModelSampler';
+import { LanguageModelSampler, promptMessages, offeredTools } from './languageModelSampler';
 import { workspaceRoots } from './roots';
 import { SamplingConsent } from './samplingConsent';
 
@@ -62,6 +62,8 @@ export class VsCodeClientHost implements ClientHost, vscode.Disposable {
       maxTokens: prompt.maxTokens,
       systemPrompt: prompt.systemPrompt,
       messages: promptMessages(prompt),
+      tools: offeredTools(prompt).map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}) })),
+      toolsRequired: prompt.toolChoice?.mode === 'required',
     });
   }
 

@@ -1,5 +1,6 @@
 // The user's consent to a server's sampling request. The modal shows the exact prompt that would be sent (the
-// messages as they are after the guardrails' redaction, the system prompt, the token limit and the model), and
+// messages as they are after the guardrails' redaction, the system prompt, the token limit, the model and the
+// tools the model is offered, whose calls the server runs), and
 // the user can allow once, for the rest of this window's session, or always in this workspace. "Always" lives
 // in workspaceState (a server of the same name in another repository is another server); "Reset Sampling
 // Permissions" forgets both.
@@ -21,6 +22,10 @@ export interface SamplingConsentRequest {
   systemPrompt?: string;
   /** The prompt exactly as it would be sent, one entry per message. */
   messages: { role: string; text: string }[];
+  /** The server's tools the model may call (sampling with tools); the server runs the calls the model makes. */
+  tools?: { name: string; description?: string }[];
+  /** The server said the model must call one of the tools. */
+  toolsRequired?: boolean;
 }
 
 /** Asks the user; test runs replace it through api.testing. */
@@ -31,12 +36,16 @@ export function consentDetail(r: SamplingConsentRequest): string {
   const parts = [`Model: ${r.model} · at most ${r.maxTokens} tokens in the reply`];
   if (r.systemPrompt) parts.push(`System prompt:\n${r.systemPrompt}`);
   for (const m of r.messages) parts.push(`${m.role}:\n${m.text}`);
+  if (r.tools?.length) {
+    const head = `Tools the model may call${r.toolsRequired ? ' (it must call one)' : ''}; the server runs each call it makes:`;
+    parts.push([head, ...r.tools.map((t) => `• ${t.name}${t.description ? ` — ${t.description}` : ''}`)].join('\n'));
+  }
   return parts.join('\n\n');
 }
 
 export async function showSamplingConsentModal(r: SamplingConsentRequest): Promise<SamplingDecision> {
   const picked = await vscode.window.showWarningMessage(
-    `The MCP server '${r.server}' wants to send this prompt to your language model (${r.model}).`,
+    `The MCP server '${r.server}' wants to send this prompt to your language model (${r.model})${r.tools?.length ? ` and let it call ${r.tools.length === 1 ? 'one of its tools' : `${r.tools.length} of its tools`}` : ''}.`,
     { modal: true, detail: consentDetail(r) },
     ALLOW_ONCE,
     ALLOW_SESSION,

@@ -47,6 +47,23 @@ export class ClientServerFeatures {
     return !!caps?.completions;
   }
 
+  /** Whether the server declared `resources.subscribe` (subscribing to one that did not is a protocol error). */
+  async canSubscribe(server: string): Promise<boolean> {
+    if (!this.isRunning(server)) return false;
+    const caps = await this.servers.request(server, 'its capabilities', async (client) => client.getServerCapabilities());
+    return !!caps?.resources?.subscribe;
+  }
+
+  subscribe(server: string, uri: string): Promise<void> {
+    this.ensureRunning(server);
+    return this.servers.subscribeResource(server, uri);
+  }
+
+  unsubscribe(server: string, uri: string): Promise<void> {
+    this.ensureRunning(server);
+    return this.servers.unsubscribeResource(server, uri);
+  }
+
   /** completion/complete for one argument of a prompt or a resource template. */
   async complete(server: string, ref: CompletionRef, argument: { name: string; value: string }, context: Record<string, string> = {}): Promise<CompleteResult['completion']> {
     this.ensureRunning(server);

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { RunTaskStatus } from '../../core/run/index';
 import type { TaskStatusUpdate } from '../../core/guards/types';
 import type { CommandEntry } from '../commands';
-import { Disposable } from '../disposable';
+import { LiveSteps } from '../traces/liveSteps';
 
 export interface LiveTask {
   sessionId: string;
@@ -16,44 +16,17 @@ export interface LiveTask {
   cancel?: () => Promise<void>;
 }
 
-const key = (sessionId: string, stepId: string) => `${sessionId}\u0000${stepId}`;
-
-export class LiveTasks extends Disposable {
-  private readonly tasks = new Map<string, LiveTask>();
-  private readonly changed = this._register(new vscode.EventEmitter<LiveTask>());
-  /** A task's status changed, or it was cancelled or forgotten. */
-  readonly onDidChange = this.changed.event;
-
+export class LiveTasks extends LiveSteps<LiveTask> {
   /** A status change from a run service (RunService.onTaskStatus). */
   update({ sessionId, stepId, update }: RunTaskStatus): void {
-    const task: LiveTask = {
+    this.set({
       sessionId,
       stepId,
       taskId: update.taskId,
       status: update.status,
       ...(update.message ? { message: update.message } : {}),
       ...(update.cancel ? { cancel: update.cancel } : {}),
-    };
-    this.tasks.set(key(sessionId, stepId), task);
-    this.changed.fire(task);
-  }
-
-  /** The step's record arrived (it carries the task's history) or its run ended: nothing live is left. */
-  forget(sessionId: string, stepId?: string): void {
-    for (const [k, t] of this.tasks) {
-      if (t.sessionId !== sessionId || (stepId !== undefined && t.stepId !== stepId)) continue;
-      this.tasks.delete(k);
-      this.changed.fire(t);
-    }
-  }
-
-  get(sessionId: string, stepId: string): LiveTask | undefined {
-    return this.tasks.get(key(sessionId, stepId));
-  }
-
-  /** The tasks of a run whose steps have no record yet, in the order they started. */
-  of(sessionId: string): LiveTask[] {
-    return [...this.tasks.values()].filter((t) => t.sessionId === sessionId);
+    });
   }
 
   /** Cancels one running task; its call ends as cancelled and the run goes on by its own rules. */
@@ -61,8 +34,7 @@ export class LiveTasks extends Disposable {
     const task = this.get(sessionId, stepId);
     if (!task?.cancel) return false;
     const cancel = task.cancel;
-    this.tasks.set(key(sessionId, stepId), { ...task, cancel: undefined, message: 'cancelling…' });
-    this.changed.fire(task);
+    this.set({ ...task, cancel: undefined, message: 'cancelling…' });
     await cancel();
     return true;
   }

@@ -92,9 +92,15 @@ function formatRecord(r: StepRecord, index: number, total: number): string {
   for (const reason of r.reasons) lines.push(`    ${reason}`);
   if (r.error && !r.reasons.includes(r.error)) lines.push(`    error: ${r.error}`);
   for (const f of r.findings) lines.push(`    finding [${f.severity}] ${f.kind}: ${f.message}`);
+  if (r.task) lines.push(`    task ${taskPath(r.task.history.map((h) => h.status))}`);
   // A step the user cancelled did not fail its expectations; saying so would only repeat the cancellation.
   if (r.decision !== 'cancelled' && r.expectation && !r.expectation.passed) for (const f of r.expectation.failures) lines.push(`    expectation failed: ${f}`);
   return lines.join('\n');
+}
+
+/** A task's statuses without repeats: "working → input_required → working → completed". */
+function taskPath(statuses: string[]): string {
+  return statuses.filter((s, i) => s !== statuses[i - 1]).join(' → ');
 }
 
 function summary(result: SessionResult): string {

@@ -10,6 +10,7 @@ import type { ReportFormat, WebviewPersistedState } from '../../protocol/message
 import type { HarnessCore } from '../context';
 import { Disposable } from '../disposable';
 import { LiveTasks } from '../client/tasks';
+import { LiveProgress } from './liveSteps';
 import { LabResults } from '../lab/results';
 import { exportReport, pickFormat } from './exportReport';
 import { type PanelActions, type PanelSource, sameSource, TRACE_PANEL_VIEW_TYPE, TracePanel } from './panel';
@@ -21,6 +22,8 @@ export class TraceFeatures extends Disposable {
   readonly store: TraceStore;
   /** Task-based calls of this window's runs while they are going (status, Cancel Task). */
   readonly tasks: LiveTasks;
+  /** The last progress of each call in flight, for the Sessions view. */
+  readonly progress: LiveProgress;
   /** The Sessions view's data provider. */
   readonly tree: SessionsTreeProvider;
   /** The reliability lab results of this window (the trace panel's Lab tab). */
@@ -36,7 +39,8 @@ export class TraceFeatures extends Disposable {
     super();
     this.store = this._register(new TraceStore(() => ctx.config.traceDir));
     this.tasks = this._register(new LiveTasks());
-    this.tree = this._register(new SessionsTreeProvider(this.store, this.tasks));
+    this.progress = this._register(new LiveProgress());
+    this.tree = this._register(new SessionsTreeProvider(this.store, this.tasks, this.progress));
     this.lab = this._register(new LabResults(ctx.dialogs.saveReport));
     this.view = this._register(vscode.window.createTreeView('mcpHarness.sessions', { treeDataProvider: this.tree, showCollapseAll: true }));
     this.actions = {

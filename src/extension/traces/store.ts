@@ -4,7 +4,7 @@
 // instead (runStarted / publishStep / runEnded): they are shown as they happen and their files are never
 // read back. Changes are reported as run-level events (started, steps appended, ended, removed) so the
 // tree and the panel can update without re-sending everything.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { appendSteps, runStartMs, type TraceRun } from '../../core/report/model';
@@ -76,14 +76,44 @@ export class TraceStore implements vscode.Disposable {
   async rescan(): Promise<void> {
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
-    for (const dir of this.traceDirs()) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.jsonl'));
-      watcher.onDidCreate((u) => this.schedule(u.fsPath));
-      watcher.onDidChange((u) => this.schedule(u.fsPath));
-      watcher.onDidDelete((u) => this.forget(u.fsPath));
-      this.watchers.push(watcher);
-    }
+    for (const dir of this.traceDirs()) this.watchers.push(this.watch(dir));
     await this.scanFiles();
+  }
+
+  /**
+   * Watches `dir`'s trace files with Node's flat (one-folder) watch: the extension host runs where the
+   * files are (the store reads them with `fs` too), and VS Code's watcher proved unreliable for a folder
+   * inside the workspace (folded into the recursive workspace watcher, or not yet started when a file
+   * lands). The traces folder usually appears later (the first run, often the CLI's, creates it): while it
+   * is missing, the closest existing ancestor is watched for the next folder on the way, and its creation
+   * re-scans. Never a whole tree.
+   */
+  private watch(dir: string): vscode.Disposable {
+    if (existsSync(dir)) {
+      return this.watchFolder(dir, (name) => {
+        const file = name?.endsWith('.jsonl') ? path.join(dir, name) : undefined;
+        if (file) return existsSync(file) ? this.schedule(file) : this.forget(file);
+        if (!existsSync(dir)) void this.rescan(); // the folder itself went away
+      });
+    }
+    let next = dir;
+    while (!existsSync(path.dirname(next)) && path.dirname(next) !== next) next = path.dirname(next);
+    const watcher = this.watchFolder(path.dirname(next), (name) => {
+      if (name === path.basename(next)) void this.rescan();
+    });
+    // Created between the check above and the watch starting: no event will come for it.
+    if (existsSync(next)) setImmediate(() => void this.rescan());
+    return watcher;
+  }
+
+  private watchFolder(folder: string, onEvent: (name: string | null) => void): vscode.Disposable {
+    try {
+      const watcher = watch(folder, (_event, name) => onEvent(name));
+      watcher.on('error', () => watcher.close()); // e.g. the folder was deleted; a rescan watches again
+      return { dispose: () => watcher.close() };
+    } catch {
+      return { dispose: () => undefined }; // gone already: "Refresh" re-reads and watches again
+    }
   }
 
   /** Lists the trace directories and reads new or changed files (the newest MAX_TRACE_FILES). */
@@ -242,3 +272,4 @@ export class TraceStore implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 }
+

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { orderedSteps, runDurationMs, runName, runStartMs, runStatus, type RunStatus, type TraceRun } from '../../core/report/model';
 import type { Decision, StepRecord } from '../../protocol/trace';
 import type { LiveTask, LiveTasks } from '../client/tasks';
+import { describeProgress, type LiveCallProgress, type LiveProgress } from './liveSteps';
 import type { TraceStore } from './store';
 
 export interface SessionsFilter {
@@ -14,7 +15,8 @@ export interface SessionsFilter {
 export type SessionsNode =
   | { kind: 'run'; run: TraceRun }
   | { kind: 'step'; run: TraceRun; step: StepRecord; children: StepRecord[] }
-  | { kind: 'task'; run: TraceRun; task: LiveTask };
+  | { kind: 'task'; run: TraceRun; task: LiveTask }
+  | { kind: 'call'; run: TraceRun; progress: LiveCallProgress };
 
 const TASK_ICON: Record<LiveTask['status'], [string, string?]> = {
   working: ['loading~spin'],
@@ -82,14 +84,18 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
   private filterValue: SessionsFilter = {};
   private readonly sub: vscode.Disposable;
   private readonly taskSub: vscode.Disposable | undefined;
+  private readonly progressSub: vscode.Disposable | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: TraceStore,
     private readonly tasks?: LiveTasks,
+    private readonly progress?: LiveProgress,
   ) {
     // A task's status is drawn as it changes: there are few of them, and each one is news.
     this.taskSub = tasks?.onDidChange(() => this.emitter.fire());
+    // Progress can arrive many times a second: drawn with the live steps, at most every 100 ms.
+    this.progressSub = progress?.onDidChange(() => this.scheduleRefresh());
     // Live steps arrive one by one: redraw at most every 100 ms. A run starting, ending or going away is
     // drawn at once (a finished run must not keep its spinner).
     this.sub = store.onDidChange((changes) => {
@@ -99,12 +105,16 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         this.emitter.fire();
         return;
       }
-      if (this.refreshTimer) return;
-      this.refreshTimer = setTimeout(() => {
-        this.refreshTimer = undefined;
-        this.emitter.fire();
-      }, 100);
+      this.scheduleRefresh();
     });
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.emitter.fire();
+    }, 100);
   }
 
   get filter(): SessionsFilter {
@@ -128,7 +138,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         .filter((run) => !describeFilter(this.filterValue) || run.steps.some((s) => stepMatches(s, this.filterValue)))
         .map((run) => ({ kind: 'run', run }));
     }
-    if (node.kind === 'task') return [];
+    if (node.kind === 'task' || node.kind === 'call') return [];
     const steps = node.run.steps;
     const children = new Map<string, StepRecord[]>();
     const ids = new Set(steps.map((s) => s.step_id));
@@ -147,7 +157,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       ? level.filter((s) => stepMatches(s, this.filterValue) || (children.get(s.step_id) ?? []).some((c) => stepMatches(c, this.filterValue)))
       : level;
     const nodes: SessionsNode[] = filtered.map((step) => ({ kind: 'step', run: node.run, step, children: children.get(step.step_id) ?? [] }));
-    if (node.kind === 'run') nodes.push(...this.liveTasks(node.run).map((task): SessionsNode => ({ kind: 'task', run: node.run, task })));
+    if (node.kind === 'run') nodes.push(...this.liveNodes(node.run));
     return nodes;
   }
 
@@ -156,11 +166,29 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     return this.tasks?.of(run.id).filter((t) => !run.steps.some((s) => s.step_id === t.stepId)) ?? [];
   }
 
+  /** The run's calls in flight: its tasks, then the other calls that reported progress. */
+  private liveNodes(run: TraceRun): SessionsNode[] {
+    const tasks = this.liveTasks(run);
+    const calls = this.progress?.of(run.id).filter((p) => !tasks.some((t) => t.stepId === p.stepId) && !run.steps.some((s) => s.step_id === p.stepId)) ?? [];
+    return [...tasks.map((task): SessionsNode => ({ kind: 'task', run, task })), ...calls.map((progress): SessionsNode => ({ kind: 'call', run, progress }))];
+  }
+
+  private callItem(run: TraceRun, p: LiveCallProgress): vscode.TreeItem {
+    const item = new vscode.TreeItem(p.stepId, vscode.TreeItemCollapsibleState.None);
+    item.id = `step:${run.id}:${p.stepId}`;
+    item.iconPath = icon(['loading~spin']);
+    item.description = describeProgress(p);
+    item.tooltip = `${p.stepId}: running — ${describeProgress(p)}`;
+    item.contextValue = 'call.running';
+    return item;
+  }
+
   private taskItem(run: TraceRun, task: LiveTask): vscode.TreeItem {
     const item = new vscode.TreeItem(task.stepId, vscode.TreeItemCollapsibleState.None);
     item.id = `step:${run.id}:${task.stepId}`;
     item.iconPath = icon(TASK_ICON[task.status]);
-    item.description = `task ${task.status.replace('_', ' ')}${task.message ? ` · ${task.message}` : ''}`;
+    const p = this.progress?.get(run.id, task.stepId);
+    item.description = `task ${task.status.replace('_', ' ')}${task.message ? ` · ${task.message}` : ''}${p ? ` · ${describeProgress(p)}` : ''}`;
     item.tooltip = `${task.stepId}: task ${task.taskId} — ${task.status}${task.message ? `\n${task.message}` : ''}`;
     item.contextValue = task.cancel ? 'task.working' : `task.${task.status}`;
     return item;
@@ -174,7 +202,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       const topSteps = run.steps.filter((s) => !s.parent_id && s.kind !== 'log');
       const top = topSteps.length;
       const latency = topSteps.reduce((sum, s) => sum + s.latency_ms, 0);
-      const item = new vscode.TreeItem(runName(run), run.steps.length || this.liveTasks(run).length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(runName(run), run.steps.length || this.liveNodes(run).length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `run:${run.id}`;
       item.iconPath = icon(STATUS_ICON[status]);
       item.description = `${formatTime(runStartMs(run))} · ${top} step${top === 1 ? '' : 's'} · ${formatMs(latency)}`;
@@ -193,6 +221,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       return item;
     }
     if (node.kind === 'task') return this.taskItem(node.run, node.task);
+    if (node.kind === 'call') return this.callItem(node.run, node.progress);
     const { step } = node;
     const item = new vscode.TreeItem(step.step_id, node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `step:${node.run.id}:${step.step_id}`;
@@ -213,7 +242,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
 
   getParent(node: SessionsNode): SessionsNode | undefined {
     if (node.kind === 'run') return undefined;
-    if (node.kind === 'task' || !node.step.parent_id) return { kind: 'run', run: node.run };
+    if (node.kind === 'task' || node.kind === 'call' || !node.step.parent_id) return { kind: 'run', run: node.run };
     const parent = node.run.steps.find((s) => s.step_id === node.step.parent_id);
     if (!parent) return { kind: 'run', run: node.run };
     return { kind: 'step', run: node.run, step: parent, children: node.run.steps.filter((s) => s.parent_id === parent.step_id) };
@@ -223,6 +252,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     clearTimeout(this.refreshTimer);
     this.sub.dispose();
     this.taskSub?.dispose();
+    this.progressSub?.dispose();
     this.emitter.dispose();
   }
 }

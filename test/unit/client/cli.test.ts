@@ -55,6 +55,7 @@ describe('mcp-harness with the client features (built CLI, server-everything)', 
     const research = trace.steps.find((s) => s.step_id === 'research')!;
     assert.equal(research.task?.status, 'completed');
     assert.deepEqual(research.task?.history.map((h) => h.status), ['working', 'working', 'working', 'working', 'completed']);
+    assert.equal(research.expectation?.passed, true, 'the task\'s result is the research report');
     const long = trace.steps.find((s) => s.step_id === 'long')!;
     assert.ok(long.progress && long.progress.total === 4 && long.progress.updates >= 3, JSON.stringify(long.progress));
   });

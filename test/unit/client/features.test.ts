@@ -63,6 +63,28 @@ describe('client features: roots, logging, progress, resources and prompts', fun
     assert.equal(progress.percent, (progress.progress / 4) * 100);
   });
 
+  it('progress: a completed call records 100 % whatever notifications the client handled before the result; the run service reports each with its run and step', async () => {
+    // The last notification and the response often arrive in one read: the SDK then handles the response first
+    // and drops that notification, so without completion the record stopped at 2 of 3 (66.7 %).
+    const heard: string[] = [];
+    world.service.onToolProgress(({ sessionId, stepId, progress }) => heard.push(`${sessionId.length > 0} ${stepId} ${progress.progress}/${progress.total} ${progress.message}`));
+    for (let i = 0; i < 3; i++) {
+      heard.length = 0;
+      const result = await world.service.runSession(session({ name: 'p', steps: [{ id: 'p', tool: 'ui/progress', args: { steps: 3, ms: 0 } }] }));
+      const p = result.steps[0].progress!;
+      assert.deepEqual({ progress: p.progress, total: p.total, percent: p.percent }, { progress: 3, total: 3, percent: 100 });
+      assert.equal(p.updates, heard.length, 'the record counts the notifications that arrived');
+      assert.ok(heard.length >= 1 && heard.every((h, n) => h === `true p ${n + 1}/3 step ${n + 1} of 3`), JSON.stringify(heard));
+    }
+  });
+
+  it('progress: a call that ends in an error keeps the last progress it got', async () => {
+    const result = await world.service.runSession(session({ name: 'p', steps: [{ id: 'p', tool: 'ui/progress', args: { steps: 3, ms: 2000 }, policy: { maxTotalTimeoutMs: 3000 } }] }));
+    assert.equal(result.steps[0].decision, 'timeout');
+    const p = result.steps[0].progress!;
+    assert.deepEqual({ progress: p.progress, total: p.total, percent: p.percent }, { progress: 1, total: 3, percent: 33.3 });
+  });
+
   it('resource steps: templates are filled, output guarded, policy matched on server/uri', async () => {
     const result = await world.service.runSession(
       session({

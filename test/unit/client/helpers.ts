@@ -1,4 +1,4 @@
-// A RunService over real servers (server-everything, the asks fixture) with the client features wired in
+// A RunService over real servers (server-everything, the asks, modern and client-ui fixtures) with the client features wired in
 // as a host would: the ServerManager's serverRequests/serverNotifications come from the same ClientFeatures
 // object the RunEnvironment carries.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,7 +36,7 @@ export function clientWorld(host: Partial<ClientHost> = {}): ClientWorld {
     ...host,
   });
   const manager = new ServerManager({
-    definitions: [stdioDefinition('everything', EVERYTHING), stdioDefinition('asks', join(FIXTURES, 'asks.mjs')), stdioDefinition('modern', join(FIXTURES, 'modern.mjs'))],
+    definitions: [stdioDefinition('everything', EVERYTHING), stdioDefinition('asks', join(FIXTURES, 'asks.mjs')), stdioDefinition('modern', join(FIXTURES, 'modern.mjs')), stdioDefinition('ui', join(FIXTURES, 'client-ui.mjs'))],
     logger: nullLogger,
     clientInfo: { name: 'mcp-harness-test', version: '0' },
     stopGraceMs: 500,
@@ -46,8 +46,8 @@ export function clientWorld(host: Partial<ClientHost> = {}): ClientWorld {
   const traceDir = mkdtempSync(join(tmpdir(), 'mcp-harness-client-'));
   const service = new RunService({
     connections: manager,
-    knownServers: ['everything', 'asks', 'modern'],
-    policy: { ...DEFAULT_POLICY, trustedServers: ['everything', 'asks', 'modern'], confirmDestructive: false },
+    knownServers: ['everything', 'asks', 'modern', 'ui'],
+    policy: { ...DEFAULT_POLICY, trustedServers: ['everything', 'asks', 'modern', 'ui'], confirmDestructive: false },
     guardrails: DEFAULT_GUARDRAILS,
     traceDir,
     client,

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import type { SamplingAnswer, SamplingPrompt } from '../../../src/core/client/types';
 import type { StepRecord } from '../../../src/protocol/trace';
 import { clientWorld, PLANTED_TOKEN, session, traceText, type ClientWorld } from './helpers';
 
@@ -107,6 +108,39 @@ describe('client features: sampling (server-everything trigger-sampling-request)
     assert.ok(!shown[0].includes(PLANTED_TOKEN) && shown[0].includes('[REDACTED:github_token]'), shown[0]);
     const [record] = childrenOf(seen, 'sample');
     assert.deepEqual([record.tokens_in, record.tokens_out, record.sampling?.model], [11, 5, 'gpt-4o']);
+  });
+
+  it('offers the server\'s tools to the model: a tool call becomes tool_use (stopReason toolUse, inputs masked), the tool result reaches the model; the record lists the tools', async () => {
+    const prompts: SamplingPrompt[] = [];
+    const turns: SamplingAnswer[] = [
+      { text: '', model: 'gpt-4o', toolUses: [{ id: 'call-1', name: 'get_weather', input: { city: 'Oslo', key: PLANTED_TOKEN } }] },
+      { text: 'Oslo is sunny.', model: 'gpt-4o' },
+    ];
+    world = clientWorld({ samplingDefault: 'allow', model: { answer: async (prompt) => (prompts.push(prompt), turns.shift()!) } });
+    listen(world);
+    const result = await world.service.runSession(session({ name: 'tools', steps: [{ id: 'sample', tool: 'ui/ask-model-tools', args: { prompt: 'Weather?' } }] }));
+    assert.equal(result.status, 'passed', JSON.stringify(result.steps[0].output));
+    const out = JSON.parse((result.steps[0].output as { content: { text: string }[] }).content[0].text) as { first: { content: unknown; stopReason: string }; second: { content: unknown } };
+    assert.equal(out.first.stopReason, 'toolUse');
+    assert.deepEqual(out.first.content, [{ type: 'tool_use', id: 'call-1', name: 'get_weather', input: { city: 'Oslo', key: '[REDACTED:github_token]' } }]);
+    assert.deepEqual(out.second.content, { type: 'text', text: 'Oslo is sunny.' });
+    assert.deepEqual(prompts[0].tools?.map((t) => t.name), ['get_weather']);
+    assert.deepEqual(prompts[0].toolChoice, { mode: 'auto' });
+    assert.deepEqual(prompts[1].messages.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.match(JSON.stringify(prompts[1].messages[2].content), /"type":"tool_result","toolUseId":"call-1".*sunny in Oslo/);
+    const [first, second] = childrenOf(seen, 'sample');
+    assert.deepEqual([first.sampling?.tools_offered, first.sampling?.tools_used], [['get_weather'], ['get_weather']]);
+    assert.deepEqual([second.sampling?.tools_offered, second.sampling?.tools_used], [['get_weather'], undefined]);
+    assert.ok(!traceText(result.trace_file).includes(PLANTED_TOKEN));
+  });
+
+  it('answers a request with tools from the session\'s scripted reply as text (no tool call)', async () => {
+    world = clientWorld();
+    listen(world);
+    const result = await world.service.runSession(session({ name: 'reply', sampling: { policy: 'allow', reply: 'No tools needed.' }, steps: [{ id: 'sample', tool: 'ui/ask-model-tools', args: { prompt: 'Weather?' } }] }));
+    const out = JSON.parse((result.steps[0].output as { content: { text: string }[] }).content[0].text) as { first: { content: unknown; stopReason: string }; second?: unknown };
+    assert.deepEqual([out.first.content, out.first.stopReason, out.second], [{ type: 'text', text: 'No tools needed.' }, 'endTurn', undefined]);
+    assert.equal(childrenOf(seen, 'sample')[0].sampling?.tools_used, undefined);
   });
 
   it("withholds a model reply that leaks a secret under hard_gate, and masks it under mixed", async () => {

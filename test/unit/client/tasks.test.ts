@@ -139,6 +139,26 @@ describe('tasks through the run service (ServerManager on the v2 client)', funct
     assert.ok(!JSON.stringify(result.steps[0]).includes('cancel":'), 'the cancel function is never recorded');
   });
 
+  it('an open run (gateway, agent) reports its calls\' task status and progress to the run service\'s listeners, by run and step', async () => {
+    const tasks: string[] = [];
+    const progress: string[] = [];
+    const subs = [
+      world.service.onTaskStatus(({ sessionId, stepId, update }) => tasks.push(`${sessionId} ${stepId} ${update.status}`)),
+      world.service.onToolProgress(({ sessionId, stepId, progress: p }) => progress.push(`${sessionId} ${stepId} ${p.progress}/${p.total}`)),
+    ];
+    const run = await world.service.open({ name: 'open', servers: ['everything', 'ui'] });
+    const research = await run.callTool({ server: 'everything', tool: 'simulate-research-query', args: { topic: 'tides' }, stepId: 'gw-1' });
+    const heard: number[] = [];
+    await run.callTool({ server: 'ui', tool: 'progress', args: { steps: 2, ms: 10 }, stepId: 'gw-2', onProgress: (p) => heard.push(p.progress) });
+    await run.end();
+    subs.forEach((s) => s.dispose());
+    assert.equal(research.record.task?.status, 'completed');
+    assert.equal(tasks.at(-1), `${run.sessionId} gw-1 completed`);
+    assert.ok(tasks.length >= 2 && tasks.every((t) => t.startsWith(`${run.sessionId} gw-1 `)), JSON.stringify(tasks));
+    assert.ok(progress.length >= 1 && progress.every((p, i) => p === `${run.sessionId} gw-2 ${i + 1}/2`), JSON.stringify(progress));
+    assert.equal(heard.length, progress.length, 'the caller\'s own progress callback still hears every notification');
+  });
+
   it('a task that needs input (input_required) asks the same handlers: the answer is validated and recorded under the step', async () => {
     const children: StepRecord[] = [];
     world.service.onStep((r) => r.parent_id === 'research' && children.push(r));

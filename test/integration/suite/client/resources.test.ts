@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../src/extension/api';
 import type { ServersNode } from '../../../../src/extension/serversView';
 import { waitFor } from '../helpers';
-import { acceptQuickInput, clientApi, StepQueue } from './helpers';
+import { acceptQuickInput, callUi, clientApi, StepQueue } from './helpers';
 
 type Pick = vscode.QuickPick<vscode.QuickPickItem>;
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -51,7 +51,7 @@ describe('client: resources, templates and prompts', function () {
 
   it('opens a resource node in a read-only editor with the language of its MIME type', async () => {
     const nodes = await resourceNodes(api);
-    assert.deepEqual(nodes.map((n) => n.resource.uri), ['ui://notes/readme.md', 'ui://data/config.json', 'ui://images/dot.png']);
+    assert.deepEqual(nodes.map((n) => n.resource.uri), ['ui://notes/readme.md', 'ui://data/config.json', 'ui://data/counter.txt', 'ui://images/dot.png']);
     const item = api.serversTree.getTreeItem(nodes[1]);
     assert.equal(item.command?.command, 'mcpHarness.openResource', 'clicking a resource opens it');
     const uri = await vscode.commands.executeCommand<vscode.Uri>('mcpHarness.openResource', nodes[1]);
@@ -67,7 +67,7 @@ describe('client: resources, templates and prompts', function () {
 
   it('opens an image resource in the image preview', async () => {
     const nodes = await resourceNodes(api);
-    const file = await vscode.commands.executeCommand<vscode.Uri>('mcpHarness.openResource', nodes[2]);
+    const file = await vscode.commands.executeCommand<vscode.Uri>('mcpHarness.openResource', nodes.find((n) => n.resource.uri === 'ui://images/dot.png'));
     assert.ok(file && file.scheme === 'file' && file.path.endsWith('.png'), `an image file, not ${file?.toString()}`);
     const bytes = fs.readFileSync(file.fsPath);
     assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG as the server sent it');
@@ -76,6 +76,30 @@ describe('client: resources, templates and prompts', function () {
       return input instanceof vscode.TabInputCustom && input.uri.toString() === file.toString() ? input : undefined;
     }, 'the image preview tab');
     assert.equal(tab.viewType, 'imagePreview.previewEditor');
+  });
+
+  it('subscribes while a resource document is open in an editor: an update re-reads it, closing the editor unsubscribes', async () => {
+    // Documents of other resources opened by earlier tests may still be open (and subscribed): only the counter counts.
+    const subscriptions = async () => (JSON.parse((await callUi(api, 'subscriptions')).text) as string[]).filter((u) => u === 'ui://data/counter.txt');
+    assert.deepEqual(await subscriptions(), []);
+    const uri = await api.context.client.openResource('ui', 'ui://data/counter.txt');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const start = Number(/^count (\d+)$/.exec(doc.getText())?.[1]);
+    assert.ok(Number.isInteger(start), `the counter, not ${doc.getText()}`);
+    await waitFor(async () => (await subscriptions()).length === 1 || undefined, 'the subscription on the server');
+    assert.deepEqual(await subscriptions(), ['ui://data/counter.txt']);
+    assert.ok(api.context.client.subscriptions.subscribed().some((r) => r.server === 'ui' && r.uri === 'ui://data/counter.txt'));
+    assert.equal((await callUi(api, 'bump')).text, JSON.stringify({ counter: start + 1, notified: true }));
+    await waitFor(() => doc.getText() === `count ${start + 1}` || undefined, `the re-read document (shows ${doc.getText()})`);
+    // Opening the same resource again keeps one subscription.
+    await api.context.client.openResource('ui', 'ui://data/counter.txt');
+    await api.context.client.subscriptions.sync();
+    assert.deepEqual(await subscriptions(), ['ui://data/counter.txt']);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await api.context.client.subscriptions.sync();
+    assert.deepEqual(await subscriptions(), [], 'the document closed: the subscription ended');
+    assert.ok(!api.context.client.subscriptions.subscribed().some((r) => r.uri === 'ui://data/counter.txt'));
+    assert.equal((await callUi(api, 'bump')).text, JSON.stringify({ counter: start + 2, notified: false }));
   });
 
   it('fills a resource template with the server\'s completions and opens the resource', async () => {

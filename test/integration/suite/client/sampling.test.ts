@@ -3,7 +3,7 @@
 // the core's redaction. Remembering, resetting, denying, the policy setting, the token cap and the model setting.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SamplingConsentRequest, SamplingDecision } from '../../../../src/extension/client/samplingConsent';
+import { consentDetail, type SamplingConsentRequest, type SamplingDecision } from '../../../../src/extension/client/samplingConsent';
 import type { HarnessApi } from '../../../../src/extension/api';
 import { type ScriptedLmApi, scriptedLm } from '../../support/scriptedLm';
 import { callUi, clientApi, setSetting } from './helpers';
@@ -57,11 +57,40 @@ describe('client: sampling through the Language Model API', function () {
     assert.equal(shown.messages.length, 1);
     assert.match(shown.messages[0].text, /^Summarise\. My token is /);
     assert.ok(!shown.messages[0].text.includes(TOKEN), 'the consent modal must show the prompt after redaction');
+    assert.deepEqual(shown.tools, [], 'a request without tools offers none');
+    assert.doesNotMatch(consentDetail(shown), /Tools the model may call/);
 
     const sent = lm.requests();
     assert.equal(sent.length, 1);
     assert.deepEqual(sent[0].messages.map((m) => m.text), ['Be brief.', shown.messages[0].text], 'the model gets exactly what the user saw');
     assert.ok(!JSON.stringify(sent).includes(TOKEN), 'the planted secret never reaches the model');
+  });
+
+  it('passes the server\'s tools to the model: a tool call comes back as tool_use, the tool result goes back as a tool-result part', async () => {
+    decide = 'session';
+    lm.script([{ toolCalls: [{ callId: 'call-7', name: 'get_weather', input: { city: 'Oslo' } }] }, { text: 'Oslo is sunny.' }]);
+    const out = await callUi(api, 'ask-model-tools', { prompt: 'Weather in Oslo?' });
+    assert.equal(out.isError, false, out.text);
+    type Reply = { content: unknown; stopReason: string };
+    const { first, second } = JSON.parse(out.text) as { first: Reply; second?: Reply };
+    assert.equal(first.stopReason, 'toolUse');
+    assert.deepEqual(first.content, [{ type: 'tool_use', id: 'call-7', name: 'get_weather', input: { city: 'Oslo' } }]);
+    assert.deepEqual(second?.content, { type: 'text', text: 'Oslo is sunny.' });
+    assert.equal(second?.stopReason, 'endTurn');
+
+    // The consent lists the tools the model is offered, with the prompt; one consent covers the follow-up.
+    assert.equal(asked.length, 1);
+    assert.deepEqual(asked[0].tools, [{ name: 'get_weather', description: 'The weather in a city.' }]);
+    assert.equal(asked[0].toolsRequired, false);
+    const detail = consentDetail(asked[0]);
+    assert.match(detail, /user:\nWeather in Oslo\?/);
+    assert.match(detail, /Tools the model may call; the server runs each call it makes:\n• get_weather — The weather in a city\./);
+
+    const [offer, followUp] = lm.requests();
+    assert.deepEqual(offer.tools, ['get_weather'], 'the server\'s tool is offered as a LanguageModelChatTool');
+    assert.deepEqual(followUp.messages.map((m) => [m.role, m.parts.map((p) => p.type)]), [['user', ['text']], ['assistant', ['toolCall']], ['user', ['toolResult']]]);
+    assert.deepEqual(followUp.messages[1].parts[0], { type: 'toolCall', callId: 'call-7', name: 'get_weather', input: { city: 'Oslo' } });
+    assert.deepEqual({ callId: followUp.messages[2].parts[0].callId, text: followUp.messages[2].parts[0].text }, { callId: 'call-7', text: 'sunny in Oslo' });
   });
 
   it('remembers "Allow for This Session" per server until Reset Sampling Permissions', async () => {

@@ -1,6 +1,6 @@
 // "MCP: Run Session" with the client features in the real extension host: sampling (consent + scripted model),
-// an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, resource
-// and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
+// an elicitation form filled in the real quick input, a URL elicitation declined, roots, progress, a task-based
+// tool (server-everything's simulate-research-query), resource and prompt steps; what the server asked is in the trace as children of the step that caused it, redacted.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -72,12 +72,45 @@ describe('client: a session run that uses every client feature', function () {
     const elicitations = steps_.filter((r) => r.kind === 'elicitation');
     assert.deepEqual(elicitations.map((e) => [e.parent_id, e.elicitation?.mode, e.elicitation?.action]), [['form', 'form', 'accept'], ['url', 'url', 'decline']]);
     const progress = steps_.find((r) => r.step_id === 'progress')!;
-    // The last notification can be handled after the result arrives, so the record may stop at step 2 of 3.
-    assert.equal(progress.progress?.total, 3);
-    assert.ok((progress.progress?.updates ?? 0) >= 2 && (progress.progress?.percent ?? 0) >= 66, JSON.stringify(progress.progress));
+    // Completed: 100 %, even when the client handled the last notification after the result (the SDK drops it).
+    assert.deepEqual([progress.progress?.progress, progress.progress?.total, progress.progress?.percent], [3, 3, 100], JSON.stringify(progress.progress));
+    // The task-based tool: its status history ends completed, and its result met the step's expectation.
+    const research = steps_.find((r) => r.step_id === 'research')!;
+    assert.equal(research.decision, 'ok');
+    assert.equal(research.task?.status, 'completed');
+    assert.deepEqual([...new Set(research.task?.history.map((h) => h.status))], ['working', 'completed']);
+    assert.equal(research.expectation?.passed, true, JSON.stringify(research.expectation));
     assert.deepEqual(['readme', 'user', 'review'].map((id) => steps_.find((r) => r.step_id === id)?.kind), ['resource', 'resource', 'prompt']);
     assert.equal(shown.length, 1);
     assert.ok(!shown[0].includes(TOKEN), 'the consent modal showed the redacted prompt');
     assert.equal(lm.requests()[0].messages[0].text, shown[0]);
+  });
+
+  it('shows a running call\'s progress on its row in the Sessions view, until its record arrives', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const file = path.join(folder, 'sessions', 'progress.mcp-session.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'client progress', policy: { trustedServers: ['ui'], confirmDestructive: false }, steps: [{ id: 'slow', tool: 'ui/progress', args: { steps: 4, ms: 400 } }] }));
+    const tree = api.sessionsTree;
+    const shown: string[] = [];
+    const look = async () => {
+      for (const run of await tree.getChildren()) {
+        if (run.kind !== 'run' || run.run.header?.name !== 'client progress') continue;
+        for (const node of await tree.getChildren(run)) if (node.kind === 'call') shown.push(String(tree.getTreeItem(node).description));
+      }
+    };
+    const sub = tree.onDidChangeTreeData(() => void look());
+    try {
+      const result = (await vscode.commands.executeCommand<SessionResult>('mcpHarness.runSession', vscode.Uri.file(file)))!;
+      assert.equal(result.status, 'passed');
+      assert.ok(shown.some((d) => /^(25|50|75|100) % · step [1-4] of 4$/.test(d)), `the row showed the percentage: ${JSON.stringify(shown)}`);
+      assert.equal(result.steps[0].progress?.percent, 100);
+      await look();
+      const run = (await tree.getChildren()).find((n) => n.kind === 'run' && n.run.id === result.session_id)!;
+      const rows = await tree.getChildren(run);
+      assert.deepEqual(rows.map((n) => n.kind), ['step'], 'the finished step is drawn from its record, nothing live is left');
+    } finally {
+      sub.dispose();
+      fs.rmSync(file, { force: true });
+    }
   });
 });

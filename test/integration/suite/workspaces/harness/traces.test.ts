@@ -162,6 +162,27 @@ describe('harness workspace: trace explorer', function () {
     assert.ok(await runNode(result.session_id), 'other runs stay');
   });
 
+  it('sees a trace written into a trace folder that did not exist yet when the folder was first watched', async () => {
+    // VS Code watches only paths that exist; the traces folder usually appears with the first (CLI) run,
+    // and `mkdir -p` may create its parent too: here neither exists, so the workspace folder is watched.
+    const late = path.join(folder(), 'late', 'traces');
+    assert.equal(fs.existsSync(late), false);
+    const config = vscode.workspace.getConfiguration('mcpHarness');
+    await config.update('traceDir', 'late/traces', vscode.ConfigurationTarget.Workspace);
+    try {
+      await api.traceStore.rescan();
+      assert.equal(await runNode(result.session_id), undefined, 'the runs of the other trace folder are not listed');
+      fs.mkdirSync(late, { recursive: true });
+      fs.copyFileSync(path.join(fixtureTraces(), 'every-decision.jsonl'), path.join(late, 'late.jsonl'));
+      const node = await waitFor(() => runNode('sess-every-decision'), 'the trace in the new folder in the Sessions view', 15_000);
+      assert.equal(node.run.source, path.join(late, 'late.jsonl'));
+    } finally {
+      await config.update('traceDir', undefined, vscode.ConfigurationTarget.Workspace);
+      await api.traceStore.rescan();
+    }
+    assert.ok(await runNode(result.session_id), 'the default folder is listed again');
+  });
+
   it('every contributed trace command is registered', async () => {
     const all = await vscode.commands.getCommands(true);
     for (const id of ['openTracePanel', 'openTraceFile', 'rerunSession', 'exportReport', 'revealTraceFile', 'deleteRun', 'filterSessions', 'clearSessionsFilter', 'refreshSessions']) {
