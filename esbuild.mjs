@@ -89,6 +89,10 @@ const targets = [
   // MCP tasks (@modelcontextprotocol/ext-tasks, ESM only; src/core/servers/tasks.ts): the small receiver, loaded
   // when a server connects with sampling/elicitation handlers, and the task client, loaded by task-based calls.
   { ...nodeCommon, entryPoints: { 'tasks-sdk': 'src/core/servers/tasksSdk.mts', 'tasks-receiver': 'src/core/servers/tasksReceiver.mts' }, outdir: 'dist' },
+  // The official MCP conformance suite's CLI (ESM, MIT, with its dependencies), run as a child process by the
+  // lab's conformance suite and `mcp-harness conformance` (src/core/conformance/suite.ts). As CommonJS it needs no
+  // Node 22 `fs.globSync` at load; third-party code, so no source map.
+  { ...nodeCommon, entryPoints: { conformance: 'node_modules/@modelcontextprotocol/conformance/dist/index.js' }, outdir: 'dist', sourcemap: false, minify: true },
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];

@@ -72,6 +72,8 @@ export class LabView {
     if (skipped.length) this.el.append(h('ul', { class: 'mh-lab-skips mh-muted' }, ...skipped.map((s) => h('li', null, `${s.suite} skipped: ${s.skipped ?? ''}`))));
     const bench = r.suites.find((s) => s.suite === 'bench' && s.ran);
     if (bench) this.el.append(...this.benchSection(bench.stats));
+    const conformance = r.suites.find((s) => s.suite === 'conformance' && s.ran);
+    if (conformance) this.el.append(...conformanceSection(conformance.stats));
     this.el.append(h('h2', { class: 'mh-h2' }, `Findings (${r.findings.length})`), this.findings(r.findings));
     if (r.trace_files.length) this.el.append(h('p', { class: 'mh-muted' }, `Every probe is a step of these traces (the Steps tab lists their runs): ${r.trace_files.length} file(s).`));
   }
@@ -84,9 +86,10 @@ export class LabView {
       h('span', { class: 'mh-lab-grade' }, `/100 · ${grade(r.score)}`),
       h('strong', null, r.server),
       h('span', { class: 'mh-muted' }, `seed ${r.seed} · ${(r.duration_ms / 1000).toFixed(1)} s · ${r.machine.cores} cores, load ${r.machine.loadavg.join(' ')}`),
+      r.cancelled ? h('span', { class: 'mh-lab-cancelled', title: 'Suites not started are skipped; the one under way scored what it had done.' }, 'cancelled — partial result') : null,
     );
     if (this.results.length > 1) {
-      const select = h('select', { class: 'mh-lab-pick', 'aria-label': 'Lab result' }, ...[...this.results].reverse().map((x) => h('option', { value: labResultKey(x), ...(x === r ? { selected: true } : {}) }, `${x.server} — ${x.score}/100 — ${new Date(x.started_at).toLocaleTimeString()}`)));
+      const select = h('select', { class: 'mh-lab-pick', 'aria-label': 'Lab result' }, ...[...this.results].reverse().map((x) => h('option', { value: labResultKey(x), ...(x === r ? { selected: true } : {}) }, `${x.server} — ${x.score}/100${x.cancelled ? ' (cancelled)' : ''} — ${new Date(x.started_at).toLocaleTimeString()}`)));
       select.addEventListener('change', () => {
         this.shownKey = select.value;
         this.render();
@@ -131,4 +134,27 @@ export class LabView {
       ),
     );
   }
+}
+
+interface ConformanceRow {
+  scenario: string;
+  passed: number;
+  failed: number;
+  warnings: number;
+  failures: string[];
+}
+
+/** The official suite's scenarios: checks passed/failed per scenario, the first failure, and those left out. */
+function conformanceSection(stats: Record<string, unknown>): Node[] {
+  const scenarios = (stats.scenarios ?? []) as ConformanceRow[];
+  const skipped = (stats.skipped ?? []) as { scenario: string; reason: string }[];
+  const rows = scenarios.map((s) =>
+    h('tr', { 'data-scenario': s.scenario, 'data-outcome': s.failed ? 'failed' : 'passed' }, h('td', null, h('code', null, s.scenario)), ...[s.passed, s.failed, s.warnings].map((v) => h('td', { class: 'mh-num' }, String(v))), h('td', null, s.failures[0] ?? '')),
+  );
+  const nodes: Node[] = [
+    h('h2', { class: 'mh-h2' }, `Conformance scenarios (${String(stats.passed ?? 0)} of ${String(stats.applicable ?? 0)} applicable passed)`),
+    h('table', { class: 'mh-table mh-lab-conformance', 'aria-label': 'Conformance scenarios' }, h('thead', null, h('tr', null, ...['Scenario', 'Passed', 'Failed', 'Warnings', 'First failure'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', null, ...rows)),
+  ];
+  if (skipped.length) nodes.push(h('p', { class: 'mh-lab-conformance-skipped mh-muted' }, `Not run (${skipped[0].reason}): ${skipped.map((s) => s.scenario).join(', ')}.`));
+  return nodes;
 }

@@ -25,6 +25,7 @@ export class MetricsView {
         'div',
         { class: 'mh-cards' },
         card('Steps', fmtInt(m.steps), m.childSteps ? `${m.childSteps} made by code` : undefined),
+        m.logs ? card('Server logs', fmtInt(m.logs), 'not steps') : null,
         card('Errors', fmtInt(m.errors), fmtPct(m.errorRate)),
         card('Latency p50', fmtMs(m.p50)),
         card('Latency p95', fmtMs(m.p95)),

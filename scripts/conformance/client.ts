@@ -12,6 +12,12 @@ import { signIn } from '../../src/core/auth/signIn';
 import type { ManagedConnection } from '../../src/core/servers';
 import { openWorkspace, type OpenedWorkspace } from '../../src/cli/workspace';
 import { cliTokenStore, TOKEN_FILE_ENV } from '../../src/cli/tokenStore';
+import { cliClientFeatures } from '../../src/cli/clientHost';
+import type { CliIO } from '../../src/cli/io';
+import { ClientFeatures } from '../../src/core/client/features';
+import type { ElicitResult } from '../../src/core/servers/serverRequests';
+
+type ElicitContent = NonNullable<ElicitResult['content']>;
 
 const SERVER = 'conformance';
 /** The Client ID Metadata Document URL the suite's authorization server expects a CIMD client to use. */
@@ -25,6 +31,22 @@ const CALLS: Record<string, (conn: ManagedConnection) => Promise<unknown>> = {
   'elicitation-sep1034-client-defaults': (conn) => conn.callTool('test_client_elicitation_defaults', {}),
   'sse-retry': (conn) => conn.callTool('test_reconnection', {}),
 };
+
+/**
+ * What a user would type into the form of each scenario that elicits: the content its server expects. The
+ * client declares the elicitation capability (every CLI client does); here the "user" accepts with this content.
+ */
+const ELICITATION_ANSWERS: Record<string, Record<string, unknown>> = {
+  // SEP-1034: the form's defaults, as a client that pre-fills them sends them when the user just accepts.
+  'elicitation-sep1034-client-defaults': { name: 'John Doe', age: 30, score: 95.5, status: 'active', verified: true },
+};
+
+/** The client features: the CLI's, with the scenario's answer to an elicitation (and nobody's otherwise). */
+function clientFor(scenario: string, io: CliIO, folder: string): ClientFeatures {
+  const answer = ELICITATION_ANSWERS[scenario];
+  const host = cliClientFeatures(io, { folder }).host;
+  return new ClientFeatures({ ...host, ...(answer ? { elicit: async () => ({ action: 'accept' as const, content: answer as ElicitContent }) } : {}) });
+}
 
 /** Pre-registered client credentials the suite hands over for some auth scenarios. */
 function preRegistered(): { client_id: string; client_secret?: string } | undefined {
@@ -69,14 +91,14 @@ async function main(): Promise<number> {
   mkdirSync(join(folder, '.vscode'));
   writeFileSync(join(folder, '.vscode', 'mcp.json'), JSON.stringify({ servers: { [SERVER]: { type: 'http', url } } }));
   const env = { ...process.env, MCP_HARNESS_VERBOSE: '1', [TOKEN_FILE_ENV]: join(folder, 'tokens.json') };
-  const io = {
+  const io: CliIO = {
     stdout: (text: string) => process.stdout.write(text),
     stderr: (text: string) => process.stderr.write(text),
     readStdin: async () => '',
     cwd: folder,
     env,
   };
-  const ws = await openWorkspace(folder, io, { requestTimeoutMs: 10_000 });
+  const ws = await openWorkspace(folder, io, { requestTimeoutMs: 10_000, client: clientFor(scenario, io, folder) });
   try {
     ws.reportProblems(false);
     const tools = await withSignIn(ws, url, env, async () => {

@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   try {
     const client = `${JSON.stringify(process.execPath)} --import tsx scripts/conformance/client.ts`;
     const echo = (t: string) => verbose && process.stdout.write(t);
-    const run = await runConformance(cli, 'client', ['--command', client, '--suite', 'all'], out, echo, ROOT);
+    const run = await runConformance(cli, 'client', ['--command', client, '--suite', 'all'], out, echo, { cwd: ROOT });
     // The suite runs its scenarios in parallel: on 2 cores a reconnect-timing check then measures the other 25
     // clients starting, not ours (1.08 s instead of 0.50 s; alone it is 0.50 s every time). Timed scenarios count
     // from a run of their own.
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     // They count from runs of their own, one at a time, like the timed ones.
     const alone = [...TIMED_SCENARIOS, ...run.results.map((r) => r.scenario).filter((s) => s.startsWith('auth/'))];
     for (const scenario of alone) {
-      const alone = await runConformance(cli, 'client', ['--command', client, '--scenario', scenario], join(out, 'alone'), echo, ROOT);
+      const alone = await runConformance(cli, 'client', ['--command', client, '--scenario', scenario], join(out, 'alone'), echo, { cwd: ROOT });
       const result = alone.results.find((r) => r.scenario === scenario);
       const at = run.results.findIndex((r) => r.scenario === scenario);
       if (result && at >= 0) run.results[at] = result;

@@ -38,10 +38,8 @@ export class UnreachableError extends CliError {
   }
 }
 
+/** A command's module; its name and summary are in the command table (./commands/index). */
 export interface CliCommand {
-  name: string;
-  /** One line for `mcp-harness --help`. */
-  summary: string;
   /** Usage block for `mcp-harness NAME --help`. */
   usage: string;
   /** Options in node:util parseArgs form. */

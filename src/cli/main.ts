@@ -22,8 +22,9 @@ function globalHelp(): string {
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
+  const command = commands.find((c) => c.name === name)?.load();
   // A command may declare its own string `--json FILE` (report); then --json is not the output mode.
-  const ownsJson = commands.find((c) => c.name === name)?.options.json?.type === 'string';
+  const ownsJson = command?.options.json?.type === 'string';
   const wantsJson = rest.includes('--json') && !ownsJson;
   const fail = (err: CliError): number => {
     if (wantsJson) io.stderr(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
@@ -38,7 +39,6 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout(VERSION + '\n');
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
   if (!command) return fail(new UsageError(`unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}.`));
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage + '\n');

@@ -6,6 +6,14 @@ import type { ServerErrorHint } from '../core/servers/errors';
 import { UsageError } from './io';
 
 export const REQUEST_TIMEOUT_ENV = 'MCP_HARNESS_REQUEST_TIMEOUT_MS';
+export const STOP_GRACE_ENV = 'MCP_HARNESS_STOP_GRACE_MS';
+/**
+ * How long the CLI lets a stdio server exit on its own after closing its stdin, before SIGTERM. A command's
+ * work is done by then and every run pays the wait: a server that still has something in flight (server-everything
+ * waits 60 s on the roots/list it sends 350 ms after the handshake) would hold each command for the editor's
+ * full second. Servers that exit on end of input do so within a few ms; SIGTERM still lets the rest clean up.
+ */
+export const CLI_STOP_GRACE_MS = 200;
 
 /** `timeoutFlag`: the command offers --timeout-ms for the per-request timeout (exec's is its sandbox deadline). */
 export function cliServerHint(options: { timeoutFlag: boolean }): ServerErrorHint {
@@ -36,6 +44,17 @@ export function timeoutOption(values: Record<string, unknown>): number | undefin
 export function envTimeout(env: NodeJS.ProcessEnv): number | undefined {
   const n = Number(env[REQUEST_TIMEOUT_ENV]);
   return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** MCP_HARNESS_STOP_GRACE_MS (whole ms, 0 ends a server right away), or CLI_STOP_GRACE_MS when unset. */
+export function envStopGrace(env: NodeJS.ProcessEnv): number {
+  const raw = env[STOP_GRACE_ENV];
+  if (raw === undefined || raw === '') return CLI_STOP_GRACE_MS;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`${STOP_GRACE_ENV} must be a whole number of milliseconds (e.g. ${STOP_GRACE_ENV}=2000 lets a server take 2 s to exit); got '${raw}'.`);
+  }
+  return n;
 }
 
 /** The usage line of --timeout-ms, aligned with the other options of run, call and tools. */

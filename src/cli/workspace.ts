@@ -11,7 +11,7 @@ import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
 import type { Logger } from '../core/types';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
-import { cliServerHint, envTimeout } from './serverHints';
+import { cliServerHint, envStopGrace, envTimeout } from './serverHints';
 import { cliClientFeatures } from './clientHost';
 import type { ClientFeatures } from '../core/client/features';
 
@@ -80,6 +80,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     consent: async () => true,
     isTrusted: () => true,
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
+    stopGraceMs: envStopGrace(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
     authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err) }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,

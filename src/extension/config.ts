@@ -25,9 +25,15 @@ export const DEFAULTS = {
   otelFlushDeadlineMs: DEFAULT_OTEL_FLUSH_DEADLINE_MS,
   includeUserConfigs: false,
   discoveryDebounceMs: 200,
+  labBudgetSeconds: 60,
 };
 
 export type SamplingPolicy = 'deny' | 'ask' | 'allow';
+
+export type GatewayMode = 'direct' | 'code';
+
+/** The setting that switches the in-host gateway between its modes (a change restarts it on next use). */
+export const GATEWAY_MODE_SETTING = `${SECTION}.gateway.mode`;
 
 export interface SamplingSettings {
   /** Default for every server: deny, ask the user (remembered per server), or allow without asking. */
@@ -64,10 +70,20 @@ export class Config {
     return this.num('requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
   }
 
+  /** The time budget of one reliability lab run, shared by its suites. */
+  get labBudgetMs(): number {
+    return this.num('lab.budgetSeconds', DEFAULTS.labBudgetSeconds, 1) * 1000;
+  }
+
   /** The OTLP/HTTP collector runs are exported to; undefined: no export (nothing of the SDK is loaded). */
   get otelEndpoint(): string | undefined {
     const v = this.section.get<unknown>('otel.endpoint');
     return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
+  /** What the in-host gateway offers VS Code's agent: every upstream tool, or code mode's search_tools and run_code. */
+  get gatewayMode(): GatewayMode {
+    return this.section.get<unknown>('gateway.mode') === 'code' ? 'code' : 'direct';
   }
 
   get otelIncludeContent(): boolean {

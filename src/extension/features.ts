@@ -10,7 +10,7 @@ import { registerSandboxFeatures } from './sandbox/features';
 export function registerFeatures(ctx: HarnessContext): { serversTree: ServersTreeProvider; gateway: GatewayFeatures; disposables: vscode.Disposable[] } {
   const serversTree = new ServersTreeProvider(
     ctx.discovery,
-    { state: (id) => ctx.servers.state(id), onDidChangeState: ctx.onDidChangeServers, needsSignIn: (id) => ctx.signIns.needsSignIn(id) },
+    { state: (id) => ctx.servers.state(id), onDidChangeState: ctx.onDidChangeServers },
     () => vscode.workspace.isTrusted,
   );
   const view = vscode.window.createTreeView('mcpHarness.servers', { treeDataProvider: serversTree, showCollapseAll: true });

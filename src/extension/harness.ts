@@ -43,7 +43,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const serversChanged = new vscode.EventEmitter<void>();
   disposables.push(serversChanged);
   const signIns = new SignIns(extension.secrets, logger);
-  disposables.push(signIns, signIns.onDidChange(() => serversChanged.fire()));
+  disposables.push(signIns);
 
   // Built before the manager: it declares a client capability (sampling, elicitation, roots) per handler present.
   const clientHost = new VsCodeClientHost({ workspaceState: extension.workspaceState, config, serverOutput });

@@ -20,8 +20,6 @@ export type ServersNode =
 export interface ServerStates {
   state(id: string): ServerState | undefined;
   readonly onDidChangeState: vscode.Event<void>;
-  /** True when a connection found the server needs an OAuth sign-in. */
-  needsSignIn?(id: string): boolean;
 }
 
 /** Badges for a tool's annotations; absent hints are shown as what the policy will assume. */
@@ -50,6 +48,7 @@ const STATUS_ICON: Record<ServerState['status'], vscode.ThemeIcon> = {
   starting: new vscode.ThemeIcon('loading~spin'),
   running: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+  'needs-sign-in': new vscode.ThemeIcon('account', new vscode.ThemeColor('list.warningForeground')),
 };
 
 function schemaBlock(value: unknown): string {
@@ -105,7 +104,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     }
     for (const note of def.notes) out.push({ kind: 'info', serverId: def.id, label: note, icon: 'info' });
     const st = this.states.state(def.id);
-    if (st?.status === 'error' && st.error) {
+    if ((st?.status === 'error' || st?.status === 'needs-sign-in') && st.error) {
       out.push({ kind: 'info', serverId: def.id, label: st.error, icon: 'warning' });
     } else if (def.error && st?.status !== 'running' && !this.discovery.problems.some((p) => p.server === def.id)) {
       out.push({ kind: 'info', serverId: def.id, label: def.error, icon: 'error' });
@@ -230,9 +229,11 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
           ? 'disabled'
           : status === 'stopped' && def.pendingInputs?.length
             ? 'stopped, needs input'
-            : this.states.needsSignIn?.(def.id)
-              ? status === 'running' ? 'running, needs sign-in' : 'needs sign-in'
-              : status;
+            : status === 'needs-sign-in'
+              ? 'needs sign-in'
+              : status === 'running' && st?.signIn
+                ? 'running, needs sign-in'
+                : status;
     // The protocol version is the one last negotiated; it is shown while the server runs.
     const protocol = live === 'running' && st?.protocol ? ` · MCP ${st.protocol.version}` : '';
     item.description = `${statusText} · ${def.transport}${protocol} · ${relativeSource(def)}`;
@@ -253,8 +254,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     md.appendText(`Defined in ${def.source.file}`);
     for (const n of def.notes) md.appendText(`\n\nNote: ${n}`);
     item.tooltip = md;
-    if (statusText === 'needs sign-in') item.iconPath = new vscode.ThemeIcon('account', new vscode.ThemeColor('list.warningForeground'));
-    item.contextValue = statusText === 'needs sign-in' ? 'server.needsSignIn' : `server.${status}`;
+    item.contextValue = status === 'needs-sign-in' ? 'server.needsSignIn' : `server.${status}`;
     return item;
   }
 }

@@ -35,8 +35,6 @@ const LIMIT_FLAGS: Record<keyof AgentLimits, string> = { maxTurns: 'max-turns', 
 const STOP_FLAGS: Partial<Record<StopReason, string>> = { max_turns: '--max-turns', max_tokens: '--max-tokens', max_cost: '--max-cost', wall_time: '--wall-time-ms' };
 
 export const agentCommand: CliCommand = {
-  name: 'agent',
-  summary: 'Let a model work toward a goal with the workspace\'s tools, every call guarded and traced',
   usage: [
     'Usage: mcp-harness agent --goal "…" [--mode direct|code|both] [--model NAME] [--provider openai|anthropic]',
     '                         [--base-url URL] [--servers a,b] [--max-turns N] [--max-tokens N] [--max-cost USD]',

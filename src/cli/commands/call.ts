@@ -6,8 +6,6 @@ import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment } from '../runEnvironment';
 
 export const callCommand: CliCommand = {
-  name: 'call',
-  summary: 'Call one tool through the guard pipeline and print its step record',
   usage: [
     'Usage: mcp-harness call SERVER/TOOL [--args JSON] [--policy FILE] [--timeout-ms N] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',
     '',

@@ -9,8 +9,6 @@ import { EXIT_OK, UsageError, type CliCommand } from '../io';
 import { openWorkspace } from '../workspace';
 
 export const chaosCommand: CliCommand = {
-  name: 'chaos',
-  summary: 'Run a server behind a fault-injection proxy (latency, drops, corruption, reordering, disconnects)',
   usage: [
     'Usage: mcp-harness chaos --toxics LIST (--target SERVER [--workspace DIR] | -- COMMAND [ARGS...]) [--seed N] [--print-config] [--port N]',
     '',

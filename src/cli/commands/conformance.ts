@@ -21,8 +21,6 @@ export interface ConformanceReport {
 }
 
 export const conformanceCommand: CliCommand = {
-  name: 'conformance',
-  summary: "Run the official MCP conformance suite's server scenarios against one server",
   usage: [
     'Usage: mcp-harness conformance SERVER [--workspace DIR] [--scenario NAME] [--json] [--verbose]',
     '',

@@ -54,8 +54,6 @@ function printable(run: CodeRunResult): Pick<ExecResult, 'ok' | 'logs' | 'error'
 }
 
 export const execCommand: CliCommand = {
-  name: 'exec',
-  summary: 'Run sandbox code (an async function body) that calls MCP tools through the guard pipeline',
   usage: [
     'Usage: mcp-harness exec FILE|- [--servers a,b] [--timeout-ms N] [--memory-mb N] [--max-tool-calls N]',
     '                            [--policy FILE] [--yes] [--workspace DIR] [--trace-dir DIR] [--json]',

@@ -19,12 +19,17 @@ const USAGE = [
   'through the guards (schema, policy, pinned definitions, output guardrails) and is traced; a refused',
   'call returns an error result saying why. Each client session is one traced run.',
   '',
+  'A server\'s sampling, elicitation or roots request during a call goes to the client that made the call',
+  'when it declared that capability (guarded and traced). Sampling follows mcpHarness.sampling.policy',
+  '(deny by default; "allow" forwards, "ask" needs --yes); a client without the capability gets a denial,',
+  'an elicitation is cancelled, and roots are the workspace folder.',
+  '',
   '  --stdio              speak MCP on stdin/stdout (the default; for Claude Desktop, Cursor, Claude Code)',
   '  --http PORT          serve Streamable HTTP at http://127.0.0.1:PORT/mcp (0 picks a free port)',
   '  --mode direct|code   direct: every upstream tool (default); code: search_tools and run_code (sandbox)',
   '  --servers a,b        expose only these servers (default: every configured server)',
   '  --policy FILE        policy/guardrails as JSON over .vscode/settings.json (mcpHarness.policy.*, …)',
-  '  --yes                confirm destructive tool calls (without it they are denied)',
+  '  --yes                confirm destructive tool calls (without it they are denied), and sampling under policy "ask"',
   '  --trace-dir DIR      where traces go (default: mcpHarness.traceDir, else .mcp-harness/traces)',
   OTLP_USAGE,
   '  --max-calls N        tool calls per client session (default: no limit)',
@@ -68,6 +73,20 @@ function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io:
   return wanted;
 }
 
+/**
+ * mcpHarness.sampling.policy / .maxTokens from the workspace settings (or --policy FILE): how upstream servers'
+ * sampling requests are answered — forwarded to a client that declared sampling, else denied (the CLI has no model).
+ */
+function samplingSettings(read: (key: string) => unknown, io: CliIO): { policy?: 'deny' | 'ask' | 'allow'; maxTokens?: number } | undefined {
+  const policy = read('sampling.policy');
+  const maxTokens = read('sampling.maxTokens');
+  const out: { policy?: 'deny' | 'ask' | 'allow'; maxTokens?: number } = {};
+  if (policy === 'deny' || policy === 'ask' || policy === 'allow') out.policy = policy;
+  else if (policy !== undefined) io.stderr(`mcp-harness gateway: mcpHarness.sampling.policy must be "deny", "ask" or "allow"; sampling stays denied.\n`);
+  if (typeof maxTokens === 'number' && Number.isSafeInteger(maxTokens) && maxTokens >= 1) out.maxTokens = maxTokens;
+  return Object.keys(out).length ? out : undefined;
+}
+
 function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
   const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
   const line = (level: string) => (m: string | Error) => io.stderr(`[${level}] ${m instanceof Error ? m.message : m}\n`);
@@ -75,8 +94,6 @@ function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
 }
 
 export const gatewayCommand: CliCommand = {
-  name: 'gateway',
-  summary: 'Serve the workspace\'s MCP servers as one guarded MCP server (stdio or HTTP)',
   usage: USAGE,
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -125,6 +142,7 @@ export const gatewayCommand: CliCommand = {
       throw new UsageError(port === undefined ? '--replica-id is for --http (replicas behind a load balancer).' : '--replica-id must be 1 to 32 letters, digits, - or _, e.g. --replica-id a.');
     }
     const ctx = await openRunEnvironment(values, io);
+    const sampling = samplingSettings(ctx.read, io);
     const logger = stderrLogger(io);
     const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
@@ -134,7 +152,18 @@ export const gatewayCommand: CliCommand = {
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,
         servers,
-        openRun: (request) => ctx.service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false, policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER } }),
+        openRun: (request) =>
+          ctx.service.open({
+            name: request.name,
+            servers: request.servers,
+            signal: request.signal,
+            dedup: request.dedup,
+            kind: 'gateway',
+            keepSteps: false,
+            policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER },
+            answerers: request.answerers,
+            ...(sampling ? { clientSettings: { sampling } } : {}),
+          }),
         code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
         policy: () => ctx.settings.policy,
         audit,

@@ -14,8 +14,6 @@ import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
-  name: 'lab',
-  summary: 'Score a server\'s reliability: property tests, fault injection and a benchmark',
   usage: [
     'Usage: mcp-harness lab SERVER [--suite props,faults,bench,conformance] [--seed N] [--budget 60s] [--json] [--report FILE.html]',
     '                          [--markdown FILE.md] [--min-score N] [--allow-destructive] [--call-timeout MS]',
@@ -26,9 +24,10 @@ export const labCommand: CliCommand = {
     'the fault-injection proxy, benchmarks one read-only tool, and scores it 0-100 (see README, Reliability lab).',
     '',
     '  --suite LIST          suites to run (default: props,faults,bench; conformance runs the official',
-    '                        conformance suite\'s server scenarios, which must be installed)',
+    '                        conformance suite\'s server scenarios, bundled with mcp-harness)',
     '  --seed N              seed for inputs and toxics (default: random, printed); the same seed repeats a run',
-    '  --budget TIME         time for all suites, e.g. 60s, 2m, 500ms (default: 60s)',
+    '  --budget TIME         time for all suites, shared by weight, e.g. 60s, 2m, 500ms (default: 60s); no',
+    '                        conformance scenario starts after its share (the rest are listed as skipped)',
     '  --call-timeout MS     a call taking longer counts as a hang (default: 5000)',
     '  --allow-destructive   also call tools not annotated read-only; a stdio server then runs on scratch',
     '                        copies of the folders in its arguments and the files/folders in its env',

@@ -11,8 +11,6 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, t
 import { openWorkspace, type OpenedWorkspace } from '../workspace';
 
 export const lintCommand: CliCommand = {
-  name: 'lint',
-  summary: 'Lint the tools of every server (schemas, naming, descriptions, tool poisoning)',
   usage: [
     'Usage: mcp-harness lint [--workspace DIR] [--tools-file FILE [--server NAME]] [--rule ID=LEVEL]... [--token-threshold N] [--json]',
     '',

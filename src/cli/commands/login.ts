@@ -4,8 +4,10 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
 import { SignInError } from '../../core/auth/errors';
-import { signIn, signOut } from '../../core/auth/signIn';
-import { usesOAuth } from '../../core/auth/forServer';
+import { signIn } from '../../core/auth/signIn';
+import { describeSignOut, signOut } from '../../core/auth/signOut';
+import { oauthClientFor, usesOAuth } from '../../core/auth/forServer';
+import { inputEnvName } from '../../core/config/inputs';
 import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { timeoutOption } from '../serverHints';
@@ -13,8 +15,6 @@ import { openWorkspace } from '../workspace';
 import { cliTokenFile, cliTokenStore } from '../tokenStore';
 
 export const loginCommand: CliCommand = {
-  name: 'login',
-  summary: 'Sign in to an HTTP MCP server that asks for OAuth',
   usage: [
     'Usage: mcp-harness login SERVER [--workspace DIR] [--open] [--timeout-ms N] [--json]',
     '',
@@ -37,12 +37,14 @@ export const loginCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
+    checkInputs(def);
     const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
     const show = json ? io.stderr : io.stdout;
     try {
       const result = await signIn({
         serverUrl: def.url!,
         store: cliTokenStore(io.env),
+        ...oauthClientFor(def),
         timeoutMs,
         openBrowser: (url) => {
           show(`Open this URL in a browser to sign in to ${def.id}:\n  ${url.href}\nWaiting for the browser to come back…\n`);
@@ -60,23 +62,32 @@ export const loginCommand: CliCommand = {
 };
 
 export const logoutCommand: CliCommand = {
-  name: 'logout',
-  summary: 'Forget the stored sign-in of an HTTP MCP server',
   usage: [
     'Usage: mcp-harness logout SERVER [--workspace DIR] [--json]',
     '',
-    'Deletes the tokens kept for the server from the CLI token file.',
+    'Revokes the stored tokens at the authorization server (RFC 7009) when it offers a revocation endpoint,',
+    'then deletes them from the CLI token file. A revocation that fails is reported on stderr; the tokens',
+    'are deleted all the same (exit 0).',
     '',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
-    '  --json            print the result as JSON',
+    '  --json            print {server, signedOut, revocation: "revoked"|"not_supported"|"failed"|"nothing_stored",',
+    '                    revocationError?}',
   ].join('\n'),
   options: { workspace: { type: 'string', short: 'w' } },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
-    const had = await signOut(def.url!, cliTokenStore(io.env));
-    if (json) io.stdout(JSON.stringify({ server: def.id, signedOut: had }) + '\n');
-    else io.stdout(had ? `Signed out of ${def.id}; its tokens were deleted from ${cliTokenFile(io.env)}.\n` : `${def.id} had no stored sign-in.\n`);
+    const result = await signOut(def.url!, cliTokenStore(io.env));
+    const message = describeSignOut(def.id, result, cliTokenFile(io.env));
+    if (json) {
+      const revocationError = result.revocationError ? { revocationError: result.revocationError } : {};
+      io.stdout(JSON.stringify({ server: def.id, signedOut: result.hadTokens, revocation: result.revocation, ...revocationError }) + '\n');
+      if (result.revocation === 'failed') io.stderr(JSON.stringify({ warning: { code: 'revocation_failed', message } }) + '\n');
+    } else if (result.revocation === 'failed') {
+      io.stderr(`mcp-harness: ${message}\n`);
+    } else {
+      io.stdout(`${message}\n`);
+    }
     return EXIT_OK;
   },
 };
@@ -94,6 +105,14 @@ async function oauthServer(id: string, workspace: string | undefined, io: CliIO)
     throw new UsageError(`${id} does not use sign-in: ${why}.`);
   }
   return def;
+}
+
+/** A sign-in sends the entry's "oauth" client: its `${input:…}` values must be known, the entry valid. */
+function checkInputs(def: ServerDefinition): void {
+  if (def.error) throw new UsageError(`${def.id} cannot sign in: ${def.error}`);
+  if (!def.pendingInputs?.length) return;
+  const inputs = def.pendingInputs.map((i) => `\${input:${i}}`).join(', ');
+  throw new UsageError(`${def.id} needs a value for ${inputs} before it can sign in: set ${def.pendingInputs.map(inputEnvName).join(', ')}.`);
 }
 
 /** The platform's "open this URL" command, detached; the URL is also printed, so a failure here is harmless. */

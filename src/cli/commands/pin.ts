@@ -13,8 +13,6 @@ interface ServerDrift {
 }
 
 export const pinCommand: CliCommand = {
-  name: 'pin',
-  summary: 'Pin every tool definition in .mcp-harness/tools.lock.json, or check for drift (CI)',
   usage: [
     'Usage: mcp-harness pin [--check] [--workspace DIR] [--json]',
     '',

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { writeCsv } from '../../core/report/csv';
 import { WebviewBundleMissingError, writeHtmlReport } from '../../core/report/html';
 import { writeJsonReport } from '../../core/report/json';
+import { summarise } from '../../core/report/metrics';
 import { loadTraceFile, TraceFileError } from '../../core/report/load';
 import { mergeLoads, type TraceLoad } from '../../core/report/model';
 import { writeXlsx } from '../../core/report/xlsx';
@@ -15,8 +16,6 @@ export const MAX_BAD_LINES_SHOWN = 20;
 const FORMATS = ['json', 'html', 'csv', 'xlsx'] as const;
 
 export const reportCommand: CliCommand = {
-  name: 'report',
-  summary: 'Write JSON, HTML, CSV or XLSX reports of session traces',
   usage: [
     'Usage: mcp-harness report TRACE.jsonl [MORE.jsonl ...] [--json FILE] [--html FILE] [--csv FILE] [--xlsx FILE]',
     '',
@@ -101,9 +100,9 @@ export const reportCommand: CliCommand = {
       }
       if (path !== '-') written.push(`${format.toUpperCase()} → ${path}`);
     }
-    const steps = runs.reduce((n, r) => n + r.steps.length, 0);
+    const { total_steps: steps, total_logs: logs } = summarise(runs);
     if (written.length) {
-      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} steps): ${written.join(', ')}\n`);
+      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} steps${logs ? `, ${logs} server log records` : ''}): ${written.join(', ')}\n`);
     }
     return 0;
   },

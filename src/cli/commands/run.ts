@@ -38,8 +38,6 @@ export function exitCodeFor(result: SessionResult): number {
 }
 
 export const runCommand: CliCommand = {
-  name: 'run',
-  summary: 'Run a session file (*.mcp-session.json) through the guard pipeline',
   usage: [
     'Usage: mcp-harness run SESSION_FILE [--workspace DIR] [--trace-dir DIR] [--report FILE.json] [--policy FILE] [--timeout-ms N] [--yes] [--json]',
     '',

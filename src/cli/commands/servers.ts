@@ -16,11 +16,11 @@ export interface ServerRow {
   notes?: string[];
   /** The MCP protocol version negotiated with the server and its generation; absent when not connected. */
   protocol?: NegotiatedProtocol;
+  /** Why the server needs a sign-in (status 'needs-sign-in'); `mcp-harness login NAME` fixes it. */
+  signIn?: ServerState['signIn'];
 }
 
 export const serversCommand: CliCommand = {
-  name: 'servers',
-  summary: 'List the MCP servers a workspace defines, and start each to check it works',
   usage: [
     'Usage: mcp-harness servers [--workspace DIR] [--json] [--no-connect] [--user-configs]',
     '',
@@ -31,10 +31,12 @@ export const serversCommand: CliCommand = {
     '  --workspace DIR   the workspace folder',
     '  --no-connect      only list the definitions; start nothing',
     '  --user-configs    also read Claude Desktop\'s user config',
-    '  --json            print [{name, source, transport, status, tools, protocol?, error?}] (tools: a count, null when',
-    '                    not connected; protocol: {version, era} negotiated, era "legacy" (2025) or "modern" (2026))',
+    '  --json            print [{name, source, transport, status, tools, protocol?, error?, signIn?}] (tools: a count,',
+    '                    null when not connected; protocol: {version, era} negotiated, era "legacy" (2025) or "modern"',
+    '                    (2026); status "needs-sign-in" with signIn {reason, scope?} and the login hint in error)',
     '',
-    'Exit codes: 0 all servers started (or --no-connect), 2 bad folder or arguments, 3 a server could not be started.',
+    'Exit codes: 0 all servers started (or --no-connect), 2 bad folder or arguments, 3 a server could not be started',
+    'or needs sign-in (`mcp-harness login NAME`).',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -66,11 +68,12 @@ export const serversCommand: CliCommand = {
         if (def.disabled) row.disabled = true;
         if (def.notes.length) row.notes = def.notes;
         if (status === 'running' && state.protocol) row.protocol = state.protocol;
+        if (status === 'needs-sign-in' && state.signIn) row.signIn = state.signIn;
         return row;
       });
       if (json) io.stdout(JSON.stringify(rows, null, 2) + '\n');
       else io.stdout(renderTable(rows, ws.folder) + '\n');
-      const failed = rows.filter((r) => r.status === 'error');
+      const failed = rows.filter((r) => r.status === 'error' || r.status === 'needs-sign-in');
       if (connect && failed.length) {
         const message = `${failed.length} of ${rows.length} server${rows.length === 1 ? '' : 's'} could not be started: ${failed.map((r) => r.name).join(', ')}.`;
         if (json) io.stderr(JSON.stringify({ error: { code: 'unreachable', message } }) + '\n');

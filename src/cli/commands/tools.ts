@@ -16,8 +16,6 @@ export interface ToolRow {
 }
 
 export const toolsCommand: CliCommand = {
-  name: 'tools',
-  summary: 'Start one server and list its tools with their annotations',
   usage: [
     'Usage: mcp-harness tools SERVER [--workspace DIR] [--timeout-ms N] [--json] [--user-configs]',
     '',

@@ -9,8 +9,6 @@ import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand } from '..
 const FORMATS = ['otlp-json'];
 
 export const traceCommand: CliCommand = {
-  name: 'trace',
-  summary: 'Export a trace file as OTLP JSON (OpenTelemetry)',
   usage: [
     'Usage: mcp-harness trace export --format otlp-json TRACE.jsonl [-o FILE] [--otlp-content]',
     '',

@@ -126,6 +126,7 @@ class CodeTools implements ToolSurface {
       workspace: this.workspace,
       servers: this.servers,
       signal,
+      redact: (value) => this.run.guardText(value).redacted,
     });
     // Its tool calls are steps of this run already (with their costs): the code step must not count them twice.
     this.run.recordStep({ ...record, cost_est: 0 });

@@ -3,7 +3,7 @@
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { ServerDefinition } from '../config/types';
 import type { NeedsSignInError } from './errors';
-import { HarnessOAuthProvider } from './provider';
+import { HarnessOAuthProvider, type HarnessOAuthProviderOptions } from './provider';
 import type { GrantStore } from './store';
 
 export interface OAuthHostOptions {
@@ -18,11 +18,19 @@ export function usesOAuth(def: ServerDefinition): boolean {
   return !Object.keys(def.headers ?? {}).some((h) => h.toLowerCase() === 'authorization');
 }
 
+/** How this client identifies itself to a server's authorization server: the entry's "oauth" block, else the host's CIMD. */
+export function oauthClientFor(def: ServerDefinition, hostClientMetadataUrl?: string): Pick<HarnessOAuthProviderOptions, 'clientMetadataUrl' | 'preRegistered'> {
+  const oauth = def.oauth;
+  if (oauth?.clientId) return { preRegistered: { client_id: oauth.clientId, ...(oauth.clientSecret ? { client_secret: oauth.clientSecret } : {}) } };
+  const clientMetadataUrl = oauth?.clientMetadataUrl ?? hostClientMetadataUrl;
+  return clientMetadataUrl ? { clientMetadataUrl } : {};
+}
+
 /** The ServerManager's `authProviderFor`: a provider that uses stored sign-ins and never starts one. */
 export function connectionAuthProviders(store: GrantStore, options: OAuthHostOptions = {}): (def: ServerDefinition) => OAuthClientProvider | undefined {
   return (def) => {
     if (!usesOAuth(def)) return undefined;
     const onNeedsSignIn = options.onNeedsSignIn && ((err: NeedsSignInError) => options.onNeedsSignIn!(def, err));
-    return new HarnessOAuthProvider({ serverUrl: def.url!, store, clientMetadataUrl: options.clientMetadataUrl, onNeedsSignIn });
+    return new HarnessOAuthProvider({ serverUrl: def.url!, store, ...oauthClientFor(def, options.clientMetadataUrl), onNeedsSignIn });
   };
 }

@@ -2,6 +2,7 @@ export { findNeedsSignIn, NeedsSignInError, SignInError, type SignInFailure, typ
 export { defaultTokenFile, FileSecretStore } from './fileStore';
 export { CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT_MS, LoopbackRedirect } from './loopback';
 export { HarnessOAuthProvider, type HarnessOAuthProviderOptions } from './provider';
-export { oauthSdk, signIn, signOut, type SignInOptions, type SignInResult } from './signIn';
+export { oauthSdk, signIn, type SignInOptions, type SignInResult } from './signIn';
+export { describeSignOut, signOut, type RevocationOutcome, type SignOutOptions, type SignOutResult } from './signOut';
 export { GrantStore, type ResourceRecord, type SecretStore } from './store';
-export { connectionAuthProviders, usesOAuth, type OAuthHostOptions } from './forServer';
+export { connectionAuthProviders, oauthClientFor, usesOAuth, type OAuthHostOptions } from './forServer';

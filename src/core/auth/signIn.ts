@@ -65,11 +65,6 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
   }
 }
 
-/** Forgets the stored sign-in of a server; true when there was one. */
-export function signOut(serverUrl: string, store: GrantStore): Promise<boolean> {
-  return store.forget(serverUrl);
-}
-
 /** The SDK's OAuth errors as SignInErrors whose messages say what happened (never with a code or token in them). */
 async function withSignInErrors<T>(step: () => Promise<T>): Promise<T> {
   const sdk = oauthSdk();

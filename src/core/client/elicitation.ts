@@ -9,7 +9,7 @@ import { sharedSchemaCache } from '../guards/schema';
 import type { ElicitRequestParams, ElicitResult, ServerRequestContext } from '../servers/serverRequests';
 import { featureRecord, RecordIds } from './records';
 import type { ClientRuns } from './runs';
-import type { ClientHost, ClientRun } from './types';
+import type { CallOrigin, ClientHost, ClientRun } from './types';
 
 export class ElicitationFeature {
   constructor(
@@ -31,7 +31,7 @@ export class ElicitationFeature {
     let decision: Decision = 'ok';
     const reasons: string[] = [];
     try {
-      result = await this.answer(ctx, params, run, reasons);
+      result = await this.answer(ctx, params, found, reasons);
       stages.push({ stage: 'execute', decision: 'pass', reasons: [...reasons], duration_ms: Date.now() - startedMs });
       const invalid = this.validate(params, result);
       if (invalid) {
@@ -51,8 +51,17 @@ export class ElicitationFeature {
     return result;
   }
 
-  /** The host's form when it has one, else the session's answer, else cancel (nobody can answer). */
-  private async answer(ctx: ServerRequestContext, params: ElicitRequestParams, run: ClientRun | undefined, reasons: string[]): Promise<ElicitResult> {
+  /**
+   * The run's answerer (a gateway's client that declared this mode), else the session's answer, else the host's
+   * form, else cancel (nobody can answer).
+   */
+  private async answer(ctx: ServerRequestContext, params: ElicitRequestParams, found: { run: ClientRun; origin: CallOrigin } | undefined, reasons: string[]): Promise<ElicitResult> {
+    const run = found?.run;
+    const forward = found && run?.answererFor?.(found.origin.stepId);
+    if (forward?.elicit && forward.canElicit?.(params.mode === 'url' ? 'url' : 'form')) {
+      reasons.push(`answered by ${forward.name} (the gateway's client)`);
+      return forward.elicit(params, ctx.signal);
+    }
     const scripted = run?.settings.elicitation;
     if (scripted) {
       reasons.push('answered from the session\'s "elicitation" key');

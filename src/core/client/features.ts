@@ -58,7 +58,7 @@ export class ClientFeatures {
     return {
       createMessage: (ctx, params) => this.sampling.createMessage(ctx, params),
       elicit: (ctx, params) => this.elicitation.elicit(ctx, params),
-      listRoots: async (ctx) => this.roots.listRoots(ctx.server, ctx.origin),
+      listRoots: (ctx) => this.roots.answer(ctx.server, ctx.origin, ctx.signal),
     };
   }
 

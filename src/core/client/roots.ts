@@ -18,6 +18,14 @@ export class RootsFeature {
     private readonly runs: ClientRuns,
   ) {}
 
+  /** The gateway's client's roots when it declared roots and its call caused the request, else ours. */
+  async answer(server: string, origin: unknown, signal: AbortSignal): Promise<ListRootsResult> {
+    const found = this.runs.forOrigin(origin);
+    const forward = found?.run.answererFor?.(found.origin.stepId);
+    if (forward?.listRoots) return forward.listRoots(signal);
+    return this.listRoots(server, origin);
+  }
+
   listRoots(server: string, origin: unknown): ListRootsResult {
     return { roots: this.rootsFor(server, origin).map((r) => ({ uri: r.uri, ...(r.name ? { name: r.name } : {}) })) };
   }

@@ -7,14 +7,14 @@
 // through the same output guardrails, and the record names the tools offered and used.
 import type { Finding, SamplingDetail, StageResult } from '../../protocol/trace';
 import { DEFAULT_GUARDRAILS } from '../guards/defaults';
-import { withholdReason } from '../guards/pipeline';
+import { withholdReason } from '../guards/outputGuard';
 import { scanValue } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
 import type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ServerRequestContext } from '../servers/serverRequests';
 import { countTokens, estimateCost, priceFor, type PriceTable } from '../tokens/index';
 import { featureRecord, RecordIds } from './records';
 import type { ClientRuns } from './runs';
-import { DEFAULT_SAMPLING_MAX_TOKENS, type ClientHost, type ClientRun, type SamplingAnswer, type SamplingPolicy, type SamplingPrompt, type SamplingToolUse } from './types';
+import { DEFAULT_SAMPLING_MAX_TOKENS, type ClientHost, type ClientRun, type RunAnswerer, type SamplingAnswer, type SamplingPolicy, type SamplingPrompt, type SamplingToolUse } from './types';
 
 /** The model name a session's scripted `sampling.reply` answers as. */
 export const SESSION_REPLY_MODEL = 'session-reply';
@@ -149,11 +149,20 @@ export class SamplingFeature {
     a.stages.push({ stage: 'policy', decision: 'pass', reasons: ['the user agreed'], rule: 'sampling:ask' });
   }
 
-  /** The session's scripted reply, else the host's model. */
+  /** The run's answerer (a gateway's client that declared sampling), else the session's scripted reply, else the host's model. */
   private async answer(a: Attempt, prompt: SamplingPrompt): Promise<SamplingAnswer> {
     const reply = a.run?.settings.sampling?.reply;
+    const found = a.parentId ? a.run?.answererFor?.(a.parentId) : undefined;
+    // A request that offers tools goes only to a client that declared sampling with tools.
+    const forward = found && (!prompt.tools?.length || found.samplingWithTools) ? found : undefined;
     const t0 = Date.now();
     let answer: SamplingAnswer;
+    if (forward?.createMessage) {
+      answer = await this.forwarded(a, prompt, forward.name, forward.createMessage.bind(forward));
+      a.stages.push({ stage: 'execute', decision: 'pass', reasons: [`answered by ${forward.name} (the gateway's client)`], duration_ms: Date.now() - t0 });
+      a.detail.model = answer.model;
+      return answer;
+    }
     if (reply !== undefined) answer = { text: reply, model: SESSION_REPLY_MODEL };
     else if (this.host.model) answer = await this.host.model.answer(prompt, a.ctx.signal);
     else {
@@ -163,6 +172,30 @@ export class SamplingFeature {
     a.detail.model = answer.model;
     a.stages.push({ stage: 'execute', decision: 'pass', reasons: [], duration_ms: Date.now() - t0 });
     return answer;
+  }
+
+  /**
+   * The guarded prompt goes to the client that forwards it; its reply comes back as text and tool calls (what
+   * the output guardrails read). Other content (images, audio) is refused rather than passed on unguarded.
+   */
+  private async forwarded(a: Attempt, prompt: SamplingPrompt, name: string, createMessage: NonNullable<RunAnswerer['createMessage']>): Promise<SamplingAnswer> {
+    const { server: _server, ...params } = prompt;
+    let result: CreateMessageResult | CreateMessageResultWithTools;
+    try {
+      result = await createMessage(params, a.ctx.signal);
+    } catch (err) {
+      a.stages.push({ stage: 'execute', decision: 'error', reasons: [`${name} did not answer: ${(err as Error).message}`] });
+      throw new Error(`The sampling request from '${a.ctx.server}' was forwarded to ${name}, which did not answer: ${(err as Error).message}`);
+    }
+    const blocks = (Array.isArray(result.content) ? result.content : [result.content]) as { type: string; text?: string; id?: string; name?: string; input?: Record<string, unknown> }[];
+    const other = blocks.find((b) => !(b.type === 'text' && typeof b.text === 'string') && b.type !== 'tool_use');
+    if (other) {
+      a.stages.push({ stage: 'execute', decision: 'error', reasons: [`${name} answered with ${other.type} content`] });
+      throw new Error(`${name} answered the sampling request from '${a.ctx.server}' with ${other.type} content; the gateway passes on text and tool calls only.`);
+    }
+    const text = blocks.filter((b) => b.type === 'text').map((b) => b.text!).join('');
+    const toolUses = blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: String(b.id), name: String(b.name), input: b.input ?? {} }));
+    return { text, model: result.model, ...(result.stopReason ? { stopReason: result.stopReason } : {}), ...(toolUses.length ? { toolUses } : {}) };
   }
 
   /** The output guardrails over the model's reply before the server gets it. */

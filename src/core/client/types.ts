@@ -5,7 +5,7 @@ import type { StepRecord } from '../../protocol/trace';
 import type { ToolChangeReport } from './toolChanges';
 import type { PiiVault } from '../guards/redact';
 import type { GuardrailsConfig } from '../guards/types';
-import type { CreateMessageRequestParams, ElicitRequestParams, ElicitResult } from '../servers/serverRequests';
+import type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ElicitRequestParams, ElicitResult, ListRootsResult } from '../servers/serverRequests';
 
 export type SamplingPolicy = 'deny' | 'ask' | 'allow';
 export type ElicitAction = ElicitResult['action'];
@@ -123,7 +123,33 @@ export interface ClientRun {
   readonly vault: PiiVault;
   /** Writes a record the features made (tokens and cost filled in) into the run's trace and announces it. */
   writeChild(record: StepRecord): void;
+  /**
+   * Who answers in place of the host for the step with this id (a gateway's client, while its call is in
+   * flight); undefined: the host answers as usual.
+   */
+  answererFor?(stepId: string): RunAnswerer | undefined;
 }
+
+/**
+ * Answers a server's requests for one run instead of the host: the gateway's client, for the capabilities it
+ * declared. The features still guard what goes to it and what comes back; a missing method means the host
+ * answers that kind of request.
+ */
+export interface RunAnswerer {
+  /** Named in the trace ("forwarded to …"). */
+  readonly name: string;
+  /** Gets the prompt after the input guardrails and the maxTokens cap. */
+  createMessage?(params: CreateMessageRequestParams, signal: AbortSignal): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  /** True when it declared sampling with tools: only then does a request that offers tools go to it. */
+  readonly samplingWithTools?: boolean;
+  /** True when it can answer this mode (form or URL). */
+  canElicit?(mode: 'form' | 'url'): boolean;
+  elicit?(params: ElicitRequestParams, signal: AbortSignal): Promise<ElicitResult>;
+  listRoots?(signal: AbortSignal): Promise<ListRootsResult>;
+}
+
+/** Looks up the answerer of a step; the calls run_code makes (`call-3.1`) belong to their code step (`call-3`). */
+export type AnswererLookup = (stepId: string) => RunAnswerer | undefined;
 
 /** What the run service passes as `CallOptions.origin`: which run and step a call belongs to. */
 export interface CallOrigin {

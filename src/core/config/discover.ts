@@ -77,6 +77,7 @@ function stringFieldsOf(server: ParsedServer): StringField[] {
     ...(server.cwd ? [server.cwd] : []),
     ...(server.url ? [server.url] : []),
     ...(server.headers ?? []).map((e) => e.value),
+    ...[server.oauth?.clientId, server.oauth?.clientSecret, server.oauth?.clientMetadataUrl].filter((f): f is StringField => f !== undefined),
   ];
 }
 

@@ -1,5 +1,6 @@
 // Parsing a config file into servers and inputs, with a problem at the exact range of every mistake.
 // This stage reads no files and asks nothing: it only looks at the text.
+import type { ParsedOAuth } from './parseOAuth';
 import { FORMATS } from './formats';
 import type { InputDefinition } from './inputs';
 import { clampRange, describeNodeType, describeParseError, keyOf, type Node, parseDocument, rangeOf, strictOnlyErrors, valueOf } from './jsonc';
@@ -36,6 +37,7 @@ export interface ParsedServer {
   headers?: NamedStringField[];
   timeoutMs?: number;
   protocol?: ProtocolSetting;
+  oauth?: ParsedOAuth;
   includeTools?: string[];
   excludeTools?: string[];
   dev?: { watch?: string; debug?: unknown };

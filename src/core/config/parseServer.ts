@@ -3,13 +3,14 @@
 import type { FormatSpec } from './formats';
 import { describeNodeType, getNodeValue, keyOf, type Node, propertiesOf, rangeOf, valueOf } from './jsonc';
 import type { ParsedConfig, ParsedServer, NamedStringField, StringField } from './parse';
+import { parseOAuth } from './parseOAuth';
 import { uniqueProperties, type ProblemSink } from './problemSink';
 import type { ProtocolSetting, SourceRange, Transport } from './types';
 
 const TRANSPORTS: readonly Transport[] = ['stdio', 'http', 'sse'];
 const PROTOCOLS: readonly ProtocolSetting[] = ['auto', '2025', '2026'];
 /** Server fields MCP Harness reads in every format (the other clients ignore them). */
-const HARNESS_SERVER_KEYS: readonly string[] = ['protocol'];
+const HARNESS_SERVER_KEYS: readonly string[] = ['protocol', 'oauth'];
 
 function transportAdvice(value: string): string {
   const lower = value.toLowerCase().replace(/[^a-z]/g, '');
@@ -266,6 +267,9 @@ export function parseServer(name: string, property: Node, format: FormatSpec, co
       );
     }
   }
+
+  const oauthNode = fields.get('oauth') && valueOf(fields.get('oauth')!);
+  if (oauthNode) server.oauth = parseOAuth(oauthNode, server, sink);
 
   const devNode = fields.get('dev') && valueOf(fields.get('dev')!);
   if (devNode && format.knownServerKeys.includes('dev')) {

@@ -5,7 +5,7 @@ import { hashCanonical } from '../util/canonical';
 import { FORMATS } from './formats';
 import { clampRange, stringValueOffsets } from './jsonc';
 import type { ParsedServer, StringField } from './parse';
-import type { ConfigProblem, ServerDefinition } from './types';
+import type { ConfigProblem, OAuthClientSetting, ServerDefinition } from './types';
 import { type InputLookup, resolveTemplate, type VariableContext } from './variables';
 
 export interface ResolveEnvironment {
@@ -166,6 +166,15 @@ export class ServerResolver {
     }
     if (s.timeoutMs !== undefined) def.timeoutMs = s.timeoutMs;
     if (s.protocol !== undefined) def.protocol = s.protocol;
+    if (s.oauth) {
+      const oauth: OAuthClientSetting = {};
+      for (const key of ['clientId', 'clientSecret', 'clientMetadataUrl'] as const) {
+        const field = s.oauth[key];
+        const value = field && this.resolve(field);
+        if (value !== undefined) oauth[key] = value;
+      }
+      if (Object.keys(oauth).length) def.oauth = oauth;
+    }
     if (s.includeTools) def.includeTools = s.includeTools;
     if (s.excludeTools) def.excludeTools = s.excludeTools;
     if (s.dev) def.dev = s.dev;

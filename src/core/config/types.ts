@@ -63,6 +63,18 @@ export interface ServerDefinition {
    * `initialize` handshake, '2026' requires 2026-07-28. Part of `hash` (it changes how the server is reached).
    */
   protocol?: ProtocolSetting;
+  /**
+   * How this client identifies itself to the server's authorization server before dynamic registration: a
+   * pre-registered client (id, and secret for a confidential one) or a Client ID Metadata Document URL.
+   * Not part of `hash`: it does not change how the server is reached, only how a sign-in goes.
+   */
+  oauth?: OAuthClientSetting;
+}
+
+export interface OAuthClientSetting {
+  clientId?: string;
+  clientSecret?: string;
+  clientMetadataUrl?: string;
 }
 
 export type ProtocolSetting = 'auto' | '2025' | '2026';

@@ -1,12 +1,17 @@
 // Runs the official MCP conformance suite (@modelcontextprotocol/conformance, a CLI) as a child process and reads
 // the checks it writes per scenario (<out>/<scenario>-<timestamp>/checks.json, or server-<scenario>-... in server
-// mode). The suite is a devDependency: a CLI user without it gets a message naming the package to install.
+// mode). The build bundles the suite into dist/conformance.js (esbuild.mjs), so the CLI and the extension run it
+// without node_modules; a run from source uses the installed devDependency.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, sep } from 'node:path';
 
 export const CONFORMANCE_PACKAGE = '@modelcontextprotocol/conformance';
 export const CONFORMANCE_VERSION = '0.1.16';
+/** The bundle of the suite's CLI that the build writes next to the CLI and extension bundles. */
+export const BUNDLED_CONFORMANCE = 'conformance.js';
 
 // The suite imports `globSync` from `fs` (Node >= 22) for its tier-check command only. On Node 20 the suite's own
 // `fs` import is redirected to a module adding that export; nothing else changes. Data URLs keep the hook inside
@@ -41,10 +46,25 @@ export interface ScenarioResult {
 export interface SuiteRun {
   exitCode: number | null;
   results: ScenarioResult[];
+  /** Server mode: the scenarios in the order the suite started them. */
+  started: string[];
+  /** Why the run was stopped before the suite ended it, and the scenario it stopped at (not run). */
+  stopped?: { reason: 'budget' | 'cancelled' | 'overran'; at?: string };
 }
 
-/** The suite's CLI entry, or undefined when the package is not installed next to us. */
+export interface RunOptions {
+  cwd?: string;
+  /** Server mode: no scenario starts after this time (ms since the epoch); the one under way may finish. */
+  startBy?: number;
+  /** Server mode: the scenario still under way at this time is stopped too. */
+  stopBy?: number;
+  signal?: AbortSignal;
+}
+
+/** The suite's CLI: the bundle next to this one, else the installed package; undefined when there is neither. */
 export function locateConformanceCli(searchFrom: string[] = [__dirname, process.cwd()]): string | undefined {
+  const bundled = join(__dirname, BUNDLED_CONFORMANCE);
+  if (existsSync(bundled)) return bundled;
   for (const from of searchFrom) {
     try {
       const pkg = require.resolve(`${CONFORMANCE_PACKAGE}/package.json`, { paths: [from] });
@@ -57,17 +77,72 @@ export function locateConformanceCli(searchFrom: string[] = [__dirname, process.
   return undefined;
 }
 
-/** Runs `conformance <mode> ...args -o outDir`; its console output goes to onOutput. */
-export function runConformance(cli: string, mode: 'client' | 'server', args: string[], outDir: string, onOutput: (text: string) => void, cwd?: string): Promise<SuiteRun> {
-  const nodeMajor = Number(process.versions.node.split('.')[0]);
-  const nodeArgs = nodeMajor < 22 ? ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`] : [];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, cli, mode, ...args, '-o', outDir], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c: Buffer) => onOutput(c.toString()));
-    child.stderr.on('data', (c: Buffer) => onOutput(c.toString()));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, results: readResults(outDir, mode) }));
+const SCENARIO_START = /^=== Running scenario: (\S+) ===$/gm;
+
+/**
+ * Runs `conformance <mode> ...args -o outDir`; its console output goes to onOutput. In server mode the suite runs
+ * its scenarios one after another: `startBy` stops it when it is about to start one late, `stopBy` and `signal`
+ * stop it at once. Results are read from the scenarios that finished.
+ */
+export function runConformance(cli: string, mode: 'client' | 'server', args: string[], outDir: string, onOutput: (text: string) => void, options: RunOptions = {}): Promise<SuiteRun> {
+  // The extension host's binary is Electron; ELECTRON_RUN_AS_NODE makes it run the suite as Node.
+  const child = spawn(process.execPath, [...nodeFlags(cli), cli, mode, ...args, '-o', outDir], { cwd: options.cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const started: string[] = [];
+  let stopped: SuiteRun['stopped'];
+  const stop = (reason: NonNullable<SuiteRun['stopped']>['reason'], at?: string) => {
+    stopped ??= { reason, ...(at ? { at } : {}) };
+    child.kill('SIGKILL');
+  };
+  let pending = '';
+  child.stdout.on('data', (c: Buffer) => {
+    const text = c.toString();
+    onOutput(text);
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const m of lines.join('\n').matchAll(SCENARIO_START)) {
+      if (stopped) break;
+      if (options.startBy !== undefined && Date.now() > options.startBy) stop('budget', m[1]);
+      else started.push(m[1]);
+    }
   });
+  child.stderr.on('data', (c: Buffer) => onOutput(c.toString()));
+  const onAbort = () => stop('cancelled');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const overrun = options.stopBy !== undefined ? setTimeout(() => stop('overran'), Math.max(0, options.stopBy - Date.now())) : undefined;
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(overrun);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ exitCode, results: readResults(outDir, mode), started, ...(stopped ? { stopped } : {}) });
+    });
+  });
+}
+
+/** The suite's own ESM build needs the `fs` shim on Node 20; the CommonJS bundle does not. */
+function nodeFlags(cli: string): string[] {
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  return nodeMajor < 22 && !cli.endsWith(BUNDLED_CONFORMANCE) ? ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`] : [];
+}
+
+/**
+ * The server scenarios a default run starts, in order. The suite's `list` command also names its pending
+ * scenarios, which a run leaves out; a run against a loopback server that refuses everything (each scenario
+ * fails at once) names exactly the ones a run starts.
+ */
+export async function listServerScenarios(cli: string, outDir: string): Promise<string[]> {
+  const refuse = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((r) => refuse.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(refuse.address() as AddressInfo).port}/mcp`;
+    let output = '';
+    await runConformance(cli, 'server', ['--url', url], outDir, (t) => (output += t));
+    return [...output.matchAll(SCENARIO_START)].map((m) => m[1]);
+  } finally {
+    refuse.closeAllConnections();
+    await new Promise((r) => refuse.close(r));
+  }
 }
 
 /** One result per scenario directory under outDir (client auth scenarios sit one level deeper: auth/<name>-<ts>). */

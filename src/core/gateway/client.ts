@@ -3,6 +3,7 @@
 // one of its calls passes. How the client reaches it (a session over stdio or HTTP, or stateless 2026
 // requests) is the caller's business: session.ts and stateless.ts.
 import { ErrorCode, McpError, type CallToolResult, type GetPromptResult, type ReadResourceResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AnswererLookup } from '../client/types';
 import type { ToolCallRequest, ToolGateway } from '../guards/types';
 import { SessionWorkspace } from '../sandbox/workspace';
 import { featurePolicy } from '../run/featureSteps';
@@ -22,7 +23,14 @@ export interface ClientLink {
   clientName?(): string | undefined;
   /** Ends the way the client reaches the gateway (its session), after its run has ended. */
   close?(): Promise<void>;
+  /**
+   * Who answers servers' requests (sampling, elicitation, roots) caused by a call (RunOpts.answerers); only a
+   * session can send requests back to its client, so without one the host answers them.
+   */
+  answerers?: AnswererLookup;
 }
+
+const HOST_ANSWERS: AnswererLookup = () => undefined;
 
 export class GatewayClient {
   private run: Promise<GatewayRun> | undefined;
@@ -36,6 +44,7 @@ export class GatewayClient {
   /** Aborted when the gateway stops without waiting any longer: this client's calls still running are cancelled. */
   readonly stopping = new AbortController();
   readonly caller: CallerInfo;
+  readonly answerers: AnswererLookup;
 
   constructor(
     private readonly core: GatewayCore,
@@ -44,6 +53,12 @@ export class GatewayClient {
     private readonly link: ClientLink = {},
   ) {
     this.caller = { session: id, client };
+    this.answerers = link.answerers ?? HOST_ANSWERS;
+  }
+
+  /** The step id of this client's next call (`call-N`): a session routes the call's server requests by it. */
+  nextStepId(): string {
+    return `call-${++this.calls}`;
   }
 
   /** Tells the client a list changed (no-op once it has gone). */
@@ -81,8 +96,7 @@ export class GatewayClient {
     }));
   }
 
-  async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
-    const stepId = `call-${++this.calls}`;
+  async callTool(stepId: string, name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
     if (this.core.codeMode) {
       if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
       if (name === RUN_CODE) {

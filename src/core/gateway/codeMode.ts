@@ -86,7 +86,7 @@ export class CodeMode {
    * Runs the code; its tool calls go through `gateway` (the run as the gateway's clients reach it) and the
    * code's own step is recorded in `run`, so those calls have their parent in the trace and the Sessions view.
    */
-  async run(gateway: ToolGateway, run: Pick<GatewayRun, 'sessionId' | 'recordStep'>, args: Record<string, unknown>, stepId: string, workspace: WorkspaceStore, signal?: AbortSignal): Promise<CallToolResult> {
+  async run(gateway: ToolGateway, run: Pick<GatewayRun, 'sessionId' | 'recordStep' | 'guardText'>, args: Record<string, unknown>, stepId: string, workspace: WorkspaceStore, signal?: AbortSignal): Promise<CallToolResult> {
     const code = typeof args.code === 'string' ? args.code : '';
     if (!code.trim()) return errorResult('run_code needs `code`: an async function body that returns a value, e.g. `return await mcp.servers();`.');
     if (code.length > MAX_CODE_CHARS) return errorResult(`The code is longer than ${MAX_CODE_CHARS} characters; send a smaller program.`);
@@ -101,6 +101,7 @@ export class CodeMode {
       workspace,
       servers: this.options.servers,
       signal,
+      redact: (value) => run.guardText(value).redacted,
     });
     // Its tool calls are steps of the run already, with their costs: the code step must not count them twice.
     run.recordStep({ ...record, cost_est: 0 });

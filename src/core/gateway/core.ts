@@ -3,6 +3,7 @@
 // changes reach every client and shutdown can wait for calls in flight).
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { StepRecord } from '../../protocol/trace';
+import type { AnswererLookup } from '../client/types';
 import { DedupCache, type DedupLimits } from '../guards/dedup';
 import type { PolicyConfig, ToolGateway } from '../guards/types';
 import type { OpenRun } from '../run/types';
@@ -25,7 +26,7 @@ const CANCEL_GRACE_MS = 2000;
 
 /** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
 export type GatewayRun = ToolGateway &
-  Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt'> & {
+  Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt' | 'guardText'> & {
     /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
     recordStep(record: StepRecord): void;
     end(): unknown;
@@ -39,6 +40,8 @@ export interface RunRequest {
   signal: AbortSignal;
   /** The gateway's one cache of reused read-only results (RunOpts.dedup): its budget bounds every client together. */
   dedup: DedupCache;
+  /** For RunOpts.answerers: servers' requests during a call go to the client that made it, when it can answer. */
+  answerers: AnswererLookup;
 }
 
 export interface GatewayCoreOptions {
@@ -123,7 +126,7 @@ export class GatewayCore {
 
   openRun(session: GatewayClient): Promise<GatewayRun> {
     // Each run follows its own session's signal: one shared signal would carry a listener per client.
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, dedup: this.dedup });
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, dedup: this.dedup, answerers: session.answerers });
   }
 
   forget(session: GatewayClient): void {

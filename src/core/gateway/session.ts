@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayClient } from './client';
 import type { GatewayCore } from './core';
+import { ClientForwarding, type SendRequest } from './forwarding';
 import type { ListKind } from './upstreams';
 
 /** What every gateway server says about itself, whichever protocol generation serves it. */
@@ -26,14 +27,18 @@ export function serverIdentity(core: GatewayCore) {
 export class GatewaySession {
   readonly server: Server;
   readonly client: GatewayClient;
+  /** Upstream servers' sampling, elicitation and roots requests during this client's calls go to this client. */
+  readonly forwarding: ClientForwarding;
 
   constructor(core: GatewayCore, id: string, client: string) {
     const { info, capabilities, instructions } = serverIdentity(core);
     this.server = new Server(info, { capabilities, instructions });
+    this.forwarding = new ClientForwarding(this.server, () => this.client.caller.client);
     this.client = new GatewayClient(core, id, client, {
       notify: (kind) => this.notify(kind),
       clientName: () => this.server.getClientVersion()?.name,
       close: () => this.server.close(),
+      answerers: this.forwarding.lookup,
     });
     const c = this.client;
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await c.listTools() }));
@@ -44,7 +49,9 @@ export class GatewaySession {
         token === undefined
           ? undefined
           : (p: { progress: number; total?: number; message?: string }) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
-      return c.callTool(request.params.name, request.params.arguments ?? {}, extra.signal, onProgress);
+      const stepId = c.nextStepId();
+      const forwarding = this.forwarding.during(stepId, extra.sendRequest as SendRequest);
+      return c.callTool(stepId, request.params.name, request.params.arguments ?? {}, extra.signal, onProgress).finally(forwarding);
     });
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await c.listResources() }));
     this.server.setRequestHandler(ReadResourceRequestSchema, (request) => c.readResource(request.params.uri));

@@ -117,7 +117,7 @@ export class StatelessServing {
           token === undefined
             ? undefined
             : (p: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
-        return c.callTool(request.params.name, request.params.arguments ?? {}, ctx.mcpReq.signal, onProgress);
+        return c.callTool(c.nextStepId(), request.params.name, request.params.arguments ?? {}, ctx.mcpReq.signal, onProgress);
       }),
     );
     server.setRequestHandler('resources/list', (_request, ctx) => this.with(ctx, async (c) => ({ resources: await c.listResources() })));

@@ -42,6 +42,16 @@ export function loadOrCreateToken(file: string): { token: string; created: boole
   return { token, created: true };
 }
 
+/** The token when the file exists (checked as on start), else undefined: nothing is created. */
+export function readTokenIfPresent(file: string): string | undefined {
+  try {
+    statSync(file);
+  } catch {
+    return undefined;
+  }
+  return readToken(file);
+}
+
 function readToken(file: string): string {
   if (process.platform !== 'win32') {
     const mode = statSync(file).mode & 0o777;

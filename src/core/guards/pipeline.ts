@@ -5,19 +5,20 @@
 // are queued (MetricsQueue) and filled in before the trace writer writes the line.
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision, Finding, StepRecord } from '../../protocol/trace';
+import type { Decision, StepRecord } from '../../protocol/trace';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { PinCheck } from '../pin/lockfileCheck';
 import { canonicalJson } from '../util/canonical';
-import { followAll } from '../util/signals';
 import { DEFAULT_PRICES, MetricsQueue, type PriceTable } from '../tokens/index';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from './defaults';
 import type { CallMetaHook } from '../otel/ids';
-import { completeProgress, recordProgress, recordTaskStatus } from './callEvents';
+import { completeProgress } from './callEvents';
 import { ToolCatalog, type ConnectionProvider } from './catalog';
 import { DedupCache, type DedupLimits } from './dedup';
-import { capForTrace, textForTokens, truncateResult } from './output';
+import { ToolExecutor } from './execute';
+import { textForTokens, truncateResult } from './output';
+import { guardOutput } from './outputGuard';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
@@ -87,8 +88,6 @@ interface Call {
 /** The policy stage's answer when the call may go ahead only once the user confirms it. */
 const NEEDS_CONFIRMATION = 'confirm';
 
-const RETRY_DELAY_MS = 100;
-
 export class GuardPipeline implements ToolGateway {
   readonly sessionId: string;
   readonly schemas: SchemaValidatorCache = sharedSchemaCache;
@@ -100,6 +99,7 @@ export class GuardPipeline implements ToolGateway {
   private readonly dedup: DedupCache;
   private readonly logger: Logger;
   private readonly catalog: ToolCatalog;
+  private readonly executor: ToolExecutor;
 
   constructor(private readonly options: GuardPipelineOptions) {
     this.sessionId = options.sessionId;
@@ -109,6 +109,7 @@ export class GuardPipeline implements ToolGateway {
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
     this.dedup = options.dedup instanceof DedupCache ? options.dedup : new DedupCache(options.dedup);
+    this.executor = new ToolExecutor({ sessionId: this.sessionId, connections: options.connections, signal: options.signal, callMeta: options.callMeta, logger: this.logger });
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }
 
@@ -326,65 +327,19 @@ export class GuardPipeline implements ToolGateway {
 
   /** Calls the tool; read-only or idempotent tools are retried (policy.retries) after an error. */
   private async executeStage(call: Call, traits: ToolTraits, execArgs: Record<string, unknown>): Promise<CallToolResult | ToolCallOutcome> {
-    const { request, policy } = call;
     const ts = performance.now();
-    const attempts = traits.idempotent ? 1 + Math.max(0, policy.retries ?? 0) : 1;
-    let raw: CallToolResult | undefined;
-    let failure: { decision: Decision; message: string } | undefined;
-    const executeReasons: string[] = [];
-    const connection = this.options.connections.connectionIfStarted?.(request.server) ?? (await this.options.connections.ensureStarted(request.server).catch((err: Error) => err));
-    if (connection instanceof Error) {
-      failure = { decision: 'error', message: `The server '${request.server}' could not be started: ${connection.message}` };
-    } else {
-      const followed = followAll(request.signal, this.options.signal);
-      const signal = followed.signal;
-      // Progress after the call ended (a late notification) must not change the record or the live display.
-      let ended = false;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        try {
-          const inFlight = connection.callTool(request.tool, execArgs, {
-            signal,
-            timeoutMs: policy.timeoutMs,
-            maxTotalTimeoutMs: policy.maxTotalTimeoutMs,
-            onProgress: (p) => {
-              if (ended) return;
-              recordProgress(call.record, call.guardrails, p);
-              // The host shows the message as recorded: masked like the trace.
-              const message = call.record.progress?.message;
-              request.onProgress?.({ ...p, ...(message !== undefined ? { message } : {}) });
-            },
-            onTaskStatus: (u) => {
-              recordTaskStatus(call.record, call.guardrails, u);
-              request.onTaskStatus?.(u);
-            },
-            // A server's sampling or elicitation request during this call is recorded as this step's child.
-            origin: { sessionId: this.sessionId, stepId: request.stepId },
-            ...this.metaFor(request),
-          });
-          // The bookkeeping the checks do not need is done while the call is in flight.
-          this.fillRecord(call);
-          raw = await inFlight;
-          failure = undefined;
-          break;
-        } catch (err) {
-          failure = classifyError(err, signal);
-          if (failure.decision !== 'error' || attempt === attempts || (err as { code?: string }).code === 'circuit_open' || signal?.aborted) break;
-          executeReasons.push(`attempt ${attempt} failed (${failure.message}); retrying because the tool is read-only or idempotent`);
-          await delay(RETRY_DELAY_MS * attempt);
-        }
-      }
-      followed.release();
-      ended = true;
-    }
-    if (raw && !failure && !raw.isError) completeProgress(call.record);
-    if (failure || !raw) {
-      const f = failure ?? { decision: 'error' as Decision, message: 'The server returned no result.' };
-      call.record.stages.push({ stage: 'execute', decision: f.decision, reasons: [...executeReasons, f.message], duration_ms: round(performance.now() - ts) });
+    const attempts = traits.idempotent ? 1 + Math.max(0, call.policy.retries ?? 0) : 1;
+    // The bookkeeping the checks do not need is done while the call is in flight.
+    const done = await this.executor.run(call, attempts, execArgs, () => this.fillRecord(call));
+    if ('failure' in done) {
+      const f = done.failure;
+      call.record.stages.push({ stage: 'execute', decision: f.decision, reasons: [...done.retries, f.message], duration_ms: round(performance.now() - ts) });
       call.record.error = f.message;
       return this.finish(call, f.decision, f.message);
     }
-    call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: executeReasons, duration_ms: round(performance.now() - ts) });
-    return raw;
+    if (!done.raw.isError) completeProgress(call.record);
+    call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: done.retries, duration_ms: round(performance.now() - ts) });
+    return done.raw;
   }
 
   /** Output schema, secret / PII / injection scan, the size cut; what the caller gets and what is stored. */
@@ -392,47 +347,13 @@ export class GuardPipeline implements ToolGateway {
     const { record, guardrails } = call;
     const ts = performance.now();
     if (raw.isError) record.is_error = true;
-    if (tool.outputSchema && !raw.isError) this.checkOutputSchema(record.findings, tool.outputSchema, raw);
-    const scan = scanValue(raw, guardrails, this.vault, 'guardrails');
-    for (const f of scan.findings) record.findings.push(f);
-    let passed = scan.redacted as CallToolResult;
-    const cut = truncateResult(passed, guardrails.maxOutputTokens, this.metrics.encoding);
-    if (cut) {
-      passed = cut.result;
-      record.findings.push({ stage: 'guardrails', kind: 'truncated', severity: 'info', message: `The output was longer than guardrails.maxOutputTokens (${guardrails.maxOutputTokens} tokens; at least ${cut.tokens} counted) and was cut with a marker.` });
-    }
-    const stored = capForTrace(guardrails.redact.length ? passed : cut ? cut.result : raw);
-    record.output = stored;
-    const withheld = withholdReason(guardrails, scan);
-    const reasons = withheld ? [withheld] : scan.findings.length ? [`${scan.findings.length} finding(s) recorded (${guardrails.mode})`] : [];
-    record.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons, duration_ms: round(performance.now() - ts) });
-    if (withheld) return this.finish(call, 'denied_guardrail', `The output was withheld: ${withheld}.`);
-    // In advisory mode the caller gets the output as it came (only the size limit applies); the trace is still redacted.
-    const forCaller = guardrails.mode === 'advisory' ? (cut ? (truncateResult(raw, guardrails.maxOutputTokens, this.metrics.encoding)?.result ?? raw) : raw) : passed;
-    if (fingerprint && !raw.isError) this.dedup.set(fingerprint, { result: forCaller, output: stored, findings: record.findings.slice(), isError: false });
-    return this.finish(call, 'ok', undefined, forCaller);
-  }
-
-  private checkOutputSchema(findings: Finding[], outputSchema: NonNullable<Tool['outputSchema']>, raw: CallToolResult): void {
-    if (raw.structuredContent === undefined) {
-      findings.push({ stage: 'guardrails', kind: 'schema.output_missing', severity: 'warning', path: '$.structuredContent', message: 'The tool declares an outputSchema but returned no structuredContent.' });
-      return;
-    }
-    for (const e of this.schemas.check(outputSchema, raw.structuredContent).errors) {
-      findings.push({ stage: 'guardrails', kind: 'schema.output_mismatch', severity: 'warning', path: e.path.replace(/^\$/, '$.structuredContent'), message: `structuredContent does not match the outputSchema: ${e.message}.` });
-    }
-  }
-
-  /** The host's `_meta` for this call; a hook that throws costs the call its `_meta`, never the call. */
-  private metaFor(request: ToolCallRequest): { meta?: Record<string, unknown> } {
-    if (!this.options.callMeta) return {};
-    try {
-      const meta = this.options.callMeta({ sessionId: this.sessionId, stepId: request.stepId, ...(request.parentId !== undefined ? { parentId: request.parentId } : {}), server: request.server, tool: request.tool });
-      return meta ? { meta } : {};
-    } catch (err) {
-      this.logger.error(err as Error);
-      return {};
-    }
+    const guarded = guardOutput(raw, tool, { guardrails, vault: this.vault, schemas: this.schemas, encoding: this.metrics.encoding });
+    for (const f of guarded.findings) record.findings.push(f);
+    record.output = guarded.stored;
+    record.stages.push({ stage: 'guardrails', decision: guarded.withheld ? 'denied_guardrail' : 'pass', reasons: guarded.reasons, duration_ms: round(performance.now() - ts) });
+    if (guarded.withheld) return this.finish(call, 'denied_guardrail', `The output was withheld: ${guarded.withheld}.`);
+    if (fingerprint && !raw.isError) this.dedup.set(fingerprint, { result: guarded.forCaller, output: guarded.stored, findings: record.findings.slice(), isError: false });
+    return this.finish(call, 'ok', undefined, guarded.forCaller);
   }
 
   /** Start time and redacted args: done while the call is in flight, or at the end for a call that never went out. */
@@ -466,28 +387,6 @@ function isOutcome(value: object): value is ToolCallOutcome {
   return (value as Partial<ToolCallOutcome>).record?.type === 'step';
 }
 
-/** Why hard_gate or mixed mode withholds a text (`what`: the output, a sampling request…), or undefined when it passes. */
-export function withholdReason(guardrails: GuardrailsConfig, scan: ReturnType<typeof scanValue>, what = 'the output'): string | undefined {
-  if (guardrails.mode === 'hard_gate' && (scan.injection || (scan.worstSecret && scan.worstSecret !== 'warning' && scan.worstSecret !== 'info'))) {
-    return scan.injection ? `guardrails.mode is hard_gate and ${what} looks like a prompt injection` : `guardrails.mode is hard_gate and ${what} contains a secret`;
-  }
-  if (guardrails.mode === 'mixed' && scan.worstSecret === 'critical') return `guardrails.mode is mixed and ${what} contains a critical secret (private key or cloud credential)`;
-  return undefined;
-}
-
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function classifyError(err: unknown, signal: AbortSignal | undefined): { decision: Decision; message: string } {
-  const e = err as { code?: unknown; message?: string; name?: string };
-  const message = e?.message ?? String(err);
-  if (e?.code === 'cancelled' || signal?.aborted || e?.name === 'AbortError') return { decision: 'cancelled', message };
-  if (e?.code === 'timeout' || e?.code === -32001 || e?.name === 'TimeoutError') return { decision: 'timeout', message };
-  return { decision: 'error', message };
-}
-

@@ -3,9 +3,10 @@
 // prompt `test_simple_prompt`, a resource `test://static-text`); a server without them answers "not found",
 // which says nothing about its conformance, so such a scenario is reported as not applicable (info) and
 // left out of the score. The suite score is the share of the applicable scenarios that passed (each failed
-// one is also a major finding naming its first failed check). Every scenario runs whatever the budget: a
-// partial run would score servers on different scenario sets.
-import type { ConformanceScenario, LabFinding, SuiteContext, SuiteResult } from './types';
+// one is also a major finding naming its first failed check). The suite's share of the budget bounds it like
+// the others: no scenario starts after it, and the scenarios left are listed as skipped (an info finding, not
+// scored); a scenario under way gets the call timeout to finish.
+import type { ConformanceRun, ConformanceScenario, LabFinding, SuiteContext, SuiteResult } from './types';
 
 const MISSING_FIXTURE = /\b(?:Prompt|Resource|Tool) \S+ not found\b/;
 
@@ -22,21 +23,43 @@ export async function runConformanceSuite(ctx: SuiteContext): Promise<Omit<Suite
   const skipped = (why: string) => ({ suite: 'conformance' as const, ran: false, skipped: why, score: 0, findings: [], stats: {} });
   if (!ctx.host.conformance) return skipped('this host cannot run the conformance suite');
   ctx.progress('conformance: the official server scenarios');
-  let scenarios: ConformanceScenario[];
+  const startBy = Date.now() + ctx.budgetMs;
+  let run: ConformanceRun;
   try {
-    scenarios = await ctx.host.conformance(ctx.server, (m) => ctx.progress(`conformance: ${m}`));
+    run = await ctx.host.conformance(ctx.server, (m) => ctx.progress(`conformance: ${m}`), { startBy, stopBy: startBy + ctx.callTimeoutMs, signal: ctx.signal });
   } catch (err) {
     return skipped((err as Error).message);
   }
+  const { scenarios } = run;
   const applicable = scenarios.filter((s) => !notApplicable(s));
-  if (!applicable.length) return skipped(scenarios.length ? 'no scenario of the conformance suite applies to this server' : 'the conformance suite ran no scenario');
+  const left = leftOut(run);
+  if (!applicable.length) {
+    if (left) return { ...skipped(scenarios.length ? `no scenario that ran applies to this server, and ${left.message}` : left.message), stats: unfinishedStats(run) };
+    return skipped(scenarios.length ? 'no scenario of the conformance suite applies to this server' : 'the conformance suite ran no scenario');
+  }
   return {
     suite: 'conformance',
     ran: true,
     score: conformanceScore(scenarios),
-    findings: scenarios.flatMap((s) => finding(s) ?? []),
-    stats: { scenarios, applicable: applicable.length, passed: applicable.filter((s) => !s.failed).length, not_applicable: scenarios.length - applicable.length },
+    findings: [...scenarios.flatMap((s) => finding(s) ?? []), ...(left ? [left] : [])],
+    stats: { scenarios, applicable: applicable.length, passed: applicable.filter((s) => !s.failed).length, not_applicable: scenarios.length - applicable.length, ...unfinishedStats(run) },
   };
+}
+
+const STOPPED_BY = { budget: 'the budget ended', overran: 'the budget ended', cancelled: 'the run was cancelled' };
+
+/** Why scenarios were left out, as an info finding; undefined when every scenario ran. */
+function leftOut(run: ConformanceRun): LabFinding | undefined {
+  if (!run.stopped) return undefined;
+  const names = [...(run.interrupted ? [`${run.interrupted} (stopped while running)`] : []), ...run.notStarted];
+  const why = STOPPED_BY[run.stopped];
+  const message = `${why[0].toUpperCase()}${why.slice(1)} before ${names.length} conformance scenario(s) finished; skipped, not scored: ${names.join(', ') || 'none'}.`;
+  return { suite: 'conformance', kind: run.stopped === 'cancelled' ? 'conformance.cancelled' : 'conformance.budget', severity: 'info', message };
+}
+
+function unfinishedStats(run: ConformanceRun): Record<string, unknown> {
+  if (!run.stopped) return {};
+  return { skipped: run.notStarted.map((scenario) => ({ scenario, reason: STOPPED_BY[run.stopped!] })), ...(run.interrupted ? { interrupted: run.interrupted } : {}), stopped: run.stopped };
 }
 
 function finding(s: ConformanceScenario): LabFinding | undefined {

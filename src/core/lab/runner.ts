@@ -35,8 +35,8 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
   const unreachable = await reachable(tracing, options);
   for (const name of options.suites) {
     const weight = SUITE_WEIGHT[name];
-    if (unreachable) {
-      suites.push({ suite: name, ran: false, skipped: unreachable, score: 0, weight, findings: [], stats: {} });
+    if (unreachable || options.signal?.aborted) {
+      suites.push({ suite: name, ran: false, skipped: unreachable ?? 'the run was cancelled before this suite started', score: 0, weight, findings: [], stats: {} });
       continue;
     }
     const ctx: SuiteContext = {
@@ -71,6 +71,8 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     findings,
     machine: { cores: cpus().length, loadavg: loadavg().map((v) => Math.round(v * 100) / 100), node: process.version, platform: `${process.platform}-${process.arch}` },
     trace_files: traceFiles,
+    // A cancelled run keeps what its suites found until then; the suite under way scored what it had done.
+    ...(options.signal?.aborted ? { cancelled: true as const } : {}),
   };
 }
 

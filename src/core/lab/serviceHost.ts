@@ -7,7 +7,7 @@ import { canonicalJson, sha256Hex } from '../util/canonical';
 import { HttpChaosProxy } from './chaos/httpProxy';
 import { parseToxics } from './chaos/toxics';
 import { conformanceScenarios } from './conformanceRun';
-import type { ConformanceScenario, LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
+import type { ConformanceBounds, ConformanceRun, LabHost, LabRun, LabRunOptions, ServerProbeState } from './types';
 
 /** How to start the chaos proxy as a stdio server: the command and the arguments before its own. */
 export interface ProxyLauncher {
@@ -64,10 +64,10 @@ export class ServiceLabHost implements LabHost {
     return performance.now() - t0;
   }
 
-  async conformance(id: string, progress: (message: string) => void): Promise<ConformanceScenario[]> {
+  async conformance(id: string, progress: (message: string) => void, bounds?: ConformanceBounds): Promise<ConformanceRun> {
     const def = this.manager.definition(id);
     if (!def) throw new Error(`no server '${id}' is configured`);
-    return conformanceScenarios(def, progress);
+    return conformanceScenarios(def, progress, bounds);
   }
 
   get proxied(): LabHost['proxied'] {

@@ -7,7 +7,7 @@ import type { ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, PolicyConfig }
 export type SuiteName = 'props' | 'faults' | 'bench' | 'conformance';
 /** Every suite the lab knows. */
 export const ALL_SUITES: SuiteName[] = ['props', 'faults', 'bench', 'conformance'];
-/** What runs without --suite: conformance needs the official suite (a devDependency) and a process per scenario. */
+/** What runs without --suite: conformance runs its 30 scenarios one after another (10-30 s) and needs more than the default budget. */
 export const DEFAULT_SUITES: SuiteName[] = ['props', 'faults', 'bench'];
 
 export type Severity = 'critical' | 'major' | 'minor' | 'info';
@@ -49,7 +49,7 @@ export interface LabRunOptions {
 }
 
 export interface ServerProbeState {
-  status: 'stopped' | 'starting' | 'running' | 'error';
+  status: 'stopped' | 'starting' | 'running' | 'error' | 'needs-sign-in';
   pid?: number;
   error?: string;
 }
@@ -75,7 +75,23 @@ export interface LabHost {
    * Runs the official conformance suite's server scenarios against the server (outside the guard pipeline:
    * the suite is its own client). Throws a sentence saying why it cannot. Absent when the host cannot.
    */
-  conformance?(id: string, progress: (message: string) => void): Promise<ConformanceScenario[]>;
+  conformance?(id: string, progress: (message: string) => void, bounds?: ConformanceBounds): Promise<ConformanceRun>;
+}
+
+/** When the conformance suite must stop: no scenario starts after `startBy`; everything stops at `stopBy`. */
+export interface ConformanceBounds {
+  startBy: number;
+  stopBy: number;
+  signal?: AbortSignal;
+}
+
+export interface ConformanceRun {
+  scenarios: ConformanceScenario[];
+  /** Scenarios the suite did not start (the budget ended or the run was cancelled first). */
+  notStarted: string[];
+  /** The scenario stopped while under way (it ran past the budget's grace, or the run was cancelled). */
+  interrupted?: string;
+  stopped?: 'budget' | 'cancelled' | 'overran';
 }
 
 /** One scenario of the official conformance suite, as the lab reports it. */
@@ -111,6 +127,8 @@ export interface LabResult {
   findings: LabFinding[];
   machine: { cores: number; loadavg: number[]; node: string; platform: string };
   trace_files: string[];
+  /** The run was cancelled: the suites that had not started are skipped, the one under way is partial. */
+  cancelled?: true;
   /** With the opt-in for destructive tools: the data the server was given and the scratch copies it ran on. */
   scratch?: { from: string; to: string }[];
 }

@@ -2,7 +2,7 @@
 import type { StepRecord } from '../../protocol/trace';
 import { maskValue } from './mask';
 import { sessionMetrics, summarise, toolMetrics, type ReportSummary, type SessionMetrics, type ToolMetrics } from './metrics';
-import { orderedSteps, type TraceRun } from './model';
+import { isLogRecord, orderedSteps, type TraceRun } from './model';
 
 export interface JsonReportSession {
   session_id: string;
@@ -18,6 +18,8 @@ export interface JsonReportSession {
   metrics: Omit<SessionMetrics, 'id' | 'name' | 'status' | 'startedAt' | 'durationMs' | 'configHash' | 'servers'>;
   tools: Omit<ToolMetrics, 'latencies'>[];
   steps: StepRecord[];
+  /** The servers' log records (kind 'log'), apart from the steps. */
+  logs: StepRecord[];
   error?: string;
 }
 
@@ -62,7 +64,8 @@ export function buildJsonReport(runs: readonly TraceRun[], options: JsonReportOp
       servers,
       metrics,
       tools: toolMetrics(run.steps).map(({ latencies: _l, ...t }) => t),
-      steps: orderedSteps(run.steps).map(({ step }) => maskStep(step, options.omitPayloads === true)),
+      steps: orderedSteps(run.steps.filter((s) => !isLogRecord(s))).map(({ step }) => maskStep(step, options.omitPayloads === true)),
+      logs: run.steps.filter(isLogRecord).map((step) => maskStep(step, options.omitPayloads === true)),
       ...(run.end?.error ? { error: run.end.error } : {}),
     };
   });

@@ -1,6 +1,6 @@
 // Trace metrics: per tool and per session. Browser-safe (the webview computes them live).
 import { DECISIONS, type Decision, type StepRecord } from '../../protocol/trace';
-import { isFailure, runDurationMs, runName, runStatus, type RunStatus, type TraceRun } from './model';
+import { isFailure, isLogRecord, runDurationMs, runName, runStatus, type RunStatus, type TraceRun } from './model';
 
 /**
  * Percentile by linear interpolation between closest ranks (the "R-7" method of numpy's default
@@ -61,9 +61,11 @@ function isErrorStep(s: StepRecord): boolean {
   return isFailure(s.decision) || s.is_error === true;
 }
 
+/** Per tool over the run's steps; log records are not calls of a tool and are left out. */
 export function toolMetrics(steps: readonly StepRecord[]): ToolMetrics[] {
   const groups = new Map<string, StepRecord[]>();
   for (const s of steps) {
+    if (isLogRecord(s)) continue;
     const k = stepKey(s);
     const g = groups.get(k);
     if (g) g.push(s);
@@ -114,7 +116,7 @@ export interface SessionMetrics {
   startedAt?: string;
   durationMs: number;
   configHash?: string;
-  /** Every step record, child steps of code steps included. */
+  /** Every step record, child steps of code steps included; log records are not steps. */
   steps: number;
   topLevelSteps: number;
   childSteps: number;
@@ -134,7 +136,10 @@ export interface SessionMetrics {
   /** Sum over code steps of tokens_raw − tokens_returned. */
   tokensSaved: number;
   reused: number;
+  /** Findings on steps and on log records (a log line can carry an injection or a secret). */
   findings: number;
+  /** The servers' log records in the run, counted apart from the steps. */
+  logs: number;
   decisions: DecisionCounts;
   toolsUsed: string[];
   servers: string[];
@@ -143,16 +148,22 @@ export interface SessionMetrics {
 export function sessionMetrics(run: TraceRun): SessionMetrics {
   const decisions = emptyDecisionCounts();
   const ids = new Set(run.steps.map((s) => s.step_id));
-  let top = 0, errors = 0, latencyMs = 0, tokensIn = 0, tokensOut = 0, cost = 0, saved = 0, reused = 0, findings = 0;
+  let top = 0, errors = 0, latencyMs = 0, tokensIn = 0, tokensOut = 0, cost = 0, saved = 0, reused = 0, findings = 0, logs = 0;
   const tools = new Set<string>();
   const servers = new Set<string>(run.header?.servers ?? []);
+  const latencies: number[] = [];
   for (const s of run.steps) {
+    findings += s.findings.length;
+    if (s.server) servers.add(s.server);
+    if (isLogRecord(s)) {
+      logs++;
+      continue;
+    }
+    latencies.push(s.latency_ms);
     decisions[s.decision]++;
     if (isErrorStep(s)) errors++;
     if (s.reused) reused++;
-    findings += s.findings.length;
     tools.add(stepKey(s));
-    if (s.server) servers.add(s.server);
     const isChild = !!s.parent_id && ids.has(s.parent_id);
     if (!isChild) {
       top++;
@@ -165,7 +176,8 @@ export function sessionMetrics(run: TraceRun): SessionMetrics {
       saved += Math.max(0, s.tokens_raw - s.tokens_returned);
     }
   }
-  const [p50, p95] = percentiles(run.steps.map((s) => s.latency_ms), [50, 95]);
+  const steps = latencies.length;
+  const [p50, p95] = percentiles(latencies, [50, 95]);
   return {
     id: run.id,
     name: runName(run),
@@ -173,11 +185,11 @@ export function sessionMetrics(run: TraceRun): SessionMetrics {
     startedAt: run.header?.started_at ?? run.steps[0]?.started_at,
     durationMs: runDurationMs(run),
     configHash: run.header?.config_hash,
-    steps: run.steps.length,
+    steps,
     topLevelSteps: top,
-    childSteps: run.steps.length - top,
+    childSteps: steps - top,
     errors,
-    errorRate: run.steps.length ? errors / run.steps.length : 0,
+    errorRate: steps ? errors / steps : 0,
     p50,
     p95,
     latencyMs,
@@ -187,6 +199,7 @@ export function sessionMetrics(run: TraceRun): SessionMetrics {
     tokensSaved: saved,
     reused,
     findings,
+    logs,
     decisions,
     toolsUsed: [...tools].sort(),
     servers: [...servers].sort(),
@@ -196,6 +209,8 @@ export function sessionMetrics(run: TraceRun): SessionMetrics {
 export interface ReportSummary {
   total_sessions: number;
   total_steps: number;
+  /** The servers' log records, not counted in total_steps. */
+  total_logs: number;
   tools_used: string[];
   decisions: DecisionCounts;
 }
@@ -203,13 +218,17 @@ export interface ReportSummary {
 export function summarise(runs: readonly TraceRun[]): ReportSummary {
   const decisions = emptyDecisionCounts();
   const tools = new Set<string>();
-  let steps = 0;
+  let steps = 0, logs = 0;
   for (const run of runs) {
     for (const s of run.steps) {
+      if (isLogRecord(s)) {
+        logs++;
+        continue;
+      }
       decisions[s.decision]++;
       tools.add(stepKey(s));
       steps++;
     }
   }
-  return { total_sessions: runs.length, total_steps: steps, tools_used: [...tools].sort(), decisions };
+  return { total_sessions: runs.length, total_steps: steps, total_logs: logs, tools_used: [...tools].sort(), decisions };
 }

@@ -8,6 +8,7 @@ import {
   type SessionEnd,
   type SessionHeader,
   type SessionStatus,
+  type StepKind,
   type StepRecord,
 } from '../../protocol/trace';
 
@@ -23,6 +24,8 @@ export interface TraceLoad {
 export const MAX_TRACE_LINE_CHARS = 4 * 1024 * 1024;
 
 const DECISION_SET: ReadonlySet<string> = new Set(DECISIONS);
+/** The kinds a step line keeps (a log record must stay a log record); a line without a known kind is a tool step. */
+const STEP_KINDS: Record<StepKind, true> = { tool: true, code: true, model: true, resource: true, prompt: true, sampling: true, elicitation: true, log: true };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,7 +46,7 @@ function normaliseStep(o: Record<string, unknown>): StepRecord | string {
   if (!DECISION_SET.has(o.decision as string)) return `step '${String(o.step_id)}' has an unknown decision '${String(o.decision)}'`;
   return {
     ...(o as unknown as StepRecord),
-    kind: o.kind === 'code' || o.kind === 'model' ? o.kind : 'tool',
+    kind: typeof o.kind === 'string' && Object.hasOwn(STEP_KINDS, o.kind) ? (o.kind as StepKind) : 'tool',
     role: (typeof o.role === 'string' ? o.role : 'tool') as StepRecord['role'],
     channel: (typeof o.channel === 'string' ? o.channel : 'llm_to_tool') as StepRecord['channel'],
     server: typeof o.server === 'string' ? o.server : '',
@@ -219,6 +222,14 @@ export function runDurationMs(run: TraceRun): number {
     if (Number.isFinite(t)) last = Math.max(last, t + s.latency_ms);
   }
   return Math.max(0, last - start);
+}
+
+/**
+ * A server's log message (notifications/message, resources/updated, tools/list_changed) recorded in the run.
+ * It is not a step: step counts, latencies and decisions leave it out, and reports list logs on their own.
+ */
+export function isLogRecord(s: Pick<StepRecord, 'kind'>): boolean {
+  return s.kind === 'log';
 }
 
 export function isFailure(decision: Decision): boolean {

@@ -1,7 +1,8 @@
-// One flat row per step: the shape of the CSV file and of the XLSX MCP_Details sheet.
+// One flat row per step: the shape of the CSV file and of the XLSX MCP_Details sheet. The servers' log
+// records are not steps: they have rows of their own (the XLSX Logs sheet).
 import type { StepRecord } from '../../protocol/trace';
-import { maskString } from './mask';
-import { runName, orderedSteps, type TraceRun } from './model';
+import { maskString, maskValue } from './mask';
+import { isLogRecord, runName, orderedSteps, type TraceRun } from './model';
 
 export interface DetailRow {
   session_id: string;
@@ -57,6 +58,7 @@ export function detailRows(runs: readonly TraceRun[]): DetailRow[] {
   for (const run of runs) {
     const name = runName(run);
     for (const { step } of orderedSteps(run.steps)) {
+      if (isLogRecord(step)) continue;
       rows.push({
         session_id: run.id,
         session_name: name,
@@ -77,6 +79,64 @@ export function detailRows(runs: readonly TraceRun[]): DetailRow[] {
         reused: step.reused === true,
         reasons: maskString(step.reasons.join('; ')),
         error: maskString(step.error ?? ''),
+      });
+    }
+  }
+  return rows;
+}
+
+export interface LogRow {
+  session_id: string;
+  session_name: string;
+  step_id: string;
+  started_at: string;
+  server: string;
+  /** The notification it came as (notifications/message, notifications/resources/updated, …). */
+  method: string;
+  level: string;
+  /** The recorded (already redacted) content, masked once more. */
+  message: string;
+  findings: string;
+}
+
+export const LOG_COLUMNS: { key: keyof LogRow; header: string; width: number }[] = [
+  { key: 'session_id', header: 'Session ID', width: 24 },
+  { key: 'session_name', header: 'Session', width: 22 },
+  { key: 'step_id', header: 'Record ID', width: 14 },
+  { key: 'started_at', header: 'Time', width: 24 },
+  { key: 'server', header: 'Server', width: 14 },
+  { key: 'method', header: 'Notification', width: 30 },
+  { key: 'level', header: 'Level', width: 9 },
+  { key: 'message', header: 'Message', width: 60 },
+  { key: 'findings', header: 'Findings', width: 30 },
+];
+
+const MAX_LOG_MESSAGE_CHARS = 2000;
+
+function logMessage(step: StepRecord): string {
+  const out = step.output as { data?: unknown } | undefined;
+  const data = out && typeof out === 'object' && 'data' in out ? out.data : out;
+  const shown = maskValue(data);
+  const masked = [...step.reasons.map(maskString), ...(shown === undefined ? [] : [typeof shown === 'string' ? shown : JSON.stringify(shown)])].join('; ');
+  return masked.length > MAX_LOG_MESSAGE_CHARS ? `${masked.slice(0, MAX_LOG_MESSAGE_CHARS)}… [cut]` : masked;
+}
+
+export function logRows(runs: readonly TraceRun[]): LogRow[] {
+  const rows: LogRow[] = [];
+  for (const run of runs) {
+    const name = runName(run);
+    for (const step of run.steps) {
+      if (!isLogRecord(step)) continue;
+      rows.push({
+        session_id: run.id,
+        session_name: name,
+        step_id: step.step_id,
+        started_at: step.started_at,
+        server: step.server,
+        method: step.tool,
+        level: step.level ?? '',
+        message: logMessage(step),
+        findings: findingsText(step),
       });
     }
   }

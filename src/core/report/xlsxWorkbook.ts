@@ -1,9 +1,9 @@
-// XLSX report through exceljs: MCP_Details (one row per step), Sessions and Tools sheets.
+// XLSX report through exceljs: MCP_Details (one row per step), Sessions, Tools and Logs (the servers' log records) sheets.
 // Bundled on its own as dist/xlsx.js and loaded only when an XLSX report is written (see ./xlsx).
 import ExcelJS from 'exceljs';
 import { sessionMetrics, toolMetrics } from './metrics';
 import type { TraceRun } from './model';
-import { DETAIL_COLUMNS, detailRows } from './rows';
+import { DETAIL_COLUMNS, LOG_COLUMNS, detailRows, logRows } from './rows';
 
 import { XLSX_DETAILS_SHEET } from './xlsxSheet';
 
@@ -31,6 +31,7 @@ export function buildWorkbook(runs: readonly TraceRun[]): ExcelJS.Workbook {
     { header: 'Started', key: 'startedAt', width: 24 },
     { header: 'Duration (ms)', key: 'durationMs', width: 13 },
     { header: 'Steps', key: 'steps', width: 8 },
+    { header: 'Logs', key: 'logs', width: 8 },
     { header: 'Errors', key: 'errors', width: 8 },
     { header: 'Error rate', key: 'errorRate', width: 10 },
     { header: 'p50 (ms)', key: 'p50', width: 10 },
@@ -66,6 +67,11 @@ export function buildWorkbook(runs: readonly TraceRun[]): ExcelJS.Workbook {
   }
   tools.getRow(1).font = { bold: true };
   tools.getColumn('errorRate').numFmt = '0.0%';
+
+  const logs = wb.addWorksheet('Logs', { views: [{ state: 'frozen', ySplit: 1 }] });
+  logs.columns = LOG_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width }));
+  for (const row of logRows(runs)) logs.addRow(row);
+  logs.getRow(1).font = { bold: true };
   return wb;
 }
 

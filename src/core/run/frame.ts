@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
-import type { ClientRun, SessionClientSettings } from '../client/types';
+import type { AnswererLookup, ClientRun, SessionClientSettings } from '../client/types';
 import type { CallMetaHook } from '../otel/ids';
 import type { DedupCache } from '../guards/dedup';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
@@ -57,6 +57,8 @@ export interface RunFrameOptions {
   callMeta?: CallMetaHook;
   /** RunOpts.dedup: the run reuses results through its own view of it. */
   dedup?: DedupCache;
+  /** RunOpts.answerers. */
+  answerers?: AnswererLookup;
 }
 
 export interface RunOutcome {
@@ -155,6 +157,7 @@ export class RunFrame {
       settings: options.clientSettings ?? {},
       guardrails: options.guardrails,
       vault: pipeline.vault,
+      ...(options.answerers ? { answererFor: options.answerers } : {}),
       writeChild: (record) => {
         if (this.ended) return;
         this.featureCost.tokens_in += record.tokens_in;

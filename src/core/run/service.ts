@@ -149,6 +149,8 @@ export class RunService {
       ...(opts.keepSteps === false ? { keepRecords: false } : {}),
       ...(opts.dedup ? { dedup: opts.dedup } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
+      ...(opts.clientSettings ? { clientSettings: opts.clientSettings } : {}),
+      ...(opts.answerers ? { answerers: opts.answerers } : {}),
       ...(this.env.callMeta ? { callMeta: this.env.callMeta } : {}),
     });
     const sessionId = frame.sessionId;

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
 import type { DedupCache } from '../guards/dedup';
+import type { AnswererLookup, SessionClientSettings } from '../client/types';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { CallMetaHook } from '../otel/ids';
 import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
@@ -84,6 +85,13 @@ export interface RunOpts {
    * all of them; each run sees only its own entries. Default: a cache of the run's own.
    */
   dedup?: DedupCache;
+  /**
+   * open() runs: who answers servers' sampling, elicitation and roots requests caused by a step, in place of
+   * the host (the gateway's client that declared them); the same guards and trace records apply.
+   */
+  answerers?: AnswererLookup;
+  /** open() runs: the client settings a session file would give ("sampling", "elicitation", "roots"). */
+  clientSettings?: SessionClientSettings;
   /** This run's top-level steps as they finish (after their expectations are checked). */
   onStep?: (record: StepRecord) => void;
   onProgress?: (stepIndex: number, stepId: string) => void;

@@ -22,6 +22,11 @@ export interface CodeStepInput {
   signal?: AbortSignal;
   /** The host's way of raising a limit the code hit, added to the step's error. */
   limitAdvice?: LimitAdvice;
+  /**
+   * The run's redaction of what it records (secrets, PII: what a tool call's arguments get). Code as written
+   * may hold a secret the user typed, and its logs, value and error may repeat it; none of them may reach the trace.
+   */
+  redact: <T>(value: T) => T;
 }
 
 export interface CodeStepOutcome {
@@ -42,6 +47,14 @@ function decisionOf(result: ExecResult): Decision {
   }
   if (result.error?.message === 'The run was cancelled.') return 'cancelled';
   return 'error';
+}
+
+/** Masks the record's text in place; the code is cut only afterwards, so a secret at the cut is still found whole. */
+function redactContent(record: StepRecord, redact: CodeStepInput['redact']): void {
+  const masked = redact({ code: (record.args as { code: string }).code, output: record.output, logs: record.logs, reasons: record.reasons, stages: record.stages, error: record.error });
+  const code = masked.code.length > CODE_ARG_CHARS ? `${masked.code.slice(0, CODE_ARG_CHARS)}… [cut]` : masked.code;
+  Object.assign(record, { args: { code }, output: masked.output, logs: masked.logs, reasons: masked.reasons, stages: masked.stages });
+  if (masked.error !== undefined) record.error = masked.error;
 }
 
 export async function runCodeStep(input: CodeStepInput): Promise<CodeStepOutcome> {
@@ -74,7 +87,7 @@ export async function runCodeStep(input: CodeStepInput): Promise<CodeStepOutcome
     decision,
     reasons: result.error ? [`${result.error.kind}: ${result.error.message}`, ...(result.error.reasons ?? [])] : [],
     stages: [{ stage: 'execute', decision: result.ok ? 'pass' : decision, reasons: result.error ? [result.error.message] : [], duration_ms: result.metrics.duration_ms }],
-    args: { code: input.code.length > CODE_ARG_CHARS ? `${input.code.slice(0, CODE_ARG_CHARS)}… [cut]` : input.code },
+    args: { code: input.code },
     output: result.value,
     is_error: !result.ok,
     started_at: startedAt,
@@ -88,6 +101,7 @@ export async function runCodeStep(input: CodeStepInput): Promise<CodeStepOutcome
     logs: result.logs,
   };
   if (result.error) record.error = result.error.message;
+  redactContent(record, input.redact);
   const children = result.childSteps.map((s) => ({ ...s, session_id: s.session_id || input.sessionId, parent_id: input.stepId }));
   return { record, children, result };
 }

@@ -1,7 +1,9 @@
 // One execution inside one QuickJS runtime. Runs in the sandbox worker thread (and, for the leak tests,
-// in-process under the DEBUG variant). A host call only sends; its reply, with any others that arrived
-// meanwhile, goes back in through one call of the prelude's deliver(), which settles the guest's promises
-// itself — no QuickJS deferred promise, one crossing per batch of replies. Then the pending jobs run.
+// in-process under the DEBUG variant). A host call is only queued inside the guest; once the pending jobs
+// have run, one call of the prelude's takeCalls() brings out every call they made, and they leave together.
+// Replies, with any others that arrived meanwhile, go back in through one call of the prelude's deliver(),
+// which settles the guest's promises itself — no QuickJS deferred promise, no host function per call,
+// one crossing each way per batch.
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { GuestConsole, GuestWorkspace } from './guest-state';
 import { classifyError, escapedError, INTERRUPTED, jobLimitError, type ErrorInfo } from './guest-errors';
@@ -16,12 +18,15 @@ const JOB_BATCH = 512;
 export interface EngineOptions {
   exec: ExecMessage;
   /** The module this execution runs in: its linear memory is what the memory cap measures. */
-  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs'>;
+  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs' | 'callWithText'>;
   /**
-   * Sends a host call to the main thread. Its reply comes back through `waitForReplies` when that is
-   * given, else through the returned promise, which must never reject.
+   * Sends a host call to the main thread (`argsJson`: the arguments' JSON array, as the guest wrote it).
+   * Its reply comes back through `waitForReplies` when that is given, else through the returned promise,
+   * which must never reject.
    */
-  hostCall(callId: number, op: HostOp, args: unknown[]): Promise<HostReplyMessage> | void;
+  hostCall(callId: number, op: HostOp, argsJson: string): Promise<HostReplyMessage> | void;
+  /** Called after each batch of host calls: a worker sends the batch as one message. */
+  flushCalls?(): void;
   /**
    * Blocks until at least one reply has arrived or `timeoutMs` has passed, and returns the replies that
    * arrived (possibly none). The worker waits this way, synchronously: a reply wakes it directly instead
@@ -58,6 +63,7 @@ interface GuestApi {
   serialize: QuickJSHandle;
   describeError: QuickJSHandle;
   deliver: QuickJSHandle;
+  takeCalls: QuickJSHandle;
   watch: QuickJSHandle;
   skills: QuickJSHandle;
 }
@@ -153,10 +159,16 @@ class Execution {
         this.interruptedBy = 'timeout';
         continue;
       }
-      if (this.settled) return this.result(vm, resultPromise);
+      if (this.settled) {
+        // Calls the code made without awaiting them still go out, as they would have from an async function.
+        this.sendCalls();
+        return this.result(vm, resultPromise);
+      }
       const ran = this.runJobs();
       if (ran === 'ran') continue;
       if (ran !== 'idle') return this.failure(ran);
+      this.sendCalls();
+      if (this.stop) continue;
       if (this.arrived.length) {
         this.deliver(this.arrived.splice(0));
         continue;
@@ -202,6 +214,46 @@ class Execution {
     this.wake = undefined;
   }
 
+  /** Takes the calls the guest queued since the last time, and sends them. */
+  private sendCalls(): void {
+    if (!this.vm || !this.api) return;
+    const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
+    if (r.error) {
+      this.stop ??= this.classify(this.describe(r.error));
+      return;
+    }
+    const text = r.text;
+    if (text === undefined) {
+      // The queue could not be read out (QuickJS ran out of memory making the C string).
+      this.stop ??= this.classify({ name: 'InternalError', message: 'out of memory' });
+      return;
+    }
+    if (text === '') return;
+    let start = 0;
+    while (start < text.length) {
+      const end = text.indexOf('\n', start);
+      const line = end < 0 ? text.slice(start) : text.slice(start, end);
+      start = end < 0 ? text.length : end + 1;
+      this.sendCall(line);
+    }
+    this.options.flushCalls?.();
+  }
+
+  private sendCall(request: string): void {
+    const space = request.indexOf(' ');
+    const op = request.slice(0, space) as HostOp;
+    const callId = ++this.callSeq;
+    this.pending.set(callId, op);
+    const reply = this.options.hostCall(callId, op, request.slice(space + 1));
+    if (reply) {
+      void reply.then((r) => {
+        if (this.finished) return;
+        this.arrived.push(r);
+        this.wake?.();
+      });
+    }
+  }
+
   /** Hands replies to the guest in one call of the prelude's deliver(). */
   private deliver(replies: HostReplyMessage[]): void {
     const items: string[] = [];
@@ -215,12 +267,9 @@ class Execution {
       else items.push(`[${reply.callId},${reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`}]`);
     }
     if (!items.length || this.stop || !this.vm || !this.api) return;
-    const text = this.vm.newString(`[${items.join(',')}]`);
-    const r = this.vm.callFunction(this.api.deliver, this.vm.undefined, text);
-    text.dispose();
+    const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
     // Reading the replies failed inside the guest (out of memory, the deadline): the run cannot go on.
     if (r.error) this.stop ??= this.classify(this.describe(r.error));
-    else r.value.dispose();
   }
 
   private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {
@@ -271,7 +320,14 @@ class Execution {
     }
     const api = this.own(r.value);
     const get = (name: keyof GuestApi): QuickJSHandle => this.own(vm.getProp(api, name));
-    return { serialize: get('serialize'), describeError: get('describeError'), deliver: get('deliver'), watch: get('watch'), skills: get('skills') };
+    return {
+      serialize: get('serialize'),
+      describeError: get('describeError'),
+      deliver: get('deliver'),
+      takeCalls: get('takeCalls'),
+      watch: get('watch'),
+      skills: get('skills'),
+    };
   }
 
   private defineHostFunctions(vm: QuickJSContext, host: QuickJSHandle): void {
@@ -280,22 +336,6 @@ class Execution {
       vm.setProp(host, name, h);
       h.dispose();
     };
-    define('call', (requestH) => {
-      const request = vm.getString(requestH);
-      const space = request.indexOf(' ');
-      const op = request.slice(0, space) as HostOp;
-      const callId = ++this.callSeq;
-      this.pending.set(callId, op);
-      const reply = this.options.hostCall(callId, op, JSON.parse(request.slice(space + 1)) as unknown[]);
-      if (reply) {
-        void reply.then((r) => {
-          if (this.finished) return;
-          this.arrived.push(r);
-          this.wake?.();
-        });
-      }
-      return undefined;
-    });
     define('settled', () => {
       this.settled = true;
       return undefined;

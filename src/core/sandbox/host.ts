@@ -56,6 +56,17 @@ export class HostBridge {
     this.abort.abort(new Error('the sandbox run ended'));
   }
 
+  /** `argsJson` is the arguments' JSON array as the guest serialised it. */
+  async handleJson(op: HostOp, argsJson: string): Promise<HostReply> {
+    let args: unknown;
+    try {
+      args = JSON.parse(argsJson);
+    } catch {
+      return fail('TypeError', 'The arguments of a sandbox operation could not be read.');
+    }
+    return this.handle(op, Array.isArray(args) ? args : []);
+  }
+
   async handle(op: HostOp, args: unknown[]): Promise<HostReply> {
     try {
       switch (op) {

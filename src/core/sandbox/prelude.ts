@@ -4,9 +4,10 @@
 // is captured first, so user code that overwrites JSON or Error cannot change how results cross.
 
 /**
- * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, watch, skills })`.
- * host: { call(request), settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
- * `host.call("op argsJson")` only sends; the replies come back, possibly several at once, through
+ * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, takeCalls, watch, skills })`.
+ * host: { settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
+ * A host call is only queued in the guest; the engine takes the queue with `takeCalls()` once the pending
+ * jobs have run ("op argsJson" per line), and the replies come back, possibly several at once, through
  * `deliver("[[callId, envelope], ...]")`. Call ids are counted on both sides in the same order.
  */
 export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
@@ -32,13 +33,21 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
   const waiting = ObjectCreate(null);
   let lastCallId = 0;
+  // Calls made since the last takeCalls(), one "op argsJson" per line: JSON text never holds a raw newline,
+  // and concatenating primitives looks nothing up that user code could have replaced.
+  let outbox = '';
   function send(op, args, onReply) {
     let text;
     // Arguments that cannot be serialised (a BigInt, a cycle) reject the call, as an async function would.
     try { text = jsonStringify(args); } catch (e) { return promiseReject.call(PromiseCtor, e); }
-    host.call(op + ' ' + text);
+    outbox = outbox === '' ? op + ' ' + text : outbox + '\n' + op + ' ' + text;
     const id = ++lastCallId;
     return new PromiseCtor((resolve, reject) => { waiting[id] = { resolve, reject, onReply }; });
+  }
+  function takeCalls() {
+    const text = outbox;
+    outbox = '';
+    return text;
   }
   function deliver(text) {
     const batch = jsonParse(text);
@@ -62,10 +71,15 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return send(op, args, unwrap);
   }
 
-  // The MCP result → { text, structured, isError, content }.
+  // The MCP result → { text, structured, isError, content }. A plain loop: closures cost in QuickJS, and this runs per call.
   function toResult(wire) {
     const content = isArray(wire.content) ? wire.content : [];
-    const text = content.filter((c) => c && c.type === 'text' && typeof c.text === 'string').map((c) => c.text).join('\n');
+    let text = '';
+    let texts = 0;
+    for (let i = 0; i < content.length; i++) {
+      const c = content[i];
+      if (c && c.type === 'text' && typeof c.text === 'string') text = texts++ === 0 ? c.text : text + '\n' + c.text;
+    }
     const result = { text, structured: wire.structuredContent, isError: wire.isError === true, content };
     if (wire.dryRun) result.dryRun = true;
     return result;
@@ -75,16 +89,18 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return toResult(unwrap(envelope));
   }
 
+  function callTool(name, args) {
+    if (args !== undefined && (args === null || typeof args !== 'object' || isArray(args))) {
+      return promiseReject.call(PromiseCtor, new TypeError('mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).'));
+    }
+    return send('call', [StringOf(name), args === undefined ? {} : args], callResult);
+  }
+
   const mcp = ObjectFreeze({
     servers: () => request('servers', []),
     search: (query) => request('search', [StringOf(query)]),
     describe: (name) => request('describe', [StringOf(name)]),
-    call: (name, args) => {
-      if (args !== undefined && (args === null || typeof args !== 'object' || isArray(args))) {
-        return Promise.reject(new TypeError('mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).'));
-      }
-      return send('call', [StringOf(name), args === undefined ? {} : args], callResult);
-    },
+    call: callTool,
   });
 
   const toolIndex = jsonParse(toolIndexJson);
@@ -93,7 +109,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     const entries = {};
     for (const tool of ObjectKeys(toolIndex[server])) {
       const full = toolIndex[server][tool];
-      entries[tool] = (args) => mcp.call(full, args);
+      entries[tool] = (args) => callTool(full, args);
     }
     tools[server] = ObjectFreeze(entries);
   }
@@ -193,7 +209,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return jsonStringify(info);
   }
 
-  return { serialize, describeError, deliver, watch, skills };
+  return { serialize, describeError, deliver, takeCalls, watch, skills };
 })`;
 
 /** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */

@@ -6,15 +6,21 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { QuickJSFFI } from '@jitl/quickjs-wasmfile-release-sync/ffi';
 import {
+  Lifetime,
   newQuickJSWASMModuleFromVariant,
   newVariant,
   type CustomizeVariantOptions,
+  type JSContextPointer,
   type JSRuntimePointer,
+  type JSValuePointer,
+  type QuickJSContext,
+  type QuickJSHandle,
   type QuickJSRuntime,
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import { withJobRunner, type FFIClass, type JobBatch, type JobRunnerFFI } from './jobs';
+import { withTextCalls } from './text-call';
 // require(), not import(): the bundler must pick the CommonJS build (the ESM one reads import.meta.url,
 // which does not exist in the bundled worker).
 import emscriptenModuleLoader = require('@jitl/quickjs-wasmfile-release-sync/emscripten-module');
@@ -46,7 +52,15 @@ export type CappedModule = QuickJSWASMModule & {
   memoryExhausted(): boolean;
   /** Runs up to `maxJobs` pending jobs of a runtime this module created (see jobs.ts for why not the library's). */
   runPendingJobs(runtime: QuickJSRuntime, maxJobs: number): JobBatch;
+  /**
+   * Calls `fn(text)` (`fn()` when text is undefined) in a context this module created, straight through the
+   * FFI (see text-call.ts); `wantText` reads the returned value as a string. A thrown error comes back as a
+   * handle the caller frees.
+   */
+  callWithText(vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean): { text?: string; error?: undefined } | { error: QuickJSHandle };
 };
+
+type ModuleFFI = JobRunnerFFI & InstanceType<ReturnType<typeof withTextCalls>>;
 
 /**
  * Where the Emscripten module's own output goes (its print/printErr hooks; e.g. the "Aborted(...)" line of
@@ -64,7 +78,7 @@ export class ModuleFactory {
 
   static async create(variant: QuickJSSyncVariant, wasmPath: string, output: ModuleOutput = () => undefined): Promise<ModuleFactory> {
     const compiled = await WebAssembly.compile(readFileSync(wasmPath));
-    const ffi = withJobRunner((await variant.importFFI()) as unknown as FFIClass);
+    const ffi = withTextCalls(withJobRunner((await variant.importFFI()) as unknown as FFIClass) as never);
     const jobVariant: QuickJSSyncVariant = { ...variant, importFFI: async () => ffi as unknown as Awaited<ReturnType<QuickJSSyncVariant['importFFI']>> };
     return new ModuleFactory(jobVariant, compiled, output);
   }
@@ -93,8 +107,9 @@ export class ModuleFactory {
     const emscriptenModule = { print: this.output, printErr: this.output } as CustomizeVariantOptions['emscriptenModule'];
     const variant = newVariant(this.variant, { wasmModule: this.compiled, wasmMemory, emscriptenModule });
     const module = await newQuickJSWASMModuleFromVariant(variant);
-    const ffi = module.getFFI() as unknown as JobRunnerFFI;
+    const ffi = module.getFFI() as unknown as ModuleFFI;
     const runtimes = new WeakMap<QuickJSRuntime, JSRuntimePointer>();
+    const contexts = new WeakMap<QuickJSContext, JSContextPointer>();
     const newRuntime = module.newRuntime.bind(module);
     return Object.assign(module, {
       memoryMb,
@@ -102,7 +117,21 @@ export class ModuleFactory {
       newRuntime: (...args: Parameters<QuickJSWASMModule['newRuntime']>): QuickJSRuntime => {
         const runtime = newRuntime(...args);
         runtimes.set(runtime, ffi.lastRuntime!);
+        const newContext = runtime.newContext.bind(runtime);
+        runtime.newContext = (...contextArgs: Parameters<QuickJSRuntime['newContext']>): QuickJSContext => {
+          const vm = newContext(...contextArgs);
+          contexts.set(vm, ffi.lastContext!);
+          return vm;
+        };
         return runtime;
+      },
+      callWithText: (vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean) => {
+        const ctx = contexts.get(vm);
+        if (ctx === undefined || !vm.alive || !fn.alive) throw new Error('callWithText: not a live context and function of this module');
+        const r = ffi.callWithText(ctx, fn.value, wasmMemory, text, wantText);
+        if (r.error === undefined) return r;
+        const error: QuickJSHandle = new Lifetime(r.error, undefined, (ptr: JSValuePointer) => ffi.QTS_FreeValuePointer(ctx, ptr), vm.runtime);
+        return { error };
       },
       runPendingJobs: (runtime: QuickJSRuntime, maxJobs: number): JobBatch => {
         const rt = runtimes.get(runtime);

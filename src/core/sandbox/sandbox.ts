@@ -12,6 +12,7 @@ import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
   MEMORY_FULL,
   type ExecResult,
+  type HostReplyMessage,
   type ExecuteOptions,
   type SandboxError,
   type SandboxLimits,
@@ -187,13 +188,16 @@ export class Sandbox {
         resolve(value);
       };
       const onMessage = (msg: WorkerToMain): void => {
-        if (msg.type === 'call' && msg.execId === execId) {
-          void bridge.handle(msg.op, msg.args).then((reply) => {
-            if (settled) return;
-            live.replies.postMessage({ type: 'reply', execId, callId: msg.callId, ...reply });
-            Atomics.add(live.shared, 1, 1);
-            Atomics.notify(live.shared, 1);
-          });
+        if (msg.type === 'calls' && msg.execId === execId) {
+          for (const call of msg.calls) {
+            void bridge.handleJson(call.op, call.argsJson).then((reply) => {
+              if (settled) return;
+              const message: HostReplyMessage = { type: 'reply', execId, callId: call.callId, ...reply };
+              live.replies.postMessage(message);
+              Atomics.add(live.shared, 1, 1);
+              Atomics.notify(live.shared, 1);
+            });
+          }
         } else if (msg.type === 'guest-done' && msg.execId === execId) {
           // The deadline no longer applies: the guest is finished, the worker is only summarising its result.
           clearTimeout(timer);

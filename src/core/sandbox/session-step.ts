@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { scanValue } from '../guards/redact';
 import { registerStepKind, type StepExecution, type StepExecutionContext } from '../session/runner';
 import { runCodeStep } from './code-step';
 import type { LimitAdvice } from './limits';
@@ -96,6 +97,8 @@ export function registerCodeStepKind(options: CodeStepOptions = {}): void {
       workspace: workspaceFor(ctx.sessionId),
       signal: ctx.signal,
       limitAdvice: ctx.limitAdvice ?? options.limitAdvice,
+      // Masked as the session's tool-call arguments are (the step's guardrails, no PII placeholders).
+      redact: <T>(value: T) => scanValue(value, ctx.guardrails, undefined, 'record').redacted as T,
     });
     return { record, value: result.value, exec: result };
   });

@@ -153,12 +153,18 @@ export interface ExecMessage {
 
 export type HostOp = 'servers' | 'search' | 'describe' | 'call';
 
-export interface HostCallMessage {
-  type: 'call';
-  execId: number;
+export interface HostCallRequest {
   callId: number;
   op: HostOp;
-  args: unknown[];
+  /** The arguments' JSON array as the guest serialised it; parsed on the main thread. */
+  argsJson: string;
+}
+
+/** The host calls one batch of the guest's jobs made (e.g. every call of one Promise.all), in order. */
+export interface HostCallMessage {
+  type: 'calls';
+  execId: number;
+  calls: HostCallRequest[];
 }
 
 export interface HostReplyMessage {

@@ -3,6 +3,7 @@
 // names the limit it hit. A call to a running server goes out without an await in between.
 import type { Client, RequestOptions, Tool as SdkTool } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { findNeedsSignIn } from '../auth/errors';
 import { formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorHint, type ServerLimit } from './errors';
 import type { Lifecycle } from './lifecycle';
 import type { LiveConnection } from './live';
@@ -123,6 +124,9 @@ export class ServerCalls<H> {
 
   private describe(m: Managed<H>, live: LiveConnection, what: string, err: unknown, limit: ServerLimit, options: CallOptions): ServerError {
     const def = m.definition;
+    const needs = findNeedsSignIn(err);
+    // A revoked sign-in or a step-up to a wider scope: the server stays connected but needs the user.
+    if (needs) return this.lifecycle.needsSignIn(m, needs, 'server_error');
     const lost = this.lostHttpServer(m, live, what, err);
     if (lost) return lost;
     if (options.signal?.aborted) {

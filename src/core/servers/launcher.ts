@@ -9,8 +9,10 @@ import { clientCapabilities, installClientFeatures, installTaskReceiver, type Cl
 import { messageOf, ServerError, type ExitInfo } from './errors';
 import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { negotiation, type ProtocolVerdicts } from './negotiation';
-import { handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
+import { closedDuringProbe, handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
+import { stopProcessTree } from './processTree';
 import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
+import { failUnansweredRequests } from './unansweredRequests';
 
 export interface LauncherOptions {
   clientInfo: { name: string; version: string };
@@ -42,12 +44,17 @@ export class FailedStart extends Error {
   constructor(
     override readonly cause: unknown,
     readonly context: { exit?: ExitInfo; stderrTail: string; transportError?: Error },
+    /** The process ended while the 2026 probe was its first request. */
+    readonly exitedOnProbe = false,
   ) {
     super(messageOf(cause));
   }
 }
 
 export class Launcher {
+  /** Definitions (by hash) that died on the second start too: they are not given a second start again. */
+  private readonly diedAfterProbe = new Set<string>();
+
   constructor(private readonly options: LauncherOptions) {}
 
   /** Connects and completes the handshake; a failure is a FailedStart (or a ServerError for a bad definition). */
@@ -59,7 +66,8 @@ export class Launcher {
     const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider });
     if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
     try {
-      return await this.connectHttp(def, new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider }), 'streamable-http', events);
+      const transport = failUnansweredRequests(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider }));
+      return await this.connectHttp(def, transport, 'streamable-http', events);
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
       const cause = err instanceof FailedStart ? err.cause : err;
@@ -117,7 +125,32 @@ export class Launcher {
     return live;
   }
 
+  /**
+   * Some 2025 servers exit on a request they do not know, and the 2026 probe is one: a process that ends during
+   * the probe is started once more with the 2025 handshake, and that verdict is remembered like any other. A
+   * server that dies at start-up whatever it is sent fails the second start the same way; then no verdict is kept,
+   * and its later starts (a crash loop) are not doubled.
+   */
   private async connectStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+    const { verdicts, logger } = this.options;
+    const probing = negotiation(def).probes && !verdicts.get(def.hash);
+    try {
+      return await this.spawnStdio(def, events);
+    } catch (err) {
+      if (!probing || !(err instanceof FailedStart) || !err.exitedOnProbe || this.diedAfterProbe.has(def.hash)) throw err;
+      logger.info(`${def.name} exited on the 2026 protocol probe (server/discover); starting it again with the 2025 handshake.`);
+      verdicts.set(def.hash, 'legacy');
+      try {
+        return await this.spawnStdio(def, events);
+      } catch (retryErr) {
+        verdicts.set(def.hash, undefined);
+        this.diedAfterProbe.add(def.hash);
+        throw retryErr;
+      }
+    }
+  }
+
+  private async spawnStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
     const cwd = def.cwd ?? def.source.workspaceFolder;
     if (cwd && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
       // spawn() reports a missing cwd as ENOENT, which would read like a missing command.
@@ -139,19 +172,28 @@ export class Launcher {
         this.options.onStderr?.(def.id, text);
       },
     });
-    live = new LiveConnection(this.newClient(def), transport, 'stdio', transport);
-    this.wire(def, live, events);
     this.options.logger.info(
       `Starting ${def.name}: ${def.command} with ${def.args?.length ?? 0} argument(s)` +
         (def.env && Object.keys(def.env).length ? `, env ${Object.keys(def.env).join(', ')}` : '') +
         (cwd ? `, in ${cwd}` : ''),
     );
+    // The server starts while the client is built (the first one loads the SDK): a CLI command pays the
+    // longer of the two, not their sum. A failed spawn is reported by the handshake's start().
+    transport.spawn().catch(() => undefined);
+    try {
+      live = new LiveConnection(this.newClient(def), transport, 'stdio', transport);
+    } catch (err) {
+      if (transport.pid !== undefined) await stopProcessTree({ pid: transport.pid, known: [], graceMs: 0, reaped: transport.exited });
+      throw err;
+    }
+    this.wire(def, live, events);
     try {
       await this.handshake(def, live);
     } catch (err) {
       live.stopping = true;
       await live.close(this.options.stopGraceMs);
-      throw new FailedStart(unwrapProbeFailure(err), { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError });
+      const context = { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError };
+      throw new FailedStart(unwrapProbeFailure(err), context, closedDuringProbe(err) && live.exit !== undefined);
     }
     return live;
   }

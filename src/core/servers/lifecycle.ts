@@ -1,6 +1,7 @@
 // When a server may start and what its state says while it does: refusals (bad definition, missing
 // inputs, disabled, untrusted workspace, no consent), the circuit breaker and reconnect backoff, one
 // shared start for concurrent callers, stops that win over starts in flight, and crashes.
+import { findNeedsSignIn, type NeedsSignInError } from '../auth/errors';
 import type { Logger } from '../types';
 import { describeStartError, formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorFacts, type ServerErrorHint } from './errors';
 import { FailedStart, type Launcher } from './launcher';
@@ -57,6 +58,7 @@ export class Lifecycle<H> {
     this.registry.setState(m, {
       status: 'starting',
       error: undefined,
+      signIn: undefined,
       tools: this.registry.cachedTools(def) ?? m.state.tools,
       toolsFromCache: this.registry.cachedTools(def) ? true : undefined,
     });
@@ -80,6 +82,8 @@ export class Lifecycle<H> {
     } catch (err) {
       await live.close(this.options.stopGraceMs);
       if (m.generation !== generation) throw this.stoppedDuringStart(m);
+      const needs = findNeedsSignIn(err);
+      if (needs) throw this.needsSignIn(m, needs, 'start_failed');
       const message = `${def.name} started but listing its tools failed: ${messageOf(err)}. Check the server's output.`;
       this.fail(m, message);
       throw new ServerError(m.state.error ?? message, 'start_failed', def.id, err, limitFacts(err));
@@ -93,6 +97,7 @@ export class Lifecycle<H> {
     this.registry.setState(m, {
       status: 'running',
       error: undefined,
+      signIn: undefined,
       pid: live.pid,
       serverInfo: version ? { name: version.name, version: version.version } : undefined,
       instructions: live.client.getInstructions(),
@@ -155,6 +160,8 @@ export class Lifecycle<H> {
 
   private startFailed(m: Managed<H>, err: unknown): ServerError {
     const def = m.definition;
+    const needs = findNeedsSignIn(err);
+    if (needs) return this.needsSignIn(m, needs, 'start_failed');
     if (err instanceof ServerError) {
       this.fail(m, err.message);
       return new ServerError(m.state.error ?? err.message, m.breaker.isOpen ? 'circuit_open' : 'start_failed', def.id, err.cause, err.facts);
@@ -175,6 +182,20 @@ export class Lifecycle<H> {
 
   private stoppedDuringStart(m: Managed<H>): ServerError {
     return new ServerError(`${m.definition.name} was stopped while it was starting.`, 'stopped', m.definition.id);
+  }
+
+  /**
+   * The server needs the user to sign in: its state says so (with the host's advice). Not a failure of the server,
+   * so the breaker does not count it; the next start after a sign-in just works. A running server that asked for a
+   * wider scope (403 step-up) stays 'running' (its other tools still work) with `signIn` set.
+   */
+  needsSignIn(m: Managed<H>, needs: NeedsSignInError, code: ServerError['code']): ServerError {
+    const err = this.error(needs.message, code, m.definition.id, needs);
+    this.options.logger.warn(err.message);
+    const signIn = { reason: needs.reason, scope: needs.requiredScope };
+    if (m.live && !m.live.closed && m.state.status === 'running') this.registry.setState(m, { error: err.message, signIn });
+    else this.registry.setState(m, { status: 'needs-sign-in', error: err.message, signIn, toolsFromCache: undefined });
+    return err;
   }
 
   /** Counts a failure (backoff, breaker) and shows it in the state. */

@@ -3,6 +3,7 @@
 // starts and stops), the launcher (stdio, Streamable HTTP, SSE fallback), the lists, and the calls.
 // Nothing here starts in the constructor.
 import type { Client, OAuthClientProvider } from '@modelcontextprotocol/client';
+import { NeedsSignInError } from '../auth/errors';
 import type {
   CallToolResult,
   CompleteResult,
@@ -188,6 +189,13 @@ export class ServerManager {
 
   async stop(id: string): Promise<void> {
     await this.lifecycle.stop(this.servers.get(id));
+  }
+
+  /** Stops the server and says it needs a sign-in (after a sign-out, say); the next start tries again. */
+  async signedOut(id: string): Promise<void> {
+    const managed = this.servers.get(id);
+    await this.lifecycle.stop(managed);
+    this.lifecycle.needsSignIn(managed, new NeedsSignInError(managed.definition.url ?? managed.definition.id, 'not_signed_in'), 'stopped');
   }
 
   /**

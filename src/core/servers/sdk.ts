@@ -79,6 +79,13 @@ export function unwrapProbeFailure(err: unknown): unknown {
   return cause;
 }
 
+/** True when the version-negotiation probe failed because the connection closed under it (the process exited). */
+export function closedDuringProbe(err: unknown): boolean {
+  if (!sdk || !(err instanceof sdk.SdkError) || err.code !== sdk.SdkErrorCode.EraNegotiationFailed) return false;
+  const cause = err.cause ?? (err.data as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof Error && /connection closed/i.test(cause.message);
+}
+
 /** The SDK's own error for a handshake that did not finish in time (so it reads like any other timeout). */
 export function handshakeTimeout(ms: number): Error {
   const { SdkError, SdkErrorCode } = mcpSdk();

@@ -7,27 +7,10 @@
 // The connection layer declares a client capability only for the handlers that are present: a server sees
 // `sampling` only if `createMessage` is set, and so on. Handlers are host-provided (the CLI answers from the
 // session file, VS Code asks the user or a model); the core decides nothing here.
-import type {
-  CreateMessageRequestParams,
-  CreateMessageResult,
-  CreateMessageResultWithTools,
-  ElicitRequestParams,
-  ElicitResult,
-  ListRootsResult,
-  LoggingMessageNotificationParams,
-  ProgressNotificationParams,
-} from '@modelcontextprotocol/client';
+import type * as Mcp from '@modelcontextprotocol/client';
 
-export type {
-  CreateMessageRequestParams,
-  CreateMessageResult,
-  CreateMessageResultWithTools,
-  ElicitRequestParams,
-  ElicitResult,
-  ListRootsResult,
-  LoggingMessageNotificationParams,
-  ProgressNotificationParams,
-};
+// The client features take these protocol types from this seam rather than from the SDK directly.
+export type { CreateMessageRequestParams, CreateMessageResult, CreateMessageResultWithTools, ElicitRequestParams, ElicitResult, ListRootsResult, LoggingMessageNotificationParams } from '@modelcontextprotocol/client';
 
 /** Who asked, and on behalf of which of our calls. */
 export interface ServerRequestContext {
@@ -49,17 +32,17 @@ export interface ServerRequestContext {
 /** What the client can answer. A missing handler means the capability is not declared. */
 export interface ServerRequestHandlers {
   /** sampling/createMessage (with or without tools). */
-  createMessage?(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  createMessage?(ctx: ServerRequestContext, params: Mcp.CreateMessageRequestParams): Promise<Mcp.CreateMessageResult | Mcp.CreateMessageResultWithTools>;
   /** elicitation/create, form or URL mode. */
-  elicit?(ctx: ServerRequestContext, params: ElicitRequestParams): Promise<ElicitResult>;
+  elicit?(ctx: ServerRequestContext, params: Mcp.ElicitRequestParams): Promise<Mcp.ElicitResult>;
   /** roots/list. */
-  listRoots?(ctx: ServerRequestContext): Promise<ListRootsResult>;
+  listRoots?(ctx: ServerRequestContext): Promise<Mcp.ListRootsResult>;
 }
 
 /** Notifications a server sends that the client features show or record. All optional. */
 export interface ServerNotificationHandlers {
   /** notifications/message (logging), already parsed; the handler redacts before showing or recording. */
-  onLog?(server: string, params: LoggingMessageNotificationParams): void;
+  onLog?(server: string, params: Mcp.LoggingMessageNotificationParams): void;
   /** notifications/resources/updated for a subscribed resource. */
   onResourceUpdated?(server: string, uri: string): void;
 }

@@ -30,6 +30,10 @@ export class StdioProcessTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
   private child?: ChildProcess;
+  private spawning?: Promise<void>;
+  private started = false;
+  /** What the server wrote, and whether it closed, before start(): held for the client that start() serves. */
+  private early?: { chunks: Buffer[]; closed: boolean } = { chunks: [], closed: false };
   private readonly lines: LineBuffer;
   private readonly exitedPromise: Promise<void>;
   private resolveExited!: () => void;
@@ -62,12 +66,36 @@ export class StdioProcessTransport implements Transport {
     return this.corrupt;
   }
 
+  /**
+   * Spawns the process; what it writes before start() is held for the client. The owner may start the server
+   * first and build the client (the SDK takes ~100 ms of CPU to load) while it starts. Idempotent; start() calls it.
+   */
+  spawn(): Promise<void> {
+    this.spawning ??= this.spawnChild();
+    return this.spawning;
+  }
+
   async start(): Promise<void> {
-    if (this.child) throw new Error('StdioProcessTransport already started.');
+    if (this.started) throw new Error('StdioProcessTransport already started.');
+    this.started = true;
+    try {
+      await this.spawn();
+    } catch (err) {
+      // The client hears of a failed spawn as it did when start() spawned: onerror, then the rejection.
+      this.onerror?.(err as Error);
+      throw err;
+    }
+    const early = this.early!;
+    this.early = undefined;
+    for (const chunk of early.chunks) this.receive(chunk);
+    if (early.closed) this.onclose?.();
+  }
+
+  private async spawnChild(): Promise<void> {
     // cross-spawn resolves Windows .cmd shims (npx) the way the SDK's own transport does.
     const spawn = require('cross-spawn') as typeof spawnType;
     const child = spawn(this.launch.command, this.launch.args, {
-      env: { ...mcpSdk().getDefaultEnvironment(), ...this.launch.env },
+      env: { ...inheritedEnvironment(), ...this.launch.env },
       cwd: this.launch.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
@@ -80,10 +108,10 @@ export class StdioProcessTransport implements Transport {
       this.exitInfo = { code, signal };
       this.resolveExited();
     });
-    closed.then(() => this.onclose?.());
+    closed.then(() => (this.early ? (this.early.closed = true) : this.onclose?.()));
     child.stdin?.on('error', (err) => this.onerror?.(err));
     child.stdout?.on('error', (err) => this.onerror?.(err));
-    child.stdout?.on('data', (chunk: Buffer) => this.receive(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => (this.early ? this.early.chunks.push(chunk) : this.receive(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => this.launch.onStderr?.(chunk.toString('utf8')));
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
@@ -91,7 +119,6 @@ export class StdioProcessTransport implements Transport {
         // A spawn that failed never exits; nothing is left to wait for.
         if (child.pid === undefined) this.resolveExited();
         reject(err);
-        this.onerror?.(err);
       });
     });
   }
@@ -148,6 +175,25 @@ export class StdioProcessTransport implements Transport {
     await Promise.race([this.closedPromise, this.exitedPromise]);
     this.lines.clear();
   }
+}
+
+/**
+ * The environment a server inherits besides its own `env`: the SDK's DEFAULT_INHERITED_ENV_VARS (its
+ * getDefaultEnvironment), kept here so a spawn does not wait for the SDK to load; a unit test compares the two.
+ */
+const INHERITED_ENV_VARS =
+  process.platform === 'win32'
+    ? ['APPDATA', 'COMSPEC', 'HOMEDRIVE', 'HOMEPATH', 'LOCALAPPDATA', 'PATH', 'PATHEXT', 'PROCESSOR_ARCHITECTURE', 'PROGRAMDATA', 'PROGRAMFILES', 'PROGRAMFILES(X86)', 'PROGRAMW6432', 'SYSTEMDRIVE', 'SYSTEMROOT', 'TEMP', 'USERNAME', 'USERPROFILE', 'WINDIR']
+    : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'];
+
+export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of INHERITED_ENV_VARS) {
+    const value = env[key];
+    // Shell functions exported into the environment (`() {...}`) are not passed on, as in the SDK.
+    if (value !== undefined && !value.startsWith('()')) out[key] = value;
+  }
+  return out;
 }
 
 /**

@@ -1,15 +1,22 @@
 // The contract between the connection layer (src/core/servers) and its users (guards, sandbox,
 // lint, the extension's Servers view, the CLI).
 import type { CallToolResult, Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { SignInReason } from '../auth/errors';
 import type { ServerDefinition } from '../config/types';
 
-export type ServerStatus = 'stopped' | 'starting' | 'running' | 'error';
+/** 'needs-sign-in': the server asks for OAuth and no usable sign-in is stored; only an interactive sign-in helps. */
+export type ServerStatus = 'stopped' | 'starting' | 'running' | 'error' | 'needs-sign-in';
 
 export interface ServerState {
   id: string;
   status: ServerStatus;
-  /** A sentence for the user when status is 'error' (what went wrong and what to do). */
+  /** A sentence for the user when status is 'error' or 'needs-sign-in' (what went wrong and what to do). */
   error?: string;
+  /**
+   * Why the server needs a sign-in: set with status 'needs-sign-in', or on a 'running' server that asked for a wider
+   * scope (403 step-up: `scope` is what it asked for) while its other tools still work.
+   */
+  signIn?: { reason: SignInReason; scope?: string };
   /** True when the circuit breaker has stopped retrying this server. */
   circuitOpen?: boolean;
   pid?: number;

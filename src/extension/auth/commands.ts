@@ -3,12 +3,15 @@ import * as vscode from 'vscode';
 import { SignInError } from '../../core/auth/errors';
 import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
-import { pickServer, startServer } from '../serverCommands';
+import { pickServer, prepareToStart, startServer } from '../serverCommands';
 
 async function signInCommand(ctx: HarnessContext, arg: unknown): Promise<boolean> {
-  const def = await pickServer(ctx, arg, 'Sign in to which server?', (d) => ctx.signIns.usesSignIn(d));
+  const picked = await pickServer(ctx, arg, 'Sign in to which server?', (d) => ctx.signIns.usesSignIn(d));
+  if (!picked) return false;
+  if (!ctx.signIns.usesSignIn(picked)) throw new Error(`"${picked.id}" does not use sign-in: only HTTP servers without their own Authorization header do.`);
+  // The entry's "oauth" client secret may be an ${input:…}: asked for (once) before the sign-in sends it.
+  const def = await prepareToStart(ctx, picked);
   if (!def) return false;
-  if (!ctx.signIns.usesSignIn(def)) throw new Error(`"${def.id}" does not use sign-in: only HTTP servers without their own Authorization header do.`);
   try {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Signing in to ${def.id}: finish in the browser…`, cancellable: true },
@@ -26,7 +29,9 @@ async function signOutCommand(ctx: HarnessContext, arg: unknown): Promise<boolea
   if (!def) return false;
   if (!ctx.signIns.usesSignIn(def)) throw new Error(`"${def.id}" does not use sign-in.`);
   await ctx.servers.stop(def.id);
-  return ctx.signIns.signOut(def);
+  const result = await ctx.signIns.signOut(def);
+  await ctx.servers.signedOut(def.id);
+  return result.hadTokens;
 }
 
 export const signInCommands: CommandEntry[] = [

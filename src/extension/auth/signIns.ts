@@ -1,11 +1,12 @@
 // Sign-in for HTTP servers in VS Code: tokens live in SecretStorage (keyed per authorization server and
 // resource by the core's GrantStore), the browser opens through vscode.env.openExternal and comes back to the
-// core's loopback listener, and the Servers view asks which servers need a sign-in.
+// core's loopback listener. Whether a server needs a sign-in is the core's server state ('needs-sign-in').
 import * as vscode from 'vscode';
-import { connectionAuthProviders, usesOAuth } from '../../core/auth/forServer';
+import { connectionAuthProviders, oauthClientFor, usesOAuth } from '../../core/auth/forServer';
 import { SignInError } from '../../core/auth/errors';
 import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
-import { signIn, signOut, type SignInResult } from '../../core/auth/signIn';
+import { signIn, type SignInResult } from '../../core/auth/signIn';
+import { describeSignOut, signOut, type SignOutResult } from '../../core/auth/signOut';
 import { GrantStore, type SecretStore } from '../../core/auth/store';
 import type { ServerDefinition } from '../../core/config/types';
 import type { Logger } from '../../core/types';
@@ -16,9 +17,6 @@ export type OpenExternal = (url: URL) => Promise<void> | void;
 
 export class SignIns extends Disposable {
   private readonly store: GrantStore;
-  private readonly needing = new Set<string>();
-  private readonly changed = this._register(new vscode.EventEmitter<void>());
-  readonly onDidChange = this.changed.event;
   private openExternal: OpenExternal = defaultOpenExternal;
   /** The ServerManager's `authProviderFor`. */
   readonly providerFor: (def: ServerDefinition) => ReturnType<ReturnType<typeof connectionAuthProviders>>;
@@ -29,24 +27,11 @@ export class SignIns extends Disposable {
   ) {
     super();
     this.store = new GrantStore(secretStorageStore(secrets));
-    this.providerFor = connectionAuthProviders(this.store, {
-      onNeedsSignIn: (def, err) => {
-        this.log.warn(err.message);
-        if (!this.needing.has(def.id)) {
-          this.needing.add(def.id);
-          this.changed.fire();
-        }
-      },
-    });
+    this.providerFor = connectionAuthProviders(this.store);
   }
 
   usesSignIn(def: ServerDefinition): boolean {
     return usesOAuth(def);
-  }
-
-  /** True once a connection found that the server cannot be used without a sign-in. */
-  needsSignIn(id: string): boolean {
-    return this.needing.has(id);
   }
 
   /** Test hook: where the authorization URL goes instead of the browser (undefined restores openExternal). */
@@ -61,11 +46,11 @@ export class SignIns extends Disposable {
       const result = await signIn({
         serverUrl: def.url!,
         store: this.store,
+        ...oauthClientFor(def),
         timeoutMs: DEFAULT_SIGN_IN_TIMEOUT_MS,
         signal: abort.signal,
         openBrowser: (url) => this.openExternal(url),
       });
-      this.setNeeding(def.id, false);
       this.log.info(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).`);
       return result;
     } catch (err) {
@@ -76,19 +61,17 @@ export class SignIns extends Disposable {
     }
   }
 
-  /** Forgets the stored tokens; the server needs a sign-in again. */
-  async signOut(def: ServerDefinition): Promise<boolean> {
-    const had = await signOut(def.url!, this.store);
-    this.setNeeding(def.id, true);
-    this.log.info(had ? `Signed out of ${def.id}; its tokens were deleted.` : `${def.id} had no stored sign-in.`);
-    return had;
-  }
-
-  private setNeeding(id: string, needs: boolean): void {
-    const had = this.needing.has(id);
-    if (needs) this.needing.add(id);
-    else this.needing.delete(id);
-    if (had !== needs) this.changed.fire();
+  /** Revokes (when the authorization server can) and forgets the stored tokens; a failed revocation is a warning. */
+  async signOut(def: ServerDefinition): Promise<SignOutResult> {
+    const result = await signOut(def.url!, this.store);
+    const message = describeSignOut(def.id, result);
+    if (result.revocation === 'failed') {
+      this.log.warn(message);
+      void vscode.window.showWarningMessage(message);
+    } else {
+      this.log.info(message);
+    }
+    return result;
   }
 }
 

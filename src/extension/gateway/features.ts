@@ -2,11 +2,21 @@
 // the Copy Gateway Config command.
 import * as vscode from 'vscode';
 import type { CommandEntry } from '../commands';
-import { copyGatewayConfig } from './copyConfig';
+import { copyGatewayConfig, type CopyGatewayOptions } from './copyConfig';
 import { InHostGateway, type GatewayContext } from './inHost';
 import { GatewayDefinitionProvider, PROVIDER_ID } from './provider';
 
-export const gatewayCommands: CommandEntry[] = [{ id: 'mcpHarness.copyGatewayConfig', run: (ctx, target) => copyGatewayConfig(ctx, target) }];
+export const gatewayCommands: CommandEntry[] = [{ id: 'mcpHarness.copyGatewayConfig', run: (ctx, target, options) => copyGatewayConfig(ctx, target, copyOptions(options)) }];
+
+/** The command's second argument, when another command (or a test) passes one: only well-formed fields count. */
+function copyOptions(raw: unknown): CopyGatewayOptions {
+  const o = (raw ?? {}) as Record<string, unknown>;
+  return {
+    ...(o.transport === 'stdio' || o.transport === 'http' ? { transport: o.transport } : {}),
+    ...(typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535 ? { port: o.port } : {}),
+    ...(typeof o.includeToken === 'boolean' ? { includeToken: o.includeToken } : {}),
+  };
+}
 
 export interface GatewayFeatures {
   gateway: InHostGateway;

@@ -3,12 +3,16 @@
 // service — so each tool call the agent makes shows live in the Sessions view as a gateway session.
 // In-host rather than a `mcp-harness gateway --stdio` child process: a child would run its own servers,
 // policy and traces, invisible to this window's Sessions view until its trace files were read back.
-// Started on first use (when VS Code resolves the server definition), stopped with the extension.
+// Started on first use (when VS Code resolves the server definition), stopped with the extension. In code
+// mode (mcpHarness.gateway.mode) it offers search_tools and run_code, run in this window's sandbox pool.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { AuditLog, defaultAuditFile, GatewayCore, HttpGateway, launchesHarnessGateway, type UpstreamServers } from '../../core/gateway/index';
+import { AuditLog, defaultAuditFile, GatewayCore, HttpGateway, launchesHarnessGateway, type GatewayCoreOptions, type UpstreamServers } from '../../core/gateway/index';
+import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
+import { loadSkills } from '../../core/sandbox/skills';
 import type { ServerDefinition } from '../../core/config/types';
 import { HARNESS_VERSION } from '../../core/version';
+import type { GatewayMode } from '../config';
 import type { HarnessContext } from '../context';
 import { startWorkspaceServer } from '../runEnvironment';
 
@@ -16,13 +20,15 @@ export const TOKEN_SECRET = 'mcpHarness.gateway.token';
 /** How long calls in flight get to finish when the gateway stops (server list changed, window closing). */
 const STOP_MS = 2000;
 
-export type GatewayContext = Pick<HarnessContext, 'extension' | 'discovery' | 'servers' | 'runs' | 'log' | 'config'>;
+export type GatewayContext = Pick<HarnessContext, 'extension' | 'discovery' | 'servers' | 'runs' | 'log' | 'config' | 'sandbox'>;
 
 export interface RunningGateway {
   url: string;
   token: string;
   /** The servers it exposes (ids as discovered). */
   servers: string[];
+  /** direct: every upstream tool; code: search_tools and run_code (mcpHarness.gateway.mode when it started). */
+  mode: GatewayMode;
 }
 
 /** The servers the gateway puts behind its guards: every discovered one except entries that start a gateway. */
@@ -43,7 +49,16 @@ export class InHostGateway implements vscode.Disposable {
 
   /** The running gateway's servers, or undefined when it is not running. */
   get servers(): Promise<string[] | undefined> {
-    return this.starting ? this.starting.then((r) => r.servers, () => undefined) : Promise.resolve(undefined);
+    return this.running.then((r) => r?.servers);
+  }
+
+  /** The running gateway's mode, or undefined when it is not running. */
+  get mode(): Promise<GatewayMode | undefined> {
+    return this.running.then((r) => r?.mode);
+  }
+
+  private get running(): Promise<Started | undefined> {
+    return this.starting ? this.starting.then((r) => r, () => undefined) : Promise.resolve(undefined);
   }
 
   /** Starts the gateway once (later calls get the same one); refused in Restricted Mode. */
@@ -68,10 +83,12 @@ export class InHostGateway implements vscode.Disposable {
     const token = await this.token();
     const service = this.ctx.runs.for(folder);
     const audit = folder ? new AuditLog({ file: defaultAuditFile(folder), guardrails: this.ctx.config.guardrails }) : undefined;
+    const mode = this.ctx.config.gatewayMode;
     const core = new GatewayCore({
       upstreams: this.upstreams(),
       servers,
-      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false }),
+      ...(mode === 'code' ? { code: await this.codeMode(folder) } : {}),
+      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false, answerers: request.answerers }),
       policy: () => this.ctx.config.policy,
       audit,
       version: HARNESS_VERSION,
@@ -80,8 +97,18 @@ export class InHostGateway implements vscode.Disposable {
     const http = new HttpGateway({ core, token, port: 0, logger: this.ctx.log });
     const { url } = await http.listen();
     audit?.write({ kind: 'admin', action: 'start', transport: 'http', host: 'vscode', servers, url });
-    this.ctx.log.info(`MCP Harness (guarded) is serving ${servers.join(', ') || 'no servers'} at ${url}.`);
-    return { url, token, servers, http, audit };
+    this.ctx.log.info(`MCP Harness (guarded) is serving ${servers.join(', ') || 'no servers'} at ${url} (${mode} mode).`);
+    return { url, token, servers, mode, http, audit };
+  }
+
+  /** Code mode runs in this window's sandbox pool, under the mcpHarness.sandbox.* limits, with the folder's skills. */
+  private async codeMode(folder: string | undefined): Promise<NonNullable<GatewayCoreOptions['code']>> {
+    const read = (key: string) => vscode.workspace.getConfiguration('mcpHarness').get<unknown>(key);
+    return {
+      sandbox: this.ctx.sandbox.pool,
+      limits: sandboxLimitsFromSettings(read, (m) => this.ctx.log.warn(m)),
+      skills: folder ? await loadSkills(folder) : [],
+    };
   }
 
   /** Servers start through the same trust, consent and input checks as every other entry point. */

@@ -4,6 +4,7 @@
 // fills in its address and token.
 import * as vscode from 'vscode';
 import { HARNESS_VERSION } from '../../core/version';
+import { GATEWAY_MODE_SETTING } from '../config';
 import { Disposable } from '../disposable';
 import type { GatewayContext, InHostGateway } from './inHost';
 import { exposedServers } from './inHost';
@@ -24,6 +25,7 @@ export class GatewayDefinitionProvider extends Disposable implements vscode.McpS
     super();
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
     this._register(ctx.discovery.onDidChange(() => void this.serversChanged()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(GATEWAY_MODE_SETTING) && void this.modeChanged()));
   }
 
   provideMcpServerDefinitions(): vscode.McpHttpServerDefinition[] {
@@ -39,9 +41,16 @@ export class GatewayDefinitionProvider extends Disposable implements vscode.McpS
     return server;
   }
 
-  /** The version changes with the exposed servers, so VS Code offers to refresh the tools. */
+  /** The version changes with the exposed servers and the mode, so VS Code offers to refresh the tools. */
   private version(): string {
-    return `${HARNESS_VERSION}+${exposedServers(this.ctx.discovery.definitions).join(',')}`;
+    return `${HARNESS_VERSION}+${this.ctx.config.gatewayMode}+${exposedServers(this.ctx.discovery.definitions).join(',')}`;
+  }
+
+  /** A running gateway keeps the mode it started in: another mode restarts it on next use. */
+  private async modeChanged(): Promise<void> {
+    const running = await this.gateway.mode;
+    if (running && running !== this.ctx.config.gatewayMode) await this.gateway.stop('the gateway mode changed');
+    this.changed.fire();
   }
 
   /** A running gateway exposes the servers it started with: when they change it is restarted on next use. */

@@ -34,7 +34,9 @@ async function writeAgentPair({ repo, work }) {
   } finally {
     await model.close();
   }
-  const files = readdirSync(traces).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(traces, f));
+  // Direct first. Names start with the start second, so when both runs start in the same second
+  // 'agent-code-…' sorts before 'agent-direct-…': order by mode, not by name alone.
+  const files = readdirSync(traces).filter((f) => f.endsWith('.jsonl')).sort().sort((a, b) => Number(/-agent-code-/.test(a)) - Number(/-agent-code-/.test(b))).map((f) => join(traces, f));
   assert.equal(files.length, 2, `two traces, got ${files.join(', ')}`);
   return files;
 }

@@ -15,6 +15,9 @@ export function labResult(server, score, started_at) {
     suites: [
       { suite: 'props', ran: true, score: 55, weight: 0.5, findings: props, stats: {} },
       { suite: 'faults', ran: false, skipped: 'only stdio servers can be proxied', score: 0, weight: 0.25, findings: [], stats: {} },
+      { suite: 'conformance', ran: true, score: 50, weight: 0.25, findings: [], stats: { applicable: 2, passed: 1, not_applicable: 0, stopped: 'budget',
+        scenarios: [{ scenario: 'server-initialize', passed: 1, failed: 0, warnings: 0, failures: [] }, { scenario: 'tools-list', passed: 1, failed: 1, warnings: 0, failures: ['ToolsList: <i>no tools</i>'] }],
+        skipped: [{ scenario: 'ping', reason: 'the budget ended' }, { scenario: 'prompts-list', reason: 'the budget ended' }] } },
       { suite: 'bench', ran: true, score: 85, weight: 0.25, findings: bench, stats: { tool: 'echo', noisy: true, levels: [1, 4, 16].map((c) => ({ concurrency: c, calls: 100 * c, errors: 1, error_rate: 0.01, calls_per_s: 500 / c, latency_ms: { p50: 0.8 * c, p95: 2 * c, p99: 3 * c, max: 9 * c, mean: c }, distribution: [[0.5, 10], [1, 60], [2, 25], [4, 4], [8, 1]] })) } },
     ],
     findings: [...props, ...bench],
@@ -41,8 +44,8 @@ export function labTests(test, { open, vscodeHostPage, shots }) {
     assert.equal(await page.locator('.mh-lab-score').textContent(), '62');
     assert.match(await page.locator('.mh-lab-grade').textContent(), /\/100 · C/);
     // Score by suite: one bar per suite, the skipped one without a fill and with its reason listed.
-    assert.deepEqual(await page.locator('.mh-lab-breakdown g').evaluateAll((gs) => gs.map((g) => [g.dataset.suite, g.querySelectorAll('.mh-lab-fill').length])), [['props', 1], ['faults', 0], ['bench', 1]]);
-    assert.match(await page.locator('.mh-lab-breakdown').getAttribute('aria-label'), /props 55, faults skipped, bench 85/);
+    assert.deepEqual(await page.locator('.mh-lab-breakdown g').evaluateAll((gs) => gs.map((g) => [g.dataset.suite, g.querySelectorAll('.mh-lab-fill').length])), [['props', 1], ['faults', 0], ['conformance', 1], ['bench', 1]]);
+    assert.match(await page.locator('.mh-lab-breakdown').getAttribute('aria-label'), /props 55, faults skipped, conformance 50, bench 85/);
     assert.match(await page.locator('.mh-lab-skips').textContent(), /faults skipped: only stdio servers/);
     // Latency distribution: one column per bucket, heights proportional to the counts.
     const cols = await page.locator('.mh-lab-histogram rect').evaluateAll((rs) => rs.map((r) => [Number(r.dataset.bucketMs), Number(r.dataset.count), Number(r.getAttribute('height'))]));
@@ -51,6 +54,11 @@ export function labTests(test, { open, vscodeHostPage, shots }) {
     assert.equal(tallest[0], 1);
     assert.equal(await page.locator('.mh-lab-levels tbody tr').count(), 3);
     assert.match(await page.locator('.mh-lab-noisy').textContent(), /busy/);
+    // Conformance: one row per scenario with its first failure (as text), and the scenarios the budget left out.
+    assert.deepEqual(await page.locator('.mh-lab-conformance tbody tr').evaluateAll((rs) => rs.map((r) => [r.dataset.scenario, r.dataset.outcome])), [['server-initialize', 'passed'], ['tools-list', 'failed']]);
+    assert.match(await page.locator('.mh-lab-conformance tbody tr').nth(1).textContent(), /ToolsList: <i>no tools<\/i>/);
+    assert.match(await page.locator('.mh-lab-conformance-skipped').textContent(), /Not run \(the budget ended\): ping, prompts-list\./);
+    assert.equal(await page.locator('.mh-lab-cancelled').count(), 0);
     // Findings, worst first, as text (never markup).
     assert.deepEqual(await page.locator('.mh-lab-findings li').evaluateAll((ls) => ls.map((l) => l.dataset.severity)), ['critical', 'major', 'minor', 'info']);
     assert.equal(await page.locator('.mh-lab-findings b').count(), 0);
@@ -64,10 +72,12 @@ export function labTests(test, { open, vscodeHostPage, shots }) {
     await post(page, { type: 'reply', id: req.id, ok: true, result: { path: '/tmp/lab-everything.html' } });
     await page.waitForFunction(() => /Report card saved to \/tmp\/lab-everything\.html/.test(document.querySelector('.mh-notice').textContent));
 
-    // A second result is shown at once; the picker goes back to the first.
-    await post(page, { type: 'labResult', result: labResult('memory', 91, '2026-12-05T11:00:00.000Z'), reveal: true });
+    // A second result, from a cancelled run, is shown at once and says so; the picker goes back to the first.
+    await post(page, { type: 'labResult', result: { ...labResult('memory', 91, '2026-12-05T11:00:00.000Z'), cancelled: true }, reveal: true });
     await page.waitForFunction(() => document.querySelector('.mh-lab-score')?.textContent === '91');
+    assert.equal(await page.locator('.mh-lab-cancelled').textContent(), 'cancelled — partial result');
     assert.equal(await page.locator('.mh-lab-pick option').count(), 2);
+    assert.match(await page.locator('.mh-lab-pick option').first().textContent(), /memory — 91\/100 \(cancelled\)/);
     await page.selectOption('.mh-lab-pick', 'everything@2026-12-05T10:00:00.000Z');
     await page.waitForFunction(() => document.querySelector('.mh-lab-score')?.textContent === '62');
 

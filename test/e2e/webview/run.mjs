@@ -164,6 +164,25 @@ test('what a server asked during a step (sampling, elicitation) is listed as tha
   await page.close();
 });
 
+test('a server\'s log records: rows of the table, counted apart from the steps in the totals and the count', async (browser) => {
+  const lines = readFileSync(join(fixtures, 'every-decision.jsonl'), 'utf8').trim().split('\n');
+  const log = (n, level) => JSON.stringify({ type: 'step', session_id: 'sess-every-decision', step_id: `log-${n}`, kind: 'log', role: 'tool', channel: 'tool_to_llm', server: 'everything', tool: 'notifications/message', level, decision: 'ok', reasons: [], stages: [], output: { level, data: `log line ${n}` }, started_at: '2026-11-20T10:00:01.000Z', latency_ms: 4000, tokens_in: 0, tokens_out: 0, cost_est: 0, findings: [] });
+  const file = join(work, 'with-logs.jsonl');
+  writeFileSync(file, [...lines.slice(0, -1), log(1, 'info'), log(2, 'error'), lines.at(-1)].join('\n') + '\n');
+  const { page, problems } = await open(browser, report([file], join(work, 'with-logs.html')));
+  await page.waitForSelector('.mh-grid-body .mh-grid-row');
+  const stats = await page.locator('.mh-stats').textContent();
+  assert.match(stats, /13\s*Steps/);
+  assert.match(stats, /2\s*Server logs · not steps/);
+  assert.equal(await page.locator('.mh-count').textContent(), '13 steps + 2 logs');
+  assert.equal(await rowsIn(page).count(), 15, 'the log records are rows of the table');
+  await page.click('.mh-tab-metrics');
+  await page.waitForSelector('.mh-tool-metrics');
+  assert.ok(!(await page.locator('.mh-tool-metrics').textContent()).includes('notifications/message'), 'a log record is not a tool call');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('malformed and truncated traces: the good runs plus a clear message about the bad lines', async (browser) => {
   const url = report([join(fixtures, 'truncated.jsonl'), join(fixtures, 'malformed.jsonl')], join(work, 'bad.html'));
   const { page, problems } = await open(browser, url);

@@ -209,6 +209,21 @@ describe('agent: model-driven runs through the run service', function () {
     assert.deepEqual([child.server, child.tool, child.decision], ['fs', 'read_text_file', 'ok']);
   });
 
+  it('code mode: a secret the model writes into run_code is masked everywhere in the trace: the model step, the code step and the results recorded on the next turn', async () => {
+    const secret = `ghp_${'Q7'.repeat(18)}`;
+    const provider = await scripted([
+      { toolCalls: [{ name: 'run_code', arguments: { code: `const key = "${secret}"; console.log(key); return key.length;` } }] },
+      { text: 'It is 40 characters long.' },
+    ]);
+    const result = await run(provider, 'How long is the key?', { mode: 'code' });
+    assert.equal(result.outcome, 'answered', result.message);
+    assert.match(toolMessages(s.model!.requests[1].body)[0].content, /"value": ?40/, 'the code ran with the key as written');
+    const code = s.ws.trace(result.session.session_id).steps.find((st) => st.kind === 'code')!;
+    assert.equal((code.args as { code: string }).code, 'const key = "[REDACTED:github_token]"; console.log(key); return key.length;');
+    assert.deepEqual(code.logs, [{ level: 'log', text: '[REDACTED:github_token]' }]);
+    assert.ok(!readFileSync(result.session.trace_file!, 'utf8').includes(secret.slice(0, 20)), 'no part of the key in the trace');
+  });
+
   it('talks to the Anthropic Messages API: tool_use in, tool_result blocks back', async () => {
     await s.start([
       { toolCalls: [{ name: 'everything__echo', arguments: { message: 'via claude' } }], usage: { input: 900, output: 12 } },

@@ -24,7 +24,7 @@ describe('auth: CLI login, logout and sign-in errors', function () {
   const outputs: string[] = [];
 
   /** Runs the CLI; a printed authorization URL is "opened" by following it, as the user's browser would. */
-  async function cli(argv: string[], options: { browser?: boolean } = {}): Promise<Outcome> {
+  async function cli(argv: string[], options: { browser?: boolean; env?: Record<string, string> } = {}): Promise<Outcome> {
     let stdout = '';
     let stderr = '';
     const browsing: Promise<void>[] = [];
@@ -37,7 +37,7 @@ describe('auth: CLI login, logout and sign-in errors', function () {
       stderr: (t) => ((stderr += t), follow(t)),
       readStdin: async () => '',
       cwd: folder,
-      env: { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), MCP_HARNESS_TOKEN_FILE: '', MCP_HARNESS_VERBOSE: '1' },
+      env: { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), MCP_HARNESS_TOKEN_FILE: '', MCP_HARNESS_VERBOSE: '1', ...options.env },
     };
     const code = await main([...argv, '--workspace', folder], io);
     await Promise.all(browsing);
@@ -47,10 +47,11 @@ describe('auth: CLI login, logout and sign-in errors', function () {
 
   const tokenFile = () => join(home, 'config', 'mcp-harness', 'tokens.json');
 
-  async function setUp(args: string[]) {
+  /** `entry`: more keys of the server entry ("oauth"); `inputs`: the file's "inputs" list. */
+  async function setUp(args: string[], entry: Record<string, unknown> = {}, inputs?: unknown[]) {
     fx = await startOAuthFixture(['--prefix', 'PLANTED', ...args]);
     mkdirSync(join(folder, '.vscode'), { recursive: true });
-    writeFileSync(join(folder, '.vscode', 'mcp.json'), JSON.stringify({ servers: { remote: { type: 'http', url: fx.url } } }));
+    writeFileSync(join(folder, '.vscode', 'mcp.json'), JSON.stringify({ ...(inputs ? { inputs } : {}), servers: { remote: { type: 'http', url: fx.url, ...entry } } }));
   }
 
   beforeEach(() => {
@@ -119,9 +120,81 @@ describe('auth: CLI login, logout and sign-in errors', function () {
     assert.equal(call.code, 0, call.stdout + call.stderr);
     assert.match(call.stdout, /scopes: mcp:read/);
     const logout = await cli(['logout', 'remote', '--json']);
-    assert.deepEqual(JSON.parse(logout.stdout), { server: 'remote', signedOut: true });
+    assert.deepEqual(JSON.parse(logout.stdout), { server: 'remote', signedOut: true, revocation: 'revoked' });
+    const revoked = (await fx.events()).filter((e) => e.type === 'revoke') as unknown as { hint: string; known: boolean }[];
+    assert.deepEqual(revoked.map((e) => [e.hint, e.known]), [['refresh_token', true], ['access_token', true]], 'both tokens revoked at the authorization server');
     assert.doesNotMatch(readFileSync(tokenFile(), 'utf8'), /PLANTED-at-/);
     assert.equal((await cli(['tools', 'remote', '--json'])).code, 3, 'signed out: needs sign-in again');
+  });
+
+  it('servers --json: status "needs-sign-in" with its reason and the login hint (exit 3); "running" after login', async () => {
+    await setUp([]);
+    const before = await cli(['servers', '--json']);
+    assert.equal(before.code, 3, before.stderr);
+    const [row] = JSON.parse(before.stdout);
+    assert.equal(row.status, 'needs-sign-in');
+    assert.deepEqual(row.signIn, { reason: 'not_signed_in' });
+    assert.equal(row.tools, null);
+    assert.match(row.error, /needs sign-in: it requires OAuth and there is no stored sign-in for it\. Run `mcp-harness login remote` to sign in\.$/);
+    assert.match(before.stderr, /could not be started: remote/);
+    const text = await cli(['servers']);
+    assert.match(text.stdout, /^remote\s+needs-sign-in\s+http/m);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    const after = await cli(['servers', '--json']);
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(JSON.parse(after.stdout)[0].status, 'running');
+  });
+
+  it('logout: a revocation endpoint that fails is reported on stderr; the tokens are deleted anyway (exit 0)', async () => {
+    await setUp(['--revoke-status', '503']);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    const logout = await cli(['logout', 'remote']);
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.match(logout.stderr, /Signed out of remote, but revoking its tokens failed: the revocation endpoint .* answered HTTP 503 .* They were deleted from .*tokens\.json anyway/);
+    assert.doesNotMatch(readFileSync(tokenFile(), 'utf8'), /PLANTED-(at|rt)-/);
+    const json = await cli(['logout', 'remote', '--json']);
+    assert.deepEqual(JSON.parse(json.stdout), { server: 'remote', signedOut: false, revocation: 'nothing_stored' });
+  });
+
+  it('logout: an authorization server without a revocation endpoint: deleted here, and the user is told they stay valid there', async () => {
+    await setUp(['--no-revocation']);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    const logout = await cli(['logout', 'remote']);
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.match(logout.stdout, /Signed out of remote: its tokens were deleted from .*tokens\.json\. The authorization server offers no revocation endpoint/);
+  });
+
+  it('a pre-registered client from the entry\'s "oauth" block (secret from an input) is used instead of registration', async () => {
+    await setUp(['--no-dcr', '--client', 'harness-app:app-s3cret'], { oauth: { clientId: 'harness-app', clientSecret: '${input:app-secret}' } }, [
+      { id: 'app-secret', type: 'promptString', password: true, description: 'client secret' },
+    ]);
+    const missing = await cli(['login', 'remote']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /remote cannot sign in: .*input "app-secret".*set the environment variable MCP_HARNESS_INPUT_APP_SECRET/);
+    assert.deepEqual((await fx.events()).filter((e) => e.type === 'authorize'), [], 'nothing was sent without the secret');
+    const env = { MCP_HARNESS_INPUT_APP_SECRET: 'app-s3cret' };
+    const login = await cli(['login', 'remote'], { env });
+    assert.equal(login.code, 0, login.stdout + login.stderr);
+    const events = await fx.events();
+    assert.deepEqual(events.filter((e) => e.type === 'register'), [], 'no dynamic registration');
+    assert.equal(events.find((e) => e.type === 'authorize')?.clientId, 'harness-app');
+    assert.equal(events.find((e) => e.type === 'exchange')?.clientId, 'harness-app', 'the token endpoint accepted the client secret');
+    const call = await cli(['call', 'remote/whoami', '--json', '--yes'], { env });
+    assert.equal(call.code, 0, call.stdout + call.stderr);
+    assert.doesNotMatch(call.stdout + call.stderr + login.stdout + login.stderr, /app-s3cret/, 'the client secret is never printed');
+    const logout = await cli(['logout', 'remote', '--json'], { env });
+    assert.equal(JSON.parse(logout.stdout).revocation, 'revoked', 'the confidential client authenticated at the revocation endpoint');
+  });
+
+  it('a Client ID Metadata Document URL from the entry\'s "oauth" block is the client_id (no registration)', async () => {
+    const cimd = 'https://client.example/mcp-harness-test.json';
+    await setUp(['--cimd', cimd], { oauth: { clientMetadataUrl: cimd } });
+    const login = await cli(['login', 'remote']);
+    assert.equal(login.code, 0, login.stdout + login.stderr);
+    const events = await fx.events();
+    assert.deepEqual(events.filter((e) => e.type === 'register'), []);
+    assert.equal(events.find((e) => e.type === 'authorize')?.clientId, cimd);
+    assert.equal((await cli(['tools', 'remote', '--json'])).code, 0);
   });
 
   it('an expired access token is refreshed by the next command', async () => {

@@ -133,9 +133,9 @@ describe('auth: OAuth provider against the loopback fixture', function () {
   it('signs out: the stored tokens are gone and the server needs sign-in again', async () => {
     const fx = await startOAuthFixture(['--prefix', 'PLANTED']);
     await signIn({ serverUrl: fx.url, store, openBrowser: browse });
-    assert.equal(await signOut(fx.url, store), true);
+    assert.equal((await signOut(fx.url, store)).hadTokens, true);
     assert.doesNotMatch(secrets.dump(), /PLANTED-at-|PLANTED-rt-/);
-    assert.equal(await signOut(fx.url, store), false);
+    assert.deepEqual(await signOut(fx.url, store), { hadTokens: false, revocation: 'nothing_stored' });
     assert.ok(findNeedsSignIn(await rejection(connect(fx, store))));
   });
 });

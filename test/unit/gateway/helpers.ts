@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { EVERYTHING, ROOT } from '../guards/helpers';
 
@@ -53,6 +54,13 @@ export function jsonLines(file: string): Record<string, unknown>[] {
 export function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+/** `mcp-harness gateway --stdio --workspace ws` as a client's transport (Claude Desktop's way); stderr goes to `onStderr`. */
+export function stdioGatewayTransport(ws: string, onStderr: (text: string) => void): StdioClientTransport {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--stdio', '--workspace', ws], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
+  transport.stderr!.on('data', (d) => onStderr(String(d)));
+  return transport;
 }
 
 export interface HttpGatewayProcess {

@@ -75,6 +75,24 @@ describe('gateway modes', function () {
     });
   });
 
+  describe('code mode with a secret in the code', () => {
+    let ws: string;
+    after(() => rmSync(ws, { recursive: true, force: true }));
+
+    it('traces the run_code step with the secret masked in its code and value', async () => {
+      const secret = `ghp_${'K3'.repeat(18)}`;
+      ws = makeWorkspace();
+      const client = await stdioGateway(ws, ['--mode', 'code', '--servers', 'everything']);
+      const printed = JSON.parse(textOf(await client.callTool({ name: 'run_code', arguments: { code: `return "${secret}";` } })));
+      assert.equal(printed.value, secret, 'the client that wrote the code gets its value');
+      await client.close();
+      const code = (await waitForEnd(ws)).find((l) => l.type === 'step' && l.kind === 'code')!;
+      const text = readFileSync(traceFiles(ws)[0], 'utf8');
+      assert.deepEqual([(code.args as { code: string }).code, code.output], ['return "[REDACTED:github_token]";', '[REDACTED:github_token]']);
+      assert.ok(!text.includes(secret.slice(0, 20)), 'no part of the secret in the trace');
+    });
+  });
+
   describe('list_changed', () => {
     let ws: string;
     let client: Client;

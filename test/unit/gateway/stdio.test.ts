@@ -2,8 +2,7 @@ import * as assert from 'node:assert/strict';
 import { rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { buildCli, CLI, FAKE_SECRET, jsonLines, makeWorkspace, textOf, traceFiles } from './helpers';
+import { buildCli, FAKE_SECRET, jsonLines, makeWorkspace, stdioGatewayTransport, textOf, traceFiles } from './helpers';
 
 // Claude Desktop's config runs exactly this: `node dist/cli.js gateway --stdio --workspace <folder>`.
 describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', function () {
@@ -15,8 +14,7 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
   before(async () => {
     buildCli();
     ws = makeWorkspace();
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--stdio', '--workspace', ws], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
-    transport.stderr!.on('data', (d) => (stderr += d));
+    const transport = stdioGatewayTransport(ws, (t) => (stderr += t));
     client = new Client({ name: 'claude-desktop-test', version: '1.0.0' });
     await client.connect(transport);
   });

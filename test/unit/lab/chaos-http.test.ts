@@ -9,6 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { HttpChaosProxy } from '../../../src/core/lab/chaos/httpProxy';
 import { parseToxics } from '../../../src/core/lab/chaos/toxics';
 import { FIXTURES } from '../guards/helpers';
+import { cleanup, makeDefinition, newManager } from '../servers/helpers';
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'chaos-http-test', version: '1' });
@@ -76,6 +77,27 @@ describe('lab: chaos proxy for Streamable HTTP', function () {
     const { proxy, client } = await through('corrupt=1', 3);
     await assert.rejects(echo(client, 'broken', 1000));
     assert.ok(proxy.counters.toServer.corrupted >= 1);
+  });
+
+  it('corrupt, through the harness\'s own client: an answer broken on the way back fails its call at once (seeded)', async () => {
+    // Under these seeds the request reaches the server and its answer (an SSE event) comes back broken: seed 3 with
+    // "type#" (JSON, but not a valid result), seed 11 with `"type#:` (not JSON). The SDK drops such a message and
+    // would leave the call open for the whole request timeout (60 s here, beyond this test's own timeout).
+    const outcomes: Record<number, string> = {};
+    try {
+      for (const seed of [3, 11]) {
+        const proxy = new HttpChaosProxy(target, parseToxics('corrupt=1'), seed);
+        proxies.push(proxy);
+        const { manager } = newManager([makeDefinition({ id: 'web', transport: 'http', url: await proxy.listen() })], { requestTimeoutMs: 60_000 });
+        outcomes[seed] = await manager.connection('web').callTool('echo', { text: 'hello' }).then((r) => `result ${JSON.stringify(r)}`, (err: Error) => err.message);
+        assert.ok(proxy.counters.toClient.corrupted >= 1, JSON.stringify(proxy.counters));
+      }
+    } finally {
+      await cleanup();
+    }
+    for (const seed of [3, 11]) assert.match(outcomes[seed], /The server's answer to tools\/call could not be read; its HTTP response ended without a valid JSON-RPC response \(/, `seed ${seed}: ${outcomes[seed]}`);
+    assert.match(outcomes[3], /\(a message is JSON but not a JSON-RPC message\)/);
+    assert.match(outcomes[11], /\(a message is not JSON: Expected ':' after property name/);
   });
 
   it('duplicate and reorder: both copies reach the server, concurrent calls all complete in swapped order', async () => {

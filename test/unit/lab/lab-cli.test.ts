@@ -1,7 +1,7 @@
 // The lab end to end with the built CLI and real server processes: fixture servers with known faults get
 // the findings that describe them, the reference servers get scored, a counterexample replays.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +51,8 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
         crash: node(join(FIXTURES, 'crash.mjs')),
         hang: node(join(FIXTURES, 'hang.mjs')),
         slow: node(join(FIXTURES, 'slow.mjs')),
+        // Each conformance scenario gets its own bridged server process, whose handshake takes 4 s.
+        slowstart: node(join(FIXTURES, 'slow.mjs'), '--start-delay', '4000'),
         garbage: node(join(FIXTURES, 'garbage.mjs')),
         dead: node(join(FIXTURES, 'crash.mjs'), '--at-startup'),
         everything: node(EVERYTHING),
@@ -182,9 +184,8 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
   });
 
   it('--suite conformance runs the official server scenarios and scores the applicable ones', async () => {
-    // Installed, the suite sits in node_modules next to mcp-harness; the private CLI copy gets the same.
-    const modules = join(dirname(built.cli), 'node_modules');
-    if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules);
+    // The private CLI copy has no node_modules beside it: the suite runs from the bundle the build writes (dist/conformance.js).
+    assert.ok(!existsSync(join(dirname(built.cli), 'node_modules')));
     const { code, result, stderr } = await lab(ws, 'everything', '--suite', 'conformance');
     assert.equal(code, 0, stderr);
     const suite = result.suites.find((s) => s.suite === 'conformance')!;
@@ -197,6 +198,27 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     assert.ok((suite.stats.not_applicable as number) > 0, 'server-everything lacks the suite\'s test_* fixtures');
     assert.equal(result.score, suite.score);
     for (const f of suite.findings) assert.match(f.kind, /^conformance\./);
+  });
+
+  it('--budget bounds the conformance suite: no scenario starts after it, the ones left are listed as skipped', async () => {
+    // The first scenario starts within the 2 s budget and takes the 4 s handshake; every later one would start after it.
+    const { code, result, stderr } = await lab(ws, 'slowstart', '--suite', 'conformance', '--budget', '2s');
+    assert.equal(code, 0, stderr);
+    const suite = result.suites[0];
+    assert.equal(suite.ran, true, suite.skipped);
+    const ran = (suite.stats.scenarios as { scenario: string }[]).map((s) => s.scenario);
+    assert.deepEqual(ran, ['server-initialize']);
+    const skipped = suite.stats.skipped as { scenario: string; reason: string }[];
+    assert.ok(skipped.length >= 20, JSON.stringify(skipped));
+    assert.ok(skipped.every((s) => s.reason === 'the budget ended'));
+    for (const scenario of ['logging-set-level', 'tools-list', 'prompts-list']) assert.ok(skipped.some((s) => s.scenario === scenario), scenario);
+    // The suite's pending scenarios are not part of a default run, so they are not reported as skipped either.
+    assert.ok(!skipped.some((s) => s.scenario === 'json-schema-2020-12' || s.scenario === 'server-sse-polling'));
+    assert.equal(suite.stats.stopped, 'budget');
+    const left = suite.findings.find((f) => f.kind === 'conformance.budget');
+    assert.equal(left?.severity, 'info');
+    assert.match(left!.message, new RegExp(`^The budget ended before ${skipped.length} conformance scenario\\(s\\) finished; skipped, not scored: logging-set-level, `));
+    assert.equal(suite.score, 100);
   });
 
   it('chaos: bad toxics are refused; --print-config prints a runnable mcp.json entry', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunService } from '../../../src/core/run/service';
 import { ServiceLabHost } from '../../../src/core/lab/serviceHost';
+import { runLab } from '../../../src/core/lab/runner';
 import { labPolicy } from '../../../src/core/lab/selection';
 import { readTrace } from '../../../src/core/trace/reader';
 import type { ServerManager } from '../../../src/core/servers/manager';
@@ -54,5 +55,24 @@ describe('lab: the run service host', function () {
     assert.equal(host.serverState('bad')?.status, 'running');
     assert.ok(host.serverState('bad')?.pid);
     assert.equal(host.proxied, undefined);
+  });
+
+  it('a cancelled lab keeps its partial result: the suite under way stops, the ones after it are skipped', async () => {
+    const abort = new AbortController();
+    const progress: string[] = [];
+    const result = await runLab(host, {
+      server: 'bad', suites: ['props', 'faults', 'bench'], seed: 1, budgetMs: 600_000, callTimeoutMs: 5000, allowDestructive: false, outDir: traces, signal: abort.signal,
+      // Cancelled as soon as the first suite reports its first step.
+      onProgress: (m) => {
+        progress.push(m);
+        abort.abort();
+      },
+    });
+    assert.equal(result.cancelled, true);
+    assert.match(progress[0], /^props/);
+    assert.deepEqual(result.suites.map((s) => [s.suite, s.ran]), [['props', true], ['faults', false], ['bench', false]]);
+    for (const s of result.suites.slice(1)) assert.equal(s.skipped, 'the run was cancelled before this suite started');
+    // Only props scored (the weighted mean over the suites that ran).
+    assert.equal(result.score, result.suites[0].score);
   });
 });

@@ -1,6 +1,6 @@
-// What a CLI process loads. One guarded `call` must stay lean (its peak memory is a figure in `npm run bench`,
-// bench/cli-memory.bench.mjs): the CLI's start-up evaluates only the packages below, and a `call` on a stdio
-// server loads neither the OpenTelemetry SDK, the model SDKs, the XLSX writer, the v1 MCP SDK, nor the v2
+// What a CLI process loads. One guarded `call` must stay lean (its peak memory and wall time are figures in
+// `npm run bench`, bench/cli-memory.bench.mjs): the CLI's start-up evaluates the command table and no command
+// module nor package (each command loads when it runs), and a `call` on a stdio server loads neither the OpenTelemetry SDK, the model SDKs, the XLSX writer, the v1 MCP SDK, nor the v2
 // client's bundled ajv or a second zod. A new top-level import of something heavy fails here, not in a bench.
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,7 +14,8 @@ const ENTRY = 'src/cli/main.ts';
 const EVERYTHING = path.join(repo, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
 /** The packages the CLI evaluates on every start (statically imported); anything else must load on demand. */
-const EAGER_PACKAGES = ['ajv', 'ajv-formats', 'gpt-tokenizer', 'jsonc-parser', 'lru-cache', 'picomatch'];
+const EAGER_PACKAGES: string[] = [];
+const COMMAND_MODULE = /src\/cli\/commands\/(?!index\.ts)[\w-]+\.ts$/;
 
 /** What a `call` on a stdio server must not load: module paths inside cli.js, or bundles beside it. */
 const NOT_FOR_A_CALL: Array<[string, RegExp]> = [
@@ -24,7 +25,18 @@ const NOT_FOR_A_CALL: Array<[string, RegExp]> = [
   ['the v1 MCP SDK', /node_modules\/@modelcontextprotocol\/sdk\//],
   ["the v2 client's bundled ajv", /@modelcontextprotocol\/client\/dist\/ajvProvider/],
   ['a second zod', /@modelcontextprotocol\/client\/node_modules\/zod\//],
-  ['agent, gateway or lab code', /src\/core\/(agent|gateway)\/|src\/core\/lab\/(chaos|serviceHost|conformanceRun)/],
+  // The session parser checks an "agent" key with the agent's spec and limits (no package, ~170 lines).
+  ['agent, gateway or lab code', /src\/core\/agent\/(?!spec\.ts|types\.ts)|src\/core\/gateway\/|src\/core\/lab\/(chaos|serviceHost|conformanceRun)/],
+  ['another command', /src\/cli\/commands\/(?!index\.ts|call\.ts)[\w-]+\.ts$/],
+];
+
+/** What listing one server's tools must not load: the guard pipeline and what only it needs, other commands. */
+const NOT_FOR_TOOLS: Array<[string, RegExp]> = [
+  ...NOT_FOR_A_CALL.slice(0, 6),
+  ['the guard pipeline', /src\/core\/guards\//],
+  ['ajv', /node_modules\/ajv(-formats)?\//],
+  ['the tokenizer', /tokenizer\.js$|src\/core\/tokens\//],
+  ['another command', /src\/cli\/commands\/(?!index\.ts|tools\.ts)[\w-]+\.ts$/],
 ];
 
 function packageOf(input: string): string {
@@ -85,7 +97,7 @@ describe('CLI start-up: what a process loads', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   function loadedBy(args: string[]): { loaded: string[]; stdout: string } {
-    const log = path.join(dir, `load-${args[0]}.log`);
+    const log = path.join(dir, `load-${args[0].replace(/\W/g, '')}.log`);
     const res = spawnSync(process.execPath, [path.join(dir, 'cli.js'), ...args], {
       cwd: path.join(dir, 'ws'), encoding: 'utf8', timeout: 60_000, env: { ...process.env, MCP_HARNESS_LOAD_LOG: log },
     });
@@ -95,7 +107,8 @@ describe('CLI start-up: what a process loads', function () {
 
   it('start-up evaluates only the listed packages (a new top-level import of a package fails here)', async () => {
     const eager = await eagerInputs();
-    assert.ok(eager.includes('src/cli/commands/call.ts'), 'the import walk found no commands');
+    assert.ok(eager.includes('src/cli/commands/index.ts'), 'the import walk did not reach the command table');
+    assert.deepEqual(eager.filter((f) => COMMAND_MODULE.test(f)), [], 'a command module is imported statically: load it from the command table');
     const packages = [...new Set(eager.filter((f) => f.startsWith('node_modules/')).map(packageOf))].sort();
     assert.deepEqual(packages, EAGER_PACKAGES, 'load a new package where it is needed (a require() keeps it lazy in the bundle), or list it here on purpose');
   });
@@ -108,6 +121,21 @@ describe('CLI start-up: what a process loads', function () {
     assert.ok(loaded.some((m) => m.endsWith('tokenizer.js') || m.includes('src/core/tokens/')), 'the call counted no tokens');
     for (const [what, pattern] of NOT_FOR_A_CALL) {
       assert.deepEqual(loaded.filter((m) => pattern.test(m)), [], `a call loaded ${what}`);
+    }
+  });
+
+  it('--help loads no command module', () => {
+    const { loaded, stdout } = loadedBy(['--help']);
+    assert.match(stdout, /tools +Start one server and list its tools/);
+    assert.deepEqual(loaded.filter((m) => COMMAND_MODULE.test(m) || m.startsWith('node_modules/')), []);
+  });
+
+  it('listing one server\'s tools loads the tools command and the client, not the guards', () => {
+    const { loaded, stdout } = loadedBy(['tools', 'everything', '--json']);
+    assert.match(stdout, /"name": "echo"/);
+    assert.ok(loaded.includes('src/cli/commands/tools.ts') && loaded.includes('node_modules/@modelcontextprotocol/client/dist/index.cjs'), loaded.slice(0, 20).join('\n'));
+    for (const [what, pattern] of NOT_FOR_TOOLS) {
+      assert.deepEqual(loaded.filter((m) => pattern.test(m)), [], `tools loaded ${what}`);
     }
   });
 

@@ -23,7 +23,7 @@ describe('VSIX packaging', function () {
       const listing = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: repo, encoding: 'utf8' });
       assert.equal(listing.status, 0, listing.stderr);
       const files = listing.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-      for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/tokenizer.js', 'dist/o200k_base.bpe', 'dist/cl100k_base.bpe', 'dist/xlsx.js', 'dist/otel-sdk.js',
+      for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/tokenizer.js', 'dist/o200k_base.bpe', 'dist/cl100k_base.bpe', 'dist/xlsx.js', 'dist/otel-sdk.js', 'dist/conformance.js',
         'dist/sandbox-worker.js', 'dist/quickjs-release-sync.wasm', 'dist/webview.js', 'schemas/mcp-session.schema.json']) {
         assert.ok(files.includes(f), `${f} is missing from the VSIX: ${files.join(', ')}`);
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { percentile, sessionMetrics, summarise, toolMetrics } from '../../../src/core/report/metrics';
 import { parseTrace } from '../../../src/core/report/model';
+import type { StepRecord } from '../../../src/protocol/trace';
 import { fixture, mkStep } from './helpers';
 
 describe('report/metrics', () => {
@@ -69,4 +70,39 @@ describe('report/metrics', () => {
     assert.equal(s.decisions.ok, 9);
     assert.ok(s.tools_used.includes('memory/read_graph'));
   });
+
+  it('counts a server\'s log records apart: not in steps, latency, decisions, errors or the tools', () => {
+    const run = parseTrace(fixture('every-decision.jsonl')).runs[0];
+    const before = sessionMetrics(run);
+    const withLogs = { ...run, steps: [...run.steps, ...serverLogs(run.id)] };
+    const m = sessionMetrics(withLogs);
+    assert.equal(m.logs, 3);
+    assert.deepEqual(
+      [m.steps, m.topLevelSteps, m.childSteps, m.errors, m.errorRate, m.p50, m.p95, m.latencyMs, m.decisions, m.toolsUsed],
+      [before.steps, before.topLevelSteps, before.childSteps, before.errors, before.errorRate, before.p50, before.p95, before.latencyMs, before.decisions, before.toolsUsed],
+    );
+    assert.equal(m.findings, before.findings + 1, 'a finding on a log line still counts as a finding');
+    assert.ok(m.servers.includes('chatty'));
+    assert.deepEqual(toolMetrics(withLogs.steps).map((t) => t.key), toolMetrics(run.steps).map((t) => t.key));
+    const s = summarise([withLogs]);
+    assert.deepEqual([s.total_steps, s.total_logs, s.decisions], [before.steps, 3, before.decisions]);
+  });
 });
+
+/** Three log records of a server that logs a lot, slow and marked as errors to show they are not counted. */
+function serverLogs(sessionId: string): StepRecord[] {
+  return [1, 2, 3].map((n) =>
+    mkStep({
+      step_id: `log-${n}`,
+      session_id: sessionId,
+      kind: 'log',
+      server: 'chatty',
+      tool: 'notifications/message',
+      level: 'error',
+      decision: 'error',
+      latency_ms: 99999,
+      output: { level: 'error', data: `line ${n}` },
+      findings: n === 1 ? [{ stage: 'guardrails', kind: 'injection', severity: 'error', message: 'x' }] : [],
+    }),
+  );
+}

@@ -62,6 +62,12 @@ describe('report/model: parseTrace', () => {
     assert.equal(runStatus(runs[0]), 'incomplete');
   });
 
+  it('keeps every known step kind (a log record stays a log record); an unknown or missing kind reads as a tool step', () => {
+    const kinds = ['tool', 'code', 'model', 'resource', 'prompt', 'sampling', 'elicitation', 'log', 'banana', 'constructor', undefined];
+    const text = kinds.map((kind, i) => JSON.stringify({ type: 'step', session_id: 'K', step_id: String(i), tool: 't', decision: 'ok', ...(kind ? { kind } : {}) })).join('\n');
+    assert.deepEqual(parseTrace(text).runs[0].steps.map((s) => s.kind), ['tool', 'code', 'model', 'resource', 'prompt', 'sampling', 'elicitation', 'log', 'tool', 'tool', 'tool']);
+  });
+
   it('refuses a line over the size limit with a message', () => {
     const huge = JSON.stringify(mkStep({ step_id: 'h', output: 'x'.repeat(MAX_TRACE_LINE_CHARS) }));
     const { runs, badLines } = parseTrace(huge + '\n');

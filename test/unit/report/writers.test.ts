@@ -40,7 +40,7 @@ describe('report/json', () => {
     const report = buildJsonReport(rs, { now: new Date('2026-11-21T00:00:00Z') });
     const d = report.mcp_details;
     assert.equal(d.generated_at, '2026-11-21T00:00:00.000Z');
-    assert.deepEqual(Object.keys(d.summary), ['total_sessions', 'total_steps', 'tools_used', 'decisions']);
+    assert.deepEqual(Object.keys(d.summary), ['total_sessions', 'total_steps', 'total_logs', 'tools_used', 'decisions']);
     assert.equal(d.summary.total_sessions, 2);
     assert.equal(d.summary.total_steps, 18);
     const every = d.sessions.find((s) => s.session_id === 'sess-every-decision')!;
@@ -116,6 +116,61 @@ describe('report/xlsx', () => {
     assert.equal(sessions.rowCount, 3);
     const tools = wb.getWorksheet('Tools')!;
     assert.ok(tools.rowCount > 5);
+  });
+});
+
+describe('report: a server\'s log records are listed apart from the steps', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'mh-logs-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const withLogs = (): TraceRun[] => {
+    const rs = runs();
+    const every = rs.find((r) => r.id === 'sess-every-decision')!;
+    every.steps.push(
+      mkStep({ step_id: 'log-1', session_id: every.id, kind: 'log', server: 'chatty', tool: 'notifications/message', level: 'warning', latency_ms: 5000, output: { level: 'warning', data: { note: 'disk almost full', token: 'abc' } } }),
+      mkStep({ step_id: 'log-2', session_id: every.id, kind: 'log', server: 'chatty', tool: 'notifications/resources/updated', level: 'info', output: { uri: 'mem://AKIAABCDEFGHIJKLMNOP' } }),
+    );
+    return rs;
+  };
+
+  it('JSON: logs beside the steps, not among them; the summary counts them apart', () => {
+    const d = buildJsonReport(withLogs()).mcp_details;
+    const every = d.sessions.find((s) => s.session_id === 'sess-every-decision')!;
+    assert.equal(every.steps.length, 13);
+    assert.ok(every.steps.every((s) => s.kind !== 'log'));
+    assert.deepEqual(every.logs.map((l) => l.step_id), ['log-1', 'log-2']);
+    assert.deepEqual(every.logs[0].output, { level: 'warning', data: { note: 'disk almost full', token: '[MASKED]' } });
+    assert.deepEqual([every.metrics.steps, every.metrics.logs], [13, 2]);
+    assert.ok(!every.tools.some((t) => t.server === 'chatty'));
+    assert.deepEqual([d.summary.total_steps, d.summary.total_logs], [17, 2]);
+    assert.deepEqual(d.sessions.find((s) => s.session_id !== 'sess-every-decision')!.logs, []);
+  });
+
+  it('CSV: one row per step, no log rows', () => {
+    const csv = writeCsv(withLogs());
+    assert.equal(csv.trim().split('\r\n').length, 1 + 17);
+    assert.ok(!csv.includes('chatty'));
+  });
+
+  it('XLSX: a Logs sheet with level, notification and masked message; MCP_Details and Sessions count steps only', async () => {
+    const path = join(dir, 'logs.xlsx');
+    await writeXlsx(withLogs(), path);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+    assert.equal(wb.getWorksheet(XLSX_DETAILS_SHEET)!.rowCount, 1 + 17);
+    const logs = wb.getWorksheet('Logs')!;
+    assert.deepEqual((logs.getRow(1).values as unknown[]).slice(1), ['Session ID', 'Session', 'Record ID', 'Time', 'Server', 'Notification', 'Level', 'Message', 'Findings']);
+    assert.equal(logs.rowCount, 3);
+    assert.deepEqual((logs.getRow(2).values as unknown[]).slice(3, 9), ['log-1', '2026-01-01T00:00:00.000Z', 'chatty', 'notifications/message', 'warning', '{"note":"disk almost full","token":"[MASKED]"}']);
+    assert.equal(logs.getRow(3).getCell(8).value, '{"uri":"mem://[REDACTED:aws_access_key]"}');
+    const sessions = wb.getWorksheet('Sessions')!;
+    const header = (sessions.getRow(1).values as unknown[]).slice(1);
+    const row = [2, 3].map((n) => sessions.getRow(n)).find((r) => r.getCell(1).value === 'sess-every-decision')!;
+    assert.equal(row.getCell(header.indexOf('Steps') + 1).value, 13);
+    assert.equal(row.getCell(header.indexOf('Logs') + 1).value, 2);
+    const tools = wb.getWorksheet('Tools')!;
+    tools.eachRow((r) => assert.ok(!String(r.getCell(2).value).startsWith('chatty/'), 'log records are not tool calls'));
   });
 });
 

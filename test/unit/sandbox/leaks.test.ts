@@ -41,7 +41,7 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
   async function runChecked(code: string, limits: Partial<SandboxLimits> = {}, reply: Replier = echo, skills: { name: string; source: string }[] = []) {
     // The DEBUG build runs under LeakSanitizer, which needs far more linear memory than the release build.
     const capped = await factory.newModule(1024);
-    const module = Object.assign(new TestQuickJSWASMModule(capped), { runPendingJobs: capped.runPendingJobs });
+    const module = Object.assign(new TestQuickJSWASMModule(capped), { runPendingJobs: capped.runPendingJobs, callWithText: capped.callWithText });
     const started = Date.now();
     const result = await runExecution({
       exec: {
@@ -55,8 +55,8 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
         deadline: started + (limits.timeoutMs ?? 60000),
       },
       module,
-      hostCall: async (callId, op, args) => {
-        const r = reply(op, args);
+      hostCall: async (callId, op, argsJson) => {
+        const r = reply(op, JSON.parse(argsJson) as unknown[]);
         if (r === 'never') return new Promise<HostReplyMessage>(() => undefined);
         return { type: 'reply', execId: 1, callId, ...(await r) };
       },

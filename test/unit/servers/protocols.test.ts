@@ -124,4 +124,39 @@ describe('remembered 2025 verdicts', () => {
     writeFileSync(file, '{not json');
     assert.equal(new VerdictCache(file).get('h'), undefined);
   });
+
+  it('a 2025 server that exits on the 2026 probe is started again with the 2025 handshake, once; the verdict is kept', async () => {
+    const file = join(dir, 'verdicts.json');
+    const spawns = join(dir, 'spawns.log');
+    const strict = fixtureDefinition('strict', 'legacy-strict.mjs', ['--spawn-log', spawns]);
+    const { manager, logger } = newManager([strict], { protocolVerdicts: new VerdictCache(file) });
+    const c = await manager.ensureStarted('strict');
+    assert.equal(textOf(await c.callTool('echo', { text: 'still here' })), 'still here');
+    assert.deepEqual(manager.state('strict')!.protocol?.era, 'legacy');
+    assert.equal(readFileSync(spawns, 'utf8').trim().split('\n').length, 2, 'the probe killed one process; one more was started');
+    assert.equal(logger.count(/strict exited on the 2026 protocol probe \(server\/discover\); starting it again with the 2025 handshake/), 1);
+    assert.deepEqual(new VerdictCache(file).get(strict.hash), { kind: 'legacy' });
+    // The next run (a new CLI process, say) knows: one process, no probe.
+    const next = newManager([strict], { protocolVerdicts: new VerdictCache(file) }).manager;
+    await next.ensureStarted('strict');
+    assert.equal(readFileSync(spawns, 'utf8').trim().split('\n').length, 3);
+  });
+
+  it('a server that dies at start-up whatever it is sent: tried twice, its own failure reported, no verdict kept', async () => {
+    const file = join(dir, 'verdicts.json');
+    const dead = fixtureDefinition('dead', 'crash.mjs', ['--at-startup', '--code', '5']);
+    const { manager, logger } = newManager([dead], { protocolVerdicts: new VerdictCache(file) });
+    await rejectsWith(manager.start('dead'), 'start_failed', /exited with code 5 before the MCP handshake finished\. Its last output was: "crash\.mjs: failing at startup/);
+    assert.equal(logger.count(/Starting dead/), 2);
+    assert.equal(new VerdictCache(file).get(dead.hash), undefined);
+    // A crash loop is not doubled: the next start is one spawn.
+    await rejectsWith(manager.restart('dead'), 'start_failed', /exited with code 5/);
+    assert.equal(logger.count(/Starting dead/), 3);
+    // "protocol": "2025" never probes, so there is nothing to retry.
+    const forced = fixtureDefinition('forced', 'crash.mjs', ['--at-startup'], { protocol: '2025' });
+    const second = newManager([forced]);
+    await assert.rejects(second.manager.start('forced'));
+    assert.equal(second.logger.count(/Starting forced/), 1);
+  });
 });
+

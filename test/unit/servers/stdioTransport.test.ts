@@ -1,7 +1,8 @@
 // The stdio Transport the connection layer owns: spawn, exit facts, the message size cap, bad lines.
 import * as assert from 'node:assert/strict';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { MessageTooLargeError, StdioProcessTransport } from '../../../src/core/servers/stdioTransport';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { inheritedEnvironment, MessageTooLargeError, StdioProcessTransport } from '../../../src/core/servers/stdioTransport';
 import { fixture, isAlive, NODE, waitUntil } from './helpers';
 
 const initialize: JSONRPCMessage = {
@@ -93,5 +94,37 @@ describe('StdioProcessTransport', () => {
     await t.close();
     assert.equal(t.pid, undefined);
     assert.equal(errors.length, 1);
+  });
+
+  it('holds what a server spawned early writes, and its exit, for the client start() serves', async () => {
+    // The launcher spawns before it builds the client; here the server speaks and exits before start().
+    const note = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'early' } };
+    const t = new StdioProcessTransport({ command: NODE, args: ['-e', `process.stdout.write(${JSON.stringify(JSON.stringify(note) + '\n')}); process.exitCode = 4`], maxMessageBytes: 1024 });
+    await t.spawn();
+    await t.exited;
+    const seen: string[] = [];
+    t.onmessage = (m) => void seen.push(`message ${JSON.stringify(m)}`);
+    t.onclose = () => void seen.push('close');
+    await t.start();
+    await waitUntil(() => seen.includes('close'), 5000);
+    assert.deepEqual(seen, [`message ${JSON.stringify(note)}`, 'close']);
+    assert.deepEqual(t.exit, { code: 4, signal: null });
+    await assert.rejects(t.start(), /already started/);
+  });
+
+  it("gives a server the SDK's inherited environment without loading the SDK", () => {
+    const saved = { TERM: process.env.TERM, USER: process.env.USER };
+    try {
+      // An exported shell function is not passed on; an unset variable is left out.
+      process.env.TERM = '() { echo pwned; }';
+      delete process.env.USER;
+      assert.deepEqual(inheritedEnvironment(), getDefaultEnvironment());
+      process.env.USER = 'someone';
+      assert.deepEqual(inheritedEnvironment(), getDefaultEnvironment());
+      assert.equal(inheritedEnvironment().USER, 'someone');
+      assert.equal('TERM' in inheritedEnvironment(), false);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
   });
 });

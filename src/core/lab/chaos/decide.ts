@@ -3,9 +3,9 @@
 // so the same seed makes the same choices over either transport.
 import { seededRandom, type Toxics } from './toxics';
 
-// The start of a session: initialize, its answer, initialized, and the tool/resource/prompt listings the
-// client makes while starting (and again on list_changed).
-const HANDSHAKE = /"method"\s*:\s*"(?:initialize|notifications\/initialized|(?:tools|resources|prompts)\/list)"|"result"\s*:\s*\{\s*"(?:tools|resources|prompts)"\s*:|"protocolVersion"[^\n]*"serverInfo"|"serverInfo"[^\n]*"protocolVersion"/;
+// The start of a session: initialize, its answer, initialized, the 2026 discovery probe and its answer (whose id
+// the SDK names), and the tool/resource/prompt listings the client makes while starting (and again on list_changed).
+const HANDSHAKE = /"method"\s*:\s*"(?:initialize|notifications\/initialized|server\/discover|(?:tools|resources|prompts)\/list)"|"id"\s*:\s*"server-discover-probe-|"result"\s*:\s*\{\s*"(?:tools|resources|prompts)"\s*:|"protocolVersion"[^\n]*"serverInfo"|"serverInfo"[^\n]*"protocolVersion"/;
 
 export type Direction = 'to_server' | 'to_client';
 

@@ -83,6 +83,43 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
     }
   });
 
+  it('mcpHarness.gateway.mode "code": the running gateway restarts offering search_tools and run_code, whose calls are guarded steps', async () => {
+    const before = (await api.gateway.provider.resolveMcpServerDefinition(api.gateway.provider.provideMcpServerDefinitions()[0]))!;
+    assert.equal(await api.gateway.gateway.mode, 'direct');
+    const settings = vscode.workspace.getConfiguration('mcpHarness');
+    await settings.update('gateway.mode', 'code', vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor(async () => (await api.gateway.gateway.mode) === undefined, 'the direct-mode gateway to stop when the mode changed');
+      const defs = api.gateway.provider.provideMcpServerDefinitions();
+      assert.match(defs[0].version ?? '', /\+code\+/, 'the definition\'s version names the mode, so VS Code refreshes the tools');
+      const def = (await api.gateway.provider.resolveMcpServerDefinition(defs[0]))!;
+      assert.notEqual(def.uri.toString(), before.uri.toString(), 'a new gateway listens');
+      assert.equal(await api.gateway.gateway.mode, 'code');
+      const client = new Client({ name: 'vscode-agent-code', version: '0' });
+      const transport = new StreamableHTTPClientTransport(new URL(def.uri.toString(true)), { requestInit: { headers: def.headers } });
+      await client.connect(transport);
+      try {
+        const { tools } = await client.listTools();
+        assert.deepEqual(tools.map((t) => t.name), ['search_tools', 'run_code']);
+        const found = await client.callTool({ name: 'search_tools', arguments: { query: 'read graph' } });
+        assert.match(JSON.stringify(found.content), /memory\/read_graph/);
+        const ran = await client.callTool({ name: 'run_code', arguments: { code: 'const g = await tools.memory.read_graph({}); return { got: typeof g, via: "sandbox" };' } });
+        assert.notEqual(ran.isError, true, JSON.stringify(ran.content));
+        assert.match(JSON.stringify(ran.content), /sandbox/);
+        const run = await waitFor(() => api.traceStore.runs().find((r) => r.header?.name.startsWith('gateway vscode-agent-code') && r.steps.some((s) => s.tool === 'read_graph')), 'the gateway session with run_code\'s guarded call');
+        const call = run.steps.find((s) => s.tool === 'read_graph')!;
+        assert.equal(call.decision, 'ok');
+        assert.ok(call.parent_id, 'the tool call is a child of the run_code step');
+        await transport.terminateSession();
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+    } finally {
+      await settings.update('gateway.mode', undefined, vscode.ConfigurationTarget.Workspace);
+      await waitFor(async () => (await api.gateway.gateway.mode) === undefined, 'the code-mode gateway to stop when the mode was reset');
+    }
+  });
+
   for (const target of ['claude-desktop', 'cursor', 'claude-code', 'vscode'] as const) {
     it(`copies a ${target} snippet that starts the gateway for this workspace`, async () => {
       const text = await vscode.commands.executeCommand<string>('mcpHarness.copyGatewayConfig', target);
@@ -98,6 +135,32 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
       assert.deepEqual(entry.args.slice(1), ['gateway', '--stdio', '--workspace', folder()]);
     });
   }
+
+  for (const target of ['vscode', 'cursor', 'claude-code'] as const) {
+    it(`copies a ${target} snippet for a gateway over HTTP, with the token referenced, not written`, async () => {
+      const text = await vscode.commands.executeCommand<string>('mcpHarness.copyGatewayConfig', target, { transport: 'http', port: 9123 });
+      assert.ok(text, 'the command returned the snippet');
+      assert.equal(await vscode.env.clipboard.readText(), text);
+      const token = await api.gateway.gateway.start().then((g) => g.token);
+      assert.ok(!text.includes(token), 'the in-host gateway\'s token is not in the snippet');
+      if (target === 'claude-code') {
+        assert.equal(text, 'claude mcp add --transport http mcp-harness http://127.0.0.1:9123/mcp --header "Authorization: Bearer $MCP_HARNESS_GATEWAY_TOKEN"');
+        return;
+      }
+      const json = JSON.parse(text) as Record<string, Record<string, { type?: string; url: string; headers: Record<string, string> }>>;
+      const entry = (target === 'vscode' ? json.servers : json.mcpServers)['mcp-harness'];
+      assert.equal(entry.url, 'http://127.0.0.1:9123/mcp');
+      assert.equal(entry.type, target === 'vscode' ? 'http' : undefined);
+      assert.equal(entry.headers.Authorization, target === 'vscode' ? 'Bearer ${input:mcp-harness-gateway-token}' : 'Bearer ${env:MCP_HARNESS_GATEWAY_TOKEN}');
+    });
+  }
+
+  it('refuses an HTTP snippet for Claude Desktop (stdio only) and leaves the clipboard alone', async () => {
+    await vscode.env.clipboard.writeText('unchanged');
+    const text = await vscode.commands.executeCommand<string | undefined>('mcpHarness.copyGatewayConfig', 'claude-desktop', { transport: 'http', port: 9123 });
+    assert.equal(text, undefined);
+    assert.equal(await vscode.env.clipboard.readText(), 'unchanged');
+  });
 
   it('the copied snippet really starts a gateway that serves this workspace\'s servers', async () => {
     const text = await vscode.commands.executeCommand<string>('mcpHarness.copyGatewayConfig', 'claude-desktop');

@@ -1,7 +1,8 @@
 // "MCP: Test Server Reliability…" in the real extension host, on the basic workspace's memory server: the
 // lab runs its suites through the window's run service (the chaos proxy is the extension's own CLI bundle),
 // asks consent once for the server and once for the proxy, puts the result in the trace panel's Lab tab,
-// saves the report card, and stops when cancelled.
+// saves the report card, runs the official conformance suite from its bundle, and keeps a cancelled run's
+// partial result.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -80,7 +81,39 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     assert.match(html, new RegExp(`<span class="score">${result.score}</span>`));
   });
 
-  it('stops when cancelled: no result, nothing added to the Lab tab', async () => {
+  it('runs the conformance suite from the bundle the extension ships: scenario results in the Lab tab\'s result', async () => {
+    // The VSIX ships no node_modules: the suite runs from dist/conformance.js, beside the extension's own bundle.
+    assert.ok(fs.existsSync(path.join(api.context.extension.extensionPath, 'dist', 'conformance.js')));
+    const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['conformance'], budgetMs: 120_000, seed: 9, callTimeoutMs: 5000 });
+    assert.ok(result, 'the command returned no result');
+    const suite = result.suites.find((s) => s.suite === 'conformance');
+    assert.ok(suite, JSON.stringify(result.suites));
+    assert.equal(suite.ran, true, suite.skipped);
+    const scenarios = suite.stats.scenarios as { scenario: string; passed: number; failed: number }[];
+    // memory's tools list and its handshake pass; it has none of the suite's test_* prompts or resources.
+    for (const name of ['server-initialize', 'tools-list']) assert.ok(scenarios.some((s) => s.scenario === name && s.passed > 0 && !s.failed), `${name}: ${JSON.stringify(scenarios)}`);
+    assert.ok((suite.stats.not_applicable as number) > 0);
+    assert.equal(suite.stats.skipped, undefined, 'the whole suite ran within the budget');
+    assert.equal(result.score, suite.score);
+    assert.ok(api.context.traces.lab.all().some((r) => labResultKey(r) === labResultKey(result) && r.suites.some((s) => s.suite === 'conformance' && s.ran)), 'the Lab tab has the result with its conformance suite');
+  });
+
+  it('mcpHarness.lab.budgetSeconds bounds a run: no conformance scenario starts after it, the rest are listed as skipped', async () => {
+    const cfg = vscode.workspace.getConfiguration('mcpHarness');
+    await cfg.update('lab.budgetSeconds', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['conformance'], seed: 10, callTimeoutMs: 5000 });
+      assert.ok(result, 'the command returned no result');
+      const stats = result.suites[0].stats as { stopped?: string; skipped?: { scenario: string; reason: string }[] };
+      assert.equal(stats.stopped, 'budget', JSON.stringify(result.suites[0]));
+      assert.ok(stats.skipped && stats.skipped.length >= 20, JSON.stringify(stats.skipped));
+      assert.ok(stats.skipped.every((s) => s.reason === 'the budget ended'));
+    } finally {
+      await cfg.update('lab.budgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('stops when cancelled: the partial result, marked cancelled, goes to the Lab tab', async () => {
     const before = api.context.traces.lab.all().length;
     const abort = new AbortController();
     const running = vscode.commands.executeCommand<LabResult | undefined>('mcpHarness.testServerReliability', 'memory', { suites: ['props', 'bench'], budgetMs: 120_000, seed: 8, callTimeoutMs: 2000, signal: abort.signal });
@@ -89,7 +122,12 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     for (let i = 0; i < 400 && api.traceStore.runs().length === runsBefore; i++) await new Promise((r) => setTimeout(r, 50));
     abort.abort(new Error('cancelled by the test'));
     const result = await running;
-    assert.equal(result, undefined);
-    assert.equal(api.context.traces.lab.all().length, before);
+    assert.ok(result, 'a cancelled run still returns what it found');
+    assert.equal(result.cancelled, true);
+    // bench never started; props was either under way (partial) or not started either.
+    assert.deepEqual([result.suites[1].suite, result.suites[1].ran, result.suites[1].skipped], ['bench', false, 'the run was cancelled before this suite started']);
+    assert.ok(result.duration_ms < 120_000);
+    assert.equal(api.context.traces.lab.all().length, before + 1);
+    assert.equal(api.context.traces.lab.all().at(-1)?.cancelled, true);
   });
 });

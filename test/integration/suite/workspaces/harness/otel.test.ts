@@ -1,5 +1,5 @@
 // OpenTelemetry in the real extension host: with mcpHarness.otel.endpoint set to a local OTLP receiver, a
-// Run Session's spans arrive (the run, its steps, parentage, decisions as error.type), and "MCP: Export
+// Run Session's spans arrive (the run, its steps, parentage, decisions as error.type), and "MCP Harness: Export
 // Trace as OTLP JSON" writes the same spans from the run's trace file.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

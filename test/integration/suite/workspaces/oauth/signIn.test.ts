@@ -1,7 +1,8 @@
 // Runs on a copy of test/fixtures/workspaces/oauth (the `workspace:oauth` run): an HTTP server behind OAuth shows
 // "needs sign-in" with an inline Sign In action; "MCP: Sign In to Server" opens the authorization URL (here the
 // test is the browser, through api.testing.setOpenExternal), the loopback redirect completes the sign-in, a tool
-// call works, and "MCP: Sign Out of Server" brings back "needs sign-in".
+// call works, and "MCP: Sign Out of Server" revokes the tokens at the fixture's revocation endpoint
+// (RFC 7009) and brings back "needs sign-in". The view's "needs sign-in" is the core's server state.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -49,6 +50,8 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
   it('a server behind OAuth shows "needs sign-in" with the inline Sign In action', async () => {
     await assert.rejects(api.servers.start('remote'), /needs sign-in/);
     await waitFor(showsNeedsSignIn, 'the Servers view to show "needs sign-in"', 10_000);
+    assert.equal(api.servers.state('remote')?.status, 'needs-sign-in', 'the view shows the core state');
+    assert.equal(api.servers.state('remote')?.signIn?.reason, 'not_signed_in');
     const pkg = api.context.extension.extension.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string; group?: string }[]> } };
     const inline = pkg.contributes.menus['view/item/context'].find((m) => m.command === 'mcpHarness.signIn' && m.group?.startsWith('inline'));
     assert.ok(inline?.when?.includes('viewItem == server.needsSignIn'), 'Sign In is an inline action on a "needs sign-in" server');
@@ -69,8 +72,18 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
     assert.match(text, /scopes: mcp:read/);
   });
 
-  it('MCP: Sign Out of Server forgets the tokens: the server needs sign-in again', async () => {
+  it('MCP: Sign Out of Server revokes the tokens, then forgets them: the server needs sign-in again', async () => {
     assert.equal(await vscode.commands.executeCommand<boolean>('mcpHarness.signOut', 'remote'), true);
+    const events = (await (await fetch(`http://127.0.0.1:${fixture.port}/__fixture/events`)).json()) as { type: string; hint?: string; known?: boolean }[];
+    assert.deepEqual(
+      events.filter((e) => e.type === 'revoke').map((e) => [e.hint, e.known]),
+      [
+        ['refresh_token', true],
+        ['access_token', true],
+      ],
+      'both tokens revoked at the authorization server',
+    );
+    assert.equal(api.servers.state('remote')?.status, 'needs-sign-in');
     await waitFor(showsNeedsSignIn, 'the Servers view to show "needs sign-in" again', 10_000);
     await assert.rejects(api.servers.start('remote'), /needs sign-in/);
   });
