@@ -157,6 +157,7 @@ export const gatewayCommand: CliCommand = {
             name: request.name,
             servers: request.servers,
             signal: request.signal,
+            dedup: request.dedup,
             kind: 'gateway',
             keepSteps: false,
             policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER },

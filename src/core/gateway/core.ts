@@ -4,6 +4,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { StepRecord } from '../../protocol/trace';
 import type { AnswererLookup } from '../client/types';
+import { DedupCache, type DedupLimits } from '../guards/dedup';
 import type { PolicyConfig, ToolGateway } from '../guards/types';
 import type { OpenRun } from '../run/types';
 import type { Logger } from '../types';
@@ -13,10 +14,13 @@ import { CallRecorder } from './calls';
 import { CodeMode, type CodeModeOptions } from './codeMode';
 import { ConcurrencyLimits } from './limits';
 import { GatewayMetrics } from './metrics';
+import type { GatewayClient } from './client';
 import { GatewaySession } from './session';
 import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
 
 export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
+/** Reused read-only results kept for all clients together (a run alone keeps up to 512 / 8 MB). */
+export const GATEWAY_DEDUP_LIMITS: DedupLimits = { maxEntries: 2048, maxBytes: 16 * 1024 * 1024 };
 /** How long a stopping gateway waits for cancelled calls to come back before closing sessions. */
 const CANCEL_GRACE_MS = 2000;
 
@@ -34,6 +38,8 @@ export interface RunRequest {
   servers: string[];
   /** Aborted when the gateway stops without waiting any longer: calls still running are cancelled. */
   signal: AbortSignal;
+  /** The gateway's one cache of reused read-only results (RunOpts.dedup): its budget bounds every client together. */
+  dedup: DedupCache;
   /** For RunOpts.answerers: servers' requests during a call go to the client that made it, when it can answer. */
   answerers: AnswererLookup;
 }
@@ -51,6 +57,8 @@ export interface GatewayCoreOptions {
   audit?: AuditLog;
   metrics?: GatewayMetrics;
   maxConcurrentPerServer?: number;
+  /** Bounds of the reused-results cache all clients share (default GATEWAY_DEDUP_LIMITS). */
+  dedup?: DedupLimits;
   version: string;
   logger?: Logger;
 }
@@ -64,8 +72,10 @@ export class GatewayCore {
   readonly version: string;
   readonly instructions: string;
   readonly startedAt = Date.now();
-  private readonly sessions = new Set<GatewaySession>();
+  /** Every client being served: sessions' clients and stateless ones. */
+  private readonly sessions = new Set<GatewayClient>();
   private readonly watcher: UpstreamWatcher;
+  private readonly dedup: DedupCache;
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -74,6 +84,7 @@ export class GatewayCore {
     this.audit = options.audit;
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.catalog = new Catalog(options.upstreams, options.servers, logger);
+    this.dedup = new DedupCache(options.dedup ?? GATEWAY_DEDUP_LIMITS);
     this.recorder = new CallRecorder(this.metrics, options.audit, new ConcurrencyLimits(options.maxConcurrentPerServer ?? DEFAULT_MAX_CONCURRENT_PER_SERVER));
     this.codeMode = options.code ? new CodeMode({ ...options.code, servers: options.servers }) : undefined;
     this.instructions =
@@ -95,20 +106,30 @@ export class GatewayCore {
   }
 
   /** Serves one client over `transport`; `client` names it in traces and the audit log. */
-  async connect(transport: Transport, client: string, id = `s${this.nextSession++}`): Promise<GatewaySession> {
+  async connect(transport: Transport, client: string, id = this.nextId()): Promise<GatewaySession> {
     const session = new GatewaySession(this, id, client);
-    this.sessions.add(session);
-    this.metrics.sessions.set(this.sessions.size);
+    this.add(session.client);
     await session.connect(transport);
     return session;
   }
 
-  openRun(session: GatewaySession): Promise<GatewayRun> {
-    // Each run follows its own session's signal: one shared signal would carry a listener per client.
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, answerers: session.forwarding.lookup });
+  /** A client now served (its list changes are forwarded, shutdown ends its run). */
+  add(client: GatewayClient): void {
+    this.sessions.add(client);
+    this.metrics.sessions.set(this.sessions.size);
   }
 
-  forget(session: GatewaySession): void {
+  /** The next client id of this gateway. */
+  nextId(): string {
+    return `s${this.nextSession++}`;
+  }
+
+  openRun(session: GatewayClient): Promise<GatewayRun> {
+    // Each run follows its own session's signal: one shared signal would carry a listener per client.
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, dedup: this.dedup, answerers: session.answerers });
+  }
+
+  forget(session: GatewayClient): void {
     this.sessions.delete(session);
     this.metrics.sessions.set(this.sessions.size);
   }

@@ -1,6 +1,7 @@
 // The gateway over Streamable HTTP: loopback by default, every request checked (httpChecks), limited per
-// client (token bucket), `/mcp` served by one SDK transport per MCP session, `/health` and `/metrics`
-// beside it, and a graceful shutdown that lets calls in flight finish within a deadline.
+// client (token bucket), `/mcp` served by one SDK transport per MCP session (2025 clients) or request by
+// request (2026-07-28 clients, stateless.ts), `/health` and `/metrics` beside it, and a graceful shutdown
+// that lets calls in flight finish within a deadline.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,8 +10,10 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { GatewayCore } from './core';
+import { clientName } from './names';
 import { allowedHosts, checkHostAndOrigin, corsHeaders, DEFAULT_MAX_BODY_BYTES, HttpRefusal, jsonRpcError, readBody, sendJson, unauthorized } from './httpChecks';
 import { RateLimiter, type RateLimit } from './limits';
+import { StatelessServing } from './stateless';
 import { bearerMatches } from './token';
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { ratePerSecond: 50, burst: 100 };
@@ -60,6 +63,7 @@ export class HttpGateway {
   private pending = 0;
   private idle: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly stateless: StatelessServing;
 
   constructor(private readonly options: HttpGatewayOptions) {
     if (options.replicaId !== undefined && !REPLICA_ID.test(options.replicaId)) {
@@ -67,6 +71,7 @@ export class HttpGateway {
     }
     this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.logger = options.logger ?? nullLogger;
+    this.stateless = new StatelessServing(options.core, this.logger);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.logger.error(err as Error));
     });
@@ -167,6 +172,12 @@ export class HttpGateway {
     }
     const existing = this.sessionOf(req, res);
     if (existing) return existing.transport.handleRequest(req, res, body);
+    if (!sessionIdOf(req)) {
+      // A 2026-07-28 request carries everything it needs: answered here, whichever replica this is.
+      const cancel = new AbortController();
+      const request = StatelessServing.webRequest(req, raw, cancel.signal);
+      if (await StatelessServing.isModern(request, body)) return this.stateless.serve(request, body, res, cancel);
+    }
     if (sessionIdOf(req)) return sendJson(res, 404, jsonRpcError(-32001, 'Session not found: it ended or the gateway restarted. Initialize a new session.'));
     if (!isInitializeRequest(body)) return sendJson(res, 400, jsonRpcError(-32600, 'Invalid request: start with an initialize request (no Mcp-Session-Id was sent).'));
     await this.startSession(req, res, body);
@@ -214,6 +225,7 @@ export class HttpGateway {
   }
 
   private endIdleSessions(idleMs: number): void {
+    this.stateless.endIdle(idleMs);
     const cutoff = Date.now() - idleMs;
     for (const [id, session] of this.sessions) {
       if (session.open > 0 || session.lastSeen > cutoff) continue;
@@ -241,6 +253,7 @@ export class HttpGateway {
     clearTimeout(timer);
     // The core cancels what still runs before it ends the sessions' runs (which wait for their calls).
     await this.options.core.close();
+    await this.stateless.close();
     this.sessions.clear();
     this.server.closeAllConnections();
     await closed;
@@ -257,8 +270,4 @@ function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return q >= 0 ? url.slice(0, q) : url;
-}
-
-function clientName(name: string | undefined): string {
-  return (name ?? 'client').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40) || 'client';
 }

@@ -103,3 +103,8 @@ export function parseResourceUri(uri: string): { server: string; uri: string } |
     return undefined;
   }
 }
+
+/** A client's name as traces and the audit log show it: safe characters, at most 40. */
+export function clientName(name: string | undefined): string {
+  return (name ?? 'client').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40) || 'client';
+}

@@ -1,6 +1,7 @@
 // The results of read-only calls a run may answer again without calling the tool. Bounded: a long-lived
 // run (the gateway's serves thousands of distinct calls) keeps the most recently used entries only, by
-// count and by size, so memory stays flat however long the run lives.
+// count and by size, so memory stays flat however long the run lives. Many runs at once (a gateway's
+// clients) share one budget through `scoped` views, so memory stays flat however many clients come.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { LRUCache } from 'lru-cache';
 import type { Finding } from '../../protocol/trace';
@@ -22,24 +23,39 @@ export interface DedupLimits {
 
 export class DedupCache {
   private readonly cache: LRUCache<string, CachedCall>;
+  /** Keys of this view start with it: runs sharing the cache never see each other's results. */
+  private readonly scope: string;
 
-  constructor(limits: DedupLimits = { maxEntries: DEFAULT_DEDUP_MAX_ENTRIES, maxBytes: DEFAULT_DEDUP_MAX_BYTES }) {
+  constructor(limits: DedupLimits | { shared: LRUCache<string, CachedCall>; scope: string } = { maxEntries: DEFAULT_DEDUP_MAX_ENTRIES, maxBytes: DEFAULT_DEDUP_MAX_BYTES }) {
+    if ('shared' in limits) {
+      this.cache = limits.shared;
+      this.scope = limits.scope;
+      return;
+    }
+    this.scope = '';
     this.cache = new LRUCache<string, CachedCall>({
       max: limits.maxEntries,
       maxSize: limits.maxBytes,
       // A result larger than the whole budget is not kept (lru-cache refuses it rather than evicting everything).
-      sizeCalculation: (entry) => Math.max(1, approximateBytes(entry.result) + approximateBytes(entry.output)),
+      // The key counts too: it is the canonical call, arguments included.
+      sizeCalculation: (entry, key) => Math.max(1, 2 * key.length + approximateBytes(entry.result) + approximateBytes(entry.output)),
     });
   }
 
+  /** A view for one run over the same entries and budget (a run's results stay its own: PII tokens are per run). */
+  scoped(scope: string): DedupCache {
+    return new DedupCache({ shared: this.cache, scope: `${this.scope}${scope}\u0000` });
+  }
+
   get(fingerprint: string): CachedCall | undefined {
-    return this.cache.get(fingerprint);
+    return this.cache.get(this.scope + fingerprint);
   }
 
   set(fingerprint: string, entry: CachedCall): void {
-    this.cache.set(fingerprint, entry);
+    this.cache.set(this.scope + fingerprint, entry);
   }
 
+  /** Entries of every view together. */
   get size(): number {
     return this.cache.size;
   }

@@ -5,6 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, StepRecord } from '../../protocol/trace';
 import type { CallMetaHook } from '../otel/ids';
 import type { Logger } from '../types';
+import { followAll } from '../util/signals';
 import { recordProgress, recordTaskStatus } from './callEvents';
 import type { ConnectionProvider } from './catalog';
 import type { GuardrailsConfig, PolicyConfig, ToolCallRequest } from './types';
@@ -52,7 +53,8 @@ export class ToolExecutor {
     if (connection instanceof Error) {
       return { failure: { decision: 'error', message: `The server '${request.server}' could not be started: ${connection.message}` }, retries };
     }
-    const signal = combineSignals(request.signal, this.options.signal);
+    const followed = followAll(request.signal, this.options.signal);
+    const signal = followed.signal;
     // Progress after the call ended (a late notification) must not change the record or the live display.
     let ended = false;
     let failure: ExecutionFailure | undefined;
@@ -89,6 +91,7 @@ export class ToolExecutor {
         }
       }
     } finally {
+      followed.release();
       ended = true;
     }
     return { failure: failure ?? { decision: 'error', message: 'The server returned no result.' }, retries };
@@ -110,12 +113,6 @@ export class ToolExecutor {
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return AbortSignal.any([a, b]);
 }
 
 function classifyError(err: unknown, signal: AbortSignal | undefined): ExecutionFailure {

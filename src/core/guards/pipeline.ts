@@ -61,8 +61,11 @@ export interface GuardPipelineOptions {
    * a server refuses bad input); everything else enforces.
    */
   schemaGuard?: 'enforce' | 'record';
-  /** Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB). */
-  dedup?: DedupLimits;
+  /**
+   * Bounds of the cache of read-only results reused within the run (default 512 entries, 8 MB), or a
+   * cache view shared with other runs (DedupCache.scoped), whose budget they all share.
+   */
+  dedup?: DedupLimits | DedupCache;
   /** The `_meta` each tools/call carries (a traceparent when spans are exported). */
   callMeta?: CallMetaHook;
 }
@@ -105,7 +108,7 @@ export class GuardPipeline implements ToolGateway {
     this.metrics = new MetricsQueue(options.model, options.prices ?? DEFAULT_PRICES);
     this.logger = options.logger ?? nullLogger;
     this.catalog = new ToolCatalog(options.connections, options.servers, this.logger);
-    this.dedup = new DedupCache(options.dedup);
+    this.dedup = options.dedup instanceof DedupCache ? options.dedup : new DedupCache(options.dedup);
     this.executor = new ToolExecutor({ sessionId: this.sessionId, connections: options.connections, signal: options.signal, callMeta: options.callMeta, logger: this.logger });
     options.sink?.onBeforeFlush?.(() => this.metrics.settle());
   }

@@ -6,6 +6,7 @@ import type { Decision, RunKind, SessionEnd, SessionHeader, SessionStatus, Sessi
 import type { ClientFeatures } from '../client/features';
 import type { AnswererLookup, ClientRun, SessionClientSettings } from '../client/types';
 import type { CallMetaHook } from '../otel/ids';
+import type { DedupCache } from '../guards/dedup';
 import { GuardPipeline, type ConfirmHook, type ConnectionProvider } from '../guards/pipeline';
 import type { GuardrailsConfig, PolicyConfig } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
@@ -54,6 +55,8 @@ export interface RunFrameOptions {
   clientSettings?: SessionClientSettings;
   /** RunEnvironment.callMeta. */
   callMeta?: CallMetaHook;
+  /** RunOpts.dedup: the run reuses results through its own view of it. */
+  dedup?: DedupCache;
   /** RunOpts.answerers. */
   answerers?: AnswererLookup;
 }
@@ -115,6 +118,7 @@ export class RunFrame {
       signal: options.signal,
       ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
       ...(options.callMeta ? { callMeta: options.callMeta } : {}),
+      ...(options.dedup ? { dedup: options.dedup.scoped(this.sessionId) } : {}),
       // Top-level records are announced by record(), after their expectations are checked; the calls
       // code makes are announced here as they finish (their token counts fill in when the run settles).
       ...(onStep ? { onRecord: (r: StepRecord) => r.parent_id !== undefined && this.notify(() => onStep(r)) } : {}),

@@ -147,6 +147,7 @@ export class RunService {
       onStep: opts.onStep,
       ...(opts.schemaGuard ? { schemaGuard: opts.schemaGuard } : {}),
       ...(opts.keepSteps === false ? { keepRecords: false } : {}),
+      ...(opts.dedup ? { dedup: opts.dedup } : {}),
       ...(this.env.client ? { client: this.env.client } : {}),
       ...(opts.clientSettings ? { clientSettings: opts.clientSettings } : {}),
       ...(opts.answerers ? { answerers: opts.answerers } : {}),

@@ -3,6 +3,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, Finding, RunKind, SessionHeader, SessionStatus, SessionTotals, StepRecord } from '../../protocol/trace';
 import type { ClientFeatures } from '../client/features';
+import type { DedupCache } from '../guards/dedup';
 import type { AnswererLookup, SessionClientSettings } from '../client/types';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { CallMetaHook } from '../otel/ids';
@@ -79,6 +80,11 @@ export interface RunOpts {
    * result's `steps` is empty). For runs that live long and answer many calls (the gateway).
    */
   keepSteps?: boolean;
+  /**
+   * The cache of reused read-only results, shared with other runs (the gateway's clients): one budget for
+   * all of them; each run sees only its own entries. Default: a cache of the run's own.
+   */
+  dedup?: DedupCache;
   /**
    * open() runs: who answers servers' sampling, elicitation and roots requests caused by a step, in place of
    * the host (the gateway's client that declared them); the same guards and trace records apply.

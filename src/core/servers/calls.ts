@@ -13,6 +13,7 @@ import { callToolAsTask, requiresTask } from './tasks';
 import { isToolAllowed } from './toolFilter';
 import type { ServerRequestHandlers } from './serverRequests';
 import type { CallOptions } from './types';
+import { followAll } from '../util/signals';
 
 const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET'];
 
@@ -172,39 +173,6 @@ function limitSource(limit: ServerLimit, file: string): string {
   return limit.name === 'serverTimeoutMs' ? ` The limit is the server's 'timeout' in ${file}.` : '';
 }
 
-/** The requests following each caller's signal, and the one listener that aborts them. */
-interface Followers {
-  readonly inners: Set<AbortController>;
-  readonly onAbort: () => void;
-}
-
-const followers = new WeakMap<AbortSignal, Followers>();
-
-function follow(outer: AbortSignal, inner: AbortController): () => void {
-  let f = followers.get(outer);
-  if (!f) {
-    const inners = new Set<AbortController>();
-    const onAbort = (): void => {
-      followers.delete(outer);
-      for (const i of inners) i.abort(outer.reason);
-    };
-    f = { inners, onAbort };
-    followers.set(outer, f);
-    outer.addEventListener('abort', onAbort, { once: true });
-  }
-  const mine = f;
-  mine.inners.add(inner);
-  return () => {
-    mine.inners.delete(inner);
-    // The listener goes with the last follower: Node keeps a composite signal (AbortSignal.any) that has
-    // an abort listener alive until it aborts, so a listener left behind would keep every call's signal.
-    if (mine.inners.size === 0 && followers.get(outer) === mine) {
-      followers.delete(outer);
-      outer.removeEventListener('abort', mine.onAbort);
-    }
-  };
-}
-
 /**
  * A signal for one request that follows the caller's. The SDK adds an abort listener to the signal of
  * every request and never removes it, so a session's signal shared by all its calls would collect one
@@ -214,14 +182,7 @@ function follow(outer: AbortSignal, inner: AbortController): () => void {
  * flight than that.
  */
 export function callSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; release(): void } {
-  if (!outer) return { signal: undefined, release: () => undefined };
-  const inner = new AbortController();
-  // The caller may have cancelled while the server was starting: the request must not go out then.
-  if (outer.aborted) {
-    inner.abort(outer.reason);
-    return { signal: inner.signal, release: () => undefined };
-  }
-  return { signal: inner.signal, release: follow(outer, inner) };
+  return followAll(outer);
 }
 
 /** The SDK's report that it is fulfilling an `input_required` result (2026-07-28), not the server's progress. */

@@ -9,8 +9,32 @@ export interface InFlightCall {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A call's signal is made only when a server request asks for it: most calls see no server request, and
+ * a controller made and aborted per call costs more than the rest of the bookkeeping.
+ */
+class TrackedCall implements InFlightCall {
+  private controller: AbortController | undefined;
+  private endedWith: string | undefined;
+
+  constructor(readonly origin: unknown) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.endedWith) this.controller.abort(new Error(this.endedWith));
+    }
+    return this.controller.signal;
+  }
+
+  end(reason: string): void {
+    this.endedWith ??= reason;
+    this.controller?.abort(new Error(reason));
+  }
+}
+
 export class InFlightCalls {
-  private readonly calls = new Map<InFlightCall, AbortController>();
+  private readonly calls = new Set<TrackedCall>();
   private readonly connection = new AbortController();
 
   /** Aborted when the connection closes. */
@@ -20,14 +44,13 @@ export class InFlightCalls {
 
   /** Registers a call; `end` must be called when it settles. */
   begin(origin: unknown): { call: InFlightCall; end(): void } {
-    const controller = new AbortController();
-    const call: InFlightCall = { origin, signal: controller.signal };
-    this.calls.set(call, controller);
+    const call = new TrackedCall(origin);
+    this.calls.add(call);
     return {
       call,
       end: () => {
         this.calls.delete(call);
-        controller.abort(new Error('the call that caused this request has ended'));
+        call.end('the call that caused this request has ended');
       },
     };
   }
@@ -49,7 +72,7 @@ export class InFlightCalls {
   /** The call a 2025 server request belongs to: only when exactly one is in flight. */
   sole(): InFlightCall | undefined {
     if (this.calls.size !== 1) return undefined;
-    return this.calls.keys().next().value;
+    return this.calls.values().next().value;
   }
 
   get size(): number {
@@ -58,9 +81,9 @@ export class InFlightCalls {
 
   /** The connection closed: every call's server requests are void. */
   endAll(): void {
-    for (const [call, controller] of [...this.calls]) {
+    for (const call of [...this.calls]) {
       this.calls.delete(call);
-      controller.abort(new Error('the connection closed'));
+      call.end('the connection closed');
     }
     this.connection.abort(new Error('the connection closed'));
   }

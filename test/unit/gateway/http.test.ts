@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -195,5 +196,20 @@ describe('gateway over Streamable HTTP', function () {
     assert.ok(kinds.includes('call:ok') && kinds.includes('denial:denied_policy'));
     assert.ok(kinds.includes('rejected:401') && kinds.includes('rejected:403') && kinds.includes('rejected:413'));
     assert.ok(!JSON.stringify(audit).includes(gw.token), 'the token is never audited');
+  });
+
+  it('forgets a session once its client ends it (DELETE): its server, transport and run are gone', async () => {
+    const sessions = async () => JSON.parse((await send(gw, { method: 'GET', path: '/health' })).body).sessions as number;
+    const before = await sessions();
+    const leaving = await httpClient(gw, 'leaving-client');
+    assert.equal(textOf(await leaving.callTool({ name: 'everything__echo', arguments: { message: 'bye' } })), 'Echo: bye');
+    assert.equal(await sessions(), before + 1);
+    const transport = leaving.transport as StreamableHTTPClientTransport;
+    const id = transport.sessionId!;
+    await transport.terminateSession();
+    await leaving.close();
+    assert.equal(await sessions(), before, 'the ended session is no longer held');
+    const after = await send(gw, { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' } });
+    assert.equal(after.status, 404, 'its id is unknown from now on');
   });
 });

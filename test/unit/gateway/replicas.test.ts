@@ -1,7 +1,8 @@
 // Two gateway replicas behind a small loopback load balancer that routes the way a standard one can be told
 // to: a request with an Mcp-Session-Id goes to the replica named before the id's first dot, anything else
 // round-robin. Each client's session lives on one replica; both serve calls; a session id sent to the
-// other replica is refused (which is why the balancer must route on the header).
+// other replica is refused (which is why the balancer must route on the header). A 2026-07-28 client has no
+// session: its requests go round-robin and either replica answers each.
 import * as assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { buildCli, CLI, jsonLines, makeWorkspace, startHttpGateway, stop, textOf, type HttpGatewayProcess } from './helpers';
 import { spawnSync } from 'node:child_process';
 
@@ -109,6 +111,37 @@ describe('gateway replicas behind a load balancer that routes on Mcp-Session-Id'
     assert.equal(answer.status, 404);
     assert.match(await answer.text(), /Session not found/);
     await client.close();
+  });
+
+  it('serves a 2026-07-28 client statelessly: its requests alternate between the replicas, no session is pinned, each call is guarded and traced', async () => {
+    const before = { ...lb.routed };
+    const transport = new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${replicas.a.token}` } } });
+    const client = new ModernClient({ name: 'modern-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(transport);
+    assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+    assert.equal(transport.sessionId, undefined, 'no session: nothing for a balancer to pin');
+    const tools = await client.listTools();
+    assert.ok(tools.tools.some((t) => t.name === 'everything__echo'), 'the namespaced tools are listed');
+    for (let i = 0; i < 6; i++) {
+      const r = await client.callTool({ name: 'everything__echo', arguments: { message: `modern ${i}` } });
+      assert.equal(textOf(r), `Echo: modern ${i}`);
+    }
+    const denied = await client.callTool({ name: 'everything__nonexistent', arguments: {} }).catch((err: Error) => err);
+    assert.match(String((denied as Error).message ?? JSON.stringify(denied)), /Unknown tool 'everything__nonexistent'/);
+    await client.close();
+    const a = lb.routed.a - before.a;
+    const b = lb.routed.b - before.b;
+    assert.ok(a >= 4 && b >= 4, `round-robin sent requests of one client to both replicas: a ${a}, b ${b}`);
+    // Each replica traced the calls it answered, under the client's name, as the guards decided them.
+    const echoes = ['a', 'b'].map((name) => {
+      const dir = join(ws, `traces-${name}`);
+      const runs = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => jsonLines(join(dir, f)));
+      const mine = runs.filter((lines) => /modern-agent \(http, stateless\)/.test(String(lines[0]?.name)));
+      assert.equal(mine.length, 1, `replica ${name} keeps one run for the stateless client`);
+      return mine[0].filter((l) => l.type === 'step' && l.tool === 'echo' && l.decision === 'ok').length;
+    });
+    assert.equal(echoes[0] + echoes[1], 6, `the six echo calls are traced across both replicas: ${echoes.join(' + ')}`);
+    assert.ok(echoes[0] > 0 && echoes[1] > 0, 'both replicas answered calls');
   });
 
   it('refuses a replica id that cannot go into a session id', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { DedupCache } from '../../../src/core/guards/dedup';
 import { GuardPipeline } from '../../../src/core/guards/pipeline';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, MAX_TRACE_STRING_CHARS } from '../../../src/core/guards/defaults';
 import { capForTrace } from '../../../src/core/guards/output';
@@ -292,5 +293,21 @@ describe('GuardPipeline', function () {
     await call(9, 4000);
     assert.notEqual((await call(9, 4000)).record.reused, true, 'a result larger than the byte budget is not kept');
     assert.equal(mem.calls, 8);
+  });
+
+  it('shares one reused-results budget between runs (a gateway\'s clients) while each run reuses only its own results', async () => {
+    const mem = memoryServer([readOnlyTool('read')], async (_name, args) => ({ content: [{ type: 'text', text: `n=${String(args.n)}` }] }));
+    const shared = new DedupCache({ maxEntries: 4, maxBytes: 1024 * 1024 });
+    const run = (id: string) => new GuardPipeline({ sessionId: id, connections: { ensureStarted: async () => mem.connection }, servers: ['mem'], policy: trustedPolicy(), dedup: shared.scoped(id) });
+    const [a, b] = [run('a'), run('b')];
+    const call = (p: GuardPipeline, n: number) => p.callTool({ server: 'mem', tool: 'read', args: { n }, stepId: `s${n}` });
+    await call(a, 1);
+    assert.equal((await call(a, 1)).record.reused, true, 'run a reuses its own result');
+    const other = await call(b, 1);
+    assert.notEqual(other.record.reused, true, 'run b never gets run a\'s result (its PII tokens are run a\'s)');
+    assert.equal(mem.calls, 2);
+    for (let n = 2; n < 6; n++) await call(b, n);
+    assert.equal(shared.size, 4, 'both runs together stay within the shared count');
+    assert.notEqual((await call(a, 1)).record.reused, true, 'run a\'s entry made room for run b\'s newer ones');
   });
 });

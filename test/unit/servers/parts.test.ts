@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { DEFAULT_RETRY_POLICY } from '../../../src/core/servers/breaker';
 import { callSignal } from '../../../src/core/servers/calls';
+import { InFlightCalls } from '../../../src/core/servers/inFlight';
 import { ServerError } from '../../../src/core/servers/errors';
 import { descendants, stopProcessTree } from '../../../src/core/servers/processTree';
 import { readFileSync } from 'node:fs';
@@ -137,5 +138,26 @@ describe('callSignal', () => {
     outer.abort();
     assert.equal(callSignal(outer.signal).signal!.aborted, true);
     assert.equal(callSignal(undefined).signal, undefined);
+  });
+});
+
+describe('InFlightCalls', () => {
+  it('ties a server request to the one call in flight, and its signal ends with the call whenever it was asked for', () => {
+    const calls = new InFlightCalls();
+    const a = calls.begin('step-a');
+    assert.equal(calls.sole()?.origin, 'step-a');
+    const early = a.call.signal;
+    assert.equal(early.aborted, false);
+    const b = calls.begin('step-b');
+    assert.equal(calls.sole(), undefined, 'two calls in flight: no guess');
+    a.end();
+    assert.equal(early.aborted, true);
+    assert.match((early.reason as Error).message, /the call that caused this request has ended/);
+    assert.equal(a.call.signal.aborted, true, 'asked for after the call ended, the signal is already aborted');
+    assert.equal(calls.sole()?.origin, 'step-b');
+    calls.endAll();
+    assert.match((b.call.signal.reason as Error).message, /the connection closed/);
+    assert.equal(calls.size, 0);
+    assert.equal(calls.closed.aborted, true);
   });
 });

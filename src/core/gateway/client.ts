@@ -1,0 +1,184 @@
+// One client of the gateway as the guards see it: what it may list and call, answered from the shared
+// catalog, and one traced run (opened at the first call, ended when the client goes) through which every
+// one of its calls passes. How the client reaches it (a session over stdio or HTTP, or stateless 2026
+// requests) is the caller's business: session.ts and stateless.ts.
+import { ErrorCode, McpError, type CallToolResult, type GetPromptResult, type ReadResourceResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AnswererLookup } from '../client/types';
+import type { ToolCallRequest, ToolGateway } from '../guards/types';
+import { SessionWorkspace } from '../sandbox/workspace';
+import { featurePolicy } from '../run/featureSteps';
+import type { CallerInfo } from './calls';
+import { toMcpResult } from './calls';
+import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
+import type { GatewayCore, GatewayRun } from './core';
+import type { ListKind } from './upstreams';
+import { clientName, parseResourceUri, resourceUri } from './names';
+
+const DENIED = new Set(['denied_policy', 'denied_guardrail', 'denied_schema']);
+
+export interface ClientLink {
+  /** Tells the client a list changed (not called once the client has gone). */
+  notify?(kind: ListKind): void;
+  /** The client's own name once known (over stdio it arrives with initialize, after the session began). */
+  clientName?(): string | undefined;
+  /** Ends the way the client reaches the gateway (its session), after its run has ended. */
+  close?(): Promise<void>;
+  /**
+   * Who answers servers' requests (sampling, elicitation, roots) caused by a call (RunOpts.answerers); only a
+   * session can send requests back to its client, so without one the host answers them.
+   */
+  answerers?: AnswererLookup;
+}
+
+const HOST_ANSWERS: AnswererLookup = () => undefined;
+
+export class GatewayClient {
+  private run: Promise<GatewayRun> | undefined;
+  /** The run as this client reaches it, once open (calls after the first skip an await). */
+  private guarded: ToolGateway | undefined;
+  /** The run itself, once open (run_code records its own step in it). */
+  private opened: GatewayRun | undefined;
+  private calls = 0;
+  private closed = false;
+  private readonly workspace = new SessionWorkspace();
+  /** Aborted when the gateway stops without waiting any longer: this client's calls still running are cancelled. */
+  readonly stopping = new AbortController();
+  readonly caller: CallerInfo;
+  readonly answerers: AnswererLookup;
+
+  constructor(
+    private readonly core: GatewayCore,
+    readonly id: string,
+    client: string,
+    private readonly link: ClientLink = {},
+  ) {
+    this.caller = { session: id, client };
+    this.answerers = link.answerers ?? HOST_ANSWERS;
+  }
+
+  /** The step id of this client's next call (`call-N`): a session routes the call's server requests by it. */
+  nextStepId(): string {
+    return `call-${++this.calls}`;
+  }
+
+  /** Tells the client a list changed (no-op once it has gone). */
+  notify(kind: ListKind): void {
+    if (!this.closed) this.link.notify?.(kind);
+  }
+
+  private async gateway(): Promise<ToolGateway> {
+    if (this.guarded) return this.guarded;
+    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'This gateway session has ended.');
+    if (!this.run) {
+      // Over stdio the client's name is known only after initialize; traces and the audit log use it.
+      const name = this.link.clientName?.();
+      if (name && this.caller.client === 'stdio') this.caller.client = `${clientName(name)} (stdio)`;
+      const opening = this.core.openRun(this);
+      this.run = opening;
+      // A run that failed to open is tried again on the next call.
+      opening.catch(() => {
+        if (this.run === opening) this.run = undefined;
+      });
+    }
+    const run = await this.run;
+    this.opened = run;
+    this.guarded ??= this.core.recorder.guarded(run, this.caller);
+    return this.guarded;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    if (this.core.codeMode) return CODE_MODE_TOOLS;
+    const table = await this.core.catalog.toolTable();
+    return table.entries().map(([name, { server, tool }]) => ({
+      ...tool,
+      name,
+      title: tool.title ?? tool.annotations?.title ?? `${tool.name} (${server})`,
+    }));
+  }
+
+  async callTool(stepId: string, name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
+    if (this.core.codeMode) {
+      if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
+      if (name === RUN_CODE) {
+        const gateway = await this.gateway();
+        return this.core.codeMode.run(gateway, this.opened!, args, stepId, this.workspace, signal);
+      }
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}': in code mode the gateway has ${SEARCH_TOOLS} and ${RUN_CODE}.`);
+    }
+    const catalog = this.core.catalog;
+    let entry = (catalog.toolTableIfReady() ?? (await catalog.toolTable())).resolve(name);
+    if (!entry) {
+      catalog.invalidate('tools');
+      entry = (await catalog.toolTable()).resolve(name);
+    }
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'. List the tools again: the gateway's tool names have the form server__tool.`);
+    return toMcpResult(await (this.guarded ?? (await this.gateway())).callTool({ server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) }));
+  }
+
+  async listResources() {
+    const lists = await this.core.catalog.resources();
+    const policy = this.core.policy();
+    return lists.flatMap(([server, resources]) =>
+      resources
+        .filter((r) => !policy || !featurePolicy(`${server}/${r.uri}`, policy))
+        .map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })),
+    );
+  }
+
+  async readResource(uri: string): Promise<ReadResourceResult> {
+    const target = parseResourceUri(uri);
+    if (!target) throw new McpError(ErrorCode.InvalidParams, `'${uri}' is not a gateway resource URI (mcp-harness://<server>/<uri>); list the resources to get one.`);
+    const read = (await this.feature('resource', target.server, target.uri)) as ReadResourceResult;
+    return { ...read, contents: read.contents.map((c) => ({ ...c, uri: resourceUri(target.server, c.uri) })) };
+  }
+
+  async listPrompts() {
+    const table = await this.core.catalog.promptTable();
+    const policy = this.core.policy();
+    return table.entries().filter(([, { server, name }]) => !policy || !featurePolicy(`${server}/${name}`, policy)).map(([name, { prompt }]) => ({ ...prompt, name }));
+  }
+
+  async getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult> {
+    const entry = (await this.core.catalog.promptTable()).resolve(name);
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt '${name}'; list the prompts to get the gateway's names (server__prompt).`);
+    return (await this.feature('prompt', entry.server, entry.name, args)) as GetPromptResult;
+  }
+
+  /**
+   * A resource read or prompt get as a step of the client's run: the run applies the policy (server/uri,
+   * server/prompt) and the output guardrails and traces it; a refusal is an MCP error carrying the reason.
+   */
+  private async feature(kind: 'resource' | 'prompt', server: string, target: string, args?: Record<string, string>) {
+    await this.gateway();
+    const run = this.opened!;
+    const { record, raw } = kind === 'resource' ? await run.readResource({ server, target }) : await run.getPrompt({ server, target, ...(args ? { args } : {}) });
+    const denied = DENIED.has(record.decision);
+    this.core.audit?.write({
+      kind: denied ? 'denial' : kind,
+      action: record.decision === 'ok' ? (kind === 'resource' ? 'read' : 'get') : record.decision,
+      ...this.caller,
+      trace_session: record.session_id,
+      step: record.step_id,
+      server,
+      [kind === 'resource' ? 'uri' : 'prompt']: record.tool,
+      ...(record.findings.length ? { findings: record.findings.map((f) => f.kind) } : {}),
+      ...(record.reasons.length && record.decision !== 'ok' ? { reasons: record.reasons } : {}),
+    });
+    if (raw && record.decision === 'ok') return raw;
+    const why = record.reasons.join(' ') || record.error || 'no reason was given';
+    if (denied) throw new McpError(ErrorCode.InvalidRequest, `MCP Harness denied this ${kind} (${record.decision}): ${why}`);
+    throw new McpError(ErrorCode.InternalError, `The ${kind} could not be ${kind === 'resource' ? 'read' : 'got'} (${record.decision}): ${why}`);
+  }
+
+  /** Ends the client's run (writing the trace's end line) and forgets the client. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.core.forget(this);
+    try {
+      if (this.run) await (await this.run).end();
+    } finally {
+      await this.link.close?.().catch(() => undefined);
+    }
+  }
+}

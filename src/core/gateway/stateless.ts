@@ -1,0 +1,152 @@
+// 2026-07-28 clients over HTTP: every request stands alone (its `_meta` envelope says who the client is
+// and which revision it speaks), so any replica can answer it and nothing is pinned. Each request gets a
+// fresh v2 SDK Server from createMcpHandler; what it asks goes through the GatewayClient of its client's
+// name on this replica, so its calls are guarded and traced together like a session's. That client is
+// only the trace's grouping: it ends after the idle time, and a request to another replica is served the
+// same (its calls are traced there).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { CLIENT_INFO_META_KEY, createMcpHandler, isLegacyRequest, Server, type ListToolsResult, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
+import type { Logger } from '../types';
+import { GatewayClient } from './client';
+import type { GatewayCore } from './core';
+import { clientName } from './names';
+import { serverIdentity } from './session';
+import type { ListKind } from './upstreams';
+
+interface StatelessClient {
+  client: GatewayClient;
+  lastSeen: number;
+  /** Requests being answered: a client with a call running is not idle. */
+  open: number;
+}
+
+export class StatelessServing {
+  private readonly handler: McpHttpHandler;
+  /** By client name: the GatewayClient (and run) this replica serves that name's requests through. */
+  private readonly clients = new Map<string, StatelessClient>();
+  private readonly changed = new Set<ListKind>();
+
+  constructor(
+    private readonly core: GatewayCore,
+    private readonly logger: Logger,
+  ) {
+    // 2025 requests never reach this handler (the gateway serves them in sessions): refuse rather than guess.
+    this.handler = createMcpHandler(() => this.server(), { legacy: 'reject', onerror: (err) => this.logger.info(`2026 request refused: ${err.message}`) });
+  }
+
+  /** The request as the SDK's web-standard handler takes it; its body has been read already. */
+  static webRequest(req: IncomingMessage, raw: Buffer, signal: AbortSignal): Request {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    }
+    return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, { method: req.method ?? 'POST', headers, body: new Uint8Array(raw), signal });
+  }
+
+  /** True for a request of the 2026 generation (the SDK's own classification, so the two never disagree). */
+  static isModern(request: Request, body: unknown): Promise<boolean> {
+    return isLegacyRequest(request, body).then((legacy) => !legacy);
+  }
+
+  async serve(request: Request, body: unknown, res: ServerResponse, cancel: AbortController): Promise<void> {
+    const answer = await this.handler.fetch(request, { parsedBody: body });
+    res.writeHead(answer.status, Object.fromEntries(answer.headers));
+    if (!answer.body) return void res.end();
+    const stream = Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream);
+    // The client hung up: the SDK's exchange (and the call behind it) is cancelled.
+    res.once('close', () => {
+      if (!res.writableFinished) cancel.abort(new Error('The client closed the connection.'));
+    });
+    await new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('error', () => resolve());
+      res.once('close', resolve);
+      stream.pipe(res);
+    });
+  }
+
+  /**
+   * Tells the clients that listen (subscriptions/listen) that a list changed. Every stateless client of
+   * this replica hears of the change at once; the listen streams get it once.
+   */
+  notify(kind: ListKind): void {
+    if (this.changed.size === 0) queueMicrotask(() => this.publish());
+    this.changed.add(kind);
+  }
+
+  private publish(): void {
+    for (const kind of this.changed) {
+      if (kind === 'tools') this.handler.notify.toolsChanged();
+      else if (kind === 'resources') this.handler.notify.resourcesChanged();
+      else this.handler.notify.promptsChanged();
+    }
+    this.changed.clear();
+  }
+
+  /** Ends the runs of clients that sent nothing for `idleMs` (they are the trace's grouping only). */
+  endIdle(idleMs: number): void {
+    const cutoff = Date.now() - idleMs;
+    for (const [name, entry] of this.clients) {
+      if (entry.open > 0 || entry.lastSeen > cutoff) continue;
+      this.clients.delete(name);
+      entry.client.close().catch((err: unknown) => this.logger.error(err as Error));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handler.close();
+    this.clients.clear();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** One request's server: the gateway's identity, every handler answered by the request's client. */
+  private server(): Server {
+    const { info, capabilities, instructions } = serverIdentity(this.core);
+    const server = new Server(info, { capabilities, instructions });
+    // The gateway's tools are 1.x SDK types; the wire form is the same (JSON Schema typed more loosely there).
+    server.setRequestHandler('tools/list', (_request, ctx) => this.with(ctx, async (c) => ({ tools: (await c.listTools()) as unknown as ListToolsResult['tools'] })));
+    server.setRequestHandler('tools/call', (request, ctx) =>
+      this.with(ctx, (c) => {
+        const token = request.params._meta?.progressToken;
+        const onProgress =
+          token === undefined
+            ? undefined
+            : (p: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
+        return c.callTool(c.nextStepId(), request.params.name, request.params.arguments ?? {}, ctx.mcpReq.signal, onProgress);
+      }),
+    );
+    server.setRequestHandler('resources/list', (_request, ctx) => this.with(ctx, async (c) => ({ resources: await c.listResources() })));
+    server.setRequestHandler('resources/read', (request, ctx) => this.with(ctx, (c) => c.readResource(request.params.uri)));
+    server.setRequestHandler('prompts/list', (_request, ctx) => this.with(ctx, async (c) => ({ prompts: await c.listPrompts() })));
+    server.setRequestHandler('prompts/get', (request, ctx) => this.with(ctx, (c) => c.getPrompt(request.params.name, request.params.arguments)));
+    return server;
+  }
+
+  /** Runs `fn` with the request's client, counted as busy until it is done. */
+  private async with<T>(ctx: ServerContext, fn: (client: GatewayClient) => Promise<T>): Promise<T> {
+    const info = (ctx.mcpReq.envelope as Record<string, { name?: unknown } | undefined> | undefined)?.[CLIENT_INFO_META_KEY];
+    const name = clientName(typeof info?.name === 'string' ? info.name : undefined);
+    let entry = this.clients.get(name);
+    if (!entry) {
+      const client = new GatewayClient(this.core, this.core.nextId(), `${name} (http, stateless)`, {
+        notify: (kind) => this.notify(kind),
+      });
+      this.core.add(client);
+      entry = { client, lastSeen: Date.now(), open: 0 };
+      this.clients.set(name, entry);
+    }
+    const mine = entry;
+    mine.open++;
+    try {
+      return await fn(mine.client);
+    } finally {
+      mine.open--;
+      mine.lastSeen = Date.now();
+    }
+  }
+}
