@@ -11,8 +11,8 @@ import { ScratchTooLargeError, withScratchCopy } from '../../core/lab/scratch';
 import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
 import { exitCodeFor, listenForInterrupts } from '../interrupt';
-import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
-import { openRunEnvironment } from '../runEnvironment';
+import { OTLP_USAGE } from '../otel';
+import { openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
   usage: [
@@ -55,10 +55,7 @@ export const labCommand: CliCommand = {
     markdown: { type: 'string' },
     'min-score': { type: 'string' },
     out: { type: 'string' },
-    workspace: { type: 'string', short: 'w' },
-    'trace-dir': { type: 'string' },
-    ...OTLP_OPTIONS,
-    policy: { type: 'string' },
+    ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {

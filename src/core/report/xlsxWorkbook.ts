@@ -22,6 +22,16 @@ function addSheet(wb: ExcelJS.Workbook, name: string, columns: Column[], rows: I
   return sheet;
 }
 
+/** The figures a session and a tool both have (src/core/report/metrics.ts), in the same columns. */
+const METRIC_COLUMNS: Column[] = [
+  { header: 'Errors', key: 'errors', width: 8 },
+  { header: 'Error rate', key: 'errorRate', width: 10 },
+  { header: 'p50 (ms)', key: 'p50', width: 10 },
+  { header: 'p95 (ms)', key: 'p95', width: 10 },
+  { header: 'Tokens in', key: 'tokensIn', width: 10 },
+  { header: 'Tokens out', key: 'tokensOut', width: 11 },
+];
+
 const SESSION_COLUMNS: Column[] = [
   { header: 'Session ID', key: 'id', width: 24 },
   { header: 'Session', key: 'name', width: 22 },
@@ -30,12 +40,7 @@ const SESSION_COLUMNS: Column[] = [
   { header: 'Duration (ms)', key: 'durationMs', width: 13 },
   { header: 'Steps', key: 'steps', width: 8 },
   { header: 'Logs', key: 'logs', width: 8 },
-  { header: 'Errors', key: 'errors', width: 8 },
-  { header: 'Error rate', key: 'errorRate', width: 10 },
-  { header: 'p50 (ms)', key: 'p50', width: 10 },
-  { header: 'p95 (ms)', key: 'p95', width: 10 },
-  { header: 'Tokens in', key: 'tokensIn', width: 10 },
-  { header: 'Tokens out', key: 'tokensOut', width: 11 },
+  ...METRIC_COLUMNS,
   { header: 'Tokens saved', key: 'tokensSaved', width: 12 },
   { header: 'Cost (USD)', key: 'cost', width: 11 },
   { header: 'Config hash', key: 'configHash', width: 20 },
@@ -45,12 +50,7 @@ const TOOL_COLUMNS: Column[] = [
   { header: 'Session ID', key: 'session', width: 24 },
   { header: 'Tool', key: 'key', width: 28 },
   { header: 'Count', key: 'count', width: 8 },
-  { header: 'Errors', key: 'errors', width: 8 },
-  { header: 'Error rate', key: 'errorRate', width: 10 },
-  { header: 'p50 (ms)', key: 'p50', width: 10 },
-  { header: 'p95 (ms)', key: 'p95', width: 10 },
-  { header: 'Tokens in', key: 'tokensIn', width: 10 },
-  { header: 'Tokens out', key: 'tokensOut', width: 11 },
+  ...METRIC_COLUMNS,
   { header: 'Cost (USD)', key: 'cost', width: 11 },
 ];
 
