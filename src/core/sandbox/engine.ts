@@ -86,8 +86,6 @@ class Execution {
   private wake: (() => void) | undefined;
   private callSeq = 0;
   private jobs = 0;
-  /** False while no guest code has run since the calls were last taken: the queue is then known to be empty. */
-  private mayHaveCalls = true;
   /** Tool results not yet counted: counted at the end, so counting never delays the guest's next step. */
   private readonly uncounted: string[] = [];
   private stop: SandboxError | undefined;
@@ -195,7 +193,6 @@ class Execution {
       return this.interruptedBy ? this.classify(INTERRUPTED) : this.classify(escapedError(batch.error));
     }
     if (batch.executed === 0) return 'idle';
-    this.mayHaveCalls = true;
     this.jobs += batch.executed;
     if (this.jobs > this.limits.maxPendingJobs) this.stop = jobLimitError(this.limits.maxPendingJobs);
     return 'ran';
@@ -219,8 +216,7 @@ class Execution {
 
   /** Takes the calls the guest queued since the last time, and sends them. */
   private sendCalls(): void {
-    if (!this.vm || !this.api || !this.mayHaveCalls) return;
-    this.mayHaveCalls = false;
+    if (!this.vm || !this.api) return;
     const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
     if (r.error) {
       this.stop ??= this.classify(this.describe(r.error));
@@ -271,8 +267,6 @@ class Execution {
       else items.push(`[${reply.callId},${reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`}]`);
     }
     if (!items.length || this.stop || !this.vm || !this.api) return;
-    // deliver() reads the replies with guest-reachable code (a getter on Object.prototype) that may queue calls.
-    this.mayHaveCalls = true;
     const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
     // Reading the replies failed inside the guest (out of memory, the deadline): the run cannot go on.
     if (r.error) this.stop ??= this.classify(this.describe(r.error));

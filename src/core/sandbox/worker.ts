@@ -63,41 +63,24 @@ async function takeModule(memoryMb: number): Promise<CappedModule> {
 /** Longest single wait, so a worker blocked on a reply still checks its deadline and can be terminated. */
 const WAIT_SLICE_MS = 50;
 
-/**
- * The replies channel. The main thread posts a reply and then bumps the shared counter, so the counter says
- * how many replies can be read: the inbox reads exactly those, without a last read that finds nothing.
- */
-class ReplyInbox {
-  private received = 0;
-
-  constructor(
-    private readonly port: MessagePort,
-    private readonly counter: Int32Array,
-  ) {}
-
-  /** Replies that have arrived for this execution; a late reply to an execution that has ended is dropped. */
-  private drain(execId: number, posted: number): HostReplyMessage[] {
-    const out: HostReplyMessage[] = [];
-    // Int32 arithmetic, like the shared counter's, so a wrapped counter still compares right.
-    while (((posted - this.received) | 0) > 0) {
-      const m = receiveMessageOnPort(this.port);
-      if (!m) break;
-      this.received = (this.received + 1) | 0;
-      const reply = m.message as HostReplyMessage;
-      if (reply.execId === execId) out.push(reply);
-    }
-    return out;
+/** Replies that have arrived for this execution; a late reply to an execution that has ended is dropped. */
+function drainReplies(execId: number): HostReplyMessage[] {
+  const out: HostReplyMessage[] = [];
+  for (let m = receiveMessageOnPort(init.replies); m; m = receiveMessageOnPort(init.replies)) {
+    const reply = m.message as HostReplyMessage;
+    if (reply.execId === execId) out.push(reply);
   }
-
-  wait(execId: number, timeoutMs: number): HostReplyMessage[] {
-    const posted = Atomics.load(this.counter, 1);
-    if (posted !== this.received) return this.drain(execId, posted);
-    Atomics.wait(this.counter, 1, posted, Math.min(timeoutMs, WAIT_SLICE_MS));
-    return this.drain(execId, Atomics.load(this.counter, 1));
-  }
+  return out;
 }
 
-const inbox = new ReplyInbox(init.replies, shared);
+function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
+  // Read the counter before draining: a reply posted after the drain changes it, so the wait returns at once.
+  const seen = Atomics.load(shared, 1);
+  const ready = drainReplies(execId);
+  if (ready.length) return ready;
+  Atomics.wait(shared, 1, seen, Math.min(timeoutMs, WAIT_SLICE_MS));
+  return drainReplies(execId);
+}
 
 async function execute(exec: ExecMessage): Promise<void> {
   const module = await takeModule(exec.limits.memoryMb);
@@ -115,7 +98,7 @@ async function execute(exec: ExecMessage): Promise<void> {
       post({ type: 'calls', execId: exec.id, calls });
       calls = [];
     },
-    waitForReplies: (timeoutMs) => inbox.wait(exec.id, timeoutMs),
+    waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });
   post(result);
   // A retiring worker runs nothing more: the main thread terminates it and starts a new one.
