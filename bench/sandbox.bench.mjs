@@ -306,6 +306,8 @@ export async function run() {
         { name: 'fresh sandbox ready p50', value: readyP50, unit: 'ms', target: '<= 10', pass: readyP50 <= 10 },
         { name: 'echo per call: guest p50', value: p50(guest), unit: 'ms' },
         { name: 'echo per call: host p50', value: p50(host), unit: 'ms' },
+        { name: 'echo per call: bare worker p50', value: p50(bareFloor), unit: 'ms' },
+        { name: 'echo per call: QuickJS worker p50', value: p50(qjsFloorCalls), unit: 'ms' },
         { name: 'echo guest/host p50 ratio', value: echoRatio, unit: 'x' },
         { name: 'floor: bare worker (no QuickJS) / host p50 ratio', value: floor.ratio, unit: 'x' },
         { name: 'echo ratio over its floor (guest ratio / bare-worker ratio)', value: echoRatio / floor.ratio, unit: 'x', target: '<= 1.10', pass: echoRatio / floor.ratio <= 1.1 },
