@@ -12,7 +12,7 @@ import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
 import { exitCodeFor, listenForInterrupts } from '../interrupt';
 import { OTLP_USAGE } from '../otel';
-import { openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
+import { openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
   usage: [
@@ -70,7 +70,7 @@ export const labCommand: CliCommand = {
     const interrupts = listenForInterrupts((signal) => io.stderr(`lab: ${signal}: stopping and keeping the partial result (press Ctrl-C again to exit at once)\n`));
     let result;
     let host: ServiceLabHost | undefined;
-    let env: Awaited<ReturnType<typeof openRunEnvironment>> | undefined;
+    let env: CliRunContext | undefined;
     try {
       env = await openRunEnvironment({ ...values, yes: false }, io);
       const { ws, service } = env;
