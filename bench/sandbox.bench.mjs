@@ -153,12 +153,12 @@ const { newQuickJSWASMModuleFromVariant } = require(core);
 // variant and build); the guest loop awaits a host function that posts the request and returns a QuickJS promise
 // (QTS_NewPromiseCapability); once the guest's jobs are idle the worker blocks for the reply, resolves that
 // promise with the reply text (which the guest parses) and runs the pending jobs. No guards, no limits, no API
-// layer, no batching; the FFI is called directly wherever quickjs-emscripten's wrappers add work.
+// layer, no batching; the FFI is called directly wherever quickjs-emscripten's wrappers add work (handles, scopes).
 const ASYNC_QUICKJS_WORKER = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { replies, shared, core, variant } = workerData;
 const counter = new Int32Array(shared);
-const { newQuickJSWASMModuleFromVariant, Lifetime } = require(core);
+const { newQuickJSWASMModuleFromVariant } = require(core);
 (async () => {
   const qjs = await newQuickJSWASMModuleFromVariant(require(variant).default ?? require(variant));
   const ffi = qjs.getFFI();
@@ -172,16 +172,26 @@ const { newQuickJSWASMModuleFromVariant, Lifetime } = require(core);
   const free = (p) => ffi.QTS_FreeValuePointer(ctx, p);
   let resolver = 0;
   let finished;
-  const host = vm.newFunction('host', (textH) => {
-    parentPort.postMessage({ type: 'call', message: vm.getString(textH) });
+  const text = (ptr) => {
+    const chars = ffi.QTS_GetString(ctx, ptr);
+    const out = em.UTF8ToString(chars);
+    ffi.QTS_FreeCString(ctx, chars);
+    return out;
+  };
+  // Host functions get the raw argument pointer and return an owned value pointer (0: undefined), skipping
+  // the library's per-call handle scope.
+  vm.cToHostCallbacks.callFunction = (_ctx, _this, _argc, argv, fnId) => vm.getFunction(fnId)(ffi.QTS_ArgvGetJSValueConstPointer(argv, 0));
+  const host = vm.newFunction('host', (arg) => {
+    parentPort.postMessage({ type: 'call', message: text(arg) });
     const promise = ffi.QTS_NewPromiseCapability(ctx, cells);
     const pair = new Int32Array(em.HEAPU8.buffer, cells, 2);
     resolver = pair[0];
     free(pair[1]);
-    return new Lifetime(promise, undefined, free);
+    return promise;
   });
-  const done = vm.newFunction('done', (textH) => {
-    finished = vm.getString(textH);
+  const done = vm.newFunction('done', (arg) => {
+    finished = text(arg);
+    return 0;
   });
   vm.setProp(vm.global, 'host', host);
   vm.setProp(vm.global, 'done', done);
