@@ -13,6 +13,13 @@
 //    build) whose guest loop calls a synchronous host function that posts the request and blocks for the
 //    reply, then parses the result — no promises, no guards, no API layer. The guest's ratio over it is
 //    what this sandbox adds beyond running QuickJS at all (target <= 1.10).
+// 2d. the floor of the same functionality: the guest API is asynchronous (`await tools.s.t(args)`; the calls of
+//    one Promise.all leave together), so every implementation of it in QuickJS makes a promise per call, settles
+//    it from the host when the reply arrives and runs the jobs that releases. A worker with one QuickJS context
+//    (same variant and build) whose guest loop awaits a host function returning a QuickJS promise; when the jobs
+//    are idle it blocks for the reply, resolves the promise with the reply text (the guest parses it) and runs
+//    the pending jobs, through the FFI directly. The guest's ratio over it is what this sandbox adds beyond any
+//    asynchronous QuickJS sandbox (target <= 1.10).
 // 3. token cut on the reference task "the 5 largest files under a 2 000-file tree, with sizes" over
 //    server-filesystem (40 folders x 50 files, created fresh in a temp folder):
 //      direct    = the definitions of every filesystem tool + every list_directory_with_sizes result a
@@ -147,7 +154,7 @@ const { newQuickJSWASMModuleFromVariant } = require(core);
   parentPort.postMessage({ type: 'ready' });
 })();`;
 
-// The QuickJS worker of 2d: the least any ASYNCHRONOUS QuickJS-WebAssembly sandbox does per call — the
+// The QuickJS worker of 2d (floor (c)): the least any ASYNCHRONOUS QuickJS-WebAssembly sandbox does per call — the
 // guest API the product offers is `await tools.s.t(args)`, so each call must at least make a promise in QuickJS,
 // settle it from the host when the reply arrives and run the jobs it releases. One QuickJS context (the sandbox's
 // variant and build); the guest loop awaits a host function that posts the request and returns a QuickJS promise
@@ -333,7 +340,9 @@ export async function run() {
     //     (postMessage up; a MessagePort read with receiveMessageOnPort after Atomics.wait down).
     // 2c. the floor of any QuickJS-WebAssembly sandbox: 2b plus QuickJS — a guest loop making each call
     //     through one synchronous host function and parsing the result it returns.
-    // All four take turns in every round: the servers and the pipeline get faster as they warm up (the host's
+    // 2d. the floor of any asynchronous QuickJS-WebAssembly sandbox: the guest awaits a promise the host makes
+    //     per call and resolves with the reply.
+    // All five take turns in every round: the servers and the pipeline get faster as they warm up (the host's
     // p50 falls by half or more over a run), so figures measured one after the other would not compare. The
     // first rounds only warm up (the floor workers' WASM tiers up, as the sandbox worker's has by now).
     // Each ratio is the median over the rounds of that round's p50 ratio: a burst of load from elsewhere
