@@ -118,17 +118,20 @@ parentPort.on('message', ({ calls, round }) => {
   parentPort.postMessage({ type: 'done' });
 });`;
 
-// The QuickJS worker of 2c: the least any QuickJS-WebAssembly sandbox does per call. One QuickJS context (the
-// sandbox's variant and build), whose guest loop calls a synchronous host function: it posts the request,
-// blocks until the reply's counter moves and returns the tool result's JSON, which the guest parses. No
-// promises, no guards or limits inside the worker, no guest API layer.
-const QUICKJS_WORKER = `
+// Both QuickJS floor workers start the same way: the sandbox's variant and build, one module.
+const QUICKJS_WORKER_START = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { replies, shared, core, variant } = workerData;
 const counter = new Int32Array(shared);
 const { newQuickJSWASMModuleFromVariant } = require(core);
 (async () => {
-  const qjs = await newQuickJSWASMModuleFromVariant(require(variant).default ?? require(variant));
+  const qjs = await newQuickJSWASMModuleFromVariant(require(variant).default ?? require(variant));`;
+
+// The QuickJS worker of 2c: the least any QuickJS-WebAssembly sandbox does per call. One QuickJS context (the
+// sandbox's variant and build), whose guest loop calls a synchronous host function: it posts the request,
+// blocks until the reply's counter moves and returns the tool result's JSON, which the guest parses. No
+// promises, no guards or limits inside the worker, no guest API layer.
+const QUICKJS_WORKER = QUICKJS_WORKER_START + `
   const vm = qjs.newContext();
   const call = vm.newFunction('call', (messageH) => {
     parentPort.postMessage({ type: 'call', message: vm.getString(messageH) });
@@ -161,13 +164,7 @@ const { newQuickJSWASMModuleFromVariant } = require(core);
 // (QTS_NewPromiseCapability); once the guest's jobs are idle the worker blocks for the reply, resolves that
 // promise with the reply text (which the guest parses) and runs the pending jobs. No guards, no limits, no API
 // layer, no batching; the FFI is called directly wherever quickjs-emscripten's wrappers add work (handles, scopes).
-const ASYNC_QUICKJS_WORKER = `
-const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { replies, shared, core, variant } = workerData;
-const counter = new Int32Array(shared);
-const { newQuickJSWASMModuleFromVariant } = require(core);
-(async () => {
-  const qjs = await newQuickJSWASMModuleFromVariant(require(variant).default ?? require(variant));
+const ASYNC_QUICKJS_WORKER = QUICKJS_WORKER_START + `
   const ffi = qjs.getFFI();
   const em = ffi.module;
   const vm = qjs.newContext();
