@@ -10,6 +10,7 @@ import { HostBridge } from './host';
 import { buildToolIndex } from '../typings/generate';
 import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
+  batchCalls,
   MEMORY_FULL,
   type ExecResult,
   type HostReplyMessage,
@@ -189,7 +190,7 @@ export class Sandbox {
       };
       const onMessage = (msg: WorkerToMain): void => {
         if (msg.type === 'calls' && msg.execId === execId) {
-          for (const call of msg.calls) {
+          for (const call of batchCalls(msg)) {
             void bridge.handleJson(call.op, call.argsJson).then((reply) => {
               if (settled) return;
               const message: HostReplyMessage = { type: 'reply', execId, callId: call.callId, ...reply };
