@@ -156,7 +156,7 @@ export class Sandbox {
     try {
       catalog = await options.gateway.listTools();
     } catch (err) {
-      return empty({ kind: 'runtime', message: `The tools could not be listed: ${(err as Error).message}. Check that the servers start (MCP: Show Servers / mcp-harness servers).` });
+      return empty({ kind: 'runtime', message: `The tools could not be listed: ${(err as Error).message}. Check that the servers start (in VS Code the Servers view and "MCP Harness: Show Server Output", in a terminal \`mcp-harness servers\`).` });
     }
     if (options.servers) {
       const wanted = new Set(options.servers);
