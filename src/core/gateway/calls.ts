@@ -77,7 +77,9 @@ export class CallRecorder {
 
   private observe(outcome: ToolCallOutcome, call: ToolCallRequest, caller: CallerInfo, seconds: number): void {
     const { record } = outcome;
-    this.metrics.callAnswered(call.server, call.tool, record.decision, seconds);
+    this.metrics.calls.inc({ server: call.server, tool: call.tool, decision: record.decision });
+    this.metrics.decisions.inc({ decision: record.decision });
+    this.metrics.latency.observe({ server: call.server, tool: call.tool }, seconds);
     this.audit?.write({
       kind: DENIALS.has(record.decision) ? 'denial' : 'call',
       action: record.decision,

@@ -14,12 +14,6 @@ export class GatewayMetrics {
   readonly rejected: Counter<'status'>;
   readonly sessions: Gauge;
   readonly inFlight: Gauge;
-  /**
-   * The series one answered call touches, bound once per server/tool/decision: prom-client hashes a label
-   * object on every inc/observe, which was the larger part of counting a call. Grows with the series
-   * prom-client keeps anyway.
-   */
-  private readonly bound = new Map<string, { calls: { inc(): void }; decisions: { inc(): void }; latency: { observe(seconds: number): void } }>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -32,19 +26,6 @@ export class GatewayMetrics {
     this.sessions = new Gauge({ name: 'mcp_gateway_sessions', help: 'MCP client sessions open now.', registers });
     this.inFlight = new Gauge({ name: 'mcp_gateway_calls_in_flight', help: 'Tool calls running now.', registers });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'mcp_gateway_' });
-  }
-
-  /** Counts one answered call and its latency. */
-  callAnswered(server: string, tool: string, decision: string, seconds: number): void {
-    const key = `${server}\u0000${tool}\u0000${decision}`;
-    let series = this.bound.get(key);
-    if (!series) {
-      series = { calls: this.calls.labels({ server, tool, decision }), decisions: this.decisions.labels({ decision }), latency: this.latency.labels({ server, tool }) };
-      this.bound.set(key, series);
-    }
-    series.calls.inc();
-    series.decisions.inc();
-    series.latency.observe(seconds);
   }
 
   get contentType(): string {
