@@ -70,7 +70,7 @@ export class ClientForwarding {
 }
 
 /** An empty elicitation capability means form mode (the 2025-06-18 shape); later clients name their modes. */
-function elicitModes(capability: NonNullable<ClientCapabilities['elicitation']>): ('form' | 'url')[] {
+export function elicitModes(capability: NonNullable<ClientCapabilities['elicitation']>): ('form' | 'url')[] {
   const named = capability as { form?: object; url?: object };
   if (!named.form && !named.url) return ['form'];
   return [...(named.form ? (['form'] as const) : []), ...(named.url ? (['url'] as const) : [])];
