@@ -109,6 +109,20 @@ describe('gateway: a 2026-07-28 client answers upstream requests through input_r
     assert.equal(textOf(echo), 'Echo: still here');
   });
 
+  it('a 2026 client gets annotations, output schemas and structuredContent passed through (2025 and 2026 upstreams)', async () => {
+    const { tools } = await asking.client.listTools();
+    const weather = tools.find((t) => t.name === 'everything__get-structured-content')!;
+    assert.deepEqual(weather.annotations, { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    assert.deepEqual(Object.keys(weather.outputSchema?.properties ?? {}).sort(), ['conditions', 'humidity', 'temperature']);
+    const stats = tools.find((t) => t.name === 'modern__stats')!;
+    assert.equal(stats.annotations?.readOnlyHint, true);
+    assert.deepEqual(Object.keys(stats.outputSchema?.properties ?? {}).sort(), ['count', 'mean', 'sum']);
+    const fromLegacy = await asking.client.callTool({ name: 'everything__get-structured-content', arguments: { location: 'New York' } });
+    assert.deepEqual(fromLegacy.structuredContent, { temperature: 33, conditions: 'Cloudy', humidity: 82 });
+    const fromModern = await asking.client.callTool({ name: 'modern__stats', arguments: { values: [1, 2, 3] } });
+    assert.deepEqual(fromModern.structuredContent, { count: 3, sum: 6, mean: 2 });
+  });
+
   it('traces the client\'s answers as children of the calls, answered by the client, nothing secret', async () => {
     const files = traceFiles(ws).map((f) => jsonLines(f)).filter((lines) => /modern-desk \(http, stateless\)/.test(String(lines[0]?.name)));
     assert.equal(files.length, 1);
