@@ -12,7 +12,7 @@ import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
 import type { GatewayCore, GatewayRun } from './core';
 import type { ListKind } from './upstreams';
-import { clientName, parseResourceUri, resourceUri } from './names';
+import { clientName, parseResourceUri, resourceTemplateUri, resourceUri } from './names';
 
 const DENIED = new Set(['denied_policy', 'denied_guardrail', 'denied_schema']);
 
@@ -122,6 +122,16 @@ export class GatewayClient {
       resources
         .filter((r) => !policy || !featurePolicy(`${server}/${r.uri}`, policy))
         .map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })),
+    );
+  }
+
+  async listResourceTemplates() {
+    const lists = await this.core.catalog.templates();
+    const policy = this.core.policy();
+    return lists.flatMap(([server, templates]) =>
+      templates
+        .filter((t) => !policy || !featurePolicy(`${server}/${t.uriTemplate}`, policy))
+        .map((t) => ({ ...t, uriTemplate: resourceTemplateUri(server, t.uriTemplate), description: t.description ?? `From ${server}` })),
     );
   }
 

@@ -128,6 +128,7 @@ export class StatelessServing {
     );
     server.setRequestHandler('resources/list', (_request, ctx) => this.with(ctx, async (c) => ({ resources: await c.listResources() })));
     server.setRequestHandler('resources/read', (request, ctx) => this.with(ctx, (c) => c.readResource(request.params.uri)));
+    server.setRequestHandler('resources/templates/list', (_request, ctx) => this.with(ctx, async (c) => ({ resourceTemplates: await c.listResourceTemplates() })));
     server.setRequestHandler('prompts/list', (_request, ctx) => this.with(ctx, async (c) => ({ prompts: await c.listPrompts() })));
     server.setRequestHandler('prompts/get', (request, ctx) => this.with(ctx, (c) => c.getPrompt(request.params.name, request.params.arguments)));
     return server;
