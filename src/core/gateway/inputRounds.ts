@@ -143,7 +143,7 @@ export class InputRounds {
   }
 
   private expire(pending: Pending): void {
-    const reason = new Error(`${this.clientName()} did not answer the server's request within ${Math.round(this.waitMs / 1000)} s; the call was cancelled.`);
+    const reason = new Error(`${this.clientName()} did not answer the server's request within ${Math.ceil(this.waitMs / 1000)} s; the call was cancelled.`);
     for (const question of pending.sent.values()) question.reject(reason);
     pending.sent.clear();
     pending.cancel.abort(reason);
