@@ -9,6 +9,7 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { buildCli, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
 
 const MODERN = join(ROOT, 'test/fixtures/servers/modern.mjs');
+const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 
 interface Asked {
   client: ModernClient;
@@ -18,13 +19,14 @@ interface Asked {
 
 /** A 2026 client; with `answers` it declares sampling and elicitation and answers them. */
 async function modernClient(gw: HttpGatewayProcess, name: string, answers: boolean): Promise<Asked> {
-  const client = new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...(answers ? { capabilities: { sampling: {}, elicitation: { form: {} } } } : {}) });
+  const client = new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...(answers ? { capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} } } : {}) });
   const asked: Asked = { client, elicited: [], sampled: [] };
   if (answers) {
     client.setRequestHandler('elicitation/create', async (request) => {
       asked.elicited.push(request.params as { message?: string });
       return { action: 'accept', content: { name: `${name} user`, check: true, confirm: true } };
     });
+    client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: `file:///${name}-root`, name: `${name}'s folder` }] }));
     client.setRequestHandler('sampling/createMessage', async (request) => {
       asked.sampled.push(JSON.stringify(request.params.messages));
       return { role: 'assistant', content: { type: 'text', text: `Blue, says ${name}. ${FAKE_SECRET}` }, model: `${name}-model`, stopReason: 'endTurn' };
@@ -46,6 +48,7 @@ describe('gateway: a 2026-07-28 client answers upstream requests through input_r
     ws = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow', 'mcpHarness.policy.confirmDestructive': false });
     const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
     config.servers.modern = { command: process.execPath, args: [MODERN] };
+    config.servers.asks = { command: process.execPath, args: [ASKS] };
     writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
     gw = await startHttpGateway(ws);
     asking = await modernClient(gw, 'modern-desk', true);
@@ -71,6 +74,11 @@ describe('gateway: a 2026-07-28 client answers upstream requests through input_r
     assert.match(text, /Blue, says modern-desk\./, text);
     assert.match(text, /modern-desk-model/);
     assert.ok(!text.includes(FAKE_SECRET), `the secret in the client's reply reached the server: ${text}`);
+  });
+
+  it('a 2025 upstream\'s roots/list is answered by the client that declared roots, not with the workspace folder', async () => {
+    const result = await asking.client.callTool({ name: 'asks__ask', arguments: { what: 'roots' } });
+    assert.match(textOf(result), /file:\/\/\/modern-desk-root/, textOf(result));
   });
 
   it('a 2026 upstream\'s own input_required (elicitation, then sampling) is asked of the client the same way', async () => {
