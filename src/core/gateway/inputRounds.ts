@@ -6,9 +6,9 @@
 // the state names a call waiting here, and another replica refuses it with a message saying to call again.
 // The client features still guard what is asked and what is answered (RunAnswerer), as for a session.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, McpError, CreateMessageResultSchema, CreateMessageResultWithToolsSchema, ElicitResultSchema, ListRootsResultSchema, type CallToolResult, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { AnswererLookup, RunAnswerer } from '../client/types';
-import { elicitModes } from './forwarding';
+import { clientAnswerer, type ResultSchema } from './forwarding';
 
 /** How long a call waits for the client to come back with its answers before it is cancelled. */
 export const DEFAULT_INPUT_WAIT_MS = 5 * 60_000;
@@ -155,10 +155,10 @@ export class InputRounds {
     this.pending.delete(pending.id);
   }
 
-  private ask<T>(pending: Pending, method: string, params: object | undefined, schema: { parse(v: unknown): unknown }, signal: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  private ask(pending: Pending, method: string, params: object | undefined, schema: ResultSchema, signal: AbortSignal): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       const key = `r${pending.nextKey++}`;
-      const question: Question = { request: { method, ...(params ? { params: params as Record<string, unknown> } : {}) }, parse: (a) => schema.parse(a), resolve: resolve as (a: unknown) => void, reject };
+      const question: Question = { request: { method, ...(params ? { params: params as Record<string, unknown> } : {}) }, parse: (a) => schema.parse(a), resolve, reject };
       const settle = () => {
         pending.asked.delete(key);
         pending.sent.delete(key);
@@ -171,26 +171,7 @@ export class InputRounds {
 
   /** Only the capabilities the client declared (in the request's envelope); undefined when it declared none. */
   private answerer(pending: Pending, caps: ClientCapabilities): RunAnswerer | undefined {
-    if (!caps.sampling && !caps.elicitation && !caps.roots) return undefined;
-    const clientName = this.clientName;
-    return {
-      get name() {
-        return `the client '${clientName()}'`;
-      },
-      ...(caps.sampling
-        ? {
-            samplingWithTools: Boolean((caps.sampling as { tools?: object }).tools),
-            createMessage: (params, signal) => this.ask(pending, 'sampling/createMessage', params, params.tools?.length ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, signal),
-          }
-        : {}),
-      ...(caps.elicitation
-        ? {
-            canElicit: (mode) => elicitModes(caps.elicitation!).includes(mode),
-            elicit: (params, signal) => this.ask(pending, 'elicitation/create', params, ElicitResultSchema, signal),
-          }
-        : {}),
-      ...(caps.roots ? { listRoots: (signal) => this.ask(pending, 'roots/list', undefined, ListRootsResultSchema, signal) } : {}),
-    };
+    return clientAnswerer(caps, this.clientName, (method, schema, signal, params) => this.ask(pending, method, params, schema, signal));
   }
 }
 
