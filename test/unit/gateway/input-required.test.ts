@@ -6,6 +6,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { buildCli, FAKE_SECRET, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
 
 const MODERN = join(ROOT, 'test/fixtures/servers/modern.mjs');
@@ -95,6 +98,23 @@ describe('gateway: a 2026-07-28 client answers upstream requests through input_r
     const results = await Promise.all(['a', 'b', 'c'].map((action) => asking.client.callTool({ name: 'modern__confirm', arguments: { action } })));
     assert.deepEqual(results.map(textOf), ['confirmed: a', 'confirmed: b', 'confirmed: c']);
     assert.equal(asking.elicited.length - before, 3);
+  });
+
+  it('a 2025 session client is asked a 2026 upstream\'s input_required question as a request on its call\'s stream', async () => {
+    const legacy = new Client({ name: 'legacy-desk', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { confirm: false } };
+    });
+    await legacy.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
+    try {
+      const result = await legacy.callTool({ name: 'modern__confirm', arguments: { action: 'delete' } });
+      assert.equal(textOf(result), 'not confirmed: delete');
+      assert.deepEqual(asked, ['Do you want to delete?']);
+    } finally {
+      await legacy.close();
+    }
   });
 
   it('a client that declared nothing is not asked: the configured answer (elicitation cancelled)', async () => {
