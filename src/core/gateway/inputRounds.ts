@@ -35,6 +35,8 @@ interface Pending {
   wake?: () => void;
   expiry?: NodeJS.Timeout;
   nextKey: number;
+  /** The caller's view of the round being answered (e.g. where progress goes); each retry brings its own. */
+  context: unknown;
 }
 
 export type InputRequiredAnswer = { resultType: 'input_required'; inputRequests: Record<string, { method: string; params?: Record<string, unknown> }>; requestState: string };
@@ -61,11 +63,17 @@ export class InputRounds {
    * Starts a call whose server requests, for the capabilities the client declared, become input_required
    * rounds; then answers its first round.
    */
-  start(stepId: string, capabilities: ClientCapabilities | undefined, signal: AbortSignal, call: (signal: AbortSignal) => Promise<CallToolResult>): Promise<CallToolResult | InputRequiredAnswer> {
-    const pending: Pending = { id: randomUUID(), done: undefined as never, asked: new Map(), sent: new Map(), cancel: new AbortController(), nextKey: 1 };
+  start<C>(
+    stepId: string,
+    capabilities: ClientCapabilities | undefined,
+    signal: AbortSignal,
+    call: (signal: AbortSignal, round: () => C) => Promise<CallToolResult>,
+    context?: C,
+  ): Promise<CallToolResult | InputRequiredAnswer> {
+    const pending: Pending = { id: randomUUID(), done: undefined as never, asked: new Map(), sent: new Map(), cancel: new AbortController(), nextKey: 1, context };
     const answerer = this.answerer(pending, capabilities ?? {});
     if (answerer) this.byStep.set(stepId, answerer);
-    pending.done = call(pending.cancel.signal).finally(() => {
+    pending.done = call(pending.cancel.signal, () => pending.context as C).finally(() => {
       if (this.byStep.get(stepId) === answerer) this.byStep.delete(stepId);
       // Ended between rounds: the result waits for the client's retry (or the expiry).
       pending.wake?.();
@@ -77,7 +85,7 @@ export class InputRounds {
   }
 
   /** A retry carrying `requestState` and the client's answers: hands them to the upstream, answers the next round. */
-  resume(state: unknown, answers: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult | InputRequiredAnswer> {
+  resume(state: unknown, answers: Record<string, unknown> | undefined, signal: AbortSignal, context?: unknown): Promise<CallToolResult | InputRequiredAnswer> {
     const pending = typeof state === 'string' ? this.pending.get(state) : undefined;
     if (!pending || pending.wake) {
       throw new McpError(
@@ -86,6 +94,7 @@ export class InputRounds {
       );
     }
     clearTimeout(pending.expiry);
+    if (context !== undefined) pending.context = context;
     for (const [key, question] of pending.sent) {
       const answer = answers?.[key];
       if (answer === undefined) {

@@ -16,6 +16,12 @@ import { serverIdentity } from './session';
 import type { ListKind } from './upstreams';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
+/** The request of a call's current round: where the call's progress goes (a retry brings its own). */
+interface RoundRequest {
+  notify: ServerContext['mcpReq']['notify'];
+  token: string | number | undefined;
+}
+
 interface StatelessClient {
   client: GatewayClient;
   /** Its calls' server requests, asked as input_required rounds; a call waiting for answers keeps it busy. */
@@ -119,10 +125,11 @@ export class StatelessServing {
       this.with(ctx, async (c, rounds) => {
         // A retry with the client's answers to the questions of a call still running here.
         const state = ctx.mcpReq.requestState();
+        const round: RoundRequest = { notify: ctx.mcpReq.notify, token: request.params._meta?.progressToken };
         const answer =
           state !== undefined
-            ? await rounds.resume(state, ctx.mcpReq.inputResponses, ctx.mcpReq.signal)
-            : await this.startCall(c, rounds, request.params, ctx);
+            ? await rounds.resume(state, ctx.mcpReq.inputResponses, ctx.mcpReq.signal, round)
+            : await this.startCall(c, rounds, request.params, ctx, round);
         return isInputRequired(answer) ? (answer as unknown as InputRequiredResult) : answer;
       }),
     );
@@ -135,16 +142,27 @@ export class StatelessServing {
   }
 
   /** A call's first round: the upstream's requests for what the client declared come back as input_required. */
-  private startCall(c: GatewayClient, rounds: InputRounds, params: { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } }, ctx: ServerContext) {
-    const token = params._meta?.progressToken;
-    const onProgress =
-      token === undefined
-        ? undefined
-        : (p: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
+  private startCall(c: GatewayClient, rounds: InputRounds, params: { name: string; arguments?: Record<string, unknown> }, ctx: ServerContext, first: RoundRequest) {
     const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
     const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
     const stepId = c.nextStepId();
-    return rounds.start(stepId, capabilities, ctx.mcpReq.signal, (signal) => c.callTool(stepId, params.name, params.arguments ?? {}, signal, onProgress));
+    return rounds.start(
+      stepId,
+      capabilities,
+      ctx.mcpReq.signal,
+      (signal, round: () => RoundRequest) => {
+        // Progress goes to the round being answered, under its token (the first round's when a retry has none).
+        const onProgress =
+          first.token === undefined
+            ? undefined
+            : (p: { progress: number; total?: number; message?: string }) => {
+                const now = round();
+                void now.notify({ method: 'notifications/progress', params: { progressToken: now.token ?? first.token!, ...p } }).catch(() => undefined);
+              };
+        return c.callTool(stepId, params.name, params.arguments ?? {}, signal, onProgress);
+      },
+      first,
+    );
   }
 
   /** Runs `fn` with the request's client, counted as busy until it is done. */

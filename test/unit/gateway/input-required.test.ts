@@ -84,6 +84,17 @@ describe('gateway: a 2026-07-28 client answers upstream requests through input_r
     assert.match(textOf(result), /file:\/\/\/modern-desk-root/, textOf(result));
   });
 
+  it('progress the upstream reports after the client answered reaches the client on its retry', async () => {
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const before = asking.elicited.length;
+    const result = await asking.client.callTool({ name: 'asks__ask', arguments: { what: 'elicitation', progressAfter: true } }, { onprogress: (p: { progress: number; total?: number; message?: string }) => void progress.push(p) } as never);
+    assert.equal(asking.elicited.length - before, 1);
+    assert.match(textOf(result), /"action":\s*"accept"/, textOf(result));
+    // The SDK client reports its own rounds as progress too ("Fulfilling input required…"); the server's is the other one.
+    const fromServer = progress.filter((p) => !/^Fulfilling input required/.test(p.message ?? ''));
+    assert.deepEqual(fromServer.map((p) => [p.progress, p.total, p.message]), [[1, 1, 'answered']], JSON.stringify(progress));
+  });
+
   it('a 2026 upstream\'s own input_required (elicitation, then sampling) is asked of the client the same way', async () => {
     const confirmed = await asking.client.callTool({ name: 'modern__confirm', arguments: { action: 'deploy' } });
     assert.equal(textOf(confirmed), 'confirmed: deploy', gw.stderr());
