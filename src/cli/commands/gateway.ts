@@ -159,6 +159,7 @@ export const gatewayCommand: CliCommand = {
             signal: request.signal,
             dedup: request.dedup,
             kind: 'gateway',
+            deferBookkeeping: true,
             keepSteps: false,
             policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER },
             answerers: request.answerers,

@@ -1,10 +1,11 @@
 // A tool call arriving at the gateway (directly or from run_code's sandbox): wait for a slot on the upstream
-// server, go through the run (schema, policy, pins, guardrails, trace), then count it, audit it and answer
-// in MCP terms. A call the guards refuse is an MCP error result carrying the guard's reason, not a protocol error:
-// the client's model reads why and can change course.
+// server, go through the run (schema, policy, pins, guardrails, trace) and answer in MCP terms; the call is
+// counted and audited one turn later, once the answer has gone out. A call the guards refuse is an MCP error
+// result carrying the guard's reason, not a protocol error: the client's model reads why and can change course.
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
+import { NextTurnBatch } from '../util/nextTurn';
 import type { AuditLog } from './audit';
 import type { ConcurrencyLimits } from './limits';
 import type { GatewayMetrics } from './metrics';
@@ -20,12 +21,23 @@ export interface CallerInfo {
 export class CallRecorder {
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  /** Metrics and audit entries of answered calls: counted one turn after the answer went out, in call order. */
+  private readonly answered = new NextTurnBatch<() => void>((jobs) => jobs.forEach((job) => job()));
 
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly audit: AuditLog | undefined,
     private readonly limits: ConcurrencyLimits,
   ) {}
+
+  /** Counts and audits every answered call now (before the audit log closes). */
+  flush(): void {
+    this.answered.drain();
+  }
+
+  dispose(): void {
+    this.answered.dispose();
+  }
 
   get running(): number {
     return this.inFlight;
@@ -54,7 +66,8 @@ export class CallRecorder {
     this.metrics.inFlight.inc();
     try {
       const outcome = await this.limits.of(request.server).run(() => run.callTool(request), request.signal);
-      this.observe(outcome, request, caller, (performance.now() - t0) / 1000);
+      const seconds = (performance.now() - t0) / 1000;
+      this.answered.push(() => this.observe(outcome, request, caller, seconds));
       return outcome;
     } finally {
       this.metrics.inFlight.dec();

@@ -168,7 +168,7 @@ export class GatewayCore {
     return { status: 'ok', uptime_s: Math.round((Date.now() - this.startedAt) / 1000), sessions: this.sessions.size, calls_in_flight: this.recorder.running, upstreams: this.watcher.states() };
   }
 
-  /** Waits for the calls in flight, at most `deadlineMs`; true when they all finished. */
+  /** Waits for the calls in flight, at most `deadlineMs`, and counts and audits those answered; true when they all finished. */
   async drain(deadlineMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
@@ -176,6 +176,7 @@ export class GatewayCore {
       return await Promise.race([this.recorder.whenIdle().then(() => true), expired]);
     } finally {
       clearTimeout(timer);
+      this.recorder.flush();
     }
   }
 
@@ -188,6 +189,7 @@ export class GatewayCore {
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all([...this.sessions].map((s) => s.close()));
     this.stopUpdates();
+    this.recorder.dispose();
     this.watcher.dispose();
   }
 }

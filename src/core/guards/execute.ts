@@ -43,7 +43,8 @@ export class ToolExecutor {
 
   /**
    * Calls the tool up to `attempts` times while attempts fail with an error (not a timeout or a cancel).
-   * `whileInFlight` runs once the request is sent, for bookkeeping the call does not wait for.
+   * `whileInFlight` runs once the request is sent (in the event loop's check phase, before the answer can be
+   * read), for bookkeeping the call does not wait for; it must be safe to run after the call ended.
    */
   async run(call: ExecutedCall, attempts: number, execArgs: Record<string, unknown>, whileInFlight: () => void): Promise<Execution> {
     const { request, policy } = call;
@@ -80,7 +81,9 @@ export class ToolExecutor {
             origin: { sessionId: this.options.sessionId, stepId: request.stepId },
             ...this.metaFor(request),
           });
-          whileInFlight();
+          // The request is written to the server in this turn's microtasks; the bookkeeping waits for the
+          // check phase so it fills the wait for the answer instead of delaying the request.
+          if (attempt === 1) setImmediate(whileInFlight);
           const raw = await inFlight;
           return raw ? { raw, retries } : { failure: { decision: 'error', message: 'The server returned no result.' }, retries };
         } catch (err) {

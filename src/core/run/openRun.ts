@@ -6,6 +6,7 @@ import type { TaskStatusUpdate, ToolCallOutcome, ToolCatalogEntry } from '../gua
 import type { RunFrame } from './frame';
 import { mergeGuardrails, mergePolicy } from '../guards/defaults';
 import type { FeatureStepOutcome } from './featureSteps';
+import { NextTurnBatch } from '../util/nextTurn';
 import type { OpenCallRequest, OpenFeatureRequest, OpenRun, ProgressUpdate, SessionResult } from './types';
 
 /** Where a call's task status and progress go while it runs (the run service's fan-out, by step id). */
@@ -19,12 +20,18 @@ export class FrameOpenRun implements OpenRun {
   private calls = 0;
   private ending: Promise<SessionResult> | undefined;
 
+  /** With deferBookkeeping: each settled step's counting and recording, done one turn after its answer. */
+  private readonly later: NextTurnBatch<() => void> | undefined;
+
   constructor(
     private readonly frame: RunFrame,
     private readonly signal: AbortSignal,
     private readonly release: () => void,
     private readonly live?: LiveReports,
-  ) {}
+    deferBookkeeping = false,
+  ) {
+    this.later = deferBookkeeping ? new NextTurnBatch((jobs) => jobs.forEach((job) => job())) : undefined;
+  }
 
   get sessionId(): string {
     return this.frame.sessionId;
@@ -57,18 +64,26 @@ export class FrameOpenRun implements OpenRun {
     return this.track(this.frame.pipeline.callTool({ ...request, stepId, ...reported }), false);
   }
 
-  /** A step in flight until it settles (end() waits for it), then counted and announced. */
+  /** A step in flight until it settles (end() waits for it), then counted and announced (now, or one turn later). */
   private track<T extends { record: StepRecord }>(step: Promise<T>, writeRecord: boolean): Promise<T> {
     const done = step.then((outcome) => {
-      this.frame.pipeline.settle();
+      // Trace lines keep call order: the pipeline wrote its record as the call finished, a feature step's goes now.
       if (writeRecord) this.frame.writeStep(outcome.record);
-      this.frame.record(outcome.record);
+      this.bookkeep(() => {
+        this.frame.pipeline.settle();
+        this.frame.record(outcome.record);
+      });
       return outcome;
     });
     this.inFlight.add(done);
     const forget = () => this.inFlight.delete(done);
     done.then(forget, forget);
     return done;
+  }
+
+  private bookkeep(job: () => void): void {
+    if (this.later) this.later.push(job);
+    else job();
   }
 
   readResource(request: OpenFeatureRequest): Promise<FeatureStepOutcome> {
@@ -97,7 +112,7 @@ export class FrameOpenRun implements OpenRun {
   recordStep(record: StepRecord): void {
     if (this.ending) throw new Error(`The run '${this.frame.header.name}' has ended; open a new run to record steps.`);
     this.frame.writeStep(record);
-    this.frame.record(record);
+    this.bookkeep(() => this.frame.record(record));
   }
 
   guardText<T>(value: T): { redacted: T; findings: Finding[] } {
@@ -109,6 +124,7 @@ export class FrameOpenRun implements OpenRun {
   end(status?: SessionStatus, error?: string): Promise<SessionResult> {
     this.ending ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
+      this.later?.dispose();
       this.release();
       return this.frame.finish({ status: status ?? (this.signal.aborted ? 'cancelled' : this.frame.totals.failed ? 'failed' : 'passed'), ...(error ? { error } : {}) });
     })();

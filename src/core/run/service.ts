@@ -159,7 +159,7 @@ export class RunService {
       taskStatus: (stepId: string, update: TaskStatusUpdate) => this.emit(this.taskStatuses, { sessionId, stepId, update }),
       progress: (stepId: string, progress: ProgressUpdate) => this.emit(this.toolProgress, { sessionId, stepId, progress }),
     };
-    return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort), live);
+    return new FrameOpenRun(frame, controller.signal, () => opts.signal?.removeEventListener('abort', onAbort), live, opts.deferBookkeeping);
   }
 
   /** Every listener hears every event: one that throws is logged and does not stop the others or the run. */

@@ -81,6 +81,12 @@ export interface RunOpts {
    */
   keepSteps?: boolean;
   /**
+   * open() runs: a call's outcome is returned as soon as the guards have decided it; its token counts, the
+   * run's totals and the step events follow one event-loop turn later, in call order (end() and process exit
+   * wait for them). For runs whose caller answers someone else first (the gateway).
+   */
+  deferBookkeeping?: boolean;
+  /**
    * The cache of reused read-only results, shared with other runs (the gateway's clients): one budget for
    * all of them; each run sees only its own entries. Default: a cache of the run's own.
    */

@@ -4,10 +4,14 @@
  * The batches still open, drained by one process 'exit' listener: a listener per batch (a gateway has a
  * trace per client) would pass Node's limit of 10 listeners and warn.
  */
-const open = new Set<{ drain(): void }>();
+const open = new Set<{ drain(): boolean }>();
 
 function drainAllAtExit(): void {
-  for (const batch of open) batch.drain();
+  // A batch's delivery may push into another batch (deferred bookkeeping into an audit log): drain until all are empty.
+  for (let delivered = true; delivered; ) {
+    delivered = false;
+    for (const batch of open) delivered = batch.drain() || delivered;
+  }
 }
 
 export class NextTurnBatch<T> {
@@ -27,13 +31,14 @@ export class NextTurnBatch<T> {
     }
   }
 
-  /** Hands over what was collected now. */
-  drain(): void {
+  /** Hands over what was collected now; false when there was nothing. */
+  drain(): boolean {
     this.scheduled = false;
-    if (!this.items.length) return;
+    if (!this.items.length) return false;
     const items = this.items;
     this.items = [];
     this.deliver(items);
+    return true;
   }
 
   /** Hands over the rest and stops listening for process exit. */

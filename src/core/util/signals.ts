@@ -8,6 +8,8 @@ interface Followers {
 }
 
 const followers = new WeakMap<AbortSignal, Followers>();
+/** Signals made by followAll: short-lived, released when their call ends. */
+const perCall = new WeakSet<AbortSignal>();
 
 function follow(outer: AbortSignal, inner: AbortController): () => void {
   let f = followers.get(outer);
@@ -42,7 +44,10 @@ function follow(outer: AbortSignal, inner: AbortController): () => void {
 export function followAll(...outers: (AbortSignal | undefined)[]): { signal: AbortSignal | undefined; release(): void } {
   const present = outers.filter((s): s is AbortSignal => s !== undefined);
   if (!present.length) return { signal: undefined, release: () => undefined };
+  // A signal this function made is already one call's: a layer below (the server's call) follows it as it is.
+  if (present.length === 1 && perCall.has(present[0])) return { signal: present[0], release: () => undefined };
   const inner = new AbortController();
+  perCall.add(inner.signal);
   // The caller may have cancelled while the server was starting: the request must not go out then.
   const aborted = present.find((s) => s.aborted);
   if (aborted) {

@@ -37,7 +37,7 @@ export class ClientFeatures extends Disposable {
     this.server = new ClientServerFeatures(deps.servers);
     this.resources = this._register(new ResourceDocuments(this.server, deps.storage));
     this.subscriptions = this._register(new ResourceSubscriptions(this.server, (server, message) => deps.host.onLog(server, 'warning', message)));
-    this.prompts = new PromptRunner(this.server, (pick) => this.argumentShown.fire(pick));
+    this.prompts = this._register(new PromptRunner(this.server, (pick) => this.argumentShown.fire(pick)));
     this._register(new ArgumentCompletions(this.server).register());
     this._register(watchRoots(() => deps.servers.notifyRootsChanged()));
     this._register(deps.host.onDidUpdateResource(({ server, uri }) => this.resources.resourceUpdated(server, uri)));

@@ -1,8 +1,11 @@
 // "Run Prompt" from the Servers view: an argument form (one quick input per argument, with the server's
 // completion/complete suggestions as the user types when it offers completions), then the prompt's messages
-// in a Markdown document.
+// in a read-only Markdown document. Each run gets its own `mcp-harness-prompt:` document: an untitled document
+// made from content gets the next free "Untitled-N" name, and right after the previous one was closed the
+// extension host can still hand back that closed document (with the old text) for the reused name.
 import type { GetPromptResult, Prompt, PromptMessage } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import { askArgumentValue } from './argumentInput';
 import type { ClientServerFeatures } from './serverFeatures';
 
@@ -34,18 +37,35 @@ function messageText(m: PromptMessage): string {
   }
 }
 
-export class PromptRunner {
+export const PROMPT_SCHEME = 'mcp-harness-prompt';
+
+export class PromptRunner extends Disposable implements vscode.TextDocumentContentProvider {
+  /** The text of each open prompt document, by URI; dropped when its document closes. */
+  private readonly texts = new Map<string, string>();
+  private runs = 0;
+
   constructor(
     private readonly features: ClientServerFeatures,
     private readonly onShow?: (pick: vscode.QuickPick<vscode.QuickPickItem>) => void,
-  ) {}
+  ) {
+    super();
+    this._register(vscode.workspace.registerTextDocumentContentProvider(PROMPT_SCHEME, this));
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.texts.delete(d.uri.toString())));
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '(this prompt result is no longer available: run the prompt again)';
+  }
 
   /** Asks for the arguments (unless given), gets the prompt and opens its messages; undefined if the user cancelled. */
   async run(server: string, prompt: Prompt, given?: Record<string, string>): Promise<vscode.TextDocument | undefined> {
     const args = given ?? (await this.askArguments(server, prompt));
     if (!args) return undefined;
     const result = await this.features.getPrompt(server, prompt.name, args);
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: promptMarkdown(server, prompt.name, args, result) });
+    const uri = vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${server}/${prompt.name}.md`, query: `run=${++this.runs}` });
+    this.texts.set(uri.toString(), promptMarkdown(server, prompt.name, args, result));
+    const opened = await vscode.workspace.openTextDocument(uri);
+    const doc = opened.languageId === 'markdown' ? opened : await vscode.languages.setTextDocumentLanguage(opened, 'markdown');
     await vscode.window.showTextDocument(doc, { preview: true });
     return doc;
   }

@@ -88,7 +88,7 @@ export class InHostGateway implements vscode.Disposable {
       upstreams: this.upstreams(),
       servers,
       ...(mode === 'code' ? { code: await this.codeMode(folder) } : {}),
-      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false, answerers: request.answerers }),
+      openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false, deferBookkeeping: true, answerers: request.answerers }),
       policy: () => this.ctx.config.policy,
       audit,
       version: HARNESS_VERSION,

@@ -230,6 +230,38 @@ describe('run service: run events', function () {
     assert.equal(events.filter((e) => e.type === 'step').length, 3, 'every step is still announced');
   });
 
+  it('an open run with deferBookkeeping answers first, then counts and announces each step in call order; end() loses none', async () => {
+    const run = await service.open({ name: 'gateway', servers: ['everything'], keepSteps: false, deferBookkeeping: true });
+    const first = await run.callTool({ server: 'everything', tool: 'echo', args: { message: 'a' } });
+    assert.equal(first.record.decision, 'ok');
+    assert.equal(events.filter((e) => e.type === 'step').length, 0, 'the step is announced after the answer, not before');
+    await new Promise((resolve) => setImmediate(resolve));
+    const announced = events.filter((e): e is Extract<Event, { type: 'step' }> => e.type === 'step');
+    assert.deepEqual(announced.map((e) => e.record.step_id), ['call-1'], 'announced one turn after the answer');
+    assert.ok(announced[0].record.tokens_in > 0 && announced[0].record.tokens_out > 0, 'counted before it is announced');
+    assert.equal(announced[0].record.started_at, new Date(announced[0].record.started_at).toISOString(), 'the start time is filled in');
+    assert.deepEqual(announced[0].record.args, { message: 'a' });
+    // Calls answered in the same turn as end(): their bookkeeping is done before the end line.
+    const last = [
+      run.callTool({ server: 'everything', tool: 'echo', args: { message: 'b' } }),
+      run.callTool({ server: 'everything', tool: 'echo', args: {} }),
+    ];
+    const ending = run.end();
+    await Promise.all(last);
+    const result = await ending;
+    assert.equal(result.totals.steps, 3);
+    assert.deepEqual(result.decisions, { ok: 2, denied_schema: 1 });
+    assert.ok(result.totals.tokens_in > 0);
+    // Announced in the order the calls finished, which is the order of the trace lines (the refused call-3 finishes first).
+    const order = events.filter((e) => e.type === 'step').map((e) => (e as Extract<Event, { type: 'step' }>).record.step_id);
+    assert.deepEqual(order, ['call-1', 'call-3', 'call-2']);
+    const trace = readTrace(result.trace_file!);
+    assert.deepEqual(trace.steps.map((s) => s.step_id), order);
+    assert.ok(trace.steps.every((s) => s.tokens_in > 0 && s.started_at), 'every trace line is counted and dated');
+    assert.deepEqual(trace.end?.totals, result.totals);
+    assertOrdered(events);
+  });
+
   it('an open run ended with an explicit status, and one whose signal aborted, end as told', async () => {
     const told = await service.open();
     await told.callTool({ server: 'everything', tool: 'echo', args: { message: 'a' } });

@@ -43,6 +43,21 @@ describe('followAll', () => {
     assert.equal(released.signal!.aborted, false, 'a released signal no longer follows');
   });
 
+  it('passes a signal it made for one call through as it is to the layer below, which still sees every abort', () => {
+    const run = new AbortController();
+    const call = followAll(new AbortController().signal, run.signal);
+    const below = followAll(call.signal);
+    assert.equal(below.signal, call.signal, 'no second per-call signal for the same call');
+    below.release();
+    const longLived = followAll(run.signal);
+    assert.notEqual(longLived.signal, run.signal, 'a long-lived signal is still followed through a per-call one');
+    run.abort(new Error('stop'));
+    assert.equal((below.signal!.reason as Error).message, 'stop');
+    assert.equal(longLived.signal!.aborted, true);
+    call.release();
+    longLived.release();
+  });
+
   it('is aborted at once when an outer signal already is, and absent without any', () => {
     const gone = new AbortController();
     gone.abort(new Error('before the call went out'));
