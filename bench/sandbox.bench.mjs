@@ -13,6 +13,13 @@
 //    build) whose guest loop calls a synchronous host function that posts the request and blocks for the
 //    reply, then parses the result — no promises, no guards, no API layer. The guest's ratio over it is
 //    what this sandbox adds beyond running QuickJS at all (target <= 1.10).
+// 2d. the floor of the same functionality: the guest API is asynchronous (`await tools.s.t(args)`; the calls of
+//    one Promise.all leave together), so every implementation of it in QuickJS makes a promise per call, settles
+//    it from the host when the reply arrives and runs the jobs that releases. A worker with one QuickJS context
+//    (same variant and build) whose guest loop awaits a host function returning a QuickJS promise; when the jobs
+//    are idle it blocks for the reply, resolves the promise with the reply text (the guest parses it) and runs
+//    the pending jobs, through the FFI directly. The guest's ratio over it is what this sandbox adds beyond any
+//    asynchronous QuickJS sandbox (target <= 1.10).
 // 3. token cut on the reference task "the 5 largest files under a 2 000-file tree, with sizes" over
 //    server-filesystem (40 folders x 50 files, created fresh in a temp folder):
 //      direct    = the definitions of every filesystem tool + every list_directory_with_sizes result a
@@ -111,17 +118,20 @@ parentPort.on('message', ({ calls, round }) => {
   parentPort.postMessage({ type: 'done' });
 });`;
 
-// The QuickJS worker of 2c: the least any QuickJS-WebAssembly sandbox does per call. One QuickJS context (the
-// sandbox's variant and build), whose guest loop calls a synchronous host function: it posts the request,
-// blocks until the reply's counter moves and returns the tool result's JSON, which the guest parses. No
-// promises, no guards or limits inside the worker, no guest API layer.
-const QUICKJS_WORKER = `
+// Both QuickJS floor workers start the same way: the sandbox's variant and build, one module.
+const QUICKJS_WORKER_START = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { replies, shared, core, variant } = workerData;
 const counter = new Int32Array(shared);
 const { newQuickJSWASMModuleFromVariant } = require(core);
 (async () => {
-  const qjs = await newQuickJSWASMModuleFromVariant(require(variant).default ?? require(variant));
+  const qjs = await newQuickJSWASMModuleFromVariant(require(variant).default ?? require(variant));`;
+
+// The QuickJS worker of 2c: the least any QuickJS-WebAssembly sandbox does per call. One QuickJS context (the
+// sandbox's variant and build), whose guest loop calls a synchronous host function: it posts the request,
+// blocks until the reply's counter moves and returns the tool result's JSON, which the guest parses. No
+// promises, no guards or limits inside the worker, no guest API layer.
+const QUICKJS_WORKER = QUICKJS_WORKER_START + `
   const vm = qjs.newContext();
   const call = vm.newFunction('call', (messageH) => {
     parentPort.postMessage({ type: 'call', message: vm.getString(messageH) });
@@ -143,6 +153,87 @@ const { newQuickJSWASMModuleFromVariant } = require(core);
       r.value.dispose();
       parentPort.postMessage({ type: 'done' });
     }
+  });
+  parentPort.postMessage({ type: 'ready' });
+})();`;
+
+// The QuickJS worker of 2d (floor (c)): the least any ASYNCHRONOUS QuickJS-WebAssembly sandbox does per call — the
+// guest API the product offers is `await tools.s.t(args)`, so each call must at least make a promise in QuickJS,
+// settle it from the host when the reply arrives and run the jobs it releases. One QuickJS context (the sandbox's
+// variant and build); the guest loop awaits a host function that posts the request and returns a QuickJS promise
+// (QTS_NewPromiseCapability); once the guest's jobs are idle the worker blocks for the reply, resolves that
+// promise with the reply text (which the guest parses) and runs the pending jobs. No guards, no limits, no API
+// layer, no batching; the FFI is called directly wherever quickjs-emscripten's wrappers add work (handles, scopes).
+const ASYNC_QUICKJS_WORKER = QUICKJS_WORKER_START + `
+  const ffi = qjs.getFFI();
+  const em = ffi.module;
+  const vm = qjs.newContext();
+  const ctx = vm.ctx.value;
+  const rt = vm.runtime.rt.value;
+  const cells = em._malloc(8);
+  const argv = em._malloc(4);
+  const undef = ffi.QTS_GetUndefined();
+  const free = (p) => ffi.QTS_FreeValuePointer(ctx, p);
+  let resolver = 0;
+  let finished;
+  const text = (ptr) => {
+    const chars = ffi.QTS_GetString(ctx, ptr);
+    const out = em.UTF8ToString(chars);
+    ffi.QTS_FreeCString(ctx, chars);
+    return out;
+  };
+  // Host functions get the raw argument pointer and return an owned value pointer (0: undefined), skipping
+  // the library's per-call handle scope.
+  vm.cToHostCallbacks.callFunction = (_ctx, _this, _argc, argv, fnId) => vm.getFunction(fnId)(ffi.QTS_ArgvGetJSValueConstPointer(argv, 0));
+  const host = vm.newFunction('host', (arg) => {
+    parentPort.postMessage({ type: 'call', message: text(arg) });
+    const promise = ffi.QTS_NewPromiseCapability(ctx, cells);
+    const pair = new Int32Array(em.HEAPU8.buffer, cells, 2);
+    resolver = pair[0];
+    free(pair[1]);
+    return promise;
+  });
+  const done = vm.newFunction('done', (arg) => {
+    finished = text(arg);
+    return 0;
+  });
+  vm.setProp(vm.global, 'host', host);
+  vm.setProp(vm.global, 'done', done);
+  host.dispose();
+  done.dispose();
+  const runJobs = () => {
+    const result = ffi.QTS_ExecutePendingJob(rt, -1, cells);
+    ffi.QTS_FreeValuePointerRuntime(rt, result);
+  };
+  const deliver = (text) => {
+    const size = em.lengthBytesUTF8(text) + 1;
+    const chars = em._malloc(size);
+    em.stringToUTF8(text, chars, size);
+    const arg = ffi.QTS_NewString(ctx, chars);
+    em._free(chars);
+    new Int32Array(em.HEAPU8.buffer, argv, 1)[0] = arg;
+    const fn = resolver;
+    resolver = 0;
+    free(ffi.QTS_Call(ctx, fn, undef, 1, argv));
+    free(arg);
+    free(fn);
+  };
+  parentPort.on('message', ({ calls, round }) => {
+    finished = undefined;
+    vm.evalCode('(async () => { for (let i = 0; i < ' + calls + '; i++) { const result = JSON.parse(await host("c' + round + '-" + i)); if (!result.content) throw new Error("no result"); } })().then(() => done(""), (e) => done(String(e)))').value.dispose();
+    for (;;) {
+      runJobs();
+      if (finished !== undefined) break;
+      let reply;
+      for (;;) {
+        const seen = Atomics.load(counter, 0);
+        reply = receiveMessageOnPort(replies);
+        if (reply) break;
+        Atomics.wait(counter, 0, seen, 50);
+      }
+      deliver(reply.message.json);
+    }
+    parentPort.postMessage(finished ? { type: 'done', error: finished } : { type: 'done' });
   });
   parentPort.postMessage({ type: 'ready' });
 })();`;
@@ -189,10 +280,10 @@ async function floorWorker(timed, script, extraData, answer) {
 
 const bareWorkerFloor = (timed) => floorWorker(timed, BARE_WORKER, {}, () => ({ ok: true }));
 
-function quickjsFloor(timed) {
+function quickjsFloor(timed, script) {
   const resolve = createRequire(join(ROOT, 'package.json')).resolve;
   const modules = { core: resolve('quickjs-emscripten-core'), variant: resolve('@jitl/quickjs-wasmfile-release-sync') };
-  return floorWorker(timed, QUICKJS_WORKER, modules, (outcome) => ({ json: JSON.stringify(outcome.result) }));
+  return floorWorker(timed, script, modules, (outcome) => ({ json: JSON.stringify(outcome.result) }));
 }
 
 export async function run() {
@@ -246,18 +337,21 @@ export async function run() {
     //     (postMessage up; a MessagePort read with receiveMessageOnPort after Atomics.wait down).
     // 2c. the floor of any QuickJS-WebAssembly sandbox: 2b plus QuickJS — a guest loop making each call
     //     through one synchronous host function and parsing the result it returns.
-    // All four take turns in every round: the servers and the pipeline get faster as they warm up (the host's
+    // 2d. the floor of any asynchronous QuickJS-WebAssembly sandbox: the guest awaits a promise the host makes
+    //     per call and resolves with the reply.
+    // All five take turns in every round: the servers and the pipeline get faster as they warm up (the host's
     // p50 falls by half or more over a run), so figures measured one after the other would not compare. The
     // first rounds only warm up (the floor workers' WASM tiers up, as the sandbox worker's has by now).
     // Each ratio is the median over the rounds of that round's p50 ratio: a burst of load from elsewhere
     // then skews one round, not the figure.
     const bareFloor = [];
     const qjsFloorCalls = [];
-    const perRound = { guest: [], bare: [], qjs: [], guestOverBare: [], guestOverQjs: [] };
-    const floors = [await bareWorkerFloor(timed), await quickjsFloor(timed)];
+    const asyncFloorCalls = [];
+    const perRound = { guest: [], bare: [], qjs: [], async: [], guestOverBare: [], guestOverQjs: [], guestOverAsync: [] };
+    const floors = [await bareWorkerFloor(timed), await quickjsFloor(timed, QUICKJS_WORKER), await quickjsFloor(timed, ASYNC_QUICKJS_WORKER)];
     try {
       for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
-        const sides = { guest: [], host: [], bare: [], qjs: [] };
+        const sides = { guest: [], host: [], bare: [], qjs: [], async: [] };
         const keep = (into, side) => {
           intervals(sides[side]);
           if (round >= 0) into.push(...sides[side]);
@@ -273,13 +367,17 @@ export async function run() {
         keep(bareFloor, 'bare');
         await floors[1].round(CALLS, round);
         keep(qjsFloorCalls, 'qjs');
+        await floors[2].round(CALLS, round);
+        keep(asyncFloorCalls, 'async');
         if (round < 0) continue;
-        const [g, h, b, q] = [sides.guest, sides.host, sides.bare, sides.qjs].map(p50);
+        const [g, h, b, q, a] = [sides.guest, sides.host, sides.bare, sides.qjs, sides.async].map(p50);
         perRound.guest.push(g / h);
         perRound.bare.push(b / h);
         perRound.qjs.push(q / h);
         perRound.guestOverBare.push(g / b);
         perRound.guestOverQjs.push(g / q);
+        perRound.async.push(a / h);
+        perRound.guestOverAsync.push(g / a);
       }
     } finally {
       for (const f of floors) await f.close();
@@ -292,6 +390,7 @@ export async function run() {
     const echoRatio = median(perRound.guest);
     const overBare = median(perRound.guestOverBare);
     const overQjs = median(perRound.guestOverQjs);
+    const overAsync = median(perRound.guestOverAsync);
 
     // 3. token cut on the reference task
     const code = TASK_CODE.replace('ROOT', JSON.stringify(treeDir));
@@ -327,12 +426,15 @@ export async function run() {
         { name: 'echo per call: guest p50', value: p50(guest), unit: 'ms' },
         { name: 'echo per call: host p50', value: p50(host), unit: 'ms' },
         { name: 'echo per call: bare worker p50', value: p50(bareFloor), unit: 'ms' },
-        { name: 'echo per call: QuickJS worker p50', value: p50(qjsFloorCalls), unit: 'ms' },
+        { name: 'echo per call: QuickJS worker (sync) p50', value: p50(qjsFloorCalls), unit: 'ms' },
+        { name: 'echo per call: QuickJS worker (async) p50', value: p50(asyncFloorCalls), unit: 'ms' },
         { name: 'echo guest/host p50 ratio (median of per-round ratios)', value: echoRatio, unit: 'x' },
         { name: 'floor (a): bare worker (no QuickJS) / host', value: median(perRound.bare), unit: 'x' },
         { name: 'floor (b): bare QuickJS worker (sync host call) / host', value: median(perRound.qjs), unit: 'x' },
+        { name: 'floor (c): bare async QuickJS worker (await a host promise) / host', value: median(perRound.async), unit: 'x' },
         { name: 'echo guest over floor (a), the bare worker', value: overBare, unit: 'x', target: '<= 1.10', pass: overBare <= 1.1 },
-        { name: 'echo guest over floor (b), the QuickJS worker', value: overQjs, unit: 'x', target: '<= 1.10', pass: overQjs <= 1.1 },
+        { name: 'echo guest over floor (b), the sync QuickJS worker', value: overQjs, unit: 'x', target: '<= 1.10', pass: overQjs <= 1.1 },
+        { name: 'echo guest over floor (c), the async QuickJS worker', value: overAsync, unit: 'x', target: '<= 1.10', pass: overAsync <= 1.1 },
         { name: 'reference task tokens: direct', value: direct, unit: 'tokens' },
         { name: 'reference task tokens: code mode', value: codeMode, unit: 'tokens' },
         { name: 'reference task token cut', value: Math.round(cut * 1000) / 10, unit: '%', target: '>= 97', pass: cut >= 0.97 },

@@ -13,7 +13,7 @@ import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../
 import type { SessionFile } from '../core/session/parse';
 import { cliClientFeatures } from './clientHost';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
-import { cliOtel, type CliOtel } from './otel';
+import { cliOtel, OTLP_OPTIONS, type CliOtel } from './otel';
 import { envTimeout, timeoutOption } from './serverHints';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
@@ -69,6 +69,14 @@ export async function asCliRun<T>(run: Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+/** The options openRunEnvironment reads, which every command running in it takes (--yes is the command's choice). */
+export const RUN_ENVIRONMENT_OPTIONS = {
+  policy: { type: 'string' },
+  workspace: { type: 'string', short: 'w' },
+  'trace-dir': { type: 'string' },
+  ...OTLP_OPTIONS,
+} as const;
 
 export interface CliRunContext {
   ws: OpenedWorkspace;

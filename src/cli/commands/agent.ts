@@ -26,8 +26,8 @@ import type { SessionFile } from '../../core/session/parse';
 import { defaultSandboxPool } from '../../core/sandbox/session-step';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
-import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
-import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { OTLP_USAGE } from '../otel';
+import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 import { failureExit } from '../workspace';
 import { TIMEOUT_USAGE } from '../serverHints';
 
@@ -85,12 +85,9 @@ export const agentCommand: CliCommand = {
     system: { type: 'string' },
     replay: { type: 'string' },
     report: { type: 'string' },
-    policy: { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
-    workspace: { type: 'string', short: 'w' },
-    'trace-dir': { type: 'string' },
-    ...OTLP_OPTIONS,
     'timeout-ms': { type: 'string' },
+    ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 0, max: 0 },
   async run({ values, json }, io) {

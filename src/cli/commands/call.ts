@@ -2,8 +2,8 @@
 // run), printed as its step record.
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
-import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
-import { asCliRun, openRunEnvironment } from '../runEnvironment';
+import { OTLP_USAGE } from '../otel';
+import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 
 export const callCommand: CliCommand = {
   usage: [
@@ -28,12 +28,9 @@ export const callCommand: CliCommand = {
   ].join('\n'),
   options: {
     args: { type: 'string', short: 'a' },
-    policy: { type: 'string' },
     'timeout-ms': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
-    workspace: { type: 'string', short: 'w' },
-    'trace-dir': { type: 'string' },
-    ...OTLP_OPTIONS,
+    ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {

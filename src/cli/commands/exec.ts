@@ -10,8 +10,8 @@ import { loadSkills } from '../../core/sandbox/skills';
 import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
-import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
-import { asCliRun, openRunEnvironment } from '../runEnvironment';
+import { OTLP_USAGE } from '../otel';
+import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 import { failureExit } from '../workspace';
 
 /** The sandbox limits `exec` has flags for. */
@@ -84,11 +84,8 @@ export const execCommand: CliCommand = {
     'timeout-ms': { type: 'string' },
     'memory-mb': { type: 'string' },
     'max-tool-calls': { type: 'string' },
-    policy: { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
-    workspace: { type: 'string', short: 'w' },
-    'trace-dir': { type: 'string' },
-    ...OTLP_OPTIONS,
+    ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {

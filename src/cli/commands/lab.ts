@@ -10,8 +10,9 @@ import { htmlReport, markdownSummary } from '../../core/lab/report';
 import { ScratchTooLargeError, withScratchCopy } from '../../core/lab/scratch';
 import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
-import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
-import { openRunEnvironment } from '../runEnvironment';
+import { exitCodeFor, listenForInterrupts } from '../interrupt';
+import { OTLP_USAGE } from '../otel';
+import { openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 
 export const labCommand: CliCommand = {
   usage: [
@@ -38,8 +39,11 @@ export const labCommand: CliCommand = {
     OTLP_USAGE,
     '  --json                print the JSON result (its shape is documented in the README)',
     '',
+    'Ctrl-C (or SIGTERM) stops the lab: its servers are stopped and the result so far is printed and written,',
+    'marked "cancelled, partial result" (suites not started are skipped). A second Ctrl-C exits at once.',
+    '',
     'Exit codes: 0 done (and the score reached --min-score), 1 below --min-score, 2 bad arguments,',
-    '3 the server could not be started.',
+    '3 the server could not be started, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     suite: { type: 'string' },
@@ -51,10 +55,7 @@ export const labCommand: CliCommand = {
     markdown: { type: 'string' },
     'min-score': { type: 'string' },
     out: { type: 'string' },
-    workspace: { type: 'string', short: 'w' },
-    'trace-dir': { type: 'string' },
-    ...OTLP_OPTIONS,
-    policy: { type: 'string' },
+    ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {
@@ -66,18 +67,21 @@ export const labCommand: CliCommand = {
     const budgetMs = values.budget === undefined ? DEFAULT_BUDGET_MS : parseDuration(values.budget as string);
     const callTimeoutMs = values['call-timeout'] === undefined ? DEFAULT_CALL_TIMEOUT_MS : wholeNumber('--call-timeout', values['call-timeout'] as string, 50, 600_000);
     const minScore = values['min-score'] === undefined ? undefined : wholeNumber('--min-score', values['min-score'] as string, 0, 100);
-    const env = await openRunEnvironment({ ...values, yes: false }, io);
+    const interrupts = listenForInterrupts((signal) => io.stderr(`lab: ${signal}: stopping and keeping the partial result (press Ctrl-C again to exit at once)\n`));
     let result;
     let host: ServiceLabHost | undefined;
+    let env: CliRunContext | undefined;
     try {
-      env.ws.reportProblems(json);
-      const known = env.ws.definitions.map((d) => d.id);
-      if (!known.includes(server)) throw new UsageError(`no MCP server named '${server}' is configured in ${env.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
-      const labHost = new ServiceLabHost(env.service, env.ws.manager, proxyLauncher());
+      env = await openRunEnvironment({ ...values, yes: false }, io);
+      const { ws, service } = env;
+      ws.reportProblems(json);
+      const known = ws.definitions.map((d) => d.id);
+      if (!known.includes(server)) throw new UsageError(`no MCP server named '${server}' is configured in ${ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
+      const labHost = new ServiceLabHost(service, ws.manager, proxyLauncher());
       host = labHost;
       if (!json) io.stderr(`lab: ${server}, suites ${suites.join(',')}, seed ${seed}, budget ${budgetMs / 1000} s\n`);
       const allowDestructive = values['allow-destructive'] === true;
-      result = await withScratchCopy(env.ws.manager, server, allowDestructive, async (testId, copies) => {
+      result = await withScratchCopy(ws.manager, server, allowDestructive, async (testId, copies) => {
         if (copies.length && !json) io.stderr(`lab: the server runs on scratch copies of its data: ${copies.map((c) => `${c.from} → ${c.to}`).join(', ')}\n`);
         const r = await runLab(labHost, {
           server: testId,
@@ -86,8 +90,8 @@ export const labCommand: CliCommand = {
           budgetMs,
           callTimeoutMs,
           allowDestructive,
-          outDir: values.out ? resolve(io.cwd, values.out as string) : join(env.ws.folder, HARNESS_DIR, 'lab'),
-          signal: env.signal,
+          outDir: values.out ? resolve(io.cwd, values.out as string) : join(ws.folder, HARNESS_DIR, 'lab'),
+          signal: interrupts.signal,
           onProgress: json ? undefined : (m) => io.stderr(`lab: ${m}\n`),
         });
         return { ...r, server, ...(copies.length ? { scratch: copies } : {}) };
@@ -97,11 +101,13 @@ export const labCommand: CliCommand = {
       });
     } finally {
       await host?.dispose();
-      await env.close();
+      await env?.close();
+      interrupts.dispose();
     }
     if (values.report) writeFileSync(resolve(io.cwd, values.report as string), htmlReport(result));
     if (values.markdown) writeFileSync(resolve(io.cwd, values.markdown as string), markdownSummary(result));
     io.stdout(json ? JSON.stringify(result) + '\n' : markdownSummary(result));
+    if (interrupts.received) return exitCodeFor(interrupts.received);
     if (result.findings.some((f) => f.kind === 'lab.unreachable')) return EXIT_UNREACHABLE;
     if (minScore !== undefined && result.score < minScore) {
       io.stderr(`mcp-harness: the score ${result.score} is below --min-score ${minScore}.\n`);

@@ -5,13 +5,13 @@ import type { StepRecord } from '../../protocol/trace';
 import { parseSession, type ParsedSession, type SessionFile } from '../../core/session/parse';
 import type { SessionResult } from '../../core/run/types';
 import { buildReport, stepSummary } from '../../core/session/report';
-import { asCliRun, openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 import { offsetToPosition } from '../../core/config';
 import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
 import { createProvider, runSpec } from './agent';
 import { TIMEOUT_USAGE } from '../serverHints';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
-import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
+import { OTLP_USAGE } from '../otel';
 
 export function sessionProblemLines(parsed: ParsedSession, text: string, file: string): string[] {
   return parsed.problems
@@ -63,13 +63,10 @@ export const runCommand: CliCommand = {
     '3 a server could not be started or reached.',
   ].join('\n'),
   options: {
-    workspace: { type: 'string', short: 'w' },
-    'trace-dir': { type: 'string' },
-    ...OTLP_OPTIONS,
     report: { type: 'string' },
-    policy: { type: 'string' },
     'timeout-ms': { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
+    ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, json }, io) {

@@ -40,7 +40,8 @@ export async function checkAnnotations(ctx: SuiteContext, run: LabRun, prober: P
     checks++;
     for (const args of samples(tool, ctx.seed, 2)) await prober.call(run, tool.name, args, `readonly-${tool.name}`);
     const changed = differences(stable, await observe(tool.name));
-    if (changed.length) {
+    // A cancelled lab cancels the calls under way: their observations say nothing about the tool.
+    if (changed.length && !ctx.signal?.aborted) {
       findings.push({ suite: 'props', kind: 'props.annotation.read_only_writes', severity: 'major', tool: tool.name, message: `${tool.name} is annotated readOnlyHint, but calling it changed what ${changed.join(', ')} report${changed.length === 1 ? 's' : ''}.` });
     }
   }
@@ -55,7 +56,7 @@ export async function checkAnnotations(ctx: SuiteContext, run: LabRun, prober: P
     checks++;
     await prober.call(run, tool.name, args, `idempotent-${tool.name}`);
     const changed = differences(once, await observe(tool.name));
-    if (changed.length) {
+    if (changed.length && !ctx.signal?.aborted) {
       findings.push({ suite: 'props', kind: 'props.annotation.not_idempotent', severity: 'major', tool: tool.name, input: args, message: `${tool.name} is annotated idempotentHint, but a second identical call changed what ${changed.join(', ')} report${changed.length === 1 ? 's' : ''}.` });
     }
   }

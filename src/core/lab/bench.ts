@@ -75,6 +75,11 @@ async function level(ctx: SuiteContext, run: LabRun, target: { tool: Tool; args:
       const n = ++calls;
       const started = performance.now();
       const { record } = await run.callTool({ server: ctx.server, tool: target.tool.name, args: target.args, stepId: `bench-c${concurrency}-w${w}-${n}` });
+      // Cut short by the lab's cancellation: neither a latency nor an error of the server.
+      if (record.decision === 'cancelled') {
+        calls--;
+        break;
+      }
       const ms = performance.now() - started;
       histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
       const bucket = 2 ** Math.ceil(Math.log2(Math.max(0.125, ms)));

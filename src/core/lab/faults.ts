@@ -57,7 +57,8 @@ export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResul
     try {
       const stats = await runScenario(ctx, run, id, scenario, target, timeoutMs);
       scenarios.push(stats);
-      findings.push(...judge(scenario, stats, target.tool.name, timeoutMs));
+      // A scenario the cancellation cut short is kept in the stats but not judged on its few calls.
+      if (!ctx.signal?.aborted || stats.calls === CALLS_PER_SCENARIO) findings.push(...judge(scenario, stats, target.tool.name, timeoutMs));
     } finally {
       await run.end();
     }
@@ -72,6 +73,8 @@ async function runScenario(ctx: SuiteContext, run: LabRun, id: string, scenario:
     if (ctx.signal?.aborted) break;
     const started = Date.now();
     const { record } = await run.callTool({ server: id, tool: target.tool.name, args: target.args, stepId: `faults-${scenario.name}-${n + 1}` });
+    // The lab was cancelled during the call: it is not one of the scenario's calls.
+    if (record.decision === 'cancelled') break;
     stats.calls++;
     stats.max_latency_ms = Math.max(stats.max_latency_ms, Date.now() - started);
     if (record.decision === 'ok') {

@@ -3,7 +3,8 @@
 import type { ToolCallOutcome } from '../guards/types';
 import type { LabHost, LabRun } from './types';
 
-export type ProbeOutcome = 'result' | 'tool_error' | 'rpc_error' | 'crash' | 'hang' | 'denied' | 'unreachable';
+/** 'cancelled': the lab was cancelled while the call was under way; it says nothing about the server. */
+export type ProbeOutcome = 'result' | 'tool_error' | 'rpc_error' | 'crash' | 'hang' | 'denied' | 'unreachable' | 'cancelled';
 
 export interface Probe {
   outcome: ProbeOutcome;
@@ -48,6 +49,7 @@ export class Prober {
     const r = call.record;
     const detail = r.error ?? r.reasons[0] ?? '';
     if (r.decision === 'timeout') return { outcome: 'hang', call, detail };
+    if (r.decision === 'cancelled') return { outcome: 'cancelled', call, detail };
     if (r.decision.startsWith('denied')) return { outcome: 'denied', call, detail };
     if (r.decision === 'ok' || r.decision === 'dry_run') return { outcome: r.is_error ? 'tool_error' : 'result', call, detail };
     if (await this.diedSince(pidBefore, LOST_CONNECTION.test(detail))) return { outcome: 'crash', call, detail };

@@ -93,7 +93,7 @@ export async function validInputs(
         huge.detail ||= f.message;
       }
     }
-    if (probe.outcome === 'result' || probe.outcome === 'tool_error' || probe.outcome === 'denied') return true;
+    if (probe.outcome === 'result' || probe.outcome === 'tool_error' || probe.outcome === 'denied' || probe.outcome === 'cancelled') return true;
     failures.set(canonicalJson(args), probe);
     return false;
   });
@@ -163,7 +163,7 @@ async function invalidInputSuite(ctx: SuiteContext, stats: PropsStats, findings:
         const violates = !sharedSchemaCache.check(tool.inputSchema, p.args).valid;
         stats.invalid_probes++;
         const probe = await prober.call(run, tool.name, p.args, `${tool.name}-${p.kind}`);
-        if (probe.outcome === 'denied') continue;
+        if (probe.outcome === 'denied' || probe.outcome === 'cancelled') continue;
         stats.invalid_probes_delivered++;
         const where = `${tool.name} (${p.kind.replace('_', ' ')} at ${p.path})`;
         if (probe.outcome === 'crash' || probe.outcome === 'unreachable') findings.push({ suite: 'props', kind: 'props.invalid.crash', severity: 'critical', tool: tool.name, message: `An invalid input to ${where} made the server process exit: ${probe.detail}` });

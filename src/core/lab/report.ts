@@ -17,7 +17,7 @@ function sorted(findings: LabFinding[]): LabFinding[] {
 export function markdownSummary(r: LabResult, options: { maxFindings?: number } = {}): string {
   const max = options.maxFindings ?? 10;
   const lines = [
-    `### MCP reliability: \`${r.server}\` scores **${r.score}/100** (${grade(r.score)})${r.cancelled ? ' — cancelled, partial result' : ''}`,
+    `### MCP reliability: \`${r.server}\` scores **${r.score}/100** (${grade(r.score)})${r.cancelled ? ' on the suites that ran — cancelled, partial result' : ''}`,
     '',
     '| suite | score | weight | findings |',
     '|---|---:|---:|---:|',
@@ -82,7 +82,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px
 tr.critical td:first-child{color:#b42318;font-weight:700}tr.major td:first-child{color:#b54708}tr.minor td:first-child{color:#6941c6}
 svg text{font-size:12px;fill:#1f2328}svg rect{fill:#2f81f7}.noisy{background:#fff8c5;padding:.4rem}pre{background:#f6f8fa;padding:.5rem;overflow:auto}</style></head>
 <body><h1>Reliability report: <code>${esc(r.server)}</code></h1>
-<p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>${r.cancelled ? '<p class="noisy">This run was cancelled: a partial result (suites not started are skipped).</p>' : ''}
+<p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>${r.cancelled ? '<p class="noisy">This run was cancelled: a partial result; the score covers only the suites that ran (suites not started are skipped).</p>' : ''}
 <p>Seed ${r.seed} · ${(r.duration_ms / 1000).toFixed(1)} s · ${esc(r.started_at)} · ${r.machine.cores} cores, load ${esc(r.machine.loadavg.join(' '))} · node ${esc(r.machine.node)}</p>
 <h2>Score by suite</h2>${breakdown}
 <p><small>Suite score = 100 − the cost of its findings (critical ${SEVERITY_COST.critical}, major ${SEVERITY_COST.major}, minor ${SEVERITY_COST.minor}, info 0), at least 0; conformance: 100 × passed / applicable scenarios. The overall score is the weighted mean over the suites that ran.</small></p>${r.scratch?.length ? `<p>Tools that may modify data ran on scratch copies: ${r.scratch.map((c) => `<code>${esc(c.from)}</code> → <code>${esc(c.to)}</code>`).join(', ')}.</p>` : ''}

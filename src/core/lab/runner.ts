@@ -29,7 +29,7 @@ const SUITES: Record<SuiteName, (ctx: SuiteContext) => Promise<SuiteOutcome>> = 
 export async function runLab(host: LabHost, options: LabOptions): Promise<LabResult> {
   const started = Date.now();
   const traceFiles: string[] = [];
-  const tracing = recordTraces(host, traceFiles);
+  const tracing = recordTraces(host, traceFiles, options.signal);
   const totalWeight = options.suites.reduce((sum, s) => sum + SUITE_WEIGHT[s], 0);
   const suites: SuiteResult[] = [];
   const unreachable = await reachable(tracing, options);
@@ -89,13 +89,16 @@ async function reachable(host: LabHost, options: LabOptions): Promise<string | u
   }
 }
 
-/** The same host, with the trace file of every run it opens collected for the result. */
-function recordTraces(host: LabHost, into: string[]): LabHost {
+/**
+ * The same host, with the trace file of every run it opens collected for the result; each call also gets
+ * the lab's signal, so cancelling the lab cancels the call under way instead of waiting for its timeout.
+ */
+function recordTraces(host: LabHost, into: string[], signal: AbortSignal | undefined): LabHost {
   const wrapped = Object.create(host) as LabHost;
   wrapped.openRun = async (o: LabRunOptions): Promise<LabRun> => {
     const run = await host.openRun(o);
     return {
-      callTool: (r) => run.callTool(r),
+      callTool: (r) => run.callTool(signal && !r.signal ? { ...r, signal } : r),
       listTools: () => run.listTools(),
       end: async () => {
         const ended = await run.end();

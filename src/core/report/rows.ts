@@ -49,6 +49,11 @@ export const DETAIL_COLUMNS: { key: keyof DetailRow; header: string; width: numb
   { key: 'error', header: 'Error', width: 30 },
 ];
 
+/** The columns a step's row and a log record's row share: which run, which record, when and from which server. */
+function recordColumns(run: TraceRun, name: string, step: StepRecord) {
+  return { session_id: run.id, session_name: name, step_id: step.step_id, started_at: step.started_at, server: step.server, findings: findingsText(step) };
+}
+
 export function findingsText(step: StepRecord): string {
   return step.findings.map((f) => (f.path ? `${f.kind}@${f.path}` : f.kind)).join('; ');
 }
@@ -60,22 +65,17 @@ export function detailRows(runs: readonly TraceRun[]): DetailRow[] {
     for (const { step } of orderedSteps(run.steps)) {
       if (isLogRecord(step)) continue;
       rows.push({
-        session_id: run.id,
-        session_name: name,
-        step_id: step.step_id,
+        ...recordColumns(run, name, step),
         parent_id: step.parent_id ?? '',
-        started_at: step.started_at,
         kind: step.kind,
         role: step.role,
         channel: step.channel,
-        server: step.server,
         tool: step.tool,
         decision: step.decision,
         latency_ms: step.latency_ms,
         tokens_in: step.tokens_in,
         tokens_out: step.tokens_out,
         cost_est: step.cost_est,
-        findings: findingsText(step),
         reused: step.reused === true,
         reasons: maskString(step.reasons.join('; ')),
         error: maskString(step.error ?? ''),
@@ -127,17 +127,7 @@ export function logRows(runs: readonly TraceRun[]): LogRow[] {
     const name = runName(run);
     for (const step of run.steps) {
       if (!isLogRecord(step)) continue;
-      rows.push({
-        session_id: run.id,
-        session_name: name,
-        step_id: step.step_id,
-        started_at: step.started_at,
-        server: step.server,
-        method: step.tool,
-        level: step.level ?? '',
-        message: logMessage(step),
-        findings: findingsText(step),
-      });
+      rows.push({ ...recordColumns(run, name, step), method: step.tool, level: step.level ?? '', message: logMessage(step) });
     }
   }
   return rows;

@@ -10,6 +10,7 @@ import { HostBridge } from './host';
 import { buildToolIndex } from '../typings/generate';
 import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
+  batchCalls,
   MEMORY_FULL,
   type ExecResult,
   type HostReplyMessage,
@@ -155,7 +156,7 @@ export class Sandbox {
     try {
       catalog = await options.gateway.listTools();
     } catch (err) {
-      return empty({ kind: 'runtime', message: `The tools could not be listed: ${(err as Error).message}. Check that the servers start (MCP: Show Servers / mcp-harness servers).` });
+      return empty({ kind: 'runtime', message: `The tools could not be listed: ${(err as Error).message}. Check that the servers start (in VS Code the Servers view and "MCP Harness: Show Server Output", in a terminal \`mcp-harness servers\`).` });
     }
     if (options.servers) {
       const wanted = new Set(options.servers);
@@ -189,7 +190,7 @@ export class Sandbox {
       };
       const onMessage = (msg: WorkerToMain): void => {
         if (msg.type === 'calls' && msg.execId === execId) {
-          for (const call of msg.calls) {
+          for (const call of batchCalls(msg)) {
             void bridge.handleJson(call.op, call.argsJson).then((reply) => {
               if (settled) return;
               const message: HostReplyMessage = { type: 'reply', execId, callId: call.callId, ...reply };

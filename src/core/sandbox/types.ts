@@ -153,18 +153,31 @@ export interface ExecMessage {
 
 export type HostOp = 'servers' | 'search' | 'describe' | 'call';
 
-export interface HostCallRequest {
-  callId: number;
-  op: HostOp;
-  /** The arguments' JSON array as the guest serialised it; parsed on the main thread. */
-  argsJson: string;
-}
-
-/** The host calls one batch of the guest's jobs made (e.g. every call of one Promise.all), in order. */
+/**
+ * The host calls one batch of the guest's jobs made (e.g. every call of one Promise.all), in order, as one
+ * string: one "op argsJson" per line (argsJson: the arguments' JSON array as the guest serialised it, parsed
+ * on the main thread; JSON text never holds a raw newline). Their call ids are `firstCallId`, `firstCallId + 1`, …
+ * One string crosses the thread boundary cheaper than an array of objects.
+ */
 export interface HostCallMessage {
   type: 'calls';
   execId: number;
-  calls: HostCallRequest[];
+  firstCallId: number;
+  text: string;
+}
+
+/** Splits a batch's text into its calls (see HostCallMessage). */
+export function* batchCalls(msg: HostCallMessage): Generator<{ callId: number; op: HostOp; argsJson: string }> {
+  let callId = msg.firstCallId;
+  let start = 0;
+  const text = msg.text;
+  while (start < text.length) {
+    const end = text.indexOf('\n', start);
+    const line = end < 0 ? text.slice(start) : text.slice(start, end);
+    start = end < 0 ? text.length : end + 1;
+    const space = line.indexOf(' ');
+    yield { callId: callId++, op: line.slice(0, space) as HostOp, argsJson: line.slice(space + 1) };
+  }
 }
 
 export interface HostReplyMessage {

@@ -6,7 +6,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { runExecution } from './engine';
 import { warmUpTokenizer } from './optimizer';
 import { INITIAL_MEMORY_BYTES, ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
-import { DEFAULT_LIMITS, type ExecMessage, type HostCallRequest, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
+import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
 
 interface WorkerInit {
   /**
@@ -84,7 +84,8 @@ function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
 
 async function execute(exec: ExecMessage): Promise<void> {
   const module = await takeModule(exec.limits.memoryMb);
-  let calls: HostCallRequest[] = [];
+  let firstCallId = 0;
+  let text = '';
   const result = await runExecution({
     exec,
     module,
@@ -92,11 +93,16 @@ async function execute(exec: ExecMessage): Promise<void> {
     shared,
     onGuestDone: () => post({ type: 'guest-done', execId: exec.id }),
     hostCall: (callId, op, argsJson) => {
-      calls.push({ callId, op, argsJson });
+      if (text === '') {
+        firstCallId = callId;
+        text = `${op} ${argsJson}`;
+      } else {
+        text += `\n${op} ${argsJson}`;
+      }
     },
     flushCalls: () => {
-      post({ type: 'calls', execId: exec.id, calls });
-      calls = [];
+      post({ type: 'calls', execId: exec.id, firstCallId, text });
+      text = '';
     },
     waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });

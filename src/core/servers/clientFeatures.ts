@@ -7,6 +7,7 @@
 // `input_required` result, which the SDK fulfils through the same registered handlers and retries.
 import type { Client, ClientCapabilities, ClientContext } from '@modelcontextprotocol/client';
 import type { InFlightCall, InFlightCalls } from './inFlight';
+import { followAll } from '../util/signals';
 import type { ServerNotificationHandlers, ServerRequestContext, ServerRequestHandlers } from './serverRequests';
 import { bindTaskRequests } from './tasks';
 
@@ -24,32 +25,44 @@ export function clientCapabilities(handlers: ServerRequestHandlers | undefined):
 }
 
 /**
- * Which call a server's ask belongs to. On a 2026-07-28 connection servers cannot send requests, so every ask
- * is an `input_required` result being fulfilled for a known call. On a 2025 connection a request names no
- * call: it is attributed only when exactly one call is in flight.
+ * Serves one server request: which call it belongs to, and a signal that ends with the request, the call or
+ * the connection. On a 2026-07-28 connection servers cannot send requests, so every ask is an `input_required`
+ * result being fulfilled for a known call. On a 2025 connection a request names no call: it is attributed only
+ * when exactly one call is in flight. The signal lets go of the connection's when the request is answered: a
+ * handler passes it on to SDK requests (a forwarded sampling request), which never remove their listener, and
+ * AbortSignal.any would keep each such signal alive as long as the connection.
  */
-export function requestContext(server: string, inFlight: InFlightCalls, era: string | undefined, requestSignal: AbortSignal): ServerRequestContext {
+export async function serveRequest<T>(
+  server: string,
+  inFlight: InFlightCalls,
+  era: string | undefined,
+  requestSignal: AbortSignal,
+  handle: (ctx: ServerRequestContext) => T | Promise<T>,
+): Promise<T> {
   const modern = era === 'modern';
   const call: InFlightCall | undefined = modern ? inFlight.fulfilling : inFlight.sole();
-  const signals = [requestSignal, inFlight.closed];
-  if (call) signals.push(call.signal);
-  return { server, origin: call?.origin, signal: AbortSignal.any(signals), via: modern ? 'input_required' : 'request' };
+  const followed = followAll(requestSignal, inFlight.closed, call?.signal);
+  try {
+    return await handle({ server, origin: call?.origin, signal: followed.signal!, via: modern ? 'input_required' : 'request' });
+  } finally {
+    followed.release();
+  }
 }
 
 export function installClientFeatures(client: Client, server: string, inFlight: InFlightCalls, features: ClientFeatures): void {
   const { requests, notifications } = features;
-  const context = (ctx: ClientContext): ServerRequestContext => requestContext(server, inFlight, client.getProtocolEra(), ctx.mcpReq.signal);
+  const serve = <T>(ctx: ClientContext, handle: (context: ServerRequestContext) => Promise<T>) => serveRequest(server, inFlight, client.getProtocolEra(), ctx.mcpReq.signal, handle);
   if (requests?.createMessage) {
     const handle = requests.createMessage.bind(requests);
-    client.setRequestHandler('sampling/createMessage', (request, ctx) => handle(context(ctx), request.params));
+    client.setRequestHandler('sampling/createMessage', (request, ctx) => serve(ctx, (context) => handle(context, request.params)));
   }
   if (requests?.elicit) {
     const handle = requests.elicit.bind(requests);
-    client.setRequestHandler('elicitation/create', (request, ctx) => handle(context(ctx), request.params));
+    client.setRequestHandler('elicitation/create', (request, ctx) => serve(ctx, (context) => handle(context, request.params)));
   }
   if (requests?.listRoots) {
     const handle = requests.listRoots.bind(requests);
-    client.setRequestHandler('roots/list', (_request, ctx) => handle(context(ctx)));
+    client.setRequestHandler('roots/list', (_request, ctx) => serve(ctx, handle));
   }
   if (notifications?.onLog) {
     const onLog = notifications.onLog.bind(notifications);
@@ -67,6 +80,6 @@ export function installClientFeatures(client: Client, server: string, inFlight: 
  * long as the client.
  */
 export async function installTaskReceiver(client: Client, server: string, inFlight: InFlightCalls, features: ClientFeatures): Promise<void> {
-  const bound = await bindTaskRequests(client, features.requests, (signal) => requestContext(server, inFlight, client.getProtocolEra(), signal));
+  const bound = await bindTaskRequests(client, features.requests, (signal, handle) => serveRequest(server, inFlight, client.getProtocolEra(), signal, handle));
   if (bound) client.registerCapabilities({ tasks: bound.capabilities as unknown as ClientCapabilities['tasks'] });
 }

@@ -186,14 +186,14 @@ export async function callToolAsTask(client: Client, server: string, tool: Tool,
 export async function bindTaskRequests(
   client: Client,
   handlers: ServerRequestHandlers | undefined,
-  context: (signal: AbortSignal) => ServerRequestContext,
+  serve: <T>(signal: AbortSignal, handle: (ctx: ServerRequestContext) => Promise<T>) => Promise<T>,
 ): Promise<{ capabilities: TasksReceiver.TaskReceiverCapabilities; close(): void } | undefined> {
   if (!handlers?.createMessage && !handlers?.elicit) return undefined;
   const { bindTaskReceiver } = await receiverSdk();
   const { createMessage, elicit } = handlers;
   return bindTaskReceiver(esmClient(client), {
     methods: { 'sampling/createMessage': Boolean(createMessage), 'elicitation/create': Boolean(elicit) },
-    ...(createMessage ? { sampling: async (request, { signal }) => (await createMessage.call(handlers, context(signal), request.params as never)) as never } : {}),
-    ...(elicit ? { elicitation: async (request, { signal }) => (await elicit.call(handlers, context(signal), request.params as never)) as never } : {}),
+    ...(createMessage ? { sampling: async (request, { signal }) => (await serve(signal, (ctx) => createMessage.call(handlers, ctx, request.params as never))) as never } : {}),
+    ...(elicit ? { elicitation: async (request, { signal }) => (await serve(signal, (ctx) => elicit.call(handlers, ctx, request.params as never))) as never } : {}),
   });
 }

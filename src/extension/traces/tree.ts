@@ -1,6 +1,6 @@
 // The "Sessions" view: runs newest first → steps → the tool calls a code step made (parent_id).
 import * as vscode from 'vscode';
-import { orderedSteps, runDurationMs, runName, runStartMs, runStatus, type RunStatus, type TraceRun } from '../../core/report/model';
+import { isLogRecord, orderedSteps, runDurationMs, runName, runStartMs, runStatus, type RunStatus, type TraceRun } from '../../core/report/model';
 import type { Decision, StepRecord } from '../../protocol/trace';
 import type { LiveTask, LiveTasks } from '../client/tasks';
 import { describeProgress, type LiveCallProgress, type LiveProgress } from './liveSteps';
@@ -199,7 +199,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
       const { run } = node;
       const status = runStatus(run);
       // A server's log messages are recorded in the trace but are not steps of the run.
-      const topSteps = run.steps.filter((s) => !s.parent_id && s.kind !== 'log');
+      const topSteps = run.steps.filter((s) => !s.parent_id && !isLogRecord(s));
       const top = topSteps.length;
       const latency = topSteps.reduce((sum, s) => sum + s.latency_ms, 0);
       const item = new vscode.TreeItem(runName(run), run.steps.length || this.liveNodes(run).length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);

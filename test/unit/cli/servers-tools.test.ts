@@ -1,9 +1,10 @@
 // Runs the built CLI (`node dist/cli.js`) as a child process against fixture workspaces.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCli as runBuiltCli } from '../lint/cliHelpers';
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'dist/cli.js');
@@ -15,16 +16,7 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], cwd = ROOT): Promise<Run> => runBuiltCli(CLI, args, cwd);
 
 function stdioServer(file: string, args: string[] = []) {
   return { command: process.execPath, args: [join(FIXTURES, file), ...args] };

@@ -1,27 +1,19 @@
 // How long the CLI lets a stdio server exit on its own after a command (MCP_HARNESS_STOP_GRACE_MS, default
 // CLI_STOP_GRACE_MS): a server that exits within it exits cleanly; one that does not is ended, not left running.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isAlive } from '../../../src/core/servers/processTree';
 import { CLI_STOP_GRACE_MS, envStopGrace, STOP_GRACE_ENV } from '../../../src/cli/serverHints';
+import { runCli as runBuiltCli } from '../lint/cliHelpers';
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'dist/cli.js');
 const SLOW = join(ROOT, 'test/fixtures/servers/slow.mjs');
 
-function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '', [STOP_GRACE_ENV]: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+// An empty STOP_GRACE_ENV: the CLI's own default applies unless a test sets it.
+const runCli = (args: string[], cwd: string, env: Record<string, string> = {}) => runBuiltCli(CLI, args, cwd, '', { [STOP_GRACE_ENV]: '', ...env });
 
 describe('CLI: stop grace for stdio servers', function () {
   this.timeout(60_000);

@@ -25,7 +25,7 @@ describe('tasks (ext-tasks on the v2 client, server-everything)', function () {
           return { role: 'assistant', content: { type: 'text', text: 'answered as a task' }, model: 'scripted' };
         },
       },
-      (signal) => ({ server: 'everything', signal, via: 'request' }),
+      (signal, handle) => handle({ server: 'everything', signal, via: 'request' }),
     );
     assert.deepEqual(bound?.capabilities.requests, { sampling: { createMessage: {} } });
     client.registerCapabilities({ tasks: bound!.capabilities } as never);

@@ -12,21 +12,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioHttpBridge } from '../../../src/core/conformance/bridge';
 import { descendants, isAlive } from '../../../src/core/servers/processTree';
 import type { ServerDefinition } from '../../../src/core/config/types';
+import { runCli as runBuiltCli } from '../lint/cliHelpers';
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'dist/cli.js');
 const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]) => runBuiltCli(CLI, args, ROOT);
 
 function freePort(): Promise<number> {
   return new Promise((done) => {

@@ -1,26 +1,16 @@
 // `mcp-harness exec` on the built CLI (node dist/cli.js; build with `node esbuild.mjs`), against a
 // workspace whose server is the real server-everything.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCli as runBuiltCli } from '../lint/cliHelpers';
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'dist/cli.js');
 const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-function runCli(args: string[], cwd: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const runCli = (args: string[], cwd: string, stdin?: string) => runBuiltCli(CLI, args, cwd, stdin);
 
 describe('mcp-harness exec', function () {
   this.timeout(60000);

@@ -2,25 +2,15 @@
 // (test/fixtures/servers/modern.mjs) next to server-everything (2025): servers --json names each one's
 // protocol, and tools, call, run (a session), lint, pin and exec (the sandbox) work the same for both.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, NODE, realServer, ROOT } from './helpers';
+import { runCli } from '../lint/cliHelpers';
 
 const CLI = join(ROOT, 'dist/cli.js');
 
-function cli(args: string[], cwd: string, cache: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, [CLI, ...args], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '', XDG_CACHE_HOME: cache } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], cwd: string, cache: string, stdin?: string) => runCli(CLI, args, cwd, stdin, { XDG_CACHE_HOME: cache });
 
 describe('CLI against a 2026-only server and a 2025 server', function () {
   this.timeout(60_000);
