@@ -3,36 +3,18 @@
 // latency on a loaded machine. PROF=DIR also writes a --cpu-prof profile of the gateway into DIR (summarise
 // it with bench/cpuprofile-summary.mjs). Linux only. After `node esbuild.mjs`, under the heavy lock:
 //   flock /work/heavy.lock node bench/gateway-cpu.mjs
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { workspace, writeBareProxy } from './gateway.bench.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { Client } = await import(pathToFileURL(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/dist/esm/client/index.js')).href);
-const { StdioClientTransport } = await import(pathToFileURL(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/dist/esm/client/stdio.js')).href);
 const CLI = join(ROOT, 'dist/cli.js');
-const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 const CALLS = Number(process.env.CALLS ?? 2000);
 const PROF = process.env.PROF; // dir for cpu profile
-const ws = mkdtempSync(join(tmpdir(), 'gwperf2-'));
-mkdirSync(join(ws, '.vscode'));
-writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({ servers: { everything: { command: process.execPath, args: [EVERYTHING] } } }));
-writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'mcpHarness.policy.trustedServers': ['everything'] }));
-const sdk = (p) => JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p)).href);
-const bareFile = join(ws, 'bare.mjs');
-writeFileSync(bareFile, `
-import { Server } from ${sdk('server/index.js')};
-import { StdioServerTransport } from ${sdk('server/stdio.js')};
-import { Client } from ${sdk('client/index.js')};
-import { StdioClientTransport } from ${sdk('client/stdio.js')};
-import { CallToolRequestSchema, ListToolsRequestSchema } from ${sdk('types.js')};
-const upstream = new Client({ name: 'bare-proxy', version: '0' });
-await upstream.connect(new StdioClientTransport({ command: process.execPath, args: [${JSON.stringify(EVERYTHING)}], stderr: 'ignore' }));
-const server = new Server({ name: 'bare-proxy', version: '0' }, { capabilities: { tools: {} } });
-server.setRequestHandler(ListToolsRequestSchema, () => upstream.listTools());
-server.setRequestHandler(CallToolRequestSchema, (r) => upstream.callTool(r.params));
-await server.connect(new StdioServerTransport());
-`);
+const ws = workspace();
+const bareFile = writeBareProxy(ws);
 /** Linux's USER_HZ: /proc/PID/stat counts CPU time in 1/100 s. */
 const TICK = 100;
 function cpuMs(pid) { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1000 / TICK; }
