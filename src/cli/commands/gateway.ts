@@ -172,6 +172,7 @@ export const gatewayCommand: CliCommand = {
         maxConcurrentPerServer: numbers.maxConcurrent,
         version: HARNESS_VERSION,
         logger,
+        resourceUpdates: (listener) => ctx.ws.client.onResourceUpdated(listener),
       });
       const started = { workspace: ctx.ws.folder, servers, mode, transport: port === undefined ? 'stdio' : 'http' };
       if (port === undefined) return await serveStdio(core, audit, started, numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS, io);

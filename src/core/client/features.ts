@@ -24,6 +24,7 @@ export class ClientFeatures {
   private elicitationPart?: ElicitationFeature;
   private loggingPart?: LoggingFeature;
   private toolChangesPart?: ToolChanges;
+  private readonly updateListeners = new Set<(server: string, uri: string) => void>();
 
   constructor(
     readonly host: ClientHost,
@@ -53,6 +54,12 @@ export class ClientFeatures {
     return this.runs.attach(run);
   }
 
+  /** Hears every server's notifications/resources/updated (the gateway forwards them to subscribed clients). */
+  onResourceUpdated(listener: (server: string, uri: string) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
+  }
+
   /** For ServerManagerOptions.serverRequests: every capability is declared (sampling, elicitation, roots). */
   requestHandlers(): ServerRequestHandlers {
     return {
@@ -66,7 +73,10 @@ export class ClientFeatures {
   notificationHandlers(): ServerNotificationHandlers {
     return {
       onLog: (server, params) => this.logging.onLog(server, params),
-      onResourceUpdated: (server, uri) => this.logging.onResourceUpdated(server, uri),
+      onResourceUpdated: (server, uri) => {
+        this.logging.onResourceUpdated(server, uri);
+        for (const listener of this.updateListeners) listener(server, uri);
+      },
     };
   }
 }

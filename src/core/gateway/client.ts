@@ -12,7 +12,7 @@ import { toMcpResult } from './calls';
 import { CODE_MODE_TOOLS, RUN_CODE, SEARCH_TOOLS } from './codeMode';
 import type { GatewayCore, GatewayRun } from './core';
 import type { ListKind } from './upstreams';
-import { clientName, parseResourceUri, resourceUri } from './names';
+import { clientName, parseResourceUri, resourceTemplateUri, resourceUri } from './names';
 
 const DENIED = new Set(['denied_policy', 'denied_guardrail', 'denied_schema']);
 
@@ -116,13 +116,17 @@ export class GatewayClient {
   }
 
   async listResources() {
-    const lists = await this.core.catalog.resources();
+    return this.allowed(await this.core.catalog.resources(), (r) => r.uri, (server, r) => ({ ...r, uri: resourceUri(server, r.uri), description: r.description ?? `From ${server}` }));
+  }
+
+  async listResourceTemplates() {
+    return this.allowed(await this.core.catalog.templates(), (t) => t.uriTemplate, (server, t) => ({ ...t, uriTemplate: resourceTemplateUri(server, t.uriTemplate), description: t.description ?? `From ${server}` }));
+  }
+
+  /** Each server's items the policy allows (its globs match `server/<uri>`), as the client sees them. */
+  private allowed<T, U>(lists: [string, T[]][], uri: (item: T) => string, shown: (server: string, item: T) => U): U[] {
     const policy = this.core.policy();
-    return lists.flatMap(([server, resources]) =>
-      resources
-        .filter((r) => !policy || !featurePolicy(`${server}/${r.uri}`, policy))
-        .map((r) => ({ ...r, uri: resourceUri(server, r.uri), name: r.name, description: r.description ?? `From ${server}` })),
-    );
+    return lists.flatMap(([server, items]) => items.filter((item) => !policy || !featurePolicy(`${server}/${uri(item)}`, policy)).map((item) => shown(server, item)));
   }
 
   async readResource(uri: string): Promise<ReadResourceResult> {

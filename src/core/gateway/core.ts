@@ -16,6 +16,7 @@ import { ConcurrencyLimits } from './limits';
 import { GatewayMetrics } from './metrics';
 import type { GatewayClient } from './client';
 import { GatewaySession } from './session';
+import { ResourceSubscriptions } from './subscriptions';
 import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
 
 export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
@@ -61,6 +62,11 @@ export interface GatewayCoreOptions {
   dedup?: DedupLimits;
   version: string;
   logger?: Logger;
+  /**
+   * The upstream servers' notifications/resources/updated (the host's client features hear them): with it, and
+   * upstreams that can subscribe, clients may subscribe to resources through the gateway.
+   */
+  resourceUpdates?(listener: (server: string, uri: string) => void): () => void;
 }
 
 export class GatewayCore {
@@ -76,6 +82,9 @@ export class GatewayCore {
   private readonly sessions = new Set<GatewayClient>();
   private readonly watcher: UpstreamWatcher;
   private readonly dedup: DedupCache;
+  /** Resource subscriptions of the clients, when the upstreams and the host support them. */
+  readonly subscriptions: ResourceSubscriptions | undefined;
+  private readonly stopUpdates: () => void;
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -90,6 +99,19 @@ export class GatewayCore {
     this.instructions =
       `MCP Harness guards these servers: ${options.servers.join(', ') || 'none'}. Every call is checked (schema, policy, pinned definitions), ` +
       'its output masked for secrets and PII, and traced. A refused call returns an error result that says why.';
+    const { upstreams } = options;
+    if (options.resourceUpdates && upstreams.subscribeResource && upstreams.unsubscribeResource) {
+      const subscriptions = new ResourceSubscriptions(
+        { subscribeResource: (s, u) => upstreams.subscribeResource!(s, u), unsubscribeResource: (s, u) => upstreams.unsubscribeResource!(s, u) },
+        options.servers,
+        () => this.policy(),
+        logger,
+      );
+      this.subscriptions = subscriptions;
+      this.stopUpdates = options.resourceUpdates((server, uri) => subscriptions.updated(server, uri));
+    } else {
+      this.stopUpdates = () => undefined;
+    }
     this.watcher = new UpstreamWatcher(options.upstreams, options.servers, {
       onListChanged: (kind, server) => this.listChanged(kind, server),
       onRestart: (server) => this.metrics.upstreamRestarts.inc({ server }),
@@ -130,6 +152,7 @@ export class GatewayCore {
   }
 
   forget(session: GatewayClient): void {
+    void this.subscriptions?.forget(session);
     this.sessions.delete(session);
     this.metrics.sessions.set(this.sessions.size);
   }
@@ -165,6 +188,7 @@ export class GatewayCore {
     await this.drain(CANCEL_GRACE_MS);
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all([...this.sessions].map((s) => s.close()));
+    this.stopUpdates();
     this.recorder.dispose();
     this.watcher.dispose();
   }

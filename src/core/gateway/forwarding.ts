@@ -41,32 +41,47 @@ export class ClientForwarding {
 
   /** Only the capabilities the client declared are forwarded; undefined when it declared none. */
   private answerer(send: SendRequest): RunAnswerer | undefined {
-    const caps: ClientCapabilities = this.server.getClientCapabilities() ?? {};
-    if (!caps.sampling && !caps.elicitation && !caps.roots) return undefined;
-    const request = <T>(method: string, schema: unknown, signal: AbortSignal, params?: object) =>
-      send({ method, ...(params ? { params: params as Record<string, unknown> } : {}) }, schema as never, { signal, timeout: NO_OWN_TIMEOUT_MS }) as Promise<T>;
-    const clientName = this.clientName;
-    return {
-      // Read when used: over stdio the client's name is known once its first call has opened the run.
-      get name() {
-        return `the client '${clientName()}'`;
-      },
-      ...(caps.sampling
-        ? {
-            samplingWithTools: Boolean((caps.sampling as { tools?: object }).tools),
-            // A reply with tool calls has array content, which only the with-tools schema accepts.
-            createMessage: (params, signal) => request('sampling/createMessage', params.tools?.length ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, signal, params),
-          }
-        : {}),
-      ...(caps.elicitation
-        ? {
-            canElicit: (mode) => elicitModes(caps.elicitation!).includes(mode),
-            elicit: (params, signal) => request('elicitation/create', ElicitResultSchema, signal, params),
-          }
-        : {}),
-      ...(caps.roots ? { listRoots: (signal) => request('roots/list', ListRootsResultSchema, signal) } : {}),
-    };
+    return clientAnswerer(this.server.getClientCapabilities() ?? {}, this.clientName, (method, schema, signal, params) =>
+      send({ method, ...(params ? { params: params as Record<string, unknown> } : {}) }, schema as never, { signal, timeout: NO_OWN_TIMEOUT_MS }),
+    );
   }
+}
+
+/** A result schema of the 1.x SDK: parses the client's answer or throws. */
+export interface ResultSchema {
+  parse(value: unknown): unknown;
+}
+
+/** How a request reaches the client: a session's own request, or a question in an input_required round. */
+export type AskClient = (method: string, schema: ResultSchema, signal: AbortSignal, params?: object) => Promise<unknown>;
+
+/**
+ * The answerer of a client that declared `caps` (undefined when it declared none of sampling, elicitation and
+ * roots); `ask` carries each request to it. `clientName` is read when used: over stdio the client's name is
+ * known once its first call has opened the run.
+ */
+export function clientAnswerer(caps: ClientCapabilities, clientName: () => string, ask: AskClient): RunAnswerer | undefined {
+  if (!caps.sampling && !caps.elicitation && !caps.roots) return undefined;
+  const request = <T>(method: string, schema: ResultSchema, signal: AbortSignal, params?: object) => ask(method, schema, signal, params) as Promise<T>;
+  return {
+    get name() {
+      return `the client '${clientName()}'`;
+    },
+    ...(caps.sampling
+      ? {
+          samplingWithTools: Boolean((caps.sampling as { tools?: object }).tools),
+          // A reply with tool calls has array content, which only the with-tools schema accepts.
+          createMessage: (params, signal) => request('sampling/createMessage', params.tools?.length ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, signal, params),
+        }
+      : {}),
+    ...(caps.elicitation
+      ? {
+          canElicit: (mode) => elicitModes(caps.elicitation!).includes(mode),
+          elicit: (params, signal) => request('elicitation/create', ElicitResultSchema, signal, params),
+        }
+      : {}),
+    ...(caps.roots ? { listRoots: (signal) => request('roots/list', ListRootsResultSchema, signal) } : {}),
+  };
 }
 
 /** An empty elicitation capability means form mode (the 2025-06-18 shape); later clients name their modes. */

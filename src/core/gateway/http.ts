@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 import type { Logger } from '../types';
 import { nullLogger } from '../types';
 import type { GatewayCore } from './core';
@@ -114,18 +115,23 @@ export class HttpGateway {
         return;
       }
       if (!bearerMatches(req.headers.authorization, this.options.token)) throw unauthorized();
-      const client = sessionIdOf(req) ?? `addr:${remote ?? '?'}`;
-      const allowed = this.limiter.take(client);
-      if (!allowed.ok) {
-        this.options.core.metrics.rateLimited.inc({ reason: 'client' });
-        throw new HttpRefusal(429, `Too many requests from this client; retry after ${allowed.retryAfterSeconds} s.`, { 'Retry-After': String(allowed.retryAfterSeconds) });
-      }
-      await this.route(req, res);
+      // A POST without a session is limited once its body names the client (stateless 2026 clients share addresses).
+      const session = sessionIdOf(req);
+      if (session || !isPost) this.limit(session ?? `addr:${remote ?? '?'}`);
+      await this.route(req, res, remote);
     } catch (err) {
       this.refuse(req, res, err, remote);
     } finally {
       if (isPost && --this.pending === 0) for (const wake of this.idle.splice(0)) wake();
     }
+  }
+
+  /** Takes a token from the client's bucket, or refuses with 429 and when to retry. */
+  private limit(client: string): void {
+    const allowed = this.limiter.take(client);
+    if (allowed.ok) return;
+    this.options.core.metrics.rateLimited.inc({ reason: 'client' });
+    throw new HttpRefusal(429, `Too many requests from this client; retry after ${allowed.retryAfterSeconds} s.`, { 'Retry-After': String(allowed.retryAfterSeconds) });
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, err: unknown, remote: string | undefined): void {
@@ -143,7 +149,7 @@ export class HttpGateway {
     sendJson(res, 500, jsonRpcError(-32603, `The gateway failed to handle the request: ${(err as Error).message}`));
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, remote: string | undefined): Promise<void> {
     const path = pathOf(req);
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, this.options.core.health());
     if (path === '/metrics' && req.method === 'GET') {
@@ -153,7 +159,7 @@ export class HttpGateway {
       return;
     }
     if (path !== '/mcp') throw new HttpRefusal(404, `Nothing at ${path.slice(0, 100)}: MCP is served at /mcp, and there are /health and /metrics.`);
-    if (req.method === 'POST') return this.post(req, res);
+    if (req.method === 'POST') return this.post(req, res, remote);
     if (req.method === 'GET' || req.method === 'DELETE') {
       const session = this.sessionOf(req, res);
       if (!session) return sendJson(res, 400, jsonRpcError(-32000, 'Send the Mcp-Session-Id header of an initialized session.'));
@@ -162,14 +168,16 @@ export class HttpGateway {
     throw new HttpRefusal(405, `${req.method} is not supported at /mcp (use POST, GET or DELETE).`, { Allow: 'GET, POST, DELETE, OPTIONS' });
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async post(req: IncomingMessage, res: ServerResponse, remote: string | undefined): Promise<void> {
     const raw = await readBody(req, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
+      if (!sessionIdOf(req)) this.limit(`addr:${remote ?? '?'}`);
       return sendJson(res, 400, jsonRpcError(-32700, `Parse error: the body is not JSON (${(err as Error).message}).`));
     }
+    if (!sessionIdOf(req)) this.limit(statelessClientKey(remote, body));
     const existing = this.sessionOf(req, res);
     if (existing) return existing.transport.handleRequest(req, res, body);
     if (!sessionIdOf(req)) {
@@ -259,6 +267,16 @@ export class HttpGateway {
     await closed;
     return drained;
   }
+}
+
+/**
+ * The rate-limit bucket of a request without a session: its address, and for a 2026-07-28 request the client
+ * name it declares, so one stateless client's flood does not limit the others on the same machine.
+ */
+function statelessClientKey(remote: string | undefined, body: unknown): string {
+  const meta = (body as { params?: { _meta?: Record<string, { name?: unknown } | undefined> } } | undefined)?.params?._meta;
+  const name = meta?.[CLIENT_INFO_META_KEY]?.name;
+  return `addr:${remote ?? '?'}${typeof name === 'string' ? `|${name.slice(0, 100)}` : ''}`;
 }
 
 function sessionIdOf(req: IncomingMessage): string | undefined {

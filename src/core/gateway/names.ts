@@ -94,6 +94,15 @@ export function resourceUri(server: string, uri: string): string {
   return `${RESOURCE_SCHEME}//${encodeURIComponent(server)}/${encodeURIComponent(uri)}`;
 }
 
+/**
+ * A resource template under the gateway's scheme: its literal parts encoded as resourceUri encodes a URI, its
+ * `{…}` expressions left for the client to fill, so the filled URI parses back to the upstream's filled URI.
+ */
+export function resourceTemplateUri(server: string, template: string): string {
+  const parts = template.split(/(\{[^}]*\})/);
+  return `${RESOURCE_SCHEME}//${encodeURIComponent(server)}/${parts.map((p) => (p.startsWith('{') ? p : encodeURIComponent(p))).join('')}`;
+}
+
 export function parseResourceUri(uri: string): { server: string; uri: string } | undefined {
   const m = /^mcp-harness:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!m) return undefined;

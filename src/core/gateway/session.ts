@@ -7,19 +7,25 @@ import {
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayClient } from './client';
 import type { GatewayCore } from './core';
 import { ClientForwarding, type SendRequest } from './forwarding';
 import type { ListKind } from './upstreams';
 
-/** What every gateway server says about itself, whichever protocol generation serves it. */
-export function serverIdentity(core: GatewayCore) {
+/**
+ * What every gateway server says about itself, whichever protocol generation serves it; `subscribe` where the
+ * session can send notifications/resources/updated (a 2025 session, when the core has subscriptions).
+ */
+export function serverIdentity(core: GatewayCore, subscribe = false) {
   return {
     info: { name: 'mcp-harness-gateway', title: 'MCP Harness (guarded)', version: core.version },
-    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+    capabilities: { tools: { listChanged: true }, resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) }, prompts: { listChanged: true } },
     instructions: core.instructions,
   };
 }
@@ -31,7 +37,8 @@ export class GatewaySession {
   readonly forwarding: ClientForwarding;
 
   constructor(core: GatewayCore, id: string, client: string) {
-    const { info, capabilities, instructions } = serverIdentity(core);
+    const subscriptions = core.subscriptions;
+    const { info, capabilities, instructions } = serverIdentity(core, Boolean(subscriptions));
     this.server = new Server(info, { capabilities, instructions });
     this.forwarding = new ClientForwarding(this.server, () => this.client.caller.client);
     this.client = new GatewayClient(core, id, client, {
@@ -55,6 +62,12 @@ export class GatewaySession {
     });
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await c.listResources() }));
     this.server.setRequestHandler(ReadResourceRequestSchema, (request) => c.readResource(request.params.uri));
+    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: await c.listResourceTemplates() }));
+    if (subscriptions) {
+      const updated = (uri: string) => void this.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      this.server.setRequestHandler(SubscribeRequestSchema, async (request) => (await subscriptions.subscribe(c, request.params.uri, updated), {}));
+      this.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => (await subscriptions.unsubscribe(c, request.params.uri), {}));
+    }
     this.server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await c.listPrompts() }));
     this.server.setRequestHandler(GetPromptRequestSchema, (request) => c.getPrompt(request.params.name, request.params.arguments));
     this.server.onclose = () => void this.client.close();

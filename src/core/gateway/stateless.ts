@@ -6,16 +6,26 @@
 // same (its calls are traced there).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { CLIENT_INFO_META_KEY, createMcpHandler, isLegacyRequest, Server, type ListToolsResult, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, createMcpHandler, type InputRequiredResult, isLegacyRequest, Server, type ListToolsResult, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from '../types';
 import { GatewayClient } from './client';
 import type { GatewayCore } from './core';
+import { InputRounds, isInputRequired } from './inputRounds';
 import { clientName } from './names';
 import { serverIdentity } from './session';
 import type { ListKind } from './upstreams';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+
+/** The request of a call's current round: where the call's progress goes (a retry brings its own). */
+interface RoundRequest {
+  notify: ServerContext['mcpReq']['notify'];
+  token: string | number | undefined;
+}
 
 interface StatelessClient {
   client: GatewayClient;
+  /** Its calls' server requests, asked as input_required rounds; a call waiting for answers keeps it busy. */
+  rounds: InputRounds;
   lastSeen: number;
   /** Requests being answered: a client with a call running is not idle. */
   open: number;
@@ -89,13 +99,14 @@ export class StatelessServing {
   endIdle(idleMs: number): void {
     const cutoff = Date.now() - idleMs;
     for (const [name, entry] of this.clients) {
-      if (entry.open > 0 || entry.lastSeen > cutoff) continue;
+      if (entry.open > 0 || entry.rounds.waiting > 0 || entry.lastSeen > cutoff) continue;
       this.clients.delete(name);
       entry.client.close().catch((err: unknown) => this.logger.error(err as Error));
     }
   }
 
   async close(): Promise<void> {
+    for (const entry of this.clients.values()) entry.rounds.cancelAll(new Error('The gateway is shutting down.'));
     await this.handler.close();
     this.clients.clear();
   }
@@ -111,39 +122,69 @@ export class StatelessServing {
     // The gateway's tools are 1.x SDK types; the wire form is the same (JSON Schema typed more loosely there).
     server.setRequestHandler('tools/list', (_request, ctx) => this.with(ctx, async (c) => ({ tools: (await c.listTools()) as unknown as ListToolsResult['tools'] })));
     server.setRequestHandler('tools/call', (request, ctx) =>
-      this.with(ctx, (c) => {
-        const token = request.params._meta?.progressToken;
-        const onProgress =
-          token === undefined
-            ? undefined
-            : (p: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => undefined);
-        return c.callTool(c.nextStepId(), request.params.name, request.params.arguments ?? {}, ctx.mcpReq.signal, onProgress);
+      this.with(ctx, async (c, rounds) => {
+        // A retry with the client's answers to the questions of a call still running here.
+        const state = ctx.mcpReq.requestState();
+        const round: RoundRequest = { notify: ctx.mcpReq.notify, token: request.params._meta?.progressToken };
+        const answer =
+          state !== undefined
+            ? await rounds.resume(state, ctx.mcpReq.inputResponses, ctx.mcpReq.signal, round)
+            : await this.startCall(c, rounds, request.params, ctx, round);
+        return isInputRequired(answer) ? (answer as unknown as InputRequiredResult) : answer;
       }),
     );
     server.setRequestHandler('resources/list', (_request, ctx) => this.with(ctx, async (c) => ({ resources: await c.listResources() })));
     server.setRequestHandler('resources/read', (request, ctx) => this.with(ctx, (c) => c.readResource(request.params.uri)));
+    server.setRequestHandler('resources/templates/list', (_request, ctx) => this.with(ctx, async (c) => ({ resourceTemplates: await c.listResourceTemplates() })));
     server.setRequestHandler('prompts/list', (_request, ctx) => this.with(ctx, async (c) => ({ prompts: await c.listPrompts() })));
     server.setRequestHandler('prompts/get', (request, ctx) => this.with(ctx, (c) => c.getPrompt(request.params.name, request.params.arguments)));
     return server;
   }
 
+  /** A call's first round: the upstream's requests for what the client declared come back as input_required. */
+  private startCall(c: GatewayClient, rounds: InputRounds, params: { name: string; arguments?: Record<string, unknown> }, ctx: ServerContext, first: RoundRequest) {
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+    const stepId = c.nextStepId();
+    return rounds.start(
+      stepId,
+      capabilities,
+      ctx.mcpReq.signal,
+      (signal, round: () => RoundRequest) => {
+        // Progress goes to the round being answered, under its token (the first round's when a retry has none).
+        const onProgress =
+          first.token === undefined
+            ? undefined
+            : (p: { progress: number; total?: number; message?: string }) => {
+                const now = round();
+                void now.notify({ method: 'notifications/progress', params: { progressToken: now.token ?? first.token!, ...p } }).catch(() => undefined);
+              };
+        return c.callTool(stepId, params.name, params.arguments ?? {}, signal, onProgress);
+      },
+      first,
+    );
+  }
+
   /** Runs `fn` with the request's client, counted as busy until it is done. */
-  private async with<T>(ctx: ServerContext, fn: (client: GatewayClient) => Promise<T>): Promise<T> {
+  private async with<T>(ctx: ServerContext, fn: (client: GatewayClient, rounds: InputRounds) => Promise<T>): Promise<T> {
     const info = (ctx.mcpReq.envelope as Record<string, { name?: unknown } | undefined> | undefined)?.[CLIENT_INFO_META_KEY];
     const name = clientName(typeof info?.name === 'string' ? info.name : undefined);
     let entry = this.clients.get(name);
     if (!entry) {
-      const client = new GatewayClient(this.core, this.core.nextId(), `${name} (http, stateless)`, {
+      const label = `${name} (http, stateless)`;
+      const rounds = new InputRounds(() => label);
+      const client = new GatewayClient(this.core, this.core.nextId(), label, {
         notify: (kind) => this.notify(kind),
+        answerers: rounds.lookup,
       });
       this.core.add(client);
-      entry = { client, lastSeen: Date.now(), open: 0 };
+      entry = { client, rounds, lastSeen: Date.now(), open: 0 };
       this.clients.set(name, entry);
     }
     const mine = entry;
     mine.open++;
     try {
-      return await fn(mine.client);
+      return await fn(mine.client, mine.rounds);
     } finally {
       mine.open--;
       mine.lastSeen = Date.now();

@@ -1,7 +1,7 @@
 // What the gateway needs from the workspace's servers (the ServerManager satisfies it), the namespaced
 // catalogs built from them, and the watcher that turns an upstream's changed lists into list_changed
 // notifications and counts restarts.
-import type { GetPromptResult, Prompt, ReadResourceResult, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../types';
 import type { ServerState } from '../servers/types';
 import { NameTable } from './names';
@@ -18,6 +18,11 @@ export interface UpstreamServers {
   list(): ServerState[];
   onDidChange(listener: (state: ServerState) => void): () => void;
   ensureStarted(id: string): Promise<UpstreamConnection>;
+  /** The server's resource templates; without it the gateway lists none. */
+  listResourceTemplates?(id: string): Promise<ResourceTemplate[]>;
+  /** With both, clients can subscribe to resources through the gateway (see subscriptions.ts). */
+  subscribeResource?(id: string, uri: string): Promise<void>;
+  unsubscribeResource?(id: string, uri: string): Promise<void>;
 }
 
 export interface ToolEntry {
@@ -76,17 +81,23 @@ export class Catalog {
     return this.collect((c) => c.listResources(), 'resources');
   }
 
+  async templates(): Promise<[string, ResourceTemplate[]][]> {
+    const upstreams = this.upstreams;
+    if (!upstreams.listResourceTemplates) return [];
+    return this.collect((_c, server) => upstreams.listResourceTemplates!(server), 'resource templates');
+  }
+
   async connection(server: string): Promise<UpstreamConnection> {
     if (!this.servers.includes(server)) throw new Error(`The server '${server}' is not exposed by this gateway.`);
     return this.upstreams.ensureStarted(server);
   }
 
   /** Lists of every exposed server; a server that cannot be started is left out (and logged), not fatal. */
-  private async collect<T>(list: (c: UpstreamConnection) => Promise<T[]>, what: string): Promise<[string, T[]][]> {
+  private async collect<T>(list: (c: UpstreamConnection, server: string) => Promise<T[]>, what: string): Promise<[string, T[]][]> {
     return Promise.all(
       this.servers.map(async (server): Promise<[string, T[]]> => {
         try {
-          return [server, await list(await this.upstreams.ensureStarted(server))];
+          return [server, await list(await this.upstreams.ensureStarted(server), server)];
         } catch (err) {
           this.logger.warn(`The gateway left out the ${what} of '${server}': ${(err as Error).message}`);
           return [server, []];

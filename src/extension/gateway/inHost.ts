@@ -118,6 +118,9 @@ export class InHostGateway implements vscode.Disposable {
       list: () => servers.list(),
       onDidChange: (listener) => servers.onDidChange(listener),
       ensureStarted: (id) => startWorkspaceServer(this.ctx, id),
+      // Listed after ensureStarted (the catalog starts each server first). Subscriptions stay with the window's
+      // own resource views here: the gateway ending one would end theirs on the shared connection.
+      listResourceTemplates: (id) => servers.listResourceTemplates(id),
     };
   }
 

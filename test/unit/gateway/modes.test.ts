@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { buildCli, CLI, jsonLines, makeWorkspace, textOf, traceFiles } from './helpers';
 
 async function stdioGateway(ws: string, extra: string[] = []): Promise<Client> {
@@ -108,12 +108,30 @@ describe('gateway modes', function () {
     });
 
     it('forwards an upstream\'s tools/list_changed, and the new tool is listed and callable', async () => {
-      assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['changing__add_tool']);
+      assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['changing__add_prompt', 'changing__add_resource', 'changing__add_tool']);
       const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()));
       assert.equal(textOf(await client.callTool({ name: 'changing__add_tool', arguments: { name: 'late' } })), 'added added_late');
       await changed;
-      assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['changing__add_tool', 'changing__added_late']);
+      assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['changing__add_prompt', 'changing__add_resource', 'changing__add_tool', 'changing__added_late']);
       assert.equal(textOf(await client.callTool({ name: 'changing__added_late', arguments: {} })), 'I am late');
+    });
+
+    it('forwards resources/list_changed and prompts/list_changed; the new resource reads and the new prompt gets', async () => {
+      assert.deepEqual((await client.listResources()).resources, []);
+      const resources = new Promise<void>((resolve) => client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => resolve()));
+      assert.equal(textOf(await client.callTool({ name: 'changing__add_resource', arguments: { name: 'fresh' } })), 'added changing://fresh');
+      await resources;
+      const listed = (await client.listResources()).resources.map((r) => r.uri);
+      assert.deepEqual(listed, ['mcp-harness://changing/' + encodeURIComponent('changing://fresh')]);
+      const read = await client.readResource({ uri: listed[0] });
+      assert.equal((read.contents[0] as { text?: string }).text, 'resource fresh');
+      assert.deepEqual((await client.listPrompts()).prompts, []);
+      const prompts = new Promise<void>((resolve) => client.setNotificationHandler(PromptListChangedNotificationSchema, async () => resolve()));
+      assert.equal(textOf(await client.callTool({ name: 'changing__add_prompt', arguments: { name: 'fresh' } })), 'added prompt_fresh');
+      await prompts;
+      assert.deepEqual((await client.listPrompts()).prompts.map((p) => p.name), ['changing__prompt_fresh']);
+      const got = await client.getPrompt({ name: 'changing__prompt_fresh' });
+      assert.match(JSON.stringify(got.messages), /prompt fresh/);
     });
   });
 

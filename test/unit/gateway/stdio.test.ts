@@ -36,6 +36,17 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     assert.match(client.getInstructions() ?? '', /MCP Harness guards these servers: everything, memory/);
   });
 
+  it('passes every annotation, the output schema and a call\'s structuredContent through unchanged', async () => {
+    const { tools } = await client.listTools();
+    const weather = tools.find((t) => t.name === 'everything__get-structured-content')!;
+    assert.deepEqual(weather.annotations, { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    assert.deepEqual(Object.keys(weather.outputSchema?.properties ?? {}).sort(), ['conditions', 'humidity', 'temperature']);
+    const result = await client.callTool({ name: 'everything__get-structured-content', arguments: { location: 'Chicago' } });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.deepEqual(result.structuredContent, { temperature: 36, conditions: 'Light rain / drizzle', humidity: 82 });
+    assert.deepEqual(JSON.parse(textOf(result)), result.structuredContent);
+  });
+
   it('calls echo through the guards', async () => {
     const result = await client.callTool({ name: 'everything__echo', arguments: { message: 'hello gateway' } });
     assert.equal(result.isError, undefined);
@@ -94,6 +105,7 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     assert.deepEqual(
       steps.map((s) => `${s.server}/${s.tool} ${s.decision}`),
       [
+        'everything/get-structured-content ok',
         'everything/echo ok',
         'everything/get-env denied_policy',
         'everything/echo ok',
@@ -105,7 +117,7 @@ describe('gateway over stdio (Claude-Desktop-style config, real SDK client)', fu
     assert.ok(!readFileSync(files[0], 'utf8').includes(FAKE_SECRET), 'no secret in the trace');
     assert.equal(lines.at(-1)!.type, 'end');
     const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl'));
-    assert.deepEqual(audit.map((a) => `${a.kind}:${a.action}`), ['admin:start', 'call:ok', 'denial:denied_policy', 'call:ok', 'denial:denied_schema', 'resource:read', 'prompt:get', 'admin:shutdown', 'admin:stop']);
+    assert.deepEqual(audit.map((a) => `${a.kind}:${a.action}`), ['admin:start', 'call:ok', 'call:ok', 'denial:denied_policy', 'call:ok', 'denial:denied_schema', 'resource:read', 'prompt:get', 'admin:shutdown', 'admin:stop']);
     assert.ok(!JSON.stringify(audit).includes(FAKE_SECRET), 'no secret in the audit log');
     assert.equal(audit[1].client, 'claude-desktop-test (stdio)');
   });

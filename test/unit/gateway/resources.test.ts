@@ -1,0 +1,78 @@
+// Resources through the gateway beyond list and read: resource templates under the gateway's scheme (filled
+// by the client, read back through the guards), and subscriptions — the upstream's
+// notifications/resources/updated forwarded to the subscribed client under the gateway URI, the policy
+// applied to subscribing as to reading. Real `asks` fixture server, real SDK client over stdio.
+import * as assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { buildCli, makeWorkspace, ROOT, stdioGatewayTransport } from './helpers';
+
+const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
+const gatewayUri = (server: string, uri: string) => `mcp-harness://${server}/${encodeURIComponent(uri)}`;
+
+describe('gateway: resource templates and subscriptions (stdio)', function () {
+  this.timeout(120_000);
+  let ws: string;
+  let client: Client;
+  let stderr = '';
+  const updates: string[] = [];
+
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace({ 'mcpHarness.policy.deny': ['everything/get-env', 'asks/asks://greeting/mallory'] });
+    const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
+    config.servers.asks = { command: process.execPath, args: [ASKS] };
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+    client = new Client({ name: 'subscriber', version: '1.0.0' });
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => void updates.push(n.params.uri));
+    await client.connect(stdioGatewayTransport(ws, (t) => (stderr += t)));
+  });
+  after(async () => {
+    await client?.close().catch(() => undefined);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  async function nextUpdate(count: number): Promise<string[]> {
+    for (let i = 0; i < 200 && updates.length < count; i++) await new Promise((r) => setTimeout(r, 25));
+    return updates.slice();
+  }
+
+  it('declares resource subscriptions', () => {
+    assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
+  });
+
+  it('lists upstream resource templates under the gateway scheme; a filled template reads through the guards', async () => {
+    const { resourceTemplates } = await client.listResourceTemplates();
+    const greeting = resourceTemplates.find((t) => t.uriTemplate.startsWith('mcp-harness://asks/'));
+    assert.ok(greeting, JSON.stringify(resourceTemplates));
+    assert.equal(greeting.uriTemplate, `mcp-harness://asks/${encodeURIComponent('asks://greeting/')}{name}`);
+    assert.ok(resourceTemplates.some((t) => t.uriTemplate.startsWith('mcp-harness://everything/')), 'the other server\'s templates are listed too');
+    const uri = greeting.uriTemplate.replace('{name}', 'alice');
+    const read = await client.readResource({ uri });
+    assert.deepEqual(read.contents, [{ uri: gatewayUri('asks', 'asks://greeting/alice'), text: 'hello alice' }]);
+    await assert.rejects(client.readResource({ uri: greeting.uriTemplate.replace('{name}', 'mallory') }), /denied this resource \(denied_policy\).*deny rule/);
+  });
+
+  it('forwards notifications/resources/updated for a subscribed resource under its gateway URI', async () => {
+    const counter = gatewayUri('asks', 'asks://counter');
+    await client.subscribeResource({ uri: counter });
+    assert.deepEqual(await nextUpdate(1), [counter], stderr);
+  });
+
+  it('unsubscribing ends the upstream subscription: subscribing again subscribes upstream again', async () => {
+    const counter = gatewayUri('asks', 'asks://counter');
+    await client.unsubscribeResource({ uri: counter });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(updates.length, 1, 'no update after unsubscribing');
+    await client.subscribeResource({ uri: counter });
+    assert.deepEqual(await nextUpdate(2), [counter, counter]);
+  });
+
+  it('refuses a subscription the policy denies, and a URI that is not the gateway\'s', async () => {
+    await assert.rejects(client.subscribeResource({ uri: gatewayUri('asks', 'asks://greeting/mallory') }), /denied this subscription \(denied_policy\).*deny rule/);
+    await assert.rejects(client.subscribeResource({ uri: 'asks://counter' }), /is not a resource of this gateway/);
+    await assert.rejects(client.subscribeResource({ uri: gatewayUri('elsewhere', 'x://y') }), /is not a resource of this gateway/);
+  });
+});
