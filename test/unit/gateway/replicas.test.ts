@@ -132,14 +132,19 @@ describe('gateway replicas behind a load balancer that routes on Mcp-Session-Id'
     const a = lb.routed.a - before.a;
     const b = lb.routed.b - before.b;
     assert.ok(a >= 4 && b >= 4, `round-robin sent requests of one client to both replicas: a ${a}, b ${b}`);
-    // Each replica traced the calls it answered, under the client's name, as the guards decided them.
-    const echoes = ['a', 'b'].map((name) => {
-      const dir = join(ws, `traces-${name}`);
-      const runs = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => jsonLines(join(dir, f)));
-      const mine = runs.filter((lines) => /modern-agent \(http, stateless\)/.test(String(lines[0]?.name)));
-      assert.equal(mine.length, 1, `replica ${name} keeps one run for the stateless client`);
-      return mine[0].filter((l) => l.type === 'step' && l.tool === 'echo' && l.decision === 'ok').length;
-    });
+    // Each replica traced the calls it answered, under the client's name, as the guards decided them. A
+    // gateway answers before it writes the call's trace line (one turn later), so the last line may still be
+    // on its way when the answer has arrived: wait for it, bounded.
+    const traced = () =>
+      ['a', 'b'].map((name) => {
+        const dir = join(ws, `traces-${name}`);
+        const runs = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => jsonLines(join(dir, f)));
+        const mine = runs.filter((lines) => /modern-agent \(http, stateless\)/.test(String(lines[0]?.name)));
+        assert.equal(mine.length, 1, `replica ${name} keeps one run for the stateless client`);
+        return mine[0].filter((l) => l.type === 'step' && l.tool === 'echo' && l.decision === 'ok').length;
+      });
+    let echoes = traced();
+    for (const deadline = Date.now() + 10_000; echoes[0] + echoes[1] < 6 && Date.now() < deadline; echoes = traced()) await new Promise((r) => setTimeout(r, 50));
     assert.equal(echoes[0] + echoes[1], 6, `the six echo calls are traced across both replicas: ${echoes.join(' + ')}`);
     assert.ok(echoes[0] > 0 && echoes[1] > 0, 'both replicas answered calls');
   });
