@@ -47,7 +47,8 @@ export class GatewayCompletions {
 
   async complete(params: CompleteRequest['params']): Promise<CompleteResult> {
     const { server, ref, subject } = await this.target(params.ref);
-    const denied = this.policy() && featurePolicy(subject, this.policy()!);
+    const policy = this.policy();
+    const denied = policy && featurePolicy(subject, policy);
     if (denied) throw new McpError(ErrorCode.InvalidRequest, `MCP Harness denied completions for this ${ref.type === 'ref/prompt' ? 'prompt' : 'resource'} (denied_policy): ${denied.reason}`);
     // A server that does not complete (asking it would be a protocol error) has no suggestions.
     if (!(await this.completes(server))) return NOTHING;

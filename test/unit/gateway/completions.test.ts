@@ -4,21 +4,18 @@
 // completions for what it denies; and the gateway offers `completions` only when an upstream does. Real `asks`
 // fixture server (completable prompt argument and template variable), real SDK clients.
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
-import { buildCli, makeWorkspace, ROOT, startHttpGateway, stdioGatewayTransport, stop, type HttpGatewayProcess } from './helpers';
+import type { Client as ModernClient } from '@modelcontextprotocol/client';
+import { addAsksServer, buildCli, makeWorkspace, MEMORY, modernClient, startHttpGateway, stdioGatewayTransport, stop, type HttpGatewayProcess } from './helpers';
 
-const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 const GREETING = `mcp-harness://asks/${encodeURIComponent('asks://greeting/')}{name}`;
 
 /** A workspace with the asks server beside everything and memory; `asks/greet` is denied. */
 function asksWorkspace(): string {
   const ws = makeWorkspace({ 'mcpHarness.policy.deny': ['everything/get-env', 'asks/greet'], 'mcpHarness.policy.trustedServers': ['everything', 'memory', 'asks'] });
-  const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
-  config.servers.asks = { command: process.execPath, args: [ASKS] };
-  writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+  addAsksServer(ws);
   return ws;
 }
 
@@ -96,8 +93,7 @@ describe('gateway: completions (2026-07-28 stateless client over HTTP)', functio
     buildCli();
     ws = asksWorkspace();
     gw = await startHttpGateway(ws);
-    client = new ModernClient({ name: 'completer-2026', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
-    await client.connect(new ModernTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
+    client = await modernClient(gw, 'completer-2026');
   });
   after(async () => {
     await client?.close().catch(() => undefined);
@@ -122,9 +118,8 @@ describe('gateway: no completions without an upstream that completes', function 
     buildCli();
     ws = makeWorkspace();
     // memory declares no completions.
-    const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
-    delete config.servers.everything;
-    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+    const file = join(ws, '.vscode/mcp.json');
+    writeFileSync(file, JSON.stringify({ servers: { memory: { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: join(ws, 'memory.jsonl') } } } }));
     client = new Client({ name: 'no-completions', version: '1.0.0' });
     await client.connect(stdioGatewayTransport(ws, () => undefined));
   });

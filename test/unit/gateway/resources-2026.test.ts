@@ -5,12 +5,10 @@
 // The policy applies as to reading. Real `asks` fixture server (it sends an update right after each upstream
 // subscribe), real v2 SDK client over HTTP.
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
-import { buildCli, makeWorkspace, ROOT, startHttpGateway, stop, type HttpGatewayProcess } from './helpers';
+import { rmSync } from 'node:fs';
+import type { Client as ModernClient } from '@modelcontextprotocol/client';
+import { addAsksServer, buildCli, makeWorkspace, modernClient, startHttpGateway, stop, type HttpGatewayProcess } from './helpers';
 
-const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 const gatewayUri = (server: string, uri: string) => `mcp-harness://${server}/${encodeURIComponent(uri)}`;
 const COUNTER = gatewayUri('asks', 'asks://counter');
 
@@ -24,13 +22,10 @@ describe('gateway: a 2026-07-28 client follows resource updates on subscriptions
   before(async () => {
     buildCli();
     ws = makeWorkspace({ 'mcpHarness.policy.deny': ['asks/asks://greeting/mallory'], 'mcpHarness.policy.trustedServers': ['everything', 'memory', 'asks'] });
-    const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
-    config.servers = { asks: { command: process.execPath, args: [ASKS] } };
-    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+    addAsksServer(ws, true);
     gw = await startHttpGateway(ws);
-    client = new ModernClient({ name: 'follower', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
+    client = await modernClient(gw, 'follower');
     client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
-    await client.connect(new ModernTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
   });
   after(async () => {
     await client?.close().catch(() => undefined);
