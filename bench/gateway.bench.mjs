@@ -39,7 +39,7 @@ function stats(samples) {
   return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99) };
 }
 
-function workspace() {
+export function workspace() {
   const ws = mkdtempSync(join(tmpdir(), 'mcp-harness-bench-gw-'));
   mkdirSync(join(ws, '.vscode'));
   writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({ servers: { everything: { command: process.execPath, args: [EVERYTHING] } } }));
@@ -62,7 +62,7 @@ async function stdioClient(command, args) {
  * The floor of any stdio gateway: a bare SDK proxy process (Server in, Client out, no guards, no trace)
  * that forwards tools/call. What the gateway costs above it is the guards, the run and the audit.
  */
-function writeBareProxy(ws) {
+export function writeBareProxy(ws) {
   const sdk = (p) => JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p)).href);
   const file = join(ws, 'bare-proxy.mjs');
   writeFileSync(file, `
