@@ -264,7 +264,7 @@ class Execution {
       // Counted off the main thread: the tool result exactly as it flowed into the sandbox.
       if (op === 'call' && reply.json) this.uncounted.push(reply.json);
       if (reply.fatal) this.stop ??= reply.fatal;
-      else items.push(`[${reply.callId},${reply.error ? JSON.stringify({ ok: false, error: reply.error }) : `{"ok":true,"value":${reply.json ?? 'null'}}`}]`);
+      else items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
     }
     if (!items.length || this.stop || !this.vm || !this.api) return;
     const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);

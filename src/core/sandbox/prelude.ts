@@ -8,7 +8,7 @@
  * host: { settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
  * A host call is only queued in the guest; the engine takes the queue with `takeCalls()` once the pending
  * jobs have run ("op argsJson" per line), and the replies come back, possibly several at once, through
- * `deliver("[[callId, envelope], ...]")`. Call ids are counted on both sides in the same order.
+ * `deliver("[[callId, value], [callId, 0, error], ...]")`. Call ids are counted on both sides in the same order.
  */
 export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   'use strict';
@@ -28,34 +28,52 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   }
 
   // A host call's promise is made here and settled by deliver() with the final value, so the guest's
-  // await resumes after one promise job. The constructor and Promise.prototype.then are captured, and the
-  // waiting table has no prototype, so code that replaces globals cannot see or change results on their way in.
+  // await resumes after one promise job. The constructor is captured and the waiting tables have no
+  // prototype, so code that replaces globals cannot see or change results on their way in. One executor
+  // for every call (no closure per call), and a settled slot is set to undefined rather than deleted
+  // (a delete reshapes the table); a run's calls are bounded by maxToolCalls, so the tables stay small.
   const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
-  const waiting = ObjectCreate(null);
+  const resolvers = ObjectCreate(null), rejecters = ObjectCreate(null), shapers = ObjectCreate(null);
   let lastCallId = 0;
+  let madeResolve, madeReject;
+  function executor(resolve, reject) { madeResolve = resolve; madeReject = reject; }
   // Calls made since the last takeCalls(), one "op argsJson" per line: JSON text never holds a raw newline,
   // and concatenating primitives looks nothing up that user code could have replaced.
   let outbox = '';
-  function send(op, args, onReply) {
+  // line: the call's request line; shape: what turns the reply's value into the call's result (or null).
+  function post(line, shape) {
+    outbox = outbox === '' ? line : outbox + '\n' + line;
+    const id = ++lastCallId;
+    const promise = new PromiseCtor(executor);
+    resolvers[id] = madeResolve;
+    rejecters[id] = madeReject;
+    shapers[id] = shape;
+    return promise;
+  }
+  function send(op, args) {
     let text;
     // Arguments that cannot be serialised (a BigInt, a cycle) reject the call, as an async function would.
     try { text = jsonStringify(args); } catch (e) { return promiseReject.call(PromiseCtor, e); }
-    outbox = outbox === '' ? op + ' ' + text : outbox + '\n' + op + ' ' + text;
-    const id = ++lastCallId;
-    return new PromiseCtor((resolve, reject) => { waiting[id] = { resolve, reject, onReply }; });
+    return post(op + ' ' + text, null);
   }
   function takeCalls() {
     const text = outbox;
     outbox = '';
     return text;
   }
+  // text: "[[callId, value], [callId, 0, error], ...]" — a value for a success, an error description for a failure.
   function deliver(text) {
     const batch = jsonParse(text);
     for (let i = 0; i < batch.length; i++) {
-      const id = batch[i][0];
-      const entry = waiting[id];
-      delete waiting[id];
-      try { entry.resolve(entry.onReply(batch[i][1])); } catch (e) { entry.reject(e); }
+      const item = batch[i];
+      const id = item[0];
+      const resolve = resolvers[id], reject = rejecters[id], shape = shapers[id];
+      resolvers[id] = undefined;
+      rejecters[id] = undefined;
+      shapers[id] = undefined;
+      if (item.length === 3) reject(new ToolError(item[2]));
+      else if (shape === null) resolve(item[1]);
+      else { try { resolve(shape(item[1])); } catch (e) { reject(e); } }
     }
   }
   // Tells the host when the user's code has settled, so it need not ask after every step.
@@ -63,12 +81,8 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     const settled = () => { host.settled(); };
     promiseThen.call(promise, settled, settled);
   }
-  function unwrap(envelope) {
-    if (envelope.ok) return envelope.value;
-    throw new ToolError(envelope.error);
-  }
   function request(op, args) {
-    return send(op, args, unwrap);
+    return send(op, args);
   }
 
   // The MCP result → { text, structured, isError, content }. A plain loop: closures cost in QuickJS, and this runs per call.
@@ -85,15 +99,22 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return result;
   }
 
-  function callResult(envelope) {
-    return toResult(unwrap(envelope));
+  const ARGS_ERROR = 'mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).';
+  // head: 'call ["server/tool",' made once per name, so a call serialises only its arguments.
+  function callWith(head, args) {
+    if (args === undefined) return post(head + '{}]', toResult);
+    if (args === null || typeof args !== 'object' || isArray(args)) return promiseReject.call(PromiseCtor, new TypeError(ARGS_ERROR));
+    let text;
+    // As the element after the name, so toJSON(key) and an args that serialises to nothing behave as before.
+    try { text = jsonStringify([undefined, args]); } catch (e) { return promiseReject.call(PromiseCtor, e); }
+    return post(head + text.slice(6), toResult);
   }
-
+  const callHead = (name) => 'call [' + jsonStringify(name) + ',';
   function callTool(name, args) {
     if (args !== undefined && (args === null || typeof args !== 'object' || isArray(args))) {
-      return promiseReject.call(PromiseCtor, new TypeError('mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).'));
+      return promiseReject.call(PromiseCtor, new TypeError(ARGS_ERROR));
     }
-    return send('call', [StringOf(name), args === undefined ? {} : args], callResult);
+    return callWith(callHead(StringOf(name)), args);
   }
 
   const mcp = ObjectFreeze({
@@ -108,8 +129,8 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   for (const server of ObjectKeys(toolIndex)) {
     const entries = {};
     for (const tool of ObjectKeys(toolIndex[server])) {
-      const full = toolIndex[server][tool];
-      entries[tool] = (args) => callTool(full, args);
+      const head = callHead(StringOf(toolIndex[server][tool]));
+      entries[tool] = (args) => callWith(head, args);
     }
     tools[server] = ObjectFreeze(entries);
   }

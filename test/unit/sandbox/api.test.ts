@@ -169,6 +169,25 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
     assert.deepEqual(r.value, [true, true], JSON.stringify(r.error));
   });
 
+  it('serialises call arguments as the element after the tool name (toJSON sees key "1"; nothing becomes {})', async () => {
+    const r = await run(`
+      const keyed = { toJSON(key) { return { message: 'key=' + key }; } };
+      const viaTools = await tools.everything.echo(keyed);
+      const viaCall = await mcp.call('everything/echo', keyed);
+      const nothing = await mcp.call('everything/echo', { toJSON() { return undefined; } }).then(() => 'ok', (e) => e.name);
+      const bad = await tools.everything.echo([1]).then(() => 'ok', (e) => e.name + ': ' + e.message);
+      return { viaTools: viaTools.text, viaCall: viaCall.text, nothing, bad, keys: Object.keys(viaTools), structured: 'structured' in viaTools };`);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const v = r.value as Record<string, unknown>;
+    assert.equal(v.viaTools, 'Echo: key=1');
+    assert.equal(v.viaCall, 'Echo: key=1');
+    // An argument object that serialises to nothing reaches the server as {} and fails its schema, as a catchable error.
+    assert.equal(v.nothing, 'ToolDeniedError');
+    assert.equal(v.bad, 'TypeError: mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).');
+    assert.deepEqual(v.keys, ['text', 'structured', 'isError', 'content']);
+    assert.equal(v.structured, true);
+  });
+
   it('never hands a reply meant for an ended run to the next run', async () => {
     // The first run leaves calls in flight; their replies must not answer the second run's calls.
     const first = await run('for (let i = 0; i < 5; i++) tools.everything.echo({ message: "stale-" + i }); return 1;');
