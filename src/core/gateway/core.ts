@@ -12,6 +12,7 @@ import { nullLogger } from '../types';
 import type { AuditLog } from './audit';
 import { CallRecorder } from './calls';
 import { CodeMode, type CodeModeOptions } from './codeMode';
+import { GatewayCompletions } from './completions';
 import { ConcurrencyLimits } from './limits';
 import { GatewayMetrics } from './metrics';
 import type { GatewayClient } from './client';
@@ -85,6 +86,8 @@ export class GatewayCore {
   /** Resource subscriptions of the clients, when the upstreams and the host support them. */
   readonly subscriptions: ResourceSubscriptions | undefined;
   private readonly stopUpdates: () => void;
+  /** completion/complete for the clients, when the upstreams can answer it. */
+  readonly completions: GatewayCompletions | undefined;
   private nextSession = 1;
 
   constructor(private readonly options: GatewayCoreOptions) {
@@ -112,6 +115,9 @@ export class GatewayCore {
     } else {
       this.stopUpdates = () => undefined;
     }
+    if (upstreams.serverCapabilities && upstreams.complete) {
+      this.completions = new GatewayCompletions({ serverCapabilities: (s) => upstreams.serverCapabilities!(s), complete: (s, r, a, c) => upstreams.complete!(s, r, a, c) }, this.catalog, () => this.policy(), logger);
+    }
     this.watcher = new UpstreamWatcher(options.upstreams, options.servers, {
       onListChanged: (kind, server) => this.listChanged(kind, server),
       onRestart: (server) => this.metrics.upstreamRestarts.inc({ server }),
@@ -129,7 +135,8 @@ export class GatewayCore {
 
   /** Serves one client over `transport`; `client` names it in traces and the audit log. */
   async connect(transport: Transport, client: string, id = this.nextId()): Promise<GatewaySession> {
-    const session = new GatewaySession(this, id, client);
+    // The session's capabilities are fixed at initialize: whether some upstream completes is known first.
+    const session = new GatewaySession(this, id, client, (await this.completions?.offered()) ?? false);
     this.add(session.client);
     await session.connect(transport);
     return session;

@@ -4,6 +4,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
@@ -19,13 +20,19 @@ import { ClientForwarding, type SendRequest } from './forwarding';
 import type { ListKind } from './upstreams';
 
 /**
- * What every gateway server says about itself, whichever protocol generation serves it; `subscribe` where the
- * session can send notifications/resources/updated (a 2025 session, when the core has subscriptions).
+ * What every gateway server says about itself, whichever protocol generation serves it; `subscribe` when the
+ * core has subscriptions (a 2025 session's resources/subscribe, a 2026 client's subscriptions/listen);
+ * `completions` when some upstream server completes.
  */
-export function serverIdentity(core: GatewayCore, subscribe = false) {
+export function serverIdentity(core: GatewayCore, subscribe = false, completions = false) {
   return {
     info: { name: 'mcp-harness-gateway', title: 'MCP Harness (guarded)', version: core.version },
-    capabilities: { tools: { listChanged: true }, resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) }, prompts: { listChanged: true } },
+    capabilities: {
+      tools: { listChanged: true },
+      resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) },
+      prompts: { listChanged: true },
+      ...(completions ? { completions: {} } : {}),
+    },
     instructions: core.instructions,
   };
 }
@@ -36,9 +43,9 @@ export class GatewaySession {
   /** Upstream servers' sampling, elicitation and roots requests during this client's calls go to this client. */
   readonly forwarding: ClientForwarding;
 
-  constructor(core: GatewayCore, id: string, client: string) {
+  constructor(core: GatewayCore, id: string, client: string, completes = false) {
     const subscriptions = core.subscriptions;
-    const { info, capabilities, instructions } = serverIdentity(core, Boolean(subscriptions));
+    const { info, capabilities, instructions } = serverIdentity(core, Boolean(subscriptions), completes);
     this.server = new Server(info, { capabilities, instructions });
     this.forwarding = new ClientForwarding(this.server, () => this.client.caller.client);
     this.client = new GatewayClient(core, id, client, {
@@ -70,6 +77,10 @@ export class GatewaySession {
     }
     this.server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await c.listPrompts() }));
     this.server.setRequestHandler(GetPromptRequestSchema, (request) => c.getPrompt(request.params.name, request.params.arguments));
+    if (completes && core.completions) {
+      const completions = core.completions;
+      this.server.setRequestHandler(CompleteRequestSchema, (request) => completions.complete(request.params));
+    }
     this.server.onclose = () => void this.client.close();
   }
 

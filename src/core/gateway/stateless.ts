@@ -13,8 +13,9 @@ import type { GatewayCore } from './core';
 import { InputRounds, isInputRequired } from './inputRounds';
 import { clientName } from './names';
 import { serverIdentity } from './session';
+import { ListenedResources } from './subscriptions';
 import type { ListKind } from './upstreams';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, CompleteRequest } from '@modelcontextprotocol/sdk/types.js';
 
 /** The request of a call's current round: where the call's progress goes (a retry brings its own). */
 interface RoundRequest {
@@ -36,6 +37,8 @@ export class StatelessServing {
   /** By client name: the GatewayClient (and run) this replica serves that name's requests through. */
   private readonly clients = new Map<string, StatelessClient>();
   private readonly changed = new Set<ListKind>();
+  /** The resources this replica's listening clients follow, when the upstreams can subscribe. */
+  private readonly listened: ListenedResources | undefined;
 
   constructor(
     private readonly core: GatewayCore,
@@ -43,6 +46,7 @@ export class StatelessServing {
   ) {
     // 2025 requests never reach this handler (the gateway serves them in sessions): refuse rather than guess.
     this.handler = createMcpHandler(() => this.server(), { legacy: 'reject', onerror: (err) => this.logger.info(`2026 request refused: ${err.message}`) });
+    if (core.subscriptions) this.listened = new ListenedResources(core.subscriptions, (uri) => this.handler.notify.resourceUpdated(uri));
   }
 
   /** The request as the SDK's web-standard handler takes it; its body has been read already. */
@@ -61,6 +65,37 @@ export class StatelessServing {
   }
 
   async serve(request: Request, body: unknown, res: ServerResponse, cancel: AbortController): Promise<void> {
+    // Each request's server is built synchronously: whether the gateway completes is settled once, first.
+    const completions = this.core.completions;
+    if (completions && completions.offeredIfKnown === undefined) await completions.offered();
+    const release = await this.follow(body, res);
+    if (release === 'refused') return;
+    try {
+      await this.answer(request, body, res, cancel);
+    } finally {
+      await release?.();
+    }
+  }
+
+  /**
+   * A subscriptions/listen naming resources: the gateway subscribes to them (upstream) for as long as the
+   * stream is open. One it may not follow refuses the listen with the reason, before the SDK acknowledges it.
+   */
+  private async follow(body: unknown, res: ServerResponse): Promise<(() => Promise<void>) | 'refused' | undefined> {
+    const message = body as { id?: string | number; method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
+    const uris = message?.method === 'subscriptions/listen' ? message.params?.notifications?.resourceSubscriptions : undefined;
+    if (!this.listened || !Array.isArray(uris) || uris.length === 0 || !uris.every((u) => typeof u === 'string')) return undefined;
+    try {
+      return await this.listened.follow(uris as string[]);
+    } catch (err) {
+      const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -32603;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: message!.id ?? null, error: { code, message: (err as Error).message } }));
+      return 'refused';
+    }
+  }
+
+  private async answer(request: Request, body: unknown, res: ServerResponse, cancel: AbortController): Promise<void> {
     const answer = await this.handler.fetch(request, { parsedBody: body });
     res.writeHead(answer.status, Object.fromEntries(answer.headers));
     if (!answer.body) return void res.end();
@@ -117,8 +152,10 @@ export class StatelessServing {
 
   /** One request's server: the gateway's identity, every handler answered by the request's client. */
   private server(): Server {
-    const { info, capabilities, instructions } = serverIdentity(this.core);
+    const completions = this.core.completions?.offeredIfKnown ? this.core.completions : undefined;
+    const { info, capabilities, instructions } = serverIdentity(this.core, Boolean(this.listened), Boolean(completions));
     const server = new Server(info, { capabilities, instructions });
+    if (completions) server.setRequestHandler('completion/complete', (request) => completions.complete(request.params as CompleteRequest['params']));
     // The gateway's tools are 1.x SDK types; the wire form is the same (JSON Schema typed more loosely there).
     server.setRequestHandler('tools/list', (_request, ctx) => this.with(ctx, async (c) => ({ tools: (await c.listTools()) as unknown as ListToolsResult['tools'] })));
     server.setRequestHandler('tools/call', (request, ctx) =>

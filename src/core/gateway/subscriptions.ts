@@ -94,3 +94,65 @@ export class ResourceSubscriptions {
     return target;
   }
 }
+
+/**
+ * The resources 2026-07-28 clients follow on their `subscriptions/listen` streams (there is no
+ * resources/subscribe in that revision): a stream that names gateway URIs takes one gateway subscription
+ * per URI, shared by every stream of this replica that follows it, and gives it back when it closes. The
+ * SDK's listen router delivers each update only to the streams that asked for that URI.
+ */
+export class ListenedResources {
+  /** By gateway URI: how many open streams follow it, and the subscription they share. */
+  private readonly byUri = new Map<string, { streams: number; ready: Promise<void> }>();
+
+  constructor(
+    private readonly subscriptions: ResourceSubscriptions,
+    private readonly publish: UpdateListener,
+  ) {}
+
+  /** Follows every URI (refused as a whole, like one subscribe each); resolves with the release. */
+  async follow(uris: readonly string[]): Promise<() => Promise<void>> {
+    const taken: string[] = [];
+    try {
+      for (const uri of new Set(uris)) {
+        await this.take(uri);
+        taken.push(uri);
+      }
+    } catch (err) {
+      await this.release(taken);
+      throw err;
+    }
+    return () => this.release(taken);
+  }
+
+  private take(uri: string): Promise<void> {
+    let entry = this.byUri.get(uri);
+    if (!entry) {
+      const ready = this.subscriptions.subscribe(this, uri, this.publish);
+      const made = { streams: 0, ready };
+      entry = made;
+      this.byUri.set(uri, made);
+      ready.catch(() => {
+        if (this.byUri.get(uri) === made) this.byUri.delete(uri);
+      });
+    }
+    entry.streams++;
+    return entry.ready;
+  }
+
+  private async release(uris: readonly string[]): Promise<void> {
+    await Promise.all(
+      uris.map(async (uri) => {
+        const entry = this.byUri.get(uri);
+        if (!entry || --entry.streams > 0) return;
+        this.byUri.delete(uri);
+        await this.subscriptions.unsubscribe(this, uri).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Gateway URIs followed now (for tests and /health-style counts). */
+  get count(): number {
+    return this.byUri.size;
+  }
+}

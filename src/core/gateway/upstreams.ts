@@ -4,6 +4,7 @@
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../types';
 import type { ServerState } from '../servers/types';
+import type { CompletingUpstreams } from './completions';
 import { NameTable } from './names';
 
 export interface UpstreamConnection {
@@ -23,6 +24,9 @@ export interface UpstreamServers {
   /** With both, clients can subscribe to resources through the gateway (see subscriptions.ts). */
   subscribeResource?(id: string, uri: string): Promise<void>;
   unsubscribeResource?(id: string, uri: string): Promise<void>;
+  /** With both, clients can complete prompt arguments and template variables through the gateway (completions.ts). */
+  serverCapabilities?: CompletingUpstreams['serverCapabilities'];
+  complete?: CompletingUpstreams['complete'];
 }
 
 export interface ToolEntry {

@@ -15,6 +15,7 @@ import type {
   Resource,
   ResourceTemplate,
   ResourceTemplateReference,
+  ServerCapabilities,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 
@@ -256,6 +257,11 @@ export class ServerManager {
 
   getPrompt(id: string, name: string, args?: Record<string, string>, options: CallOptions = {}): Promise<GetPromptResult> {
     return this.calls.requestFor(id, `the prompt '${name}'`, options, (client, request, meta) => client.getPrompt({ name, arguments: args, ...meta }, request));
+  }
+
+  /** The capabilities the server declared (started when needed). */
+  serverCapabilities(id: string): Promise<ServerCapabilities | undefined> {
+    return this.calls.request(id, 'its capabilities', async (client) => client.getServerCapabilities());
   }
 
   /** completion/complete for a prompt's or a resource template's argument. */

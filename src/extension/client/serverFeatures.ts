@@ -43,15 +43,13 @@ export class ClientServerFeatures {
   /** Whether the server declared the `completions` capability (asking one that did not is a protocol error). */
   async canComplete(server: string): Promise<boolean> {
     if (!this.isRunning(server)) return false;
-    const caps = await this.servers.request(server, 'its capabilities', async (client) => client.getServerCapabilities());
-    return !!caps?.completions;
+    return !!(await this.servers.serverCapabilities(server))?.completions;
   }
 
   /** Whether the server declared `resources.subscribe` (subscribing to one that did not is a protocol error). */
   async canSubscribe(server: string): Promise<boolean> {
     if (!this.isRunning(server)) return false;
-    const caps = await this.servers.request(server, 'its capabilities', async (client) => client.getServerCapabilities());
-    return !!caps?.resources?.subscribe;
+    return !!(await this.servers.serverCapabilities(server))?.resources?.subscribe;
   }
 
   subscribe(server: string, uri: string): Promise<void> {

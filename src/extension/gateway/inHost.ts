@@ -121,6 +121,8 @@ export class InHostGateway implements vscode.Disposable {
       // Listed after ensureStarted (the catalog starts each server first). Subscriptions stay with the window's
       // own resource views here: the gateway ending one would end theirs on the shared connection.
       listResourceTemplates: (id) => servers.listResourceTemplates(id),
+      serverCapabilities: async (id) => (await startWorkspaceServer(this.ctx, id), servers.serverCapabilities(id)),
+      complete: (id, ref, argument, context) => servers.complete(id, ref, argument, context),
     };
   }
 

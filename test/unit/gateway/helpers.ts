@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { EVERYTHING, ROOT } from '../guards/helpers';
 
 export { ROOT, EVERYTHING };
@@ -130,4 +131,22 @@ export function withHttpGateway(args: string[] = [], settings: Record<string, un
       return state.ws!;
     },
   };
+}
+
+export const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
+
+/** Adds the `asks` fixture server to the workspace (as its one server with `only`). */
+export function addAsksServer(ws: string, only = false): void {
+  const file = join(ws, '.vscode/mcp.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  const asks = { command: process.execPath, args: [ASKS] };
+  config.servers = only ? { asks } : { ...config.servers, asks };
+  writeFileSync(file, JSON.stringify(config));
+}
+
+/** A v2 SDK client speaking 2026-07-28 to an HTTP gateway, with its bearer token. */
+export async function modernClient(gw: HttpGatewayProcess, name: string, options: Record<string, unknown> = {}): Promise<ModernClient> {
+  const client = new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...options } as never);
+  await client.connect(new ModernTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
+  return client;
 }

@@ -3,13 +3,11 @@
 // notifications/resources/updated forwarded to the subscribed client under the gateway URI, the policy
 // applied to subscribing as to reading. Real `asks` fixture server, real SDK client over stdio.
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { buildCli, makeWorkspace, ROOT, stdioGatewayTransport } from './helpers';
+import { addAsksServer, buildCli, makeWorkspace, stdioGatewayTransport } from './helpers';
 
-const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 const gatewayUri = (server: string, uri: string) => `mcp-harness://${server}/${encodeURIComponent(uri)}`;
 
 describe('gateway: resource templates and subscriptions (stdio)', function () {
@@ -22,9 +20,7 @@ describe('gateway: resource templates and subscriptions (stdio)', function () {
   before(async () => {
     buildCli();
     ws = makeWorkspace({ 'mcpHarness.policy.deny': ['everything/get-env', 'asks/asks://greeting/mallory'] });
-    const config = JSON.parse(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'));
-    config.servers.asks = { command: process.execPath, args: [ASKS] };
-    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify(config));
+    addAsksServer(ws);
     client = new Client({ name: 'subscriber', version: '1.0.0' });
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => void updates.push(n.params.uri));
     await client.connect(stdioGatewayTransport(ws, (t) => (stderr += t)));
