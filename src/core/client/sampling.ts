@@ -107,6 +107,7 @@ export class SamplingFeature {
     const withheld = withholdReason(a.guardrails, scan, 'the sampling request');
     a.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons: withheld ? [withheld] : ['the request passed the input guardrails'] });
     const redacted = scan.redacted as { systemPrompt?: string; messages: CreateMessageRequestParams['messages'] };
+    keepToolCallIds(redacted.messages, params.messages);
     // Advisory mode records findings only: the model gets the request as the server wrote it.
     const shown = a.guardrails.mode === 'advisory' ? { systemPrompt: params.systemPrompt, messages: params.messages } : redacted;
     const cap = a.run?.settings.sampling?.maxTokens ?? this.host.samplingMaxTokens ?? DEFAULT_SAMPLING_MAX_TOKENS;
@@ -200,12 +201,12 @@ export class SamplingFeature {
 
   /** The output guardrails over the model's reply before the server gets it. */
   private guardReply(a: Attempt, reply: Reply): Reply {
-    const scan = scanValue(reply, a.guardrails, a.run?.vault, 'guardrails', '$.reply');
+    const scan = scanReply(reply, a.guardrails, a.run?.vault, 'guardrails', '$.reply');
     for (const f of scan.findings) a.findings.push(f.kind === 'injection' ? { ...f, message: f.message.replace('the tool output', "the model's reply") } : f);
     const withheld = withholdReason(a.guardrails, scan, "the model's reply");
     a.stages.push({ stage: 'guardrails', decision: withheld ? 'denied_guardrail' : 'pass', reasons: withheld ? [withheld] : [] });
     if (withheld) throw new SamplingDenied(`The model's reply to '${a.ctx.server}' was withheld: ${withheld}.`);
-    return a.guardrails.mode === 'advisory' ? reply : (scan.redacted as Reply);
+    return a.guardrails.mode === 'advisory' ? reply : scan.redacted;
   }
 
   private record(a: Attempt, prompt: SamplingPrompt, decision: 'ok' | 'denied_policy' | 'denied_guardrail' | 'error' | 'cancelled', reasons: string[], reply?: Reply, answer?: SamplingAnswer): void {
@@ -213,7 +214,7 @@ export class SamplingFeature {
     if (!run) return;
     // The trace always gets the redacted prompt, whatever the model was shown.
     const stored = scanValue({ systemPrompt: a.params.systemPrompt, messages: a.params.messages, maxTokens: prompt.maxTokens }, a.guardrails, run.vault, 'record', '$.args').redacted;
-    const storedReply = reply === undefined ? undefined : (scanValue(reply, a.guardrails, run.vault, 'record').redacted as Reply);
+    const storedReply = reply === undefined ? undefined : scanReply(reply, a.guardrails, run.vault, 'record', '$.output').redacted;
     const record = featureRecord(run, this.ids.next(run, 'sampling', a.parentId), {
       kind: 'sampling',
       server: a.ctx.server,
@@ -237,3 +238,31 @@ export class SamplingFeature {
     run.writeChild(record);
   }
 }
+
+/**
+ * Scans what the model wrote — its text and its tool calls' inputs — and puts the tool calls' ids and names back
+ * as they were: an id is the model's handle the server answers with (a long random one looks like a secret).
+ */
+function scanReply(reply: Reply, ...rest: ScanRest): { redacted: Reply; findings: ReturnType<typeof scanValue>['findings'] } & Omit<ReturnType<typeof scanValue>, 'redacted' | 'findings'> {
+  const scan = scanValue({ text: reply.text, inputs: reply.toolUses.map((t) => t.input) }, ...rest);
+  const r = scan.redacted as { text: string; inputs: Reply['toolUses'][number]['input'][] };
+  return { ...scan, redacted: { text: r.text, toolUses: reply.toolUses.map((t, i) => ({ ...t, input: r.inputs[i] })) } };
+}
+
+type ScanRest = Parameters<typeof scanValue> extends [unknown, ...infer R] ? R : never;
+
+/**
+ * Puts back the ids that pair a tool call with its result in the conversation (tool_use `id`, tool_result
+ * `toolUseId`): they are handles, not content, and a long random one looks like a secret to the scan.
+ */
+function keepToolCallIds(redacted: CreateMessageRequestParams['messages'], original: CreateMessageRequestParams['messages']): void {
+  redacted.forEach((message, i) => {
+    const blocks = (m: unknown) => (Array.isArray(m) ? m : [m]) as Record<string, unknown>[];
+    const before = blocks(original[i]?.content);
+    blocks(message.content).forEach((block, j) => {
+      if (block?.type === 'tool_use') block.id = before[j]?.id;
+      if (block?.type === 'tool_result') block.toolUseId = before[j]?.toolUseId;
+    });
+  });
+}
+

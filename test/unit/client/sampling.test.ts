@@ -112,8 +112,11 @@ describe('client features: sampling (server-everything trigger-sampling-request)
 
   it('offers the server\'s tools to the model: a tool call becomes tool_use (stopReason toolUse, inputs masked), the tool result reaches the model; the record lists the tools', async () => {
     const prompts: SamplingPrompt[] = [];
+    // A real model's call id: long and random enough to look like a secret to the entropy check. It is the
+    // handle the server answers with, so it must reach the server (and the trace) as it is.
+    const callId = 'call_9fK2mQ7xLp4Zt8Rw1Vb3Nc6Y';
     const turns: SamplingAnswer[] = [
-      { text: '', model: 'gpt-4o', toolUses: [{ id: 'call-1', name: 'get_weather', input: { city: 'Oslo', key: PLANTED_TOKEN } }] },
+      { text: '', model: 'gpt-4o', toolUses: [{ id: callId, name: 'get_weather', input: { city: 'Oslo', key: PLANTED_TOKEN } }] },
       { text: 'Oslo is sunny.', model: 'gpt-4o' },
     ];
     world = clientWorld({ samplingDefault: 'allow', model: { answer: async (prompt) => (prompts.push(prompt), turns.shift()!) } });
@@ -122,16 +125,19 @@ describe('client features: sampling (server-everything trigger-sampling-request)
     assert.equal(result.status, 'passed', JSON.stringify(result.steps[0].output));
     const out = JSON.parse((result.steps[0].output as { content: { text: string }[] }).content[0].text) as { first: { content: unknown; stopReason: string }; second: { content: unknown } };
     assert.equal(out.first.stopReason, 'toolUse');
-    assert.deepEqual(out.first.content, [{ type: 'tool_use', id: 'call-1', name: 'get_weather', input: { city: 'Oslo', key: '[REDACTED:github_token]' } }]);
+    // The session step's own output (the fixture's JSON of what it got) passes the output guardrails of that call.
+    assert.deepEqual(out.first.content, [{ type: 'tool_use', id: '[REDACTED:high_entropy]', name: 'get_weather', input: { city: 'Oslo', key: '[REDACTED:github_token]' } }]);
     assert.deepEqual(out.second.content, { type: 'text', text: 'Oslo is sunny.' });
     assert.deepEqual(prompts[0].tools?.map((t) => t.name), ['get_weather']);
     assert.deepEqual(prompts[0].toolChoice, { mode: 'auto' });
     assert.deepEqual(prompts[1].messages.map((m) => m.role), ['user', 'assistant', 'user']);
-    assert.match(JSON.stringify(prompts[1].messages[2].content), /"type":"tool_result","toolUseId":"call-1".*sunny in Oslo/);
+    assert.match(JSON.stringify(prompts[1].messages[2].content), new RegExp(`"type":"tool_result","toolUseId":"${callId}".*sunny in Oslo`));
     const [first, second] = childrenOf(seen, 'sample');
     assert.deepEqual([first.sampling?.tools_offered, first.sampling?.tools_used], [['get_weather'], ['get_weather']]);
     assert.deepEqual([second.sampling?.tools_offered, second.sampling?.tools_used], [['get_weather'], undefined]);
     assert.ok(!traceText(result.trace_file).includes(PLANTED_TOKEN));
+    assert.match(JSON.stringify(first.output), new RegExp(`"id":"${callId}"`), 'the trace keeps the call id');
+    assert.ok(!first.findings?.some((f) => f.kind === 'secret.high_entropy'), JSON.stringify(first.findings));
   });
 
   it('answers a request with tools from the session\'s scripted reply as text (no tool call)', async () => {
