@@ -18,7 +18,7 @@ interface Open {
 }
 
 /** Makes `transport` fail a single request whose response stream ended without a readable response. */
-export function failUnansweredRequests(transport: Transport): Transport {
+export function failUnansweredRequests(transport: Transport): Transport & { readonly openRequests: number } {
   const open = new Map<RequestId, Open>();
   let handler: MessageHandler | undefined;
   let onerror: Transport['onerror'];
@@ -38,9 +38,16 @@ export function failUnansweredRequests(transport: Transport): Transport {
   });
   const send = transport.send.bind(transport);
   transport.send = (message: JSONRPCMessage, options?: TransportSendOptions) => {
+    // A request the client gave up on (cancelled, timed out) is no longer answered by anyone: the SDK stops
+    // reading its stream without reporting its end, so it is forgotten here as well.
+    if (!Array.isArray(message) && 'method' in message && message.method === 'notifications/cancelled') {
+      const cancelled = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (cancelled !== undefined) open.delete(cancelled);
+    }
     if (Array.isArray(message) || !('method' in message) || !('id' in message) || message.id === undefined || options?.onRequestStreamEnd) return send(message, options);
     const id = message.id;
     open.set(id, { method: message.method });
+    options?.requestSignal?.addEventListener('abort', () => open.delete(id), { once: true });
     const ended = () => {
       const o = open.get(id);
       if (!o) return;
@@ -53,7 +60,8 @@ export function failUnansweredRequests(transport: Transport): Transport {
       throw err;
     });
   };
-  return transport;
+  Object.defineProperty(transport, 'openRequests', { configurable: true, get: () => open.size });
+  return transport as Transport & { readonly openRequests: number };
 }
 
 /** The SDK's parse failures, in a line: a SyntaxError from JSON.parse, or the schema's issues as a JSON dump. */
