@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
-import { NextTurnBatch } from '../util/nextTurn';
+import { NextTurnBatch, runJobs } from '../util/nextTurn';
 import type { AuditLog } from './audit';
 import type { ConcurrencyLimits } from './limits';
 import type { GatewayMetrics } from './metrics';
@@ -22,7 +22,7 @@ export class CallRecorder {
   private inFlight = 0;
   private idle: (() => void)[] = [];
   /** Metrics and audit entries of answered calls: counted one turn after the answer went out, in call order. */
-  private readonly answered = new NextTurnBatch<() => void>((jobs) => jobs.forEach((job) => job()));
+  private readonly answered = new NextTurnBatch<() => void>(runJobs);
 
   constructor(
     private readonly metrics: GatewayMetrics,

@@ -6,7 +6,7 @@ import type { TaskStatusUpdate, ToolCallOutcome, ToolCatalogEntry } from '../gua
 import type { RunFrame } from './frame';
 import { mergeGuardrails, mergePolicy } from '../guards/defaults';
 import type { FeatureStepOutcome } from './featureSteps';
-import { NextTurnBatch } from '../util/nextTurn';
+import { NextTurnBatch, runJobs } from '../util/nextTurn';
 import type { OpenCallRequest, OpenFeatureRequest, OpenRun, ProgressUpdate, SessionResult } from './types';
 
 /** Where a call's task status and progress go while it runs (the run service's fan-out, by step id). */
@@ -30,7 +30,7 @@ export class FrameOpenRun implements OpenRun {
     private readonly live?: LiveReports,
     deferBookkeeping = false,
   ) {
-    this.later = deferBookkeeping ? new NextTurnBatch((jobs) => jobs.forEach((job) => job())) : undefined;
+    this.later = deferBookkeeping ? new NextTurnBatch(runJobs) : undefined;
   }
 
   get sessionId(): string {

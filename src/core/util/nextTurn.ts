@@ -47,3 +47,18 @@ export class NextTurnBatch<T> {
     if (open.delete(this) && open.size === 0) process.off('exit', drainAllAtExit);
   }
 }
+
+/**
+ * Delivers a batch of deferred jobs (record-keeping done after an answer went out): one that throws is reported
+ * and does not stop the others — in a setImmediate its exception would end the process (a gateway).
+ */
+export function runJobs(jobs: readonly (() => void)[], onError: (err: Error) => void = (err) => process.emitWarning(`Deferred record-keeping failed: ${err.message}`)): void {
+  for (const job of jobs) {
+    try {
+      job();
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { NextTurnBatch } from '../../../src/core/util/nextTurn';
+import { NextTurnBatch, runJobs } from '../../../src/core/util/nextTurn';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -20,6 +20,20 @@ describe('NextTurnBatch', () => {
     batch.push(3);
     batch.dispose();
     assert.deepEqual(delivered, [[1, 2], [3]], 'dispose hands over the rest');
+  });
+
+  it('runJobs: a deferred job that throws is reported and the jobs after it still run', async () => {
+    const ran: string[] = [];
+    const errors: string[] = [];
+    const batch = new NextTurnBatch<() => void>((jobs) => runJobs(jobs, (err) => errors.push(err.message)));
+    batch.push(() => ran.push('first'));
+    batch.push(() => {
+      throw new Error('totals broke');
+    });
+    batch.push(() => ran.push('third'));
+    await new Promise((resolve) => setImmediate(resolve));
+    batch.dispose();
+    assert.deepEqual([ran, errors], [['first', 'third'], ['totals broke']]);
   });
 
   it('drains at process exit until every batch is empty, also what one batch\'s delivery pushed into another', () => {
