@@ -120,7 +120,10 @@ export class GatewayCore {
     }
     this.watcher = new UpstreamWatcher(options.upstreams, options.servers, {
       onListChanged: (kind, server) => this.listChanged(kind, server),
-      onRestart: (server) => this.metrics.upstreamRestarts.inc({ server }),
+      onRestart: (server) => {
+        this.metrics.upstreamRestarts.inc({ server });
+        this.subscriptions?.resubscribe(server);
+      },
     });
   }
 

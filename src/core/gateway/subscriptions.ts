@@ -54,9 +54,19 @@ export class ResourceSubscriptions {
     await sub.upstream;
   }
 
+  /** Not checked against the policy: a subscription the policy has come to deny can still be ended. */
   async unsubscribe(owner: object, gatewayUri: string): Promise<void> {
-    const { server, uri } = this.target(gatewayUri);
+    const { server, uri } = this.parse(gatewayUri);
     await this.drop(owner, `${server}\n${uri}`);
+  }
+
+  /** The upstream restarted: its subscriptions went with the old process, so each is made again. */
+  resubscribe(server: string): void {
+    for (const sub of this.byResource.values()) {
+      if (sub.server !== server) continue;
+      sub.upstream = this.upstreams.subscribeResource(server, sub.uri);
+      sub.upstream.catch((err: Error) => this.logger.warn(`Subscribing again to '${sub.uri}' of '${server}' after its restart failed: ${err.message}`));
+    }
   }
 
   /** The client has gone: its subscriptions end (upstream too where it was the last listener). */
@@ -83,11 +93,16 @@ export class ResourceSubscriptions {
     await this.upstreams.unsubscribeResource(sub.server, sub.uri).catch((err: Error) => this.logger.warn(`Ending the subscription to '${sub.uri}' of '${sub.server}' failed: ${err.message}`));
   }
 
-  private target(gatewayUri: string): { server: string; uri: string } {
+  private parse(gatewayUri: string): { server: string; uri: string } {
     const target = parseResourceUri(gatewayUri);
     if (!target || !this.servers.includes(target.server)) {
       throw new McpError(ErrorCode.InvalidParams, `'${gatewayUri}' is not a resource of this gateway (mcp-harness://<server>/<uri>); list the resources to get one.`);
     }
+    return target;
+  }
+
+  private target(gatewayUri: string): { server: string; uri: string } {
+    const target = this.parse(gatewayUri);
     const policy = this.policy();
     const denied = policy && featurePolicy(`${target.server}/${target.uri}`, policy);
     if (denied) throw new McpError(ErrorCode.InvalidRequest, `MCP Harness denied this subscription (denied_policy): ${denied.reason}`);

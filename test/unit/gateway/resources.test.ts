@@ -3,8 +3,10 @@
 // notifications/resources/updated forwarded to the subscribed client under the gateway URI, the policy
 // applied to subscribing as to reading. Real `asks` fixture server, real SDK client over stdio.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { addAsksServer, buildCli, makeWorkspace, stdioGatewayTransport } from './helpers';
 
@@ -14,6 +16,7 @@ describe('gateway: resource templates and subscriptions (stdio)', function () {
   this.timeout(120_000);
   let ws: string;
   let client: Client;
+  let transport: StdioClientTransport;
   let stderr = '';
   const updates: string[] = [];
 
@@ -23,7 +26,8 @@ describe('gateway: resource templates and subscriptions (stdio)', function () {
     addAsksServer(ws);
     client = new Client({ name: 'subscriber', version: '1.0.0' });
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => void updates.push(n.params.uri));
-    await client.connect(stdioGatewayTransport(ws, (t) => (stderr += t)));
+    transport = stdioGatewayTransport(ws, (t) => (stderr += t));
+    await client.connect(transport);
   });
   after(async () => {
     await client?.close().catch(() => undefined);
@@ -64,6 +68,21 @@ describe('gateway: resource templates and subscriptions (stdio)', function () {
     assert.equal(updates.length, 1, 'no update after unsubscribing');
     await client.subscribeResource({ uri: counter });
     assert.deepEqual(await nextUpdate(2), [counter, counter]);
+  });
+
+  it('subscribes upstream again after the upstream server restarted (its subscriptions went with the old process)', async () => {
+    const counter = gatewayUri('asks', 'asks://counter');
+    const seen = updates.length;
+    const asksPid = Number(execFileSync('pgrep', ['-P', String(transport.pid), '-f', 'asks.mjs'], { encoding: 'utf8' }).trim().split('\n')[0]);
+    assert.ok(asksPid > 0, 'the asks server runs under the gateway');
+    process.kill(asksPid, 'SIGKILL');
+    // The next request starts the server again; the fixture answers a (new) subscription with an update at once.
+    for (let i = 0; i < 200; i++) {
+      const read = await client.readResource({ uri: counter }).catch(() => undefined);
+      if (read) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.deepEqual((await nextUpdate(seen + 1)).slice(seen), [counter], stderr);
   });
 
   it('refuses a subscription the policy denies, and a URI that is not the gateway\'s', async () => {
