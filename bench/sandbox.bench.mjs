@@ -339,7 +339,7 @@ export async function run() {
     //     through one synchronous host function and parsing the result it returns.
     // 2d. the floor of any asynchronous QuickJS-WebAssembly sandbox: the guest awaits a promise the host makes
     //     per call and resolves with the reply.
-    // All five take turns in every round: the servers and the pipeline get faster as they warm up (the host's
+    // All five run in every round, in an order that turns by one each round: the servers and the pipeline get faster as they warm up (the host's
     // p50 falls by half or more over a run), so figures measured one after the other would not compare. The
     // first rounds only warm up (the floor workers' WASM tiers up, as the sandbox worker's has by now).
     // Each ratio is the median over the rounds of that round's p50 ratio: a burst of load from elsewhere
@@ -356,19 +356,34 @@ export async function run() {
           intervals(sides[side]);
           if (round >= 0) into.push(...sides[side]);
         };
-        const r = await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) await tools.everything.echo({ message: 'g${round}-' + i }); return 1;`, gateway: timed, parentStepId: 'guest', limits: { timeoutMs: 30000 } });
-        if (!r.ok) throw new Error(`guest echo failed: ${JSON.stringify(r.error)}`);
-        keep(guest, 'guest');
-        // Like a session step, and like the guest's calls, the host's calls carry a cancellation signal.
-        const session = new AbortController();
-        for (let i = 0; i < CALLS; i++) await timed.callTool({ server: 'everything', tool: 'echo', args: { message: `h${round}-${i}` }, stepId: `h${i}`, signal: session.signal });
-        keep(host, 'host');
-        await floors[0].round(CALLS, round);
-        keep(bareFloor, 'bare');
-        await floors[1].round(CALLS, round);
-        keep(qjsFloorCalls, 'qjs');
-        await floors[2].round(CALLS, round);
-        keep(asyncFloorCalls, 'async');
+        const runs = [
+          async () => {
+            const r = await sandbox.execute({ code: `for (let i = 0; i < ${CALLS}; i++) await tools.everything.echo({ message: 'g${round}-' + i }); return 1;`, gateway: timed, parentStepId: 'guest', limits: { timeoutMs: 30000 } });
+            if (!r.ok) throw new Error(`guest echo failed: ${JSON.stringify(r.error)}`);
+            keep(guest, 'guest');
+          },
+          async () => {
+            // Like a session step, and like the guest's calls, the host's calls carry a cancellation signal.
+            const session = new AbortController();
+            for (let i = 0; i < CALLS; i++) await timed.callTool({ server: 'everything', tool: 'echo', args: { message: `h${round}-${i}` }, stepId: `h${i}`, signal: session.signal });
+            keep(host, 'host');
+          },
+          async () => {
+            await floors[0].round(CALLS, round);
+            keep(bareFloor, 'bare');
+          },
+          async () => {
+            await floors[1].round(CALLS, round);
+            keep(qjsFloorCalls, 'qjs');
+          },
+          async () => {
+            await floors[2].round(CALLS, round);
+            keep(asyncFloorCalls, 'async');
+          },
+        ];
+        // The order turns by one each round, so no side always runs right after the same other.
+        const shift = ((round % runs.length) + runs.length) % runs.length;
+        for (const run of [...runs.slice(shift), ...runs.slice(0, shift)]) await run();
         if (round < 0) continue;
         const [g, h, b, q, a] = [sides.guest, sides.host, sides.bare, sides.qjs, sides.async].map(p50);
         perRound.guest.push(g / h);

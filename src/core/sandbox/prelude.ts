@@ -31,7 +31,8 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   // await resumes after one promise job. The constructor is captured and the waiting tables have no
   // prototype, so code that replaces globals cannot see or change results on their way in. One executor
   // for every call (no closure per call), and a settled slot is set to undefined rather than deleted
-  // (a delete reshapes the table); a run's calls are bounded by maxToolCalls, so the tables stay small.
+  // (a delete reshapes the table). A slot is a key with an undefined value: one per host call of the run
+  // (tool calls are capped by maxToolCalls; search/describe/servers are not, but live within the memory cap).
   const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
   const resolvers = ObjectCreate(null), rejecters = ObjectCreate(null), shapers = ObjectCreate(null);
   let lastCallId = 0;

@@ -105,7 +105,8 @@ describe('gateway: MCP Harness (guarded) for VS Code\'s agent', function () {
         assert.match(JSON.stringify(found.content), /memory\/read_graph/);
         const ran = await client.callTool({ name: 'run_code', arguments: { code: 'const g = await tools.memory.read_graph({}); return { got: typeof g, via: "sandbox" };' } });
         assert.notEqual(ran.isError, true, JSON.stringify(ran.content));
-        assert.match(JSON.stringify(ran.content), /sandbox/);
+        // The code's return value, as run_code's text (JSON inside the content's JSON).
+        assert.match(JSON.stringify(ran.content), /\\"got\\":\s*\\"object\\".*\\"via\\":\s*\\"sandbox\\"/s);
         const run = await waitFor(() => api.traceStore.runs().find((r) => r.header?.name.startsWith('gateway vscode-agent-code') && r.steps.some((s) => s.tool === 'read_graph')), 'the gateway session with run_code\'s guarded call');
         const call = run.steps.find((s) => s.tool === 'read_graph')!;
         assert.equal(call.decision, 'ok');

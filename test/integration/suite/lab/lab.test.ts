@@ -120,13 +120,16 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     // Cancel once the lab is calling tools (its first run has started).
     const runsBefore = api.traceStore.runs().length;
     for (let i = 0; i < 400 && api.traceStore.runs().length === runsBefore; i++) await new Promise((r) => setTimeout(r, 50));
+    const cancelledAt = Date.now();
     abort.abort(new Error('cancelled by the test'));
     const result = await running;
+    const stoppedWithinMs = Date.now() - cancelledAt;
     assert.ok(result, 'a cancelled run still returns what it found');
     assert.equal(result.cancelled, true);
     // bench never started; props was either under way (partial) or not started either.
     assert.deepEqual([result.suites[1].suite, result.suites[1].ran, result.suites[1].skipped], ['bench', false, 'the run was cancelled before this suite started']);
-    assert.ok(result.duration_ms < 120_000);
+    // The call under way is cancelled with the lab (its call timeout is 2 s), not run on to the budget.
+    assert.ok(stoppedWithinMs < 15_000, `the lab stopped ${stoppedWithinMs} ms after the cancel`);
     assert.equal(api.context.traces.lab.all().length, before + 1);
     assert.equal(api.context.traces.lab.all().at(-1)?.cancelled, true);
   });
