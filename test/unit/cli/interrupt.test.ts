@@ -1,4 +1,4 @@
-// Ctrl-C and SIGTERM in every long-running command of the built CLI (call, run, exec, agent, gateway; lab in
+// Ctrl-C and SIGTERM in every long-running command of the built CLI (call, run, exec, agent, gateway, conformance; lab in
 // test/unit/lab/lab-interrupt.test.ts): the first signal cancels the call under way, stops the servers (a server
 // that never answers and has a child process of its own), prints what the command promises and exits 130 / 143;
 // a second signal exits at once even when a server would take minutes to stop.
@@ -24,12 +24,21 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     ws = mkdtempSync(join(tmpdir(), 'mcp-harness-interrupt-'));
     mkdirSync(join(ws, '.vscode'));
     // `hang` never answers, ignores the end of its input and has a child process: only signals end it.
-    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({ servers: { hang: { command: process.execPath, args: [join(FIXTURES, 'hang.mjs'), '--child', '--call-log', join(ws, 'hang.calls')] } } }));
-    writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'mcpHarness.trustedServers': ['hang'] }));
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({
+      servers: {
+        hang: { command: process.execPath, args: [join(FIXTURES, 'hang.mjs'), '--child', '--call-log', join(ws, 'hang.calls')] },
+        // Logs its pid when it starts: the conformance suite's bridge starts it for its first scenario.
+        slow: { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--exit-log', join(ws, 'slow.pids')] },
+      },
+    }));
+    writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'mcpHarness.trustedServers': ['hang', 'slow'] }));
     writeFileSync(join(ws, 'two.mcp-session.json'), JSON.stringify({ name: 'two', steps: [{ id: 'first', tool: 'hang/pids' }, { id: 'stuck', tool: 'hang/hang' }, { id: 'never', tool: 'hang/pids' }] }));
     writeFileSync(join(ws, 'stuck.mcp.js'), 'return await tools.hang.hang({});');
   });
-  beforeEach(() => rmSync(callLog(), { force: true }));
+  beforeEach(() => {
+    rmSync(callLog(), { force: true });
+    rmSync(join(ws, 'slow.pids'), { force: true });
+  });
   afterEach(async () => {
     await model?.close();
     model = undefined;
@@ -39,10 +48,10 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     built.dispose();
   });
 
-  const interrupt = (args: string[], signal: NodeJS.Signals, extra: { again?: boolean; env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+  const interrupt = (args: string[], signal: NodeJS.Signals, extra: { again?: boolean; env?: NodeJS.ProcessEnv; input?: string; callLog?: string } = {}) =>
     interruptCli(built.cli, args, { cwd: ws, callLog: callLog(), signal, ...extra });
 
-  /** The server and its child were running when the signal went out, and none of them outlived the CLI. */
+  /** The server and its child (or the conformance suite) were running when the signal went out, and none of them outlived the CLI. */
   async function assertServersGone(r: Interrupted): Promise<void> {
     assert.ok(r.children.length >= 2, `the server and its child were running: ${r.children.join(', ')}`);
     assert.ok(await waitForExit(r.children, 5000), `still running after the CLI exited: ${r.children.filter(isAlive).join(', ')}`);
@@ -112,6 +121,17 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     assert.match(r.stderr, /calls still running after 300 ms were cut off/);
     const shutdown = readFileSync(join(ws, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; reason?: string }).find((a) => a.action === 'shutdown');
     assert.equal(shutdown?.reason, 'SIGTERM');
+    await assertServersGone(r);
+  });
+
+  it('conformance, SIGINT: stops the suite and the bridged server, prints the scenarios that finished, exits 130', async () => {
+    const r = await interrupt(['conformance', 'slow', '--json'], 'SIGINT', { callLog: join(ws, 'slow.pids') });
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /mcp-harness conformance: SIGINT: stopping the suite and the server, and keeping the scenarios that finished/);
+    const report = JSON.parse(r.stdout) as { server: string; cancelled?: boolean; scenarios: unknown[] };
+    assert.deepEqual([report.server, report.cancelled], ['slow', true]);
+    const serverPid = Number(/^pid (\d+)$/m.exec(readFileSync(join(ws, 'slow.pids'), 'utf8'))?.[1]);
+    assert.ok(r.children.includes(serverPid), 'the bridged server was running under the CLI');
     await assertServersGone(r);
   });
 
