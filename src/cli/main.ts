@@ -18,7 +18,7 @@ function globalHelp(): string {
     '',
     'Run `mcp-harness <command> --help` for a command\'s options.',
     'Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached,',
-    '130 / 143 a long-running command (run, call, exec, agent, lab, conformance, gateway) stopped by Ctrl-C / SIGTERM.',
+    '130 / 143 a long-running command (run, call, exec, agent, lab, conformance, chaos, gateway) stopped by Ctrl-C / SIGTERM.',
   ].join('\n');
 }
 

@@ -1,4 +1,4 @@
-// Ctrl-C and SIGTERM in every long-running command of the built CLI (call, run, exec, agent, gateway, conformance; lab in
+// Ctrl-C and SIGTERM in every long-running command of the built CLI (call, run, exec, agent, gateway, conformance, chaos; lab in
 // test/unit/lab/lab-interrupt.test.ts): the first signal cancels the call under way, stops the servers (a server
 // that never answers and has a child process of its own), prints what the command promises and exits 130 / 143;
 // a second signal exits at once even when a server would take minutes to stop.
@@ -133,6 +133,17 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     const serverPid = Number(/^pid (\d+)$/m.exec(readFileSync(join(ws, 'slow.pids'), 'utf8'))?.[1]);
     assert.ok(r.children.includes(serverPid), 'the bridged server was running under the CLI');
     await assertServersGone(r);
+  });
+
+  it('chaos (stdio), SIGTERM: closes the target\'s input, ends the target that would linger a minute, exits 143', async () => {
+    const pids = join(ws, 'slow.pids');
+    const r = await interrupt(['chaos', '--toxics', 'latency=5ms', '--', process.execPath, join(FIXTURES, 'slow.mjs'), '--exit-delay', '60000', '--exit-log', pids], 'SIGTERM', { callLog: pids, input: '' });
+    assert.equal(r.code, 143, r.stderr);
+    assert.match(r.stderr, /mcp-harness chaos: SIGTERM: stopping the proxy and its target/);
+    assert.match(r.stderr, /mcp-harness chaos: ended \(client_closed/);
+    const target = Number(/^pid (\d+)$/m.exec(readFileSync(pids, 'utf8'))?.[1]);
+    assert.ok(r.children.includes(target), 'the target was running under the CLI');
+    assert.ok(await waitForExit(r.children, 5000), `still running: ${r.children.filter(isAlive).join(', ')}`);
   });
 
   it('a second Ctrl-C exits at once: no output, exit 130, and a server that would take minutes to stop is killed', async () => {
