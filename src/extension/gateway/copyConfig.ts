@@ -92,7 +92,7 @@ async function copyHttp(ctx: GatewayContext, target: ClientTarget, folder: strin
     void vscode.window.showWarningMessage(probe.reason);
     return undefined;
   }
-  const includeToken = options.includeToken ?? (await askIncludeToken());
+  const includeToken = options.includeToken ?? (await ctx.dialogs.includeGatewayToken());
   if (includeToken === undefined) return undefined;
   const tokenFile = defaultTokenFile(process.env);
   let token: string | undefined;
@@ -133,7 +133,8 @@ async function askPort(): Promise<number | undefined> {
   return raw === undefined ? undefined : clientPort(raw);
 }
 
-async function askIncludeToken(): Promise<boolean | undefined> {
+/** Whether the token goes into the snippet (the Dialogs' default for includeGatewayToken). */
+export async function askIncludeToken(): Promise<boolean | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
       { include: false, label: 'Refer to the token', detail: `VS Code prompts for it; Cursor and Claude Code read ${TOKEN_ENV}. Nothing secret is in the snippet.` },
