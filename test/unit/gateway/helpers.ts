@@ -133,6 +133,32 @@ export function withHttpGateway(args: string[] = [], settings: Record<string, un
   };
 }
 
+/**
+ * Registers before/after hooks that connect an SDK client named `name` to `mcp-harness gateway --stdio` on the
+ * workspace `makeWorkspace` makes, for the enclosing suite, and close it and remove the workspace afterwards.
+ */
+export function withStdioGateway(makeWorkspace: () => string, name: string): { readonly client: Client; readonly stderr: string } {
+  const state: { client?: Client; ws?: string; stderr: string } = { stderr: '' };
+  before(async () => {
+    buildCli();
+    state.ws = makeWorkspace();
+    state.client = new Client({ name, version: '1.0.0' });
+    await state.client.connect(stdioGatewayTransport(state.ws, (t) => (state.stderr += t)));
+  });
+  after(async () => {
+    await state.client?.close().catch(() => undefined);
+    if (state.ws) rmSync(state.ws, { recursive: true, force: true });
+  });
+  return {
+    get client() {
+      return state.client!;
+    },
+    get stderr() {
+      return state.stderr;
+    },
+  };
+}
+
 export const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
 export const URIS = join(ROOT, 'test/fixtures/servers/uris.mjs');
 

@@ -7,11 +7,10 @@
 // (it echoes the URI string it was asked for and reports what is subscribed), real SDK clients.
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
-import { addFixtureServer, buildCli, httpClient, makeWorkspace, modernClient, startHttpGateway, stdioGatewayTransport, stop, textOf, URIS, type HttpGatewayProcess } from './helpers';
+import { addFixtureServer, buildCli, httpClient, makeWorkspace, modernClient, startHttpGateway, stop, textOf, URIS, withStdioGateway, type HttpGatewayProcess } from './helpers';
 
 const VALUES = ['alice', 'a b', '50%', '100%25', 'x/y', 'what?', 'c#d', 'naïve', 'a+b&c=d'];
 
@@ -23,38 +22,25 @@ function uriWorkspace(): string {
 
 describe('gateway: a filled resource template reaches the upstream as the client meant it', function () {
   this.timeout(120_000);
-  let ws: string;
-  let client: Client;
-  let stderr = '';
-
-  before(async () => {
-    buildCli();
-    ws = uriWorkspace();
-    client = new Client({ name: 'filler', version: '1.0.0' });
-    await client.connect(stdioGatewayTransport(ws, (t) => (stderr += t)));
-  });
-  after(async () => {
-    await client?.close().catch(() => undefined);
-    rmSync(ws, { recursive: true, force: true });
-  });
+  const gateway = withStdioGateway(uriWorkspace, 'filler');
 
   async function gatewayTemplate(upstream: string): Promise<string> {
-    const { resourceTemplates } = await client.listResourceTemplates();
+    const { resourceTemplates } = await gateway.client.listResourceTemplates();
     const found = resourceTemplates.find((t) => t.name === (upstream.includes('{+') ? 'raw' : 'item'));
-    assert.ok(found, `${JSON.stringify(resourceTemplates)}\n${stderr}`);
+    assert.ok(found, `${JSON.stringify(resourceTemplates)}\n${gateway.stderr}`);
     return found.uriTemplate;
   }
 
   /** What the upstream got when the client read the gateway template filled with `values`. */
   async function upstreamSaw(gatewayTemplateUri: string, values: Record<string, string>): Promise<string> {
-    const read = await client.readResource({ uri: new UriTemplate(gatewayTemplateUri).expand(values) });
+    const read = await gateway.client.readResource({ uri: new UriTemplate(gatewayTemplateUri).expand(values) });
     return (read.contents[0] as { text: string }).text;
   }
 
   for (const value of VALUES) {
     it(`{id} = ${JSON.stringify(value)}: the upstream gets its own template's expansion`, async () => {
       const template = 'echo://item/{id}';
-      assert.equal(await upstreamSaw(await gatewayTemplate(template), { id: value }), new UriTemplate(template).expand({ id: value }), stderr);
+      assert.equal(await upstreamSaw(await gatewayTemplate(template), { id: value }), new UriTemplate(template).expand({ id: value }), gateway.stderr);
     });
   }
 
@@ -67,10 +53,10 @@ describe('gateway: a filled resource template reaches the upstream as the client
   });
 
   it('a listed resource still reads by its listed gateway URI', async () => {
-    const { resources } = await client.listResources();
+    const { resources } = await gateway.client.listResources();
     const watched = resources.find((r) => r.name === 'watched');
     assert.equal(watched?.uri, `mcp-harness://uris/${encodeURIComponent('echo://watched')}`);
-    const read = await client.readResource({ uri: watched!.uri });
+    const read = await gateway.client.readResource({ uri: watched!.uri });
     assert.equal((read.contents[0] as { text: string }).text, 'echo://watched');
   });
 });
