@@ -12,6 +12,7 @@ import { SignIns } from './auth/signIns';
 import { ConsentService } from './consent';
 import type { HarnessContext, HarnessCore } from './context';
 import { Dialogs } from './dialogs';
+import { askIncludeToken } from './gateway/copyConfig';
 import { DiscoveryService } from './discovery';
 import { InputStore } from './inputs';
 import { WorkspacePins } from './lint/pins';
@@ -117,7 +118,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     inputs,
     serverOutput,
     onDidChangeServers: serversChanged.event,
-    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
+    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog, includeGatewayToken: askIncludeToken }),
     sessionsOutput,
     clientHost,
     signIns,
