@@ -71,7 +71,7 @@ export class StdioProcessTransport implements Transport {
     return this.exitedPromise;
   }
 
-  /** Why the stream was given up on, when it was (a message over the size cap). */
+  /** Why the stream was given up on, when it was (a message, or the output held before start(), over the size cap). */
   get failure(): MessageTooLargeError | EarlyOutputTooLargeError | undefined {
     return this.corrupt;
   }
