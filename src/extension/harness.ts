@@ -129,7 +129,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const sandbox = new SandboxFeatures(core);
   const otel = new OtelFeature(core);
   const runs = new RunServices({ ...core, pins, traces, otel });
-  const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri });
+  const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri, logger });
   disposables.push(lint, traces, sandbox, otel, runs, client);
   const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, otel, client };
 
