@@ -1,5 +1,6 @@
-// Ctrl-C for a command that keeps a partial result (lab): the first SIGINT or SIGTERM cancels the work, so
-// the command stops its servers and writes what it has; a second one ends the process tree and exits at once.
+// Ctrl-C for the CLI's long-running commands (run, call, exec, agent, lab, gateway), one way for all: the first
+// SIGINT or SIGTERM cancels the work in flight, so the command stops its servers and prints what it has; the
+// process then exits 130 (SIGINT) or 143 (SIGTERM). A second signal ends the process tree and exits at once.
 import { descendants, signalAll } from '../core/servers/processTree';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -7,6 +8,13 @@ export type StopSignal = 'SIGINT' | 'SIGTERM';
 /** The shell's convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM). */
 export function exitCodeFor(signal: StopSignal): number {
   return signal === 'SIGINT' ? 130 : 143;
+}
+
+/** The reason of an aborted command signal: which signal stopped it. */
+export class Interrupted extends Error {
+  constructor(readonly signal: StopSignal) {
+    super(`interrupted (${signal})`);
+  }
 }
 
 export interface Interrupts {
@@ -19,19 +27,21 @@ export interface Interrupts {
 
 /**
  * Listens for SIGINT and SIGTERM until disposed. `onFirst` tells the user what happens next. On the second
- * signal the servers (every process below this one) get SIGKILL and the process exits with 128 + signal.
+ * signal `onSecond` is told, the servers (every process below this one) get SIGKILL and the process exits
+ * with 128 + signal: a server that ignores the end of its input and SIGTERM must not outlive the CLI.
  */
-export function listenForInterrupts(onFirst: (signal: StopSignal) => void): Interrupts {
+export function listenForInterrupts(onFirst: (signal: StopSignal) => void, onSecond: (signal: StopSignal) => void = () => {}): Interrupts {
   const controller = new AbortController();
   let received: StopSignal | undefined;
   const handle = (signal: StopSignal) => {
     if (received) {
+      onSecond(signal);
       signalAll(descendants(process.pid), 'SIGKILL');
       process.exit(exitCodeFor(signal));
     }
     received = signal;
     onFirst(signal);
-    controller.abort(new Error(`interrupted (${signal})`));
+    controller.abort(new Interrupted(signal));
   };
   const onInt = () => handle('SIGINT');
   const onTerm = () => handle('SIGTERM');

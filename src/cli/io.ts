@@ -1,5 +1,6 @@
 // What a CLI command gets: its parsed arguments and the streams; and the errors it may throw.
-// Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached.
+// Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached,
+// 130 / 143 a long-running command stopped by SIGINT (Ctrl-C) / SIGTERM (see ./interrupt).
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -46,5 +47,12 @@ export interface CliCommand {
   options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   /** How many positionals are allowed. */
   positionals?: { min: number; max: number };
-  run(args: { values: Record<string, unknown>; positionals: string[]; json: boolean }, io: CliIO): Promise<number>;
+  /**
+   * A long-running command: the first SIGINT/SIGTERM aborts `signal` (the command stops its servers and prints
+   * what it has; the CLI then exits 130/143), a second exits at once. `stopping` is what the user is told
+   * happens after the first, e.g. "stopping and keeping the partial result".
+   */
+  interruptible?: { stopping: string };
+  /** `signal`: aborted by the first SIGINT/SIGTERM for an interruptible command, never for the others. */
+  run(args: { values: Record<string, unknown>; positionals: string[]; json: boolean; signal: AbortSignal }, io: CliIO): Promise<number>;
 }

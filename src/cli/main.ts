@@ -1,7 +1,8 @@
 // mcp-harness: the headless CLI over src/core.
 import { parseArgs } from 'node:util';
 import { commands } from './commands/index';
-import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliIO, UsageError } from './io';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIO, UsageError } from './io';
+import { exitCodeFor, listenForInterrupts } from './interrupt';
 import { HARNESS_VERSION as VERSION } from '../core/version';
 
 
@@ -16,7 +17,8 @@ function globalHelp(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `mcp-harness <command> --help` for a command\'s options.',
-    'Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached.',
+    'Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached,',
+    '130 / 143 a long-running command (run, call, exec, agent, lab, conformance, chaos, gateway) stopped by Ctrl-C / SIGTERM.',
   ].join('\n');
 }
 
@@ -59,15 +61,30 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     return fail(new UsageError(`wrong number of arguments.\n${command.usage}`));
   }
+  const interrupts = command.interruptible ? listenForInterruptsOf(name, command.interruptible, io) : undefined;
+  let code: number;
   try {
-    return await command.run({ ...parsed, json: parsed.values.json === true }, io);
+    code = await command.run({ ...parsed, json: parsed.values.json === true, signal: interrupts?.signal ?? new AbortController().signal }, io);
   } catch (err) {
-    if (err instanceof CliError) return fail(err);
-    // A bug, not a user error: keep the stack, but on stderr only.
-    const e = err as Error;
-    io.stderr(`mcp-harness: internal error: ${e?.stack ?? String(err)}\n`);
-    return EXIT_FAILURE;
+    if (err instanceof CliError) code = fail(err);
+    else {
+      // A bug, not a user error: keep the stack, but on stderr only.
+      const e = err as Error;
+      io.stderr(`mcp-harness: internal error: ${e?.stack ?? String(err)}\n`);
+      code = EXIT_FAILURE;
+    }
+  } finally {
+    interrupts?.dispose();
   }
+  // Whatever the command made of its cancelled work, the exit code says it was stopped, and by which signal.
+  return interrupts?.received ? exitCodeFor(interrupts.received) : code;
+}
+
+function listenForInterruptsOf(name: string, how: NonNullable<CliCommand['interruptible']>, io: CliIO) {
+  return listenForInterrupts(
+    (signal) => io.stderr(`mcp-harness ${name}: ${signal}: ${how.stopping} (press Ctrl-C again to exit at once)\n`),
+    (signal) => io.stderr(`mcp-harness ${name}: ${signal} again: ending the servers and exiting now\n`),
+  );
 }
 
 if (require.main === module) {

@@ -84,13 +84,15 @@ export interface CliRunContext {
   settings: HarnessSettings;
   /** The workspace's mcpHarness.* settings (exec reads mcpHarness.sandbox.* from it). */
   read: SettingReader;
-  /** Aborted on Ctrl+C: pass it as the run's signal. */
+  /** The command's signal (aborted by the first Ctrl-C or SIGTERM): pass it as the run's signal. */
   signal: AbortSignal;
   /** Stops every server that was started. */
   close(): Promise<void>;
 }
 
 export interface RunEnvironmentOptions {
+  /** The command's signal (see CliCommand.interruptible): aborting it cancels what runs in this environment. */
+  signal?: AbortSignal;
   /** The command offers --timeout-ms for the per-request timeout (run, call; exec's is its sandbox deadline). */
   timeoutFlag?: boolean;
   /** The session file being run: its "roots" are what servers see from their start. */
@@ -108,11 +110,8 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
   const folder = resolve(io.cwd, (values.workspace as string | undefined) ?? '.');
   const client = cliClientFeatures(io, { folder, yes: values.yes === true, ...(options.session ? { session: options.session } : {}) });
   const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client });
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted'));
   let otel: CliOtel | undefined;
   const close = async () => {
-    process.off('SIGINT', onSigint);
     await otel?.close();
     await ws.close();
   };
@@ -138,8 +137,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
     otel = cliOtel(values, read, ws.manager, io);
     const service = new RunService(otel ? otel.environment(env) : env);
     otel?.attach(service);
-    process.once('SIGINT', onSigint);
-    return { ws, service, settings, read, signal: controller.signal, close };
+    return { ws, service, settings, read, signal: options.signal ?? new AbortController().signal, close };
   } catch (err) {
     await close();
     throw err;

@@ -14,6 +14,22 @@ export const STOP_GRACE_ENV = 'MCP_HARNESS_STOP_GRACE_MS';
  * full second. Servers that exit on end of input do so within a few ms; SIGTERM still lets the rest clean up.
  */
 export const CLI_STOP_GRACE_MS = 200;
+/** The longest stop grace: a command that waits longer than this for a server to exit is stuck, not patient. */
+export const MAX_STOP_GRACE_MS = 600_000;
+/** The longest delay a Node timer keeps: a larger one (2^31 ms and up) fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * `raw` as a whole number of milliseconds from `min` to `max` (surrounding spaces allowed), or a usage error
+ * naming `what` (the flag or variable), the range and an example.
+ */
+function wholeMs(raw: string, what: string, min: number, max: number, example: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+    throw new UsageError(`${what} must be a whole number of milliseconds from ${min} to ${max} (e.g. ${example}); got '${raw}'.`);
+  }
+  return n;
+}
 
 /** `timeoutFlag`: the command offers --timeout-ms for the per-request timeout (exec's is its sandbox deadline). */
 export function cliServerHint(options: { timeoutFlag: boolean }): ServerErrorHint {
@@ -29,32 +45,25 @@ export function cliServerHint(options: { timeoutFlag: boolean }): ServerErrorHin
   };
 }
 
-/** The --timeout-ms value: a whole number of milliseconds, at least 1; undefined when not given. */
+/** The --timeout-ms value: whole milliseconds from 1 to MAX_TIMER_MS; undefined when not given. */
 export function timeoutOption(values: Record<string, unknown>): number | undefined {
   const raw = values['timeout-ms'];
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--timeout-ms must be a whole number of milliseconds, at least 1 (e.g. --timeout-ms 60000); got '${String(raw)}'.`);
-  }
-  return n;
+  return wholeMs(String(raw), '--timeout-ms', 1, MAX_TIMER_MS, '--timeout-ms 60000');
 }
 
-/** MCP_HARNESS_REQUEST_TIMEOUT_MS when it holds a positive number. */
+/** MCP_HARNESS_REQUEST_TIMEOUT_MS (whole ms from 1 to MAX_TIMER_MS); undefined when unset or empty. */
 export function envTimeout(env: NodeJS.ProcessEnv): number | undefined {
-  const n = Number(env[REQUEST_TIMEOUT_ENV]);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+  const raw = env[REQUEST_TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return wholeMs(raw, REQUEST_TIMEOUT_ENV, 1, MAX_TIMER_MS, `${REQUEST_TIMEOUT_ENV}=60000`);
 }
 
-/** MCP_HARNESS_STOP_GRACE_MS (whole ms, 0 ends a server right away), or CLI_STOP_GRACE_MS when unset. */
+/** MCP_HARNESS_STOP_GRACE_MS (whole ms up to MAX_STOP_GRACE_MS, 0 ends a server right away), or CLI_STOP_GRACE_MS when unset. */
 export function envStopGrace(env: NodeJS.ProcessEnv): number {
   const raw = env[STOP_GRACE_ENV];
   if (raw === undefined || raw === '') return CLI_STOP_GRACE_MS;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
-    throw new UsageError(`${STOP_GRACE_ENV} must be a whole number of milliseconds (e.g. ${STOP_GRACE_ENV}=2000 lets a server take 2 s to exit); got '${raw}'.`);
-  }
-  return n;
+  return wholeMs(raw, STOP_GRACE_ENV, 0, MAX_STOP_GRACE_MS, `${STOP_GRACE_ENV}=2000 lets a server take 2 s to exit`);
 }
 
 /** The usage line of --timeout-ms, aligned with the other options of run, call and tools. */

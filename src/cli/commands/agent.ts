@@ -67,8 +67,10 @@ export const agentCommand: CliCommand = {
     '  --replay TRACE    re-run a recorded agent run without a model: the tools run live through the guards,',
     '                    the model\'s turns come from TRACE; a tool result that changed is reported as a divergence',
     '',
+    'Ctrl-C (or SIGTERM) stops the run: the servers are stopped and the run so far is printed and traced.',
+    '',
     'Exit codes: 0 the model answered (a replay: and nothing diverged), 1 it stopped on a limit, failed or',
-    'diverged, 2 bad arguments, 3 a server could not be started.',
+    'diverged, 2 bad arguments, 3 a server could not be started, 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM.',
   ].join('\n'),
   options: {
     goal: { type: 'string', short: 'g' },
@@ -90,15 +92,16 @@ export const agentCommand: CliCommand = {
     ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 0, max: 0 },
-  async run({ values, json }, io) {
+  interruptible: { stopping: 'stopping the model and the tool call under way, and keeping the run so far' },
+  async run({ values, json, signal }, io) {
     const limits = limitFlags(values);
-    if (typeof values.replay === 'string') return replay(values, limits, io, json);
+    if (typeof values.replay === 'string') return replay(values, limits, io, json, signal);
     if (typeof values.goal !== 'string' || !values.goal.trim()) throw new UsageError('say what the model should achieve with --goal "…" (or replay a recorded run with --replay TRACE).');
     const mode = values.mode ?? 'direct';
     if (mode !== 'direct' && mode !== 'code' && mode !== 'both') throw new UsageError(`--mode must be direct, code or both (got '${String(mode)}').`);
     const spec: AgentSpec = { goal: values.goal, mode, ...(typeof values.model === 'string' ? { model: values.model } : {}), ...(typeof values.system === 'string' ? { system: values.system } : {}), limits };
     const provider = createProvider(values, io, spec.model ?? DEFAULT_AGENT_MODEL);
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
     try {
       return await runSpec(run, spec, provider, values, io, json);
     } finally {
@@ -126,8 +129,8 @@ export async function runSpec(run: CliRunContext, spec: AgentSpec, provider: Mod
   return result.runs.every((r) => r.outcome === 'answered') ? EXIT_OK : failureExit(run.ws);
 }
 
-async function replay(values: Record<string, unknown>, limits: Partial<AgentLimits>, io: CliIO, json: boolean): Promise<number> {
-  const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+async function replay(values: Record<string, unknown>, limits: Partial<AgentLimits>, io: CliIO, json: boolean, signal: AbortSignal): Promise<number> {
+  const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
   try {
     run.ws.reportProblems(json);
     const out = await asCliRun(replayAgent(hostFor(run, values, io), resolve(io.cwd, values.replay as string), limits)).catch((err: Error) => {

@@ -23,8 +23,10 @@ export const callCommand: CliCommand = {
     OTLP_USAGE,
     '  --json            print the record as one line of JSON',
     '',
+    'Ctrl-C (or SIGTERM) cancels the call, stops the server and prints the record (decision "cancelled").',
+    '',
     'Exit codes: 0 the call succeeded, 1 it was denied or failed, 2 bad arguments or unknown server/tool,',
-    '3 the server could not be started or reached.',
+    '3 the server could not be started or reached, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     args: { type: 'string', short: 'a' },
@@ -33,7 +35,8 @@ export const callCommand: CliCommand = {
     ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'cancelling the call and stopping the server' },
+  async run({ values, positionals, json, signal }, io) {
     const target = positionals[0];
     const slash = target.indexOf('/');
     if (slash <= 0 || slash === target.length - 1) throw new UsageError(`'${target}' is not SERVER/TOOL; write it like everything/echo.`);
@@ -48,7 +51,7 @@ export const callCommand: CliCommand = {
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('--args must be a JSON object of argument names to values.');
     const server = target.slice(0, slash);
     const tool = target.slice(slash + 1);
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
     let call;
     try {
       run.ws.reportProblems(json);

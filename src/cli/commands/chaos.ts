@@ -2,6 +2,7 @@
 // (a server of the workspace, or the command after `--`) and relays its JSON-RPC messages through the
 // toxics; `--print-config` prints the mcp.json entry that runs it instead.
 import type * as SdkStdio from '@modelcontextprotocol/sdk/client/stdio.js';
+import { PassThrough } from 'node:stream';
 import { HttpChaosProxy } from '../../core/lab/chaos/httpProxy';
 import { ChaosProxy, type ProxyTarget } from '../../core/lab/chaos/proxy';
 import { describeToxics, parseToxics, ToxicsError, type Toxics } from '../../core/lab/chaos/toxics';
@@ -27,7 +28,11 @@ export const chaosCommand: CliCommand = {
     '  --port N          HTTP targets: the port to listen on (default: any free port)',
     '  --print-config    stdio targets: print the .vscode/mcp.json entry that runs this proxy, and exit',
     '',
-    'Exit codes: 0 the session ended, 2 bad arguments or the target cannot be proxied (an SSE-only server).',
+    'Ctrl-C (or SIGTERM) stops the proxy and its target (a stdio target first gets its input closed, as when the',
+    'client ends) and prints the counters; a second Ctrl-C ends the target and exits at once.',
+    '',
+    'Exit codes: 0 the session ended, 2 bad arguments or the target cannot be proxied (an SSE-only server),',
+    '130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     toxics: { type: 'string' },
@@ -38,7 +43,8 @@ export const chaosCommand: CliCommand = {
     'print-config': { type: 'boolean' },
   },
   positionals: { min: 0, max: 1000 },
-  async run({ values, positionals }, io) {
+  interruptible: { stopping: 'stopping the proxy and its target' },
+  async run({ values, positionals, signal }, io) {
     if (typeof values.toxics !== 'string') throw new UsageError('--toxics is required, e.g. --toxics latency=200ms±50,drop=0.05.');
     let toxics: Toxics;
     try {
@@ -52,7 +58,7 @@ export const chaosCommand: CliCommand = {
     if (values.target !== undefined && positionals.length) throw new UsageError('give either --target SERVER or -- COMMAND, not both.');
     if (values.target === undefined && !positionals.length) throw new UsageError('say what to proxy: --target SERVER (from the workspace) or -- COMMAND [ARGS...].');
     const { target, label } = values.target !== undefined ? await workspaceTarget(values.target as string, values.workspace as string | undefined, io) : { target: commandTarget(positionals), label: positionals[0] };
-    if ('url' in target) return proxyHttp(target.url, label, toxics, seed, values, io);
+    if ('url' in target) return proxyHttp(target.url, label, toxics, seed, values, signal, io);
     if (values['print-config']) {
       const args = [__filename, 'chaos', '--toxics', values.toxics, '--seed', String(seed), '--', target.command, ...target.args];
       const entry = { type: 'stdio', command: process.execPath, args, ...(target.cwd ? { cwd: target.cwd } : {}) };
@@ -60,7 +66,7 @@ export const chaosCommand: CliCommand = {
       return EXIT_OK;
     }
     io.stderr(`mcp-harness chaos: ${label} with ${describeToxics(toxics)}, seed ${seed}\n`);
-    const end = await new ChaosProxy(toxics, seed, { input: process.stdin, output: process.stdout, stderr: process.stderr }).run(target);
+    const end = await new ChaosProxy(toxics, seed, { input: clientInput(signal), output: process.stdout, stderr: process.stderr }).run(target);
     io.stderr(`mcp-harness chaos: ended (${end.reason}${end.exitCode !== undefined ? `, exit code ${end.exitCode}` : ''}); to server ${JSON.stringify(end.toServer)}, to client ${JSON.stringify(end.toClient)}\n`);
     return EXIT_OK;
   },
@@ -73,7 +79,21 @@ function commandTarget(positionals: string[]): ProxyTarget {
 
 type Io = Parameters<CliCommand['run']>[1];
 
-async function proxyHttp(url: string, label: string, toxics: Toxics, seed: number, values: Record<string, unknown>, io: Io): Promise<number> {
+/** Standard input, ended early when the command is stopped: the proxy then closes as when its client ends. */
+function clientInput(signal: AbortSignal): PassThrough {
+  const input = new PassThrough();
+  process.stdin.pipe(input);
+  const stop = () => {
+    process.stdin.unpipe(input);
+    process.stdin.pause();
+    input.end();
+  };
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return input;
+}
+
+async function proxyHttp(url: string, label: string, toxics: Toxics, seed: number, values: Record<string, unknown>, signal: AbortSignal, io: Io): Promise<number> {
   if (values['print-config']) throw new UsageError('--print-config is for stdio targets; an HTTP target prints its proxied URL when it starts.');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number from 0 to 65535, not '${String(values.port)}'.`);
@@ -82,8 +102,8 @@ async function proxyHttp(url: string, label: string, toxics: Toxics, seed: numbe
   io.stdout(`${proxied}\n`);
   io.stderr(`mcp-harness chaos: ${label} (${url}) at ${proxied} with ${describeToxics(toxics)}, seed ${seed}; Ctrl+C stops it\n`);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await proxy.close();
   const c = proxy.counters;

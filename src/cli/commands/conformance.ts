@@ -15,6 +15,8 @@ export interface ConformanceReport {
   /** What the suite was pointed at: the server's own URL, or the bridge's for a stdio server. */
   url: string;
   bridged: boolean;
+  /** Ctrl-C or SIGTERM stopped the suite: the scenarios are those that finished. */
+  cancelled?: true;
   passed: number;
   failed: number;
   scenarios: ScenarioResult[];
@@ -34,8 +36,10 @@ export const conformanceCommand: CliCommand = {
     "  --verbose         also print the suite's own output on stderr",
     '  --json            print {server, url, bridged, passed, failed, scenarios: [{scenario, passed, failed, warnings, failures}]}',
     '',
+    'Ctrl-C (or SIGTERM) stops the suite and the server and prints the scenarios that finished ("cancelled": true).',
+    '',
     'Exit codes: 0 every scenario passed, 1 a scenario failed, 2 unknown server or bad arguments,',
-    '3 the server could not be reached or the suite is not installed.',
+    '3 the server could not be reached or the suite is not installed, 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -43,7 +47,8 @@ export const conformanceCommand: CliCommand = {
     verbose: { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'stopping the suite and the server, and keeping the scenarios that finished' },
+  async run({ values, positionals, json, signal }, io) {
     const cli = locateConformanceCli();
     if (!cli) {
       throw new UnreachableError(`the conformance suite is not installed. Install it next to mcp-harness: npm install --save-dev ${CONFORMANCE_PACKAGE}@${CONFORMANCE_VERSION}.`);
@@ -66,19 +71,22 @@ export const conformanceCommand: CliCommand = {
       const run = await runConformance(cli, 'server', args, out, (t) => {
         output += t;
         if (values.verbose === true) io.stderr(t);
-      });
-      if (run.results.length === 0) throw noScenarioRan(output, def.id, run.exitCode, scenario);
+      }, { signal });
+      const cancelled = run.stopped?.reason === 'cancelled';
+      if (run.results.length === 0 && !cancelled) throw noScenarioRan(output, def.id, run.exitCode, scenario);
       const report: ConformanceReport = {
         server: def.id,
         url,
         bridged: bridge !== undefined,
+        ...(cancelled ? { cancelled: true as const } : {}),
         passed: run.results.filter((r) => r.failed === 0).length,
         failed: run.results.filter((r) => r.failed > 0).length,
         scenarios: run.results,
       };
       if (json) io.stdout(JSON.stringify(report, null, 2) + '\n');
-      else io.stdout(`${renderResults(run.results)}\n\n${def.id}: ${report.passed}/${run.results.length} scenarios pass.\n`);
-      return report.failed ? EXIT_FAILURE : EXIT_OK;
+      else io.stdout(`${renderResults(run.results)}\n\n${def.id}: ${report.passed}/${run.results.length} scenarios pass${cancelled ? ' (cancelled: only the scenarios that finished)' : ''}.\n`);
+      // A cancelled run exits 130/143 for its signal (main.ts), whatever its scenarios came to.
+      return report.failed || cancelled ? EXIT_FAILURE : EXIT_OK;
     } finally {
       await bridge?.close();
       rmSync(out, { recursive: true, force: true });

@@ -77,7 +77,9 @@ export const execCommand: CliCommand = {
     '  --json              print the result as one line of JSON',
     '',
     'Error kinds: timeout, memory, stack, runtime, denied, output_too_large.',
-    'Exit codes: 0 ok, 1 the code failed (ok is false), 2 bad arguments or unreadable code.',
+    'Ctrl-C (or SIGTERM) cancels the code, stops the servers and prints the result (ok false).',
+    'Exit codes: 0 ok, 1 the code failed (ok is false), 2 bad arguments or unreadable code,',
+    '130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     servers: { type: 'string', short: 's' },
@@ -88,7 +90,8 @@ export const execCommand: CliCommand = {
     ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'cancelling the code and stopping the servers' },
+  async run({ values, positionals, json, signal }, io) {
     const flags: Partial<SandboxLimits> = {};
     const timeoutMs = positiveInt('timeout-ms', values['timeout-ms']);
     const memoryMb = positiveInt('memory-mb', values['memory-mb']);
@@ -105,7 +108,7 @@ export const execCommand: CliCommand = {
     const code = await readCode(positionals[0], io);
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
 
-    const run = await openRunEnvironment(values, io);
+    const run = await openRunEnvironment(values, io, { signal });
     let outcome: CodeRunResult;
     try {
       const known = run.ws.definitions.map((d) => d.id);

@@ -9,6 +9,7 @@ import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import { HARNESS_VERSION } from '../../core/version';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { Interrupted } from '../interrupt';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
 
@@ -51,6 +52,10 @@ const USAGE = [
   '                       (its Mcp-Session-Id header) to this replica; give every replica the same --token-file',
   '',
   'Endpoints: /mcp (MCP), /health (each upstream\'s state), /metrics (Prometheus). All need the token.',
+  '',
+  'Stopping: the end of standard input (--stdio) exits 0. SIGINT (Ctrl-C) or SIGTERM refuses new requests, gives',
+  'calls in flight --shutdown-ms to finish, stops the servers and exits 130 (SIGINT) or 143 (SIGTERM); a second',
+  'signal ends the servers and exits at once. Under systemd, add SuccessExitStatus=130 143 to the unit.',
 ].join('\n');
 
 function count(name: string, raw: unknown, min: number): number | undefined {
@@ -120,7 +125,8 @@ export const gatewayCommand: CliCommand = {
     'session-idle-ms': { type: 'string' },
     'replica-id': { type: 'string' },
   },
-  async run({ values }, io) {
+  interruptible: { stopping: 'refusing new requests; calls in flight get --shutdown-ms to finish, then the servers stop' },
+  async run({ values, signal }, io) {
     if (values.stdio && values.http !== undefined) throw new UsageError('give either --stdio or --http PORT, not both.');
     const mode = (values.mode as string | undefined) ?? 'direct';
     if (mode !== 'direct' && mode !== 'code') throw new UsageError(`--mode must be direct or code (got '${mode}').`);
@@ -141,7 +147,7 @@ export const gatewayCommand: CliCommand = {
     if (replicaId !== undefined && (port === undefined || !gw.REPLICA_ID.test(replicaId))) {
       throw new UsageError(port === undefined ? '--replica-id is for --http (replicas behind a load balancer).' : '--replica-id must be 1 to 32 letters, digits, - or _, e.g. --replica-id a.');
     }
-    const ctx = await openRunEnvironment(values, io);
+    const ctx = await openRunEnvironment(values, io, { signal });
     const sampling = samplingSettings(ctx.read, io);
     const logger = stderrLogger(io);
     const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
@@ -175,8 +181,8 @@ export const gatewayCommand: CliCommand = {
         resourceUpdates: (listener) => ctx.ws.client.onResourceUpdated(listener),
       });
       const started = { workspace: ctx.ws.folder, servers, mode, transport: port === undefined ? 'stdio' : 'http' };
-      if (port === undefined) return await serveStdio(core, audit, started, numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS, io);
-      return await serveHttp(gw, core, audit, started, { ...numbers, port }, values, io);
+      if (port === undefined) return await serveStdio(core, audit, started, numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS, signal, io);
+      return await serveHttp(gw, core, audit, started, { ...numbers, port }, values, signal, io);
     } finally {
       audit.write({ kind: 'admin', action: 'stop' });
       audit.close();
@@ -186,29 +192,23 @@ export const gatewayCommand: CliCommand = {
   },
 };
 
-/** Resolves on the first SIGINT/SIGTERM (or `extra`), with its name. */
-function stopSignal(extra?: Promise<string>): Promise<string> {
+/** Resolves when the command's signal is aborted (the first SIGINT/SIGTERM: its name), or with `extra`'s reason. */
+function stopSignal(signal: AbortSignal, extra?: Promise<string>): Promise<string> {
+  const why = () => (signal.reason instanceof Interrupted ? signal.reason.signal : 'stopped');
   return new Promise((resolveStop) => {
-    const on = (name: string) => () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolveStop(name);
-    };
-    const onInt = on('SIGINT');
-    const onTerm = on('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    extra?.then((why) => on(why)());
+    if (signal.aborted) return resolveStop(why());
+    signal.addEventListener('abort', () => resolveStop(why()), { once: true });
+    extra?.then(resolveStop);
   });
 }
 
-async function serveStdio(core: Gateway.GatewayCore, audit: Gateway.AuditLog, started: Record<string, unknown>, shutdownMs: number, io: CliIO): Promise<number> {
+async function serveStdio(core: Gateway.GatewayCore, audit: Gateway.AuditLog, started: Record<string, unknown>, shutdownMs: number, signal: AbortSignal, io: CliIO): Promise<number> {
   const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
   const inputEnded = new Promise<string>((resolveEnd) => {
     process.stdin.once('end', () => resolveEnd('stdin closed'));
     process.stdin.once('close', () => resolveEnd('stdin closed'));
   });
-  const stop = stopSignal(inputEnded);
+  const stop = stopSignal(signal, inputEnded);
   await core.connect(new StdioServerTransport(), 'stdio');
   audit.write({ kind: 'admin', action: 'start', ...started });
   io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} on stdio (${started.mode} mode)\n`);
@@ -227,6 +227,7 @@ async function serveHttp(
   started: Record<string, unknown>,
   numbers: { port: number; maxBodyBytes?: number; rate?: number; burst?: number; shutdownMs?: number; sessionIdleMs?: number },
   values: Record<string, unknown>,
+  signal: AbortSignal,
   io: CliIO,
 ): Promise<number> {
   const tokenFile = values['token-file'] ? resolve(io.cwd, values['token-file'] as string) : gw.defaultTokenFile(io.env);
@@ -253,7 +254,7 @@ async function serveHttp(
     ...(values['replica-id'] ? { replicaId: values['replica-id'] as string } : {}),
     rateLimit: { ratePerSecond: rate, burst: numbers.burst ?? Math.max(rate, gw.DEFAULT_RATE_LIMIT.burst) },
   });
-  const stop = stopSignal();
+  const stop = stopSignal(signal);
   let address;
   try {
     address = await http.listen();

@@ -10,7 +10,6 @@ import { htmlReport, markdownSummary } from '../../core/lab/report';
 import { ScratchTooLargeError, withScratchCopy } from '../../core/lab/scratch';
 import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
-import { exitCodeFor, listenForInterrupts } from '../interrupt';
 import { OTLP_USAGE } from '../otel';
 import { openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 
@@ -27,8 +26,10 @@ export const labCommand: CliCommand = {
     '  --suite LIST          suites to run (default: props,faults,bench; conformance runs the official',
     '                        conformance suite\'s server scenarios, bundled with mcp-harness)',
     '  --seed N              seed for inputs and toxics (default: random, printed); the same seed repeats a run',
-    '  --budget TIME         time for all suites, shared by weight, e.g. 60s, 2m, 500ms (default: 60s); no',
-    '                        conformance scenario starts after its share (the rest are listed as skipped)',
+    '  --budget TIME         time for all suites, e.g. 60s, 2m, 500ms (default: 60s). Each suite starts with',
+    '                        what is left × its time weight (props 0.3, faults 0.15, bench 0.15, conformance',
+    '                        0.5) / the weights of the suites still to run, so time one does not use passes on;',
+    '                        no conformance scenario starts after its share (the rest are listed as skipped)',
     '  --call-timeout MS     a call taking longer counts as a hang (default: 5000)',
     '  --allow-destructive   also call tools not annotated read-only; a stdio server then runs on scratch',
     '                        copies of the folders in its arguments and the files/folders in its env',
@@ -58,7 +59,8 @@ export const labCommand: CliCommand = {
     ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'stopping and keeping the partial result' },
+  async run({ values, positionals, json, signal }, io) {
     // The suites (fast-check, the HDR histogram) load only when the lab runs: every other command starts lighter.
     const { DEFAULT_BUDGET_MS, DEFAULT_CALL_TIMEOUT_MS, runLab } = require('../../core/lab/runner') as typeof LabRunner;
     const server = positionals[0];
@@ -67,12 +69,11 @@ export const labCommand: CliCommand = {
     const budgetMs = values.budget === undefined ? DEFAULT_BUDGET_MS : parseDuration(values.budget as string);
     const callTimeoutMs = values['call-timeout'] === undefined ? DEFAULT_CALL_TIMEOUT_MS : wholeNumber('--call-timeout', values['call-timeout'] as string, 50, 600_000);
     const minScore = values['min-score'] === undefined ? undefined : wholeNumber('--min-score', values['min-score'] as string, 0, 100);
-    const interrupts = listenForInterrupts((signal) => io.stderr(`lab: ${signal}: stopping and keeping the partial result (press Ctrl-C again to exit at once)\n`));
     let result;
     let host: ServiceLabHost | undefined;
     let env: CliRunContext | undefined;
     try {
-      env = await openRunEnvironment({ ...values, yes: false }, io);
+      env = await openRunEnvironment({ ...values, yes: false }, io, { signal });
       const { ws, service } = env;
       ws.reportProblems(json);
       const known = ws.definitions.map((d) => d.id);
@@ -91,7 +92,7 @@ export const labCommand: CliCommand = {
           callTimeoutMs,
           allowDestructive,
           outDir: values.out ? resolve(io.cwd, values.out as string) : join(ws.folder, HARNESS_DIR, 'lab'),
-          signal: interrupts.signal,
+          signal,
           onProgress: json ? undefined : (m) => io.stderr(`lab: ${m}\n`),
         });
         return { ...r, server, ...(copies.length ? { scratch: copies } : {}) };
@@ -102,12 +103,12 @@ export const labCommand: CliCommand = {
     } finally {
       await host?.dispose();
       await env?.close();
-      interrupts.dispose();
     }
     if (values.report) writeFileSync(resolve(io.cwd, values.report as string), htmlReport(result));
     if (values.markdown) writeFileSync(resolve(io.cwd, values.markdown as string), markdownSummary(result));
     io.stdout(json ? JSON.stringify(result) + '\n' : markdownSummary(result));
-    if (interrupts.received) return exitCodeFor(interrupts.received);
+    // A partial result is not judged; the CLI exits 130/143 for the signal (see main.ts).
+    if (signal.aborted) return EXIT_FAILURE;
     if (result.findings.some((f) => f.kind === 'lab.unreachable')) return EXIT_UNREACHABLE;
     if (minScore !== undefined && result.score < minScore) {
       io.stderr(`mcp-harness: the score ${result.score} is below --min-score ${minScore}.\n`);

@@ -59,8 +59,11 @@ export const runCommand: CliCommand = {
     'A session with an "agent" block ({"goal", "model", "mode", "limits", "system"}) runs as `mcp-harness agent`',
     'does (see `mcp-harness agent --help`), with the session\'s servers, policy and guardrails.',
     '',
+    'Ctrl-C (or SIGTERM) cancels the step under way, stops the servers, ends the trace and prints the steps',
+    'done so far. A second Ctrl-C exits at once.',
+    '',
     'Exit codes: 0 every expectation held, 1 one did not, 2 invalid session file or arguments,',
-    '3 a server could not be started or reached.',
+    '3 a server could not be started or reached, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     report: { type: 'string' },
@@ -69,7 +72,8 @@ export const runCommand: CliCommand = {
     ...RUN_ENVIRONMENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'cancelling the step under way, stopping the servers and keeping the steps done' },
+  async run({ values, positionals, json, signal }, io) {
     const file = resolve(io.cwd, positionals[0]);
     let text: string;
     try {
@@ -85,14 +89,14 @@ export const runCommand: CliCommand = {
     if (agent) {
       const spec = { ...agent, model: agent.model ?? parsed.session.model ?? DEFAULT_AGENT_MODEL };
       const provider = createProvider({}, io, spec.model);
-      const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session });
+      const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
       try {
         return await runSpec(run, spec, provider, values, io, json, parsed.session);
       } finally {
         await run.close();
       }
     }
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);

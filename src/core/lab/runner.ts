@@ -1,6 +1,7 @@
 // Runs the chosen suites against one server within a time budget, and scores them.
 import { cpus, loadavg } from 'node:os';
 import { runBenchSuite } from './bench';
+import { BudgetSplit } from './budget';
 import { runConformanceSuite } from './conformance';
 import { runFaultsSuite } from './faults';
 import { runPropsSuite } from './props';
@@ -30,7 +31,7 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
   const started = Date.now();
   const traceFiles: string[] = [];
   const tracing = recordTraces(host, traceFiles, options.signal);
-  const totalWeight = options.suites.reduce((sum, s) => sum + SUITE_WEIGHT[s], 0);
+  const budget = new BudgetSplit(options.budgetMs, options.suites);
   const suites: SuiteResult[] = [];
   const unreachable = await reachable(tracing, options);
   for (const name of options.suites) {
@@ -39,11 +40,13 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
       suites.push({ suite: name, ran: false, skipped: unreachable ?? 'the run was cancelled before this suite started', score: 0, weight, findings: [], stats: {} });
       continue;
     }
+    const budgetMs = budget.share(name);
+    const suiteStarted = Date.now();
     const ctx: SuiteContext = {
       host: tracing,
       server: options.server,
       seed: options.seed,
-      budgetMs: (options.budgetMs * weight) / totalWeight,
+      budgetMs,
       allowDestructive: options.allowDestructive,
       callTimeoutMs: options.callTimeoutMs,
       outDir: options.outDir,
@@ -56,6 +59,7 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     } catch (err) {
       suites.push({ suite: name, ran: false, skipped: `the suite stopped with an internal error: ${(err as Error).message}`, score: 0, weight, findings: [], stats: {} });
     }
+    budget.spent(budgetMs, Date.now() - suiteStarted);
   }
   const findings: LabFinding[] = unreachable
     ? [{ suite: options.suites[0] ?? 'props', kind: 'lab.unreachable', severity: 'critical', message: unreachable }]

@@ -153,11 +153,12 @@ describe('mcp-harness run / call (built CLI)', function () {
     assert.doesNotMatch(rec.error, /mcpHarness\.|Restricted Mode/);
   });
 
-  it('run/call/tools: exit 2 for a --timeout-ms that is not a whole number of milliseconds', () => {
-    for (const args of [['call', 'hang/hang', '--timeout-ms', 'soon'], ['run', 'smoke.mcp-session.json', '--timeout-ms', '0'], ['tools', 'hang', '--timeout-ms', '1.5']]) {
+  it('run/call/tools: exit 2 for a --timeout-ms that is not a whole number of milliseconds a timer can hold', () => {
+    // 2^31 ms would overflow Node's timer and fire at once: every request would time out immediately.
+    for (const args of [['call', 'hang/hang', '--timeout-ms', 'soon'], ['run', 'smoke.mcp-session.json', '--timeout-ms', '0'], ['tools', 'hang', '--timeout-ms', '1.5'], ['call', 'hang/hang', '--timeout-ms', '2147483648']]) {
       const r = cli(args, ws);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stderr, /--timeout-ms must be a whole number of milliseconds, at least 1/);
+      assert.match(r.stderr, /--timeout-ms must be a whole number of milliseconds from 1 to 2147483647 \(e\.g\. --timeout-ms 60000\)/);
     }
   });
 

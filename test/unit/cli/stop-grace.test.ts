@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isAlive } from '../../../src/core/servers/processTree';
-import { CLI_STOP_GRACE_MS, envStopGrace, STOP_GRACE_ENV } from '../../../src/cli/serverHints';
+import { CLI_STOP_GRACE_MS, envStopGrace, envTimeout, MAX_STOP_GRACE_MS, REQUEST_TIMEOUT_ENV, STOP_GRACE_ENV } from '../../../src/cli/serverHints';
 import { runCli as runBuiltCli } from '../lint/cliHelpers';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -57,11 +57,31 @@ describe('CLI: stop grace for stdio servers', function () {
     assert.throws(() => readFileSync(log(), 'utf8'), /ENOENT/, 'a server was started');
   });
 
+  it('refuses a grace too long for a timer (it would fire at once), before starting anything', async () => {
+    workspaceWith(0);
+    const run = await runCli(['tools', 'slow', '--json'], dir, { [STOP_GRACE_ENV]: '4294967296' });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(JSON.parse(run.stderr).error.message, `MCP_HARNESS_STOP_GRACE_MS must be a whole number of milliseconds from 0 to ${MAX_STOP_GRACE_MS} (e.g. MCP_HARNESS_STOP_GRACE_MS=2000 lets a server take 2 s to exit); got '4294967296'.`);
+    assert.throws(() => readFileSync(log(), 'utf8'), /ENOENT/, 'a server was started');
+  });
+
   it('reads the variable: unset or empty is the default, 0 ends a server right away', () => {
     assert.equal(envStopGrace({}), CLI_STOP_GRACE_MS);
     assert.equal(envStopGrace({ [STOP_GRACE_ENV]: '' }), CLI_STOP_GRACE_MS);
     assert.equal(envStopGrace({ [STOP_GRACE_ENV]: '0' }), 0);
     assert.equal(envStopGrace({ [STOP_GRACE_ENV]: ' 2500 ' }), 2500);
-    for (const bad of ['-1', 'abc', '1e3', '99999999999999999999']) assert.throws(() => envStopGrace({ [STOP_GRACE_ENV]: bad }), /whole number/, bad);
+    assert.equal(envStopGrace({ [STOP_GRACE_ENV]: String(MAX_STOP_GRACE_MS) }), MAX_STOP_GRACE_MS);
+    for (const bad of ['-1', 'abc', '1e3', '0x10', ' ', String(MAX_STOP_GRACE_MS + 1), '2147483648', '99999999999999999999']) {
+      assert.throws(() => envStopGrace({ [STOP_GRACE_ENV]: bad }), /must be a whole number of milliseconds from 0 to 600000/, bad);
+    }
+  });
+
+  it('reads MCP_HARNESS_REQUEST_TIMEOUT_MS the same way: unset is the default, bad or too long values are refused', () => {
+    assert.equal(envTimeout({}), undefined);
+    assert.equal(envTimeout({ [REQUEST_TIMEOUT_ENV]: '' }), undefined);
+    assert.equal(envTimeout({ [REQUEST_TIMEOUT_ENV]: '2147483647' }), 2 ** 31 - 1);
+    for (const bad of ['0', '-5', 'soon', '1.5', '2147483648']) {
+      assert.throws(() => envTimeout({ [REQUEST_TIMEOUT_ENV]: bad }), /MCP_HARNESS_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647/, bad);
+    }
   });
 });

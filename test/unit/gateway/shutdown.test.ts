@@ -22,7 +22,7 @@ describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', funct
   });
   after(() => rmSync(ws, { recursive: true, force: true }));
 
-  it('lets the call in flight finish, refuses new requests, ends the trace and exits 0', async () => {
+  it('lets the call in flight finish, refuses new requests, ends the trace and exits 143 (SIGTERM)', async () => {
     const gw = await startHttpGateway(ws, ['--shutdown-ms', '20000']);
     const client = await httpClient(gw);
     const progress: number[] = [];
@@ -41,7 +41,7 @@ describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', funct
     assert.match(textOf(result), /Long running operation completed/);
     // The last notification may race the result (the client drops progress after the answer).
     assert.deepEqual(progress.slice(0, 2), [1, 2], 'the upstream tool\'s progress was forwarded');
-    assert.equal(await gw.exited, 0, gw.stderr());
+    assert.equal(await gw.exited, 143, gw.stderr());
     await assert.rejects(fetch(`${gw.base}/health`, { headers: { Authorization: `Bearer ${gw.token}` } }), 'nothing listens any more');
     const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl'));
     const shutdown = audit.find((a) => a.action === 'shutdown')!;
@@ -62,7 +62,7 @@ describe('gateway graceful shutdown (SIGTERM with a slow call in flight)', funct
     );
     await waitForCallInFlight(gw);
     gw.child.kill('SIGINT');
-    assert.equal(await gw.exited, 0, gw.stderr());
+    assert.equal(await gw.exited, 130, gw.stderr());
     assert.match(gw.stderr(), /calls still running after 300 ms were cut off/);
     const outcome = (await slow) as { ok: boolean; r?: { isError?: boolean } };
     assert.equal(outcome.ok, true, 'the cut-off call gets an answer rather than hanging');

@@ -1,54 +1,18 @@
 // Ctrl-C during `mcp-harness lab` (built CLI, real fixture server): the first SIGINT/SIGTERM stops the lab,
 // writes the partial result and stops the servers; a second one exits at once without a report.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabResult } from '../../../src/core/lab/types';
-import { descendants, isAlive, waitForExit } from '../../../src/core/servers/processTree';
+import { isAlive, waitForExit } from '../../../src/core/servers/processTree';
 import { FIXTURES } from '../guards/helpers';
 import { buildPrivateCli } from '../lint/cliHelpers';
+import { interruptCli, type Interrupted } from '../cli/interruptHelpers';
 
-interface Interrupted {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** The processes below the CLI when the first signal was sent. */
-  children: number[];
-}
-
-/**
- * Starts a lab and sends `signal` once the fixture server logs a call under way to `callLog`; with `again`,
- * sends it a second time once the CLI says it is stopping.
- */
+/** Starts a lab and interrupts it once the fixture server logs a call under way to `callLog`. */
 function interruptLab(cli: string, ws: string, args: string[], callLog: string, signal: NodeJS.Signals, again = false, env: NodeJS.ProcessEnv = {}): Promise<Interrupted> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, 'lab', ...args, '--allow-destructive'], { cwd: ws, env: { ...process.env, MCP_HARNESS_VERBOSE: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let children: number[] = [];
-    let sentSecond = false;
-    const poll = setInterval(() => {
-      if (children.length || !existsSync(callLog)) return;
-      children = descendants(child.pid!);
-      child.kill(signal);
-      clearInterval(poll);
-    }, 20);
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => {
-      stderr += c;
-      if (again && !sentSecond && /stopping and keeping the partial result/.test(stderr)) {
-        sentSecond = true;
-        child.kill(signal);
-      }
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearInterval(poll);
-      done({ code, stdout, stderr, children });
-    });
-  });
+  return interruptCli(cli, ['lab', ...args, '--allow-destructive'], { cwd: ws, callLog, signal, again, env });
 }
 
 describe('mcp-harness lab: Ctrl-C keeps the partial result', function () {

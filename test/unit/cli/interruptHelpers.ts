@@ -1,0 +1,56 @@
+// Sends SIGINT/SIGTERM to the built CLI in the middle of its work: the command is started, the signal goes out
+// once a fixture server logs a call under way, and (with `again`) a second one once the CLI says it is stopping.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { descendants } from '../../../src/core/servers/processTree';
+
+export interface Interrupted {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The processes below the CLI when the first signal was sent. */
+  children: number[];
+}
+
+export interface InterruptOptions {
+  cwd: string;
+  /** The fixture server's call log: the signal goes out once it exists. */
+  callLog: string;
+  signal: NodeJS.Signals;
+  /** Send the signal a second time once the CLI has said it is stopping. */
+  again?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Written to the CLI's standard input, which stays open (a stdio gateway's client). */
+  input?: string;
+}
+
+export function interruptCli(cli: string, args: string[], o: InterruptOptions): Promise<Interrupted> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: o.cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '', ...o.env }, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (o.input !== undefined) child.stdin!.write(o.input);
+    let stdout = '';
+    let stderr = '';
+    let children: number[] = [];
+    let sentSecond = false;
+    const poll = setInterval(() => {
+      if (children.length || !existsSync(o.callLog)) return;
+      children = descendants(child.pid!);
+      child.kill(o.signal);
+      clearInterval(poll);
+    }, 20);
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => {
+      stderr += c;
+      if (o.again && !sentSecond && /\(press Ctrl-C again to exit at once\)/.test(stderr)) {
+        sentSecond = true;
+        child.kill(o.signal);
+      }
+    });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      child.stdin?.destroy();
+      done({ code, stdout, stderr, children });
+    });
+  });
+}
