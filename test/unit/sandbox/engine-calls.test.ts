@@ -1,0 +1,95 @@
+// How the engine lets the guest's host calls out, run in-process on the release build with the worker's
+// synchronous reply path: the first call of a guest turn leaves at once (the host works on it while the turn
+// goes on), the calls after it in the same turn leave together when the turn ends, and calls made where no
+// call may leave (while the returned value is read out) never leave.
+import * as assert from 'node:assert/strict';
+import { runExecution } from '../../../src/core/sandbox/engine';
+import { ModuleFactory, RELEASE_SYNC, releaseWasmPath } from '../../../src/core/sandbox/quickjs';
+import { DEFAULT_LIMITS, type HostReplyMessage } from '../../../src/core/sandbox/types';
+
+interface Sent {
+  callId: number;
+  op: string;
+  args: unknown[];
+}
+
+describe('sandbox engine: how host calls leave', function () {
+  this.timeout(60000);
+  let factory: ModuleFactory;
+
+  before(async () => {
+    factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath());
+  });
+
+  /** Runs `code`; replies echo each call's message, in the order `order` puts the unanswered calls. */
+  async function run(code: string, order: (calls: Sent[]) => Sent[] = (c) => c) {
+    const batches: Sent[][] = [];
+    let batch: Sent[] = [];
+    let unanswered: Sent[] = [];
+    const result = await runExecution({
+      exec: {
+        type: 'exec',
+        id: 7,
+        code,
+        limits: { ...DEFAULT_LIMITS, timeoutMs: 20000 },
+        skills: [],
+        workspace: {},
+        toolIndex: { everything: { echo: 'everything/echo' } },
+        deadline: Date.now() + 20000,
+      },
+      module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+      hostCall: (callId, op, argsJson) => {
+        batch.push({ callId, op, args: JSON.parse(argsJson) as unknown[] });
+      },
+      flushCalls: () => {
+        assert.ok(batch.length > 0, 'a flush with no call in it');
+        batches.push(batch);
+        unanswered.push(...batch);
+        batch = [];
+      },
+      waitForReplies: (): HostReplyMessage[] => {
+        const replies = order(unanswered).map((c): HostReplyMessage => {
+          const message = (c.args[1] as { message: string }).message;
+          return { type: 'reply', execId: 7, callId: c.callId, json: JSON.stringify({ content: [{ type: 'text', text: `Echo: ${message}` }], isError: false }) };
+        });
+        unanswered = [];
+        return replies;
+      },
+    });
+    assert.equal(batch.length, 0, 'calls were handed over but never flushed');
+    const messages = batches.map((b) => b.map((c) => (c.args[1] as { message: string }).message));
+    return { result, messages };
+  }
+
+  it('sends the first call of a turn at once and the rest of that turn together', async () => {
+    const { result, messages } = await run(`
+      const a = await tools.everything.echo({ message: 'a' });
+      const [b, c, d] = await Promise.all([tools.everything.echo({ message: 'b' }), tools.everything.echo({ message: 'c' }), mcp.call('everything/echo', { message: 'd' })]);
+      return [a, b, c, d].map((r) => r.text);`);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.deepEqual(JSON.parse(result.json!), ['Echo: a', 'Echo: b', 'Echo: c', 'Echo: d']);
+    assert.deepEqual(messages, [['a'], ['b'], ['c', 'd']]);
+  });
+
+  it('settles each call with its own reply when replies come back in another order', async () => {
+    const { result, messages } = await run(
+      `const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => tools.everything.echo({ message: 'm' + i })));
+       return rs.map((r) => r.text);`,
+      (calls) => [...calls].reverse(),
+    );
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.deepEqual(JSON.parse(result.json!), Array.from({ length: 60 }, (_, i) => `Echo: m${i}`));
+    assert.equal(messages.length, 2);
+    assert.deepEqual(messages[0], ['m0']);
+    assert.equal(messages[1].length, 59);
+  });
+
+  it('sends calls the code made without awaiting them, but none made while the returned value is read', async () => {
+    const { result, messages } = await run(`
+      tools.everything.echo({ message: 'unawaited' });
+      return { toJSON() { tools.everything.echo({ message: 'while-reading' }); return 'value'; } };`);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(JSON.parse(result.json!), 'value');
+    assert.deepEqual(messages, [['unawaited']]);
+  });
+});
