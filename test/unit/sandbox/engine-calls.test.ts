@@ -21,6 +21,17 @@ describe('sandbox engine: how host calls leave', function () {
     factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath());
   });
 
+  /** Runs `code`; hostCall may be replaced (e.g. one that throws). */
+  async function runWith(code: string, hostCall: (callId: number, op: string, argsJson: string) => void) {
+    return runExecution({
+      exec: { type: 'exec', id: 8, code, limits: { ...DEFAULT_LIMITS, timeoutMs: 20000 }, skills: [], workspace: {}, toolIndex: { everything: { echo: 'everything/echo' } }, deadline: Date.now() + 20000 },
+      module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+      hostCall: hostCall as never,
+      flushCalls: () => undefined,
+      waitForReplies: () => [],
+    });
+  }
+
   /** Runs `code`; replies echo each call's message, in the order `order` puts the unanswered calls. */
   async function run(code: string, order: (calls: Sent[]) => Sent[] = (c) => c) {
     const batches: Sent[][] = [];
@@ -91,5 +102,17 @@ describe('sandbox engine: how host calls leave', function () {
     assert.equal(result.ok, true, JSON.stringify(result.error));
     assert.equal(JSON.parse(result.json!), 'value');
     assert.deepEqual(messages, [['unawaited']]);
+  });
+
+  it('ends the run with an internal error at once when handing a call to the host fails (no wait for the deadline)', async () => {
+    const started = Date.now();
+    const result = await runWith('await tools.everything.echo({ message: "x" }); return 1;', () => {
+      throw new Error('the channel broke');
+    });
+    assert.equal(result.ok, false);
+    assert.equal(result.error?.kind, 'runtime');
+    assert.match(result.error?.message ?? '', /failed internally: the channel broke/);
+    // Not stopped by the 20 s deadline: the failure ends the run.
+    assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
   });
 });
