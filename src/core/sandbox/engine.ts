@@ -1,10 +1,9 @@
 // One execution inside one QuickJS runtime. Runs in the sandbox worker thread (and, for the leak tests,
-// in-process under the DEBUG variant). The guest hands each host call to the engine as one line of text;
-// the first call of a guest turn (the user's first turn, or one run of pending jobs) leaves at once, so the
-// host works on it while the turn goes on, and the calls made after it in the same turn (a Promise.all)
-// leave together when the turn ends. Replies, with any others that arrived meanwhile, go back in through
-// one call of the prelude's deliver(), which settles the guest's promises itself — no QuickJS deferred
-// promise per call.
+// in-process under the DEBUG variant). A host call is only queued inside the guest; once the pending jobs
+// have run, one call of the prelude's takeCalls() brings out every call they made, and they leave together.
+// Replies, with any others that arrived meanwhile, go back in through one call of the prelude's deliver(),
+// which settles the guest's promises itself — no QuickJS deferred promise, no host function per call,
+// one crossing each way per batch.
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { GuestConsole, GuestWorkspace } from './guest-state';
 import { classifyError, escapedError, INTERRUPTED, jobLimitError, type ErrorInfo } from './guest-errors';
@@ -19,14 +18,14 @@ const JOB_BATCH = 512;
 export interface EngineOptions {
   exec: ExecMessage;
   /** The module this execution runs in: its linear memory is what the memory cap measures. */
-  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs' | 'callWithText' | 'newTextFunction'>;
+  module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs' | 'callWithText'>;
   /**
    * Sends a host call to the main thread (`argsJson`: the arguments' JSON array, as the guest wrote it).
    * Its reply comes back through `waitForReplies` when that is given, else through the returned promise,
    * which must never reject.
    */
   hostCall(callId: number, op: HostOp, argsJson: string): Promise<HostReplyMessage> | void;
-  /** Sends the host calls made since the last flush as one message (a worker's batch). */
+  /** Called after each batch of host calls: a worker sends the batch as one message. */
   flushCalls?(): void;
   /**
    * Blocks until at least one reply has arrived or `timeoutMs` has passed, and returns the replies that
@@ -64,6 +63,7 @@ interface GuestApi {
   serialize: QuickJSHandle;
   describeError: QuickJSHandle;
   deliver: QuickJSHandle;
+  takeCalls: QuickJSHandle;
   watch: QuickJSHandle;
   skills: QuickJSHandle;
 }
@@ -85,11 +85,6 @@ class Execution {
   private readonly arrived: HostReplyMessage[] = [];
   private wake: (() => void) | undefined;
   private callSeq = 0;
-  /** Inside a guest turn (see the top of this file), and whether its first call has left. */
-  private inTurn = false;
-  private turnCallSent = false;
-  /** Calls handed to hostCall and not yet flushed. */
-  private unsent = false;
   private jobs = 0;
   /** Tool results not yet counted: counted at the end, so counting never delays the guest's next step. */
   private readonly uncounted: string[] = [];
@@ -118,7 +113,7 @@ class Execution {
     this.api = api;
     const skillError = this.loadSkills(vm, api);
     if (skillError) return this.failure(skillError);
-    const started = this.turn(() => vm.evalCode(wrapUserCode(this.exec.code), 'code.mcp.js'));
+    const started = vm.evalCode(wrapUserCode(this.exec.code), 'code.mcp.js');
     if (started.error) return this.failure(this.classify(this.describe(started.error)));
     const resultPromise = this.own(started.value);
     this.callGuest(api.watch, resultPromise);
@@ -166,13 +161,13 @@ class Execution {
       }
       if (this.settled) {
         // Calls the code made without awaiting them still go out, as they would have from an async function.
-        this.flush();
+        this.sendCalls();
         return this.result(vm, resultPromise);
       }
-      const ran = this.turn(() => this.runJobs());
+      const ran = this.runJobs();
       if (ran === 'ran') continue;
       if (ran !== 'idle') return this.failure(ran);
-      this.flush();
+      this.sendCalls();
       if (this.stop) continue;
       if (this.arrived.length) {
         this.deliver(this.arrived.splice(0));
@@ -219,51 +214,29 @@ class Execution {
     this.wake = undefined;
   }
 
-  /** Runs guest code as one turn: its first host call leaves at once, the rest when the turn ends. */
-  private turn<T>(run: () => T): T {
-    this.inTurn = true;
-    this.turnCallSent = false;
-    try {
-      return run();
-    } finally {
-      this.inTurn = false;
-      this.flush();
+  /** Takes the calls the guest queued since the last time, and sends them. */
+  private sendCalls(): void {
+    if (!this.vm || !this.api) return;
+    const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
+    if (r.error) {
+      this.stop ??= this.classify(this.describe(r.error));
+      return;
     }
-  }
-
-  private flush(): void {
-    if (!this.unsent) return;
-    this.unsent = false;
-    this.options.flushCalls?.();
-  }
-
-  /**
-   * The guest's send(line): one host call, "op argsJson". Called from inside QuickJS, so it never throws: a
-   * failure here would leave the call's promise waiting until the deadline; it ends the run instead.
-   */
-  private onSend(line: string | undefined): void {
-    try {
-      this.send(line);
-    } catch (err) {
-      this.stop ??= { kind: 'runtime', message: `The sandbox failed internally: ${(err as Error)?.message ?? String(err)}` };
-    }
-  }
-
-  private send(line: string | undefined): void {
-    if (line === undefined) {
-      // QuickJS could not make the C string of the call: it is out of memory.
+    const text = r.text;
+    if (text === undefined) {
+      // The queue could not be read out (QuickJS ran out of memory making the C string).
       this.stop ??= this.classify({ name: 'InternalError', message: 'out of memory' });
       return;
     }
-    // Calls leave only from the guest's turns: none from a run being stopped, or from code the engine runs
-    // itself (reading the returned value or an error out). The guest's promise for such a call never settles.
-    if (!this.inTurn || this.stop || this.interruptedBy || this.finished) return;
-    this.sendCall(line);
-    this.unsent = true;
-    if (!this.turnCallSent) {
-      this.turnCallSent = true;
-      this.flush();
+    if (text === '') return;
+    let start = 0;
+    while (start < text.length) {
+      const end = text.indexOf('\n', start);
+      const line = end < 0 ? text.slice(start) : text.slice(start, end);
+      start = end < 0 ? text.length : end + 1;
+      this.sendCall(line);
     }
+    this.options.flushCalls?.();
   }
 
   private sendCall(request: string): void {
@@ -294,8 +267,7 @@ class Execution {
       else items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
     }
     if (!items.length || this.stop || !this.vm || !this.api) return;
-    const txt = `[${items.join(',')}]`;
-    const r = this.options.module.callWithText(this.vm, this.api.deliver, txt, false);
+    const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
     // Reading the replies failed inside the guest (out of memory, the deadline): the run cannot go on.
     if (r.error) this.stop ??= this.classify(this.describe(r.error));
   }
@@ -352,18 +324,18 @@ class Execution {
       serialize: get('serialize'),
       describeError: get('describeError'),
       deliver: get('deliver'),
+      takeCalls: get('takeCalls'),
       watch: get('watch'),
       skills: get('skills'),
     };
   }
 
   private defineHostFunctions(vm: QuickJSContext, host: QuickJSHandle): void {
-    const set = (name: string, h: QuickJSHandle): void => {
+    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
+      const h = vm.newFunction(name, fn);
       vm.setProp(host, name, h);
       h.dispose();
     };
-    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => set(name, vm.newFunction(name, fn));
-    set('send', this.options.module.newTextFunction(vm, 'send', (line) => this.onSend(line)));
     define('settled', () => {
       this.settled = true;
       return undefined;
@@ -386,7 +358,7 @@ class Execution {
 
   private loadSkills(vm: QuickJSContext, api: GuestApi): SandboxError | undefined {
     for (const skill of this.exec.skills) {
-      const r = this.turn(() => vm.evalCode(skill.source, `skills/${skill.name}.js`, { type: 'module' }));
+      const r = vm.evalCode(skill.source, `skills/${skill.name}.js`, { type: 'module' });
       if (r.error) return this.classify(this.describe(r.error), `Skill '${skill.name}' (${skill.file ?? skill.name + '.js'}) failed to load: `);
       let ns = r.value;
       const state = vm.getPromiseState(ns);
@@ -409,7 +381,7 @@ class Execution {
 
   /** Runs queued jobs until none are left; bounded by the job limit and the deadline. */
   private drainJobs(): void {
-    while (!this.stop && !this.interruptedBy && this.turn(() => this.runJobs()) === 'ran');
+    while (!this.stop && !this.interruptedBy && this.runJobs() === 'ran');
   }
 
   private callGuest(fn: QuickJSHandle, arg: QuickJSHandle): void {

@@ -4,11 +4,11 @@
 // is captured first, so user code that overwrites JSON or Error cannot change how results cross.
 
 /**
- * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, watch, skills })`.
- * host: { send(line), settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
- * A host call goes to the engine with `send("op argsJson")`; the replies come back, possibly several at
- * once, through `deliver("[[callId, value], [callId, 0, error], ...]")`. Call ids are counted on both sides
- * in the same order.
+ * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, takeCalls, watch, skills })`.
+ * host: { settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
+ * A host call is only queued in the guest; the engine takes the queue with `takeCalls()` once the pending
+ * jobs have run ("op argsJson" per line), and the replies come back, possibly several at once, through
+ * `deliver("[[callId, value], [callId, 0, error], ...]")`. Call ids are counted on both sides in the same order.
  */
 export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   'use strict';
@@ -31,8 +31,8 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   // await resumes after one promise job. The constructor is captured and the waiting tables have no
   // prototype, so code that replaces globals cannot see or change results on their way in. One executor
   // for every call (no closure per call). The tables are arrays indexed by call id, filled in order (so
-  // QuickJS keeps them as flat arrays; an object keyed by id reshapes with every new key, which costs more
-  // the more calls a run makes), and a settled slot is set to undefined: one slot per host call of the run
+  // QuickJS keeps them flat; an object keyed by id reshapes with every new key, at a cost that grows with
+  // the calls a run has made), and a settled slot is set to undefined: one slot per host call of the run
   // (tool calls are capped by maxToolCalls; search/describe/servers are not, but live within the memory cap).
   const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
   const table = () => ObjectSetPrototypeOf([undefined], null);
@@ -40,13 +40,12 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   let lastCallId = 0;
   let madeResolve, madeReject;
   function executor(resolve, reject) { madeResolve = resolve; madeReject = reject; }
-  const hostSend = host.send;
-  // line: the call's request line ("op argsJson": JSON text never holds a raw newline, and concatenating
-  // primitives looks nothing up that user code could have replaced); shape: what turns the reply's value into
-  // the call's result (or null). The call leaves before its promise is made: nothing can answer it until
-  // the guest's turn ends, and the host's work on it overlaps the rest of that turn.
+  // Calls made since the last takeCalls(), one "op argsJson" per line: JSON text never holds a raw newline,
+  // and concatenating primitives looks nothing up that user code could have replaced.
+  let outbox = '';
+  // line: the call's request line; shape: what turns the reply's value into the call's result (or null).
   function post(line, shape) {
-    hostSend(line);
+    outbox = outbox === '' ? line : outbox + '\n' + line;
     const id = ++lastCallId;
     const promise = new PromiseCtor(executor);
     resolvers[id] = madeResolve;
@@ -59,6 +58,11 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     // Arguments that cannot be serialised (a BigInt, a cycle) reject the call, as an async function would.
     try { text = jsonStringify(args); } catch (e) { return promiseReject.call(PromiseCtor, e); }
     return post(op + ' ' + text, null);
+  }
+  function takeCalls() {
+    const text = outbox;
+    outbox = '';
+    return text;
   }
   // text: "[[callId, value], [callId, 0, error], ...]" — a value for a success, an error description for a failure.
   function deliver(text) {
@@ -229,7 +233,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return jsonStringify(info);
   }
 
-  return { serialize, describeError, deliver, watch, skills };
+  return { serialize, describeError, deliver, takeCalls, watch, skills };
 })`;
 
 /** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */

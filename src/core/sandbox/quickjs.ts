@@ -11,7 +11,6 @@ import {
   newVariant,
   type CustomizeVariantOptions,
   type JSContextPointer,
-  type JSValueConstPointerPointer,
   type JSRuntimePointer,
   type JSValuePointer,
   type QuickJSContext,
@@ -59,17 +58,7 @@ export type CappedModule = QuickJSWASMModule & {
    * handle the caller frees.
    */
   callWithText(vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean): { text?: string; error?: undefined } | { error: QuickJSHandle };
-  /**
-   * A guest function `name(text)` that hands its argument, as text, to `onText` and returns undefined —
-   * called straight from the FFI (see newTextFunction). `onText` must not throw.
-   */
-  newTextFunction(vm: QuickJSContext, name: string, onText: (text: string | undefined) => void): QuickJSHandle;
 };
-
-/** The host-call hook of a QuickJSContext (quickjs-emscripten-core 0.32: every guest call of a host function passes here). */
-interface HostCallHook {
-  callFunction: (ctx: JSContextPointer, thisPtr: number, argc: number, argv: JSValueConstPointerPointer, fnId: number) => number;
-}
 
 type ModuleFFI = JobRunnerFFI & InstanceType<ReturnType<typeof withTextCalls>>;
 
@@ -143,24 +132,6 @@ export class ModuleFactory {
         if (r.error === undefined) return r;
         const error: QuickJSHandle = new Lifetime(r.error, undefined, (ptr: JSValuePointer) => ffi.QTS_FreeValuePointer(ctx, ptr), vm.runtime);
         return { error };
-      },
-      newTextFunction: (vm: QuickJSContext, name: string, onText: (text: string | undefined) => void): QuickJSHandle => {
-        const ctx = contexts.get(vm);
-        if (ctx === undefined || !vm.alive) throw new Error('newTextFunction: not a live context of this module');
-        // The library wraps each argument of a host call in a handle inside a generator-driven scope: ~4 µs a
-        // call, more than the rest of a tool call's guest-side work. This one function skips that: its call
-        // is recognised by the host function behind it, and its argument read straight through the FFI.
-        const marker = (): undefined => undefined;
-        const handle = vm.newFunction(name, marker);
-        const internals = vm as unknown as { cToHostCallbacks: HostCallHook; getFunction(fnId: number): unknown };
-        const hook = internals.cToHostCallbacks;
-        const next = hook.callFunction;
-        hook.callFunction = (ctxPtr, thisPtr, argc, argv, fnId) => {
-          if (internals.getFunction(fnId) !== marker) return next(ctxPtr, thisPtr, argc, argv, fnId);
-          onText(ffi.textArg(ctx, argc, argv));
-          return 0; // undefined
-        };
-        return handle;
       },
       runPendingJobs: (runtime: QuickJSRuntime, maxJobs: number): JobBatch => {
         const rt = runtimes.get(runtime);

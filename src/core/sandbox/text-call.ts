@@ -24,7 +24,6 @@ export interface TextCallFFI {
   QTS_GetString: (ctx: JSContextPointer, value: JSValuePointer) => JSBorrowedCharPointer;
   QTS_FreeCString: (ctx: JSContextPointer, str: JSBorrowedCharPointer) => void;
   QTS_FreeValuePointer: (ctx: JSContextPointer, value: JSValuePointer) => void;
-  QTS_ArgvGetJSValueConstPointer: (argv: JSValueConstPointerPointer, index: number) => JSValueConstPointer;
 }
 
 /** What the function returned (as text when asked for), or the exception it threw: the caller frees that pointer. */
@@ -44,16 +43,6 @@ export function withTextCalls<T extends FFIBase>(Base: T) {
       super(...args);
       const newContext = this.QTS_NewContext;
       this.QTS_NewContext = (...a: never[]) => (this.lastContext = newContext(...a));
-    }
-
-    /** The first argument of a host function call as text; undefined without one, or when QuickJS cannot make the C string. */
-    textArg(ctx: JSContextPointer, argc: number, argv: JSValueConstPointerPointer): string | undefined {
-      if (argc < 1) return undefined;
-      const chars = this.QTS_GetString(ctx, this.QTS_ArgvGetJSValueConstPointer(argv, 0) as unknown as JSValuePointer);
-      if (!chars) return undefined;
-      const text = this.emscripten.UTF8ToString(chars as unknown as BorrowedHeapCharPointer);
-      this.QTS_FreeCString(ctx, chars);
-      return text;
     }
 
     /** Calls `fn(text)` (or `fn()` without text) with `this` undefined; `wantText` reads the returned value as a string. */

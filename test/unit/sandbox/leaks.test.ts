@@ -41,7 +41,7 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
   async function runChecked(code: string, limits: Partial<SandboxLimits> = {}, reply: Replier = echo, skills: { name: string; source: string }[] = []) {
     // The DEBUG build runs under LeakSanitizer, which needs far more linear memory than the release build.
     const capped = await factory.newModule(1024);
-    const module = Object.assign(new TestQuickJSWASMModule(capped), { runPendingJobs: capped.runPendingJobs, callWithText: capped.callWithText, newTextFunction: capped.newTextFunction });
+    const module = Object.assign(new TestQuickJSWASMModule(capped), { runPendingJobs: capped.runPendingJobs, callWithText: capped.callWithText });
     const started = Date.now();
     const result = await runExecution({
       exec: {
