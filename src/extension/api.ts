@@ -10,7 +10,7 @@ import type { SamplingConsentPrompt } from './client/samplingConsent';
 import type { OpenExternal } from './auth/signIns';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
-import type { DeleteConfirm, SaveDialog } from './dialogs';
+import type { DeleteConfirm, IncludeTokenQuestion, SaveDialog } from './dialogs';
 import type { DiscoveryService } from './discovery';
 import type { GatewayFeatures } from './gateway/features';
 import type { LintService } from './lint/service';
@@ -27,6 +27,8 @@ export interface HarnessTestHooks {
   setDeleteConfirm(confirm: DeleteConfirm | undefined): void;
   /** Replaces the report save dialog; undefined restores it. */
   setSaveDialog(dialog: SaveDialog | undefined): void;
+  /** Replaces Copy Gateway Config's "include the token?" question; undefined restores it. */
+  setIncludeTokenQuestion(question: IncludeTokenQuestion | undefined): void;
   /** Types of the messages the trace panel posted since it opened, oldest first. */
   panelMessages(): string[];
   /** The last `init` the panel posted (runs, badLines, selection). */
@@ -102,6 +104,7 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     setConfirmPrompt: (prompt) => ctx.dialogs.replace('confirmTool', prompt),
     setDeleteConfirm: (confirm) => ctx.dialogs.replace('confirmDelete', confirm),
     setSaveDialog: (dialog) => ctx.dialogs.replace('saveReport', dialog),
+    setIncludeTokenQuestion: (question) => ctx.dialogs.replace('includeGatewayToken', question),
     panelMessages: () => [...posted],
     lastPanelInit: () => lastInit,
     panelOpen: () => !!ctx.traces.panel,
@@ -124,6 +127,7 @@ function refusingHooks(): HarnessTestHooks {
     setConfirmPrompt: refuse,
     setDeleteConfirm: refuse,
     setSaveDialog: refuse,
+    setIncludeTokenQuestion: refuse,
     panelMessages: refuse,
     lastPanelInit: refuse,
     panelOpen: refuse,

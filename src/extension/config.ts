@@ -5,7 +5,8 @@ import { type HarnessSettings, settingsToConfig } from '../core/guards/settings'
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { DEFAULT_OTEL_FLUSH_DEADLINE_MS } from '../core/otel/exporter';
 import type { PriceTable } from '../core/tokens/index';
-import { DEFAULT_SAMPLING_MAX_TOKENS } from '../core/client/types';
+import { samplingFromSettings } from '../core/client/samplingSettings';
+import { DEFAULT_SAMPLING_MAX_TOKENS, type SamplingPolicy } from '../core/client/types';
 import { AGENT_LIMIT_BOUNDS, type AgentLimits } from '../core/agent/types';
 
 export const SECTION = 'mcpHarness';
@@ -28,7 +29,7 @@ export const DEFAULTS = {
   labBudgetSeconds: 60,
 };
 
-export type SamplingPolicy = 'deny' | 'ask' | 'allow';
+export type { SamplingPolicy };
 
 export type GatewayMode = 'direct' | 'code';
 
@@ -43,8 +44,6 @@ export interface SamplingSettings {
   /** Preferred model: `vendor/id`, an id or a family; empty = the server's hints, then the first available model. */
   model: string;
 }
-
-const isSamplingPolicy = (v: unknown): v is SamplingPolicy => v === 'deny' || v === 'ask' || v === 'allow';
 
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
@@ -130,11 +129,13 @@ export class Config {
 
   /** How sampling requests from servers are answered (VS Code asks by default) and the reply's token limit. */
   get sampling(): SamplingSettings {
-    const v = this.section.get<unknown>('sampling.policy');
-    const model = this.section.get<unknown>('sampling.model');
+    const section = this.section;
+    // An invalid value falls back to the default here; VS Code's settings editor already marks it.
+    const { values } = samplingFromSettings((key) => section.get<unknown>(key));
+    const model = section.get<unknown>('sampling.model');
     return {
-      policy: isSamplingPolicy(v) ? v : 'ask',
-      maxTokens: this.num('sampling.maxTokens', DEFAULT_SAMPLING_MAX_TOKENS, 1),
+      policy: values.policy ?? 'ask',
+      maxTokens: values.maxTokens ?? DEFAULT_SAMPLING_MAX_TOKENS,
       model: typeof model === 'string' ? model.trim() : '',
     };
   }

@@ -12,6 +12,7 @@ import { SignIns } from './auth/signIns';
 import { ConsentService } from './consent';
 import type { HarnessContext, HarnessCore } from './context';
 import { Dialogs } from './dialogs';
+import { askIncludeToken } from './gateway/copyConfig';
 import { DiscoveryService } from './discovery';
 import { InputStore } from './inputs';
 import { WorkspacePins } from './lint/pins';
@@ -117,7 +118,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     inputs,
     serverOutput,
     onDidChangeServers: serversChanged.event,
-    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog }),
+    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog, includeGatewayToken: askIncludeToken }),
     sessionsOutput,
     clientHost,
     signIns,
@@ -128,7 +129,7 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
   const sandbox = new SandboxFeatures(core);
   const otel = new OtelFeature(core);
   const runs = new RunServices({ ...core, pins, traces, otel });
-  const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri });
+  const client = new ClientFeatures({ servers, host: clientHost, storage: extension.storageUri ?? extension.globalStorageUri, logger });
   disposables.push(lint, traces, sandbox, otel, runs, client);
   const ctx: HarnessContext = { ...core, pins, lint, traces, sandbox, runs, otel, client };
 

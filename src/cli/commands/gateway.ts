@@ -1,6 +1,8 @@
 // `mcp-harness gateway`: MCP Harness as an MCP server (stdio or Streamable HTTP) in front of the
 // workspace's servers; every call goes through the run service's guards and lands in a trace.
 import { join, resolve } from 'node:path';
+import { samplingFromSettings, type SamplingSettingValues } from '../../core/client/samplingSettings';
+import { DEFAULT_SAMPLING_MAX_TOKENS } from '../../core/client/types';
 import type * as Gateway from '../../core/gateway/index';
 import { Sandbox } from '../../core/sandbox/sandbox';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
@@ -76,15 +78,13 @@ function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io:
 /**
  * mcpHarness.sampling.policy / .maxTokens from the workspace settings (or --policy FILE): how upstream servers'
  * sampling requests are answered — forwarded to a client that declared sampling, else denied (the CLI has no model).
+ * An invalid value is reported and left out: sampling stays denied, replies are capped at the default.
  */
-function samplingSettings(read: (key: string) => unknown, io: CliIO): { policy?: 'deny' | 'ask' | 'allow'; maxTokens?: number } | undefined {
-  const policy = read('sampling.policy');
-  const maxTokens = read('sampling.maxTokens');
-  const out: { policy?: 'deny' | 'ask' | 'allow'; maxTokens?: number } = {};
-  if (policy === 'deny' || policy === 'ask' || policy === 'allow') out.policy = policy;
-  else if (policy !== undefined) io.stderr(`mcp-harness gateway: mcpHarness.sampling.policy must be "deny", "ask" or "allow"; sampling stays denied.\n`);
-  if (typeof maxTokens === 'number' && Number.isSafeInteger(maxTokens) && maxTokens >= 1) out.maxTokens = maxTokens;
-  return Object.keys(out).length ? out : undefined;
+function samplingSettings(read: (key: string) => unknown, io: CliIO): SamplingSettingValues | undefined {
+  const { values, problems } = samplingFromSettings(read);
+  const instead = { policy: 'sampling stays denied', maxTokens: `sampling replies are capped at the default, ${DEFAULT_SAMPLING_MAX_TOKENS} tokens` };
+  for (const p of problems) io.stderr(`mcp-harness gateway: ${p.message}; ${instead[p.setting]}. Fix it in the workspace's .vscode/settings.json (or the --policy file).\n`);
+  return Object.keys(values).length ? values : undefined;
 }
 
 function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {

@@ -1,4 +1,5 @@
 export { findNeedsSignIn, NeedsSignInError, SignInError, type SignInFailure, type SignInReason } from './errors';
+export { DEFAULT_OAUTH_FETCH_TIMEOUT_MS, OAuthFetchTimeoutError } from './fetchTimeout';
 export { defaultTokenFile, FileSecretStore } from './fileStore';
 export { CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT_MS, LoopbackRedirect } from './loopback';
 export { HarnessOAuthProvider, type HarnessOAuthProviderOptions } from './provider';

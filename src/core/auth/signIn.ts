@@ -3,6 +3,7 @@
 // listener takes the redirect; auth() validates `iss` (RFC 9207) and redeems the code with the PKCE verifier.
 import type * as ClientModule from '@modelcontextprotocol/client';
 import { SignInError } from './errors';
+import { fetchWithTimeout, isOAuthTimeout } from './fetchTimeout';
 import { LoopbackRedirect } from './loopback';
 import { HarnessOAuthProvider } from './provider';
 import type { GrantStore } from './store';
@@ -17,6 +18,8 @@ export interface SignInOptions {
   clientMetadataUrl?: string;
   preRegistered?: { client_id: string; client_secret?: string };
   fetchFn?: ClientModule.FetchLike;
+  /** How long each request to the servers may take; DEFAULT_OAUTH_FETCH_TIMEOUT_MS by default. */
+  fetchTimeoutMs?: number;
 }
 
 export interface SignInResult {
@@ -51,7 +54,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     });
     const record = await store.resource(serverUrl);
     const scope = sdk.computeScopeUnion(record.grantedScope, record.pendingScope);
-    const common = { serverUrl, scope, fetchFn: options.fetchFn };
+    const common = { serverUrl, scope, fetchFn: fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs) };
     // A sign-in always asks the user: a refresh could not widen the scope, and "sign in" should mean it.
     await withSignInErrors(() => sdk.auth(provider!, { ...common, forceReauthorization: true }));
     if (!asked) throw new SignInError('Sign-in failed: the authorization server did not ask for a browser sign-in.', 'no_redirect');
@@ -72,6 +75,7 @@ async function withSignInErrors<T>(step: () => Promise<T>): Promise<T> {
     return await step();
   } catch (err) {
     if (err instanceof SignInError) throw err;
+    if (isOAuthTimeout(err)) throw new SignInError(`Sign-in failed: ${(err as Error).message}.`, 'timeout');
     if (err instanceof sdk.IssuerMismatchError || err instanceof sdk.AuthorizationServerMismatchError) {
       throw new SignInError(
         `Sign-in refused: the authorization response came from a different authorization server than the one this server names (RFC 9207 issuer check). Nothing was stored.`,

@@ -1,8 +1,10 @@
 // Signing out of a server: the stored refresh and access tokens are revoked at the authorization server's
 // revocation endpoint (RFC 7009) when its metadata advertises one, then forgotten. A revocation that fails (the
 // server is down, it refuses) is reported, but the local tokens are forgotten all the same: the user asked for
-// them to be gone. Messages name what failed, never a token.
+// them to be gone. Each request is bounded (./fetchTimeout): an authorization server that never answers leaves
+// the revocation unconfirmed, not the user waiting. Messages name what failed, never a token.
 import type { FetchLike, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
+import { fetchWithTimeout, isOAuthTimeout } from './fetchTimeout';
 import { oauthSdk } from './signIn';
 import type { GrantStore } from './store';
 
@@ -30,10 +32,14 @@ export interface SignOutResult {
   revocation: RevocationOutcome;
   /** Why the revocation failed (no token in it). */
   revocationError?: string;
+  /** The revocation failed for want of an answer: the tokens may or may not have been revoked there. */
+  unconfirmed?: true;
 }
 
 export interface SignOutOptions {
   fetchFn?: FetchLike;
+  /** How long each request (discovery, revocation) may take; DEFAULT_OAUTH_FETCH_TIMEOUT_MS by default. */
+  fetchTimeoutMs?: number;
 }
 
 /** Revokes (when the authorization server can) and forgets the stored sign-in of a server. */
@@ -42,19 +48,22 @@ export async function signOut(serverUrl: string, store: GrantStore, options: Sig
   const tokens = record.issuer ? await store.tokens(record.issuer, serverUrl) : undefined;
   let revocation: RevocationOutcome = 'nothing_stored';
   let revocationError: string | undefined;
+  let unconfirmed = false;
   if (record.issuer && tokens) {
+    const fetchFn = fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs);
     try {
       const metadata: RevocationMetadata | undefined =
-        record.discovery?.authorizationServerMetadata ?? (await oauthSdk().discoverAuthorizationServerMetadata(record.issuer, { fetchFn: options.fetchFn }));
+        record.discovery?.authorizationServerMetadata ?? (await oauthSdk().discoverAuthorizationServerMetadata(record.issuer, { fetchFn }));
       const client = await store.client(record.issuer);
-      revocation = metadata?.revocation_endpoint ? await revokeAll(metadata, tokens, client, options.fetchFn ?? fetch) : 'not_supported';
+      revocation = metadata?.revocation_endpoint ? await revokeAll(metadata, tokens, client, fetchFn) : 'not_supported';
     } catch (err) {
       revocation = 'failed';
       revocationError = err instanceof Error ? err.message : String(err);
+      unconfirmed = isOAuthTimeout(err);
     }
   }
   const hadTokens = await store.forget(serverUrl);
-  return { hadTokens, revocation, ...(revocationError ? { revocationError } : {}) };
+  return { hadTokens, revocation, ...(revocationError ? { revocationError } : {}), ...(unconfirmed ? { unconfirmed: true as const } : {}) };
 }
 
 /** The refresh token first: revoking it ends the grant, and with it (at most servers) its access tokens. */
@@ -112,6 +121,9 @@ export function describeSignOut(server: string, result: SignOutResult, where = '
     case 'not_supported':
       return `Signed out of ${server}: its tokens were deleted${from}. The authorization server offers no revocation endpoint, so they stay valid there until they expire.`;
     default:
+      if (result.unconfirmed) {
+        return `Signed out of ${server}: its tokens were deleted${from}, but their revocation could not be confirmed (${result.revocationError ?? 'no answer'}). They may stay valid at the authorization server until they expire.`;
+      }
       return `Signed out of ${server}, but revoking its tokens failed: ${result.revocationError ?? 'unknown error'}. They were deleted${from} anyway; they stay valid at the authorization server until they expire.`;
   }
 }

@@ -61,7 +61,7 @@ export function parseOAuth(node: Node, server: ParsedServer, sink: ProblemSink):
       rangeOf(oauth.clientMetadataUrl.node),
       'error',
       'invalid-url',
-      `"oauth.clientMetadataUrl" of server "${name}" must be an https:// URL with a path (a Client ID Metadata Document), like https://example.com/client.json.`,
+      `"oauth.clientMetadataUrl" of server "${name}" must be an https:// URL with a path (a Client ID Metadata Document), like https://example.com/client.json: no fragment, no "." or ".." segment, a query only after the path.`,
       server,
     );
     return undefined;
@@ -69,13 +69,14 @@ export function parseOAuth(node: Node, server: ParsedServer, sink: ProblemSink):
   return oauth;
 }
 
-/** A Client ID Metadata Document URL: https with a path beyond "/" (the URL is the client id). */
+/**
+ * The one rule for "oauth.clientMetadataUrl", also the pattern of schemas/mcp-config.schema.json (a unit test
+ * keeps the two equal): an https URL whose path has at least one segment, none of them `.` or `..`, with an
+ * optional query and no fragment (the CIMD draft's rules for a client id URL), or a value with a `${…}` variable.
+ */
+export const CLIENT_METADATA_URL_PATTERN = String.raw`^(https://[^/?#\s]+(/(?!\.{1,2}(?:[/?]|$))[^/?#\s]+)+/?(\?[^#\s]*)?|.*\$\{.*)$`;
+const CLIENT_METADATA_URL = new RegExp(CLIENT_METADATA_URL_PATTERN, 'u');
+
 function isCimdUrl(text: string): boolean {
-  if (text.includes('${')) return true;
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' && url.pathname !== '/' && !url.hash;
-  } catch {
-    return false;
-  }
+  return CLIENT_METADATA_URL.test(text);
 }

@@ -20,9 +20,13 @@ export interface CompletingUpstreams {
 const NOTHING: CompleteResult = { completion: { values: [] } };
 
 export class GatewayCompletions {
-  /** Per server, whether it declared `completions` (asked once per start of the gateway). */
-  private readonly declared = new Map<string, Promise<boolean>>();
-  private offeredNow: boolean | undefined;
+  /** Per server, whether it declared `completions` (asked once per start of the gateway); undefined: it could not be asked. */
+  private readonly declared = new Map<string, Promise<boolean | undefined>>();
+  /** The answer once it is settled: some server completes, or every server answered that it does not. */
+  private settled: boolean | undefined;
+  /** The last answer while unsettled (a server could not be asked: it may complete once it starts). */
+  private last: boolean | undefined;
+  private asking: Promise<boolean> | undefined;
 
   constructor(
     private readonly upstreams: CompletingUpstreams,
@@ -31,18 +35,32 @@ export class GatewayCompletions {
     private readonly logger: Logger,
   ) {}
 
-  /** Whether some exposed server completes: the gateway's `completions` capability. Starts the servers to ask. */
-  async offered(): Promise<boolean> {
-    if (this.offeredNow === undefined) {
-      const answers = await Promise.all(this.catalog.servers.map((server) => this.completes(server)));
-      this.offeredNow = answers.includes(true);
-    }
-    return this.offeredNow;
+  /**
+   * Whether some exposed server completes: the gateway's `completions` capability. Starts the servers to ask;
+   * while a server that could not be started leaves the answer open, each call asks again.
+   */
+  offered(): Promise<boolean> {
+    if (this.settled !== undefined) return Promise.resolve(this.settled);
+    this.asking ??= this.ask().finally(() => (this.asking = undefined));
+    return this.asking;
   }
 
-  /** `offered()` once it is known (a stateless request's server is built synchronously). */
-  get offeredIfKnown(): boolean | undefined {
-    return this.offeredNow;
+  /**
+   * The answer as far as it is known, without waiting (a stateless request's server is built synchronously);
+   * undefined before the first ask. While it is open, the servers are asked again in the background, so a
+   * server that starts later is found by a later request.
+   */
+  offeredNow(): boolean | undefined {
+    if (this.settled === undefined && this.last !== undefined) void this.offered();
+    return this.settled ?? this.last;
+  }
+
+  private async ask(): Promise<boolean> {
+    const answers = await Promise.all(this.catalog.servers.map((server) => this.completes(server)));
+    const offered = answers.includes(true);
+    if (offered || !answers.includes(undefined)) this.settled = offered;
+    this.last = offered;
+    return offered;
   }
 
   async complete(params: CompleteRequest['params']): Promise<CompleteResult> {
@@ -51,7 +69,7 @@ export class GatewayCompletions {
     const denied = policy && featurePolicy(subject, policy);
     if (denied) throw new McpError(ErrorCode.InvalidRequest, `MCP Harness denied completions for this ${ref.type === 'ref/prompt' ? 'prompt' : 'resource'} (denied_policy): ${denied.reason}`);
     // A server that does not complete (asking it would be a protocol error) has no suggestions.
-    if (!(await this.completes(server))) return NOTHING;
+    if ((await this.completes(server)) !== true) return NOTHING;
     const context = params.context?.arguments ? { arguments: params.context.arguments } : undefined;
     const { completion } = await this.upstreams.complete(server, ref, { name: params.argument.name, value: params.argument.value }, context);
     return { completion };
@@ -71,7 +89,8 @@ export class GatewayCompletions {
     return { server: target.server, ref: { type: 'ref/resource', uri: target.uri }, subject: `${target.server}/${target.uri}` };
   }
 
-  private completes(server: string): Promise<boolean> {
+  /** Whether the server completes; undefined when it could not be asked (forgotten, so the next ask tries again). */
+  private completes(server: string): Promise<boolean | undefined> {
     let answer = this.declared.get(server);
     if (!answer) {
       answer = this.upstreams.serverCapabilities(server).then(
@@ -79,7 +98,7 @@ export class GatewayCompletions {
         (err: Error) => {
           this.logger.warn(`The gateway could not ask '${server}' whether it completes arguments: ${err.message}`);
           this.declared.delete(server);
-          return false;
+          return undefined;
         },
       );
       this.declared.set(server, answer);

@@ -25,6 +25,15 @@ export type HttpSnippet =
   /** The client cannot reach an HTTP server from its config; the reason says what to use instead. */
   | { kind: 'unsupported'; reason: string };
 
+/** What a gateway port a client connects to must be (the host says where it came from). */
+export const CLIENT_PORT_RULE = 'a whole number from 1 to 65535';
+
+/** A port a client connects to: a number, or the digits a user typed, from 1 to 65535; undefined otherwise. */
+export function clientPort(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\s*\d{1,5}\s*$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
 /** The MCP endpoint of a gateway listening on `port` (loopback, as the gateway listens by default). */
 export function httpGatewayUrl(port: number, host = '127.0.0.1'): string {
   return `http://${host}:${port}/mcp`;

@@ -87,27 +87,32 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Resource URIs are namespaced as `mcp-harness://<server>/<the upstream URI, percent-encoded>`. */
+/**
+ * Resource URIs are namespaced as `mcp-harness://<server>/<the upstream URI, percent-encoded>`. A resource
+ * template is namespaced as `mcp-harness://<server>/=<the upstream template as it is>`: the client fills it by
+ * RFC 6570, encoding each value as the upstream's own template would, so what follows `=` is then the very URI
+ * the upstream would have made (decoding it would decode the values once too many). `=` never starts an encoded
+ * URI (encodeURIComponent escapes it), so the two forms cannot be taken for each other.
+ */
 export const RESOURCE_SCHEME = 'mcp-harness:';
+const AS_IS = '=';
 
 export function resourceUri(server: string, uri: string): string {
   return `${RESOURCE_SCHEME}//${encodeURIComponent(server)}/${encodeURIComponent(uri)}`;
 }
 
-/**
- * A resource template under the gateway's scheme: its literal parts encoded as resourceUri encodes a URI, its
- * `{…}` expressions left for the client to fill, so the filled URI parses back to the upstream's filled URI.
- */
 export function resourceTemplateUri(server: string, template: string): string {
-  const parts = template.split(/(\{[^}]*\})/);
-  return `${RESOURCE_SCHEME}//${encodeURIComponent(server)}/${parts.map((p) => (p.startsWith('{') ? p : encodeURIComponent(p))).join('')}`;
+  return `${RESOURCE_SCHEME}//${encodeURIComponent(server)}/${AS_IS}${template}`;
 }
 
+/** The server and upstream URI (or template) of a gateway URI, in either form; undefined when it is not one. */
 export function parseResourceUri(uri: string): { server: string; uri: string } | undefined {
   const m = /^mcp-harness:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!m) return undefined;
   try {
-    return { server: decodeURIComponent(m[1]), uri: decodeURIComponent(m[2]) };
+    const server = decodeURIComponent(m[1]);
+    if (m[2].startsWith(AS_IS)) return m[2].length > AS_IS.length ? { server, uri: m[2].slice(AS_IS.length) } : undefined;
+    return { server, uri: decodeURIComponent(m[2]) };
   } catch {
     return undefined;
   }

@@ -65,9 +65,9 @@ export class StatelessServing {
   }
 
   async serve(request: Request, body: unknown, res: ServerResponse, cancel: AbortController): Promise<void> {
-    // Each request's server is built synchronously: whether the gateway completes is settled once, first.
+    // Each request's server is built synchronously: whether the gateway completes is asked once, first.
     const completions = this.core.completions;
-    if (completions && completions.offeredIfKnown === undefined) await completions.offered();
+    if (completions && completions.offeredNow() === undefined) await completions.offered();
     const release = await this.follow(body, res);
     if (release === 'refused') return;
     try {
@@ -152,7 +152,7 @@ export class StatelessServing {
 
   /** One request's server: the gateway's identity, every handler answered by the request's client. */
   private server(): Server {
-    const completions = this.core.completions?.offeredIfKnown ? this.core.completions : undefined;
+    const completions = this.core.completions?.offeredNow() ? this.core.completions : undefined;
     const { info, capabilities, instructions } = serverIdentity(this.core, Boolean(this.listened), Boolean(completions));
     const server = new Server(info, { capabilities, instructions });
     if (completions) server.setRequestHandler('completion/complete', (request) => completions.complete(request.params as CompleteRequest['params']));

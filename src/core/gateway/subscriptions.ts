@@ -6,7 +6,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { PolicyConfig } from '../guards/types';
 import { featurePolicy } from '../run/featureSteps';
 import type { Logger } from '../types';
-import { parseResourceUri, resourceUri } from './names';
+import { parseResourceUri } from './names';
 
 /** What the gateway needs of the upstream servers to subscribe (the ServerManager has both). */
 export interface SubscribableUpstreams {
@@ -14,19 +14,25 @@ export interface SubscribableUpstreams {
   unsubscribeResource(server: string, uri: string): Promise<void>;
 }
 
-/** Tells one client that a resource it subscribed to changed (its gateway URI). */
+/** Tells one client that a resource it subscribed to changed (under the gateway URI it subscribed with). */
 export type UpdateListener = (uri: string) => void;
+
+interface Listener {
+  listener: UpdateListener;
+  /** The gateway URIs the client subscribed to this resource by: one resource can be spelled several ways. */
+  spellings: Set<string>;
+}
 
 interface Subscription {
   server: string;
   uri: string;
   /** The upstream subscription, made once for all listeners. */
   upstream: Promise<void>;
-  listeners: Map<object, UpdateListener>;
+  listeners: Map<object, Listener>;
 }
 
 export class ResourceSubscriptions {
-  /** By `server\nuri`: one upstream subscription each. */
+  /** By resourceKey (`server\nupstream uri`): one upstream subscription each, however the clients spell its gateway URI. */
   private readonly byResource = new Map<string, Subscription>();
 
   constructor(
@@ -39,7 +45,7 @@ export class ResourceSubscriptions {
   /** Subscribes `owner` (a client) to the gateway URI; `listener` hears its updates. */
   async subscribe(owner: object, gatewayUri: string, listener: UpdateListener): Promise<void> {
     const { server, uri } = this.target(gatewayUri);
-    const key = `${server}\n${uri}`;
+    const key = keyOf(server, uri);
     let sub = this.byResource.get(key);
     if (!sub) {
       const upstream = this.upstreams.subscribeResource(server, uri);
@@ -50,14 +56,24 @@ export class ResourceSubscriptions {
         if (this.byResource.get(key) === sub) this.byResource.delete(key);
       });
     }
-    sub.listeners.set(owner, listener);
+    const mine = sub.listeners.get(owner);
+    if (mine) mine.spellings.add(gatewayUri);
+    else sub.listeners.set(owner, { listener, spellings: new Set([gatewayUri]) });
     await sub.upstream;
   }
 
-  /** Not checked against the policy: a subscription the policy has come to deny can still be ended. */
+  /**
+   * Ends `owner`'s subscription to the resource, by whichever spelling of its gateway URI. Not checked against
+   * the policy: a subscription the policy has come to deny can still be ended.
+   */
   async unsubscribe(owner: object, gatewayUri: string): Promise<void> {
+    await this.drop(owner, this.resourceKey(gatewayUri));
+  }
+
+  /** The resource a gateway URI names, the same for every spelling of it (what subscriptions are kept by). */
+  resourceKey(gatewayUri: string): string {
     const { server, uri } = this.parse(gatewayUri);
-    await this.drop(owner, `${server}\n${uri}`);
+    return keyOf(server, uri);
   }
 
   /** The upstream restarted: its subscriptions went with the old process, so each is made again. */
@@ -76,10 +92,9 @@ export class ResourceSubscriptions {
 
   /** An upstream's notifications/resources/updated: every listener of that resource hears it. */
   updated(server: string, uri: string): void {
-    const sub = this.byResource.get(`${server}\n${uri}`);
+    const sub = this.byResource.get(keyOf(server, uri));
     if (!sub) return;
-    const gatewayUri = resourceUri(server, uri);
-    for (const listener of sub.listeners.values()) listener(gatewayUri);
+    for (const { listener, spellings } of sub.listeners.values()) for (const gatewayUri of spellings) listener(gatewayUri);
   }
 
   get count(): number {
@@ -110,15 +125,19 @@ export class ResourceSubscriptions {
   }
 }
 
+function keyOf(server: string, uri: string): string {
+  return `${server}\n${uri}`;
+}
+
 /**
  * The resources 2026-07-28 clients follow on their `subscriptions/listen` streams (there is no
- * resources/subscribe in that revision): a stream that names gateway URIs takes one gateway subscription
- * per URI, shared by every stream of this replica that follows it, and gives it back when it closes. The
- * SDK's listen router delivers each update only to the streams that asked for that URI.
+ * resources/subscribe in that revision): the streams that name one resource, however each spells its gateway
+ * URI, share one gateway subscription, given back when the last of them closes. Each update is published under
+ * every spelling followed: the SDK's listen router delivers it only to the streams that asked for that URI.
  */
 export class ListenedResources {
-  /** By gateway URI: how many open streams follow it, and the subscription they share. */
-  private readonly byUri = new Map<string, { streams: number; ready: Promise<void> }>();
+  /** By resource: how many open streams follow it under each spelling, and the subscription they share. */
+  private readonly byResource = new Map<string, { spellings: Map<string, number>; ready: Promise<void> }>();
 
   constructor(
     private readonly subscriptions: ResourceSubscriptions,
@@ -141,33 +160,42 @@ export class ListenedResources {
   }
 
   private take(uri: string): Promise<void> {
-    let entry = this.byUri.get(uri);
+    const key = this.subscriptions.resourceKey(uri);
+    let entry = this.byResource.get(key);
     if (!entry) {
-      const ready = this.subscriptions.subscribe(this, uri, this.publish);
-      const made = { streams: 0, ready };
+      const spellings = new Map<string, number>();
+      const ready = this.subscriptions.subscribe(this, uri, () => {
+        for (const spelling of spellings.keys()) this.publish(spelling);
+      });
+      const made = { spellings, ready };
       entry = made;
-      this.byUri.set(uri, made);
+      this.byResource.set(key, made);
       ready.catch(() => {
-        if (this.byUri.get(uri) === made) this.byUri.delete(uri);
+        if (this.byResource.get(key) === made) this.byResource.delete(key);
       });
     }
-    entry.streams++;
+    entry.spellings.set(uri, (entry.spellings.get(uri) ?? 0) + 1);
     return entry.ready;
   }
 
   private async release(uris: readonly string[]): Promise<void> {
     await Promise.all(
       uris.map(async (uri) => {
-        const entry = this.byUri.get(uri);
-        if (!entry || --entry.streams > 0) return;
-        this.byUri.delete(uri);
+        const key = this.subscriptions.resourceKey(uri);
+        const entry = this.byResource.get(key);
+        const streams = entry?.spellings.get(uri);
+        if (!entry || streams === undefined) return;
+        if (streams > 1) return void entry.spellings.set(uri, streams - 1);
+        entry.spellings.delete(uri);
+        if (entry.spellings.size > 0) return;
+        this.byResource.delete(key);
         await this.subscriptions.unsubscribe(this, uri).catch(() => undefined);
       }),
     );
   }
 
-  /** Gateway URIs followed now (for tests and /health-style counts). */
+  /** Resources followed now (for tests and /health-style counts). */
   get count(): number {
-    return this.byUri.size;
+    return this.byResource.size;
   }
 }

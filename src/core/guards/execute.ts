@@ -56,7 +56,7 @@ export class ToolExecutor {
     }
     const followed = followAll(request.signal, this.options.signal);
     const signal = followed.signal;
-    // Progress after the call ended (a late notification) must not change the record or the live display.
+    // Progress or a task status after the call ended (a late notification) must not change the record or the live display.
     let ended = false;
     let failure: ExecutionFailure | undefined;
     try {
@@ -74,6 +74,7 @@ export class ToolExecutor {
               request.onProgress?.({ ...p, ...(message !== undefined ? { message } : {}) });
             },
             onTaskStatus: (u) => {
+              if (ended) return;
               recordTaskStatus(call.record, call.guardrails, u);
               request.onTaskStatus?.(u);
             },

@@ -24,6 +24,16 @@ export class MessageTooLargeError extends LimitError {
   }
 }
 
+/**
+ * More than maxMessageBytes written before the client was ready to read: everything written then is held (the
+ * client has not started), so the held output gets the same cap as one message read later.
+ */
+export class EarlyOutputTooLargeError extends LimitError {
+  constructor(maxMessageBytes: number) {
+    super(`it wrote more than ${formatBytes(maxMessageBytes)} to stdout before the client had started (the maxMessageBytes limit)`, { name: 'maxMessageBytes', value: maxMessageBytes });
+  }
+}
+
 export class StdioProcessTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -33,14 +43,14 @@ export class StdioProcessTransport implements Transport {
   private spawning?: Promise<void>;
   private started = false;
   /** What the server wrote, and whether it closed, before start(): held for the client that start() serves. */
-  private early?: { chunks: Buffer[]; closed: boolean } = { chunks: [], closed: false };
+  private early?: { chunks: Buffer[]; bytes: number; closed: boolean } = { chunks: [], bytes: 0, closed: false };
   private readonly lines: LineBuffer;
   private readonly exitedPromise: Promise<void>;
   private resolveExited!: () => void;
   private closedPromise?: Promise<void>;
   private exitInfo?: ExitInfo;
-  /** Set once a message broke the size cap; from then on nothing is delivered. */
-  private corrupt?: MessageTooLargeError;
+  /** Set once a message (or the output held before start) broke the size cap; from then on nothing is delivered. */
+  private corrupt?: MessageTooLargeError | EarlyOutputTooLargeError;
 
   constructor(private readonly launch: StdioLaunch) {
     this.lines = new LineBuffer(launch.maxMessageBytes);
@@ -61,8 +71,8 @@ export class StdioProcessTransport implements Transport {
     return this.exitedPromise;
   }
 
-  /** Why the stream was given up on, when it was (a message over the size cap). */
-  get failure(): MessageTooLargeError | undefined {
+  /** Why the stream was given up on, when it was (a message, or the output held before start(), over the size cap). */
+  get failure(): MessageTooLargeError | EarlyOutputTooLargeError | undefined {
     return this.corrupt;
   }
 
@@ -87,6 +97,7 @@ export class StdioProcessTransport implements Transport {
     }
     const early = this.early!;
     this.early = undefined;
+    if (this.corrupt) this.onerror?.(this.corrupt);
     for (const chunk of early.chunks) this.receive(chunk);
     if (early.closed) this.onclose?.();
   }
@@ -111,7 +122,7 @@ export class StdioProcessTransport implements Transport {
     closed.then(() => (this.early ? (this.early.closed = true) : this.onclose?.()));
     child.stdin?.on('error', (err) => this.onerror?.(err));
     child.stdout?.on('error', (err) => this.onerror?.(err));
-    child.stdout?.on('data', (chunk: Buffer) => (this.early ? this.early.chunks.push(chunk) : this.receive(chunk)));
+    child.stdout?.on('data', (chunk: Buffer) => (this.early ? this.hold(this.early, chunk) : this.receive(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => this.launch.onStderr?.(chunk.toString('utf8')));
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
@@ -123,13 +134,24 @@ export class StdioProcessTransport implements Transport {
     });
   }
 
+  /** Output before start(), kept for the client up to the cap; past it the server is ended (start() reports why). */
+  private hold(early: { chunks: Buffer[]; bytes: number }, chunk: Buffer): void {
+    if (this.corrupt) return;
+    early.bytes += chunk.length;
+    if (early.bytes <= this.launch.maxMessageBytes) {
+      early.chunks.push(chunk);
+      return;
+    }
+    early.chunks = [];
+    this.giveUp(new EarlyOutputTooLargeError(this.launch.maxMessageBytes));
+  }
+
   private receive(chunk: Buffer): void {
     if (this.corrupt) return;
     if (!this.lines.append(chunk)) {
-      this.corrupt = new MessageTooLargeError(this.launch.maxMessageBytes);
-      this.onerror?.(this.corrupt);
-      // Ending stdin alone is not enough for a busy server; the close that rejects pending calls comes with the exit.
-      this.child?.kill('SIGTERM');
+      const error = new MessageTooLargeError(this.launch.maxMessageBytes);
+      this.giveUp(error);
+      this.onerror?.(error);
       return;
     }
     const { deserializeMessage } = mcpSdk();
@@ -144,6 +166,12 @@ export class StdioProcessTransport implements Transport {
       }
       this.onmessage?.(message);
     }
+  }
+
+  private giveUp(error: MessageTooLargeError | EarlyOutputTooLargeError): void {
+    this.corrupt = error;
+    // Ending stdin alone is not enough for a busy server; the close that rejects pending calls comes with the exit.
+    this.child?.kill('SIGTERM');
   }
 
   send(message: JSONRPCMessage): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Prompt } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
 import type { ServerManager } from '../../core/servers';
+import type { Logger } from '../../core/types';
 import { Disposable } from '../disposable';
 import { ArgumentCompletions } from './argumentCompletions';
 import type { VsCodeClientHost } from './handlers';
@@ -20,6 +21,7 @@ export interface ClientFeatureDeps {
   host: VsCodeClientHost;
   /** Where image resources are written for the image preview. */
   storage: vscode.Uri;
+  logger: Logger;
 }
 
 export class ClientFeatures extends Disposable {
@@ -36,7 +38,7 @@ export class ClientFeatures extends Disposable {
     super();
     this.server = new ClientServerFeatures(deps.servers);
     this.resources = this._register(new ResourceDocuments(this.server, deps.storage));
-    this.subscriptions = this._register(new ResourceSubscriptions(this.server, (server, message) => deps.host.onLog(server, 'warning', message)));
+    this.subscriptions = this._register(new ResourceSubscriptions(this.server, (server, message) => deps.host.onLog(server, 'warning', message), deps.logger));
     this.prompts = this._register(new PromptRunner(this.server, (pick) => this.argumentShown.fire(pick)));
     this._register(new ArgumentCompletions(this.server).register());
     this._register(watchRoots(() => deps.servers.notifyRootsChanged()));

@@ -4,10 +4,13 @@
 // Tabs, not TextDocument open/close events: VS Code keeps a document's model for a while after its editor closes,
 // and closes and reopens it when its language is set. Tab changes are reconciled in one queue; an event that opens or
 // closes no resource tab (most of them: focus, dirty state, other editors) is dropped without queueing anything.
+// A server that starts or stops queues one too: a restarted server is subscribed again (./subscriptionReconciler).
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable';
 import { parseResourceDocumentUri, RESOURCE_SCHEME } from './resourceDocuments';
+import type { Logger } from '../../core/types';
 import type { ClientServerFeatures } from './serverFeatures';
+import { SubscriptionReconciler, type SubscriptionTarget } from './subscriptionReconciler';
 
 function* inputUris(input: unknown): Iterable<vscode.Uri> {
   if (input instanceof vscode.TabInputText) yield input.uri;
@@ -26,20 +29,13 @@ function* tabUris(): Iterable<vscode.Uri> {
   for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) yield* inputUris(tab.input);
 }
 
-const key = (server: string, uri: string) => JSON.stringify([server, uri]);
-
 export class ResourceSubscriptions extends Disposable {
-  /** The subscriptions this window holds: key → server and resource uri. */
-  private readonly held = new Map<string, { server: string; uri: string }>();
-  private queue: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly reconciler: SubscriptionReconciler;
 
   /** `report` gets a subscribe or unsubscribe the server refused (the document still shows the resource). */
-  constructor(
-    private readonly features: ClientServerFeatures,
-    private readonly report: (server: string, message: string) => void,
-  ) {
+  constructor(features: ClientServerFeatures, report: (server: string, message: string) => void, logger: Logger) {
     super();
+    this.reconciler = new SubscriptionReconciler(features, wantedResources, { refused: report, failed: (message) => logger.warn(message) });
     this._register(vscode.window.tabGroups.onDidChangeTabs((e) => {
       if (touchesResource(e)) void this.sync();
     }));
@@ -47,47 +43,24 @@ export class ResourceSubscriptions extends Disposable {
 
   /** The resources subscribed to now, as `server uri` pairs (for the Servers view and the tests). */
   subscribed(): { server: string; uri: string }[] {
-    return [...this.held.values()];
+    return this.reconciler.subscribed();
   }
 
   /** Reconciles after the current events have all fired; resolves when the server has answered. */
   sync(): Promise<void> {
-    this.queue = this.queue.then(() => this.reconcile());
-    return this.queue;
+    return this.reconciler.sync();
   }
 
   override dispose(): void {
-    this.stopped = true;
+    this.reconciler.stop();
     super.dispose();
   }
+}
 
-  private async reconcile(): Promise<void> {
-    // A reconcile queued before the window closed must not subscribe anew (the servers are stopping).
-    if (this.stopped) return;
-    const wanted = new Map<string, { server: string; uri: string }>();
-    for (const uri of tabUris()) {
-      const ref = uri.scheme === RESOURCE_SCHEME ? parseResourceDocumentUri(uri) : undefined;
-      if (ref && this.features.isRunning(ref.server)) wanted.set(key(ref.server, ref.uri), ref);
-    }
-    for (const [k, ref] of [...this.held]) {
-      if (wanted.has(k)) continue;
-      this.held.delete(k);
-      // A stopped server has no subscriptions left to end.
-      if (this.features.isRunning(ref.server)) await this.features.unsubscribe(ref.server, ref.uri).catch((e: unknown) => this.fail(ref, 'end the subscription to', e));
-    }
-    for (const [k, ref] of wanted) {
-      if (this.held.has(k)) continue;
-      try {
-        if (!(await this.features.canSubscribe(ref.server))) continue;
-        await this.features.subscribe(ref.server, ref.uri);
-        this.held.set(k, ref);
-      } catch (e) {
-        this.fail(ref, 'subscribe to', e);
-      }
-    }
-  }
-
-  private fail(ref: { server: string; uri: string }, what: string, e: unknown): void {
-    this.report(ref.server, `Could not ${what} ${ref.uri}: ${e instanceof Error ? e.message : String(e)}. The open document is not re-read when the resource changes; reopen it to try again.`);
+/** The resources of the open resource tabs. */
+function* wantedResources(): Iterable<SubscriptionTarget> {
+  for (const uri of tabUris()) {
+    const ref = uri.scheme === RESOURCE_SCHEME ? parseResourceDocumentUri(uri) : undefined;
+    if (ref) yield ref;
   }
 }

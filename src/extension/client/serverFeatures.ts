@@ -21,6 +21,11 @@ export class ClientServerFeatures {
     return this.servers.state(server)?.status === 'running';
   }
 
+  /** Each change of a server's state, as whether it runs now; returns the unsubscribe. */
+  onDidChangeRunning(listener: (server: string, running: boolean) => void): () => void {
+    return this.servers.onDidChange((state) => listener(state.id, state.status === 'running'));
+  }
+
   private ensureRunning(server: string): void {
     if (!this.isRunning(server)) throw new ServerNotRunningError(server);
   }

@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import {
+  CLIENT_PORT_RULE,
   CLIENT_TARGETS,
   clientConfig,
+  clientPort,
   clientConfigFile,
   defaultTokenFile,
   gatewayLaunch,
@@ -28,7 +30,8 @@ export const SUGGESTED_HTTP_PORT = 8931;
 /** What the command may be given instead of asking (the palette asks; other commands and tests pass them). */
 export interface CopyGatewayOptions {
   transport?: 'stdio' | 'http';
-  port?: number;
+  /** Checked by clientPort: a value that is not a port is refused with a message. */
+  port?: unknown;
   /** true: the token itself goes into the snippet. */
   includeToken?: boolean;
 }
@@ -79,14 +82,17 @@ async function pickTransport(): Promise<'stdio' | 'http' | undefined> {
 }
 
 async function copyHttp(ctx: GatewayContext, target: ClientTarget, folder: string, options: CopyGatewayOptions): Promise<string | undefined> {
-  const port = options.port ?? (await askPort());
-  if (port === undefined) return undefined;
+  const port = options.port === undefined ? await askPort() : clientPort(options.port);
+  if (port === undefined) {
+    if (options.port !== undefined) void vscode.window.showErrorMessage(`The gateway port must be ${CLIENT_PORT_RULE} (it is ${JSON.stringify(options.port)}); nothing was copied.`);
+    return undefined;
+  }
   const probe = httpClientConfig(target, { url: httpGatewayUrl(port) });
   if (probe.kind === 'unsupported') {
     void vscode.window.showWarningMessage(probe.reason);
     return undefined;
   }
-  const includeToken = options.includeToken ?? (await askIncludeToken());
+  const includeToken = options.includeToken ?? (await ctx.dialogs.includeGatewayToken());
   if (includeToken === undefined) return undefined;
   const tokenFile = defaultTokenFile(process.env);
   let token: string | undefined;
@@ -122,17 +128,13 @@ async function askPort(): Promise<number | undefined> {
     title: 'Copy Gateway Config for… (HTTP)',
     prompt: 'The port the gateway listens on (mcp-harness gateway --http PORT)',
     value: String(SUGGESTED_HTTP_PORT),
-    validateInput: (v) => (validPort(v) === undefined ? 'A port from 1 to 65535.' : undefined),
+    validateInput: (v) => (clientPort(v) === undefined ? `The port must be ${CLIENT_PORT_RULE}.` : undefined),
   });
-  return raw === undefined ? undefined : validPort(raw);
+  return raw === undefined ? undefined : clientPort(raw);
 }
 
-function validPort(raw: string): number | undefined {
-  const n = Number(raw.trim());
-  return /^\d+$/.test(raw.trim()) && n >= 1 && n <= 65535 ? n : undefined;
-}
-
-async function askIncludeToken(): Promise<boolean | undefined> {
+/** Whether the token goes into the snippet (the Dialogs' default for includeGatewayToken). */
+export async function askIncludeToken(): Promise<boolean | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
       { include: false, label: 'Refer to the token', detail: `VS Code prompts for it; Cursor and Claude Code read ${TOKEN_ENV}. Nothing secret is in the snippet.` },

@@ -8,12 +8,13 @@ import { GatewayDefinitionProvider, PROVIDER_ID } from './provider';
 
 export const gatewayCommands: CommandEntry[] = [{ id: 'mcpHarness.copyGatewayConfig', run: (ctx, target, options) => copyGatewayConfig(ctx, target, copyOptions(options)) }];
 
-/** The command's second argument, when another command (or a test) passes one: only well-formed fields count. */
+/** The command's second argument, when another command (or a test) passes one: fields of the wrong type do not count. */
 function copyOptions(raw: unknown): CopyGatewayOptions {
   const o = (raw ?? {}) as Record<string, unknown>;
   return {
     ...(o.transport === 'stdio' || o.transport === 'http' ? { transport: o.transport } : {}),
-    ...(typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535 ? { port: o.port } : {}),
+    // The port is checked where it is used (copyConfig's one rule): a wrong one is refused there, not dropped.
+    ...(o.port !== undefined ? { port: o.port } : {}),
     ...(typeof o.includeToken === 'boolean' ? { includeToken: o.includeToken } : {}),
   };
 }

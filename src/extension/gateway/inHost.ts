@@ -20,7 +20,7 @@ export const TOKEN_SECRET = 'mcpHarness.gateway.token';
 /** How long calls in flight get to finish when the gateway stops (server list changed, window closing). */
 const STOP_MS = 2000;
 
-export type GatewayContext = Pick<HarnessContext, 'extension' | 'discovery' | 'servers' | 'runs' | 'log' | 'config' | 'sandbox'>;
+export type GatewayContext = Pick<HarnessContext, 'extension' | 'discovery' | 'servers' | 'runs' | 'log' | 'config' | 'sandbox' | 'dialogs'>;
 
 export interface RunningGateway {
   url: string;

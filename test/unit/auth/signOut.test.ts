@@ -1,7 +1,8 @@
 // Signing out revokes the stored tokens at the authorization server (RFC 7009) when its metadata advertises a
 // revocation endpoint, then forgets them; a revocation that fails is reported and the tokens are forgotten anyway.
 import * as assert from 'node:assert/strict';
-import { describeSignOut, GrantStore, signIn, signOut } from '../../../src/core/auth';
+import { createServer, type Server, type Socket } from 'node:net';
+import { describeSignOut, GrantStore, signIn, SignInError, signOut } from '../../../src/core/auth';
 import { browse, MemorySecretStore, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
 
 /** The status the protected MCP endpoint gives a bearer token (401: the token is not valid there). */
@@ -13,6 +14,22 @@ async function statusWith(fx: OAuthFixture, accessToken: string): Promise<number
   });
   await res.text();
   return res.status;
+}
+
+/** A loopback HTTP endpoint that accepts every connection and never answers; counts the connections. */
+async function silentServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => sockets.length,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 describe('auth: sign-out revokes the tokens (RFC 7009)', function () {
@@ -86,6 +103,63 @@ describe('auth: sign-out revokes the tokens (RFC 7009)', function () {
     assert.equal(result.revocation, 'failed');
     assert.match(result.revocationError ?? '', /fetch failed|ECONNREFUSED/);
     assert.doesNotMatch(secrets.dump(), /PLANTED-(at|rt)-/);
+  });
+
+  it('an authorization server that never answers its metadata discovery: the sign-out ends after the timeout, the tokens forgotten, the revocation unconfirmed', async () => {
+    const silent = await silentServer();
+    try {
+      const resource = 'https://mcp.example/mcp';
+      // Signed in earlier, with nothing known about the authorization server but its issuer URL.
+      await store.updateResource(resource, { issuer: `${silent.url}/` });
+      await store.saveTokens(`${silent.url}/`, resource, { access_token: 'PLANTED-at-1', refresh_token: 'PLANTED-rt-1', token_type: 'Bearer' });
+      const result = await signOut(resource, store, { fetchTimeoutMs: 200 });
+      assert.equal(result.hadTokens, true);
+      assert.equal(result.revocation, 'failed');
+      assert.equal(result.unconfirmed, true);
+      assert.equal(result.revocationError, `${silent.url}/.well-known/oauth-authorization-server did not answer within 200 ms`);
+      assert.equal(silent.connections(), 1, 'the discovery went out');
+      assert.doesNotMatch(secrets.dump(), /PLANTED-(at|rt)-/, 'forgotten although nothing answered');
+      assert.equal(
+        describeSignOut('remote', result, '/tmp/tokens.json'),
+        `Signed out of remote: its tokens were deleted from /tmp/tokens.json, but their revocation could not be confirmed (${result.revocationError}). They may stay valid at the authorization server until they expire.`,
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('a revocation endpoint that never answers: the sign-out ends after the timeout, the tokens forgotten, the revocation unconfirmed', async () => {
+    const fx = await startOAuthFixture(['--prefix', 'PLANTED']);
+    const silent = await silentServer();
+    try {
+      await signedIn(fx);
+      const record = await store.resource(fx.url);
+      const metadata = { ...record.discovery!.authorizationServerMetadata!, revocation_endpoint: `${silent.url}/revoke` };
+      await store.updateResource(fx.url, { discovery: { ...record.discovery!, authorizationServerMetadata: metadata } });
+      const result = await signOut(fx.url, store, { fetchTimeoutMs: 200 });
+      assert.deepEqual(result, { hadTokens: true, revocation: 'failed', revocationError: `${silent.url}/revoke did not answer within 200 ms`, unconfirmed: true });
+      assert.equal(silent.connections(), 1, 'the refresh token\'s revocation went out (and the access token\'s was not tried after it)');
+      assert.doesNotMatch(secrets.dump(), /PLANTED-(at|rt)-/);
+      assert.match(describeSignOut('remote', result), /revocation could not be confirmed \(.*\/revoke did not answer within 200 ms\)/);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('sign-in: a server that never answers ends the sign-in after the same timeout, with a timeout failure', async () => {
+    // (The SDK gives up on the protected-resource metadata and asks the server itself as its authorization server.)
+    const silent = await silentServer();
+    try {
+      const opened: string[] = [];
+      await assert.rejects(
+        signIn({ serverUrl: `${silent.url}/mcp`, store, openBrowser: (url) => void opened.push(url.href), fetchTimeoutMs: 200 }),
+        (err: unknown) => err instanceof SignInError && err.failure === 'timeout' && /^Sign-in failed: http:\/\/127\.0\.0\.1:\d+\/\.well-known\/[\w/-]+ did not answer within 200 ms\.$/.test(err.message),
+      );
+      assert.deepEqual(opened, [], 'no browser was opened');
+      assert.equal(secrets.values.size, 0, 'nothing stored');
+    } finally {
+      await silent.close();
+    }
   });
 
   it('nothing stored: nothing to revoke, nothing sent', async () => {

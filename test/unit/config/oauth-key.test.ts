@@ -1,8 +1,13 @@
 // The per-server "oauth" key: a pre-registered client (clientId, clientSecret best as an ${input:…}) or a Client ID
 // Metadata Document URL, read in every format, not part of the hash, each mistake an exact problem.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
 import { parseConfigFile, type ConfigKind } from '../../../src/core/config';
+import { CLIENT_METADATA_URL_PATTERN } from '../../../src/core/config/parseOAuth';
 import { oauthClientFor } from '../../../src/core/auth/forServer';
+import { ROOT } from '../guards/helpers';
 import { textAt } from './helpers';
 
 const FOLDER = '/ws/app';
@@ -64,6 +69,44 @@ describe('config: the per-server "oauth" key', () => {
       assert.equal(textAt(text, problems[0]!), at);
       assert.ok(definitions[0]!.error, `${extra}: the server cannot start`);
       assert.equal(definitions[0]!.oauth, undefined);
+    }
+  });
+
+  it('clientMetadataUrl: schemas/mcp-config.schema.json and the parser apply one rule and agree on every case', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/mcp-config.schema.json'), 'utf8'));
+    assert.equal(schema.definitions.server.properties.oauth.properties.clientMetadataUrl.pattern, CLIENT_METADATA_URL_PATTERN);
+    const validate = new Ajv({ strict: false }).compile(schema);
+    const env = { CIMD_URL: 'https://c.example/c.json', CIMD_HOST: 'c.example' };
+    const cases: [string, boolean][] = [
+      ['https://c.example/c.json', true],
+      ['https://c.example/clients/harness.json', true],
+      ['https://c.example/c.json?v=2', true],
+      ['https://c.example/dir/', true],
+      ['https://c.example:8443/.well-known/client', true],
+      ['${env:CIMD_URL}', true],
+      ['https://${env:CIMD_HOST}/c.json', true],
+      ['https://c.example/?x', false],
+      ['https://c.example?x', false],
+      ['https://c.example/', false],
+      ['https://c.example', false],
+      ['https://c.example/c.json#frag', false],
+      ['https://c.example/#x', false],
+      ['https://c.example/.', false],
+      ['https://c.example/./', false],
+      ['https://c.example/a/../b.json', false],
+      ['https://c.example//c.json', false],
+      ['http://c.example/c.json', false],
+      ['https://c example/c.json', false],
+      ['c.example/c.json', false],
+    ];
+    for (const [url, ok] of cases) {
+      const inSchema = validate({ servers: { s: { oauth: { clientMetadataUrl: url } } } });
+      const text = server(`, "oauth": { "clientMetadataUrl": ${JSON.stringify(url)} }`);
+      const { definitions, problems } = parseConfigFile(text, `${FOLDER}/.vscode/mcp.json`, 'vscode', FOLDER, { env, home: '/home/me', platform: 'linux' });
+      assert.equal(inSchema, ok, `schema on ${url}: ${JSON.stringify(validate.errors)}`);
+      assert.equal(problems.length === 0, ok, `parser on ${url}: ${JSON.stringify(problems)}`);
+      if (!ok) assert.match(problems[0]!.message, /must be an https:\/\/ URL with a path .*no fragment, no "\." or "\.\." segment/);
+      if (ok && !url.includes('${')) assert.equal(definitions[0]!.oauth?.clientMetadataUrl, url);
     }
   });
 

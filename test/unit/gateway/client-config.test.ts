@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
+  clientPort,
   CLIENT_TARGETS,
   clientConfig,
   clientConfigFile,
@@ -128,5 +129,17 @@ describe('an HTTP snippet reaches a running gateway', function () {
     assert.equal(readTokenIfPresent(tokenFile), state.gw.token);
     assert.equal(readTokenIfPresent(join(state.ws, 'no-such-token')), undefined);
     assert.equal(existsSync(join(state.ws, 'no-such-token')), false);
+  });
+});
+
+describe('gateway client port (the one rule for Copy Gateway Config\'s argument and input box)', () => {
+  it('takes 1 to 65535, as a number or as the digits a user typed', () => {
+    for (const [value, port] of [[1, 1], [8931, 8931], [65535, 65535], ['8931', 8931], [' 443 ', 443]] as const) assert.equal(clientPort(value), port, JSON.stringify(value));
+  });
+
+  it('refuses anything else', () => {
+    for (const value of [0, -1, 65536, 70000, 1.5, Number.NaN, '', '0', '65536', '80a', '8e3', '0x50', '1.5', '-1', true, null, undefined, [8931], { port: 8931 }]) {
+      assert.equal(clientPort(value), undefined, JSON.stringify(value));
+    }
   });
 });

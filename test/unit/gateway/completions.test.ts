@@ -4,13 +4,14 @@
 // completions for what it denies; and the gateway offers `completions` only when an upstream does. Real `asks`
 // fixture server (completable prompt argument and template variable), real SDK clients.
 import * as assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
-import { addAsksServer, buildCli, makeWorkspace, MEMORY, modernClient, startHttpGateway, stdioGatewayTransport, stop, type HttpGatewayProcess } from './helpers';
+import { addAsksServer, ASKS, buildCli, httpClient, makeWorkspace, MEMORY, modernClient, startHttpGateway, stdioGatewayTransport, stop, type HttpGatewayProcess } from './helpers';
 
-const GREETING = `mcp-harness://asks/${encodeURIComponent('asks://greeting/')}{name}`;
+const GREETING = 'mcp-harness://asks/=asks://greeting/{name}';
 
 /** A workspace with the asks server beside everything and memory; `asks/greet` is denied. */
 function asksWorkspace(): string {
@@ -133,5 +134,48 @@ describe('gateway: no completions without an upstream that completes', function 
     assert.equal(client.getServerCapabilities()?.completions, undefined);
     // The SDK client checks the server's capabilities before asking (enforceStrictCapabilities is off: it asks).
     await assert.rejects(client.request({ method: 'completion/complete', params: { ref: { type: 'ref/prompt', name: 'memory__x' }, argument: { name: 'a', value: '' } } }, (await import('@modelcontextprotocol/sdk/types.js')).CompleteResultSchema), /Method not found/);
+  });
+});
+
+describe('gateway: completions once a server that failed to start at the first ask starts', function () {
+  this.timeout(120_000);
+  let ws: string;
+  let gw: HttpGatewayProcess;
+  let marker: string;
+  const clients: { close(): Promise<void> }[] = [];
+
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace();
+    marker = join(ws, 'may-start');
+    // The asks server, but its process exits before the handshake until the marker file exists.
+    const launch = `if (!require('fs').existsSync(${JSON.stringify(marker)})) process.exit(1); import(${JSON.stringify(pathToFileURL(ASKS).href)});`;
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({ servers: { late: { command: process.execPath, args: ['-e', launch] } } }));
+    gw = await startHttpGateway(ws);
+  });
+  after(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    if (gw) await stop(gw);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('is not offered while the server cannot start, and is offered and forwarded once it does (2025 and 2026 clients)', async () => {
+    const early = await httpClient(gw, 'early');
+    clients.push(early);
+    assert.equal(early.getServerCapabilities()?.completions, undefined, gw.stderr());
+    assert.match(gw.stderr(), /could not ask 'late' whether it completes/);
+    assert.ok(!existsSync(marker));
+    writeFileSync(marker, '');
+    const later = await httpClient(gw, 'later');
+    clients.push(later);
+    assert.deepEqual(later.getServerCapabilities()?.completions, {}, gw.stderr());
+    const template = 'mcp-harness://late/=asks://greeting/{name}';
+    const { completion } = await later.complete({ ref: { type: 'ref/resource', uri: template }, argument: { name: 'name', value: 'b' } });
+    assert.deepEqual(completion.values, ['bob']);
+    const modern = await modernClient(gw, 'later-2026');
+    clients.push(modern);
+    assert.deepEqual(modern.getServerCapabilities()?.completions, {}, gw.stderr());
+    const answer = await modern.complete({ ref: { type: 'ref/resource', uri: template }, argument: { name: 'name', value: 'a' } });
+    assert.deepEqual(answer.completion.values, ['alice']);
   });
 });

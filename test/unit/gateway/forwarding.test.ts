@@ -270,12 +270,32 @@ describe('gateway: the sampling policy still applies to a client that declared s
       const result = await sample(other.client, 'Hello?');
       assert.match(textOf(result), /its sampling policy is "deny"/);
       assert.equal(other.sampled.length, 0);
-      assert.match(stderr, /mcpHarness\.sampling\.policy must be "deny", "ask" or "allow"; sampling stays denied/);
+      assert.match(stderr, /mcpHarness\.sampling\.policy must be "deny", "ask" or "allow" \(it is "sometimes"\); sampling stays denied\. Fix it in the workspace's \.vscode\/settings\.json/);
     } finally {
       await other.client.close().catch(() => undefined);
       rmSync(odd, { recursive: true, force: true });
     }
   });
+
+  // The server asks for 50 tokens: a valid sampling.maxTokens of 20 caps it; an invalid one is reported and the default (1024) applies.
+  for (const [maxTokens, cap] of [[20, 20], ['lots', 50], [0, 50], [2.5, 50]] as const) {
+    it(`sampling.maxTokens ${JSON.stringify(maxTokens)}: ${cap === 50 ? 'reported on stderr, the default cap applies' : 'caps the request'}`, async () => {
+      const odd = makeWorkspace({ 'mcpHarness.sampling.policy': 'allow', 'mcpHarness.sampling.maxTokens': maxTokens });
+      let stderr = '';
+      const other = askingClient('capped', 'Short.');
+      try {
+        await other.client.connect(stdioGatewayTransport(odd, (t) => (stderr += t)));
+        const result = await sample(other.client, 'Hello?');
+        assert.equal(other.sampled[0]?.maxTokens, cap, `${textOf(result)}\n${stderr}`);
+        const warning = `mcp-harness gateway: mcpHarness.sampling.maxTokens must be a whole number of at least 1 (it is ${JSON.stringify(maxTokens)}); sampling replies are capped at the default, 1024 tokens.`;
+        if (cap === 50) assert.ok(stderr.includes(warning), stderr);
+        else assert.ok(!stderr.includes('sampling.maxTokens'), stderr);
+      } finally {
+        await other.client.close().catch(() => undefined);
+        rmSync(odd, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('policy deny (the CLI default): the client is never asked, the server gets the denial, the trace says why', async () => {
     const result = await sample(asking.client, 'Hello?');

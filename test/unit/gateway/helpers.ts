@@ -133,15 +133,47 @@ export function withHttpGateway(args: string[] = [], settings: Record<string, un
   };
 }
 
+/**
+ * Registers before/after hooks that connect an SDK client named `name` to `mcp-harness gateway --stdio` on the
+ * workspace `makeWorkspace` makes, for the enclosing suite, and close it and remove the workspace afterwards.
+ */
+export function withStdioGateway(makeWorkspace: () => string, name: string): { readonly client: Client; readonly stderr: string } {
+  const state: { client?: Client; ws?: string; stderr: string } = { stderr: '' };
+  before(async () => {
+    buildCli();
+    state.ws = makeWorkspace();
+    state.client = new Client({ name, version: '1.0.0' });
+    await state.client.connect(stdioGatewayTransport(state.ws, (t) => (state.stderr += t)));
+  });
+  after(async () => {
+    await state.client?.close().catch(() => undefined);
+    if (state.ws) rmSync(state.ws, { recursive: true, force: true });
+  });
+  return {
+    get client() {
+      return state.client!;
+    },
+    get stderr() {
+      return state.stderr;
+    },
+  };
+}
+
 export const ASKS = join(ROOT, 'test/fixtures/servers/asks.mjs');
+export const URIS = join(ROOT, 'test/fixtures/servers/uris.mjs');
+
+/** Adds the fixture server `script` to the workspace as `id` (as its one server with `only`). */
+export function addFixtureServer(ws: string, id: string, script: string, only = false): void {
+  const file = join(ws, '.vscode/mcp.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  const entry = { command: process.execPath, args: [script] };
+  config.servers = only ? { [id]: entry } : { ...config.servers, [id]: entry };
+  writeFileSync(file, JSON.stringify(config));
+}
 
 /** Adds the `asks` fixture server to the workspace (as its one server with `only`). */
 export function addAsksServer(ws: string, only = false): void {
-  const file = join(ws, '.vscode/mcp.json');
-  const config = JSON.parse(readFileSync(file, 'utf8'));
-  const asks = { command: process.execPath, args: [ASKS] };
-  config.servers = only ? { asks } : { ...config.servers, asks };
-  writeFileSync(file, JSON.stringify(config));
+  addFixtureServer(ws, 'asks', ASKS, only);
 }
 
 /** A v2 SDK client speaking 2026-07-28 to an HTTP gateway, with its bearer token. */

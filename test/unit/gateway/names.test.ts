@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { baseName, MAX_NAME_LENGTH, NameTable, parseResourceUri, resourceUri } from '../../../src/core/gateway/names';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { baseName, MAX_NAME_LENGTH, NameTable, parseResourceUri, resourceTemplateUri, resourceUri } from '../../../src/core/gateway/names';
 
 const VALID = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -59,5 +60,17 @@ describe('gateway names', () => {
     assert.deepEqual(parseResourceUri(uri), { server: 'every thing', uri: 'demo://resource/static/1?x=a b' });
     assert.equal(parseResourceUri('file:///etc/passwd'), undefined);
     assert.equal(parseResourceUri('mcp-harness://x/%E0%A4%A'), undefined);
+  });
+
+  it('namespaces resource templates with the upstream template as it is, so a filled one parses to the upstream\'s own fill', () => {
+    const template = resourceTemplateUri('every thing', 'echo://item/{id}{?q}');
+    assert.equal(template, 'mcp-harness://every%20thing/=echo://item/{id}{?q}');
+    const filled = new UriTemplate(template).expand({ id: 'a b/%', q: 'ü?' });
+    assert.deepEqual(parseResourceUri(filled), { server: 'every thing', uri: new UriTemplate('echo://item/{id}{?q}').expand({ id: 'a b/%', q: 'ü?' }) });
+    // The percent-encoded form (templates listed before) still parses: a value with only unreserved characters reads the same.
+    assert.deepEqual(parseResourceUri(`mcp-harness://x/${encodeURIComponent('echo://item/')}alice`), { server: 'x', uri: 'echo://item/alice' });
+    // `=` never starts an encoded URI, so an upstream URI that begins with it survives the round trip.
+    assert.deepEqual(parseResourceUri(resourceUri('x', '=odd')), { server: 'x', uri: '=odd' });
+    assert.equal(parseResourceUri('mcp-harness://x/='), undefined);
   });
 });

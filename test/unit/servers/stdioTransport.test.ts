@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
-import { inheritedEnvironment, MessageTooLargeError, StdioProcessTransport } from '../../../src/core/servers/stdioTransport';
+import { EarlyOutputTooLargeError, inheritedEnvironment, MessageTooLargeError, StdioProcessTransport } from '../../../src/core/servers/stdioTransport';
 import { fixture, isAlive, NODE, waitUntil } from './helpers';
 
 const initialize: JSONRPCMessage = {
@@ -110,6 +110,34 @@ describe('StdioProcessTransport', () => {
     assert.deepEqual(seen, [`message ${JSON.stringify(note)}`, 'close']);
     assert.deepEqual(t.exit, { code: 4, signal: null });
     await assert.rejects(t.start(), /already started/);
+  });
+
+  it('holds at most maxMessageBytes of what a server writes before start(): a flood ends the server, and start() reports the limit', async () => {
+    // 2 MiB of complete lines, written before the server reads its first request, against a 64 KiB cap.
+    const s = open('garbage.mjs', ['--flood-at-startup', String(2 * 1024 * 1024)], 64 * 1024);
+    await s.transport.spawn();
+    await waitUntil(() => s.transport.exit !== undefined || s.stderr().includes('flooded'), 10_000);
+    await s.transport.start();
+    const early = s.errors.find((e) => e instanceof EarlyOutputTooLargeError) as EarlyOutputTooLargeError | undefined;
+    assert.ok(early, `the held output hit the cap (errors: ${s.errors.map((e) => e.message).join('; ')})`);
+    assert.deepEqual(early.limit, { name: 'maxMessageBytes', value: 64 * 1024 });
+    assert.match(early.message, /wrote more than 64 KB to stdout before the client had started \(the maxMessageBytes limit\)/);
+    assert.equal(s.transport.failure, early);
+    await s.transport.exited;
+    assert.equal(s.transport.exit?.signal, 'SIGTERM', 'the flooding server was ended');
+    assert.deepEqual(s.messages, [], 'nothing of the flood was delivered');
+    await waitUntil(() => s.closes() === 1, 5000);
+  });
+
+  it('delivers what a server writes before start() when it stays under the cap', async () => {
+    const s = open('garbage.mjs', ['--flood-at-startup', String(20 * 1024)], 64 * 1024);
+    await s.transport.spawn();
+    await waitUntil(() => s.stderr().includes('flooded'), 10_000);
+    await s.transport.start();
+    assert.deepEqual(s.errors, []);
+    assert.equal(s.messages.length, Math.ceil((20 * 1024) / (JSON.stringify(s.messages[0]).length + 1)));
+    await handshake(s.transport, s.messages);
+    await s.transport.close();
   });
 
   it("gives a server the SDK's inherited environment without loading the SDK", () => {

@@ -102,6 +102,24 @@ describe('client: resources, templates and prompts', function () {
     assert.equal((await callUi(api, 'bump')).text, JSON.stringify({ counter: start + 2, notified: false }));
   });
 
+  it('subscribes again when the server restarts with the resource document open (the old process took the subscription)', async () => {
+    const subscriptions = async () => (JSON.parse((await callUi(api, 'subscriptions')).text) as string[]).filter((u) => u === 'ui://data/counter.txt');
+    const uri = await api.context.client.openResource('ui', 'ui://data/counter.txt');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await waitFor(async () => (await subscriptions()).length === 1 || undefined, 'the subscription on the server');
+    const before = api.servers.state('ui')!.pid;
+    await api.servers.restart('ui');
+    assert.notEqual(api.servers.state('ui')!.pid, before, 'a new server process');
+    await waitFor(async () => (await subscriptions()).length === 1 || undefined, 'the subscription on the restarted server');
+    // The new process counts from 0: its first bump notifies this window, which re-reads the document.
+    assert.equal((await callUi(api, 'bump')).text, JSON.stringify({ counter: 1, notified: true }));
+    await waitFor(() => doc.getText() === 'count 1' || undefined, `the re-read document (shows ${doc.getText()})`);
+    assert.deepEqual(api.context.client.subscriptions.subscribed().filter((r) => r.uri === 'ui://data/counter.txt'), [{ server: 'ui', uri: 'ui://data/counter.txt' }]);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await api.context.client.subscriptions.sync();
+    assert.deepEqual(await subscriptions(), [], 'the document closed: the subscription ended');
+  });
+
   it('fills a resource template with the server\'s completions and opens the resource', async () => {
     const opened = vscode.commands.executeCommand<vscode.Uri>('mcpHarness.openResourceTemplate', 'ui', 'ui://users/{name}');
     const p = await picks.next('the template variable');
