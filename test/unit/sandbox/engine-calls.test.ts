@@ -112,4 +112,26 @@ describe('sandbox engine: how host calls leave', function () {
     );
     assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
   });
+
+  it('stops the run as out of memory when a reply cannot be copied in under the memory cap', async () => {
+    const memoryMb = 24;
+    let sent: number | undefined;
+    const huge = JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(40 * 1024 * 1024) }], isError: false });
+    const result = await runExecution({
+      exec: { type: 'exec', id: 9, code: 'const r = await tools.everything.echo({ message: "big" }); return r.text.length;', limits: { ...DEFAULT_LIMITS, memoryMb, timeoutMs: 20000 }, skills: [], workspace: {}, toolIndex: { everything: { echo: 'everything/echo' } }, deadline: Date.now() + 20000 },
+      module: await factory.newModule(memoryMb),
+      hostCall: (callId) => {
+        sent = callId;
+      },
+      flushCalls: () => undefined,
+      waitForReplies: (): HostReplyMessage[] => {
+        const id = sent;
+        sent = undefined;
+        return id === undefined ? [] : [{ type: 'reply', execId: 9, callId: id, json: huge }];
+      },
+    });
+    assert.equal(result.ok, false);
+    assert.equal(result.error?.kind, 'memory', JSON.stringify(result.error));
+    assert.match(result.error?.message ?? '', /24 MB/);
+  });
 });
