@@ -13,6 +13,7 @@ import type { CappedModule } from './quickjs';
 import { MEMORY_FULL, type ExecMessage, type HostOp, type HostReplyMessage, type SandboxError, type WorkerDone } from './types';
 
 const MB = 1024 * 1024;
+const OUT_OF_MEMORY: ErrorInfo = { name: 'InternalError', message: 'out of memory' };
 const JOB_BATCH = 512;
 
 export interface EngineOptions {
@@ -218,6 +219,10 @@ class Execution {
   private sendCalls(): void {
     if (!this.vm || !this.api) return;
     const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
+    if (r.outOfMemory) {
+      this.stop ??= this.classify(OUT_OF_MEMORY);
+      return;
+    }
     if (r.error) {
       this.stop ??= this.classify(this.describe(r.error));
       return;
@@ -225,7 +230,7 @@ class Execution {
     const text = r.text;
     if (text === undefined) {
       // The queue could not be read out (QuickJS ran out of memory making the C string).
-      this.stop ??= this.classify({ name: 'InternalError', message: 'out of memory' });
+      this.stop ??= this.classify(OUT_OF_MEMORY);
       return;
     }
     if (text === '') return;
@@ -268,8 +273,10 @@ class Execution {
     }
     if (!items.length || this.stop || !this.vm || !this.api) return;
     const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
-    // Reading the replies failed inside the guest (out of memory, the deadline): the run cannot go on.
-    if (r.error) this.stop ??= this.classify(this.describe(r.error));
+    // The replies could not be copied in, or reading them failed inside the guest (out of memory, the
+    // deadline): the run cannot go on.
+    if (r.outOfMemory) this.stop ??= this.classify(OUT_OF_MEMORY);
+    else if (r.error) this.stop ??= this.classify(this.describe(r.error));
   }
 
   private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {

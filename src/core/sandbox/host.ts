@@ -38,6 +38,8 @@ export class HostBridge {
   toolCalls = 0;
   readonly childSteps: StepRecord[] = [];
   private readonly abort = new AbortController();
+  /** "server/tool" → its entry (the first, as a linear search would find it). */
+  private readonly byName = new Map<string, ToolCatalogEntry>();
 
   constructor(
     private readonly gateway: ToolGateway,
@@ -47,6 +49,10 @@ export class HostBridge {
     signal?: AbortSignal,
   ) {
     signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+    for (const e of catalog) {
+      const key = `${e.server}/${e.tool.name}`;
+      if (!this.byName.has(key)) this.byName.set(key, e);
+    }
     // Every call in flight listens on this signal (up to maxToolCalls at once with Promise.all).
     setMaxListeners(limits.maxToolCalls + 10, this.abort.signal);
   }
@@ -57,33 +63,32 @@ export class HostBridge {
   }
 
   /** `argsJson` is the arguments' JSON array as the guest serialised it. */
-  async handleJson(op: HostOp, argsJson: string): Promise<HostReply> {
+  handleJson(op: HostOp, argsJson: string): Promise<HostReply> {
     let args: unknown;
     try {
       args = JSON.parse(argsJson);
     } catch {
-      return fail('TypeError', 'The arguments of a sandbox operation could not be read.');
+      return Promise.resolve(fail('TypeError', 'The arguments of a sandbox operation could not be read.'));
     }
     return this.handle(op, Array.isArray(args) ? args : []);
   }
 
-  async handle(op: HostOp, args: unknown[]): Promise<HostReply> {
+  handle(op: HostOp, args: unknown[]): Promise<HostReply> {
     try {
       switch (op) {
         case 'servers':
-          return ok(this.servers());
+          return Promise.resolve(ok(this.servers()));
         case 'search':
-          return ok(this.search(String(args[0] ?? '')));
+          return Promise.resolve(ok(this.search(String(args[0] ?? ''))));
         case 'describe':
-          return this.describe(String(args[0] ?? ''));
+          return Promise.resolve(this.describe(String(args[0] ?? '')));
         case 'call':
-          return await this.call(String(args[0] ?? ''), args[1]);
+          return this.call(String(args[0] ?? ''), args[1]).catch(hostFailure);
         default:
-          return fail('TypeError', `Unknown sandbox operation '${String(op)}'.`);
+          return Promise.resolve(fail('TypeError', `Unknown sandbox operation '${String(op)}'.`));
       }
     } catch (err) {
-      // A host failure becomes a guest error: the guest's await always settles.
-      return fail('ToolCallError', (err as Error)?.message ?? String(err));
+      return Promise.resolve(hostFailure(err));
     }
   }
 
@@ -119,14 +124,13 @@ export class HostBridge {
 
   /** Finds "server/tool"; also accepts the sanitised names used by `tools.<server>.<tool>`. */
   resolve(name: string): ToolCatalogEntry | undefined {
+    const exact = this.byName.get(name);
+    if (exact) return exact;
     const slash = name.indexOf('/');
     if (slash <= 0) return undefined;
     const server = name.slice(0, slash);
     const tool = name.slice(slash + 1);
-    return (
-      this.catalog.find((e) => e.server === server && e.tool.name === tool) ??
-      this.catalog.find((e) => sanitizeIdentifier(e.server) === server && (e.tool.name === tool || sanitizeIdentifier(e.tool.name) === tool))
-    );
+    return this.catalog.find((e) => sanitizeIdentifier(e.server) === server && (e.tool.name === tool || sanitizeIdentifier(e.tool.name) === tool));
   }
 
   private notFound(name: string): HostReply {
@@ -173,7 +177,8 @@ export class HostBridge {
       parentId: this.parentStepId,
       signal: this.abort.signal,
     });
-    const record: StepRecord = { ...outcome.record, parent_id: this.parentStepId };
+    // The guard pipeline already records the parent; another gateway may not.
+    const record: StepRecord = outcome.record.parent_id === this.parentStepId ? outcome.record : { ...outcome.record, parent_id: this.parentStepId };
     this.childSteps.push(record);
     const fullName = `${entry.server}/${entry.tool.name}`;
     if (DENIALS.has(record.decision)) {
@@ -211,4 +216,9 @@ function ok(value: unknown): HostReply {
 
 function fail(name: string, message: string): HostReply {
   return { error: { name, message } };
+}
+
+/** A host failure becomes a guest error: the guest's await always settles. */
+function hostFailure(err: unknown): HostReply {
+  return fail('ToolCallError', (err as Error)?.message ?? String(err));
 }

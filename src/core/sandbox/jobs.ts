@@ -58,6 +58,8 @@ export function withJobRunner<T extends FFIClass>(Base: T) {
     runPendingJobs(rt: JSRuntimePointer, memory: WebAssembly.Memory, maxJobs: number): JobBatch {
       const em = this.emscripten;
       const cell = em._malloc(4);
+      // The memory cap refused even 4 bytes: report it as QuickJS reports its own allocation failures.
+      if (!cell) return { executed: 0, error: 'InternalError: out of memory' };
       try {
         new Int32Array(memory.buffer, cell, 1)[0] = 0;
         const result = this.QTS_ExecutePendingJob(rt, maxJobs, cell as JSContextPointerPointer);

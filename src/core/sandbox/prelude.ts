@@ -13,7 +13,7 @@
 export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   'use strict';
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
-  const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, ObjectCreate = Object.create, isArray = Array.isArray;
+  const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, ObjectSetPrototypeOf = Object.setPrototypeOf, isArray = Array.isArray;
   const NumberIsFinite = Number.isFinite, StringOf = String;
   const g = globalThis;
 
@@ -30,11 +30,13 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   // A host call's promise is made here and settled by deliver() with the final value, so the guest's
   // await resumes after one promise job. The constructor is captured and the waiting tables have no
   // prototype, so code that replaces globals cannot see or change results on their way in. One executor
-  // for every call (no closure per call), and a settled slot is set to undefined rather than deleted
-  // (a delete reshapes the table). A slot is a key with an undefined value: one per host call of the run
+  // for every call (no closure per call). The tables are arrays indexed by call id, filled in order (so
+  // QuickJS keeps them flat; an object keyed by id reshapes with every new key, at a cost that grows with
+  // the calls a run has made), and a settled slot is set to undefined: one slot per host call of the run
   // (tool calls are capped by maxToolCalls; search/describe/servers are not, but live within the memory cap).
   const PromiseCtor = Promise, promiseThen = Promise.prototype.then, promiseReject = Promise.reject;
-  const resolvers = ObjectCreate(null), rejecters = ObjectCreate(null), shapers = ObjectCreate(null);
+  const table = () => ObjectSetPrototypeOf([undefined], null);
+  const resolvers = table(), rejecters = table(), shapers = table();
   let lastCallId = 0;
   let madeResolve, madeReject;
   function executor(resolve, reject) { madeResolve = resolve; madeReject = reject; }

@@ -57,7 +57,7 @@ export type CappedModule = QuickJSWASMModule & {
    * FFI (see text-call.ts); `wantText` reads the returned value as a string. A thrown error comes back as a
    * handle the caller frees.
    */
-  callWithText(vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean): { text?: string; error?: undefined } | { error: QuickJSHandle };
+  callWithText(vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean): { text?: string; error?: undefined; outOfMemory?: undefined } | { error: QuickJSHandle; outOfMemory?: undefined } | { outOfMemory: true; error?: undefined };
 };
 
 type ModuleFFI = JobRunnerFFI & InstanceType<ReturnType<typeof withTextCalls>>;
@@ -129,7 +129,7 @@ export class ModuleFactory {
         const ctx = contexts.get(vm);
         if (ctx === undefined || !vm.alive || !fn.alive) throw new Error('callWithText: not a live context and function of this module');
         const r = ffi.callWithText(ctx, fn.value, wasmMemory, text, wantText);
-        if (r.error === undefined) return r;
+        if (r.error === undefined) return r.outOfMemory ? { outOfMemory: true as const } : { text: r.text };
         const error: QuickJSHandle = new Lifetime(r.error, undefined, (ptr: JSValuePointer) => ffi.QTS_FreeValuePointer(ctx, ptr), vm.runtime);
         return { error };
       },

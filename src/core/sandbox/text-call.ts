@@ -26,8 +26,11 @@ export interface TextCallFFI {
   QTS_FreeValuePointer: (ctx: JSContextPointer, value: JSValuePointer) => void;
 }
 
-/** What the function returned (as text when asked for), or the exception it threw: the caller frees that pointer. */
-export type TextCallResult = { text?: string; error?: undefined } | { error: JSValuePointer };
+/**
+ * What the function returned (as text when asked for), or the exception it threw (the caller frees that
+ * pointer), or that the argument could not be copied in because the linear memory is at its cap.
+ */
+export type TextCallResult = { text?: string; error?: undefined; outOfMemory?: undefined } | { error: JSValuePointer; outOfMemory?: undefined } | { outOfMemory: true; error?: undefined };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type FFIBase = new (...args: any[]) => TextCallFFI;
@@ -52,11 +55,18 @@ export function withTextCalls<T extends FFIBase>(Base: T) {
       let argv = 0;
       if (text !== undefined) {
         const size = em.lengthBytesUTF8(text) + 1;
+        // _malloc returns 0 when the memory cap refuses to grow: writing there would overwrite QuickJS's own data.
         const chars = em._malloc(size) as OwnedHeapCharPointer;
+        if (!chars) return { outOfMemory: true };
         em.stringToUTF8(text, chars, size);
         arg = this.QTS_NewString(ctx, chars as unknown as BorrowedHeapCharPointer);
         em._free(chars);
         argv = em._malloc(4);
+        if (!arg || !argv) {
+          if (arg) this.QTS_FreeValuePointer(ctx, arg);
+          if (argv) em._free(argv);
+          return { outOfMemory: true };
+        }
         // A fresh view: creating the string may have grown (and so detached) the memory's previous buffer.
         new Int32Array(memory.buffer, argv, 1)[0] = arg;
       }

@@ -63,10 +63,17 @@ async function takeModule(memoryMb: number): Promise<CappedModule> {
 /** Longest single wait, so a worker blocked on a reply still checks its deadline and can be terminated. */
 const WAIT_SLICE_MS = 50;
 
+/** Replies read from `replies` so far: shared[1] counts those posted, so the worker reads exactly the new ones. */
+let consumed = 0;
+
 /** Replies that have arrived for this execution; a late reply to an execution that has ended is dropped. */
-function drainReplies(execId: number): HostReplyMessage[] {
+function drainReplies(execId: number, posted: number): HostReplyMessage[] {
   const out: HostReplyMessage[] = [];
-  for (let m = receiveMessageOnPort(init.replies); m; m = receiveMessageOnPort(init.replies)) {
+  // Wrap-safe: the counters are int32.
+  while (((posted - consumed) | 0) > 0) {
+    const m = receiveMessageOnPort(init.replies);
+    if (!m) break;
+    consumed = (consumed + 1) | 0;
     const reply = m.message as HostReplyMessage;
     if (reply.execId === execId) out.push(reply);
   }
@@ -74,12 +81,11 @@ function drainReplies(execId: number): HostReplyMessage[] {
 }
 
 function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
-  // Read the counter before draining: a reply posted after the drain changes it, so the wait returns at once.
+  // The main thread posts a reply before it counts it, so every counted reply is there to read.
   const seen = Atomics.load(shared, 1);
-  const ready = drainReplies(execId);
-  if (ready.length) return ready;
+  if (seen !== consumed) return drainReplies(execId, seen);
   Atomics.wait(shared, 1, seen, Math.min(timeoutMs, WAIT_SLICE_MS));
-  return drainReplies(execId);
+  return drainReplies(execId, Atomics.load(shared, 1));
 }
 
 async function execute(exec: ExecMessage): Promise<void> {

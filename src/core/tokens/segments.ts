@@ -11,10 +11,18 @@
 /** The longest run of whitespace or of non-whitespace characters handed to the encoder in one piece. */
 export const MAX_RUN_CHARS = 512;
 
+/**
+ * The longest stretch one regular-expression match covers: an unbounded repeat over a run of millions of
+ * characters overflows the regular-expression engine's stack (a RangeError), so a longer run is matched as
+ * several consecutive stretches.
+ */
+const MAX_MATCH_CHARS = 64 * MAX_RUN_CHARS;
+
 /** `text` cut inside its long runs; the segments concatenate back to `text`. */
 export function countingSegments(text: string, maxRun = MAX_RUN_CHARS): string[] {
   if (text.length <= maxRun) return [text];
-  const n = `{${maxRun + 1},}`;
+  const longest = Math.max(MAX_MATCH_CHARS, maxRun + 1);
+  const n = `{${maxRun + 1},${longest}}`;
   const longRun = new RegExp(`[\\p{L}\\p{M}]${n}|\\s${n}|[^\\s\\p{L}\\p{M}\\p{N}]${n}`, 'gu');
   const segments: string[] = [];
   let from = 0;
@@ -24,6 +32,12 @@ export function countingSegments(text: string, maxRun = MAX_RUN_CHARS): string[]
       const at = isHighSurrogate(text.charCodeAt(cut - 1)) ? cut - 1 : cut;
       segments.push(text.slice(from, at));
       from = at;
+    }
+    // A stretch of the longest length may go on in the next one: cut at its end as well (when the run ends
+    // exactly there instead, the cut falls on the run's edge, within a token of the uncut count).
+    if (match[0].length === longest && end < text.length) {
+      segments.push(text.slice(from, end));
+      from = end;
     }
   }
   segments.push(text.slice(from));

@@ -21,6 +21,16 @@ describe('token counting of long unbroken runs', () => {
     assert.equal(countTokens(text), perSegment * segments.length);
   });
 
+  it('counts a run of millions of one character (the regular expression matches it in stretches) in pieces of at most MAX_RUN_CHARS', () => {
+    for (const ch of ['x', ' ', '.']) {
+      const text = ch.repeat(16 * 1024 * 1024 + 7);
+      const segments = countingSegments(text);
+      assert.equal(segments.join(''), text);
+      assert.ok(segments.every((s) => s.length <= MAX_RUN_CHARS), `a segment of ${Math.max(...segments.map((s) => s.length))} chars for ${JSON.stringify(ch)}`);
+      assert.ok(countTokens(text) > 0);
+    }
+  });
+
   it('bounds whitespace and punctuation runs as well as letters, and keeps the context around the run', () => {
     for (const run of [' ', '\n', '.', 'é']) {
       const text = `before it ${run.repeat(3000)} after it`;

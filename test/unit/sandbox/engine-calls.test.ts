@@ -1,0 +1,137 @@
+// How the engine lets the guest's host calls out, run in-process on the release build with the worker's
+// synchronous reply path: the calls of one guest turn leave together once its jobs have run, each reply
+// settles its own call whatever the order, and calls made while the returned value is read out never leave.
+import * as assert from 'node:assert/strict';
+import { runExecution } from '../../../src/core/sandbox/engine';
+import { ModuleFactory, RELEASE_SYNC, releaseWasmPath } from '../../../src/core/sandbox/quickjs';
+import { DEFAULT_LIMITS, type HostReplyMessage } from '../../../src/core/sandbox/types';
+
+interface Sent {
+  callId: number;
+  op: string;
+  args: unknown[];
+}
+
+describe('sandbox engine: how host calls leave', function () {
+  this.timeout(60000);
+  let factory: ModuleFactory;
+
+  before(async () => {
+    factory = await ModuleFactory.create(RELEASE_SYNC, releaseWasmPath());
+  });
+
+  /** Runs `code`; hostCall may be replaced (e.g. one that throws). */
+  async function runWith(code: string, hostCall: (callId: number, op: string, argsJson: string) => void) {
+    return runExecution({
+      exec: { type: 'exec', id: 8, code, limits: { ...DEFAULT_LIMITS, timeoutMs: 20000 }, skills: [], workspace: {}, toolIndex: { everything: { echo: 'everything/echo' } }, deadline: Date.now() + 20000 },
+      module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+      hostCall: hostCall as never,
+      flushCalls: () => undefined,
+      waitForReplies: () => [],
+    });
+  }
+
+  /** Runs `code`; replies echo each call's message, in the order `order` puts the unanswered calls. */
+  async function run(code: string, order: (calls: Sent[]) => Sent[] = (c) => c) {
+    const batches: Sent[][] = [];
+    let batch: Sent[] = [];
+    let unanswered: Sent[] = [];
+    const result = await runExecution({
+      exec: {
+        type: 'exec',
+        id: 7,
+        code,
+        limits: { ...DEFAULT_LIMITS, timeoutMs: 20000 },
+        skills: [],
+        workspace: {},
+        toolIndex: { everything: { echo: 'everything/echo' } },
+        deadline: Date.now() + 20000,
+      },
+      module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+      hostCall: (callId, op, argsJson) => {
+        batch.push({ callId, op, args: JSON.parse(argsJson) as unknown[] });
+      },
+      flushCalls: () => {
+        assert.ok(batch.length > 0, 'a flush with no call in it');
+        batches.push(batch);
+        unanswered.push(...batch);
+        batch = [];
+      },
+      waitForReplies: (): HostReplyMessage[] => {
+        const replies = order(unanswered).map((c): HostReplyMessage => {
+          const message = (c.args[1] as { message: string }).message;
+          return { type: 'reply', execId: 7, callId: c.callId, json: JSON.stringify({ content: [{ type: 'text', text: `Echo: ${message}` }], isError: false }) };
+        });
+        unanswered = [];
+        return replies;
+      },
+    });
+    assert.equal(batch.length, 0, 'calls were handed over but never flushed');
+    const messages = batches.map((b) => b.map((c) => (c.args[1] as { message: string }).message));
+    return { result, messages };
+  }
+
+  it('sends the calls of one turn together', async () => {
+    const { result, messages } = await run(`
+      const a = await tools.everything.echo({ message: 'a' });
+      const [b, c, d] = await Promise.all([tools.everything.echo({ message: 'b' }), tools.everything.echo({ message: 'c' }), mcp.call('everything/echo', { message: 'd' })]);
+      return [a, b, c, d].map((r) => r.text);`);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.deepEqual(JSON.parse(result.json!), ['Echo: a', 'Echo: b', 'Echo: c', 'Echo: d']);
+    assert.deepEqual(messages, [['a'], ['b', 'c', 'd']]);
+  });
+
+  it('settles each call with its own reply when replies come back in another order', async () => {
+    const { result, messages } = await run(
+      `const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => tools.everything.echo({ message: 'm' + i })));
+       return rs.map((r) => r.text);`,
+      (calls) => [...calls].reverse(),
+    );
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.deepEqual(JSON.parse(result.json!), Array.from({ length: 60 }, (_, i) => `Echo: m${i}`));
+    assert.deepEqual(messages, [Array.from({ length: 60 }, (_, i) => `m${i}`)]);
+  });
+
+  it('sends calls the code made without awaiting them, but none made while the returned value is read', async () => {
+    const { result, messages } = await run(`
+      tools.everything.echo({ message: 'unawaited' });
+      return { toJSON() { tools.everything.echo({ message: 'while-reading' }); return 'value'; } };`);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(JSON.parse(result.json!), 'value');
+    assert.deepEqual(messages, [['unawaited']]);
+  });
+
+  it('ends the run at once when handing a call to the host fails (no wait for the deadline)', async () => {
+    const started = Date.now();
+    // In the worker this becomes a runtime error and a fresh worker (worker.ts); here the engine's promise rejects.
+    await assert.rejects(
+      runWith('await tools.everything.echo({ message: "x" }); return 1;', () => {
+        throw new Error('the channel broke');
+      }),
+      /the channel broke/,
+    );
+    assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
+  });
+
+  it('stops the run as out of memory when a reply cannot be copied in under the memory cap', async () => {
+    const memoryMb = 24;
+    let sent: number | undefined;
+    const huge = JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(40 * 1024 * 1024) }], isError: false });
+    const result = await runExecution({
+      exec: { type: 'exec', id: 9, code: 'const r = await tools.everything.echo({ message: "big" }); return r.text.length;', limits: { ...DEFAULT_LIMITS, memoryMb, timeoutMs: 20000 }, skills: [], workspace: {}, toolIndex: { everything: { echo: 'everything/echo' } }, deadline: Date.now() + 20000 },
+      module: await factory.newModule(memoryMb),
+      hostCall: (callId) => {
+        sent = callId;
+      },
+      flushCalls: () => undefined,
+      waitForReplies: (): HostReplyMessage[] => {
+        const id = sent;
+        sent = undefined;
+        return id === undefined ? [] : [{ type: 'reply', execId: 9, callId: id, json: huge }];
+      },
+    });
+    assert.equal(result.ok, false);
+    assert.equal(result.error?.kind, 'memory', JSON.stringify(result.error));
+    assert.match(result.error?.message ?? '', /24 MB/);
+  });
+});
