@@ -148,14 +148,10 @@ export class StdioProcessTransport implements Transport {
 
   private receive(chunk: Buffer): void {
     if (this.corrupt) return;
-    if (!this.lines.append(chunk)) {
-      const error = new MessageTooLargeError(this.launch.maxMessageBytes);
-      this.giveUp(error);
-      this.onerror?.(error);
-      return;
-    }
+    if (!this.lines.append(chunk)) return this.tooLarge();
     const { deserializeMessage } = mcpSdk();
     for (let line = this.lines.next(); line !== undefined; line = this.lines.next()) {
+      if (line === TOO_LONG) return this.tooLarge();
       let message: JSONRPCMessage;
       try {
         message = deserializeMessage(line);
@@ -166,6 +162,12 @@ export class StdioProcessTransport implements Transport {
       }
       this.onmessage?.(message);
     }
+  }
+
+  private tooLarge(): void {
+    const error = new MessageTooLargeError(this.launch.maxMessageBytes);
+    this.giveUp(error);
+    this.onerror?.(error);
   }
 
   private giveUp(error: MessageTooLargeError | EarlyOutputTooLargeError): void {
@@ -225,17 +227,21 @@ export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Reco
 }
 
 /**
- * Splits a stream into lines, holding at most `maxBytes` of it. (The SDK's ReadBuffer drops lines that are not
- * JSON without a word; a server writing its logs to stdout should be told.)
+ * Splits a stream into lines, none longer than `maxBytes`. (The SDK's ReadBuffer drops lines that are not
+ * JSON without a word; a server writing its logs to stdout should be told.) One chunk may hold many complete
+ * lines: the cap is on each line, not on the chunk.
  */
 class LineBuffer {
   private buffer?: Buffer;
 
   constructor(private readonly maxBytes: number) {}
 
-  /** False when the chunk would take the held bytes over the cap (nothing is held afterwards). */
+  /** False when the line in progress would grow past the cap (nothing is held afterwards). */
   append(chunk: Buffer): boolean {
-    if ((this.buffer?.length ?? 0) + chunk.length > this.maxBytes) {
+    const first = chunk.indexOf(0x0a);
+    const growing = (this.buffer?.length ?? 0) + (first === -1 ? chunk.length : first);
+    const tail = first === -1 ? 0 : chunk.length - chunk.lastIndexOf(0x0a) - 1;
+    if (growing > this.maxBytes || tail > this.maxBytes) {
       this.buffer = undefined;
       return false;
     }
@@ -247,11 +253,18 @@ class LineBuffer {
     this.buffer = undefined;
   }
 
-  /** The next complete line without its line ending, or undefined. Blank lines are skipped. */
-  next(): string | undefined {
+  /**
+   * The next complete line without its line ending, undefined when there is none, or TOO_LONG for a line
+   * over the cap inside a chunk (nothing is held afterwards). Blank lines are skipped.
+   */
+  next(): string | undefined | typeof TOO_LONG {
     while (this.buffer) {
       const end = this.buffer.indexOf(0x0a);
       if (end === -1) return undefined;
+      if (end > this.maxBytes) {
+        this.buffer = undefined;
+        return TOO_LONG;
+      }
       const line = this.buffer.toString('utf8', 0, end).replace(/\r$/, '');
       this.buffer = end + 1 < this.buffer.length ? this.buffer.subarray(end + 1) : undefined;
       if (line.trim()) return line;
@@ -259,3 +272,5 @@ class LineBuffer {
     return undefined;
   }
 }
+
+const TOO_LONG = Symbol('a line over the cap');

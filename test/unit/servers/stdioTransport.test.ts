@@ -85,6 +85,37 @@ describe('StdioProcessTransport', () => {
     assert.equal(s.messages.length, before, 'nothing after the oversized message was delivered');
   });
 
+  /** A server that writes `script`'s output in one burst after start, then waits on stdin. */
+  function burst(script: string, maxMessageBytes: number) {
+    const messages: JSONRPCMessage[] = [];
+    const errors: Error[] = [];
+    const transport = new StdioProcessTransport({ command: NODE, args: ['-e', `${script}; process.stdin.resume()`], maxMessageBytes });
+    transport.onmessage = (m) => void messages.push(m);
+    transport.onerror = (e) => void errors.push(e);
+    return { transport, messages, errors };
+  }
+
+  it('applies the cap to each line, not to a chunk holding many complete lines', async () => {
+    // 2 000 notifications of ~110 bytes in one write: the pipe hands them over in chunks far over a 4 KB cap.
+    const line = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'y'.repeat(50) } });
+    const s = burst(`process.stdout.write(${JSON.stringify(line + '\n')}.repeat(2000))`, 4 * 1024);
+    await s.transport.start();
+    await waitUntil(() => s.messages.length === 2000, 10000);
+    assert.deepEqual(s.errors, []);
+    assert.equal(s.transport.failure, undefined);
+    await s.transport.close();
+  });
+
+  it('refuses a complete line over the cap that arrives inside a chunk with short ones', async () => {
+    const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'short' } });
+    const long = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'z'.repeat(8 * 1024) } });
+    const s = burst(`process.stdout.write(${JSON.stringify(`${note}\n${long}\n${note}\n`)})`, 4 * 1024);
+    await s.transport.start();
+    await s.transport.exited;
+    assert.ok(s.errors.some((e) => e instanceof MessageTooLargeError), 'a MessageTooLargeError was reported');
+    assert.equal(s.messages.length, 1, 'the short line before it was delivered, nothing after');
+  });
+
   it('rejects start for a missing command, and close does not wait for a process that never ran', async () => {
     const t = new StdioProcessTransport({ command: 'mcp-harness-no-such-command', args: [], maxMessageBytes: 1024 });
     const errors: Error[] = [];
