@@ -52,10 +52,10 @@ export function timeoutOption(values: Record<string, unknown>): number | undefin
   return wholeMs(String(raw), '--timeout-ms', 1, MAX_TIMER_MS, '--timeout-ms 60000');
 }
 
-/** MCP_HARNESS_REQUEST_TIMEOUT_MS (whole ms from 1 to MAX_TIMER_MS); undefined when unset or empty. */
+/** MCP_HARNESS_REQUEST_TIMEOUT_MS (whole ms from 1 to MAX_TIMER_MS); undefined when unset or empty (blanks are refused, as for the stop grace). */
 export function envTimeout(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[REQUEST_TIMEOUT_ENV];
-  if (raw === undefined || raw.trim() === '') return undefined;
+  if (raw === undefined || raw === '') return undefined;
   return wholeMs(raw, REQUEST_TIMEOUT_ENV, 1, MAX_TIMER_MS, `${REQUEST_TIMEOUT_ENV}=60000`);
 }
 

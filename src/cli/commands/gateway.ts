@@ -10,6 +10,7 @@ import { loadSkills } from '../../core/sandbox/skills';
 import { HARNESS_VERSION } from '../../core/version';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { Interrupted } from '../interrupt';
+import { MAX_TIMER_MS } from '../serverHints';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
 
@@ -58,10 +59,12 @@ const USAGE = [
   'signal ends the servers and exits at once. Under systemd, add SuccessExitStatus=130 143 to the unit.',
 ].join('\n');
 
-function count(name: string, raw: unknown, min: number): number | undefined {
+function count(name: string, raw: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, e.g. --${name} ${Math.max(min, 100)}.`);
+  // A timer over 2^31-1 ms fires at once.
+  if (n > max) throw new UsageError(`--${name} must be at most ${max}.`);
   return n;
 }
 
@@ -139,8 +142,8 @@ export const gatewayCommand: CliCommand = {
       rate: count('rate-limit', values['rate-limit'], 1),
       burst: count('burst', values.burst, 1),
       maxConcurrent: count('max-concurrent', values['max-concurrent'], 1),
-      shutdownMs: count('shutdown-ms', values['shutdown-ms'], 0),
-      sessionIdleMs: count('session-idle-ms', values['session-idle-ms'], 100),
+      shutdownMs: count('shutdown-ms', values['shutdown-ms'], 0, MAX_TIMER_MS),
+      sessionIdleMs: count('session-idle-ms', values['session-idle-ms'], 100, MAX_TIMER_MS),
     };
     const gw = require('../../core/gateway/index') as typeof Gateway;
     const replicaId = values['replica-id'] as string | undefined;

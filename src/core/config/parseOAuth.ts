@@ -61,7 +61,7 @@ export function parseOAuth(node: Node, server: ParsedServer, sink: ProblemSink):
       rangeOf(oauth.clientMetadataUrl.node),
       'error',
       'invalid-url',
-      `"oauth.clientMetadataUrl" of server "${name}" must be an https:// URL with a path (a Client ID Metadata Document), like https://example.com/client.json: no fragment, no "." or ".." segment, a query only after the path.`,
+      `"oauth.clientMetadataUrl" of server "${name}" must be an https:// URL with a path (a Client ID Metadata Document), like https://example.com/client.json: no fragment, no "." or ".." segment, a query only after the path, no user name or password.`,
       server,
     );
     return undefined;
@@ -74,7 +74,7 @@ export function parseOAuth(node: Node, server: ParsedServer, sink: ProblemSink):
  * keeps the two equal): an https URL whose path has at least one segment, none of them `.` or `..`, with an
  * optional query and no fragment (the CIMD draft's rules for a client id URL), or a value with a `${…}` variable.
  */
-export const CLIENT_METADATA_URL_PATTERN = String.raw`^(https://[^/?#\s]+(/(?!\.{1,2}(?:[/?]|$))[^/?#\s]+)+/?(\?[^#\s]*)?|.*\$\{.*)$`;
+export const CLIENT_METADATA_URL_PATTERN = String.raw`^(https://[^/?#@\s]+(/(?!\.{1,2}(?:[/?]|$))[^/?#\s]+)+/?(\?[^#\s]*)?|.*\$\{.*)$`;
 const CLIENT_METADATA_URL = new RegExp(CLIENT_METADATA_URL_PATTERN, 'u');
 
 function isCimdUrl(text: string): boolean {

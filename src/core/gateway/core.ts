@@ -138,8 +138,12 @@ export class GatewayCore {
 
   /** Serves one client over `transport`; `client` names it in traces and the audit log. */
   async connect(transport: Transport, client: string, id = this.nextId()): Promise<GatewaySession> {
-    // The session's capabilities are fixed at initialize: whether some upstream completes is known first.
-    const session = new GatewaySession(this, id, client, (await this.completions?.offered()) ?? false);
+    // The session's capabilities are fixed at initialize: whether some upstream completes is known first. Only
+    // the first session waits for the answer; while a server that could not be started leaves it open, later
+    // sessions take the last answer and the servers are asked again in the background (a broken server does
+    // not hold every client's initialize).
+    const completes = this.completions ? (this.completions.offeredNow() ?? (await this.completions.offered())) : false;
+    const session = new GatewaySession(this, id, client, completes);
     this.add(session.client);
     await session.connect(transport);
     return session;

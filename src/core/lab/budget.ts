@@ -1,8 +1,8 @@
 // How the lab splits its budget among the suites it runs. Each suite has a claim on time (its time weight, not its
 // weight in the score): conformance runs its scenarios one after another and needs 8–25 s whatever the budget,
 // while props and bench do more with more time. A suite starts with what is left of the budget × its time weight /
-// the time weights of the suites still to run, so time a suite does not use passes on to the suites after it. The
-// shares never add up to more than the budget: a suite that overruns its share (props gives every tool two call
+// the time weights of the suites still to run, so time a suite does not use passes on to the suites after it. Time
+// spent within the shares never exceeds the budget: a suite that overruns its share (props gives every tool two call
 // timeouts, the fault scenarios are a fixed set, a conformance scenario under way may finish) is not given the
 // overrun back, and neither is it taken from the suites after it, which keep their claim.
 import type { SuiteName } from './types';

@@ -31,10 +31,12 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
   const started = Date.now();
   const traceFiles: string[] = [];
   const tracing = recordTraces(host, traceFiles, options.signal);
-  const budget = new BudgetSplit(options.budgetMs, options.suites);
+  // A suite named twice runs once (the budget is split per suite).
+  const suiteNames = [...new Set(options.suites)];
+  const budget = new BudgetSplit(options.budgetMs, suiteNames);
   const suites: SuiteResult[] = [];
   const unreachable = await reachable(tracing, options);
-  for (const name of options.suites) {
+  for (const name of suiteNames) {
     const weight = SUITE_WEIGHT[name];
     if (unreachable || options.signal?.aborted) {
       suites.push({ suite: name, ran: false, skipped: unreachable ?? 'the run was cancelled before this suite started', score: 0, weight, findings: [], stats: {} });

@@ -219,15 +219,11 @@ class Execution {
   private sendCalls(): void {
     if (!this.vm || !this.api) return;
     const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
-    if (r.outOfMemory) {
-      this.stop ??= this.classify(OUT_OF_MEMORY);
-      return;
-    }
     if (r.error) {
       this.stop ??= this.classify(this.describe(r.error));
       return;
     }
-    const text = r.text;
+    const text = r.outOfMemory ? undefined : r.text;
     if (text === undefined) {
       // The queue could not be read out (QuickJS ran out of memory making the C string).
       this.stop ??= this.classify(OUT_OF_MEMORY);

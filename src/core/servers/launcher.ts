@@ -11,7 +11,7 @@ import { LiveConnection, type ListKind, type LiveKind } from './live';
 import { negotiation, type ProtocolVerdicts } from './negotiation';
 import { closedDuringProbe, handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
 import { stopProcessTree } from './processTree';
-import { MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
+import { EarlyOutputTooLargeError, MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
 import { failUnansweredRequests } from './unansweredRequests';
 
 export interface LauncherOptions {
@@ -204,7 +204,7 @@ export class Launcher {
     const logger = this.options.logger;
     client.onerror = (err: Error) => {
       if (live.stopping) return;
-      if (err instanceof MessageTooLargeError) {
+      if (err instanceof MessageTooLargeError || err instanceof EarlyOutputTooLargeError) {
         live.transportError = err;
         logger.warn(`${def.name} ${err.message}; closing the connection.`);
         return;

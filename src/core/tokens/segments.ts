@@ -35,7 +35,8 @@ export function countingSegments(text: string, maxRun = MAX_RUN_CHARS): string[]
     }
     // A stretch of the longest length may go on in the next one: cut at its end as well (when the run ends
     // exactly there instead, the cut falls on the run's edge, within a token of the uncut count).
-    if (match[0].length === longest && end < text.length) {
+    // (length counts UTF-16 units, the quantifier code points: a stretch of astral characters is longer.)
+    if (match[0].length >= longest && end < text.length) {
       segments.push(text.slice(from, end));
       from = end;
     }

@@ -46,8 +46,20 @@ export function interruptCli(cli: string, args: string[], o: InterruptOptions): 
         child.kill(o.signal);
       }
     });
+    // A CLI that never ends is killed with everything under it, so a failing test leaves no process behind.
+    const guard = setTimeout(() => {
+      for (const pid of [...descendants(child.pid!), child.pid!]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      fail(new Error(`the CLI did not end within 45 s of starting; stderr: ${stderr.slice(-2000)}`));
+    }, 45_000);
     child.on('error', fail);
     child.on('close', (code) => {
+      clearTimeout(guard);
       clearInterval(poll);
       child.stdin?.destroy();
       done({ code, stdout, stderr, children });

@@ -80,7 +80,7 @@ describe('CLI: stop grace for stdio servers', function () {
     assert.equal(envTimeout({}), undefined);
     assert.equal(envTimeout({ [REQUEST_TIMEOUT_ENV]: '' }), undefined);
     assert.equal(envTimeout({ [REQUEST_TIMEOUT_ENV]: '2147483647' }), 2 ** 31 - 1);
-    for (const bad of ['0', '-5', 'soon', '1.5', '2147483648']) {
+    for (const bad of ['0', '-5', 'soon', '1.5', '2147483648', ' ']) {
       assert.throws(() => envTimeout({ [REQUEST_TIMEOUT_ENV]: bad }), /MCP_HARNESS_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647/, bad);
     }
   });

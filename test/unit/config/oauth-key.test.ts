@@ -98,6 +98,8 @@ describe('config: the per-server "oauth" key', () => {
       ['http://c.example/c.json', false],
       ['https://c example/c.json', false],
       ['c.example/c.json', false],
+      ['https://u:p@c.example/c.json', false],
+      ['https://u@c.example/c.json', false],
     ];
     for (const [url, ok] of cases) {
       const inSchema = validate({ servers: { s: { oauth: { clientMetadataUrl: url } } } });

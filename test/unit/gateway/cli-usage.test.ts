@@ -25,6 +25,8 @@ describe('mcp-harness gateway: bad arguments', function () {
     [['--http', '0', '--rate-limit', '0'], /--rate-limit must be a whole number of at least 1/],
     [['--http', '0', '--max-body-bytes', '10'], /--max-body-bytes must be a whole number of at least 1024/],
     [['--max-calls', '0'], /--max-calls must be a whole number of at least 1/],
+    [['--http', '0', '--shutdown-ms', '3000000000'], /--shutdown-ms must be at most 2147483647/],
+    [['--http', '0', '--session-idle-ms', '2147483648'], /--session-idle-ms must be at most 2147483647/],
     [['--servers', 'everything,nope'], /no MCP server named 'nope' in this workspace \(known: everything, memory\)/],
   ];
   for (const [args, message] of cases) {
