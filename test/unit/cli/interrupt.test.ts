@@ -146,6 +146,17 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     assert.ok(await waitForExit(r.children, 5000), `still running: ${r.children.filter(isAlive).join(', ')}`);
   });
 
+  it('chaos (stdio), SIGINT: a target that ignores SIGTERM, and the process it started, end with the proxy', async () => {
+    const pids = join(ws, 'stubborn.pids');
+    const r = await interrupt(['chaos', '--toxics', 'latency=5ms', '--', process.execPath, join(FIXTURES, 'slow.mjs'), '--ignore-term', '--child', '--exit-log', pids], 'SIGINT', { callLog: pids, input: '' });
+    assert.equal(r.code, 130, r.stderr);
+    const target = Number(/^pid (\d+)$/m.exec(readFileSync(pids, 'utf8'))?.[1]);
+    assert.ok(r.children.includes(target), 'the target was running under the CLI');
+    assert.ok(r.children.length >= 2, `the target's own child was running too: ${r.children.join(', ')}`);
+    // Checked as soon as the CLI has exited: nothing of the tree may be left to a later kill.
+    assert.deepEqual(r.children.filter(isAlive), []);
+  });
+
   it('a second Ctrl-C exits at once: no output, exit 130, and a server that would take minutes to stop is killed', async () => {
     // Two minutes of grace: the first Ctrl-C's clean stop would wait that long for the server to exit on its own.
     const r = await interrupt(['call', 'hang/hang', '--yes', '--json'], 'SIGINT', { again: true, env: { MCP_HARNESS_STOP_GRACE_MS: '120000' } });

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { LineRelay, type RelayCounters } from './relay';
 import type { Toxics } from './toxics';
+import { stopProcessTree } from '../../servers/processTree';
 
 export interface ProxyTarget {
   command: string;
@@ -28,6 +29,8 @@ export interface ProxyEnd {
 
 export class ChaosProxy {
   private child?: ChildProcess;
+  /** Resolves once Node has reaped the target. */
+  private reaped?: Promise<void>;
   private seen = 0;
   private clientClosed = false;
   private ended?: ProxyEnd;
@@ -55,6 +58,7 @@ export class ChaosProxy {
   run(target: ProxyTarget): Promise<ProxyEnd> {
     const child = spawn(target.command, target.args, { env: target.env, cwd: target.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    this.reaped = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('error', (err) => {
       this.client.stderr.write(`mcp-harness chaos: could not start the target: ${err.message}\n`);
       this.finish('spawn_failed');
@@ -97,14 +101,17 @@ export class ChaosProxy {
     this.ended = { reason, ...(exitCode !== undefined ? { exitCode } : {}), toServer: this.toServer.counters, toClient: this.toClient.counters };
     this.toServer.stop();
     this.toClient.stop();
-    if (this.child && this.child.exitCode === null && !this.child.killed) {
-      this.child.stdin?.end();
-      this.child.kill('SIGTERM');
-      const child = this.child;
-      setTimeout(() => {
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }, 1000).unref();
+    const ended = this.ended;
+    const child = this.child;
+    if (!child?.pid) {
+      this.resolveDone(ended);
+      return;
     }
-    this.resolveDone(this.ended);
+    child.stdin?.end();
+    // The target and everything it started end before the proxy reports: TERM, then KILL after a second (a
+    // target that ignores TERM, or its own children, would otherwise outlive the CLI).
+    void stopProcessTree({ pid: child.pid, known: [], graceMs: 0, reaped: this.reaped })
+      .catch(() => undefined)
+      .finally(() => this.resolveDone(ended));
   }
 }
