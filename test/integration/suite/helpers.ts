@@ -48,9 +48,17 @@ export function isBuiltinExtensionProcess(p: ProcInfo): boolean {
   return p.cmdline.includes(`${vscode.env.appRoot}/extensions/`) || isPortScan(p);
 }
 
-/** The extension host's own port auto-forwarding scan (off in the test settings, but settings can lag). */
+/**
+ * The extension host's own port auto-forwarding scan (off in the test settings, but settings can lag): its shell,
+ * and the shell's pipeline while it runs (`ls` with the glob expanded, `grep socket:`).
+ */
 function isPortScan(p: ProcInfo): boolean {
-  return p.cmdline.startsWith('/bin/sh -c ls -l /proc/[0-9]*/fd/[0-9]*') || /^\/bin\/sh -c cat \/proc\/net\/tcp/.test(p.cmdline);
+  return (
+    p.cmdline.startsWith('/bin/sh -c ls -l /proc/[0-9]*/fd/[0-9]*') ||
+    /^\/bin\/sh -c cat \/proc\/net\/tcp/.test(p.cmdline) ||
+    /^ls -l \/proc\/\d+\/fd\/\d+/.test(p.cmdline) ||
+    p.cmdline === 'grep socket:'
+  );
 }
 
 /** Live descendants of this extension host that the extension under test may have started. */
