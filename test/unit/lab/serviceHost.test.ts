@@ -75,4 +75,13 @@ describe('lab: the run service host', function () {
     // Only props scored (the weighted mean over the suites that ran).
     assert.equal(result.score, result.suites[0].score);
   });
+
+  it('runs a suite named twice once (the core API; the CLI already refuses repeats)', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const result = await runLab(host, {
+      server: 'bad', suites: ['faults', 'bench', 'faults'], seed: 1, budgetMs: 60_000, callTimeoutMs: 5000, allowDestructive: false, outDir: traces, signal: abort.signal,
+    });
+    assert.deepEqual(result.suites.map((s) => s.suite), ['faults', 'bench']);
+  });
 });
