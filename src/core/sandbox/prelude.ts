@@ -103,14 +103,15 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   }
 
   const ARGS_ERROR = 'mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).';
-  // head: 'call ["server/tool",' made once per name, so a call serialises only its arguments.
+  // head: 'call ["server/tool",' made once per name, so a call serialises only its arguments: on their own, as
+  // JSON.stringify serialises any value (a toJSON(key) sees ""); wrapping them in an array costs the guest more
+  // than the rest of the call. Arguments that serialise to nothing (a toJSON returning undefined) cross as null.
   function callWith(head, args) {
     if (args === undefined) return post(head + '{}]', toResult);
     if (args === null || typeof args !== 'object' || isArray(args)) return promiseReject.call(PromiseCtor, new TypeError(ARGS_ERROR));
     let text;
-    // As the element after the name, so toJSON(key) and an args that serialises to nothing behave as before.
-    try { text = jsonStringify([undefined, args]); } catch (e) { return promiseReject.call(PromiseCtor, e); }
-    return post(head + text.slice(6), toResult);
+    try { text = jsonStringify(args); } catch (e) { return promiseReject.call(PromiseCtor, e); }
+    return post(head + (text === undefined ? 'null' : text) + ']', toResult);
   }
   const callHead = (name) => 'call [' + jsonStringify(name) + ',';
   function callTool(name, args) {

@@ -169,7 +169,7 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
     assert.deepEqual(r.value, [true, true], JSON.stringify(r.error));
   });
 
-  it('serialises call arguments as the element after the tool name (toJSON sees key "1"; nothing becomes {})', async () => {
+  it('serialises call arguments as JSON.stringify serialises a value (toJSON sees key ""; nothing becomes {})', async () => {
     const r = await run(`
       const keyed = { toJSON(key) { return { message: 'key=' + key }; } };
       const viaTools = await tools.everything.echo(keyed);
@@ -179,8 +179,8 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
       return { viaTools: viaTools.text, viaCall: viaCall.text, nothing, bad, keys: Object.keys(viaTools), structured: 'structured' in viaTools };`);
     assert.equal(r.ok, true, JSON.stringify(r.error));
     const v = r.value as Record<string, unknown>;
-    assert.equal(v.viaTools, 'Echo: key=1');
-    assert.equal(v.viaCall, 'Echo: key=1');
+    assert.equal(v.viaTools, 'Echo: key=');
+    assert.equal(v.viaCall, 'Echo: key=');
     // An argument object that serialises to nothing reaches the server as {} and fails its schema, as a catchable error.
     assert.equal(v.nothing, 'ToolDeniedError');
     assert.equal(v.bad, 'TypeError: mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).');
