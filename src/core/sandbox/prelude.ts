@@ -4,16 +4,19 @@
 // is captured first, so user code that overwrites JSON or Error cannot change how results cross.
 
 /**
- * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, takeCalls, watch, skills })`.
+ * Evaluates to a function `(host) => ({ serialize, describeError, deliver, takeCalls, watch, skills, installTools })`;
+ * `installTools(toolIndexJson)` defines the global `tools` once the execution's tool index is known, so the rest
+ * can be evaluated before an execution starts.
  * host: { settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
  * A host call is only queued in the guest; the engine takes the queue with `takeCalls()` once the pending
  * jobs have run ("op argsJson" per line), and the replies come back, possibly several at once, through
  * `deliver("[[callId, value], [callId, 0, error], ...]")`. Call ids are counted on both sides in the same order.
  */
-export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
+export const GUEST_PRELUDE = String.raw`(function (host) {
   'use strict';
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
   const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, ObjectSetPrototypeOf = Object.setPrototypeOf, isArray = Array.isArray;
+  const ObjectDefineProperty = Object.defineProperty;
   const NumberIsFinite = Number.isFinite, StringOf = String;
   const g = globalThis;
 
@@ -128,15 +131,19 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     call: callTool,
   });
 
-  const toolIndex = jsonParse(toolIndexJson);
-  const tools = {};
-  for (const server of ObjectKeys(toolIndex)) {
-    const entries = {};
-    for (const tool of ObjectKeys(toolIndex[server])) {
-      const head = callHead(StringOf(toolIndex[server][tool]));
-      entries[tool] = (args) => callWith(head, args);
+  const define = (name, value) => ObjectDefineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
+  function installTools(toolIndexJson) {
+    const toolIndex = jsonParse(toolIndexJson);
+    const tools = {};
+    for (const server of ObjectKeys(toolIndex)) {
+      const entries = {};
+      for (const tool of ObjectKeys(toolIndex[server])) {
+        const head = callHead(StringOf(toolIndex[server][tool]));
+        entries[tool] = (args) => callWith(head, args);
+      }
+      tools[server] = ObjectFreeze(entries);
     }
-    tools[server] = ObjectFreeze(entries);
+    define('tools', ObjectFreeze(tools));
   }
 
   function formatValue(v) {
@@ -175,9 +182,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
 
   const skills = {};
 
-  for (const [name, value] of [['mcp', mcp], ['tools', ObjectFreeze(tools)], ['console', console], ['workspace', workspace], ['skills', skills]]) {
-    Object.defineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
-  }
+  for (const [name, value] of [['mcp', mcp], ['console', console], ['workspace', workspace], ['skills', skills]]) define(name, value);
 
   class DepthError extends Error {}
 
@@ -234,7 +239,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return jsonStringify(info);
   }
 
-  return { serialize, describeError, deliver, takeCalls, watch, skills };
+  return { serialize, describeError, deliver, takeCalls, watch, skills, installTools };
 })`;
 
 /** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */

@@ -152,6 +152,19 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
     assert.deepEqual(r.value, ['undefined', true, 'function']);
   });
 
+  it("installs each execution's own tools in the context made for it ahead of time, fixed like the rest of the API", async () => {
+    const probe = 'const d = Object.getOwnPropertyDescriptor(globalThis, "tools"); return [Object.keys(tools), d.writable, d.configurable, Object.isFrozen(tools)];';
+    const all = await run(probe);
+    assert.deepEqual(all.value, [['everything'], false, false, true], JSON.stringify(all.error));
+    // The next context was made before this run's catalog was known: the run's own catalog decides its tools.
+    const none = await run(probe, { servers: [] });
+    assert.deepEqual(none.value, [[], false, false, true], JSON.stringify(none.error));
+    const again = await run(probe);
+    assert.deepEqual(again.value, [['everything'], false, false, true]);
+    const replaced = await run('tools = {}; return Object.keys(tools);');
+    assert.deepEqual(replaced.value, ['everything']);
+  });
+
   it('starts a run after one whose memory grew in a fresh module, and keeps small runs small', async () => {
     const small = await run('return 1;');
     assert.equal(small.metrics.heap_bytes_peak, 16 * 1024 * 1024);
