@@ -10,8 +10,8 @@ export const EXIT_UNREACHABLE = 3;
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Reads all of standard input (for `exec -`). */
-  readStdin: () => Promise<string>;
+  /** Reads all of standard input (for `exec -`); rejects with the signal's reason as soon as `signal` is aborted. */
+  readStdin: (signal?: AbortSignal) => Promise<string>;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }

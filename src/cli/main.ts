@@ -1,4 +1,5 @@
 // mcp-harness: the headless CLI over src/core.
+import { addAbortSignal } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { commands } from './commands/index';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIO, UsageError } from './io';
@@ -91,9 +92,15 @@ if (require.main === module) {
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    readStdin: async () => {
+    readStdin: async (signal) => {
+      // An input that never ends (a pipe left open) must not hold the first Ctrl-C: the signal ends the read.
+      if (signal) addAbortSignal(signal, process.stdin);
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      try {
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      } catch (err) {
+        throw signal?.aborted ? signal.reason : err;
+      }
       return Buffer.concat(chunks).toString('utf8');
     },
     cwd: process.cwd(),

@@ -66,3 +66,34 @@ export function interruptCli(cli: string, args: string[], o: InterruptOptions): 
     });
   });
 }
+
+/**
+ * Runs `exec -` with a standard input that stays open, and sends `signal` once the CLI is reading it: the write of
+ * more than a pipe's buffer completes only when the CLI has taken most of it, which it does only after its
+ * signal handling is in place.
+ */
+export function interruptStdinRead(cli: string, cwd: string, signal: NodeJS.Signals): Promise<Interrupted> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, 'exec', '-', '--json'], { cwd, env: { ...process.env, MCP_HARNESS_VERBOSE: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
+    // The CLI closing its end of the pipe is what the fix does; the write side then sees EPIPE.
+    child.stdin!.on('error', () => {});
+    child.stdin!.write(`return 'ran';\n// ${'x'.repeat(300_000)}`, (err) => {
+      if (err) return fail(new Error(`the CLI stopped reading before the signal: ${err.message}; stderr: ${stderr}`));
+      child.kill(signal);
+    });
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`the CLI was still reading standard input 20 s after ${signal}; stderr: ${stderr.slice(-2000)}`));
+    }, 20_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      child.stdin!.destroy();
+      done({ code, stdout, stderr, children: [] });
+    });
+  });
+}
