@@ -27,7 +27,10 @@ export const loginCommand: CliCommand = {
     '  --timeout-ms N    how long to wait for the browser, in ms',
     '  --json            print the result as JSON (the URL goes to stderr)',
     '',
-    'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments.',
+    'Ctrl-C (or SIGTERM) cancels the sign-in; nothing is stored.',
+    '',
+    'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments,',
+    '130 cancelled by Ctrl-C (SIGINT), 143 cancelled by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -35,7 +38,8 @@ export const loginCommand: CliCommand = {
     'timeout-ms': { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'cancelling the sign-in' },
+  async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     checkInputs(def);
     const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
@@ -46,6 +50,7 @@ export const loginCommand: CliCommand = {
         store: cliTokenStore(io.env),
         ...oauthClientFor(def),
         timeoutMs,
+        signal,
         openBrowser: (url) => {
           show(`Open this URL in a browser to sign in to ${def.id}:\n  ${url.href}\nWaiting for the browser to come back…\n`);
           if (values.open === true) openInBrowser(url.href);
@@ -75,7 +80,8 @@ export const logoutCommand: CliCommand = {
   ].join('\n'),
   options: { workspace: { type: 'string', short: 'w' } },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'cancelling the sign-in' },
+  async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     const result = await signOut(def.url!, cliTokenStore(io.env));
     const message = describeSignOut(def.id, result, cliTokenFile(io.env));
