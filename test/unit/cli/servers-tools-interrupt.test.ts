@@ -1,8 +1,8 @@
-// Ctrl-C and SIGTERM in `servers` and `tools` of the built CLI: a server that never answers its handshake (or its
+// Ctrl-C and SIGTERM in `servers`, `tools`, `lint` and `pin` of the built CLI: a server that never answers its handshake (or its
 // tools/list) is ended at once with its child process, the servers already running are stopped, nothing is
 // printed on stdout and the CLI exits 130 / 143 like the other commands.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, signalAll, waitForExit } from '../../../src/core/servers/processTree';
@@ -10,7 +10,7 @@ import { FIXTURES } from '../guards/helpers';
 import { buildPrivateCli } from '../lint/cliHelpers';
 import { interruptCli, type Interrupted } from './interruptHelpers';
 
-describe('CLI: Ctrl-C and SIGTERM stop `servers` and `tools`, starts under way included', function () {
+describe('CLI: Ctrl-C and SIGTERM stop `servers`, `tools`, `lint` and `pin`, starts under way included', function () {
   this.timeout(120_000);
   let built: { cli: string; dispose(): void };
   let ws: string;
@@ -83,6 +83,23 @@ describe('CLI: Ctrl-C and SIGTERM stop `servers` and `tools`, starts under way i
     assert.equal(r.code, 143, r.stderr);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, 'mcp-harness tools: SIGTERM: stopping the server (press Ctrl-C again to exit at once)\n', 'no "could not be started" for a start the signal ended');
+    await assertNothingLeft(r);
+  });
+
+  it('lint, SIGINT while servers start: no findings for tools that were never listed, exit 130', async () => {
+    const r = await interrupt(['lint', '--json'], 'SIGINT', 'stuck-init');
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'mcp-harness lint: SIGINT: stopping the servers (press Ctrl-C again to exit at once)\n');
+    await assertNothingLeft(r);
+  });
+
+  it('pin, SIGTERM while servers start: pins nothing (no lockfile), exit 143', async () => {
+    const r = await interrupt(['pin'], 'SIGTERM', 'stuck-list');
+    assert.equal(r.code, 143, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'mcp-harness pin: SIGTERM: stopping the servers; nothing is pinned (press Ctrl-C again to exit at once)\n');
+    assert.ok(!existsSync(join(ws, '.mcp-harness', 'tools.lock.json')), 'no lockfile was written');
     await assertNothingLeft(r);
   });
 
