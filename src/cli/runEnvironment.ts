@@ -109,7 +109,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
   const timeoutMs = (timeoutFlag ? timeoutOption(values) : undefined) ?? envTimeout(io.env);
   const folder = resolve(io.cwd, (values.workspace as string | undefined) ?? '.');
   const client = cliClientFeatures(io, { folder, yes: values.yes === true, ...(options.session ? { session: options.session } : {}) });
-  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client });
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client, signal: options.signal });
   let otel: CliOtel | undefined;
   const close = async () => {
     await otel?.close();

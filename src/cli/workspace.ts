@@ -142,7 +142,11 @@ function endStartsOnAbort(manager: ServerManager, definitions: ServerDefinition[
         return state?.status === 'running' && state.pid ? [state.pid] : [];
       }),
   };
-  const onAbort = () => (ended = endStartingServers(servers));
+  const onAbort = () => {
+    // Stopped first, so a start that ends says it was stopped, not that the server died (and is not counted as a failure).
+    for (const d of definitions) if (manager.state(d.id)?.status === 'starting') void manager.stop(d.id).catch(() => {});
+    ended = endStartingServers(servers);
+  };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   return {

@@ -1,6 +1,7 @@
-// Ctrl-C and SIGTERM in `servers`, `tools`, `lint` and `pin` of the built CLI: a server that never answers its handshake (or its
-// tools/list) is ended at once with its child process, the servers already running are stopped, nothing is
-// printed on stdout and the CLI exits 130 / 143 like the other commands.
+// Ctrl-C and SIGTERM in the built CLI while servers are still starting: a server that never answers its handshake
+// (or its tools/list) is ended at once with its child process (the manager alone would wait out its 30 s start
+// timeout), the servers already running are stopped, and the CLI exits 130 / 143. `servers`, `tools`, `lint` and
+// `pin` print nothing on stdout; `call` says nothing ran; `run` and `exec` print their cancelled result.
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { FIXTURES } from '../guards/helpers';
 import { buildPrivateCli } from '../lint/cliHelpers';
 import { interruptCli, type Interrupted } from './interruptHelpers';
 
-describe('CLI: Ctrl-C and SIGTERM stop `servers`, `tools`, `lint` and `pin`, starts under way included', function () {
+describe('CLI: Ctrl-C and SIGTERM while servers are starting', function () {
   this.timeout(120_000);
   let built: { cli: string; dispose(): void };
   let ws: string;
@@ -100,6 +101,39 @@ describe('CLI: Ctrl-C and SIGTERM stop `servers`, `tools`, `lint` and `pin`, sta
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, 'mcp-harness pin: SIGTERM: stopping the servers; nothing is pinned (press Ctrl-C again to exit at once)\n');
     assert.ok(!existsSync(join(ws, '.mcp-harness', 'tools.lock.json')), 'no lockfile was written');
+    await assertNothingLeft(r);
+  });
+
+  it('call, SIGINT while its server never answers initialize: "nothing ran" on stderr, no record, exit 130', async () => {
+    const r = await interrupt(['call', 'stuck-init/hang', '--yes', '--json', '--trace-dir', join(ws, 'traces')], 'SIGINT', 'stuck-init');
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      'mcp-harness call: SIGINT: cancelling the call and stopping the server (press Ctrl-C again to exit at once)\n' +
+        '{"error":{"code":"interrupted","message":"stopped before the call reached the server; nothing ran."}}\n',
+    );
+    await assertNothingLeft(r);
+  });
+
+  it('run, SIGTERM while its server never answers initialize: the cancelled summary says the server was stopped, exit 143', async () => {
+    writeFileSync(join(ws, 'stuck.mcp-session.json'), JSON.stringify({ name: 'stuck', steps: [{ id: 'one', tool: 'stuck-init/hang' }] }));
+    const r = await interrupt(['run', 'stuck.mcp-session.json', '--yes', '--json', '--trace-dir', join(ws, 'traces')], 'SIGTERM', 'stuck-init');
+    assert.equal(r.code, 143, r.stderr);
+    const out = JSON.parse(r.stdout) as { status: string; steps: unknown[]; error?: string };
+    assert.deepEqual([out.status, out.steps], ['cancelled', []]);
+    // Not "the process was killed … check 'command' and 'args'": the server did nothing wrong.
+    assert.match(out.error ?? '', /stuck-init was stopped while it was starting\.$/);
+    await assertNothingLeft(r);
+  });
+
+  it('exec, SIGINT while the code waits for a server that never answers initialize: ok false, exit 130', async () => {
+    writeFileSync(join(ws, 'stuck.mcp.js'), "return await mcp.call('stuck-init/hang', {});");
+    const r = await interrupt(['exec', 'stuck.mcp.js', '--servers', 'stuck-init', '--yes', '--json', '--trace-dir', join(ws, 'traces')], 'SIGINT', 'stuck-init');
+    assert.equal(r.code, 130, r.stderr);
+    const out = JSON.parse(r.stdout) as { ok: boolean; error?: { message: string } };
+    assert.equal(out.ok, false);
+    assert.match(out.error?.message ?? '', /stuck-init was stopped while it was starting\.$/);
     await assertNothingLeft(r);
   });
 
