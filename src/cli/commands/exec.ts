@@ -116,7 +116,7 @@ export const execCommand: CliCommand = {
     const code = await readCode(positionals[0], io, signal);
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
 
-    const run = await openRunEnvironment(values, io, { signal });
+    const run = await openRunEnvironment(values, io, { signal, endStartsOnAbort: true });
     let outcome: CodeRunResult;
     try {
       const known = run.ws.definitions.map((d) => d.id);
