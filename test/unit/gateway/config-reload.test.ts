@@ -1,16 +1,20 @@
 // A server that leaves the configuration while the gateway runs (the host reloads its config: the
 // ServerManager gets the new definitions, as VS Code applies an edited mcp.json): the gateway forgets that
 // server's resource subscriptions, tells its clients the lists changed, and a subscription to the server's
-// URIs is refused from then on. The real gateway core over a real ServerManager running server-everything and
-// the memory server, a real SDK client on an in-memory transport (the gateway CLI does not reload its config).
+// URIs is refused from then on; 2026-07-28 listen streams that followed it leave nothing behind either, so when
+// the server comes back a new stream subscribes anew. The real gateway core (and its HTTP front) over a real
+// ServerManager running server-everything and the memory server, real SDK clients: a 2025 one on an in-memory
+// transport, a 2026 one over HTTP (the gateway CLI itself does not reload its config).
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayCore } from '../../../src/core/gateway/core';
+import { HttpGateway } from '../../../src/core/gateway/http';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY } from '../../../src/core/guards/defaults';
 import { RunService } from '../../../src/core/run/service';
 import { ServerManager } from '../../../src/core/servers/manager';
@@ -27,6 +31,9 @@ describe('gateway: a server that leaves the configuration', function () {
   let manager: ServerManager;
   let core: GatewayCore;
   let client: Client;
+  let http: HttpGateway;
+  let modern: ModernClient;
+  const followed: string[] = [];
   const updated = new Set<(server: string, uri: string) => void>();
   const heard: string[] = [];
 
@@ -53,9 +60,16 @@ describe('gateway: a server that leaves the configuration', function () {
     client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => void heard.push('resources changed'));
     await core.connect(gatewaySide, 'reload');
     await client.connect(clientSide);
+    http = new HttpGateway({ core, token: 'reload-token', port: 0 });
+    const { url } = await http.listen();
+    modern = new ModernClient({ name: 'follower', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
+    modern.setNotificationHandler('notifications/resources/updated', (n) => void followed.push(n.params.uri));
+    await modern.connect(new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: 'Bearer reload-token' } } }));
   });
   after(async () => {
     await client?.close().catch(() => undefined);
+    await modern?.close().catch(() => undefined);
+    await http?.shutdown(1000);
     await core?.close();
     await manager?.dispose();
     rmSync(traceDir, { recursive: true, force: true });
@@ -63,15 +77,19 @@ describe('gateway: a server that leaves the configuration', function () {
 
   async function until(check: () => boolean, what: string): Promise<void> {
     for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-    assert.ok(check(), `${what}: ${JSON.stringify(heard)}`);
+    assert.ok(check(), `${what}: ${JSON.stringify({ heard, followed })}`);
   }
+
+  /** server-everything sends an update for each subscribed resource when its simulated updates start (a new process has them off). */
+  const startUpdates = () => manager.callTool('everything', 'toggle-subscriber-updates', {});
+  let stream: { close(): Promise<void> };
 
   it('drops its subscriptions, tells the client, and refuses new ones', async () => {
     await client.subscribeResource({ uri: resource });
-    // server-everything sends an update for each subscribed resource when its simulated updates start.
-    await manager.callTool('everything', 'toggle-subscriber-updates', {});
-    await until(() => heard.includes(`updated ${resource}`), 'the subscription works before the reload');
-    assert.equal(core.subscriptions?.count, 1);
+    stream = await modern.listen({ resourceSubscriptions: [resource] });
+    await startUpdates();
+    await until(() => heard.includes(`updated ${resource}`) && followed.includes(resource), 'the subscriptions work before the reload');
+    assert.equal(core.subscriptions?.count, 1, 'one upstream subscription for the session and the stream');
 
     await manager.setDefinitions([memory]);
     await until(() => heard.includes('resources changed'), 'the client hears that the resources changed');
@@ -79,5 +97,17 @@ describe('gateway: a server that leaves the configuration', function () {
     await assert.rejects(client.subscribeResource({ uri: resource }), /There is no server named 'everything'/);
     assert.equal(core.subscriptions?.count, 0, 'a refused subscription is not kept either');
     await client.unsubscribeResource({ uri: resource });
+  });
+
+  it('when the server comes back, a new stream on the resource subscribes anew; the old one closing takes nothing', async () => {
+    await manager.setDefinitions([everything, memory]);
+    followed.length = 0;
+    const again = await modern.listen({ resourceSubscriptions: [resource] });
+    assert.equal(core.subscriptions?.count, 1, 'subscribed upstream again');
+    await startUpdates();
+    await until(() => followed.includes(resource), 'the new stream hears the server that came back');
+    await stream.close();
+    await again.close();
+    await until(() => core.subscriptions?.count === 0, 'both streams closed, nothing is left');
   });
 });
