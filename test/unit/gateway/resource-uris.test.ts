@@ -132,6 +132,18 @@ describe('gateway: one resource spelled two ways is one subscription', function 
     }
   });
 
+  it('one 2025 session under both spellings: unsubscribing by a spelling it never used ends them all', async () => {
+    const client = await httpClient(gw, 'third');
+    try {
+      await client.subscribeResource({ uri: UPPER });
+      await client.subscribeResource({ uri: LOWER });
+      await client.unsubscribeResource({ uri: 'mcp-harness://uris/=echo://watched' });
+      assert.deepEqual(await touch(client), [], 'the resource named another way is ended as a whole');
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
   it('2026-07-28 streams: one closing leaves the other following, hearing updates under its own spelling', async () => {
     const client: ModernClient = await modernClient(gw, 'follower');
     const heard: string[] = [];
