@@ -96,10 +96,14 @@ export class Catalog {
     return this.upstreams.ensureStarted(server);
   }
 
-  /** Lists of every exposed server; a server that cannot be started is left out (and logged), not fatal. */
+  /**
+   * Lists of every exposed server the host still has (one that left the configuration is not asked); a server
+   * that cannot be started is left out (and logged), not fatal.
+   */
   private async collect<T>(list: (c: UpstreamConnection, server: string) => Promise<T[]>, what: string): Promise<[string, T[]][]> {
+    const listed = new Set(this.upstreams.list().map((s) => s.id));
     return Promise.all(
-      this.servers.map(async (server): Promise<[string, T[]]> => {
+      this.servers.filter((server) => listed.has(server)).map(async (server): Promise<[string, T[]]> => {
         try {
           return [server, await list(await this.upstreams.ensureStarted(server), server)];
         } catch (err) {

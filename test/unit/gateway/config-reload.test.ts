@@ -36,6 +36,7 @@ describe('gateway: a server that leaves the configuration', function () {
   const followed: string[] = [];
   const updated = new Set<(server: string, uri: string) => void>();
   const heard: string[] = [];
+  const warnings: string[] = [];
 
   before(async () => {
     traceDir = mkdtempSync(join(tmpdir(), 'mcp-harness-gw-reload-'));
@@ -52,6 +53,7 @@ describe('gateway: a server that leaves the configuration', function () {
       servers: ['everything', 'memory'],
       openRun: (r) => service.open({ name: r.name, servers: r.servers, signal: r.signal, dedup: r.dedup, kind: 'gateway', answerers: r.answerers }),
       version: '0',
+      logger: { ...nullLogger, warn: (m: string | Error) => void warnings.push(String(m)) },
       resourceUpdates: (listener) => (updated.add(listener), () => updated.delete(listener)),
     });
     const [clientSide, gatewaySide] = InMemoryTransport.createLinkedPair();
@@ -97,6 +99,15 @@ describe('gateway: a server that leaves the configuration', function () {
     await assert.rejects(client.subscribeResource({ uri: resource }), /There is no server named 'everything'/);
     assert.equal(core.subscriptions?.count, 0, 'a refused subscription is not kept either');
     await client.unsubscribeResource({ uri: resource });
+  });
+
+  it('lists only the servers still configured, without asking the one that left', async () => {
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name.startsWith('memory__')), JSON.stringify(tools.map((t) => t.name)));
+    assert.ok(!tools.some((t) => t.name.startsWith('everything__')), 'the tools of the server that left are gone');
+    const { resources } = await client.listResources();
+    assert.ok(!resources.some((r) => r.uri.startsWith('mcp-harness://everything/')));
+    assert.deepEqual(warnings.filter((w) => w.includes("'everything'")), [], 'nothing tried to reach it');
   });
 
   it('when the server comes back, a new stream on the resource subscribes anew; the old one closing takes nothing', async () => {
