@@ -1,7 +1,7 @@
 // A task status that arrives after its call ended (the late-task fixture says "failed" right after the result) must
-// not reach the caller or change the step's record, like late progress. A regression test of the whole path: today
-// the tasks library itself stops listening once a task's result is in, so this passes with or without the `ended`
-// guard in execute.ts; it fails if either of the two stops holding.
+// not reach the caller or change the step's record. No guard in the executor holds this: callToolAsTask reports
+// statuses only until it settles (the tasks package's settle waits for its own event loop, then detaches), and the
+// call ends after that. This test is what fails if a change there lets a status through after the result.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
