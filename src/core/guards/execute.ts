@@ -56,9 +56,7 @@ export class ToolExecutor {
     }
     const followed = followAll(request.signal, this.options.signal);
     const signal = followed.signal;
-    // Progress after the call ended (a late notification) must not change the record or the live display. A task's
-    // statuses need no such check: callToolAsTask reports them only until it settles (the tasks package's settle
-    // waits for its own event loop), and this call ends after that.
+    // Progress or a task status after the call ended (a late notification) must not change the record or the live display.
     let ended = false;
     let failure: ExecutionFailure | undefined;
     try {
@@ -76,6 +74,7 @@ export class ToolExecutor {
               request.onProgress?.({ ...p, ...(message !== undefined ? { message } : {}) });
             },
             onTaskStatus: (u) => {
+              if (ended) return;
               recordTaskStatus(call.record, call.guardrails, u);
               request.onTaskStatus?.(u);
             },
