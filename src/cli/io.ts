@@ -48,8 +48,8 @@ export interface CliCommand {
   /** How many positionals are allowed. */
   positionals?: { min: number; max: number };
   /**
-   * A command that starts servers or waits: the first SIGINT/SIGTERM aborts `signal` (the command stops its servers and prints
-   * what it has; the CLI then exits 130/143), a second exits at once. `stopping` is what the user is told
+   * A command that starts servers or waits: the first SIGINT/SIGTERM aborts `signal` (the command stops its servers
+   * and prints what it has; the CLI then exits 130/143), a second exits at once. `stopping` is what the user is told
    * happens after the first, e.g. "stopping and keeping the partial result".
    */
   interruptible?: { stopping: string };

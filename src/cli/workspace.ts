@@ -120,7 +120,10 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
   };
 }
 
-/** A start the CLI ended on Ctrl-C says nothing of the server's protocol (the core takes such an exit during its probe for a 2025 server's). */
+/**
+ * A start the CLI ended on Ctrl-C says nothing of the server's protocol (the core takes an exit during its probe
+ * for a 2025 server's, and would remember that for the next run).
+ */
 function verdictsUntil(verdicts: ProtocolVerdicts, signal: AbortSignal | undefined): ProtocolVerdicts {
   if (!signal) return verdicts;
   return {
@@ -143,7 +146,7 @@ function endStartsOnAbort(manager: ServerManager, definitions: ServerDefinition[
       }),
   };
   const onAbort = () => {
-    // Stopped first, so a start that ends says it was stopped, not that the server died (and is not counted as a failure).
+    // Stopped first, so a start that ends says it was stopped, not that the server died (nor counts as a failure).
     for (const d of definitions) if (manager.state(d.id)?.status === 'starting') void manager.stop(d.id).catch(() => {});
     ended = endStartingServers(servers);
   };

@@ -80,8 +80,7 @@ export const logoutCommand: CliCommand = {
   ].join('\n'),
   options: { workspace: { type: 'string', short: 'w' } },
   positionals: { min: 1, max: 1 },
-  interruptible: { stopping: 'cancelling the sign-in' },
-  async run({ values, positionals, json, signal }, io) {
+  async run({ values, positionals, json }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     const result = await signOut(def.url!, cliTokenStore(io.env));
     const message = describeSignOut(def.id, result, cliTokenFile(io.env));
