@@ -50,7 +50,7 @@ export class LoopbackRedirect {
       () => this.fail(new SignInError(`Sign-in timed out: the browser did not come back to ${this.redirectUrl} within ${Math.round(timeoutMs / 1000)} s.`, 'timeout')),
       timeoutMs,
     );
-    const onAbort = () => this.fail(new SignInError('Sign-in was cancelled.', 'cancelled'));
+    const onAbort = () => this.fail(new SignInError('Sign-in cancelled.', 'cancelled'));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort);
     try {
@@ -58,14 +58,19 @@ export class LoopbackRedirect {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      this.close();
+      void this.close();
     }
   }
 
-  close(): void {
-    this.fail(new SignInError('Sign-in was cancelled.', 'cancelled'));
-    this.server?.close();
-    this.server?.closeAllConnections();
+  /** Stops waiting and closes the listener; resolves once its port is closed. */
+  close(): Promise<void> {
+    this.fail(new SignInError('Sign-in cancelled.', 'cancelled'));
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return closed;
   }
 
   private fail(err: SignInError): void {
