@@ -211,6 +211,11 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
     await client.close();
     const err = await settles(outcome, 'the connection');
     assert.equal(findNeedsSignIn(err), undefined, `not a needs-sign-in: ${String(err)}`);
+    // The request's own limit is 30 s here: only the close can have ended it.
+    await settles(fx.waitForEvent('hung-ended', 'refresh'), 'the refresh request');
+    // Two round trips to the fixture: time for the SDK to go from the failed refresh to the provider's redirect.
+    await fx.events();
+    await fx.events();
     assert.deepEqual(reported, [], 'the host was not told to ask for a sign-in');
   });
 
