@@ -225,6 +225,6 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
     const provider = new HarnessOAuthProvider({ serverUrl: fx.url, store, requestTimeoutMs: 100 });
     const { client, connecting } = clientFor(fx, provider);
     await connecting;
-    assert.equal(textOf(await client.callTool({ name: 'wait', arguments: { ms: 400 } })), 'waited 400 ms');
+    assert.equal(textOf(await settles(client.callTool({ name: 'wait', arguments: { ms: 400 } }), 'the call')), 'waited 400 ms');
   });
 });
