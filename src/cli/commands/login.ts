@@ -35,10 +35,10 @@ export const loginCommand: CliCommand = {
     ...REQUEST_TIMEOUT_USAGE,
     '  --json            print the result as JSON (the URL goes to stderr)',
     '',
-    'Ctrl-C cancels the sign-in at once; nothing is stored.',
+    'Ctrl-C (or SIGTERM) cancels the sign-in; nothing is stored.',
     '',
     'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments,',
-    '130/143 cancelled by SIGINT (Ctrl-C)/SIGTERM.',
+    '130 cancelled by Ctrl-C (SIGINT), 143 cancelled by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -49,10 +49,10 @@ export const loginCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   interruptible: { stopping: 'cancelling the sign-in' },
   async run({ values, positionals, json, signal }, io) {
-    const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
-    const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     checkInputs(def);
+    const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
+    const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);
     const show = json ? io.stderr : io.stdout;
     try {
       const result = await signIn({
@@ -71,7 +71,6 @@ export const loginCommand: CliCommand = {
       else io.stdout(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).\n`);
       return EXIT_OK;
     } catch (err) {
-      if (err instanceof SignInError && err.failure === 'cancelled') throw new CliError(`${def.id}: ${err.message} Nothing was stored.`, EXIT_FAILURE, err.failure);
       if (err instanceof SignInError) {
         const raise = err.failure === 'request_timeout' ? ` ${RAISE_OAUTH_TIMEOUT}` : '';
         throw new CliError(`${def.id}: ${err.message}${raise} Run \`mcp-harness login ${def.id}\` to try again.`, EXIT_FAILURE, err.failure);
@@ -96,10 +95,11 @@ export const logoutCommand: CliCommand = {
   ].join('\n'),
   options: { workspace: { type: 'string', short: 'w' }, 'request-timeout-ms': { type: 'string' } },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
-    const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);
+  interruptible: { stopping: 'ending the revocation; the tokens are deleted all the same' },
+  async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
-    const result = await signOut(def.url!, cliTokenStore(io.env), { fetchTimeoutMs });
+    const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);
+    const result = await signOut(def.url!, cliTokenStore(io.env), { fetchTimeoutMs, signal });
     const message = describeSignOut(def.id, result, cliTokenFile(io.env));
     if (json) {
       const revocationError = result.revocationError ? { revocationError: result.revocationError } : {};

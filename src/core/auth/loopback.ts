@@ -50,7 +50,7 @@ export class LoopbackRedirect {
       () => this.fail(new SignInError(`Sign-in timed out: the browser did not come back to ${this.redirectUrl} within ${Math.round(timeoutMs / 1000)} s.`, 'timeout')),
       timeoutMs,
     );
-    const onAbort = () => this.fail(new SignInError('Sign-in cancelled.', 'cancelled'));
+    const onAbort = () => this.fail(new SignInError('Sign-in was cancelled.', 'cancelled'));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort);
     try {
@@ -64,7 +64,7 @@ export class LoopbackRedirect {
 
   /** Stops waiting and closes the listener; resolves once its port is closed. */
   close(): Promise<void> {
-    this.fail(new SignInError('Sign-in cancelled.', 'cancelled'));
+    this.fail(new SignInError('Sign-in was cancelled.', 'cancelled'));
     const server = this.server;
     this.server = undefined;
     if (!server) return Promise.resolve();

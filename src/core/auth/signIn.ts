@@ -75,7 +75,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
 }
 
 function cancelled(): SignInError {
-  return new SignInError('Sign-in cancelled.', 'cancelled');
+  return new SignInError('Sign-in was cancelled.', 'cancelled');
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   parseOAuthRequestTimeout,
   SignInError,
   signIn,
+  signOut,
   withOAuthRequests,
 } from '../../../src/core/auth';
 import { browse, MemorySecretStore, rejectionOf, settles, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
@@ -66,7 +67,7 @@ describe('auth: cancelling a sign-in reaches every request it makes', function (
   function assertCancelled(err: unknown): void {
     assert.ok(err instanceof SignInError, `a SignInError, got ${String(err)}`);
     assert.equal(err.failure, 'cancelled');
-    assert.equal(err.message, 'Sign-in cancelled.');
+    assert.equal(err.message, 'Sign-in was cancelled.');
   }
 
   it('discovery that never answers: Cancel settles the sign-in at once, closes the listener, stores nothing', async () => {
@@ -103,6 +104,24 @@ describe('auth: cancelling a sign-in reaches every request it makes', function (
     assert.equal(opened.length, 1, 'the browser came back with a code');
     controller.abort();
     assertCancelled(await settles(outcome, 'the cancelled sign-in'));
+    assert.deepEqual(storedTokens(secrets), []);
+    assert.doesNotMatch(secrets.dump(), /PLANTED-(at|rt)-/);
+  });
+
+  it('sign-out: a cancel ends a revocation that gets no answer; the tokens are forgotten, the revocation unconfirmed', async () => {
+    const fx = await startOAuthFixture(['--prefix', 'PLANTED']);
+    await signIn({ serverUrl: fx.url, store, openBrowser: browse });
+    const record = await store.resource(fx.url);
+    // The revocation endpoint named in the stored discovery is the fixture's token endpoint told to hang.
+    const metadata = { ...record.discovery!.authorizationServerMetadata!, revocation_endpoint: `http://127.0.0.1:${fx.port}/token` };
+    await store.updateResource(fx.url, { discovery: { ...record.discovery!, authorizationServerMetadata: metadata } });
+    await fx.hang('token');
+    const controller = new AbortController();
+    const signingOut = signOut(fx.url, store, { signal: controller.signal });
+    await fx.waitForEvent('hung', 'token');
+    controller.abort();
+    const result = await settles(signingOut, 'the cancelled sign-out');
+    assert.deepEqual(result, { hadTokens: true, revocation: 'failed', revocationError: `the request to http://127.0.0.1:${fx.port}/token was cancelled`, unconfirmed: true });
     assert.deepEqual(storedTokens(secrets), []);
     assert.doesNotMatch(secrets.dump(), /PLANTED-(at|rt)-/);
   });

@@ -60,7 +60,7 @@ describe('auth: Ctrl-C cancels `mcp-harness login` at once', function () {
       const r = await interruptLogin(signal);
       assert.equal(r.code, code, r.stderr);
       assert.match(r.stderr, new RegExp(`mcp-harness login: ${signal}: cancelling the sign-in`));
-      assert.match(r.stderr, /remote: Sign-in cancelled\. Nothing was stored\./);
+      assert.match(r.stderr, /remote: Sign-in was cancelled\. Run `mcp-harness login remote` to try again\./);
       assert.equal(r.stdout, '', 'no URL was printed: the sign-in never got that far');
       assert.equal(existsSync(join(home, 'config', 'mcp-harness', 'tokens.json')), false, 'no token file');
     });

@@ -69,7 +69,7 @@ describe('oauth workspace: sign-in request timeout and cancel', function () {
     const err = (await outcome) as SignInError;
     assert.equal(err.name, 'SignInError', String(err));
     assert.equal(err.failure, 'cancelled');
-    assert.equal(err.message, 'Sign-in cancelled.');
+    assert.equal(err.message, 'Sign-in was cancelled.');
     assert.deepEqual(opened, []);
     const issuer = `http://127.0.0.1:${fixture.port}/`;
     assert.equal(await api.context.extension.secrets.get(`mcp-harness.oauth.tokens:${issuer} ${fixture.url}`), undefined, 'no token stored');
