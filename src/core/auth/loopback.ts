@@ -18,6 +18,7 @@ export interface AuthorizationResponse {
 export class LoopbackRedirect {
   private server: Server | undefined;
   private port = 0;
+  private closed: Promise<void> | undefined;
   private settle: { resolve(r: AuthorizationResponse): void; reject(e: Error): void } | undefined;
   private readonly result: Promise<AuthorizationResponse>;
 
@@ -62,15 +63,14 @@ export class LoopbackRedirect {
     }
   }
 
-  /** Stops waiting and closes the listener; resolves once its port is closed. */
+  /** Stops waiting and closes the listener; resolves once its port is closed (the same promise each time). */
   close(): Promise<void> {
     this.fail(new SignInError('Sign-in was cancelled.', 'cancelled'));
     const server = this.server;
-    this.server = undefined;
     if (!server) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    return closed;
+    return this.closed;
   }
 
   private fail(err: SignInError): void {
