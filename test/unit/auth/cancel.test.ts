@@ -16,7 +16,7 @@ import {
   signOut,
   withOAuthRequests,
 } from '../../../src/core/auth';
-import { browse, MemorySecretStore, rejectionOf, settles, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
+import { browse, memoryGrantStore, MemorySecretStore, rejectionOf, settles, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
 import { cleanup, makeDefinition, newManager, textOf } from '../servers/helpers';
 
 /** Listening TCP servers of this process (the loopback listener is one while a sign-in runs). */
@@ -46,10 +46,7 @@ describe('auth: cancelling a sign-in reaches every request it makes', function (
   let secrets: MemorySecretStore;
   let store: GrantStore;
 
-  beforeEach(() => {
-    secrets = new MemorySecretStore();
-    store = new GrantStore(secrets);
-  });
+  beforeEach(() => ({ secrets, store } = memoryGrantStore()));
   afterEach(() => stopOAuthFixtures());
 
   /** Starts a sign-in; `browser` follows the authorization URL when the sign-in gets that far. */

@@ -2,7 +2,7 @@
 // authorization redirect to our loopback listener, and an in-memory SecretStore.
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { SecretStore } from '../../../src/core/auth';
+import { GrantStore, type SecretStore } from '../../../src/core/auth';
 import { launchOAuthFixture } from '../../fixtures/servers/oauth/launch';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -109,4 +109,10 @@ export class MemorySecretStore implements SecretStore {
   dump(): string {
     return [...this.values.values()].join('\n');
   }
+}
+
+/** A GrantStore over a fresh in-memory SecretStore (both, for tests that look at what was stored). */
+export function memoryGrantStore(): { secrets: MemorySecretStore; store: GrantStore } {
+  const secrets = new MemorySecretStore();
+  return { secrets, store: new GrantStore(secrets) };
 }

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describeSignOut, GrantStore, signIn, SignInError, signOut } from '../../../src/core/auth';
-import { browse, MemorySecretStore, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
+import { browse, memoryGrantStore, MemorySecretStore, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
 
 /** The status the protected MCP endpoint gives a bearer token (401: the token is not valid there). */
 async function statusWith(fx: OAuthFixture, accessToken: string): Promise<number> {
@@ -37,10 +37,7 @@ describe('auth: sign-out revokes the tokens (RFC 7009)', function () {
   let secrets: MemorySecretStore;
   let store: GrantStore;
 
-  beforeEach(() => {
-    secrets = new MemorySecretStore();
-    store = new GrantStore(secrets);
-  });
+  beforeEach(() => ({ secrets, store } = memoryGrantStore()));
   afterEach(() => stopOAuthFixtures());
 
   /** Signs in and returns the stored tokens (to check afterwards what the authorization server still accepts). */
