@@ -1,7 +1,7 @@
 // Ctrl-C for the CLI's commands that start servers or wait (servers, tools, lint, pin, run, call, exec, agent, lab,
-// conformance, chaos, gateway, login), one way for all: the first SIGINT or SIGTERM cancels the work in flight, so
-// the command stops its servers and prints what it has; the process then exits 130 (SIGINT) or 143 (SIGTERM). A
-// second signal ends the process tree and exits at once.
+// conformance, chaos, gateway, login, logout), one way for all: the first SIGINT or SIGTERM cancels the work in
+// flight, so the command stops its servers and prints what it has; the process then exits 130 (SIGINT) or 143
+// (SIGTERM). A second signal ends the process tree and exits at once.
 import { descendants, signalAll } from '../core/servers/processTree';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';

@@ -20,7 +20,7 @@ function globalHelp(): string {
     'Run `mcp-harness <command> --help` for a command\'s options.',
     'Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached,',
     '130 / 143 a command that starts servers or waits (servers, tools, lint, pin, call, run, exec, agent, lab,',
-    'conformance, chaos, gateway, login) stopped by Ctrl-C / SIGTERM.',
+    'conformance, chaos, gateway, login, logout) stopped by Ctrl-C / SIGTERM.',
   ].join('\n');
 }
 
