@@ -136,4 +136,26 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok(bridged.length >= 1, `the bridge started no server before the budget ended: ${JSON.stringify(logged)}`);
     assert.ok(await waitForExit(bridged, 5000), `still running after runLab returned: ${bridged.filter(isAlive).join(', ')}`);
   });
+
+  it('does not wait past the budget for a suite that cannot stop at once (a server start under way); the servers it started end with the lab', async () => {
+    // The "proxy" of the faults suite is a server whose handshake takes 8 s: its start cannot be cancelled, so the
+    // suite cannot hand back anything before it (had runLab waited for it, faults would have its result).
+    const log = join(dir, 'proxy.exits');
+    const slowProxy = { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--start-delay', '8000', '--exit-log', log] };
+    const own = makeManager([stdioDefinition('echoer', join(FIXTURES, 'crash.mjs'))]);
+    const labHost = new ServiceLabHost(new RunService({ connections: own, knownServers: ['echoer'], traceDir: dir }), own, slowProxy);
+    try {
+      const result = await runLab(labHost, options('echoer', ['faults'], 3000, { callTimeoutMs: 1000 }));
+      const [faults] = result.suites;
+      assert.deepEqual([faults.ran, faults.stopped], [false, 'budget'], JSON.stringify(faults));
+      assert.equal(faults.skipped, 'the suite was stopped and did not hand back its result within 1000 ms; nothing of it is kept');
+      assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+    } finally {
+      await labHost.dispose();
+      await own.dispose();
+    }
+    const pids = [...readFileSync(log, 'utf8').matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.equal(pids.length, 1, 'the proxy was started once');
+    assert.ok(await waitForExit(pids, 5000), `the proxy still runs after the lab ended: ${pids.filter(isAlive).join(', ')}`);
+  });
 });
