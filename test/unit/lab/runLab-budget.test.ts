@@ -126,7 +126,8 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     const result = await runLab(host, options('logged', ['conformance'], 5000));
     const [suite] = result.suites;
     assert.equal(suite.stopped, 'budget', JSON.stringify(suite));
-    assert.equal(suite.stats.stopped, 'overran');
+    // A scenario seen starting at the budget's end is 'budget', one stopped under way 'overran': both the budget, never a cancel.
+    assert.ok(['budget', 'overran'].includes(suite.stats.stopped as string), String(suite.stats.stopped));
     assert.ok(!suite.findings.some((f) => f.kind === 'conformance.cancelled'), JSON.stringify(suite.findings));
     assert.ok(suite.findings.some((f) => f.kind === 'lab.budget'));
     assert.equal(result.cut_short?.stopped, 'conformance');
