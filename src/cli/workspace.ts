@@ -6,7 +6,7 @@ import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition }
 import { ServerManager } from '../core/servers/manager';
 import type { NeedsSignInError } from '../core/auth/errors';
 import { connectionAuthProviders } from '../core/auth/forServer';
-import { cliTokenStore } from './tokenStore';
+import { cliTokenStore, oauthRequestTimeoutMs } from './tokenStore';
 import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
 import type { Logger } from '../core/types';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UsageError, type CliIO } from './io';
@@ -73,6 +73,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
   const client = options.client ?? cliClientFeatures(io, { folder });
   const signInNeeded = new Map<string, NeedsSignInError>();
+  const oauthTimeoutMs = oauthRequestTimeoutMs(io.env);
   const manager = new ServerManager({
     definitions,
     logger,
@@ -82,7 +83,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     stopGraceMs: envStopGrace(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
-    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err) }),
+    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err), requestTimeoutMs: () => oauthTimeoutMs }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
     serverRequests: client.requestHandlers(),
     serverNotifications: client.notificationHandlers(),
