@@ -87,9 +87,10 @@ export class LabView {
       h('strong', null, r.server),
       h('span', { class: 'mh-muted' }, `seed ${r.seed} · ${(r.duration_ms / 1000).toFixed(1)} s · ${r.machine.cores} cores, load ${r.machine.loadavg.join(' ')}`),
       r.cancelled ? h('span', { class: 'mh-lab-cancelled', title: 'Suites not started are skipped; the one under way scored what it had done.' }, 'cancelled — partial result') : null,
+      r.cut_short && !r.cancelled ? h('span', { class: 'mh-lab-cancelled mh-lab-cut-short', title: 'The budget ended first: suites not started are skipped; the one it stopped scored what it had done.' }, 'cut short by the budget — partial result') : null,
     );
     if (this.results.length > 1) {
-      const select = h('select', { class: 'mh-lab-pick', 'aria-label': 'Lab result' }, ...[...this.results].reverse().map((x) => h('option', { value: labResultKey(x), ...(x === r ? { selected: true } : {}) }, `${x.server} — ${x.score}/100${x.cancelled ? ' (cancelled)' : ''} — ${new Date(x.started_at).toLocaleTimeString()}`)));
+      const select = h('select', { class: 'mh-lab-pick', 'aria-label': 'Lab result' }, ...[...this.results].reverse().map((x) => h('option', { value: labResultKey(x), ...(x === r ? { selected: true } : {}) }, `${x.server} — ${x.score}/100${x.cancelled ? ' (cancelled)' : x.cut_short ? ' (cut short)' : ''} — ${new Date(x.started_at).toLocaleTimeString()}`)));
       select.addEventListener('change', () => {
         this.shownKey = select.value;
         this.render();

@@ -1,6 +1,6 @@
 // What a CLI command gets: its parsed arguments and the streams; and the errors it may throw.
 // Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached,
-// 130 / 143 a long-running command stopped by SIGINT (Ctrl-C) / SIGTERM (see ./interrupt).
+// 130 / 143 a command that starts servers or waits, stopped by SIGINT (Ctrl-C) / SIGTERM (see ./interrupt).
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -10,8 +10,8 @@ export const EXIT_UNREACHABLE = 3;
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Reads all of standard input (for `exec -`). */
-  readStdin: () => Promise<string>;
+  /** Reads all of standard input (for `exec -`); rejects with the signal's reason as soon as `signal` is aborted. */
+  readStdin: (signal?: AbortSignal) => Promise<string>;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -48,8 +48,8 @@ export interface CliCommand {
   /** How many positionals are allowed. */
   positionals?: { min: number; max: number };
   /**
-   * A long-running command: the first SIGINT/SIGTERM aborts `signal` (the command stops its servers and prints
-   * what it has; the CLI then exits 130/143), a second exits at once. `stopping` is what the user is told
+   * A command that starts servers or waits: the first SIGINT/SIGTERM aborts `signal` (the command stops its servers
+   * and prints what it has; the CLI then exits 130/143), a second exits at once. `stopping` is what the user is told
    * happens after the first, e.g. "stopping and keeping the partial result".
    */
   interruptible?: { stopping: string };

@@ -1,4 +1,5 @@
 // mcp-harness: the headless CLI over src/core.
+import { addAbortSignal } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { commands } from './commands/index';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIO, UsageError } from './io';
@@ -18,7 +19,8 @@ function globalHelp(): string {
     '',
     'Run `mcp-harness <command> --help` for a command\'s options.',
     'Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 a server could not be started or reached,',
-    '130 / 143 a long-running command (run, call, exec, agent, lab, conformance, chaos, gateway) stopped by Ctrl-C / SIGTERM.',
+    '130 / 143 a command that starts servers or waits (servers, tools, lint, pin, call, run, exec, agent, lab,',
+    'conformance, chaos, gateway, login, logout) stopped by Ctrl-C / SIGTERM.',
   ].join('\n');
 }
 
@@ -91,9 +93,15 @@ if (require.main === module) {
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    readStdin: async () => {
+    readStdin: async (signal) => {
+      // An input that never ends (a pipe left open) must not hold the first Ctrl-C: the signal ends the read.
+      if (signal) addAbortSignal(signal, process.stdin);
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      try {
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      } catch (err) {
+        throw signal?.aborted ? signal.reason : err;
+      }
       return Buffer.concat(chunks).toString('utf8');
     },
     cwd: process.cwd(),

@@ -6,8 +6,9 @@ import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition }
 import { ServerManager } from '../core/servers/manager';
 import type { NeedsSignInError } from '../core/auth/errors';
 import { connectionAuthProviders } from '../core/auth/forServer';
-import { cliTokenStore } from './tokenStore';
-import { defaultVerdictFile, VerdictCache } from '../core/servers/negotiation';
+import { cliTokenStore, oauthRequestTimeoutMs } from './tokenStore';
+import { defaultVerdictFile, VerdictCache, type ProtocolVerdicts } from '../core/servers/negotiation';
+import { endStartingServers } from './interrupt';
 import type { Logger } from '../core/types';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
@@ -25,6 +26,8 @@ export interface OpenWorkspaceOptions {
   timeoutFlag?: boolean;
   /** What servers' requests are answered with (default: the CLI's client features without a session). */
   client?: ClientFeatures;
+  /** The command's signal: once it is aborted, servers still starting are ended (see endStartingServers). */
+  signal?: AbortSignal;
 }
 
 export interface OpenedWorkspace {
@@ -73,6 +76,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
   const client = options.client ?? cliClientFeatures(io, { folder });
   const signInNeeded = new Map<string, NeedsSignInError>();
+  const oauthTimeoutMs = oauthRequestTimeoutMs(io.env);
   const manager = new ServerManager({
     definitions,
     logger,
@@ -82,13 +86,14 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     stopGraceMs: envStopGrace(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
-    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err) }),
+    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err), requestTimeoutMs: () => oauthTimeoutMs }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
     serverRequests: client.requestHandlers(),
     serverNotifications: client.notificationHandlers(),
     // A process per run: what a start learned about a 2025 server saves the next run its probe.
-    protocolVerdicts: new VerdictCache(defaultVerdictFile(io.env)),
+    protocolVerdicts: verdictsUntil(new VerdictCache(defaultVerdictFile(io.env)), options.signal),
   });
+  const ending = options.signal ? endStartsOnAbort(manager, definitions, options.signal) : undefined;
   return {
     folder,
     client,
@@ -109,7 +114,50 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
       }
     },
     signInNeeded,
-    close: () => manager.dispose(),
+    close: async () => {
+      await manager.dispose();
+      await ending?.done();
+    },
+  };
+}
+
+/**
+ * A start the CLI ended on Ctrl-C says nothing of the server's protocol (the core takes an exit during its probe
+ * for a 2025 server's, and would remember that for the next run).
+ */
+function verdictsUntil(verdicts: ProtocolVerdicts, signal: AbortSignal | undefined): ProtocolVerdicts {
+  if (!signal) return verdicts;
+  return {
+    get: (hash) => verdicts.get(hash),
+    set: (hash, era) => {
+      if (!signal.aborted) verdicts.set(hash, era);
+    },
+  };
+}
+
+/** On the command's first signal, ends the servers still starting; `done` resolves once none is. */
+function endStartsOnAbort(manager: ServerManager, definitions: ServerDefinition[], signal: AbortSignal): { done(): Promise<void> } {
+  let ended: Promise<void> | undefined;
+  const servers = {
+    starting: () => definitions.some((d) => manager.state(d.id)?.status === 'starting'),
+    runningPids: () =>
+      definitions.flatMap((d) => {
+        const state = manager.state(d.id);
+        return state?.status === 'running' && state.pid ? [state.pid] : [];
+      }),
+  };
+  const onAbort = () => {
+    // Stopped first, so a start that ends says it was stopped, not that the server died (nor counts as a failure).
+    for (const d of definitions) if (manager.state(d.id)?.status === 'starting') void manager.stop(d.id).catch(() => {});
+    ended = endStartingServers(servers);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    done: async () => {
+      signal.removeEventListener('abort', onAbort);
+      await ended;
+    },
   };
 }
 

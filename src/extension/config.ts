@@ -8,6 +8,7 @@ import type { PriceTable } from '../core/tokens/index';
 import { samplingFromSettings } from '../core/client/samplingSettings';
 import { DEFAULT_SAMPLING_MAX_TOKENS, type SamplingPolicy } from '../core/client/types';
 import { AGENT_LIMIT_BOUNDS, type AgentLimits } from '../core/agent/types';
+import { oauthRequestTimeoutSetting } from './auth/settings';
 
 export const SECTION = 'mcpHarness';
 
@@ -67,6 +68,11 @@ export class Config {
 
   get requestTimeoutMs(): number {
     return this.num('requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
+  }
+
+  /** How long one OAuth request may take (sign-in, sign-out, a token refresh); `problem` says why a set value was not used. */
+  get oauthRequestTimeout(): { value: number; problem?: string } {
+    return oauthRequestTimeoutSetting(this.section.get<unknown>('oauth.requestTimeoutMs'));
   }
 
   /** The time budget of one reliability lab run, shared by its suites. */

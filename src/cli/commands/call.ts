@@ -1,7 +1,7 @@
 // `mcp-harness call SERVER/TOOL --args JSON`: one guarded tool call (a one-step session, traced like any
 // run), printed as its step record.
 import { TIMEOUT_USAGE } from '../serverHints';
-import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
 import { OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 
@@ -51,7 +51,7 @@ export const callCommand: CliCommand = {
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('--args must be a JSON object of argument names to values.');
     const server = target.slice(0, slash);
     const tool = target.slice(slash + 1);
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal, endStartsOnAbort: true });
     let call;
     try {
       run.ws.reportProblems(json);
@@ -64,6 +64,11 @@ export const callCommand: CliCommand = {
       await run.close();
     }
     const { record, session } = call;
+    // A Ctrl-C while the server was still starting ends the run before its one step: there is no record to print.
+    if (!record) {
+      if (signal.aborted) throw new CliError('stopped before the call reached the server; nothing ran.', EXIT_FAILURE, 'interrupted');
+      throw new CliError(session.error ?? 'the call did not run.', EXIT_FAILURE);
+    }
     if (session.preflight.some((p) => p.code === 'unknown_tool')) {
       throw new UsageError(record.error ?? `the server has no tool named '${tool}'.`);
     }

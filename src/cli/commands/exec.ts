@@ -9,7 +9,7 @@ import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/set
 import { loadSkills } from '../../core/sandbox/skills';
 import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { OTLP_USAGE } from '../otel';
 import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 import { failureExit } from '../workspace';
@@ -33,8 +33,16 @@ function positiveInt(name: string, raw: unknown): number | undefined {
   return n;
 }
 
-async function readCode(source: string, io: CliIO): Promise<string> {
-  if (source === '-') return io.readStdin();
+async function readCode(source: string, io: CliIO, signal: AbortSignal): Promise<string> {
+  if (source === '-') {
+    try {
+      return await io.readStdin(signal);
+    } catch (err) {
+      // The first Ctrl-C ends a read that would otherwise wait for an input that never ends.
+      if (signal.aborted) throw new CliError('stopped while reading the code from standard input; nothing ran.', EXIT_FAILURE, 'interrupted');
+      throw new UsageError(`could not read the code from standard input (${(err as Error).message}).`);
+    }
+  }
   const file = resolve(io.cwd, source);
   try {
     const text = await readFile(file, 'utf8');
@@ -105,10 +113,10 @@ export const execCommand: CliCommand = {
       if (err instanceof SandboxLimitError) throw new UsageError(err.describeAs(LIMIT_FLAGS[err.limit as LimitName] ?? err.limit));
       throw err;
     }
-    const code = await readCode(positionals[0], io);
+    const code = await readCode(positionals[0], io, signal);
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
 
-    const run = await openRunEnvironment(values, io, { signal });
+    const run = await openRunEnvironment(values, io, { signal, endStartsOnAbort: true });
     let outcome: CodeRunResult;
     try {
       const known = run.ws.definitions.map((d) => d.id);

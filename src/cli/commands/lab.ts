@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ALL_SUITES, DEFAULT_SUITES, type SuiteName } from '../../core/lab/types';
 import type * as LabRunner from '../../core/lab/runner';
 import { ServiceLabHost, type ProxyLauncher } from '../../core/lab/serviceHost';
-import { htmlReport, markdownSummary } from '../../core/lab/report';
+import { htmlReport, markdownSummary, partialNote } from '../../core/lab/report';
 import { ScratchTooLargeError, withScratchCopy } from '../../core/lab/scratch';
 import { HARNESS_DIR } from '../../core/trace/writer';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
@@ -26,10 +26,11 @@ export const labCommand: CliCommand = {
     '  --suite LIST          suites to run (default: props,faults,bench; conformance runs the official',
     '                        conformance suite\'s server scenarios, bundled with mcp-harness)',
     '  --seed N              seed for inputs and toxics (default: random, printed); the same seed repeats a run',
-    '  --budget TIME         time for all suites, e.g. 60s, 2m, 500ms (default: 60s). Each suite starts with',
-    '                        what is left × its time weight (props 0.3, faults 0.15, bench 0.15, conformance',
-    '                        0.5) / the weights of the suites still to run, so time one does not use passes on;',
-    '                        no conformance scenario starts after its share (the rest are listed as skipped)',
+    '  --budget TIME         wall-clock time for the whole lab, e.g. 60s, 2m (default: 60s). Each suite starts',
+    '                        with what is left × its time weight (props 0.3, faults 0.15, bench 0.15, conformance',
+    '                        0.5) / the weights of the suites still to run: time one does not use passes on, time',
+    '                        it overruns is taken from the ones after it. When the budget ends the suite under',
+    '                        way is stopped (partial) and the rest are skipped: the result says "cut short"',
     '  --call-timeout MS     a call taking longer counts as a hang (default: 5000)',
     '  --allow-destructive   also call tools not annotated read-only; a stdio server then runs on scratch',
     '                        copies of the folders in its arguments and the files/folders in its env',
@@ -43,8 +44,9 @@ export const labCommand: CliCommand = {
     'Ctrl-C (or SIGTERM) stops the lab: its servers are stopped and the result so far is printed and written,',
     'marked "cancelled, partial result" (suites not started are skipped). A second Ctrl-C exits at once.',
     '',
-    'Exit codes: 0 done (and the score reached --min-score), 1 below --min-score, 2 bad arguments,',
-    '3 the server could not be started, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
+    'Exit codes: 0 done (and the score reached --min-score), 1 below --min-score (or, with --min-score, cut',
+    'short by --budget), 2 bad arguments, 3 the server could not be started, 130 stopped by Ctrl-C (SIGINT),',
+    '143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     suite: { type: 'string' },
@@ -93,6 +95,7 @@ export const labCommand: CliCommand = {
           allowDestructive,
           outDir: values.out ? resolve(io.cwd, values.out as string) : join(ws.folder, HARNESS_DIR, 'lab'),
           signal,
+          budgetAdvice: 'pass a larger --budget',
           onProgress: json ? undefined : (m) => io.stderr(`lab: ${m}\n`),
         });
         return { ...r, server, ...(copies.length ? { scratch: copies } : {}) };
@@ -110,6 +113,13 @@ export const labCommand: CliCommand = {
     // A partial result is not judged; the CLI exits 130/143 for the signal (see main.ts).
     if (signal.aborted) return EXIT_FAILURE;
     if (result.findings.some((f) => f.kind === 'lab.unreachable')) return EXIT_UNREACHABLE;
+    const partial = partialNote(result);
+    if (partial) io.stderr(`mcp-harness: the lab was ${partial}: the score ${result.score} covers only the suites that ran. Pass a larger --budget.\n`);
+    // A CI gate is not passed on part of a run.
+    if (partial && minScore !== undefined) {
+      io.stderr(`mcp-harness: a partial score is not judged against --min-score ${minScore}.\n`);
+      return EXIT_FAILURE;
+    }
     if (minScore !== undefined && result.score < minScore) {
       io.stderr(`mcp-harness: the score ${result.score} is below --min-score ${minScore}.\n`);
       return EXIT_FAILURE;

@@ -28,8 +28,10 @@ export const lintCommand: CliCommand = {
     '  --user-configs         also read Claude Desktop\'s user config',
     '  --json                 print [{server, tool, rule, severity, message, path}]',
     '',
+    'Ctrl-C (or SIGTERM) stops the servers, those still starting too, and prints nothing on stdout.',
+    '',
     'Exit codes: 0 no error-severity finding, 1 an error-severity finding, 2 invalid input,',
-    '3 a server could not be started (and nothing else failed).',
+    '3 a server could not be started (and nothing else failed), 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -39,7 +41,8 @@ export const lintCommand: CliCommand = {
     'token-threshold': { type: 'string' },
     'user-configs': { type: 'boolean' },
   },
-  async run({ values, json }, io) {
+  interruptible: { stopping: 'stopping the servers' },
+  async run({ values, json, signal }, io) {
     const toolsFile = values['tools-file'] as string | undefined;
     const warn = (m: string) => io.stderr(json ? JSON.stringify({ warning: { message: m } }) + '\n' : `mcp-harness: ${m}\n`);
     if (toolsFile !== undefined) {
@@ -52,7 +55,7 @@ export const lintCommand: CliCommand = {
       return exitCode(findings, []);
     }
     if (values.server !== undefined) throw new UsageError('--server names the server of a --tools-file; to lint one configured server use `mcp-harness tools` or give its tools file.');
-    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true });
+    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true, signal });
     try {
       ws.reportProblems(json);
       const options = lintOptionsFor(ws.folder, (values.rule as string[] | undefined) ?? [], values['token-threshold'] as string | undefined, warn);
@@ -62,6 +65,8 @@ export const lintCommand: CliCommand = {
         return EXIT_OK;
       }
       const { listed, failed } = await listAllTools(ws);
+      // The starts the signal ended failed for that reason only: findings without their tools would mislead.
+      if (signal.aborted) return EXIT_FAILURE;
       for (const f of failed) warn(`server "${f.server}" could not be started, so its tools were not linted: ${f.message}`);
       const findings = new ToolLinter().lint(listed, options);
       const names = [...new Set(findings.map((f) => f.tool))];

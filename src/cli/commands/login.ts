@@ -1,6 +1,8 @@
 // `mcp-harness login SERVER`: signs in to an HTTP MCP server that asks for OAuth. Prints the authorization URL
 // (opens it only with --open), waits for the browser to come back to a loopback redirect on 127.0.0.1, and keeps
 // the tokens in the CLI's 0600 token file. `mcp-harness logout SERVER` forgets them.
+// Ctrl-C (or SIGTERM) during a sign-in goes through the CLI's shared interrupt handling (main.ts: `interruptible`):
+// its signal cancels the sign-in, which aborts the request in flight and closes the loopback listener; exit 130/143.
 import { spawn } from 'node:child_process';
 import { DEFAULT_SIGN_IN_TIMEOUT_MS } from '../../core/auth/loopback';
 import { SignInError } from '../../core/auth/errors';
@@ -12,11 +14,16 @@ import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { timeoutOption } from '../serverHints';
 import { openWorkspace } from '../workspace';
-import { cliTokenFile, cliTokenStore } from '../tokenStore';
+import { cliTokenFile, cliTokenStore, OAUTH_TIMEOUT_ENV, oauthRequestTimeoutMs, RAISE_OAUTH_TIMEOUT } from '../tokenStore';
+
+const REQUEST_TIMEOUT_USAGE = [
+  '  --request-timeout-ms N  time one request to the authorization server may take, in ms',
+  `                    (default 30000, or ${OAUTH_TIMEOUT_ENV}; also bounds token refreshes of other commands)`,
+];
 
 export const loginCommand: CliCommand = {
   usage: [
-    'Usage: mcp-harness login SERVER [--workspace DIR] [--open] [--timeout-ms N] [--json]',
+    'Usage: mcp-harness login SERVER [--workspace DIR] [--open] [--timeout-ms N] [--request-timeout-ms N] [--json]',
     '',
     'Prints the authorization URL to open in a browser and waits (default 5 minutes) for the browser to',
     'come back to a redirect on 127.0.0.1. The tokens are kept in ~/.config/mcp-harness/tokens.json',
@@ -25,20 +32,27 @@ export const loginCommand: CliCommand = {
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
     '  --open            also open the URL in the default browser',
     '  --timeout-ms N    how long to wait for the browser, in ms',
+    ...REQUEST_TIMEOUT_USAGE,
     '  --json            print the result as JSON (the URL goes to stderr)',
     '',
-    'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments.',
+    'Ctrl-C (or SIGTERM) cancels the sign-in; nothing is stored.',
+    '',
+    'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments,',
+    '130 cancelled by Ctrl-C (SIGINT), 143 cancelled by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
     open: { type: 'boolean' },
     'timeout-ms': { type: 'string' },
+    'request-timeout-ms': { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'cancelling the sign-in' },
+  async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     checkInputs(def);
     const timeoutMs = timeoutOption(values) ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
+    const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);
     const show = json ? io.stderr : io.stdout;
     try {
       const result = await signIn({
@@ -46,6 +60,8 @@ export const loginCommand: CliCommand = {
         store: cliTokenStore(io.env),
         ...oauthClientFor(def),
         timeoutMs,
+        fetchTimeoutMs,
+        signal,
         openBrowser: (url) => {
           show(`Open this URL in a browser to sign in to ${def.id}:\n  ${url.href}\nWaiting for the browser to come back…\n`);
           if (values.open === true) openInBrowser(url.href);
@@ -55,7 +71,10 @@ export const loginCommand: CliCommand = {
       else io.stdout(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).\n`);
       return EXIT_OK;
     } catch (err) {
-      if (err instanceof SignInError) throw new CliError(`${def.id}: ${err.message} Run \`mcp-harness login ${def.id}\` to try again.`, EXIT_FAILURE, err.failure);
+      if (err instanceof SignInError) {
+        const raise = err.failure === 'request_timeout' ? ` ${RAISE_OAUTH_TIMEOUT}` : '';
+        throw new CliError(`${def.id}: ${err.message}${raise} Run \`mcp-harness login ${def.id}\` to try again.`, EXIT_FAILURE, err.failure);
+      }
       throw err;
     }
   },
@@ -63,21 +82,24 @@ export const loginCommand: CliCommand = {
 
 export const logoutCommand: CliCommand = {
   usage: [
-    'Usage: mcp-harness logout SERVER [--workspace DIR] [--json]',
+    'Usage: mcp-harness logout SERVER [--workspace DIR] [--request-timeout-ms N] [--json]',
     '',
     'Revokes the stored tokens at the authorization server (RFC 7009) when it offers a revocation endpoint,',
     'then deletes them from the CLI token file. A revocation that fails is reported on stderr; the tokens',
     'are deleted all the same (exit 0).',
     '',
     '  --workspace DIR   the workspace whose MCP servers to use (default: the current folder)',
+    ...REQUEST_TIMEOUT_USAGE,
     '  --json            print {server, signedOut, revocation: "revoked"|"not_supported"|"failed"|"nothing_stored",',
     '                    revocationError?}',
   ].join('\n'),
-  options: { workspace: { type: 'string', short: 'w' } },
+  options: { workspace: { type: 'string', short: 'w' }, 'request-timeout-ms': { type: 'string' } },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'ending the revocation; the tokens are deleted all the same' },
+  async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
-    const result = await signOut(def.url!, cliTokenStore(io.env));
+    const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);
+    const result = await signOut(def.url!, cliTokenStore(io.env), { fetchTimeoutMs, signal });
     const message = describeSignOut(def.id, result, cliTokenFile(io.env));
     if (json) {
       const revocationError = result.revocationError ? { revocationError: result.revocationError } : {};

@@ -25,17 +25,20 @@ export const pinCommand: CliCommand = {
     '  --user-configs   also read Claude Desktop\'s user config',
     '  --json           print {lockfile, drift, servers: [{server, changed, added, removed}]}',
     '',
+    'Ctrl-C (or SIGTERM) stops the servers, those still starting too; nothing is pinned or printed on stdout.',
+    '',
     'Exit codes: 0 pinned / no drift, 1 drift (with --check), 2 bad arguments or an unreadable',
-    'lockfile, 3 a server could not be started.',
+    'lockfile, 3 a server could not be started, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     check: { type: 'boolean' },
     workspace: { type: 'string', short: 'w' },
     'user-configs': { type: 'boolean' },
   },
-  async run({ values, json }, io) {
+  interruptible: { stopping: 'stopping the servers; nothing is pinned' },
+  async run({ values, json, signal }, io) {
     const check = values.check === true;
-    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true });
+    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true, signal });
     try {
       ws.reportProblems(json);
       let store: PinStore;
@@ -54,6 +57,8 @@ export const pinCommand: CliCommand = {
         return EXIT_OK;
       }
       const { listed, failed } = await listAllTools(ws);
+      // Nothing is pinned or checked against tools a Ctrl-C cut short.
+      if (signal.aborted) return EXIT_FAILURE;
       if (failed.length) {
         const names = failed.map((f) => `"${f.server}" (${f.message})`).join('; ');
         throw new UnreachableError(`${failed.length === 1 ? 'a server' : 'some servers'} could not be started, so ${check ? 'the lockfile cannot be checked' : 'nothing was pinned'}: ${names}. Fix the server or remove it from the config, then run again.`);

@@ -1,7 +1,7 @@
 // `mcp-harness servers`: the servers a workspace defines, connected in parallel (unless --no-connect).
 import type { ServerDefinition } from '../../core/config/types';
 import type { NegotiatedProtocol, ServerState } from '../../core/servers/types';
-import { EXIT_OK, EXIT_UNREACHABLE, type CliCommand } from '../io';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, type CliCommand } from '../io';
 import { openWorkspace, sourceLabel } from '../workspace';
 
 export interface ServerRow {
@@ -35,8 +35,10 @@ export const serversCommand: CliCommand = {
     '                    null when not connected; protocol: {version, era} negotiated, era "legacy" (2025) or "modern"',
     '                    (2026); status "needs-sign-in" with signIn {reason, scope?} and the login hint in error)',
     '',
+    'Ctrl-C (or SIGTERM) stops the servers, those still starting too, and prints nothing on stdout.',
+    '',
     'Exit codes: 0 all servers started (or --no-connect), 2 bad folder or arguments, 3 a server could not be started',
-    'or needs sign-in (`mcp-harness login NAME`).',
+    'or needs sign-in (`mcp-harness login NAME`), 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -44,14 +46,17 @@ export const serversCommand: CliCommand = {
     'user-configs': { type: 'boolean' },
   },
   positionals: { min: 0, max: 0 },
-  async run({ values, json }, io) {
-    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true });
+  interruptible: { stopping: 'stopping the servers' },
+  async run({ values, json, signal }, io) {
+    const ws = await openWorkspace(values.workspace as string | undefined, io, { includeUserConfigs: values['user-configs'] === true, signal });
     try {
       ws.reportProblems(json);
       const connect = values['no-connect'] !== true;
       if (connect) {
         const ids = ws.definitions.filter((d) => !d.disabled).map((d) => d.id);
         await ws.manager.startAll(ids);
+        // The starts the signal ended failed for that reason only: a table of them would mislead.
+        if (signal.aborted) return EXIT_FAILURE;
       }
       const rows: ServerRow[] = ws.definitions.map((def) => {
         const state = ws.manager.state(def.id)!;

@@ -2,7 +2,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition } from '../../core/config/types';
 import { ServerError } from '../../core/servers/errors';
-import { EXIT_OK, UnreachableError, UsageError, type CliCommand } from '../io';
+import { EXIT_FAILURE, EXIT_OK, UnreachableError, UsageError, type CliCommand } from '../io';
 import { openWorkspace } from '../workspace';
 import { TIMEOUT_USAGE, timeoutOption } from '../serverHints';
 
@@ -27,7 +27,10 @@ export const toolsCommand: CliCommand = {
     '  --user-configs    also read Claude Desktop\'s user config',
     '  --json            print [{name, title?, description, annotations, inputSchema}]',
     '',
-    'Exit codes: 0 ok, 2 unknown server or bad arguments, 3 the server could not be started.',
+    'Ctrl-C (or SIGTERM) stops the server, while it starts too, and prints nothing on stdout.',
+    '',
+    'Exit codes: 0 ok, 2 unknown server or bad arguments, 3 the server could not be started,',
+    '130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -35,11 +38,13 @@ export const toolsCommand: CliCommand = {
     'timeout-ms': { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, json }, io) {
+  interruptible: { stopping: 'stopping the server' },
+  async run({ values, positionals, json, signal }, io) {
     const ws = await openWorkspace(values.workspace as string | undefined, io, {
       includeUserConfigs: values['user-configs'] === true,
       requestTimeoutMs: timeoutOption(values),
       timeoutFlag: true,
+      signal,
     });
     try {
       ws.reportProblems(json);
@@ -49,9 +54,12 @@ export const toolsCommand: CliCommand = {
         await ws.manager.start(def.id);
         tools = await ws.manager.connection(def.id).listTools();
       } catch (err) {
+        // A start or listing the signal ended is not the server's failure.
+        if (signal.aborted) return EXIT_FAILURE;
         if (err instanceof ServerError) throw new UnreachableError(err.message);
         throw err;
       }
+      if (signal.aborted) return EXIT_FAILURE;
       const rows: ToolRow[] = tools.map((t) => ({
         name: t.name,
         ...(t.title ? { title: t.title } : {}),

@@ -18,6 +18,7 @@ export interface AuthorizationResponse {
 export class LoopbackRedirect {
   private server: Server | undefined;
   private port = 0;
+  private closed: Promise<void> | undefined;
   private settle: { resolve(r: AuthorizationResponse): void; reject(e: Error): void } | undefined;
   private readonly result: Promise<AuthorizationResponse>;
 
@@ -58,14 +59,18 @@ export class LoopbackRedirect {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      this.close();
+      void this.close();
     }
   }
 
-  close(): void {
+  /** Stops waiting and closes the listener; resolves once its port is closed (the same promise each time). */
+  close(): Promise<void> {
     this.fail(new SignInError('Sign-in was cancelled.', 'cancelled'));
-    this.server?.close();
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    this.closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return this.closed;
   }
 
   private fail(err: SignInError): void {

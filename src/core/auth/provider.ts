@@ -3,8 +3,11 @@
 // checks, refresh, 403 step-up); this class only keeps state: tokens and clients in the GrantStore, the PKCE
 // verifier and `state` in memory for one sign-in. Without an `authorize` callback (a connection, not a sign-in)
 // it never sends anyone to a browser: where the SDK would redirect, it throws NeedsSignInError.
+// A connection's OAuth requests (discovery and the token refresh the transport makes on a 401) go through
+// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that got no answer is said so.
 import { randomBytes } from 'node:crypto';
 import type {
+  FetchLike,
   OAuthClientInformationContext,
   OAuthClientMetadata,
   OAuthClientProvider,
@@ -13,6 +16,7 @@ import type {
   StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
 import { NeedsSignInError, type SignInReason } from './errors';
+import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError } from './fetchTimeout';
 import type { GrantStore } from './store';
 
 export const CLIENT_NAME = 'MCP Harness';
@@ -29,14 +33,21 @@ export interface HarnessOAuthProviderOptions {
   preRegistered?: { client_id: string; client_secret?: string };
   /** Told when this connection cannot go on without a sign-in (the host shows "needs sign-in"). */
   onNeedsSignIn?(err: NeedsSignInError): void;
-  /** Present for an interactive sign-in: the loopback redirect URL and what to do with the authorization URL. */
-  interactive?: { redirectUrl: string; authorize(url: URL): Promise<void> };
+  /**
+   * Present for an interactive sign-in: the loopback redirect URL, what to do with the authorization URL, and the
+   * sign-in's cancellation (after it, nothing more is stored).
+   */
+  interactive?: { redirectUrl: string; authorize(url: URL): Promise<void>; signal?: AbortSignal };
+  /** How long each OAuth request of a connection may take (DEFAULT_OAUTH_FETCH_TIMEOUT_MS by default). */
+  requestTimeoutMs?: number;
 }
 
 export class HarnessOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;
   private readonly expectedState = randomBytes(16).toString('base64url');
   private tokensInvalidated = false;
+  /** How the connection's last bounded OAuth request failed, if it did: a refresh that fell through to a redirect says why. */
+  private lastRequestFailure: OAuthFetchTimeoutError | OAuthRequestCancelledError | undefined;
 
   constructor(private readonly options: HarnessOAuthProviderOptions) {}
 
@@ -73,6 +84,7 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   }
 
   async saveClientInformation(client: StoredOAuthClientInformation, ctx?: OAuthClientInformationContext): Promise<void> {
+    this.refuseAfterCancel();
     const issuer = ctx?.issuer ?? client.issuer;
     // Pre-registered credentials are kept too: the connections after this sign-in need them for refreshes.
     if (issuer) await this.options.store.saveClient(issuer, client);
@@ -84,6 +96,7 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   }
 
   async saveTokens(tokens: StoredOAuthTokens, ctx?: OAuthClientInformationContext): Promise<void> {
+    this.refuseAfterCancel();
     const issuer = ctx?.issuer ?? tokens.issuer;
     if (!issuer) return;
     await this.options.store.saveTokens(issuer, this.options.serverUrl, tokens);
@@ -97,7 +110,33 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (this.options.interactive) return this.options.interactive.authorize(authorizationUrl);
+    // The SDK falls back to a redirect when a refresh fails for want of an answer: a connection that closed meanwhile
+    // needs nothing from the user, an authorization server that did not answer is named.
+    const failure = this.lastRequestFailure;
+    this.lastRequestFailure = undefined;
+    if (failure instanceof OAuthRequestCancelledError) throw failure;
+    if (failure) throw this.reported(await this.refreshUnanswered(failure));
     throw this.reported(await this.needsSignIn(authorizationUrl.searchParams.get('scope') ?? undefined));
+  }
+
+  /**
+   * The fetch for a connection's transport, ended by `ended` (the connection's close). The transport's own MCP
+   * requests always carry a signal (its connection's, or the request's) and pass through untouched; the requests
+   * the SDK's auth() makes on a 401 (discovery, the token refresh) carry none, and are bounded.
+   */
+  requestsFetch(ended: AbortSignal, base: FetchLike = fetch): FetchLike {
+    const bounded = fetchWithTimeout(base, this.options.requestTimeoutMs, ended);
+    return async (input, init) => {
+      if (init?.signal) return base(input, init);
+      try {
+        const response = await bounded(input, init);
+        this.lastRequestFailure = undefined;
+        return response;
+      } catch (err) {
+        if (err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError) this.lastRequestFailure = err;
+        throw err;
+      }
+    };
   }
 
   saveCodeVerifier(verifier: string): void {
@@ -121,6 +160,7 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   }
 
   async saveDiscoveryState(discovery: OAuthDiscoveryState): Promise<void> {
+    this.refuseAfterCancel();
     await this.options.store.updateResource(this.options.serverUrl, { discovery });
   }
 
@@ -141,6 +181,16 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
       reason = 'expired';
     }
     return new NeedsSignInError(this.options.serverUrl, reason, reason === 'insufficient_scope' ? requestedScope : undefined);
+  }
+
+  private async refreshUnanswered(failure: OAuthFetchTimeoutError): Promise<NeedsSignInError> {
+    const issuer = (await this.record()).issuer ?? new URL(failure.url).origin;
+    return new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: failure.timeoutMs });
+  }
+
+  /** A cancelled sign-in stores nothing more, whatever answer was already on its way. */
+  private refuseAfterCancel(): void {
+    if (this.options.interactive?.signal?.aborted) throw new Error('The sign-in was cancelled; nothing is stored.');
   }
 
   private reported(err: NeedsSignInError): NeedsSignInError {

@@ -1,9 +1,11 @@
 // An interactive sign-in to one MCP server, the same for every host: the SDK's auth() discovers the authorization
 // server and sends us an authorization URL; the host opens it (CLI: prints it, VS Code: openExternal); the loopback
 // listener takes the redirect; auth() validates `iss` (RFC 9207) and redeems the code with the PKCE verifier.
+// One signal cancels it all: every request (discovery, registration, token) is aborted, the wait for the browser
+// ends, nothing more is stored, and the sign-in settles at once with a 'cancelled' SignInError.
 import type * as ClientModule from '@modelcontextprotocol/client';
 import { SignInError } from './errors';
-import { fetchWithTimeout, isOAuthTimeout } from './fetchTimeout';
+import { fetchWithTimeout, isOAuthTimeout, OAuthFetchTimeoutError } from './fetchTimeout';
 import { LoopbackRedirect } from './loopback';
 import { HarnessOAuthProvider } from './provider';
 import type { GrantStore } from './store';
@@ -13,7 +15,9 @@ export interface SignInOptions {
   store: GrantStore;
   /** Shows or opens the authorization URL (the user's browser goes there and comes back to the loopback listener). */
   openBrowser(url: URL): Promise<void> | void;
+  /** How long to wait for the browser to come back. */
   timeoutMs?: number;
+  /** Cancels the sign-in (the user's Cancel or Ctrl-C): it then fails with a 'cancelled' SignInError. */
   signal?: AbortSignal;
   clientMetadataUrl?: string;
   preRegistered?: { client_id: string; client_secret?: string };
@@ -34,7 +38,8 @@ export function oauthSdk(): typeof ClientModule {
 
 export async function signIn(options: SignInOptions): Promise<SignInResult> {
   const sdk = oauthSdk();
-  const { serverUrl, store } = options;
+  const { serverUrl, store, signal } = options;
+  if (signal?.aborted) throw cancelled();
   let provider: HarnessOAuthProvider | undefined;
   const redirect = await LoopbackRedirect.listen(() => provider!.state());
   try {
@@ -50,32 +55,55 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
           asked = true;
           await options.openBrowser(url);
         },
+        signal,
       },
     });
     const record = await store.resource(serverUrl);
     const scope = sdk.computeScopeUnion(record.grantedScope, record.pendingScope);
-    const common = { serverUrl, scope, fetchFn: fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs) };
+    const common = { serverUrl, scope, fetchFn: fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs, signal) };
     // A sign-in always asks the user: a refresh could not widen the scope, and "sign in" should mean it.
-    await withSignInErrors(() => sdk.auth(provider!, { ...common, forceReauthorization: true }));
+    await withSignInErrors(() => sdk.auth(provider!, { ...common, forceReauthorization: true }), signal);
     if (!asked) throw new SignInError('Sign-in failed: the authorization server did not ask for a browser sign-in.', 'no_redirect');
-    const response = await redirect.wait({ timeoutMs: options.timeoutMs, signal: options.signal });
-    const result = await withSignInErrors(() => sdk.auth(provider!, { ...common, authorizationCode: response.code, iss: response.iss }));
+    const response = await redirect.wait({ timeoutMs: options.timeoutMs, signal });
+    const result = await withSignInErrors(() => sdk.auth(provider!, { ...common, authorizationCode: response.code, iss: response.iss }), signal);
     if (result !== 'AUTHORIZED') throw new SignInError('Sign-in failed: the authorization server did not issue a token.', 'oauth_error');
     const after = await store.resource(serverUrl);
     return { issuer: after.issuer ?? '', scope: after.grantedScope };
   } finally {
-    redirect.close();
+    await redirect.close();
   }
 }
 
+function cancelled(): SignInError {
+  return new SignInError('Sign-in was cancelled.', 'cancelled');
+}
+
+/**
+ * One step of the sign-in, settled at once by a cancel even while it waits on something other than a request
+ * (VS Code's "open this website?" dialog); the step's own requests are aborted by the same signal.
+ */
+function untilCancelled<T>(step: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return step;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    step.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** The SDK's OAuth errors as SignInErrors whose messages say what happened (never with a code or token in them). */
-async function withSignInErrors<T>(step: () => Promise<T>): Promise<T> {
+async function withSignInErrors<T>(step: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   const sdk = oauthSdk();
   try {
-    return await step();
+    return await untilCancelled(step(), signal);
   } catch (err) {
+    if (signal?.aborted) throw cancelled();
     if (err instanceof SignInError) throw err;
-    if (isOAuthTimeout(err)) throw new SignInError(`Sign-in failed: ${(err as Error).message}.`, 'timeout');
+    if (isOAuthTimeout(err)) {
+      const limit = err instanceof OAuthFetchTimeoutError ? err.timeoutMs : undefined;
+      throw new SignInError(`Sign-in failed: ${(err as Error).message}.`, 'request_timeout', limit);
+    }
     if (err instanceof sdk.IssuerMismatchError || err instanceof sdk.AuthorizationServerMismatchError) {
       throw new SignInError(
         `Sign-in refused: the authorization response came from a different authorization server than the one this server names (RFC 9207 issuer check). Nothing was stored.`,

@@ -4,7 +4,7 @@
 // them to be gone. Each request is bounded (./fetchTimeout): an authorization server that never answers leaves
 // the revocation unconfirmed, not the user waiting. Messages name what failed, never a token.
 import type { FetchLike, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
-import { fetchWithTimeout, isOAuthTimeout } from './fetchTimeout';
+import { fetchWithTimeout, isOAuthTimeout, OAuthRequestCancelledError } from './fetchTimeout';
 import { oauthSdk } from './signIn';
 import type { GrantStore } from './store';
 
@@ -40,6 +40,8 @@ export interface SignOutOptions {
   fetchFn?: FetchLike;
   /** How long each request (discovery, revocation) may take; DEFAULT_OAUTH_FETCH_TIMEOUT_MS by default. */
   fetchTimeoutMs?: number;
+  /** Ends the revocation at once (Ctrl-C); the tokens are forgotten all the same, the revocation reported failed. */
+  signal?: AbortSignal;
 }
 
 /** Revokes (when the authorization server can) and forgets the stored sign-in of a server. */
@@ -50,7 +52,7 @@ export async function signOut(serverUrl: string, store: GrantStore, options: Sig
   let revocationError: string | undefined;
   let unconfirmed = false;
   if (record.issuer && tokens) {
-    const fetchFn = fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs);
+    const fetchFn = fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs, options.signal);
     try {
       const metadata: RevocationMetadata | undefined =
         record.discovery?.authorizationServerMetadata ?? (await oauthSdk().discoverAuthorizationServerMetadata(record.issuer, { fetchFn }));
@@ -59,7 +61,7 @@ export async function signOut(serverUrl: string, store: GrantStore, options: Sig
     } catch (err) {
       revocation = 'failed';
       revocationError = err instanceof Error ? err.message : String(err);
-      unconfirmed = isOAuthTimeout(err);
+      unconfirmed = isOAuthTimeout(err) || err instanceof OAuthRequestCancelledError;
     }
   }
   const hadTokens = await store.forget(serverUrl);

@@ -124,6 +124,7 @@ export class GatewayCore {
         this.metrics.upstreamRestarts.inc({ server });
         this.subscriptions?.resubscribe(server);
       },
+      onRemoved: (server) => this.removed(server),
     });
   }
 
@@ -169,6 +170,16 @@ export class GatewayCore {
     void this.subscriptions?.forget(session);
     this.sessions.delete(session);
     this.metrics.sessions.set(this.sessions.size);
+  }
+
+  /**
+   * A server left the configuration: its subscriptions end with it, and every client hears that the lists
+   * changed (its tools, resources and prompts are gone; a 2025 client has no other word for an ended subscription).
+   */
+  private removed(server: string): void {
+    this.options.logger?.info(`'${server}' left the configuration; its resource subscriptions ended.`);
+    this.subscriptions?.forgetServer(server);
+    for (const kind of ['tools', 'resources', 'prompts'] as const) this.listChanged(kind, server);
   }
 
   private listChanged(kind: ListKind, server: string): void {

@@ -1,7 +1,8 @@
 // Resource subscriptions through the gateway: a client subscribes to a gateway URI, the gateway subscribes
 // once upstream however many of its clients listen, and each notifications/resources/updated the upstream
-// sends reaches every client subscribed to that resource (under its gateway URI). The last client to go
-// (unsubscribe, or the session ending) ends the upstream subscription. The policy applies as for a read.
+// sends reaches every client subscribed to that resource (under each gateway URI it subscribed by). The last
+// client to go (unsubscribe, or the session ending) ends the upstream subscription. The policy applies as for a
+// read. A server that leaves the configuration takes its subscriptions with it (its process is stopped).
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { PolicyConfig } from '../guards/types';
 import { featurePolicy } from '../run/featureSteps';
@@ -17,10 +18,14 @@ export interface SubscribableUpstreams {
 /** Tells one client that a resource it subscribed to changed (under the gateway URI it subscribed with). */
 export type UpdateListener = (uri: string) => void;
 
+/** Told when a subscription ends without its owner asking: its server left the configuration. */
+export type EndedListener = () => void;
+
 interface Listener {
   listener: UpdateListener;
   /** The gateway URIs the client subscribed to this resource by: one resource can be spelled several ways. */
   spellings: Set<string>;
+  ended?: EndedListener;
 }
 
 interface Subscription {
@@ -42,8 +47,8 @@ export class ResourceSubscriptions {
     private readonly logger: Logger,
   ) {}
 
-  /** Subscribes `owner` (a client) to the gateway URI; `listener` hears its updates. */
-  async subscribe(owner: object, gatewayUri: string, listener: UpdateListener): Promise<void> {
+  /** Subscribes `owner` (a client) to the gateway URI; `listener` hears its updates, `ended` that its server left. */
+  async subscribe(owner: object, gatewayUri: string, listener: UpdateListener, ended?: EndedListener): Promise<void> {
     const { server, uri } = this.target(gatewayUri);
     const key = keyOf(server, uri);
     let sub = this.byResource.get(key);
@@ -58,16 +63,21 @@ export class ResourceSubscriptions {
     }
     const mine = sub.listeners.get(owner);
     if (mine) mine.spellings.add(gatewayUri);
-    else sub.listeners.set(owner, { listener, spellings: new Set([gatewayUri]) });
+    else sub.listeners.set(owner, { listener, spellings: new Set([gatewayUri]), ...(ended ? { ended } : {}) });
     await sub.upstream;
   }
 
   /**
-   * Ends `owner`'s subscription to the resource, by whichever spelling of its gateway URI. Not checked against
-   * the policy: a subscription the policy has come to deny can still be ended.
+   * Ends `owner`'s subscription by that spelling of the gateway URI; while it holds the resource by other
+   * spellings too, those stay (and keep hearing updates). A spelling it never subscribed by still names the
+   * resource: that ends all of its spellings. Not checked against the policy: a subscription the policy has
+   * come to deny can still be ended.
    */
   async unsubscribe(owner: object, gatewayUri: string): Promise<void> {
-    await this.drop(owner, this.resourceKey(gatewayUri));
+    const key = this.resourceKey(gatewayUri);
+    const spellings = this.byResource.get(key)?.listeners.get(owner)?.spellings;
+    if (spellings?.delete(gatewayUri) && spellings.size > 0) return;
+    await this.drop(owner, key);
   }
 
   /** The resource a gateway URI names, the same for every spelling of it (what subscriptions are kept by). */
@@ -82,6 +92,18 @@ export class ResourceSubscriptions {
       if (sub.server !== server) continue;
       sub.upstream = this.upstreams.subscribeResource(server, sub.uri);
       sub.upstream.catch((err: Error) => this.logger.warn(`Subscribing again to '${sub.uri}' of '${server}' after its restart failed: ${err.message}`));
+    }
+  }
+
+  /**
+   * The server left the configuration: its subscriptions are forgotten and their owners told. Nothing is
+   * unsubscribed upstream: the server is no longer one the host knows, and its process is stopped with them.
+   */
+  forgetServer(server: string): void {
+    for (const [key, sub] of [...this.byResource]) {
+      if (sub.server !== server) continue;
+      this.byResource.delete(key);
+      for (const { ended } of sub.listeners.values()) ended?.();
     }
   }
 
@@ -137,7 +159,7 @@ function keyOf(server: string, uri: string): string {
  */
 export class ListenedResources {
   /** By resource: how many open streams follow it under each spelling, and the subscription they share. */
-  private readonly byResource = new Map<string, { spellings: Map<string, number>; ready: Promise<void> }>();
+  private readonly byResource = new Map<string, Followed>();
 
   constructor(
     private readonly subscriptions: ResourceSubscriptions,
@@ -146,12 +168,9 @@ export class ListenedResources {
 
   /** Follows every URI (refused as a whole, like one subscribe each); resolves with the release. */
   async follow(uris: readonly string[]): Promise<() => Promise<void>> {
-    const taken: string[] = [];
+    const taken: Taken[] = [];
     try {
-      for (const uri of new Set(uris)) {
-        await this.take(uri);
-        taken.push(uri);
-      }
+      for (const uri of new Set(uris)) taken.push(await this.take(uri));
     } catch (err) {
       await this.release(taken);
       throw err;
@@ -159,32 +178,33 @@ export class ListenedResources {
     return () => this.release(taken);
   }
 
-  private take(uri: string): Promise<void> {
+  private async take(uri: string): Promise<Taken> {
     const key = this.subscriptions.resourceKey(uri);
     let entry = this.byResource.get(key);
     if (!entry) {
       const spellings = new Map<string, number>();
+      const forget = () => {
+        if (this.byResource.get(key) === made) this.byResource.delete(key);
+      };
       const ready = this.subscriptions.subscribe(this, uri, () => {
         for (const spelling of spellings.keys()) this.publish(spelling);
-      });
-      const made = { spellings, ready };
+      }, forget);
+      const made: Followed = { spellings, ready };
       entry = made;
       this.byResource.set(key, made);
-      ready.catch(() => {
-        if (this.byResource.get(key) === made) this.byResource.delete(key);
-      });
+      ready.catch(forget);
     }
     entry.spellings.set(uri, (entry.spellings.get(uri) ?? 0) + 1);
-    return entry.ready;
+    await entry.ready;
+    return { uri, key, entry };
   }
 
-  private async release(uris: readonly string[]): Promise<void> {
+  private async release(taken: readonly Taken[]): Promise<void> {
     await Promise.all(
-      uris.map(async (uri) => {
-        const key = this.subscriptions.resourceKey(uri);
-        const entry = this.byResource.get(key);
-        const streams = entry?.spellings.get(uri);
-        if (!entry || streams === undefined) return;
+      taken.map(async ({ uri, key, entry }) => {
+        // An entry forgotten meanwhile (its server left the configuration) is not this stream's to change.
+        const streams = entry.spellings.get(uri);
+        if (this.byResource.get(key) !== entry || streams === undefined) return;
         if (streams > 1) return void entry.spellings.set(uri, streams - 1);
         entry.spellings.delete(uri);
         if (entry.spellings.size > 0) return;
@@ -198,4 +218,16 @@ export class ListenedResources {
   get count(): number {
     return this.byResource.size;
   }
+}
+
+interface Followed {
+  spellings: Map<string, number>;
+  ready: Promise<void>;
+}
+
+/** What one stream took: the spelling, and the entry it counted in (a later one of the same resource is not it). */
+interface Taken {
+  uri: string;
+  key: string;
+  entry: Followed;
 }

@@ -96,10 +96,14 @@ export class Catalog {
     return this.upstreams.ensureStarted(server);
   }
 
-  /** Lists of every exposed server; a server that cannot be started is left out (and logged), not fatal. */
+  /**
+   * Lists of every exposed server the host still has (one that left the configuration is not asked); a server
+   * that cannot be started is left out (and logged), not fatal.
+   */
   private async collect<T>(list: (c: UpstreamConnection, server: string) => Promise<T[]>, what: string): Promise<[string, T[]][]> {
+    const listed = new Set(this.upstreams.list().map((s) => s.id));
     return Promise.all(
-      this.servers.map(async (server): Promise<[string, T[]]> => {
+      this.servers.filter((server) => listed.has(server)).map(async (server): Promise<[string, T[]]> => {
         try {
           return [server, await list(await this.upstreams.ensureStarted(server), server)];
         } catch (err) {
@@ -113,7 +117,8 @@ export class Catalog {
 
 /**
  * Watches upstream state: a list that changes after it was first known is announced (`onListChanged`),
- * and a server that runs again after it had stopped is a restart (`onRestart`).
+ * a server that runs again after it had stopped is a restart (`onRestart`), and one the host no longer lists
+ * has left the configuration (`onRemoved`; a server whose launch changed is stopped and listed again as new).
  */
 export class UpstreamWatcher {
   private readonly seen = new Map<string, { status: string; everRan: boolean; lists: Partial<Record<ListKind, unknown>> }>();
@@ -122,10 +127,24 @@ export class UpstreamWatcher {
   constructor(
     private readonly upstreams: UpstreamServers,
     private readonly servers: readonly string[],
-    private readonly handlers: { onListChanged(kind: ListKind, server: string): void; onRestart(server: string): void },
+    private readonly handlers: { onListChanged(kind: ListKind, server: string): void; onRestart(server: string): void; onRemoved(server: string): void },
   ) {
     for (const state of upstreams.list()) this.observe(state, false);
-    this.unsubscribe = upstreams.onDidChange((state) => this.observe(state, true));
+    this.unsubscribe = upstreams.onDidChange((state) => {
+      this.observe(state, true);
+      this.sweep();
+    });
+  }
+
+  /** Servers seen before that the host lists no more: a removed server's last event comes after it left the list. */
+  private sweep(): void {
+    if (this.seen.size === 0) return;
+    const listed = new Set(this.upstreams.list().map((s) => s.id));
+    for (const id of [...this.seen.keys()]) {
+      if (listed.has(id)) continue;
+      this.seen.delete(id);
+      this.handlers.onRemoved(id);
+    }
   }
 
   private observe(state: ServerState, announce: boolean): void {

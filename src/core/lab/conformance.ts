@@ -5,7 +5,8 @@
 // left out of the score. The suite score is the share of the applicable scenarios that passed (each failed
 // one is also a major finding naming its first failed check). The suite's share of the budget bounds it like
 // the others: no scenario starts after it, and the scenarios left are listed as skipped (an info finding, not
-// scored); a scenario under way gets the call timeout to finish.
+// scored); a scenario under way gets the call timeout to finish, unless the lab's whole budget ends first.
+import { endedByBudget } from './budget';
 import type { ConformanceRun, ConformanceScenario, LabFinding, SuiteContext, SuiteResult } from './types';
 
 const MISSING_FIXTURE = /\b(?:Prompt|Resource|Tool) \S+ not found\b/;
@@ -30,6 +31,8 @@ export async function runConformanceSuite(ctx: SuiteContext): Promise<Omit<Suite
   } catch (err) {
     return skipped((err as Error).message);
   }
+  // The lab's budget ending stops the suite through its signal, as a cancel would: it is the budget that stopped it.
+  if (run.stopped === 'cancelled' && endedByBudget(ctx.signal)) run = { ...run, stopped: 'overran' };
   const { scenarios } = run;
   const applicable = scenarios.filter((s) => !notApplicable(s));
   const left = leftOut(run);

@@ -1,5 +1,6 @@
 // The lab's result as a self-contained HTML report card (no scripts, no external resources) and as a
 // short Markdown summary for a pull-request comment.
+import { formatBudget } from './budget';
 import { SEVERITY_COST } from './score';
 import type { LabFinding, LabResult, SuiteResult } from './types';
 import type { LevelStats } from './bench';
@@ -14,14 +15,22 @@ function sorted(findings: LabFinding[]): LabFinding[] {
   return [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
 }
 
+/** Why the score covers only part of the run, or undefined when the lab ran to its end. */
+export function partialNote(r: LabResult): string | undefined {
+  if (r.cancelled) return 'cancelled, partial result';
+  if (!r.cut_short) return undefined;
+  const parts = [...(r.cut_short.stopped ? [`${r.cut_short.stopped} stopped`] : []), ...(r.cut_short.not_started.length ? [`${r.cut_short.not_started.join(', ')} not started`] : [])];
+  return `cut short by the budget of ${formatBudget(r.cut_short.budget_ms)} (${parts.join('; ')}), partial result`;
+}
+
 export function markdownSummary(r: LabResult, options: { maxFindings?: number } = {}): string {
   const max = options.maxFindings ?? 10;
   const lines = [
-    `### MCP reliability: \`${r.server}\` scores **${r.score}/100** (${grade(r.score)})${r.cancelled ? ' on the suites that ran — cancelled, partial result' : ''}`,
+    `### MCP reliability: \`${r.server}\` scores **${r.score}/100** (${grade(r.score)})${partialNote(r) ? ` on the suites that ran — ${partialNote(r)}` : ''}`,
     '',
     '| suite | score | weight | findings |',
     '|---|---:|---:|---:|',
-    ...r.suites.map((s) => `| ${s.suite} | ${s.ran ? s.score : `skipped: ${s.skipped ?? ''}`} | ${s.weight} | ${s.findings.length} |`),
+    ...r.suites.map((s) => `| ${s.suite} | ${s.ran ? `${s.score}${s.stopped === 'budget' ? ' (stopped by the budget: partial)' : ''}` : `skipped: ${s.skipped ?? ''}`} | ${s.weight} | ${s.findings.length} |`),
     '',
   ];
   const shown = sorted(r.findings).filter((f) => f.severity !== 'info').slice(0, max);
@@ -59,7 +68,7 @@ function suiteSection(s: SuiteResult): string {
         .map((f) => `<tr class="${f.severity}"><td>${f.severity} (−${SEVERITY_COST[f.severity]})</td><td><code>${esc(f.kind)}</code></td><td>${esc(f.tool ?? '')}</td><td>${esc(f.message)}${f.replay ? `<br><small>replay: <code>${esc(f.replay)}</code></small>` : ''}</td></tr>`)
         .join('')}</tbody></table>`
     : '<p>No findings.</p>';
-  return `<h3>${esc(s.suite)}: ${s.score}/100</h3>${table}${s.suite === 'bench' ? benchSection(s) : ''}<details><summary>figures</summary><pre>${esc(JSON.stringify(s.stats, null, 2))}</pre></details>`;
+  return `<h3>${esc(s.suite)}: ${s.score}/100${s.stopped === 'budget' ? ' (stopped by the budget: partial)' : ''}</h3>${table}${s.suite === 'bench' ? benchSection(s) : ''}<details><summary>figures</summary><pre>${esc(JSON.stringify(s.stats, null, 2))}</pre></details>`;
 }
 
 function benchSection(s: SuiteResult): string {
@@ -82,7 +91,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px
 tr.critical td:first-child{color:#b42318;font-weight:700}tr.major td:first-child{color:#b54708}tr.minor td:first-child{color:#6941c6}
 svg text{font-size:12px;fill:#1f2328}svg rect{fill:#2f81f7}.noisy{background:#fff8c5;padding:.4rem}pre{background:#f6f8fa;padding:.5rem;overflow:auto}</style></head>
 <body><h1>Reliability report: <code>${esc(r.server)}</code></h1>
-<p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>${r.cancelled ? '<p class="noisy">This run was cancelled: a partial result; the score covers only the suites that ran (suites not started are skipped).</p>' : ''}
+<p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>${r.cancelled ? '<p class="noisy">This run was cancelled: a partial result; the score covers only the suites that ran (suites not started are skipped).</p>' : ''}${r.cut_short && !r.cancelled ? `<p class="noisy">This run was ${esc(partialNote(r))}: the score covers only the suites that ran${r.cut_short.stopped ? `, and ${esc(r.cut_short.stopped)} only what it did before it was stopped` : ''}.</p>` : ''}
 <p>Seed ${r.seed} · ${(r.duration_ms / 1000).toFixed(1)} s · ${esc(r.started_at)} · ${r.machine.cores} cores, load ${esc(r.machine.loadavg.join(' '))} · node ${esc(r.machine.node)}</p>
 <h2>Score by suite</h2>${breakdown}
 <p><small>Suite score = 100 − the cost of its findings (critical ${SEVERITY_COST.critical}, major ${SEVERITY_COST.major}, minor ${SEVERITY_COST.minor}, info 0), at least 0; conformance: 100 × passed / applicable scenarios. The overall score is the weighted mean over the suites that ran.</small></p>${r.scratch?.length ? `<p>Tools that may modify data ran on scratch copies: ${r.scratch.map((c) => `<code>${esc(c.from)}</code> → <code>${esc(c.to)}</code>`).join(', ')}.</p>` : ''}

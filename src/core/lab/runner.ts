@@ -1,7 +1,7 @@
 // Runs the chosen suites against one server within a time budget, and scores them.
 import { cpus, loadavg } from 'node:os';
 import { runBenchSuite } from './bench';
-import { BudgetSplit } from './budget';
+import { BudgetEnded, BudgetSplit, endedByBudget, formatBudget } from './budget';
 import { runConformanceSuite } from './conformance';
 import { runFaultsSuite } from './faults';
 import { runPropsSuite } from './props';
@@ -15,6 +15,10 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 export type LabOptions = Omit<SuiteContext, 'host' | 'progress'> & {
   suites: SuiteName[];
   onProgress?: (message: string) => void;
+  /** How this host lets its user raise the budget ("pass a larger --budget"); added to what the budget cut short. */
+  budgetAdvice?: string;
+  /** The lab's clock in ms (default Date.now): the budget is measured with it. */
+  now?: () => number;
 };
 
 /** A suite that scores itself returns `score`; the others are scored by the cost of their findings. */
@@ -28,50 +32,36 @@ const SUITES: Record<SuiteName, (ctx: SuiteContext) => Promise<SuiteOutcome>> = 
 };
 
 export async function runLab(host: LabHost, options: LabOptions): Promise<LabResult> {
-  const started = Date.now();
+  const now = options.now ?? Date.now;
+  const started = now();
   const traceFiles: string[] = [];
-  const tracing = recordTraces(host, traceFiles, options.signal);
   // A suite named twice runs once (the budget is split per suite).
   const suiteNames = [...new Set(options.suites)];
-  const budget = new BudgetSplit(options.budgetMs, suiteNames);
+  // The budget is wall-clock time from here: starting the server counts too.
+  const budget = new BudgetSplit(options.budgetMs, suiteNames, now);
   const suites: SuiteResult[] = [];
-  const unreachable = await reachable(tracing, options);
+  const notStarted: SuiteName[] = [];
+  const unreachable = await reachable(recordTraces(host, traceFiles, options.signal), options);
   for (const name of suiteNames) {
     const weight = SUITE_WEIGHT[name];
-    if (unreachable || options.signal?.aborted) {
-      suites.push({ suite: name, ran: false, skipped: unreachable ?? 'the run was cancelled before this suite started', score: 0, weight, findings: [], stats: {} });
+    const skipped = unreachable ?? (options.signal?.aborted ? 'the run was cancelled before this suite started' : undefined);
+    if (skipped || budget.remainingMs <= 0) {
+      if (!skipped) notStarted.push(name);
+      suites.push({ suite: name, ran: false, skipped: skipped ?? notStartedMessage(options), score: 0, weight, findings: [], stats: {} });
       continue;
     }
-    const budgetMs = budget.share(name);
-    const suiteStarted = Date.now();
-    const ctx: SuiteContext = {
-      host: tracing,
-      server: options.server,
-      seed: options.seed,
-      budgetMs,
-      allowDestructive: options.allowDestructive,
-      callTimeoutMs: options.callTimeoutMs,
-      outDir: options.outDir,
-      signal: options.signal,
-      progress: (m) => options.onProgress?.(m),
-    };
-    try {
-      const outcome = await SUITES[name](ctx);
-      suites.push({ ...outcome, weight, score: outcome.ran ? (outcome.score ?? suiteScore(outcome.findings)) : 0 });
-    } catch (err) {
-      suites.push({ suite: name, ran: false, skipped: `the suite stopped with an internal error: ${(err as Error).message}`, score: 0, weight, findings: [], stats: {} });
-    }
-    budget.spent(budgetMs, Date.now() - suiteStarted);
+    suites.push(await runSuite(name, host, traceFiles, budget, options));
   }
   const findings: LabFinding[] = unreachable
     ? [{ suite: options.suites[0] ?? 'props', kind: 'lab.unreachable', severity: 'critical', message: unreachable }]
     : suites.flatMap((s) => s.findings);
+  const stoppedByBudget = suites.find((s) => s.stopped === 'budget')?.suite;
   return {
     version: 1,
     server: options.server,
     seed: options.seed,
     started_at: new Date(started).toISOString(),
-    duration_ms: Date.now() - started,
+    duration_ms: now() - started,
     score: unreachable ? 0 : overallScore(suites),
     suites,
     findings,
@@ -79,7 +69,91 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     trace_files: traceFiles,
     // A cancelled run keeps what its suites found until then; the suite under way scored what it had done.
     ...(options.signal?.aborted ? { cancelled: true as const } : {}),
+    ...(stoppedByBudget || notStarted.length ? { cut_short: { budget_ms: options.budgetMs, ...(stoppedByBudget ? { stopped: stoppedByBudget } : {}), not_started: notStarted } } : {}),
   };
+}
+
+/**
+ * Runs one suite on its share of the budget. Its signal ends when the lab is cancelled or the whole budget ends;
+ * then it hands back what it has (calls under way are cancelled). A suite that does not hand it back within a call
+ * timeout (a server start under way) is left behind: the lab does not wait past the budget for it.
+ */
+async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], budget: BudgetSplit, options: LabOptions): Promise<SuiteResult> {
+  const weight = SUITE_WEIGHT[name];
+  const startedMs = budget.elapsedMs;
+  const shareMs = budget.share(name);
+  const stop = new AbortController();
+  const cancel = () => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  const budgetEnds = setTimeout(() => stop.abort(new BudgetEnded(options.budgetMs)), budget.remainingMs);
+  const ctx: SuiteContext = {
+    host: recordTraces(host, traceFiles, stop.signal),
+    server: options.server,
+    seed: options.seed,
+    budgetMs: shareMs,
+    allowDestructive: options.allowDestructive,
+    callTimeoutMs: options.callTimeoutMs,
+    outDir: options.outDir,
+    signal: stop.signal,
+    progress: (m) => options.onProgress?.(m),
+  };
+  let result: SuiteResult;
+  try {
+    const outcome = await handedBack(SUITES[name](ctx), stop.signal, options.callTimeoutMs);
+    result = outcome
+      ? { ...outcome, weight, score: outcome.ran ? (outcome.score ?? suiteScore(outcome.findings)) : 0 }
+      : { suite: name, ran: false, skipped: `the suite was stopped and did not hand back its result within ${options.callTimeoutMs} ms; nothing of it is kept`, score: 0, weight, findings: [], stats: {} };
+  } catch (err) {
+    result = { suite: name, ran: false, skipped: `the suite stopped with an internal error: ${(err as Error).message}`, score: 0, weight, findings: [], stats: {} };
+  } finally {
+    clearTimeout(budgetEnds);
+    options.signal?.removeEventListener('abort', cancel);
+  }
+  const time = { share_ms: Math.round(shareMs), started_ms: Math.round(startedMs), used_ms: Math.round(budget.elapsedMs - startedMs) };
+  if (endedByBudget(stop.signal)) {
+    const finding: LabFinding = { suite: name, kind: 'lab.budget', severity: 'info', message: stoppedMessage(name, options) };
+    return { ...result, time, stopped: 'budget', findings: [...result.findings, finding] };
+  }
+  return { ...result, time, ...(stop.signal.aborted ? { stopped: 'cancelled' as const } : {}) };
+}
+
+/** The suite's outcome; undefined when it was stopped and did not end within `graceMs` after that. */
+function handedBack<T>(work: Promise<T>, stopped: AbortSignal, graceMs: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    let grace: NodeJS.Timeout | undefined;
+    const giveUp = () => {
+      grace = setTimeout(() => resolve(undefined), graceMs);
+    };
+    if (stopped.aborted) giveUp();
+    else stopped.addEventListener('abort', giveUp, { once: true });
+    const settle = () => {
+      clearTimeout(grace);
+      stopped.removeEventListener('abort', giveUp);
+    };
+    work.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (err: unknown) => {
+        settle();
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Host-neutral: which limit; the host's advice says how to raise it. */
+function notStartedMessage(options: LabOptions): string {
+  return `not started: the lab's budget of ${formatBudget(options.budgetMs)} was used up before this suite's turn${advice(options)}`;
+}
+
+function stoppedMessage(suite: SuiteName, options: LabOptions): string {
+  return `The lab's budget of ${formatBudget(options.budgetMs)} ended while the ${suite} suite was under way: it was stopped, and its result covers only what it did until then${advice(options)}.`;
+}
+
+function advice(options: LabOptions): string {
+  return options.budgetAdvice ? `; to give the suites more time, ${options.budgetAdvice}` : '';
 }
 
 /** undefined when the server starts and lists its tools; otherwise why not. */

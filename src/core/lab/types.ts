@@ -114,6 +114,10 @@ export interface SuiteResult {
   findings: LabFinding[];
   /** Suite-specific figures (documented per suite in the README). */
   stats: Record<string, unknown>;
+  /** The suite's time, in ms: its share of the budget, when it started (after the lab started) and how long it ran. Absent when it did not start. */
+  time?: { share_ms: number; started_ms: number; used_ms: number };
+  /** The suite was stopped while under way (the budget ended, or the run was cancelled): its result is partial. */
+  stopped?: 'budget' | 'cancelled';
 }
 
 export interface LabResult {
@@ -129,6 +133,8 @@ export interface LabResult {
   trace_files: string[];
   /** The run was cancelled: the suites that had not started are skipped, the one under way is partial. */
   cancelled?: true;
+  /** The budget ended before every suite had finished: the score covers only the suites that ran, `stopped` in part. */
+  cut_short?: { budget_ms: number; stopped?: SuiteName; not_started: SuiteName[] };
   /** With the opt-in for destructive tools: the data the server was given and the scratch copies it ran on. */
   scratch?: { from: string; to: string }[];
 }

@@ -3,6 +3,7 @@
 // to a connection later (crash, list changes) is reported through ConnectionEvents.
 import { existsSync, statSync } from 'node:fs';
 import type { Client, OAuthClientProvider, Transport } from '@modelcontextprotocol/client';
+import { withOAuthRequests } from '../auth/forServer';
 import type { ServerDefinition } from '../config/types';
 import type { Logger } from '../types';
 import { clientCapabilities, installClientFeatures, installTaskReceiver, type ClientFeatures } from './clientFeatures';
@@ -63,10 +64,11 @@ export class Launcher {
     const url = parseUrl(def);
     const requestInit: RequestInit | undefined = def.headers ? { headers: def.headers } : undefined;
     const authProvider = this.options.authProviderFor?.(def);
-    const sse = () => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider });
+    const sse = () => withOAuthRequests(authProvider, (fetch) => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider, fetch }));
     if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
     try {
-      const transport = failUnansweredRequests(new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider }));
+      const streamable = withOAuthRequests(authProvider, (fetch) => new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch }));
+      const transport = failUnansweredRequests(streamable);
       return await this.connectHttp(def, transport, 'streamable-http', events);
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.

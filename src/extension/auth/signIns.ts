@@ -1,6 +1,7 @@
 // Sign-in for HTTP servers in VS Code: tokens live in SecretStorage (keyed per authorization server and
 // resource by the core's GrantStore), the browser opens through vscode.env.openExternal and comes back to the
 // core's loopback listener. Whether a server needs a sign-in is the core's server state ('needs-sign-in').
+// Every OAuth request (sign-in, sign-out, a connection's token refresh) is bounded by mcpHarness.oauth.requestTimeoutMs.
 import * as vscode from 'vscode';
 import { connectionAuthProviders, oauthClientFor, usesOAuth } from '../../core/auth/forServer';
 import { SignInError } from '../../core/auth/errors';
@@ -10,7 +11,9 @@ import { describeSignOut, signOut, type SignOutResult } from '../../core/auth/si
 import { GrantStore, type SecretStore } from '../../core/auth/store';
 import type { ServerDefinition } from '../../core/config/types';
 import type { Logger } from '../../core/types';
+import { Config } from '../config';
 import { Disposable } from '../disposable';
+import { withSignInAdvice } from './settings';
 
 /** Opens the authorization URL in the user's browser; replaceable in tests through api.testing. */
 export type OpenExternal = (url: URL) => Promise<void> | void;
@@ -18,16 +21,19 @@ export type OpenExternal = (url: URL) => Promise<void> | void;
 export class SignIns extends Disposable {
   private readonly store: GrantStore;
   private openExternal: OpenExternal = defaultOpenExternal;
+  /** The last setting problem shown, so a bad value is not announced at every connection. */
+  private shownProblem: string | undefined;
   /** The ServerManager's `authProviderFor`. */
   readonly providerFor: (def: ServerDefinition) => ReturnType<ReturnType<typeof connectionAuthProviders>>;
 
   constructor(
     secrets: vscode.SecretStorage,
     private readonly log: Logger,
+    private readonly config = new Config(),
   ) {
     super();
     this.store = new GrantStore(secretStorageStore(secrets));
-    this.providerFor = connectionAuthProviders(this.store);
+    this.providerFor = connectionAuthProviders(this.store, { requestTimeoutMs: () => this.requestTimeoutMs() });
   }
 
   usesSignIn(def: ServerDefinition): boolean {
@@ -48,14 +54,21 @@ export class SignIns extends Disposable {
         store: this.store,
         ...oauthClientFor(def),
         timeoutMs: DEFAULT_SIGN_IN_TIMEOUT_MS,
+        fetchTimeoutMs: this.requestTimeoutMs(),
         signal: abort.signal,
         openBrowser: (url) => this.openExternal(url),
       });
       this.log.info(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).`);
       return result;
     } catch (err) {
-      if (err instanceof SignInError) this.log.warn(`Sign-in to ${def.id} failed: ${err.message}`);
-      throw err;
+      if (!(err instanceof SignInError)) throw err;
+      if (err.failure === 'cancelled') {
+        this.log.info(`Sign-in to ${def.id} cancelled; nothing was stored.`);
+        throw err;
+      }
+      const told = withSignInAdvice(err);
+      this.log.warn(`Sign-in to ${def.id} failed: ${told.message}`);
+      throw told;
     } finally {
       cancel?.dispose();
     }
@@ -63,7 +76,7 @@ export class SignIns extends Disposable {
 
   /** Revokes (when the authorization server can) and forgets the stored tokens; a failed revocation is a warning. */
   async signOut(def: ServerDefinition): Promise<SignOutResult> {
-    const result = await signOut(def.url!, this.store);
+    const result = await signOut(def.url!, this.store, { fetchTimeoutMs: this.requestTimeoutMs() });
     const message = describeSignOut(def.id, result);
     if (result.revocation === 'failed') {
       this.log.warn(message);
@@ -72,6 +85,17 @@ export class SignIns extends Disposable {
       this.log.info(message);
     }
     return result;
+  }
+
+  /** The setting, read at each use; a bad value is announced once and the default used. */
+  private requestTimeoutMs(): number {
+    const { value, problem } = this.config.oauthRequestTimeout;
+    if (problem && problem !== this.shownProblem) {
+      this.shownProblem = problem;
+      this.log.warn(problem);
+      void vscode.window.showWarningMessage(problem);
+    }
+    return value;
   }
 }
 

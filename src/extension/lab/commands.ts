@@ -3,6 +3,7 @@
 // service (the Steps tab lists the lab's runs); the server starts only after Workspace Trust and consent.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { partialNote } from '../../core/lab/report';
 import type * as LabRunner from '../../core/lab/runner';
 import type * as LabScratch from '../../core/lab/scratch';
 import type * as LabServiceHost from '../../core/lab/serviceHost';
@@ -31,6 +32,7 @@ const SUITE_DETAIL: Record<SuiteName, string> = {
   conformance: 'The official MCP conformance suite\'s server scenarios, one after another within the budget',
 };
 const DESTRUCTIVE = 'destructive';
+const BUDGET_SETTING = 'mcpHarness.lab.budgetSeconds';
 
 async function pickSuites(): Promise<{ suites: SuiteName[]; allowDestructive: boolean } | undefined> {
   const items: (vscode.QuickPickItem & { suite?: SuiteName })[] = [
@@ -81,6 +83,8 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
             suites: choice.suites,
             seed,
             budgetMs: options.budgetMs ?? ctx.config.labBudgetMs,
+            // A caller that fixed the budget itself is not sent to the setting.
+            ...(options.budgetMs === undefined ? { budgetAdvice: `raise ${BUDGET_SETTING}` } : {}),
             callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
             allowDestructive: choice.allowDestructive,
             outDir: path.join(folder ?? ctx.extension.globalStorageUri.fsPath, HARNESS_DIR, 'lab'),
@@ -104,8 +108,9 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
 async function announce(ctx: HarnessContext, result: LabResult): Promise<void> {
   const save = 'Save Report Card…';
   const worst = result.findings.filter((f) => f.severity === 'critical' || f.severity === 'major').length;
-  const text = `${result.server} scores ${result.score}/100${worst ? ` with ${worst} critical or major finding(s)` : ''}. The Lab tab of the trace panel has the details.`;
-  const picked = await (result.score >= 75 ? vscode.window.showInformationMessage(text, save) : vscode.window.showWarningMessage(text, save));
+  const partial = partialNote(result);
+  const text = `${result.server} scores ${result.score}/100${partial ? ` on the suites that ran (${partial}; to give them more time, raise ${BUDGET_SETTING})` : ''}${worst ? ` with ${worst} critical or major finding(s)` : ''}. The Lab tab of the trace panel has the details.`;
+  const picked = await (result.score >= 75 && !partial ? vscode.window.showInformationMessage(text, save) : vscode.window.showWarningMessage(text, save));
   if (picked !== save) return;
   const out = await ctx.traces.lab.saveReportCard(labResultKey(result));
   if (out.path) void vscode.window.showInformationMessage(`Report card saved to ${out.path}.`);

@@ -243,6 +243,48 @@ describe('auth: CLI login, logout and sign-in errors', function () {
     assert.match(tools.stderr, /mcp-harness login remote/);
   });
 
+  it('login --request-timeout-ms: an authorization server slower than it fails the sign-in, naming the flag and the variable to raise', async () => {
+    await setUp(['--hang', 'as-metadata']);
+    const login = await cli(['login', 'remote', '--request-timeout-ms', '300'], { browser: false });
+    assert.equal(login.code, 1);
+    assert.match(login.stderr, /remote: Sign-in failed: http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server did not answer within 300 ms\./);
+    assert.match(login.stderr, /If the authorization server needs longer, pass --request-timeout-ms N or set MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS\./);
+    const json = await cli(['login', 'remote', '--json'], { browser: false, env: { MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS: '250' } });
+    assert.equal(json.code, 1);
+    assert.match(json.stderr, /did not answer within 250 ms/, 'the variable reaches the request too');
+    assert.match(json.stderr, /"code":"request_timeout"/);
+  });
+
+  it('login/logout: a bad --request-timeout-ms or MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS is a usage error saying what is allowed', async () => {
+    await setUp([]);
+    for (const bad of ['0', '-5', 'soon', '1.5', '2147483648', '']) {
+      const login = await cli(['login', 'remote', `--request-timeout-ms=${bad}`], { browser: false });
+      assert.equal(login.code, 2, `${bad}: ${login.stderr}`);
+      assert.ok(
+        login.stderr.includes(`--request-timeout-ms must be a whole number of milliseconds from 1 to 2147483647 (e.g. 60000); got '${bad}'.`),
+        login.stderr,
+      );
+    }
+    const logout = await cli(['logout', 'remote', '--request-timeout-ms', '0']);
+    assert.equal(logout.code, 2);
+    assert.match(logout.stderr, /--request-timeout-ms must be a whole number/);
+    const env = await cli(['login', 'remote'], { browser: false, env: { MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS: 'abc' } });
+    assert.equal(env.code, 2);
+    assert.match(env.stderr, /MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647 \(e\.g\. 60000\); got 'abc'\./);
+    assert.deepEqual((await fx.events()).filter((e) => e.type !== 'hung'), [], 'nothing was sent');
+  });
+
+  it('a token refresh that never answers: the command exits 3 naming the authorization server, the limit and login', async () => {
+    await setUp(['--token-ttl', '0']);
+    assert.equal((await cli(['login', 'remote'])).code, 0);
+    await fx.hang('refresh');
+    const tools = await cli(['tools', 'remote', '--json'], { env: { MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS: '300' } });
+    assert.equal(tools.code, 3, tools.stderr);
+    assert.match(tools.stderr, new RegExp(`the token refresh at http://127\\.0\\.0\\.1:${fx.port}/ did not answer within 300 ms; sign in again\\.`));
+    assert.match(tools.stderr, /mcp-harness login remote/);
+    assert.ok((await fx.events()).some((e) => e.type === 'hung' && e.what === 'refresh'));
+  });
+
   it('login: unknown server and a stdio server are usage errors; a browser that never comes back times out', async () => {
     await setUp([]);
     writeFileSync(

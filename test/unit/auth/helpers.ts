@@ -2,17 +2,31 @@
 // authorization redirect to our loopback listener, and an in-memory SecretStore.
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { SecretStore } from '../../../src/core/auth';
+import { GrantStore, type SecretStore } from '../../../src/core/auth';
 import { launchOAuthFixture } from '../../fixtures/servers/oauth/launch';
 
 export const ROOT = resolve(__dirname, '../../..');
+
+export interface FixtureEvent {
+  type: string;
+  what?: string;
+  clientId?: string;
+  scope?: string;
+  verifier?: string;
+  redirectUri?: string;
+  redirectUris?: string[];
+}
 
 export interface OAuthFixture {
   port: number;
   url: string;
   child: ChildProcess;
-  events(): Promise<{ type: string; clientId?: string; scope?: string; verifier?: string; redirectUri?: string }[]>;
+  events(): Promise<FixtureEvent[]>;
   control(action: 'revoke' | 'expire'): Promise<void>;
+  /** From now on the fixture accepts these requests and never answers them (see server.mjs --hang). */
+  hang(what: string): Promise<void>;
+  /** The first event of `type` (e.g. 'hung'), waited for up to 10 s. */
+  waitForEvent(type: string, what?: string): Promise<FixtureEvent>;
   stop(): void;
 }
 
@@ -31,8 +45,43 @@ export async function startOAuthFixture(args: string[] = []): Promise<OAuthFixtu
       const res = await fetch(`${base}/__fixture/${action}`, { method: 'POST' });
       if (!res.ok) throw new Error(`fixture ${action}: ${res.status}`);
     },
+    hang: async (what) => {
+      const res = await fetch(`${base}/__fixture/hang?what=${encodeURIComponent(what)}`, { method: 'POST' });
+      if (!res.ok) throw new Error(`fixture hang: ${res.status}`);
+    },
+    waitForEvent: async (type, what) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+        const events = (await (await fetch(`${base}/__fixture/events`)).json()) as FixtureEvent[];
+        const found = events.find((e) => e.type === type && (what === undefined || e.what === what));
+        if (found) return found;
+      }
+      throw new Error(`the fixture saw no '${type}${what ? ` ${what}` : ''}' event within 10 s`);
+    },
     stop: () => child.kill('SIGKILL'),
   };
+}
+
+/** `promise`, or a failure naming `what` if it has not settled within 5 s (a guard against hangs, not a timing). */
+export async function settles<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within 5 s`)), 5000);
+  });
+  try {
+    return await Promise.race([promise, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The rejection of `promise` (a failure if it resolves). */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
 }
 
 export function stopOAuthFixtures(): void {
@@ -60,4 +109,10 @@ export class MemorySecretStore implements SecretStore {
   dump(): string {
     return [...this.values.values()].join('\n');
   }
+}
+
+/** A GrantStore over a fresh in-memory SecretStore (both, for tests that look at what was stored). */
+export function memoryGrantStore(): { secrets: MemorySecretStore; store: GrantStore } {
+  const secrets = new MemorySecretStore();
+  return { secrets, store: new GrantStore(secrets) };
 }

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describeSignOut, GrantStore, signIn, SignInError, signOut } from '../../../src/core/auth';
-import { browse, MemorySecretStore, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
+import { browse, memoryGrantStore, MemorySecretStore, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
 
 /** The status the protected MCP endpoint gives a bearer token (401: the token is not valid there). */
 async function statusWith(fx: OAuthFixture, accessToken: string): Promise<number> {
@@ -37,10 +37,7 @@ describe('auth: sign-out revokes the tokens (RFC 7009)', function () {
   let secrets: MemorySecretStore;
   let store: GrantStore;
 
-  beforeEach(() => {
-    secrets = new MemorySecretStore();
-    store = new GrantStore(secrets);
-  });
+  beforeEach(() => ({ secrets, store } = memoryGrantStore()));
   afterEach(() => stopOAuthFixtures());
 
   /** Signs in and returns the stored tokens (to check afterwards what the authorization server still accepts). */
@@ -146,14 +143,14 @@ describe('auth: sign-out revokes the tokens (RFC 7009)', function () {
     }
   });
 
-  it('sign-in: a server that never answers ends the sign-in after the same timeout, with a timeout failure', async () => {
+  it('sign-in: a server that never answers ends the sign-in after the same timeout, with a request_timeout failure', async () => {
     // (The SDK gives up on the protected-resource metadata and asks the server itself as its authorization server.)
     const silent = await silentServer();
     try {
       const opened: string[] = [];
       await assert.rejects(
         signIn({ serverUrl: `${silent.url}/mcp`, store, openBrowser: (url) => void opened.push(url.href), fetchTimeoutMs: 200 }),
-        (err: unknown) => err instanceof SignInError && err.failure === 'timeout' && /^Sign-in failed: http:\/\/127\.0\.0\.1:\d+\/\.well-known\/[\w/-]+ did not answer within 200 ms\.$/.test(err.message),
+        (err: unknown) => err instanceof SignInError && err.failure === 'request_timeout' && /^Sign-in failed: http:\/\/127\.0\.0\.1:\d+\/\.well-known\/[\w/-]+ did not answer within 200 ms\.$/.test(err.message),
       );
       assert.deepEqual(opened, [], 'no browser was opened');
       assert.equal(secrets.values.size, 0, 'nothing stored');

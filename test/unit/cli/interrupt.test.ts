@@ -10,7 +10,7 @@ import { isAlive, waitForExit } from '../../../src/core/servers/processTree';
 import { FIXTURES } from '../guards/helpers';
 import { buildPrivateCli } from '../lint/cliHelpers';
 import { startScriptedModel, type ScriptedModel } from '../agent/helpers';
-import { interruptCli, type Interrupted } from './interruptHelpers';
+import { interruptCli, interruptStdinRead, type Interrupted } from './interruptHelpers';
 
 describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', function () {
   this.timeout(120_000);
@@ -95,6 +95,18 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     assert.ok(out.error, 'the result says why the code did not finish');
     await assertServersGone(r);
   });
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`exec - with an input that never ends, ${signal}: the first signal ends the read, nothing runs, exit ${code}`, async () => {
+      const r = await interruptStdinRead(built.cli, ws, signal);
+      assert.equal(r.code, code, r.stderr);
+      assert.equal(r.stdout, '', 'no result is printed for code that never ran');
+      const lines = r.stderr.trim().split('\n');
+      assert.match(lines[0], new RegExp(`^mcp-harness exec: ${signal}: cancelling the code`));
+      assert.deepEqual(JSON.parse(lines[1]), { error: { code: 'interrupted', message: 'stopped while reading the code from standard input; nothing ran.' } });
+      assert.equal(lines.length, 2, r.stderr);
+    });
+  }
 
   it('agent, SIGINT: stops the model run with the tool call under way, prints the run JSON, exits 130', async () => {
     model = await startScriptedModel([{ toolCalls: [{ name: 'hang__hang', arguments: {} }] }, { text: 'never asked' }]);

@@ -115,6 +115,35 @@ describe('gateway: one resource spelled two ways is one subscription', function 
     }
   });
 
+  it('one 2025 session under both spellings: unsubscribing one keeps the upstream subscription for the other', async () => {
+    const client = await httpClient(gw, 'both');
+    const heard: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => void heard.push(n.params.uri));
+    try {
+      await client.subscribeResource({ uri: UPPER });
+      await client.subscribeResource({ uri: LOWER });
+      await client.unsubscribeResource({ uri: UPPER });
+      assert.deepEqual(await touch(client), ['echo://watched'], 'the spelling still subscribed keeps the upstream subscription');
+      await until(() => heard.includes(LOWER), 'the update reaches the client under the spelling still subscribed');
+      await client.unsubscribeResource({ uri: LOWER });
+      assert.deepEqual(await touch(client), [], 'its last spelling gone, the upstream subscription ends');
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
+  it('one 2025 session under both spellings: unsubscribing by a spelling it never used ends them all', async () => {
+    const client = await httpClient(gw, 'third');
+    try {
+      await client.subscribeResource({ uri: UPPER });
+      await client.subscribeResource({ uri: LOWER });
+      await client.unsubscribeResource({ uri: 'mcp-harness://uris/=echo://watched' });
+      assert.deepEqual(await touch(client), [], 'the resource named another way is ended as a whole');
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
   it('2026-07-28 streams: one closing leaves the other following, hearing updates under its own spelling', async () => {
     const client: ModernClient = await modernClient(gw, 'follower');
     const heard: string[] = [];

@@ -1,7 +1,8 @@
 // Resources through the gateway beyond list and read: resource templates under the gateway's scheme (filled
 // by the client, read back through the guards), and subscriptions — the upstream's
 // notifications/resources/updated forwarded to the subscribed client under the gateway URI, the policy
-// applied to subscribing as to reading. Real `asks` fixture server, real SDK client over stdio.
+// applied to subscribing as to reading; one client holding a resource under two spellings of its gateway URI.
+// Real `asks` fixture server and server-everything, real SDK client over stdio.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -83,6 +84,37 @@ describe('gateway: resource templates and subscriptions (stdio)', function () {
       await new Promise((r) => setTimeout(r, 25));
     }
     assert.deepEqual((await nextUpdate(seen + 1)).slice(seen), [counter], stderr);
+  });
+
+  it('one client subscribed under two spellings of a resource keeps the other when it unsubscribes one', async () => {
+    // server-everything: each start of its simulated updates sends one update per subscribed resource at once,
+    // in the order subscribed, so the marker's update (subscribed last) closes each round.
+    const resource = 'demo://resource/dynamic/text/1';
+    const encoded = gatewayUri('everything', resource);
+    const asIs = `mcp-harness://everything/=${resource}`;
+    const marker = gatewayUri('everything', 'demo://resource/dynamic/text/2');
+    const toggle = () => client.callTool({ name: 'everything__toggle-subscriber-updates', arguments: {} });
+    async function round(): Promise<string[]> {
+      const from = updates.length;
+      await toggle();
+      try {
+        for (let i = 0; i < 400 && !updates.slice(from).includes(marker); i++) await new Promise((r) => setTimeout(r, 25));
+      } finally {
+        await toggle();
+      }
+      const heard = updates.slice(from).filter((u) => [encoded, asIs, marker].includes(u));
+      assert.ok(heard.includes(marker), `the marker's update arrived\n${stderr}`);
+      return [...new Set(heard)].sort();
+    }
+    await client.subscribeResource({ uri: encoded });
+    await client.subscribeResource({ uri: asIs });
+    await client.subscribeResource({ uri: marker });
+    assert.deepEqual(await round(), [asIs, encoded, marker].sort(), 'an update reaches the client under each spelling');
+    await client.unsubscribeResource({ uri: encoded });
+    assert.deepEqual(await round(), [asIs, marker].sort(), 'the spelling still subscribed keeps hearing updates');
+    await client.unsubscribeResource({ uri: asIs });
+    assert.deepEqual(await round(), [marker], 'with its last spelling gone the resource is heard no more');
+    await client.unsubscribeResource({ uri: marker });
   });
 
   it('refuses a subscription the policy denies, and a URI that is not the gateway\'s', async () => {

@@ -1,7 +1,8 @@
 // A task status that arrives after its call ended (the late-task fixture says "failed" right after the result) must
-// not reach the caller or change the step's record, like late progress. A regression test of the whole path: today
-// the tasks library itself stops listening once a task's result is in, so this passes with or without the `ended`
-// guard in execute.ts; it fails if either of the two stops holding.
+// not reach the caller or change the step's record, like late progress. A regression test of the whole path: the
+// tasks library reports statuses only until it settles (its settle waits for its own event loop), and the executor
+// ignores any after the call ended (the `ended` guard in execute.ts, kept as a second line of defence). It fails if
+// both stop holding; checked by adding a late status handler to src/core/servers/tasks.ts with the guard removed.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

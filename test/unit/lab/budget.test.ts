@@ -1,17 +1,19 @@
-// The lab's budget split (src/core/lab/budget.ts): shares by time weight, unused time handed on, overruns not
-// handed out again, and never more than the budget in total. No clocks: the tests say how long each suite took.
+// The lab's budget split (src/core/lab/budget.ts): shares by time weight out of what is left on the clock, so
+// unused time is handed on and an overrun is taken from the suites after it. No real clock: a fake one is moved
+// by how long each suite took.
 import * as assert from 'node:assert/strict';
-import { BudgetSplit, SUITE_TIME_WEIGHT } from '../../../src/core/lab/budget';
+import { BudgetEnded, BudgetSplit, endedByBudget, formatBudget, SUITE_TIME_WEIGHT } from '../../../src/core/lab/budget';
 import { DEFAULT_BUDGET_MS } from '../../../src/core/lab/runner';
 import { ALL_SUITES, DEFAULT_SUITES, type SuiteName } from '../../../src/core/lab/types';
 
-/** Runs the split: each suite takes `used(share)` of its share; returns the shares given, by suite. */
+/** Runs the split: each suite takes `used(share)` of the clock; returns the shares given, by suite. */
 function split(totalMs: number, suites: SuiteName[], used: (suite: SuiteName, share: number) => number = (_s, share) => share): Record<string, number> {
-  const budget = new BudgetSplit(totalMs, suites);
+  let clock = 1_000_000;
+  const budget = new BudgetSplit(totalMs, suites, () => clock);
   const shares: Record<string, number> = {};
   for (const s of suites) {
     shares[s] = budget.share(s);
-    budget.spent(shares[s], used(s, shares[s]));
+    clock += used(s, shares[s]);
   }
   return shares;
 }
@@ -46,31 +48,50 @@ describe('lab: the budget split', () => {
     assert.ok(Math.abs(total({ ...early, props: 4000 }) - DEFAULT_BUDGET_MS) < 1e-6, 'what was used plus what was given is the budget');
   });
 
-  it('does not give an overrun back, nor take it from the suites after it', () => {
+  it('takes an overrun from the suites after it, by their weights, and gives nothing once the budget is spent', () => {
     const full = split(DEFAULT_BUDGET_MS, [...ALL_SUITES]);
-    const over = split(DEFAULT_BUDGET_MS, [...ALL_SUITES], (s, share) => (s === 'faults' ? share + 30_000 : share));
-    assert.deepEqual(over, full);
-    assert.ok(total(over) <= DEFAULT_BUDGET_MS + 1e-6);
+    // faults overruns its share by 10 s: bench and conformance share what is left after it (0.15 : 0.5).
+    const over = split(DEFAULT_BUDGET_MS, [...ALL_SUITES], (s, share) => (s === 'faults' ? share + 10_000 : share));
+    assert.equal(over.props, full.props);
+    assert.equal(over.faults, full.faults);
+    for (const s of ['bench', 'conformance'] as const) {
+      assert.ok(Math.abs(over[s] - (full[s] - (10_000 * SUITE_TIME_WEIGHT[s]) / 0.65)) < 1e-6, `${s}: ${over[s]} (was ${full[s]})`);
+    }
+    assert.ok(Math.abs(total({ ...over, faults: over.faults + 10_000 }) - DEFAULT_BUDGET_MS) < 1e-6, 'what was used plus what was given is the budget');
+    // props takes the whole budget and more: nothing is left for the others.
+    const spent = split(DEFAULT_BUDGET_MS, [...ALL_SUITES], (s) => (s === 'props' ? 70_000 : 0));
+    assert.deepEqual([spent.faults, spent.bench, spent.conformance], [0, 0, 0]);
   });
 
-  it('never hands out more than the budget, whatever the order and however long each suite takes', () => {
+  it('never hands out more than what is left, and what was used plus what was given never exceeds the budget', () => {
     const orders: SuiteName[][] = [[...ALL_SUITES], ['conformance', 'bench', 'faults', 'props'], ['bench', 'conformance'], ['faults', 'props', 'conformance']];
     const takes = [(_s: SuiteName, share: number) => share, () => 0, (_s: SuiteName, share: number) => share / 3, (_s: SuiteName, share: number) => share * 5, (s: SuiteName, share: number) => (s === 'props' ? 0 : share * 2)];
     for (const order of orders) {
       for (const take of takes) {
-        // Each share is at most what was left when it started, and the time spent inside the shares stays within the budget.
-        const budget = new BudgetSplit(45_000, order);
-        let given = 0;
+        let clock = 0;
+        const budget = new BudgetSplit(45_000, order, () => clock);
         for (const s of order) {
+          const left = budget.remainingMs;
           const share = budget.share(s);
-          assert.ok(share <= budget.remainingMs + 1e-6, `${s} got ${share} with ${budget.remainingMs} left`);
-          const used = take(s, share);
-          given += Math.min(used, share);
-          budget.spent(share, used);
+          assert.ok(share <= left + 1e-6, `${s} got ${share} with ${left} left`);
+          assert.ok(Math.min(budget.elapsedMs, 45_000) + share <= 45_000 + 1e-6, `${s}: ${budget.elapsedMs} used + ${share} given`);
+          clock += take(s, share);
         }
-        assert.ok(given <= 45_000 + 1e-6, `${given} ms spent inside the shares`);
       }
     }
+  });
+
+  it('says when a signal ended because of the budget, and names the budget as it was given', () => {
+    const byBudget = new AbortController();
+    byBudget.abort(new BudgetEnded(90_000));
+    const cancelled = new AbortController();
+    cancelled.abort(new Error('Cancelled by the user.'));
+    assert.equal(endedByBudget(byBudget.signal), true);
+    assert.equal(endedByBudget(cancelled.signal), false);
+    assert.equal(endedByBudget(new AbortController().signal), false);
+    assert.equal(endedByBudget(undefined), false);
+    assert.equal((byBudget.signal.reason as Error).message, "the lab's budget of 90 s ended");
+    assert.deepEqual([formatBudget(60_000), formatBudget(120_000), formatBudget(1500), formatBudget(6000)], ['1 m', '2 m', '1.5 s', '6 s']);
   });
 
   it('gives conformance its claim wherever it runs in the order', () => {

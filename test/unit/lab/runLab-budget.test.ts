@@ -1,0 +1,162 @@
+// runLab spends its budget as a hard wall-clock limit, with real fixture servers behind the real run service. The
+// shares are checked against the plan each suite records (`time`), with the lab's clock moved forward where a
+// suite overruns — no timed assertion. The budget's end is real time where a suite must be stopped under way.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunService } from '../../../src/core/run/service';
+import { ServiceLabHost } from '../../../src/core/lab/serviceHost';
+import { runLab, type LabOptions } from '../../../src/core/lab/runner';
+import { SUITE_TIME_WEIGHT } from '../../../src/core/lab/budget';
+import { htmlReport, markdownSummary } from '../../../src/core/lab/report';
+import type { LabHost, LabResult, LabRunOptions, SuiteName } from '../../../src/core/lab/types';
+import { isAlive, waitForExit } from '../../../src/core/servers/processTree';
+import type { ServerManager } from '../../../src/core/servers/manager';
+import { FIXTURES, makeManager, stdioDefinition } from '../guards/helpers';
+
+/** The lab's clock: real time plus what the test moved it forward by. */
+class MovableClock {
+  private offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  forward(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+/** The host as it is, except that opening the run named `name` moves the clock forward: that suite overran. */
+function overrunIn(host: LabHost, name: string, clock: MovableClock, ms: number): LabHost {
+  const wrapped = Object.create(host) as LabHost;
+  wrapped.openRun = (o: LabRunOptions) => {
+    if (o.name === name) clock.forward(ms);
+    return host.openRun(o);
+  };
+  return wrapped;
+}
+
+/** Every suite that started got (what was left) × its time weight / the time weights of the suites still to run. */
+function assertSharesOfWhatWasLeft(result: LabResult, budgetMs: number): void {
+  const started = result.suites.filter((s) => s.time);
+  for (const [i, s] of started.entries()) {
+    const pending = started.slice(i).reduce((sum, p) => sum + SUITE_TIME_WEIGHT[p.suite], 0);
+    const expected = ((budgetMs - s.time!.started_ms) * SUITE_TIME_WEIGHT[s.suite]) / pending;
+    assert.ok(Math.abs(s.time!.share_ms - expected) <= 1, `${s.suite} got ${s.time!.share_ms} ms; ${Math.round(expected)} ms of what was left: ${JSON.stringify(result.suites.map((x) => [x.suite, x.time]))}`);
+  }
+}
+
+describe('lab: runLab spends its budget as a hard wall-clock limit', function () {
+  this.timeout(120_000);
+  let manager: ServerManager;
+  let host: ServiceLabHost;
+  let dir: string;
+  const exitLog = () => join(dir, 'bridged.exits');
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mcp-harness-lab-budget-'));
+    manager = makeManager([
+      // No tool annotated read-only: without --allow-destructive props, faults and bench have nothing to call and end at once.
+      stdioDefinition('quick', join(FIXTURES, 'slow.mjs')),
+      // `slow {ms}`: the generated inputs include sleeps far longer than any budget here.
+      stdioDefinition('slow', join(FIXTURES, 'slow.mjs')),
+      // Every process of it (the lab's own and each one the conformance bridge starts) logs its pid.
+      stdioDefinition('logged', join(FIXTURES, 'slow.mjs'), ['--exit-log', exitLog()]),
+    ]);
+    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged'], traceDir: dir }), manager);
+  });
+  after(async () => {
+    await host.dispose();
+    await manager.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const options = (server: string, suites: SuiteName[], budgetMs: number, extra: Partial<LabOptions> = {}): LabOptions => ({
+    server, suites, seed: 1, budgetMs, callTimeoutMs: 5000, allowDestructive: false, outDir: dir, budgetAdvice: 'pass a larger --budget', ...extra,
+  });
+
+  it('gives each suite its share of what is left: an overrun is taken from the suites after it', async () => {
+    const clock = new MovableClock();
+    // props has about 30 s of the 60 and takes 45: faults and bench share the 15 s left (0.15 : 0.15).
+    const result = await runLab(overrunIn(host, 'lab props quick', clock, 45_000), options('quick', ['props', 'faults', 'bench'], 60_000, { now: clock.now }));
+    assert.deepEqual(result.suites.map((s) => [s.suite, !!s.time]), [['props', true], ['faults', true], ['bench', true]]);
+    assertSharesOfWhatWasLeft(result, 60_000);
+    const [props, faults, bench] = result.suites.map((s) => s.time!);
+    assert.ok(props.used_ms >= 45_000 && props.used_ms > props.share_ms, JSON.stringify(props));
+    assert.ok(faults.started_ms >= 45_000, JSON.stringify(faults));
+    // Had the overrun been props' own, faults would have had a quarter of the budget.
+    assert.ok(faults.share_ms <= 7_500, `faults got ${faults.share_ms} ms`);
+    assert.ok(bench.share_ms <= 15_000 - faults.used_ms, `bench got ${bench.share_ms} ms`);
+    assert.equal(result.cut_short, undefined);
+    assert.ok(result.suites.every((s) => s.stopped === undefined));
+  });
+
+  it('does not start the suites the budget has no time left for: skipped, saying which limit and how to raise it; the result says it was cut short', async () => {
+    const clock = new MovableClock();
+    const result = await runLab(overrunIn(host, 'lab props quick', clock, 70_000), options('quick', ['props', 'faults', 'bench'], 60_000, { now: clock.now }));
+    assert.deepEqual(result.suites.map((s) => [s.suite, s.ran, !!s.time]), [['props', true, true], ['faults', false, false], ['bench', false, false]]);
+    for (const s of result.suites.slice(1)) {
+      assert.equal(s.skipped, "not started: the lab's budget of 1 m was used up before this suite's turn; to give the suites more time, pass a larger --budget");
+    }
+    assert.deepEqual(result.cut_short, { budget_ms: 60_000, not_started: ['faults', 'bench'] });
+    assert.equal(result.score, result.suites[0].score);
+    assert.match(markdownSummary(result), /^### MCP reliability: `quick` scores \*\*\d+\/100\*\* \(.\) on the suites that ran — cut short by the budget of 1 m \(faults, bench not started\), partial result/);
+    assert.match(htmlReport(result), /This run was cut short by the budget of 1 m \(faults, bench not started\), partial result: the score covers only the suites that ran\./);
+  });
+
+  it('stops the suite under way when the budget ends: its result so far is kept and marked, the call under way is not a finding', async () => {
+    // props would give `slow` two 60 s call timeouts; the 4 s budget ends during a long sleep.
+    const result = await runLab(host, options('slow', ['props', 'bench'], 4000, { allowDestructive: true, callTimeoutMs: 60_000 }));
+    const [props, bench] = result.suites;
+    assert.equal(props.ran, true, props.skipped);
+    assert.equal(props.stopped, 'budget');
+    assert.ok((props.stats.generated_calls as number) >= 1, JSON.stringify(props.stats));
+    assert.deepEqual(props.findings.filter((f) => f.severity !== 'info'), [], 'the call the budget cut is not a hang');
+    const note = props.findings.find((f) => f.kind === 'lab.budget');
+    assert.equal(note?.message, "The lab's budget of 4 s ended while the props suite was under way: it was stopped, and its result covers only what it did until then; to give the suites more time, pass a larger --budget.");
+    assert.equal(bench.ran, false);
+    assert.match(bench.skipped!, /^not started: the lab's budget of 4 s was used up/);
+    assert.deepEqual(result.cut_short, { budget_ms: 4000, stopped: 'props', not_started: ['bench'] });
+    assert.match(markdownSummary(result), /cut short by the budget of 4 s \(props stopped; bench not started\), partial result/);
+    assert.match(markdownSummary(result), /\| props \| \d+ \(stopped by the budget: partial\) \|/);
+    assert.equal(result.cancelled, undefined);
+  });
+
+  it('a conformance run the budget ends is stopped, reported as the budget (not a cancel), and the servers its bridge started are ended', async () => {
+    rmSync(exitLog(), { force: true });
+    // The 30 scenarios take 8-25 s; each one gets a server process of its own through the bridge.
+    const result = await runLab(host, options('logged', ['conformance'], 5000));
+    const [suite] = result.suites;
+    assert.equal(suite.stopped, 'budget', JSON.stringify(suite));
+    // A scenario seen starting at the budget's end is 'budget', one stopped under way 'overran': both the budget, never a cancel.
+    assert.ok(['budget', 'overran'].includes(suite.stats.stopped as string), String(suite.stats.stopped));
+    assert.ok(!suite.findings.some((f) => f.kind === 'conformance.cancelled'), JSON.stringify(suite.findings));
+    assert.ok(suite.findings.some((f) => f.kind === 'lab.budget'));
+    assert.equal(result.cut_short?.stopped, 'conformance');
+    const own = manager.state('logged')?.pid;
+    const logged = existsSync(exitLog()) ? [...readFileSync(exitLog(), 'utf8').matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1])) : [];
+    const bridged = logged.filter((pid) => pid !== own);
+    assert.ok(bridged.length >= 1, `the bridge started no server before the budget ended: ${JSON.stringify(logged)}`);
+    assert.ok(await waitForExit(bridged, 5000), `still running after runLab returned: ${bridged.filter(isAlive).join(', ')}`);
+  });
+
+  it('does not wait past the budget for a suite that cannot stop at once (a server start under way); the servers it started end with the lab', async () => {
+    // The "proxy" of the faults suite is a server whose handshake takes 8 s: its start cannot be cancelled, so the
+    // suite cannot hand back anything before it (had runLab waited for it, faults would have its result).
+    const log = join(dir, 'proxy.exits');
+    const slowProxy = { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--start-delay', '8000', '--exit-log', log] };
+    const own = makeManager([stdioDefinition('echoer', join(FIXTURES, 'crash.mjs'))]);
+    const labHost = new ServiceLabHost(new RunService({ connections: own, knownServers: ['echoer'], traceDir: dir }), own, slowProxy);
+    try {
+      const result = await runLab(labHost, options('echoer', ['faults'], 3000, { callTimeoutMs: 1000 }));
+      const [faults] = result.suites;
+      assert.deepEqual([faults.ran, faults.stopped], [false, 'budget'], JSON.stringify(faults));
+      assert.equal(faults.skipped, 'the suite was stopped and did not hand back its result within 1000 ms; nothing of it is kept');
+      assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+    } finally {
+      await labHost.dispose();
+      await own.dispose();
+    }
+    const pids = [...readFileSync(log, 'utf8').matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.equal(pids.length, 1, 'the proxy was started once');
+    assert.ok(await waitForExit(pids, 5000), `the proxy still runs after the lab ended: ${pids.filter(isAlive).join(', ')}`);
+  });
+});
