@@ -8,7 +8,8 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import { GuestConsole, GuestWorkspace } from './guest-state';
 import { classifyError, escapedError, INTERRUPTED, jobLimitError, type ErrorInfo } from './guest-errors';
 import { optimizeValue, tokensOf } from './optimizer';
-import { GUEST_PRELUDE, wrapUserCode } from './prelude';
+import { GuestContext, type GuestApi, type GuestHost } from './guest-context';
+import { wrapUserCode } from './prelude';
 import type { CappedModule } from './quickjs';
 import { MEMORY_FULL, type ExecMessage, type HostOp, type HostReplyMessage, type SandboxError, type WorkerDone } from './types';
 
@@ -20,6 +21,8 @@ export interface EngineOptions {
   exec: ExecMessage;
   /** The module this execution runs in: its linear memory is what the memory cap measures. */
   module: Pick<CappedModule, 'newRuntime' | 'getWasmMemory' | 'runPendingJobs' | 'callWithText'>;
+  /** A context of `module` made ahead of time (see guest-context.ts); made here when not given. */
+  guest?: GuestContext;
   /**
    * Sends a host call to the main thread (`argsJson`: the arguments' JSON array, as the guest wrote it).
    * Its reply comes back through `waitForReplies` when that is given, else through the returned promise,
@@ -59,16 +62,6 @@ export async function runExecution(options: EngineOptions): Promise<EngineResult
   return result;
 }
 
-/** The guest API functions the prelude returns. */
-interface GuestApi {
-  serialize: QuickJSHandle;
-  describeError: QuickJSHandle;
-  deliver: QuickJSHandle;
-  takeCalls: QuickJSHandle;
-  watch: QuickJSHandle;
-  skills: QuickJSHandle;
-}
-
 class Execution {
   private readonly exec: ExecMessage;
   private readonly limits: ExecMessage['limits'];
@@ -76,9 +69,10 @@ class Execution {
   private readonly memory: WebAssembly.Memory;
   private readonly console: GuestConsole;
   private readonly workspace: GuestWorkspace;
+  private readonly guest: GuestContext;
   private readonly rt: QuickJSRuntime;
-  private vm: QuickJSContext | undefined;
-  private api: GuestApi | undefined;
+  private readonly vm: QuickJSContext;
+  private readonly api: GuestApi;
   private readonly owned: QuickJSHandle[] = [];
   /** Host calls sent and not yet answered: call id → operation. */
   private readonly pending = new Map<number, HostOp>();
@@ -103,15 +97,19 @@ class Execution {
     this.memory = options.module.getWasmMemory();
     this.console = new GuestConsole(this.limits.maxLogBytes);
     this.workspace = new GuestWorkspace(this.exec.workspace, this.limits);
-    this.rt = options.module.newRuntime();
+    this.guest = (options.guest ?? new GuestContext(options.module)).take(this.guestHost());
+    this.rt = this.guest.rt;
+    this.vm = this.guest.vm;
+    this.api = this.guest.api;
   }
 
   async run(): Promise<EngineResult> {
     this.armLimits();
-    const vm = (this.vm = this.rt.newContext());
-    const api = this.startGuestApi(vm);
-    if ('kind' in api) return this.failure(api);
-    this.api = api;
+    const vm = this.vm;
+    const api = this.api;
+    const installed = this.options.module.callWithText(vm, api.installTools, JSON.stringify(this.exec.toolIndex), false);
+    if (installed.outOfMemory) return this.failure(this.classify(OUT_OF_MEMORY));
+    if (installed.error) return this.failure(this.classify(this.describe(installed.error)));
     const skillError = this.loadSkills(vm, api);
     if (skillError) return this.failure(skillError);
     const started = vm.evalCode(wrapUserCode(this.exec.code), 'code.mcp.js');
@@ -126,13 +124,28 @@ class Execution {
     this.finished = true;
     try {
       for (const h of this.owned.reverse()) if (h.alive) h.dispose();
-      this.vm?.dispose();
-      this.rt.dispose();
-      return undefined;
     } catch (err) {
       // A WASM abort while freeing (an assertion inside QuickJS): the module is dead from here on.
       return (err as Error)?.message ?? String(err);
     }
+    return this.guest.dispose();
+  }
+
+  /** What the guest API's host functions do for this execution. */
+  private guestHost(): GuestHost {
+    return {
+      settled: () => {
+        this.settled = true;
+      },
+      log: (level, text) => {
+        this.console.add(level, text);
+        return this.console.dropped;
+      },
+      wsGet: (key) => this.workspace.get(key),
+      wsSet: (key, text) => this.workspace.set(key, text),
+      wsDelete: (key) => this.workspace.delete(key),
+      wsKeys: () => this.workspace.keys(),
+    };
   }
 
   private armLimits(): void {
@@ -217,7 +230,6 @@ class Execution {
 
   /** Takes the calls the guest queued since the last time, and sends them. */
   private sendCalls(): void {
-    if (!this.vm || !this.api) return;
     const r = this.options.module.callWithText(this.vm, this.api.takeCalls, undefined, true);
     if (r.error) {
       this.stop ??= this.classify(this.describe(r.error));
@@ -267,7 +279,7 @@ class Execution {
       if (reply.fatal) this.stop ??= reply.fatal;
       else items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
     }
-    if (!items.length || this.stop || !this.vm || !this.api) return;
+    if (!items.length || this.stop) return;
     const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
     // The replies could not be copied in, or reading them failed inside the guest (out of memory, the
     // deadline): the run cannot go on.
@@ -280,7 +292,7 @@ class Execution {
     if (state.type === 'rejected') return this.failure(this.classify(this.describe(state.error)));
     if (state.type === 'pending') return this.failure(this.classify({ name: 'Error', message: 'the code never finished' }));
     const maxDepth = vm.newNumber(this.limits.maxResultDepth);
-    const r = vm.callFunction(this.api!.serialize, vm.undefined, state.value, maxDepth);
+    const r = vm.callFunction(this.api.serialize, vm.undefined, state.value, maxDepth);
     maxDepth.dispose();
     if (state.value !== resultPromise) state.value.dispose();
     if (r.error) return this.failure(this.classify(this.describe(r.error), 'Reading the returned value failed: '));
@@ -301,62 +313,6 @@ class Execution {
       });
     }
     return this.finish({ ok: true, json: optimized.json, tokensReturned: optimized.tokens + this.logTokens(), optimized: optimized.optimized });
-  }
-
-  private startGuestApi(vm: QuickJSContext): GuestApi | SandboxError {
-    const host = this.own(vm.newObject());
-    this.defineHostFunctions(vm, host);
-    const prelude = vm.evalCode(GUEST_PRELUDE, 'mcp-harness-prelude.js');
-    if (prelude.error) {
-      const detail = vm.dump(prelude.error);
-      prelude.error.dispose();
-      if (this.interruptedBy === 'memory') return { kind: 'memory', message: `The sandbox could not start within its ${this.limits.memoryMb} MB of memory.`, limit: { name: 'memoryMb', value: this.limits.memoryMb } };
-      if (this.interruptedBy) return { kind: 'timeout', message: `The sandbox could not start within its ${this.limits.timeoutMs} ms deadline.`, limit: { name: 'timeoutMs', value: this.limits.timeoutMs } };
-      throw new Error(`the sandbox prelude failed to evaluate: ${JSON.stringify(detail)}`);
-    }
-    const preludeFn = this.own(prelude.value);
-    const toolIndex = this.own(vm.newString(JSON.stringify(this.exec.toolIndex)));
-    const r = vm.callFunction(preludeFn, vm.undefined, host, toolIndex);
-    if (r.error) {
-      r.error.dispose();
-      throw new Error('the sandbox prelude failed to start');
-    }
-    const api = this.own(r.value);
-    const get = (name: keyof GuestApi): QuickJSHandle => this.own(vm.getProp(api, name));
-    return {
-      serialize: get('serialize'),
-      describeError: get('describeError'),
-      deliver: get('deliver'),
-      takeCalls: get('takeCalls'),
-      watch: get('watch'),
-      skills: get('skills'),
-    };
-  }
-
-  private defineHostFunctions(vm: QuickJSContext, host: QuickJSHandle): void {
-    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
-      const h = vm.newFunction(name, fn);
-      vm.setProp(host, name, h);
-      h.dispose();
-    };
-    define('settled', () => {
-      this.settled = true;
-      return undefined;
-    });
-    define('log', (levelH, textH) => {
-      this.console.add(vm.getString(levelH), vm.getString(textH));
-      return this.console.dropped ? vm.true : undefined;
-    });
-    define('wsGet', (keyH) => {
-      const text = this.workspace.get(vm.getString(keyH));
-      return text === undefined ? undefined : vm.newString(text);
-    });
-    define('wsSet', (keyH, textH) => {
-      const problem = this.workspace.set(vm.getString(keyH), vm.getString(textH));
-      return problem === undefined ? undefined : vm.newString(problem);
-    });
-    define('wsDelete', (keyH) => (this.workspace.delete(vm.getString(keyH)) ? vm.true : vm.false));
-    define('wsKeys', () => vm.newString(JSON.stringify(this.workspace.keys())));
   }
 
   private loadSkills(vm: QuickJSContext, api: GuestApi): SandboxError | undefined {
@@ -388,24 +344,24 @@ class Execution {
   }
 
   private callGuest(fn: QuickJSHandle, arg: QuickJSHandle): void {
-    const r = this.vm!.callFunction(fn, this.vm!.undefined, arg);
+    const r = this.vm.callFunction(fn, this.vm.undefined, arg);
     if (r.error) this.stop ??= this.classify(this.describe(r.error));
     else r.value.dispose();
   }
 
   /** Reads an error's name/message/decision through the prelude's describeError, never trusting it; frees the handle. */
   private describe(errorH: QuickJSHandle): ErrorInfo {
-    if (this.interruptedBy || this.stop || !this.api) {
+    if (this.interruptedBy || this.stop) {
       errorH.dispose();
       return INTERRUPTED;
     }
-    const r = this.vm!.callFunction(this.api.describeError, this.vm!.undefined, errorH);
+    const r = this.vm.callFunction(this.api.describeError, this.vm.undefined, errorH);
     errorH.dispose();
     if (r.error) {
       r.error.dispose();
       return { name: 'Error', message: 'the code threw a value that could not be read' };
     }
-    const text = this.vm!.getString(r.value);
+    const text = this.vm.getString(r.value);
     r.value.dispose();
     return JSON.parse(text) as ErrorInfo;
   }

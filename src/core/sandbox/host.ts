@@ -83,7 +83,7 @@ export class HostBridge {
         case 'describe':
           return Promise.resolve(this.describe(String(args[0] ?? '')));
         case 'call':
-          return this.call(String(args[0] ?? ''), args[1]).catch(hostFailure);
+          return this.call(String(args[0] ?? ''), args[1]);
         default:
           return Promise.resolve(fail('TypeError', `Unknown sandbox operation '${String(op)}'.`));
       }
@@ -152,61 +152,66 @@ export class HostBridge {
     });
   }
 
+  /** Never rejects: a failure of the gateway itself becomes the guest's error (caught here, not by a .catch: one promise hop fewer per call). */
   private async call(name: string, rawArgs: unknown): Promise<HostReply> {
-    const entry = this.resolve(name);
-    if (!entry) return this.notFound(name);
-    if (this.toolCalls >= this.limits.maxToolCalls) {
-      return {
-        fatal: {
-          kind: 'denied',
-          message: `The code tried to make more than ${this.limits.maxToolCalls} tool calls in one run and was stopped.`,
-          limit: { name: 'maxToolCalls', value: this.limits.maxToolCalls },
-          decision: 'denied_policy',
-          reasons: [`more than ${this.limits.maxToolCalls} tool calls`],
-        },
-      };
-    }
-    this.toolCalls++;
-    const args = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? (rawArgs as Record<string, unknown>) : {};
-    const stepId = `${this.parentStepId}.${this.toolCalls}`;
-    const outcome = await this.gateway.callTool({
-      server: entry.server,
-      tool: entry.tool.name,
-      args,
-      stepId,
-      parentId: this.parentStepId,
-      signal: this.abort.signal,
-    });
-    // The guard pipeline already records the parent; another gateway may not.
-    const record: StepRecord = outcome.record.parent_id === this.parentStepId ? outcome.record : { ...outcome.record, parent_id: this.parentStepId };
-    this.childSteps.push(record);
-    const fullName = `${entry.server}/${entry.tool.name}`;
-    if (DENIALS.has(record.decision)) {
+    try {
+      const entry = this.resolve(name);
+      if (!entry) return this.notFound(name);
+      if (this.toolCalls >= this.limits.maxToolCalls) {
+        return {
+          fatal: {
+            kind: 'denied',
+            message: `The code tried to make more than ${this.limits.maxToolCalls} tool calls in one run and was stopped.`,
+            limit: { name: 'maxToolCalls', value: this.limits.maxToolCalls },
+            decision: 'denied_policy',
+            reasons: [`more than ${this.limits.maxToolCalls} tool calls`],
+          },
+        };
+      }
+      this.toolCalls++;
+      const args = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? (rawArgs as Record<string, unknown>) : {};
+      const stepId = `${this.parentStepId}.${this.toolCalls}`;
+      const outcome = await this.gateway.callTool({
+        server: entry.server,
+        tool: entry.tool.name,
+        args,
+        stepId,
+        parentId: this.parentStepId,
+        signal: this.abort.signal,
+      });
+      // The guard pipeline already records the parent; another gateway may not.
+      const record: StepRecord = outcome.record.parent_id === this.parentStepId ? outcome.record : { ...outcome.record, parent_id: this.parentStepId };
+      this.childSteps.push(record);
+      const fullName = `${entry.server}/${entry.tool.name}`;
+      if (DENIALS.has(record.decision)) {
+        return {
+          error: {
+            name: 'ToolDeniedError',
+            message: `${fullName} was denied (${record.decision}): ${record.reasons.join('; ') || 'no reason given'}`,
+            decision: record.decision,
+            reasons: record.reasons,
+            step_id: record.step_id,
+          },
+        };
+      }
+      if (outcome.result) {
+        return { json: JSON.stringify(toWireResult(outcome.result)) };
+      }
+      if (record.decision === 'dry_run') {
+        return ok({ content: [], isError: false, dryRun: true });
+      }
       return {
         error: {
-          name: 'ToolDeniedError',
-          message: `${fullName} was denied (${record.decision}): ${record.reasons.join('; ') || 'no reason given'}`,
+          name: 'ToolCallError',
+          message: `${fullName} failed (${record.decision}): ${record.error ?? record.reasons.join('; ') ?? 'no detail'}`,
           decision: record.decision,
           reasons: record.reasons,
           step_id: record.step_id,
         },
       };
+    } catch (err) {
+      return hostFailure(err);
     }
-    if (outcome.result) {
-      return { json: JSON.stringify(toWireResult(outcome.result)) };
-    }
-    if (record.decision === 'dry_run') {
-      return ok({ content: [], isError: false, dryRun: true });
-    }
-    return {
-      error: {
-        name: 'ToolCallError',
-        message: `${fullName} failed (${record.decision}): ${record.error ?? record.reasons.join('; ') ?? 'no detail'}`,
-        decision: record.decision,
-        reasons: record.reasons,
-        step_id: record.step_id,
-      },
-    };
   }
 }
 

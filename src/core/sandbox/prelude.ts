@@ -4,16 +4,19 @@
 // is captured first, so user code that overwrites JSON or Error cannot change how results cross.
 
 /**
- * Evaluates to a function `(host, toolIndexJson) => ({ serialize, describeError, deliver, takeCalls, watch, skills })`.
+ * Evaluates to a function `(host) => ({ serialize, describeError, deliver, takeCalls, watch, skills, installTools })`;
+ * `installTools(toolIndexJson)` defines the global `tools` once the execution's tool index is known, so the rest
+ * can be evaluated before an execution starts.
  * host: { settled(), log(level, text), wsGet(k), wsSet(k, json), wsDelete(k), wsKeys() }
  * A host call is only queued in the guest; the engine takes the queue with `takeCalls()` once the pending
  * jobs have run ("op argsJson" per line), and the replies come back, possibly several at once, through
  * `deliver("[[callId, value], [callId, 0, error], ...]")`. Call ids are counted on both sides in the same order.
  */
-export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
+export const GUEST_PRELUDE = String.raw`(function (host) {
   'use strict';
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
   const ObjectKeys = Object.keys, ObjectFreeze = Object.freeze, ObjectSetPrototypeOf = Object.setPrototypeOf, isArray = Array.isArray;
+  const ObjectDefineProperty = Object.defineProperty;
   const NumberIsFinite = Number.isFinite, StringOf = String;
   const g = globalThis;
 
@@ -103,14 +106,15 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
   }
 
   const ARGS_ERROR = 'mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).';
-  // head: 'call ["server/tool",' made once per name, so a call serialises only its arguments.
+  // head: 'call ["server/tool",' made once per name, so a call serialises only its arguments: on their own, as
+  // JSON.stringify serialises any value (a toJSON(key) sees ""); wrapping them in an array costs the guest more
+  // than the rest of the call. Arguments that serialise to nothing (a toJSON returning undefined) cross as null.
   function callWith(head, args) {
     if (args === undefined) return post(head + '{}]', toResult);
     if (args === null || typeof args !== 'object' || isArray(args)) return promiseReject.call(PromiseCtor, new TypeError(ARGS_ERROR));
     let text;
-    // As the element after the name, so toJSON(key) and an args that serialises to nothing behave as before.
-    try { text = jsonStringify([undefined, args]); } catch (e) { return promiseReject.call(PromiseCtor, e); }
-    return post(head + text.slice(6), toResult);
+    try { text = jsonStringify(args); } catch (e) { return promiseReject.call(PromiseCtor, e); }
+    return post(head + (text === undefined ? 'null' : text) + ']', toResult);
   }
   const callHead = (name) => 'call [' + jsonStringify(name) + ',';
   function callTool(name, args) {
@@ -127,15 +131,19 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     call: callTool,
   });
 
-  const toolIndex = jsonParse(toolIndexJson);
-  const tools = {};
-  for (const server of ObjectKeys(toolIndex)) {
-    const entries = {};
-    for (const tool of ObjectKeys(toolIndex[server])) {
-      const head = callHead(StringOf(toolIndex[server][tool]));
-      entries[tool] = (args) => callWith(head, args);
+  const define = (name, value) => ObjectDefineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
+  function installTools(toolIndexJson) {
+    const toolIndex = jsonParse(toolIndexJson);
+    const tools = {};
+    for (const server of ObjectKeys(toolIndex)) {
+      const entries = {};
+      for (const tool of ObjectKeys(toolIndex[server])) {
+        const head = callHead(StringOf(toolIndex[server][tool]));
+        entries[tool] = (args) => callWith(head, args);
+      }
+      tools[server] = ObjectFreeze(entries);
     }
-    tools[server] = ObjectFreeze(entries);
+    define('tools', ObjectFreeze(tools));
   }
 
   function formatValue(v) {
@@ -174,9 +182,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
 
   const skills = {};
 
-  for (const [name, value] of [['mcp', mcp], ['tools', ObjectFreeze(tools)], ['console', console], ['workspace', workspace], ['skills', skills]]) {
-    Object.defineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
-  }
+  for (const [name, value] of [['mcp', mcp], ['console', console], ['workspace', workspace], ['skills', skills]]) define(name, value);
 
   class DepthError extends Error {}
 
@@ -233,7 +239,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, toolIndexJson) {
     return jsonStringify(info);
   }
 
-  return { serialize, describeError, deliver, takeCalls, watch, skills };
+  return { serialize, describeError, deliver, takeCalls, watch, skills, installTools };
 })`;
 
 /** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */

@@ -10,7 +10,7 @@ import { HostBridge } from './host';
 import { buildToolIndex } from '../typings/generate';
 import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
-  batchCalls,
+  forEachCall,
   MEMORY_FULL,
   type ExecResult,
   type HostReplyMessage,
@@ -190,15 +190,15 @@ export class Sandbox {
       };
       const onMessage = (msg: WorkerToMain): void => {
         if (msg.type === 'calls' && msg.execId === execId) {
-          for (const call of batchCalls(msg)) {
-            void bridge.handleJson(call.op, call.argsJson).then((reply) => {
+          forEachCall(msg, (callId, op, argsJson) => {
+            void bridge.handleJson(op, argsJson).then((reply) => {
               if (settled) return;
-              const message: HostReplyMessage = { type: 'reply', execId, callId: call.callId, ...reply };
+              const message: HostReplyMessage = { type: 'reply', execId, callId, ...reply };
               live.replies.postMessage(message);
               Atomics.add(live.shared, 1, 1);
               Atomics.notify(live.shared, 1);
             });
-          }
+          });
         } else if (msg.type === 'guest-done' && msg.execId === execId) {
           // The deadline no longer applies: the guest is finished, the worker is only summarising its result.
           clearTimeout(timer);

@@ -166,17 +166,17 @@ export interface HostCallMessage {
   text: string;
 }
 
-/** Splits a batch's text into its calls (see HostCallMessage). */
-export function* batchCalls(msg: HostCallMessage): Generator<{ callId: number; op: HostOp; argsJson: string }> {
+/** Hands each call of a batch's text (see HostCallMessage) to `each`, in order. */
+export function forEachCall(msg: HostCallMessage, each: (callId: number, op: HostOp, argsJson: string) => void): void {
   let callId = msg.firstCallId;
   let start = 0;
   const text = msg.text;
   while (start < text.length) {
-    const end = text.indexOf('\n', start);
-    const line = end < 0 ? text.slice(start) : text.slice(start, end);
-    start = end < 0 ? text.length : end + 1;
-    const space = line.indexOf(' ');
-    yield { callId: callId++, op: line.slice(0, space) as HostOp, argsJson: line.slice(space + 1) };
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const space = text.indexOf(' ', start);
+    each(callId++, text.slice(start, space) as HostOp, text.slice(space + 1, end));
+    start = end + 1;
   }
 }
 

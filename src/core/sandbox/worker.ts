@@ -4,6 +4,7 @@
 import { format } from 'node:util';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { runExecution } from './engine';
+import { GuestContext } from './guest-context';
 import { warmUpTokenizer } from './optimizer';
 import { INITIAL_MEMORY_BYTES, ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
 import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
@@ -33,11 +34,33 @@ for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
 
 let factory: ModuleFactory | undefined;
 // The module the next execution runs in: either one instantiated ahead of time, so an execution does
-// not wait for WASM instantiation, or the previous execution's module when it may be reused.
-let spare: { memoryMb: number; module: Promise<CappedModule> } | undefined;
+// not wait for WASM instantiation, or the previous execution's module when it may be reused. `guest` is a
+// context in it with the guest API evaluated, made while the worker is idle (see guest-context.ts).
+interface Spare {
+  memoryMb: number;
+  module: Promise<CappedModule>;
+  guest?: GuestContext;
+}
+let spare: Spare | undefined;
 
 function prepareSpare(memoryMb: number): void {
   spare = { memoryMb, module: factory!.newModule(memoryMb) };
+  void spare.module.then(() => setImmediate(prepareGuest), () => undefined);
+}
+
+/** Makes the spare module's next context, unless an execution has taken the module meanwhile. */
+function prepareGuest(): void {
+  const target = spare;
+  if (!target || target.guest) return;
+  void target.module.then((module) => {
+    if (spare !== target || target.guest) return;
+    try {
+      target.guest = new GuestContext(module);
+    } catch (err) {
+      // The execution that takes this module makes its context itself and reports the failure.
+      post({ type: 'log', text: `preparing the next sandbox context failed: ${(err as Error)?.message ?? String(err)}` });
+    }
+  });
 }
 
 /**
@@ -49,15 +72,17 @@ function prepareSpare(memoryMb: number): void {
  */
 function recycle(module: CappedModule, memoryMb: number): void {
   const pristine = module.getWasmMemory().buffer.byteLength === INITIAL_MEMORY_BYTES && !module.memoryExhausted();
-  if (pristine) spare = { memoryMb, module: Promise.resolve(module) };
-  else prepareSpare(memoryMb);
+  if (!pristine) return prepareSpare(memoryMb);
+  spare = { memoryMb, module: Promise.resolve(module) };
+  setImmediate(prepareGuest);
 }
 
-async function takeModule(memoryMb: number): Promise<CappedModule> {
+async function takeModule(memoryMb: number): Promise<{ module: CappedModule; guest?: GuestContext }> {
   const ready = spare;
   spare = undefined;
-  if (ready && ready.memoryMb === memoryMb) return ready.module;
-  return factory!.newModule(memoryMb);
+  // A spare for another cap is dropped whole, with any context made in it.
+  if (ready && ready.memoryMb === memoryMb) return { module: await ready.module, guest: ready.guest };
+  return { module: await factory!.newModule(memoryMb) };
 }
 
 /** Longest single wait, so a worker blocked on a reply still checks its deadline and can be terminated. */
@@ -89,12 +114,13 @@ function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
 }
 
 async function execute(exec: ExecMessage): Promise<void> {
-  const module = await takeModule(exec.limits.memoryMb);
+  const { module, guest } = await takeModule(exec.limits.memoryMb);
   let firstCallId = 0;
   let text = '';
   const result = await runExecution({
     exec,
     module,
+    guest,
     memoryExhausted: module.memoryExhausted,
     shared,
     onGuestDone: () => post({ type: 'guest-done', execId: exec.id }),
@@ -149,7 +175,8 @@ void (async () => {
     module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
     hostCall: () => new Promise<never>(() => undefined),
   });
-  prepareSpare(init.memoryMb ?? DEFAULT_LIMITS.memoryMb);
-  await spare!.module;
+  const first = init.memoryMb ?? DEFAULT_LIMITS.memoryMb;
+  spare = { memoryMb: first, module: factory.newModule(first) };
+  spare.guest = new GuestContext(await spare.module);
   post({ type: 'ready' });
 })();

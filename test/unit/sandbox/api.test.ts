@@ -152,6 +152,19 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
     assert.deepEqual(r.value, ['undefined', true, 'function']);
   });
 
+  it("installs each execution's own tools in the context made for it ahead of time, fixed like the rest of the API", async () => {
+    const probe = 'const d = Object.getOwnPropertyDescriptor(globalThis, "tools"); return [Object.keys(tools), d.writable, d.configurable, Object.isFrozen(tools)];';
+    const all = await run(probe);
+    assert.deepEqual(all.value, [['everything'], false, false, true], JSON.stringify(all.error));
+    // The next context was made before this run's catalog was known: the run's own catalog decides its tools.
+    const none = await run(probe, { servers: [] });
+    assert.deepEqual(none.value, [[], false, false, true], JSON.stringify(none.error));
+    const again = await run(probe);
+    assert.deepEqual(again.value, [['everything'], false, false, true]);
+    const replaced = await run('tools = {}; return Object.keys(tools);');
+    assert.deepEqual(replaced.value, ['everything']);
+  });
+
   it('starts a run after one whose memory grew in a fresh module, and keeps small runs small', async () => {
     const small = await run('return 1;');
     assert.equal(small.metrics.heap_bytes_peak, 16 * 1024 * 1024);
@@ -169,7 +182,7 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
     assert.deepEqual(r.value, [true, true], JSON.stringify(r.error));
   });
 
-  it('serialises call arguments as the element after the tool name (toJSON sees key "1"; nothing becomes {})', async () => {
+  it('serialises call arguments as JSON.stringify serialises a value (toJSON sees key ""; nothing becomes {})', async () => {
     const r = await run(`
       const keyed = { toJSON(key) { return { message: 'key=' + key }; } };
       const viaTools = await tools.everything.echo(keyed);
@@ -179,8 +192,8 @@ describe('sandbox: guest API over the real pipeline and server-everything', func
       return { viaTools: viaTools.text, viaCall: viaCall.text, nothing, bad, keys: Object.keys(viaTools), structured: 'structured' in viaTools };`);
     assert.equal(r.ok, true, JSON.stringify(r.error));
     const v = r.value as Record<string, unknown>;
-    assert.equal(v.viaTools, 'Echo: key=1');
-    assert.equal(v.viaCall, 'Echo: key=1');
+    assert.equal(v.viaTools, 'Echo: key=');
+    assert.equal(v.viaCall, 'Echo: key=');
     // An argument object that serialises to nothing reaches the server as {} and fails its schema, as a catchable error.
     assert.equal(v.nothing, 'ToolDeniedError');
     assert.equal(v.bad, 'TypeError: mcp.call(name, args): args must be an object, e.g. mcp.call("server/tool", { key: "value" }).');
