@@ -11,7 +11,8 @@ export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Reads all of standard input (for `exec -`); rejects with the signal's reason as soon as `signal` is aborted. */
-  readStdin: (signal?: AbortSignal) => Promise<string>;
+  /** Reads standard input to its end; stops reading once more than `maxBytes` arrived (the text is then longer than that). */
+  readStdin: (signal?: AbortSignal, maxBytes?: number) => Promise<string>;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }

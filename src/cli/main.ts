@@ -93,12 +93,18 @@ if (require.main === module) {
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    readStdin: async (signal) => {
+    readStdin: async (signal, maxBytes = Infinity) => {
       // An input that never ends (a pipe left open) must not hold the first Ctrl-C: the signal ends the read.
       if (signal) addAbortSignal(signal, process.stdin);
       const chunks: Buffer[] = [];
+      let bytes = 0;
       try {
-        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        for await (const chunk of process.stdin) {
+          chunks.push(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+          // Enough to know the input is over the limit: an endless input is not buffered to the end.
+          if (bytes > maxBytes) break;
+        }
       } catch (err) {
         throw signal?.aborted ? signal.reason : err;
       }

@@ -35,13 +35,16 @@ function positiveInt(name: string, raw: unknown): number | undefined {
 
 async function readCode(source: string, io: CliIO, signal: AbortSignal): Promise<string> {
   if (source === '-') {
+    let text: string;
     try {
-      return await io.readStdin(signal);
+      text = await io.readStdin(signal, MAX_CODE_BYTES);
     } catch (err) {
       // The first Ctrl-C ends a read that would otherwise wait for an input that never ends.
       if (signal.aborted) throw new CliError('stopped while reading the code from standard input; nothing ran.', EXIT_FAILURE, 'interrupted');
       throw new UsageError(`could not read the code from standard input (${(err as Error).message}).`);
     }
+    if (Buffer.byteLength(text) > MAX_CODE_BYTES) throw new UsageError(`the code on standard input is larger than ${MAX_CODE_BYTES} bytes; sandbox code must be smaller.`);
+    return text;
   }
   const file = resolve(io.cwd, source);
   try {

@@ -39,6 +39,8 @@ export function runCli(cli: string, args: string[], cwd = ROOT, stdin = '', env:
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => done({ code, stdout, stderr }));
+    // A CLI that stops reading early (a refused input) may close the pipe before all of it is written.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
   });
 }

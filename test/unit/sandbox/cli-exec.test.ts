@@ -78,7 +78,7 @@ describe('mcp-harness exec', function () {
     });
   }
 
-  it('exits 2 for a missing file, bad numbers and unknown servers', async () => {
+  it('exits 2 for a missing file, code over 1 MB (file or stdin), bad numbers and unknown servers', async () => {
     const missing = await runCli(['exec', 'nope.mcp.js'], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /could not read 'nope\.mcp\.js'/);
@@ -88,6 +88,16 @@ describe('mcp-harness exec', function () {
     const range = await runCli(['exec', '-', '--memory-mb', '4'], dir, 'return 1');
     assert.equal(range.code, 2);
     assert.match(range.stderr, /--memory-mb must be a number from 24 to 2048 \(got 4\)/);
+    // Code over 1 MB is refused from standard input as from a file, before anything runs.
+    const bigFile = join(dir, 'big.mcp.js');
+    writeFileSync(bigFile, `return 1;\n//${'x'.repeat(1024 * 1024)}`);
+    const bigFromFile = await runCli(['exec', 'big.mcp.js'], dir);
+    assert.equal(bigFromFile.code, 2);
+    assert.match(bigFromFile.stderr, /'big\.mcp\.js' is larger than 1048576 bytes; sandbox code must be smaller/);
+    const bigFromStdin = await runCli(['exec', '-'], dir, `return 1;\n//${'x'.repeat(1024 * 1024)}`);
+    assert.equal(bigFromStdin.code, 2, bigFromStdin.stdout);
+    assert.match(bigFromStdin.stderr, /the code on standard input is larger than 1048576 bytes; sandbox code must be smaller/);
+    assert.equal(bigFromStdin.stdout, '');
     const server = await runCli(['exec', '-', '--servers', 'ghost'], dir, 'return 1');
     assert.equal(server.code, 2);
     assert.match(server.stderr, /no MCP server named 'ghost'/);
