@@ -27,6 +27,7 @@ export interface LevelStats {
 
 export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult, 'score' | 'weight'>> {
   const findings: LabFinding[] = [];
+  const started = ctx.startedAt ?? Date.now();
   const before = machineInfo();
   const run = await ctx.host.openRun({ name: `lab bench ${ctx.server}`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   try {
@@ -40,10 +41,12 @@ export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
       if (coldStart > SLOW_COLD_START_MS) findings.push({ suite: 'bench', kind: 'bench.slow_cold_start', severity: 'minor', message: `The server took ${Math.round(coldStart)} ms to start and answer (over ${SLOW_COLD_START_MS} ms).` });
     }
     const levels: LevelStats[] = [];
-    for (const concurrency of CONCURRENCY_LEVELS) {
+    // The levels share what the cold start left of the suite's share.
+    const endsAt = started + ctx.budgetMs;
+    for (const [index, concurrency] of CONCURRENCY_LEVELS.entries()) {
       if (ctx.signal?.aborted) break;
       ctx.progress(`bench: ${target.tool.name} at concurrency ${concurrency}`);
-      levels.push(await level(ctx, run, target, concurrency, ctx.budgetMs / CONCURRENCY_LEVELS.length));
+      levels.push(await level(ctx, run, target, concurrency, Math.max(0, endsAt - Date.now()) / (CONCURRENCY_LEVELS.length - index)));
     }
     for (const l of levels) {
       if (l.errors) findings.push({ suite: 'bench', kind: 'bench.errors', severity: l.error_rate > 0.05 ? 'major' : 'minor', tool: target.tool.name, message: `At concurrency ${l.concurrency}, ${l.errors} of ${l.calls} calls failed (${(l.error_rate * 100).toFixed(1)} %).` });

@@ -62,3 +62,15 @@ export class BudgetSplit {
     return this.totalMs - (this.endsAt - this.now());
   }
 }
+
+/** The most a suite keeps back, at the end of the budget, for its last calls and its clean-up. */
+export const SUITE_TAIL_MS = 2000;
+
+/**
+ * The time a suite plans to use: its share, except that a suite which may run to the end of the budget (the last,
+ * or one after an overrun) plans to finish a little before it (10 % of what is left, at most SUITE_TAIL_MS), so its
+ * last calls and its clean-up end inside the budget instead of being stopped by it.
+ */
+export function suitePlanMs(shareMs: number, remainingMs: number): number {
+  return Math.min(shareMs, Math.max(0, remainingMs - Math.min(SUITE_TAIL_MS, remainingMs * 0.1)));
+}

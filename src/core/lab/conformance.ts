@@ -24,7 +24,7 @@ export async function runConformanceSuite(ctx: SuiteContext): Promise<Omit<Suite
   const skipped = (why: string) => ({ suite: 'conformance' as const, ran: false, skipped: why, score: 0, findings: [], stats: {} });
   if (!ctx.host.conformance) return skipped('this host cannot run the conformance suite');
   ctx.progress('conformance: the official server scenarios');
-  const startBy = Date.now() + ctx.budgetMs;
+  const startBy = (ctx.startedAt ?? Date.now()) + ctx.budgetMs;
   let run: ConformanceRun;
   try {
     run = await ctx.host.conformance(ctx.server, (m) => ctx.progress(`conformance: ${m}`), { startBy, stopBy: startBy + ctx.callTimeoutMs, signal: ctx.signal });

@@ -40,7 +40,7 @@ export async function runPropsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
     const tools = (await run.listTools()).filter((t) => t.server === ctx.server).map((t) => t.tool);
     const { exercised, skipped } = selectTools(tools, ctx.allowDestructive);
     Object.assign(stats, { tools: tools.length, exercised: exercised.map((t) => t.name), skipped });
-    const deadline = Date.now() + ctx.budgetMs;
+    const deadline = (ctx.startedAt ?? Date.now()) + ctx.budgetMs;
     // Valid inputs take most of the budget; the fixed probes and annotation checks are few calls each.
     const validShare = (ctx.budgetMs * 0.7) / Math.max(1, exercised.length);
     for (const [index, tool] of exercised.entries()) {

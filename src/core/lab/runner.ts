@@ -1,7 +1,7 @@
 // Runs the chosen suites against one server within a time budget, and scores them.
 import { cpus, loadavg } from 'node:os';
 import { runBenchSuite } from './bench';
-import { BudgetEnded, BudgetSplit, endedByBudget, formatBudget } from './budget';
+import { BudgetEnded, BudgetSplit, endedByBudget, formatBudget, suitePlanMs } from './budget';
 import { runConformanceSuite } from './conformance';
 import { runFaultsSuite } from './faults';
 import { runPropsSuite } from './props';
@@ -85,12 +85,14 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
   const stop = new AbortController();
   const cancel = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
-  const budgetEnds = setTimeout(() => stop.abort(new BudgetEnded(options.budgetMs)), budget.remainingMs);
+  const remainingMs = budget.remainingMs;
+  const budgetEnds = setTimeout(() => stop.abort(new BudgetEnded(options.budgetMs)), remainingMs);
   const ctx: SuiteContext = {
     host: recordTraces(host, traceFiles, stop.signal),
     server: options.server,
     seed: options.seed,
-    budgetMs: shareMs,
+    budgetMs: suitePlanMs(shareMs, remainingMs),
+    startedAt: Date.now(),
     allowDestructive: options.allowDestructive,
     callTimeoutMs: options.callTimeoutMs,
     outDir: options.outDir,

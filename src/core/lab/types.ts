@@ -146,6 +146,11 @@ export interface SuiteContext {
   seed: number;
   /** This suite's share of --budget, in ms. */
   budgetMs: number;
+  /**
+   * When the share began (Date.now()): the suite's own set-up (opening its run, listing tools, a cold start) is
+   * spent from its share, so it ends when the share does. Defaults to when the suite itself starts.
+   */
+  startedAt?: number;
   allowDestructive: boolean;
   /** A call that takes longer counts as a hang. */
   callTimeoutMs: number;

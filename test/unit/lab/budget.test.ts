@@ -2,7 +2,7 @@
 // unused time is handed on and an overrun is taken from the suites after it. No real clock: a fake one is moved
 // by how long each suite took.
 import * as assert from 'node:assert/strict';
-import { BudgetEnded, BudgetSplit, endedByBudget, formatBudget, SUITE_TIME_WEIGHT } from '../../../src/core/lab/budget';
+import { BudgetEnded, BudgetSplit, endedByBudget, formatBudget, SUITE_TAIL_MS, SUITE_TIME_WEIGHT, suitePlanMs } from '../../../src/core/lab/budget';
 import { DEFAULT_BUDGET_MS } from '../../../src/core/lab/runner';
 import { ALL_SUITES, DEFAULT_SUITES, type SuiteName } from '../../../src/core/lab/types';
 
@@ -96,6 +96,17 @@ describe('lab: the budget split', () => {
 
   it('gives conformance its claim wherever it runs in the order', () => {
     assert.equal(Math.round(split(DEFAULT_BUDGET_MS, ['conformance', 'props', 'faults', 'bench']).conformance), Math.round((60_000 * 0.5) / 1.1));
+  });
+
+  it('has a suite that may run to the end of the budget plan to finish before it, so its last calls and clean-up fit', () => {
+    // The last suite's share is all that is left: it plans 10 % less, at most SUITE_TAIL_MS less.
+    assert.equal(suitePlanMs(10_000, 10_000), 9_000);
+    assert.equal(suitePlanMs(60_000, 60_000), 60_000 - SUITE_TAIL_MS);
+    // A suite whose share leaves time for the suites after it plans its whole share.
+    assert.equal(suitePlanMs(15_000, 60_000), 15_000);
+    // After an overrun, what is left bounds the plan, never below nothing.
+    assert.equal(suitePlanMs(5_000, 4_000), 3_600);
+    assert.equal(suitePlanMs(5_000, 0), 0);
   });
 
   it('refuses a suite that was not planned or already has its share', () => {

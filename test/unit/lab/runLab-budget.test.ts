@@ -13,7 +13,7 @@ import { htmlReport, markdownSummary } from '../../../src/core/lab/report';
 import type { LabHost, LabResult, LabRunOptions, SuiteName } from '../../../src/core/lab/types';
 import { isAlive, waitForExit } from '../../../src/core/servers/processTree';
 import type { ServerManager } from '../../../src/core/servers/manager';
-import { FIXTURES, makeManager, stdioDefinition } from '../guards/helpers';
+import { EVERYTHING, FIXTURES, makeManager, stdioDefinition } from '../guards/helpers';
 
 /** The lab's clock: real time plus what the test moved it forward by. */
 class MovableClock {
@@ -60,8 +60,10 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
       stdioDefinition('slow', join(FIXTURES, 'slow.mjs')),
       // Every process of it (the lab's own and each one the conformance bridge starts) logs its pid.
       stdioDefinition('logged', join(FIXTURES, 'slow.mjs'), ['--exit-log', exitLog()]),
+      // Read-only tools that answer at once (echo, …): what bench calls repeatedly.
+      stdioDefinition('everything', EVERYTHING),
     ]);
-    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged'], traceDir: dir }), manager);
+    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged', 'everything'], traceDir: dir }), manager);
   });
   after(async () => {
     await host.dispose();
@@ -87,6 +89,17 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok(bench.share_ms <= 15_000 - faults.used_ms, `bench got ${bench.share_ms} ms`);
     assert.equal(result.cut_short, undefined);
     assert.ok(result.suites.every((s) => s.stopped === undefined));
+  });
+
+  it('a suite that may run to the end of the budget plans to finish inside it: a whole run is not reported as cut short', async () => {
+    // bench alone has the whole 10 s; its cold start and its clean-up come out of that, not after it.
+    const result = await runLab(host, options('everything', ['bench'], 10_000));
+    const [bench] = result.suites;
+    assert.equal(bench.ran, true, bench.skipped);
+    assert.equal(bench.stopped, undefined, JSON.stringify(bench.time));
+    assert.equal(result.cut_short, undefined);
+    assert.ok(bench.time!.used_ms <= 10_000, JSON.stringify(bench.time));
+    assert.ok((bench.stats.levels as unknown[]).length === 3, JSON.stringify(bench.stats));
   });
 
   it('does not start the suites the budget has no time left for: skipped, saying which limit and how to raise it; the result says it was cut short', async () => {
