@@ -77,7 +77,8 @@ export class Config {
 
   /** The time budget of one reliability lab run, shared by its suites. */
   get labBudgetMs(): number {
-    return this.num('lab.budgetSeconds', DEFAULTS.labBudgetSeconds, 1) * 1000;
+    // At most an hour, as the CLI's --budget: a longer timer would overflow and fire at once.
+    return Math.min(this.num('lab.budgetSeconds', DEFAULTS.labBudgetSeconds, 1), 3600) * 1000;
   }
 
   /** The OTLP/HTTP collector runs are exported to; undefined: no export (nothing of the SDK is loaded). */

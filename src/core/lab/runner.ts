@@ -86,7 +86,8 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
   const cancel = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   const remainingMs = budget.remainingMs;
-  const budgetEnds = setTimeout(() => stop.abort(new BudgetEnded(options.budgetMs)), remainingMs);
+  // A delay over 2^31-1 ms would make Node's timer fire at once.
+  const budgetEnds = setTimeout(() => stop.abort(new BudgetEnded(options.budgetMs)), Math.min(remainingMs, 2 ** 31 - 1));
   const ctx: SuiteContext = {
     host: recordTraces(host, traceFiles, stop.signal),
     server: options.server,

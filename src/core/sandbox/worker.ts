@@ -52,15 +52,19 @@ function prepareSpare(memoryMb: number): void {
 function prepareGuest(): void {
   const target = spare;
   if (!target || target.guest) return;
-  void target.module.then((module) => {
-    if (spare !== target || target.guest) return;
-    try {
-      target.guest = new GuestContext(module);
-    } catch (err) {
-      // The execution that takes this module makes its context itself and reports the failure.
-      post({ type: 'log', text: `preparing the next sandbox context failed: ${(err as Error)?.message ?? String(err)}` });
-    }
-  });
+  void target.module.then(
+    (module) => {
+      if (spare !== target || target.guest) return;
+      try {
+        target.guest = new GuestContext(module);
+      } catch (err) {
+        // The execution that takes this module makes its context itself and reports the failure.
+        post({ type: 'log', text: `preparing the next sandbox context failed: ${(err as Error)?.message ?? String(err)}` });
+      }
+    },
+    // A module that could not be made fails the execution that takes it (see takeModule).
+    () => undefined,
+  );
 }
 
 /**
@@ -80,8 +84,9 @@ function recycle(module: CappedModule, memoryMb: number): void {
 async function takeModule(memoryMb: number): Promise<{ module: CappedModule; guest?: GuestContext }> {
   const ready = spare;
   spare = undefined;
-  // A spare for another cap is dropped whole, with any context made in it.
   if (ready && ready.memoryMb === memoryMb) return { module: await ready.module, guest: ready.guest };
+  // A spare for another cap is not used: its context is freed, and the module goes with it.
+  ready?.guest?.dispose();
   return { module: await factory!.newModule(memoryMb) };
 }
 
@@ -177,6 +182,12 @@ void (async () => {
   });
   const first = init.memoryMb ?? DEFAULT_LIMITS.memoryMb;
   spare = { memoryMb: first, module: factory.newModule(first) };
-  spare.guest = new GuestContext(await spare.module);
+  const module = await spare.module;
+  try {
+    spare.guest = new GuestContext(module);
+  } catch (err) {
+    // The first execution makes its context itself and reports the failure as any later one would.
+    post({ type: 'log', text: `preparing the first sandbox context failed: ${(err as Error)?.message ?? String(err)}` });
+  }
   post({ type: 'ready' });
 })();

@@ -7,6 +7,7 @@ import { QuickJSFFI } from '@jitl/quickjs-wasmfile-debug-sync/ffi';
 import { TestQuickJSWASMModule, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import { runExecution } from '../../../src/core/sandbox/engine';
 import { ModuleFactory } from '../../../src/core/sandbox/quickjs';
+import { GuestContext, type GuestHost } from '../../../src/core/sandbox/guest-context';
 import { DEFAULT_LIMITS, type HostOp, type HostReplyMessage, type SandboxLimits } from '../../../src/core/sandbox/types';
 import emscriptenDebugLoader = require('@jitl/quickjs-wasmfile-debug-sync/emscripten-module');
 
@@ -38,10 +39,12 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
     await runChecked('return [await Promise.resolve(1)];');
   });
 
-  async function runChecked(code: string, limits: Partial<SandboxLimits> = {}, reply: Replier = echo, skills: { name: string; source: string }[] = []) {
+  async function runChecked(code: string, limits: Partial<SandboxLimits> = {}, reply: Replier = echo, skills: { name: string; source: string }[] = [], prepared = false) {
     // The DEBUG build runs under LeakSanitizer, which needs far more linear memory than the release build.
     const capped = await factory.newModule(1024);
     const module = Object.assign(new TestQuickJSWASMModule(capped), { runPendingJobs: capped.runPendingJobs, callWithText: capped.callWithText });
+    // As the worker does between runs: the context made ahead, the prelude evaluated, no run's state in it.
+    const guest = prepared ? new GuestContext(module) : undefined;
     const started = Date.now();
     const result = await runExecution({
       exec: {
@@ -55,6 +58,7 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
         deadline: started + (limits.timeoutMs ?? 60000),
       },
       module,
+      guest,
       hostCall: async (callId, op, argsJson) => {
         const r = reply(op, JSON.parse(argsJson) as unknown[]);
         if (r === 'never') return new Promise<HostReplyMessage>(() => undefined);
@@ -63,6 +67,10 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
     });
     // TestQuickJSWASMModule's runtime bookkeeping misses disposals made through the runtime's own
     // dispose(); check those runtimes are dead ourselves, then let LeakSanitizer check every allocation.
+    if (guest) {
+      assert.equal(guest.vm.alive, false, 'the prepared context was not freed with its run');
+      assert.throws(() => guest.take({} as GuestHost), /serves one execution only/);
+    }
     assert.equal(module.runtimes.size, 1);
     for (const rt of module.runtimes) assert.equal(rt.alive, false, 'the runtime was not disposed');
     module.runtimes.clear();
@@ -101,6 +109,14 @@ describe('sandbox: no leaked QuickJS handles (DEBUG variant)', function () {
   it('disposes pending host promises when the deadline passes during a call', async () => {
     const r = await runChecked('await mcp.call("everything/echo", {});', { timeoutMs: 2500 }, () => 'never');
     assert.equal(r.error?.kind, 'timeout');
+  });
+
+  it('frees a context made ahead of its run with the run, and never hands it to a second run', async () => {
+    const r = await runChecked('console.log("hi"); workspace.set("k", [1]); return [(await tools.everything.echo({ message: "m" })).text, Object.keys(tools)];', {}, echo, [], true);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.deepEqual(JSON.parse(r.json!), ['Echo: m', ['everything']]);
+    assert.deepEqual(r.logs, [{ level: 'log', text: 'hi' }]);
+    assert.equal(r.workspace.k, '[1]');
   });
 
   it('disposes skill modules', async () => {
