@@ -76,7 +76,8 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     : { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
   const client = options.client ?? cliClientFeatures(io, { folder });
   const signInNeeded = new Map<string, NeedsSignInError>();
-  const oauthTimeoutMs = oauthRequestTimeoutMs(io.env);
+  // Read when a server that signs in with OAuth first connects: a bad value must not stop commands that use none.
+  let oauthTimeoutMs: number | undefined;
   const manager = new ServerManager({
     definitions,
     logger,
@@ -86,7 +87,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     requestTimeoutMs: options.requestTimeoutMs ?? envTimeout(io.env),
     stopGraceMs: envStopGrace(io.env),
     hint: cliServerHint({ timeoutFlag: options.timeoutFlag === true }),
-    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err), requestTimeoutMs: () => oauthTimeoutMs }),
+    authProviderFor: connectionAuthProviders(cliTokenStore(io.env), { onNeedsSignIn: (def, err) => signInNeeded.set(def.id, err), requestTimeoutMs: () => (oauthTimeoutMs ??= oauthRequestTimeoutMs(io.env)) }),
     onStderr: verbose ? (id, chunk) => io.stderr(chunk.replace(/^(?=.)/gm, `[${id}] `)) : undefined,
     serverRequests: client.requestHandlers(),
     serverNotifications: client.notificationHandlers(),

@@ -133,7 +133,8 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
         this.lastRequestFailure = undefined;
         return response;
       } catch (err) {
-        if (err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError) this.lastRequestFailure = err;
+        // Only the latest failure counts: a refused connection after a timeout is not "did not answer".
+        this.lastRequestFailure = err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError ? err : undefined;
         throw err;
       }
     };

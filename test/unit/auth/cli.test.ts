@@ -272,6 +272,10 @@ describe('auth: CLI login, logout and sign-in errors', function () {
     assert.equal(env.code, 2);
     assert.match(env.stderr, /MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647 \(e\.g\. 60000\); got 'abc'\./);
     assert.deepEqual((await fx.events()).filter((e) => e.type !== 'hung'), [], 'nothing was sent');
+    // The variable is read when a server that signs in first connects: a command that connects none is not refused.
+    const listed = await cli(['servers', '--no-connect', '--json'], { env: { MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS: 'abc' } });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((x) => x.name), ['remote']);
   });
 
   it('a token refresh that never answers: the command exits 3 naming the authorization server, the limit and login', async () => {
