@@ -31,13 +31,13 @@ export interface Interrupts {
  * signal `onSecond` is told, the servers (every process below this one) get SIGKILL and the process exits
  * with 128 + signal: a server that ignores the end of its input and SIGTERM must not outlive the CLI.
  */
-export function listenForInterrupts(onFirst: (signal: StopSignal) => void, onSecond: (signal: StopSignal) => void = () => {}): Interrupts {
+export function listenForInterrupts(onFirst: (signal: StopSignal) => void, onSecond: (signal: StopSignal) => void = () => {}, killTree = true): Interrupts {
   const controller = new AbortController();
   let received: StopSignal | undefined;
   const handle = (signal: StopSignal) => {
     if (received) {
       onSecond(signal);
-      signalAll(descendants(process.pid), 'SIGKILL');
+      if (killTree) signalAll(descendants(process.pid), 'SIGKILL');
       process.exit(exitCodeFor(signal));
     }
     received = signal;

@@ -53,7 +53,11 @@ export interface CliCommand {
    * and prints what it has; the CLI then exits 130/143), a second exits at once. `stopping` is what the user is told
    * happens after the first, e.g. "stopping and keeping the partial result".
    */
-  interruptible?: { stopping: string };
+  /**
+   * `killTree: false`: the second signal exits without killing the processes below the CLI — for commands that
+   * start no server but may start the user's browser (login, logout).
+   */
+  interruptible?: { stopping: string; killTree?: boolean };
   /** `signal`: aborted by the first SIGINT/SIGTERM for an interruptible command, never for the others. */
   run(args: { values: Record<string, unknown>; positionals: string[]; json: boolean; signal: AbortSignal }, io: CliIO): Promise<number>;
 }

@@ -85,7 +85,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 function listenForInterruptsOf(name: string, how: NonNullable<CliCommand['interruptible']>, io: CliIO) {
   return listenForInterrupts(
     (signal) => io.stderr(`mcp-harness ${name}: ${signal}: ${how.stopping} (press Ctrl-C again to exit at once)\n`),
-    (signal) => io.stderr(`mcp-harness ${name}: ${signal} again: ending the servers and exiting now\n`),
+    (signal) => io.stderr(`mcp-harness ${name}: ${signal} again: ${how.killTree === false ? 'exiting now' : 'ending the servers and exiting now'}\n`),
+    how.killTree !== false,
   );
 }
 

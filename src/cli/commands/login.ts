@@ -47,7 +47,8 @@ export const loginCommand: CliCommand = {
     'request-timeout-ms': { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
-  interruptible: { stopping: 'cancelling the sign-in' },
+  // The browser --open started is the user's: a second Ctrl-C must not kill it.
+  interruptible: { stopping: 'cancelling the sign-in', killTree: false },
   async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     checkInputs(def);
@@ -95,7 +96,7 @@ export const logoutCommand: CliCommand = {
   ].join('\n'),
   options: { workspace: { type: 'string', short: 'w' }, 'request-timeout-ms': { type: 'string' } },
   positionals: { min: 1, max: 1 },
-  interruptible: { stopping: 'ending the revocation; the tokens are deleted all the same' },
+  interruptible: { stopping: 'ending the revocation; the tokens are deleted all the same', killTree: false },
   async run({ values, positionals, json, signal }, io) {
     const def = await oauthServer(positionals[0], values.workspace as string | undefined, io);
     const fetchTimeoutMs = oauthRequestTimeoutMs(io.env, values['request-timeout-ms']);

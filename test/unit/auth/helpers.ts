@@ -62,10 +62,10 @@ export async function startOAuthFixture(args: string[] = []): Promise<OAuthFixtu
 }
 
 /** `promise`, or a failure naming `what` if it has not settled within 5 s (a guard against hangs, not a timing). */
-export async function settles<T>(promise: Promise<T>, what: string): Promise<T> {
+export async function settles<T>(promise: Promise<T>, what: string, withinMs = 5000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within 5 s`)), 5000);
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${withinMs / 1000} s`)), withinMs);
   });
   try {
     return await Promise.race([promise, guard]);
