@@ -44,7 +44,7 @@ describe('Test Server Reliability (memory server, real extension host)', functio
 
   it('scores the server with props, faults and bench, shows the Lab tab and saves the report card', async () => {
     // The budget is a hard limit: enough for props and the fixed fault scenarios; bench's levels share what is left.
-    const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['props', 'faults', 'bench'], budgetMs: 45_000, seed: 7, callTimeoutMs: 2000 });
+    const result = await vscode.commands.executeCommand<LabResult>('mcpHarness.testServerReliability', 'memory', { suites: ['props', 'faults', 'bench'], budgetMs: 60_000, seed: 7, callTimeoutMs: 2000 });
     assert.ok(result, 'the command returned no result');
     assert.equal(result.server, 'memory');
     assert.equal(result.seed, 7);
