@@ -118,6 +118,12 @@ describe('gateway: a server that leaves the configuration', function () {
     await startUpdates();
     await until(() => followed.includes(resource), 'the new stream hears the server that came back');
     await stream.close();
+    // The old stream's entry was forgotten with the server: its closing must not take the new stream's subscription.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(core.subscriptions?.count, 1, 'the old stream closing took the new subscription');
+    // Updates are still on (the tool toggles them): the next one reaches the new stream.
+    followed.length = 0;
+    await until(() => followed.includes(resource), 'the new stream still hears updates after the old one closed');
     await again.close();
     await until(() => core.subscriptions?.count === 0, 'both streams closed, nothing is left');
   });
