@@ -179,8 +179,10 @@ class Execution {
         return this.result(vm, resultPromise);
       }
       const ran = this.runJobs();
+      // 'ran' = a full batch ran and more may be queued; 'drained' = the queue was emptied.
       if (ran === 'ran') continue;
-      if (ran !== 'idle') return this.failure(ran);
+      if (ran !== 'idle' && ran !== 'drained') return this.failure(ran);
+      if (ran === 'drained' && (this.stop || this.interruptedBy || this.settled)) continue;
       this.sendCalls();
       if (this.stop) continue;
       if (this.arrived.length) {
@@ -197,8 +199,12 @@ class Execution {
     }
   }
 
-  /** Runs a batch of pending jobs: 'ran' when there were some, 'idle' when none, or why the run must end. */
-  private runJobs(): 'ran' | 'idle' | SandboxError {
+  /**
+   * Runs a batch of pending jobs: 'ran' when a full batch ran (more may be queued), 'drained' when fewer ran
+   * (the queue is empty: nothing queues a job until the engine calls into the guest again), 'idle' when
+   * there were none, or why the run must end.
+   */
+  private runJobs(): 'ran' | 'drained' | 'idle' | SandboxError {
     if (!this.rt.hasPendingJob()) return 'idle';
     const batch = this.options.module.runPendingJobs(this.rt, JOB_BATCH);
     if (batch.error !== undefined) {
@@ -209,7 +215,7 @@ class Execution {
     if (batch.executed === 0) return 'idle';
     this.jobs += batch.executed;
     if (this.jobs > this.limits.maxPendingJobs) this.stop = jobLimitError(this.limits.maxPendingJobs);
-    return 'ran';
+    return batch.executed < JOB_BATCH ? 'drained' : 'ran';
   }
 
   private async waitForReplies(): Promise<void> {
@@ -267,8 +273,29 @@ class Execution {
     }
   }
 
+  /** deliver() for the usual case of one reply: the same text, made without the array. */
+  private deliverOne(reply: HostReplyMessage): void {
+    const op = this.pending.get(reply.callId);
+    if (op === undefined) return;
+    this.pending.delete(reply.callId);
+    if (op === 'call' && reply.json) this.uncounted.push(reply.json);
+    if (reply.fatal) this.stop ??= reply.fatal;
+    if (this.stop) return;
+    const item = reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`;
+    this.deliverText(`[${item}]`);
+  }
+
+  private deliverText(text: string): void {
+    const r = this.options.module.callWithText(this.vm, this.api.deliver, text, false);
+    // The replies could not be copied in, or reading them failed inside the guest (out of memory, the
+    // deadline): the run cannot go on.
+    if (r.outOfMemory) this.stop ??= this.classify(OUT_OF_MEMORY);
+    else if (r.error) this.stop ??= this.classify(this.describe(r.error));
+  }
+
   /** Hands replies to the guest in one call of the prelude's deliver(). */
   private deliver(replies: HostReplyMessage[]): void {
+    if (replies.length === 1) return this.deliverOne(replies[0]);
     const items: string[] = [];
     for (const reply of replies) {
       const op = this.pending.get(reply.callId);
@@ -280,11 +307,7 @@ class Execution {
       else items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
     }
     if (!items.length || this.stop) return;
-    const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
-    // The replies could not be copied in, or reading them failed inside the guest (out of memory, the
-    // deadline): the run cannot go on.
-    if (r.outOfMemory) this.stop ??= this.classify(OUT_OF_MEMORY);
-    else if (r.error) this.stop ??= this.classify(this.describe(r.error));
+    this.deliverText(`[${items.join(',')}]`);
   }
 
   private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {

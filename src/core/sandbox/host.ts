@@ -182,6 +182,7 @@ export class HostBridge {
       // The guard pipeline already records the parent; another gateway may not.
       const record: StepRecord = outcome.record.parent_id === this.parentStepId ? outcome.record : { ...outcome.record, parent_id: this.parentStepId };
       this.childSteps.push(record);
+      if (outcome.result && !DENIALS.has(record.decision)) return { json: JSON.stringify(toWireResult(outcome.result)) };
       const fullName = `${entry.server}/${entry.tool.name}`;
       if (DENIALS.has(record.decision)) {
         return {
@@ -193,9 +194,6 @@ export class HostBridge {
             step_id: record.step_id,
           },
         };
-      }
-      if (outcome.result) {
-        return { json: JSON.stringify(toWireResult(outcome.result)) };
       }
       if (record.decision === 'dry_run') {
         return ok({ content: [], isError: false, dryRun: true });

@@ -7,7 +7,7 @@ import { runExecution } from './engine';
 import { GuestContext } from './guest-context';
 import { warmUpTokenizer } from './optimizer';
 import { INITIAL_MEMORY_BYTES, ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
-import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
+import { decodeReply, DEFAULT_LIMITS, encodeCalls, type ExecMessage, type HostReplyMessage, type HostReplyWire, type MainToWorker, type WorkerToMain } from './types';
 
 interface WorkerInit {
   /**
@@ -104,7 +104,7 @@ function drainReplies(execId: number, posted: number): HostReplyMessage[] {
     const m = receiveMessageOnPort(init.replies);
     if (!m) break;
     consumed = (consumed + 1) | 0;
-    const reply = m.message as HostReplyMessage;
+    const reply = decodeReply(m.message as HostReplyWire);
     if (reply.execId === execId) out.push(reply);
   }
   return out;
@@ -138,7 +138,7 @@ async function execute(exec: ExecMessage): Promise<void> {
       }
     },
     flushCalls: () => {
-      post({ type: 'calls', execId: exec.id, firstCallId, text });
+      post(encodeCalls(exec.id, firstCallId, text));
       text = '';
     },
     waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
