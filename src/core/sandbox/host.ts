@@ -64,13 +64,15 @@ export class HostBridge {
 
   /** `argsJson` is the arguments' JSON array as the guest serialised it. */
   handleJson(op: HostOp, argsJson: string): Promise<HostReply> {
-    let args: unknown;
+    let args: unknown[];
     try {
-      args = JSON.parse(argsJson);
+      args = JSON.parse(argsJson) as unknown[];
     } catch {
       return Promise.resolve(fail('TypeError', 'The arguments of a sandbox operation could not be read.'));
     }
-    return this.handle(op, Array.isArray(args) ? args : []);
+    if (!Array.isArray(args)) args = [];
+    // Tool calls straight on: call() never throws.
+    return op === 'call' ? this.call(String(args[0] ?? ''), args[1]) : this.handle(op, args);
   }
 
   handle(op: HostOp, args: unknown[]): Promise<HostReply> {

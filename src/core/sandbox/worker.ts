@@ -120,8 +120,6 @@ function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
 
 async function execute(exec: ExecMessage): Promise<void> {
   const { module, guest } = await takeModule(exec.limits.memoryMb);
-  let firstCallId = 0;
-  let text = '';
   const result = await runExecution({
     exec,
     module,
@@ -129,18 +127,7 @@ async function execute(exec: ExecMessage): Promise<void> {
     memoryExhausted: module.memoryExhausted,
     shared,
     onGuestDone: () => post({ type: 'guest-done', execId: exec.id }),
-    hostCall: (callId, op, argsJson) => {
-      if (text === '') {
-        firstCallId = callId;
-        text = `${op} ${argsJson}`;
-      } else {
-        text += `\n${op} ${argsJson}`;
-      }
-    },
-    flushCalls: () => {
-      post(encodeCalls(exec.id, firstCallId, text));
-      text = '';
-    },
+    postCalls: (firstCallId, text) => post(encodeCalls(exec.id, firstCallId, text)),
     waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });
   post(result);
