@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { runExecution } from '../../../src/core/sandbox/engine';
 import { ModuleFactory, RELEASE_SYNC, releaseWasmPath } from '../../../src/core/sandbox/quickjs';
-import { DEFAULT_LIMITS, encodeCalls, forEachCall, type HostReplyMessage } from '../../../src/core/sandbox/types';
+import { decodeReply, DEFAULT_LIMITS, encodeCalls, encodeReply, forEachCall, type HostReplyMessage } from '../../../src/core/sandbox/types';
 
 interface Sent {
   callId: number;
@@ -102,6 +102,46 @@ describe('sandbox engine: how host calls leave', function () {
     assert.equal(result.ok, true, JSON.stringify(result.error));
     assert.equal(JSON.parse(result.json!), 'value');
     assert.deepEqual(messages, [['unawaited']]);
+  });
+
+  it('hands over replies of any text exactly, written into the guest around their JSON (multi-byte, escapes, errors)', async () => {
+    const text = 'Ünïcødé ✓ 🚀 中文 "quoted" \\ back\nslash\u2028';
+    let sent: { firstCallId: number; text: string }[] = [];
+    const result = await runExecution({
+      exec: exec(10, `
+        const a = await tools.everything.echo({ message: 'a' });
+        let b;
+        try { await tools.everything.echo({ message: 'b' }); } catch (e) { b = [e.name, e.message, e.decision, e.reasons]; }
+        return [a.text, a.content.length, b];`),
+      module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+      postCalls: (firstCallId, t) => {
+        sent.push({ firstCallId, text: t });
+      },
+      waitForReplies: (): HostReplyMessage[] => {
+        const out = sent.map(({ firstCallId }): HostReplyMessage =>
+          firstCallId === 1
+            ? decodeReply(encodeReply(10, 1, { json: JSON.stringify({ content: [{ type: 'text', text }], isError: false }) }))
+            : decodeReply(encodeReply(10, firstCallId, { error: { name: 'ToolDeniedError', message: `denied ${text}`, decision: 'denied_policy', reasons: ['a reason with spaces', text] } })),
+        );
+        sent = [];
+        return out;
+      },
+    });
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.deepEqual(JSON.parse(result.json!), [text, 1, ['ToolDeniedError', `denied ${text}`, 'denied_policy', ['a reason with spaces', text]]]);
+  });
+
+  it('runs more promise jobs than one batch takes between two calls, and goes on', async () => {
+    // Over the engine's batch of 512 jobs: the run must come back for the rest before the next call leaves.
+    const { result, messages } = await run(`
+      let n = 0;
+      for (let i = 0; i < 3000; i++) { await null; n++; }
+      const a = await tools.everything.echo({ message: 'after ' + n });
+      for (let i = 0; i < 1500; i++) await null;
+      return a.text;`);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(JSON.parse(result.json!), 'Echo: after 3000');
+    assert.deepEqual(messages, [['after 3000']]);
   });
 
   it('ends the run when handing a call to the host fails (the error, not the deadline, ends it)', async () => {
