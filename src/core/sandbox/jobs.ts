@@ -46,7 +46,6 @@ export function withJobRunner<T extends FFIClass>(Base: T) {
     readonly emscripten: QuickJSEmscriptenModule;
     /** The pointer of the runtime created last (each module creates one runtime per execution). */
     lastRuntime: JSRuntimePointer | undefined;
-    private readonly cells = new Map<JSRuntimePointer, number>();
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     constructor(...args: any[]) {
@@ -65,6 +64,9 @@ export function withJobRunner<T extends FFIClass>(Base: T) {
       };
     }
 
+    /** Per runtime: the 4-byte out-cell of QTS_ExecutePendingJob, made once and freed with the runtime. */
+    private readonly cells = new Map<JSRuntimePointer, number>();
+
     /** Runs up to `maxJobs` pending jobs of the runtime `rt`. */
     runPendingJobs(rt: JSRuntimePointer, memory: WebAssembly.Memory, maxJobs: number): JobBatch {
       const em = this.emscripten;
@@ -73,15 +75,21 @@ export function withJobRunner<T extends FFIClass>(Base: T) {
         cell = em._malloc(4);
         if (cell) this.cells.set(rt, cell);
       }
+      // The memory cap refused even 4 bytes: report it as QuickJS reports its own allocation failures.
       if (!cell) return { executed: 0, error: 'InternalError: out of memory' };
       new Int32Array(memory.buffer, cell, 1)[0] = 0;
       const result = this.QTS_ExecutePendingJob(rt, maxJobs, cell as JSContextPointerPointer);
+      // A fresh view: the jobs may have grown (and so detached) the memory's previous buffer.
       const heap = new Int32Array(memory.buffer);
       const ctx = heap[cell >> 2] as JSContextPointer;
       if (!ctx) {
         this.QTS_FreeValuePointerRuntime(rt, result);
         return { executed: 0 };
       }
+      // The count comes back as a JSValue on the heap. On wasm32 QuickJS NaN-boxes a JSValue into 8 bytes, the tag
+      // in the high word: JS_TAG_INT (0) holds the count in the low word, read here without the two FFI calls
+      // that typeof and a float read cost. Any other tag (an escaped exception, or a count stored as a double)
+      // takes the general path below.
       const tag = heap[(result >> 2) + 1];
       if (tag === 0) {
         const n = heap[result >> 2];
