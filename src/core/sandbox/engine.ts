@@ -24,13 +24,16 @@ export interface EngineOptions {
   /** A context of `module` made ahead of time (see guest-context.ts); made here when not given. */
   guest?: GuestContext;
   /**
-   * Sends a host call to the main thread (`argsJson`: the arguments' JSON array, as the guest wrote it).
-   * Its reply comes back through `waitForReplies` when that is given, else through the returned promise,
-   * which must never reject.
+   * Sends one batch of host calls (the worker: as one message to the main thread): `text` holds one
+   * "op argsJson" per line as the guest wrote them (argsJson: the arguments' JSON array), with the call ids
+   * `firstCallId`, `firstCallId + 1`, … Their replies come back through `waitForReplies`.
    */
-  hostCall(callId: number, op: HostOp, argsJson: string): Promise<HostReplyMessage> | void;
-  /** Called after each batch of host calls: a worker sends the batch as one message. */
-  flushCalls?(): void;
+  postCalls?(firstCallId: number, text: string): void;
+  /**
+   * The in-process way (tests): each host call on its own, its reply through the returned promise, which must
+   * never reject. Used when `postCalls` is not given.
+   */
+  hostCall?(callId: number, op: HostOp, argsJson: string): Promise<HostReplyMessage>;
   /**
    * Blocks until at least one reply has arrived or `timeoutMs` has passed, and returns the replies that
    * arrived (possibly none). The worker waits this way, synchronously: a reply wakes it directly instead
@@ -179,8 +182,10 @@ class Execution {
         return this.result(vm, resultPromise);
       }
       const ran = this.runJobs();
+      // 'ran' = a full batch ran and more may be queued; 'drained' = the queue was emptied.
       if (ran === 'ran') continue;
-      if (ran !== 'idle') return this.failure(ran);
+      if (ran !== 'idle' && ran !== 'drained') return this.failure(ran);
+      if (ran === 'drained' && (this.stop || this.interruptedBy || this.settled)) continue;
       this.sendCalls();
       if (this.stop) continue;
       if (this.arrived.length) {
@@ -193,12 +198,21 @@ class Execution {
           message: 'The code awaits a promise that nothing can settle (no tool call or job is pending), so it was stopped; check for a missing resolve() or an un-awaited call.',
         });
       }
-      await this.waitForReplies();
+      if (this.options.waitForReplies) {
+        // The worker's way: it blocks for the replies itself, so the loop goes on without a turn of the event loop.
+        this.deliver(this.options.waitForReplies(Math.max(0, this.exec.deadline - Date.now())));
+        continue;
+      }
+      await this.waitForArrivals();
     }
   }
 
-  /** Runs a batch of pending jobs: 'ran' when there were some, 'idle' when none, or why the run must end. */
-  private runJobs(): 'ran' | 'idle' | SandboxError {
+  /**
+   * Runs a batch of pending jobs: 'ran' when a full batch ran (more may be queued), 'drained' when fewer ran
+   * (the queue is empty: nothing queues a job until the engine calls into the guest again), 'idle' when
+   * there were none, or why the run must end.
+   */
+  private runJobs(): 'ran' | 'drained' | 'idle' | SandboxError {
     if (!this.rt.hasPendingJob()) return 'idle';
     const batch = this.options.module.runPendingJobs(this.rt, JOB_BATCH);
     if (batch.error !== undefined) {
@@ -209,15 +223,12 @@ class Execution {
     if (batch.executed === 0) return 'idle';
     this.jobs += batch.executed;
     if (this.jobs > this.limits.maxPendingJobs) this.stop = jobLimitError(this.limits.maxPendingJobs);
-    return 'ran';
+    return batch.executed < JOB_BATCH ? 'drained' : 'ran';
   }
 
-  private async waitForReplies(): Promise<void> {
+  /** Waits for a reply to come back through hostCall's promise, or for the deadline. */
+  private async waitForArrivals(): Promise<void> {
     const remaining = Math.max(0, this.exec.deadline - Date.now());
-    if (this.options.waitForReplies) {
-      this.deliver(this.options.waitForReplies(remaining));
-      return;
-    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, remaining);
       this.wake = () => {
@@ -242,33 +253,56 @@ class Execution {
       return;
     }
     if (text === '') return;
+    const firstCallId = this.callSeq + 1;
+    const post = this.options.postCalls;
     let start = 0;
     while (start < text.length) {
-      const end = text.indexOf('\n', start);
-      const line = end < 0 ? text.slice(start) : text.slice(start, end);
-      start = end < 0 ? text.length : end + 1;
-      this.sendCall(line);
+      const newline = text.indexOf('\n', start);
+      const end = newline < 0 ? text.length : newline;
+      const space = text.indexOf(' ', start);
+      const op = text.slice(start, space) as HostOp;
+      const callId = ++this.callSeq;
+      this.pending.set(callId, op);
+      if (!post) this.hostCall(callId, op, text.slice(space + 1, end));
+      start = end + 1;
     }
-    this.options.flushCalls?.();
+    // The batch leaves as the guest wrote it.
+    post?.(firstCallId, text);
   }
 
-  private sendCall(request: string): void {
-    const space = request.indexOf(' ');
-    const op = request.slice(0, space) as HostOp;
-    const callId = ++this.callSeq;
-    this.pending.set(callId, op);
-    const reply = this.options.hostCall(callId, op, request.slice(space + 1));
-    if (reply) {
-      void reply.then((r) => {
-        if (this.finished) return;
-        this.arrived.push(r);
-        this.wake?.();
-      });
-    }
+  private hostCall(callId: number, op: HostOp, argsJson: string): void {
+    const reply = this.options.hostCall!(callId, op, argsJson);
+    void reply.then((r) => {
+      if (this.finished) return;
+      this.arrived.push(r);
+      this.wake?.();
+    });
+  }
+
+  /** deliver() for the usual case of one reply: the same text, made without the array. */
+  private deliverOne(reply: HostReplyMessage): void {
+    const op = this.pending.get(reply.callId);
+    if (op === undefined) return;
+    this.pending.delete(reply.callId);
+    if (op === 'call' && reply.json) this.uncounted.push(reply.json);
+    if (reply.fatal) this.stop ??= reply.fatal;
+    if (this.stop) return;
+    // "[[callId,value]]" or "[[callId,0,error]]", written straight into the guest's memory around the reply's JSON.
+    if (reply.error) this.deliverText(JSON.stringify(reply.error), `[[${reply.callId},0,`, ']]');
+    else this.deliverText(reply.json ?? 'null', `[[${reply.callId},`, ']]');
+  }
+
+  private deliverText(text: string, prefix = '', suffix = ''): void {
+    const r = this.options.module.callWithText(this.vm, this.api.deliver, text, false, prefix, suffix);
+    // The replies could not be copied in, or reading them failed inside the guest (out of memory, the
+    // deadline): the run cannot go on.
+    if (r.outOfMemory) this.stop ??= this.classify(OUT_OF_MEMORY);
+    else if (r.error) this.stop ??= this.classify(this.describe(r.error));
   }
 
   /** Hands replies to the guest in one call of the prelude's deliver(). */
   private deliver(replies: HostReplyMessage[]): void {
+    if (replies.length === 1) return this.deliverOne(replies[0]);
     const items: string[] = [];
     for (const reply of replies) {
       const op = this.pending.get(reply.callId);
@@ -280,11 +314,7 @@ class Execution {
       else items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
     }
     if (!items.length || this.stop) return;
-    const r = this.options.module.callWithText(this.vm, this.api.deliver, `[${items.join(',')}]`, false);
-    // The replies could not be copied in, or reading them failed inside the guest (out of memory, the
-    // deadline): the run cannot go on.
-    if (r.outOfMemory) this.stop ??= this.classify(OUT_OF_MEMORY);
-    else if (r.error) this.stop ??= this.classify(this.describe(r.error));
+    this.deliverText(`[${items.join(',')}]`);
   }
 
   private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {

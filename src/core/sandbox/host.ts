@@ -64,13 +64,15 @@ export class HostBridge {
 
   /** `argsJson` is the arguments' JSON array as the guest serialised it. */
   handleJson(op: HostOp, argsJson: string): Promise<HostReply> {
-    let args: unknown;
+    let args: unknown[];
     try {
-      args = JSON.parse(argsJson);
+      args = JSON.parse(argsJson) as unknown[];
     } catch {
       return Promise.resolve(fail('TypeError', 'The arguments of a sandbox operation could not be read.'));
     }
-    return this.handle(op, Array.isArray(args) ? args : []);
+    if (!Array.isArray(args)) args = [];
+    // Tool calls straight on: call() never throws.
+    return op === 'call' ? this.call(String(args[0] ?? ''), args[1]) : this.handle(op, args);
   }
 
   handle(op: HostOp, args: unknown[]): Promise<HostReply> {
@@ -182,6 +184,7 @@ export class HostBridge {
       // The guard pipeline already records the parent; another gateway may not.
       const record: StepRecord = outcome.record.parent_id === this.parentStepId ? outcome.record : { ...outcome.record, parent_id: this.parentStepId };
       this.childSteps.push(record);
+      if (outcome.result && !DENIALS.has(record.decision)) return { json: JSON.stringify(toWireResult(outcome.result)) };
       const fullName = `${entry.server}/${entry.tool.name}`;
       if (DENIALS.has(record.decision)) {
         return {
@@ -193,9 +196,6 @@ export class HostBridge {
             step_id: record.step_id,
           },
         };
-      }
-      if (outcome.result) {
-        return { json: JSON.stringify(toWireResult(outcome.result)) };
       }
       if (record.decision === 'dry_run') {
         return ok({ content: [], isError: false, dryRun: true });

@@ -20,6 +20,7 @@ import type {
 /** The FFI calls the job runner makes; both the release and the debug builds' FFI classes have them. */
 export interface JobFFI {
   QTS_NewRuntime: () => JSRuntimePointer;
+  QTS_FreeRuntime: (rt: JSRuntimePointer) => void;
   QTS_ExecutePendingJob: (rt: JSRuntimePointer, maxJobsToExecute: number, lastJobContext: JSContextPointerPointer) => JSValuePointer;
   QTS_Typeof: (ctx: JSContextPointer, value: JSValuePointer) => OwnedHeapCharPointer;
   QTS_GetFloat64: (ctx: JSContextPointer, value: JSValuePointer) => number;
@@ -52,34 +53,57 @@ export function withJobRunner<T extends FFIClass>(Base: T) {
       this.emscripten = args[0] as QuickJSEmscriptenModule;
       const newRuntime = this.QTS_NewRuntime;
       this.QTS_NewRuntime = () => (this.lastRuntime = newRuntime());
+      const freeRuntime = this.QTS_FreeRuntime;
+      this.QTS_FreeRuntime = (rt: JSRuntimePointer) => {
+        const cell = this.cells.get(rt);
+        if (cell) {
+          this.cells.delete(rt);
+          this.emscripten._free(cell);
+        }
+        freeRuntime(rt);
+      };
     }
+
+    /** Per runtime: the 4-byte out-cell of QTS_ExecutePendingJob, made once and freed with the runtime. */
+    private readonly cells = new Map<JSRuntimePointer, number>();
 
     /** Runs up to `maxJobs` pending jobs of the runtime `rt`. */
     runPendingJobs(rt: JSRuntimePointer, memory: WebAssembly.Memory, maxJobs: number): JobBatch {
       const em = this.emscripten;
-      const cell = em._malloc(4);
+      let cell = this.cells.get(rt) ?? 0;
+      if (!cell) {
+        cell = em._malloc(4);
+        if (cell) this.cells.set(rt, cell);
+      }
       // The memory cap refused even 4 bytes: report it as QuickJS reports its own allocation failures.
       if (!cell) return { executed: 0, error: 'InternalError: out of memory' };
+      new Int32Array(memory.buffer, cell, 1)[0] = 0;
+      const result = this.QTS_ExecutePendingJob(rt, maxJobs, cell as JSContextPointerPointer);
+      // A fresh view: the jobs may have grown (and so detached) the memory's previous buffer.
+      const heap = new Int32Array(memory.buffer);
+      const ctx = heap[cell >> 2] as JSContextPointer;
+      if (!ctx) {
+        this.QTS_FreeValuePointerRuntime(rt, result);
+        return { executed: 0 };
+      }
+      // The count comes back as a JSValue on the heap. On wasm32 QuickJS NaN-boxes a JSValue into 8 bytes, the tag
+      // in the high word: JS_TAG_INT (0) holds the count in the low word, read here without the two FFI calls
+      // that typeof and a float read cost. Any other tag (an escaped exception, or a count stored as a double)
+      // takes the general path below.
+      const tag = heap[(result >> 2) + 1];
+      if (tag === 0) {
+        const n = heap[result >> 2];
+        this.QTS_FreeValuePointer(ctx, result);
+        return { executed: n };
+      }
       try {
-        new Int32Array(memory.buffer, cell, 1)[0] = 0;
-        const result = this.QTS_ExecutePendingJob(rt, maxJobs, cell as JSContextPointerPointer);
-        // A fresh view: the jobs may have grown (and so detached) the memory's previous buffer.
-        const ctx = new Int32Array(memory.buffer, cell, 1)[0] as JSContextPointer;
-        if (!ctx) {
-          this.QTS_FreeValuePointerRuntime(rt, result);
-          return { executed: 0 };
-        }
-        try {
-          if (this.typeOf(ctx, result) === 'number') return { executed: this.QTS_GetFloat64(ctx, result) };
-          const text = this.QTS_GetString(ctx, result);
-          const error = text ? em.UTF8ToString(text) : 'an exception that could not be read';
-          if (text) this.QTS_FreeCString(ctx, text);
-          return { executed: 0, error };
-        } finally {
-          this.QTS_FreeValuePointer(ctx, result);
-        }
+        if (this.typeOf(ctx, result) === 'number') return { executed: this.QTS_GetFloat64(ctx, result) };
+        const text = this.QTS_GetString(ctx, result);
+        const error = text ? em.UTF8ToString(text) : 'an exception that could not be read';
+        if (text) this.QTS_FreeCString(ctx, text);
+        return { executed: 0, error };
       } finally {
-        em._free(cell);
+        this.QTS_FreeValuePointer(ctx, result);
       }
     }
 

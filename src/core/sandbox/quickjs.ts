@@ -54,10 +54,10 @@ export type CappedModule = QuickJSWASMModule & {
   runPendingJobs(runtime: QuickJSRuntime, maxJobs: number): JobBatch;
   /**
    * Calls `fn(text)` (`fn()` when text is undefined) in a context this module created, straight through the
-   * FFI (see text-call.ts); `wantText` reads the returned value as a string. A thrown error comes back as a
-   * handle the caller frees.
+   * FFI (see text-call.ts), the argument being `prefix + text + suffix` (ASCII wrappings); `wantText` reads the
+   * returned value as a string. A thrown error comes back as a handle the caller frees.
    */
-  callWithText(vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean): { text?: string; error?: undefined; outOfMemory?: undefined } | { error: QuickJSHandle; outOfMemory?: undefined } | { outOfMemory: true; error?: undefined };
+  callWithText(vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean, prefix?: string, suffix?: string): { text?: string; error?: undefined; outOfMemory?: undefined } | { error: QuickJSHandle; outOfMemory?: undefined } | { outOfMemory: true; error?: undefined };
 };
 
 type ModuleFFI = JobRunnerFFI & InstanceType<ReturnType<typeof withTextCalls>>;
@@ -125,10 +125,10 @@ export class ModuleFactory {
         };
         return runtime;
       },
-      callWithText: (vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean) => {
+      callWithText: (vm: QuickJSContext, fn: QuickJSHandle, text: string | undefined, wantText: boolean, prefix?: string, suffix?: string) => {
         const ctx = contexts.get(vm);
         if (ctx === undefined || !vm.alive || !fn.alive) throw new Error('callWithText: not a live context and function of this module');
-        const r = ffi.callWithText(ctx, fn.value, wasmMemory, text, wantText);
+        const r = ffi.callWithText(ctx, fn.value, wasmMemory, text, wantText, prefix, suffix);
         if (r.error === undefined) return r.outOfMemory ? { outOfMemory: true as const } : { text: r.text };
         const error: QuickJSHandle = new Lifetime(r.error, undefined, (ptr: JSValuePointer) => ffi.QTS_FreeValuePointer(ctx, ptr), vm.runtime);
         return { error };

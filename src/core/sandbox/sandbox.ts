@@ -10,10 +10,11 @@ import { HostBridge } from './host';
 import { buildToolIndex } from '../typings/generate';
 import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
+  callsExecId,
+  encodeReply,
   forEachCall,
   MEMORY_FULL,
   type ExecResult,
-  type HostReplyMessage,
   type ExecuteOptions,
   type SandboxError,
   type SandboxLimits,
@@ -101,7 +102,7 @@ export class Sandbox {
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (msg: WorkerToMain): void => {
-        if (msg.type === 'ready') {
+        if (typeof msg !== 'string' && msg.type === 'ready') {
           worker.off('message', onMessage);
           resolve();
         }
@@ -119,7 +120,7 @@ export class Sandbox {
     worker.on('error', (err) => this.logger.error(`sandbox worker failed: ${err.message}`));
     // The worker's own output (never the guest's, which is in the result's logs): to the log, not stdout.
     worker.on('message', (msg: WorkerToMain) => {
-      if (msg.type === 'log') this.logger.warn(`sandbox worker: ${msg.text}`);
+      if (typeof msg !== 'string' && msg.type === 'log') this.logger.warn(`sandbox worker: ${msg.text}`);
     });
     this.live = live;
     return live;
@@ -189,12 +190,12 @@ export class Sandbox {
         resolve(value);
       };
       const onMessage = (msg: WorkerToMain): void => {
-        if (msg.type === 'calls' && msg.execId === execId) {
+        if (typeof msg === 'string') {
+          if (callsExecId(msg) !== execId) return;
           forEachCall(msg, (callId, op, argsJson) => {
             void bridge.handleJson(op, argsJson).then((reply) => {
               if (settled) return;
-              const message: HostReplyMessage = { type: 'reply', execId, callId, ...reply };
-              live.replies.postMessage(message);
+              live.replies.postMessage(encodeReply(execId, callId, reply));
               Atomics.add(live.shared, 1, 1);
               Atomics.notify(live.shared, 1);
             });

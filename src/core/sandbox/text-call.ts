@@ -17,6 +17,7 @@ import type {
 export interface TextCallFFI {
   emscripten: QuickJSEmscriptenModule;
   QTS_NewContext: (...args: never[]) => JSContextPointer;
+  QTS_FreeContext: (ctx: JSContextPointer) => void;
   QTS_NewString: (ctx: JSContextPointer, string: BorrowedHeapCharPointer) => JSValuePointer;
   QTS_Call: (ctx: JSContextPointer, fn: JSValuePointer | JSValueConstPointer, self: JSValuePointer | JSValueConstPointer, argc: number, argv: JSValueConstPointerPointer) => JSValuePointer;
   QTS_ResolveException: (ctx: JSContextPointer, maybeException: JSValuePointer) => JSValuePointer;
@@ -40,33 +41,57 @@ export function withTextCalls<T extends FFIBase>(Base: T) {
   return class TextCallRunner extends Base {
     /** The pointer of the context created last (each execution creates one context). */
     lastContext: JSContextPointer | undefined;
+    /** Per context: a 4-byte cell for the argument vector of a text call, freed with the context. */
+    private readonly argvCells = new Map<JSContextPointer, number>();
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     constructor(...args: any[]) {
       super(...args);
       const newContext = this.QTS_NewContext;
       this.QTS_NewContext = (...a: never[]) => (this.lastContext = newContext(...a));
+      const freeContext = this.QTS_FreeContext;
+      this.QTS_FreeContext = (ctx: JSContextPointer) => {
+        const cell = this.argvCells.get(ctx);
+        if (cell) {
+          this.argvCells.delete(ctx);
+          this.emscripten._free(cell);
+        }
+        freeContext(ctx);
+      };
     }
 
-    /** Calls `fn(text)` (or `fn()` without text) with `this` undefined; `wantText` reads the returned value as a string. */
-    callWithText(ctx: JSContextPointer, fn: JSValuePointer | JSValueConstPointer, memory: WebAssembly.Memory, text: string | undefined, wantText: boolean): TextCallResult {
+    /**
+     * Calls `fn(prefix + text + suffix)` (or `fn()` without text) with `this` undefined; `wantText` reads the
+     * returned value as a string. The argument is written straight into the linear memory as UTF-8: `prefix` and
+     * `suffix` are ASCII wrappings (e.g. an array around a reply) that never exist as JavaScript strings.
+     */
+    callWithText(ctx: JSContextPointer, fn: JSValuePointer | JSValueConstPointer, memory: WebAssembly.Memory, text: string | undefined, wantText: boolean, prefix = '', suffix = ''): TextCallResult {
       const em = this.emscripten;
       let arg = 0 as JSValuePointer;
       let argv = 0;
       if (text !== undefined) {
-        const size = em.lengthBytesUTF8(text) + 1;
+        argv = this.argvCells.get(ctx) ?? 0;
+        if (!argv) {
+          argv = em._malloc(4);
+          if (!argv) return { outOfMemory: true };
+          this.argvCells.set(ctx, argv);
+        }
+        const textBytes = em.lengthBytesUTF8(text);
+        const size = prefix.length + textBytes + suffix.length + 1;
         // _malloc returns 0 when the memory cap refuses to grow: writing there would overwrite QuickJS's own data.
         const chars = em._malloc(size) as OwnedHeapCharPointer;
         if (!chars) return { outOfMemory: true };
-        em.stringToUTF8(text, chars, size);
+        // HEAPU8 is read after the allocation: growing the memory replaces it.
+        let heap = em.HEAPU8;
+        for (let i = 0; i < prefix.length; i++) heap[chars + i] = prefix.charCodeAt(i);
+        em.stringToUTF8(text, (chars + prefix.length) as OwnedHeapCharPointer, textBytes + 1);
+        const tail = chars + prefix.length + textBytes;
+        heap = em.HEAPU8;
+        for (let i = 0; i < suffix.length; i++) heap[tail + i] = suffix.charCodeAt(i);
+        heap[tail + suffix.length] = 0;
         arg = this.QTS_NewString(ctx, chars as unknown as BorrowedHeapCharPointer);
         em._free(chars);
-        argv = em._malloc(4);
-        if (!arg || !argv) {
-          if (arg) this.QTS_FreeValuePointer(ctx, arg);
-          if (argv) em._free(argv);
-          return { outOfMemory: true };
-        }
+        if (!arg) return { outOfMemory: true };
         // A fresh view: creating the string may have grown (and so detached) the memory's previous buffer.
         new Int32Array(memory.buffer, argv, 1)[0] = arg;
       }
@@ -88,10 +113,7 @@ export function withTextCalls<T extends FFIBase>(Base: T) {
         this.QTS_FreeValuePointer(ctx, result);
         return { text: out };
       } finally {
-        if (arg) {
-          this.QTS_FreeValuePointer(ctx, arg);
-          em._free(argv);
-        }
+        if (arg) this.QTS_FreeValuePointer(ctx, arg);
       }
     }
   };

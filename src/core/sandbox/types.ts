@@ -155,27 +155,32 @@ export type HostOp = 'servers' | 'search' | 'describe' | 'call';
 
 /**
  * The host calls one batch of the guest's jobs made (e.g. every call of one Promise.all), in order, as one
- * string: one "op argsJson" per line (argsJson: the arguments' JSON array as the guest serialised it, parsed
- * on the main thread; JSON text never holds a raw newline). Their call ids are `firstCallId`, `firstCallId + 1`, …
- * One string crosses the thread boundary cheaper than an array of objects.
+ * string: "execId firstCallId" on the first line, then one "op argsJson" per line (argsJson: the arguments' JSON
+ * array as the guest serialised it, parsed on the main thread; JSON text never holds a raw newline). Their call
+ * ids are `firstCallId`, `firstCallId + 1`, … A string crosses the thread boundary cheaper than any object: the
+ * worker's other messages are objects, so a string on its port is always a batch of calls.
  */
-export interface HostCallMessage {
-  type: 'calls';
-  execId: number;
-  firstCallId: number;
-  text: string;
+export type HostCallMessage = string;
+
+export function encodeCalls(execId: number, firstCallId: number, text: string): HostCallMessage {
+  return `${execId} ${firstCallId}\n${text}`;
 }
 
-/** Hands each call of a batch's text (see HostCallMessage) to `each`, in order. */
+/** The execution a batch of calls belongs to. */
+export function callsExecId(msg: HostCallMessage): number {
+  return Number(msg.slice(0, msg.indexOf(' ')));
+}
+
+/** Hands each call of a batch (see HostCallMessage) to `each`, in order. */
 export function forEachCall(msg: HostCallMessage, each: (callId: number, op: HostOp, argsJson: string) => void): void {
-  let callId = msg.firstCallId;
-  let start = 0;
-  const text = msg.text;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const space = text.indexOf(' ', start);
-    each(callId++, text.slice(start, space) as HostOp, text.slice(space + 1, end));
+  const header = msg.indexOf('\n');
+  let callId = Number(msg.slice(msg.indexOf(' ') + 1, header));
+  let start = header + 1;
+  while (start < msg.length) {
+    let end = msg.indexOf('\n', start);
+    if (end < 0) end = msg.length;
+    const space = msg.indexOf(' ', start);
+    each(callId++, msg.slice(start, space) as HostOp, msg.slice(space + 1, end));
     start = end + 1;
   }
 }
@@ -189,6 +194,32 @@ export interface HostReplyMessage {
   error?: { name: string; message: string; decision?: string; reasons?: string[]; step_id?: string };
   /** Ends the run: the guest cannot catch it (e.g. the tool-call limit). */
   fatal?: SandboxError;
+}
+
+/**
+ * A reply as it crosses to the worker: one string, "execId callId " then `j` and the value's JSON, `e` and the
+ * error's JSON, or `f` and the fatal error's JSON.
+ */
+export type HostReplyWire = string;
+
+export function encodeReply(execId: number, callId: number, reply: Pick<HostReplyMessage, 'json' | 'error' | 'fatal'>): HostReplyWire {
+  const head = `${execId} ${callId} `;
+  if (reply.fatal) return `${head}f${JSON.stringify(reply.fatal)}`;
+  if (reply.error) return `${head}e${JSON.stringify(reply.error)}`;
+  return `${head}j${reply.json ?? 'null'}`;
+}
+
+export function decodeReply(wire: HostReplyWire): HostReplyMessage {
+  const first = wire.indexOf(' ');
+  const second = wire.indexOf(' ', first + 1);
+  const execId = Number(wire.slice(0, first));
+  const callId = Number(wire.slice(first + 1, second));
+  const kind = wire.charCodeAt(second + 1);
+  const body = wire.slice(second + 2);
+  // 'j' = 106, 'e' = 101, else 'f'
+  if (kind === 106) return { type: 'reply', execId, callId, json: body };
+  if (kind === 101) return { type: 'reply', execId, callId, error: JSON.parse(body) as HostReplyMessage['error'] };
+  return { type: 'reply', execId, callId, fatal: JSON.parse(body) as SandboxError };
 }
 
 export interface WorkerDone {

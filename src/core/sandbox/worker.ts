@@ -7,7 +7,7 @@ import { runExecution } from './engine';
 import { GuestContext } from './guest-context';
 import { warmUpTokenizer } from './optimizer';
 import { INITIAL_MEMORY_BYTES, ModuleFactory, RELEASE_SYNC, releaseWasmPath, type CappedModule } from './quickjs';
-import { DEFAULT_LIMITS, type ExecMessage, type HostReplyMessage, type MainToWorker, type WorkerToMain } from './types';
+import { decodeReply, DEFAULT_LIMITS, encodeCalls, type ExecMessage, type HostReplyMessage, type HostReplyWire, type MainToWorker, type WorkerToMain } from './types';
 
 interface WorkerInit {
   /**
@@ -104,7 +104,7 @@ function drainReplies(execId: number, posted: number): HostReplyMessage[] {
     const m = receiveMessageOnPort(init.replies);
     if (!m) break;
     consumed = (consumed + 1) | 0;
-    const reply = m.message as HostReplyMessage;
+    const reply = decodeReply(m.message as HostReplyWire);
     if (reply.execId === execId) out.push(reply);
   }
   return out;
@@ -120,8 +120,6 @@ function waitForReplies(execId: number, timeoutMs: number): HostReplyMessage[] {
 
 async function execute(exec: ExecMessage): Promise<void> {
   const { module, guest } = await takeModule(exec.limits.memoryMb);
-  let firstCallId = 0;
-  let text = '';
   const result = await runExecution({
     exec,
     module,
@@ -129,18 +127,7 @@ async function execute(exec: ExecMessage): Promise<void> {
     memoryExhausted: module.memoryExhausted,
     shared,
     onGuestDone: () => post({ type: 'guest-done', execId: exec.id }),
-    hostCall: (callId, op, argsJson) => {
-      if (text === '') {
-        firstCallId = callId;
-        text = `${op} ${argsJson}`;
-      } else {
-        text += `\n${op} ${argsJson}`;
-      }
-    },
-    flushCalls: () => {
-      post({ type: 'calls', execId: exec.id, firstCallId, text });
-      text = '';
-    },
+    postCalls: (firstCallId, text) => post(encodeCalls(exec.id, firstCallId, text)),
     waitForReplies: (timeoutMs) => waitForReplies(exec.id, timeoutMs),
   });
   post(result);

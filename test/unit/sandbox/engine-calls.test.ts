@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { runExecution } from '../../../src/core/sandbox/engine';
 import { ModuleFactory, RELEASE_SYNC, releaseWasmPath } from '../../../src/core/sandbox/quickjs';
-import { DEFAULT_LIMITS, type HostReplyMessage } from '../../../src/core/sandbox/types';
+import { decodeReply, DEFAULT_LIMITS, encodeCalls, encodeReply, forEachCall, type HostReplyMessage } from '../../../src/core/sandbox/types';
 
 interface Sent {
   callId: number;
@@ -31,33 +31,35 @@ describe('sandbox engine: how host calls leave', function () {
     deadline: Date.now() + 20000,
   });
 
-  /** Runs `code`; hostCall may be replaced (e.g. one that throws). */
-  async function runWith(code: string, hostCall: (callId: number, op: string, argsJson: string) => void) {
+  /** Runs `code`; postCalls may be replaced (e.g. one that throws). */
+  async function runWith(code: string, postCalls: (firstCallId: number, text: string) => void) {
     return runExecution({
       exec: exec(8, code),
       module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
-      hostCall: hostCall as never,
-      flushCalls: () => undefined,
+      postCalls,
       waitForReplies: () => [],
     });
+  }
+
+  /** The calls of one batch as the worker sends them (the main thread reads them with forEachCall). */
+  function callsOf(firstCallId: number, text: string): Sent[] {
+    const sent: Sent[] = [];
+    forEachCall(encodeCalls(7, firstCallId, text), (callId, op, argsJson) => sent.push({ callId, op, args: JSON.parse(argsJson) as unknown[] }));
+    return sent;
   }
 
   /** Runs `code`; replies echo each call's message, in the order `order` puts the unanswered calls. */
   async function run(code: string, order: (calls: Sent[]) => Sent[] = (c) => c) {
     const batches: Sent[][] = [];
-    let batch: Sent[] = [];
     let unanswered: Sent[] = [];
     const result = await runExecution({
       exec: exec(7, code),
       module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
-      hostCall: (callId, op, argsJson) => {
-        batch.push({ callId, op, args: JSON.parse(argsJson) as unknown[] });
-      },
-      flushCalls: () => {
-        assert.ok(batch.length > 0, 'a flush with no call in it');
+      postCalls: (firstCallId, text) => {
+        const batch = callsOf(firstCallId, text);
+        assert.ok(batch.length > 0, 'a batch with no call in it');
         batches.push(batch);
         unanswered.push(...batch);
-        batch = [];
       },
       waitForReplies: (): HostReplyMessage[] => {
         const replies = order(unanswered).map((c): HostReplyMessage => {
@@ -68,7 +70,6 @@ describe('sandbox engine: how host calls leave', function () {
         return replies;
       },
     });
-    assert.equal(batch.length, 0, 'calls were handed over but never flushed');
     const messages = batches.map((b) => b.map((c) => (c.args[1] as { message: string }).message));
     return { result, messages };
   }
@@ -103,6 +104,46 @@ describe('sandbox engine: how host calls leave', function () {
     assert.deepEqual(messages, [['unawaited']]);
   });
 
+  it('hands over replies of any text exactly, written into the guest around their JSON (multi-byte, escapes, errors)', async () => {
+    const text = 'Ünïcødé ✓ 🚀 中文 "quoted" \\ back\nslash\u2028';
+    let sent: { firstCallId: number; text: string }[] = [];
+    const result = await runExecution({
+      exec: exec(10, `
+        const a = await tools.everything.echo({ message: 'a' });
+        let b;
+        try { await tools.everything.echo({ message: 'b' }); } catch (e) { b = [e.name, e.message, e.decision, e.reasons]; }
+        return [a.text, a.content.length, b];`),
+      module: await factory.newModule(DEFAULT_LIMITS.memoryMb),
+      postCalls: (firstCallId, t) => {
+        sent.push({ firstCallId, text: t });
+      },
+      waitForReplies: (): HostReplyMessage[] => {
+        const out = sent.map(({ firstCallId }): HostReplyMessage =>
+          firstCallId === 1
+            ? decodeReply(encodeReply(10, 1, { json: JSON.stringify({ content: [{ type: 'text', text }], isError: false }) }))
+            : decodeReply(encodeReply(10, firstCallId, { error: { name: 'ToolDeniedError', message: `denied ${text}`, decision: 'denied_policy', reasons: ['a reason with spaces', text] } })),
+        );
+        sent = [];
+        return out;
+      },
+    });
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.deepEqual(JSON.parse(result.json!), [text, 1, ['ToolDeniedError', `denied ${text}`, 'denied_policy', ['a reason with spaces', text]]]);
+  });
+
+  it('runs more promise jobs than one batch takes between two calls, and goes on', async () => {
+    // Over the engine's batch of 512 jobs: the run must come back for the rest before the next call leaves.
+    const { result, messages } = await run(`
+      let n = 0;
+      for (let i = 0; i < 3000; i++) { await null; n++; }
+      const a = await tools.everything.echo({ message: 'after ' + n });
+      for (let i = 0; i < 1500; i++) await null;
+      return a.text;`);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(JSON.parse(result.json!), 'Echo: after 3000');
+    assert.deepEqual(messages, [['after 3000']]);
+  });
+
   it('ends the run when handing a call to the host fails (the error, not the deadline, ends it)', async () => {
     // In the worker this becomes a runtime error and a fresh worker (worker.ts); here the engine's promise rejects.
     await assert.rejects(
@@ -120,10 +161,9 @@ describe('sandbox engine: how host calls leave', function () {
     const result = await runExecution({
       exec: exec(9, 'const r = await tools.everything.echo({ message: "big" }); return r.text.length;', { memoryMb }),
       module: await factory.newModule(memoryMb),
-      hostCall: (callId) => {
-        sent = callId;
+      postCalls: (firstCallId) => {
+        sent = firstCallId;
       },
-      flushCalls: () => undefined,
       waitForReplies: (): HostReplyMessage[] => {
         const id = sent;
         sent = undefined;

@@ -9,6 +9,7 @@ import { sandboxLimitsFromSettings, settingForLimit } from '../../../src/core/sa
 import { adviseOnLimit, memoryError, SandboxLimitError } from '../../../src/core/sandbox/limits';
 import { settingsJsonReader } from '../../../src/core/guards/settings';
 import { resolveLimits } from '../../../src/core/sandbox/sandbox';
+import { callsExecId, decodeReply, encodeCalls, encodeReply, forEachCall } from '../../../src/core/sandbox/types';
 import { buildToolIndex, generateJsconfig, generateTypings, sanitizeIdentifier, schemaToType, toolStub, writeTypings } from '../../../src/core/typings/generate';
 import type { ToolCatalogEntry } from '../../../src/core/guards/types';
 import * as ts from 'typescript';
@@ -35,6 +36,32 @@ const catalog: ToolCatalogEntry[] = [
   { server: 'weather-api', tool: { name: 'get_forecast', inputSchema: { type: 'object' } } },
   { server: '1files', tool: { name: 'delete', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } } },
 ];
+
+describe('sandbox: what crosses between the main thread and the worker', () => {
+  it('reads back a batch of calls: its execution, each call id in order, op and arguments as written', () => {
+    const text = 'call ["everything/echo",{"message":"a b\\nc"}]\nsearch ["files"]\ndescribe ["x/y"]\nservers []';
+    const msg = encodeCalls(42, 7, text);
+    assert.equal(callsExecId(msg), 42);
+    const seen: [number, string, string][] = [];
+    forEachCall(msg, (callId, op, argsJson) => seen.push([callId, op, argsJson]));
+    assert.deepEqual(seen, [
+      [7, 'call', '["everything/echo",{"message":"a b\\nc"}]'],
+      [8, 'search', '["files"]'],
+      [9, 'describe', '["x/y"]'],
+      [10, 'servers', '[]'],
+    ]);
+  });
+
+  it('reads back a reply of each kind: a value, an error the guest can catch, a fatal one', () => {
+    const json = JSON.stringify({ content: [{ type: 'text', text: 'line one\nline two with spaces' }], isError: false });
+    assert.deepEqual(decodeReply(encodeReply(3, 11, { json })), { type: 'reply', execId: 3, callId: 11, json });
+    assert.deepEqual(decodeReply(encodeReply(3, 12, {})), { type: 'reply', execId: 3, callId: 12, json: 'null' });
+    const error = { name: 'ToolDeniedError', message: 'x was denied (denied_policy): no', decision: 'denied_policy', reasons: ['no'], step_id: 's.1' };
+    assert.deepEqual(decodeReply(encodeReply(3, 13, { error })), { type: 'reply', execId: 3, callId: 13, error });
+    const fatal = { kind: 'denied' as const, message: 'more than 2 tool calls', limit: { name: 'maxToolCalls' as const, value: 2 } };
+    assert.deepEqual(decodeReply(encodeReply(4, 14, { fatal })), { type: 'reply', execId: 4, callId: 14, fatal });
+  });
+});
 
 describe('sandbox: context optimizer', () => {
   it('passes small values through untouched', () => {
