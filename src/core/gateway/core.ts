@@ -77,7 +77,6 @@ export class GatewayCore {
   readonly codeMode: CodeMode | undefined;
   readonly audit: AuditLog | undefined;
   readonly version: string;
-  readonly instructions: string;
   readonly startedAt = Date.now();
   /** Every client being served: sessions' clients and stateless ones. */
   private readonly sessions = new Set<GatewayClient>();
@@ -99,9 +98,6 @@ export class GatewayCore {
     this.dedup = new DedupCache(options.dedup ?? GATEWAY_DEDUP_LIMITS);
     this.recorder = new CallRecorder(this.metrics, options.audit, new ConcurrencyLimits(options.maxConcurrentPerServer ?? DEFAULT_MAX_CONCURRENT_PER_SERVER));
     this.codeMode = options.code ? new CodeMode({ ...options.code, servers: options.servers }) : undefined;
-    this.instructions =
-      `MCP Harness guards these servers: ${options.servers.join(', ') || 'none'}. Every call is checked (schema, policy, pinned definitions), ` +
-      'its output masked for secrets and PII, and traced. A refused call returns an error result that says why.';
     const { upstreams } = options;
     if (options.resourceUpdates && upstreams.subscribeResource && upstreams.unsubscribeResource) {
       const subscriptions = new ResourceSubscriptions(
@@ -126,6 +122,17 @@ export class GatewayCore {
       },
       onRemoved: (server) => this.removed(server),
     });
+  }
+
+  /**
+   * What a client is told at initialize: the exposed servers the host still has (one that left the configuration
+   * while the gateway runs is not named; one that comes back is named again).
+   */
+  get instructions(): string {
+    return (
+      `MCP Harness guards these servers: ${this.catalog.configured().join(', ') || 'none'}. Every call is checked (schema, policy, pinned definitions), ` +
+      'its output masked for secrets and PII, and traced. A refused call returns an error result that says why.'
+    );
   }
 
   /** The host's current policy (the runs apply it to every call; the lists only hide what it denies). */

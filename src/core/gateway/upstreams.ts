@@ -96,14 +96,19 @@ export class Catalog {
     return this.upstreams.ensureStarted(server);
   }
 
+  /** The exposed servers the host still has (one that left the configuration while the gateway runs is not among them). */
+  configured(): string[] {
+    const listed = new Set(this.upstreams.list().map((s) => s.id));
+    return this.servers.filter((server) => listed.has(server));
+  }
+
   /**
    * Lists of every exposed server the host still has (one that left the configuration is not asked); a server
    * that cannot be started is left out (and logged), not fatal.
    */
   private async collect<T>(list: (c: UpstreamConnection, server: string) => Promise<T[]>, what: string): Promise<[string, T[]][]> {
-    const listed = new Set(this.upstreams.list().map((s) => s.id));
     return Promise.all(
-      this.servers.filter((server) => listed.has(server)).map(async (server): Promise<[string, T[]]> => {
+      this.configured().map(async (server): Promise<[string, T[]]> => {
         try {
           return [server, await list(await this.upstreams.ensureStarted(server), server)];
         } catch (err) {
@@ -162,13 +167,13 @@ export class UpstreamWatcher {
     this.seen.set(state.id, { status: state.status, everRan: prev.everRan || running, lists });
   }
 
-  /** Each exposed server's state, for /health. */
+  /** Each exposed server's state, for /health: a server that left the configuration is not reported. */
   states(): { id: string; status: string; error?: string; pid?: number; circuitOpen?: boolean; tools?: number }[] {
     const byId = new Map(this.upstreams.list().map((s) => [s.id, s]));
-    return this.servers.map((id) => {
+    return this.servers.flatMap((id) => {
       const s = byId.get(id);
-      if (!s) return { id, status: 'unknown' };
-      return { id, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.pid ? { pid: s.pid } : {}), ...(s.circuitOpen ? { circuitOpen: true } : {}), ...(s.tools ? { tools: s.tools.length } : {}) };
+      if (!s) return [];
+      return [{ id, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.pid ? { pid: s.pid } : {}), ...(s.circuitOpen ? { circuitOpen: true } : {}), ...(s.tools ? { tools: s.tools.length } : {}) }];
     });
   }
 

@@ -1,7 +1,9 @@
 // Which resources this window holds subscriptions to, brought in line with the ones wanted (the open resource
 // tabs) one reconcile at a time. A subscription lives in the server process that accepted it: when a server runs
 // again after it stopped (a restart, a crash and reconnect), what was held went with the old process and is made
-// again. A reconcile that fails is reported and the next one runs as usual. Knows nothing of VS Code (unit-tested).
+// again. A reconcile that fails is reported and the next one runs as usual. Only running servers are kept track of
+// (a stopped one holds nothing), so a server that leaves the configuration leaves nothing behind here. Knows nothing
+// of VS Code (unit-tested).
 
 export interface SubscriptionTarget {
   server: string;
@@ -30,8 +32,12 @@ const key = (server: string, uri: string) => JSON.stringify([server, uri]);
 export class SubscriptionReconciler {
   /** The subscriptions held: key → target, and which run of its server accepted it. */
   private readonly held = new Map<string, SubscriptionTarget & { run: number }>();
-  /** Per server: whether it ran when last heard of, and how many times it has started running again since. */
+  /**
+   * Per server that runs (or stopped since the last reconcile): whether it ran when last heard of, and which run of
+   * it that is. Run numbers are never reused, so a server forgotten and heard of again is never taken for its old run.
+   */
   private readonly servers = new Map<string, { running: boolean; run: number }>();
+  private runs = 0;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly stopListening: () => void;
@@ -55,13 +61,13 @@ export class SubscriptionReconciler {
   /**
    * A server's state changed; true when its running changed (a reconcile is due). A server that runs again after
    * it was seen stopped has a new process: the subscriptions held with the old one no longer count, even when
-   * the reconcile queued at its stop runs only after it is back (the queue was busy).
+   * the reconcile queued at its stop runs only after it is back (the queue was busy). A server not kept track of
+   * holds nothing here (a subscription makes its entry), so its stopping changes nothing.
    */
   private serverChanged(server: string, running: boolean): boolean {
     const seen = this.servers.get(server);
-    if (seen?.running === running) return false;
-    const run = (seen?.run ?? 0) + (running && seen ? 1 : 0);
-    this.servers.set(server, { running, run });
+    if (seen ? seen.running === running : !running) return false;
+    this.servers.set(server, { running, run: running ? ++this.runs : seen!.run });
     return true;
   }
 
@@ -79,8 +85,17 @@ export class SubscriptionReconciler {
     this.stopListening();
   }
 
-  private runOf(server: string): number {
-    return this.servers.get(server)?.run ?? 0;
+  /** The run a subscription made now belongs to: the server's current one (kept track of from now on). */
+  private currentRun(server: string): number {
+    let seen = this.servers.get(server);
+    if (!seen) this.servers.set(server, (seen = { running: true, run: ++this.runs }));
+    return seen.run;
+  }
+
+  /** Stopped servers no subscription refers to any more (one that left the configuration among them). */
+  private forgetStopped(): void {
+    const holding = new Set([...this.held.values()].map((ref) => ref.server));
+    for (const [server, seen] of [...this.servers]) if (!seen.running && !holding.has(server)) this.servers.delete(server);
   }
 
   private async reconcile(): Promise<void> {
@@ -89,14 +104,14 @@ export class SubscriptionReconciler {
     for (const ref of this.wanted()) if (this.features.isRunning(ref.server)) wanted.set(key(ref.server, ref.uri), ref);
     for (const [k, ref] of [...this.held]) {
       // Held by a process that has gone (a stopped or restarted server): nothing is left to end there.
-      const live = ref.run === this.runOf(ref.server) && this.features.isRunning(ref.server);
+      const live = ref.run === this.servers.get(ref.server)?.run && this.features.isRunning(ref.server);
       if (live && wanted.has(k)) continue;
       this.held.delete(k);
       if (live) await this.features.unsubscribe(ref.server, ref.uri).catch((e: unknown) => this.refused(ref, 'end the subscription to', e));
     }
     for (const [k, ref] of wanted) {
       if (this.held.has(k)) continue;
-      const run = this.runOf(ref.server);
+      const run = this.currentRun(ref.server);
       try {
         if (!(await this.features.canSubscribe(ref.server))) continue;
         await this.features.subscribe(ref.server, ref.uri);
@@ -105,6 +120,7 @@ export class SubscriptionReconciler {
         this.refused(ref, 'subscribe to', e);
       }
     }
+    this.forgetStopped();
   }
 
   private refused(ref: SubscriptionTarget, what: string, e: unknown): void {

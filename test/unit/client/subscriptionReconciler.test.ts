@@ -1,6 +1,7 @@
 // The reconciling part of VS Code's resource subscriptions (open resource tabs ↔ resources/subscribe) over a real
 // server (the client-ui fixture, which lists the subscriptions it holds): a server that runs again after it stopped
-// is subscribed again, and a reconcile that fails is reported without stopping the ones after it.
+// is subscribed again, a reconcile that fails is reported without stopping the ones after it, and a server that
+// leaves the configuration leaves nothing behind in the reconciler's bookkeeping.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ClientServerFeatures } from '../../../src/extension/client/serverFeatures';
@@ -12,6 +13,7 @@ const COUNTER = 'ui://data/counter.txt';
 
 describe('client: resource subscriptions reconciled with the open resource documents', function () {
   this.timeout(30_000);
+  const ui = stdioDefinition('ui', join(FIXTURES, 'client-ui.mjs'));
   let manager: ServerManager;
   let reconciler: SubscriptionReconciler;
   let wanted: () => SubscriptionTarget[];
@@ -19,13 +21,13 @@ describe('client: resource subscriptions reconciled with the open resource docum
   let failed: string[];
 
   /** What the server process holds now. */
-  async function onServer(): Promise<string[]> {
-    const result = await manager.callTool('ui', 'subscriptions', {});
+  async function onServer(server = 'ui'): Promise<string[]> {
+    const result = await manager.callTool(server, 'subscriptions', {});
     return JSON.parse((result.content[0] as { text: string }).text) as string[];
   }
 
   beforeEach(async () => {
-    manager = makeManager([stdioDefinition('ui', join(FIXTURES, 'client-ui.mjs'))]);
+    manager = makeManager([ui]);
     // Running before the reconciler hears of it (as at a window's start with the server already up).
     await manager.ensureStarted('ui');
     const features = new ClientServerFeatures(manager);
@@ -76,5 +78,36 @@ describe('client: resource subscriptions reconciled with the open resource docum
     await reconciler.sync();
     assert.deepEqual(await onServer(), [], 'closing the document ends the subscription');
     assert.equal(failed.length, 1);
+  });
+
+  it('forgets a server that leaves the configuration, running or stopped: nothing refers to it any more', async () => {
+    const spare = stdioDefinition('spare', join(FIXTURES, 'client-ui.mjs'));
+    const idle = stdioDefinition('idle', join(FIXTURES, 'client-ui.mjs'));
+    await manager.setDefinitions([ui, spare, idle]);
+    await Promise.all([manager.ensureStarted('spare'), manager.ensureStarted('idle')]);
+    wanted = () => ['ui', 'spare', 'idle'].map((server) => ({ server, uri: COUNTER }));
+    await reconciler.sync();
+    assert.equal(reconciler.subscribed().length, 3);
+    // The bookkeeping the reconciler keeps per server (read from outside only here).
+    const tracked = () => [...reconciler['servers'].keys()].sort();
+    assert.deepEqual(tracked(), ['idle', 'spare', 'ui']);
+
+    await manager.stop('idle');
+    await reconciler.sync();
+    assert.deepEqual(tracked(), ['spare', 'ui'], 'a stopped server holds nothing and is not kept track of');
+
+    // The documents of both stay open; the running 'spare' and the stopped 'idle' leave the configuration.
+    await manager.setDefinitions([ui]);
+    await reconciler.sync();
+    assert.deepEqual(tracked(), ['ui']);
+    assert.deepEqual(reconciler.subscribed(), [{ server: 'ui', uri: COUNTER }]);
+    assert.deepEqual(await onServer(), [COUNTER], 'the server still configured keeps its subscription');
+
+    await manager.setDefinitions([ui, spare]);
+    await manager.ensureStarted('spare');
+    await reconciler.sync();
+    assert.deepEqual(await onServer('spare'), [COUNTER], 'back in the configuration and running, it is subscribed anew');
+    assert.deepEqual(tracked(), ['spare', 'ui']);
+    assert.deepEqual([refused, failed], [[], []]);
   });
 });
