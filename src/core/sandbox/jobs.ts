@@ -16,6 +16,7 @@ import type {
   JSBorrowedCharPointer,
   QuickJSEmscriptenModule,
 } from 'quickjs-emscripten-core';
+import { OwnerCells } from './cells';
 
 /** The FFI calls the job runner makes; both the release and the debug builds' FFI classes have them. */
 export interface JobFFI {
@@ -53,28 +54,21 @@ export function withJobRunner<T extends FFIClass>(Base: T) {
       this.emscripten = args[0] as QuickJSEmscriptenModule;
       const newRuntime = this.QTS_NewRuntime;
       this.QTS_NewRuntime = () => (this.lastRuntime = newRuntime());
+      this.cells = new OwnerCells(this.emscripten);
       const freeRuntime = this.QTS_FreeRuntime;
       this.QTS_FreeRuntime = (rt: JSRuntimePointer) => {
-        const cell = this.cells.get(rt);
-        if (cell) {
-          this.cells.delete(rt);
-          this.emscripten._free(cell);
-        }
+        this.cells.release(rt);
         freeRuntime(rt);
       };
     }
 
-    /** Per runtime: the 4-byte out-cell of QTS_ExecutePendingJob, made once and freed with the runtime. */
-    private readonly cells = new Map<JSRuntimePointer, number>();
+    /** Per runtime: the out-cell of QTS_ExecutePendingJob, made once and freed with the runtime. */
+    private readonly cells: OwnerCells<JSRuntimePointer>;
 
     /** Runs up to `maxJobs` pending jobs of the runtime `rt`. */
     runPendingJobs(rt: JSRuntimePointer, memory: WebAssembly.Memory, maxJobs: number): JobBatch {
       const em = this.emscripten;
-      let cell = this.cells.get(rt) ?? 0;
-      if (!cell) {
-        cell = em._malloc(4);
-        if (cell) this.cells.set(rt, cell);
-      }
+      const cell = this.cells.get(rt);
       // The memory cap refused even 4 bytes: report it as QuickJS reports its own allocation failures.
       if (!cell) return { executed: 0, error: 'InternalError: out of memory' };
       new Int32Array(memory.buffer, cell, 1)[0] = 0;

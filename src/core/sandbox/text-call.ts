@@ -12,6 +12,7 @@ import type {
   OwnedHeapCharPointer,
   QuickJSEmscriptenModule,
 } from 'quickjs-emscripten-core';
+import { OwnerCells } from './cells';
 
 /** The FFI calls a text call makes; both the release and the debug builds' FFI classes have them. */
 export interface TextCallFFI {
@@ -41,21 +42,18 @@ export function withTextCalls<T extends FFIBase>(Base: T) {
   return class TextCallRunner extends Base {
     /** The pointer of the context created last (each execution creates one context). */
     lastContext: JSContextPointer | undefined;
-    /** Per context: a 4-byte cell for the argument vector of a text call, freed with the context. */
-    private readonly argvCells = new Map<JSContextPointer, number>();
+    /** Per context: the argument vector of a text call, freed with the context. */
+    private readonly argvCells: OwnerCells<JSContextPointer>;
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     constructor(...args: any[]) {
       super(...args);
       const newContext = this.QTS_NewContext;
       this.QTS_NewContext = (...a: never[]) => (this.lastContext = newContext(...a));
+      this.argvCells = new OwnerCells(this.emscripten);
       const freeContext = this.QTS_FreeContext;
       this.QTS_FreeContext = (ctx: JSContextPointer) => {
-        const cell = this.argvCells.get(ctx);
-        if (cell) {
-          this.argvCells.delete(ctx);
-          this.emscripten._free(cell);
-        }
+        this.argvCells.release(ctx);
         freeContext(ctx);
       };
     }
@@ -70,12 +68,8 @@ export function withTextCalls<T extends FFIBase>(Base: T) {
       let arg = 0 as JSValuePointer;
       let argv = 0;
       if (text !== undefined) {
-        argv = this.argvCells.get(ctx) ?? 0;
-        if (!argv) {
-          argv = em._malloc(4);
-          if (!argv) return { outOfMemory: true };
-          this.argvCells.set(ctx, argv);
-        }
+        argv = this.argvCells.get(ctx);
+        if (!argv) return { outOfMemory: true };
         const textBytes = em.lengthBytesUTF8(text);
         const size = prefix.length + textBytes + suffix.length + 1;
         // _malloc returns 0 when the memory cap refuses to grow: writing there would overwrite QuickJS's own data.
