@@ -10,8 +10,10 @@ export const EXIT_UNREACHABLE = 3;
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Reads all of standard input (for `exec -`); rejects with the signal's reason as soon as `signal` is aborted. */
-  /** Reads standard input to its end; stops reading once more than `maxBytes` arrived (the text is then longer than that). */
+  /**
+   * Reads all of standard input (for `exec -`); rejects with the signal's reason as soon as `signal` is aborted, and
+   * stops reading once more than `maxBytes` arrived (the text is then longer than that).
+   */
   readStdin: (signal?: AbortSignal, maxBytes?: number) => Promise<string>;
   cwd: string;
   env: NodeJS.ProcessEnv;

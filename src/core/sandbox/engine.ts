@@ -279,17 +279,37 @@ class Execution {
     });
   }
 
-  /** deliver() for the usual case of one reply: the same text, made without the array. */
-  private deliverOne(reply: HostReplyMessage): void {
+  /**
+   * A reply's bookkeeping: true when it answers a call still waiting and is to be handed to the guest, false when
+   * it answers none (a late reply) or ends the run (a fatal one).
+   */
+  private accept(reply: HostReplyMessage): boolean {
     const op = this.pending.get(reply.callId);
-    if (op === undefined) return;
+    if (op === undefined) return false;
     this.pending.delete(reply.callId);
+    // Counted off the main thread: the tool result exactly as it flowed into the sandbox.
     if (op === 'call' && reply.json) this.uncounted.push(reply.json);
-    if (reply.fatal) this.stop ??= reply.fatal;
-    if (this.stop) return;
-    // "[[callId,value]]" or "[[callId,0,error]]", written straight into the guest's memory around the reply's JSON.
-    if (reply.error) this.deliverText(JSON.stringify(reply.error), `[[${reply.callId},0,`, ']]');
-    else this.deliverText(reply.json ?? 'null', `[[${reply.callId},`, ']]');
+    if (!reply.fatal) return true;
+    this.stop ??= reply.fatal;
+    return false;
+  }
+
+  /** Hands replies to the guest in one call of the prelude's deliver(): "[[callId,value],[callId,0,error],…]". */
+  private deliver(replies: HostReplyMessage[]): void {
+    if (replies.length === 1) {
+      // The usual case: the same text, written straight into the guest's memory around the reply's JSON.
+      const reply = replies[0];
+      if (!this.accept(reply) || this.stop) return;
+      if (reply.error) this.deliverText(JSON.stringify(reply.error), `[[${reply.callId},0,`, ']]');
+      else this.deliverText(reply.json ?? 'null', `[[${reply.callId},`, ']]');
+      return;
+    }
+    const items: string[] = [];
+    for (const reply of replies) {
+      if (this.accept(reply)) items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
+    }
+    if (!items.length || this.stop) return;
+    this.deliverText(`[${items.join(',')}]`);
   }
 
   private deliverText(text: string, prefix = '', suffix = ''): void {
@@ -298,23 +318,6 @@ class Execution {
     // deadline): the run cannot go on.
     if (r.outOfMemory) this.stop ??= this.classify(OUT_OF_MEMORY);
     else if (r.error) this.stop ??= this.classify(this.describe(r.error));
-  }
-
-  /** Hands replies to the guest in one call of the prelude's deliver(). */
-  private deliver(replies: HostReplyMessage[]): void {
-    if (replies.length === 1) return this.deliverOne(replies[0]);
-    const items: string[] = [];
-    for (const reply of replies) {
-      const op = this.pending.get(reply.callId);
-      if (op === undefined) continue;
-      this.pending.delete(reply.callId);
-      // Counted off the main thread: the tool result exactly as it flowed into the sandbox.
-      if (op === 'call' && reply.json) this.uncounted.push(reply.json);
-      if (reply.fatal) this.stop ??= reply.fatal;
-      else items.push(reply.error ? `[${reply.callId},0,${JSON.stringify(reply.error)}]` : `[${reply.callId},${reply.json ?? 'null'}]`);
-    }
-    if (!items.length || this.stop) return;
-    this.deliverText(`[${items.join(',')}]`);
   }
 
   private result(vm: QuickJSContext, resultPromise: QuickJSHandle): EngineResult {

@@ -184,9 +184,10 @@ export class HostBridge {
       // The guard pipeline already records the parent; another gateway may not.
       const record: StepRecord = outcome.record.parent_id === this.parentStepId ? outcome.record : { ...outcome.record, parent_id: this.parentStepId };
       this.childSteps.push(record);
-      if (outcome.result && !DENIALS.has(record.decision)) return { json: JSON.stringify(toWireResult(outcome.result)) };
+      const denied = DENIALS.has(record.decision);
+      if (outcome.result && !denied) return { json: JSON.stringify(toWireResult(outcome.result)) };
       const fullName = `${entry.server}/${entry.tool.name}`;
-      if (DENIALS.has(record.decision)) {
+      if (denied) {
         return {
           error: {
             name: 'ToolDeniedError',
