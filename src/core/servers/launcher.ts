@@ -126,8 +126,10 @@ export class Launcher {
       await this.handshake(def, live, signal);
     } catch (err) {
       live.stopping = true;
-      // The transport's close aborts its requests, and with them an OAuth request in flight (withOAuthRequests).
+      // The transport's close aborts its requests, and with them an OAuth request in flight (withOAuthRequests). It is
+      // closed directly too: during the 2026 probe the client has not attached it yet, and its close would not reach it.
       await live.client.close().catch(() => {});
+      await live.transport.close().catch(() => {});
       throw new FailedStart(unwrapProbeFailure(err), { stderrTail: '' });
     }
     return live;
