@@ -39,6 +39,9 @@ describe('ServerManager: stop() while a server is starting', function () {
       startTimeoutMs: 30_000,
       onStderr: (_id, chunk) => (stderr += chunk),
     });
+    // Counted after a turn: mocha arms the test's own timeout once the test function has returned its promise.
+    await new Promise((r) => setImmediate(r));
+    const before = timers();
     const starting = manager.start('stuck');
     const rejected = rejectsWith(starting, 'stopped', STOPPED);
     // The server has the first handshake request (the 2026 probe) and will never answer it.
@@ -51,6 +54,7 @@ describe('ServerManager: stop() while a server is starting', function () {
     await rejected;
     assert.ok(Date.now() - since < NOT_THE_TIMEOUT_MS, `the stop waited ${Date.now() - since} ms: the start timeout, not the stop, ended it`);
     assert.ok(!isAlive(pid), `the server ${pid} is still running`);
+    assert.equal(timers(), before, `timers left: ${process.getActiveResourcesInfo().join(', ')}`);
     await waitUntil(() => !isAlive(childPid), 5000).catch(() => assert.fail(`its child ${childPid} outlived it`));
     const state = manager.state('stuck')!;
     assert.deepEqual([state.status, state.error, state.pid], ['stopped', undefined, undefined]);
@@ -76,6 +80,7 @@ describe('ServerManager: stop() while a server is starting', function () {
       const { port } = server.address() as AddressInfo;
       // The 2026 probe alone gets half the start time (30 s here): the stop must not wait for it to give up either.
       const { manager } = newManager([makeDefinition({ id: 'web', transport, url: `http://127.0.0.1:${port}/mcp` })], { startTimeoutMs: 60_000 });
+      const before = timers();
       const rejected = rejectsWith(manager.start('web'), 'stopped', STOPPED);
       await firstRequest;
       const request = requests[0];
@@ -86,6 +91,7 @@ describe('ServerManager: stop() while a server is starting', function () {
       await aborted;
       assert.ok(Date.now() - since < NOT_THE_TIMEOUT_MS, `the stop waited ${Date.now() - since} ms`);
       assert.equal(requests.length, 1, 'no fallback transport was tried after the stop');
+      assert.equal(timers(), before, `timers left: ${process.getActiveResourcesInfo().join(', ')}`);
       const state = manager.state('web')!;
       assert.deepEqual([state.status, state.error], ['stopped', undefined]);
     });
