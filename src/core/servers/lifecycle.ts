@@ -202,7 +202,7 @@ export class Lifecycle<H> {
   }
 
   private stoppedDuringStart(m: Managed<H>): ServerError {
-    return new ServerError(`${m.definition.name} was stopped while it was starting.`, 'stopped', m.definition.id);
+    return new ServerError(new StartStopped(m.definition.name).message, 'stopped', m.definition.id);
   }
 
   /**
