@@ -5,7 +5,7 @@ import { commands } from './commands/index';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIO, UsageError } from './io';
 import { exitCodeFor, listenForInterrupts } from './interrupt';
 import { HARNESS_VERSION as VERSION } from '../core/version';
-import { alignOptions } from './usage';
+import { alignOptions, argumentProblem } from './usage';
 
 
 function globalHelp(): string {
@@ -58,7 +58,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       strict: true,
     }) as { values: Record<string, unknown>; positionals: string[] };
   } catch (err) {
-    return fail(new UsageError(`${(err as Error).message}\n${alignOptions(command.usage)}`));
+    return fail(new UsageError(`${argumentProblem(err, name, command)}\n${alignOptions(command.usage)}`));
   }
   const { min, max } = command.positionals ?? { min: 0, max: 0 };
   if (parsed.positionals.length < min || parsed.positionals.length > max) {

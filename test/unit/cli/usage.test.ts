@@ -70,3 +70,37 @@ describe('CLI help: option descriptions in one column', () => {
     });
   }
 });
+
+describe('CLI: a refused command line says what was wrong, for the command', () => {
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: async () => '', cwd: process.cwd(), env: process.env });
+    return { code, stdout, stderr };
+  }
+
+  it('suggests the option a typo was meant to be', async () => {
+    const r = await cli(['servers', '--worksapce', 'x']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^mcp-harness: unknown option '--worksapce' for `mcp-harness servers`: did you mean --workspace\?\n/);
+    // servers takes no positional argument, so the hint about '--' would only confuse.
+    assert.doesNotMatch(r.stderr, /goes after '--'/);
+    assert.match(r.stderr, /\n {2}--workspace DIR {2}the workspace folder/, 'the aligned usage follows');
+    assert.match((await cli(['lab', 'everything', '--bugdet', '3s'])).stderr, /unknown option '--bugdet' for `mcp-harness lab`: did you mean --budget\?/);
+    assert.match((await cli(['call', 'x', '--jso'])).stderr, /did you mean --json\?/, 'the global --json is known too');
+  });
+
+  it('points at the list of options when nothing is close, and at -- where a positional could start with -', async () => {
+    const r = await cli(['tools', 'memory', '--yes']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^mcp-harness: unknown option '--yes' for `mcp-harness tools`: its options are listed below \(an argument that starts with '-' goes after '--': -- --yes\)\n/);
+    assert.match((await cli(['servers', '--ab'])).stderr, /unknown option '--ab' for `mcp-harness servers`: its options are listed below\n/, 'a two-letter typo is not "corrected"');
+  });
+
+  it('names the value an option is missing, as its usage shows it', async () => {
+    assert.match((await cli(['tools', 'memory', '--workspace'])).stderr, /^mcp-harness: option --workspace needs a value: --workspace DIR\n/);
+    assert.match((await cli(['agent', '-g'])).stderr, /^mcp-harness: option --goal needs a value: --goal TEXT\n/, 'a short flag is named by its long name');
+    assert.match((await cli(['call', 'x', '--json=1'])).stderr, /^mcp-harness: option '--json' does not take an argument\n/);
+  });
+});
