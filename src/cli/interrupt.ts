@@ -59,30 +59,3 @@ export function listenForInterrupts(onFirst: (signal: StopSignal) => void, onSec
     },
   };
 }
-
-/** The servers a command started, as endStartingServers sees them. */
-export interface StartingServers {
-  /** True while some server is still starting. */
-  starting(): boolean;
-  /** The pids of the servers running now (their trees get the manager's clean stop). */
-  runningPids(): number[];
-}
-
-/** How long a starting server's processes get after SIGTERM before SIGKILL. */
-const KILL_AFTER_MS = 1000;
-
-/**
- * Ends the processes of the servers still starting, until none is. The manager waits a start out (up to its start
- * timeout) before it stops the server, so a server that never answers its handshake would hold the first Ctrl-C that
- * long. The whole tree is signalled at once (a server's children would outlive it), and again while the start goes
- * on: the core starts a server that exited on the protocol probe once more.
- */
-export async function endStartingServers(servers: StartingServers): Promise<void> {
-  const since = Date.now();
-  while (servers.starting()) {
-    const running = new Set(servers.runningPids().flatMap((pid) => [pid, ...descendants(pid)]));
-    const starting = descendants(process.pid).filter((pid) => !running.has(pid));
-    signalAll(starting, Date.now() - since < KILL_AFTER_MS ? 'SIGTERM' : 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

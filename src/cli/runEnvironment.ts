@@ -97,11 +97,6 @@ export interface RunEnvironmentOptions {
   timeoutFlag?: boolean;
   /** The session file being run: its "roots" are what servers see from their start. */
   session?: SessionFile;
-  /**
-   * An aborted `signal` ends the servers still starting at once (endStartingServers signals every process below the
-   * CLI but the running servers', so not for a command with processes of its own, such as the lab's suites).
-   */
-  endStartsOnAbort?: boolean;
 }
 
 /**
@@ -114,7 +109,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
   const timeoutMs = (timeoutFlag ? timeoutOption(values) : undefined) ?? envTimeout(io.env);
   const folder = resolve(io.cwd, (values.workspace as string | undefined) ?? '.');
   const client = cliClientFeatures(io, { folder, yes: values.yes === true, ...(options.session ? { session: options.session } : {}) });
-  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client, ...(options.endStartsOnAbort ? { signal: options.signal } : {}) });
+  const ws = await openWorkspace(values.workspace as string | undefined, io, { requestTimeoutMs: timeoutMs, timeoutFlag, client, signal: options.signal });
   let otel: CliOtel | undefined;
   const close = async () => {
     await otel?.close();

@@ -8,7 +8,6 @@ import type { NeedsSignInError } from '../core/auth/errors';
 import { connectionAuthProviders } from '../core/auth/forServer';
 import { cliTokenStore, oauthRequestTimeoutMs } from './tokenStore';
 import { defaultVerdictFile, VerdictCache, type ProtocolVerdicts } from '../core/servers/negotiation';
-import { endStartingServers } from './interrupt';
 import type { Logger } from '../core/types';
 import { EXIT_FAILURE, EXIT_UNREACHABLE, UsageError, type CliIO } from './io';
 import { HARNESS_VERSION as VERSION } from '../core/version';
@@ -26,7 +25,7 @@ export interface OpenWorkspaceOptions {
   timeoutFlag?: boolean;
   /** What servers' requests are answered with (default: the CLI's client features without a session). */
   client?: ClientFeatures;
-  /** The command's signal: once it is aborted, servers still starting are ended (see endStartingServers). */
+  /** The command's signal: once it is aborted, servers still starting are stopped (ServerManager.stopStarting). */
   signal?: AbortSignal;
 }
 
@@ -94,7 +93,7 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     // A process per run: what a start learned about a 2025 server saves the next run its probe.
     protocolVerdicts: verdictsUntil(new VerdictCache(defaultVerdictFile(io.env)), options.signal),
   });
-  const ending = options.signal ? endStartsOnAbort(manager, definitions, options.signal) : undefined;
+  const ending = options.signal ? stopStartsOnAbort(manager, options.signal) : undefined;
   return {
     folder,
     client,
@@ -123,8 +122,9 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
 }
 
 /**
- * A start the CLI ended on Ctrl-C says nothing of the server's protocol (the core takes an exit during its probe
- * for a 2025 server's, and would remember that for the next run).
+ * A start ended by Ctrl-C says nothing of the server's protocol: the terminal's SIGINT reaches the server too (it
+ * shares our process group) and may end it before the CLI's stop does; the core takes an exit during its probe for
+ * a 2025 server's, and would remember that for the next run.
  */
 function verdictsUntil(verdicts: ProtocolVerdicts, signal: AbortSignal | undefined): ProtocolVerdicts {
   if (!signal) return verdicts;
@@ -136,21 +136,14 @@ function verdictsUntil(verdicts: ProtocolVerdicts, signal: AbortSignal | undefin
   };
 }
 
-/** On the command's first signal, ends the servers still starting; `done` resolves once none is. */
-function endStartsOnAbort(manager: ServerManager, definitions: ServerDefinition[], signal: AbortSignal): { done(): Promise<void> } {
+/**
+ * On the command's first signal, stops the servers still starting (the manager ends each start at once, its process
+ * tree with it, and the start says it was stopped: no failure is blamed on the server); `done` resolves once they are.
+ */
+function stopStartsOnAbort(manager: ServerManager, signal: AbortSignal): { done(): Promise<void> } {
   let ended: Promise<void> | undefined;
-  const servers = {
-    starting: () => definitions.some((d) => manager.state(d.id)?.status === 'starting'),
-    runningPids: () =>
-      definitions.flatMap((d) => {
-        const state = manager.state(d.id);
-        return state?.status === 'running' && state.pid ? [state.pid] : [];
-      }),
-  };
   const onAbort = () => {
-    // Stopped first, so a start that ends says it was stopped, not that the server died (nor counts as a failure).
-    for (const d of definitions) if (manager.state(d.id)?.status === 'starting') void manager.stop(d.id).catch(() => {});
-    ended = endStartingServers(servers);
+    ended = manager.stopStarting();
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });

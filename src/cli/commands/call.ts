@@ -51,7 +51,7 @@ export const callCommand: CliCommand = {
     if (!args || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('--args must be a JSON object of argument names to values.');
     const server = target.slice(0, slash);
     const tool = target.slice(slash + 1);
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal, endStartsOnAbort: true });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
     let call;
     try {
       run.ws.reportProblems(json);

@@ -119,7 +119,7 @@ export const execCommand: CliCommand = {
     const code = await readCode(positionals[0], io, signal);
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
 
-    const run = await openRunEnvironment(values, io, { signal, endStartsOnAbort: true });
+    const run = await openRunEnvironment(values, io, { signal });
     let outcome: CodeRunResult;
     try {
       const known = run.ws.definitions.map((d) => d.id);

@@ -89,14 +89,14 @@ export const runCommand: CliCommand = {
     if (agent) {
       const spec = { ...agent, model: agent.model ?? parsed.session.model ?? DEFAULT_AGENT_MODEL };
       const provider = createProvider({}, io, spec.model);
-      const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal, endStartsOnAbort: true });
+      const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
       try {
         return await runSpec(run, spec, provider, values, io, json, parsed.session);
       } finally {
         await run.close();
       }
     }
-    const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal, endStartsOnAbort: true });
+    const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);

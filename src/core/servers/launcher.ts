@@ -1,6 +1,7 @@
 // Opens a connection for a definition: spawns a stdio server, or connects over Streamable HTTP with the
 // MCP spec's fallback to the older HTTP+SSE transport, and completes the MCP handshake. What happens
-// to a connection later (crash, list changes) is reported through ConnectionEvents.
+// to a connection later (crash, list changes) is reported through ConnectionEvents. A start's signal ends it
+// at once: the handshake's requests (and OAuth's) are aborted with the transport, a stdio server's tree is ended.
 import { existsSync, statSync } from 'node:fs';
 import type { Client, OAuthClientProvider, Transport } from '@modelcontextprotocol/client';
 import { withOAuthRequests } from '../auth/forServer';
@@ -13,6 +14,7 @@ import { negotiation, type ProtocolVerdicts } from './negotiation';
 import { closedDuringProbe, handshakeTimeout, httpStatusOf, mcpSdk, unwrapProbeFailure } from './sdk';
 import { stopProcessTree } from './processTree';
 import { EarlyOutputTooLargeError, MessageTooLargeError, StdioProcessTransport } from './stdioTransport';
+import { untilAborted } from './startAbort';
 import { failUnansweredRequests } from './unansweredRequests';
 
 export interface LauncherOptions {
@@ -58,25 +60,28 @@ export class Launcher {
 
   constructor(private readonly options: LauncherOptions) {}
 
-  /** Connects and completes the handshake; a failure is a FailedStart (or a ServerError for a bad definition). */
-  async connect(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
-    if (def.transport === 'stdio') return this.connectStdio(def, events);
+  /**
+   * Connects and completes the handshake; a failure is a FailedStart (or a ServerError for a bad definition).
+   * When `signal` aborts, the start ends at once (a FailedStart with the signal's reason) and leaves nothing running.
+   */
+  async connect(def: ServerDefinition, events: ConnectionEvents, signal?: AbortSignal): Promise<LiveConnection> {
+    if (def.transport === 'stdio') return this.connectStdio(def, events, signal);
     const url = parseUrl(def);
     const requestInit: RequestInit | undefined = def.headers ? { headers: def.headers } : undefined;
     const authProvider = this.options.authProviderFor?.(def);
     const sse = () => withOAuthRequests(authProvider, (fetch) => new (mcpSdk().SSEClientTransport)(url, { requestInit, eventSourceInit: sseInit(def.headers), authProvider, fetch }));
-    if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events);
+    if (def.transport === 'sse') return this.connectHttp(def, sse(), 'sse', events, signal);
     try {
       const streamable = withOAuthRequests(authProvider, (fetch) => new (mcpSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch }));
       const transport = failUnansweredRequests(streamable);
-      return await this.connectHttp(def, transport, 'streamable-http', events);
+      return await this.connectHttp(def, transport, 'streamable-http', events, signal);
     } catch (err) {
       // The MCP spec's backwards-compatibility advice: a 4xx to the first POST means an old HTTP+SSE server.
       const cause = err instanceof FailedStart ? err.cause : err;
       const status = httpStatusOf(cause);
-      if (status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw err;
+      if (signal?.aborted || status === undefined || status < 400 || status >= 500 || status === 401 || status === 403) throw err;
       this.options.logger.info(`${def.name}: Streamable HTTP answered ${status}; trying the older HTTP+SSE transport.`);
-      return this.connectHttp(def, sse(), 'sse', events);
+      return this.connectHttp(def, sse(), 'sse', events, signal);
     }
   }
 
@@ -93,35 +98,38 @@ export class Launcher {
 
   /**
    * The handshake (or the 2026 discovery), skipping the probe for a server known to speak 2025. The whole of
-   * it, probe and fallback, must finish within startTimeoutMs.
+   * it, probe and fallback, must finish within startTimeoutMs, and ends with the start's signal.
    */
-  private async handshake(def: ServerDefinition, live: LiveConnection): Promise<void> {
+  private async handshake(def: ServerDefinition, live: LiveConnection, signal: AbortSignal | undefined): Promise<void> {
     const { verdicts, startTimeoutMs } = this.options;
     const prior = negotiation(def).probes ? verdicts.get(def.hash) : undefined;
-    await installTaskReceiver(live.client, def.id, live.inFlight, this.options.features);
+    await untilAborted(installTaskReceiver(live.client, def.id, live.inFlight, this.options.features), signal);
     const connecting = live.client.connect(live.transport, { timeout: startTimeoutMs, prior });
-    // The caller closes the connection after a timeout, which settles `connecting` too.
+    // The caller closes the connection after a timeout or an abort, which settles `connecting` too.
     connecting.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(handshakeTimeout(startTimeoutMs)), startTimeoutMs);
     });
     try {
-      await Promise.race([connecting, expired]);
+      await untilAborted(Promise.race([connecting, expired]), signal);
     } finally {
       clearTimeout(timer);
     }
     if (negotiation(def).probes && !prior) verdicts.set(def.hash, live.client.getProtocolEra());
   }
 
-  private async connectHttp(def: ServerDefinition, transport: Transport, kind: LiveKind, events: ConnectionEvents): Promise<LiveConnection> {
+  private async connectHttp(def: ServerDefinition, transport: Transport, kind: LiveKind, events: ConnectionEvents, signal: AbortSignal | undefined): Promise<LiveConnection> {
     const live = new LiveConnection(this.newClient(def), transport, kind);
     this.wire(def, live, events);
     try {
-      await this.handshake(def, live);
+      await this.handshake(def, live, signal);
     } catch (err) {
       live.stopping = true;
+      // The transport's close aborts its requests, and with them an OAuth request in flight (withOAuthRequests). It is
+      // closed directly too: during the 2026 probe the client has not attached it yet, and its close would not reach it.
       await live.client.close().catch(() => {});
+      await live.transport.close().catch(() => {});
       throw new FailedStart(unwrapProbeFailure(err), { stderrTail: '' });
     }
     return live;
@@ -133,26 +141,27 @@ export class Launcher {
    * server that dies at start-up whatever it is sent fails the second start the same way; then no verdict is kept,
    * and its later starts (a crash loop) are not doubled.
    */
-  private async connectStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+  private async connectStdio(def: ServerDefinition, events: ConnectionEvents, signal: AbortSignal | undefined): Promise<LiveConnection> {
     const { verdicts, logger } = this.options;
     const probing = negotiation(def).probes && !verdicts.get(def.hash);
     try {
-      return await this.spawnStdio(def, events);
+      return await this.spawnStdio(def, events, signal);
     } catch (err) {
-      if (!probing || !(err instanceof FailedStart) || !err.exitedOnProbe || this.diedAfterProbe.has(def.hash)) throw err;
+      // An exit during a stopped start tells nothing of the server's protocol.
+      if (signal?.aborted || !probing || !(err instanceof FailedStart) || !err.exitedOnProbe || this.diedAfterProbe.has(def.hash)) throw err;
       logger.info(`${def.name} exited on the 2026 protocol probe (server/discover); starting it again with the 2025 handshake.`);
       verdicts.set(def.hash, 'legacy');
       try {
-        return await this.spawnStdio(def, events);
+        return await this.spawnStdio(def, events, signal);
       } catch (retryErr) {
         verdicts.set(def.hash, undefined);
-        this.diedAfterProbe.add(def.hash);
+        if (!signal?.aborted) this.diedAfterProbe.add(def.hash);
         throw retryErr;
       }
     }
   }
 
-  private async spawnStdio(def: ServerDefinition, events: ConnectionEvents): Promise<LiveConnection> {
+  private async spawnStdio(def: ServerDefinition, events: ConnectionEvents, signal: AbortSignal | undefined): Promise<LiveConnection> {
     const cwd = def.cwd ?? def.source.workspaceFolder;
     if (cwd && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
       // spawn() reports a missing cwd as ENOENT, which would read like a missing command.
@@ -190,10 +199,11 @@ export class Launcher {
     }
     this.wire(def, live, events);
     try {
-      await this.handshake(def, live);
+      await this.handshake(def, live, signal);
     } catch (err) {
       live.stopping = true;
-      await live.close(this.options.stopGraceMs);
+      // A stopped start ends the tree at once (TERM, then KILL), as a stuck server would not exit on its own.
+      await live.close(signal?.aborted ? 0 : this.options.stopGraceMs);
       const context = { exit: live.exit, stderrTail: live.stderrTail, transportError: live.transportError };
       throw new FailedStart(unwrapProbeFailure(err), context, closedDuringProbe(err) && live.exit !== undefined);
     }

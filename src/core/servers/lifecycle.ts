@@ -1,6 +1,6 @@
 // When a server may start and what its state says while it does: refusals (bad definition, missing
 // inputs, disabled, untrusted workspace, no consent), the circuit breaker and reconnect backoff, one
-// shared start for concurrent callers, stops that win over starts in flight, and crashes.
+// shared start for concurrent callers, stops that end starts in flight (at whichever wait they are), and crashes.
 import { findNeedsSignIn, type NeedsSignInError } from '../auth/errors';
 import type { Logger } from '../types';
 import { describeStartError, formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorFacts, type ServerErrorHint } from './errors';
@@ -10,6 +10,7 @@ import type { ServerLists } from './lists';
 import { isAlive, signalAll } from './processTree';
 import type { Managed, ServerRegistry } from './registry';
 import { isMcpError } from './sdk';
+import { delay, StartStopped, untilAborted } from './startAbort';
 import type { SpawnConsent } from './types';
 
 export interface LifecycleOptions {
@@ -43,18 +44,24 @@ export class Lifecycle<H> {
   async live(m: Managed<H>, mode: StartMode): Promise<LiveConnection> {
     if (m.live && !m.live.closed) return m.live;
     if (m.starting) return m.starting;
-    const starting = this.start(m, mode, m.generation);
+    const abort = new AbortController();
+    const starting = this.start(m, mode, m.generation, abort.signal);
     m.starting = starting;
+    m.startAbort = abort;
     try {
       return await starting;
     } finally {
-      if (m.starting === starting) m.starting = undefined;
+      if (m.starting === starting) {
+        m.starting = undefined;
+        m.startAbort = undefined;
+      }
     }
   }
 
-  private async start(m: Managed<H>, mode: StartMode, generation: number): Promise<LiveConnection> {
+  private async start(m: Managed<H>, mode: StartMode, generation: number, signal: AbortSignal): Promise<LiveConnection> {
     const def = m.definition;
-    await this.admit(m, mode, generation);
+    await this.admit(m, mode, signal);
+    if (signal.aborted) throw this.stoppedDuringStart(m);
     this.registry.setState(m, {
       status: 'starting',
       error: undefined,
@@ -65,22 +72,27 @@ export class Lifecycle<H> {
     const started = Date.now();
     let live: LiveConnection;
     try {
-      live = await this.launcher.connect(def, {
-        closed: (l) => this.onClosed(m, l),
-        listChanged: (l, kind) => void this.lists.refresh(m, l, kind),
-      });
+      live = await this.launcher.connect(
+        def,
+        {
+          closed: (l) => this.onClosed(m, l),
+          listChanged: (l, kind) => void this.lists.refresh(m, l, kind),
+        },
+        signal,
+      );
     } catch (err) {
       if (m.generation !== generation) throw this.stoppedDuringStart(m);
       throw this.startFailed(m, err);
     }
     if (m.generation !== generation) {
-      await live.close(this.options.stopGraceMs);
+      await live.close(0);
       throw this.stoppedDuringStart(m);
     }
     try {
-      await this.lists.load(m, live);
+      await untilAborted(this.lists.load(m, live), signal);
     } catch (err) {
-      await live.close(this.options.stopGraceMs);
+      // A stopped start is ended at once (its server may be stuck); a failed one gets the grace of a stop.
+      await live.close(signal.aborted ? 0 : this.options.stopGraceMs);
       if (m.generation !== generation) throw this.stoppedDuringStart(m);
       const needs = findNeedsSignIn(err);
       if (needs) throw this.needsSignIn(m, needs, 'start_failed');
@@ -111,7 +123,7 @@ export class Lifecycle<H> {
   }
 
   /** Everything that must hold before anything is spawned; throws the refusal, with its state set. */
-  private async admit(m: Managed<H>, mode: StartMode, generation: number): Promise<void> {
+  private async admit(m: Managed<H>, mode: StartMode, signal: AbortSignal): Promise<void> {
     const def = m.definition;
     if (this.disposed) throw new ServerError(`${def.name} cannot start: MCP Harness is shutting down.`, 'not_allowed', def.id);
     this.checkDefinition(m, mode);
@@ -122,15 +134,24 @@ export class Lifecycle<H> {
       const wait = m.breaker.backoffRemainingMs();
       if (wait > 0) {
         this.options.logger.info(`${def.name}: waiting ${formatMs(wait)} before reconnecting.`);
-        await new Promise((r) => setTimeout(r, wait));
-        if (m.generation !== generation) throw this.stoppedDuringStart(m);
+        await this.unlessStopped(m, delay(wait, signal));
       }
     }
     if (def.transport === 'stdio' && this.options.consent) {
-      if (!(await this.options.consent(def))) {
-        this.refuse(m, `${def.name} was not started because starting it was not allowed.`, 'not_allowed', { refusal: 'consent_denied' });
-      }
-      if (m.generation !== generation) throw this.stoppedDuringStart(m);
+      // A stop while the user is asked drops the start; the answer, when it comes, is not used.
+      const allowed = await this.unlessStopped(m, untilAborted(this.options.consent(def), signal));
+      if (!allowed) this.refuse(m, `${def.name} was not started because starting it was not allowed.`, 'not_allowed', { refusal: 'consent_denied' });
+      if (signal.aborted) throw this.stoppedDuringStart(m);
+    }
+  }
+
+  /** A wait of the admission, ended by a stop: the start then says it was stopped (nothing was spawned). */
+  private async unlessStopped<T>(m: Managed<H>, waiting: Promise<T>): Promise<T> {
+    try {
+      return await waiting;
+    } catch (err) {
+      if (err instanceof StartStopped) throw this.stoppedDuringStart(m);
+      throw err;
     }
   }
 
@@ -181,7 +202,7 @@ export class Lifecycle<H> {
   }
 
   private stoppedDuringStart(m: Managed<H>): ServerError {
-    return new ServerError(`${m.definition.name} was stopped while it was starting.`, 'stopped', m.definition.id);
+    return new ServerError(new StartStopped(m.definition.name).message, 'stopped', m.definition.id);
   }
 
   /**
@@ -228,12 +249,16 @@ export class Lifecycle<H> {
     this.fail(m, `${def.name} stopped unexpectedly: ${live.describeEnd()}.` + (tail ? ` Its last output was: "${tail}".` : '') + ' It will be restarted when next needed.');
   }
 
-  /** Stops the server (and a start in flight); the state says 'stopped' afterwards. */
+  /**
+   * Stops the server; a start in flight is ended wherever it is (a backoff or consent wait is dropped without
+   * spawning, a handshake is aborted and its process tree ended). The state says 'stopped' afterwards.
+   */
   async stop(m: Managed<H>): Promise<void> {
     m.generation++;
     const live = m.live;
     m.live = undefined;
     const starting = m.starting;
+    m.startAbort?.abort(new StartStopped(m.definition.name));
     if (live) await live.close(this.options.stopGraceMs);
     if (starting) await starting.catch(() => {});
     if (live || starting || m.state.status !== 'stopped') {

@@ -216,6 +216,14 @@ export class ServerManager {
     return managed.handle;
   }
 
+  /**
+   * Stops the servers whose start is in flight, wherever it is (consent, backoff, spawn, handshake, first listing);
+   * running and stopped servers are left as they are. A host's cancel (the CLI's Ctrl-C) ends those starts this way.
+   */
+  async stopStarting(): Promise<void> {
+    await Promise.all(this.servers.all().filter((m) => m.starting).map((m) => this.lifecycle.stop(m)));
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.servers.all().map((m) => this.lifecycle.stop(m)));
   }

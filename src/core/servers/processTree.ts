@@ -139,7 +139,12 @@ export async function stopProcessTree({ pid, known, graceMs, reaped }: TreeToSto
   }
   // Only the reap proves the process is gone; a killed process whose thread is stuck in disk I/O can
   // take seconds on a loaded machine. The bound only keeps a process stuck for good from hanging a stop.
-  if (reaped) await Promise.race([reaped, new Promise((r) => setTimeout(r, REAP_BOUND_MS).unref())]);
+  if (reaped) {
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([reaped, new Promise((r) => (bound = setTimeout(r, REAP_BOUND_MS).unref()))]);
+    // Not left to run out: every stop would leave a 30 s timer behind.
+    clearTimeout(bound);
+  }
   // Children that did not exit with their parent.
   const left = tree.filter(isAlive);
   if (left.length) {

@@ -16,6 +16,8 @@ export interface Managed<H = unknown> {
   breaker: CircuitBreaker;
   live?: LiveConnection;
   starting?: Promise<LiveConnection>;
+  /** Aborted by stop(): ends the start in flight at whichever wait it is. */
+  startAbort?: AbortController;
   /** Bumped by stop(); a start that finishes under an older generation is discarded. */
   generation: number;
   rawTools?: Tool[];

@@ -1,7 +1,8 @@
 // A sign-in's Cancel reaches every request it makes (discovery, dynamic registration, the token exchange): against
 // the OAuth fixture told to accept one of them and never answer, a cancelled sign-in settles at once as
 // 'cancelled', with its loopback listener closed and no token stored. The per-request timeout is the caller's to
-// set. A connection's token refresh is bounded by the same timeout and ended by the connection's close.
+// set. A connection's token refresh is bounded by the same timeout and ended by the connection's close (and so by a
+// stop while the server is starting).
 import * as assert from 'node:assert/strict';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import {
@@ -233,6 +234,26 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
     await fx.events();
     await fx.events();
     assert.deepEqual(reported, [], 'the host was not told to ask for a sign-in');
+  });
+
+  it('stopping the server while its start waits for a refresh ends the refresh at once; the server is stopped, no sign-in asked', async () => {
+    const fx = await expiredAndHanging();
+    const reported: NeedsSignInError[] = [];
+    // The refresh's own limit is 30 s: only the stop can end it within the bounds below.
+    const { manager } = newManager([makeDefinition({ id: 'remote', transport: 'http', url: fx.url })], {
+      authProviderFor: connectionAuthProviders(store, { onNeedsSignIn: (_def, e) => reported.push(e), requestTimeoutMs: () => 30_000 }),
+    });
+    const outcome = rejectionOf(manager.start('remote'));
+    await fx.waitForEvent('hung', 'refresh');
+    await settles(manager.stop('remote'), 'the stop');
+    const err = await settles(outcome, 'the start');
+    assert.equal((err as Error).message, 'remote was stopped while it was starting.');
+    await settles(fx.waitForEvent('hung-ended', 'refresh'), 'the refresh request');
+    await fx.events();
+    await fx.events();
+    assert.deepEqual(reported, [], 'the host was not told to ask for a sign-in');
+    const state = manager.state('remote')!;
+    assert.deepEqual([state.status, state.error, state.signIn], ['stopped', undefined, undefined]);
   });
 
   it('the bound is for OAuth requests only: a tool call longer than it goes through', async () => {

@@ -1,15 +1,24 @@
 // Ctrl-C and SIGTERM in the built CLI while servers are still starting: a server that never answers its handshake
 // (or its tools/list) is ended at once with its child process (the manager alone would wait out its 30 s start
 // timeout), the servers already running are stopped, and the CLI exits 130 / 143. `servers`, `tools`, `lint` and
-// `pin` print nothing on stdout; `call` says nothing ran; `run` and `exec` print their cancelled result.
+// `pin` print nothing on stdout; `call` says nothing ran; `run` and `exec` print their cancelled result. An HTTP
+// server that never answers initialize is stopped the same way (its request aborted): there is no process to signal.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, signalAll, waitForExit } from '../../../src/core/servers/processTree';
 import { FIXTURES } from '../guards/helpers';
 import { buildPrivateCli } from '../lint/cliHelpers';
 import { interruptCli, type Interrupted } from './interruptHelpers';
+
+/** Resolves once the file exists (a fixture server's call log). */
+async function waitFor(file: string): Promise<void> {
+  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 20));
+}
 
 describe('CLI: Ctrl-C and SIGTERM while servers are starting', function () {
   this.timeout(120_000);
@@ -135,6 +144,62 @@ describe('CLI: Ctrl-C and SIGTERM while servers are starting', function () {
     assert.equal(out.ok, false);
     assert.match(out.error?.message ?? '', /stuck-init was stopped while it was starting\.$/);
     await assertNothingLeft(r);
+  });
+
+  describe('with an HTTP server that never answers initialize', () => {
+    let web: Server;
+    let wsHttp: string;
+    /** Set when the server has the CLI's initialize request, which it never answers. */
+    const webLog = () => join(wsHttp, 'web.calls');
+    before(async () => {
+      wsHttp = mkdtempSync(join(tmpdir(), 'mcp-harness-http-interrupt-'));
+      mkdirSync(join(wsHttp, '.vscode'));
+      web = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const message = body ? (JSON.parse(body) as { id?: number; method?: string }) : {};
+          // Says it speaks 2025 (no server/discover), so the client goes on to a 2025 initialize: left to itself
+          // the start would end only by the 30 s start timeout.
+          if (message.method === 'server/discover') {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } }));
+            return;
+          }
+          // The stdio server is told to hang first, so both starts are stuck when the signal goes out.
+          if (message.method === 'initialize') waitFor(log('stuck-init')).then(() => appendFileSync(webLog(), 'initialize\n'));
+        });
+      });
+      web.listen(0, '127.0.0.1');
+      await once(web, 'listening');
+      const { port } = web.address() as AddressInfo;
+      writeFileSync(join(wsHttp, '.vscode/mcp.json'), JSON.stringify({
+        servers: {
+          web: { type: 'http', url: `http://127.0.0.1:${port}/mcp` },
+          'stuck-init': { command: process.execPath, args: [join(FIXTURES, 'hang.mjs'), '--at-init', '--child', '--call-log', log('stuck-init')] },
+        },
+      }));
+    });
+    after(() => {
+      web.closeAllConnections();
+      web.close();
+      rmSync(wsHttp, { recursive: true, force: true });
+    });
+
+    it('servers, SIGINT while it and a stdio server are stuck in their handshakes: both stopped at once, exit 130', async () => {
+      rmSync(webLog(), { force: true });
+      const r = (last = await interruptCli(built.cli, ['servers', '--json'], {
+        cwd: wsHttp,
+        callLog: webLog(),
+        signal: 'SIGINT',
+        env: { XDG_CACHE_HOME: join(wsHttp, 'cache') },
+        endWithinMs: 20_000,
+      }));
+      assert.equal(r.code, 130, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, 'mcp-harness servers: SIGINT: stopping the servers (press Ctrl-C again to exit at once)\n');
+      await assertNothingLeft(r);
+    });
   });
 
   it('tools, SIGINT while the server never answers initialize: exits 130, nothing left running', async () => {
