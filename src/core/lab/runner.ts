@@ -80,6 +80,7 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
  * timeout (a server start under way) is left behind: the lab does not wait past the budget for it.
  */
 async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], budget: BudgetSplit, options: LabOptions): Promise<SuiteResult> {
+  const now = options.now ?? Date.now;
   const weight = SUITE_WEIGHT[name];
   const startedMs = budget.elapsedMs;
   const shareMs = budget.share(name);
@@ -94,7 +95,8 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
     server: options.server,
     seed: options.seed,
     budgetMs: suitePlanMs(shareMs, remainingMs),
-    startedAt: Date.now(),
+    startedAt: now(),
+    now,
     allowDestructive: options.allowDestructive,
     callTimeoutMs: options.callTimeoutMs,
     outDir: options.outDir,

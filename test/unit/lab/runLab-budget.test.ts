@@ -103,6 +103,17 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok((bench.stats.levels as unknown[]).length === 3, JSON.stringify(bench.stats));
   });
 
+  it('suites plan with the lab\'s clock: time it says a suite\'s set-up took is not spent again', async () => {
+    const clock = new MovableClock();
+    // By the lab's clock, opening bench's run takes the whole budget: no time is left for its levels.
+    const result = await runLab(overrunIn(host, 'lab bench everything', clock, 20_000), options('everything', ['bench'], 20_000, { now: clock.now }));
+    const [bench] = result.suites;
+    assert.equal(bench.ran, true, bench.skipped);
+    const levels = bench.stats.levels as { concurrency: number; calls: number }[];
+    assert.deepEqual(levels.map((l) => [l.concurrency, l.calls]), [[1, 0], [4, 0], [16, 0]], 'a level ran on the real clock');
+    assert.ok(bench.time!.used_ms >= 20_000, JSON.stringify(bench.time));
+  });
+
   it('does not start the suites the budget has no time left for: skipped, saying which limit and how to raise it; the result says it was cut short', async () => {
     const clock = new MovableClock();
     const result = await runLab(overrunIn(host, 'lab props quick', clock, 70_000), options('quick', ['props', 'faults', 'bench'], 60_000, { now: clock.now }));
