@@ -165,10 +165,16 @@ function advice(options: LabOptions): string {
 /** undefined when the server starts and lists its tools; otherwise why not. */
 async function reachable(host: LabHost, options: LabOptions): Promise<string | undefined> {
   const run = await host.openRun({ name: `lab ${options.server} (start)`, servers: [options.server] });
-  // Every call's tokens are counted before its outcome comes back, and the first count in a process builds the
-  // tokenizer's tables (0.2 s bundled; 0.6-2.5 s from source): built while the server starts, it is not paid by
-  // a suite's call — one the budget cut would come back that much after the budget's end.
-  setImmediate(() => loadFullTables(encodingForModel(undefined)));
+  // Every call's tokens are counted before its outcome comes back, and the tokenizer's tables are built by a count,
+  // once per process (0.2 s bundled, 0.6-2.5 s run from source): built while the server starts, they are not paid
+  // for by a suite's call — a call the budget cut came back that much after the budget's end.
+  setImmediate(() => {
+    try {
+      loadFullTables(encodingForModel(undefined));
+    } catch {
+      // Uncaught here it would end the process; a tokenizer that cannot be built fails the first count the same way, inside a call that reports it.
+    }
+  });
   try {
     const tools = await run.listTools();
     const state = host.serverState(options.server);
