@@ -5,6 +5,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { labPolicy, repeatableCall } from './selection';
+import { suitePlan } from './budget';
 import { isNoisy, machineInfo, ProcessSampler, type ProcessUsage } from './procStats';
 import type { LabFinding, LabRun, SuiteContext, SuiteResult } from './types';
 
@@ -27,7 +28,7 @@ export interface LevelStats {
 
 export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult, 'score' | 'weight'>> {
   const findings: LabFinding[] = [];
-  const started = ctx.startedAt ?? Date.now();
+  const plan = suitePlan(ctx);
   const before = machineInfo();
   const run = await ctx.host.openRun({ name: `lab bench ${ctx.server}`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
   try {
@@ -42,11 +43,10 @@ export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
     }
     const levels: LevelStats[] = [];
     // The levels share what the cold start left of the suite's share.
-    const endsAt = started + ctx.budgetMs;
     for (const [index, concurrency] of CONCURRENCY_LEVELS.entries()) {
       if (ctx.signal?.aborted) break;
       ctx.progress(`bench: ${target.tool.name} at concurrency ${concurrency}`);
-      levels.push(await level(ctx, run, target, concurrency, Math.max(0, endsAt - Date.now()) / (CONCURRENCY_LEVELS.length - index)));
+      levels.push(await level(ctx, run, target, concurrency, plan.now, Math.max(0, plan.endsAt - plan.now()) / (CONCURRENCY_LEVELS.length - index)));
     }
     for (const l of levels) {
       if (l.errors) findings.push({ suite: 'bench', kind: 'bench.errors', severity: l.error_rate > 0.05 ? 'major' : 'minor', tool: target.tool.name, message: `At concurrency ${l.concurrency}, ${l.errors} of ${l.calls} calls failed (${(l.error_rate * 100).toFixed(1)} %).` });
@@ -64,17 +64,17 @@ export async function runBenchSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
   }
 }
 
-async function level(ctx: SuiteContext, run: LabRun, target: { tool: Tool; args: Record<string, unknown> }, concurrency: number, budgetMs: number): Promise<LevelStats> {
+async function level(ctx: SuiteContext, run: LabRun, target: { tool: Tool; args: Record<string, unknown> }, concurrency: number, now: () => number, budgetMs: number): Promise<LevelStats> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
   const buckets = new Map<number, number>();
   const sampler = new ProcessSampler(ctx.host.serverState(ctx.server)?.pid);
   let calls = 0;
   let errors = 0;
-  const deadline = Date.now() + budgetMs;
+  const deadline = now() + budgetMs;
   const t0 = performance.now();
   sampler.start();
   const worker = async (w: number): Promise<void> => {
-    while (Date.now() < deadline && calls < MAX_CALLS_PER_LEVEL && !ctx.signal?.aborted) {
+    while (now() < deadline && calls < MAX_CALLS_PER_LEVEL && !ctx.signal?.aborted) {
       const n = ++calls;
       const started = performance.now();
       const { record } = await run.callTool({ server: ctx.server, tool: target.tool.name, args: target.args, stepId: `bench-c${concurrency}-w${w}-${n}` });

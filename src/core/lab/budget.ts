@@ -5,7 +5,7 @@
 // so time a suite does not use passes on to the suites after it, and time it overruns (props gives every tool two
 // call timeouts, the fault scenarios are a fixed set) is taken from them. When the budget ends, the suite under
 // way is stopped through its signal (reason: BudgetEnded) and the suites after it do not start.
-import type { SuiteName } from './types';
+import type { SuiteContext, SuiteName } from './types';
 
 /** Each suite's claim on the budget. props : faults : bench stay 2 : 1 : 1; conformance gets 27 s of the default 60 s with all four. */
 export const SUITE_TIME_WEIGHT: Record<SuiteName, number> = { props: 0.3, faults: 0.15, bench: 0.15, conformance: 0.5 };
@@ -71,6 +71,12 @@ export const SUITE_TAIL_MS = 2000;
  * or one after an overrun) plans to finish a little before it (10 % of what is left, at most SUITE_TAIL_MS), so its
  * last calls and its clean-up end inside the budget instead of being stopped by it.
  */
+/** The lab's clock as a suite sees it, and when the suite's plan ends by that clock. */
+export function suitePlan(ctx: Pick<SuiteContext, 'now' | 'startedAt' | 'budgetMs'>): { now: () => number; endsAt: number } {
+  const now = ctx.now ?? Date.now;
+  return { now, endsAt: (ctx.startedAt ?? now()) + ctx.budgetMs };
+}
+
 export function suitePlanMs(shareMs: number, remainingMs: number): number {
   return Math.min(shareMs, Math.max(0, remainingMs - Math.min(SUITE_TAIL_MS, remainingMs * 0.1)));
 }

@@ -6,7 +6,7 @@
 // one is also a major finding naming its first failed check). The suite's share of the budget bounds it like
 // the others: no scenario starts after it, and the scenarios left are listed as skipped (an info finding, not
 // scored); a scenario under way gets the call timeout to finish, unless the lab's whole budget ends first.
-import { endedByBudget } from './budget';
+import { endedByBudget, suitePlan } from './budget';
 import type { ConformanceRun, ConformanceScenario, LabFinding, SuiteContext, SuiteResult } from './types';
 
 const MISSING_FIXTURE = /\b(?:Prompt|Resource|Tool) \S+ not found\b/;
@@ -24,7 +24,9 @@ export async function runConformanceSuite(ctx: SuiteContext): Promise<Omit<Suite
   const skipped = (why: string) => ({ suite: 'conformance' as const, ran: false, skipped: why, score: 0, findings: [], stats: {} });
   if (!ctx.host.conformance) return skipped('this host cannot run the conformance suite');
   ctx.progress('conformance: the official server scenarios');
-  const startBy = (ctx.startedAt ?? Date.now()) + ctx.budgetMs;
+  // The suite's scenarios run in a child process that watches real time: what is left of the plan by the lab's clock, from now.
+  const plan = suitePlan(ctx);
+  const startBy = Date.now() + (plan.endsAt - plan.now());
   let run: ConformanceRun;
   try {
     run = await ctx.host.conformance(ctx.server, (m) => ctx.progress(`conformance: ${m}`), { startBy, stopBy: startBy + ctx.callTimeoutMs, signal: ctx.signal });

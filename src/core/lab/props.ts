@@ -12,6 +12,7 @@ import { Prober, type Probe } from './probe';
 import { saveCounterexample } from './replay';
 import { checkAnnotations } from './annotations';
 import { labPolicy, selectTools } from './selection';
+import { suitePlan } from './budget';
 import type { LabFinding, LabRun, SuiteContext, SuiteResult } from './types';
 
 /** Runs per tool when the budget allows; fast-check's own default. */
@@ -40,7 +41,7 @@ export async function runPropsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
     const tools = (await run.listTools()).filter((t) => t.server === ctx.server).map((t) => t.tool);
     const { exercised, skipped } = selectTools(tools, ctx.allowDestructive);
     Object.assign(stats, { tools: tools.length, exercised: exercised.map((t) => t.name), skipped });
-    const deadline = (ctx.startedAt ?? Date.now()) + ctx.budgetMs;
+    const plan = suitePlan(ctx);
     // Valid inputs take most of the budget; the fixed probes and annotation checks are few calls each.
     const validShare = (ctx.budgetMs * 0.7) / Math.max(1, exercised.length);
     for (const [index, tool] of exercised.entries()) {
@@ -53,7 +54,7 @@ export async function runPropsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult
         findings.push({ suite: 'props', kind: 'props.unsupported_keywords', severity: 'info', tool: tool.name, message: `Inputs for ${tool.name} ignore these schema keywords (the generator does not support them): ${gen.unsupported.join(', ')}.` });
       }
       // At least two calls' worth of time per tool, so a tool that hangs is still seen to hang.
-      const timeLimit = Math.max(2 * ctx.callTimeoutMs + 500, Math.min(validShare, deadline - Date.now()));
+      const timeLimit = Math.max(2 * ctx.callTimeoutMs + 500, Math.min(validShare, plan.endsAt - plan.now()));
       const outcome = await validInputs(ctx, run, prober, tool, gen.arbitrary, seed, timeLimit, findings);
       stats.generated_calls += outcome.calls;
       stats.runs_per_tool[tool.name] = outcome.runs;

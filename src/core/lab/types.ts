@@ -147,10 +147,12 @@ export interface SuiteContext {
   /** This suite's share of --budget, in ms. */
   budgetMs: number;
   /**
-   * When the share began (Date.now()): the suite's own set-up (opening its run, listing tools, a cold start) is
+   * When the share began, by `now`: the suite's own set-up (opening its run, listing tools, a cold start) is
    * spent from its share, so it ends when the share does. Defaults to when the suite itself starts.
    */
   startedAt?: number;
+  /** The lab's clock in ms, which its budget is measured with: a suite plans with it too (default Date.now). */
+  now?: () => number;
   allowDestructive: boolean;
   /** A call that takes longer counts as a hang. */
   callTimeoutMs: number;

@@ -35,6 +35,15 @@ function fullEncoder(encoding: EncodingName): Encoder {
   return encoding === 'cl100k_base' ? tables().cl100k : tables().o200k;
 }
 
+/**
+ * Builds the full tables now (once per process; 0.2 s bundled, more from source). A caller that will count many
+ * texts and must answer promptly throughout (the lab, whose calls a budget may cut) pays for it up front instead
+ * of inside whichever step happens to count first.
+ */
+export function loadFullTables(encoding: EncodingName = 'o200k_base'): void {
+  fullEncoder(encoding);
+}
+
 // Tool output is untrusted text: a special token such as <|endoftext|> in it is counted as plain text,
 // never a reason to throw (gpt-tokenizer disallows special tokens by default).
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };

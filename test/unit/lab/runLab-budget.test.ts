@@ -2,6 +2,7 @@
 // shares are checked against the plan each suite records (`time`), with the lab's clock moved forward where a
 // suite overruns — no timed assertion. The budget's end is real time where a suite must be stopped under way.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { htmlReport, markdownSummary } from '../../../src/core/lab/report';
 import type { LabHost, LabResult, LabRunOptions, SuiteName } from '../../../src/core/lab/types';
 import { isAlive, waitForExit } from '../../../src/core/servers/processTree';
 import type { ServerManager } from '../../../src/core/servers/manager';
-import { EVERYTHING, FIXTURES, makeManager, stdioDefinition } from '../guards/helpers';
+import { EVERYTHING, FIXTURES, makeManager, ROOT, stdioDefinition } from '../guards/helpers';
 
 /** The lab's clock: real time plus what the test moved it forward by. */
 class MovableClock {
@@ -102,6 +103,17 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok((bench.stats.levels as unknown[]).length === 3, JSON.stringify(bench.stats));
   });
 
+  it('suites plan with the lab\'s clock: time it says a suite\'s set-up took is not spent again', async () => {
+    const clock = new MovableClock();
+    // By the lab's clock, opening bench's run takes the whole budget: no time is left for its levels.
+    const result = await runLab(overrunIn(host, 'lab bench everything', clock, 20_000), options('everything', ['bench'], 20_000, { now: clock.now }));
+    const [bench] = result.suites;
+    assert.equal(bench.ran, true, bench.skipped);
+    const levels = bench.stats.levels as { concurrency: number; calls: number }[];
+    assert.deepEqual(levels.map((l) => [l.concurrency, l.calls]), [[1, 0], [4, 0], [16, 0]], 'a level ran on the real clock');
+    assert.ok(bench.time!.used_ms >= 20_000, JSON.stringify(bench.time));
+  });
+
   it('does not start the suites the budget has no time left for: skipped, saying which limit and how to raise it; the result says it was cut short', async () => {
     const clock = new MovableClock();
     const result = await runLab(overrunIn(host, 'lab props quick', clock, 70_000), options('quick', ['props', 'faults', 'bench'], 60_000, { now: clock.now }));
@@ -131,6 +143,24 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.match(markdownSummary(result), /cut short by the budget of 4 s \(props stopped; bench not started\), partial result/);
     assert.match(markdownSummary(result), /\| props \| \d+ \(stopped by the budget: partial\) \|/);
     assert.equal(result.cancelled, undefined);
+  });
+
+  it('a call the budget cuts comes back at once: the tokenizer is built while the server starts, not by the cut call (fresh process)', function () {
+    // The first token count in a process builds the tokenizer's tables (0.6 s from source on a quiet machine, over
+    // 2 s on a busy one), and a call's outcome comes back after its tokens are counted: a cut first call paid it.
+    const child = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'test/fixtures/lab/cut-by-budget.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const seen = JSON.parse(child.stdout.trim().split('\n').pop()!) as { loadedBefore: boolean; loadedAtAbort?: boolean; decision?: string; callBackMs?: number; handBackMs?: number; result: LabResult };
+    const figures = `the call came back ${seen.callBackMs} ms and the suite ${seen.handBackMs} ms after the budget's end`;
+    assert.equal(seen.loadedBefore, false, 'the process had counted tokens before the lab: the check below could not fail');
+    assert.equal(seen.decision, 'cancelled', `the budget's end reached the call under way (${figures})`);
+    assert.equal(seen.loadedAtAbort, true, `the tokenizer was still to be built when the budget cut the call (${figures})`);
+    const [props, bench] = seen.result.suites;
+    assert.equal(props.stopped, 'budget');
+    assert.ok((props.stats.generated_calls as number) >= 1, JSON.stringify(props.stats));
+    assert.deepEqual(props.findings.filter((f) => f.severity !== 'info'), [], 'the call the budget cut is not a hang');
+    assert.equal(bench.ran, false);
+    assert.deepEqual(seen.result.cut_short, { budget_ms: 4000, stopped: 'props', not_started: ['bench'] });
   });
 
   it('a conformance run the budget ends is stopped, reported as the budget (not a cancel), and the servers its bridge started are ended', async () => {
