@@ -17,6 +17,7 @@ import type {
 } from '@modelcontextprotocol/client';
 import { NeedsSignInError, type SignInReason } from './errors';
 import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError } from './fetchTimeout';
+import { oauthSdk } from './sdk';
 import type { GrantStore } from './store';
 
 export const CLIENT_NAME = 'MCP Harness';
@@ -46,8 +47,6 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;
   private readonly expectedState = randomBytes(16).toString('base64url');
   private tokensInvalidated = false;
-  /** How the connection's last bounded OAuth request failed, if it did: a refresh that fell through to a redirect says why. */
-  private lastRequestFailure: OAuthFetchTimeoutError | OAuthRequestCancelledError | undefined;
 
   constructor(private readonly options: HarnessOAuthProviderOptions) {}
 
@@ -110,12 +109,6 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (this.options.interactive) return this.options.interactive.authorize(authorizationUrl);
-    // The SDK falls back to a redirect when a refresh fails for want of an answer: a connection that closed meanwhile
-    // needs nothing from the user, an authorization server that did not answer is named.
-    const failure = this.lastRequestFailure;
-    this.lastRequestFailure = undefined;
-    if (failure instanceof OAuthRequestCancelledError) throw failure;
-    if (failure) throw this.reported(await this.refreshUnanswered(failure));
     throw this.reported(await this.needsSignIn(authorizationUrl.searchParams.get('scope') ?? undefined));
   }
 
@@ -129,12 +122,9 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     return async (input, init) => {
       if (init?.signal) return base(input, init);
       try {
-        const response = await bounded(input, init);
-        this.lastRequestFailure = undefined;
-        return response;
+        return await bounded(input, init);
       } catch (err) {
-        // Only the latest failure counts: a refused connection after a timeout is not "did not answer".
-        this.lastRequestFailure = err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError ? err : undefined;
+        if (isRefresh(init) && (err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError)) throw await this.refreshFailed(err);
         throw err;
       }
     };
@@ -184,6 +174,19 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     return new NeedsSignInError(this.options.serverUrl, reason, reason === 'insufficient_scope' ? requestedScope : undefined);
   }
 
+  /**
+   * A refresh that got no answer, or was ended by the connection's close, as the SDK lets through untouched: any error
+   * but an OAuthError makes it print its own warning (console.warn, which is the CLI's stderr and no output channel
+   * of VS Code) and fall back to a redirect. So it becomes an OAuthError ('temporarily_unavailable', RFC 6749
+   * §4.1.2.1) carrying what happened: the connection fails with it, and findNeedsSignIn finds the sign-in it needs.
+   */
+  private async refreshFailed(failure: OAuthFetchTimeoutError | OAuthRequestCancelledError): Promise<Error> {
+    const { OAuthError, OAuthErrorCode } = oauthSdk();
+    // A connection that closed meanwhile needs nothing from the user; an authorization server that did not answer is named.
+    const cause = failure instanceof OAuthFetchTimeoutError ? this.reported(await this.refreshUnanswered(failure)) : failure;
+    return Object.assign(new OAuthError(OAuthErrorCode.TemporarilyUnavailable, cause.message), { cause });
+  }
+
   private async refreshUnanswered(failure: OAuthFetchTimeoutError): Promise<NeedsSignInError> {
     const issuer = (await this.record()).issuer ?? new URL(failure.url).origin;
     return new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: failure.timeoutMs });
@@ -202,4 +205,9 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   private record() {
     return this.options.store.resource(this.options.serverUrl);
   }
+}
+
+/** Whether a request is a refresh-token grant (the SDK sends the token request's parameters as URLSearchParams). */
+function isRefresh(init: RequestInit | undefined): boolean {
+  return init?.body instanceof URLSearchParams && init.body.get('grant_type') === 'refresh_token';
 }
