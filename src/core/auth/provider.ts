@@ -4,7 +4,8 @@
 // verifier and `state` in memory for one sign-in. Without an `authorize` callback (a connection, not a sign-in)
 // it never sends anyone to a browser: where the SDK would redirect, it throws NeedsSignInError.
 // A connection's OAuth requests (discovery and the token refresh the transport makes on a 401) go through
-// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that got no answer is said so.
+// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that got no answer or was refused
+// is said so by us alone (the SDK would print a warning of its own).
 import { randomBytes } from 'node:crypto';
 import type {
   FetchLike,
@@ -121,12 +122,18 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     const bounded = fetchWithTimeout(base, this.options.requestTimeoutMs, ended);
     return async (input, init) => {
       if (init?.signal) return base(input, init);
+      let response: Response;
       try {
-        return await bounded(input, init);
+        response = await bounded(input, init);
       } catch (err) {
         if (isRefresh(init) && (err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError)) throw await this.refreshFailed(err);
         throw err;
       }
+      if (isRefresh(init) && (await refusedGrant(response))) {
+        await response.body?.cancel().catch(() => {});
+        throw await this.refreshRefused();
+      }
+      return response;
     };
   }
 
@@ -175,16 +182,22 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   }
 
   /**
-   * A refresh that got no answer, or was ended by the connection's close, as the SDK lets through untouched: any error
-   * but an OAuthError makes it print its own warning (console.warn, which is the CLI's stderr and no output channel
-   * of VS Code) and fall back to a redirect. So it becomes an OAuthError ('temporarily_unavailable', RFC 6749
-   * §4.1.2.1) carrying what happened: the connection fails with it, and findNeedsSignIn finds the sign-in it needs.
+   * A refresh that got no answer, or was ended by the connection's close. The SDK prints its own warning (console.warn:
+   * the CLI's stderr, no output channel of VS Code) and falls back to a redirect for any error but an OAuthError, so
+   * it gets one it lets through (sdkPassThrough) carrying what happened; findNeedsSignIn finds the sign-in it needs.
+   * A connection that closed meanwhile needs nothing from the user; an authorization server that did not answer is named.
    */
   private async refreshFailed(failure: OAuthFetchTimeoutError | OAuthRequestCancelledError): Promise<Error> {
-    const { OAuthError, OAuthErrorCode } = oauthSdk();
-    // A connection that closed meanwhile needs nothing from the user; an authorization server that did not answer is named.
-    const cause = failure instanceof OAuthFetchTimeoutError ? this.reported(await this.refreshUnanswered(failure)) : failure;
-    return Object.assign(new OAuthError(OAuthErrorCode.TemporarilyUnavailable, cause.message), { cause });
+    return sdkPassThrough(failure instanceof OAuthFetchTimeoutError ? this.reported(await this.refreshUnanswered(failure)) : failure);
+  }
+
+  /**
+   * A refresh token the authorization server no longer accepts (`invalid_grant`): what the SDK would do after printing
+   * its own warning — forget the tokens, then need a sign-in ('expired') — done here without the warning.
+   */
+  private async refreshRefused(): Promise<Error> {
+    await this.invalidateCredentials('tokens');
+    return sdkPassThrough(this.reported(await this.needsSignIn(undefined)));
   }
 
   private async refreshUnanswered(failure: OAuthFetchTimeoutError): Promise<NeedsSignInError> {
@@ -205,6 +218,22 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   private record() {
     return this.options.store.resource(this.options.serverUrl);
   }
+}
+
+/**
+ * `cause` as an OAuthError the SDK's auth() neither warns about nor retries: its code is no authorization server's
+ * answer (the SDK acts on invalid_grant, invalid_client, unauthorized_client and server_error), its message and
+ * cause are ours.
+ */
+function sdkPassThrough(cause: Error): Error {
+  return Object.assign(new (oauthSdk().OAuthError)('mcp_harness_handled', cause.message), { cause });
+}
+
+/** Whether a token endpoint's answer is a 400 `invalid_grant` (RFC 6749 §5.2); read from a copy, the SDK may read it too. */
+async function refusedGrant(response: Response): Promise<boolean> {
+  if (response.status !== 400) return false;
+  const body = (await response.clone().json().catch(() => undefined)) as { error?: unknown } | undefined;
+  return body?.error === 'invalid_grant';
 }
 
 /** Whether a request is a refresh-token grant (the SDK sends the token request's parameters as URLSearchParams). */

@@ -1,7 +1,8 @@
-// What the user reads when a running server's token refresh gets no answer, from the built CLI (a real process, its
-// real stdout and stderr): one message from MCP Harness on stderr naming the authorization server, the limit and
-// `mcp-harness login`; nothing from the SDK (it would print its own "Could not refresh OAuth tokens" warning through
-// console.warn when a refresh fails for want of an answer), and nothing at all on stdout, which is for results.
+// What the user reads when a running server's token refresh gets no answer or is refused, from the built CLI (a real
+// process, its real stdout and stderr): one message from MCP Harness on stderr (for no answer: naming the
+// authorization server, the limit and `mcp-harness login`); nothing from the SDK (it would print its own "Could not
+// refresh OAuth tokens" / "OAuth invalid_grant" warning through console.warn), and nothing on stdout, which is for
+// results.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { cliTokenStore } from '../../../src/cli/tokenStore';
 import { buildPrivateCli, runCli } from '../lint/cliHelpers';
 import { browse, startOAuthFixture, stopOAuthFixtures } from './helpers';
 
-describe('auth: a token refresh that gets no answer, as the CLI process prints it', function () {
+describe('auth: a token refresh that fails, as the CLI process prints it', function () {
   this.timeout(120_000);
   let built: { cli: string; dispose(): void };
   let home: string;
@@ -31,7 +32,7 @@ describe('auth: a token refresh that gets no answer, as the CLI process prints i
   });
   after(() => built.dispose());
 
-  it('one message from MCP Harness on stderr, none from the SDK, an empty stdout', async () => {
+  it('no answer: one message from MCP Harness on stderr, none from the SDK, an empty stdout', async () => {
     // Access tokens are issued already expired, so the command's first request needs a refresh, which the fixture holds.
     const fx = await startOAuthFixture(['--token-ttl', '0']);
     mkdirSync(join(ws, '.vscode'));
@@ -49,5 +50,22 @@ describe('auth: a token refresh that gets no answer, as the CLI process prints i
     assert.equal(run.stderr.split(said).length - 1, 1, `said once:\n${run.stderr}`);
     assert.match(run.stderr, /Run `mcp-harness login remote` to sign in\./);
     assert.doesNotMatch(run.stderr, /mcp-sdk|Could not refresh|falling back/i, `nothing from the SDK:\n${run.stderr}`);
+  });
+
+  it('a refresh token the server no longer accepts: "sign in again" once, nothing from the SDK', async () => {
+    const fx = await startOAuthFixture();
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode', 'mcp.json'), JSON.stringify({ servers: { remote: { type: 'http', url: fx.url } } }));
+    const env = { XDG_CONFIG_HOME: join(home, 'config'), MCP_HARNESS_TOKEN_FILE: '' };
+    await signIn({ serverUrl: fx.url, store: cliTokenStore(env), openBrowser: browse });
+    await fx.control('revoke');
+    await fx.control('expire');
+
+    const run = await runCli(built.cli, ['tools', 'remote', '--json', '--workspace', ws], ws, '', env);
+
+    assert.equal(run.code, 3, run.stderr);
+    assert.equal(run.stdout, '', 'stdout holds results only');
+    assert.equal(run.stderr.split('the stored sign-in has expired or was revoked; sign in again.').length - 1, 1, `said once:\n${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /mcp-sdk|invalid_grant/i, `nothing from the SDK:\n${run.stderr}`);
   });
 });
