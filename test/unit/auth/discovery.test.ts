@@ -5,16 +5,18 @@
 import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_OAUTH_FETCH_TIMEOUT_MS, oauthSdk, signIn } from '../../../src/core/auth';
+import { connectionAuthProviders, findNeedsSignIn, MAX_OAUTH_FETCH_TIMEOUT_MS, oauthSdk, signIn } from '../../../src/core/auth';
 import { fetchWithTimeout } from '../../../src/core/auth/fetchTimeout';
 import { RESOURCE_METADATA_GRACE_MS } from '../../../src/core/auth/resourceMetadataGrace';
-import { browse, memoryGrantStore, settles, startOAuthFixture, stopOAuthFixtures } from './helpers';
+import { browse, memoryGrantStore, rejectionOf, settles, startOAuthFixture, stopOAuthFixtures } from './helpers';
+import { cleanup, makeDefinition, newManager } from '../servers/helpers';
 
 describe('auth: a protected-resource metadata request that does not answer', function () {
   this.timeout(60_000);
   const servers: Server[] = [];
 
-  afterEach(() => {
+  afterEach(async () => {
+    await cleanup();
     stopOAuthFixtures();
     for (const s of servers.splice(0)) s.close();
   });
@@ -29,6 +31,18 @@ describe('auth: a protected-resource metadata request that does not answer', fun
     const events = (await fx.events()).map((e) => `${e.type}${e.what ? ` ${e.what}` : ''}`);
     assert.equal(events.filter((e) => e === 'hung resource-metadata').length, 1, `asked once, not again for the code exchange: ${events.join(', ')}`);
     assert.ok(events.includes('exchange'), events.join(', '));
+    await settles(fx.waitForEvent('hung-ended', 'resource-metadata'), 'the given-up request closing');
+  });
+
+  it('is given up in a connection too: a server not signed in needs sign-in within no request timeout', async () => {
+    const fx = await startOAuthFixture(['--hang', 'resource-metadata']);
+    const { store } = memoryGrantStore();
+    const { manager } = newManager([makeDefinition({ id: 'remote', transport: 'http', url: fx.url })], {
+      authProviderFor: connectionAuthProviders(store, { requestTimeoutMs: () => MAX_OAUTH_FETCH_TIMEOUT_MS }),
+    });
+    const err = await settles(rejectionOf(manager.start('remote')), 'the start', 20_000);
+    assert.equal(findNeedsSignIn(err)?.reason, 'not_signed_in', String(err));
+    assert.equal(manager.state('remote')?.status, 'needs-sign-in');
     await settles(fx.waitForEvent('hung-ended', 'resource-metadata'), 'the given-up request closing');
   });
 
