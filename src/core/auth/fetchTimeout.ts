@@ -1,9 +1,11 @@
 // Every request of a sign-in or sign-out (metadata discovery, registration, token exchange, revocation) is bounded:
 // without a bound, an authorization server that accepts the connection and never answers holds the user for
 // Node's five-minute header timeout. The bound covers the answer's body too (the signal stays armed while it is read).
-// A sign-in's cancellation reaches every request the same way, so Cancel ends the sign-in at once.
+// A sign-in's cancellation reaches every request the same way, so Cancel ends the sign-in at once. The optional first
+// step of discovery may end sooner (resourceMetadataGrace.ts).
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { formatMs } from '../servers/errors';
+import { withResourceMetadataGrace } from './resourceMetadataGrace';
 
 /** How long one OAuth request may take, sign-in and sign-out alike. */
 export const DEFAULT_OAUTH_FETCH_TIMEOUT_MS = 30_000;
@@ -31,15 +33,17 @@ export class OAuthRequestCancelledError extends Error {
 
 /**
  * `fetchFn` with each request (and the reading of its answer) aborted after `timeoutMs`, and at once when `cancel`
- * is aborted (then it fails with OAuthRequestCancelledError, before anything is sent if it already was).
+ * is aborted (then it fails with OAuthRequestCancelledError, before anything is sent if it already was); a
+ * protected-resource metadata request that the SDK can do without is given up sooner when its fallback answers.
  */
 export function fetchWithTimeout(fetchFn: FetchLike = fetch, timeoutMs = DEFAULT_OAUTH_FETCH_TIMEOUT_MS, cancel?: AbortSignal): FetchLike {
+  const probing = withResourceMetadataGrace(fetchFn);
   return async (input, init) => {
     if (cancel?.aborted) throw new OAuthRequestCancelledError(where(input));
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, ...(init?.signal ? [init.signal] : []), ...(cancel ? [cancel] : [])]);
     try {
-      return await fetchFn(input, { ...init, signal });
+      return await probing(input, { ...init, signal });
     } catch (err) {
       if (cancel?.aborted) throw new OAuthRequestCancelledError(where(input));
       if (timeout.aborted) throw new OAuthFetchTimeoutError(where(input), timeoutMs);

@@ -4,7 +4,8 @@
 // verifier and `state` in memory for one sign-in. Without an `authorize` callback (a connection, not a sign-in)
 // it never sends anyone to a browser: where the SDK would redirect, it throws NeedsSignInError.
 // A connection's OAuth requests (discovery and the token refresh the transport makes on a 401) go through
-// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that got no answer is said so.
+// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that got no answer or was refused
+// is said so by us alone (the SDK would print a warning of its own).
 import { randomBytes } from 'node:crypto';
 import type {
   FetchLike,
@@ -17,6 +18,7 @@ import type {
 } from '@modelcontextprotocol/client';
 import { NeedsSignInError, type SignInReason } from './errors';
 import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError } from './fetchTimeout';
+import { oauthSdk } from './sdk';
 import type { GrantStore } from './store';
 
 export const CLIENT_NAME = 'MCP Harness';
@@ -46,8 +48,6 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;
   private readonly expectedState = randomBytes(16).toString('base64url');
   private tokensInvalidated = false;
-  /** How the connection's last bounded OAuth request failed, if it did: a refresh that fell through to a redirect says why. */
-  private lastRequestFailure: OAuthFetchTimeoutError | OAuthRequestCancelledError | undefined;
 
   constructor(private readonly options: HarnessOAuthProviderOptions) {}
 
@@ -110,12 +110,6 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (this.options.interactive) return this.options.interactive.authorize(authorizationUrl);
-    // The SDK falls back to a redirect when a refresh fails for want of an answer: a connection that closed meanwhile
-    // needs nothing from the user, an authorization server that did not answer is named.
-    const failure = this.lastRequestFailure;
-    this.lastRequestFailure = undefined;
-    if (failure instanceof OAuthRequestCancelledError) throw failure;
-    if (failure) throw this.reported(await this.refreshUnanswered(failure));
     throw this.reported(await this.needsSignIn(authorizationUrl.searchParams.get('scope') ?? undefined));
   }
 
@@ -128,15 +122,18 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     const bounded = fetchWithTimeout(base, this.options.requestTimeoutMs, ended);
     return async (input, init) => {
       if (init?.signal) return base(input, init);
+      let response: Response;
       try {
-        const response = await bounded(input, init);
-        this.lastRequestFailure = undefined;
-        return response;
+        response = await bounded(input, init);
       } catch (err) {
-        // Only the latest failure counts: a refused connection after a timeout is not "did not answer".
-        this.lastRequestFailure = err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError ? err : undefined;
+        if (isRefresh(init) && (err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError)) throw await this.refreshFailed(err);
         throw err;
       }
+      if (isRefresh(init) && (await refusedGrant(response))) {
+        await response.body?.cancel().catch(() => {});
+        throw await this.refreshRefused();
+      }
+      return response;
     };
   }
 
@@ -184,6 +181,25 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     return new NeedsSignInError(this.options.serverUrl, reason, reason === 'insufficient_scope' ? requestedScope : undefined);
   }
 
+  /**
+   * A refresh that got no answer, or was ended by the connection's close. The SDK prints its own warning (console.warn:
+   * the CLI's stderr, no output channel of VS Code) and falls back to a redirect for any error but an OAuthError, so
+   * it gets one it lets through (sdkPassThrough) carrying what happened; findNeedsSignIn finds the sign-in it needs.
+   * A connection that closed meanwhile needs nothing from the user; an authorization server that did not answer is named.
+   */
+  private async refreshFailed(failure: OAuthFetchTimeoutError | OAuthRequestCancelledError): Promise<Error> {
+    return sdkPassThrough(failure instanceof OAuthFetchTimeoutError ? this.reported(await this.refreshUnanswered(failure)) : failure);
+  }
+
+  /**
+   * A refresh token the authorization server no longer accepts (`invalid_grant`): what the SDK would do after printing
+   * its own warning — forget the tokens, then need a sign-in ('expired') — done here without the warning.
+   */
+  private async refreshRefused(): Promise<Error> {
+    await this.invalidateCredentials('tokens');
+    return sdkPassThrough(this.reported(await this.needsSignIn(undefined)));
+  }
+
   private async refreshUnanswered(failure: OAuthFetchTimeoutError): Promise<NeedsSignInError> {
     const issuer = (await this.record()).issuer ?? new URL(failure.url).origin;
     return new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: failure.timeoutMs });
@@ -202,4 +218,25 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   private record() {
     return this.options.store.resource(this.options.serverUrl);
   }
+}
+
+/**
+ * `cause` as an OAuthError the SDK's auth() neither warns about nor retries: its code is no authorization server's
+ * answer (the SDK acts on invalid_grant, invalid_client, unauthorized_client and server_error), its message and
+ * cause are ours.
+ */
+function sdkPassThrough(cause: Error): Error {
+  return Object.assign(new (oauthSdk().OAuthError)('mcp_harness_handled', cause.message), { cause });
+}
+
+/** Whether a token endpoint's answer is a 400 `invalid_grant` (RFC 6749 §5.2); read from a copy, the SDK may read it too. */
+async function refusedGrant(response: Response): Promise<boolean> {
+  if (response.status !== 400) return false;
+  const body = (await response.clone().json().catch(() => undefined)) as { error?: unknown } | undefined;
+  return body?.error === 'invalid_grant';
+}
+
+/** Whether a request is a refresh-token grant (the SDK sends the token request's parameters as URLSearchParams). */
+function isRefresh(init: RequestInit | undefined): boolean {
+  return init?.body instanceof URLSearchParams && init.body.get('grant_type') === 'refresh_token';
 }

@@ -8,6 +8,7 @@ import { SignInError } from './errors';
 import { fetchWithTimeout, isOAuthTimeout, OAuthFetchTimeoutError } from './fetchTimeout';
 import { LoopbackRedirect } from './loopback';
 import { HarnessOAuthProvider } from './provider';
+import { oauthSdk } from './sdk';
 import type { GrantStore } from './store';
 
 export interface SignInOptions {
@@ -29,11 +30,6 @@ export interface SignInOptions {
 export interface SignInResult {
   issuer: string;
   scope?: string;
-}
-
-/** The SDK's client package, loaded on first use (it builds its schemas when it loads). */
-export function oauthSdk(): typeof ClientModule {
-  return require('@modelcontextprotocol/client') as typeof ClientModule;
 }
 
 export async function signIn(options: SignInOptions): Promise<SignInResult> {

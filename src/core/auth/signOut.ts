@@ -5,7 +5,7 @@
 // the revocation unconfirmed, not the user waiting. Messages name what failed, never a token.
 import type { FetchLike, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
 import { fetchWithTimeout, isOAuthTimeout, OAuthRequestCancelledError } from './fetchTimeout';
-import { oauthSdk } from './signIn';
+import { oauthSdk } from './sdk';
 import type { GrantStore } from './store';
 
 /** The RFC 8414 fields a revocation needs (the SDK's OpenID variant of the metadata does not type them). */

@@ -202,11 +202,15 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
 
   it('a refresh that never answers: the server needs sign-in, naming the authorization server and the limit', async () => {
     const fx = await expiredAndHanging();
-    const { manager } = newManager([makeDefinition({ id: 'remote', transport: 'http', url: fx.url })], {
+    const { manager, logger } = newManager([makeDefinition({ id: 'remote', transport: 'http', url: fx.url })], {
       authProviderFor: connectionAuthProviders(store, { requestTimeoutMs: () => 300 }),
       hint: () => 'Sign in with the host.',
     });
-    const err = await settles(rejectionOf(manager.start('remote')), 'the start');
+    const warnings: unknown[][] = [];
+    const err = await settles(rejectionOf(withConsoleWarnings(warnings, () => manager.start('remote'))), 'the start');
+    // The host's log (VS Code's output channel) has the one message; the console (the extension host's log) has nothing.
+    assert.deepEqual(warnings, [], 'nothing printed to the console');
+    assert.equal(logger.count(/did not answer within 300 ms; sign in again/), 1, logger.lines.join('\n'));
     await fx.waitForEvent('hung', 'refresh');
     const needs = findNeedsSignIn(err);
     assert.ok(needs instanceof NeedsSignInError, `needs sign-in, got ${String(err)}`);
@@ -222,18 +226,17 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
     const fx = await expiredAndHanging();
     const reported: NeedsSignInError[] = [];
     const provider = new HarnessOAuthProvider({ serverUrl: fx.url, store, onNeedsSignIn: (e) => reported.push(e) });
-    const { client, connecting } = clientFor(fx, provider);
-    const outcome = rejectionOf(connecting);
+    const transport = withOAuthRequests(provider, (fetch) => new StreamableHTTPClientTransport(new URL(fx.url), { authProvider: provider, fetch }));
+    await transport.start();
+    // The send settles when the transport's whole sign-in step (refresh, and whatever the SDK does after it) has.
+    const sending = rejectionOf(transport.send({ jsonrpc: '2.0', id: 1, method: 'ping' }));
     await fx.waitForEvent('hung', 'refresh');
-    await client.close();
-    const err = await settles(outcome, 'the connection');
-    assert.equal(findNeedsSignIn(err), undefined, `not a needs-sign-in: ${String(err)}`);
+    await transport.close();
     // The request's own limit is 30 s here: only the close can have ended it.
-    await settles(fx.waitForEvent('hung-ended', 'refresh'), 'the refresh request');
-    // Two round trips to the fixture: time for the SDK to go from the failed refresh to the provider's redirect.
-    await fx.events();
-    await fx.events();
+    const err = await settles(sending, 'the request waiting on the refresh');
+    assert.equal(findNeedsSignIn(err), undefined, `not a needs-sign-in: ${String(err)}`);
     assert.deepEqual(reported, [], 'the host was not told to ask for a sign-in');
+    await settles(fx.waitForEvent('hung-ended', 'refresh'), 'the refresh request');
   });
 
   it('stopping the server while its start waits for a refresh ends the refresh at once; the server is stopped, no sign-in asked', async () => {
@@ -265,3 +268,14 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
     assert.equal(textOf(await settles(client.callTool({ name: 'wait', arguments: { ms: 400 } }), 'the call')), 'waited 400 ms');
   });
 });
+
+/** Runs `step` with console.warn recorded in `warnings` instead of printed (what the SDK prints goes there). */
+async function withConsoleWarnings<T>(warnings: unknown[][], step: () => Promise<T>): Promise<T> {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  try {
+    return await step();
+  } finally {
+    console.warn = original;
+  }
+}

@@ -1,0 +1,71 @@
+// What the user reads when a running server's token refresh gets no answer or is refused, from the built CLI (a real
+// process, its real stdout and stderr): one message from MCP Harness on stderr (for no answer: naming the
+// authorization server, the limit and `mcp-harness login`); nothing from the SDK (it would print its own "Could not
+// refresh OAuth tokens" / "OAuth invalid_grant" warning through console.warn), and nothing on stdout, which is for
+// results.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signIn } from '../../../src/core/auth';
+import { cliTokenStore } from '../../../src/cli/tokenStore';
+import { buildPrivateCli, runCli } from '../lint/cliHelpers';
+import { browse, startOAuthFixture, stopOAuthFixtures } from './helpers';
+
+describe('auth: a token refresh that fails, as the CLI process prints it', function () {
+  this.timeout(120_000);
+  let built: { cli: string; dispose(): void };
+  let home: string;
+  let ws: string;
+
+  before(() => {
+    built = buildPrivateCli();
+  });
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'mcp-harness-refresh-out-home-'));
+    ws = mkdtempSync(join(tmpdir(), 'mcp-harness-refresh-out-ws-'));
+  });
+  afterEach(() => {
+    stopOAuthFixtures();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(ws, { recursive: true, force: true });
+  });
+  after(() => built.dispose());
+
+  it('no answer: one message from MCP Harness on stderr, none from the SDK, an empty stdout', async () => {
+    // Access tokens are issued already expired, so the command's first request needs a refresh, which the fixture holds.
+    const fx = await startOAuthFixture(['--token-ttl', '0']);
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode', 'mcp.json'), JSON.stringify({ servers: { remote: { type: 'http', url: fx.url } } }));
+    const env = { XDG_CONFIG_HOME: join(home, 'config'), MCP_HARNESS_TOKEN_FILE: '', MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS: '300' };
+    await signIn({ serverUrl: fx.url, store: cliTokenStore(env), openBrowser: browse });
+    await fx.hang('refresh');
+
+    const run = await runCli(built.cli, ['tools', 'remote', '--json', '--workspace', ws], ws, '', env);
+
+    assert.equal(run.code, 3, run.stderr);
+    assert.ok((await fx.events()).some((e) => e.type === 'hung' && e.what === 'refresh'), 'the refresh was sent and held');
+    assert.equal(run.stdout, '', 'stdout holds results only');
+    const said = `the token refresh at http://127.0.0.1:${fx.port}/ did not answer within 300 ms; sign in again.`;
+    assert.equal(run.stderr.split(said).length - 1, 1, `said once:\n${run.stderr}`);
+    assert.match(run.stderr, /Run `mcp-harness login remote` to sign in\./);
+    assert.doesNotMatch(run.stderr, /mcp-sdk|Could not refresh|falling back/i, `nothing from the SDK:\n${run.stderr}`);
+  });
+
+  it('a refresh token the server no longer accepts: "sign in again" once, nothing from the SDK', async () => {
+    const fx = await startOAuthFixture();
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode', 'mcp.json'), JSON.stringify({ servers: { remote: { type: 'http', url: fx.url } } }));
+    const env = { XDG_CONFIG_HOME: join(home, 'config'), MCP_HARNESS_TOKEN_FILE: '' };
+    await signIn({ serverUrl: fx.url, store: cliTokenStore(env), openBrowser: browse });
+    await fx.control('revoke');
+    await fx.control('expire');
+
+    const run = await runCli(built.cli, ['tools', 'remote', '--json', '--workspace', ws], ws, '', env);
+
+    assert.equal(run.code, 3, run.stderr);
+    assert.equal(run.stdout, '', 'stdout holds results only');
+    assert.equal(run.stderr.split('the stored sign-in has expired or was revoked; sign in again.').length - 1, 1, `said once:\n${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /mcp-sdk|invalid_grant/i, `nothing from the SDK:\n${run.stderr}`);
+  });
+});
