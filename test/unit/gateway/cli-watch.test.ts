@@ -4,7 +4,7 @@
 // its stderr lines, never on a sleep (but the --no-watch test's one bounded look for a change that must not come).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -171,6 +171,23 @@ describe('gateway CLI: following its configuration file', function () {
     await g.said(/the configuration changed: removed memory; serving everything\./);
   });
 
+  it('in code mode, run_code\'s mcp.servers() follows the servers added and removed', async () => {
+    const ws = workspace({ everything: true });
+    const g = await gateway(ws, ['--mode', 'code']);
+    const serversNow = async () => {
+      const result = await g.client.callTool({ name: 'run_code', arguments: { code: 'return (await mcp.servers()).map((s) => s.name);' } });
+      return (JSON.parse(textOf(result)) as { value: string[] }).value;
+    };
+    assert.deepEqual(await serversNow(), ['everything']);
+    saveByRename(ws, { servers: servers(ws, { everything: true, memory: true }) });
+    await g.said(/the configuration changed: added memory/);
+    assert.deepEqual((await serversNow()).sort(), ['everything', 'memory']);
+    saveInPlace(ws, JSON.stringify({ servers: servers(ws, { memory: true }) }));
+    await g.said(/the configuration changed: removed everything/);
+    assert.deepEqual(await serversNow(), ['memory']);
+    assert.equal(g.heard.tools, 0, 'code mode\'s two tools did not change');
+  });
+
   it('with --no-watch, serves the configuration read at start', async () => {
     const ws = workspace({ everything: true });
     const fixed = await gateway(ws, ['--no-watch']);
@@ -243,7 +260,9 @@ describe('gateway CLI: following its configuration file', function () {
       assert.match(fresh.getInstructions() ?? '', /guards these servers: memory\./);
       await fresh.close();
       await client.close();
-      assert.equal(readFileSync(join(ws, '.vscode/mcp.json'), 'utf8'), JSON.stringify(config));
+      await stop(gw);
+      const audit = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl')).filter((e) => e.action === 'reload');
+      assert.deepEqual(audit.map((e) => [e.added, e.removed, e.restarted]), [[[], ['everything'], ['memory']]]);
     });
   });
 });
