@@ -28,6 +28,8 @@ export class GatewayReload {
   private queue: Promise<void> = Promise.resolve();
   private queued = false;
   private disposed = false;
+  /** The last reload was not applied: the next one that is says so even when no server changed. */
+  private refused = false;
 
   constructor(private readonly options: GatewayReloadOptions) {
     this.known = new Set(options.ws.problems.map(problemKey));
@@ -67,6 +69,7 @@ export class GatewayReload {
       if (errors.length) {
         const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
         this.say(`${formatProblems([errors[0]], io.cwd)[0].replace(/\.+$/, '')}${more}. The change was not applied: the gateway keeps serving ${this.serving()} until the file is fixed.`);
+        this.refused = true;
         return;
       }
       for (const line of formatProblems(fresh, io.cwd)) io.stderr(`${line}\n`);
@@ -83,7 +86,9 @@ export class GatewayReload {
 
   private report(changes: ServerChanges): void {
     const parts = (['added', 'removed', 'restarted'] as const).filter((k) => changes[k].length).map((k) => `${k} ${changes[k].join(', ')}`);
-    this.say(`the configuration changed: ${parts.join('; ') || 'no server changed'}; serving ${this.serving()}.`);
+    // A save that changes no server is quiet, unless it follows one that was not applied.
+    if (parts.length || this.refused) this.say(`the configuration changed: ${parts.join('; ') || 'no server changed'}; serving ${this.serving()}.`);
+    this.refused = false;
     for (const f of changes.failed) this.say(`'${f.server}' did not start: ${f.message} (it stays configured; the next call to it tries again).`);
     if (parts.length) this.options.audit?.write({ kind: 'admin', action: 'reload', added: changes.added, removed: changes.removed, restarted: changes.restarted });
   }

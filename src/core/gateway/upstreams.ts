@@ -192,8 +192,8 @@ export class UpstreamWatcher {
       const value = state[kind];
       if (value === undefined) continue;
       const before = prev.lists[kind];
-      // A restarted server lists again: new arrays, but two empty lists are no change.
-      if (announce && before !== undefined && before !== value && (before.length || value.length)) this.handlers.onListChanged(kind, state.id);
+      // The host rebuilds a list from the same items when it re-reads the configuration: no change.
+      if (announce && before !== undefined && !sameItems(before, value)) this.handlers.onListChanged(kind, state.id);
       lists[kind] = value;
     }
     this.seen.set(state.id, { status: state.status, everRan: prev.everRan || running, lists });
@@ -212,6 +212,10 @@ export class UpstreamWatcher {
   dispose(): void {
     this.unsubscribe();
   }
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a === b || (a.length === b.length && a.every((item, i) => item === b[i]));
 }
 
 /**

@@ -4,7 +4,7 @@
 // its stderr lines, never on a sleep (but the --no-watch test's one bounded look for a change that must not come).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -135,6 +135,17 @@ describe('gateway CLI: following its configuration file', function () {
     assert.deepEqual(headers.map((h) => h.servers), [['everything'], ['everything', 'memory']]);
   });
 
+  it('reads another client\'s config file created while it runs (.cursor/mcp.json, in a folder that did not exist)', async () => {
+    const ws = workspace({ everything: true });
+    const g = await gateway(ws);
+    assert.ok(!(await toolNames(g.client)).some((n) => n.startsWith('memory__')));
+    mkdirSync(join(ws, '.cursor'));
+    writeFileSync(join(ws, '.cursor/mcp.json'), JSON.stringify({ mcpServers: servers(ws, { memory: true }) }));
+    await g.changed('tools');
+    assert.ok((await toolNames(g.client)).includes('memory__read_graph'));
+    await g.said(/the configuration changed: added memory; serving everything, memory\./);
+  });
+
   it('stops a removed server: it leaves tools, resources and prompts (each announced), and its tools can no longer be called', async () => {
     const ws = workspace({ everything: true, memory: true });
     const g = await gateway(ws);
@@ -165,9 +176,16 @@ describe('gateway CLI: following its configuration file', function () {
     saveInPlace(ws, JSON.stringify({ servers: { everything: { command: process.execPath, args: ['${nosuchvariable}'] } } }));
     await g.said(/nosuchvariable.*The change was not applied/);
     assert.deepEqual(await toolNames(g.client), before);
+    // Back to the running configuration: applied, and said so (the last save was not).
+    saveInPlace(ws, JSON.stringify({ servers: servers(ws, { everything: true, memory: true }) }));
+    await g.said(/the configuration changed: no server changed; serving everything, memory\./);
+    // Nothing changed, so nothing was announced (what the gateway sent before that line comes before this answer).
+    assert.deepEqual(await toolNames(g.client), before);
+    assert.deepEqual(g.heard, { tools: 0, resources: 0, prompts: 0 });
     saveInPlace(ws, JSON.stringify({ servers: servers(ws, { everything: true }) }));
     await g.changed('tools');
-    assert.ok((await toolNames(g.client)).every((n) => n.startsWith('everything__')));
+    const namesAfter = await toolNames(g.client);
+    assert.ok(namesAfter.every((n) => n.startsWith('everything__')), namesAfter.join(', '));
     await g.said(/the configuration changed: removed memory; serving everything\./);
   });
 
