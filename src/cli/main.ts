@@ -5,6 +5,7 @@ import { commands } from './commands/index';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIO, UsageError } from './io';
 import { exitCodeFor, listenForInterrupts } from './interrupt';
 import { HARNESS_VERSION as VERSION } from '../core/version';
+import { alignOptions, argumentProblem } from './usage';
 
 
 function globalHelp(): string {
@@ -45,7 +46,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   if (!command) return fail(new UsageError(`unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}.`));
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage + '\n');
+    io.stdout(alignOptions(command.usage) + '\n');
     return 0;
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
@@ -57,11 +58,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       strict: true,
     }) as { values: Record<string, unknown>; positionals: string[] };
   } catch (err) {
-    return fail(new UsageError(`${(err as Error).message}\n${command.usage}`));
+    return fail(new UsageError(`${argumentProblem(err, name, command)}\n${alignOptions(command.usage)}`));
   }
   const { min, max } = command.positionals ?? { min: 0, max: 0 };
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    return fail(new UsageError(`wrong number of arguments.\n${command.usage}`));
+    return fail(new UsageError(`wrong number of arguments.\n${alignOptions(command.usage)}`));
   }
   const interrupts = command.interruptible ? listenForInterruptsOf(name, command.interruptible, io) : undefined;
   let code: number;
