@@ -87,6 +87,15 @@ function saveInPlace(ws: string, text: string): void {
   writeFileSync(join(ws, '.vscode/mcp.json'), text);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function toolNames(client: Client): Promise<string[]> {
   return (await client.listTools()).tools.map((t) => t.name);
 }
@@ -260,11 +269,14 @@ describe('gateway CLI: following its configuration file', function () {
       assert.equal(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'x' } })), 'Echo: x');
       const health = () => get('/health').then((t) => JSON.parse(t).upstreams as { id: string; status: string; pid?: number }[]);
       const memoryBefore = (await health()).find((u) => u.id === 'memory')!;
+      const everythingPid = (await health()).find((u) => u.id === 'everything')!.pid!;
+      assert.ok(alive(everythingPid));
       assert.equal(memoryBefore.status, 'running');
       // memory gets another data file (its launch changed); everything leaves.
       const config = { servers: { memory: { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: join(ws, 'other.jsonl') } } } };
       saveInPlace(ws, JSON.stringify(config));
       await said(/the configuration changed: removed everything; restarted memory; serving memory\./);
+      assert.ok(!alive(everythingPid), 'the removed server was stopped');
       const after = await health();
       assert.deepEqual(after.map((u) => u.id), ['memory']);
       assert.equal(after[0].status, 'running');
