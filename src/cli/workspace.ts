@@ -2,7 +2,7 @@
 // Running the CLI is the user's consent to start the servers it names, and the folder is trusted.
 import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { discover, offsetToPosition, type ConfigProblem, type ServerDefinition } from '../core/config';
+import { discover, offsetToPosition, type ConfigProblem, type DiscoveredFile, type DiscoveryResult, type ServerDefinition } from '../core/config';
 import { ServerManager } from '../core/servers/manager';
 import type { NeedsSignInError } from '../core/auth/errors';
 import { connectionAuthProviders } from '../core/auth/forServer';
@@ -35,6 +35,10 @@ export interface OpenedWorkspace {
   client: ClientFeatures;
   definitions: ServerDefinition[];
   problems: ConfigProblem[];
+  /** Every config file discovery looked for, existing or not (creating one changes the configuration). */
+  files: DiscoveredFile[];
+  /** Reads the config files again, as at the start (the result is not applied). */
+  rediscover(): Promise<DiscoveryResult>;
   manager: ServerManager;
   /** Says nothing unless MCP_HARNESS_VERBOSE is set; then it writes to stderr. */
   logger: Logger;
@@ -62,7 +66,8 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
   if (!isDir) {
     throw new UsageError(`the workspace folder '${dir ?? folder}' does not exist or is not a folder. Pass an existing folder with --workspace.`);
   }
-  const { definitions, problems } = await discover({ folders: [folder], includeUserConfigs: options.includeUserConfigs, env: io.env });
+  const rediscover = () => discover({ folders: [folder], includeUserConfigs: options.includeUserConfigs, env: io.env });
+  const { definitions, problems, files } = await rediscover();
   const verbose = Boolean(io.env.MCP_HARNESS_VERBOSE);
   const logger: Logger = verbose
     ? {
@@ -99,6 +104,8 @@ export async function openWorkspace(dir: string | undefined, io: CliIO, options:
     client,
     definitions,
     problems,
+    files,
+    rediscover,
     manager,
     logger,
     problemLines: () => formatProblems(problems, io.cwd),

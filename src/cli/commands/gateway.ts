@@ -8,15 +8,17 @@ import { Sandbox } from '../../core/sandbox/sandbox';
 import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import { HARNESS_VERSION } from '../../core/version';
+import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { GatewayReload } from '../gatewayReload';
 import { Interrupted } from '../interrupt';
 import { MAX_TIMER_MS } from '../serverHints';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
-import { openRunEnvironment, type CliRunContext } from '../runEnvironment';
+import { openRunEnvironment } from '../runEnvironment';
 
 const USAGE = [
   'Usage: mcp-harness gateway [--workspace DIR] [--stdio | --http PORT] [--mode direct|code] [--servers a,b]',
-  '                           [--policy FILE] [--yes] [--trace-dir DIR] [HTTP options]',
+  '                           [--policy FILE] [--yes] [--trace-dir DIR] [--no-watch] [HTTP options]',
   '',
   'Serves the workspace\'s MCP servers as one MCP server. Tools are named server__tool; resources',
   '(mcp-harness://server/uri) and prompts (server__prompt) are passed through. Every tool call goes',
@@ -38,6 +40,10 @@ const USAGE = [
   OTLP_USAGE,
   '  --max-calls N        tool calls per client session (default: no limit)',
   '  --audit-file FILE    audit log (default .mcp-harness/audit/gateway.jsonl); --audit-max-bytes N rotates it',
+  '  --no-watch           serve the configuration read at start; without it, a saved change to the workspace\'s',
+  '                       MCP config files (.vscode/mcp.json, .mcp.json, .cursor/mcp.json, …) is applied while the',
+  '                       gateway runs: new servers are served, removed ones stopped, changed ones restarted, and',
+  '                       clients get list_changed. A file with an error is not applied (the old servers stay).',
   '',
   'HTTP options:',
   '  --host ADDR          address to listen on (default 127.0.0.1; anything else is reachable by others)',
@@ -72,15 +78,25 @@ function list(raw: unknown): string[] {
   return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
 }
 
-function chooseServers(gw: typeof Gateway, ctx: CliRunContext, raw: unknown, io: CliIO): string[] {
-  const itself = ctx.ws.definitions.filter((d) => gw.launchesHarnessGateway(d));
-  for (const d of itself) io.stderr(`mcp-harness gateway: leaving out '${d.id}' (${d.source.file}): it starts an MCP Harness gateway, which would serve itself.\n`);
-  const known = ctx.ws.definitions.filter((d) => !itself.includes(d)).map((d) => d.id);
-  if (typeof raw !== 'string') return known;
-  const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = wanted.filter((s) => !known.includes(s));
-  if (unknown.length) throw new UsageError(`no MCP server named ${unknown.map((s) => `'${s}'`).join(', ')} in this workspace (known: ${known.join(', ') || 'none'}).`);
-  return wanted;
+/**
+ * The servers the gateway serves: every definition (or those --servers names) but one that starts an MCP Harness
+ * gateway. Each such entry is reported once; at a reload, a --servers name no longer configured is not served.
+ */
+function serverChooser(gw: typeof Gateway, raw: unknown, io: CliIO): (definitions: ServerDefinition[], reload?: boolean) => string[] {
+  const reported = new Set<string>();
+  const wanted = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return (definitions, reload = false) => {
+    const itself = definitions.filter((d) => gw.launchesHarnessGateway(d));
+    for (const d of itself.filter((d) => !reported.has(d.id))) {
+      reported.add(d.id);
+      io.stderr(`mcp-harness gateway: leaving out '${d.id}' (${d.source.file}): it starts an MCP Harness gateway, which would serve itself.\n`);
+    }
+    const known = definitions.filter((d) => !itself.includes(d)).map((d) => d.id);
+    if (!wanted) return known;
+    const unknown = wanted.filter((s) => !known.includes(s));
+    if (unknown.length && !reload) throw new UsageError(`no MCP server named ${unknown.map((s) => `'${s}'`).join(', ')} in this workspace (known: ${known.join(', ') || 'none'}).`);
+    return wanted.filter((s) => known.includes(s));
+  };
 }
 
 /**
@@ -127,6 +143,7 @@ export const gatewayCommand: CliCommand = {
     'shutdown-ms': { type: 'string' },
     'session-idle-ms': { type: 'string' },
     'replica-id': { type: 'string' },
+    'no-watch': { type: 'boolean' },
   },
   interruptible: { stopping: 'refusing new requests; calls in flight get --shutdown-ms to finish, then the servers stop' },
   async run({ values, signal }, io) {
@@ -155,8 +172,10 @@ export const gatewayCommand: CliCommand = {
     const logger = stderrLogger(io);
     const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
+    let reload: GatewayReload | undefined;
     try {
-      const servers = chooseServers(gw, ctx, values.servers, io);
+      const choose = serverChooser(gw, values.servers, io);
+      const servers = choose(ctx.ws.definitions);
       ctx.ws.reportProblems(false);
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,
@@ -183,10 +202,17 @@ export const gatewayCommand: CliCommand = {
         logger,
         resourceUpdates: (listener) => ctx.ws.client.onResourceUpdated(listener),
       });
+      if (!values['no-watch']) {
+        const watching = new GatewayReload({ ws: ctx.ws, core, expose: (definitions) => choose(definitions, true), audit, io });
+        reload = watching;
+        // A stopping gateway takes no new configuration.
+        signal.addEventListener('abort', () => void watching.dispose(), { once: true });
+      }
       const started = { workspace: ctx.ws.folder, servers, mode, transport: port === undefined ? 'stdio' : 'http' };
       if (port === undefined) return await serveStdio(core, audit, started, numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS, signal, io);
       return await serveHttp(gw, core, audit, started, { ...numbers, port }, values, signal, io);
     } finally {
+      await reload?.dispose();
       audit.write({ kind: 'admin', action: 'stop' });
       audit.close();
       await sandbox?.dispose();

@@ -32,12 +32,18 @@ export interface ClientLink {
 
 const HOST_ANSWERS: AnswererLookup = () => undefined;
 
+/** A client's run and the run as the client's calls reach it (counted, audited, limited per server). */
+interface OpenedRun {
+  run: GatewayRun;
+  guarded: ToolGateway;
+}
+
 export class GatewayClient {
-  private run: Promise<GatewayRun> | undefined;
-  /** The run as this client reaches it, once open (calls after the first skip an await). */
-  private guarded: ToolGateway | undefined;
-  /** The run itself, once open (run_code records its own step in it). */
-  private opened: GatewayRun | undefined;
+  private run: Promise<OpenedRun> | undefined;
+  /** The run once open: calls after the first skip an await. */
+  private opened: OpenedRun | undefined;
+  /** Runs opened before the exposed servers changed: calls still running finish in them; they end with the client. */
+  private readonly retired: Promise<OpenedRun>[] = [];
   private calls = 0;
   private closed = false;
   private readonly workspace = new SessionWorkspace();
@@ -66,24 +72,37 @@ export class GatewayClient {
     if (!this.closed) this.link.notify?.(kind);
   }
 
-  private async gateway(): Promise<ToolGateway> {
-    if (this.guarded) return this.guarded;
+  /**
+   * The gateway's servers changed: a run's header names the servers it may reach, so the next call opens a new
+   * run; calls still running finish in the old one.
+   */
+  serversChanged(): void {
+    if (!this.run) return;
+    this.retired.push(this.run);
+    this.run = undefined;
+    this.opened = undefined;
+  }
+
+  private async gateway(): Promise<OpenedRun> {
+    if (this.opened) return this.opened;
     if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'This gateway session has ended.');
     if (!this.run) {
       // Over stdio the client's name is known only after initialize; traces and the audit log use it.
       const name = this.link.clientName?.();
       if (name && this.caller.client === 'stdio') this.caller.client = `${clientName(name)} (stdio)`;
-      const opening = this.core.openRun(this);
+      const opening = this.core.openRun(this).then((run) => ({ run, guarded: this.core.recorder.guarded(run, this.caller) }));
       this.run = opening;
-      // A run that failed to open is tried again on the next call.
-      opening.catch(() => {
-        if (this.run === opening) this.run = undefined;
-      });
+      opening.then(
+        (opened) => {
+          if (this.run === opening) this.opened = opened;
+        },
+        // A run that failed to open is tried again on the next call.
+        () => {
+          if (this.run === opening) this.run = undefined;
+        },
+      );
     }
-    const run = await this.run;
-    this.opened = run;
-    this.guarded ??= this.core.recorder.guarded(run, this.caller);
-    return this.guarded;
+    return this.run;
   }
 
   async listTools(): Promise<Tool[]> {
@@ -98,10 +117,10 @@ export class GatewayClient {
 
   async callTool(stepId: string, name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
     if (this.core.codeMode) {
-      if (name === SEARCH_TOOLS) return this.core.codeMode.search(await this.gateway(), args);
+      if (name === SEARCH_TOOLS) return this.core.codeMode.search((await this.gateway()).guarded, args);
       if (name === RUN_CODE) {
-        const gateway = await this.gateway();
-        return this.core.codeMode.run(gateway, this.opened!, args, stepId, this.workspace, signal);
+        const { guarded, run } = await this.gateway();
+        return this.core.codeMode.run(guarded, run, args, stepId, this.workspace, signal);
       }
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}': in code mode the gateway has ${SEARCH_TOOLS} and ${RUN_CODE}.`);
     }
@@ -112,7 +131,7 @@ export class GatewayClient {
       entry = (await catalog.toolTable()).resolve(name);
     }
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'. List the tools again: the gateway's tool names have the form server__tool.`);
-    return toMcpResult(await (this.guarded ?? (await this.gateway())).callTool({ server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) }));
+    return toMcpResult(await (this.opened ?? (await this.gateway())).guarded.callTool({ server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) }));
   }
 
   async listResources() {
@@ -153,8 +172,7 @@ export class GatewayClient {
    * server/prompt) and the output guardrails and traces it; a refusal is an MCP error carrying the reason.
    */
   private async feature(kind: 'resource' | 'prompt', server: string, target: string, args?: Record<string, string>) {
-    await this.gateway();
-    const run = this.opened!;
+    const { run } = await this.gateway();
     const { record, raw } = kind === 'resource' ? await run.readResource({ server, target }) : await run.getPrompt({ server, target, ...(args ? { args } : {}) });
     const denied = DENIED.has(record.decision);
     this.core.audit?.write({
@@ -180,7 +198,8 @@ export class GatewayClient {
     this.closed = true;
     this.core.forget(this);
     try {
-      if (this.run) await (await this.run).end();
+      const runs = await Promise.allSettled([...this.retired, ...(this.run ? [this.run] : [])]);
+      await Promise.all(runs.map((r) => (r.status === 'fulfilled' ? r.value.run.end() : undefined)));
     } finally {
       await this.link.close?.().catch(() => undefined);
     }

@@ -18,7 +18,7 @@ import { GatewayMetrics } from './metrics';
 import type { GatewayClient } from './client';
 import { GatewaySession } from './session';
 import { ResourceSubscriptions } from './subscriptions';
-import { Catalog, UpstreamWatcher, type ListKind, type UpstreamServers } from './upstreams';
+import { Catalog, UpstreamWatcher, type KnownLists, type ListKind, type UpstreamServers } from './upstreams';
 
 export const DEFAULT_MAX_CONCURRENT_PER_SERVER = 16;
 /** Reused read-only results kept for all clients together (a run alone keeps up to 512 / 8 MB). */
@@ -80,6 +80,11 @@ export class GatewayCore {
   readonly startedAt = Date.now();
   /** Every client being served: sessions' clients and stateless ones. */
   private readonly sessions = new Set<GatewayClient>();
+  /**
+   * The exposed servers. The catalog, watcher, subscriptions and code mode read this one array, so a reloaded
+   * configuration (setServers) changes it in place for all of them.
+   */
+  private readonly exposed: string[];
   private readonly watcher: UpstreamWatcher;
   private readonly dedup: DedupCache;
   /** Resource subscriptions of the clients, when the upstreams and the host support them. */
@@ -94,15 +99,16 @@ export class GatewayCore {
     this.version = options.version;
     this.audit = options.audit;
     this.metrics = options.metrics ?? new GatewayMetrics();
-    this.catalog = new Catalog(options.upstreams, options.servers, logger);
+    this.exposed = [...options.servers];
+    this.catalog = new Catalog(options.upstreams, this.exposed, logger);
     this.dedup = new DedupCache(options.dedup ?? GATEWAY_DEDUP_LIMITS);
     this.recorder = new CallRecorder(this.metrics, options.audit, new ConcurrencyLimits(options.maxConcurrentPerServer ?? DEFAULT_MAX_CONCURRENT_PER_SERVER));
-    this.codeMode = options.code ? new CodeMode({ ...options.code, servers: options.servers }) : undefined;
+    this.codeMode = options.code ? new CodeMode({ ...options.code, servers: this.exposed }) : undefined;
     const { upstreams } = options;
     if (options.resourceUpdates && upstreams.subscribeResource && upstreams.unsubscribeResource) {
       const subscriptions = new ResourceSubscriptions(
         { subscribeResource: (s, u) => upstreams.subscribeResource!(s, u), unsubscribeResource: (s, u) => upstreams.unsubscribeResource!(s, u) },
-        options.servers,
+        this.exposed,
         () => this.policy(),
         logger,
       );
@@ -114,13 +120,13 @@ export class GatewayCore {
     if (upstreams.serverCapabilities && upstreams.complete) {
       this.completions = new GatewayCompletions({ serverCapabilities: (s) => upstreams.serverCapabilities!(s), complete: (s, r, a, c) => upstreams.complete!(s, r, a, c) }, this.catalog, () => this.policy(), logger);
     }
-    this.watcher = new UpstreamWatcher(options.upstreams, options.servers, {
+    this.watcher = new UpstreamWatcher(options.upstreams, this.exposed, {
       onListChanged: (kind, server) => this.listChanged(kind, server),
       onRestart: (server) => {
         this.metrics.upstreamRestarts.inc({ server });
         this.subscriptions?.resubscribe(server);
       },
-      onRemoved: (server) => this.removed(server),
+      onRemoved: (server, lists) => this.removed(server, lists),
     });
   }
 
@@ -170,7 +176,7 @@ export class GatewayCore {
 
   openRun(session: GatewayClient): Promise<GatewayRun> {
     // Each run follows its own session's signal: one shared signal would carry a listener per client.
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: this.options.servers, signal: session.stopping.signal, dedup: this.dedup, answerers: session.answerers });
+    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: [...this.exposed], signal: session.stopping.signal, dedup: this.dedup, answerers: session.answerers });
   }
 
   forget(session: GatewayClient): void {
@@ -179,14 +185,53 @@ export class GatewayCore {
     this.metrics.sessions.set(this.sessions.size);
   }
 
+  /** The servers exposed now (the configuration may have been reloaded since start). */
+  get servers(): readonly string[] {
+    return this.exposed;
+  }
+
   /**
-   * A server left the configuration: its subscriptions end with it, and every client hears that the lists
-   * changed (its tools, resources and prompts are gone; a 2025 client has no other word for an ended subscription).
+   * A reloaded configuration exposes `next`: servers no longer in it are removed at once (see removed); clients'
+   * next calls open runs that reach the new set. Which lists changed is announced by the caller (announce), once
+   * the added servers have started.
    */
-  private removed(server: string): void {
+  setServers(next: readonly string[]): { added: string[]; removed: string[] } {
+    const added = next.filter((id) => !this.exposed.includes(id));
+    const removed = this.exposed.filter((id) => !next.includes(id));
+    if (!added.length && !removed.length) return { added, removed };
+    this.exposed.splice(0, this.exposed.length, ...next);
+    for (const id of removed) this.watcher.forget(id);
+    for (const s of this.sessions) s.serversChanged();
+    return { added, removed };
+  }
+
+  /** While the host replaces these servers' launch definitions, they are restarted, not removed (UpstreamWatcher.hold). */
+  replacing(ids: string[]): { done(): void } {
+    this.watcher.hold(ids);
+    return { done: () => this.watcher.release(ids) };
+  }
+
+  /** What was last known of an exposed server's lists. */
+  knownLists(server: string): KnownLists {
+    return this.watcher.lists(server);
+  }
+
+  /** Tells every client that these lists changed (the catalog builds them again). */
+  announce(kinds: Iterable<ListKind>, servers: string[]): void {
+    for (const kind of kinds) this.listChanged(kind, servers.join("', '"));
+  }
+
+  /**
+   * A server left the configuration: its subscriptions end with it, and every client hears that the lists it had
+   * changed (its tools are gone, and its resources and prompts unless it had none; a 2025 client has no other word
+   * for an ended subscription).
+   */
+  private removed(server: string, lists: KnownLists): void {
     this.options.logger?.info(`'${server}' left the configuration; its resource subscriptions ended.`);
     this.subscriptions?.forgetServer(server);
-    for (const kind of ['tools', 'resources', 'prompts'] as const) this.listChanged(kind, server);
+    for (const kind of ['tools', 'resources', 'prompts'] as const) {
+      if (kind === 'tools' || lists[kind] === undefined || lists[kind]!.length > 0) this.listChanged(kind, server);
+    }
   }
 
   private listChanged(kind: ListKind, server: string): void {

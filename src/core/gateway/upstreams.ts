@@ -43,7 +43,10 @@ export interface PromptEntry {
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
-/** The exposed servers' tools and prompts under their public names; rebuilt after an upstream change. */
+/**
+ * The exposed servers' tools and prompts under their public names; rebuilt after an upstream change. `servers`
+ * is the gateway's own list, changed in place when the configuration is reloaded.
+ */
 export class Catalog {
   private tools: Promise<NameTable<ToolEntry>> | undefined;
   private toolsNow: NameTable<ToolEntry> | undefined;
@@ -120,19 +123,24 @@ export class Catalog {
   }
 }
 
+/** What was last known of a server's lists (undefined: never listed). */
+export type KnownLists = Partial<Record<ListKind, unknown[]>>;
+
 /**
  * Watches upstream state: a list that changes after it was first known is announced (`onListChanged`),
  * a server that runs again after it had stopped is a restart (`onRestart`), and one the host no longer lists
- * has left the configuration (`onRemoved`; a server whose launch changed is stopped and listed again as new).
+ * has left the configuration (`onRemoved`). A server whose launch changed is stopped and listed again by the
+ * host: while `hold` covers it, its absence is not a removal, so it comes back as a restart of the same server.
  */
 export class UpstreamWatcher {
-  private readonly seen = new Map<string, { status: string; everRan: boolean; lists: Partial<Record<ListKind, unknown>> }>();
+  private readonly seen = new Map<string, { status: string; everRan: boolean; lists: KnownLists }>();
+  private readonly held = new Set<string>();
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly upstreams: UpstreamServers,
     private readonly servers: readonly string[],
-    private readonly handlers: { onListChanged(kind: ListKind, server: string): void; onRestart(server: string): void; onRemoved(server: string): void },
+    private readonly handlers: { onListChanged(kind: ListKind, server: string): void; onRestart(server: string): void; onRemoved(server: string, lists: KnownLists): void },
   ) {
     for (const state of upstreams.list()) this.observe(state, false);
     this.unsubscribe = upstreams.onDidChange((state) => {
@@ -146,10 +154,32 @@ export class UpstreamWatcher {
     if (this.seen.size === 0) return;
     const listed = new Set(this.upstreams.list().map((s) => s.id));
     for (const id of [...this.seen.keys()]) {
-      if (listed.has(id)) continue;
-      this.seen.delete(id);
-      this.handlers.onRemoved(id);
+      if (!listed.has(id) && !this.held.has(id)) this.forget(id);
     }
+  }
+
+  /** The server is no longer watched (it left the configuration, or is no longer exposed): `onRemoved` once. */
+  forget(id: string): void {
+    const known = this.seen.get(id);
+    if (!known) return;
+    this.seen.delete(id);
+    this.handlers.onRemoved(id, known.lists);
+  }
+
+  /** While the host replaces these servers' definitions, their leaving the list is not a removal. */
+  hold(ids: Iterable<string>): void {
+    for (const id of ids) this.held.add(id);
+  }
+
+  /** Ends `hold`; one the host still does not list is removed now. */
+  release(ids: Iterable<string>): void {
+    for (const id of ids) this.held.delete(id);
+    this.sweep();
+  }
+
+  /** What was last known of the server's tools, resources and prompts. */
+  lists(id: string): KnownLists {
+    return this.seen.get(id)?.lists ?? {};
   }
 
   private observe(state: ServerState, announce: boolean): void {
@@ -157,11 +187,13 @@ export class UpstreamWatcher {
     const prev = this.seen.get(state.id) ?? { status: 'stopped', everRan: false, lists: {} };
     const running = state.status === 'running';
     if (announce && running && prev.status !== 'running' && prev.everRan) this.handlers.onRestart(state.id);
-    const lists: Partial<Record<ListKind, unknown>> = { ...prev.lists };
+    const lists: KnownLists = { ...prev.lists };
     for (const kind of ['tools', 'resources', 'prompts'] as const) {
       const value = state[kind];
       if (value === undefined) continue;
-      if (announce && prev.lists[kind] !== undefined && prev.lists[kind] !== value) this.handlers.onListChanged(kind, state.id);
+      const before = prev.lists[kind];
+      // The host rebuilds a list from the same items when it re-reads the configuration: no change.
+      if (announce && before !== undefined && !sameItems(before, value)) this.handlers.onListChanged(kind, state.id);
       lists[kind] = value;
     }
     this.seen.set(state.id, { status: state.status, everRan: prev.everRan || running, lists });
@@ -180,6 +212,10 @@ export class UpstreamWatcher {
   dispose(): void {
     this.unsubscribe();
   }
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a === b || (a.length === b.length && a.every((item, i) => item === b[i]));
 }
 
 /**

@@ -1,0 +1,114 @@
+// `mcp-harness gateway` following its configuration while it runs: when a config file it was started from
+// changes, the files are read again; a file with a new error is not applied (one line says which file, what is
+// wrong, and that the running servers stay), anything else is applied to the running gateway as a diff.
+import type { ConfigProblem, ServerDefinition } from '../core/config';
+import type { AuditLog } from '../core/gateway/audit';
+import type { GatewayCore } from '../core/gateway/core';
+import { reconfigureGateway, type ServerChanges } from '../core/gateway/reconfigure';
+import { ConfigWatcher } from './configWatch';
+import type { CliIO } from './io';
+import { formatProblems, type OpenedWorkspace } from './workspace';
+
+export interface GatewayReloadOptions {
+  ws: OpenedWorkspace;
+  core: GatewayCore;
+  /** The servers the gateway serves out of a configuration's definitions (the same choice as at start-up). */
+  expose(definitions: ServerDefinition[]): string[];
+  audit?: AuditLog;
+  io: CliIO;
+  debounceMs?: number;
+}
+
+const PREFIX = 'mcp-harness gateway:';
+
+export class GatewayReload {
+  /** The problems of the configuration in use: only an error not among them stops a reload. */
+  private known: Set<string>;
+  private readonly watcher: ConfigWatcher;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = false;
+  private disposed = false;
+  /** The last reload was not applied: the next one that is says so even when no server changed. */
+  private refused = false;
+
+  constructor(private readonly options: GatewayReloadOptions) {
+    this.known = new Set(options.ws.problems.map(problemKey));
+    this.watcher = new ConfigWatcher({
+      files: () => this.files(),
+      onChange: () => this.schedule(),
+      onWarning: (m) => options.io.stderr(`${PREFIX} ${m}\n`),
+      ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+    });
+    this.watcher.rearm();
+  }
+
+  /** The config files discovery looks for, and the envFiles the definitions read. */
+  private files(): string[] {
+    const { ws } = this.options;
+    return [...ws.files.map((f) => f.path), ...ws.definitions.flatMap((d) => (d.envFile ? [d.envFile] : []))];
+  }
+
+  /** One reload at a time; changes during one are picked up by one more. */
+  private schedule(): void {
+    if (this.queued || this.disposed) return;
+    this.queued = true;
+    this.queue = this.queue
+      .then(() => {
+        this.queued = false;
+        return this.disposed ? undefined : this.reload();
+      })
+      .catch((err: unknown) => this.say(`reading the changed configuration failed (${(err as Error).message}); the gateway keeps serving ${this.serving()}.`));
+  }
+
+  private async reload(): Promise<void> {
+    const { ws, core, io } = this.options;
+    try {
+      const found = await ws.rediscover();
+      const fresh = found.problems.filter((p) => !this.known.has(problemKey(p)));
+      const errors = fresh.filter((p) => p.severity === 'error');
+      if (errors.length) {
+        const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+        this.say(`${formatProblems([errors[0]], io.cwd)[0].replace(/\.+$/, '')}${more}. The change was not applied: the gateway keeps serving ${this.serving()} until the file is fixed.`);
+        this.refused = true;
+        return;
+      }
+      for (const line of formatProblems(fresh, io.cwd)) io.stderr(`${line}\n`);
+      this.known = new Set(found.problems.map(problemKey));
+      ws.definitions.splice(0, ws.definitions.length, ...found.definitions);
+      ws.problems.splice(0, ws.problems.length, ...found.problems);
+      ws.files.splice(0, ws.files.length, ...found.files);
+      const changes = await reconfigureGateway(core, ws.manager, found.definitions, this.options.expose(found.definitions));
+      this.report(changes);
+    } finally {
+      this.watcher.rearm();
+    }
+  }
+
+  private report(changes: ServerChanges): void {
+    const parts = (['added', 'removed', 'restarted'] as const).filter((k) => changes[k].length).map((k) => `${k} ${changes[k].join(', ')}`);
+    // A save that changes no server is quiet, unless it follows one that was not applied.
+    if (parts.length || this.refused) this.say(`the configuration changed: ${parts.join('; ') || 'no server changed'}; serving ${this.serving()}.`);
+    this.refused = false;
+    for (const f of changes.failed) this.say(`'${f.server}' did not start: ${f.message} (it stays configured; the next call to it tries again).`);
+    if (parts.length) this.options.audit?.write({ kind: 'admin', action: 'reload', added: changes.added, removed: changes.removed, restarted: changes.restarted });
+  }
+
+  private serving(): string {
+    return this.options.core.servers.join(', ') || 'no servers';
+  }
+
+  private say(line: string): void {
+    this.options.io.stderr(`${PREFIX} ${line}\n`);
+  }
+
+  /** Stops watching; resolves when a reload under way has finished. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.watcher.dispose();
+    await this.queue;
+  }
+}
+
+function problemKey(p: ConfigProblem): string {
+  return `${p.file}\0${p.code}\0${p.message}`;
+}
