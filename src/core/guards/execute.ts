@@ -52,6 +52,10 @@ export class ToolExecutor {
     const { connections } = this.options;
     const connection = connections.connectionIfStarted?.(request.server) ?? (await connections.ensureStarted(request.server).catch((err: Error) => err));
     if (connection instanceof Error) {
+      // A start ended because the call was cancelled (the host stops the starts under way) is the cancel, not a server failure.
+      if (request.signal?.aborted || this.options.signal?.aborted) {
+        return { failure: { decision: 'cancelled', message: `The call was cancelled while the server '${request.server}' was starting (${connection.message})` }, retries };
+      }
       return { failure: { decision: 'error', message: `The server '${request.server}' could not be started: ${connection.message}` }, retries };
     }
     const followed = followAll(request.signal, this.options.signal);

@@ -213,6 +213,10 @@ export class GuardPipeline implements ToolGateway {
     try {
       tool = (await this.toolsOf(server)).get(name) ?? (await this.toolsOf(server, true)).get(name);
     } catch (err) {
+      // A start ended because the call was cancelled (the host stops the starts under way) is the cancel, not a server failure.
+      if (call.request.signal?.aborted || this.options.signal?.aborted) {
+        return this.preflightError(call, `The call was cancelled while the server '${server}' was starting (${(err as Error).message})`, 'cancelled');
+      }
       return this.preflightError(call, `The server '${server}' could not be started or listed: ${(err as Error).message}`);
     }
     if (tool) return tool;
@@ -220,10 +224,10 @@ export class GuardPipeline implements ToolGateway {
     return this.preflightError(call, `The server '${server}' has no tool named '${name}'${names.length ? ` (it has: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})` : ''}.`);
   }
 
-  private preflightError(call: Call, reason: string): ToolCallOutcome {
-    call.record.stages.push({ stage: 'preflight', decision: 'error', reasons: [reason] });
+  private preflightError(call: Call, reason: string, decision: 'error' | 'cancelled' = 'error'): ToolCallOutcome {
+    call.record.stages.push({ stage: 'preflight', decision, reasons: [reason] });
     call.record.error = reason;
-    return this.finish(call, 'error', reason);
+    return this.finish(call, decision, reason);
   }
 
   private schemaStage(call: Call, tool: Tool, execArgs: Record<string, unknown>): ToolCallOutcome | undefined {

@@ -42,20 +42,25 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
   const budget = new BudgetSplit(options.budgetMs, suiteNames, now);
   const suites: SuiteResult[] = [];
   const notStarted: SuiteName[] = [];
-  const unreachable = await reachable(recordTraces(host, traceFiles, options.signal), options);
+  const start = await reachable(recordTraces(host, traceFiles, options.signal), budget, options);
+  const unreachable = start && 'unreachable' in start ? start.unreachable : undefined;
+  const startCutByBudget = start !== undefined && 'stopped' in start && start.stopped === 'budget';
   for (const name of suiteNames) {
     const weight = SUITE_WEIGHT[name];
     const skipped = unreachable ?? (options.signal?.aborted ? 'the run was cancelled before this suite started' : undefined);
-    if (skipped || budget.remainingMs <= 0) {
+    if (skipped || startCutByBudget || budget.remainingMs <= 0) {
       if (!skipped) notStarted.push(name);
-      suites.push({ suite: name, ran: false, skipped: skipped ?? notStartedMessage(options), score: 0, weight, findings: [], stats: {} });
+      suites.push({ suite: name, ran: false, skipped: skipped ?? notStartedMessage(options, startCutByBudget), score: 0, weight, findings: [], stats: {} });
       continue;
     }
     suites.push(await runSuite(name, host, traceFiles, budget, options));
   }
+  const firstSuite = options.suites[0] ?? 'props';
   const findings: LabFinding[] = unreachable
-    ? [{ suite: options.suites[0] ?? 'props', kind: 'lab.unreachable', severity: 'critical', message: unreachable }]
-    : suites.flatMap((s) => s.findings);
+    ? [{ suite: firstSuite, kind: 'lab.unreachable', severity: 'critical', message: unreachable }]
+    : startCutByBudget
+      ? [{ suite: firstSuite, kind: 'lab.budget', severity: 'info', message: `The lab's budget of ${formatBudget(options.budgetMs)} ended while the server '${options.server}' was still starting: its start was stopped and nothing was tested${advice(options)}.` }]
+      : suites.flatMap((s) => s.findings);
   const stoppedByBudget = suites.find((s) => s.stopped === 'budget')?.suite;
   return {
     version: 1,
@@ -90,6 +95,8 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
   const remainingMs = budget.remainingMs;
   // A delay over 2^31-1 ms would make Node's timer fire at once.
   const budgetEnds = setTimeout(() => stop.abort(new BudgetEnded(options.budgetMs)), Math.min(remainingMs, 2 ** 31 - 1));
+  // A server start under way (a proxy's, a restart's) is ended too, so the suite can hand back what it has.
+  stop.signal.addEventListener('abort', () => void host.stopStarting?.(options.server).catch(() => undefined), { once: true });
   const ctx: SuiteContext = {
     host: recordTraces(host, traceFiles, stop.signal),
     server: options.server,
@@ -150,8 +157,9 @@ function handedBack<T>(work: Promise<T>, stopped: AbortSignal, graceMs: number):
 }
 
 /** Host-neutral: which limit; the host's advice says how to raise it. */
-function notStartedMessage(options: LabOptions): string {
-  return `not started: the lab's budget of ${formatBudget(options.budgetMs)} was used up before this suite's turn${advice(options)}`;
+function notStartedMessage(options: LabOptions, duringStart = false): string {
+  const when = duringStart ? 'ended while the server was still starting' : "was used up before this suite's turn";
+  return `not started: the lab's budget of ${formatBudget(options.budgetMs)} ${when}${advice(options)}`;
 }
 
 function stoppedMessage(suite: SuiteName, options: LabOptions): string {
@@ -162,8 +170,33 @@ function advice(options: LabOptions): string {
   return options.budgetAdvice ? `; to give the suites more time, ${options.budgetAdvice}` : '';
 }
 
-/** undefined when the server starts and lists its tools; otherwise why not. */
-async function reachable(host: LabHost, options: LabOptions): Promise<string | undefined> {
+/** How the first start went: undefined when the server started and listed its tools. */
+type StartOutcome = undefined | { unreachable: string } | { stopped: 'budget' | 'cancelled' };
+
+/**
+ * Starts the server and lists its tools. The start counts against the budget and is ended (through the host) when
+ * the budget ends or the lab is cancelled while it is still under way — a server that hangs in its handshake does
+ * not hold the lab past its budget.
+ */
+async function reachable(host: LabHost, budget: BudgetSplit, options: LabOptions): Promise<StartOutcome> {
+  const stop = new AbortController();
+  const end = (reason: unknown): void => {
+    if (stop.signal.aborted) return;
+    stop.abort(reason);
+    void host.stopStarting?.(options.server).catch(() => undefined);
+  };
+  const cancel = () => end(options.signal?.reason);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  const budgetEnds = setTimeout(() => end(new BudgetEnded(options.budgetMs)), Math.min(Math.max(0, budget.remainingMs), 2 ** 31 - 1));
+  try {
+    return await firstStart(host, options, stop.signal);
+  } finally {
+    clearTimeout(budgetEnds);
+    options.signal?.removeEventListener('abort', cancel);
+  }
+}
+
+async function firstStart(host: LabHost, options: LabOptions, stopped: AbortSignal): Promise<StartOutcome> {
   const run = await host.openRun({ name: `lab ${options.server} (start)`, servers: [options.server] });
   // Every call's tokens are counted before its outcome comes back, and the tokenizer's tables are built by a count,
   // once per process (0.2 s bundled, 0.6-2.5 s run from source): built while the server starts, they are not paid
@@ -178,7 +211,10 @@ async function reachable(host: LabHost, options: LabOptions): Promise<string | u
   try {
     const tools = await run.listTools();
     const state = host.serverState(options.server);
-    if (state?.status === 'error' || (!tools.length && state?.status !== 'running')) return `The server '${options.server}' could not be started: ${state?.error ?? 'it did not list its tools'}`;
+    const failed = state?.status === 'error' || (!tools.length && state?.status !== 'running');
+    // A start the lab itself ended is no finding about the server.
+    if (failed && stopped.aborted) return { stopped: endedByBudget(stopped) ? 'budget' : 'cancelled' };
+    if (failed) return { unreachable: `The server '${options.server}' could not be started: ${state?.error ?? 'it did not list its tools'}` };
     return undefined;
   } finally {
     await run.end();

@@ -53,6 +53,10 @@ export class ServiceLabHost implements LabHost {
     return (await this.manager.ensureStarted(id)).readResource(uri);
   }
 
+  async stopStarting(server: string): Promise<void> {
+    await this.manager.stopStarting([server, ...this.proxyIds]);
+  }
+
   async restart(id: string): Promise<void> {
     await this.manager.restart(id);
   }

@@ -62,6 +62,12 @@ export interface LabHost {
   /** Resources, for annotation truth (observe before/after). Absent when the host cannot read them. */
   listResources?(id: string): Promise<Resource[]>;
   readResource?(id: string, uri: string): Promise<ReadResourceResult>;
+  /**
+   * Ends the starts in flight of `server` and of the proxies this host made for it (a handshake that hangs, a consent
+   * or backoff wait), leaving running servers alone: what the lab does when the budget ends or it is cancelled.
+   * Absent when the host cannot end a start; the lab then leaves a suite stuck in one behind (see runner.ts).
+   */
+  stopStarting?(server: string): Promise<void>;
   /** Restarts a server that a probe brought down, so the next probe starts clean. */
   restart(id: string): Promise<void>;
   /**

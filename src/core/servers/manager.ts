@@ -219,9 +219,11 @@ export class ServerManager {
   /**
    * Stops the servers whose start is in flight, wherever it is (consent, backoff, spawn, handshake, first listing);
    * running and stopped servers are left as they are. A host's cancel (the CLI's Ctrl-C) ends those starts this way.
+   * `ids`: only these servers (the lab ends its own starts, not those of the user's sessions on the same manager).
    */
-  async stopStarting(): Promise<void> {
-    await Promise.all(this.servers.all().filter((m) => m.starting).map((m) => this.lifecycle.stop(m)));
+  async stopStarting(ids?: Iterable<string>): Promise<void> {
+    const only = ids ? new Set(ids) : undefined;
+    await Promise.all(this.servers.all().filter((m) => m.starting && (!only || only.has(m.definition.id))).map((m) => this.lifecycle.stop(m)));
   }
 
   async stopAll(): Promise<void> {

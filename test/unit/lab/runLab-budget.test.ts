@@ -16,6 +16,19 @@ import { isAlive, waitForExit } from '../../../src/core/servers/processTree';
 import type { ServerManager } from '../../../src/core/servers/manager';
 import { EVERYTHING, FIXTURES, makeManager, ROOT, stdioDefinition } from '../guards/helpers';
 
+/** Resolves once the server reaches `status` (its state events, not polling). */
+function waitForState(manager: ServerManager, id: string, status: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (manager.state(id)?.status === status) return resolve();
+    const off = manager.onDidChange((s) => {
+      if (s.id === id && s.status === status) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
 /** The lab's clock: real time plus what the test moved it forward by. */
 class MovableClock {
   private offset = 0;
@@ -181,25 +194,95 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok(await waitForExit(bridged, 5000), `still running after runLab returned: ${bridged.filter(isAlive).join(', ')}`);
   });
 
-  it('does not wait past the budget for a suite that cannot stop at once (a server start under way); the servers it started end with the lab', async () => {
-    // The "proxy" of the faults suite is a server whose handshake takes 8 s: its start cannot be cancelled, so the
-    // suite cannot hand back anything before it (had runLab waited for it, faults would have its result).
-    const log = join(dir, 'proxy.exits');
-    const slowProxy = { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--start-delay', '8000', '--exit-log', log] };
-    const own = makeManager([stdioDefinition('echoer', join(FIXTURES, 'crash.mjs'))]);
-    const labHost = new ServiceLabHost(new RunService({ connections: own, knownServers: ['echoer'], traceDir: dir }), own, slowProxy);
+  it('ends the server\'s first start when the budget ends during it: nothing tested, no finding about the server, the process gone', async () => {
+    // A server whose handshake takes 20 s: the lab's start of it is under way when the 1.5 s budget ends.
+    const log = join(dir, 'first-start.exits');
+    const own = makeManager([stdioDefinition('sluggish', join(FIXTURES, 'slow.mjs'), ['--start-delay', '20000', '--exit-log', log])]);
+    const labHost = new ServiceLabHost(new RunService({ connections: own, knownServers: ['sluggish'], traceDir: dir }), own);
     try {
-      const result = await runLab(labHost, options('echoer', ['faults'], 3000, { callTimeoutMs: 1000 }));
-      const [faults] = result.suites;
-      assert.deepEqual([faults.ran, faults.stopped], [false, 'budget'], JSON.stringify(faults));
-      assert.equal(faults.skipped, 'the suite was stopped and did not hand back its result within 1000 ms; nothing of it is kept');
-      assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+      const result = await runLab(labHost, options('sluggish', ['props', 'bench'], 1500));
+      assert.ok(result.duration_ms < 20_000, `the lab waited out the start (${result.duration_ms} ms)`);
+      assert.deepEqual(result.suites.map((s) => [s.suite, s.ran, s.skipped]), [
+        ['props', false, "not started: the lab's budget of 1.5 s ended while the server was still starting; to give the suites more time, pass a larger --budget"],
+        ['bench', false, "not started: the lab's budget of 1.5 s ended while the server was still starting; to give the suites more time, pass a larger --budget"],
+      ]);
+      assert.deepEqual(result.findings, [{
+        suite: 'props', kind: 'lab.budget', severity: 'info',
+        message: "The lab's budget of 1.5 s ended while the server 'sluggish' was still starting: its start was stopped and nothing was tested; to give the suites more time, pass a larger --budget.",
+      }]);
+      assert.deepEqual(result.cut_short, { budget_ms: 1500, not_started: ['props', 'bench'] });
+      assert.equal(result.score, 0);
+      assert.equal(own.state('sluggish')?.status, 'stopped', 'stopped by the lab, not failed');
     } finally {
       await labHost.dispose();
       await own.dispose();
     }
     const pids = [...readFileSync(log, 'utf8').matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.equal(pids.length, 1, 'the server was started once');
+    assert.ok(await waitForExit(pids, 5000), `the server still runs after the lab ended: ${pids.filter(isAlive).join(', ')}`);
+  });
+
+  it('a cancel during the first start is a cancelled run, not a server that could not be started', async () => {
+    const own = makeManager([stdioDefinition('sluggish', join(FIXTURES, 'slow.mjs'), ['--start-delay', '20000'])]);
+    const labHost = new ServiceLabHost(new RunService({ connections: own, knownServers: ['sluggish'], traceDir: dir }), own);
+    const cancel = new AbortController();
+    try {
+      const lab = runLab(labHost, options('sluggish', ['props'], 60_000, { signal: cancel.signal }));
+      await waitForState(own, 'sluggish', 'starting');
+      cancel.abort(new Error('cancelled by the test'));
+      const result = await lab;
+      assert.equal(result.cancelled, true);
+      assert.deepEqual(result.findings, [], 'no lab.unreachable finding');
+      assert.deepEqual(result.suites.map((s) => [s.suite, s.ran, s.skipped]), [['props', false, 'the run was cancelled before this suite started']]);
+      assert.equal(own.state('sluggish')?.status, 'stopped');
+    } finally {
+      await labHost.dispose();
+      await own.dispose();
+    }
+  });
+
+  /** The faults suite of `echoer`, whose fault-injection "proxy" is a server with an 8 s handshake, on a 3 s budget. */
+  async function faultsWithSlowProxy(log: string, withoutStartStops: boolean): Promise<LabResult> {
+    const slowProxy = { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--start-delay', '8000', '--exit-log', log] };
+    const own = makeManager([stdioDefinition('echoer', join(FIXTURES, 'crash.mjs'))]);
+    const labHost = new ServiceLabHost(new RunService({ connections: own, knownServers: ['echoer'], traceDir: dir }), own, slowProxy);
+    // A host that cannot end a start in flight (LabHost.stopStarting is optional).
+    const host = withoutStartStops ? Object.assign(Object.create(labHost) as LabHost, { stopStarting: undefined }) : labHost;
+    try {
+      return await runLab(host, options('echoer', ['faults'], 3000, { callTimeoutMs: 1000 }));
+    } finally {
+      await labHost.dispose();
+      await own.dispose();
+    }
+  }
+
+  async function assertStartedOnceAndEnded(log: string): Promise<void> {
+    const pids = [...readFileSync(log, 'utf8').matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));
     assert.equal(pids.length, 1, 'the proxy was started once');
     assert.ok(await waitForExit(pids, 5000), `the proxy still runs after the lab ended: ${pids.filter(isAlive).join(', ')}`);
+  }
+
+  it('ends a server start a suite is stuck in when the budget ends: the suite hands back what it has at once', async () => {
+    const log = join(dir, 'proxy-stopped.exits');
+    const result = await faultsWithSlowProxy(log, false);
+    const [faults] = result.suites;
+    assert.deepEqual([faults.ran, faults.stopped], [true, 'budget'], JSON.stringify(faults));
+    // The call waiting for the proxy's start was cancelled with it: not counted, not judged.
+    assert.deepEqual((faults.stats as { scenarios: { calls: number }[] }).scenarios.map((x) => x.calls), [0]);
+    assert.deepEqual(faults.findings.map((f) => f.kind), ['lab.budget']);
+    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+    await assertStartedOnceAndEnded(log);
+  });
+
+  it('does not wait past the budget for a suite that cannot stop at once (a host that cannot end a start); the servers it started end with the lab', async () => {
+    // The proxy's start cannot be ended by this host, so the suite cannot hand back anything before the 8 s
+    // handshake (had runLab waited for it, faults would have its result).
+    const log = join(dir, 'proxy.exits');
+    const result = await faultsWithSlowProxy(log, true);
+    const [faults] = result.suites;
+    assert.deepEqual([faults.ran, faults.stopped], [false, 'budget'], JSON.stringify(faults));
+    assert.equal(faults.skipped, 'the suite was stopped and did not hand back its result within 1000 ms; nothing of it is kept');
+    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+    await assertStartedOnceAndEnded(log);
   });
 });
