@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { commands } from '../../../src/cli/commands/index';
 import { main } from '../../../src/cli/main';
-import { alignOptions } from '../../../src/cli/usage';
+import { alignOptions, argumentProblem } from '../../../src/cli/usage';
 
 /** The column each option line's description starts at, and each continuation line's text. */
 function columns(help: string): { option: number[]; continuation: number[] } {
@@ -102,5 +102,12 @@ describe('CLI: a refused command line says what was wrong, for the command', () 
     assert.match((await cli(['tools', 'memory', '--workspace'])).stderr, /^mcp-harness: option --workspace needs a value: --workspace DIR\n/);
     assert.match((await cli(['agent', '-g'])).stderr, /^mcp-harness: option --goal needs a value: --goal TEXT\n/, 'a short flag is named by its long name');
     assert.match((await cli(['call', 'x', '--json=1'])).stderr, /^mcp-harness: option '--json' does not take an argument\n/);
+  });
+
+  it('falls back to VALUE when the usage does not show the option, and to node\'s own words for an error it does not know', () => {
+    const command = { usage: 'Usage: mcp-harness x [--depth]', options: { depth: { type: 'string' as const } } };
+    const missing = Object.assign(new Error("Option '--depth <value>' argument missing"), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    assert.equal(argumentProblem(missing, 'x', command), 'option --depth needs a value: --depth VALUE');
+    assert.equal(argumentProblem(new Error('Something else went wrong'), 'x', command), 'something else went wrong');
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isAlive } from '../../../src/core/servers/processTree';
 import { buildCli, CLI, EVERYTHING, httpClient, jsonLines, makeWorkspace, MEMORY, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
 
 type Kind = 'tools' | 'resources' | 'prompts';
@@ -85,15 +86,6 @@ function saveByRename(ws: string, config: unknown): void {
 
 function saveInPlace(ws: string, text: string): void {
   writeFileSync(join(ws, '.vscode/mcp.json'), text);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function toolNames(client: Client): Promise<string[]> {
@@ -270,13 +262,13 @@ describe('gateway CLI: following its configuration file', function () {
       const health = () => get('/health').then((t) => JSON.parse(t).upstreams as { id: string; status: string; pid?: number }[]);
       const memoryBefore = (await health()).find((u) => u.id === 'memory')!;
       const everythingPid = (await health()).find((u) => u.id === 'everything')!.pid!;
-      assert.ok(alive(everythingPid));
+      assert.ok(isAlive(everythingPid));
       assert.equal(memoryBefore.status, 'running');
       // memory gets another data file (its launch changed); everything leaves.
       const config = { servers: { memory: { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: join(ws, 'other.jsonl') } } } };
       saveInPlace(ws, JSON.stringify(config));
       await said(/the configuration changed: removed everything; restarted memory; serving memory\./);
-      assert.ok(!alive(everythingPid), 'the removed server was stopped');
+      assert.ok(!isAlive(everythingPid), 'the removed server was stopped');
       const after = await health();
       assert.deepEqual(after.map((u) => u.id), ['memory']);
       assert.equal(after[0].status, 'running');

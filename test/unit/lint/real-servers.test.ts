@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isAlive } from '../../../src/core/servers/processTree';
 import { lintTools } from '../../../src/core/lint/linter';
 import { POISONING_RULES } from '../../../src/core/lint/rules';
 import { modelStrings } from '../../../src/core/lint/strings';
@@ -19,15 +20,6 @@ const SERVERS: Record<string, string[]> = {
   memory: [join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')],
   'lint-server (fixture)': [join(root, 'test/fixtures/workspaces/lint-server/server.mjs')],
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('lint on the real reference servers', function () {
   this.timeout(60_000);
@@ -56,7 +48,7 @@ describe('lint on the real reference servers', function () {
     assert.equal(lists.length, 4);
     for (const l of lists) assert.ok(l.tools.length > 0, l.server);
     await new Promise((r) => setTimeout(r, 200));
-    for (const pid of pids) assert.equal(alive(pid), false, `server process ${pid} still running`);
+    for (const pid of pids) assert.equal(isAlive(pid), false, `server process ${pid} still running`);
   });
 
   it('gives zero poisoning findings on server-everything, -filesystem and -memory', () => {
