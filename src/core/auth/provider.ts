@@ -200,12 +200,12 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
    */
   private async refreshFailed(err: unknown, input: string | URL | Request): Promise<unknown> {
     if (err instanceof OAuthRequestCancelledError) return sdkPassThrough(err);
+    // Node's fetch fails with a TypeError when it gets no connection (refused, no such host, reset).
+    if (!(err instanceof OAuthFetchTimeoutError) && !(err instanceof TypeError)) return err;
     const issuer = await this.issuer(requestUrl(input));
     if (err instanceof OAuthFetchTimeoutError) {
       return sdkPassThrough(this.reported(new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: err.timeoutMs })));
     }
-    // Node's fetch fails with a TypeError when it gets no connection (refused, no such host, reset).
-    if (!(err instanceof TypeError)) return err;
     const url = new URL(requestUrl(input));
     return sdkPassThrough(new AuthorizationServerError(this.options.serverUrl, issuer, { kind: 'unreachable', endpoint: `${url.origin}${url.pathname}`, reason: networkReason(err) }, err));
   }
