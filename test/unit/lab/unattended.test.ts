@@ -3,7 +3,14 @@
 import * as assert from 'node:assert/strict';
 import type { StepRecord } from '../../../src/protocol/trace';
 import { ServiceLabHost } from '../../../src/core/lab/serviceHost';
+import * as fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { labPolicy } from '../../../src/core/lab/selection';
+import { Prober } from '../../../src/core/lab/probe';
+import { validInputs } from '../../../src/core/lab/props';
+import type { LabFinding } from '../../../src/core/lab/types';
 import { clientWorld, traceText, type ClientWorld } from '../client/helpers';
 
 describe('lab: servers that ask the client while the lab calls them', function () {
@@ -89,6 +96,31 @@ describe('lab: servers that ask the client while the lab calls them', function (
       assert.match(e.reasons.join(' '), /answered by the reliability lab/);
     }
     assert.match(JSON.stringify(calls[2].result), /a fixed reply, no model was called/);
+  });
+
+  it('a tool that answers "open this page first" (-32042) is an info finding, not a protocol error, and names only the host', async () => {
+    const run = await host.openRun({ name: 'lab props everything', servers: ['everything'], policy: labPolicy(20_000) });
+    const prober = new Prober(host, 'everything', 'valid');
+    const args = { url: 'https://auth.example.invalid/flow', errorPath: true };
+    const probe = await prober.call(run, 'trigger-url-elicitation', args);
+    assert.equal(probe.outcome, 'needs_user', probe.detail);
+    // server-everything's error path names its own page (https://modelcontextprotocol.io/…): only its host is said.
+    assert.match(probe.detail, /must first open a page on modelcontextprotocol\.io \(URL elicitation required, MCP error -32042\)/);
+    assert.ok(!/https?:\/\//.test(probe.detail), `a whole URL (it may carry a one-time token) reached the message: ${probe.detail}`);
+    const tool = (await run.listTools()).find((t) => t.server === 'everything' && t.tool.name === 'trigger-url-elicitation')!.tool;
+    const findings: LabFinding[] = [];
+    const outDir = mkdtempSync(join(tmpdir(), 'mcp-harness-lab-needs-user-'));
+    try {
+      const ctx = { host, server: 'everything', seed: 7, budgetMs: 60_000, allowDestructive: false, callTimeoutMs: 20_000, outDir, progress: () => undefined };
+      const outcome = await validInputs(ctx, run, prober, tool, fc.constant(args), 7, 30_000, findings);
+      assert.ok(outcome.calls >= 1);
+    } finally {
+      await run.end();
+      rmSync(outDir, { recursive: true, force: true });
+    }
+    assert.deepEqual(findings.map((f) => [f.kind, f.severity]), [['props.needs_user', 'info']]);
+    assert.match(findings[0].message, /opens no page/);
+    assert.deepEqual(asked, []);
   });
 
   it('a session run on the same host still asks the host (the lab\'s answers are its own runs\' only)', async () => {
