@@ -137,3 +137,10 @@ export function harnessLogText(logUri: vscode.Uri): string {
   const file = filesUnder(path.dirname(path.dirname(logUri.fsPath))).find((f) => /\bMCP Harness\.log$/.test(path.basename(f)));
   return file ? fs.readFileSync(file, 'utf8') : '';
 }
+
+/** How a command settled, readable without awaiting it (wait on `done` with waitFor); a rejection counts as not done. */
+export function track<T>(pending: Thenable<T>): { done: boolean; value?: T } {
+  const outcome: { done: boolean; value?: T } = { done: false };
+  void Promise.resolve(pending).then((value) => Object.assign(outcome, { done: true, value }), () => undefined);
+  return outcome;
+}

@@ -10,7 +10,7 @@ import type { ServerDefinition } from '../../../../../src/core/config/types';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { ConsentDecision } from '../../../../../src/extension/consent';
 import type { ServersNode } from '../../../../../src/extension/serversView';
-import { activateHarness, descendantProcesses, harnessLogText, isAlive, waitFor } from '../../helpers';
+import { activateHarness, descendantProcesses, harnessLogText, isAlive, track, waitFor } from '../../helpers';
 import { acceptInputUntil, serverProcesses } from './processes';
 
 const vscodeMcp = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'mcp.json');
@@ -35,13 +35,6 @@ class HeldPrompt {
   }
 }
 
-/** How a command settled, readable without awaiting it (a test waits on it with waitFor). */
-function track<T>(pending: Thenable<T>): { done: boolean; value?: T } {
-  const outcome: { done: boolean; value?: T } = { done: false };
-  void Promise.resolve(pending).then((value) => Object.assign(outcome, { done: true, value }));
-  return outcome;
-}
-
 describe('harness workspace: Stop while a server is starting', function () {
   this.timeout(60_000);
   let api: HarnessApi;
@@ -51,6 +44,21 @@ describe('harness workspace: Stop while a server is starting', function () {
   const log = () => harnessLogText(api.context.extension.logUri);
   const serverNode = async (id: string) =>
     (await api.serversTree.getChildren()).find((n) => n.kind === 'server' && n.definition.id === id) as ServersNode;
+
+  /**
+   * Starts "asked" with no decision remembered and waits for its consent prompt: `ended` is how that start ends (its
+   * error code, or 'started'), `asks` the number of prompts shown so far.
+   */
+  async function startAsked(start: () => Promise<unknown>): Promise<{ ended: Promise<string | undefined>; asks: number }> {
+    await api.consent.forget(def('asked'));
+    const asks = held.asked.length + 1;
+    const ended = start().then(
+      () => 'started',
+      (err: { code?: string }) => err.code,
+    );
+    await waitFor(() => held.asked.length === asks, 'the consent prompt');
+    return { ended, asks };
+  }
 
   before(async () => {
     api = await activateHarness<HarnessApi>();
@@ -127,13 +135,7 @@ describe('harness workspace: Stop while a server is starting', function () {
   });
 
   it('a start made while the prompt is still open after a stop waits for the same answer, and gets it', async () => {
-    await api.consent.forget(def('asked'));
-    const before = held.asked.length;
-    const first = api.servers.start('asked').then(
-      () => 'started',
-      (err: { code?: string }) => err.code,
-    );
-    await waitFor(() => held.asked.length === before + 1, 'the consent prompt');
+    const { ended: first, asks } = await startAsked(() => api.servers.start('asked'));
     await vscode.commands.executeCommand('mcpHarness.stopServer', 'asked');
     assert.equal(await first, 'stopped');
 
@@ -142,19 +144,13 @@ describe('harness workspace: Stop while a server is starting', function () {
     held.answer('allow');
     await waitFor(() => second.done, 'the second start to finish');
     assert.equal(second.value, true);
-    assert.equal(held.asked.length, before + 1, 'one question for both starts');
+    assert.equal(held.asked.length, asks, 'one question for both starts');
     assert.equal(api.servers.state('asked')?.status, 'running');
     assert.equal((await serverProcesses()).length, 1);
   });
 
   it('a Deny given after the stop is remembered and spawns nothing', async () => {
-    await api.consent.forget(def('asked'));
-    const before = held.asked.length;
-    const start = api.servers.ensureStarted('asked').then(
-      () => 'started',
-      (err: { code?: string }) => err.code,
-    );
-    await waitFor(() => held.asked.length === before + 1, 'the consent prompt');
+    const { ended: start } = await startAsked(() => api.servers.ensureStarted('asked'));
     await api.servers.stop('asked');
     assert.equal(await start, 'stopped');
     held.answer('deny');

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import { launchOAuthFixture, type LaunchedOAuthFixture } from '../../../../fixtures/servers/oauth/launch';
-import { activateHarness, harnessLogText, waitFor } from '../../helpers';
+import { activateHarness, harnessLogText, track, waitFor } from '../../helpers';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -37,8 +37,7 @@ describe('oauth workspace: Cancel on the sign-in notification', function () {
 
   it('ends the sign-in at once: nothing stored, the redirect listener closed, the server still needs sign-in, and the log says so', async () => {
     await vscode.commands.executeCommand('notifications.clearAll');
-    const outcome: { done: boolean; value?: boolean } = { done: false };
-    void Promise.resolve(vscode.commands.executeCommand<boolean>('mcpHarness.signIn', 'pending')).then((value) => Object.assign(outcome, { done: true, value }));
+    const outcome = track(vscode.commands.executeCommand<boolean>('mcpHarness.signIn', 'pending'));
     await waitFor(() => opened.length === 1, 'the authorization URL to be opened', 15_000);
     const redirect = new URL(opened[0].searchParams.get('redirect_uri') ?? '');
     assert.equal(outcome.done, false, 'the sign-in waits for the browser');
