@@ -88,7 +88,7 @@ export class GatewayReload {
       this.options.audit?.write({ kind: 'admin', action: 'reload', settings: change.applied });
     } catch (err) {
       if (!(err instanceof SettingsFileError)) throw err;
-      this.say(`${err.message}. The change was not applied: the gateway keeps its running settings until the file is fixed.`);
+      this.say(`${err.message.replace(/\.$/, '')}. The change was not applied: the gateway keeps its running settings until the file is fixed.`);
     } finally {
       this.settingsWatcher?.rearm();
     }

@@ -117,7 +117,8 @@ export function readSettingsFile(folder: string, cwd = folder): SettingReader {
   const { root, errors } = parseDocument(text);
   const where = (offset: number) => {
     const { line, character } = offsetToPosition(text, offset);
-    return `${relative(cwd, file) || file}:${line + 1}:${character + 1}`;
+    const shown = relative(cwd, file);
+    return `${shown && !shown.startsWith('..') ? shown : file}:${line + 1}:${character + 1}`;
   };
   if (errors.length) throw new SettingsFileError(`${where(errors[0].offset)}: ${describeParseError(errors[0])}`);
   const value: unknown = root ? getNodeValue(root) : {};
