@@ -141,6 +141,20 @@ describe('gateway CLI: following .vscode/settings.json', function () {
     assert.deepEqual(auditReloads(ws).map((e) => e.settings), [['policy.deny']]);
   });
 
+  it('follows the --policy file too: a rule removed there applies at the next call; a file that is not JSON is kept out', async () => {
+    const ws = workspace(everything);
+    const policy = join(ws, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ policy: { deny: ['everything/echo'] } }));
+    const g = await gateway(ws, ['--policy', policy]);
+    assert.match(textOf(await echo(g, 'x')), /denied_policy/);
+    writeFileSync(policy, '{ "policy": ');
+    await g.said(/could not read the policy file '.*policy\.json': .+\. The change was not applied: the gateway keeps its running settings until the file is fixed\.\n/);
+    assert.match(textOf(await echo(g, 'still denied')), /denied_policy/);
+    writeFileSync(policy, JSON.stringify({ policy: { deny: [] } }));
+    await g.said(/the settings changed \(policy\.deny\)/);
+    assert.equal(textOf(await echo(g, 'allowed')), 'Echo: allowed');
+  });
+
   it('a run_code under way finishes in its run under the settings it began with; that run ends when it is done, and the session goes on in a run named after it', async () => {
     const ws = workspace((dir) => ({ ...everything(), slow: { command: process.execPath, args: [SLOW, '--call-log', join(dir, 'calls.log'), '--until', join(dir, 'release')] } }));
     const [calls, release] = [join(ws, 'calls.log'), join(ws, 'release')];

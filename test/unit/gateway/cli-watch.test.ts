@@ -75,6 +75,8 @@ describe('gateway CLI: following its configuration file', function () {
     // The call before the change was traced in a run that reached everything; the later calls in one that reaches both.
     const headers = traceFiles(ws).map((f) => jsonLines(f)[0]).sort((a, b) => String(a.started_at).localeCompare(String(b.started_at)));
     assert.deepEqual(headers.map((h) => h.servers), [['everything'], ['everything', 'memory']]);
+    // One client session: the second run is named after the first, with a note of the reload.
+    assert.equal(headers[1].name, `${headers[0].name} · part 2, after a reload (servers +memory)`);
   });
 
   it('reads another client\'s config file created while it runs (.cursor/mcp.json, in a folder that did not exist)', async () => {
@@ -213,6 +215,8 @@ describe('gateway CLI: following its configuration file', function () {
       assert.doesNotMatch(textOf(await client.callTool({ name: 'memory__read_graph', arguments: {} })), /Ada/);
       const fresh = await httpClient(gw, 'late-client');
       assert.match(fresh.getInstructions() ?? '', /guards these servers: memory\./);
+      // MCP gives a server no way to update the instructions of a connected client: it keeps those it got.
+      assert.match(client.getInstructions() ?? '', /guards these servers: everything, memory\./);
       await fresh.close();
       await client.close();
       await stop(gw);
