@@ -83,7 +83,10 @@ export class GatewayReload {
       for (const key of change.atStartOnly) this.say(`mcpHarness.${key} changed; it is read at start, so it applies when the gateway is restarted.`);
       if (!change.applied.length) return;
       apply(source.current);
-      this.options.core.reopenRuns(`settings: ${change.applied.join(', ')}`);
+      const { core } = this.options;
+      core.reopenRuns(`settings: ${change.applied.join(', ')}`);
+      // The resource and prompt lists leave out what the policy denies (tools are listed and refused when called).
+      if (change.applied.some((key) => key === 'policy.allow' || key === 'policy.deny')) core.announce(['resources', 'prompts'], core.servers.slice());
       this.say(`the settings changed (${change.applied.join(', ')}); every client's next call applies them.`);
       this.options.audit?.write({ kind: 'admin', action: 'reload', settings: change.applied });
     } catch (err) {

@@ -26,7 +26,7 @@ export interface SettingsChange {
   applied: string[];
   /** mcpHarness.* settings that changed but are read only at start. */
   atStartOnly: string[];
-  /** Problems with new values (left out; their defaults apply), each naming the setting. */
+  /** New problems with values (left out; their defaults apply), each naming the setting. */
   warnings: string[];
 }
 
@@ -42,6 +42,8 @@ export interface GatewaySettingsOptions {
 export class GatewaySettings {
   private values: GatewaySettingValues;
   private read: SettingReader;
+  /** The problems with the values in use (a reload reports only new ones). */
+  private problems: Set<string>;
 
   constructor(
     private readonly options: GatewaySettingsOptions,
@@ -50,7 +52,9 @@ export class GatewaySettings {
   ) {
     this.read = read;
     // Problems with the values read at start were reported then (by the command).
-    this.values = { harness, ...this.derived(read, () => undefined) };
+    const problems: string[] = [];
+    this.values = { harness, ...this.derived(read, (m) => problems.push(m)) };
+    this.problems = new Set(problems);
   }
 
   get current(): GatewaySettingValues {
@@ -81,10 +85,11 @@ export class GatewaySettings {
     const next: GatewaySettingValues = { harness, ...this.derived(read, (m) => warnings.push(m)) };
     const applied = differences(flatten(this.values), flatten(next)).filter((key) => !key.startsWith('prices'));
     const atStartOnly = AT_START_ONLY.filter((key) => canonicalJson(this.read(key) ?? null) !== canonicalJson(read(key) ?? null));
+    const known = this.problems;
     this.values = next;
     this.read = read;
-    const changedSections = new Set(applied.map((key) => key.split('.')[0]));
-    return { applied, atStartOnly, warnings: warnings.filter((w) => [...changedSections].some((s) => w.includes(`mcpHarness.${s}.`))) };
+    this.problems = new Set(warnings);
+    return { applied, atStartOnly, warnings: warnings.filter((w) => !known.has(w)) };
   }
 
   private derived(read: SettingReader, warn: (message: string) => void): Omit<GatewaySettingValues, 'harness'> {

@@ -135,10 +135,27 @@ describe('gateway CLI: following .vscode/settings.json', function () {
     assert.match(textOf(await echo(g, 'still denied')), /denied_policy/);
     saveSettings(ws, '[1, 2]');
     await g.said(/settings\.json:1:1: the file must hold one JSON object .*The change was not applied/);
+    assert.deepEqual(g.heard, { tools: 0, resources: 0, prompts: 0 }, 'nothing announced for a file kept out');
     saveSettings(ws, { 'mcpHarness.policy.deny': [] });
     await g.said(/the settings changed \(policy\.deny\)/);
     assert.equal(textOf(await echo(g, 'allowed')), 'Echo: allowed');
+    // The resource and prompt lists follow the policy: clients hear that they changed (the tool list does not).
+    await Promise.all([g.changed('resources'), g.changed('prompts')]);
+    assert.equal(g.heard.tools, 0);
     assert.deepEqual(auditReloads(ws).map((e) => e.settings), [['policy.deny']]);
+  });
+
+  it('says which changed settings are read at start only, and what is wrong with a new value (its default applies)', async () => {
+    const ws = workspace(everything);
+    const g = await gateway(ws);
+    saveSettings(ws, { 'mcpHarness.traceDir': 'elsewhere', 'mcpHarness.sampling.policy': 'sometimes' });
+    await g.said(/mcp-harness gateway: mcpHarness\.traceDir changed; it is read at start, so it applies when the gateway is restarted\.\n/);
+    await g.said(/mcp-harness gateway: mcpHarness\.sampling\.policy must be "deny", "ask" or "allow" \(it is "sometimes"\); sampling stays denied\.\n/);
+    assert.equal(textOf(await echo(g, 'x')), 'Echo: x');
+    await g.client.close();
+    assert.equal(runs(ws).length, 1, 'traces still go to the folder read at start');
+    assert.doesNotMatch(g.stderr(), /the settings changed/);
+    assert.deepEqual(auditReloads(ws), []);
   });
 
   it('follows the --policy file too: a rule removed there applies at the next call; a file that is not JSON is kept out', async () => {
