@@ -110,8 +110,10 @@ export class GatewayClient {
   private endIfIdle(opened: OpenedRun): void {
     if (!opened.retired || opened.active > 0 || opened.ended) return;
     opened.ended = true;
-    opened.retired();
-    void Promise.resolve(opened.run.end()).catch(() => undefined);
+    // Off the list once its end line is written: until then a closing client waits for it too (end() is idempotent).
+    void Promise.resolve(opened.run.end())
+      .catch(() => undefined)
+      .finally(opened.retired);
   }
 
   /**

@@ -26,7 +26,7 @@ export const GATEWAY_DEDUP_LIMITS: DedupLimits = { maxEntries: 2048, maxBytes: 1
 /** How long a stopping gateway waits for cancelled calls to come back before closing sessions. */
 const CANCEL_GRACE_MS = 2000;
 
-/** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
+/** A long-lived traced run: every call is a step of one session; `end` writes its end line (once: it may be called again). */
 export type GatewayRun = ToolGateway &
   Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt' | 'guardText'> & {
     /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
