@@ -24,7 +24,8 @@ export class ElicitationFeature {
     const startedMs = Date.now();
     const mode = params.mode === 'url' ? 'url' : 'form';
     const url = params.mode === 'url' ? params.url : undefined;
-    if (url !== undefined) this.host.onElicitationUrl?.(ctx.server, url, params.message);
+    // A run that answers for itself (the lab) does not bother the user with the URL either.
+    if (url !== undefined && !run?.settings.elicitation?.by) this.host.onElicitationUrl?.(ctx.server, url, params.message);
     const stages: StageResult[] = [];
     const findings: Finding[] = [];
     let result: ElicitResult;
@@ -64,7 +65,7 @@ export class ElicitationFeature {
     }
     const scripted = run?.settings.elicitation;
     if (scripted) {
-      reasons.push('answered from the session\'s "elicitation" key');
+      reasons.push(scripted.by ? `answered by ${scripted.by}` : 'answered from the session\'s "elicitation" key');
       if (params.mode === 'url' || scripted.action !== 'accept') return { action: scripted.action };
       return { action: 'accept', content: (scripted.content ?? {}) as ElicitResult['content'] };
     }

@@ -171,7 +171,8 @@ export class SamplingFeature {
       throw new Error(`No model is available to answer the sampling request from '${a.ctx.server}'. Give the session a "sampling": {"reply": "…"} or use a host with a model.`);
     }
     a.detail.model = answer.model;
-    a.stages.push({ stage: 'execute', decision: 'pass', reasons: [], duration_ms: Date.now() - t0 });
+    const by = reply !== undefined ? a.run?.settings.sampling?.by : undefined;
+    a.stages.push({ stage: 'execute', decision: 'pass', reasons: by ? [`answered by ${by}`] : [], duration_ms: Date.now() - t0 });
     return answer;
   }
 

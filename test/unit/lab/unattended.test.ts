@@ -1,0 +1,81 @@
+// The lab runs unattended: a generated call that makes server-everything ask the client (a form, a URL, a
+// model reply) is answered by the lab itself — never by the host's dialogs — and recorded in the lab's trace.
+import * as assert from 'node:assert/strict';
+import type { StepRecord } from '../../../src/protocol/trace';
+import { ServiceLabHost } from '../../../src/core/lab/serviceHost';
+import { labPolicy } from '../../../src/core/lab/selection';
+import { clientWorld, traceText, type ClientWorld } from '../client/helpers';
+
+describe('lab: servers that ask the client while the lab calls them', function () {
+  this.timeout(60_000);
+  let world: ClientWorld;
+  let host: ServiceLabHost;
+  /** Every time the host (VS Code's dialogs, a model) was asked: must stay empty during a lab run. */
+  const asked: string[] = [];
+  const seen: StepRecord[] = [];
+
+  before(() => {
+    world = clientWorld({
+      samplingDefault: 'ask',
+      elicit: async (request) => {
+        asked.push(`elicit ${request.mode ?? 'form'}`);
+        return { action: 'accept', content: {} };
+      },
+      consentToSampling: async () => {
+        asked.push('sampling consent');
+        return true;
+      },
+      model: {
+        answer: async () => {
+          asked.push('model');
+          return { text: 'from the host model', model: 'host-model' };
+        },
+      },
+    });
+    world.service.onStep((r) => seen.push(r));
+    host = new ServiceLabHost(world.service, world.manager);
+  });
+  after(async () => {
+    await world.dispose();
+  });
+  afterEach(() => {
+    asked.length = 0;
+    seen.length = 0;
+  });
+
+  it('declines form and URL elicitations itself, says so in the trace, and reports no URL to the user', async () => {
+    const run = await host.openRun({ name: 'lab props everything', servers: ['everything'], policy: labPolicy(20_000) });
+    const form = await run.callTool({ server: 'everything', tool: 'trigger-elicitation-request', args: {}, stepId: 'p1' });
+    const url = await run.callTool({ server: 'everything', tool: 'trigger-url-elicitation', args: { url: 'https://example.invalid/flow' }, stepId: 'p2' });
+    const { traceFile } = await run.end();
+    assert.deepEqual(asked, []);
+    assert.deepEqual(world.urls, [], 'a URL was reported to the user');
+    assert.equal(form.record.decision, 'ok');
+    assert.equal(url.record.decision, 'ok');
+    const children = seen.filter((r) => r.kind === 'elicitation');
+    assert.deepEqual(children.map((r) => [r.parent_id, r.elicitation?.mode, r.elicitation?.action]), [['p1', 'form', 'decline'], ['p2', 'url', 'decline']]);
+    for (const c of children) assert.match(c.reasons.join(' '), /answered by the reliability lab/);
+    assert.match(JSON.stringify(form.result), /decline/i);
+    assert.match(traceText(traceFile), /answered by the reliability lab/);
+  });
+
+  it('answers sampling with a fixed reply without asking consent or calling the host model', async () => {
+    const run = await host.openRun({ name: 'lab props everything', servers: ['everything'], policy: labPolicy(20_000) });
+    const { record, result } = await run.callTool({ server: 'everything', tool: 'trigger-sampling-request', args: { prompt: 'Why is the sky blue?', maxTokens: 50 }, stepId: 'p1' });
+    await run.end();
+    assert.deepEqual(asked, []);
+    assert.equal(record.decision, 'ok');
+    assert.match(JSON.stringify(result), /a fixed reply, no model was called/);
+    const sampling = seen.find((r) => r.kind === 'sampling' && r.parent_id === 'p1');
+    assert.ok(sampling, 'no sampling record under the call');
+    assert.equal(sampling.decision, 'ok');
+    assert.match(JSON.stringify(sampling.stages), /answered by the reliability lab/);
+  });
+
+  it('a session run on the same host still asks the host (the lab\'s answers are its own runs\' only)', async () => {
+    const run = await world.service.open({ name: 'not the lab', servers: ['everything'] });
+    await run.callTool({ server: 'everything', tool: 'trigger-elicitation-request', args: {}, stepId: 's1' });
+    await run.end();
+    assert.deepEqual(asked, ['elicit form']);
+  });
+});
