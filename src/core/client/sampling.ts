@@ -65,7 +65,7 @@ export class SamplingFeature {
 
   async createMessage(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     const found = this.runs.forOrigin(ctx.origin);
-    const run = found?.run;
+    const run = found?.run ?? (ctx.origin === undefined ? this.runs.unattributed(ctx.server, 'sampling') : undefined);
     const policy = this.policyFor(ctx.server, run);
     const a: Attempt = {
       ctx,

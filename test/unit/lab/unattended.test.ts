@@ -72,6 +72,25 @@ describe('lab: servers that ask the client while the lab calls them', function (
     assert.match(JSON.stringify(sampling.stages), /answered by the reliability lab/);
   });
 
+  it('answers for itself too when the request cannot be tied to one call (two calls in flight)', async () => {
+    const run = await host.openRun({ name: 'lab props everything', servers: ['everything'], policy: labPolicy(20_000) });
+    const calls = await Promise.all([
+      run.callTool({ server: 'everything', tool: 'trigger-elicitation-request', args: {}, stepId: 'p1' }),
+      run.callTool({ server: 'everything', tool: 'trigger-elicitation-request', args: {}, stepId: 'p2' }),
+      run.callTool({ server: 'everything', tool: 'trigger-sampling-request', args: { prompt: 'Why?', maxTokens: 20 }, stepId: 'p3' }),
+    ]);
+    await run.end();
+    assert.deepEqual(asked, []);
+    assert.deepEqual(calls.map((c) => c.record.decision), ['ok', 'ok', 'ok']);
+    const elicitations = seen.filter((r) => r.kind === 'elicitation');
+    assert.equal(elicitations.length, 2);
+    for (const e of elicitations) {
+      assert.equal(e.elicitation?.action, 'decline');
+      assert.match(e.reasons.join(' '), /answered by the reliability lab/);
+    }
+    assert.match(JSON.stringify(calls[2].result), /a fixed reply, no model was called/);
+  });
+
   it('a session run on the same host still asks the host (the lab\'s answers are its own runs\' only)', async () => {
     const run = await world.service.open({ name: 'not the lab', servers: ['everything'] });
     await run.callTool({ server: 'everything', tool: 'trigger-elicitation-request', args: {}, stepId: 's1' });
