@@ -5,6 +5,7 @@ import type { StepRecord } from '../../protocol/trace';
 import { parseSession, type ParsedSession, type SessionFile } from '../../core/session/parse';
 import type { SessionResult } from '../../core/run/types';
 import { buildReport, stepSummary } from '../../core/session/report';
+import { registerCliCodeSteps } from '../codeSteps';
 import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 import { offsetToPosition } from '../../core/config';
 import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
@@ -97,6 +98,7 @@ export const runCommand: CliCommand = {
       }
     }
     const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
+    registerCliCodeSteps(run, io);
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);
