@@ -2,15 +2,26 @@
 // each command prints, how it fails, and with which exit code. Real servers from test/fixtures/servers, a
 // scripted OpenAI-compatible model on 127.0.0.1.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildPrivateCli, runCli, type CliRun } from '../lint/cliHelpers';
+import { cleanup, startHttpFixture } from '../servers/helpers';
 
 const ROOT = resolve(__dirname, '../../..');
 const FIXTURES = join(ROOT, 'test/fixtures/servers');
 
 const stdio = (file: string, args: string[] = []) => ({ command: process.execPath, args: [join(FIXTURES, file), ...args] });
+
+/** A port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
 
 describe('CLI: a walk through the commands', function () {
   this.timeout(120_000);
@@ -59,6 +70,47 @@ describe('CLI: a walk through the commands', function () {
       assert.deepEqual(out.steps.map((s) => [s.step_id, s.decision]), [['fetch', 'ok'], ['reuse', 'ok'], ['spin', 'timeout']]);
       // The limit is the setting's, and the advice names that setting (the CLI reads it from settings.json).
       assert.equal(out.steps[2].error, 'The code ran longer than 300 ms and was stopped. To allow more, set mcpHarness.sandbox.timeoutMs in .vscode/settings.json.');
+    });
+  });
+
+  describe('login', () => {
+    afterEach(cleanup);
+
+    /** A workspace whose `web` server is at this URL, and a token file of its own. */
+    const httpWorkspace = (url: string) => {
+      const dir = workspace({ '.vscode/mcp.json': { servers: { web: { type: 'http', url } } } });
+      return { dir, env: { MCP_HARNESS_TOKEN_FILE: join(dir, 'tokens.json') } };
+    };
+
+    it('to a server that uses no OAuth fails in one line saying no sign-in is needed or a client must be configured (exit 1)', async () => {
+      const { port } = await startHttpFixture(['--port', '0']);
+      const { dir, env } = httpWorkspace(`http://127.0.0.1:${port}/mcp`);
+      const r = await cli(['login', 'web'], dir, env);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.equal(
+        r.stderr,
+        'mcp-harness: web: Sign-in failed: the authorization server did not register MCP Harness as a client (its registration endpoint answered HTTP 404). ' +
+          'A server that answers without HTTP 401 needs no sign-in; one that does needs a client registered for you: give its entry "oauth": {"clientId": "…"}. ' +
+          'Run `mcp-harness login web` to try again.\n',
+      );
+      // At most the discovery the SDK caches: no client, no token.
+      const stored = existsSync(env.MCP_HARNESS_TOKEN_FILE) ? readFileSync(env.MCP_HARNESS_TOKEN_FILE, 'utf8') : '';
+      assert.ok(!/client_id|access_token/.test(stored), stored);
+      const json = await cli(['login', 'web', '--json'], dir, env);
+      assert.equal(json.code, 1);
+      assert.equal(JSON.parse(json.stderr).error.code, 'oauth_error');
+    });
+
+    it('to a server that cannot be reached names the endpoint and the reason (exit 3)', async () => {
+      const port = await closedPort();
+      const { dir, env } = httpWorkspace(`http://127.0.0.1:${port}/mcp`);
+      const r = await cli(['login', 'web', '--json'], dir, env);
+      assert.equal(r.code, 3, r.stderr);
+      const { error } = JSON.parse(r.stderr) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'unreachable');
+      assert.match(error.message, new RegExp(`^web: Sign-in failed: could not reach http://127\\.0\\.0\\.1:${port}/\\.well-known/\\S+ \\(ECONNREFUSED\\)\\. Check that the server is running and its URL is right\\.`));
+      assert.ok(!/internal error|\n\s+at /.test(r.stderr), r.stderr);
     });
   });
 });
