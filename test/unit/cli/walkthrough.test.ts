@@ -113,4 +113,41 @@ describe('CLI: a walk through the commands', function () {
       assert.ok(!/internal error|\n\s+at /.test(r.stderr), r.stderr);
     });
   });
+
+  describe('agent', () => {
+    const agentWorkspace = () =>
+      workspace({
+        '.vscode/mcp.json': { servers: { crash: stdio('crash.mjs', ['--at-startup']) } },
+        '.vscode/settings.json': { 'mcpHarness.trustedServers': ['crash'] },
+      });
+
+    it('refuses a --base-url (or OPENAI_BASE_URL) that is not an http(s) URL before a server starts (exit 2)', async () => {
+      const dir = agentWorkspace();
+      const flag = await cli(['agent', '--goal', 'x', '--base-url', 'localhost:8080/v1'], dir, { OPENAI_API_KEY: 'sk-test' });
+      assert.equal(flag.code, 2, flag.stderr);
+      assert.equal(flag.stderr, "mcp-harness: --base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1 (got 'localhost:8080/v1').\n");
+      assert.equal(flag.stdout, '');
+      const env = await cli(['agent', '--goal', 'x', '--json'], dir, { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: 'ftp://models' });
+      assert.equal(env.code, 2);
+      assert.deepEqual(JSON.parse(env.stderr), { error: { code: 'usage', message: "OPENAI_BASE_URL must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1 (got 'ftp://models')." } });
+      // The crash server exits at start-up: had it been started, the run would have said so; nothing was traced either.
+      assert.ok(!existsSync(join(dir, '.mcp-harness')), 'no trace, nothing written');
+    });
+
+    it('a model server that cannot be reached is named, with the reason', async () => {
+      const dir = workspace({ '.vscode/mcp.json': { servers: { crash: stdio('crash.mjs') } }, '.vscode/settings.json': { 'mcpHarness.trustedServers': ['crash'] } });
+      const url = `http://127.0.0.1:${await closedPort()}/v1`;
+      const r = await cli(['agent', '--goal', 'x', '--base-url', url, '--json'], dir, { OPENAI_API_KEY: 'sk-test' });
+      assert.equal(r.code, 1, r.stderr);
+      const run = (JSON.parse(r.stdout) as { runs: { outcome: string; message: string }[] }).runs[0];
+      assert.equal(run.outcome, 'error');
+      assert.equal(run.message, `The model failed: could not reach the model server at ${url} (ECONNREFUSED)`);
+    });
+
+    it('the Anthropic provider without a key does not suggest --base-url, which would not help', async () => {
+      const r = await cli(['agent', '--goal', 'x', '--provider', 'anthropic', '--base-url', 'http://127.0.0.1:9/'], agentWorkspace(), { ANTHROPIC_API_KEY: '' });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, 'mcp-harness: The Anthropic provider needs an API key (environment variable ANTHROPIC_API_KEY). Set it in the environment.\n');
+    });
+  });
 });
