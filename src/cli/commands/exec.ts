@@ -86,7 +86,7 @@ export const execCommand: CliCommand = {
     'Error kinds: timeout, memory, stack, runtime, denied, output_too_large.',
     'Ctrl-C (or SIGTERM) cancels the code, stops the servers and prints the result (ok false).',
     'Exit codes: 0 ok, 1 the code failed (ok is false), 2 bad arguments or unreadable code,',
-    '130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
+    '3 the code failed and a server needs sign-in, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     servers: { type: 'string', short: 's' },

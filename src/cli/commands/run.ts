@@ -99,6 +99,11 @@ export const runCommand: CliCommand = {
     }
     const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
     registerCliCodeSteps(run, io);
+    // Columns as wide as the session's longest step id and tool name, so every line of the table lines up.
+    const widths = {
+      id: Math.max(16, ...parsed.session.steps.map((s) => s.id.length)),
+      tool: Math.max(32, ...parsed.session.steps.map((s) => (s.tool ?? '').length)),
+    };
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);
@@ -110,7 +115,7 @@ export const runCommand: CliCommand = {
           if (!json) io.stderr(`  ${stepId}: task ${u.taskId.slice(0, 12)} ${u.status}${u.message ? ` (${u.message})` : ''}\n`);
         },
         onStep: (r) => {
-          if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
+          if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(widths.id)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(widths.tool)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
         },
       }));
     } finally {

@@ -71,6 +71,28 @@ describe('CLI: a walk through the commands', function () {
       // The limit is the setting's, and the advice names that setting (the CLI reads it from settings.json).
       assert.equal(out.steps[2].error, 'The code ran longer than 300 ms and was stopped. To allow more, set mcpHarness.sandbox.timeoutMs in .vscode/settings.json.');
     });
+
+    it('lines its table up when a step id or tool name is longer than the usual column', async () => {
+      const dir = workspace({
+        '.vscode/mcp.json': { servers: { crash: stdio('crash.mjs') } },
+        '.vscode/settings.json': { 'mcpHarness.trustedServers': ['crash'] },
+        'long.mcp-session.json': {
+          name: 'long names',
+          servers: ['crash'],
+          steps: [
+            { id: 'short', tool: 'crash/echo', args: { text: 'a' } },
+            { id: 'a-step-whose-id-is-rather-long', tool: 'crash/echo', args: { text: 'b' } },
+            { id: 'last', tool: 'crash/echo', args: { text: 'c' } },
+          ],
+        },
+      });
+      const r = await cli(['run', 'long.mcp-session.json'], dir);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const rows = r.stdout.split('\n').filter((l) => l.startsWith('✓'));
+      assert.equal(rows.length, 3, r.stdout);
+      const at = rows.map((l) => [l.indexOf('crash/'), l.indexOf(' ok ') + 1]);
+      assert.deepEqual(at, [at[0], at[0], at[0]], r.stdout);
+    });
   });
 
   describe('login', () => {
