@@ -140,6 +140,7 @@ export class App {
         if (msg.selectedStepId) this.selectedId = msg.selectedStepId;
         this.lab.setResults(msg.labResults ?? []);
         this.renderAll(true);
+        if (msg.tab) this.showTab(msg.tab);
         break;
       case 'labResult':
         this.lab.add(msg.result);

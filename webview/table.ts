@@ -234,7 +234,10 @@ export class StepTable {
         const col = COLUMNS[c];
         if (col.key === 'decision') {
           clear(cell);
-          cell.appendChild(h('span', { class: `mh-dec mh-dec-${r.step.decision}`, 'data-decision': r.step.decision }, col.text(r)));
+          // The pill shrinks with an ellipsis in a narrow column; the whole label stays in the tooltip.
+          const label = col.text(r);
+          cell.title = label;
+          cell.appendChild(h('span', { class: `mh-dec mh-dec-${r.step.decision}`, 'data-decision': r.step.decision }, h('span', { class: 'mh-dec-text' }, label)));
         } else {
           cell.textContent = col.text(r);
           if (col.key === 'tool') {

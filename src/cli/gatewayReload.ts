@@ -1,11 +1,14 @@
 // `mcp-harness gateway` following its configuration while it runs: when a config file it was started from
 // changes, the files are read again; a file with a new error is not applied (one line says which file, what is
-// wrong, and that the running servers stay), anything else is applied to the running gateway as a diff.
+// wrong, and that the running servers stay), anything else is applied to the running gateway as a diff. The
+// settings (.vscode/settings.json, the --policy file) are followed the same way: a change applies to every
+// client's next call, and no server restarts for it.
 import type { ConfigProblem, ServerDefinition } from '../core/config';
 import type { AuditLog } from '../core/gateway/audit';
 import type { GatewayCore } from '../core/gateway/core';
 import { reconfigureGateway, type ServerChanges } from '../core/gateway/reconfigure';
 import { ConfigWatcher } from './configWatch';
+import { SettingsFileError, type GatewaySettings, type GatewaySettingValues } from './gatewaySettings';
 import type { CliIO } from './io';
 import { formatProblems, type OpenedWorkspace } from './workspace';
 
@@ -17,29 +20,39 @@ export interface GatewayReloadOptions {
   audit?: AuditLog;
   io: CliIO;
   debounceMs?: number;
+  /** The settings the gateway runs with, and what takes new ones besides the runs (the audit log, code mode). */
+  settings?: { source: GatewaySettings; apply(values: GatewaySettingValues): void };
 }
 
 const PREFIX = 'mcp-harness gateway:';
+
+type Reload = 'servers' | 'settings';
 
 export class GatewayReload {
   /** The problems of the configuration in use: only an error not among them stops a reload. */
   private known: Set<string>;
   private readonly watcher: ConfigWatcher;
+  private readonly settingsWatcher: ConfigWatcher | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private queued = false;
+  private readonly queued = { servers: false, settings: false };
   private disposed = false;
   /** The last reload was not applied: the next one that is says so even when no server changed. */
   private refused = false;
 
   constructor(private readonly options: GatewayReloadOptions) {
     this.known = new Set(options.ws.problems.map(problemKey));
-    this.watcher = new ConfigWatcher({
-      files: () => this.files(),
-      onChange: () => this.schedule(),
-      onWarning: (m) => options.io.stderr(`${PREFIX} ${m}\n`),
-      ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
-    });
+    const watch = (files: () => string[], what: Reload) =>
+      new ConfigWatcher({
+        files,
+        onChange: () => this.schedule(what),
+        onWarning: (m) => options.io.stderr(`${PREFIX} ${m}\n`),
+        ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+      });
+    this.watcher = watch(() => this.files(), 'servers');
     this.watcher.rearm();
+    const settings = options.settings;
+    this.settingsWatcher = settings ? watch(() => settings.source.files(), 'settings') : undefined;
+    this.settingsWatcher?.rearm();
   }
 
   /** The config files discovery looks for, and the envFiles the definitions read. */
@@ -49,15 +62,39 @@ export class GatewayReload {
   }
 
   /** One reload at a time; changes during one are picked up by one more. */
-  private schedule(): void {
-    if (this.queued || this.disposed) return;
-    this.queued = true;
+  private schedule(what: Reload): void {
+    if (this.queued[what] || this.disposed) return;
+    this.queued[what] = true;
     this.queue = this.queue
       .then(() => {
-        this.queued = false;
-        return this.disposed ? undefined : this.reload();
+        this.queued[what] = false;
+        if (this.disposed) return undefined;
+        return what === 'servers' ? this.reload() : this.reloadSettings();
       })
       .catch((err: unknown) => this.say(`reading the changed configuration failed (${(err as Error).message}); the gateway keeps serving ${this.serving()}.`));
+  }
+
+  /** The settings files changed: new settings apply to every client's next call; a file that cannot be read changes nothing. */
+  private reloadSettings(): void {
+    const { source, apply } = this.options.settings!;
+    try {
+      const change = source.reload();
+      for (const w of change.warnings) this.say(`${w}.`);
+      for (const key of change.atStartOnly) this.say(`mcpHarness.${key} changed; it is read at start, so it applies when the gateway is restarted.`);
+      if (!change.applied.length) return;
+      apply(source.current);
+      const { core } = this.options;
+      core.reopenRuns(`settings: ${change.applied.join(', ')}`);
+      // The resource and prompt lists leave out what the policy denies (tools are listed and refused when called).
+      if (change.applied.some((key) => key === 'policy.allow' || key === 'policy.deny')) core.announce(['resources', 'prompts'], core.servers.slice());
+      this.say(`the settings changed (${change.applied.join(', ')}); every client's next call applies them.`);
+      this.options.audit?.write({ kind: 'admin', action: 'reload', settings: change.applied });
+    } catch (err) {
+      if (!(err instanceof SettingsFileError)) throw err;
+      this.say(`${err.message.replace(/\.$/, '')}. The change was not applied: the gateway keeps its running settings until the file is fixed.`);
+    } finally {
+      this.settingsWatcher?.rearm();
+    }
   }
 
   private async reload(): Promise<void> {
@@ -105,6 +142,7 @@ export class GatewayReload {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.watcher.dispose();
+    this.settingsWatcher?.dispose();
     await this.queue;
   }
 }

@@ -5,6 +5,12 @@
 // Decisions live in workspaceState, not globalState: a relative command such as `node server.js`
 // hashes the same in every workspace but runs a different file in each, so a decision made for one
 // repository must not silently apply to another one cloned later.
+//
+// A stop while the modal is open ends the start at once (nothing is spawned), but VS Code has no API to close a
+// modal (showWarningMessage takes no cancellation token), so the question stays on screen. Its answer is still the
+// user's decision about that exact command line and is remembered; it starts nothing by itself, and an Allow that
+// no start is waiting for any more says so, with a Start button. Every start of the same definition that arrives
+// while the modal is open waits for that one answer.
 import * as vscode from 'vscode';
 import type { ServerDefinition } from '../core/config/types';
 import type { Logger } from '../core/types';
@@ -62,9 +68,41 @@ export async function showConsentModal(def: ServerDefinition): Promise<ConsentDe
   return undefined;
 }
 
+/** One open question about one definition, and how many starts are still waiting for its answer. */
+class OpenQuestion {
+  private waiting = 0;
+  private readonly decided: Promise<ConsentDecision | undefined>;
+
+  /** `settle` runs once the user answered, before any waiting start hears it; it is told whether any still waits. */
+  constructor(asked: Promise<ConsentDecision | undefined>, settle: (decision: ConsentDecision | undefined, anyoneWaiting: boolean) => Promise<void>) {
+    this.decided = asked.then(async (decision) => {
+      await settle(decision, this.waiting > 0);
+      return decision;
+    });
+    this.decided.catch(() => undefined);
+  }
+
+  /** The answer for one start, or its signal's reason as soon as that start is stopped (it then no longer waits). */
+  answerFor(signal: AbortSignal | undefined): Promise<ConsentDecision | undefined> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.waiting++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.waiting--;
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.decided
+        .then(resolve, reject)
+        .finally(() => signal?.removeEventListener('abort', onAbort));
+    });
+  }
+}
+
 export class ConsentService {
   private prompt: ConsentPrompt = showConsentModal;
-  private readonly pending = new Map<string, Promise<boolean>>();
+  /** The modal open for a definition hash. */
+  private readonly open = new Map<string, OpenQuestion>();
 
   constructor(
     private readonly memento: vscode.Memento,
@@ -78,6 +116,11 @@ export class ConsentService {
 
   decisionFor(def: Pick<ServerDefinition, 'hash'>): ConsentDecision | undefined {
     return this.read()[def.hash]?.decision;
+  }
+
+  /** True while the consent modal for this definition is open. */
+  isAsking(def: Pick<ServerDefinition, 'hash'>): boolean {
+    return this.open.has(def.hash);
   }
 
   async remember(def: Pick<ServerDefinition, 'hash' | 'name'>, decision: ConsentDecision): Promise<void> {
@@ -104,28 +147,57 @@ export class ConsentService {
     this.prompt = prompt ?? showConsentModal;
   }
 
-  /** The SpawnConsent handed to the server manager. Concurrent asks for one definition share one modal. */
-  readonly consent = (def: ServerDefinition): Promise<boolean> => {
+  /**
+   * The SpawnConsent handed to the server manager. `signal` is the start's: once it aborts (the server was stopped),
+   * that start stops waiting. Concurrent asks for one definition share one modal.
+   */
+  readonly consent = (def: ServerDefinition, signal?: AbortSignal): Promise<boolean> => {
     if (def.transport !== 'stdio') return Promise.resolve(true);
     const remembered = this.decisionFor(def);
     if (remembered) return Promise.resolve(remembered === 'allow');
-    const existing = this.pending.get(def.hash);
-    if (existing) return existing;
-    const asking = (async () => {
-      try {
-        const decision = await this.prompt(def);
-        if (decision) {
-          await this.remember(def, decision);
-          this.log.info(`Consent for server "${def.name}": ${decision} (remembered for this definition).`);
-        } else {
-          this.log.info(`Consent for server "${def.name}" was dismissed; it was not started.`);
-        }
-        return decision === 'allow';
-      } finally {
-        this.pending.delete(def.hash);
-      }
-    })();
-    this.pending.set(def.hash, asking);
-    return asking;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let question = this.open.get(def.hash);
+    if (!question) {
+      const asked = this.prompt(def).catch((err: unknown) => {
+        this.open.delete(def.hash);
+        throw err;
+      });
+      question = new OpenQuestion(asked, (decision, anyoneWaiting) => this.settle(def, decision, anyoneWaiting));
+      this.open.set(def.hash, question);
+    }
+    return question.answerFor(signal).then((decision) => decision === 'allow');
   };
+
+  private async settle(def: ServerDefinition, decision: ConsentDecision | undefined, anyoneWaiting: boolean): Promise<void> {
+    try {
+      if (decision) await this.remember(def, decision);
+    } finally {
+      this.open.delete(def.hash);
+    }
+    if (anyoneWaiting) {
+      this.log.info(
+        decision
+          ? `Consent for server "${def.name}": ${decision} (remembered for this definition).`
+          : `Consent for server "${def.name}" was dismissed; it was not started.`,
+      );
+      return;
+    }
+    this.answeredAfterStop(def, decision);
+  }
+
+  /** The answer came after every start that asked was stopped: it is kept, but nothing starts because of it. */
+  private answeredAfterStop(def: ServerDefinition, decision: ConsentDecision | undefined): void {
+    if (!decision) {
+      this.log.info(`Consent for server "${def.name}" was dismissed after it was stopped; nothing is remembered.`);
+      return;
+    }
+    this.log.info(
+      `Consent for server "${def.name}": ${decision} (remembered for this definition), given after it was stopped while you were asked: it was not started.`,
+    );
+    if (decision !== 'allow') return;
+    const start = 'Start';
+    void vscode.window
+      .showInformationMessage(`"${def.name}" was stopped while you were asked. Your Allow is remembered for its command line, but it was not started.`, start)
+      .then((picked) => picked === start && vscode.commands.executeCommand('mcpHarness.startServer', def.id));
+  }
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { applyEdits, modify, parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { ConfigProblem, ServerDefinition, SourceRange } from '../core/config/types';
+import { ServerError } from '../core/servers';
 import type { CommandEntry } from './commands';
 import type { HarnessContext } from './context';
 import { offsetRangeToRange } from './discovery';
@@ -11,12 +12,21 @@ import type { ServersNode } from './serversView';
 
 const TRUST_BUTTON = 'Manage Workspace Trust';
 
+/** How the quick pick of pickServer shows its servers. */
+export interface PickLook {
+  /** The item's description (default: the server's status and transport). */
+  describe?: (def: ServerDefinition) => string;
+  /** What to say instead of showing the pick when no configured server passes the filter. */
+  none?: string;
+}
+
 /** Accepts a tree node, a server id, or nothing (then asks with a quick pick). */
 export async function pickServer(
   ctx: HarnessContext,
   arg: unknown,
   placeHolder: string,
   filter: (def: ServerDefinition) => boolean = () => true,
+  look: PickLook = {},
 ): Promise<ServerDefinition | undefined> {
   await ctx.discovery.ready();
   if (arg && typeof arg === 'object' && (arg as ServersNode).kind === 'server') {
@@ -33,7 +43,7 @@ export async function pickServer(
   if (!defs.length) {
     void vscode.window.showInformationMessage(
       ctx.discovery.definitions.length
-        ? 'No server is in a state where this applies.'
+        ? (look.none ?? 'No server is in a state where this applies.')
         : 'No MCP servers are configured in this workspace. Use "MCP Harness: Add Server…" to add one.',
     );
     return undefined;
@@ -41,7 +51,7 @@ export async function pickServer(
   const pick = await vscode.window.showQuickPick(
     defs.map((def) => ({
       label: def.id,
-      description: `${ctx.servers.state(def.id)?.status ?? 'stopped'} · ${def.transport}`,
+      description: look.describe?.(def) ?? `${ctx.servers.state(def.id)?.status ?? 'stopped'} · ${def.transport}`,
       detail: def.source.file,
       def,
     })),
@@ -100,10 +110,37 @@ export async function startServer(ctx: HarnessContext, original: ServerDefinitio
     );
     return true;
   } catch (err) {
+    if (err instanceof ServerError && err.code === 'stopped') {
+      // Stopped while it was starting (the user's Stop, a changed definition): what was asked for, not a failure.
+      ctx.log.info(`Start of ${def.id} ended: ${err.message}`);
+      return false;
+    }
     ctx.log.warn(`Start of ${def.id} failed: ${err instanceof Error ? err.message : String(err)}`);
     void reportStartFailure(ctx, def, err);
     return false;
   }
+}
+
+/**
+ * What the server is doing that Stop would end, as the Stop picker says it; undefined when nothing is under way. A
+ * start waiting out the reconnect backoff or for consent has not changed the server's state yet ('stopped' or
+ * 'error'), but it is under way all the same.
+ */
+export function underWay(ctx: HarnessContext, def: ServerDefinition): string | undefined {
+  const status = ctx.servers.state(def.id)?.status;
+  if (status === 'running' || status === 'starting') return status;
+  if (!ctx.servers.isStarting(def.id)) return undefined;
+  return ctx.consent.isAsking(def) ? 'waiting for your consent' : 'waiting to reconnect';
+}
+
+async function stopServer(ctx: HarnessContext, arg: unknown): Promise<boolean> {
+  const def = await pickServer(ctx, arg, 'Stop which server?', (d) => underWay(ctx, d) !== undefined, {
+    describe: (d) => `${underWay(ctx, d)} · ${d.transport}`,
+    none: 'No server is running or starting: there is nothing to stop.',
+  });
+  if (!def) return false;
+  await ctx.servers.stop(def.id);
+  return true;
 }
 
 async function revealRange(file: string, range: SourceRange): Promise<void> {
@@ -203,13 +240,7 @@ export const serverCommands: CommandEntry[] = [
   },
   {
     id: 'mcpHarness.stopServer',
-    run: async (ctx, arg) => {
-      const def = await pickServer(ctx, arg, 'Stop which server?', (d) => {
-        const s = ctx.servers.state(d.id)?.status;
-        return s === 'running' || s === 'starting';
-      });
-      if (def) await ctx.servers.stop(def.id);
-    },
+    run: (ctx, arg) => stopServer(ctx, arg),
   },
   {
     id: 'mcpHarness.stopAllServers',

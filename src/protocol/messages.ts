@@ -98,6 +98,8 @@ export type HostToWebview =
       badLines?: BadLine[];
       /** Reliability lab results of this window, newest last (the Lab tab). */
       labResults?: LabResultSnapshot[];
+      /** The tab to show (a panel opened for a lab result shows the Lab tab); absent: as the user left it. */
+      tab?: 'lab';
     }
   | { type: 'labResult'; result: LabResultSnapshot; reveal?: boolean }
   | { type: 'runStarted'; run: RunSnapshot }

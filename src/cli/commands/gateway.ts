@@ -1,7 +1,7 @@
 // `mcp-harness gateway`: MCP Harness as an MCP server (stdio or Streamable HTTP) in front of the
 // workspace's servers; every call goes through the run service's guards and lands in a trace.
 import { join, resolve } from 'node:path';
-import { samplingFromSettings, type SamplingSettingValues } from '../../core/client/samplingSettings';
+import { samplingFromSettings } from '../../core/client/samplingSettings';
 import { DEFAULT_SAMPLING_MAX_TOKENS } from '../../core/client/types';
 import type * as Gateway from '../../core/gateway/index';
 import { Sandbox } from '../../core/sandbox/sandbox';
@@ -11,8 +11,9 @@ import { HARNESS_VERSION } from '../../core/version';
 import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { GatewayReload } from '../gatewayReload';
+import { GatewaySettings } from '../gatewaySettings';
 import { Interrupted } from '../interrupt';
-import { MAX_TIMER_MS } from '../serverHints';
+import { envTimeout, MAX_TIMER_MS } from '../serverHints';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
 import { openRunEnvironment } from '../runEnvironment';
 
@@ -23,7 +24,8 @@ const USAGE = [
   'Serves the workspace\'s MCP servers as one MCP server. Tools are named server__tool; resources',
   '(mcp-harness://server/uri) and prompts (server__prompt) are passed through. Every tool call goes',
   'through the guards (schema, policy, pinned definitions, output guardrails) and is traced; a refused',
-  'call returns an error result saying why. Each client session is one traced run.',
+  'call returns an error result saying why. Each client session is a traced run; after a reload it goes',
+  'on in a new run with the same name and a note of what changed (the old one ends once its calls are done).',
   '',
   'A server\'s sampling, elicitation or roots request during a call goes to the client that made the call',
   'when it declared that capability (guarded and traced). Sampling follows mcpHarness.sampling.policy',
@@ -40,10 +42,11 @@ const USAGE = [
   OTLP_USAGE,
   '  --max-calls N        tool calls per client session (default: no limit)',
   '  --audit-file FILE    audit log (default .mcp-harness/audit/gateway.jsonl); --audit-max-bytes N rotates it',
-  '  --no-watch           serve the configuration read at start; without it, a saved change to the workspace\'s',
-  '                       MCP config files (.vscode/mcp.json, .mcp.json, .cursor/mcp.json, …) is applied while the',
-  '                       gateway runs: new servers are served, removed ones stopped, changed ones restarted, and',
-  '                       clients get list_changed. A file with an error is not applied (the old servers stay).',
+  '  --no-watch           serve the configuration and settings read at start; without it, a saved change to the',
+  '                       workspace\'s MCP config files (.vscode/mcp.json, .mcp.json, .cursor/mcp.json, …) is applied',
+  '                       while the gateway runs: new servers are served, removed ones stopped, changed ones restarted,',
+  '                       and clients get list_changed; a change to .vscode/settings.json (or the --policy file) applies',
+  '                       to every client\'s next call, with no server restarted. A file with an error is not applied.',
   '',
   'HTTP options:',
   '  --host ADDR          address to listen on (default 127.0.0.1; anything else is reachable by others)',
@@ -100,15 +103,13 @@ function serverChooser(gw: typeof Gateway, raw: unknown, io: CliIO): (definition
 }
 
 /**
- * mcpHarness.sampling.policy / .maxTokens from the workspace settings (or --policy FILE): how upstream servers'
- * sampling requests are answered — forwarded to a client that declared sampling, else denied (the CLI has no model).
- * An invalid value is reported and left out: sampling stays denied, replies are capped at the default.
+ * Says what is wrong with mcpHarness.sampling.policy / .maxTokens in the workspace settings (or --policy FILE), which
+ * say how upstream servers' sampling requests are answered — forwarded to a client that declared sampling, else denied
+ * (the CLI has no model). An invalid value is left out: sampling stays denied, replies are capped at the default.
  */
-function samplingSettings(read: (key: string) => unknown, io: CliIO): SamplingSettingValues | undefined {
-  const { values, problems } = samplingFromSettings(read);
+function reportSamplingProblems(read: (key: string) => unknown, io: CliIO): void {
   const instead = { policy: 'sampling stays denied', maxTokens: `sampling replies are capped at the default, ${DEFAULT_SAMPLING_MAX_TOKENS} tokens` };
-  for (const p of problems) io.stderr(`mcp-harness gateway: ${p.message}; ${instead[p.setting]}. Fix it in the workspace's .vscode/settings.json (or the --policy file).\n`);
-  return Object.keys(values).length ? values : undefined;
+  for (const p of samplingFromSettings(read).problems) io.stderr(`mcp-harness gateway: ${p.message}; ${instead[p.setting]}. Fix it in the workspace's .vscode/settings.json (or the --policy file).\n`);
 }
 
 function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
@@ -168,7 +169,9 @@ export const gatewayCommand: CliCommand = {
       throw new UsageError(port === undefined ? '--replica-id is for --http (replicas behind a load balancer).' : '--replica-id must be 1 to 32 letters, digits, - or _, e.g. --replica-id a.');
     }
     const ctx = await openRunEnvironment(values, io, { signal });
-    const sampling = samplingSettings(ctx.read, io);
+    // Reported once at start; the values in use come from `live`, which a reload of the settings files replaces.
+    reportSamplingProblems(ctx.read, io);
+    const live = new GatewaySettings({ folder: ctx.ws.folder, cwd: io.cwd, policyFile: values.policy as string | undefined, timeoutMs: envTimeout(io.env) }, ctx.read, ctx.settings);
     const logger = stderrLogger(io);
     const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
@@ -180,8 +183,10 @@ export const gatewayCommand: CliCommand = {
       const core = new gw.GatewayCore({
         upstreams: ctx.ws.manager,
         servers,
-        openRun: (request) =>
-          ctx.service.open({
+        openRun: (request) => {
+          // A run applies the settings in use when it opens; a reload of them makes every client open a new one.
+          const { harness, sampling } = live.current;
+          return ctx.service.open({
             name: request.name,
             servers: request.servers,
             signal: request.signal,
@@ -189,12 +194,14 @@ export const gatewayCommand: CliCommand = {
             kind: 'gateway',
             deferBookkeeping: true,
             keepSteps: false,
-            policy: { maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER },
+            policy: { ...harness.policy, maxSteps: maxCalls ?? Number.MAX_SAFE_INTEGER },
+            guardrails: harness.guardrails,
             answerers: request.answerers,
-            ...(sampling ? { clientSettings: { sampling } } : {}),
-          }),
+            ...(Object.keys(sampling).length ? { clientSettings: { sampling } } : {}),
+          });
+        },
         code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
-        policy: () => ctx.settings.policy,
+        policy: () => live.current.harness.policy,
         audit,
         metrics: new gw.GatewayMetrics({ processMetrics: port !== undefined }),
         maxConcurrentPerServer: numbers.maxConcurrent,
@@ -203,12 +210,19 @@ export const gatewayCommand: CliCommand = {
         resourceUpdates: (listener) => ctx.ws.client.onResourceUpdated(listener),
       });
       if (!values['no-watch']) {
-        const watching = new GatewayReload({ ws: ctx.ws, core, expose: (definitions) => choose(definitions, true), audit, io });
+        const settings = {
+          source: live,
+          apply: (values: typeof live.current) => {
+            audit.setGuardrails(values.harness.guardrails);
+            core.codeMode?.setLimits(values.sandbox);
+          },
+        };
+        const watching = new GatewayReload({ ws: ctx.ws, core, expose: (definitions) => choose(definitions, true), audit, io, settings });
         reload = watching;
         // A stopping gateway takes no new configuration.
         signal.addEventListener('abort', () => void watching.dispose(), { once: true });
       }
-      const started = { workspace: ctx.ws.folder, servers, mode, transport: port === undefined ? 'stdio' : 'http' };
+      const started = { workspace: ctx.ws.folder, servers, mode, transport: port === undefined ? 'stdio' : 'http', watch: reload !== undefined };
       if (port === undefined) return await serveStdio(core, audit, started, numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS, signal, io);
       return await serveHttp(gw, core, audit, started, { ...numbers, port }, values, signal, io);
     } finally {
@@ -220,6 +234,11 @@ export const gatewayCommand: CliCommand = {
     }
   },
 };
+
+/** The start line's word on --no-watch: the configuration and settings files are read only at start. */
+function watching(started: Record<string, unknown>): string {
+  return started.watch ? '' : '; --no-watch: changes to the config and settings files are not followed';
+}
 
 /** Resolves when the command's signal is aborted (the first SIGINT/SIGTERM: its name), or with `extra`'s reason. */
 function stopSignal(signal: AbortSignal, extra?: Promise<string>): Promise<string> {
@@ -240,7 +259,7 @@ async function serveStdio(core: Gateway.GatewayCore, audit: Gateway.AuditLog, st
   const stop = stopSignal(signal, inputEnded);
   await core.connect(new StdioServerTransport(), 'stdio');
   audit.write({ kind: 'admin', action: 'start', ...started });
-  io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} on stdio (${started.mode} mode)\n`);
+  io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} on stdio (${started.mode} mode${watching(started)})\n`);
   const why = await stop;
   const drained = await core.drain(shutdownMs);
   if (!drained) io.stderr(`mcp-harness gateway: calls still running after ${shutdownMs} ms were cut off\n`);
@@ -294,7 +313,7 @@ async function serveHttp(
   if (!/^(127\.|::1$|localhost$)/.test(address.host)) {
     io.stderr(`mcp-harness gateway: listening on ${address.host}, which other machines may reach; only the bearer token protects it. Add the name clients use with --allowed-host.\n`);
   }
-  io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} at ${address.url} (${started.mode} mode; token in ${tokenFile})\n`);
+  io.stderr(`mcp-harness gateway: serving ${(started.servers as string[]).join(', ') || 'no servers'} at ${address.url} (${started.mode} mode; token in ${tokenFile}${watching(started)})\n`);
   const why = await stop;
   const shutdownMs = numbers.shutdownMs ?? gw.DEFAULT_SHUTDOWN_MS;
   const drained = await http.shutdown(shutdownMs);

@@ -20,18 +20,19 @@ export class ElicitationFeature {
 
   async elicit(ctx: ServerRequestContext, params: ElicitRequestParams): Promise<ElicitResult> {
     const found = this.runs.forOrigin(ctx.origin);
-    const run = found?.run;
+    const run = found?.run ?? (ctx.origin === undefined ? this.runs.unattributed(ctx.server, 'elicitation') : undefined);
     const startedMs = Date.now();
     const mode = params.mode === 'url' ? 'url' : 'form';
     const url = params.mode === 'url' ? params.url : undefined;
-    if (url !== undefined) this.host.onElicitationUrl?.(ctx.server, url, params.message);
+    // A run that answers for itself (the lab) does not bother the user with the URL either.
+    if (url !== undefined && !run?.settings.elicitation?.by) this.host.onElicitationUrl?.(ctx.server, url, params.message);
     const stages: StageResult[] = [];
     const findings: Finding[] = [];
     let result: ElicitResult;
     let decision: Decision = 'ok';
     const reasons: string[] = [];
     try {
-      result = await this.answer(ctx, params, found, reasons);
+      result = await this.answer(ctx, params, run, found, reasons);
       stages.push({ stage: 'execute', decision: 'pass', reasons: [...reasons], duration_ms: Date.now() - startedMs });
       const invalid = this.validate(params, result);
       if (invalid) {
@@ -55,8 +56,13 @@ export class ElicitationFeature {
    * The run's answerer (a gateway's client that declared this mode), else the session's answer, else the host's
    * form, else cancel (nobody can answer).
    */
-  private async answer(ctx: ServerRequestContext, params: ElicitRequestParams, found: { run: ClientRun; origin: CallOrigin } | undefined, reasons: string[]): Promise<ElicitResult> {
-    const run = found?.run;
+  private async answer(
+    ctx: ServerRequestContext,
+    params: ElicitRequestParams,
+    run: ClientRun | undefined,
+    found: { run: ClientRun; origin: CallOrigin } | undefined,
+    reasons: string[],
+  ): Promise<ElicitResult> {
     const forward = found && run?.answererFor?.(found.origin.stepId);
     if (forward?.elicit && forward.canElicit?.(params.mode === 'url' ? 'url' : 'form')) {
       reasons.push(`answered by ${forward.name} (the gateway's client)`);
@@ -64,7 +70,7 @@ export class ElicitationFeature {
     }
     const scripted = run?.settings.elicitation;
     if (scripted) {
-      reasons.push('answered from the session\'s "elicitation" key');
+      reasons.push(scripted.by ? `answered by ${scripted.by}` : 'answered from the session\'s "elicitation" key');
       if (params.mode === 'url' || scripted.action !== 'accept') return { action: scripted.action };
       return { action: 'accept', content: (scripted.content ?? {}) as ElicitResult['content'] };
     }

@@ -21,6 +21,16 @@ export class ClientRuns {
     return run && { run, origin };
   }
 
+  /**
+   * The run that answers a request no call can be named for (a 2025 server asking while two calls are in flight,
+   * or between calls): only when every attached run reaching the server answers that kind of request for itself
+   * (the lab's runs), so a request that may belong to someone else's run still reaches the host.
+   */
+  unattributed(server: string, kind: 'elicitation' | 'sampling'): ClientRun | undefined {
+    const reaching = this.forServer(server);
+    return reaching.length && reaching.every((r) => r.settings[kind]?.by) ? reaching[0] : undefined;
+  }
+
   /** Every attached run that reaches the server. */
   forServer(server: string): ClientRun[] {
     return [...this.runs.values()].filter((r) => r.servers.includes(server));

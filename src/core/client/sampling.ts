@@ -65,7 +65,7 @@ export class SamplingFeature {
 
   async createMessage(ctx: ServerRequestContext, params: CreateMessageRequestParams): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     const found = this.runs.forOrigin(ctx.origin);
-    const run = found?.run;
+    const run = found?.run ?? (ctx.origin === undefined ? this.runs.unattributed(ctx.server, 'sampling') : undefined);
     const policy = this.policyFor(ctx.server, run);
     const a: Attempt = {
       ctx,
@@ -171,7 +171,8 @@ export class SamplingFeature {
       throw new Error(`No model is available to answer the sampling request from '${a.ctx.server}'. Give the session a "sampling": {"reply": "…"} or use a host with a model.`);
     }
     a.detail.model = answer.model;
-    a.stages.push({ stage: 'execute', decision: 'pass', reasons: [], duration_ms: Date.now() - t0 });
+    const by = reply !== undefined ? a.run?.settings.sampling?.by : undefined;
+    a.stages.push({ stage: 'execute', decision: 'pass', reasons: by ? [`answered by ${by}`] : [], duration_ms: Date.now() - t0 });
     return answer;
   }
 

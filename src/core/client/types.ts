@@ -20,6 +20,8 @@ export interface SessionSampling {
   maxTokens?: number;
   /** Answers every sampling request with this text (CI and tests; no model is called). */
   reply?: string;
+  /** Who set these answers, named in the trace (not a session-file key; default: the session file). */
+  by?: string;
 }
 
 /** The session file's `"elicitation"` key: how every elicitation request of the run is answered. */
@@ -27,6 +29,8 @@ export interface SessionElicitation {
   action: ElicitAction;
   /** Form mode, action accept: the content sent (validated against the request's schema first). */
   content?: Record<string, unknown>;
+  /** Who set this answer, named in the trace (not a session-file key; default: the session's "elicitation" key). */
+  by?: string;
 }
 
 export interface RootEntry {

@@ -46,17 +46,21 @@ export class AuditLog {
   private readonly batch = new NextTurnBatch<AuditEntry>((entries) => this.append(entries));
   private readonly maxBytes: number;
   private readonly keep: number;
-  private readonly redaction: GuardrailsConfig;
+  private redaction: GuardrailsConfig;
   private readonly now: () => Date;
 
   constructor(private readonly options: AuditOptions) {
     this.maxBytes = options.maxBytes ?? DEFAULT_AUDIT_MAX_BYTES;
     this.keep = Math.max(1, options.keep ?? DEFAULT_AUDIT_KEEP);
-    // The audit log always masks secrets and PII, whatever the guardrails say about tool output.
-    this.redaction = { ...(options.guardrails ?? DEFAULT_GUARDRAILS), redact: ['secrets', 'pii'], tokenizePii: false };
+    this.redaction = auditRedaction(options.guardrails);
     this.now = options.now ?? (() => new Date());
     mkdirSync(dirname(options.file), { recursive: true });
     this.open();
+  }
+
+  /** The host's guardrails changed (a reloaded setting): entries written from now on are masked with them. */
+  setGuardrails(guardrails: GuardrailsConfig): void {
+    this.redaction = auditRedaction(guardrails);
   }
 
   get file(): string {
@@ -106,4 +110,9 @@ export class AuditLog {
     renameSync(base, `${base}.1`);
     this.open();
   }
+}
+
+/** The audit log always masks secrets and PII, whatever the guardrails say about tool output. */
+function auditRedaction(guardrails: GuardrailsConfig | undefined): GuardrailsConfig {
+  return { ...(guardrails ?? DEFAULT_GUARDRAILS), redact: ['secrets', 'pii'], tokenizePii: false };
 }

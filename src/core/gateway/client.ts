@@ -36,14 +36,22 @@ const HOST_ANSWERS: AnswererLookup = () => undefined;
 interface OpenedRun {
   run: GatewayRun;
   guarded: ToolGateway;
+  /** The client's calls using this run now (a run_code counts as one until its code is done). */
+  active: number;
+  /** A reload made it an old run (with what takes it off the client's list): it ends once `active` is 0. */
+  retired?: () => void;
+  ended: boolean;
 }
 
 export class GatewayClient {
   private run: Promise<OpenedRun> | undefined;
   /** The run once open: calls after the first skip an await. */
   private opened: OpenedRun | undefined;
-  /** Runs opened before the exposed servers changed: calls still running finish in them; they end with the client. */
-  private readonly retired: Promise<OpenedRun>[] = [];
+  /** Runs a reload retired that have not ended yet (calls still running finish in them). */
+  private readonly retired = new Set<Promise<OpenedRun>>();
+  /** This client's runs so far, and why the next one is opened (set by a reload that retired the last). */
+  private runs = 0;
+  private reloadNote: string | undefined;
   private calls = 0;
   private closed = false;
   private readonly workspace = new SessionWorkspace();
@@ -73,14 +81,55 @@ export class GatewayClient {
   }
 
   /**
-   * The gateway's servers changed: a run's header names the servers it may reach, so the next call opens a new
-   * run; calls still running finish in the old one.
+   * A reload changed what a run is opened with (the servers its header names, the policy and guardrails it applies):
+   * the client's next call opens a new run, named like this one with `note` saying why. The old run ends as soon as
+   * no call of the client is using it (a run_code under way finishes in it).
    */
-  serversChanged(): void {
+  retire(note: string): void {
     if (!this.run) return;
-    this.retired.push(this.run);
+    const old = this.run;
     this.run = undefined;
     this.opened = undefined;
+    this.reloadNote = note;
+    this.retired.add(old);
+    old.then(
+      (opened) => {
+        opened.retired = () => this.retired.delete(old);
+        this.endIfIdle(opened);
+      },
+      () => this.retired.delete(old),
+    );
+  }
+
+  /** The name of the client's next run: every run of one client session starts with the same words. */
+  runName(): string {
+    const base = `gateway ${this.caller.client} ${this.id}`;
+    return this.runs > 1 && this.reloadNote ? `${base} · part ${this.runs}, after a reload (${this.reloadNote})` : base;
+  }
+
+  private endIfIdle(opened: OpenedRun): void {
+    if (!opened.retired || opened.active > 0 || opened.ended) return;
+    opened.ended = true;
+    // Off the list once its end line is written: until then a closing client waits for it too (end() is idempotent).
+    void Promise.resolve(opened.run.end())
+      .catch(() => undefined)
+      .finally(opened.retired);
+  }
+
+  /**
+   * Runs `fn` in the client's current run, counted as using it: a reload meanwhile lets the call finish there and
+   * ends that run after it. A run the reload ended before the call got to it is passed over for the new one.
+   */
+  private async using<T>(fn: (opened: OpenedRun) => Promise<T>): Promise<T> {
+    let opened = this.opened ?? (await this.gateway());
+    while (opened.ended) opened = await this.gateway();
+    opened.active++;
+    try {
+      return await fn(opened);
+    } finally {
+      opened.active--;
+      this.endIfIdle(opened);
+    }
   }
 
   private async gateway(): Promise<OpenedRun> {
@@ -90,7 +139,8 @@ export class GatewayClient {
       // Over stdio the client's name is known only after initialize; traces and the audit log use it.
       const name = this.link.clientName?.();
       if (name && this.caller.client === 'stdio') this.caller.client = `${clientName(name)} (stdio)`;
-      const opening = this.core.openRun(this).then((run) => ({ run, guarded: this.core.recorder.guarded(run, this.caller) }));
+      this.runs++;
+      const opening = this.core.openRun(this).then((run): OpenedRun => ({ run, guarded: this.core.recorder.guarded(run, this.caller), active: 0, ended: false }));
       this.run = opening;
       opening.then(
         (opened) => {
@@ -99,6 +149,7 @@ export class GatewayClient {
         // A run that failed to open is tried again on the next call.
         () => {
           if (this.run === opening) this.run = undefined;
+          this.runs--;
         },
       );
     }
@@ -117,11 +168,9 @@ export class GatewayClient {
 
   async callTool(stepId: string, name: string, args: Record<string, unknown>, signal: AbortSignal, onProgress?: ToolCallRequest['onProgress']): Promise<CallToolResult> {
     if (this.core.codeMode) {
-      if (name === SEARCH_TOOLS) return this.core.codeMode.search((await this.gateway()).guarded, args);
-      if (name === RUN_CODE) {
-        const { guarded, run } = await this.gateway();
-        return this.core.codeMode.run(guarded, run, args, stepId, this.workspace, signal);
-      }
+      const code = this.core.codeMode;
+      if (name === SEARCH_TOOLS) return this.using(({ guarded }) => code.search(guarded, args));
+      if (name === RUN_CODE) return this.using(({ guarded, run }) => code.run(guarded, run, args, stepId, this.workspace, signal));
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}': in code mode the gateway has ${SEARCH_TOOLS} and ${RUN_CODE}.`);
     }
     const catalog = this.core.catalog;
@@ -131,7 +180,8 @@ export class GatewayClient {
       entry = (await catalog.toolTable()).resolve(name);
     }
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'. List the tools again: the gateway's tool names have the form server__tool.`);
-    return toMcpResult(await (this.opened ?? (await this.gateway())).guarded.callTool({ server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) }));
+    const request = { server: entry.server, tool: entry.name, args, stepId, signal, ...(onProgress ? { onProgress } : {}) };
+    return toMcpResult(await this.using(({ guarded }) => guarded.callTool(request)));
   }
 
   async listResources() {
@@ -172,8 +222,7 @@ export class GatewayClient {
    * server/prompt) and the output guardrails and traces it; a refusal is an MCP error carrying the reason.
    */
   private async feature(kind: 'resource' | 'prompt', server: string, target: string, args?: Record<string, string>) {
-    const { run } = await this.gateway();
-    const { record, raw } = kind === 'resource' ? await run.readResource({ server, target }) : await run.getPrompt({ server, target, ...(args ? { args } : {}) });
+    const { record, raw } = await this.using(({ run }) => (kind === 'resource' ? run.readResource({ server, target }) : run.getPrompt({ server, target, ...(args ? { args } : {}) })));
     const denied = DENIED.has(record.decision);
     this.core.audit?.write({
       kind: denied ? 'denial' : kind,
@@ -192,7 +241,7 @@ export class GatewayClient {
     throw new McpError(ErrorCode.InternalError, `The ${kind} could not be ${kind === 'resource' ? 'read' : 'got'} (${record.decision}): ${why}`);
   }
 
-  /** Ends the client's run (writing the trace's end line) and forgets the client. */
+  /** Ends the client's runs (writing the traces' end lines; a retired run's end is waited for) and forgets the client. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -61,10 +61,15 @@ export const CODE_MODE_TOOLS: Tool[] = [
 ];
 
 export class CodeMode {
-  private readonly limits: SandboxLimits;
+  private limits: SandboxLimits;
 
   constructor(private readonly options: CodeModeOptions) {
     this.limits = resolveLimits(options.limits);
+  }
+
+  /** The host's sandbox limits changed (a reloaded setting): run_code calls from now on get them. */
+  setLimits(limits: Partial<SandboxLimits> | undefined): void {
+    this.limits = resolveLimits(limits);
   }
 
   async search(gateway: ToolGateway, args: Record<string, unknown>): Promise<CallToolResult> {

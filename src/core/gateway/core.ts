@@ -26,7 +26,7 @@ export const GATEWAY_DEDUP_LIMITS: DedupLimits = { maxEntries: 2048, maxBytes: 1
 /** How long a stopping gateway waits for cancelled calls to come back before closing sessions. */
 const CANCEL_GRACE_MS = 2000;
 
-/** A long-lived traced run: every call is a step of one session; `end` writes its end line. */
+/** A long-lived traced run: every call is a step of one session; `end` writes its end line (once: it may be called again). */
 export type GatewayRun = ToolGateway &
   Pick<OpenRun, 'sessionId' | 'readResource' | 'getPrompt' | 'guardText'> & {
     /** A step that is not a tool call: run_code's own step, parent of the calls its code makes. */
@@ -176,7 +176,7 @@ export class GatewayCore {
 
   openRun(session: GatewayClient): Promise<GatewayRun> {
     // Each run follows its own session's signal: one shared signal would carry a listener per client.
-    return this.options.openRun({ name: `gateway ${session.caller.client} ${session.id}`, servers: [...this.exposed], signal: session.stopping.signal, dedup: this.dedup, answerers: session.answerers });
+    return this.options.openRun({ name: session.runName(), servers: [...this.exposed], signal: session.stopping.signal, dedup: this.dedup, answerers: session.answerers });
   }
 
   forget(session: GatewayClient): void {
@@ -192,7 +192,7 @@ export class GatewayCore {
 
   /**
    * A reloaded configuration exposes `next`: servers no longer in it are removed at once (see removed); clients'
-   * next calls open runs that reach the new set. Which lists changed is announced by the caller (announce), once
+   * next calls open runs that reach the new set (noted `servers +added -removed` in their names). Which lists changed is announced by the caller (announce), once
    * the added servers have started.
    */
   setServers(next: readonly string[]): { added: string[]; removed: string[] } {
@@ -201,8 +201,16 @@ export class GatewayCore {
     if (!added.length && !removed.length) return { added, removed };
     this.exposed.splice(0, this.exposed.length, ...next);
     for (const id of removed) this.watcher.forget(id);
-    for (const s of this.sessions) s.serversChanged();
+    this.reopenRuns(`servers ${[...added.map((id) => `+${id}`), ...removed.map((id) => `-${id}`)].join(' ')}`);
     return { added, removed };
+  }
+
+  /**
+   * What runs are opened with changed (the servers, or the host's settings: policy, guardrails, …): each client's
+   * next call opens a new run, its name noting `what`; the old run ends once no call is using it (GatewayClient.retire).
+   */
+  reopenRuns(what: string): void {
+    for (const s of this.sessions) s.retire(what);
   }
 
   /** While the host replaces these servers' launch definitions, they are restarted, not removed (UpstreamWatcher.hold). */

@@ -1,10 +1,12 @@
 // One probe = one guarded call plus what it did to the server: did the process survive, did the call
 // hang, was the answer a clean refusal. Every suite classifies calls the same way through here.
 import type { ToolCallOutcome } from '../guards/types';
+import { URL_ELICITATION_REQUIRED } from '../servers/errors';
 import type { LabHost, LabRun } from './types';
 
 /** 'cancelled': the lab was cancelled while the call was under way; it says nothing about the server. */
-export type ProbeOutcome = 'result' | 'tool_error' | 'rpc_error' | 'crash' | 'hang' | 'denied' | 'unreachable' | 'cancelled';
+/** needs_user: the server answered that the user must first open a page (URLElicitationRequiredError, -32042). */
+export type ProbeOutcome = 'result' | 'tool_error' | 'rpc_error' | 'needs_user' | 'crash' | 'hang' | 'denied' | 'unreachable' | 'cancelled';
 
 export interface Probe {
   outcome: ProbeOutcome;
@@ -54,6 +56,7 @@ export class Prober {
     if (r.decision === 'ok' || r.decision === 'dry_run') return { outcome: r.is_error ? 'tool_error' : 'result', call, detail };
     if (await this.diedSince(pidBefore, LOST_CONNECTION.test(detail))) return { outcome: 'crash', call, detail };
     if (/could not be started|circuit|not allowed/i.test(detail)) return { outcome: 'unreachable', call, detail };
+    if (detail.includes(URL_ELICITATION_REQUIRED)) return { outcome: 'needs_user', call, detail };
     return { outcome: 'rpc_error', call, detail };
   }
 

@@ -82,6 +82,7 @@ export async function validInputs(
   const failures = new Map<string, Probe>();
   const outputProblems = new Set<string>();
   const huge = { calls: 0, detail: '' };
+  const needsUser = { calls: 0, detail: '' };
   const valid = arbitrary.filter((args) => sharedSchemaCache.check(tool.inputSchema, args).valid);
   const property = fc.asyncProperty(valid, async (args) => {
     if (ctx.signal?.aborted) return true;
@@ -93,6 +94,12 @@ export async function validInputs(
         huge.calls++;
         huge.detail ||= f.message;
       }
+    }
+    if (probe.outcome === 'needs_user') {
+      // A defined answer, not a failure: the server needs a person at a browser first, and the lab runs unattended.
+      needsUser.calls++;
+      needsUser.detail ||= probe.detail;
+      return true;
     }
     if (probe.outcome === 'result' || probe.outcome === 'tool_error' || probe.outcome === 'denied' || probe.outcome === 'cancelled') return true;
     failures.set(canonicalJson(args), probe);
@@ -112,6 +119,15 @@ export async function validInputs(
   }
   if (huge.calls) {
     findings.push({ suite: 'props', kind: 'props.huge_output', severity: 'minor', tool: tool.name, message: `${tool.name} returned a huge result for ${huge.calls} of ${calls} valid inputs: ${huge.detail} A model pays for every token it reads; page, filter or summarise large results.` });
+  }
+  if (needsUser.calls) {
+    findings.push({
+      suite: 'props',
+      kind: 'props.needs_user',
+      severity: 'info',
+      tool: tool.name,
+      message: `${tool.name} asked for a page to be opened in a browser first (URLElicitationRequiredError, -32042) on ${needsUser.calls} of ${calls} valid inputs; the lab runs unattended and opens no page, so those calls say nothing about the tool. ${needsUser.detail}`,
+    });
   }
   if (details.failed && details.counterexample) {
     const args = details.counterexample[0] as Record<string, unknown>;

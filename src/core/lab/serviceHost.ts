@@ -1,5 +1,6 @@
 // The lab's host over a RunService and a ServerManager: every probe runs in an open run of the one run
 // service (kind 'lab'), and the fault-injection proxy is a definition added next to the target's.
+import type { SessionClientSettings } from '../client/types';
 import type { ServerDefinition } from '../config/types';
 import type { ServerManager } from '../servers/manager';
 import type { RunService } from '../run/service';
@@ -17,6 +18,20 @@ export interface ProxyLauncher {
   env?: Record<string, string>;
 }
 
+/**
+ * The lab runs unattended: a generated call that makes the server ask the client (a form, a URL to open, a model
+ * reply) is answered here, never by a dialog in front of the user — elicitations declined, sampling given a fixed
+ * reply without calling a model. Both are recorded in the trace as children of the call, like any answer.
+ */
+export const LAB_CLIENT_SETTINGS: SessionClientSettings = {
+  elicitation: { action: 'decline', by: 'the reliability lab (it runs unattended: every elicitation is declined)' },
+  sampling: {
+    policy: 'allow',
+    reply: 'MCP Harness reliability lab: a fixed reply, no model was called.',
+    by: 'the reliability lab (it runs unattended: a fixed reply, no model is called)',
+  },
+};
+
 export class ServiceLabHost implements LabHost {
   private proxies = 0;
   private readonly proxyIds = new Set<string>();
@@ -29,7 +44,14 @@ export class ServiceLabHost implements LabHost {
   ) {}
 
   async openRun(options: LabRunOptions): Promise<LabRun> {
-    const run = await this.service.open({ name: options.name, kind: 'lab', servers: options.servers, policy: options.policy, ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}) });
+    const run = await this.service.open({
+      name: options.name,
+      kind: 'lab',
+      servers: options.servers,
+      policy: options.policy,
+      clientSettings: LAB_CLIENT_SETTINGS,
+      ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
+    });
     return {
       callTool: (request) => run.callTool(request),
       listTools: () => run.listTools(),

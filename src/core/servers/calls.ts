@@ -4,7 +4,7 @@
 import type { Client, RequestOptions, Tool as SdkTool } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { findNeedsSignIn } from '../auth/errors';
-import { formatMs, LimitError, messageOf, ServerError, withHint, type ServerErrorHint, type ServerLimit } from './errors';
+import { formatMs, LimitError, messageOf, ServerError, URL_ELICITATION_REQUIRED, withHint, type ServerErrorHint, type ServerLimit } from './errors';
 import type { Lifecycle } from './lifecycle';
 import type { LiveConnection } from './live';
 import type { Managed, ServerRegistry } from './registry';
@@ -146,6 +146,15 @@ export class ServerCalls<H> {
       }
       return new ServerError(`${def.name} did not answer ${what} within ${formatMs(limit.value)}; the request was cancelled.${limitSource(limit, def.source.file)}`, 'timeout', def.id, err, { limit });
     }
+    const pages = urlElicitationPages(err);
+    if (pages) {
+      return new ServerError(
+        `${def.name} answered ${what} that the user must first open ${pages} (${URL_ELICITATION_REQUIRED}); MCP Harness does not open pages for a tool call's error. Open it from the server's own instructions, finish there, then call again.`,
+        'server_error',
+        def.id,
+        err,
+      );
+    }
     if (isMcpError(err)) {
       return new ServerError(`${def.name} answered ${what} with an error: ${messageOf(err).replace(/^MCP error -?\d+: /, '')}.`, 'server_error', def.id, err);
     }
@@ -195,4 +204,22 @@ export type MetaParams = { _meta?: Record<string, unknown> };
 /** The caller's `_meta` (a traceparent, say) for a request's params; the SDK adds its progressToken to it. */
 export function metaOf(options: CallOptions): MetaParams {
   return options.meta ? { _meta: { ...options.meta } } : {};
+}
+
+/**
+ * A server's URLElicitationRequiredError (-32042): the pages it wants the user to open, by host only (a URL may
+ * carry a one-time token, and this message reaches logs and traces); undefined for any other error.
+ */
+function urlElicitationPages(err: unknown): string | undefined {
+  if (!isMcpError(err) || err.code !== -32042) return undefined;
+  const listed = (err.data as { elicitations?: { url?: unknown }[] } | undefined)?.elicitations;
+  const hosts = new Set<string>();
+  for (const e of Array.isArray(listed) ? listed : []) {
+    try {
+      if (typeof e?.url === 'string') hosts.add(new URL(e.url).host);
+    } catch {
+      // Not a URL: nothing to name.
+    }
+  }
+  return hosts.size ? `a page on ${[...hosts].join(', ')}` : 'a page the server names';
 }

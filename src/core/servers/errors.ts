@@ -58,6 +58,9 @@ export interface ServerErrorFacts {
   inputs?: string[];
 }
 
+/** Named in the message of a server's URLElicitationRequiredError (-32042), where the lab recognises it. */
+export const URL_ELICITATION_REQUIRED = 'URL elicitation required, MCP error -32042';
+
 export class ServerError extends Error {
   /** The host's advice, already appended to the message (see ServerErrorHint). */
   hint?: string;

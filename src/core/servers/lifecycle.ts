@@ -138,8 +138,9 @@ export class Lifecycle<H> {
       }
     }
     if (def.transport === 'stdio' && this.options.consent) {
-      // A stop while the user is asked drops the start; the answer, when it comes, is not used.
-      const allowed = await this.unlessStopped(m, untilAborted(this.options.consent(def), signal));
+      // A stop while the user is asked drops the start; the answer, when it comes, spawns nothing. The consent gets the
+      // signal too (the host may tell the user so); untilAborted ends the wait even for one that ignores it.
+      const allowed = await this.unlessStopped(m, untilAborted(this.options.consent(def, signal), signal));
       if (!allowed) this.refuse(m, `${def.name} was not started because starting it was not allowed.`, 'not_allowed', { refusal: 'consent_denied' });
       if (signal.aborted) throw this.stoppedDuringStart(m);
     }

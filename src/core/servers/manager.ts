@@ -164,6 +164,15 @@ export class ServerManager {
     return managed?.live && !managed.live.closed ? managed.handle : undefined;
   }
 
+  /**
+   * True while a start of the server is in flight, wherever it is: waiting out the reconnect backoff or for consent
+   * (its state still says what it was: 'stopped' or 'error'), or spawning, in its handshake or first listing
+   * ('starting'). Such a start is what stop() ends.
+   */
+  isStarting(id: string): boolean {
+    return !!this.servers.find(id)?.starting;
+  }
+
   /** Starts the server if it is not running (waiting out the reconnect backoff) and returns its handle. */
   async ensureStarted(id: string): Promise<ManagedConnection> {
     const managed = this.servers.get(id);

@@ -66,5 +66,9 @@ export interface ServerConnection {
   callTool(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
 }
 
-/** Asked before a stdio server is spawned; the extension shows a modal, the CLI answers yes. */
-export type SpawnConsent = (definition: ServerDefinition) => Promise<boolean>;
+/**
+ * Asked before a stdio server is spawned; the extension shows a modal, the CLI answers yes. `signal` aborts when the
+ * start is stopped while the user is asked: the start no longer waits for the answer (it spawns nothing whatever the
+ * answer); the host decides what an answer given after that means.
+ */
+export type SpawnConsent = (definition: ServerDefinition, signal?: AbortSignal) => Promise<boolean>;

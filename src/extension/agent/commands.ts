@@ -9,7 +9,7 @@ import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
 import { runAgentInWindow, type AgentWindowResult } from './agentRun';
 import { LanguageModelProvider } from './lmProvider';
-import { askGoal, askMode, askServers, pickFolder, pickModel } from './pickers';
+import { askGoal, askMode, askServers, availableModels, pickFolder, pickModel } from './pickers';
 import { replayAgentRun } from './replay';
 
 /** What "MCP: Run Agent…" may be given instead of asking. */
@@ -33,13 +33,15 @@ function optionsOf(arg: unknown): RunAgentOptions {
 
 export async function runAgentCommand(ctx: HarnessContext, arg: unknown): Promise<AgentWindowResult | undefined> {
   const opts = optionsOf(arg);
+  // Without a model nothing can run: say so before asking three questions whose answers would be thrown away.
+  const models = await availableModels();
   const goal = opts.goal ?? (await askGoal());
   if (!goal) return undefined;
   const servers = opts.servers ?? (await askServers(ctx));
   if (!servers) return undefined;
   const mode = opts.mode ?? (await askMode());
   if (!mode) return undefined;
-  const model = await pickModel(opts.model);
+  const model = await pickModel(opts.model, models);
   if (!model) return undefined;
   const folder = opts.folder ?? (await pickFolder());
   if (folder === null) return undefined;

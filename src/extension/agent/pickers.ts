@@ -42,10 +42,19 @@ export async function askMode(): Promise<AgentMode | 'both' | undefined> {
   return picked?.mode;
 }
 
-/** The model: `preferred` (an id, family or vendor/id) when VS Code offers it, else the user picks one. */
-export async function pickModel(preferred?: string): Promise<vscode.LanguageModelChat | undefined> {
+/** The chat models VS Code offers; none is an error saying what to install. */
+export async function availableModels(): Promise<vscode.LanguageModelChat[]> {
   const models = await vscode.lm.selectChatModels();
   if (!models.length) throw new Error(NO_MODELS);
+  return models;
+}
+
+/**
+ * The model: `preferred` (an id, family or vendor/id) when VS Code offers it, else the user picks one of
+ * `offered` (asked of VS Code when not given).
+ */
+export async function pickModel(preferred?: string, offered?: vscode.LanguageModelChat[]): Promise<vscode.LanguageModelChat | undefined> {
+  const models = offered ?? (await availableModels());
   if (preferred) {
     const match = models.find((m) => m.id === preferred || `${m.vendor}/${m.id}` === preferred) ?? models.find((m) => m.family === preferred);
     if (match) return match;

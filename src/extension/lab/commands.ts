@@ -98,8 +98,9 @@ async function testServerReliability(ctx: HarnessContext, arg: unknown, options:
       }
     },
   );
+  // An open panel shows the Lab tab when the result is added; one opened now shows it from its first message.
   ctx.traces.lab.add(result);
-  await ctx.traces.showPanel({ kind: 'workspace' });
+  await ctx.traces.showPanel({ kind: 'workspace' }, { tab: 'lab' });
   if (result.cancelled) void vscode.window.showInformationMessage(`The reliability test of ${def.id} was cancelled; the Lab tab shows what it found until then (suites not started are skipped).`);
   else void announce(ctx, result);
   return result;

@@ -74,7 +74,7 @@ export class TraceFeatures extends Disposable {
   }
 
   /** Opens the panel (or reuses the open one) on `source`, selecting a run and step. */
-  async showPanel(source: PanelSource, select?: { runId?: string; stepId?: string }): Promise<TracePanel> {
+  async showPanel(source: PanelSource, select?: { runId?: string; stepId?: string; tab?: 'lab' }): Promise<TracePanel> {
     const existing = this.current;
     if (existing && sameSource(existing.source, source)) {
       existing.panel.reveal(undefined, false);

@@ -81,7 +81,7 @@ export interface PanelSetup {
   store: TraceStore;
   actions: PanelActions;
   source: PanelSource;
-  select?: { runId?: string; stepId?: string };
+  select?: { runId?: string; stepId?: string; tab?: 'lab' };
   /** The lab results of this window, for the Lab tab. */
   lab?: LabResults;
 }
@@ -98,6 +98,8 @@ export class TracePanel implements vscode.Disposable {
   private fileTimer: NodeJS.Timeout | undefined;
   private selectedRunId: string | undefined;
   private selectedStepId: string | undefined;
+  /** Shown by the first init only: a reload of the page keeps the tab the user was on. */
+  private openingTab: 'lab' | undefined;
   private disposed = false;
   /** Every message posted to the webview, as it is posted. */
   readonly onDidPost = this.postEmitter.event;
@@ -106,7 +108,9 @@ export class TracePanel implements vscode.Disposable {
   /** A new panel on `setup.source`; call start() once its owner listens to it. */
   static create(setup: PanelSetup): TracePanel {
     const panel = vscode.window.createWebviewPanel(TRACE_PANEL_VIEW_TYPE, 'MCP Trace', vscode.ViewColumn.Active, panelOptions(setup.ext.extensionUri));
-    return new TracePanel(panel, setup, setup.source, setup.select?.runId, setup.select?.stepId);
+    const created = new TracePanel(panel, setup, setup.source, setup.select?.runId, setup.select?.stepId);
+    created.openingTab = setup.select?.tab;
+    return created;
   }
 
   /** The panel the serializer hands back after a window reload, on the source and selection it had. */
@@ -241,7 +245,14 @@ export class TracePanel implements vscode.Disposable {
       capabilities: { rerun: true, exportReport: true, revealTraceFile: true, openFile: true, openResource: true, saveLabReport: !!this.lab },
       ...(badLines.length ? { badLines } : {}),
       ...(this.lab?.all().length ? { labResults: this.lab.all() } : {}),
+      ...this.takeOpeningTab(),
     };
+  }
+
+  private takeOpeningTab(): { tab?: 'lab' } {
+    const tab = this.openingTab;
+    this.openingTab = undefined;
+    return tab ? { tab } : {};
   }
 
   select(runId: string, stepId?: string): void {

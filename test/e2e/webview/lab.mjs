@@ -98,4 +98,19 @@ export function labTests(test, { open, vscodeHostPage, shots }) {
     assert.deepEqual(problems, []);
     await page.close();
   });
+
+  test('a panel opened for a lab result starts on the Lab tab (init tab: lab); without it, on the steps', async (browser) => {
+    for (const tab of ['lab', undefined]) {
+      const { url, init } = vscodeHostPage('lab-host.html', 'light');
+      const { page, problems } = await open(browser, url, { init });
+      await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+      await page.evaluate(() => sessionStorage.clear());
+      await page.evaluate((msg) => window.postMessage(msg, '*'), { type: 'init', runs: [], capabilities: { saveLabReport: true }, labResults: [labResult('everything', 62, '2026-12-05T10:00:00.000Z')], ...(tab ? { tab } : {}) });
+      // The init has been handled once the Lab tab's content holds the result (rendered whether shown or not).
+      await page.waitForFunction(() => document.querySelector('.mh-lab-score')?.textContent === '62');
+      assert.equal(await page.getAttribute('vscode-tabs.mh-tabs', 'selected-index'), tab ? '2' : '0', `init ${tab ? 'with' : 'without'} tab`);
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+  });
 }

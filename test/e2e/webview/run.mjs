@@ -183,6 +183,34 @@ test('a server\'s log records: rows of the table, counted apart from the steps i
   await page.close();
 });
 
+test('a narrow panel: each decision pill stays inside its column, cut with an ellipsis, the whole label in the tooltip', async (browser) => {
+  const url = report([join(fixtures, 'two-runs.jsonl')], join(work, 'narrow.html'));
+  const { page, problems } = await open(browser, url);
+  await page.setViewportSize({ width: 820, height: 1000 });
+  await page.waitForSelector('.mh-grid-body .mh-grid-row');
+  const cells = await page.locator('.mh-grid-body .mh-grid-row:visible .mh-dec').evaluateAll((els) =>
+    els.map((pill) => {
+      const cell = pill.parentElement;
+      const text = pill.querySelector('.mh-dec-text');
+      return {
+        label: pill.textContent,
+        title: cell.title,
+        overflows: pill.getBoundingClientRect().right > cell.getBoundingClientRect().right + 0.5,
+        cut: text.scrollWidth > text.clientWidth,
+        ellipsis: getComputedStyle(text).textOverflow,
+      };
+    }));
+  assert.ok(cells.length >= 8, `decision pills shown: ${cells.length}`);
+  for (const c of cells) {
+    assert.equal(c.title, c.label, 'the cell\'s tooltip is the whole label');
+    assert.equal(c.overflows, false, `"${c.label}" stays inside its column`);
+    assert.equal(c.ellipsis, 'ellipsis');
+  }
+  assert.ok(cells.some((c) => c.label === 'Denied · guardrail' && c.cut), 'the longest label is cut at this width (else the test shows nothing)');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('malformed and truncated traces: the good runs plus a clear message about the bad lines', async (browser) => {
   const url = report([join(fixtures, 'truncated.jsonl'), join(fixtures, 'malformed.jsonl')], join(work, 'bad.html'));
   const { page, problems } = await open(browser, url);

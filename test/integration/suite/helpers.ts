@@ -128,3 +128,19 @@ export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+/**
+ * The "MCP Harness" output channel as the extension host wrote it: its log file under the session's logs folder
+ * (written a moment after each line, so wait for a line with waitFor). `logUri` is the extension context's.
+ */
+export function harnessLogText(logUri: vscode.Uri): string {
+  const file = filesUnder(path.dirname(path.dirname(logUri.fsPath))).find((f) => /\bMCP Harness\.log$/.test(path.basename(f)));
+  return file ? fs.readFileSync(file, 'utf8') : '';
+}
+
+/** How a command settled, readable without awaiting it (wait on `done` with waitFor); a rejection counts as not done. */
+export function track<T>(pending: Thenable<T>): { done: boolean; value?: T } {
+  const outcome: { done: boolean; value?: T } = { done: false };
+  void Promise.resolve(pending).then((value) => Object.assign(outcome, { done: true, value }), () => undefined);
+  return outcome;
+}

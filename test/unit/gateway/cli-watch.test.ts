@@ -1,73 +1,14 @@
 // `mcp-harness gateway` following its configuration while it runs: the real gateway process (stdio and HTTP)
 // over server-everything and server-memory, its .vscode/mcp.json rewritten during the test the way editors
 // save (in place, or to a temporary file renamed over it). Each test waits on the gateway's notifications or
-// its stderr lines, never on a sleep (but the --no-watch test's one bounded look for a change that must not come).
+// its stderr lines, never on a sleep.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { isAlive } from '../../../src/core/servers/processTree';
-import { buildCli, CLI, EVERYTHING, httpClient, jsonLines, makeWorkspace, MEMORY, startHttpGateway, stop, textOf, traceFiles, type HttpGatewayProcess } from './helpers';
-
-type Kind = 'tools' | 'resources' | 'prompts';
-
-/** A stdio client of the gateway that counts each list_changed it hears and keeps the gateway's stderr. */
-interface Watched {
-  client: Client;
-  heard: Record<Kind, number>;
-  stderr(): string;
-  /** Resolves once `kind` list_changed has been heard `count` times in all. */
-  changed(kind: Kind, count?: number): Promise<void>;
-  /** Resolves once the gateway's stderr matches. */
-  said(pattern: RegExp): Promise<string>;
-}
-
-async function stdioGateway(ws: string, extra: string[] = []): Promise<Watched> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--workspace', ws, ...extra], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
-  let err = '';
-  const waiters = new Set<() => void>();
-  const wake = () => waiters.forEach((w) => w());
-  transport.stderr!.on('data', (d) => {
-    err += String(d);
-    wake();
-  });
-  const client = new Client({ name: 'watch-test', version: '1.0.0' });
-  const heard: Record<Kind, number> = { tools: 0, resources: 0, prompts: 0 };
-  const count = (kind: Kind) => async () => {
-    heard[kind]++;
-    wake();
-  };
-  client.setNotificationHandler(ToolListChangedNotificationSchema, count('tools'));
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, count('resources'));
-  client.setNotificationHandler(PromptListChangedNotificationSchema, count('prompts'));
-  await client.connect(transport);
-  const until = <T>(what: string, check: () => T | undefined): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(test);
-        reject(new Error(`timed out waiting for ${what}; the gateway said:\n${err}`));
-      }, 20_000);
-      const test = () => {
-        const value = check();
-        if (value === undefined) return;
-        clearTimeout(timer);
-        waiters.delete(test);
-        resolve(value);
-      };
-      waiters.add(test);
-      test();
-    });
-  return {
-    client,
-    heard,
-    stderr: () => err,
-    changed: (kind, n = 1) => until(`${kind} list_changed #${n}`, () => (heard[kind] >= n ? true : undefined)).then(() => undefined),
-    said: (pattern) => until(`stderr ${pattern}`, () => pattern.exec(err)?.[0]),
-  };
-}
+import { buildCli, CLI, EVERYTHING, httpClient, httpGatewaySaid, jsonLines, makeWorkspace, MEMORY, startHttpGateway, stop, textOf, traceFiles, watchedStdioGateway, type HttpGatewayProcess, type WatchedGateway } from './helpers';
 
 function servers(ws: string, entries: Record<string, unknown>): Record<string, unknown> {
   const all: Record<string, unknown> = {
@@ -107,8 +48,8 @@ describe('gateway CLI: following its configuration file', function () {
     return ws;
   }
 
-  async function gateway(ws: string, extra: string[] = []): Promise<Watched> {
-    const g = await stdioGateway(ws, extra);
+  async function gateway(ws: string, extra: string[] = []): Promise<WatchedGateway> {
+    const g = await watchedStdioGateway(ws, extra);
     cleanup.push(() => g.client.close());
     return g;
   }
@@ -134,6 +75,8 @@ describe('gateway CLI: following its configuration file', function () {
     // The call before the change was traced in a run that reached everything; the later calls in one that reaches both.
     const headers = traceFiles(ws).map((f) => jsonLines(f)[0]).sort((a, b) => String(a.started_at).localeCompare(String(b.started_at)));
     assert.deepEqual(headers.map((h) => h.servers), [['everything'], ['everything', 'memory']]);
+    // One client session: the second run is named after the first, with a note of the reload.
+    assert.equal(headers[1].name, `${headers[0].name} · part 2, after a reload (servers +memory)`);
   });
 
   it('reads another client\'s config file created while it runs (.cursor/mcp.json, in a folder that did not exist)', async () => {
@@ -207,24 +150,29 @@ describe('gateway CLI: following its configuration file', function () {
     assert.equal(g.heard.tools, 0, 'code mode\'s two tools did not change');
   });
 
-  it('with --no-watch, serves the configuration read at start', async () => {
+  it('with --no-watch, says at start that it does not follow the files, and serves the configuration read then', async () => {
     const ws = workspace({ everything: true });
     const fixed = await gateway(ws, ['--no-watch']);
     const watching = await gateway(ws);
+    await fixed.said(/serving everything on stdio \(direct mode; --no-watch: changes to the config and settings files are not followed\)\n/);
+    assert.match(await watching.said(/serving everything on stdio \(.*\)\n/), /\(direct mode\)/);
     const before = await toolNames(fixed.client);
     saveByRename(ws, { servers: servers(ws, { everything: true, memory: true }) });
     await watching.changed('tools');
     assert.ok((await toolNames(watching.client)).includes('memory__read_graph'));
-    // The watching gateway saw the save; the other gets the same file events, give it the same time and a margin.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The fixed gateway made no watcher (it said so, and its audit start entry says so): nothing is waited for.
     assert.deepEqual(await toolNames(fixed.client), before);
     assert.deepEqual(fixed.heard, { tools: 0, resources: 0, prompts: 0 });
     assert.doesNotMatch(fixed.stderr(), /configuration changed/);
+    await fixed.client.close();
+    await watching.client.close();
+    const starts = jsonLines(join(ws, '.mcp-harness/audit/gateway.jsonl')).filter((e) => e.action === 'start');
+    assert.deepEqual(starts.map((e) => e.watch).sort(), [false, true]);
   });
 
   it('documents --no-watch in its help', () => {
     const help = spawnSync(process.execPath, [CLI, 'gateway', '--help'], { encoding: 'utf8' });
-    assert.match(help.stdout + help.stderr, /--no-watch\s+serve the configuration read at start/);
+    assert.match(help.stdout + help.stderr, /--no-watch\s+serve the configuration and settings read at start/);
   });
 
   describe('over HTTP', () => {
@@ -238,20 +186,7 @@ describe('gateway CLI: following its configuration file', function () {
       return (await fetch(`${gw!.base}${path}`, { headers: { Authorization: `Bearer ${gw!.token}` } })).text();
     }
 
-    async function said(pattern: RegExp): Promise<void> {
-      const child = gw!.child;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; the gateway said:\n${gw!.stderr()}`)), 20_000);
-        const check = () => {
-          if (!pattern.test(gw!.stderr())) return;
-          clearTimeout(timer);
-          child.stderr!.off('data', check);
-          resolve();
-        };
-        child.stderr!.on('data', check);
-        check();
-      });
-    }
+    const said = (pattern: RegExp) => httpGatewaySaid(gw!, pattern);
 
     it('restarts a server whose launch changed under the same name (a restart, not a removal) and drops a removed one from /health, /metrics and the instructions', async () => {
       const ws = workspace({ everything: true, memory: true });
@@ -280,6 +215,8 @@ describe('gateway CLI: following its configuration file', function () {
       assert.doesNotMatch(textOf(await client.callTool({ name: 'memory__read_graph', arguments: {} })), /Ada/);
       const fresh = await httpClient(gw, 'late-client');
       assert.match(fresh.getInstructions() ?? '', /guards these servers: memory\./);
+      // MCP gives a server no way to update the instructions of a connected client: it keeps those it got.
+      assert.match(client.getInstructions() ?? '', /guards these servers: everything, memory\./);
       await fresh.close();
       await client.close();
       await stop(gw);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { EVERYTHING, ROOT } from '../guards/helpers';
 
@@ -97,6 +98,23 @@ export async function startHttpGateway(ws: string, extra: string[] = []): Promis
   return { child, url, base: url.replace(/\/mcp$/, ''), token: readFileSync(tokenFile, 'utf8').trim(), stderr: () => err, exited };
 }
 
+/** Resolves once the HTTP gateway's stderr matches `pattern` (with the match). */
+export async function httpGatewaySaid(gw: HttpGatewayProcess, pattern: RegExp): Promise<string> {
+  const child = gw.child;
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; the gateway said:\n${gw.stderr()}`)), 20_000);
+    const check = () => {
+      const m = pattern.exec(gw.stderr());
+      if (!m) return;
+      clearTimeout(timer);
+      child.stderr!.off('data', check);
+      resolve(m[0]);
+    };
+    child.stderr!.on('data', check);
+    check();
+  });
+}
+
 export async function httpClient(gw: HttpGatewayProcess, name = 'test-client'): Promise<Client> {
   const client = new Client({ name, version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
@@ -181,4 +199,62 @@ export async function modernClient(gw: HttpGatewayProcess, name: string, options
   const client = new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...options } as never);
   await client.connect(new ModernTransport(new URL(gw.url), { requestInit: { headers: { Authorization: `Bearer ${gw.token}` } } }));
   return client;
+}
+
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+/** A stdio client of the gateway that counts each list_changed it hears and keeps the gateway's stderr. */
+export interface WatchedGateway {
+  client: Client;
+  heard: Record<ListKind, number>;
+  stderr(): string;
+  /** Resolves once `kind` list_changed has been heard `count` times in all. */
+  changed(kind: ListKind, count?: number): Promise<void>;
+  /** Resolves once the gateway's stderr matches. */
+  said(pattern: RegExp): Promise<string>;
+}
+
+/** `mcp-harness gateway --workspace ws …extra` over stdio, as a WatchedGateway. */
+export async function watchedStdioGateway(ws: string, extra: string[] = []): Promise<WatchedGateway> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'gateway', '--workspace', ws, ...extra], stderr: 'pipe', env: { ...process.env, MCP_HARNESS_VERBOSE: '' } as Record<string, string> });
+  let err = '';
+  const waiters = new Set<() => void>();
+  const wake = () => waiters.forEach((w) => w());
+  transport.stderr!.on('data', (d) => {
+    err += String(d);
+    wake();
+  });
+  const client = new Client({ name: 'watch-test', version: '1.0.0' });
+  const heard: Record<ListKind, number> = { tools: 0, resources: 0, prompts: 0 };
+  const count = (kind: ListKind) => async () => {
+    heard[kind]++;
+    wake();
+  };
+  client.setNotificationHandler(ToolListChangedNotificationSchema, count('tools'));
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, count('resources'));
+  client.setNotificationHandler(PromptListChangedNotificationSchema, count('prompts'));
+  await client.connect(transport);
+  const until = <T>(what: string, check: () => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(test);
+        reject(new Error(`timed out waiting for ${what}; the gateway said:\n${err}`));
+      }, 20_000);
+      const test = () => {
+        const value = check();
+        if (value === undefined) return;
+        clearTimeout(timer);
+        waiters.delete(test);
+        resolve(value);
+      };
+      waiters.add(test);
+      test();
+    });
+  return {
+    client,
+    heard,
+    stderr: () => err,
+    changed: (kind, n = 1) => until(`${kind} list_changed #${n}`, () => (heard[kind] >= n ? true : undefined)).then(() => undefined),
+    said: (pattern) => until(`stderr ${pattern}`, () => pattern.exec(err)?.[0]),
+  };
 }

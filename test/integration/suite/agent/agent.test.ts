@@ -113,6 +113,25 @@ describe('agent mode (VS Code Language Model API)', function () {
     assert.equal(inStore.end?.status, 'passed');
   });
 
+  it('with no chat model in VS Code, "MCP: Run Agent…" says so at once instead of asking the goal, servers and mode first', async () => {
+    lm.setAvailable(false);
+    try {
+      await waitFor(async () => (await vscode.lm.selectChatModels({ vendor: lm.vendor })).length === 0, 'the scripted models to be withdrawn');
+      // No options: the old order showed the goal's input box here and waited for an answer.
+      const outcome = await Promise.race([
+        vscode.commands.executeCommand<AgentWindowResult | undefined>('mcpHarness.runAgent').then((r) => ({ result: r })),
+        new Promise<'asked'>((resolve) => setTimeout(() => resolve('asked'), 15_000)),
+      ]);
+      assert.notEqual(outcome, 'asked', 'Run Agent asked a question although no model can run the goal');
+      assert.deepEqual(outcome, { result: undefined });
+      assert.equal(lm.requests().length, 0);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      lm.setAvailable(true);
+      await waitFor(async () => (await vscode.lm.selectChatModels({ vendor: lm.vendor })).length > 0, 'the scripted models to be offered again');
+    }
+  });
+
   it('gives the model the guard\'s denial reason and lets it recover (an agent session file run from "MCP: Run Session")', async () => {
     const file = path.join(folder(), 'deny.mcp-session.json');
     fs.writeFileSync(file, JSON.stringify({

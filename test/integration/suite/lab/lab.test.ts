@@ -70,6 +70,8 @@ describe('Test Server Reliability (memory server, real extension host)', functio
     assert.ok(api.context.traces.lab.all().some((r) => labResultKey(r) === labResultKey(result)));
     // The panel opened after the result was added: the webview gets it in the init that answers its `ready`.
     await waitFor(() => (api.testing.lastPanelInit() as { labResults?: LabResult[] } | undefined)?.labResults?.some((r) => labResultKey(r) === labResultKey(result)), 'an init carrying the lab result', 30_000);
+    // …and it opens on the Lab tab, not on the steps of the lab's last run.
+    assert.equal((api.testing.lastPanelInit() as { tab?: string }).tab, 'lab');
     const card = path.join(tmp, 'card.html');
     api.testing.setSaveDialog(async (format) => {
       assert.equal(format, 'html');

@@ -41,6 +41,8 @@ export interface ScriptedLmApi {
   /** Every request the provider got, oldest first (copies). */
   requests(): ScriptedRequest[];
   pendingTurns(): number;
-  /** Empties the script and the request log and restores the default text. */
+  /** False: the provider offers no model (as VS Code without a chat extension); true brings them back. */
+  setAvailable(available: boolean): void;
+  /** Empties the script and the request log, restores the default text and offers the models again. */
   reset(): void;
 }

@@ -38,11 +38,11 @@ function recordMessages(messages) {
 }
 
 function activate() {
-  const state = { turns: [], defaultText: DEFAULT_TEXT, requests: [] };
+  const state = { turns: [], defaultText: DEFAULT_TEXT, requests: [], available: true };
   const changed = new vscode.EventEmitter();
   const provider = {
     onDidChangeLanguageModelChatInformation: changed.event,
-    provideLanguageModelChatInformation: () => MODELS.map((m) => ({ ...m })),
+    provideLanguageModelChatInformation: () => (state.available ? MODELS.map((m) => ({ ...m })) : []),
     async provideLanguageModelChatResponse(model, messages, options, progress, token) {
       state.requests.push({
         model: model.id,
@@ -87,7 +87,16 @@ function activate() {
     },
     requests: () => state.requests.map((r) => JSON.parse(JSON.stringify(r))),
     pendingTurns: () => state.turns.length,
+    setAvailable(available) {
+      if (state.available === available) return;
+      state.available = available;
+      changed.fire();
+    },
     reset() {
+      if (!state.available) {
+        state.available = true;
+        changed.fire();
+      }
       state.turns = [];
       state.requests = [];
       state.defaultText = DEFAULT_TEXT;

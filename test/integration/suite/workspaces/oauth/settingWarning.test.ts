@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { SignInError } from '../../../../../src/core/auth/errors';
 import { launchOAuthFixture, type LaunchedOAuthFixture } from '../../../../fixtures/servers/oauth/launch';
-import { activateHarness, filesUnder, waitFor } from '../../helpers';
+import { activateHarness, harnessLogText, waitFor } from '../../helpers';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const SETTING = 'oauth.requestTimeoutMs';
@@ -24,12 +24,7 @@ describe('oauth workspace: a bad mcpHarness.oauth.requestTimeoutMs value', funct
     ((await (await fetch(`http://127.0.0.1:${fixture.port}/__fixture/events`)).json()) as { type: string }[]).filter((e) => e.type === 'hung').length;
   const server = () => api.discovery.definitions.find((d) => d.id === 'held')!;
 
-  /** The "MCP Harness" output channel as the extension host wrote it (its log file under the session's logs folder). */
-  const channelText = () => {
-    const logDir = path.dirname(path.dirname(api.context.extension.logUri.fsPath));
-    const file = filesUnder(logDir).find((f) => /\bMCP Harness\.log$/.test(path.basename(f)));
-    return file ? fs.readFileSync(file, 'utf8') : '';
-  };
+  const channelText = () => harnessLogText(api.context.extension.logUri);
   const timesWarned = () => channelText().split(WARNING).length - 1;
 
   /** A sign-in that reads the setting, held at discovery by the fixture and then cancelled (it stores nothing). */
