@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import {
   AnthropicProvider,
   DEFAULT_AGENT_MODEL,
+  DEFAULT_ANTHROPIC_MODEL,
   OpenAIProvider,
   comparisonBase,
   comparisonMarkdown,
@@ -50,7 +51,8 @@ export const agentCommand: CliCommand = {
     '  --goal TEXT       what the model should achieve (required unless --replay)',
     '  --mode M          direct (default), code, or both: run both and print a comparison, written as a report',
     '                    section to --report FILE.json and FILE.md (default: next to the traces)',
-    '  --model NAME      the model (default gpt-4o; claude-* models use the Anthropic provider)',
+    '  --model NAME      the model (default gpt-4o, with --provider anthropic claude-sonnet-4-5; claude-* models',
+    '                    use the Anthropic provider)',
     '  --provider P      openai (any OpenAI-compatible endpoint) or anthropic',
     '  --base-url URL    the endpoint, e.g. http://127.0.0.1:8080/v1 for a local server',
     '                    Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and are never printed or traced.',
@@ -99,8 +101,10 @@ export const agentCommand: CliCommand = {
     if (typeof values.goal !== 'string' || !values.goal.trim()) throw new UsageError('say what the model should achieve with --goal "…" (or replay a recorded run with --replay TRACE).');
     const mode = values.mode ?? 'direct';
     if (mode !== 'direct' && mode !== 'code' && mode !== 'both') throw new UsageError(`--mode must be direct, code or both (got '${String(mode)}').`);
-    const spec: AgentSpec = { goal: values.goal, mode, ...(typeof values.model === 'string' ? { model: values.model } : {}), ...(typeof values.system === 'string' ? { system: values.system } : {}), limits };
-    const provider = createProvider(values, io, spec.model ?? DEFAULT_AGENT_MODEL);
+    // Without --model, the provider's own default: --provider anthropic must not send an OpenAI model name.
+    const model = typeof values.model === 'string' ? values.model : values.provider === 'anthropic' ? DEFAULT_ANTHROPIC_MODEL : DEFAULT_AGENT_MODEL;
+    const spec: AgentSpec = { goal: values.goal, mode, model, ...(typeof values.system === 'string' ? { system: values.system } : {}), limits };
+    const provider = createProvider(values, io, model);
     const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
     try {
       return await runSpec(run, spec, provider, values, io, json);
