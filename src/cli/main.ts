@@ -5,7 +5,7 @@ import { commands } from './commands/index';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIO, UsageError } from './io';
 import { exitCodeFor, listenForInterrupts } from './interrupt';
 import { HARNESS_VERSION as VERSION } from '../core/version';
-import { alignOptions, argumentProblem } from './usage';
+import { alignOptions, argumentProblem, positionalProblem } from './usage';
 
 
 function globalHelp(): string {
@@ -62,7 +62,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const { min, max } = command.positionals ?? { min: 0, max: 0 };
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    return fail(new UsageError(`wrong number of arguments.\n${alignOptions(command.usage)}`));
+    return fail(new UsageError(`${positionalProblem(name, { min, max }, parsed.positionals)}\n${alignOptions(command.usage)}`));
   }
   const interrupts = command.interruptible ? listenForInterruptsOf(name, command.interruptible, io) : undefined;
   let code: number;

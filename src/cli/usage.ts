@@ -57,6 +57,19 @@ export function argumentProblem(err: unknown, name: string, command: Pick<CliCom
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
+/** What was wrong with the number of arguments a command got, said for this command. */
+export function positionalProblem(name: string, expected: { min: number; max: number }, given: string[]): string {
+  const { min, max } = expected;
+  const args = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
+  if (given.length < min) {
+    return `${name} needs ${min === max ? args(min) : `at least ${args(min)}`}, got ${given.length || 'none'} (see the usage below).`;
+  }
+  const extra = given.slice(max).map((a) => `'${a}'`).join(', ');
+  const takes = max === 0 ? 'takes no arguments' : min === max ? `takes ${args(max)}` : `takes at most ${args(max)}`;
+  // A word the shell split off an unquoted value ("--goal find the file") lands here too.
+  return `${name} ${takes}, but also got ${extra} (a value with spaces needs quotes).`;
+}
+
 /**
  * The known option nearest to a mistyped one, if any: one a prefix of the other, or a few edits apart (one for a
  * short name, at most two), so a short typo is not "corrected" into an unrelated option.

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import {
   AnthropicProvider,
   DEFAULT_AGENT_MODEL,
+  DEFAULT_ANTHROPIC_MODEL,
   OpenAIProvider,
   comparisonBase,
   comparisonMarkdown,
@@ -50,7 +51,8 @@ export const agentCommand: CliCommand = {
     '  --goal TEXT       what the model should achieve (required unless --replay)',
     '  --mode M          direct (default), code, or both: run both and print a comparison, written as a report',
     '                    section to --report FILE.json and FILE.md (default: next to the traces)',
-    '  --model NAME      the model (default gpt-4o; claude-* models use the Anthropic provider)',
+    '  --model NAME      the model (default gpt-4o, with --provider anthropic claude-sonnet-4-5; claude-* models',
+    '                    use the Anthropic provider)',
     '  --provider P      openai (any OpenAI-compatible endpoint) or anthropic',
     '  --base-url URL    the endpoint, e.g. http://127.0.0.1:8080/v1 for a local server',
     '                    Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and are never printed or traced.',
@@ -99,8 +101,10 @@ export const agentCommand: CliCommand = {
     if (typeof values.goal !== 'string' || !values.goal.trim()) throw new UsageError('say what the model should achieve with --goal "…" (or replay a recorded run with --replay TRACE).');
     const mode = values.mode ?? 'direct';
     if (mode !== 'direct' && mode !== 'code' && mode !== 'both') throw new UsageError(`--mode must be direct, code or both (got '${String(mode)}').`);
-    const spec: AgentSpec = { goal: values.goal, mode, ...(typeof values.model === 'string' ? { model: values.model } : {}), ...(typeof values.system === 'string' ? { system: values.system } : {}), limits };
-    const provider = createProvider(values, io, spec.model ?? DEFAULT_AGENT_MODEL);
+    // Without --model, the provider's own default: --provider anthropic must not send an OpenAI model name.
+    const model = typeof values.model === 'string' ? values.model : values.provider === 'anthropic' ? DEFAULT_ANTHROPIC_MODEL : DEFAULT_AGENT_MODEL;
+    const spec: AgentSpec = { goal: values.goal, mode, model, ...(typeof values.system === 'string' ? { system: values.system } : {}), limits };
+    const provider = createProvider(values, io, model);
     const run = await openRunEnvironment(values, io, { timeoutFlag: true, signal });
     try {
       return await runSpec(run, spec, provider, values, io, json);
@@ -168,14 +172,33 @@ function hostFor(run: CliRunContext, values: Record<string, unknown>, io: CliIO,
 /** The model provider: --provider, else anthropic for claude-* models; keys from the environment only. */
 export function createProvider(values: Record<string, unknown>, io: CliIO, model: string): ModelProvider {
   const name = typeof values.provider === 'string' ? values.provider : /^claude/i.test(model) ? 'anthropic' : 'openai';
-  const baseURL = typeof values['base-url'] === 'string' ? values['base-url'] : undefined;
+  const flag = typeof values['base-url'] === 'string' ? values['base-url'] : undefined;
   try {
-    if (name === 'openai') return new OpenAIProvider({ apiKey: io.env.OPENAI_API_KEY, baseURL: baseURL ?? io.env.OPENAI_BASE_URL });
-    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseURL ?? io.env.ANTHROPIC_BASE_URL, ...thinkingBudget(values) });
+    if (name === 'openai') return new OpenAIProvider({ apiKey: io.env.OPENAI_API_KEY, baseURL: baseUrl(flag, 'OPENAI_BASE_URL', io) });
+    if (name === 'anthropic') return new AnthropicProvider({ apiKey: io.env.ANTHROPIC_API_KEY, baseURL: baseUrl(flag, 'ANTHROPIC_BASE_URL', io), ...thinkingBudget(values) });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message} Set it in the environment, or pass --base-url for a local server.`);
+    // A bad flag says so itself; a provider refusing to start lacks its key.
+    if (err instanceof UsageError) throw err;
+    // Only an OpenAI-compatible local server may do without a key.
+    throw new UsageError(`${(err as Error).message} Set it in the environment${name === 'openai' ? ', or pass --base-url for a local server' : ''}.`);
   }
   throw new UsageError(`--provider must be openai or anthropic (got '${name}').`);
+}
+
+/** --base-url, else the provider's environment variable: an http(s) URL, refused before any server starts. */
+function baseUrl(flag: string | undefined, envName: string, io: CliIO): string | undefined {
+  const value = flag ?? (io.env[envName] || undefined);
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`${flag !== undefined ? '--base-url' : envName} must be an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1 (got '${value}').`);
+  }
+  return value;
 }
 
 function thinkingBudget(values: Record<string, unknown>): { thinkingBudgetTokens?: number } {
@@ -233,10 +256,14 @@ function hostMessage(r: AgentRunResult): string {
 function printRun(r: AgentRunResult, io: CliIO): void {
   const head = r.outcome === 'answered' ? 'ANSWERED' : r.outcome === 'error' ? 'ERROR' : `STOPPED (${r.stopReason})`;
   io.stdout(
-    `\n[${r.mode}] ${head}: ${r.turns} turns, ${r.toolCalls} tool calls${r.denied ? ` (${r.denied} denied)` : ''}, ` +
+    `\n[${r.mode}] ${head}: ${count(r.turns, 'turn')}, ${count(r.toolCalls, 'tool call')}${r.denied ? ` (${r.denied} denied)` : ''}, ` +
       `${r.tokensIn}+${r.tokensOut} model tokens, ~$${r.costUsd.toFixed(6)}, ${r.wallMs} ms\n`,
   );
   if (r.outcome !== 'answered') io.stdout(`${hostMessage(r)}\n`);
   if (r.answer) io.stdout(`${r.answer}\n`);
   if (r.session.trace_file) io.stdout(`trace: ${r.session.trace_file}\n`);
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }

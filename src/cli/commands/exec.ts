@@ -4,25 +4,21 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
 import { resolveLimits } from '../../core/sandbox/sandbox';
-import { registerCodeStepKind } from '../../core/sandbox/session-step';
-import { sandboxLimitsFromSettings, settingAdvice } from '../../core/sandbox/settings';
+import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import type { ExecResult, SandboxLimits } from '../../core/sandbox/types';
 import type { CodeRunResult } from '../../core/run/types';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { OTLP_USAGE } from '../otel';
+import { registerCliCodeSteps, settingsAdvice } from '../codeSteps';
 import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 import { failureExit } from '../workspace';
 
 /** The sandbox limits `exec` has flags for. */
 const LIMIT_FLAGS: Partial<Record<LimitName, string>> = { timeoutMs: '--timeout-ms', memoryMb: '--memory-mb', maxToolCalls: '--max-tool-calls' };
 
-/** How a CLI user raises a limit: a settings.json entry (read by exec and run alike), or exec's flag. */
-const settingsAdvice: LimitAdvice = (limit) => settingAdvice(limit, ' in .vscode/settings.json');
+/** How a CLI user raises a limit: exec's flag, else the settings.json entry (read by exec and run alike). */
 const execAdvice: LimitAdvice = (limit) => (LIMIT_FLAGS[limit] ? `pass ${LIMIT_FLAGS[limit]}` : settingsAdvice(limit));
-
-// Session files run by `mcp-harness run` may hold code steps: the CLI registers the sandbox's step kind.
-registerCodeStepKind({ limitAdvice: settingsAdvice });
 
 const MAX_CODE_BYTES = 1024 * 1024;
 
@@ -90,7 +86,7 @@ export const execCommand: CliCommand = {
     'Error kinds: timeout, memory, stack, runtime, denied, output_too_large.',
     'Ctrl-C (or SIGTERM) cancels the code, stops the servers and prints the result (ok false).',
     'Exit codes: 0 ok, 1 the code failed (ok is false), 2 bad arguments or unreadable code,',
-    '130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
+    '3 the code failed and a server needs sign-in, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
   ].join('\n'),
   options: {
     servers: { type: 'string', short: 's' },
@@ -120,6 +116,7 @@ export const execCommand: CliCommand = {
     if (!code.trim()) throw new UsageError('the code is empty; write an async function body that returns a value, e.g. return await mcp.servers();');
 
     const run = await openRunEnvironment(values, io, { signal });
+    registerCliCodeSteps(run, io);
     let outcome: CodeRunResult;
     try {
       const known = run.ws.definitions.map((d) => d.id);

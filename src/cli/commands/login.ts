@@ -11,7 +11,7 @@ import { describeSignOut, signOut } from '../../core/auth/signOut';
 import { oauthClientFor, usesOAuth } from '../../core/auth/forServer';
 import { inputEnvName } from '../../core/config/inputs';
 import type { ServerDefinition } from '../../core/config';
-import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand, type CliIO } from '../io';
 import { timeoutOption } from '../serverHints';
 import { openWorkspace } from '../workspace';
 import { cliTokenFile, cliTokenStore, OAUTH_TIMEOUT_ENV, oauthRequestTimeoutMs, RAISE_OAUTH_TIMEOUT } from '../tokenStore';
@@ -38,7 +38,8 @@ export const loginCommand: CliCommand = {
     'Ctrl-C (or SIGTERM) cancels the sign-in; nothing is stored.',
     '',
     'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments,',
-    '130 cancelled by Ctrl-C (SIGINT), 143 cancelled by SIGTERM.',
+    '3 the server (or its authorization server) could not be reached, 130 cancelled by Ctrl-C (SIGINT),',
+    '143 cancelled by SIGTERM.',
   ].join('\n'),
   options: {
     workspace: { type: 'string', short: 'w' },
@@ -74,7 +75,9 @@ export const loginCommand: CliCommand = {
     } catch (err) {
       if (err instanceof SignInError) {
         const raise = err.failure === 'request_timeout' ? ` ${RAISE_OAUTH_TIMEOUT}` : '';
-        throw new CliError(`${def.id}: ${err.message}${raise} Run \`mcp-harness login ${def.id}\` to try again.`, EXIT_FAILURE, err.failure);
+        // A server that cannot be reached is exit 3, as in every command.
+        const exit = err.failure === 'unreachable' ? EXIT_UNREACHABLE : EXIT_FAILURE;
+        throw new CliError(`${def.id}: ${err.message}${raise} Run \`mcp-harness login ${def.id}\` to try again.`, exit, err.failure);
       }
       throw err;
     }

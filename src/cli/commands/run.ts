@@ -5,6 +5,7 @@ import type { StepRecord } from '../../protocol/trace';
 import { parseSession, type ParsedSession, type SessionFile } from '../../core/session/parse';
 import type { SessionResult } from '../../core/run/types';
 import { buildReport, stepSummary } from '../../core/session/report';
+import { registerCliCodeSteps } from '../codeSteps';
 import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS, type CliRunContext } from '../runEnvironment';
 import { offsetToPosition } from '../../core/config';
 import { DEFAULT_AGENT_MODEL } from '../../core/agent/session';
@@ -97,6 +98,12 @@ export const runCommand: CliCommand = {
       }
     }
     const run = await openRunEnvironment(values, io, { timeoutFlag: true, session: parsed.session, signal });
+    registerCliCodeSteps(run, io);
+    // Columns as wide as the session's longest step id and tool name, so every line of the table lines up.
+    const widths = {
+      id: Math.max(16, ...parsed.session.steps.map((s) => s.id.length)),
+      tool: Math.max(32, ...parsed.session.steps.map((s) => (s.tool ?? '').length)),
+    };
     let result: SessionResult;
     try {
       run.ws.reportProblems(json);
@@ -108,7 +115,7 @@ export const runCommand: CliCommand = {
           if (!json) io.stderr(`  ${stepId}: task ${u.taskId.slice(0, 12)} ${u.status}${u.message ? ` (${u.message})` : ''}\n`);
         },
         onStep: (r) => {
-          if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(16)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(32)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
+          if (!json) io.stdout(`${mark(r)} ${r.step_id.padEnd(widths.id)} ${(r.server ? `${r.server}/${r.tool}` : r.kind).padEnd(widths.tool)} ${r.decision.padEnd(16)} ${r.latency_ms.toFixed(1).padStart(8)} ms${r.expectation && !r.expectation.passed ? `  ${r.expectation.failures.join('; ')}` : ''}\n`);
         },
       }));
     } finally {

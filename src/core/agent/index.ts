@@ -10,4 +10,4 @@ export { defaultSystemPrompt } from './prompts';
 export { promptText } from './turns';
 export { OpenAIProvider, type ProviderOptions } from './providers/openai';
 export { AnthropicProvider } from './providers/anthropic';
-export { runAgentSpec, replayAgent, DEFAULT_AGENT_MODEL, type AgentHost, type AgentSessionResult, type ReplayResult, type CallMismatch } from './session';
+export { runAgentSpec, replayAgent, DEFAULT_AGENT_MODEL, DEFAULT_ANTHROPIC_MODEL, type AgentHost, type AgentSessionResult, type ReplayResult, type CallMismatch } from './session';

@@ -13,6 +13,8 @@ import type { CodeSandbox } from './tools';
 import type { AgentLimits, AgentMode, AgentRunResult, AgentSpec, ModelProvider } from './types';
 
 export const DEFAULT_AGENT_MODEL = 'gpt-4o';
+/** The model an Anthropic provider uses when none is named. */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
 
 export interface AgentHost {
   service: { open(opts: RunOpts): Promise<OpenRun> };

@@ -35,8 +35,11 @@ function needsSignInMessage(serverUrl: string, reason: SignInReason, scope: stri
   return `${serverUrl} needs sign-in: it requires OAuth and there is no stored sign-in for it.`;
 }
 
-/** 'timeout': the browser did not come back in time; 'request_timeout': a server did not answer a request in time. */
-export type SignInFailure = 'issuer_mismatch' | 'state_mismatch' | 'denied' | 'timeout' | 'request_timeout' | 'cancelled' | 'no_redirect' | 'oauth_error';
+/**
+ * 'timeout': the browser did not come back in time; 'request_timeout': a server did not answer a request in time;
+ * 'unreachable': a request got no connection at all (refused, unknown host).
+ */
+export type SignInFailure = 'issuer_mismatch' | 'state_mismatch' | 'denied' | 'timeout' | 'request_timeout' | 'unreachable' | 'cancelled' | 'no_redirect' | 'oauth_error';
 
 /** An interactive sign-in that did not complete; the message says why, never with a code or token in it. */
 export class SignInError extends Error {

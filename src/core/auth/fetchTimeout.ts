@@ -78,7 +78,7 @@ export function parseOAuthRequestTimeout(raw: unknown, what: string): { value: n
 }
 
 /** The endpoint without its query (which may carry a code or a state). */
-function where(input: string | URL | Request): string {
+export function where(input: string | URL | Request): string {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
   return `${url.origin}${url.pathname}`;
 }

@@ -5,7 +5,7 @@
 // ends, nothing more is stored, and the sign-in settles at once with a 'cancelled' SignInError.
 import type * as ClientModule from '@modelcontextprotocol/client';
 import { SignInError } from './errors';
-import { fetchWithTimeout, isOAuthTimeout, OAuthFetchTimeoutError } from './fetchTimeout';
+import { fetchWithTimeout, isOAuthTimeout, OAuthFetchTimeoutError, where } from './fetchTimeout';
 import { LoopbackRedirect } from './loopback';
 import { HarnessOAuthProvider } from './provider';
 import { oauthSdk } from './sdk';
@@ -56,7 +56,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     });
     const record = await store.resource(serverUrl);
     const scope = sdk.computeScopeUnion(record.grantedScope, record.pendingScope);
-    const common = { serverUrl, scope, fetchFn: fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs, signal) };
+    const common = { serverUrl, scope, fetchFn: saysWhereUnreachable(fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs, signal)) };
     // A sign-in always asks the user: a refresh could not widen the scope, and "sign in" should mean it.
     await withSignInErrors(() => sdk.auth(provider!, { ...common, forceReauthorization: true }), signal);
     if (!asked) throw new SignInError('Sign-in failed: the authorization server did not ask for a browser sign-in.', 'no_redirect');
@@ -107,6 +107,50 @@ async function withSignInErrors<T>(step: () => Promise<T>, signal: AbortSignal |
       );
     }
     if (err instanceof sdk.OAuthError) throw new SignInError(`Sign-in failed: the authorization server answered '${err.code}': ${err.message}`, 'oauth_error');
+    const registration = registrationProblem(err, sdk);
+    if (registration) throw new SignInError(`Sign-in failed: ${registration}. ${NO_CLIENT_ADVICE}`, 'oauth_error');
     throw err;
   }
+}
+
+/** What to do when no client can be had: often the server asks for no sign-in at all. */
+const NO_CLIENT_ADVICE =
+  'A server that answers without HTTP 401 needs no sign-in; one that does needs a client registered for you: give its entry "oauth": {"clientId": "…"}.';
+
+/** Why the authorization server gave us no client (dynamic registration refused or not offered), if that is the error. */
+function registrationProblem(err: unknown, sdk: ReturnType<typeof oauthSdk>): string | undefined {
+  if (err instanceof sdk.RegistrationRejectedError) {
+    return `the authorization server did not register MCP Harness as a client (its registration endpoint answered HTTP ${err.status}${oauthErrorOf(err.body)})`;
+  }
+  // The SDK's plain Error for metadata without a registration_endpoint.
+  if (err instanceof Error && /does not support dynamic client registration/i.test(err.message)) {
+    return 'the authorization server does not let clients register themselves (its metadata names no registration_endpoint)';
+  }
+  return undefined;
+}
+
+/** ": invalid_client_metadata: …" from an RFC 7591 error body; nothing from any other body (an HTML page, say). */
+function oauthErrorOf(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; error_description?: unknown };
+    if (typeof parsed.error !== 'string') return '';
+    return `: ${parsed.error}${typeof parsed.error_description === 'string' ? `: ${parsed.error_description.slice(0, 200)}` : ''}`;
+  } catch {
+    return '';
+  }
+}
+
+/** A request that got no connection (refused, unknown host) fails the sign-in saying which endpoint and why. */
+function saysWhereUnreachable(fetchFn: ClientModule.FetchLike): ClientModule.FetchLike {
+  return async (input, init) => {
+    try {
+      return await fetchFn(input, init);
+    } catch (err) {
+      // undici's network failures are TypeErrors ("fetch failed") whose cause names the system error.
+      if (!(err instanceof TypeError)) throw err;
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : err.message;
+      throw new SignInError(`Sign-in failed: could not reach ${where(input)} (${why}). Check that the server is running and its URL is right.`, 'unreachable');
+    }
+  };
 }

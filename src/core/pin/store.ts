@@ -304,5 +304,5 @@ export function describeChange(change: ToolChange): string {
   const newDef = change.new.definition as Record<string, unknown> | undefined;
   const fields = new Set([...Object.keys(oldDef ?? {}), ...Object.keys(newDef ?? {})]);
   const differing = [...fields].filter((f) => canonicalJson(oldDef?.[f]) !== canonicalJson(newDef?.[f]));
-  return `tool "${change.tool}" changed since it was pinned on ${change.old.pinnedAt.slice(0, 10)}` + (differing.length ? ` (${differing.join(', ')} differ)` : '') + '; review the change and accept or reject it';
+  return `tool "${change.tool}" changed since it was pinned on ${change.old.pinnedAt.slice(0, 10)}` + (differing.length ? ` (${differing.join(', ')} ${differing.length === 1 ? 'differs' : 'differ'})` : '') + '; review the change and accept or reject it';
 }

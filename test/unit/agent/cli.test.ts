@@ -57,6 +57,15 @@ describe('agent: the CLI', function () {
     for (const text of [trace, r.stdout, r.stderr]) assert.ok(!text.includes(KEY), 'the key is never printed or traced');
   });
 
+  it('--provider anthropic without --model asks for a Claude model, not the OpenAI default', async () => {
+    model = await startScriptedModel([{ text: 'Done.' }]);
+    const r = await agent(['--goal', 'Say done.', '--provider', 'anthropic', '--base-url', model.anthropicURL, '--json'], { ANTHROPIC_API_KEY: 'k-test' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((model.requests[0].body as { model?: string }).model, 'claude-sonnet-4-5');
+    const out = JSON.parse(r.stdout) as { runs: { model: string; answer: string }[] };
+    assert.deepEqual([out.runs[0].model, out.runs[0].answer], ['claude-sonnet-4-5', 'Done.']);
+  });
+
   it('--mode both prints the comparison and writes it as JSON and Markdown', async () => {
     model = await startScriptedModel([
       { ...readNote(), usage: null },

@@ -110,4 +110,16 @@ describe('CLI: a refused command line says what was wrong, for the command', () 
     assert.equal(argumentProblem(missing, 'x', command), 'option --depth needs a value: --depth VALUE');
     assert.equal(argumentProblem(new Error('Something else went wrong'), 'x', command), 'something else went wrong');
   });
+
+  it('says how many arguments the command takes and which ones were too many, instead of "wrong number of arguments"', async () => {
+    const missing = await cli(['tools']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^mcp-harness: tools needs 1 argument, got none \(see the usage below\)\.\nUsage: mcp-harness tools SERVER/);
+    assert.match((await cli(['report'])).stderr, /^mcp-harness: report needs at least 1 argument, got none/);
+    assert.match((await cli(['tools', 'a', 'b'])).stderr, /^mcp-harness: tools takes 1 argument, but also got 'b' \(a value with spaces needs quotes\)\.\n/);
+    // The shell split an unquoted goal: the stray words are named.
+    const split = await cli(['agent', '--goal', 'find', 'the', 'file', '--json']);
+    assert.equal(split.code, 2);
+    assert.deepEqual(JSON.parse(split.stderr.split('\n')[0]).error.message.split('\n')[0], "agent takes no arguments, but also got 'the', 'file' (a value with spaces needs quotes).");
+  });
 });

@@ -55,7 +55,7 @@ describe('CLI: pin', function () {
     const check = await runCli(['pin', '--check', '--workspace', ws]);
     assert.equal(check.code, 1, check.stderr);
     assert.match(check.stdout, /notes: 5 tools — 1 changed/);
-    assert.match(check.stdout, /changed {2}greet: tool "greet" changed since it was pinned on \d{4}-\d\d-\d\d \(description differ\)/);
+    assert.match(check.stdout, /changed {2}greet: tool "greet" changed since it was pinned on \d{4}-\d\d-\d\d \(description differs\)/);
     assert.match(check.stdout, /Tools differ from .*run `mcp-harness pin` to accept them/);
     assert.equal(readFileSync(lock(), 'utf8'), before, '--check never writes');
     const json = await runCli(['pin', '--check', '--workspace', ws, '--json']);

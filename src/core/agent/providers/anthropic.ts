@@ -3,7 +3,7 @@
 import type { ModelToolCall } from '../../../protocol/trace';
 import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse, ThinkingBlock } from '../types';
 import { loadAnthropic } from './load';
-import { withoutKey, type ProviderOptions } from './openai';
+import { whereUnreachable, withoutKey, type ProviderOptions } from './openai';
 
 type AnthropicClient = InstanceType<ReturnType<typeof loadAnthropic>['Anthropic']>;
 type Block = Record<string, unknown>;
@@ -30,7 +30,7 @@ export class AnthropicProvider implements ModelProvider {
       ...(request.tools.length ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) } : {}),
     };
     const message = await this.client.messages.create(params as unknown as Parameters<AnthropicClient['messages']['create']>[0], { signal: request.signal }).catch((err: unknown) => {
-      throw withoutKey(err, this.options.apiKey);
+      throw withoutKey(whereUnreachable(err, loadAnthropic().Anthropic, this.client!.baseURL), this.options.apiKey);
     });
     const { content, usage, stop_reason } = message as unknown as { content: Block[]; usage?: { input_tokens: number; output_tokens: number }; stop_reason?: string | null };
     const texts: string[] = [];

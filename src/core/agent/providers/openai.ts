@@ -35,7 +35,7 @@ export class OpenAIProvider implements ModelProvider {
       max_completion_tokens: request.maxOutputTokens,
     };
     const completion = await this.client.chat.completions.create(params, { signal: request.signal }).catch((err: unknown) => {
-      throw withoutKey(err, this.options.apiKey);
+      throw withoutKey(whereUnreachable(err, loadOpenAI().OpenAI, this.client!.baseURL), this.options.apiKey);
     });
     const choice = completion.choices[0];
     if (!choice) throw new Error('The model returned no choice.');
@@ -62,6 +62,34 @@ function reasoningOf(message: object): string | undefined {
   const m = message as { reasoning_content?: unknown; reasoning?: unknown };
   const value = typeof m.reasoning_content === 'string' ? m.reasoning_content : typeof m.reasoning === 'string' ? m.reasoning : undefined;
   return value?.trim() ? value : undefined;
+}
+
+/** The connection errors an SDK client class carries (OpenAI and Anthropic alike). */
+interface ConnectionErrors {
+  APIConnectionError: abstract new (...args: never[]) => object;
+  APIConnectionTimeoutError: abstract new (...args: never[]) => object;
+}
+
+/**
+ * The SDKs say only "Connection error." when no connection could be made: the model server is named, with the
+ * system's reason (ECONNREFUSED, ENOTFOUND…). A timeout keeps its own message.
+ */
+export function whereUnreachable(err: unknown, sdk: ConnectionErrors, baseURL: string): unknown {
+  if (!(err instanceof sdk.APIConnectionError) || err instanceof sdk.APIConnectionTimeoutError) return err;
+  const failed = err as Error;
+  let why = failed.message;
+  const seen = new Set<unknown>();
+  for (let e: unknown = failed.cause; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      why = code;
+      break;
+    }
+  }
+  const clear = new Error(`could not reach the model server at ${baseURL} (${why.replace(/\.$/, '')})`, { cause: failed });
+  clear.name = failed.name;
+  return clear;
 }
 
 /** An API error says what went wrong; some servers quote the key they got, which must not reach a log or trace. */
