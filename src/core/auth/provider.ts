@@ -17,7 +17,7 @@ import type {
   StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
 import { AuthorizationServerError, NeedsSignInError, type SignInReason } from './errors';
-import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError } from './fetchTimeout';
+import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError, where } from './fetchTimeout';
 import { oauthSdk } from './sdk';
 import type { GrantStore } from './store';
 
@@ -206,8 +206,7 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     if (err instanceof OAuthFetchTimeoutError) {
       return sdkPassThrough(this.reported(new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: err.timeoutMs })));
     }
-    const url = new URL(requestUrl(input));
-    return sdkPassThrough(new AuthorizationServerError(this.options.serverUrl, issuer, { kind: 'unreachable', endpoint: `${url.origin}${url.pathname}`, reason: networkReason(err) }, err));
+    return sdkPassThrough(new AuthorizationServerError(this.options.serverUrl, issuer, { kind: 'unreachable', endpoint: where(input), reason: networkReason(err) }, err));
   }
 
   /**
