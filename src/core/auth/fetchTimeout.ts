@@ -5,7 +5,7 @@
 // step of discovery may end sooner (resourceMetadataGrace.ts).
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { formatMs } from '../servers/errors';
-import { withResourceMetadataGrace } from './resourceMetadataGrace';
+import { isResourceMetadataRequest, ResourceMetadataGivenUpError, withResourceMetadataGrace } from './resourceMetadataGrace';
 
 /** How long one OAuth request may take, sign-in and sign-out alike. */
 export const DEFAULT_OAUTH_FETCH_TIMEOUT_MS = 30_000;
@@ -38,16 +38,23 @@ export class OAuthRequestCancelledError extends Error {
  */
 export function fetchWithTimeout(fetchFn: FetchLike = fetch, timeoutMs = DEFAULT_OAUTH_FETCH_TIMEOUT_MS, cancel?: AbortSignal): FetchLike {
   const probing = withResourceMetadataGrace(fetchFn);
+  // A sign-in asks for the protected-resource metadata twice (auth() runs again for the code exchange): one that got
+  // no answer in time (its grace or its timeout) is not waited for again; the SDK falls back at once.
+  const unansweredMetadata = new Map<string, Error>();
   return async (input, init) => {
     if (cancel?.aborted) throw new OAuthRequestCancelledError(where(input));
+    const metadata = isResourceMetadataRequest(input, init);
+    const before = metadata ? unansweredMetadata.get(String(input)) : undefined;
+    if (before) throw before;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, ...(init?.signal ? [init.signal] : []), ...(cancel ? [cancel] : [])]);
     try {
       return await probing(input, { ...init, signal });
     } catch (err) {
       if (cancel?.aborted) throw new OAuthRequestCancelledError(where(input));
-      if (timeout.aborted) throw new OAuthFetchTimeoutError(where(input), timeoutMs);
-      throw err;
+      const failure = timeout.aborted ? new OAuthFetchTimeoutError(where(input), timeoutMs) : err;
+      if (metadata && (failure instanceof OAuthFetchTimeoutError || failure instanceof ResourceMetadataGivenUpError)) unansweredMetadata.set(String(input), failure);
+      throw failure;
     }
   };
 }

@@ -1,4 +1,4 @@
-export { findNeedsSignIn, NeedsSignInError, SignInError, type SignInFailure, type SignInReason } from './errors';
+export { AuthorizationServerError, findAuthorizationServerError, findNeedsSignIn, NeedsSignInError, SignInError, type SignInFailure, type SignInReason } from './errors';
 export { DEFAULT_OAUTH_FETCH_TIMEOUT_MS, MAX_OAUTH_FETCH_TIMEOUT_MS, OAuthFetchTimeoutError, parseOAuthRequestTimeout } from './fetchTimeout';
 export { defaultTokenFile, FileSecretStore } from './fileStore';
 export { CALLBACK_PATH, DEFAULT_SIGN_IN_TIMEOUT_MS, LoopbackRedirect } from './loopback';

@@ -4,8 +4,8 @@
 // verifier and `state` in memory for one sign-in. Without an `authorize` callback (a connection, not a sign-in)
 // it never sends anyone to a browser: where the SDK would redirect, it throws NeedsSignInError.
 // A connection's OAuth requests (discovery and the token refresh the transport makes on a 401) go through
-// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that got no answer or was refused
-// is said so by us alone (the SDK would print a warning of its own).
+// requestsFetch: bounded like a sign-in's, ended with the connection, and a refresh that failed in any way the SDK
+// would print a warning of its own about (no answer, no connection, refused, HTTP 5xx) is said so by us alone.
 import { randomBytes } from 'node:crypto';
 import type {
   FetchLike,
@@ -16,8 +16,8 @@ import type {
   StoredOAuthClientInformation,
   StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
-import { NeedsSignInError, type SignInReason } from './errors';
-import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError } from './fetchTimeout';
+import { AuthorizationServerError, NeedsSignInError, type SignInReason } from './errors';
+import { fetchWithTimeout, OAuthFetchTimeoutError, OAuthRequestCancelledError, where } from './fetchTimeout';
 import { oauthSdk } from './sdk';
 import type { GrantStore } from './store';
 
@@ -75,11 +75,22 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   }
 
   async clientInformation(ctx?: OAuthClientInformationContext): Promise<StoredOAuthClientInformation | undefined> {
-    if (this.options.preRegistered) return this.options.preRegistered;
     const issuer = ctx?.issuer ?? (await this.record()).issuer;
+    if (this.options.preRegistered) return this.configuredClient(issuer);
     const client = issuer ? await this.options.store.client(issuer) : undefined;
     // Registering a client is the first step of a sign-in; a connection that cannot finish one does not start it.
     if (!client && !this.options.interactive) throw this.reported(new NeedsSignInError(this.options.serverUrl, 'not_signed_in'));
+    return client;
+  }
+
+  /**
+   * The configured client, stamped with the issuer it is used at (the SDK warns on the console about a client without
+   * one) and kept in the store as the SDK's stamping used to keep it: a sign-out authenticates its revocation with it.
+   */
+  private async configuredClient(issuer: string | undefined): Promise<StoredOAuthClientInformation> {
+    if (!issuer) return this.options.preRegistered!;
+    const client = { ...this.options.preRegistered!, issuer };
+    await this.saveClientInformation(client, { issuer });
     return client;
   }
 
@@ -122,18 +133,17 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
     const bounded = fetchWithTimeout(base, this.options.requestTimeoutMs, ended);
     return async (input, init) => {
       if (init?.signal) return base(input, init);
+      if (!isRefresh(init)) return bounded(input, init);
       let response: Response;
       try {
         response = await bounded(input, init);
       } catch (err) {
-        if (isRefresh(init) && (err instanceof OAuthFetchTimeoutError || err instanceof OAuthRequestCancelledError)) throw await this.refreshFailed(err);
-        throw err;
+        throw await this.refreshFailed(err, input);
       }
-      if (isRefresh(init) && (await refusedGrant(response))) {
-        await response.body?.cancel().catch(() => {});
-        throw await this.refreshRefused();
-      }
-      return response;
+      const refusal = await refreshRefusal(response);
+      if (!refusal) return response;
+      await response.body?.cancel().catch(() => {});
+      throw await this.refreshRefused(refusal);
     };
   }
 
@@ -182,27 +192,45 @@ export class HarnessOAuthProvider implements OAuthClientProvider {
   }
 
   /**
-   * A refresh that got no answer, or was ended by the connection's close. The SDK prints its own warning (console.warn:
-   * the CLI's stderr, no output channel of VS Code) and falls back to a redirect for any error but an OAuthError, so
-   * it gets one it lets through (sdkPassThrough) carrying what happened; findNeedsSignIn finds the sign-in it needs.
-   * A connection that closed meanwhile needs nothing from the user; an authorization server that did not answer is named.
+   * A refresh that got no (complete) answer: none in time, the connection's close, or no connection at all. The SDK
+   * prints its own warning for these (console.warn: the CLI's stderr, no output channel of VS Code) and falls back to
+   * a redirect for any error but an OAuthError, so it gets one it lets through (sdkPassThrough) carrying what
+   * happened; findNeedsSignIn / findAuthorizationServerError find it. A connection that closed meanwhile needs
+   * nothing from the user; an authorization server that did not answer or could not be reached is named.
    */
-  private async refreshFailed(failure: OAuthFetchTimeoutError | OAuthRequestCancelledError): Promise<Error> {
-    return sdkPassThrough(failure instanceof OAuthFetchTimeoutError ? this.reported(await this.refreshUnanswered(failure)) : failure);
+  private async refreshFailed(err: unknown, input: string | URL | Request): Promise<unknown> {
+    if (err instanceof OAuthRequestCancelledError) return sdkPassThrough(err);
+    // Node's fetch fails with a TypeError when it gets no connection (refused, no such host, reset).
+    if (!(err instanceof OAuthFetchTimeoutError) && !(err instanceof TypeError)) return err;
+    const issuer = await this.issuer(requestUrl(input));
+    if (err instanceof OAuthFetchTimeoutError) {
+      return sdkPassThrough(this.reported(new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: err.timeoutMs })));
+    }
+    return sdkPassThrough(new AuthorizationServerError(this.options.serverUrl, issuer, { kind: 'unreachable', endpoint: where(input), reason: networkReason(err) }, err));
   }
 
   /**
-   * A refresh token the authorization server no longer accepts (`invalid_grant`): what the SDK would do after printing
-   * its own warning — forget the tokens, then need a sign-in ('expired') — done here without the warning.
+   * What the SDK would do, after printing its own warning, with a refresh the authorization server refused, done here
+   * without the warning: a refresh token it no longer accepts (`invalid_grant`) is forgotten and the server needs a
+   * sign-in ('expired'); a client it no longer knows (`invalid_client`, `unauthorized_client`) is forgotten with the
+   * tokens, so the next sign-in registers anew; an HTTP 5xx is the authorization server failing, and the sign-in is kept.
    */
-  private async refreshRefused(): Promise<Error> {
+  private async refreshRefused(refusal: RefreshRefusal): Promise<Error> {
+    const issuer = await this.issuer();
+    if (refusal.kind === 'failing') return sdkPassThrough(new AuthorizationServerError(this.options.serverUrl, issuer, refusal));
+    if (refusal.kind === 'client') {
+      await this.invalidateCredentials('client');
+      await this.invalidateCredentials('tokens');
+      const configuredClient = this.options.preRegistered !== undefined;
+      return sdkPassThrough(this.reported(new NeedsSignInError(this.options.serverUrl, 'client_rejected', undefined, { issuer, configuredClient })));
+    }
     await this.invalidateCredentials('tokens');
     return sdkPassThrough(this.reported(await this.needsSignIn(undefined)));
   }
 
-  private async refreshUnanswered(failure: OAuthFetchTimeoutError): Promise<NeedsSignInError> {
-    const issuer = (await this.record()).issuer ?? new URL(failure.url).origin;
-    return new NeedsSignInError(this.options.serverUrl, 'refresh_unanswered', undefined, { issuer, timeoutMs: failure.timeoutMs });
+  /** The issuer the stored sign-in is with, else the origin of the request that failed. */
+  private async issuer(url?: string): Promise<string> {
+    return (await this.record()).issuer ?? (url ? `${new URL(url).origin}/` : this.options.serverUrl);
   }
 
   /** A cancelled sign-in stores nothing more, whatever answer was already on its way. */
@@ -229,11 +257,31 @@ function sdkPassThrough(cause: Error): Error {
   return Object.assign(new (oauthSdk().OAuthError)('mcp_harness_handled', cause.message), { cause });
 }
 
-/** Whether a token endpoint's answer is a 400 `invalid_grant` (RFC 6749 §5.2); read from a copy, the SDK may read it too. */
-async function refusedGrant(response: Response): Promise<boolean> {
-  if (response.status !== 400) return false;
+/** How a token endpoint refused a refresh, when it did in a way the SDK would warn about (read from a copy: the SDK may read it too). */
+type RefreshRefusal = { kind: 'grant' } | { kind: 'client' } | { kind: 'failing'; status: number };
+
+async function refreshRefusal(response: Response): Promise<RefreshRefusal | undefined> {
+  if (response.status >= 500) return { kind: 'failing', status: response.status };
+  if (response.status < 400) return undefined;
   const body = (await response.clone().json().catch(() => undefined)) as { error?: unknown } | undefined;
-  return body?.error === 'invalid_grant';
+  // RFC 6749 §5.2: invalid_grant comes with a 400; invalid_client may come with a 401.
+  if (body?.error === 'invalid_grant' && response.status === 400) return { kind: 'grant' };
+  if (body?.error === 'invalid_client' || body?.error === 'unauthorized_client') return { kind: 'client' };
+  return undefined;
+}
+
+/** A failed connection in words: node's fetch says "fetch failed" and puts the system error under it. */
+function networkReason(err: unknown): string {
+  const code = (err as { cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
+  if (code === 'ECONNREFUSED') return 'the connection was refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'its host was not found';
+  if (code === 'ECONNRESET') return 'the connection was reset';
+  if (typeof code === 'string') return `the connection failed: ${code}`;
+  return `the connection failed: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+function requestUrl(input: string | URL | Request): string {
+  return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 }
 
 /** Whether a request is a refresh-token grant (the SDK sends the token request's parameters as URLSearchParams). */

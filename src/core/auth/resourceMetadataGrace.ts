@@ -4,6 +4,9 @@
 // request has had RESOURCE_METADATA_GRACE_MS, the fallback is asked whether it would work (the SDK's own discovery at
 // the origin); if it answers, the request is given up and the SDK falls back at once. If it would not work, the
 // request keeps its whole timeout: a slow server that names an authorization server elsewhere is still waited for.
+// The grace does not follow the request timeout: a timeout shorter than it ends the request first, and the SDK falls
+// back just the same (so a short timeout is not slowed), while a shorter grace would give up on more slow servers
+// that name an authorization server elsewhere, for a different sign-in than they ask for.
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { formatMs } from '../servers/errors';
 import { oauthSdk } from './sdk';
@@ -22,14 +25,17 @@ export class ResourceMetadataGivenUpError extends Error {
   }
 }
 
+/** Whether a request is for protected-resource metadata (RFC 9728), the optional first step of discovery. */
+export function isResourceMetadataRequest(input: string | URL | Request, init: RequestInit | undefined): boolean {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  return (init?.method ?? 'GET').toUpperCase() === 'GET' && url.pathname.startsWith('/.well-known/oauth-protected-resource');
+}
+
 /** `fetchFn` with its protected-resource metadata requests given up on as described above; other requests untouched. */
 export function withResourceMetadataGrace(fetchFn: FetchLike, graceMs = RESOURCE_METADATA_GRACE_MS): FetchLike {
-  // A sign-in asks twice (auth() runs again for the code exchange): a request given up once is not waited for again.
-  const givenUpBefore = new Set<string>();
   return async (input, init) => {
+    if (!isResourceMetadataRequest(input, init)) return fetchFn(input, init);
     const url = new URL(String(input));
-    if ((init?.method ?? 'GET').toUpperCase() !== 'GET' || !url.pathname.startsWith('/.well-known/oauth-protected-resource')) return fetchFn(input, init);
-    if (givenUpBefore.has(url.href)) throw new ResourceMetadataGivenUpError(`${url.origin}${url.pathname}`, graceMs);
     const giveUp = new AbortController();
     const answered = new AbortController();
     const signal = init?.signal ? AbortSignal.any([init.signal, giveUp.signal]) : giveUp.signal;
@@ -45,7 +51,6 @@ export function withResourceMetadataGrace(fetchFn: FetchLike, graceMs = RESOURCE
       if (first !== 'given up') return first;
       giveUp.abort();
       answer.catch(() => {});
-      givenUpBefore.add(url.href);
       throw new ResourceMetadataGivenUpError(`${url.origin}${url.pathname}`, graceMs);
     } finally {
       clearTimeout(timer);

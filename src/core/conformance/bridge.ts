@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { StreamableHTTPServerTransport as HttpTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition } from '../config/types';
-import { stopProcessTree } from '../servers/processTree';
+import { descendants, stopProcessTree } from '../servers/processTree';
 import { StdioProcessTransport } from '../servers/stdioTransport';
 
 export interface BridgeOptions {
@@ -29,6 +29,8 @@ export class StdioHttpBridge {
   private readonly server: Server;
   private readonly sessions = new Map<string, Session>();
   private readonly pending = new Set<Promise<void>>();
+  /** Aborted by a close at once: no server is given (more of) its grace. */
+  private readonly hurry = new AbortController();
   private url?: string;
 
   constructor(
@@ -48,8 +50,13 @@ export class StdioHttpBridge {
     return this.url;
   }
 
-  /** Closes every session and ends every server process the bridge started. */
-  async close(): Promise<void> {
+  /**
+   * Closes every session and ends every server process the bridge started. `atOnce` (a run cut by its budget, or
+   * cancelled: it is being ended anyway) ends them without the grace to exit on end of input, also those already
+   * in their grace.
+   */
+  async close(options: { atOnce?: boolean } = {}): Promise<void> {
+    if (options.atOnce) this.hurry.abort();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.sessions.values()].map((s) => this.endSession(s)));
@@ -120,9 +127,30 @@ export class StdioHttpBridge {
   private async stopSession(session: Session): Promise<void> {
     for (const [id, s] of this.sessions) if (s === session) this.sessions.delete(id);
     const pid = session.stdio.pid;
+    // Seen before the grace: a child the server leaves behind when it exits is re-parented out of its tree.
+    const known = pid === undefined ? [] : descendants(pid);
     const closing = session.stdio.close();
-    if (pid !== undefined) await stopProcessTree({ pid, known: [], graceMs: this.options.stopGraceMs, reaped: session.stdio.exited });
+    if (pid !== undefined) {
+      await this.grace(session.stdio.exited);
+      await stopProcessTree({ pid, known, graceMs: 0, reaped: session.stdio.exited });
+    }
     await closing;
+  }
+
+  /** The time a server gets to exit on end of input: until it exits, the grace runs out, or the bridge is closed at once. */
+  private async grace(exited: Promise<void>): Promise<void> {
+    const hurry = this.hurry.signal;
+    if (hurry.aborted) return;
+    let timer: NodeJS.Timeout | undefined;
+    let over = () => {};
+    const graceOver = new Promise<void>((resolve) => {
+      over = resolve;
+      timer = setTimeout(resolve, this.options.stopGraceMs);
+      hurry.addEventListener('abort', over, { once: true });
+    });
+    await Promise.race([exited, graceOver]);
+    clearTimeout(timer);
+    hurry.removeEventListener('abort', over);
   }
 
   private track(work: Promise<void>): void {

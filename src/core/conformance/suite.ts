@@ -129,15 +129,16 @@ function nodeFlags(cli: string): string[] {
 /**
  * The server scenarios a default run starts, in order. The suite's `list` command also names its pending
  * scenarios, which a run leaves out; a run against a loopback server that refuses everything (each scenario
- * fails at once) names exactly the ones a run starts.
+ * fails at once) names exactly the ones a run starts. `signal` stops it (then it fails: the list would be partial).
  */
-export async function listServerScenarios(cli: string, outDir: string): Promise<string[]> {
+export async function listServerScenarios(cli: string, outDir: string, signal?: AbortSignal): Promise<string[]> {
   const refuse = createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((r) => refuse.listen(0, '127.0.0.1', r));
   try {
     const url = `http://127.0.0.1:${(refuse.address() as AddressInfo).port}/mcp`;
     let output = '';
-    await runConformance(cli, 'server', ['--url', url], outDir, (t) => (output += t));
+    const run = await runConformance(cli, 'server', ['--url', url], outDir, (t) => (output += t), { signal });
+    if (run.stopped) throw new Error('the listing of the conformance scenarios was stopped');
     return [...output.matchAll(SCENARIO_START)].map((m) => m[1]);
   } finally {
     refuse.closeAllConnections();

@@ -38,11 +38,15 @@ export async function runConformanceSuite(ctx: SuiteContext): Promise<Omit<Suite
   const { scenarios } = run;
   const applicable = scenarios.filter((s) => !notApplicable(s));
   const left = leftOut(run);
+  // Scenarios left out for the budget make a partial suite, whether the lab's budget or the suite's own share of it
+  // ended first (a run that stops itself at its share hands back before the budget ends).
+  const cut = run.stopped === 'budget' || run.stopped === 'overran' ? { stopped: 'budget' as const } : {};
   if (!applicable.length) {
-    if (left) return { ...skipped(scenarios.length ? `no scenario that ran applies to this server, and ${left.message}` : left.message), stats: unfinishedStats(run) };
+    if (left) return { ...skipped(scenarios.length ? `no scenario that ran applies to this server, and ${left.message}` : left.message), stats: unfinishedStats(run), ...cut };
     return skipped(scenarios.length ? 'no scenario of the conformance suite applies to this server' : 'the conformance suite ran no scenario');
   }
   return {
+    ...cut,
     suite: 'conformance',
     ran: true,
     score: conformanceScore(scenarios),

@@ -123,7 +123,8 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
     options.signal?.removeEventListener('abort', cancel);
   }
   const time = { share_ms: Math.round(shareMs), started_ms: Math.round(startedMs), used_ms: Math.round(budget.elapsedMs - startedMs) };
-  if (endedByBudget(stop.signal)) {
+  // A suite may also say it was cut by the budget: one that stopped itself at the end of its share, leaving work out.
+  if (endedByBudget(stop.signal) || result.stopped === 'budget') {
     const finding: LabFinding = { suite: name, kind: 'lab.budget', severity: 'info', message: stoppedMessage(name, options) };
     return { ...result, time, stopped: 'budget', findings: [...result.findings, finding] };
   }

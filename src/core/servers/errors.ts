@@ -1,6 +1,7 @@
 // Errors the connection layer hands to its users, as sentences that say what to do next.
 // `code` lets callers (guards, sessions, the CLI) tell a timeout from a crash without parsing text.
 import { basename } from 'node:path';
+import { findAuthorizationServerError } from '../auth/errors';
 import { httpStatusOf, isMcpError } from './sdk';
 import type { ServerDefinition } from '../config/types';
 
@@ -169,6 +170,9 @@ export function describeStartError(
     }
     return `Could not connect to ${name} at ${def.url}: the connection was closed during the MCP handshake. Check that the server is running.`;
   }
+  // The server was reached; its sign-in's authorization server was not (or failed): that error says what to do.
+  const authorization = findAuthorizationServerError(err);
+  if (authorization) return `Could not connect to ${name}: ${authorization.message}`;
   const forced = forcedProtocolMismatch(def, err, file);
   if (forced) return forced;
   const status = httpStatusOf(err);

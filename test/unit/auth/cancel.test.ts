@@ -17,7 +17,7 @@ import {
   signOut,
   withOAuthRequests,
 } from '../../../src/core/auth';
-import { browse, memoryGrantStore, MemorySecretStore, rejectionOf, settles, startOAuthFixture, stopOAuthFixtures, type OAuthFixture } from './helpers';
+import { browse, memoryGrantStore, MemorySecretStore, rejectionOf, settles, startOAuthFixture, stopOAuthFixtures, withConsoleWarnings, type OAuthFixture } from './helpers';
 import { cleanup, makeDefinition, newManager, textOf } from '../servers/helpers';
 
 /** Listening TCP servers of this process (the loopback listener is one while a sign-in runs). */
@@ -268,14 +268,3 @@ describe('auth: a connection\'s token refresh is bounded and ends with the conne
     assert.equal(textOf(await settles(client.callTool({ name: 'wait', arguments: { ms: 400 } }), 'the call')), 'waited 400 ms');
   });
 });
-
-/** Runs `step` with console.warn recorded in `warnings` instead of printed (what the SDK prints goes there). */
-async function withConsoleWarnings<T>(warnings: unknown[][], step: () => Promise<T>): Promise<T> {
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args);
-  try {
-    return await step();
-  } finally {
-    console.warn = original;
-  }
-}

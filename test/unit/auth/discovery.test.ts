@@ -46,6 +46,17 @@ describe('auth: a protected-resource metadata request that does not answer', fun
     await settles(fx.waitForEvent('hung-ended', 'resource-metadata'), 'the given-up request closing');
   });
 
+  it('ends at a request timeout shorter than the grace, once: the sign-in asks it again for the code exchange and does not wait again', async () => {
+    const fx = await startOAuthFixture(['--hang', 'resource-metadata']);
+    const { store } = memoryGrantStore();
+    // The timeout ends the request before the grace would (the grace stays a constant: a short timeout comes first).
+    const result = await settles(signIn({ serverUrl: fx.url, store, openBrowser: browse, fetchTimeoutMs: 300 }), 'the sign-in', 20_000);
+    assert.equal(result.issuer, `http://127.0.0.1:${fx.port}/`);
+    const events = (await fx.events()).map((e) => `${e.type}${e.what ? ` ${e.what}` : ''}`);
+    assert.equal(events.filter((e) => e === 'hung resource-metadata').length, 1, `asked once, not again for the code exchange: ${events.join(', ')}`);
+    assert.ok(events.includes('exchange'), events.join(', '));
+  });
+
   it('is waited for when the origin has no authorization server: a slow answer naming one elsewhere is used', async () => {
     // Answers the metadata only after the grace; the authorization server lives under /as, the origin has none.
     const server = createServer((req, res) => {

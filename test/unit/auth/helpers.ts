@@ -22,7 +22,10 @@ export interface OAuthFixture {
   url: string;
   child: ChildProcess;
   events(): Promise<FixtureEvent[]>;
-  control(action: 'revoke' | 'expire'): Promise<void>;
+  /** revoke, expire; token-port-down (needs --token-port): see server.mjs. */
+  control(action: 'revoke' | 'expire' | 'token-port-down'): Promise<void>;
+  /** From now on refresh-token grants are answered 401 invalid_client, or with this HTTP status; '' refreshes again (see server.mjs). */
+  refreshAnswer(answer: 'invalid_client' | number | ''): Promise<void>;
   /** From now on the fixture accepts these requests and never answers them (see server.mjs --hang). */
   hang(what: string): Promise<void>;
   /** The first event of `type` (e.g. 'hung'), waited for up to 10 s. */
@@ -44,6 +47,10 @@ export async function startOAuthFixture(args: string[] = []): Promise<OAuthFixtu
     control: async (action) => {
       const res = await fetch(`${base}/__fixture/${action}`, { method: 'POST' });
       if (!res.ok) throw new Error(`fixture ${action}: ${res.status}`);
+    },
+    refreshAnswer: async (answer) => {
+      const res = await fetch(`${base}/__fixture/refresh-answer?with=${answer}`, { method: 'POST' });
+      if (!res.ok) throw new Error(`fixture refresh-answer: ${res.status}`);
     },
     hang: async (what) => {
       const res = await fetch(`${base}/__fixture/hang?what=${encodeURIComponent(what)}`, { method: 'POST' });
@@ -115,4 +122,15 @@ export class MemorySecretStore implements SecretStore {
 export function memoryGrantStore(): { secrets: MemorySecretStore; store: GrantStore } {
   const secrets = new MemorySecretStore();
   return { secrets, store: new GrantStore(secrets) };
+}
+
+/** Runs `step` with console.warn recorded in `warnings` instead of printed (what the SDK prints goes there). */
+export async function withConsoleWarnings<T>(warnings: unknown[][], step: () => Promise<T>): Promise<T> {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  try {
+    return await step();
+  } finally {
+    console.warn = original;
+  }
 }

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import type { LabResult } from '../../../src/core/lab/types';
 import { EVERYTHING, FIXTURES, ROOT } from '../guards/helpers';
 import { buildPrivateCli, runCli } from '../lint/cliHelpers';
@@ -52,8 +52,9 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
         hang: node(join(FIXTURES, 'hang.mjs')),
         slow: node(join(FIXTURES, 'slow.mjs')),
         // Each conformance scenario gets its own bridged server process: the first two starts (the lab's own and the
-        // first scenario's) answer at once, every later one never answers its handshake.
-        stall: node(join(FIXTURES, 'slow.mjs'), '--starts', join(ws, 'stall.starts'), '--stall-after', '2'),
+        // first scenario's) answer at once, every later one never answers its handshake and, once its input ends,
+        // takes 800 ms to exit (within the bridge's 1 s stop grace).
+        stall: node(join(FIXTURES, 'slow.mjs'), '--starts', join(ws, 'stall.starts'), '--stall-after', '2', '--stalled-exit-delay', '800'),
         garbage: node(join(FIXTURES, 'garbage.mjs')),
         dead: node(join(FIXTURES, 'crash.mjs'), '--at-startup'),
         everything: node(EVERYTHING),
@@ -214,17 +215,33 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     for (const f of suite.findings) assert.match(f.kind, /^conformance\./);
   });
 
-  it('--budget bounds the conformance suite: the scenario under way at its end is stopped, none starts after it, the ones left are listed as skipped', async () => {
+  it('--budget bounds the conformance suite: the scenario under way at its end is stopped, none starts after it, the ones left are listed as skipped; the hand-back waits for neither a listing nor a stop grace', async () => {
     // The lab's start and the first scenario are quick; the second scenario's server never answers, so that scenario
-    // is under way when the 10 s end, whatever the machine's load.
-    const { code, result, stderr } = await lab(ws, 'stall', '--suite', 'conformance', '--budget', '10s');
+    // is under way when the 10 s end, whatever the machine's load. The lab's temporary folders go to `tmp`, so this
+    // test sees its suite processes (their output folder) and no other test's.
+    const tmp = mkdtempSync(join(tmpdir(), 'mcp-harness-lab-tmp-'));
+    const watching = watchSuiteProcesses(tmp);
+    const run = await runCli(built.cli, ['lab', 'stall', '--json', '--seed', '1', '--suite', 'conformance', '--budget', '10s'], ws, '', { TMPDIR: tmp });
+    const seen = watching.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    const { code, stderr } = run;
+    const result = JSON.parse(run.stdout) as LabResult;
     assert.equal(code, 0, stderr);
+    // The scenarios a cut leaves out are listed by a listing run made beside the suite's run, not after the cut.
+    assert.ok(seen.listing, 'a listing run was made');
+    assert.ok(seen.listingBesideRun, 'the listing ran while the suite ran');
+    assert.ok(!seen.listingAfterRun, 'no listing run after the suite\'s run ended');
+    // The bridge ended the stalled scenario's server at the cut without its stop grace: it had no time to exit on its own.
+    const starts = readFileSync(join(ws, 'stall.starts'), 'utf8').trim().split('\n');
+    const stalled = starts.filter((l) => l.startsWith('start '))[2]?.slice('start '.length);
+    assert.ok(stalled, starts.join('\n'));
+    assert.ok(!starts.includes(`exit ${stalled}`), `the stalled server was ended at once, not left its grace to exit:\n${starts.join('\n')}`);
     const [suite] = result.suites;
     assert.deepEqual((suite.stats.scenarios as { scenario: string }[]).map((s) => s.scenario), ['server-initialize']);
     assert.equal(suite.stats.interrupted, 'logging-set-level');
     // Stopped under way by the budget's end, not at a scenario's start; never reported as a cancel.
     assert.equal(suite.stats.stopped, 'overran');
-    assert.equal(readFileSync(join(ws, 'stall.starts'), 'utf8').trim().split('\n').length, 3, 'a scenario started after the one under way');
+    assert.equal(starts.filter((l) => l.startsWith('start ')).length, 3, 'a scenario started after the one under way');
     const skipped = suite.stats.skipped as { scenario: string; reason: string }[];
     assert.ok(skipped.length >= 20, JSON.stringify(skipped));
     assert.ok(skipped.every((s) => s.reason === 'the budget ended' && s.scenario !== 'server-initialize' && s.scenario !== 'logging-set-level'), JSON.stringify(skipped));
@@ -255,3 +272,39 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     assert.match(usage.stderr, /'nope' is not one/);
   });
 });
+
+/**
+ * Watches the conformance suite's processes whose output folder is under `tmp` (the lab's run writes to …/run, its
+ * listing run to …/list) until stopped: whether a listing ran, whether one was seen while the run was alive, and
+ * whether one was seen after the run had ended.
+ */
+function watchSuiteProcesses(tmp: string): { stop(): { listing: boolean; listingBesideRun: boolean; listingAfterRun: boolean } } {
+  const seen = { listing: false, listingBesideRun: false, listingAfterRun: false };
+  let runSeen = false;
+  const look = () => {
+    const outs = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .flatMap((pid) => {
+        try {
+          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          const out = args[args.indexOf('-o') + 1];
+          return args.includes('-o') && out?.startsWith(tmp) ? [out] : [];
+        } catch {
+          return [];
+        }
+      });
+    const run = outs.some((o) => o.endsWith(`${sep}run`));
+    runSeen ||= run;
+    if (!outs.some((o) => o.endsWith(`${sep}list`))) return;
+    seen.listing = true;
+    if (run) seen.listingBesideRun = true;
+    else if (runSeen) seen.listingAfterRun = true;
+  };
+  const timer = setInterval(look, 25);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return seen;
+    },
+  };
+}
