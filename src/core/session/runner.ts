@@ -348,7 +348,8 @@ export class SessionRunner {
       role: kind === 'code' ? 'code' : 'tool',
       channel: 'llm_to_tool',
       server: step.server ?? '',
-      tool: step.toolName ?? step.uri ?? step.promptName ?? '',
+      // A code step is named as a run one is (code-step.ts): its file, else "code".
+      tool: step.toolName ?? step.uri ?? step.promptName ?? (kind === 'code' ? (step.codeFile ?? 'code') : ''),
       decision: 'error',
       reasons: [message],
       stages: [{ stage: 'preflight', decision: 'error', reasons: [message] }],

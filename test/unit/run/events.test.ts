@@ -106,6 +106,14 @@ describe('run service: run events', function () {
     assert.equal(readTrace(result.trace_file!).end?.status, 'passed');
   });
 
+  it('a code step that fails before it runs is recorded under its file (or "code"), as a code step that ran is', async () => {
+    const result = await service.runSession(session({ name: 'broken code', steps: [{ id: 'f', codeFile: 'missing.mcp.js' }] }));
+    const [record] = result.steps;
+    assert.equal(record.decision, 'error', JSON.stringify(record));
+    assert.equal(record.kind, 'code');
+    assert.equal(record.tool, 'missing.mcp.js');
+  });
+
   it('a session whose server cannot start: onStart, the failed step, onEnd with status error', async () => {
     const result = await service.runSession(session({ name: 'dead', steps: [{ id: 'x', tool: 'dead/echo', args: { text: 'x' } }] }));
     assert.equal(result.status, 'error');
