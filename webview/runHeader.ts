@@ -53,7 +53,12 @@ export class RunHeader {
       meta2('Started', fmtTime(m.startedAt)),
       meta2('Duration', fmtMs(m.durationMs)),
       m.configHash ? meta2('Config', h('code', { title: m.configHash }, m.configHash.replace(/^sha256:/, '').slice(0, 12))) : null,
-      run.header?.model ? meta2('Model', run.header.model) : null,
+      // Only an agent's model answered anything; elsewhere the model names the tokenizer and prices of the estimates.
+      run.header?.model
+        ? run.header.run_kind === 'agent'
+          ? meta2('Model', run.header.model)
+          : meta2('Priced as', h('span', { title: `Tokens and cost are estimated with ${run.header.model}'s tokenizer and prices; no model took part in this run.` }, run.header.model))
+        : null,
       run.source ? meta2('Trace', h('code', { title: run.source }, run.source.split(/[\\/]/).pop() ?? run.source)) : null,
       run.header?.source_file ? meta2('Session', this.fileLink(run.header.source_file)) : null,
     );

@@ -78,6 +78,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult & {
   const run = await input.service.open({
     name: input.name ?? runName(input.mode, input.goal),
     kind: 'agent',
+    model: input.model,
     signal: controller.signal,
     ...(input.servers ? { servers: input.servers } : {}),
     ...(input.policy ? { policy: input.policy } : {}),

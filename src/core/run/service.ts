@@ -129,6 +129,7 @@ export class RunService {
     const frame = new RunFrame({
       name: opts.name ?? `${opts.kind ?? 'gateway'} run`,
       kind: opts.kind ?? 'gateway',
+      ...(opts.model ? { model: opts.model } : {}),
       configHash: sha256Hex(canonicalJson({ policy, guardrails, servers })),
       servers,
       reachable: servers,

@@ -67,6 +67,8 @@ export interface RunOpts {
   /** The run's name in the trace and the Sessions view. */
   name?: string;
   kind?: RunKind;
+  /** The model whose tokenizer and prices the run's estimates use (an agent's: the model that works in it). */
+  model?: string;
   /** Write no trace for this run even when the environment has a trace directory. */
   noTrace?: boolean;
   /**

@@ -51,6 +51,9 @@ export function agentTests({ test, open, report, repo, work, shots }) {
     const url = report(await traces(), join(work, 'agent-ab.html'));
     const { page, problems } = await open(browser, url);
     await page.waitForSelector('.mh-ab');
+    // An agent's model took part: named as the model, not as the prices the estimates use.
+    assert.match(await page.locator('.mh-meta').textContent(), /Model\s*\S/);
+    assert.doesNotMatch(await page.locator('.mh-meta').textContent(), /Priced as/);
     const cell = (mode, key) => page.locator(`.mh-ab-col[data-mode="${mode}"] tr[data-key="${key}"] td`).textContent();
     assert.deepEqual([await cell('direct', 'turns'), await cell('code', 'turns')], ['3', '2']);
     assert.deepEqual([await cell('direct', 'tokens-in'), await cell('code', 'tokens-in')], ['10,000', '900']);

@@ -62,6 +62,9 @@ test('report of every decision: header, rows, labels, detail, filters, keyboard,
     assert.equal(await page.locator('.mh-title').textContent(), 'every decision');
     assert.equal(await page.getAttribute('body', 'data-mh-theme'), scheme);
     assert.match(await page.locator('.mh-header').textContent(), /failed/i);
+    // A session's model only prices the estimates: said so, with the tooltip; "Model" is kept for an agent's.
+    assert.match(await page.locator('.mh-meta').textContent(), /Priced as\s*claude-sonnet-4/);
+    assert.doesNotMatch(await page.locator('.mh-meta').textContent(), /Model /);
     assert.match(await page.locator('.mh-stats').textContent(), /1,494\s*Saved by code mode/);
     assert.equal(await rowsIn(page).count(), 13);
     const labels = await page.locator('.mh-grid-body .mh-dec').allTextContents();

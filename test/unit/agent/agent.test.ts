@@ -47,6 +47,8 @@ describe('agent: model-driven runs through the run service', function () {
     assert.match(toolMessages(third).at(-1)!.content, /42/);
     const trace = s.ws.trace(result.session.session_id);
     assert.equal(trace.header?.run_kind, 'agent');
+    // The model that worked in the run is named in its header (the trace panel shows it as "Model").
+    assert.equal(trace.header?.model, 'gpt-4o');
     assert.deepEqual(
       trace.steps.map((s) => [s.step_id, s.kind, s.channel, s.decision]),
       [
