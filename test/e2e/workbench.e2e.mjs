@@ -97,4 +97,19 @@ export default [
         .waitFor({ state: 'visible', timeout: 30_000 });
     },
   },
+  {
+    name: 'Copy Gateway Config lists each client once, with where its config goes beside the name',
+    async run(wb, t) {
+      await wb.runCommand('MCP: Copy Gateway Config for…');
+      const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+      await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
+      const texts = (await rows.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim());
+      t.log(`clients: ${texts.join(' | ')}`);
+      const desktop = texts.find((x) => x.startsWith('Claude Desktop'));
+      assert.ok(desktop, `Claude Desktop is offered: ${texts.join(' | ')}`);
+      // Where the snippet goes is said once (as the description), not repeated on a second line.
+      assert.equal(desktop.split('claude_desktop_config.json').length - 1, 1, desktop);
+      await wb.escape();
+    },
+  },
 ];

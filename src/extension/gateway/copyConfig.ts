@@ -56,7 +56,7 @@ export async function copyGatewayConfig(ctx: GatewayContext, target?: unknown, o
     void vscode.window.showWarningMessage('Open a folder first: the gateway serves the MCP servers configured in a workspace.');
     return undefined;
   }
-  const chosen = isTarget(target) ? target : (await vscode.window.showQuickPick(CLIENT_TARGETS.map((t) => ({ ...t, description: t.detail })), { title: 'Copy Gateway Config for…', placeHolder: 'Which MCP client should use MCP Harness (guarded)?' }))?.id;
+  const chosen = isTarget(target) ? target : (await vscode.window.showQuickPick(CLIENT_TARGETS.map((t) => ({ id: t.id, label: t.label, description: t.detail })), { title: 'Copy Gateway Config for…', placeHolder: 'Which MCP client should use MCP Harness (guarded)?' }))?.id;
   if (!chosen) return undefined;
   // A caller that names the target (another command, a test) gets the defaults instead of questions: stdio,
   // or over HTTP the suggested port with the token referenced.
