@@ -161,6 +161,8 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         item.tooltip = md;
         item.contextValue = 'tool';
         item.id = `${node.serverId}/tools/${t.name}`;
+        // A click opens the tool's schema document, where its lint findings are (Call Tool… is on the row).
+        item.command = { command: 'mcpHarness.openToolSchema', title: 'Open Tool Schema', arguments: [node] };
         return item;
       }
       case 'resource': {
@@ -184,6 +186,8 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         item.iconPath = new vscode.ThemeIcon('comment');
         item.contextValue = 'prompt';
         item.id = `${node.serverId}/prompts/${p.name}`;
+        // A click runs it, as a resource's opens it: its arguments are asked for first.
+        item.command = { command: 'mcpHarness.runPrompt', title: 'Run Prompt…', arguments: [node] };
         return item;
       }
       case 'problem': {

@@ -145,6 +145,29 @@ describe('client: resources, templates and prompts', function () {
     assert.equal(doc!.getText(), '# ui/review\n\nArguments: `language` = "typescript"\n\n## user\n\nReview this typescript code.\n\n## assistant\n\nPaste the code.\n');
   });
 
+  it('clicking a prompt in the Servers view runs it (its arguments asked for), clicking a tool opens its schema', async () => {
+    const server = (await api.serversTree.getChildren()).find((n) => n.kind === 'server' && n.definition.id === 'ui')!;
+    const children = await api.serversTree.getChildren(server);
+    const promptsCategory = children.find((n) => n.kind === 'category' && n.category === 'prompts')!;
+    const review = (await api.serversTree.getChildren(promptsCategory)).find((n) => n.kind === 'prompt' && n.prompt.name === 'review')!;
+    const click = api.serversTree.getTreeItem(review).command;
+    assert.equal(click?.command, 'mcpHarness.runPrompt', 'clicking a prompt runs it');
+    const run = vscode.commands.executeCommand<vscode.TextDocument>(click!.command, ...(click!.arguments ?? []));
+    const language = await picks.next('the language argument');
+    await pickSuggestion(language, 'ty', 'typescript', ['typescript']);
+    await picks.next('the style argument');
+    await acceptQuickInput();
+    assert.match((await run)!.getText(), /## user\n\nReview this typescript code\./);
+
+    const toolsCategory = children.find((n) => n.kind === 'category' && n.category === 'tools')!;
+    const tool = (await api.serversTree.getChildren(toolsCategory))[0] as Extract<ServersNode, { kind: 'tool' }>;
+    const open = api.serversTree.getTreeItem(tool).command;
+    assert.equal(open?.command, 'mcpHarness.openToolSchema', 'clicking a tool opens its schema');
+    await vscode.commands.executeCommand(open!.command, ...(open!.arguments ?? []));
+    const schema = await waitFor(() => (vscode.window.activeTextEditor?.document.uri.path.endsWith(`/${tool.tool.name}.json`) ? vscode.window.activeTextEditor.document : undefined), 'the tool schema editor');
+    assert.match(schema.getText(), /"inputSchema"/);
+  });
+
   it('runs a prompt with given arguments, and refuses a resource of a server that is not running', async () => {
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('mcpHarness.runPrompt', 'ui', 'review', { language: 'rust', style: 'strict' });
     assert.match(doc!.getText(), /## user\n\nReview this rust code \(strict\)\./);
