@@ -11,7 +11,7 @@ import { REPORT_FORMATS, type BadLine, type ReportFormat } from '../../protocol/
 import type { SaveDialog } from '../dialogs';
 
 export const FORMAT_LABEL: Record<ReportFormat, string> = {
-  json: 'JSON report',
+  json: 'JSON report (every run, step and total, for scripts)',
   html: 'HTML report (self-contained, opens offline)',
   csv: 'CSV (one row per step)',
   xlsx: 'Excel workbook (XLSX)',
