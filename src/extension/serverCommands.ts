@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { applyEdits, modify, parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { ConfigProblem, ServerDefinition, SourceRange } from '../core/config/types';
+import { parseCommandLine, serverNameProblem, serverUrlProblem, suggestServerName } from '../core/config/newServer';
 import { ServerError } from '../core/servers';
 import type { CommandEntry } from './commands';
 import type { HarnessContext } from './context';
@@ -155,34 +156,42 @@ async function revealRange(file: string, range: SourceRange): Promise<void> {
   await vscode.window.showTextDocument(doc, { selection: sel, preview: false });
 }
 
-const TEMPLATES = [
+const KINDS = [
   {
+    serverKind: 'stdio' as const,
     label: '$(terminal) Local command (stdio)',
     detail: 'Runs a program on this machine and talks to it over stdin/stdout.',
-    name: 'my-server',
-    value: { type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'] },
   },
   {
+    serverKind: 'http' as const,
     label: '$(globe) Remote server (HTTP)',
     detail: 'Connects to a Streamable HTTP endpoint (falls back to SSE).',
-    name: 'my-remote-server',
-    value: { type: 'http', url: 'https://example.com/mcp' },
   },
 ];
 
-async function addServer(ctx: HarnessContext): Promise<void> {
+/** What "Add Server…" may be given instead of asking (the palette asks; tests and other commands pass them). */
+export interface AddServerOptions {
+  kind?: 'stdio' | 'http';
+  /** stdio: the command line, split like the one typed in (see parseCommandLine). */
+  command?: string;
+  url?: string;
+  name?: string;
+}
+
+/** Asks what starts the server (command line or URL) and its name, then adds it to the folder's .vscode/mcp.json. */
+async function addServer(ctx: HarnessContext, options: AddServerOptions = {}): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!folders.length) {
     void vscode.window.showInformationMessage('Open a folder first: MCP servers are configured per workspace folder.');
-    return;
+    return undefined;
   }
   const folder =
     folders.length === 1
       ? folders[0]
       : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Add the server to which folder?' });
-  if (!folder) return;
-  const template = await vscode.window.showQuickPick(TEMPLATES, { placeHolder: 'What kind of server?' });
-  if (!template) return;
+  if (!folder) return undefined;
+  const kind = options.kind ?? (await vscode.window.showQuickPick(KINDS, { title: 'Add MCP Server', placeHolder: 'What kind of server?' }))?.serverKind;
+  if (!kind) return undefined;
   const file = path.join(folder.uri.fsPath, '.vscode', 'mcp.json');
   let text: string | undefined;
   try {
@@ -192,28 +201,74 @@ async function addServer(ctx: HarnessContext): Promise<void> {
   }
   const existing = text ? (parse(text) as { servers?: Record<string, unknown> } | undefined) : undefined;
   const taken = new Set(Object.keys(existing?.servers ?? {}));
-  const name = await vscode.window.showInputBox({
-    title: 'Name of the new MCP server',
-    value: template.name,
-    validateInput: (v) =>
-      !v.trim() ? 'Give the server a name.' : taken.has(v.trim()) ? `"${v.trim()}" already exists in ${file}.` : undefined,
-  });
-  if (!name) return;
+
+  let value: { type: 'stdio'; command: string; args: string[] } | { type: 'http'; url: string };
+  if (kind === 'stdio') {
+    const line =
+      options.command ??
+      (await vscode.window.showInputBox({
+        title: 'Add MCP Server (1/2): command',
+        prompt: 'The command that starts the server, with its arguments (run directly, not through a shell; quote an argument that has spaces).',
+        placeHolder: 'npx -y @modelcontextprotocol/server-everything',
+        ignoreFocusOut: true,
+        validateInput: (v) => parseCommandLine(v).error,
+      }));
+    if (line === undefined) return undefined;
+    const parsed = parseCommandLine(line);
+    if (parsed.error !== undefined) throw new Error(parsed.error);
+    value = { type: 'stdio', command: parsed.command, args: parsed.args };
+  } else {
+    const url =
+      options.url ??
+      (await vscode.window.showInputBox({
+        title: 'Add MCP Server (1/2): URL',
+        prompt: 'The URL of the server\'s MCP endpoint.',
+        placeHolder: 'https://example.com/mcp',
+        ignoreFocusOut: true,
+        validateInput: (v) => serverUrlProblem(v),
+      }));
+    if (url === undefined) return undefined;
+    const problem = serverUrlProblem(url);
+    if (problem) throw new Error(problem);
+    value = { type: 'http', url: url.trim() };
+  }
+
+  const suggested = suggestServerName(value.type === 'stdio' ? value : { url: value.url }, taken);
+  const name =
+    options.name ??
+    (await vscode.window.showInputBox({
+      title: 'Add MCP Server (2/2): name',
+      prompt: 'How the server is named in the Servers view, in traces and in tool names (server/tool).',
+      value: suggested,
+      ignoreFocusOut: true,
+      validateInput: (v) => serverNameProblem(v, taken, file),
+    }));
+  if (name === undefined) return undefined;
+  const nameProblem = serverNameProblem(name, taken, file);
+  if (nameProblem) throw new Error(nameProblem);
+  const id = name.trim();
+
   const base = text ?? '{\n  "servers": {},\n  "inputs": []\n}\n';
-  const edits = modify(base, ['servers', name.trim()], template.value, {
+  const edits = modify(base, ['servers', id], value, {
     formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' },
   });
   const updated = applyEdits(base, edits);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, updated, 'utf8');
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-  const at = updated.indexOf(JSON.stringify(name.trim()));
+  const at = updated.indexOf(JSON.stringify(id));
   const pos = doc.positionAt(Math.max(0, at));
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: false });
   await ctx.discovery.refresh();
-  void vscode.window.showInformationMessage(
-    `Added "${name.trim()}" to .vscode/mcp.json. Edit its command or URL, then start it from the Servers view.`,
-  );
+  const start = 'Start Now';
+  void vscode.window
+    .showInformationMessage(`Added "${id}" to .vscode/mcp.json. Start it from the Servers view (you are asked to allow it first).`, start)
+    .then((b) => {
+      if (b !== start) return;
+      const def = ctx.discovery.definitions.find((d) => d.name === id && d.source.file === file);
+      if (def) void startServer(ctx, def);
+    });
+  return id;
 }
 
 export const serverCommands: CommandEntry[] = [
@@ -269,7 +324,7 @@ export const serverCommands: CommandEntry[] = [
       if (def) await revealRange(def.source.file, def.source.nameRange);
     },
   },
-  { id: 'mcpHarness.addServer', run: (ctx) => addServer(ctx) },
+  { id: 'mcpHarness.addServer', run: (ctx, arg) => addServer(ctx, arg && typeof arg === 'object' ? (arg as AddServerOptions) : {}) },
   {
     id: 'mcpHarness.resetConsent',
     run: async (ctx) => {

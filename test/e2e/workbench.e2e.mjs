@@ -1,6 +1,6 @@
 // The real workbench in headless chromium, on a copy of examples/demo, with the extension loaded from the repo.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/lib/host.mjs';
 
@@ -110,6 +110,46 @@ export default [
       // Where the snippet goes is said once (as the description), not repeated on a second line.
       assert.equal(desktop.split('claude_desktop_config.json').length - 1, 1, desktop);
       await wb.escape();
+    },
+  },
+  {
+    name: 'Add Server asks for the URL (checked as typed) and a name, then writes the entry to .vscode/mcp.json',
+    async run(wb, t) {
+      const file = join(wb.folder, '.vscode', 'mcp.json');
+      const original = readFileSync(file, 'utf8');
+      try {
+        await wb.runCommand('MCP Harness: Add Server…');
+        const widget = wb.page.locator('.quick-input-widget');
+        await widget.locator('.monaco-list-row', { hasText: 'Remote server (HTTP)' }).first().click();
+        const input = widget.locator('input.input');
+        await widget.locator('.quick-input-title', { hasText: 'URL' }).waitFor({ state: 'visible', timeout: 30_000 });
+        await input.fill('example.com/mcp');
+        // The URL is checked as it is typed: the message says what is wrong, and Enter does not go on.
+        const message = widget.locator('.quick-input-message');
+        await message.filter({ hasText: /not a URL: start it with https:\/\// }).waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill('https://mcp.example.com/mcp');
+        await message.filter({ hasText: /not a URL/ }).waitFor({ state: 'hidden', timeout: 10_000 });
+        await wb.page.keyboard.press('Enter');
+        await widget.locator('.quick-input-title', { hasText: 'name' }).waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal(await input.inputValue(), 'example', 'the name is suggested from the host');
+        await input.fill('docs/search');
+        await message.filter({ hasText: /cannot contain "\/"/ }).waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill('docs-search');
+        await wb.page.keyboard.press('Enter');
+        const deadline = Date.now() + 20_000;
+        while (!readFileSync(file, 'utf8').includes('"docs-search"')) {
+          if (Date.now() > deadline) assert.fail(`.vscode/mcp.json never got the new server:\n${readFileSync(file, 'utf8')}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.match(readFileSync(file, 'utf8'), /"docs-search": \{\s*"type": "http",\s*"url": "https:\/\/mcp\.example\.com\/mcp"\s*\}/);
+        await wb.openViewContainer('MCP Harness');
+        await wb.viewPane('Servers').locator('.monaco-list-row', { hasText: 'docs-search' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+        t.log('added docs-search (http) through the palette');
+        await wb.screenshot('add-server');
+      } finally {
+        writeFileSync(file, original);
+        await wb.escape();
+      }
     },
   },
 ];

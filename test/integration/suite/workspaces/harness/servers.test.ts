@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import { consentDetail } from '../../../../../src/extension/consent';
 import type { ServersNode } from '../../../../../src/extension/serversView';
-import { activateHarness, isAlive, waitFor } from '../../helpers';
+import { activateHarness, harnessLogText, isAlive, waitFor } from '../../helpers';
 import { acceptInputUntil, serverProcesses } from './processes';
 
 
@@ -120,6 +120,41 @@ describe('harness workspace: discovery and the Servers view', function () {
     assert.ok((await roots(api)).some((n) => n.kind === 'server' && n.definition.id === 'added'));
     fs.writeFileSync(vscodeMcp(), originalConfig);
     await waitFor(() => !api.discovery.definition('added'), 'the removed server to disappear', 5000);
+  });
+
+  it('"Add Server…" adds a stdio server from its command line and an HTTP server from its URL; bad input changes nothing', async () => {
+    const before = fs.readFileSync(vscodeMcp(), 'utf8');
+    try {
+      const everything = path.join(folder(), 'node_modules-not-needed', 'server everything.js');
+      const added = await vscode.commands.executeCommand<string>('mcpHarness.addServer', { kind: 'stdio', command: `node "${everything}" stdio --port=\'1 2\'`, name: ' added-local ' });
+      assert.equal(added, 'added-local');
+      const written = JSON.parse(fs.readFileSync(vscodeMcp(), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { servers: Record<string, unknown> };
+      assert.deepEqual(written.servers['added-local'], { type: 'stdio', command: 'node', args: [everything, 'stdio', '--port=1 2'] });
+      await vscode.commands.executeCommand('mcpHarness.addServer', { kind: 'http', url: ' http://127.0.0.1:9/mcp ', name: 'added-remote' });
+      const again = JSON.parse(fs.readFileSync(vscodeMcp(), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { servers: Record<string, unknown> };
+      assert.deepEqual(again.servers['added-remote'], { type: 'http', url: 'http://127.0.0.1:9/mcp' });
+      // Both are discovered at once (the tree lists them stopped; nothing is started without consent).
+      assert.match(description(api, await serverNode(api, 'added-local')), /^stopped · stdio/);
+      assert.match(description(api, await serverNode(api, 'added-remote')), /^stopped · http/);
+      // The editor shows the new entry.
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, vscodeMcp());
+
+      const text = fs.readFileSync(vscodeMcp(), 'utf8');
+      // A refusal is shown as an error message (and logged): the command returns nothing and writes nothing.
+      const refused = async (options: object, message: RegExp) => {
+        assert.equal(await vscode.commands.executeCommand('mcpHarness.addServer', options), undefined);
+        await waitFor(() => message.test(harnessLogText(api.context.extension.logUri)), `the log to say ${message}`);
+        assert.equal(fs.readFileSync(vscodeMcp(), 'utf8'), text, 'a refused server leaves the file as it was');
+      };
+      await refused({ kind: 'http', url: '127.0.0.1:9/mcp', name: 'x' }, /not a URL: start it with https:\/\//);
+      await refused({ kind: 'stdio', command: 'uvx mcp-server-fetch | tee log', name: 'x' }, /"\|" is shell syntax/);
+      await refused({ kind: 'stdio', command: 'node "server.js', name: 'x' }, /double quote is not closed/);
+      await refused({ kind: 'stdio', command: 'node s.js', name: 'a/b' }, /cannot contain "\/"/);
+      await refused({ kind: 'stdio', command: 'node s.js', name: 'added-local' }, /"added-local" already exists/);
+    } finally {
+      fs.writeFileSync(vscodeMcp(), before);
+      await api.discovery.refresh();
+    }
   });
 
   it('shows the negotiated protocol on the tree item and tooltip, for a 2025 and a 2026-only server', async () => {
