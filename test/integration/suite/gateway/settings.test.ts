@@ -71,7 +71,9 @@ describe('gateway: MCP Harness (guarded) follows changed settings', function () 
       assert.equal(second.header!.name, `${first.header!.name} · part 2, after a reload (settings: policy.deny)`);
       assert.deepEqual(first.steps.map((s) => s.decision), ['ok']);
       assert.equal(api.servers.state('memory')?.pid, startedPid, 'the server was not restarted');
-      assert.deepEqual(auditReloads().map((e) => e.settings), [['policy.deny']]);
+      // The audit log writes in batches: the entry is there within a moment.
+      const reloads = await waitFor(() => (auditReloads().length ? auditReloads() : undefined), 'the reload in the audit log');
+      assert.deepEqual(reloads.map((e) => e.settings), [['policy.deny']]);
 
       // Allowed again: the next call goes through.
       await settings().update('policy.deny', undefined, vscode.ConfigurationTarget.Workspace);
