@@ -7,8 +7,9 @@ import type { ConfigProblem, ServerDefinition } from '../core/config';
 import type { AuditLog } from '../core/gateway/audit';
 import type { GatewayCore } from '../core/gateway/core';
 import { reconfigureGateway, type ServerChanges } from '../core/gateway/reconfigure';
+import { applyGatewaySettings } from '../core/gateway/settings';
 import { ConfigWatcher } from './configWatch';
-import { SettingsFileError, type GatewaySettings, type GatewaySettingValues } from './gatewaySettings';
+import { SettingsFileError, type GatewaySettings } from './gatewaySettings';
 import type { CliIO } from './io';
 import { formatProblems, type OpenedWorkspace } from './workspace';
 
@@ -20,8 +21,8 @@ export interface GatewayReloadOptions {
   audit?: AuditLog;
   io: CliIO;
   debounceMs?: number;
-  /** The settings the gateway runs with, and what takes new ones besides the runs (the audit log, code mode). */
-  settings?: { source: GatewaySettings; apply(values: GatewaySettingValues): void };
+  /** The settings the gateway runs with (its runs, audit log and code mode take new ones: applyGatewaySettings). */
+  settings?: GatewaySettings;
 }
 
 const PREFIX = 'mcp-harness gateway:';
@@ -51,7 +52,7 @@ export class GatewayReload {
     this.watcher = watch(() => this.files(), 'servers');
     this.watcher.rearm();
     const settings = options.settings;
-    this.settingsWatcher = settings ? watch(() => settings.source.files(), 'settings') : undefined;
+    this.settingsWatcher = settings ? watch(() => settings.files(), 'settings') : undefined;
     this.settingsWatcher?.rearm();
   }
 
@@ -76,22 +77,15 @@ export class GatewayReload {
 
   /** The settings files changed: new settings apply to every client's next call; a file that cannot be read changes nothing. */
   private reloadSettings(): void {
-    const { source, apply } = this.options.settings!;
+    const source = this.options.settings!;
     try {
       const change = source.reload();
-      for (const w of change.warnings) this.say(`${w}.`);
+      for (const w of change.warnings) this.say(w);
       for (const key of change.atStartOnly) this.say(`mcpHarness.${key} changed; it is read at start, so it applies when the gateway is restarted.`);
-      if (!change.applied.length) return;
-      apply(source.current);
-      const { core } = this.options;
-      core.reopenRuns(`settings: ${change.applied.join(', ')}`);
-      // The resource and prompt lists leave out what the policy denies (tools are listed and refused when called).
-      if (change.applied.some((key) => key === 'policy.allow' || key === 'policy.deny')) core.announce(['resources', 'prompts'], core.servers.slice());
-      this.say(`the settings changed (${change.applied.join(', ')}); every client's next call applies them.`);
-      this.options.audit?.write({ kind: 'admin', action: 'reload', settings: change.applied });
+      if (change.applied.length) this.say(applyGatewaySettings(this.options.core, source.current, change.applied));
     } catch (err) {
       if (!(err instanceof SettingsFileError)) throw err;
-      this.say(`${err.message.replace(/\.$/, '')}. The change was not applied: the gateway keeps its running settings until the file is fixed.`);
+      this.say(err.atReload);
     } finally {
       this.settingsWatcher?.rearm();
     }

@@ -1,32 +1,30 @@
 // The workspace settings a running gateway follows: .vscode/settings.json's mcpHarness.* (with the --policy file
-// over them), read again when either file changes. A file that cannot be read keeps the settings in use; a
-// readable one is compared with them, setting by setting, so a reload can say what changed.
+// over them), read at start and again when either file changes, by one rule: strictly (a file that cannot be read
+// stops the start, and a reload keeps the settings in use), each bad value described in the same words. What a
+// change applies, and how, is the core's (LiveGatewaySettings, applyGatewaySettings): VS Code's gateway does the same.
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { samplingFromSettings, type SamplingSettingValues } from '../core/client/samplingSettings';
+import { DEFAULT_SAMPLING_MAX_TOKENS } from '../core/client/types';
 import { describeParseError, getNodeValue, offsetToPosition, parseDocument } from '../core/config/jsonc';
+import { LiveGatewaySettings, type GatewaySettingValues } from '../core/gateway/settings';
 import { settingsJsonReader, type HarnessSettings, type SettingReader } from '../core/guards/settings';
-import { sandboxLimitsFromSettings } from '../core/sandbox/settings';
-import type { SandboxLimits } from '../core/sandbox/types';
 import { canonicalJson } from '../core/util/canonical';
 import { loadSettings } from './runEnvironment';
 
-/** What the gateway's runs, lists, audit log and code mode take from the settings. */
-export interface GatewaySettingValues {
-  harness: HarnessSettings;
-  sampling: SamplingSettingValues;
-  sandbox: Partial<SandboxLimits>;
-}
+export type { GatewaySettingValues };
 
 /** Settings read once at start (the exporter and trace folder are made then): a change says it needs a restart. */
 const AT_START_ONLY = ['traceDir', 'otel.endpoint', 'otel.flushDeadlineMs', 'otel.includeContent', 'prices'];
+
+/** What applies instead of an invalid sampling setting: the CLI has no model, so it never asks. */
+const SAMPLING_FALLBACKS = { policy: 'sampling stays denied', maxTokens: `sampling replies are capped at the default, ${DEFAULT_SAMPLING_MAX_TOKENS} tokens` };
 
 export interface SettingsChange {
   /** The settings that changed and apply to the next call, e.g. `policy.deny`, `guardrails.redact`, `sampling.policy`. */
   applied: string[];
   /** mcpHarness.* settings that changed but are read only at start. */
   atStartOnly: string[];
-  /** New problems with values (left out; their defaults apply), each naming the setting. */
+  /** New problems with values (left out; their defaults apply), each a line for the user (problemLine). */
   warnings: string[];
 }
 
@@ -39,26 +37,30 @@ export interface GatewaySettingsOptions {
   timeoutMs?: number;
 }
 
-export class GatewaySettings {
-  private values: GatewaySettingValues;
-  private read: SettingReader;
-  /** The problems with the values in use (a reload reports only new ones). */
-  private problems: Set<string>;
+/** A problem with a setting's value as the gateway says it, at start and at a reload alike. */
+export function problemLine(problem: string): string {
+  return `${problem}. Fix it in the workspace's .vscode/settings.json (or the --policy file).`;
+}
 
+export class GatewaySettings {
+  private readonly live: LiveGatewaySettings;
+  private read: SettingReader;
+
+  /**
+   * Reads the settings files as a reload does: a file that cannot be read throws a SettingsFileError (file:line:col
+   * and what is wrong). `problem` gets a line (problemLine) for each bad value.
+   */
   constructor(
     private readonly options: GatewaySettingsOptions,
-    read: SettingReader,
-    harness: HarnessSettings,
+    problem: (line: string) => void,
   ) {
+    const { read, harness } = this.readFiles();
     this.read = read;
-    // Problems with the values read at start were reported then (by the command).
-    const problems: string[] = [];
-    this.values = { harness, ...this.derived(read, (m) => problems.push(m)) };
-    this.problems = new Set(problems);
+    this.live = new LiveGatewaySettings(read, harness, SAMPLING_FALLBACKS, (p) => problem(problemLine(p)));
   }
 
   get current(): GatewaySettingValues {
-    return this.values;
+    return this.live.current;
   }
 
   /** The files the settings come from (watched while the gateway runs). */
@@ -68,10 +70,18 @@ export class GatewaySettings {
   }
 
   /**
-   * Reads the files again. A file that cannot be read throws a SettingsFileError (file:line:col and what is wrong)
-   * and nothing changes; otherwise the new values are in use and the change says which settings differ.
+   * Reads the files again. A file that cannot be read throws a SettingsFileError and nothing changes; otherwise the
+   * new values are in use and the change says which settings differ.
    */
   reload(): SettingsChange {
+    const { read, harness } = this.readFiles();
+    const { applied, warnings } = this.live.update(read, harness);
+    const atStartOnly = AT_START_ONLY.filter((key) => canonicalJson(this.read(key) ?? null) !== canonicalJson(read(key) ?? null));
+    this.read = read;
+    return { applied, atStartOnly, warnings: warnings.map(problemLine) };
+  }
+
+  private readFiles(): { read: SettingReader; harness: HarnessSettings } {
     const read = readSettingsFile(this.options.folder, this.options.cwd);
     let harness: HarnessSettings;
     try {
@@ -81,26 +91,26 @@ export class GatewaySettings {
     }
     const { timeoutMs } = this.options;
     if (timeoutMs !== undefined) harness = { ...harness, policy: { ...harness.policy, timeoutMs } };
-    const warnings: string[] = [];
-    const next: GatewaySettingValues = { harness, ...this.derived(read, (m) => warnings.push(m)) };
-    const applied = differences(flatten(this.values), flatten(next)).filter((key) => !key.startsWith('prices'));
-    const atStartOnly = AT_START_ONLY.filter((key) => canonicalJson(this.read(key) ?? null) !== canonicalJson(read(key) ?? null));
-    const known = this.problems;
-    this.values = next;
-    this.read = read;
-    this.problems = new Set(warnings);
-    return { applied, atStartOnly, warnings: warnings.filter((w) => !known.has(w)) };
-  }
-
-  private derived(read: SettingReader, warn: (message: string) => void): Omit<GatewaySettingValues, 'harness'> {
-    const { values, problems } = samplingFromSettings(read);
-    for (const p of problems) warn(`${p.message}; ${p.setting === 'policy' ? 'sampling stays denied' : 'sampling replies are capped at the default'}`);
-    return { sampling: values, sandbox: sandboxLimitsFromSettings(read, warn) };
+    return { read, harness };
   }
 }
 
 /** A settings file the gateway could not read: the message says where and what. */
-export class SettingsFileError extends Error {}
+export class SettingsFileError extends Error {
+  private get what(): string {
+    return this.message.replace(/\.$/, '');
+  }
+
+  /** At start: nothing is served under settings the user did not mean. */
+  get atStart(): string {
+    return `${this.what}. The gateway did not start: fix the file, then start it again.`;
+  }
+
+  /** At a reload: the settings in use stay. */
+  get atReload(): string {
+    return `${this.what}. The change was not applied: the gateway keeps its running settings until the file is fixed.`;
+  }
+}
 
 export function settingsFile(folder: string): string {
   return join(folder, '.vscode', 'settings.json');
@@ -116,7 +126,9 @@ export function readSettingsFile(folder: string, cwd = folder): SettingReader {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return () => undefined;
+    // No file (or no folder: the workspace check says so) is no settings.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return () => undefined;
     throw new SettingsFileError(`${file}: ${(err as Error).message}`);
   }
   const { root, errors } = parseDocument(text);
@@ -129,19 +141,4 @@ export function readSettingsFile(folder: string, cwd = folder): SettingReader {
   const value: unknown = root ? getNodeValue(root) : {};
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsFileError(`${where(root?.offset ?? 0)}: the file must hold one JSON object ({ "mcpHarness.policy.deny": [...] , … })`);
   return settingsJsonReader(value as Record<string, unknown>);
-}
-
-/** Every setting as `section.key` → its value in canonical JSON (prices as one `prices` entry per model). */
-function flatten(values: GatewaySettingValues): Map<string, string> {
-  const out = new Map<string, string>();
-  const sections: Record<string, object> = { policy: values.harness.policy, guardrails: values.harness.guardrails, prices: values.harness.prices, sampling: values.sampling, sandbox: values.sandbox };
-  for (const [section, object] of Object.entries(sections)) {
-    for (const [key, value] of Object.entries(object)) if (value !== undefined) out.set(`${section}.${key}`, canonicalJson(value));
-  }
-  return out;
-}
-
-function differences(before: Map<string, string>, after: Map<string, string>): string[] {
-  const keys = new Set([...before.keys(), ...after.keys()]);
-  return [...keys].filter((key) => before.get(key) !== after.get(key)).sort();
 }

@@ -1,7 +1,7 @@
 // The one typed settings layer. Every `mcpHarness.*` setting is read through a getter here, so a
 // renamed key or a changed default is a one-line change and the rest of the extension never sees strings.
 import * as vscode from 'vscode';
-import { type HarnessSettings, settingsToConfig } from '../core/guards/settings';
+import { type HarnessSettings, type SettingReader, settingsToConfig } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { DEFAULT_OTEL_FLUSH_DEADLINE_MS } from '../core/otel/exporter';
 import type { PriceTable } from '../core/tokens/index';
@@ -111,8 +111,17 @@ export class Config {
 
   /** Policy, guardrails and prices as the core maps them (the CLI reads .vscode/settings.json the same way). */
   private get harness(): HarnessSettings {
+    return this.snapshot().harness;
+  }
+
+  /**
+   * Every mcpHarness.* setting as read now, for core parts that take a reader (the gateway compares one snapshot
+   * with the next to say which settings changed), with the policy, guardrails and prices mapped from it.
+   */
+  snapshot(): { read: SettingReader; harness: HarnessSettings } {
     const section = this.section;
-    return settingsToConfig((key) => section.get<unknown>(key));
+    const read: SettingReader = (key) => section.get<unknown>(key);
+    return { read, harness: settingsToConfig(read) };
   }
 
   get policy(): PolicyConfig {

@@ -1,17 +1,14 @@
 // `mcp-harness gateway`: MCP Harness as an MCP server (stdio or Streamable HTTP) in front of the
 // workspace's servers; every call goes through the run service's guards and lands in a trace.
 import { join, resolve } from 'node:path';
-import { samplingFromSettings } from '../../core/client/samplingSettings';
-import { DEFAULT_SAMPLING_MAX_TOKENS } from '../../core/client/types';
 import type * as Gateway from '../../core/gateway/index';
 import { Sandbox } from '../../core/sandbox/sandbox';
-import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import { HARNESS_VERSION } from '../../core/version';
 import type { ServerDefinition } from '../../core/config';
 import { CliError, EXIT_OK, UsageError, type CliCommand, type CliIO } from '../io';
 import { GatewayReload } from '../gatewayReload';
-import { GatewaySettings } from '../gatewaySettings';
+import { GatewaySettings, SettingsFileError } from '../gatewaySettings';
 import { Interrupted } from '../interrupt';
 import { envTimeout, MAX_TIMER_MS } from '../serverHints';
 import { OTLP_OPTIONS, OTLP_USAGE } from '../otel';
@@ -102,14 +99,15 @@ function serverChooser(gw: typeof Gateway, raw: unknown, io: CliIO): (definition
   };
 }
 
-/**
- * Says what is wrong with mcpHarness.sampling.policy / .maxTokens in the workspace settings (or --policy FILE), which
- * say how upstream servers' sampling requests are answered — forwarded to a client that declared sampling, else denied
- * (the CLI has no model). An invalid value is left out: sampling stays denied, replies are capped at the default.
- */
-function reportSamplingProblems(read: (key: string) => unknown, io: CliIO): void {
-  const instead = { policy: 'sampling stays denied', maxTokens: `sampling replies are capped at the default, ${DEFAULT_SAMPLING_MAX_TOKENS} tokens` };
-  for (const p of samplingFromSettings(read).problems) io.stderr(`mcp-harness gateway: ${p.message}; ${instead[p.setting]}. Fix it in the workspace's .vscode/settings.json (or the --policy file).\n`);
+/** The workspace's settings (and --policy file) as the gateway follows them; a file that cannot be read stops the start. */
+function gatewaySettings(values: Record<string, unknown>, io: CliIO): GatewaySettings {
+  const folder = resolve(io.cwd, (values.workspace as string | undefined) ?? '.');
+  try {
+    return new GatewaySettings({ folder, cwd: io.cwd, policyFile: values.policy as string | undefined, timeoutMs: envTimeout(io.env) }, (line) => io.stderr(`mcp-harness gateway: ${line}\n`));
+  } catch (err) {
+    if (err instanceof SettingsFileError) throw new UsageError(err.atStart);
+    throw err;
+  }
 }
 
 function stderrLogger(io: CliIO): Gateway.GatewayCoreOptions['logger'] {
@@ -168,12 +166,12 @@ export const gatewayCommand: CliCommand = {
     if (replicaId !== undefined && (port === undefined || !gw.REPLICA_ID.test(replicaId))) {
       throw new UsageError(port === undefined ? '--replica-id is for --http (replicas behind a load balancer).' : '--replica-id must be 1 to 32 letters, digits, - or _, e.g. --replica-id a.');
     }
+    // Read strictly, as a reload reads them, before anything starts: the settings are the policy the gateway enforces.
+    // The values in use come from `live`, which a reload of the settings files replaces.
+    const live = gatewaySettings(values, io);
     const ctx = await openRunEnvironment(values, io, { signal });
-    // Reported once at start; the values in use come from `live`, which a reload of the settings files replaces.
-    reportSamplingProblems(ctx.read, io);
-    const live = new GatewaySettings({ folder: ctx.ws.folder, cwd: io.cwd, policyFile: values.policy as string | undefined, timeoutMs: envTimeout(io.env) }, ctx.read, ctx.settings);
     const logger = stderrLogger(io);
-    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: ctx.settings.guardrails });
+    const audit = new gw.AuditLog({ file: values['audit-file'] ? resolve(io.cwd, values['audit-file'] as string) : gw.defaultAuditFile(ctx.ws.folder), maxBytes: numbers.auditMaxBytes, guardrails: live.current.harness.guardrails });
     const sandbox = mode === 'code' ? new Sandbox({ logger }) : undefined;
     let reload: GatewayReload | undefined;
     try {
@@ -200,7 +198,7 @@ export const gatewayCommand: CliCommand = {
             ...(Object.keys(sampling).length ? { clientSettings: { sampling } } : {}),
           });
         },
-        code: sandbox ? { sandbox, limits: sandboxLimitsFromSettings(ctx.read, (m) => io.stderr(`mcp-harness: ${m}\n`)), skills: await loadSkills(ctx.ws.folder) } : undefined,
+        code: sandbox ? { sandbox, limits: live.current.sandbox, skills: await loadSkills(ctx.ws.folder) } : undefined,
         policy: () => live.current.harness.policy,
         audit,
         metrics: new gw.GatewayMetrics({ processMetrics: port !== undefined }),
@@ -210,14 +208,7 @@ export const gatewayCommand: CliCommand = {
         resourceUpdates: (listener) => ctx.ws.client.onResourceUpdated(listener),
       });
       if (!values['no-watch']) {
-        const settings = {
-          source: live,
-          apply: (values: typeof live.current) => {
-            audit.setGuardrails(values.harness.guardrails);
-            core.codeMode?.setLimits(values.sandbox);
-          },
-        };
-        const watching = new GatewayReload({ ws: ctx.ws, core, expose: (definitions) => choose(definitions, true), audit, io, settings });
+        const watching = new GatewayReload({ ws: ctx.ws, core, expose: (definitions) => choose(definitions, true), audit, io, settings: live });
         reload = watching;
         // A stopping gateway takes no new configuration.
         signal.addEventListener('abort', () => void watching.dispose(), { once: true });

@@ -5,20 +5,26 @@
 // policy and traces, invisible to this window's Sessions view until its trace files were read back.
 // Started on first use (when VS Code resolves the server definition), stopped with the extension. In code
 // mode (mcpHarness.gateway.mode) it offers search_tools and run_code, run in this window's sandbox pool.
+// A changed mcpHarness.* setting (policy, guardrails, sampling, sandbox limits) applies to every client's next
+// call, as in the CLI gateway (core/gateway/settings), and the MCP Harness output channel says which changed.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { DEFAULT_SAMPLING_MAX_TOKENS } from '../../core/client/types';
 import { AuditLog, defaultAuditFile, GatewayCore, HttpGateway, launchesHarnessGateway, type GatewayCoreOptions, type UpstreamServers } from '../../core/gateway/index';
-import { sandboxLimitsFromSettings } from '../../core/sandbox/settings';
+import { applyGatewaySettings, LiveGatewaySettings } from '../../core/gateway/settings';
 import { loadSkills } from '../../core/sandbox/skills';
 import type { ServerDefinition } from '../../core/config/types';
 import { HARNESS_VERSION } from '../../core/version';
-import type { GatewayMode } from '../config';
+import { SECTION, type GatewayMode } from '../config';
 import type { HarnessContext } from '../context';
 import { startWorkspaceServer } from '../runEnvironment';
 
 export const TOKEN_SECRET = 'mcpHarness.gateway.token';
 /** How long calls in flight get to finish when the gateway stops (server list changed, window closing). */
 const STOP_MS = 2000;
+/** What applies instead of an invalid sampling setting (Config.sampling's defaults). */
+const SAMPLING_FALLBACKS = { policy: 'servers\' sampling requests are asked about (the default)', maxTokens: `sampling replies are capped at the default, ${DEFAULT_SAMPLING_MAX_TOKENS} tokens` };
+const LABEL = 'MCP Harness (guarded)';
 
 export type GatewayContext = Pick<HarnessContext, 'extension' | 'discovery' | 'servers' | 'runs' | 'log' | 'config' | 'sandbox' | 'dialogs'>;
 
@@ -38,14 +44,24 @@ export function exposedServers(definitions: readonly ServerDefinition[]): string
 
 interface Started extends RunningGateway {
   http: HttpGateway;
+  core: GatewayCore;
   audit: AuditLog | undefined;
+  /** The settings its runs were opened with, compared with the next ones when a setting changes. */
+  settings: LiveGatewaySettings;
 }
 
 export class InHostGateway implements vscode.Disposable {
   private starting: Promise<Started> | undefined;
   private stopping: Promise<void> = Promise.resolve();
+  private readonly listener: vscode.Disposable;
+  /** Settings changes are applied one after the other, in the order they were made. */
+  private applying: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: GatewayContext) {
+    this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) this.applying = this.applying.then(() => this.settingsChanged()).catch((err: Error) => this.ctx.log.error(err));
+    });
+  }
 
   /** The running gateway's servers, or undefined when it is not running. */
   get servers(): Promise<string[] | undefined> {
@@ -84,11 +100,14 @@ export class InHostGateway implements vscode.Disposable {
     const service = this.ctx.runs.for(folder);
     const audit = folder ? new AuditLog({ file: defaultAuditFile(folder), guardrails: this.ctx.config.guardrails }) : undefined;
     const mode = this.ctx.config.gatewayMode;
+    const { read, harness } = this.ctx.config.snapshot();
+    const settings = new LiveGatewaySettings(read, harness, SAMPLING_FALLBACKS, (problem) => this.ctx.log.warn(`${LABEL}: ${problem}.`));
     const core = new GatewayCore({
       upstreams: this.upstreams(),
       servers,
-      ...(mode === 'code' ? { code: await this.codeMode(folder) } : {}),
+      ...(mode === 'code' ? { code: await this.codeMode(folder, settings) } : {}),
       openRun: (request) => service.open({ name: request.name, servers: request.servers, signal: request.signal, dedup: request.dedup, kind: 'gateway', keepSteps: false, deferBookkeeping: true, answerers: request.answerers }),
+      // Runs read the settings when they open (extensionRunEnvironment); a change reopens them (settingsChanged).
       policy: () => this.ctx.config.policy,
       audit,
       version: HARNESS_VERSION,
@@ -97,16 +116,28 @@ export class InHostGateway implements vscode.Disposable {
     const http = new HttpGateway({ core, token, port: 0, logger: this.ctx.log });
     const { url } = await http.listen();
     audit?.write({ kind: 'admin', action: 'start', transport: 'http', host: 'vscode', servers, url });
-    this.ctx.log.info(`MCP Harness (guarded) is serving ${servers.join(', ') || 'no servers'} at ${url} (${mode} mode).`);
-    return { url, token, servers, mode, http, audit };
+    this.ctx.log.info(`${LABEL} is serving ${servers.join(', ') || 'no servers'} at ${url} (${mode} mode).`);
+    return { url, token, servers, mode, http, core, audit, settings };
+  }
+
+  /**
+   * A mcpHarness.* setting changed: when the settings the running gateway applies differ, every client's next call
+   * opens a new run under them (a call under way finishes under the old ones) and the output channel says so.
+   */
+  private async settingsChanged(): Promise<void> {
+    const started = await this.running;
+    if (!started) return;
+    const { read, harness } = this.ctx.config.snapshot();
+    const { applied, warnings } = started.settings.update(read, harness);
+    for (const w of warnings) this.ctx.log.warn(`${LABEL}: ${w}.`);
+    if (applied.length) this.ctx.log.info(`${LABEL}: ${applyGatewaySettings(started.core, started.settings.current, applied)}`);
   }
 
   /** Code mode runs in this window's sandbox pool, under the mcpHarness.sandbox.* limits, with the folder's skills. */
-  private async codeMode(folder: string | undefined): Promise<NonNullable<GatewayCoreOptions['code']>> {
-    const read = (key: string) => vscode.workspace.getConfiguration('mcpHarness').get<unknown>(key);
+  private async codeMode(folder: string | undefined, settings: LiveGatewaySettings): Promise<NonNullable<GatewayCoreOptions['code']>> {
     return {
       sandbox: this.ctx.sandbox.pool,
-      limits: sandboxLimitsFromSettings(read, (m) => this.ctx.log.warn(m)),
+      limits: settings.current.sandbox,
       skills: folder ? await loadSkills(folder) : [],
     };
   }
@@ -153,6 +184,7 @@ export class InHostGateway implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.listener.dispose();
     void this.stop('the extension is stopping');
   }
 }

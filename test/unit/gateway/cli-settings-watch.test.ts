@@ -4,9 +4,10 @@
 // run ends as soon as no call uses it, the next one is named after it with a note of the reload). Each test
 // waits on the gateway's stderr lines, its answers, or a trace file's end line, never on a sleep.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCli, EVERYTHING, FAKE_SECRET, httpClient, httpGatewaySaid, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, watchedStdioGateway, type HttpGatewayProcess, type WatchedGateway } from './helpers';
+import { buildCli, CLI, EVERYTHING, FAKE_SECRET, httpClient, httpGatewaySaid, jsonLines, makeWorkspace, ROOT, startHttpGateway, stop, textOf, traceFiles, watchedStdioGateway, type HttpGatewayProcess, type WatchedGateway } from './helpers';
 
 const SLOW = join(ROOT, 'test/fixtures/servers/slow.mjs');
 
@@ -150,7 +151,7 @@ describe('gateway CLI: following .vscode/settings.json', function () {
     const g = await gateway(ws);
     saveSettings(ws, { 'mcpHarness.traceDir': 'elsewhere', 'mcpHarness.sampling.policy': 'sometimes' });
     await g.said(/mcp-harness gateway: mcpHarness\.traceDir changed; it is read at start, so it applies when the gateway is restarted\.\n/);
-    await g.said(/mcp-harness gateway: mcpHarness\.sampling\.policy must be "deny", "ask" or "allow" \(it is "sometimes"\); sampling stays denied\.\n/);
+    await g.said(/mcp-harness gateway: mcpHarness\.sampling\.policy must be "deny", "ask" or "allow" \(it is "sometimes"\); sampling stays denied\. Fix it in the workspace's \.vscode\/settings\.json \(or the --policy file\)\.\n/);
     assert.equal(textOf(await echo(g, 'x')), 'Echo: x');
     await g.client.close();
     assert.equal(runs(ws).length, 1, 'traces still go to the folder read at start');
@@ -195,5 +196,61 @@ describe('gateway CLI: following .vscode/settings.json', function () {
     assert.match(old.name, /^gateway watch-test \(stdio\) s1$/);
     assert.equal(next.name, `${old.name} · part 2, after a reload (settings: policy.deny)`);
     assert.ok(!next.ended);
+  });
+
+  describe('at start and at a reload, by one rule', () => {
+    /** Starts the gateway on a workspace whose settings cannot be used: it must refuse at once. */
+    function refusedStart(ws: string): { status: number | null; stderr: string } {
+      const run = spawnSync(process.execPath, [CLI, 'gateway', '--stdio', '--workspace', ws], { cwd: ws, input: '', encoding: 'utf8', timeout: 30_000, env: { ...process.env, MCP_HARNESS_VERBOSE: '' } });
+      return { status: run.status, stderr: run.stderr };
+    }
+
+    const MALFORMED = '{\n  "mcpHarness.policy.deny": ["everything/echo"],\n  "mcpHarness.policy.allow" ["*"]\n}\n';
+
+    it('a settings file that a reload would keep out stops the start, with the same file:line:col and words (no gateway runs on the defaults)', async () => {
+      const ws = workspace(everything);
+      saveSettings(ws, MALFORMED);
+      const start = refusedStart(ws);
+      assert.equal(start.status, 2, start.stderr);
+      assert.equal(start.stderr, 'mcp-harness: .vscode/settings.json:3:29: A colon was expected here: write "name": value. The gateway did not start: fix the file, then start it again.\n');
+      assert.deepEqual(traceFiles(ws), [], 'no call was served');
+      saveSettings(ws, '[1, 2]');
+      assert.match(refusedStart(ws).stderr, /^mcp-harness: \.vscode\/settings\.json:1:1: the file must hold one JSON object .*The gateway did not start/);
+      // The same file saved while the gateway runs: the same place and words, and the running settings stay.
+      saveSettings(ws, {});
+      const g = await gateway(ws);
+      saveSettings(ws, MALFORMED);
+      const line = await g.said(/^mcp-harness gateway: .*not applied.*\n/m);
+      assert.match(line, /^mcp-harness gateway: \S*\.vscode[\\/]settings\.json:3:29: A colon was expected here: write "name": value\. The change was not applied/);
+    });
+
+    it('a --policy file that is not JSON stops the start as a reload keeps it out', async () => {
+      const ws = workspace(everything);
+      writeFileSync(join(ws, 'policy.json'), '{ "policy": ');
+      const run = spawnSync(process.execPath, [CLI, 'gateway', '--stdio', '--workspace', ws, '--policy', 'policy.json'], { cwd: ws, input: '', encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /^mcp-harness: could not read the policy file 'policy\.json': .+\. The gateway did not start: fix the file, then start it again\.\n$/);
+    });
+
+    it('a bad value is described in the same line at start and when a reload brings it back; its default applies', async () => {
+      const bad = { 'mcpHarness.sampling.maxTokens': 0, 'mcpHarness.sandbox.timeoutMs': -1 };
+      const ws = workspace(everything, bad);
+      const g = await gateway(ws);
+      const lines = () => g.stderr().split('\n').filter((l) => l.includes('must be'));
+      const atStart = lines();
+      assert.deepEqual(atStart, [
+        'mcp-harness gateway: mcpHarness.sampling.maxTokens must be a whole number of at least 1 (it is 0); sampling replies are capped at the default, 1024 tokens. Fix it in the workspace\'s .vscode/settings.json (or the --policy file).',
+        'mcp-harness gateway: Setting mcpHarness.sandbox.timeoutMs must be a number from 50 to 600000; using the default instead of -1. Fix it in the workspace\'s .vscode/settings.json (or the --policy file).',
+      ]);
+      assert.equal(textOf(await echo(g, 'x')), 'Echo: x');
+      // Fixed, then broken again: the reload says what the start said, word for word.
+      // (A bad value left out and no value are the same settings: the deny rule marks the fixed file's reload.)
+      const deny = { 'mcpHarness.policy.deny': ['nothing/here'] };
+      saveSettings(ws, deny);
+      await g.said(/the settings changed \(policy\.deny\)/);
+      saveSettings(ws, { ...bad, ...deny });
+      await eventually('both lines again', () => (lines().length === 4 ? true : undefined));
+      assert.deepEqual(lines().slice(2), atStart);
+    });
   });
 });
