@@ -3,6 +3,7 @@
 import { TIMEOUT_USAGE } from '../serverHints';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, UsageError, type CliCommand } from '../io';
 import { OTLP_USAGE } from '../otel';
+import { MisnamedStepError } from '../../core/session/runner';
 import { asCliRun, openRunEnvironment, RUN_ENVIRONMENT_OPTIONS } from '../runEnvironment';
 
 export const callCommand: CliCommand = {
@@ -24,6 +25,8 @@ export const callCommand: CliCommand = {
     '  --json            print the record as one line of JSON',
     '',
     'Ctrl-C (or SIGTERM) cancels the call, stops the server and prints the record (decision "cancelled").',
+    '',
+    'An unknown server or tool is refused before the call runs: no record, no trace.',
     '',
     'Exit codes: 0 the call succeeded, 1 it was denied or failed, 2 bad arguments or unknown server/tool,',
     '3 the server could not be started or reached, 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM.',
@@ -59,7 +62,11 @@ export const callCommand: CliCommand = {
       if (!known.includes(server)) {
         throw new UsageError(`no MCP server named '${server}' is configured in ${run.ws.folder} (known: ${known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`);
       }
-      call = await asCliRun(run.service.callTool(server, tool, args as Record<string, unknown>, { signal: run.signal }));
+      // A wrong tool name is refused like a wrong server name: before the run, so nothing is traced.
+      call = await asCliRun(run.service.callTool(server, tool, args as Record<string, unknown>, { signal: run.signal, refuseMisnamed: true }));
+    } catch (err) {
+      if (err instanceof MisnamedStepError) throw new UsageError(misnamed(err, server, tool));
+      throw err;
     } finally {
       await run.close();
     }
@@ -69,12 +76,16 @@ export const callCommand: CliCommand = {
       if (signal.aborted) throw new CliError('stopped before the call reached the server; nothing ran.', EXIT_FAILURE, 'interrupted');
       throw new CliError(session.error ?? 'the call did not run.', EXIT_FAILURE);
     }
-    if (session.preflight.some((p) => p.code === 'unknown_tool')) {
-      throw new UsageError(record.error ?? `the server has no tool named '${tool}'.`);
-    }
     const { expectation: _e, ...printed } = record;
     io.stdout((json ? JSON.stringify(printed) : JSON.stringify(printed, null, 2)) + '\n');
     if (session.preflight.some((p) => p.code === 'unreachable') || run.ws.signInNeeded.has(server)) return EXIT_UNREACHABLE;
     return record.decision === 'ok' && !record.is_error ? EXIT_OK : EXIT_FAILURE;
   },
 };
+
+/** What a refused call names that does not exist, and what there is instead. */
+function misnamed(err: MisnamedStepError, server: string, tool: string): string {
+  if (err.code === 'unknown_server') return `no MCP server named '${server}' is configured (known: ${err.known.join(', ') || 'none'}). Check the name with \`mcp-harness servers\`.`;
+  const has = err.known.length ? `it has: ${err.known.slice(0, 20).join(', ')}${err.known.length > 20 ? ', …' : ''}` : 'it has none';
+  return `the server '${server}' has no tool named '${tool}' (${has}). List them with \`mcp-harness tools ${server}\`.`;
+}

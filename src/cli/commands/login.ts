@@ -37,7 +37,10 @@ export const loginCommand: CliCommand = {
     '',
     'Ctrl-C (or SIGTERM) cancels the sign-in; nothing is stored.',
     '',
-    'Exit codes: 0 signed in, 1 the sign-in failed or timed out, 2 unknown server or bad arguments,',
+    'A server that answers a request without credentials (no HTTP 401) uses no OAuth: login says it needs no',
+    'sign-in, stores nothing and exits 0 (--json: {"server", "signedIn": false, "signInNeeded": false}).',
+    '',
+    'Exit codes: 0 signed in (or no sign-in needed), 1 the sign-in failed or timed out, 2 unknown server or bad arguments,',
     '3 the server (or its authorization server) could not be reached, 130 cancelled by Ctrl-C (SIGINT),',
     '143 cancelled by SIGTERM.',
   ].join('\n'),
@@ -61,6 +64,8 @@ export const loginCommand: CliCommand = {
         serverUrl: def.url!,
         store: cliTokenStore(io.env),
         ...oauthClientFor(def),
+        transport: def.transport === 'sse' ? 'sse' : 'http',
+        headers: def.headers,
         timeoutMs,
         fetchTimeoutMs,
         signal,
@@ -73,6 +78,12 @@ export const loginCommand: CliCommand = {
       else io.stdout(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).\n`);
       return EXIT_OK;
     } catch (err) {
+      if (err instanceof SignInError && err.failure === 'not_needed') {
+        // Not a failure: the server can be used as it is, and nothing was stored.
+        if (json) io.stdout(JSON.stringify({ server: def.id, signedIn: false, signInNeeded: false }) + '\n');
+        else io.stdout(`${def.id} needs no sign-in: ${lowerFirst(err.message.replace(/^Sign-in not needed: /, ''))}\n`);
+        return EXIT_OK;
+      }
       if (err instanceof SignInError) {
         const raise = err.failure === 'request_timeout' ? ` ${RAISE_OAUTH_TIMEOUT}` : '';
         // A server that cannot be reached is exit 3, as in every command.
@@ -139,6 +150,10 @@ function checkInputs(def: ServerDefinition): void {
   if (!def.pendingInputs?.length) return;
   const inputs = def.pendingInputs.map((i) => `\${input:${i}}`).join(', ');
   throw new UsageError(`${def.id} needs a value for ${inputs} before it can sign in: set ${def.pendingInputs.map(inputEnvName).join(', ')}.`);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** The platform's "open this URL" command, detached; the URL is also printed, so a failure here is harmless. */

@@ -37,9 +37,10 @@ function needsSignInMessage(serverUrl: string, reason: SignInReason, scope: stri
 
 /**
  * 'timeout': the browser did not come back in time; 'request_timeout': a server did not answer a request in time;
- * 'unreachable': a request got no connection at all (refused, unknown host).
+ * 'unreachable': a request got no connection at all (refused, unknown host); 'not_needed': the server answered
+ * without asking for credentials, so it uses no OAuth (nothing was stored).
  */
-export type SignInFailure = 'issuer_mismatch' | 'state_mismatch' | 'denied' | 'timeout' | 'request_timeout' | 'unreachable' | 'cancelled' | 'no_redirect' | 'oauth_error';
+export type SignInFailure = 'issuer_mismatch' | 'state_mismatch' | 'denied' | 'timeout' | 'request_timeout' | 'unreachable' | 'cancelled' | 'no_redirect' | 'oauth_error' | 'not_needed';
 
 /** An interactive sign-in that did not complete; the message says why, never with a code or token in it. */
 export class SignInError extends Error {

@@ -25,6 +25,12 @@ export interface SignInOptions {
   fetchFn?: ClientModule.FetchLike;
   /** How long each request to the servers may take; DEFAULT_OAUTH_FETCH_TIMEOUT_MS by default. */
   fetchTimeoutMs?: number;
+  /**
+   * How the server is reached ('http' by default: Streamable HTTP, else HTTP+SSE) and the headers its entry sends: the
+   * sign-in first asks the server itself whether it wants one (see asksForSignIn).
+   */
+  transport?: 'http' | 'sse';
+  headers?: Record<string, string>;
 }
 
 export interface SignInResult {
@@ -57,6 +63,15 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     const record = await store.resource(serverUrl);
     const scope = sdk.computeScopeUnion(record.grantedScope, record.pendingScope);
     const common = { serverUrl, scope, fetchFn: saysWhereUnreachable(fetchWithTimeout(options.fetchFn, options.fetchTimeoutMs, signal)) };
+    const answered = await withSignInErrors(() => asksForSignIn(serverUrl, options.transport ?? 'http', options.headers ?? {}, common.fetchFn), signal);
+    if (answered !== 'challenged') {
+      // Nothing is stored for a server without OAuth; a record left by an earlier attempt that never signed in goes.
+      if (!record.issuer && Object.keys(record).length) await store.forget(serverUrl);
+      throw new SignInError(
+        `Sign-in not needed: the server answered a request without credentials with HTTP ${answered}, not 401, so it does not ask for OAuth. Nothing was stored; use it as it is.`,
+        'not_needed',
+      );
+    }
     // A sign-in always asks the user: a refresh could not widen the scope, and "sign in" should mean it.
     await withSignInErrors(() => sdk.auth(provider!, { ...common, forceReauthorization: true }), signal);
     if (!asked) throw new SignInError('Sign-in failed: the authorization server did not ask for a browser sign-in.', 'no_redirect');
@@ -138,6 +153,30 @@ function oauthErrorOf(body: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * Whether the server asks for sign-in: an MCP request without credentials (a `ping`; for HTTP+SSE the stream's GET),
+ * answered 401 or 403 or with a Bearer challenge, says it does. A server that answers it any other way short of
+ * 404 or 5xx (200, 400 "not initialized", 405, 406 …) served it without credentials: the status is returned. After a
+ * 4xx to the POST, the GET is asked too, as a connection falls back to HTTP+SSE. 404 or 5xx say nothing about
+ * OAuth: the sign-in goes on (and its discovery says what is wrong).
+ */
+async function asksForSignIn(serverUrl: string, transport: 'http' | 'sse', headers: Record<string, string>, fetchFn: ClientModule.FetchLike): Promise<'challenged' | number> {
+  const ask = async (init: RequestInit): Promise<number | 'challenged'> => {
+    const response = await fetchFn(serverUrl, init);
+    await response.body?.cancel().catch(() => {});
+    const challenged = response.status === 401 || response.status === 403 || /\bbearer\b/i.test(response.headers.get('www-authenticate') ?? '');
+    return challenged ? 'challenged' : response.status;
+  };
+  const post = () =>
+    ask({ method: 'POST', headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'ping' }) });
+  const get = () => ask({ method: 'GET', headers: { ...headers, accept: 'text/event-stream' } });
+  const answers = [transport === 'sse' ? await get() : await post()];
+  if (transport === 'http' && typeof answers[0] === 'number' && answers[0] >= 400 && answers[0] < 500) answers.push(await get());
+  if (answers.includes('challenged')) return 'challenged';
+  const served = (a: number | 'challenged'): a is number => typeof a === 'number' && a < 500 && a !== 404;
+  return answers.find((a) => served(a) && a < 300) ?? answers.find(served) ?? 'challenged';
 }
 
 /** A request that got no connection (refused, unknown host) fails the sign-in saying which endpoint and why. */

@@ -99,9 +99,7 @@ const MAYBE_HIDDEN = /[<\[]|\buser|\bthem\b|\b(?:ignore|disregard|forget|overrid
 export function hiddenInstructions(text: string, ctx: PoisoningContext): TextMatch[] {
   const out: TextMatch[] = [];
   if (!MAYBE_HIDDEN.test(text)) return out;
-  for (const m of matchAll(PSEUDO_TAG, text)) {
-    out.push({ rule: 'hidden-instructions', start: m.start, end: m.end, message: `the ${m.text.trim()} tag marks text addressed to the model, not the user` });
-  }
+  out.push(...pseudoTagFindings(text));
   for (const m of matchAll(SPECIAL_TOKEN, text)) {
     out.push({ rule: 'hidden-instructions', start: m.start, end: m.end, message: `${m.text} is a chat-template control token: it tries to inject a message into the model's conversation` });
   }
@@ -123,6 +121,40 @@ export function hiddenInstructions(text: string, ctx: PoisoningContext): TextMat
         out.push({ rule: 'hidden-instructions', start: m.start, end: s.end, message: `${quote(text.slice(m.start, s.end))} tells the model to do something else first, outside this tool's job` });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * One finding per pseudo-tag block: an opening tag and the closing tag of the same name after it (`<IMPORTANT>` …
+ * `</IMPORTANT>`, nested blocks paired innermost first) are one block, reported at the opening tag with the block's
+ * text; a tag left without its partner is reported on its own.
+ */
+function pseudoTagFindings(text: string): TextMatch[] {
+  const tags = [...matchAll(PSEUDO_TAG, text)].map((m) => ({ ...m, closing: /^<\s*\//.test(m.text), name: m.groups[1].toLowerCase().replace(/[_ -]/g, '') }));
+  const opened: typeof tags = [];
+  const closingOf = new Map<(typeof tags)[number], (typeof tags)[number]>();
+  const paired = new Set<(typeof tags)[number]>();
+  for (const tag of tags) {
+    if (!tag.closing) {
+      opened.push(tag);
+      continue;
+    }
+    let at = opened.length - 1;
+    while (at >= 0 && opened[at].name !== tag.name) at--;
+    if (at < 0) continue;
+    closingOf.set(opened[at], tag);
+    paired.add(tag);
+    opened.splice(at, 1);
+  }
+  const out: TextMatch[] = [];
+  for (const tag of tags) {
+    if (paired.has(tag)) continue;
+    const closing = closingOf.get(tag);
+    const message = closing
+      ? `the ${tag.text.trim()} … ${closing.text.trim()} block is addressed to the model, not the user: ${quote(text.slice(tag.end, closing.start), 200)}`
+      : `the ${tag.text.trim()} tag marks text addressed to the model, not the user`;
+    out.push({ rule: 'hidden-instructions', start: tag.start, end: tag.end, message });
   }
   return out;
 }

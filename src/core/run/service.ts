@@ -219,6 +219,7 @@ export class RunService {
       knownServers: env.knownServers,
       ...(env.client ? { client: env.client } : {}),
       ...(env.callMeta ? { callMeta: env.callMeta } : {}),
+      ...(opts.refuseMisnamed ? { refuseMisnamed: true } : {}),
     };
   }
 

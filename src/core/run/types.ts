@@ -71,6 +71,8 @@ export interface RunOpts {
   model?: string;
   /** Write no trace for this run even when the environment has a trace directory. */
   noTrace?: boolean;
+  /** callTool / runSession: a step naming an unknown server or tool refuses the run untraced (RunOptions.refuseMisnamed). */
+  refuseMisnamed?: boolean;
   /**
    * 'record' lets arguments that fail the inputSchema reach the server, recorded in the step's schema stage
    * and as a `schema.input_sent_invalid` finding instead of a denial. For the reliability lab's invalid-input

@@ -109,6 +109,25 @@ export interface RunOptions {
   client?: ClientFeatures;
   /** The `_meta` every tools/call carries (RunEnvironment.callMeta). */
   callMeta?: CallMetaHook;
+  /**
+   * A step naming a server or tool that does not exist ends the run before it begins (after preflight has started the
+   * servers it names): no trace, no onStart/onStep/onEnd; run() rejects with MisnamedStepError. For one-off calls (the
+   * CLI's `call`), where a wrong name is the user's typing mistake, not a run.
+   */
+  refuseMisnamed?: boolean;
+}
+
+/** A step named a server or tool that does not exist, and the run was refused for it (RunOptions.refuseMisnamed). */
+export class MisnamedStepError extends Error {
+  override readonly name = 'MisnamedStepError';
+  constructor(
+    message: string,
+    readonly code: 'unknown_server' | 'unknown_tool',
+    /** The names there are: the server's tools (unknown_tool), the workspace's servers (unknown_server). */
+    readonly known: string[],
+  ) {
+    super(message);
+  }
 }
 
 /** What preflight learned: each reachable server's tools, the servers that cannot be used and why. */
@@ -147,6 +166,11 @@ export class SessionRunner {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const preflight = await this.preflight(session, options, policy, guardrails);
+      const misnamed = options.refuseMisnamed ? preflight.problems.find((p) => p.code === 'unknown_server' || p.code === 'unknown_tool') : undefined;
+      if (misnamed) {
+        const known = misnamed.code === 'unknown_tool' ? [...(preflight.tools.get(misnamed.server ?? '')?.keys() ?? [])] : [...(options.knownServers ?? [])];
+        throw new MisnamedStepError(misnamed.message, misnamed.code as MisnamedStepError['code'], known);
+      }
       const frame = this.openFrame(session, options, preflight, policy, guardrails, controller.signal);
       const ctx: StepsContext = { session, options, preflight, frame, results: new Map(), signal: controller.signal, logger, policy, guardrails };
       let harnessError: string | undefined;

@@ -141,6 +141,38 @@ describe('agent: model-driven runs through the run service', function () {
     assert.equal(s.ws.trace(result.session.session_id).end?.status, 'cancelled');
   });
 
+  it('waits for a model that takes its time (delayMs) and goes on with its answer', async () => {
+    const provider = await scripted([
+      { toolCalls: [{ name: 'everything__echo', arguments: { message: 'slowly' } }], delayMs: 400 },
+      { text: 'Echoed slowly.', delayMs: 200 },
+    ]);
+    const started = Date.now();
+    const result = await run(provider, 'Echo slowly.', { limits: { wallTimeMs: 20_000 } });
+    assert.equal(result.outcome, 'answered', result.message);
+    assert.equal(result.answer, 'Echoed slowly.');
+    assert.deepEqual([result.turns, result.toolCalls], [2, 1]);
+    assert.ok(Date.now() - started >= 600, 'both turns were held back by the model server');
+  });
+
+  it('a cancel while the model thinks over its second turn keeps the first turn and its tool call', async () => {
+    const provider = await scripted([
+      { toolCalls: [{ name: 'everything__echo', arguments: { message: 'first' } }], delayMs: 300 },
+      { text: 'too late', delayMs: 5000 },
+    ]);
+    const controller = new AbortController();
+    const pending = run(provider, 'Echo, then think long.', { signal: controller.signal });
+    // A guard against a model server that never answers the first turn, not a timing.
+    for (const deadline = Date.now() + 10_000; s.model!.requests.length < 2; await new Promise((r) => setTimeout(r, 10))) {
+      assert.ok(Date.now() < deadline, 'the first (delayed) turn was never answered');
+    }
+    controller.abort();
+    const result = await pending;
+    assert.deepEqual([result.outcome, result.stopReason, result.turns, result.toolCalls], ['stopped', 'cancelled', 1, 1]);
+    const trace = s.ws.trace(result.session.session_id);
+    assert.deepEqual(trace.steps.filter((x) => x.kind === 'tool').map((x) => [x.step_id, x.decision]), [['turn-1.1', 'ok']]);
+    assert.equal(trace.end?.status, 'cancelled');
+  });
+
   it('reports a model failure as an error outcome with the API message', async () => {
     const provider = await scripted([{ status: 400, error: 'model "nope" does not exist' }]);
     const result = await run(provider, 'Anything.', { model: 'nope' });

@@ -243,6 +243,42 @@ describe('auth: CLI login, logout and sign-in errors', function () {
     assert.match(tools.stderr, /mcp-harness login remote/);
   });
 
+  for (const [how, refusal, reason] of [
+    ['the refresh token was revoked', 'revoke', /^http:\/\/127\.0\.0\.1:\d+\/mcp needs sign-in: the stored sign-in has expired or was revoked; sign in again\./],
+    ['the client is no longer known (invalid_client)', 'invalid_client', /^http:\/\/127\.0\.0\.1:\d+\/mcp needs sign-in: its authorization server http:\/\/127\.0\.0\.1:\d+\/ no longer accepts this client's registration \(invalid_client\); sign in again\./],
+    ['the token endpoint never answers', 'hang', /^http:\/\/127\.0\.0\.1:\d+\/mcp needs sign-in: the token refresh at http:\/\/127\.0\.0\.1:\d+\/ did not answer within 300 ms; sign in again\./],
+  ] as const) {
+    it(`a token that expires during a run, whose refresh fails (${how}): the next call needs sign-in, naming login (exit 3)`, async () => {
+      await setUp([]);
+      assert.equal((await cli(['login', 'remote'])).code, 0);
+      const session = join(folder, 'mid.mcp-session.json');
+      const steps = [
+        { id: 'slow', tool: 'remote/wait', args: { ms: 1000 } },
+        { id: 'who', tool: 'remote/whoami', args: {}, expect: { decision: 'ok' } },
+      ];
+      writeFileSync(session, JSON.stringify({ name: 'mid-run expiry', steps }));
+      const running = cli(['run', session, '--json', '--yes'], { env: { MCP_HARNESS_OAUTH_REQUEST_TIMEOUT_MS: '300' } });
+      // While the first call runs, the access token expires and its refresh is going to fail.
+      await fx.waitForEvent('tool-call', 'wait');
+      if (refusal === 'revoke') await fx.control('revoke');
+      else if (refusal === 'hang') await fx.hang('refresh');
+      else await fx.refreshAnswer('invalid_client');
+      await fx.control('expire');
+      const run = await running;
+      assert.equal(run.code, 3, run.stdout + run.stderr);
+      const out = JSON.parse(run.stdout) as { steps: { step_id: string; decision: string; error?: string }[] };
+      assert.deepEqual(out.steps.map((x) => [x.step_id, x.decision]), [['slow', 'ok'], ['who', 'error']]);
+      assert.match(out.steps[1].error ?? '', reason);
+      assert.match(out.steps[1].error ?? '', /Run `mcp-harness login remote` to sign in\./);
+      assert.match(run.stderr, /mcp-harness login remote/);
+      // Said in the harness's words only: no transport error, status line or SDK code under it.
+      assert.doesNotMatch(run.stdout + run.stderr, /HTTP 401|Unauthorized|invalid_token|mcp_harness_handled|OAuthError|Error POSTing/);
+      const events = await fx.events();
+      assert.ok(!events.some((e) => e.type === 'refresh'), 'no refresh succeeded');
+      if (refusal !== 'revoke') assert.equal(events.filter((e) => e.type === (refusal === 'hang' ? 'hung' : 'refresh-refused')).length, 1, 'the refresh was tried once');
+    });
+  }
+
   it('login --request-timeout-ms: an authorization server slower than it fails the sign-in, naming the flag and the variable to raise', async () => {
     await setUp(['--hang', 'as-metadata']);
     const login = await cli(['login', 'remote', '--request-timeout-ms', '300'], { browser: false });

@@ -144,13 +144,13 @@ describe('auth: sign-out revokes the tokens (RFC 7009)', function () {
   });
 
   it('sign-in: a server that never answers ends the sign-in after the same timeout, with a request_timeout failure', async () => {
-    // (The SDK gives up on the protected-resource metadata and asks the server itself as its authorization server.)
+    // (The first request of a sign-in asks the MCP server itself whether it wants a sign-in.)
     const silent = await silentServer();
     try {
       const opened: string[] = [];
       await assert.rejects(
         signIn({ serverUrl: `${silent.url}/mcp`, store, openBrowser: (url) => void opened.push(url.href), fetchTimeoutMs: 200 }),
-        (err: unknown) => err instanceof SignInError && err.failure === 'request_timeout' && /^Sign-in failed: http:\/\/127\.0\.0\.1:\d+\/\.well-known\/[\w/-]+ did not answer within 200 ms\.$/.test(err.message),
+        (err: unknown) => err instanceof SignInError && err.failure === 'request_timeout' && /^Sign-in failed: http:\/\/127\.0\.0\.1:\d+\/mcp did not answer within 200 ms\.$/.test(err.message),
       );
       assert.deepEqual(opened, [], 'no browser was opened');
       assert.equal(secrets.values.size, 0, 'nothing stored');

@@ -129,6 +129,21 @@ describe('mcp-harness run / call (built CLI)', function () {
     assert.match(noTool.stderr, /no tool named 'nope'/);
   });
 
+  it('call: an unknown tool, like an unknown server, is refused before a run: no record, no trace', () => {
+    const traces = join(ws, 'unknown-traces');
+    const noTool = cli(['call', 'everything/nope', '--yes', '--json', '--trace-dir', traces], ws);
+    assert.equal(noTool.code, 2, noTool.stderr);
+    assert.equal(noTool.stdout, '');
+    assert.match(noTool.stderr, /the server 'everything' has no tool named 'nope' \(it has: echo, .*\)\. List them with `mcp-harness tools everything`\./);
+    const ghost = cli(['call', 'ghost/echo', '--trace-dir', traces], ws);
+    assert.equal(ghost.code, 2);
+    assert.deepEqual(existsSync(traces) ? readdirSync(traces).filter((f) => f.endsWith('.jsonl')) : [], [], 'no trace was written');
+    // A call that did reach for its server is traced, even when the server could not start.
+    const dead = cli(['call', 'dead/echo', '--trace-dir', traces], ws);
+    assert.equal(dead.code, 3, dead.stderr);
+    assert.equal(readdirSync(traces).filter((f) => f.endsWith('.jsonl')).length, 1);
+  });
+
   it('call/run: honour the workspace\'s .vscode/settings.json mcpHarness.* settings', () => {
     writeFileSync(join(ws, '.vscode/settings.json'), '{\n // JSONC like VS Code\n "mcpHarness.trustedServers": ["everything"],\n "mcpHarness.guardrails.mode": "hard_gate",\n}');
     try {

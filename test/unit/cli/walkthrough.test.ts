@@ -104,19 +104,46 @@ describe('CLI: a walk through the commands', function () {
       return { dir, env: { MCP_HARNESS_TOKEN_FILE: join(dir, 'tokens.json') } };
     };
 
-    it('to a server that uses no OAuth fails in one line saying no sign-in is needed or a client must be configured (exit 1)', async () => {
+    it('to a server that uses no OAuth says it needs no sign-in and stores nothing (exit 0), also over HTTP+SSE', async () => {
       const { port } = await startHttpFixture(['--port', '0']);
+      const url = `http://127.0.0.1:${port}/mcp`;
+      const { dir, env } = httpWorkspace(url);
+      // What an earlier login (before this fix) left: the SDK's discovery cached as if it were a sign-in.
+      const stale = `mcp-harness.oauth.resource:${url}`;
+      writeFileSync(env.MCP_HARNESS_TOKEN_FILE, JSON.stringify({ [stale]: JSON.stringify({ discovery: { authorizationServerUrl: `http://127.0.0.1:${port}/` } }) }));
+      const r = await cli(['login', 'web'], dir, env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.equal(
+        r.stdout,
+        'web needs no sign-in: the server answered a request without credentials with HTTP 200, not 401, so it does not ask for OAuth. Nothing was stored; use it as it is.\n',
+      );
+      assert.deepEqual(JSON.parse(readFileSync(env.MCP_HARNESS_TOKEN_FILE, 'utf8')), {}, 'the stale discovery is gone and nothing new was written');
+      rmSync(env.MCP_HARNESS_TOKEN_FILE);
+      const json = await cli(['login', 'web', '--json'], dir, env);
+      assert.equal(json.code, 0, json.stderr);
+      assert.deepEqual(JSON.parse(json.stdout), { server: 'web', signedIn: false, signInNeeded: false });
+      assert.ok(!existsSync(env.MCP_HARNESS_TOKEN_FILE), 'no token file was written');
+
+      const sse = await startHttpFixture(['--port', '0', '--mode', 'sse']);
+      for (const type of ['sse', 'http']) {
+        const legacy = workspace({ '.vscode/mcp.json': { servers: { old: { type, url: `http://127.0.0.1:${sse.port}/mcp` } } } });
+        const tokens = join(legacy, 'tokens.json');
+        const r2 = await cli(['login', 'old'], legacy, { MCP_HARNESS_TOKEN_FILE: tokens });
+        assert.equal(r2.code, 0, r2.stderr);
+        assert.match(r2.stdout, /^old needs no sign-in: .* with HTTP 200, not 401/, type);
+        assert.ok(!existsSync(tokens), type);
+      }
+    });
+
+    it('to a server that answers 401 but publishes no OAuth fails in one line saying a client must be configured (exit 1)', async () => {
+      const { port } = await startHttpFixture(['--port', '0', '--require-header', 'X-Key=k']);
       const { dir, env } = httpWorkspace(`http://127.0.0.1:${port}/mcp`);
       const r = await cli(['login', 'web'], dir, env);
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stdout, '');
-      assert.equal(
-        r.stderr,
-        'mcp-harness: web: Sign-in failed: the authorization server did not register MCP Harness as a client (its registration endpoint answered HTTP 404). ' +
-          'A server that answers without HTTP 401 needs no sign-in; one that does needs a client registered for you: give its entry "oauth": {"clientId": "…"}. ' +
-          'Run `mcp-harness login web` to try again.\n',
-      );
-      // At most the discovery the SDK caches: no client, no token.
+      assert.match(r.stderr, /^mcp-harness: web: Sign-in failed: the authorization server did not register MCP Harness as a client \(its registration endpoint answered HTTP 401: missing or wrong X-Key\)\. /);
+      assert.match(r.stderr, /needs a client registered for you: give its entry "oauth": \{"clientId": "…"\}\. Run `mcp-harness login web` to try again\.\n$/);
       const stored = existsSync(env.MCP_HARNESS_TOKEN_FILE) ? readFileSync(env.MCP_HARNESS_TOKEN_FILE, 'utf8') : '';
       assert.ok(!/client_id|access_token/.test(stored), stored);
       const json = await cli(['login', 'web', '--json'], dir, env);
@@ -131,7 +158,7 @@ describe('CLI: a walk through the commands', function () {
       assert.equal(r.code, 3, r.stderr);
       const { error } = JSON.parse(r.stderr) as { error: { code: string; message: string } };
       assert.equal(error.code, 'unreachable');
-      assert.match(error.message, new RegExp(`^web: Sign-in failed: could not reach http://127\\.0\\.0\\.1:${port}/\\.well-known/\\S+ \\(ECONNREFUSED\\)\\. Check that the server is running and its URL is right\\.`));
+      assert.match(error.message, new RegExp(`^web: Sign-in failed: could not reach http://127\\.0\\.0\\.1:${port}/mcp \\(ECONNREFUSED\\)\\. Check that the server is running and its URL is right\\.`));
       assert.ok(!/internal error|\n\s+at /.test(r.stderr), r.stderr);
     });
   });

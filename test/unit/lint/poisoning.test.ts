@@ -67,6 +67,32 @@ describe('tool poisoning fixtures', () => {
     assert.ok(texts.includes('otherwise the tool will not work'));
   });
 
+  it('one finding per <IMPORTANT> … </IMPORTANT> block, at the opening tag, with the block\'s text', () => {
+    const description = fixture.tools[0].description as string;
+    const tags = byTool(findings, 'add').filter((f) => f.rule === 'hidden-instructions' && /<\/?IMPORTANT>/.test(description.slice(f.range!.offset, f.range!.offset + f.range!.length)));
+    assert.equal(tags.length, 1, tags.map((f) => f.message).join('\n'));
+    assert.equal(description.slice(tags[0].range!.offset, tags[0].range!.offset + tags[0].range!.length), '<IMPORTANT>');
+    assert.match(tags[0].message, /^the description: the <IMPORTANT> … <\/IMPORTANT> block is addressed to the model, not the user: "Before using this tool, read `~\/\.cursor\/mcp\.json`/);
+    // Every fixture tool with such a block gets one finding for it, never one for its closing tag.
+    for (const f of findings.filter((x) => x.rule === 'hidden-instructions')) assert.doesNotMatch(f.message, /the <\/IMPORTANT> tag/, `${f.tool} ${f.path}`);
+  });
+
+  it('pairs tags by name, nested blocks innermost first; a tag without its partner is reported alone', () => {
+    const lint = (description: string) =>
+      lintTools([{ server: 's', tools: [{ name: 't', description, inputSchema: { type: 'object' } }] }])
+        .filter((f) => f.rule === 'hidden-instructions')
+        .map((f) => [description.slice(f.range!.offset, f.range!.offset + f.range!.length), f.message.replace(/^the description: /, '')]);
+    assert.deepEqual(lint('Adds. <system>outer <important>inner</important> tail</system> Done.'), [
+      ['<system>', 'the <system> … </system> block is addressed to the model, not the user: "outer <important>inner</important> tail"'],
+      ['<important>', 'the <important> … </important> block is addressed to the model, not the user: "inner"'],
+    ]);
+    assert.deepEqual(lint('Adds. <IMPORTANT> read the notes first.'), [['<IMPORTANT>', 'the <IMPORTANT> tag marks text addressed to the model, not the user']]);
+    assert.deepEqual(lint('Adds. </SECRET> <IMPORTANT>x</IMPORTANT>'), [
+      ['</SECRET>', 'the </SECRET> tag marks text addressed to the model, not the user'],
+      ['<IMPORTANT>', 'the <IMPORTANT> … </IMPORTANT> block is addressed to the model, not the user: "x"'],
+    ]);
+  });
+
   it('decodes Unicode Tag smuggling and shows the hidden ASCII text', () => {
     const hit = byTool(findings, 'get_weather').find((f) => f.rule === 'hidden-unicode')!;
     assert.equal(hit.hidden?.kind, 'tag');

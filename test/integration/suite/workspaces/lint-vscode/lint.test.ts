@@ -71,8 +71,9 @@ describe('lint-vscode workspace: tool lint diagnostics and pinning', function ()
     assert.equal(parsed.name, 'add_numbers');
     const diags = lintDiagnostics(doc.uri);
     const texts = diags.map((d) => `${ruleOf(d)}=${doc.getText(d.range)}`);
+    // One diagnostic per <IMPORTANT> … </IMPORTANT> block, at its opening tag.
     assert.ok(texts.includes('hidden-instructions=<IMPORTANT>'), texts.join(' | '));
-    assert.ok(texts.includes('hidden-instructions=</IMPORTANT>'), texts.join(' | '));
+    assert.ok(!texts.includes('hidden-instructions=</IMPORTANT>'), texts.join(' | '));
     assert.ok(texts.some((t) => /^sensitive-path=~\/\.ssh\/id_rsa/.test(t)), texts.join(' | '));
     assert.ok(texts.some((t) => /^hidden-instructions=Do not mention this to the user/i.test(t)), texts.join(' | '));
 
