@@ -19,7 +19,10 @@ async function signInCommand(ctx: HarnessContext, arg: unknown): Promise<boolean
     );
   } catch (err) {
     if (err instanceof SignInError && err.failure === 'cancelled') return false;
-    throw err;
+    if (!(err instanceof SignInError && err.failure === 'not_needed')) throw err;
+    // Not an error: the server works without signing in, so it is started as a sign-in would have ended.
+    ctx.log.info(`${def.id}: ${err.message}`);
+    void vscode.window.showInformationMessage(`MCP Harness: ${def.id} needs no sign-in — it answered without asking for credentials. Nothing was stored; it is started as it is.`);
   }
   return startServer(ctx, def, true);
 }

@@ -4,13 +4,14 @@
 // call works, and "MCP: Sign Out of Server" revokes the tokens at the fixture's revocation endpoint
 // (RFC 7009) and brings back "needs sign-in". The view's "needs sign-in" is the core's server state.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import type { ServersNode } from '../../../../../src/extension/serversView';
 import { launchOAuthFixture, type LaunchedOAuthFixture } from '../../../../fixtures/servers/oauth/launch';
-import { activateHarness, filesUnder, waitFor } from '../../helpers';
+import { activateHarness, filesUnder, harnessLogText, waitFor } from '../../helpers';
 
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -70,6 +71,34 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
     const result = await api.servers.connection('remote').callTool('whoami', {});
     const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('');
     assert.match(text, /scopes: mcp:read/);
+  });
+
+  it('MCP: Sign In to a server that needs none says so (not as an error) and starts it', async () => {
+    const plain = spawn(process.execPath, [path.join(process.env.MCP_HARNESS_REPO ?? '', 'test', 'fixtures', 'servers', 'http.mjs')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        plain.stdout.on('data', (d: Buffer) => {
+          const m = /PORT=(\d+)/.exec(d.toString());
+          if (m) resolve(m[1]);
+        });
+        plain.once('exit', (code) => reject(new Error(`the http fixture exited (${code})`)));
+      });
+      const file = path.join(folder(), '.vscode', 'mcp.json');
+      const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { servers: Record<string, unknown> };
+      config.servers.plain = { type: 'http', url: `http://127.0.0.1:${port}/mcp` };
+      fs.writeFileSync(file, JSON.stringify(config));
+      await waitFor(() => api.discovery.definitions.some((d) => d.id === 'plain'), 'the plain server to be discovered', 15_000);
+      const before = opened.length;
+      const started = await vscode.commands.executeCommand<boolean>('mcpHarness.signIn', 'plain');
+      assert.equal(started, true, 'the server was started (the command did not fail)');
+      assert.equal(api.servers.state('plain')?.status, 'running');
+      assert.equal(opened.length, before, 'no browser was opened');
+      await waitFor(() => /plain: Sign-in not needed: the server answered a request without credentials with HTTP 200/.test(harnessLogText(api.context.extension.logUri)), 'the log to say no sign-in is needed');
+      assert.ok(!harnessLogText(api.context.extension.logUri).includes('[error] Sign-in not needed'), 'not reported as an error');
+    } finally {
+      await api.servers.stop('plain');
+      plain.kill('SIGKILL');
+    }
   });
 
   it('MCP: Sign Out of Server revokes the tokens, then forgets them: the server needs sign-in again', async () => {
