@@ -106,6 +106,11 @@ export class SettingsFileError extends Error {
     return `${this.what}. The gateway did not start: fix the file, then start it again.`;
   }
 
+  /** Before a run (call, run, exec, agent): nothing runs under a policy the user did not mean. */
+  get atRun(): string {
+    return `${this.what}. Nothing was run: fix the file (or move it aside), then run the command again.`;
+  }
+
   /** At a reload: the settings in use stay. */
   get atReload(): string {
     return `${this.what}. The change was not applied: the gateway keeps its running settings until the file is fixed.`;

@@ -4,35 +4,31 @@
 // always the workspace lockfile's pins, and OpenTelemetry export when --otlp or mcpHarness.otel.endpoint asks.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { mergeGuardrails, mergePolicy } from '../core/guards/defaults';
-import { settingsJsonReader, settingsToConfig, type HarnessSettings, type SettingReader } from '../core/guards/settings';
+import { settingsToConfig, type HarnessSettings, type SettingReader } from '../core/guards/settings';
 import type { GuardrailsConfig, PolicyConfig } from '../core/guards/types';
 import { PinFileError } from '../core/pin/store';
 import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
 import type { SessionFile } from '../core/session/parse';
 import { cliClientFeatures } from './clientHost';
+import { readSettingsFile, SettingsFileError } from './gatewaySettings';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
 import { cliOtel, OTLP_OPTIONS, type CliOtel } from './otel';
 import { envTimeout, timeoutOption } from './serverHints';
 import { openWorkspace, type OpenedWorkspace } from './workspace';
 
-/** The workspace's `mcpHarness.*` settings from .vscode/settings.json (JSONC); none when it is absent. */
-export function workspaceSettings(folder: string, warn: (message: string) => void): SettingReader {
-  const file = join(folder, '.vscode', 'settings.json');
-  let text: string;
+/**
+ * The workspace's `mcpHarness.*` settings from .vscode/settings.json (JSONC); none when it is absent. Read as strictly
+ * as the gateway reads it: a file that cannot be read (a syntax error, not one JSON object) stops the command with
+ * its file, line and column rather than running under whatever part of the policy could be read.
+ */
+export function workspaceSettings(folder: string, cwd = folder): SettingReader {
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return () => undefined;
+    return readSettingsFile(folder, cwd);
+  } catch (err) {
+    if (err instanceof SettingsFileError) throw new UsageError(err.atRun);
+    throw err;
   }
-  const errors: ParseError[] = [];
-  const value = parseJsonc(text, errors, { allowTrailingComma: true });
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    warn(`${file} could not be read as JSON; its mcpHarness.* settings are ignored.`);
-    return () => undefined;
-  }
-  return settingsJsonReader(value as Record<string, unknown>);
 }
 
 /** Policy, guardrails and prices: the workspace settings, then the --policy file on top. */
@@ -116,7 +112,7 @@ export async function openRunEnvironment(values: Record<string, unknown>, io: Cl
     await ws.close();
   };
   try {
-    const read = workspaceSettings(ws.folder, (m) => io.stderr(`mcp-harness: ${m}\n`));
+    const read = workspaceSettings(ws.folder, io.cwd);
     let settings = loadSettings(read, values.policy as string | undefined, io.cwd);
     // The request timeout the user gave bounds each call too, not only the server's start and listings.
     if (timeoutMs !== undefined) settings = { ...settings, policy: { ...settings.policy, timeoutMs } };

@@ -36,6 +36,29 @@ describe('mcp-harness run / call (built CLI)', function () {
   });
   after(() => rmSync(ws, { recursive: true, force: true }));
 
+  it('call and run refuse to start under a settings.json they cannot read, naming file, line and column', () => {
+    const settings = join(ws, '.vscode', 'settings.json');
+    // The deny rule comes after the mistake: a lenient read would have run the call without it.
+    writeFileSync(settings, '{\n  "mcpHarness.trace.dir": "x",,\n  "mcpHarness.policy.deny": ["everything/echo"]\n}\n');
+    const traces = join(ws, '.mcp-harness', 'traces');
+    const before = existsSync(traces) ? readdirSync(traces).length : 0;
+    try {
+      for (const args of [['call', 'everything/echo', '--args', '{"message":"hi"}'], ['run', 'smoke.mcp-session.json']]) {
+        const r = cli(args, ws);
+        assert.equal(r.code, 2, `${args[0]}: ${r.stderr}${r.stdout}`);
+        assert.match(r.stderr, /\.vscode\/settings\.json:2:\d+: .*Nothing was run: fix the file \(or move it aside\), then run the command again\./, r.stderr);
+        assert.equal(r.stdout, '');
+      }
+      assert.equal(existsSync(traces) ? readdirSync(traces).length : 0, before, 'no trace was written');
+      writeFileSync(settings, '["not", "an object"]');
+      const r = cli(['call', 'everything/echo', '--args', '{"message":"hi"}'], ws);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /settings\.json:1:1: the file must hold one JSON object/);
+    } finally {
+      rmSync(settings, { force: true });
+    }
+  });
+
   it('run: exits 0 when every expectation holds, prints the summary JSON and writes trace + report', () => {
     const r = cli(['run', 'smoke.mcp-session.json', '--json', '--report', 'report.json'], ws);
     assert.equal(r.code, 0, r.stderr + r.stdout);
