@@ -1,6 +1,6 @@
 // `mcp-harness report TRACE.jsonl [more.jsonl ...] --json F --html F --csv F --xlsx F`
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { writeCsv } from '../../core/report/csv';
 import { WebviewBundleMissingError, writeHtmlReport } from '../../core/report/html';
 import { writeJsonReport } from '../../core/report/json';
@@ -17,10 +17,11 @@ const FORMATS = ['json', 'html', 'csv', 'xlsx'] as const;
 
 export const reportCommand: CliCommand = {
   usage: [
-    'Usage: mcp-harness report TRACE.jsonl [MORE.jsonl ...] [--json FILE] [--html FILE] [--csv FILE] [--xlsx FILE]',
+    'Usage: mcp-harness report TRACE.jsonl|FOLDER [MORE ...] [--json FILE] [--html FILE] [--csv FILE] [--xlsx FILE]',
     '',
-    'Reads one or more trace files (JSONL, as written under .mcp-harness/traces/) and writes a report',
-    'of every session run in them. Give at least one output; FILE "-" writes JSON, HTML or CSV to stdout.',
+    'Reads one or more trace files (JSONL, as written under .mcp-harness/traces/; a folder stands for the',
+    '*.jsonl files in it, e.g. .mcp-harness/traces) and writes a report of every session run in them.',
+    'Give at least one output; FILE "-" writes JSON, HTML or CSV to stdout.',
     '',
     'Options:',
     '  --json FILE        {mcp_details: {sessions, summary}} with masked arguments and outputs',
@@ -51,9 +52,9 @@ export const reportCommand: CliCommand = {
     if (xlsxToStdout) throw new UsageError('an XLSX workbook cannot be written to stdout; give --xlsx a file name.');
 
     const loads: TraceLoad[] = [];
-    for (const p of positionals) {
+    for (const p of traceFiles(positionals, io.cwd)) {
       try {
-        loads.push(await loadTraceFile(resolve(io.cwd, p)));
+        loads.push(await loadTraceFile(p));
       } catch (err) {
         if (err instanceof TraceFileError) throw new UsageError(err.message);
         throw err;
@@ -107,3 +108,25 @@ export const reportCommand: CliCommand = {
     return 0;
   },
 };
+
+/** The trace files named: a folder stands for its *.jsonl files (by name); each file is read once. */
+function traceFiles(positionals: string[], cwd: string): string[] {
+  const files = new Set<string>();
+  for (const p of positionals) {
+    const path = resolve(cwd, p);
+    let folder = false;
+    try {
+      folder = statSync(path).isDirectory();
+    } catch {
+      // Not there: loadTraceFile says so.
+    }
+    if (!folder) {
+      files.add(path);
+      continue;
+    }
+    const inside = readdirSync(path).filter((f) => f.endsWith('.jsonl')).sort();
+    if (!inside.length) throw new UsageError(`${p} holds no trace files (*.jsonl). Run a session first (mcp-harness run), or name trace files.`);
+    for (const f of inside) files.add(join(path, f));
+  }
+  return [...files];
+}

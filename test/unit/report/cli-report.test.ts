@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
@@ -27,6 +27,22 @@ describe('mcp-harness report', () => {
     assert.equal(readFileSync(join(dir, 'out/r.csv'), 'utf8').trim().split('\r\n').length, 18);
     assert.ok(existsSync(join(dir, 'out/r.xlsx')));
     assert.match(c.err(), /Wrote a report of 2 session runs \(17 steps\)/);
+  });
+
+  it('a folder stands for the trace files in it (each read once, even when also named); an empty folder is refused', async () => {
+    const traces = join(dir, 'traces');
+    mkdirSync(traces);
+    copyFileSync(join(FIXTURES, 'two-runs.jsonl'), join(traces, 'a.jsonl'));
+    copyFileSync(join(FIXTURES, 'every-decision.jsonl'), join(traces, 'b.jsonl'));
+    writeFileSync(join(traces, 'notes.txt'), 'not a trace');
+    let c = io(dir);
+    assert.equal(await main(['report', 'traces', join(traces, 'a.jsonl'), '--json', '-'], c.io), 0, c.err());
+    assert.equal(JSON.parse(c.out()).mcp_details.summary.total_sessions, 2);
+    assert.doesNotMatch(c.err(), /notes\.txt/);
+    mkdirSync(join(dir, 'empty'));
+    c = io(dir);
+    assert.equal(await main(['report', 'empty', '--json', '-'], c.io), 2);
+    assert.match(c.err(), /empty holds no trace files \(\*\.jsonl\)\. Run a session first/);
   });
 
   it('writes JSON to stdout with "-"', async () => {
