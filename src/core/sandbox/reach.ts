@@ -1,8 +1,10 @@
 // Which servers a code run starts. Building the guest's tool index used to list (so start, and in VS Code ask
 // consent for) every configured server, even for code that uses one. Now the index holds the servers the code
 // names (a static scan of the code and the skills it uses), the running ones, and those whose tools are known
-// without starting them (listed earlier in the run, or cached from an earlier start); any other reachable server
-// is listed, so started through the host's consent, when the code first calls or describes one of its tools.
+// without starting them (listed earlier in the run, or cached from an earlier start). Code that finds its tools
+// at run time (mcp.search, mcp.servers, a computed name) gets every server up front, as before. Starting happens
+// before the run's clock starts, so a consent prompt does not eat into the time limit; a server the scan still
+// missed (an aliased `mcp.call`) is listed, so started through the host's consent, on first use during the run.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCatalogEntry, ToolGateway } from '../guards/types';
 import { sanitizeIdentifier } from '../typings/generate';
@@ -54,6 +56,26 @@ export function serversNamedIn(sources: readonly string[], servers: readonly str
   return new Set(servers.filter((server) => names.has(server) || names.has(sanitizeIdentifier(server))));
 }
 
+const DISCOVERY = /\bmcp\s*(?:\?\.|\.)\s*(?:search|servers)\b/;
+const CALL_OR_DESCRIBE = /\bmcp\s*(?:\?\.|\.)\s*(?:call|describe)\s*\(\s*/g;
+const LITERAL_FIRST_ARG = /^(?:'[^'\\\n]*'|"[^"\\\n]*"|`[^`\\$]*`)\s*[,)]/;
+const COMPUTED_TOOLS_KEY = /\btools\s*(?:\?\.)?\[(?!\s*(['"`])[^'"`\\\n]*\1\s*\])/;
+const TOOLS_ENUMERATED = /\bObject\s*\.\s*\w+\s*\(\s*tools\b/;
+
+/**
+ * Whether the sources find their tools at run time, so the scan cannot say which servers they use: they search or
+ * list the servers, pass a computed name to mcp.call / mcp.describe, index `tools` with a computed key or enumerate it.
+ */
+export function reachesAnyServer(sources: readonly string[]): boolean {
+  return sources.some((source) => {
+    if (DISCOVERY.test(source) || COMPUTED_TOOLS_KEY.test(source) || TOOLS_ENUMERATED.test(source)) return true;
+    for (const m of source.matchAll(CALL_OR_DESCRIBE)) {
+      if (!LITERAL_FIRST_ARG.test(source.slice(m.index + m[0].length, m.index + m[0].length + 300))) return true;
+    }
+    return false;
+  });
+}
+
 /** The reachable server a name's server part means (its id or the sanitised identifier of `tools.<server>`). */
 export function serverMeant(part: string, servers: readonly string[]): string | undefined {
   return servers.find((s) => s === part) ?? servers.find((s) => sanitizeIdentifier(s) === part);
@@ -72,7 +94,8 @@ export async function planReach(gateway: ToolGateway, sources: readonly string[]
     return { catalog: allowed ? catalog.filter((e) => allowed.has(e.server)) : catalog, unlisted: [], failed: new Map() };
   }
   const reach = gateway.serverReach().filter((r) => !allowed || allowed.has(r.server));
-  const named = serversNamedIn(sources, reach.map((r) => r.server));
+  const servers = reach.map((r) => r.server);
+  const named = reachesAnyServer(sources) ? new Set(servers) : serversNamedIn(sources, servers);
   const catalog: ToolCatalogEntry[] = [];
   const unlisted: string[] = [];
   const failed = new Map<string, string>();

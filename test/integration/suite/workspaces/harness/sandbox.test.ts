@@ -1,7 +1,7 @@
 // Runs on a copy of test/fixtures/workspaces/harness: "MCP: Run Code in Sandbox" starts only the servers the code
 // uses. The workspace defines several servers (everything, crashy, withinput, half, nocommand); code that uses only
-// `everything` asks consent for that one and spawns nothing else; a server reached by a computed name is started
-// on first use through the same consent prompt, and a refused one is the code's ToolNotFoundError.
+// `everything` asks consent for that one and spawns nothing else; a refused server is the code's ToolNotFoundError;
+// a server the static scan missed (an aliased mcp.call) is started on first use through the same consent prompt.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -65,25 +65,21 @@ describe('harness workspace: Run Code in Sandbox starts only what the code uses'
 
   it('asks consent for and starts only `everything` when the code uses only it', async () => {
     assert.deepEqual(await serverProcesses(), [], 'nothing runs before the code');
-    const result = await runFile('only-everything.mcp.js', 'const r = await tools.everything.echo({ message: "only everything" });\nreturn { text: r.text, servers: await mcp.servers() };\n');
+    const result = await runFile('only-everything.mcp.js', 'const r = await tools.everything.echo({ message: "only everything" });\nreturn r.text;\n');
     assert.equal(result.ok, true, JSON.stringify(result.error));
-    const value = result.value as { text: string; servers: { name: string; started?: boolean }[] };
-    assert.equal(value.text, 'Echo: only everything');
+    assert.equal(result.value, 'Echo: only everything');
     assert.deepEqual(asked, ['everything'], 'consent was asked for the server the code uses, and only for it');
     assert.deepEqual(running(), ['everything']);
     const procs = await serverProcesses();
     assert.equal(procs.length, 1, procs.join('\n'));
     assert.match(procs[0], /server-everything/);
-    for (const id of ['crashy', 'withinput', 'half']) {
-      assert.equal(api.servers.state(id)?.status, 'stopped', `${id} was left alone`);
-      assert.equal(value.servers.find((s) => s.name === id)?.started, false, `mcp.servers() names ${id} as not started`);
-    }
+    for (const id of ['crashy', 'withinput', 'half']) assert.equal(api.servers.state(id)?.status, 'stopped', `${id} was left alone`);
   });
 
   it('gives the code a ToolNotFoundError naming the server, with the way to start it, when consent is refused', async () => {
     answer = (id) => (id === 'crashy' ? 'deny' : 'allow');
     try {
-      const result = await runFile('refused.mcp.js', 'const id = ["cra", "shy"].join("");\ntry { await mcp.call(id + "/echo", { text: "x" }); return "called"; } catch (e) { return [e.name, e.message]; }\n');
+      const result = await runFile('refused.mcp.js', 'try { await mcp.call("crashy/echo", { text: "x" }); return "called"; } catch (e) { return [e.name, e.message]; }\n');
       assert.equal(result.ok, true, JSON.stringify(result.error));
       const [name, message] = result.value as string[];
       assert.equal(name, 'ToolNotFoundError');
@@ -95,9 +91,9 @@ describe('harness workspace: Run Code in Sandbox starts only what the code uses'
       answer = () => 'allow';
     }
   });
-  it('starts a server the code reaches by a computed name on first use, through the consent prompt', async () => {
+  it('starts a server the scan missed (an aliased mcp.call) on first use, through the consent prompt', async () => {
     await api.consent.forget();
-    const result = await runFile('computed.mcp.js', 'const id = ["cra", "shy"].join("");\nreturn (await mcp.call(id + "/echo", { text: "reached" })).text;\n');
+    const result = await runFile('aliased.mcp.js', 'const { call } = mcp;\nconst id = ["cra", "shy"].join("");\nreturn (await call(id + "/echo", { text: "reached" })).text;\n');
     assert.equal(result.ok, true, JSON.stringify(result.error));
     assert.equal(result.value, 'reached');
     assert.deepEqual(asked, ['crashy'], 'everything is running; crashy is asked about when the code reaches it');
@@ -111,7 +107,8 @@ describe('harness workspace: Run Code in Sandbox starts only what the code uses'
     await api.consent.forget();
     answer = (id) => (id === 'crashy' ? 'deny' : 'allow');
     try {
-      const result = await runFile('cached.mcp.js', 'const found = (await mcp.search("crash")).map((t) => t.name);\nconst echo = found.find((n) => n.endsWith("/echo"));\ntry { await mcp.call(echo, { text: "x" }); return [found]; } catch (e) { return [found, e.name, e.message]; }\n');
+      // `const m = mcp` hides the search from the scan, so only what is known without starting anything is searched.
+      const result = await runFile('cached.mcp.js', 'const m = mcp;\nconst found = (await m.search("crash")).map((t) => t.name);\nconst echo = found.find((n) => n.endsWith("/echo"));\ntry { await m.call(echo, { text: "x" }); return [found]; } catch (e) { return [found, e.name, e.message]; }\n');
       assert.equal(result.ok, true, JSON.stringify(result.error));
       const [found, name, message] = result.value as [string[], string, string];
       assert.ok(found.includes('crashy/crash'), `mcp.search finds the remembered tools: ${JSON.stringify(found)}`);
