@@ -25,6 +25,7 @@ function guardedConnections(ctx: EnvironmentContext): ConnectionProvider {
   return {
     ensureStarted: (id) => startWorkspaceServer(ctx, id),
     connectionIfStarted: (id) => ctx.servers.connectionIfStarted(id),
+    cachedTools: (id) => ctx.servers.cachedTools(id),
   };
 }
 

@@ -66,8 +66,28 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   ) {
     super();
     this._register(discovery.onDidChange(() => this.changed.fire()));
-    this._register(states.onDidChangeState(() => this.changed.fire()));
+    this._register(
+      states.onDidChangeState(() => {
+        this.changed.fire();
+        this.followCountdown();
+      }),
+    );
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
+    this._register({ dispose: () => this.stopCountdown() });
+  }
+
+  private countdown: NodeJS.Timeout | undefined;
+
+  /** While a server waits to reconnect, its "reconnecting in Ns" is redrawn every second; the timer stops with the last wait. */
+  private followCountdown(): void {
+    const waiting = this.discovery.definitions.some((d) => this.states.state(d.id)?.reconnect);
+    if (waiting && !this.countdown) this.countdown = setInterval(() => this.changed.fire(), 1000);
+    else if (!waiting) this.stopCountdown();
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown) clearInterval(this.countdown);
+    this.countdown = undefined;
   }
 
   refresh(): void {
@@ -226,8 +246,10 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     const item = new vscode.TreeItem(def.id, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `server:${def.id}`;
     const blocked = !this.isTrusted() && !!def.source.workspaceFolder;
-    const statusText =
-      blocked && status === 'stopped'
+    const reconnect = st?.reconnect;
+    const statusText = reconnect
+      ? `reconnecting in ${Math.max(0, Math.ceil((reconnect.at - Date.now()) / 1000))}s (attempt ${reconnect.attempt})`
+      : blocked && status === 'stopped'
         ? 'blocked (Restricted Mode)'
         : status === 'stopped' && def.disabled
           ? 'disabled'
@@ -243,10 +265,12 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     item.description = `${statusText} · ${def.transport}${protocol} · ${relativeSource(def)}`;
     item.iconPath = blocked && status === 'stopped' ? new vscode.ThemeIcon('shield') : STATUS_ICON[status];
     if (st?.circuitOpen) item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
+    if (reconnect) item.iconPath = new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('list.warningForeground'));
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${def.name}** — ${statusText}\n\n`);
     const error = st?.error ?? (status === 'error' ? def.error : undefined);
     if (error) md.appendText(`${error}\n\n`);
+    if (reconnect) md.appendText('A call needs it, so it will be started again after the wait. Stop cancels the reconnect.\n\n');
     if (st?.serverInfo) md.appendText(`${st.serverInfo.name} ${st.serverInfo.version}\n\n`);
     if (st?.protocol) md.appendText(`MCP protocol ${st.protocol.version} (${st.protocol.era === 'modern' ? '2026 generation, stateless' : '2025 generation, initialize handshake'})\n\n`);
     if (def.transport === 'stdio') {
@@ -258,7 +282,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     md.appendText(`Defined in ${def.source.file}`);
     for (const n of def.notes) md.appendText(`\n\nNote: ${n}`);
     item.tooltip = md;
-    item.contextValue = status === 'needs-sign-in' ? 'server.needsSignIn' : `server.${status}`;
+    item.contextValue = reconnect ? 'server.reconnecting' : status === 'needs-sign-in' ? 'server.needsSignIn' : `server.${status}`;
     return item;
   }
 }

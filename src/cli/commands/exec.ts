@@ -72,7 +72,7 @@ export const execCommand: CliCommand = {
     'Every tool call goes through the guards (policy, pins, output guardrails); the run is traced like a',
     'one-step session in DIR/.mcp-harness/traces/ (the workspace setting mcpHarness.traceDir, or --trace-dir).',
     '',
-    '  --servers a,b       only these servers are visible to the code (default: every configured server)',
+    '  --servers a,b       only these servers are visible to the code (default: every configured server; only those the code uses are started)',
     '  --timeout-ms N      wall-clock deadline (default 5000, setting mcpHarness.sandbox.timeoutMs)',
     '  --memory-mb N       memory cap (default 64, setting mcpHarness.sandbox.memoryMb)',
     '  --max-tool-calls N  tool calls per run (default 100, setting mcpHarness.sandbox.maxToolCalls)',

@@ -11,6 +11,8 @@ export interface ConnectionProvider {
   connectionIfStarted?(id: string): ServerConnection | undefined;
   /** A pending re-list of the server's tools (after tools/list_changed) that a call must wait for. */
   pendingToolRefresh?(id: string): Promise<void> | undefined;
+  /** The server's tools remembered from an earlier start of the same definition, without starting it. */
+  cachedTools?(id: string): readonly Tool[] | undefined;
 }
 
 export class ToolCatalog {
@@ -27,6 +29,12 @@ export class ToolCatalog {
   /** The tool when its server's list has already arrived; undefined means "look it up". */
   known(server: string, name: string): Tool | undefined {
     return this.listed.get(server)?.get(name);
+  }
+
+  /** The server's tools when this catalog has listed them already (nothing is started). */
+  listedTools(server: string): readonly Tool[] | undefined {
+    const tools = this.listed.get(server);
+    return tools && [...tools.values()];
   }
 
   async list(): Promise<ToolCatalogEntry[]> {

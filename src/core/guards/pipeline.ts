@@ -22,7 +22,7 @@ import { guardOutput } from './outputGuard';
 import { evaluateStaticPolicy, toolTraits, type ToolTraits } from './policy';
 import { PiiVault, scanValue } from './redact';
 import { sampleFromSchema, sharedSchemaCache, type SchemaValidatorCache } from './schema';
-import type { GuardrailsConfig, PolicyConfig, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
+import type { GuardrailsConfig, PolicyConfig, ServerReach, ToolCallOutcome, ToolCallRequest, ToolCatalogEntry, ToolGateway } from './types';
 
 export { textForTokens, truncateResult };
 export type { ConnectionProvider, PinCheck };
@@ -130,6 +130,15 @@ export class GuardPipeline implements ToolGateway {
 
   listTools(): Promise<ToolCatalogEntry[]> {
     return this.catalog.list();
+  }
+
+  /** The servers this pipeline may reach and what is known of their tools, starting none of them. */
+  serverReach(): ServerReach[] {
+    const { connections, servers } = this.options;
+    return servers.map((server) => {
+      const cached = this.catalog.listedTools(server) ?? connections.cachedTools?.(server);
+      return { server, running: !!connections.connectionIfStarted?.(server), ...(cached ? { cached } : {}) };
+    });
   }
 
   /** The server's tools by name; listed once per pipeline, listed again when a name is not found. */

@@ -68,8 +68,22 @@ export interface ToolCatalogEntry {
   tool: Tool;
 }
 
+/** A server a gateway may reach, and what is known of its tools without starting it. */
+export interface ServerReach {
+  server: string;
+  /** Running now: listing its tools starts nothing. */
+  running: boolean;
+  /** Its tools when known without starting it: listed earlier in this run, or remembered from an earlier start of the same definition. */
+  cached?: readonly Tool[];
+}
+
 /** What the sandbox and session runner see: guarded calls and the tools they may call. */
 export interface ToolGateway {
   callTool(request: ToolCallRequest): Promise<ToolCallOutcome>;
+  /** The tools of every server the gateway may reach (starting each one that is not running). */
   listTools(): Promise<ToolCatalogEntry[]>;
+  /** The servers the gateway may reach, without starting any (a gateway that can say lets its callers start only what they need). */
+  serverReach?(): ServerReach[];
+  /** One server's tools by name, starting it (through the host's consent) when it is not running; rejects when it cannot start. */
+  toolsOf?(server: string): Promise<Map<string, Tool>>;
 }

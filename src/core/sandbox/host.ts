@@ -5,6 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { StepRecord } from '../../protocol/trace';
 import type { ToolCatalogEntry, ToolGateway } from '../guards/types';
 import { sanitizeIdentifier, toolStub } from '../typings/generate';
+import { serverMeant, type SandboxReach } from './reach';
 import type { HostOp, HostReplyMessage, SandboxLimits } from './types';
 
 export type HostReply = Pick<HostReplyMessage, 'json' | 'error' | 'fatal'>;
@@ -41,20 +42,74 @@ export class HostBridge {
   /** "server/tool" → its entry (the first, as a linear search would find it). */
   private readonly byName = new Map<string, ToolCatalogEntry>();
 
+  /** Reachable servers not listed yet: each is listed (so started, through the host's consent) on first use. */
+  private readonly unlisted: string[];
+  /** Servers that could not be started for this run, with why (a named one at the start, or one listed on first use). */
+  private readonly failed: Map<string, string>;
+  private readonly listing = new Map<string, Promise<void>>();
+
   constructor(
     private readonly gateway: ToolGateway,
     private readonly catalog: ToolCatalogEntry[],
     private readonly parentStepId: string,
     private readonly limits: SandboxLimits,
     signal?: AbortSignal,
+    reach: Pick<SandboxReach, 'unlisted' | 'failed'> = { unlisted: [], failed: new Map() },
   ) {
     signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
-    for (const e of catalog) {
+    this.unlisted = [...reach.unlisted];
+    this.failed = new Map(reach.failed);
+    this.index(catalog);
+    // Every call in flight listens on this signal (up to maxToolCalls at once with Promise.all).
+    setMaxListeners(limits.maxToolCalls + 10, this.abort.signal);
+  }
+
+  private index(entries: readonly ToolCatalogEntry[]): void {
+    for (const e of entries) {
       const key = `${e.server}/${e.tool.name}`;
       if (!this.byName.has(key)) this.byName.set(key, e);
     }
-    // Every call in flight listens on this signal (up to maxToolCalls at once with Promise.all).
-    setMaxListeners(limits.maxToolCalls + 10, this.abort.signal);
+  }
+
+  /**
+   * "server/tool" whose server is reachable but not listed yet: lists it (starting it as any call would: in VS Code
+   * through the consent prompt) and resolves the name again. Undefined when the name's server is not such a server.
+   */
+  private async resolveLate(name: string): Promise<ToolCatalogEntry | HostReply | undefined> {
+    const slash = name.indexOf('/');
+    if (slash <= 0) return undefined;
+    const part = name.slice(0, slash);
+    const server = serverMeant(part, [...this.unlisted, ...this.failed.keys()]);
+    if (!server) return undefined;
+    if (!this.failed.has(server)) {
+      let listing = this.listing.get(server);
+      if (!listing) {
+        listing = this.listServer(server);
+        this.listing.set(server, listing);
+      }
+      await listing;
+    }
+    const why = this.failed.get(server);
+    if (why !== undefined) return notStarted(server, why);
+    return this.resolve(name);
+  }
+
+  private async listServer(server: string): Promise<void> {
+    try {
+      const tools = await this.gateway.toolsOf!(server);
+      const added = [...tools.values()].map((tool) => ({ server, tool }));
+      this.catalog.push(...added);
+      this.index(added);
+    } catch (err) {
+      this.failed.set(server, (err as Error)?.message ?? String(err));
+    } finally {
+      this.unlisted.splice(this.unlisted.indexOf(server), 1);
+    }
+  }
+
+  /** The entry for a name, listing its server first when it was not started for the run; or the guest's error. */
+  private async lookUp(name: string): Promise<ToolCatalogEntry | HostReply> {
+    return this.resolve(name) ?? (await this.resolveLate(name)) ?? this.notFound(name);
   }
 
   /** Cancels tool calls still in flight (the run has ended). */
@@ -83,7 +138,7 @@ export class HostBridge {
         case 'search':
           return Promise.resolve(ok(this.search(String(args[0] ?? ''))));
         case 'describe':
-          return Promise.resolve(this.describe(String(args[0] ?? '')));
+          return this.describe(String(args[0] ?? ''));
         case 'call':
           return this.call(String(args[0] ?? ''), args[1]);
         default:
@@ -94,14 +149,23 @@ export class HostBridge {
     }
   }
 
-  private servers(): { name: string; description: string; tools: number }[] {
+  private servers(): { name: string; description: string; tools: number; started?: false }[] {
     const byServer = new Map<string, string[]>();
     for (const e of this.catalog) byServer.set(e.server, [...(byServer.get(e.server) ?? []), e.tool.name]);
-    return [...byServer].map(([name, tools]) => ({
+    const listed = [...byServer].map(([name, tools]) => ({
       name,
       description: `${tools.length} tool${tools.length === 1 ? '' : 's'}: ${tools.slice(0, 8).join(', ')}${tools.length > 8 ? ', …' : ''}`,
       tools: tools.length,
     }));
+    const unstarted = [...this.unlisted, ...this.failed.keys()].filter((name) => !byServer.has(name)).map((name) => ({
+      name,
+      description: this.failed.has(name)
+        ? `not started: ${this.failed.get(name)}`
+        : `not started for this run; mcp.describe("${name}/<tool>") or mcp.call("${name}/<tool>", …) starts it, or name it in the code (tools.${sanitizeIdentifier(name)}.<tool>) to list its tools up front`,
+      tools: 0,
+      started: false as const,
+    }));
+    return [...listed, ...unstarted];
   }
 
   private search(query: string): { name: string; description: string }[] {
@@ -140,9 +204,9 @@ export class HostBridge {
     return fail('ToolNotFoundError', `There is no tool '${name.slice(0, 200)}' in this sandbox. ${hint}`);
   }
 
-  private describe(name: string): HostReply {
-    const entry = this.resolve(name);
-    if (!entry) return this.notFound(name);
+  private async describe(name: string): Promise<HostReply> {
+    const entry = await this.lookUp(name);
+    if (!isEntry(entry)) return entry;
     return ok({
       name: `${entry.server}/${entry.tool.name}`,
       server: entry.server,
@@ -157,8 +221,8 @@ export class HostBridge {
   /** Never rejects: a failure of the gateway itself becomes the guest's error (caught here, not by a .catch: one promise hop fewer per call). */
   private async call(name: string, rawArgs: unknown): Promise<HostReply> {
     try {
-      const entry = this.resolve(name);
-      if (!entry) return this.notFound(name);
+      const entry = this.resolve(name) ?? (await this.lookUp(name));
+      if (!isEntry(entry)) return entry;
       if (this.toolCalls >= this.limits.maxToolCalls) {
         return {
           fatal: {
@@ -214,6 +278,15 @@ export class HostBridge {
       return hostFailure(err);
     }
   }
+}
+
+function isEntry(value: ToolCatalogEntry | HostReply): value is ToolCatalogEntry {
+  return 'tool' in value && 'server' in value;
+}
+
+/** A name whose server could not be started for this run: the guest sees why, and how to start it. */
+function notStarted(server: string, why: string): HostReply {
+  return fail('ToolNotFoundError', `The server '${server}' is not running and could not be started for this run: ${why.slice(0, 600)}`);
 }
 
 function ok(value: unknown): HostReply {

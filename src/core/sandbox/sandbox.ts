@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../types';
 import { HostBridge } from './host';
+import { planReach, sourcesOf } from './reach';
 import { buildToolIndex } from '../typings/generate';
 import { memoryError, resolveLimits, timeoutError } from './limits';
 import {
@@ -153,16 +154,14 @@ export class Sandbox {
     });
     if (options.signal?.aborted) return empty({ kind: 'runtime', message: 'The run was cancelled before it started.' });
 
-    let catalog;
+    let reach;
     try {
-      catalog = await options.gateway.listTools();
+      // Only the servers the code names (and running or cached ones) are listed now; see reach.ts.
+      reach = await planReach(options.gateway, sourcesOf(options.code, options.skills), options.servers);
     } catch (err) {
       return empty({ kind: 'runtime', message: `The tools could not be listed: ${(err as Error).message}. Check that the servers start (in VS Code the Servers view and "MCP Harness: Show Server Output", in a terminal \`mcp-harness servers\`).` });
     }
-    if (options.servers) {
-      const wanted = new Set(options.servers);
-      catalog = catalog.filter((e) => wanted.has(e.server));
-    }
+    const { catalog } = reach;
     const live = this.spawn();
     try {
       await live.ready;
@@ -171,7 +170,7 @@ export class Sandbox {
       return empty({ kind: 'runtime', message: `The sandbox could not start: ${(err as Error).message}. Check that dist/sandbox-worker.js and its .wasm file exist.` });
     }
 
-    const bridge = new HostBridge(options.gateway, catalog, options.parentStepId, limits, options.signal);
+    const bridge = new HostBridge(options.gateway, catalog, options.parentStepId, limits, options.signal, reach);
     const execId = this.nextExecId++;
     // duration_ms is the run itself, not starting servers or the worker.
     const runStarted = performance.now();

@@ -62,6 +62,11 @@ export class CircuitBreaker {
     return this.openedAt !== undefined;
   }
 
+  /** Failures since the last success: the next automatic start is reconnect attempt number this. */
+  get consecutiveFailures(): number {
+    return this.consecutive;
+  }
+
   get failureCount(): number {
     return this.failures.length;
   }

@@ -134,7 +134,13 @@ export class Lifecycle<H> {
       const wait = m.breaker.backoffRemainingMs();
       if (wait > 0) {
         this.options.logger.info(`${def.name}: waiting ${formatMs(wait)} before reconnecting.`);
-        await this.unlessStopped(m, delay(wait, signal));
+        // The state says so while it waits (the Servers view shows it, with a Stop that ends the wait).
+        this.registry.setState(m, { reconnect: { at: Date.now() + wait, attempt: m.breaker.consecutiveFailures } });
+        try {
+          await this.unlessStopped(m, delay(wait, signal));
+        } finally {
+          if (m.state.reconnect) this.registry.setState(m, { reconnect: undefined });
+        }
       }
     }
     if (def.transport === 'stdio' && this.options.consent) {

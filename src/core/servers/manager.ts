@@ -164,6 +164,12 @@ export class ServerManager {
     return managed?.live && !managed.live.closed ? managed.handle : undefined;
   }
 
+  /** The server's tools remembered from an earlier start of the same definition (after includeTools/excludeTools), starting nothing. */
+  cachedTools(id: string): Tool[] | undefined {
+    const managed = this.servers.find(id);
+    return managed && this.servers.cachedTools(managed.definition);
+  }
+
   /**
    * True while a start of the server is in flight, wherever it is: waiting out the reconnect backoff or for consent
    * (its state still says what it was: 'stopped' or 'error'), or spawning, in its handshake or first listing

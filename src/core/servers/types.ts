@@ -19,6 +19,11 @@ export interface ServerState {
   signIn?: { reason: SignInReason; scope?: string };
   /** True when the circuit breaker has stopped retrying this server. */
   circuitOpen?: boolean;
+  /**
+   * Set while a start waits out the reconnect backoff after a failure: when it will try (wall-clock ms, Date.now())
+   * and which attempt since the last success that is (1 = the first). A stop ends the wait and clears it.
+   */
+  reconnect?: { at: number; attempt: number };
   pid?: number;
   tools?: Tool[];
   resources?: Resource[];

@@ -107,6 +107,11 @@ describe('ServerManager: stop() while a server is starting', function () {
     const rejected = rejectsWith(call, 'stopped', STOPPED);
     await waitUntil(() => logger.count(/crash: waiting .* before reconnecting/) === 1);
     assert.equal(timers(), before + 1, 'the backoff is a timer');
+    // The state says it waits, when it will try and which attempt that is (the Servers view shows it).
+    const waiting = manager.state('crash')!;
+    assert.equal(waiting.status, 'error');
+    assert.equal(waiting.reconnect?.attempt, 1);
+    assert.ok(waiting.reconnect!.at > Date.now() + 25_000 && waiting.reconnect!.at <= Date.now() + 30_000, `capped at backoffMaxMs (30 s): reconnect at ${waiting.reconnect!.at - Date.now()} ms from now`);
     const since = Date.now();
     await manager.stop('crash');
     await rejected;
@@ -115,6 +120,7 @@ describe('ServerManager: stop() while a server is starting', function () {
     assert.equal(timers(), before, 'the backoff timer was cleared');
     const state = manager.state('crash')!;
     assert.equal(state.status, 'stopped');
+    assert.equal(state.reconnect, undefined, 'no longer waiting to reconnect');
   });
 
   it('drops a start waiting for consent; an answer given later spawns nothing', async () => {

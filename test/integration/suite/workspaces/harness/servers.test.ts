@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import { consentDetail } from '../../../../../src/extension/consent';
 import type { ServersNode } from '../../../../../src/extension/serversView';
-import { activateHarness, harnessLogText, isAlive, waitFor } from '../../helpers';
+import { activateHarness, harnessExtension, harnessLogText, isAlive, waitFor } from '../../helpers';
 import { acceptInputUntil, serverProcesses } from './processes';
 
 
@@ -237,6 +237,68 @@ describe('harness workspace: discovery and the Servers view', function () {
     assert.ok(pid && isAlive(pid));
     await assert.rejects(api.servers.connection('crashy').callTool('crash', { code: 9 }));
     await waitFor(() => !isAlive(pid), `pid ${pid} to be gone after the crash`);
+    assert.deepEqual(await serverProcesses(), []);
+  });
+});
+
+describe('harness workspace: a server waiting to reconnect after a crash', function () {
+  this.timeout(30_000);
+  let api: HarnessApi;
+
+  before(async () => {
+    api = await activateHarness<HarnessApi>();
+    await api.discovery.ready();
+    api.testing.setConsentPrompt(async () => 'allow');
+  });
+
+  after(async () => {
+    api.testing.setConsentPrompt(undefined);
+    await api.servers.stopAll();
+  });
+
+  /** The inline actions the package contributes for a tree item with this contextValue. */
+  function inlineCommands(contextValue: string): string[] {
+    const menus = harnessExtension().packageJSON.contributes.menus['view/item/context'] as { command: string; when: string; group?: string }[];
+    return menus
+      .filter((m) => m.group?.startsWith('inline') && m.when.includes('view == mcpHarness.servers'))
+      .filter((m) => {
+        const regex = /viewItem =~ \/(.+)\/$/.exec(m.when);
+        return regex ? new RegExp(regex[1]).test(contextValue) : m.when.includes(`viewItem == ${contextValue}`);
+      })
+      .map((m) => m.command);
+  }
+
+  it('shows "reconnecting in Ns (attempt k)" with an inline Stop that cancels the reconnect', async () => {
+    await vscode.commands.executeCommand('mcpHarness.startServer', 'crashy');
+    const crashed = api.servers.state('crashy')?.pid;
+    assert.ok(crashed && isAlive(crashed));
+    const conn = api.servers.connection('crashy');
+    await assert.rejects(conn.callTool('crash', { code: 9 }));
+    // A call needs the server again: its start waits out the backoff (1 s after the first failure).
+    const call = conn.callTool('echo', { text: 'after the crash' });
+    const outcome = call.then(() => 'answered', (err: Error) => err.message);
+    const reconnect = await waitFor(() => api.servers.state('crashy')?.reconnect, 'the start to wait out the reconnect backoff', 900, 5);
+    assert.equal(reconnect.attempt, 1);
+
+    const node = await serverNode(api, 'crashy');
+    const item = api.serversTree.getTreeItem(node);
+    assert.equal(item.description, 'reconnecting in 1s (attempt 1) · stdio · .vscode/mcp.json');
+    assert.equal(item.contextValue, 'server.reconnecting');
+    assert.match((item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /stopped unexpectedly[\s\S]*Stop cancels the reconnect/);
+    const inline = inlineCommands('server.reconnecting');
+    assert.ok(inline.includes('mcpHarness.stopServer') && inline.includes('mcpHarness.restartServer'), inline.join(', '));
+    assert.ok(!inline.includes('mcpHarness.startServer'), 'a start is already under way');
+    assert.ok(!inlineCommands('server.error').includes('mcpHarness.stopServer'), 'a plain error offers Start, not Stop');
+
+    // The inline Stop, as the tree runs it (with the node): the wait ends, nothing is spawned.
+    assert.equal(await vscode.commands.executeCommand('mcpHarness.stopServer', node), true);
+    assert.match(await outcome, /stopped/i);
+    const state = api.servers.state('crashy')!;
+    assert.deepEqual([state.status, state.reconnect], ['stopped', undefined]);
+    assert.match(String(api.serversTree.getTreeItem(await serverNode(api, 'crashy')).description), /^stopped · stdio/);
+    // Past the moment the reconnect was due: still nothing runs.
+    await new Promise((r) => setTimeout(r, Math.max(0, reconnect.at - Date.now()) + 300));
+    assert.equal(api.servers.state('crashy')?.status, 'stopped');
     assert.deepEqual(await serverProcesses(), []);
   });
 });
