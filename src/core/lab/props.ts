@@ -10,7 +10,7 @@ import { arbitraryForTool } from './schemaArbitrary';
 import { invalidProbes } from './invalidInputs';
 import { Prober, type Probe } from './probe';
 import { saveCounterexample } from './replay';
-import { checkAnnotations, formatMs, SLOW_CALL_MS, type AnnotationTime } from './annotations';
+import { checkAnnotations, fitsBefore, formatMs, SLOW_CALL_MS, type AnnotationTime } from './annotations';
 import { labPolicy, selectTools } from './selection';
 import { suitePlan } from './budget';
 import type { LabFinding, LabRun, SuiteContext, SuiteResult } from './types';
@@ -286,7 +286,7 @@ async function invalidInputSuite(ctx: SuiteContext, stats: PropsStats, findings:
       const [sample] = fc.sample(arbitraryForTool(tool.inputSchema).arbitrary.filter((a) => sharedSchemaCache.check(tool.inputSchema, a).valid), { seed: ctx.seed + index, numRuns: 1 });
       const probes = invalidProbes(tool.inputSchema, sample ?? {});
       for (const [n, p] of probes.entries()) {
-        if (time.now() + expected(tool) > time.endsAt) {
+        if (!fitsBefore(time.now(), time.endsAt, expected(tool))) {
           stats.left_out.push({ tool: tool.name, check: 'invalid_inputs', reason: `${time.paceWords(tool.name)}: ${probes.length - n} of its ${probes.length} invalid inputs would not end within the props suite's time` });
           break;
         }
