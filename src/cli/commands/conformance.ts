@@ -88,7 +88,9 @@ export const conformanceCommand: CliCommand = {
       // A cancelled run exits 130/143 for its signal (main.ts), whatever its scenarios came to.
       return report.failed || cancelled ? EXIT_FAILURE : EXIT_OK;
     } finally {
-      await bridge?.close();
+      // Stopped by Ctrl-C or SIGTERM: the bridged servers are ended at once, not given their grace to exit on end of
+      // input (as `lab` does with a cut or cancelled conformance run).
+      await bridge?.close({ atOnce: signal.aborted });
       rmSync(out, { recursive: true, force: true });
     }
   },

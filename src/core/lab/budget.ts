@@ -2,8 +2,8 @@
 // last suite), split among the suites by time weight — not their weight in the score: conformance runs its
 // scenarios one after another and needs 8–25 s whatever the budget, while props and bench do more with more time.
 // A suite starts with what is left of the budget × its time weight / the time weights of the suites still to run,
-// so time a suite does not use passes on to the suites after it, and time it overruns (props gives every tool two
-// call timeouts, the fault scenarios are a fixed set) is taken from them. When the budget ends, the suite under
+// so time a suite does not use passes on to the suites after it, and time it overruns (the fault
+// scenarios are a fixed set) is taken from them; props stops itself at the end of its share. When the budget ends, the suite under
 // way is stopped through its signal (reason: BudgetEnded) and the suites after it do not start.
 import type { SuiteContext, SuiteName } from './types';
 

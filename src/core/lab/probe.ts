@@ -41,13 +41,14 @@ export class Prober {
     return true;
   }
 
-  async call(run: LabRun, tool: string, args: Record<string, unknown>, stepTag = 'call'): Promise<Probe> {
+  /** `signal` ends the call early (it is then 'cancelled'); without it, the lab's own signal does. */
+  async call(run: LabRun, tool: string, args: Record<string, unknown>, stepTag = 'call', signal?: AbortSignal): Promise<Probe> {
     if (!(await this.ready())) {
       const state = this.host.serverState(this.server);
       return { outcome: 'unreachable', detail: state?.error ?? 'the server could not be restarted', call: { record: undefined as never } };
     }
     const pidBefore = this.host.serverState(this.server)?.pid;
-    const call = await run.callTool({ server: this.server, tool, args, stepId: `${this.prefix}-${stepTag}-${++this.counter}` });
+    const call = await run.callTool({ server: this.server, tool, args, stepId: `${this.prefix}-${stepTag}-${++this.counter}`, ...(signal ? { signal } : {}) });
     const r = call.record;
     const detail = r.error ?? r.reasons[0] ?? '';
     if (r.decision === 'timeout') return { outcome: 'hang', call, detail };

@@ -125,7 +125,8 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
   const time = { share_ms: Math.round(shareMs), started_ms: Math.round(startedMs), used_ms: Math.round(budget.elapsedMs - startedMs) };
   // A suite may also say it was cut by the budget: one that stopped itself at the end of its share, leaving work out.
   if (endedByBudget(stop.signal) || result.stopped === 'budget') {
-    const finding: LabFinding = { suite: name, kind: 'lab.budget', severity: 'info', message: stoppedMessage(name, options) };
+    const message = endedByBudget(stop.signal) ? stoppedMessage(name, options) : shareEndedMessage(name, time.share_ms, options);
+    const finding: LabFinding = { suite: name, kind: 'lab.budget', severity: 'info', message };
     return { ...result, time, stopped: 'budget', findings: [...result.findings, finding] };
   }
   return { ...result, time, ...(stop.signal.aborted ? { stopped: 'cancelled' as const } : {}) };
@@ -165,6 +166,11 @@ function notStartedMessage(options: LabOptions, duringStart = false): string {
 
 function stoppedMessage(suite: SuiteName, options: LabOptions): string {
   return `The lab's budget of ${formatBudget(options.budgetMs)} ended while the ${suite} suite was under way: it was stopped, and its result covers only what it did until then${advice(options)}.`;
+}
+
+/** A suite that stopped itself when its share ended, with work left, so that the suites after it get theirs. */
+function shareEndedMessage(suite: SuiteName, shareMs: number, options: LabOptions): string {
+  return `The ${suite} suite's share of the lab's budget of ${formatBudget(options.budgetMs)} (${formatBudget(shareMs)}) ended while it was under way: it stopped, leaving the suites after it their time, and its result covers only what it did until then${advice(options)}.`;
 }
 
 function advice(options: LabOptions): string {

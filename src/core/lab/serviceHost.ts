@@ -1,6 +1,11 @@
 // The lab's host over a RunService and a ServerManager: every probe runs in an open run of the one run
 // service (kind 'lab'), and the fault-injection proxy is a definition added next to the target's.
-import type { SessionClientSettings } from '../client/types';
+import { randomUUID } from 'node:crypto';
+import type { StepRecord } from '../../protocol/trace';
+import type { ClientRun, SessionClientSettings } from '../client/types';
+import { DEFAULT_GUARDRAILS } from '../guards/defaults';
+import { PiiVault } from '../guards/redact';
+import type { OpenRun } from '../run/types';
 import type { ServerDefinition } from '../config/types';
 import type { ServerManager } from '../servers/manager';
 import type { RunService } from '../run/service';
@@ -32,34 +37,104 @@ export const LAB_CLIENT_SETTINGS: SessionClientSettings = {
   },
 };
 
+/** Said in the trace of a request the lab answered while none of its runs was open. */
+const BETWEEN_RUNS = "asked while none of the lab's runs was open (between its runs): answered by the lab all the same";
+
 export class ServiceLabHost implements LabHost {
   private proxies = 0;
   private readonly proxyIds = new Set<string>();
   private readonly httpProxies: HttpChaosProxy[] = [];
+  /** The servers the lab's runs reach (the server under test and its proxies): what the lab answers for. */
+  private readonly servers = new Set<string>();
+  private openRuns = 0;
+  /** The lab between its runs, attached to the client features while none of its runs is open. */
+  private standing?: () => void;
+  /** What the lab answered between its runs: written into its next run. */
+  private readonly answeredBetween: StepRecord[] = [];
+  private disposed = false;
 
   constructor(
     private readonly service: RunService,
     private readonly manager: ServerManager,
     private readonly launcher?: ProxyLauncher,
-  ) {}
+  ) {
+    this.standUp();
+  }
 
   async openRun(options: LabRunOptions): Promise<LabRun> {
-    const run = await this.service.open({
-      name: options.name,
-      kind: 'lab',
-      servers: options.servers,
-      policy: options.policy,
-      clientSettings: LAB_CLIENT_SETTINGS,
-      ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
-    });
+    for (const s of options.servers) this.servers.add(s);
+    this.openRuns++;
+    let run: OpenRun;
+    try {
+      run = await this.service.open({
+        name: options.name,
+        kind: 'lab',
+        servers: options.servers,
+        policy: options.policy,
+        clientSettings: LAB_CLIENT_SETTINGS,
+        ...(options.schemaGuard ? { schemaGuard: options.schemaGuard } : {}),
+      });
+    } catch (err) {
+      this.runEnded();
+      throw err;
+    }
+    // The run is attached now: the lab's stand-in steps down, and what it answered goes into this run's trace.
+    this.standDown();
+    this.flushInto(run);
     return {
       callTool: (request) => run.callTool(request),
       listTools: () => run.listTools(),
       end: async () => {
-        const result = await run.end();
-        return result.trace_file ? { traceFile: result.trace_file } : {};
+        try {
+          const result = await run.end();
+          return result.trace_file ? { traceFile: result.trace_file } : {};
+        } finally {
+          this.runEnded();
+        }
       },
     };
+  }
+
+  private runEnded(): void {
+    this.openRuns--;
+    if (this.openRuns === 0) this.standUp();
+  }
+
+  /**
+   * While none of the lab's runs is open — between them, before the first — a server's request that no call can be
+   * named for would reach the host's dialogs (ClientRuns.unattributed finds no run). The lab stands in: a run of the
+   * client features' with the lab's own answers (LAB_CLIENT_SETTINGS) that reaches the lab's servers; what it answers
+   * is recorded in the lab's next run.
+   */
+  private standUp(): void {
+    const client = this.service.env.client;
+    if (this.standing || this.disposed || !client) return;
+    const servers = this.servers;
+    const between: ClientRun = {
+      sessionId: `lab-between-runs-${randomUUID()}`,
+      get servers() {
+        return [...servers];
+      },
+      settings: LAB_CLIENT_SETTINGS,
+      guardrails: this.service.env.guardrails ?? DEFAULT_GUARDRAILS,
+      vault: new PiiVault(),
+      writeChild: (record) => {
+        // The lab's answers; the servers' log messages still go to the host as they do between any runs.
+        if (record.kind === 'elicitation' || record.kind === 'sampling') this.answeredBetween.push(record);
+      },
+    };
+    this.standing = client.attach(between);
+  }
+
+  private standDown(): void {
+    this.standing?.();
+    this.standing = undefined;
+  }
+
+  private flushInto(run: OpenRun): void {
+    for (const r of this.answeredBetween.splice(0)) {
+      run.recordStep({ ...r, session_id: run.sessionId, step_id: `between-runs.${r.step_id}`, reasons: [...r.reasons, BETWEEN_RUNS] });
+    }
   }
 
   serverState(id: string): ServerProbeState | undefined {
@@ -136,8 +211,18 @@ export class ServiceLabHost implements LabHost {
     return id;
   }
 
-  /** Stops and forgets the proxied definitions this host added, and its HTTP proxies. */
+  /**
+   * Stops and forgets the proxied definitions this host added, and its HTTP proxies; the lab no longer answers for
+   * its servers (what it answered after its last run is written to a run of its own).
+   */
   async dispose(): Promise<void> {
+    this.disposed = true;
+    this.standDown();
+    if (this.answeredBetween.length) {
+      const run = await this.service.open({ name: `lab: requests answered after its last run`, kind: 'lab', servers: [...this.servers], clientSettings: LAB_CLIENT_SETTINGS });
+      this.flushInto(run);
+      await run.end();
+    }
     await Promise.all(this.httpProxies.splice(0).map((p) => p.close()));
     if (!this.proxyIds.size) return;
     const keep = this.manager.definitions().filter((d) => !this.proxyIds.has(d.id));

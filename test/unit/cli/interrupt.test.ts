@@ -29,6 +29,8 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
         hang: { command: process.execPath, args: [join(FIXTURES, 'hang.mjs'), '--child', '--call-log', join(ws, 'hang.calls')] },
         // Logs its pid when it starts: the conformance suite's bridge starts it for its first scenario.
         slow: { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--exit-log', join(ws, 'slow.pids')] },
+        // The same, but it takes 800 ms to exit once its input ends: within the bridge's 1 s stop grace.
+        lingering: { command: process.execPath, args: [join(FIXTURES, 'slow.mjs'), '--exit-delay', '800', '--exit-log', join(ws, 'slow.pids')] },
       },
     }));
     writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'mcpHarness.trustedServers': ['hang', 'slow'] }));
@@ -145,6 +147,18 @@ describe('CLI: Ctrl-C and SIGTERM stop a long-running command the same way', fun
     const serverPid = Number(/^pid (\d+)$/m.exec(readFileSync(join(ws, 'slow.pids'), 'utf8'))?.[1]);
     assert.ok(r.children.includes(serverPid), 'the bridged server was running under the CLI');
     await assertServersGone(r);
+  });
+
+  it('conformance, SIGINT: ends the bridged server at once instead of giving it its stop grace', async () => {
+    const r = await interruptCli(built.cli, ['conformance', 'lingering', '--json'], { cwd: ws, callLog: join(ws, 'slow.pids'), signal: 'SIGINT', endWithinMs: 15_000 });
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { cancelled?: boolean }).cancelled, true);
+    const log = readFileSync(join(ws, 'slow.pids'), 'utf8');
+    const serverPids = [...log.matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.ok(serverPids.length >= 1 && r.children.includes(serverPids[0]), `the bridged server ran under the CLI: ${log}`);
+    assert.ok(await waitForExit([...r.children, ...serverPids], 5000), `still running after the CLI exited: ${[...r.children, ...serverPids].filter(isAlive).join(', ')}`);
+    // Given its grace, it would have exited on its own 800 ms after its input ended, writing 'clean exit'.
+    assert.doesNotMatch(log, /clean exit/, 'the bridged server was given its stop grace after Ctrl-C');
   });
 
   it('chaos (stdio), SIGTERM: closes the target\'s input, ends the target that would linger a minute, exits 143', async () => {

@@ -123,6 +123,62 @@ describe('lab: servers that ask the client while the lab calls them', function (
     assert.deepEqual(asked, []);
   });
 
+  it('answers for itself between its runs too: a request that arrives while none of its runs is open is declined or given the fixed reply, and recorded in its next run', async () => {
+    const first = await host.openRun({ name: 'lab props asks', servers: ['asks'], policy: labPolicy(20_000) });
+    for (const [what, delayMs] of [['elicitation', 200], ['sampling', 300]] as const) {
+      const asking = await first.callTool({ server: 'asks', tool: 'ask-later', args: { what, delayMs }, stepId: `p-${what}` });
+      assert.equal(asking.record.decision, 'ok');
+    }
+    await first.end();
+    // Between the lab's runs: the server asks 200 and 300 ms after its calls, with no run of the lab open (the records
+    // below show that they were answered then: they carry the between-runs mark).
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(asked, [], 'the host was asked while the lab ran');
+    const next = await host.openRun({ name: 'lab props invalid inputs asks', servers: ['asks'], policy: labPolicy(20_000) });
+    const answers = await next.callTool({ server: 'asks', tool: 'later-answers', args: {}, stepId: 'p3' });
+    const { traceFile } = await next.end();
+    assert.deepEqual(asked, []);
+    assert.deepEqual(JSON.parse((answers.result?.content[0] as { text: string }).text).map((a: { action?: string; model?: string }) => a.action ?? a.model), ['decline', 'session-reply']);
+    const between = seen.filter((r) => r.kind === 'elicitation' || r.kind === 'sampling');
+    assert.deepEqual(between.map((r) => [r.step_id, r.decision]), [['between-runs.elicitation-1', 'ok'], ['between-runs.sampling-1', 'ok']]);
+    assert.equal(between[0].elicitation?.action, 'decline');
+    for (const r of between) assert.match(r.reasons.join(' ') + JSON.stringify(r.stages), /answered by the reliability lab/);
+    assert.match(between[0].reasons.join(' '), /asked while none of the lab's runs was open/);
+    assert.match(traceText(traceFile!), /"step_id":"between-runs\.sampling-1"/);
+  });
+
+  it('a request answered after its last run, before it is disposed, is written to a run of its own; once disposed, the lab answers no more', async () => {
+    const own = clientWorld({
+      elicit: async (request) => {
+        asked.push(`elicit ${request.mode ?? 'form'}`);
+        return { action: 'accept', content: { name: 'from the host' } };
+      },
+    });
+    const records: StepRecord[] = [];
+    own.service.onStep((r) => records.push(r));
+    const ended: string[] = [];
+    own.service.onEnd((r) => ended.push(r.name));
+    try {
+      const lab = new ServiceLabHost(own.service, own.manager);
+      const run = await lab.openRun({ name: 'lab props asks', servers: ['asks'], policy: labPolicy(20_000) });
+      await run.callTool({ server: 'asks', tool: 'ask-later', args: { what: 'elicitation', delayMs: 200 }, stepId: 'p1' });
+      await run.end();
+      await new Promise((r) => setTimeout(r, 1000));
+      await lab.dispose();
+      assert.deepEqual(asked, []);
+      assert.deepEqual(ended, ['lab props asks', 'lab: requests answered after its last run']);
+      assert.deepEqual(records.filter((r) => r.kind === 'elicitation').map((r) => [r.step_id, r.elicitation?.action]), [['between-runs.elicitation-1', 'decline']]);
+      // The lab is gone: a request with no run open is the host's again.
+      const session = await own.service.open({ name: 'not the lab', servers: ['asks'] });
+      await session.callTool({ server: 'asks', tool: 'ask-later', args: { what: 'elicitation', delayMs: 300 }, stepId: 's1' });
+      await session.end();
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(asked, ['elicit form']);
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('a session run on the same host still asks the host (the lab\'s answers are its own runs\' only)', async () => {
     const run = await world.service.open({ name: 'not the lab', servers: ['everything'] });
     await run.callTool({ server: 'everything', tool: 'trigger-elicitation-request', args: {}, stepId: 's1' });
