@@ -178,6 +178,18 @@ export interface AddServerOptions {
   name?: string;
 }
 
+/**
+ * The answer given (by a caller) or typed (checked as it is typed); undefined when the user cancelled. A given
+ * answer that `problem` refuses throws with what is wrong.
+ */
+async function answer(given: string | undefined, problem: (value: string) => string | undefined, box: vscode.InputBoxOptions): Promise<string | undefined> {
+  const value = given ?? (await vscode.window.showInputBox({ ignoreFocusOut: true, ...box, validateInput: problem }));
+  if (value === undefined) return undefined;
+  const wrong = problem(value);
+  if (wrong) throw new Error(wrong);
+  return value;
+}
+
 /** Asks what starts the server (command line or URL) and its name, then adds it to the folder's .vscode/mcp.json. */
 async function addServer(ctx: HarnessContext, options: AddServerOptions = {}): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -204,48 +216,30 @@ async function addServer(ctx: HarnessContext, options: AddServerOptions = {}): P
 
   let value: { type: 'stdio'; command: string; args: string[] } | { type: 'http'; url: string };
   if (kind === 'stdio') {
-    const line =
-      options.command ??
-      (await vscode.window.showInputBox({
-        title: 'Add MCP Server (1/2): command',
-        prompt: 'The command that starts the server, with its arguments (run directly, not through a shell; quote an argument that has spaces).',
-        placeHolder: 'npx -y @modelcontextprotocol/server-everything',
-        ignoreFocusOut: true,
-        validateInput: (v) => parseCommandLine(v).error,
-      }));
+    const line = await answer(options.command, (v) => parseCommandLine(v).error, {
+      title: 'Add MCP Server (1/2): command',
+      prompt: 'The command that starts the server, with its arguments (run directly, not through a shell; quote an argument that has spaces).',
+      placeHolder: 'npx -y @modelcontextprotocol/server-everything',
+    });
     if (line === undefined) return undefined;
-    const parsed = parseCommandLine(line);
-    if (parsed.error !== undefined) throw new Error(parsed.error);
+    const parsed = parseCommandLine(line) as { command: string; args: string[] };
     value = { type: 'stdio', command: parsed.command, args: parsed.args };
   } else {
-    const url =
-      options.url ??
-      (await vscode.window.showInputBox({
-        title: 'Add MCP Server (1/2): URL',
-        prompt: 'The URL of the server\'s MCP endpoint.',
-        placeHolder: 'https://example.com/mcp',
-        ignoreFocusOut: true,
-        validateInput: (v) => serverUrlProblem(v),
-      }));
+    const url = await answer(options.url, serverUrlProblem, {
+      title: 'Add MCP Server (1/2): URL',
+      prompt: 'The URL of the server\'s MCP endpoint.',
+      placeHolder: 'https://example.com/mcp',
+    });
     if (url === undefined) return undefined;
-    const problem = serverUrlProblem(url);
-    if (problem) throw new Error(problem);
     value = { type: 'http', url: url.trim() };
   }
 
-  const suggested = suggestServerName(value.type === 'stdio' ? value : { url: value.url }, taken);
-  const name =
-    options.name ??
-    (await vscode.window.showInputBox({
-      title: 'Add MCP Server (2/2): name',
-      prompt: 'How the server is named in the Servers view, in traces and in tool names (server/tool).',
-      value: suggested,
-      ignoreFocusOut: true,
-      validateInput: (v) => serverNameProblem(v, taken, file),
-    }));
+  const name = await answer(options.name, (v) => serverNameProblem(v, taken, file), {
+    title: 'Add MCP Server (2/2): name',
+    prompt: 'How the server is named in the Servers view, in traces and in tool names (server/tool).',
+    value: suggestServerName(value.type === 'stdio' ? value : { url: value.url }, taken),
+  });
   if (name === undefined) return undefined;
-  const nameProblem = serverNameProblem(name, taken, file);
-  if (nameProblem) throw new Error(nameProblem);
   const id = name.trim();
 
   const base = text ?? '{\n  "servers": {},\n  "inputs": []\n}\n';
