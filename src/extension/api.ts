@@ -10,7 +10,7 @@ import type { SamplingConsentPrompt } from './client/samplingConsent';
 import type { OpenExternal } from './auth/signIns';
 import type { ConsentPrompt, ConsentService } from './consent';
 import type { HarnessContext } from './context';
-import type { DeleteConfirm, IncludeTokenQuestion, SaveDialog } from './dialogs';
+import type { CallToolArgsQuestion, DeleteConfirm, IncludeTokenQuestion, PageFirstQuestion, SaveDialog } from './dialogs';
 import type { DiscoveryService } from './discovery';
 import type { GatewayFeatures } from './gateway/features';
 import type { LintService } from './lint/service';
@@ -29,6 +29,10 @@ export interface HarnessTestHooks {
   setSaveDialog(dialog: SaveDialog | undefined): void;
   /** Replaces Copy Gateway Config's "include the token?" question; undefined restores it. */
   setIncludeTokenQuestion(question: IncludeTokenQuestion | undefined): void;
+  /** Replaces Call Tool's arguments box; undefined restores it. */
+  setCallToolArgs(question: CallToolArgsQuestion | undefined): void;
+  /** Replaces Call Tool's "open the page first" notification (Open Page / Retry); undefined restores it. */
+  setPageFirstQuestion(question: PageFirstQuestion | undefined): void;
   /** Types of the messages the trace panel posted since it opened, oldest first. */
   panelMessages(): string[];
   /** The last `init` the panel posted (runs, badLines, selection). */
@@ -43,7 +47,7 @@ export interface HarnessTestHooks {
   deactivate(): Promise<void>;
   /** Replaces the sampling consent modal; undefined restores it. */
   setSamplingConsentPrompt(prompt: SamplingConsentPrompt | undefined): void;
-  /** Replaces the URL-elicitation modal and the browser it opens; undefined restores them. */
+  /** Replaces the URL-elicitation modal and the browser it opens (also Call Tool's Open Page); undefined restores them. */
   setUrlElicitation(prompt: UrlPrompt | undefined, openExternal?: (uri: vscode.Uri) => Thenable<boolean>): void;
   /** Each quick input of an elicitation form as it opens (the test fills the real widget). */
   onElicitationStep(listener: (step: ElicitationStep) => void): vscode.Disposable;
@@ -105,6 +109,8 @@ function testHooks(ctx: HarnessContext, deactivate: () => Promise<void>): Harnes
     setDeleteConfirm: (confirm) => ctx.dialogs.replace('confirmDelete', confirm),
     setSaveDialog: (dialog) => ctx.dialogs.replace('saveReport', dialog),
     setIncludeTokenQuestion: (question) => ctx.dialogs.replace('includeGatewayToken', question),
+    setCallToolArgs: (question) => ctx.dialogs.replace('callToolArgs', question),
+    setPageFirstQuestion: (question) => ctx.dialogs.replace('pageFirst', question),
     panelMessages: () => [...posted],
     lastPanelInit: () => lastInit,
     panelOpen: () => !!ctx.traces.panel,
@@ -128,6 +134,8 @@ function refusingHooks(): HarnessTestHooks {
     setDeleteConfirm: refuse,
     setSaveDialog: refuse,
     setIncludeTokenQuestion: refuse,
+    setCallToolArgs: refuse,
+    setPageFirstQuestion: refuse,
     panelMessages: refuse,
     lastPanelInit: refuse,
     panelOpen: refuse,

@@ -22,6 +22,7 @@ import { LazyOutputChannel } from './outputChannel';
 import { RunServices } from './runs';
 import { SandboxFeatures } from './sandbox/features';
 import { ServerOutputChannels } from './serverOutput';
+import { askCallToolArgs, askPageFirst } from './sessions/callTool';
 import { confirmDestructiveModal } from './sessions/confirm';
 import { saveReportDialog } from './traces/exportReport';
 import { confirmDeleteModal, TraceFeatures } from './traces/features';
@@ -118,7 +119,14 @@ export function createHarness(extension: vscode.ExtensionContext): Harness {
     inputs,
     serverOutput,
     onDidChangeServers: serversChanged.event,
-    dialogs: new Dialogs({ confirmTool: confirmDestructiveModal, confirmDelete: confirmDeleteModal, saveReport: saveReportDialog, includeGatewayToken: askIncludeToken }),
+    dialogs: new Dialogs({
+      confirmTool: confirmDestructiveModal,
+      confirmDelete: confirmDeleteModal,
+      saveReport: saveReportDialog,
+      includeGatewayToken: askIncludeToken,
+      callToolArgs: askCallToolArgs,
+      pageFirst: askPageFirst,
+    }),
     sessionsOutput,
     clientHost,
     signIns,

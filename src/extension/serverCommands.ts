@@ -9,7 +9,7 @@ import { ServerError } from '../core/servers';
 import type { CommandEntry } from './commands';
 import type { HarnessContext } from './context';
 import { offsetRangeToRange } from './discovery';
-import type { ServersNode } from './serversView';
+import { reconnectText, type ServersNode } from './serversView';
 
 const TRUST_BUTTON = 'Manage Workspace Trust';
 
@@ -128,10 +128,11 @@ export async function startServer(ctx: HarnessContext, original: ServerDefinitio
  * 'error'), but it is under way all the same.
  */
 export function underWay(ctx: HarnessContext, def: ServerDefinition): string | undefined {
-  const status = ctx.servers.state(def.id)?.status;
-  if (status === 'running' || status === 'starting') return status;
+  const state = ctx.servers.state(def.id);
+  if (state?.status === 'running' || state?.status === 'starting') return state.status;
   if (!ctx.servers.isStarting(def.id)) return undefined;
-  return ctx.consent.isAsking(def) ? 'waiting for your consent' : 'waiting to reconnect';
+  if (ctx.consent.isAsking(def)) return 'waiting for your consent';
+  return state?.reconnect ? reconnectText(state.reconnect) : 'waiting to reconnect';
 }
 
 async function stopServer(ctx: HarnessContext, arg: unknown): Promise<boolean> {

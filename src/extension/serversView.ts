@@ -22,6 +22,11 @@ export interface ServerStates {
   readonly onDidChangeState: vscode.Event<void>;
 }
 
+/** A server waiting out its reconnect backoff, as the tree and the Stop picker say it: "reconnecting in 3s (attempt 2)". */
+export function reconnectText(reconnect: NonNullable<ServerState['reconnect']>, now = Date.now()): string {
+  return `reconnecting in ${Math.max(0, Math.ceil((reconnect.at - now) / 1000))}s (attempt ${reconnect.attempt})`;
+}
+
 /** Badges for a tool's annotations; absent hints are shown as what the policy will assume. */
 export function toolBadges(tool: Tool): string[] {
   const a = tool.annotations ?? {};
@@ -248,7 +253,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     const blocked = !this.isTrusted() && !!def.source.workspaceFolder;
     const reconnect = st?.reconnect;
     const statusText = reconnect
-      ? `reconnecting in ${Math.max(0, Math.ceil((reconnect.at - Date.now()) / 1000))}s (attempt ${reconnect.attempt})`
+      ? reconnectText(reconnect)
       : blocked && status === 'stopped'
         ? 'blocked (Restricted Mode)'
         : status === 'stopped' && def.disabled

@@ -4,6 +4,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, StepRecord } from '../../protocol/trace';
 import type { CallMetaHook } from '../otel/ids';
+import { ServerError, type PageToOpen } from '../servers/errors';
 import type { Logger } from '../types';
 import { followAll } from '../util/signals';
 import { recordProgress, recordTaskStatus } from './callEvents';
@@ -33,6 +34,8 @@ export interface ExecutedCall {
 export interface ExecutionFailure {
   decision: Decision;
   message: string;
+  /** The pages the server asks the user to open before the call can succeed (-32042); never recorded. */
+  pagesToOpen?: PageToOpen[];
 }
 
 /** The tool's result, or why there is none; `retries` says why earlier attempts were repeated. */
@@ -128,5 +131,6 @@ function classifyError(err: unknown, signal: AbortSignal | undefined): Execution
   const message = e?.message ?? String(err);
   if (e?.code === 'cancelled' || signal?.aborted || e?.name === 'AbortError') return { decision: 'cancelled', message };
   if (e?.code === 'timeout' || e?.code === -32001 || e?.name === 'TimeoutError') return { decision: 'timeout', message };
-  return { decision: 'error', message };
+  const pages = err instanceof ServerError ? err.facts.pages : undefined;
+  return pages?.length ? { decision: 'error', message, pagesToOpen: pages } : { decision: 'error', message };
 }

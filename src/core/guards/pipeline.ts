@@ -348,7 +348,8 @@ export class GuardPipeline implements ToolGateway {
       const f = done.failure;
       call.record.stages.push({ stage: 'execute', decision: f.decision, reasons: [...done.retries, f.message], duration_ms: round(performance.now() - ts) });
       call.record.error = f.message;
-      return this.finish(call, f.decision, f.message);
+      const outcome = this.finish(call, f.decision, f.message);
+      return f.pagesToOpen ? { ...outcome, pagesToOpen: f.pagesToOpen } : outcome;
     }
     if (!done.raw.isError) completeProgress(call.record);
     call.record.stages.push({ stage: 'execute', decision: 'pass', reasons: done.retries, duration_ms: round(performance.now() - ts) });

@@ -2,6 +2,7 @@
 // all call tools through a ToolGateway; there is no second path to a tool.
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { StepRecord, TaskStatus } from '../../protocol/trace';
+import type { PageToOpen } from '../servers/errors';
 
 export interface PolicyConfig {
   allow: string[];
@@ -61,6 +62,11 @@ export interface ToolCallOutcome {
   record: StepRecord;
   /** The redacted result the caller may use (absent when the call was denied or failed). */
   result?: CallToolResult;
+  /**
+   * The call failed because the server wants the user to open these pages first (URLElicitationRequiredError,
+   * -32042): a host with a user may offer to open them and call again. Not in the record (a URL may carry a token).
+   */
+  pagesToOpen?: PageToOpen[];
 }
 
 export interface ToolCatalogEntry {

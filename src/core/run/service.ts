@@ -6,6 +6,7 @@ import type { SessionHeader, StepRecord } from '../../protocol/trace';
 import { DEFAULT_GUARDRAILS, DEFAULT_POLICY, mergeGuardrails, mergePolicy } from '../guards/defaults';
 import type { TaskStatusUpdate } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
+import type { PageToOpen } from '../servers/errors';
 import type { ExecResult } from '../sandbox/types';
 import type { SessionFile, SessionStep } from '../session/parse';
 import { SessionRunner, type RunOptions } from '../session/runner';
@@ -82,12 +83,16 @@ export class RunService {
   async callTool(server: string, tool: string, args: Record<string, unknown>, opts: RunOpts = {}): Promise<CallResult> {
     const step: SessionStep = { id: 'call', kind: 'tool', tool: `${server}/${tool}`, server, toolName: tool, args, raw: {}, ranges: NO_RANGE };
     let result: CallToolResult | undefined;
+    let pagesToOpen: PageToOpen[] | undefined;
     const options = await this.runnerOptions({ ...opts, kind: opts.kind ?? 'call' });
     const session = await this.runner.run(this.shape({ name: opts.name ?? `call ${server}/${tool}`, steps: [step] }, opts), {
       ...options,
-      onExecution: (_s, execution) => (result = execution.result),
+      onExecution: (_s, execution) => {
+        result = execution.result;
+        pagesToOpen = execution.pagesToOpen;
+      },
     });
-    return { session, record: session.steps[0], ...(result ? { result } : {}) };
+    return { session, record: session.steps[0], ...(result ? { result } : {}), ...(pagesToOpen ? { pagesToOpen } : {}) };
   }
 
   /** Sandboxed code as a one-step session through the registered 'code' step kind. */

@@ -7,6 +7,7 @@ import type { DedupCache } from '../guards/dedup';
 import type { AnswererLookup, SessionClientSettings } from '../client/types';
 import type { ConfirmHook, ConnectionProvider } from '../guards/pipeline';
 import type { CallMetaHook } from '../otel/ids';
+import type { PageToOpen } from '../servers/errors';
 import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolCallOutcome, ToolCallRequest, ToolGateway } from '../guards/types';
 import type { PinChecker } from '../pin/lockfileCheck';
 import type { FeatureStepOutcome } from './featureSteps';
@@ -160,6 +161,8 @@ export interface CallResult {
   record: StepRecord;
   /** The guarded result, when the call went through. */
   result?: CallToolResult;
+  /** The server wants the user to open these pages before the call can succeed (-32042); never in the record or trace. */
+  pagesToOpen?: PageToOpen[];
 }
 
 export interface CodeRunResult {

@@ -4,7 +4,7 @@
 import type { Client, RequestOptions, Tool as SdkTool } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { findNeedsSignIn } from '../auth/errors';
-import { formatMs, LimitError, messageOf, ServerError, URL_ELICITATION_REQUIRED, withHint, type ServerErrorHint, type ServerLimit } from './errors';
+import { formatMs, LimitError, messageOf, ServerError, URL_ELICITATION_REQUIRED, withHint, type PageToOpen, type ServerErrorHint, type ServerLimit } from './errors';
 import type { Lifecycle } from './lifecycle';
 import type { LiveConnection } from './live';
 import type { Managed, ServerRegistry } from './registry';
@@ -148,11 +148,14 @@ export class ServerCalls<H> {
     }
     const pages = urlElicitationPages(err);
     if (pages) {
+      const hosts = [...new Set(pages.map((p) => p.host))];
+      const named = hosts.length ? `a page on ${hosts.join(', ')}` : 'a page the server names';
       return new ServerError(
-        `${def.name} answered ${what} that the user must first open ${pages} (${URL_ELICITATION_REQUIRED}); MCP Harness does not open pages for a tool call's error. Open it from the server's own instructions, finish there, then call again.`,
+        `${def.name} answered ${what} that the user must first open ${named} (${URL_ELICITATION_REQUIRED}); MCP Harness does not open pages for a tool call's error. Open it from the server's own instructions, finish there, then call again.`,
         'server_error',
         def.id,
         err,
+        { pages },
       );
     }
     if (isMcpError(err)) {
@@ -207,19 +210,22 @@ export function metaOf(options: CallOptions): MetaParams {
 }
 
 /**
- * A server's URLElicitationRequiredError (-32042): the pages it wants the user to open, by host only (a URL may
- * carry a one-time token, and this message reaches logs and traces); undefined for any other error.
+ * A server's URLElicitationRequiredError (-32042): the pages it wants the user to open (the message names their
+ * hosts only, as a URL may carry a one-time token and the message reaches logs and traces);
+ * undefined for any other error.
  */
-function urlElicitationPages(err: unknown): string | undefined {
+function urlElicitationPages(err: unknown): PageToOpen[] | undefined {
   if (!isMcpError(err) || err.code !== -32042) return undefined;
-  const listed = (err.data as { elicitations?: { url?: unknown }[] } | undefined)?.elicitations;
-  const hosts = new Set<string>();
+  const listed = (err.data as { elicitations?: { url?: unknown; message?: unknown }[] } | undefined)?.elicitations;
+  const pages: PageToOpen[] = [];
   for (const e of Array.isArray(listed) ? listed : []) {
     try {
-      if (typeof e?.url === 'string') hosts.add(new URL(e.url).host);
+      if (typeof e?.url !== 'string') continue;
+      const host = new URL(e.url).host;
+      pages.push({ url: e.url, host, ...(typeof e.message === 'string' && e.message ? { message: e.message } : {}) });
     } catch {
-      // Not a URL: nothing to name.
+      // Not a URL: nothing to name or open.
     }
   }
-  return hosts.size ? `a page on ${[...hosts].join(', ')}` : 'a page the server names';
+  return pages;
 }

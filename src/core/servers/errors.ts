@@ -57,6 +57,21 @@ export interface ServerErrorFacts {
   refusal?: ServerRefusal;
   /** The `${input:…}` ids still without a value (refusal 'inputs_needed'). */
   inputs?: string[];
+  /** The pages a URLElicitationRequiredError (-32042) asks the user to open first; never in the message. */
+  pages?: PageToOpen[];
+}
+
+/**
+ * A page a server asks the user to open before a request can succeed (URLElicitationRequiredError, -32042). The URL
+ * may carry a one-time token: a host may show it to the user and open it, but never log or trace it (messages name
+ * the host only).
+ */
+export interface PageToOpen {
+  url: string;
+  /** The URL's host, the only part messages name. */
+  host: string;
+  /** The server's reason, when it gave one. */
+  message?: string;
 }
 
 /** Named in the message of a server's URLElicitationRequiredError (-32042), where the lab recognises it. */

@@ -17,6 +17,7 @@ import { textForTokens, type ConfirmHook, type ConnectionProvider } from '../gua
 import { sharedSchemaCache } from '../guards/schema';
 import type { GuardrailsConfig, PolicyConfig, TaskStatusUpdate, ToolGateway } from '../guards/types';
 import type { PinCheck } from '../pin/lockfileCheck';
+import type { PageToOpen } from '../servers/errors';
 import type { LimitAdvice } from '../sandbox/limits';
 import type { ExecResult } from '../sandbox/types';
 import type { PriceTable } from '../tokens/index';
@@ -58,6 +59,8 @@ export interface StepExecution {
   result?: CallToolResult;
   /** A code step's sandbox result (value, logs, error kind, metrics), for hosts that show it. */
   exec?: ExecResult;
+  /** A tool step the server refused until the user opens these pages (-32042); see ToolCallOutcome. */
+  pagesToOpen?: PageToOpen[];
 }
 
 export type StepExecutor = (ctx: StepExecutionContext) => Promise<StepExecution>;
@@ -302,7 +305,7 @@ export class SessionRunner {
       ...(onToolProgress ? { onProgress: (p: ProgressUpdate) => onToolProgress(index, step.id, p) } : {}),
       ...(ctx.options.onTaskStatus ? { onTaskStatus: (u: TaskStatusUpdate) => ctx.options.onTaskStatus!(index, step.id, u) } : {}),
     });
-    return { record: outcome.record, result: outcome.result };
+    return { record: outcome.record, result: outcome.result, ...(outcome.pagesToOpen ? { pagesToOpen: outcome.pagesToOpen } : {}) };
   }
 
   /** A resource read or prompt get through the frame's feature gate. */

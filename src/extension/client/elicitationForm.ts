@@ -59,6 +59,11 @@ export class ElicitationForm implements vscode.Disposable {
     this.openExternal = open ?? openInBrowser;
   }
 
+  /** Opens a page in the browser the URL elicitations use (replaced with it under the test runner). */
+  openPage(uri: vscode.Uri): Thenable<boolean> {
+    return this.openExternal(uri);
+  }
+
   dispose(): void {
     this.shown.dispose();
   }

@@ -1,12 +1,16 @@
 // "MCP: Call Tool…": pick a server, pick a tool, edit JSON args pre-filled from the schema, and run the
 // call through the run service as a one-step session: the same guards as a session step, a trace, and
-// a run in the Sessions view; the step record is shown.
+// a run in the Sessions view; the step record is shown. A server that answers that the user must first open a
+// page (URLElicitationRequiredError, -32042) gets a notification naming the page's host with Open Page and Retry.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
 import { sampleFromSchema } from '../../core/guards/schema';
+import type { CallResult } from '../../core/run/types';
+import type { PageToOpen } from '../../core/servers';
 import type { StepRecord } from '../../protocol/trace';
 import type { CommandEntry } from '../commands';
 import type { HarnessContext } from '../context';
+import type { PageFirstRequest } from '../dialogs';
 import { prepareToStart } from '../serverCommands';
 import type { ServersNode } from '../serversView';
 import { toolBadges } from '../serversView';
@@ -70,14 +74,12 @@ async function pickToolArgs(ctx: HarnessContext, arg: unknown): Promise<{ server
   return toolPick && { server: def.id, tool: toolPick.tool };
 }
 
-async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord | undefined> {
-  const picked = await pickToolArgs(ctx, arg);
-  if (!picked) return undefined;
-  const { server, tool } = picked;
-  const text = await vscode.window.showInputBox({
-    title: `Call Tool (3/3): arguments for ${server}/${tool.name}`,
+/** The arguments box of Call Tool (3/3): JSON text, checked to be an object as it is typed. */
+export async function askCallToolArgs(server: string, tool: string, template: string): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title: `Call Tool (3/3): arguments for ${server}/${tool}`,
     prompt: 'JSON object of arguments, checked against the tool\'s input schema before the call.',
-    value: JSON.stringify(argsTemplate(tool)),
+    value: template,
     ignoreFocusOut: true,
     validateInput: (v) => {
       try {
@@ -88,23 +90,72 @@ async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord |
       }
     },
   });
+}
+
+export const OPEN_PAGE = 'Open Page';
+export const RETRY = 'Retry';
+
+/** The notification's text: the hosts only, never a URL (it may carry a one-time token). */
+export function pageFirstMessage(r: PageFirstRequest): string {
+  const where = `a page on ${r.hosts.join(', ')}`;
+  return r.opened
+    ? `When you have finished on ${r.hosts.join(', ')}, choose ${RETRY} to call ${r.server}/${r.tool} again.`
+    : `${r.server}/${r.tool} needs you to open ${where} first (the server answered "URL elicitation required"). Choose ${OPEN_PAGE}, finish there, then choose ${RETRY}.`;
+}
+
+/** The offer when a server wants a page opened first: Open Page, then Retry once the user is done there. */
+export async function askPageFirst(r: PageFirstRequest): Promise<'open' | 'retry' | undefined> {
+  const buttons = r.opened ? [RETRY, OPEN_PAGE] : [OPEN_PAGE, RETRY];
+  const answer = await vscode.window.showWarningMessage(pageFirstMessage(r), ...buttons);
+  return answer === OPEN_PAGE ? 'open' : answer === RETRY ? 'retry' : undefined;
+}
+
+/** The pages of a -32042 answer that can be opened in a browser: web pages only, not a file: or command: URI. */
+function webPages(pages: PageToOpen[] | undefined): PageToOpen[] {
+  return (pages ?? []).filter((p) => /^https?:$/.test(new URL(p.url).protocol));
+}
+
+async function callTool(ctx: HarnessContext, arg: unknown): Promise<StepRecord | undefined> {
+  const picked = await pickToolArgs(ctx, arg);
+  if (!picked) return undefined;
+  const { server, tool } = picked;
+  const text = await ctx.dialogs.callToolArgs(server, tool.name, JSON.stringify(argsTemplate(tool)));
   if (text === undefined) return undefined;
   const args = JSON.parse(text) as Record<string, unknown>;
   const out = ctx.sessionsOutput.get();
   const folder = ctx.discovery.definition(server)?.source.workspaceFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const outcome = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Calling ${server}/${tool.name}…`, cancellable: true },
-    (_p, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
-      return ctx.runs.for(folder).callTool(server, tool.name, args, { signal: abort.signal });
-    },
-  );
+  const call = async (): Promise<CallResult> => {
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Calling ${server}/${tool.name}…`, cancellable: true },
+      (_p, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new Error('Cancelled by the user.')));
+        return ctx.runs.for(folder).callTool(server, tool.name, args, { signal: abort.signal });
+      },
+    );
+    out.appendLine(`── Call Tool ${server}/${tool.name} ──`);
+    out.appendLine(JSON.stringify(outcome.record, null, 2));
+    if (outcome.session.trace_file) out.appendLine(`  trace: ${outcome.session.trace_file}`);
+    out.show(true);
+    return outcome;
+  };
+  let outcome = await call();
+  // The server wants the user on a page first: offer to open it, and to call again once they are done there.
+  let pages = webPages(outcome.pagesToOpen);
+  let opened = false;
+  while (pages.length) {
+    const answer = await ctx.dialogs.pageFirst({ server, tool: tool.name, hosts: [...new Set(pages.map((p) => p.host))], opened });
+    if (answer === 'open') {
+      for (const page of pages) await ctx.clientHost.elicitation.openPage(vscode.Uri.parse(page.url, true));
+      opened = true;
+      continue;
+    }
+    if (answer !== 'retry') return outcome.record;
+    outcome = await call();
+    pages = webPages(outcome.pagesToOpen);
+    opened = false;
+  }
   const record = outcome.record;
-  out.appendLine(`── Call Tool ${server}/${tool.name} ──`);
-  out.appendLine(JSON.stringify(record, null, 2));
-  if (outcome.session.trace_file) out.appendLine(`  trace: ${outcome.session.trace_file}`);
-  out.show(true);
   const msg = describeRecord(record);
   if (record.decision === 'ok') void vscode.window.showInformationMessage(msg);
   else void vscode.window.showWarningMessage(msg);

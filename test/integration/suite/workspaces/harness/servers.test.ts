@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HarnessApi } from '../../../../../src/extension/api';
 import { consentDetail } from '../../../../../src/extension/consent';
+import { underWay } from '../../../../../src/extension/serverCommands';
 import type { ServersNode } from '../../../../../src/extension/serversView';
 import { activateHarness, harnessExtension, harnessLogText, isAlive, waitFor } from '../../helpers';
 import { acceptInputUntil, serverProcesses } from './processes';
@@ -283,6 +284,8 @@ describe('harness workspace: a server waiting to reconnect after a crash', funct
     const node = await serverNode(api, 'crashy');
     const item = api.serversTree.getTreeItem(node);
     assert.equal(item.description, 'reconnecting in 1s (attempt 1) · stdio · .vscode/mcp.json');
+    // The Stop picker (Stop Server with no argument) describes it the same way, not just "waiting to reconnect".
+    assert.equal(underWay(api.context, api.discovery.definition('crashy')!), 'reconnecting in 1s (attempt 1)');
     assert.equal(item.contextValue, 'server.reconnecting');
     assert.match((item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /stopped unexpectedly[\s\S]*Stop cancels the reconnect/);
     const inline = inlineCommands('server.reconnecting');
