@@ -151,7 +151,7 @@ export class ServerCalls<H> {
       const hosts = [...new Set(pages.map((p) => p.host))];
       const named = hosts.length ? `a page on ${hosts.join(', ')}` : 'a page the server names';
       return new ServerError(
-        `${def.name} answered ${what} that the user must first open ${named} (${URL_ELICITATION_REQUIRED}); MCP Harness does not open pages for a tool call's error. Open it from the server's own instructions, finish there, then call again.`,
+        `${def.name} answered ${what} that the user must first open ${named} (${URL_ELICITATION_REQUIRED}). Open it (VS Code's Call Tool… offers to; elsewhere from the server's own instructions — the address is not recorded, it may hold a one-time code), finish there, then call again.`,
         'server_error',
         def.id,
         err,
