@@ -148,6 +148,16 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     assert.match(readFileSync(join(ws, 'summary.md'), 'utf8'), /MCP reliability: `crashy`/);
   });
 
+  it('faults on server-everything: the disconnect scenario recovers (its startup notifications no longer use up disconnect-after)', async () => {
+    const { result } = await lab(ws, 'everything', '--suite', 'faults', '--budget', '60s');
+    const faults = result.suites.find((s) => s.suite === 'faults')!;
+    assert.equal(faults.ran, true, faults.skipped);
+    const disconnect = (faults.stats.scenarios as { scenario: string; results: number; recovered?: boolean }[]).find((s) => s.scenario === 'disconnect')!;
+    assert.equal(disconnect.recovered, true, JSON.stringify(disconnect));
+    assert.ok(disconnect.results >= 4, JSON.stringify(disconnect));
+    assert.ok(!kinds(result).includes('faults.disconnect.no_recovery'), JSON.stringify(result.findings));
+  });
+
   it('scores the reference servers: everything, filesystem (scratch folder) and memory (scratch file)', async () => {
     // A hard 6 s: props is usually stopped on these servers' slow tools (`cut_short` then), and still scores them.
     const flags = ['--suite', 'props,bench', '--budget', '6s', '--call-timeout', '2000', '--allow-destructive'];
