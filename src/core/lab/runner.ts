@@ -61,7 +61,8 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     : startCutByBudget
       ? [{ suite: firstSuite, kind: 'lab.budget', severity: 'info', message: `The lab's budget of ${formatBudget(options.budgetMs)} ended while the server '${options.server}' was still starting: its start was stopped and nothing was tested${advice(options)}.` }]
       : suites.flatMap((s) => s.findings);
-  const stoppedByBudget = suites.find((s) => s.stopped === 'budget')?.suite;
+  // Every suite the budget stopped under way: one whose share ended, and the one under way when the whole budget did.
+  const stoppedByBudget = suites.filter((s) => s.stopped === 'budget').map((s) => s.suite);
   return {
     version: 1,
     server: options.server,
@@ -75,7 +76,7 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     trace_files: traceFiles,
     // A cancelled run keeps what its suites found until then; the suite under way scored what it had done.
     ...(options.signal?.aborted ? { cancelled: true as const } : {}),
-    ...(stoppedByBudget || notStarted.length ? { cut_short: { budget_ms: options.budgetMs, ...(stoppedByBudget ? { stopped: stoppedByBudget } : {}), not_started: notStarted } } : {}),
+    ...(stoppedByBudget.length || notStarted.length ? { cut_short: { budget_ms: options.budgetMs, ...(stoppedByBudget.length ? { stopped: stoppedByBudget } : {}), not_started: notStarted } } : {}),
   };
 }
 

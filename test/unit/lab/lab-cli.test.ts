@@ -92,10 +92,11 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     // `slow {ms}` gets sleeps far longer than the 5 s budget, and a call timeout longer than that.
     const { code, result, stderr } = await lab(ws, 'slow', '--suite', 'props,bench', '--budget', '5s', '--call-timeout', '60000', '--allow-destructive', '--min-score', '0');
     assert.equal(code, 1, stderr);
-    assert.deepEqual(result.cut_short, { budget_ms: 5000, stopped: 'props', not_started: [] });
+    // Both suites stopped: the result names both (it used to name only the first).
+    assert.deepEqual(result.cut_short, { budget_ms: 5000, stopped: ['props', 'bench'], not_started: [] });
     assert.deepEqual(result.suites.map((s) => [s.suite, s.ran, s.stopped]), [['props', true, 'budget'], ['bench', true, 'budget']]);
     assert.ok(result.duration_ms < 5000 + 2000, `${result.duration_ms} ms`);
-    assert.match(stderr, /mcp-harness: the lab was cut short by the budget of 5 s \(props stopped\), partial result: the score \d+ covers only the suites that ran\. Pass a larger --budget\./);
+    assert.match(stderr, /mcp-harness: the lab was cut short by the budget of 5 s \(props, bench stopped\), partial result: the score \d+ covers only the suites that ran\. Pass a larger --budget\./);
     assert.match(stderr, /a partial score is not judged against --min-score 0/);
   });
 
@@ -264,7 +265,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     // The one scenario that ran passed: the partial score covers it alone.
     assert.deepEqual([suite.ran, suite.score, suite.stats.applicable, suite.stats.passed], [true, 100, 1, 1]);
     assert.equal(suite.stopped, 'budget');
-    assert.deepEqual(result.cut_short, { budget_ms: 10_000, stopped: 'conformance', not_started: [] });
+    assert.deepEqual(result.cut_short, { budget_ms: 10_000, stopped: ['conformance'], not_started: [] });
   });
 
   it('chaos: bad toxics are refused; --print-config prints a runnable mcp.json entry', async () => {
