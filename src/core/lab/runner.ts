@@ -118,7 +118,10 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
       ? { ...outcome, weight, score: outcome.ran ? (outcome.score ?? suiteScore(outcome.findings)) : 0 }
       : { suite: name, ran: false, skipped: `the suite was stopped and did not hand back its result within ${options.callTimeoutMs} ms; nothing of it is kept`, score: 0, weight, findings: [], stats: {} };
   } catch (err) {
-    result = { suite: name, ran: false, skipped: `the suite stopped with an internal error: ${(err as Error).message}`, score: 0, weight, findings: [], stats: {} };
+    // A suite the lab stopped may fail because of it (its server's start was ended under it): that is the stop, not a fault of the lab.
+    const why = !stop.signal.aborted ? undefined : endedByBudget(stop.signal) ? `the lab's budget of ${formatBudget(options.budgetMs)} ended` : 'the run was cancelled';
+    const skipped = why ? `stopped before it had a result: ${why} while it was under way (${(err as Error).message.replace(/\.$/, '')})${endedByBudget(stop.signal) ? advice(options) : ''}` : `the suite stopped with an internal error: ${(err as Error).message}`;
+    result = { suite: name, ran: false, skipped, score: 0, weight, findings: [], stats: {} };
   } finally {
     clearTimeout(budgetEnds);
     options.signal?.removeEventListener('abort', cancel);

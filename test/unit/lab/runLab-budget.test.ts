@@ -76,8 +76,10 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
       stdioDefinition('logged', join(FIXTURES, 'slow.mjs'), ['--exit-log', exitLog()]),
       // Read-only tools that answer at once (echo, …): what bench calls repeatedly.
       stdioDefinition('everything', EVERYTHING),
+      // Its first start is quick, every later one never answers its handshake: bench's cold start (a restart) stalls.
+      stdioDefinition('stalls', join(FIXTURES, 'slow.mjs'), ['--starts', join(dir, 'stalls.starts'), '--stall-after', '1']),
     ]);
-    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged', 'everything'], traceDir: dir }), manager);
+    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged', 'everything', 'stalls'], traceDir: dir }), manager);
   });
   after(async () => {
     await host.dispose();
@@ -161,6 +163,16 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.match(htmlReport(result), /This run was cut short by the budget of 4 s \(props, bench stopped\), partial result: the score covers only the suites that ran, and props, bench only what they did before they were stopped\./);
     assert.match(markdownSummary(result), /\| props \| \d+ \(stopped by the budget: partial\) \|/);
     assert.equal(result.cancelled, undefined);
+  });
+
+  it('a suite whose server start the budget ends is stopped by the budget, not an internal error, and named in cut_short', async () => {
+    const result = await runLab(host, options('stalls', ['bench'], 3000, { allowDestructive: true, callTimeoutMs: 1000 }));
+    const [bench] = result.suites;
+    assert.equal(bench.ran, false);
+    assert.equal(bench.stopped, 'budget');
+    assert.equal(bench.skipped, "stopped before it had a result: the lab's budget of 3 s ended while it was under way (stalls was stopped while it was starting); to give the suites more time, pass a larger --budget");
+    assert.deepEqual(bench.findings.map((f) => f.kind), ['lab.budget']);
+    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: ['bench'], not_started: [] });
   });
 
   it('a call the budget cuts comes back at once: the tokenizer is built while the server starts, not by the cut call (fresh process)', function () {
