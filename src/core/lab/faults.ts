@@ -40,6 +40,16 @@ interface ScenarioStats {
   recovered?: boolean;
 }
 
+/** What the disconnect scenario saw around the cut, for the finding's message (not part of the stats). */
+export interface CutSeen {
+  /** The call after which the connection was found cut (1-based). */
+  atCall?: number;
+  /** Results before that call. */
+  resultsBefore: number;
+  /** How the first call after the cut failed. */
+  firstFailure?: string;
+}
+
 export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResult, 'score' | 'weight'>> {
   if (!ctx.host.proxied) return { suite: 'faults', ran: false, skipped: 'this host cannot run servers behind the fault-injection proxy', findings: [], stats: {} };
   const probeRun = await ctx.host.openRun({ name: `lab faults ${ctx.server} (tool list)`, servers: [ctx.server], policy: labPolicy(ctx.callTimeoutMs) });
@@ -55,10 +65,10 @@ export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResul
     const id = await ctx.host.proxied(ctx.server, scenario.toxics, ctx.seed + i);
     const run = await ctx.host.openRun({ name: `lab faults ${ctx.server} ${scenario.name}`, servers: [id], policy: labPolicy(timeoutMs) });
     try {
-      const stats = await runScenario(ctx, run, id, scenario, target, timeoutMs);
+      const { stats, cut } = await runScenario(ctx, run, id, scenario, target);
       scenarios.push(stats);
       // A scenario the cancellation cut short is kept in the stats but not judged on its few calls.
-      if (!ctx.signal?.aborted || stats.calls === CALLS_PER_SCENARIO) findings.push(...judge(scenario, stats, target.tool.name, timeoutMs));
+      if (!ctx.signal?.aborted || stats.calls === CALLS_PER_SCENARIO) findings.push(...judge(scenario, stats, cut, target.tool.name, timeoutMs));
     } finally {
       await run.end();
     }
@@ -66,8 +76,9 @@ export async function runFaultsSuite(ctx: SuiteContext): Promise<Omit<SuiteResul
   return { suite: 'faults', ran: true, findings, stats: { tool: target.tool.name, scenarios } };
 }
 
-async function runScenario(ctx: SuiteContext, run: LabRun, id: string, scenario: FaultScenario, target: { tool: Tool; args: Record<string, unknown> }, timeoutMs: number): Promise<ScenarioStats> {
+async function runScenario(ctx: SuiteContext, run: LabRun, id: string, scenario: FaultScenario, target: { tool: Tool; args: Record<string, unknown> }): Promise<{ stats: ScenarioStats; cut: CutSeen }> {
   const stats: ScenarioStats = { scenario: scenario.name, toxics: scenario.toxics, calls: 0, results: 0, errors: 0, timeouts: 0, max_latency_ms: 0, server_survived: true };
+  const cut: CutSeen = { resultsBefore: 0 };
   let sawDisconnect = false;
   for (let n = 0; n < CALLS_PER_SCENARIO; n++) {
     if (ctx.signal?.aborted) break;
@@ -80,19 +91,24 @@ async function runScenario(ctx: SuiteContext, run: LabRun, id: string, scenario:
     if (record.decision === 'ok') {
       stats.results++;
       if (sawDisconnect) stats.recovered = true;
-    } else if (record.decision === 'timeout') stats.timeouts++;
-    else stats.errors++;
+    } else {
+      if (record.decision === 'timeout') stats.timeouts++;
+      else stats.errors++;
+      if (sawDisconnect) cut.firstFailure ??= `${record.decision}: ${record.error ?? record.reasons[0] ?? 'no reason given'}`;
+    }
     const state = ctx.host.serverState(id);
     if (state && state.status !== 'running') {
-      if (scenario.name === 'disconnect') sawDisconnect = true;
-      else stats.server_survived = false;
+      if (scenario.name === 'disconnect') {
+        if (!sawDisconnect) Object.assign(cut, { atCall: stats.calls, resultsBefore: stats.results });
+        sawDisconnect = true;
+      } else stats.server_survived = false;
     }
   }
   if (sawDisconnect) stats.recovered ??= false;
-  return stats;
+  return { stats, cut };
 }
 
-function judge(scenario: FaultScenario, s: ScenarioStats, tool: string, timeoutMs: number): LabFinding[] {
+function judge(scenario: FaultScenario, s: ScenarioStats, cut: CutSeen, tool: string, timeoutMs: number): LabFinding[] {
   const out: LabFinding[] = [];
   // A call may take its timeout plus the reconnect backoff after a disconnect; more than that is a hang.
   const hangBound = timeoutMs * 2 + 2000;
@@ -106,10 +122,18 @@ function judge(scenario: FaultScenario, s: ScenarioStats, tool: string, timeoutM
     out.push({ suite: 'faults', kind: `faults.${scenario.name}.no_answers`, severity: 'major', tool, message: `Under ${scenario.toxics} (${scenario.name}) none of ${s.calls} calls got a result.` });
   }
   if (scenario.name === 'disconnect' && s.recovered === false) {
-    out.push({ suite: 'faults', kind: 'faults.disconnect.no_recovery', severity: 'major', tool, message: `After the connection was cut, none of the following calls got a result: the client did not reconnect.` });
+    out.push({ suite: 'faults', kind: 'faults.disconnect.no_recovery', severity: 'major', tool, message: noRecoveryMessage(scenario.toxics, s, cut) });
   }
   if ((scenario.name === 'latency' || scenario.name === 'slow-read' || scenario.name === 'reorder') && s.results < s.calls) {
     out.push({ suite: 'faults', kind: `faults.${scenario.name}.failed_calls`, severity: 'minor', tool, message: `Under ${scenario.toxics} only ${s.results} of ${s.calls} calls got a result, though no message was lost.` });
   }
   return out;
+}
+
+/** Says what was seen: when the cut came, what came before it, and how the calls after it failed. */
+export function noRecoveryMessage(toxics: string, s: Pick<ScenarioStats, 'calls'>, cut: CutSeen): string {
+  const after = s.calls - (cut.atCall ?? 0);
+  const when = cut.atCall === undefined ? '' : ` The connection was found cut after call ${cut.atCall} of ${s.calls} (${cut.resultsBefore} of the calls up to it got a result).`;
+  const failure = cut.firstFailure ? ` The first call after the cut failed with ${cut.firstFailure.replace(/\.?$/, '.')}` : '';
+  return `Under ${toxics} (the proxy cuts every connection after that many requests and answers past the handshake) none of the ${after} calls after the cut got a result: the connection was not made again.${when}${failure}`;
 }

@@ -19,7 +19,8 @@ function sorted(findings: LabFinding[]): LabFinding[] {
 export function partialNote(r: LabResult): string | undefined {
   if (r.cancelled) return 'cancelled, partial result';
   if (!r.cut_short) return undefined;
-  const parts = [...(r.cut_short.stopped ? [`${r.cut_short.stopped} stopped`] : []), ...(r.cut_short.not_started.length ? [`${r.cut_short.not_started.join(', ')} not started`] : [])];
+  const stopped = r.cut_short.stopped ?? [];
+  const parts = [...(stopped.length ? [`${stopped.join(', ')} stopped`] : []), ...(r.cut_short.not_started.length ? [`${r.cut_short.not_started.join(', ')} not started`] : [])];
   return `cut short by the budget of ${formatBudget(r.cut_short.budget_ms)} (${parts.join('; ')}), partial result`;
 }
 
@@ -91,7 +92,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px
 tr.critical td:first-child{color:#b42318;font-weight:700}tr.major td:first-child{color:#b54708}tr.minor td:first-child{color:#6941c6}
 svg text{font-size:12px;fill:#1f2328}svg rect{fill:#2f81f7}.noisy{background:#fff8c5;padding:.4rem}pre{background:#f6f8fa;padding:.5rem;overflow:auto}</style></head>
 <body><h1>Reliability report: <code>${esc(r.server)}</code></h1>
-<p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>${r.cancelled ? '<p class="noisy">This run was cancelled: a partial result; the score covers only the suites that ran (suites not started are skipped).</p>' : ''}${r.cut_short && !r.cancelled ? `<p class="noisy">This run was ${esc(partialNote(r))}: the score covers only the suites that ran${r.cut_short.stopped ? `, and ${esc(r.cut_short.stopped)} only what it did before it was stopped` : ''}.</p>` : ''}
+<p><span class="score">${r.score}</span><span class="grade">/100 · ${grade(r.score)}</span></p>${r.cancelled ? '<p class="noisy">This run was cancelled: a partial result; the score covers only the suites that ran (suites not started are skipped).</p>' : ''}${r.cut_short && !r.cancelled ? `<p class="noisy">This run was ${esc(partialNote(r))}: the score covers only the suites that ran${r.cut_short.stopped?.length ? `, and ${esc(r.cut_short.stopped.join(', '))} only what ${r.cut_short.stopped.length > 1 ? 'they' : 'it'} did before ${r.cut_short.stopped.length > 1 ? 'they were' : 'it was'} stopped` : ''}.</p>` : ''}
 <p>Seed ${r.seed} · ${(r.duration_ms / 1000).toFixed(1)} s · ${esc(r.started_at)} · ${r.machine.cores} cores, load ${esc(r.machine.loadavg.join(' '))} · node ${esc(r.machine.node)}</p>
 <h2>Score by suite</h2>${breakdown}
 <p><small>Suite score = 100 − the cost of its findings (critical ${SEVERITY_COST.critical}, major ${SEVERITY_COST.major}, minor ${SEVERITY_COST.minor}, info 0), at least 0; conformance: 100 × passed / applicable scenarios. The overall score is the weighted mean over the suites that ran.</small></p>${r.scratch?.length ? `<p>Tools that may modify data ran on scratch copies: ${r.scratch.map((c) => `<code>${esc(c.from)}</code> → <code>${esc(c.to)}</code>`).join(', ')}.</p>` : ''}

@@ -61,7 +61,8 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     : startCutByBudget
       ? [{ suite: firstSuite, kind: 'lab.budget', severity: 'info', message: `The lab's budget of ${formatBudget(options.budgetMs)} ended while the server '${options.server}' was still starting: its start was stopped and nothing was tested${advice(options)}.` }]
       : suites.flatMap((s) => s.findings);
-  const stoppedByBudget = suites.find((s) => s.stopped === 'budget')?.suite;
+  // Every suite the budget stopped under way: one whose share ended, and the one under way when the whole budget did.
+  const stoppedByBudget = suites.filter((s) => s.stopped === 'budget').map((s) => s.suite);
   return {
     version: 1,
     server: options.server,
@@ -75,7 +76,7 @@ export async function runLab(host: LabHost, options: LabOptions): Promise<LabRes
     trace_files: traceFiles,
     // A cancelled run keeps what its suites found until then; the suite under way scored what it had done.
     ...(options.signal?.aborted ? { cancelled: true as const } : {}),
-    ...(stoppedByBudget || notStarted.length ? { cut_short: { budget_ms: options.budgetMs, ...(stoppedByBudget ? { stopped: stoppedByBudget } : {}), not_started: notStarted } } : {}),
+    ...(stoppedByBudget.length || notStarted.length ? { cut_short: { budget_ms: options.budgetMs, ...(stoppedByBudget.length ? { stopped: stoppedByBudget } : {}), not_started: notStarted } } : {}),
   };
 }
 
@@ -117,7 +118,10 @@ async function runSuite(name: SuiteName, host: LabHost, traceFiles: string[], bu
       ? { ...outcome, weight, score: outcome.ran ? (outcome.score ?? suiteScore(outcome.findings)) : 0 }
       : { suite: name, ran: false, skipped: `the suite was stopped and did not hand back its result within ${options.callTimeoutMs} ms; nothing of it is kept`, score: 0, weight, findings: [], stats: {} };
   } catch (err) {
-    result = { suite: name, ran: false, skipped: `the suite stopped with an internal error: ${(err as Error).message}`, score: 0, weight, findings: [], stats: {} };
+    // A suite the lab stopped may fail because of it (its server's start was ended under it): that is the stop, not a fault of the lab.
+    const why = !stop.signal.aborted ? undefined : endedByBudget(stop.signal) ? `the lab's budget of ${formatBudget(options.budgetMs)} ended` : 'the run was cancelled';
+    const skipped = why ? `stopped before it had a result: ${why} while it was under way (${(err as Error).message.replace(/\.$/, '')})${endedByBudget(stop.signal) ? advice(options) : ''}` : `the suite stopped with an internal error: ${(err as Error).message}`;
+    result = { suite: name, ran: false, skipped, score: 0, weight, findings: [], stats: {} };
   } finally {
     clearTimeout(budgetEnds);
     options.signal?.removeEventListener('abort', cancel);

@@ -140,7 +140,7 @@ export interface LabResult {
   /** The run was cancelled: the suites that had not started are skipped, the one under way is partial. */
   cancelled?: true;
   /** The budget ended before every suite had finished: the score covers only the suites that ran, `stopped` in part. */
-  cut_short?: { budget_ms: number; stopped?: SuiteName; not_started: SuiteName[] };
+  cut_short?: { budget_ms: number; stopped?: SuiteName[]; not_started: SuiteName[] };
   /** With the opt-in for destructive tools: the data the server was given and the scratch copies it ran on. */
   scratch?: { from: string; to: string }[];
 }

@@ -79,7 +79,7 @@ export function labTests(test, { open, vscodeHostPage, shots }) {
     assert.equal(await page.locator('.mh-lab-pick option').count(), 2);
     assert.match(await page.locator('.mh-lab-pick option').first().textContent(), /memory — 91\/100 \(cancelled\)/);
     // A run the budget cut short says so too (not as cancelled).
-    await post(page, { type: 'labResult', result: { ...labResult('memory', 88, '2026-12-05T12:00:00.000Z'), cut_short: { budget_ms: 60000, stopped: 'props', not_started: ['bench'] } }, reveal: true });
+    await post(page, { type: 'labResult', result: { ...labResult('memory', 88, '2026-12-05T12:00:00.000Z'), cut_short: { budget_ms: 60000, stopped: ['props'], not_started: ['bench'] } }, reveal: true });
     await page.waitForFunction(() => document.querySelector('.mh-lab-score')?.textContent === '88');
     assert.equal(await page.locator('.mh-lab-cut-short').textContent(), 'cut short by the budget — partial result');
     assert.match(await page.locator('.mh-lab-pick option').first().textContent(), /memory — 88\/100 \(cut short\)/);

@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import { parseToxics, describeToxics, ToxicsError, NO_TOXICS, DEFAULT_TRUNCATE_PROBABILITY } from '../../../src/core/lab/chaos/toxics';
 import { LineRelay, REORDER_MAX_HOLD_MS } from '../../../src/core/lab/chaos/relay';
 import { ChaosProxy } from '../../../src/core/lab/chaos/proxy';
-import { FIXTURES } from '../guards/helpers';
+import { countsTowardDisconnect } from '../../../src/core/lab/chaos/decide';
+import { EVERYTHING, FIXTURES } from '../guards/helpers';
 import { join } from 'node:path';
 
 function messages(n: number): string {
@@ -124,7 +125,8 @@ describe('lab: chaos toxics', () => {
     const stderr = new PassThrough();
     const lines: string[] = [];
     output.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
-    const proxy = new ChaosProxy(parseToxics('disconnect-after=5'), 1, { input, output, stderr });
+    // The handshake is not counted: the call and its answer are 2, the next call is the third.
+    const proxy = new ChaosProxy(parseToxics('disconnect-after=2'), 1, { input, output, stderr });
     const ended = proxy.run({ command: process.execPath, args: [join(FIXTURES, 'crash.mjs')], env: process.env as Record<string, string> });
     input.write('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n');
     input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
@@ -135,6 +137,54 @@ describe('lab: chaos toxics', () => {
     const end = await ended;
     assert.equal(end.reason, 'disconnect_toxic');
     assert.equal(lines.length, 2);
+  });
+
+  it('disconnect-after counts requests and answers past the handshake, not the handshake, listings or notifications', () => {
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}'), false);
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}'), false);
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","id":3,"result":{"tools":[]}}'), false);
+    assert.equal(countsTowardDisconnect('{"method":"notifications/tools/list_changed","jsonrpc":"2.0"}'), false);
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"id-1","progress":1}}'), false);
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo"}}'), true);
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","id":4,"result":{"content":[]}}'), true);
+    assert.equal(countsTowardDisconnect('[{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":5,"method":"ping"}]'), true);
+    // A cut line is judged by what can be seen of it.
+    assert.equal(countsTowardDisconnect('{"jsonrpc":"2.0","id":6,"method":"tools/ca'), true);
+  });
+
+  it('server-everything behind disconnect-after=8: its startup notifications do not use up the count, four calls are answered before the cut', async function () {
+    // server-everything sends seven notifications/tools/list_changed while it starts; counted, they cut every
+    // connection before the first call was answered (the lab's faults.disconnect.no_recovery on it).
+    this.timeout(30_000);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const stderr = new PassThrough();
+    const lines: string[] = [];
+    output.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+    const proxy = new ChaosProxy(parseToxics('disconnect-after=8'), 1, { input, output, stderr });
+    const ended = proxy.run({ command: process.execPath, args: [EVERYTHING, 'stdio'], env: process.env as Record<string, string> });
+    let finished = false;
+    void ended.then(() => (finished = true));
+    const waitFor = async (test: () => boolean) => {
+      for (let i = 0; i < 200 && !test() && !finished; i++) await new Promise((r) => setTimeout(r, 25));
+      return test();
+    };
+    const answered = (id: number) => lines.some((l) => (JSON.parse(l) as { id?: unknown }).id === id);
+    input.write('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"roots":{"listChanged":true}},"clientInfo":{"name":"t","version":"1"}}}\n');
+    assert.ok(await waitFor(() => answered(1)), `initialize: ${lines.join('\n')}`);
+    input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    input.write('{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}\n');
+    assert.ok(await waitFor(() => answered(2)), `tools/list: ${lines.map((l) => l.slice(0, 80)).join('\n')}`);
+    const notifications = lines.filter((l) => /notifications\/tools\/list_changed/.test(l)).length;
+    assert.ok(notifications >= 1, 'server-everything announces its tools while starting');
+    for (let id = 3; id <= 6; id++) {
+      input.write(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"get-env","arguments":{}}}\n`);
+      assert.ok(await waitFor(() => answered(id)), `call ${id - 2} was not answered (proxy ended: ${finished}); after ${notifications} startup notifications`);
+    }
+    input.write('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get-env","arguments":{}}}\n');
+    const end = await ended;
+    assert.equal(end.reason, 'disconnect_toxic');
+    assert.equal(answered(7), false);
   });
 
   it('when the client closes, what it sent still reaches the server and the answer still comes back', async function () {

@@ -92,10 +92,11 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     // `slow {ms}` gets sleeps far longer than the 5 s budget, and a call timeout longer than that.
     const { code, result, stderr } = await lab(ws, 'slow', '--suite', 'props,bench', '--budget', '5s', '--call-timeout', '60000', '--allow-destructive', '--min-score', '0');
     assert.equal(code, 1, stderr);
-    assert.deepEqual(result.cut_short, { budget_ms: 5000, stopped: 'props', not_started: [] });
+    // Both suites stopped: the result names both (it used to name only the first).
+    assert.deepEqual(result.cut_short, { budget_ms: 5000, stopped: ['props', 'bench'], not_started: [] });
     assert.deepEqual(result.suites.map((s) => [s.suite, s.ran, s.stopped]), [['props', true, 'budget'], ['bench', true, 'budget']]);
     assert.ok(result.duration_ms < 5000 + 2000, `${result.duration_ms} ms`);
-    assert.match(stderr, /mcp-harness: the lab was cut short by the budget of 5 s \(props stopped\), partial result: the score \d+ covers only the suites that ran\. Pass a larger --budget\./);
+    assert.match(stderr, /mcp-harness: the lab was cut short by the budget of 5 s \(props, bench stopped\), partial result: the score \d+ covers only the suites that ran\. Pass a larger --budget\./);
     assert.match(stderr, /a partial score is not judged against --min-score 0/);
   });
 
@@ -146,6 +147,16 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     assert.ok(result.trace_files.length >= 8);
     assert.match(readFileSync(join(ws, 'card.html'), 'utf8'), /Reliability report/);
     assert.match(readFileSync(join(ws, 'summary.md'), 'utf8'), /MCP reliability: `crashy`/);
+  });
+
+  it('faults on server-everything: the disconnect scenario recovers (its startup notifications no longer use up disconnect-after)', async () => {
+    const { result } = await lab(ws, 'everything', '--suite', 'faults', '--budget', '60s');
+    const faults = result.suites.find((s) => s.suite === 'faults')!;
+    assert.equal(faults.ran, true, faults.skipped);
+    const disconnect = (faults.stats.scenarios as { scenario: string; results: number; recovered?: boolean }[]).find((s) => s.scenario === 'disconnect')!;
+    assert.equal(disconnect.recovered, true, JSON.stringify(disconnect));
+    assert.ok(disconnect.results >= 4, JSON.stringify(disconnect));
+    assert.ok(!kinds(result).includes('faults.disconnect.no_recovery'), JSON.stringify(result.findings));
   });
 
   it('scores the reference servers: everything, filesystem (scratch folder) and memory (scratch file)', async () => {
@@ -254,7 +265,7 @@ describe('mcp-harness lab (built CLI, real servers)', function () {
     // The one scenario that ran passed: the partial score covers it alone.
     assert.deepEqual([suite.ran, suite.score, suite.stats.applicable, suite.stats.passed], [true, 100, 1, 1]);
     assert.equal(suite.stopped, 'budget');
-    assert.deepEqual(result.cut_short, { budget_ms: 10_000, stopped: 'conformance', not_started: [] });
+    assert.deepEqual(result.cut_short, { budget_ms: 10_000, stopped: ['conformance'], not_started: [] });
   });
 
   it('chaos: bad toxics are refused; --print-config prints a runnable mcp.json entry', async () => {

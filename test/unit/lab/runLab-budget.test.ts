@@ -76,8 +76,10 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
       stdioDefinition('logged', join(FIXTURES, 'slow.mjs'), ['--exit-log', exitLog()]),
       // Read-only tools that answer at once (echo, …): what bench calls repeatedly.
       stdioDefinition('everything', EVERYTHING),
+      // Its first start is quick, every later one never answers its handshake: bench's cold start (a restart) stalls.
+      stdioDefinition('stalls', join(FIXTURES, 'slow.mjs'), ['--starts', join(dir, 'stalls.starts'), '--stall-after', '1']),
     ]);
-    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged', 'everything'], traceDir: dir }), manager);
+    host = new ServiceLabHost(new RunService({ connections: manager, knownServers: ['quick', 'slow', 'logged', 'everything', 'stalls'], traceDir: dir }), manager);
   });
   after(async () => {
     await host.dispose();
@@ -155,10 +157,22 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.equal(bench.ran, true, bench.skipped);
     assert.equal(bench.stopped, 'budget');
     assert.equal(bench.findings.find((f) => f.kind === 'lab.budget')?.message, "The lab's budget of 4 s ended while the bench suite was under way: it was stopped, and its result covers only what it did until then; to give the suites more time, pass a larger --budget.");
-    assert.deepEqual(result.cut_short, { budget_ms: 4000, stopped: 'props', not_started: [] });
-    assert.match(markdownSummary(result), /cut short by the budget of 4 s \(props stopped\), partial result/);
+    // Both suites the budget stopped are named, in the JSON, the Markdown and the HTML (it used to name only props).
+    assert.deepEqual(result.cut_short, { budget_ms: 4000, stopped: ['props', 'bench'], not_started: [] });
+    assert.match(markdownSummary(result), /cut short by the budget of 4 s \(props, bench stopped\), partial result/);
+    assert.match(htmlReport(result), /This run was cut short by the budget of 4 s \(props, bench stopped\), partial result: the score covers only the suites that ran, and props, bench only what they did before they were stopped\./);
     assert.match(markdownSummary(result), /\| props \| \d+ \(stopped by the budget: partial\) \|/);
     assert.equal(result.cancelled, undefined);
+  });
+
+  it('a suite whose server start the budget ends is stopped by the budget, not an internal error, and named in cut_short', async () => {
+    const result = await runLab(host, options('stalls', ['bench'], 3000, { allowDestructive: true, callTimeoutMs: 1000 }));
+    const [bench] = result.suites;
+    assert.equal(bench.ran, false);
+    assert.equal(bench.stopped, 'budget');
+    assert.equal(bench.skipped, "stopped before it had a result: the lab's budget of 3 s ended while it was under way (stalls was stopped while it was starting); to give the suites more time, pass a larger --budget");
+    assert.deepEqual(bench.findings.map((f) => f.kind), ['lab.budget']);
+    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: ['bench'], not_started: [] });
   });
 
   it('a call the budget cuts comes back at once: the tokenizer is built while the server starts, not by the cut call (fresh process)', function () {
@@ -176,7 +190,8 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok((props.stats.generated_calls as number) >= 1, JSON.stringify(props.stats));
     assert.deepEqual(props.findings.filter((f) => f.severity !== 'info'), [], 'the call the budget cut is not a hang');
     assert.equal(bench.ran, true, 'props stopped at the end of its share: bench had the rest of the budget');
-    assert.deepEqual(seen.result.cut_short, { budget_ms: 4000, stopped: 'props', not_started: [] });
+    assert.deepEqual(seen.result.cut_short?.stopped?.[0], 'props');
+    assert.deepEqual(seen.result.cut_short, { budget_ms: 4000, stopped: seen.result.suites.filter((s) => s.stopped === 'budget').map((s) => s.suite), not_started: [] });
   });
 
   it('a conformance run the budget ends is stopped, reported as the budget (not a cancel), and the servers its bridge started are ended', async () => {
@@ -189,7 +204,7 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     assert.ok(['budget', 'overran'].includes(suite.stats.stopped as string), String(suite.stats.stopped));
     assert.ok(!suite.findings.some((f) => f.kind === 'conformance.cancelled'), JSON.stringify(suite.findings));
     assert.ok(suite.findings.some((f) => f.kind === 'lab.budget'));
-    assert.equal(result.cut_short?.stopped, 'conformance');
+    assert.deepEqual(result.cut_short?.stopped, ['conformance']);
     const own = manager.state('logged')?.pid;
     const logged = existsSync(exitLog()) ? [...readFileSync(exitLog(), 'utf8').matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1])) : [];
     const bridged = logged.filter((pid) => pid !== own);
@@ -273,7 +288,7 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     // The call waiting for the proxy's start was cancelled with it: not counted, not judged.
     assert.deepEqual((faults.stats as { scenarios: { calls: number }[] }).scenarios.map((x) => x.calls), [0]);
     assert.deepEqual(faults.findings.map((f) => f.kind), ['lab.budget']);
-    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: ['faults'], not_started: [] });
     await assertStartedOnceAndEnded(log);
   });
 
@@ -285,7 +300,7 @@ describe('lab: runLab spends its budget as a hard wall-clock limit', function ()
     const [faults] = result.suites;
     assert.deepEqual([faults.ran, faults.stopped], [false, 'budget'], JSON.stringify(faults));
     assert.equal(faults.skipped, 'the suite was stopped and did not hand back its result within 1000 ms; nothing of it is kept');
-    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: 'faults', not_started: [] });
+    assert.deepEqual(result.cut_short, { budget_ms: 3000, stopped: ['faults'], not_started: [] });
     await assertStartedOnceAndEnded(log);
   });
 });

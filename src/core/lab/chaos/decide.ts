@@ -9,6 +9,24 @@ const HANDSHAKE = /"method"\s*:\s*"(?:initialize|notifications\/initialized|serv
 
 export type Direction = 'to_server' | 'to_client';
 
+/**
+ * Whether a message counts toward `disconnect-after`: a request or an answer after the handshake. The handshake and
+ * the listings are spared (a connection cut while starting says nothing about recovering from a cut), and so are
+ * notifications, whose number depends on the server: server-everything sends seven tools/list_changed while it
+ * starts, which would use up `disconnect-after=8` before the first call every time the connection is made.
+ */
+export function countsTowardDisconnect(message: string): boolean {
+  if (HANDSHAKE.test(message)) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return /"id"\s*:/.test(message);
+  }
+  const hasId = (m: unknown) => typeof m === 'object' && m !== null && 'id' in m;
+  return Array.isArray(parsed) ? parsed.some(hasId) : hasId(parsed);
+}
+
 export interface RelayCounters {
   messages: number;
   dropped: number;

@@ -2,11 +2,11 @@
 // to the target URL and applies the toxics per JSON-RPC message: a POST body on the way to the server, a
 // JSON answer or each event of an SSE stream on the way back. A dropped request is answered 202 (the client
 // waits for an answer that never comes, as on a lossy link); a dropped answer leaves the client's request
-// open until it gives up. disconnect-after cuts every open connection after that many messages, then
-// counts again, so a client that reconnects can go on.
+// open until it gives up. disconnect-after cuts every open connection after that many requests and answers
+// (past the handshake, notifications not counted), then counts again, so a client that reconnects can go on.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ToxicDecider, type MessageFate, type RelayCounters } from './decide';
+import { countsTowardDisconnect, ToxicDecider, type MessageFate, type RelayCounters } from './decide';
 import { REORDER_MAX_HOLD_MS } from './relay';
 import type { Toxics } from './toxics';
 
@@ -61,9 +61,9 @@ export class HttpChaosProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Counts a message; false when disconnect-after just cut every connection. */
-  private admit(): boolean {
-    if (!this.toxics.disconnectAfter || ++this.seen <= this.toxics.disconnectAfter) return true;
+  /** Counts a message (see countsTowardDisconnect); false when disconnect-after just cut every connection. */
+  private admit(message: string): boolean {
+    if (!this.toxics.disconnectAfter || !countsTowardDisconnect(message) || ++this.seen <= this.toxics.disconnectAfter) return true;
     this.seen = 0;
     this.disconnects++;
     for (const s of this.sockets) s.destroy();
@@ -74,7 +74,7 @@ export class HttpChaosProxy {
     const body = req.method === 'POST' ? await readBody(req) : undefined;
     let fate: MessageFate | undefined;
     if (body !== undefined) {
-      if (!this.admit()) return;
+      if (!this.admit(body)) return;
       fate = this.toServer.decide(body);
       if (fate.drop) {
         res.writeHead(202).end();
@@ -99,7 +99,7 @@ export class HttpChaosProxy {
       res.writeHead(upstream.status, head).end(text);
       return;
     }
-    if (!this.admit()) return;
+    if (!this.admit(text)) return;
     const back = this.toClient.decide(text);
     if (back.drop) return; // the client's request stays open until it gives up
     if (back.delayMs) await sleep(back.delayMs);
@@ -162,7 +162,7 @@ export class HttpChaosProxy {
     const lines = event.split('\n');
     const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
     if (!data) return event;
-    if (!this.admit()) return undefined;
+    if (!this.admit(data)) return undefined;
     const fate = this.toClient.decide(data);
     if (fate.drop) return '';
     if (fate.delayMs) await sleep(fate.delayMs);

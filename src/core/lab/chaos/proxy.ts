@@ -3,6 +3,7 @@
 // The child's stderr passes through untouched. When either side ends, the other is ended too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { countsTowardDisconnect } from './decide';
 import { LineRelay, type RelayCounters } from './relay';
 import type { Toxics } from './toxics';
 import { stopProcessTree } from '../../servers/processTree';
@@ -45,8 +46,9 @@ export class ChaosProxy {
     private readonly client: { input: Readable; output: Writable; stderr: Writable },
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
-    const admit = (): boolean => {
-      if (!this.toxics.disconnectAfter || ++this.seen <= this.toxics.disconnectAfter) return true;
+    // disconnect-after counts the requests and answers after the handshake (see countsTowardDisconnect).
+    const admit = (line: string): boolean => {
+      if (!this.toxics.disconnectAfter || !countsTowardDisconnect(line) || ++this.seen <= this.toxics.disconnectAfter) return true;
       this.finish('disconnect_toxic');
       return false;
     };

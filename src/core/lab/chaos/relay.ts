@@ -21,8 +21,8 @@ export class LineRelay {
     seed: number,
     direction: Direction,
     private readonly write: (line: string) => void,
-    /** Counts every message passing either direction; returns false when the connection must close now. */
-    private readonly admit: () => boolean,
+    /** Sees every message passing either direction; returns false when the connection must close now. */
+    private readonly admit: (line: string) => boolean,
   ) {
     this.decider = new ToxicDecider(toxics, seed, direction);
   }
@@ -99,7 +99,7 @@ export class LineRelay {
   }
 
   private message(line: string): void {
-    if (!this.admit()) {
+    if (!this.admit(line)) {
       this.counters.messages++;
       this.stop();
       return;
