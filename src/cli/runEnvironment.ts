@@ -11,7 +11,7 @@ import { PinFileError } from '../core/pin/store';
 import { RunService, TraceDirError, buildRunEnvironment, traceDirFor } from '../core/run/index';
 import type { SessionFile } from '../core/session/parse';
 import { cliClientFeatures } from './clientHost';
-import { readSettingsFile, SettingsFileError } from './gatewaySettings';
+import { readSettingsFile, SettingsFileError } from './settingsFile';
 import { CliError, EXIT_USAGE, UsageError, type CliIO } from './io';
 import { cliOtel, OTLP_OPTIONS, type CliOtel } from './otel';
 import { envTimeout, timeoutOption } from './serverHints';
