@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_SAMPLING_MAX_TOKENS } from '../core/client/types';
 import { LiveGatewaySettings, type GatewaySettingValues } from '../core/gateway/settings';
-import { settingsJsonReader, type HarnessSettings, type SettingReader } from '../core/guards/settings';
+import type { HarnessSettings, SettingReader } from '../core/guards/settings';
 import { canonicalJson } from '../core/util/canonical';
 import { loadSettings } from './runEnvironment';
 import { readSettingsFile, settingsFile, SettingsFileError } from './settingsFile';
