@@ -57,6 +57,9 @@ export class SignIns extends Disposable {
         fetchTimeoutMs: this.requestTimeoutMs(),
         signal: abort.signal,
         openBrowser: (url) => this.openExternal(url),
+        // How the server is reached and the headers its entry sends: the sign-in first asks it whether it wants one.
+        transport: def.transport === 'sse' ? 'sse' : 'http',
+        ...(def.headers ? { headers: def.headers } : {}),
       });
       this.log.info(`Signed in to ${def.id} (authorization server ${result.issuer}${result.scope ? `, scope ${result.scope}` : ''}).`);
       return result;
@@ -66,6 +69,8 @@ export class SignIns extends Disposable {
         this.log.info(`Sign-in to ${def.id} cancelled; nothing was stored.`);
         throw err;
       }
+      // Not a failure: the command says so and starts the server.
+      if (err.failure === 'not_needed') throw err;
       const told = withSignInAdvice(err);
       this.log.warn(`Sign-in to ${def.id} failed: ${told.message}`);
       throw told;

@@ -95,6 +95,7 @@ describe('oauth workspace: sign in to an HTTP server in VS Code', function () {
       assert.equal(opened.length, before, 'no browser was opened');
       await waitFor(() => /plain: Sign-in not needed: the server answered a request without credentials with HTTP 200/.test(harnessLogText(api.context.extension.logUri)), 'the log to say no sign-in is needed');
       assert.ok(!harnessLogText(api.context.extension.logUri).includes('[error] Sign-in not needed'), 'not reported as an error');
+      assert.ok(!harnessLogText(api.context.extension.logUri).includes('Sign-in to plain failed'), 'not logged as a failed sign-in');
     } finally {
       await api.servers.stop('plain');
       plain.kill('SIGKILL');
