@@ -104,13 +104,26 @@ export function suggestServerName(source: { command: string; args: string[] } | 
     const runners = new Set(['npx', 'uvx', 'pnpx', 'bunx', 'node', 'python', 'python3', 'deno', 'docker', 'uv', 'pipx']);
     const words = [source.command, ...source.args];
     const word = runners.has(basename(source.command)) ? source.args.find((a) => !a.startsWith('-') && !['run', 'dlx', 'exec', '-m'].includes(a)) : words[0];
-    if (word) base = basename(word).replace(/@[^/@]*$/, '').replace(/\.(c|m)?[jt]s$|\.py$|\.exe$/i, '');
+    if (word) base = nameOf(word);
     base = base.replace(/^(mcp[-_]server[-_]|server[-_]|mcp[-_])/i, '').replace(/[-_]mcp$/i, '') || base;
   }
   base = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'my-server';
   let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
   return name;
+}
+
+// A script's own name says little when it is one of these, or sits in a build folder: its package folder says more.
+const GENERIC_FILES = new Set(['index', 'main', 'server', 'cli', 'app', 'mcp', 'start']);
+const BUILD_FOLDERS = new Set(['dist', 'build', 'lib', 'src', 'bin', 'out', 'esm', 'cjs', '.', '..', '']);
+
+/** A package (`@scope/name@1.2`) → name; a script path → its file name, or its package folder's for a generic one. */
+function nameOf(word: string): string {
+  const parts = word.replace(/@[^/@]*$/, '').split(/[\\/]/);
+  const file = (parts.pop() ?? '').replace(/\.(c|m)?[jt]s$|\.py$|\.exe$/i, '');
+  if (!GENERIC_FILES.has(file.toLowerCase())) return file;
+  const folder = [...parts].reverse().find((p) => !BUILD_FOLDERS.has(p.toLowerCase()) && !p.startsWith('$'));
+  return folder ?? file;
 }
 
 function basename(p: string): string {

@@ -47,6 +47,9 @@ describe('Add Server: what the user typed', () => {
     assert.equal(suggestServerName(cmd('uvx mcp-server-fetch'), none), 'fetch');
     assert.equal(suggestServerName(cmd('docker run -i --rm mcp/github'), none), 'github');
     assert.equal(suggestServerName(cmd('node ./build/index.js'), none), 'index');
+    assert.equal(suggestServerName(cmd('node ${workspaceFolder}/../../node_modules/@modelcontextprotocol/server-memory/dist/index.js'), none), 'memory');
+    assert.equal(suggestServerName(cmd('node C:\\tools\\weather-mcp\\build\\main.js'), none), 'weather');
+    assert.equal(suggestServerName(cmd('python3 servers/github_server.py'), none), 'github_server');
     assert.equal(suggestServerName(cmd('/opt/bin/my-tool --stdio'), none), 'my-tool');
     assert.equal(suggestServerName({ url: 'https://mcp.linear.app/sse' }, none), 'linear');
     assert.equal(suggestServerName({ url: 'http://127.0.0.1:8931/mcp' }, none), 'local-server');
