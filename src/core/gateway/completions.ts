@@ -27,6 +27,10 @@ export class GatewayCompletions {
   /** The last answer while unsettled (a server could not be asked: it may complete once it starts). */
   private last: boolean | undefined;
   private asking: Promise<boolean> | undefined;
+  /** Counts the changes of the exposed servers (serversChanged): an ask begun before one is not kept. */
+  private generation = 0;
+  /** Whether a client has needed the answer yet. */
+  private asked = false;
 
   constructor(
     private readonly upstreams: CompletingUpstreams,
@@ -41,7 +45,13 @@ export class GatewayCompletions {
    */
   offered(): Promise<boolean> {
     if (this.settled !== undefined) return Promise.resolve(this.settled);
-    this.asking ??= this.ask().finally(() => (this.asking = undefined));
+    this.asked = true;
+    if (!this.asking) {
+      const asking: Promise<boolean> = this.ask().finally(() => {
+        if (this.asking === asking) this.asking = undefined;
+      });
+      this.asking = asking;
+    }
     return this.asking;
   }
 
@@ -55,9 +65,28 @@ export class GatewayCompletions {
     return this.settled ?? this.last;
   }
 
+  /**
+   * The exposed servers changed (a reloaded configuration): these left, came or were restarted. Whether the gateway
+   * completes is asked again at once, so the next client to connect is told the new answer (a session keeps what it
+   * was told at initialize). Call it once the added and restarted servers have been started.
+   */
+  serversChanged(servers: readonly string[]): void {
+    if (!servers.length) return;
+    this.generation++;
+    for (const server of servers) this.declared.delete(server);
+    this.settled = undefined;
+    this.last = undefined;
+    this.asking = undefined;
+    // Before any client asked, nothing is started for it: the first client's initialize asks, as at start-up.
+    if (this.asked) void this.offered();
+  }
+
   private async ask(): Promise<boolean> {
+    const generation = this.generation;
     const answers = await Promise.all(this.catalog.servers.map((server) => this.completes(server)));
     const offered = answers.includes(true);
+    // The servers changed while they were asked: this answer is of the old set, and a new ask is under way.
+    if (generation !== this.generation) return offered;
     if (offered || !answers.includes(undefined)) this.settled = offered;
     this.last = offered;
     return offered;

@@ -50,6 +50,8 @@ export async function reconfigureGateway(core: GatewayCore, servers: Reconfigura
       }),
     ),
   );
+  // The next clients to connect are told whether the servers now exposed complete.
+  core.completions?.serversChanged([...changes.added, ...changes.removed, ...restarted]);
   // Servers whose tools the watcher will not announce: new ones, and restarted ones not listed before or now.
   const unannounced = [...changes.added, ...restarted.filter((id) => unlisted.includes(id) || failed.some((f) => f.server === id))];
   const kinds = new Set<ListKind>();

@@ -150,6 +150,30 @@ describe('gateway CLI: following its configuration file', function () {
     assert.equal(g.heard.tools, 0, 'code mode\'s two tools did not change');
   });
 
+  it('in code mode, run_code\'s tools.*, mcp.search and search_tools reach a server added to the file, and not one removed from it', async () => {
+    const ws = workspace({ everything: true });
+    const g = await gateway(ws, ['--mode', 'code']);
+    const run = async (code: string) => JSON.parse(textOf(await g.client.callTool({ name: 'run_code', arguments: { code } }))) as { ok: boolean; value?: unknown; error?: { message: string } };
+    const found = async (query: string) => ((await g.client.callTool({ name: 'search_tools', arguments: { query, limit: 50 } })).structuredContent as { tools: { name: string }[] }).tools.map((t) => t.name);
+    assert.deepEqual(await found('knowledge graph'), []);
+    saveByRename(ws, { servers: servers(ws, { everything: true, memory: true }) });
+    await g.said(/the configuration changed: added memory/);
+    // Called by name (the reach plan starts what the code names) and found by words, in the guest and by search_tools.
+    const created = await run('const r = await tools.memory.create_entities({ entities: [{ name: "Ada", entityType: "person", observations: ["x"] }] }); return r.isError ?? false;');
+    assert.equal(created.ok, true, JSON.stringify(created));
+    assert.equal(created.value, false, JSON.stringify(created));
+    const searched = await run('return (await mcp.search("create entities")).map((t) => t.name);');
+    assert.ok((searched.value as string[]).includes('memory/create_entities'), JSON.stringify(searched));
+    assert.ok((await found('create entities')).includes('memory/create_entities'));
+    saveInPlace(ws, JSON.stringify({ servers: servers(ws, { memory: true }) }));
+    await g.said(/the configuration changed: removed everything/);
+    const echoed = await run('return await tools.everything.echo({ message: "hi" });');
+    assert.equal(echoed.ok, false, JSON.stringify(echoed));
+    const searchedAfter = await run('return (await mcp.search("echo")).map((t) => t.name);');
+    assert.ok(!(searchedAfter.value as string[]).some((n) => n.startsWith('everything/')), JSON.stringify(searchedAfter));
+    assert.ok(!(await found('echo')).some((n) => n.startsWith('everything/')));
+  });
+
   it('with --no-watch, says at start that it does not follow the files, and serves the configuration read then', async () => {
     const ws = workspace({ everything: true });
     const fixed = await gateway(ws, ['--no-watch']);

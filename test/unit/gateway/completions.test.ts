@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
-import { addAsksServer, ASKS, buildCli, httpClient, makeWorkspace, MEMORY, modernClient, startHttpGateway, stdioGatewayTransport, stop, type HttpGatewayProcess } from './helpers';
+import { addAsksServer, ASKS, buildCli, EVERYTHING, httpClient, httpGatewaySaid, makeWorkspace, MEMORY, modernClient, startHttpGateway, stdioGatewayTransport, stop, type HttpGatewayProcess } from './helpers';
 
 const GREETING = 'mcp-harness://asks/=asks://greeting/{name}';
 
@@ -183,5 +183,60 @@ describe('gateway: completions once a server that failed to start at the first a
     assert.deepEqual(modern.getServerCapabilities()?.completions, {}, gw.stderr());
     const answer = await modern.complete({ ref: { type: 'ref/resource', uri: template }, argument: { name: 'name', value: 'a' } });
     assert.deepEqual(answer.completion.values, ['alice']);
+  });
+});
+
+describe('gateway: completions follow the servers of a reloaded configuration, for clients that connect after it', function () {
+  this.timeout(120_000);
+  let ws: string;
+  let gw: HttpGatewayProcess;
+  const clients: { close(): Promise<void> }[] = [];
+  const config = (servers: string[]) => {
+    const all: Record<string, unknown> = {
+      everything: { command: process.execPath, args: [EVERYTHING] },
+      memory: { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: join(ws, 'memory.jsonl') } },
+    };
+    writeFileSync(join(ws, '.vscode/mcp.json'), JSON.stringify({ servers: Object.fromEntries(servers.map((s) => [s, all[s]])) }));
+  };
+  const connect = async (name: string) => {
+    const client = await httpClient(gw, name);
+    clients.push(client);
+    return client;
+  };
+
+  before(async () => {
+    buildCli();
+    ws = makeWorkspace();
+    config(['memory']);
+    gw = await startHttpGateway(ws);
+  });
+  after(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    if (gw) await stop(gw);
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('offers completions once a server that completes is added, and no longer once it is removed; a connected client keeps what it was told', async () => {
+    // server-memory declares no completions.
+    const early = await connect('early');
+    assert.equal(early.getServerCapabilities()?.completions, undefined, gw.stderr());
+    config(['memory', 'everything']);
+    await httpGatewaySaid(gw, /the configuration changed: added everything/);
+    const later = await connect('later');
+    assert.deepEqual(later.getServerCapabilities()?.completions, {}, gw.stderr());
+    const { completion } = await later.complete({ ref: { type: 'ref/prompt', name: 'everything__completable-prompt' }, argument: { name: 'department', value: 'Eng' } });
+    assert.deepEqual(completion.values, ['Engineering']);
+    const modern = await modernClient(gw, 'later-2026');
+    clients.push(modern);
+    assert.deepEqual(modern.getServerCapabilities()?.completions, {}, gw.stderr());
+    // The protocol fixes a session's capabilities at initialize: the early client was told there are none.
+    assert.equal(early.getServerCapabilities()?.completions, undefined);
+    config(['memory']);
+    await httpGatewaySaid(gw, /the configuration changed: removed everything/);
+    const last = await connect('last');
+    assert.equal(last.getServerCapabilities()?.completions, undefined, gw.stderr());
+    const lastModern = await modernClient(gw, 'last-2026');
+    clients.push(lastModern);
+    assert.equal(lastModern.getServerCapabilities()?.completions, undefined, gw.stderr());
   });
 });
