@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
@@ -81,5 +81,24 @@ describe('mcp-harness report', () => {
     const c = io(dir);
     assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--json', join(FIXTURES, 'every-decision.jsonl', 'x.json')], c.io), 1);
     assert.match(c.err(), /could not write the JSON report .*Check the path/);
+  });
+
+  it('a folder given as the output file is named as such (exit 1, nothing written); one step is "1 step"', async () => {
+    mkdirSync(join(dir, 'outdir'));
+    let c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--xlsx', 'outdir'], c.io), 1);
+    assert.match(c.err(), /could not write the XLSX report: .*outdir is a folder\. Give --xlsx a file name, e\.g\. .*outdir\/report\.xlsx\./);
+    assert.doesNotMatch(c.err(), /EISDIR: EISDIR/);
+    c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--html', 'outdir'], c.io), 1);
+    assert.match(c.err(), /HTML report: .*outdir is a folder\. Give --html a file name/);
+    assert.deepEqual(readdirSync(join(dir, 'outdir')), []);
+
+    // A trace of one failed call: its header and one denied step.
+    const lines = readFileSync(join(FIXTURES, 'every-decision.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(dir, 'one.jsonl'), [lines[0], lines.find((l) => l.includes('"step_id":"s3"'))].join('\n') + '\n');
+    c = io(dir);
+    assert.equal(await main(['report', 'one.jsonl', '--csv', 'one.csv'], c.io), 0, c.err());
+    assert.match(c.err(), /Wrote a report of 1 session run \(1 step\): CSV/);
   });
 });
