@@ -78,6 +78,19 @@ describe('mcp-harness exec', function () {
     });
   }
 
+  it("says where the code failed as the user's file reads, not as the wrapped code does", async () => {
+    // An unfinished expression is noticed at the wrapper's closing `})()`, a line the file does not have.
+    writeFileSync(join(dir, 'unfinished.mcp.js'), 'return (1 +\n');
+    const unfinished = await runCli(['exec', 'unfinished.mcp.js', '--json'], dir);
+    assert.equal(unfinished.code, 1, unfinished.stderr);
+    assert.match(JSON.parse(unfinished.stdout).error.message, /^SyntaxError: .* \(at the end of the code\)$/);
+    // Line 1's columns do not count the wrapper's `(async () => {`.
+    const first = await runCli(['exec', '-', '--json'], dir, 'throw new Error("boom")');
+    assert.match(JSON.parse(first.stdout).error.message, /^Error: boom \(at .*code\.mcp\.js:1:16\)+$/);
+    const second = await runCli(['exec', '-', '--json'], dir, 'const a = 1;\n  null.x;\nreturn a');
+    assert.match(JSON.parse(second.stdout).error.message, /^TypeError: .* \(at .*code\.mcp\.js:2:7\)+$/);
+  });
+
   it('exits 2 for a missing file, code over 1 MB (file or stdin), bad numbers and unknown servers', async () => {
     const missing = await runCli(['exec', 'nope.mcp.js'], dir);
     assert.equal(missing.code, 2);
