@@ -107,7 +107,7 @@ export const reportCommand: CliCommand = {
     }
     const { total_steps: steps, total_logs: logs } = summarise(runs);
     if (written.length) {
-      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} step${steps === 1 ? '' : 's'}${logs ? `, ${logs} server log records` : ''}): ${written.join(', ')}\n`);
+      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} step${steps === 1 ? '' : 's'}${logs ? `, ${logs} server log record${logs === 1 ? '' : 's'}` : ''}): ${written.join(', ')}\n`);
     }
     return 0;
   },

@@ -100,5 +100,11 @@ describe('mcp-harness report', () => {
     c = io(dir);
     assert.equal(await main(['report', 'one.jsonl', '--csv', 'one.csv'], c.io), 0, c.err());
     assert.match(c.err(), /Wrote a report of 1 session run \(1 step\): CSV/);
+    // …and with one server log record (a tools/list_changed notification), "1 server log record".
+    const log = { type: 'step', session_id: 'sess-every-decision', step_id: 'log-1', kind: 'log', role: 'tool', channel: 'tool_to_llm', server: 'filesystem', tool: 'notifications/tools/list_changed', decision: 'ok', reasons: ['filesystem changed 1 tool(s): write_file'], stages: [{ stage: 'record', decision: 'pass', reasons: [] }], started_at: '2026-11-20T10:00:01.000Z', latency_ms: 0, tokens_in: 0, tokens_out: 0, cost_est: 0, findings: [] };
+    writeFileSync(join(dir, 'one.jsonl'), readFileSync(join(dir, 'one.jsonl'), 'utf8') + JSON.stringify(log) + '\n');
+    c = io(dir);
+    assert.equal(await main(['report', 'one.jsonl', '--csv', 'one.csv'], c.io), 0, c.err());
+    assert.match(c.err(), /Wrote a report of 1 session run \(1 step, 1 server log record\): CSV/);
   });
 });
