@@ -107,6 +107,13 @@ describe('mcp-harness exec', function () {
     const bigFromFile = await runCli(['exec', 'big.mcp.js'], dir);
     assert.equal(bigFromFile.code, 2);
     assert.match(bigFromFile.stderr, /'big\.mcp\.js' is larger than 1048576 bytes; sandbox code must be smaller/);
+    // A folder is named as one; an endless source is refused at the cap, not read whole.
+    const folder = await runCli(['exec', '.vscode'], dir);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /'\.vscode' is a folder\. Pass a \.mcp\.js file/);
+    const endless = await runCli(['exec', '/dev/zero'], dir);
+    assert.equal(endless.code, 2);
+    assert.match(endless.stderr, /'\/dev\/zero' is larger than 1048576 bytes/);
     const bigFromStdin = await runCli(['exec', '-'], dir, `return 1;\n//${'x'.repeat(1024 * 1024)}`);
     assert.equal(bigFromStdin.code, 2, bigFromStdin.stdout);
     assert.match(bigFromStdin.stderr, /the code on standard input is larger than 1048576 bytes; sandbox code must be smaller/);
