@@ -1,6 +1,6 @@
 // `mcp-harness exec FILE|-`: runs sandbox code (an async function body) against the workspace's MCP
 // servers, every tool call through the guard pipeline, and prints {ok, value?, logs, error?, metrics}.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SandboxLimitError, type LimitAdvice, type LimitName } from '../../core/sandbox/limits';
 import { resolveLimits } from '../../core/sandbox/sandbox';
@@ -44,9 +44,22 @@ async function readCode(source: string, io: CliIO, signal: AbortSignal): Promise
   }
   const file = resolve(io.cwd, source);
   try {
-    const text = await readFile(file, 'utf8');
-    if (Buffer.byteLength(text) > MAX_CODE_BYTES) throw new UsageError(`'${source}' is larger than ${MAX_CODE_BYTES} bytes; sandbox code must be smaller.`);
-    return text;
+    const handle = await open(file, 'r');
+    try {
+      if ((await handle.stat()).isDirectory()) throw new UsageError(`'${source}' is a folder. Pass a .mcp.js file, or - to read the code from standard input.`);
+      // At most one byte past the cap is read, so an endless source (/dev/zero) is refused rather than read whole.
+      const buffer = Buffer.alloc(MAX_CODE_BYTES + 1);
+      let length = 0;
+      while (length < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+      }
+      if (length > MAX_CODE_BYTES) throw new UsageError(`'${source}' is larger than ${MAX_CODE_BYTES} bytes; sandbox code must be smaller.`);
+      return buffer.toString('utf8', 0, length);
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`could not read '${source}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Pass a .mcp.js file, or - to read the code from standard input.`);

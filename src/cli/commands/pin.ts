@@ -1,5 +1,5 @@
 // `mcp-harness pin`: writes or checks .mcp-harness/tools.lock.json, the sha256 of every tool definition.
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { PinFileError, PinStore, describeChange, type PinCheckResult } from '../../core/pin';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UnreachableError, type CliCommand } from '../io';
 import { openWorkspace } from '../workspace';
@@ -14,7 +14,7 @@ interface ServerDrift {
 
 export const pinCommand: CliCommand = {
   usage: [
-    'Usage: mcp-harness pin [--check] [--workspace DIR] [--json]',
+    'Usage: mcp-harness pin [--check] [--workspace DIR] [--user-configs] [--json]',
     '',
     'Starts every server of the workspace, lists its tools and records the sha256 of each tool\'s',
     'canonical definition (and the definition, for diffs) in DIR/.mcp-harness/tools.lock.json.',
@@ -48,11 +48,13 @@ export const pinCommand: CliCommand = {
         if (err instanceof PinFileError) throw new CliError(err.message, EXIT_USAGE, 'usage');
         throw err;
       }
-      const lockfile = relative(io.cwd, store.file) || store.file;
+      const near = relative(io.cwd, store.file);
+      const lockfile = near && !near.startsWith('..') && !isAbsolute(near) ? near : store.file;
       if (check && !(await store.exists())) {
         throw new CliError(`there is no lockfile at ${lockfile}. Run \`mcp-harness pin\` to create it, then commit it.`, EXIT_FAILURE, 'drift');
       }
-      if (ws.definitions.length === 0 && !check) {
+      // No servers and none pinned: nothing to do. Pins of servers no longer configured are forgotten below.
+      if (ws.definitions.length === 0 && !check && Object.keys(store.lockFile().servers).length === 0) {
         io.stdout(json ? JSON.stringify({ lockfile, drift: false, servers: [] }, null, 2) + '\n' : `No MCP servers are configured in ${ws.folder}; nothing to pin.\n`);
         return EXIT_OK;
       }
@@ -91,8 +93,9 @@ export const pinCommand: CliCommand = {
           for (const a of s.added) lines.push(`  ${check ? 'new     ' : 'added   '} ${a}`);
           for (const r of s.removed) lines.push(`  removed  ${r}`);
         }
-        if (check) lines.push('', drift ? `Tools differ from ${lockfile}. Review the changes; run \`mcp-harness pin\` to accept them.` : `All tools match ${lockfile}.`);
-        else lines.push('', `Pinned ${listed.reduce((n, l) => n + l.tools.length, 0)} tool(s) of ${listed.length} server(s) in ${lockfile}.`);
+        const gap = lines.length ? [''] : [];
+        if (check) lines.push(...gap, drift ? `Tools differ from ${lockfile}. Review the changes; run \`mcp-harness pin\` to accept them.` : `All tools match ${lockfile}.`);
+        else lines.push(...gap, `Pinned ${listed.reduce((n, l) => n + l.tools.length, 0)} tool(s) of ${listed.length} server(s) in ${lockfile}.`);
         io.stdout(lines.join('\n') + '\n');
       }
       return check && drift ? EXIT_FAILURE : EXIT_OK;

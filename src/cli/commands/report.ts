@@ -96,14 +96,18 @@ export const reportCommand: CliCommand = {
       } catch (err) {
         if (err instanceof WebviewBundleMissingError) throw new CliError(err.message);
         const e = err as NodeJS.ErrnoException;
-        if (e.code && e.syscall) throw new CliError(`could not write the ${format.toUpperCase()} report to ${path} (${e.code}: ${e.message}). Check the path and its permissions.`);
+        if (e.code === 'EISDIR') throw new CliError(`could not write the ${format.toUpperCase()} report: ${path} is a folder. Give --${format} a file name, e.g. ${join(path, `report.${format}`)}.`);
+        if (e.code && e.syscall) {
+          const reason = e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`;
+          throw new CliError(`could not write the ${format.toUpperCase()} report to ${path} (${reason}). Check the path and its permissions.`);
+        }
         throw err;
       }
       if (path !== '-') written.push(`${format.toUpperCase()} → ${path}`);
     }
     const { total_steps: steps, total_logs: logs } = summarise(runs);
     if (written.length) {
-      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} steps${logs ? `, ${logs} server log records` : ''}): ${written.join(', ')}\n`);
+      io.stderr(`Wrote a report of ${runs.length} session run${runs.length === 1 ? '' : 's'} (${steps} step${steps === 1 ? '' : 's'}${logs ? `, ${logs} server log record${logs === 1 ? '' : 's'}` : ''}): ${written.join(', ')}\n`);
     }
     return 0;
   },

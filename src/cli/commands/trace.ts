@@ -1,8 +1,8 @@
 // `mcp-harness trace export --format otlp-json TRACE [-o FILE]`: a trace file as an OTLP/JSON
 // ExportTraceServiceRequest, for any OpenTelemetry backend that imports OTLP JSON (or a collector's
 // otlpjsonfile receiver).
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { exportTraceAsOtlpJson, TraceExportError } from '../../core/otel/traceExport';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand } from '../io';
 
@@ -17,7 +17,7 @@ export const traceCommand: CliCommand = {
     '--otlp sends while the run happens. Prints to stdout unless -o is given.',
     '',
     '  --format otlp-json  the output format (the only one, and the default)',
-    '  -o, --out FILE      write there instead of stdout',
+    '  -o, --out FILE      write there instead of stdout (its folder is created; "-" is stdout)',
     '  --otlp-content      include the (redacted) arguments and results the trace holds',
     '',
     'Exit codes: 0 written, 1 the trace could not be read, 2 bad arguments.',
@@ -40,9 +40,10 @@ export const traceCommand: CliCommand = {
       if (err instanceof TraceExportError) throw new CliError(err.message, EXIT_FAILURE, 'unreadable');
       throw err;
     }
-    if (typeof values.out === 'string') {
+    if (typeof values.out === 'string' && values.out !== '-') {
       const out = resolve(io.cwd, values.out);
       try {
+        mkdirSync(dirname(out), { recursive: true });
         writeFileSync(out, text + '\n');
       } catch (err) {
         throw new UsageError(`could not write ${out}: ${(err as Error).message}. Pass -o with a writable path.`);

@@ -402,7 +402,7 @@ class Execution {
   private classify(info: ErrorInfo, where = ''): SandboxError {
     if (this.stop) return this.stop;
     const memoryFull = (): boolean => Boolean(this.options.memoryExhausted?.()) || this.memoryBytes() >= this.capBytes * 0.9;
-    return classifyError(info, { limits: this.limits, interruptedBy: this.interruptedBy, memoryFull }, where);
+    return classifyError(info, { limits: this.limits, interruptedBy: this.interruptedBy, memoryFull, code: this.exec.code }, where);
   }
 
   private memoryBytes(): number {

@@ -242,7 +242,10 @@ export const GUEST_PRELUDE = String.raw`(function (host) {
   return { serialize, describeError, deliver, takeCalls, watch, skills, installTools };
 })`;
 
+/** What comes before the user's code on line 1 of the wrapped code (errors' columns there are shifted by it). */
+export const WRAP_PREFIX = '(async () => {';
+
 /** Wraps the user's code as an async function body; the code starts on line 1 so error lines match. */
 export function wrapUserCode(code: string): string {
-  return `(async () => {${code}\n})()`;
+  return `${WRAP_PREFIX}${code}\n})()`;
 }

@@ -122,4 +122,19 @@ describe('mcp-harness --otlp and trace export (built CLI)', function () {
     writeFileSync(join(ws, 'headless.jsonl'), '{"type":"step"}\n');
     assert.match((await cli(['trace', 'export', join(ws, 'headless.jsonl')], ws)).stderr, /no session header/);
   });
+
+  it('trace export -o: "-" is stdout (no file named -), a missing folder is created; failed steps are error spans', async () => {
+    const trace = join(ROOT, 'test/fixtures/traces/every-decision.jsonl');
+    const toStdout = await cli(['trace', 'export', trace, '-o', '-'], ws);
+    assert.equal(toStdout.code, 0, toStdout.stderr);
+    assert.equal(readdirSync(ws).includes('-'), false, 'no file named - was written');
+    const spans = decodeRequest(JSON.parse(toStdout.stdout));
+    const denied = spans.find((s) => s.attributes['mcp_harness.decision'] === 'denied_policy');
+    assert.ok(denied, spans.map((s) => s.name).join(', '));
+    assert.equal(denied.status?.code, 2);
+    const nested = join(ws, 'exports', 'today', 'otlp.json');
+    const toFile = await cli(['trace', 'export', trace, '-o', nested], ws);
+    assert.equal(toFile.code, 0, toFile.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(nested, 'utf8')), JSON.parse(toStdout.stdout));
+  });
 });

@@ -89,6 +89,28 @@ describe('CLI: pin', function () {
     }
   });
 
+  it('every server removed from the config: pin forgets them all (as --check asks), then --check passes', async () => {
+    const config = join(ws, '.vscode', 'mcp.json');
+    const original = readFileSync(config, 'utf8');
+    try {
+      writeFileSync(config, JSON.stringify({ servers: {} }));
+      const check = await runCli(['pin', '--check', '--workspace', ws]);
+      assert.equal(check.code, 1);
+      assert.match(check.stdout, /no longer configured[\s\S]*run `mcp-harness pin` to accept them/);
+      const pin = await runCli(['pin', '--workspace', ws]);
+      assert.equal(pin.code, 0, pin.stderr);
+      // The lockfile outside the current folder is named by its full path, not as ../../…
+      assert.ok(pin.stdout.includes(`Pinned 0 tool(s) of 0 server(s) in ${lock()}.`), pin.stdout);
+      assert.deepEqual(JSON.parse(readFileSync(lock(), 'utf8')).servers, {});
+      const again = await runCli(['pin', '--check', '--workspace', ws]);
+      assert.equal(again.code, 0, again.stdout);
+      assert.equal(again.stdout, `All tools match ${lock()}.\n`);
+    } finally {
+      writeFileSync(config, original);
+      assert.equal((await runCli(['pin', '--workspace', ws])).code, 0);
+    }
+  });
+
   it('a malformed lockfile is invalid input (exit 2) with what to do', async () => {
     writeFileSync(lock(), '{"version": 1, "servers": ');
     const run = await runCli(['pin', '--check', '--workspace', ws]);

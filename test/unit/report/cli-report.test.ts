@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
@@ -81,5 +81,30 @@ describe('mcp-harness report', () => {
     const c = io(dir);
     assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--json', join(FIXTURES, 'every-decision.jsonl', 'x.json')], c.io), 1);
     assert.match(c.err(), /could not write the JSON report .*Check the path/);
+  });
+
+  it('a folder given as the output file is named as such (exit 1, nothing written); one step is "1 step"', async () => {
+    mkdirSync(join(dir, 'outdir'));
+    let c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--xlsx', 'outdir'], c.io), 1);
+    assert.match(c.err(), /could not write the XLSX report: .*outdir is a folder\. Give --xlsx a file name, e\.g\. .*outdir\/report\.xlsx\./);
+    assert.doesNotMatch(c.err(), /EISDIR: EISDIR/);
+    c = io(dir);
+    assert.equal(await main(['report', join(FIXTURES, 'every-decision.jsonl'), '--html', 'outdir'], c.io), 1);
+    assert.match(c.err(), /HTML report: .*outdir is a folder\. Give --html a file name/);
+    assert.deepEqual(readdirSync(join(dir, 'outdir')), []);
+
+    // A trace of one failed call: its header and one denied step.
+    const lines = readFileSync(join(FIXTURES, 'every-decision.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(dir, 'one.jsonl'), [lines[0], lines.find((l) => l.includes('"step_id":"s3"'))].join('\n') + '\n');
+    c = io(dir);
+    assert.equal(await main(['report', 'one.jsonl', '--csv', 'one.csv'], c.io), 0, c.err());
+    assert.match(c.err(), /Wrote a report of 1 session run \(1 step\): CSV/);
+    // …and with one server log record (a tools/list_changed notification), "1 server log record".
+    const log = { type: 'step', session_id: 'sess-every-decision', step_id: 'log-1', kind: 'log', role: 'tool', channel: 'tool_to_llm', server: 'filesystem', tool: 'notifications/tools/list_changed', decision: 'ok', reasons: ['filesystem changed 1 tool(s): write_file'], stages: [{ stage: 'record', decision: 'pass', reasons: [] }], started_at: '2026-11-20T10:00:01.000Z', latency_ms: 0, tokens_in: 0, tokens_out: 0, cost_est: 0, findings: [] };
+    writeFileSync(join(dir, 'one.jsonl'), readFileSync(join(dir, 'one.jsonl'), 'utf8') + JSON.stringify(log) + '\n');
+    c = io(dir);
+    assert.equal(await main(['report', 'one.jsonl', '--csv', 'one.csv'], c.io), 0, c.err());
+    assert.match(c.err(), /Wrote a report of 1 session run \(1 step, 1 server log record\): CSV/);
   });
 });

@@ -78,6 +78,19 @@ describe('mcp-harness exec', function () {
     });
   }
 
+  it("says where the code failed as the user's file reads, not as the wrapped code does", async () => {
+    // An unfinished expression is noticed at the wrapper's closing `})()`, a line the file does not have.
+    writeFileSync(join(dir, 'unfinished.mcp.js'), 'return (1 +\n');
+    const unfinished = await runCli(['exec', 'unfinished.mcp.js', '--json'], dir);
+    assert.equal(unfinished.code, 1, unfinished.stderr);
+    assert.match(JSON.parse(unfinished.stdout).error.message, /^SyntaxError: .* \(at the end of the code\)$/);
+    // Line 1's columns do not count the wrapper's `(async () => {`.
+    const first = await runCli(['exec', '-', '--json'], dir, 'throw new Error("boom")');
+    assert.match(JSON.parse(first.stdout).error.message, /^Error: boom \(at .*code\.mcp\.js:1:16\)+$/);
+    const second = await runCli(['exec', '-', '--json'], dir, 'const a = 1;\n  null.x;\nreturn a');
+    assert.match(JSON.parse(second.stdout).error.message, /^TypeError: .* \(at .*code\.mcp\.js:2:7\)+$/);
+  });
+
   it('exits 2 for a missing file, code over 1 MB (file or stdin), bad numbers and unknown servers', async () => {
     const missing = await runCli(['exec', 'nope.mcp.js'], dir);
     assert.equal(missing.code, 2);
@@ -94,6 +107,13 @@ describe('mcp-harness exec', function () {
     const bigFromFile = await runCli(['exec', 'big.mcp.js'], dir);
     assert.equal(bigFromFile.code, 2);
     assert.match(bigFromFile.stderr, /'big\.mcp\.js' is larger than 1048576 bytes; sandbox code must be smaller/);
+    // A folder is named as one; an endless source is refused at the cap, not read whole.
+    const folder = await runCli(['exec', '.vscode'], dir);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /'\.vscode' is a folder\. Pass a \.mcp\.js file/);
+    const endless = await runCli(['exec', '/dev/zero'], dir);
+    assert.equal(endless.code, 2);
+    assert.match(endless.stderr, /'\/dev\/zero' is larger than 1048576 bytes/);
     const bigFromStdin = await runCli(['exec', '-'], dir, `return 1;\n//${'x'.repeat(1024 * 1024)}`);
     assert.equal(bigFromStdin.code, 2, bigFromStdin.stdout);
     assert.match(bigFromStdin.stderr, /the code on standard input is larger than 1048576 bytes; sandbox code must be smaller/);
