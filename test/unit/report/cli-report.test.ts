@@ -34,10 +34,13 @@ describe('mcp-harness report', () => {
     mkdirSync(traces);
     copyFileSync(join(FIXTURES, 'two-runs.jsonl'), join(traces, 'a.jsonl'));
     copyFileSync(join(FIXTURES, 'every-decision.jsonl'), join(traces, 'b.jsonl'));
+    copyFileSync(join(FIXTURES, 'malformed.jsonl'), join(traces, 'c.jsonl'));
     writeFileSync(join(traces, 'notes.txt'), 'not a trace');
     let c = io(dir);
-    assert.equal(await main(['report', 'traces', join(traces, 'a.jsonl'), '--json', '-'], c.io), 0, c.err());
+    // c.jsonl is in the folder and named too: read once, so its bad line is warned about once.
+    assert.equal(await main(['report', 'traces', join(traces, 'c.jsonl'), '--json', '-'], c.io), 0, c.err());
     assert.equal(JSON.parse(c.out()).mcp_details.summary.total_sessions, 2);
+    assert.equal(c.err().match(/c\.jsonl:3: not valid JSON/g)?.length, 1, c.err());
     assert.doesNotMatch(c.err(), /notes\.txt/);
     mkdirSync(join(dir, 'empty'));
     c = io(dir);
